@@ -1,0 +1,54 @@
+package keys
+
+// CopyKeys are the media copy keys a validation node releases for one copy,
+// after the spend is final. They travel HPKE-sealed to the station's TPM
+// key-agreement key and live only in memory on the station.
+type CopyKeys struct {
+	// PackageKey opens the title package's authenticated chunks (32 bytes).
+	PackageKey []byte
+	// DiscKey encrypts the disc's sectors; it is bound to the media ID
+	// (32 bytes).
+	DiscKey []byte
+	// DiscKeyBlock is written in the disc header; a player opens it to get
+	// the disc key.
+	DiscKeyBlock []byte
+	// Codeword is the copy's forensic codeword: bit i selects variant A (0)
+	// or B (1) of forensic segment i.
+	Codeword []byte
+	// Format says how to write this disc.
+	Format FormatMetadata
+}
+
+// FormatMetadata says how a copy is laid out and closed on a disc profile.
+type FormatMetadata struct {
+	// Profile is the MMC profile the disc must present (0x41 BD-R SRM,
+	// 0x43 BD-RE).
+	Profile uint16 `json:"profile"`
+	// Layers is 1 or 2.
+	Layers uint8 `json:"layers"`
+	// Finalize closes the disc so nothing more can be appended.
+	Finalize bool `json:"finalize"`
+	// MaxSpeedX caps the write speed, in multiples of 1x BD (4.5 MB/s);
+	// 0 means the drive's best.
+	MaxSpeedX uint8 `json:"max_speed_x"`
+	// HeaderSectors is the size of the disc header region before the image.
+	HeaderSectors uint32 `json:"header_sectors"`
+}
+
+// Wipe overwrites the key material in place. Go may have copied the slices
+// elsewhere (the GC moves nothing, but callers may have); Wipe clears what
+// this value holds.
+func (k *CopyKeys) Wipe() {
+	if k == nil {
+		return
+	}
+	Zero(k.PackageKey)
+	Zero(k.DiscKey)
+	Zero(k.DiscKeyBlock)
+	Zero(k.Codeword)
+}
+
+// Zero overwrites b with zeros.
+func Zero(b []byte) {
+	clear(b)
+}

@@ -1,0 +1,184 @@
+package protocol
+
+import (
+	"crypto"
+	"crypto/ecdsa"
+	"crypto/elliptic"
+	"crypto/rand"
+	"crypto/sha256"
+	"encoding/binary"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"io"
+)
+
+// Version is the protocol version every signature covers.
+const Version uint16 = 1
+
+// Domain-separation labels: every signed statement starts with one, so a
+// signature made for one kind of statement never verifies as another.
+const (
+	LabelCopyRequest   = "copystation copy-request"
+	LabelCopyReport    = "copystation copy-report"
+	LabelCustomerGrant = "copystation customer-authorization"
+)
+
+// Statement is anything a station, customer or node signs.
+type Statement interface {
+	// SigningBytes returns the deterministic encoding that is hashed with
+	// SHA-256 and signed: label, version, then the fields in order.
+	SigningBytes() []byte
+}
+
+// CopyRequest is what a station signs with its TPM key to ask for a copy. It
+// is bound to one Noise handshake and one challenge, so it cannot be replayed
+// on another connection.
+type CopyRequest struct {
+	HandshakeHash   []byte // Noise handshake hash of this connection
+	ChallengeNonce  []byte // the node's challenge nonce
+	NodeID          string // the node that issued the challenge
+	ChallengeExpiry int64  // Unix seconds
+	JobID           string
+	TokenID         string
+	TitleID         string
+	Profile         uint16 // MMC profile of the blank
+	MediaID         []byte // the blank's unique media identifier
+	// CustomerGrant is the encoded, signed CustomerGrant when the token is
+	// owned by a customer; empty when the token is owned by the station.
+	CustomerGrant []byte
+}
+
+// CustomerGrant is a customer's authorisation, signed with the key that owns
+// the token, for one copy of one title at one station before an expiry.
+type CustomerGrant struct {
+	TokenID   string
+	StationID string
+	TitleID   string
+	Expiry    int64 // Unix seconds
+}
+
+// CopyReport is what a station signs to report a copy made or spoiled.
+type CopyReport struct {
+	HandshakeHash []byte
+	JobID         string
+	MediaID       []byte
+	Outcome       uint8 // OutcomeMade or OutcomeSpoiled
+	ImageHash     []byte
+	Reason        string
+}
+
+// Outcomes of a copy.
+const (
+	OutcomeMade    uint8 = 1
+	OutcomeSpoiled uint8 = 2
+)
+
+type enc struct{ b []byte }
+
+func newEnc(label string) *enc {
+	e := &enc{}
+	e.str(label)
+	e.b = binary.BigEndian.AppendUint16(e.b, Version)
+	return e
+}
+
+func (e *enc) bytes(p []byte) {
+	e.b = binary.BigEndian.AppendUint32(e.b, uint32(len(p)))
+	e.b = append(e.b, p...)
+}
+func (e *enc) str(s string) { e.bytes([]byte(s)) }
+func (e *enc) u16(v uint16) { e.b = binary.BigEndian.AppendUint16(e.b, v) }
+func (e *enc) u8(v uint8)   { e.b = append(e.b, v) }
+func (e *enc) i64(v int64)  { e.b = binary.BigEndian.AppendUint64(e.b, uint64(v)) }
+func (e *enc) done() []byte { return e.b }
+
+// SigningBytes implements Statement.
+func (r *CopyRequest) SigningBytes() []byte {
+	e := newEnc(LabelCopyRequest)
+	e.bytes(r.HandshakeHash)
+	e.bytes(r.ChallengeNonce)
+	e.str(r.NodeID)
+	e.i64(r.ChallengeExpiry)
+	e.str(r.JobID)
+	e.str(r.TokenID)
+	e.str(r.TitleID)
+	e.u16(r.Profile)
+	e.bytes(r.MediaID)
+	e.bytes(r.CustomerGrant)
+	return e.done()
+}
+
+// SigningBytes implements Statement.
+func (g *CustomerGrant) SigningBytes() []byte {
+	e := newEnc(LabelCustomerGrant)
+	e.str(g.TokenID)
+	e.str(g.StationID)
+	e.str(g.TitleID)
+	e.i64(g.Expiry)
+	return e.done()
+}
+
+// SigningBytes implements Statement.
+func (c *CopyReport) SigningBytes() []byte {
+	e := newEnc(LabelCopyReport)
+	e.bytes(c.HandshakeHash)
+	e.str(c.JobID)
+	e.bytes(c.MediaID)
+	e.u8(c.Outcome)
+	e.bytes(c.ImageHash)
+	e.str(c.Reason)
+	return e.done()
+}
+
+// ErrBadSignature is returned when a signature does not verify.
+var ErrBadSignature = errors.New("signature does not verify")
+
+// ErrBadPublicKey is returned for a public key that is not an uncompressed
+// P-256 point.
+var ErrBadPublicKey = errors.New("public key is not an uncompressed P-256 point")
+
+// Sign signs a statement with an ECDSA P-256 signer (a TPM key or a software
+// key): SHA-256 over SigningBytes, ASN.1 DER signature.
+func Sign(rnd io.Reader, s crypto.Signer, st Statement) ([]byte, error) {
+	if rnd == nil {
+		rnd = rand.Reader
+	}
+	d := sha256.Sum256(st.SigningBytes())
+	sig, err := s.Sign(rnd, d[:], crypto.SHA256)
+	if err != nil {
+		return nil, fmt.Errorf("protocol.Sign: %w", err)
+	}
+	return sig, nil
+}
+
+// Verify checks an ASN.1 DER ECDSA P-256 signature over a statement with a
+// public key in uncompressed SEC1 form (65 bytes).
+func Verify(pub []byte, st Statement, sig []byte) error {
+	k, err := ParsePublicKey(pub)
+	if err != nil {
+		return err
+	}
+	d := sha256.Sum256(st.SigningBytes())
+	if !ecdsa.VerifyASN1(k, d[:], sig) {
+		return ErrBadSignature
+	}
+	return nil
+}
+
+// ParsePublicKey decodes an uncompressed SEC1 P-256 public key.
+func ParsePublicKey(pub []byte) (*ecdsa.PublicKey, error) {
+	k, err := ecdsa.ParseUncompressedPublicKey(elliptic.P256(), pub)
+	if err != nil {
+		return nil, fmt.Errorf("%w: %v", ErrBadPublicKey, err)
+	}
+	return k, nil
+}
+
+// KeyID names a P-256 public key on the ledger: the lowercase hex of the
+// first 16 bytes of SHA-256 over its uncompressed SEC1 encoding. Station IDs
+// and owner IDs are KeyIDs.
+func KeyID(pub []byte) string {
+	d := sha256.Sum256(pub)
+	return hex.EncodeToString(d[:16])
+}
