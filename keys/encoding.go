@@ -1,0 +1,125 @@
+package keys
+
+import (
+	"encoding/binary"
+	"errors"
+	"fmt"
+)
+
+// Sizes and bounds of the plaintext encoding of CopyKeys.
+const (
+	// KeySize is the size of the package key and of the disc key.
+	KeySize = 32
+	// MaxDiscKeyBlockLen bounds the disc key block a node may send.
+	MaxDiscKeyBlockLen = 16 << 10
+	// MaxCodewordLen bounds the forensic codeword (65,536 segments).
+	MaxCodewordLen = 8 << 10
+	// MaxEncodedLen is the largest valid encoding of CopyKeys.
+	MaxEncodedLen = 1 + 2*(2+KeySize) + 2 + MaxDiscKeyBlockLen + 2 + MaxCodewordLen + formatLen
+)
+
+const (
+	encodingVersion = 1
+	formatLen       = 2 + 1 + 1 + 1 + 4
+)
+
+// ErrEncoding is returned for CopyKeys that can't be encoded or bytes that
+// are not a valid encoding.
+var ErrEncoding = errors.New("keys: invalid copy-keys encoding")
+
+// MarshalBinary returns the deterministic, versioned encoding of k: a version
+// byte, the four byte fields each prefixed by a 16-bit length, then the
+// format metadata in fixed width. It checks every bound the decoder checks.
+func (k *CopyKeys) MarshalBinary() ([]byte, error) {
+	if err := k.check(); err != nil {
+		return nil, fmt.Errorf("keys.CopyKeys.MarshalBinary: %w", err)
+	}
+	b := make([]byte, 0, 1+4*2+len(k.PackageKey)+len(k.DiscKey)+len(k.DiscKeyBlock)+len(k.Codeword)+formatLen)
+	b = append(b, encodingVersion)
+	b = appendBytes16(b, k.PackageKey)
+	b = appendBytes16(b, k.DiscKey)
+	b = appendBytes16(b, k.DiscKeyBlock)
+	b = appendBytes16(b, k.Codeword)
+	f := k.Format
+	b = binary.BigEndian.AppendUint16(b, f.Profile)
+	b = append(b, f.Layers)
+	b = append(b, boolByte(f.Finalize))
+	b = append(b, f.MaxSpeedX)
+	b = binary.BigEndian.AppendUint32(b, f.HeaderSectors)
+	return b, nil
+}
+
+func (k *CopyKeys) check() error {
+	switch {
+	case k == nil:
+		return fmt.Errorf("%w: nil copy keys", ErrEncoding)
+	case len(k.PackageKey) != KeySize:
+		return fmt.Errorf("%w: package key is %d bytes, want %d", ErrEncoding, len(k.PackageKey), KeySize)
+	case len(k.DiscKey) != KeySize:
+		return fmt.Errorf("%w: disc key is %d bytes, want %d", ErrEncoding, len(k.DiscKey), KeySize)
+	case len(k.DiscKeyBlock) > MaxDiscKeyBlockLen:
+		return fmt.Errorf("%w: disc key block is %d bytes, want at most %d", ErrEncoding, len(k.DiscKeyBlock), MaxDiscKeyBlockLen)
+	case len(k.Codeword) > MaxCodewordLen:
+		return fmt.Errorf("%w: codeword is %d bytes, want at most %d", ErrEncoding, len(k.Codeword), MaxCodewordLen)
+	case k.Format.Layers != 1 && k.Format.Layers != 2:
+		return fmt.Errorf("%w: %d layers, want 1 or 2", ErrEncoding, k.Format.Layers)
+	}
+	return nil
+}
+
+// UnmarshalCopyKeys decodes the encoding made by MarshalBinary. It accepts
+// exactly one encoding per value (no trailing bytes, booleans 0 or 1) and
+// copies every field out of b, so the caller may wipe b.
+func UnmarshalCopyKeys(b []byte) (*CopyKeys, error) {
+	if len(b) > MaxEncodedLen {
+		return nil, fmt.Errorf("keys.UnmarshalCopyKeys: %w: %d bytes, want at most %d", ErrEncoding, len(b), MaxEncodedLen)
+	}
+	r := &reader{b: b}
+	if v := r.u8(); r.err == nil && v != encodingVersion {
+		return nil, fmt.Errorf("keys.UnmarshalCopyKeys: %w: version %d, want %d", ErrEncoding, v, encodingVersion)
+	}
+	k := &CopyKeys{
+		PackageKey:   clone(r.bytes16()),
+		DiscKey:      clone(r.bytes16()),
+		DiscKeyBlock: clone(r.bytes16()),
+		Codeword:     clone(r.bytes16()),
+	}
+	k.Format.Profile = r.u16()
+	k.Format.Layers = r.u8()
+	fin := r.u8()
+	k.Format.MaxSpeedX = r.u8()
+	k.Format.HeaderSectors = r.u32()
+	var err error
+	switch {
+	case r.err != nil:
+		err = fmt.Errorf("%w: %v", ErrEncoding, r.err)
+	case len(r.b) != 0:
+		err = fmt.Errorf("%w: %d trailing bytes", ErrEncoding, len(r.b))
+	case fin > 1:
+		err = fmt.Errorf("%w: finalize flag %d, want 0 or 1", ErrEncoding, fin)
+	default:
+		k.Format.Finalize = fin == 1
+		err = k.check()
+	}
+	if err != nil {
+		k.Wipe()
+		return nil, fmt.Errorf("keys.UnmarshalCopyKeys: %w", err)
+	}
+	return k, nil
+}
+
+func boolByte(v bool) byte {
+	if v {
+		return 1
+	}
+	return 0
+}
+
+// clone copies p; an empty field decodes as nil so that decoding is the
+// exact inverse of encoding for comparisons.
+func clone(p []byte) []byte {
+	if len(p) == 0 {
+		return nil
+	}
+	return append([]byte(nil), p...)
+}
