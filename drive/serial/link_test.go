@@ -1,0 +1,263 @@
+package serial
+
+import (
+	"context"
+	"encoding/binary"
+	"errors"
+	"io"
+	"math/rand/v2"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"copystation/drive"
+)
+
+// blockDevice is a minimal device for link tests: READ(10)/WRITE(10) on a
+// small in-memory medium, TEST UNIT READY reporting NOT READY, and a
+// vendor opcode 0xC0 that sleeps past its timeout and reports ErrTimeout.
+// (Conformance against the real simulator lives in drive/drivetest.)
+type blockDevice struct {
+	mu    sync.Mutex
+	data  map[uint32][]byte
+	calls atomic.Int64
+}
+
+func (d *blockDevice) Do(cdb []byte, dir drive.Direction, buf []byte, timeout time.Duration) (drive.Result, error) {
+	d.calls.Add(1)
+	switch cdb[0] {
+	case 0x00:
+		return drive.Result{Status: drive.StatusCheckCondition, Sense: []byte{0x70, 0, 0x02, 0, 0, 0, 0, 10, 0, 0, 0, 0, 0x04, 0x01}}, nil
+	case 0x2A:
+		lba := binary.BigEndian.Uint32(cdb[2:6])
+		d.mu.Lock()
+		d.data[lba] = append([]byte(nil), buf...)
+		d.mu.Unlock()
+		return drive.Result{Transferred: len(buf)}, nil
+	case 0x28:
+		lba := binary.BigEndian.Uint32(cdb[2:6])
+		d.mu.Lock()
+		n := copy(buf, d.data[lba])
+		d.mu.Unlock()
+		return drive.Result{Transferred: n}, nil
+	case 0xC0:
+		time.Sleep(timeout)
+		return drive.Result{}, drive.ErrTimeout
+	case 0xC1:
+		return drive.Result{}, errors.New("medium changer jammed")
+	}
+	return drive.Result{Status: drive.StatusCheckCondition, Sense: []byte{0x70, 0, 0x05, 0, 0, 0, 0, 10, 0, 0, 0, 0, 0x20, 0}}, nil
+}
+
+type pipeEnd struct {
+	io.Reader
+	io.Writer
+	closers []io.Closer
+}
+
+func (p *pipeEnd) Close() error {
+	for _, c := range p.closers {
+		c.Close()
+	}
+	return nil
+}
+
+// pipePair returns the host and device ends of an in-memory full-duplex line.
+func pipePair() (host, dev *pipeEnd) {
+	h2dR, h2dW := io.Pipe()
+	d2hR, d2hW := io.Pipe()
+	host = &pipeEnd{Reader: d2hR, Writer: h2dW, closers: []io.Closer{d2hR, h2dW}}
+	dev = &pipeEnd{Reader: h2dR, Writer: d2hW, closers: []io.Closer{h2dR, d2hW}}
+	return host, dev
+}
+
+// lossyWriter damages whole frames (one Write call each) deterministically:
+// drops, flips a bit, prefixes garbage, or repeats them.
+type lossyWriter struct {
+	w                            io.Writer
+	mu                           sync.Mutex
+	rng                          *rand.Rand
+	drop, corrupt, junk, repeat  float64
+	dropped, corrupted, repeated int
+}
+
+func (l *lossyWriter) Write(b []byte) (int, error) {
+	l.mu.Lock()
+	p := l.rng.Float64()
+	var out []byte
+	switch {
+	case p < l.drop:
+		l.dropped++
+	case p < l.drop+l.corrupt:
+		out = append([]byte(nil), b...)
+		out[l.rng.IntN(len(out))] ^= 1 << l.rng.IntN(8)
+		l.corrupted++
+	case p < l.drop+l.corrupt+l.junk:
+		out = append([]byte{Magic0, 0x13, Magic0, Magic1, Version, 0x82}, b...)
+	case p < l.drop+l.corrupt+l.junk+l.repeat:
+		out = append(append([]byte(nil), b...), b...)
+		l.repeated++
+	default:
+		out = b
+	}
+	l.mu.Unlock()
+	if len(out) == 0 {
+		return len(b), nil
+	}
+	if _, err := l.w.Write(out); err != nil {
+		return 0, err
+	}
+	return len(b), nil
+}
+
+type link struct {
+	host *Transport
+	dev  *blockDevice
+}
+
+func startLink(t *testing.T, opts Options, wrap func(host, dev *pipeEnd)) *link {
+	t.Helper()
+	h, d := pipePair()
+	if wrap != nil {
+		wrap(h, d)
+	}
+	dev := &blockDevice{data: map[uint32][]byte{}}
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	go func() { done <- Serve(ctx, d, dev, opts) }()
+	host, err := NewTransport(h, opts)
+	if err != nil {
+		t.Fatalf("NewTransport() = %v", err)
+	}
+	t.Cleanup(func() {
+		host.Close()
+		cancel()
+		d.Close()
+		<-done
+	})
+	return &link{host: host, dev: dev}
+}
+
+func rw10(op byte, lba uint32, blocks uint16) []byte {
+	cdb := []byte{op, 0, 0, 0, 0, 0, 0, 0, 0, 0}
+	binary.BigEndian.PutUint32(cdb[2:], lba)
+	binary.BigEndian.PutUint16(cdb[7:], blocks)
+	return cdb
+}
+
+func pattern(lba uint32, n int) []byte {
+	b := make([]byte, n)
+	for i := range b {
+		b[i] = byte(uint32(i)*7 + lba)
+	}
+	return b
+}
+
+func TestLinkCommands(t *testing.T) {
+	l := startLink(t, Options{RetryInterval: 20 * time.Millisecond}, nil)
+	data := pattern(5, 4096)
+	if res, err := l.host.Do(rw10(0x2A, 5, 2), drive.DirOut, data, time.Second); err != nil || res.Status != drive.StatusGood || res.Transferred != len(data) {
+		t.Fatalf("Do(WRITE(10)) = %+v, %v; want GOOD, %d transferred", res, err, len(data))
+	}
+	got := make([]byte, 4096)
+	if res, err := l.host.Do(rw10(0x28, 5, 2), drive.DirIn, got, time.Second); err != nil || res.Transferred != 4096 || string(got) != string(data) {
+		t.Fatalf("Do(READ(10)) = %+v, %v; data equal %v", res, err, string(got) == string(data))
+	}
+	res, err := l.host.Do([]byte{0, 0, 0, 0, 0, 0}, drive.DirNone, nil, time.Second)
+	if err != nil || res.Status != drive.StatusCheckCondition || len(res.Sense) != 14 || res.Sense[12] != 0x04 {
+		t.Fatalf("Do(TEST UNIT READY) = %+v, %v; want CHECK CONDITION with 14 sense bytes, ASC 0x04", res, err)
+	}
+}
+
+func TestLinkErrors(t *testing.T) {
+	l := startLink(t, Options{RetryInterval: 20 * time.Millisecond, LinkAllowance: 200 * time.Millisecond, MaxPayload: 8192}, nil)
+	tests := []struct {
+		name string
+		cdb  []byte
+		dir  drive.Direction
+		buf  []byte
+		want error
+	}{
+		{name: "device timeout", cdb: []byte{0xC0, 0, 0, 0, 0, 0}, want: drive.ErrTimeout},
+		{name: "device transport error", cdb: []byte{0xC1, 0, 0, 0, 0, 0}, want: drive.ErrTransport},
+		{name: "payload over the limit", cdb: rw10(0x2A, 0, 8), dir: drive.DirOut, buf: make([]byte, 16384), want: ErrPayloadTooLarge},
+		{name: "empty CDB", cdb: nil, want: ErrMalformed},
+		{name: "CDB too long", cdb: make([]byte, 17), want: ErrMalformed},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			_, err := l.host.Do(tc.cdb, tc.dir, tc.buf, 50*time.Millisecond)
+			if !errors.Is(err, tc.want) {
+				t.Errorf("Do(%x) = %v, want %v", tc.cdb, err, tc.want)
+			}
+		})
+	}
+}
+
+// TestLinkDeadline: a device that never answers makes Do fail with
+// ErrTimeout once the command's timeout plus the link allowance has passed.
+func TestLinkDeadline(t *testing.T) {
+	h, d := pipePair()
+	defer d.Close()
+	go io.Copy(io.Discard, d) // a line that swallows everything
+	host, err := NewTransport(h, Options{RetryInterval: 10 * time.Millisecond, LinkAllowance: 50 * time.Millisecond})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer host.Close()
+	if _, err := host.Do([]byte{0, 0, 0, 0, 0, 0}, drive.DirNone, nil, 50*time.Millisecond); !errors.Is(err, drive.ErrTimeout) {
+		t.Fatalf("Do(silent device) = %v, want %v", err, drive.ErrTimeout)
+	}
+}
+
+func TestLinkClose(t *testing.T) {
+	h, d := pipePair()
+	defer d.Close()
+	go io.Copy(io.Discard, d)
+	host, err := NewTransport(h, Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	errc := make(chan error, 1)
+	go func() {
+		_, err := host.Do([]byte{0, 0, 0, 0, 0, 0}, drive.DirNone, nil, time.Hour)
+		errc <- err
+	}()
+	time.Sleep(20 * time.Millisecond)
+	host.Close()
+	if err := <-errc; !errors.Is(err, ErrClosed) {
+		t.Fatalf("Do() after Close = %v, want %v", err, ErrClosed)
+	}
+}
+
+// TestLinkLossy runs writes and reads over a line that drops, corrupts,
+// pads and repeats frames in both directions: every command must complete
+// with the right data, and the device must run each exactly once.
+func TestLinkLossy(t *testing.T) {
+	var toDev, toHost *lossyWriter
+	l := startLink(t, Options{RetryInterval: 5 * time.Millisecond, LinkAllowance: 2 * time.Second}, func(h, d *pipeEnd) {
+		toDev = &lossyWriter{w: h.Writer, rng: rand.New(rand.NewPCG(1, 2)), drop: 0.1, corrupt: 0.1, junk: 0.05, repeat: 0.05}
+		toHost = &lossyWriter{w: d.Writer, rng: rand.New(rand.NewPCG(3, 4)), drop: 0.1, corrupt: 0.1, junk: 0.05, repeat: 0.05}
+		h.Writer, d.Writer = toDev, toHost
+	})
+	const n = 100
+	for i := range uint32(n) {
+		data := pattern(i, 2048)
+		if _, err := l.host.Do(rw10(0x2A, i, 1), drive.DirOut, data, time.Second); err != nil {
+			t.Fatalf("Do(WRITE lba %d) = %v", i, err)
+		}
+		got := make([]byte, 2048)
+		if _, err := l.host.Do(rw10(0x28, i, 1), drive.DirIn, got, time.Second); err != nil || string(got) != string(data) {
+			t.Fatalf("Do(READ lba %d) = %v, data equal %v", i, err, string(got) == string(data))
+		}
+	}
+	if c := l.dev.calls.Load(); c != 2*n {
+		t.Errorf("device ran %d commands, want %d (duplicates must be suppressed)", c, 2*n)
+	}
+	toDev.mu.Lock()
+	defer toDev.mu.Unlock()
+	if toDev.dropped == 0 || toDev.corrupted == 0 || toDev.repeated == 0 {
+		t.Errorf("lossy line damaged nothing: %+v", toDev)
+	}
+}
