@@ -1,0 +1,67 @@
+// Package metrics holds the station daemon's Prometheus metrics.
+package metrics
+
+import (
+	"net/http"
+
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/promhttp"
+
+	"copystation/stationd/job"
+)
+
+// Metrics are the daemon's collectors, on their own registry so tests and
+// several daemons in one process never collide.
+type Metrics struct {
+	Registry     *prometheus.Registry
+	Jobs         *prometheus.GaugeVec     // jobs by state
+	Transitions  *prometheus.CounterVec   // transitions by target state
+	BytesWritten prometheus.Counter       // bytes written to discs
+	WriteRate    *prometheus.GaugeVec     // bytes per second, by drive
+	SenseErrors  *prometheus.CounterVec   // drive sense errors, by drive and kind
+	NodeLatency  *prometheus.HistogramVec // ledger round trips, by operation
+}
+
+// New builds and registers the collectors.
+func New() *Metrics {
+	m := &Metrics{
+		Registry: prometheus.NewRegistry(),
+		Jobs: prometheus.NewGaugeVec(prometheus.GaugeOpts{
+			Name: "stationd_jobs", Help: "Copy jobs by state.",
+		}, []string{"state"}),
+		Transitions: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "stationd_job_transitions_total", Help: "Journaled job state transitions, by target state.",
+		}, []string{"to"}),
+		BytesWritten: prometheus.NewCounter(prometheus.CounterOpts{
+			Name: "stationd_bytes_written_total", Help: "Bytes written to discs.",
+		}),
+		WriteRate: prometheus.NewGaugeVec(prometheus.GaugeOpts{
+			Name: "stationd_write_rate_bytes_per_second", Help: "Current write rate, by drive.",
+		}, []string{"drive"}),
+		SenseErrors: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "stationd_sense_errors_total", Help: "Drive errors during jobs, by drive and phase.",
+		}, []string{"drive", "phase"}),
+		NodeLatency: prometheus.NewHistogramVec(prometheus.HistogramOpts{
+			Name: "stationd_node_latency_seconds", Help: "Round trips to validation nodes, by operation.",
+			Buckets: prometheus.ExponentialBuckets(0.01, 2, 12),
+		}, []string{"op"}),
+	}
+	m.Registry.MustRegister(m.Jobs, m.Transitions, m.BytesWritten, m.WriteRate, m.SenseErrors, m.NodeLatency,
+		prometheus.NewGoCollector(), prometheus.NewProcessCollector(prometheus.ProcessCollectorOpts{}))
+	for _, s := range job.States {
+		m.Jobs.WithLabelValues(string(s))
+	}
+	return m
+}
+
+// SetJobs replaces the jobs-by-state gauge from a full count.
+func (m *Metrics) SetJobs(counts map[job.State]int) {
+	for _, s := range job.States {
+		m.Jobs.WithLabelValues(string(s)).Set(float64(counts[s]))
+	}
+}
+
+// Handler serves the metrics in the Prometheus text format.
+func (m *Metrics) Handler() http.Handler {
+	return promhttp.HandlerFor(m.Registry, promhttp.HandlerOpts{})
+}
