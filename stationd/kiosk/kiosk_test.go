@@ -27,7 +27,9 @@ func newRig(t *testing.T) *rig {
 	return r
 }
 
-func (r *rig) leds() [3]gpio.Level { return [3]gpio.Level{r.ready.Read(), r.busy.Read(), r.errl.Read()} }
+func (r *rig) leds() [3]gpio.Level {
+	return [3]gpio.Level{r.ready.Read(), r.busy.Read(), r.errl.Read()}
+}
 
 var (
 	showReady = [3]gpio.Level{gpio.High, gpio.Low, gpio.Low}
