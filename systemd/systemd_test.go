@@ -1,0 +1,125 @@
+package systemd
+
+import (
+	"os"
+	"os/exec"
+	"path/filepath"
+	"regexp"
+	"strconv"
+	"strings"
+	"testing"
+)
+
+var units = []string{"stationd.service", "validatord.service"}
+
+// staged copies the units into a temporary directory with ExecStart pointing
+// at an executable that exists, since verify checks the binary.
+func staged(t *testing.T) string {
+	dir := t.TempDir()
+	exe, err := os.Executable()
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, u := range units {
+		b, err := os.ReadFile(u)
+		if err != nil {
+			t.Fatal(err)
+		}
+		s := strings.NewReplacer("/usr/bin/stationd", exe, "/usr/bin/validatord", exe).Replace(string(b))
+		if err := os.WriteFile(filepath.Join(dir, u), []byte(s), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	return dir
+}
+
+func analyze(t *testing.T) string {
+	p, err := exec.LookPath("systemd-analyze")
+	if err != nil {
+		t.Skip("systemd-analyze not installed (apt-get install systemd); .ci/run installs it")
+	}
+	return p
+}
+
+func TestVerify(t *testing.T) {
+	sa := analyze(t)
+	dir := staged(t)
+	for _, u := range units {
+		t.Run(u, func(t *testing.T) {
+			cmd := exec.Command(sa, "verify", "--man=no", filepath.Join(dir, u))
+			out, err := cmd.CombinedOutput()
+			// verify also complains about the host's own units when run
+			// outside a booted system; only lines about ours count.
+			var ours []string
+			for _, l := range strings.Split(string(out), "\n") {
+				if strings.Contains(l, u) {
+					ours = append(ours, l)
+				}
+			}
+			if len(ours) > 0 {
+				t.Errorf("systemd-analyze verify %s: %v\n%s", u, err, strings.Join(ours, "\n"))
+			}
+		})
+	}
+}
+
+// The check above is not vacuous: verify does report a bad directive.
+func TestVerifyCatchesMistakes(t *testing.T) {
+	sa := analyze(t)
+	dir := staged(t)
+	p := filepath.Join(dir, "stationd.service")
+	b, _ := os.ReadFile(p)
+	os.WriteFile(p, []byte(strings.Replace(string(b), "Type=notify", "Type=notify\nProtectSytem=strict", 1)), 0o644)
+	out, _ := exec.Command(sa, "verify", "--man=no", p).CombinedOutput()
+	if !strings.Contains(string(out), "ProtectSytem") {
+		t.Errorf("systemd-analyze verify of a unit with a misspelt key printed %q, want a complaint about ProtectSytem", out)
+	}
+}
+
+var exposure = regexp.MustCompile(`Overall exposure level for \S+: ([0-9.]+)`)
+
+func TestSecurity(t *testing.T) {
+	sa := analyze(t)
+	dir := staged(t)
+	const max = 2.5 // systemd calls up to 1.9 "OK" and up to 4.9 "MEDIUM"
+	for _, u := range units {
+		t.Run(u, func(t *testing.T) {
+			cmd := exec.Command(sa, "security", "--offline=yes", "--no-pager", filepath.Join(dir, u))
+			out, _ := cmd.CombinedOutput()
+			m := exposure.FindSubmatch(out)
+			if m == nil {
+				t.Fatalf("systemd-analyze security %s printed no exposure level:\n%s", u, out)
+			}
+			score, _ := strconv.ParseFloat(string(m[1]), 64)
+			if score > max {
+				t.Errorf("exposure(%s) = %.1f, want <= %.1f:\n%s", u, score, max, out)
+			}
+			t.Logf("exposure(%s) = %.1f", u, score)
+		})
+	}
+}
+
+func TestCompanionsParse(t *testing.T) {
+	for _, f := range []string{"copystation.sysusers.conf", "copystation.tmpfiles.conf"} {
+		b, err := os.ReadFile(f)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for i, l := range strings.Split(string(b), "\n") {
+			l = strings.TrimSpace(l)
+			if l == "" || l[0] == '#' {
+				continue
+			}
+			if n := len(strings.Fields(l)); n < 2 {
+				t.Errorf("%s:%d: %q has %d fields, want at least 2", f, i+1, l, n)
+			}
+		}
+	}
+	if p, err := exec.LookPath("systemd-sysusers"); err == nil {
+		abs, _ := filepath.Abs("copystation.sysusers.conf")
+		out, err := exec.Command(p, "--dry-run", "--root", t.TempDir(), abs).CombinedOutput()
+		if err != nil {
+			t.Errorf("systemd-sysusers --dry-run: %v\n%s", err, out)
+		}
+	}
+}
