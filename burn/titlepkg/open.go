@@ -1,0 +1,206 @@
+package titlepkg
+
+import (
+	"context"
+	"crypto/hmac"
+	"crypto/sha256"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"sync"
+)
+
+// ChunkError says which chunk of a package failed and why.
+type ChunkError struct {
+	Index uint64
+	Err   error
+}
+
+func (e *ChunkError) Error() string { return fmt.Sprintf("chunk %d: %v", e.Index, e.Err) }
+func (e *ChunkError) Unwrap() error { return e.Err }
+
+// Package is an opened title package whose manifest has been authenticated.
+// Its methods are safe for concurrent use.
+type Package struct {
+	r      io.ReaderAt
+	closer io.Closer
+	m      *Manifest
+	s      *sealer
+	base   int64 // file offset of chunk 0
+}
+
+// Open opens the package file at path and authenticates its manifest with
+// the package key. Chunks are authenticated as they are read.
+func Open(path string, key []byte) (*Package, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, fmt.Errorf("titlepkg.Open: %w", err)
+	}
+	st, err := f.Stat()
+	if err != nil {
+		f.Close()
+		return nil, fmt.Errorf("titlepkg.Open: %w", err)
+	}
+	p, err := OpenReader(f, st.Size(), key)
+	if err != nil {
+		f.Close()
+		return nil, err
+	}
+	p.closer = f
+	return p, nil
+}
+
+// OpenReader is Open over any io.ReaderAt of the given size.
+func OpenReader(r io.ReaderAt, size int64, key []byte) (*Package, error) {
+	var head [16]byte
+	if _, err := r.ReadAt(head[:], 0); err != nil {
+		return nil, fmt.Errorf("titlepkg.Open: %w: reading the header: %v", ErrFormat, err)
+	}
+	n, err := ManifestLen(head[:])
+	if err != nil {
+		return nil, fmt.Errorf("titlepkg.Open: %w", errors.Unwrap(err))
+	}
+	enc := make([]byte, n)
+	if _, err := r.ReadAt(enc, 0); err != nil {
+		return nil, fmt.Errorf("titlepkg.Open: %w: reading the manifest: %v", ErrFormat, err)
+	}
+	m, err := ParseManifest(enc)
+	if err != nil {
+		return nil, fmt.Errorf("titlepkg.Open: %w", errors.Unwrap(err))
+	}
+	if m.FileSize() != size {
+		return nil, fmt.Errorf("titlepkg.Open: %w: file is %d bytes, manifest says %d (truncated or extended)", ErrFormat, size, m.FileSize())
+	}
+	s, err := newSealer(key, m.Salt[:], m.ChunkCount)
+	if err != nil {
+		return nil, fmt.Errorf("titlepkg.Open: %w", err)
+	}
+	if !hmac.Equal(s.mac(enc), m.MAC[:]) {
+		s.wipe()
+		return nil, fmt.Errorf("titlepkg.Open: %w: manifest MAC does not match (altered package or wrong package key)", ErrAuth)
+	}
+	s.aad = headerHash(enc)
+	return &Package{r: r, m: m, s: s, base: int64(n)}, nil
+}
+
+// Manifest returns the authenticated manifest. Callers must not modify it.
+func (p *Package) Manifest() *Manifest { return p.m }
+
+// ChunkBufSize is the buffer size ReadChunk needs: one chunk and its tag.
+func (p *Package) ChunkBufSize() int { return int(p.m.ChunkSize) + TagSize }
+
+// chunkLen is chunk i's plaintext length.
+func (p *Package) chunkLen(i uint64) int64 {
+	if i == p.m.ChunkCount-1 {
+		return p.m.StreamSize() - int64(i)*int64(p.m.ChunkSize)
+	}
+	return int64(p.m.ChunkSize)
+}
+
+// ReadChunk reads chunk i into buf (at least ChunkBufSize bytes), checks its
+// tag and decrypts it in place. It returns the plaintext (a prefix of buf)
+// and the tag. No plaintext is returned unless the chunk authenticates.
+func (p *Package) ReadChunk(i uint64, buf []byte) (plain []byte, tag [TagSize]byte, err error) {
+	if i >= p.m.ChunkCount {
+		return nil, tag, &ChunkError{i, fmt.Errorf("%w: index past the last chunk %d", ErrFormat, p.m.ChunkCount-1)}
+	}
+	n := p.chunkLen(i) + TagSize
+	if int64(len(buf)) < n {
+		return nil, tag, &ChunkError{i, fmt.Errorf("%w: buffer of %d bytes, need %d", ErrSpec, len(buf), n)}
+	}
+	off := p.base + int64(i)*(int64(p.m.ChunkSize)+TagSize)
+	ct := buf[:n]
+	if _, err := p.r.ReadAt(ct, off); err != nil {
+		return nil, tag, &ChunkError{i, fmt.Errorf("reading at offset %d: %w", off, err)}
+	}
+	copy(tag[:], ct[len(ct)-TagSize:])
+	plain, err = p.s.aead.Open(ct[:0], p.s.nonce(i), ct, p.s.aad[:])
+	if err != nil {
+		clear(ct)
+		return nil, tag, &ChunkError{i, fmt.Errorf("%w: chunk tag does not match (altered, moved or truncated)", ErrAuth)}
+	}
+	return plain, tag, nil
+}
+
+// Verify authenticates every chunk with the given number of workers and
+// checks the integrity root, without releasing plaintext. done, if not nil,
+// is called with the plaintext bytes checked so far (from one goroutine at a
+// time). It is the first pass of a copy: nothing reaches a drive unless the
+// whole package is sound.
+func (p *Package) Verify(ctx context.Context, workers int, done func(int64)) error {
+	workers = max(1, min(workers, 16))
+	var (
+		mu    sync.Mutex
+		first error
+		total int64
+	)
+	next := make(chan uint64)
+	var wg sync.WaitGroup
+	for range workers {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			buf := make([]byte, p.ChunkBufSize())
+			for i := range next {
+				_, _, err := p.ReadChunk(i, buf)
+				mu.Lock()
+				if err != nil && first == nil {
+					first = err
+				}
+				total += p.chunkLen(i)
+				if done != nil && err == nil {
+					done(total)
+				}
+				mu.Unlock()
+			}
+		}()
+	}
+	// Tags are read by the dispatcher in order for the root: cheap, 16
+	// bytes per chunk, and independent of the workers' order.
+	root := sha256.New()
+	var err error
+	for i := uint64(0); i < p.m.ChunkCount; i++ {
+		var tag [TagSize]byte
+		off := p.base + int64(i)*(int64(p.m.ChunkSize)+TagSize) + p.chunkLen(i)
+		if _, rerr := p.r.ReadAt(tag[:], off); rerr != nil {
+			err = &ChunkError{i, fmt.Errorf("reading tag: %w", rerr)}
+			break
+		}
+		root.Write(tag[:])
+		mu.Lock()
+		failed := first != nil
+		mu.Unlock()
+		if failed {
+			break
+		}
+		select {
+		case next <- i:
+		case <-ctx.Done():
+			err = ctx.Err()
+		}
+		if err != nil {
+			break
+		}
+	}
+	close(next)
+	wg.Wait()
+	switch {
+	case first != nil:
+		return fmt.Errorf("titlepkg.Verify: %w", first)
+	case err != nil:
+		return fmt.Errorf("titlepkg.Verify: %w", err)
+	case !hmac.Equal(root.Sum(nil), p.m.Root[:]):
+		return fmt.Errorf("titlepkg.Verify: %w: integrity root does not match the chunk tags", ErrAuth)
+	}
+	return nil
+}
+
+// Close wipes the derived keys and closes the file Open opened.
+func (p *Package) Close() error {
+	p.s.wipe()
+	if p.closer != nil {
+		return p.closer.Close()
+	}
+	return nil
+}
