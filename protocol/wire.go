@@ -1,0 +1,177 @@
+package protocol
+
+import (
+	"encoding/binary"
+	"unicode/utf8"
+)
+
+// Field limits. They keep every message well inside one frame.
+const (
+	MaxIDLen         = 128  // job, token, title, station and node IDs
+	MaxMediaIDLen    = 64   // the blank's media identifier
+	MaxGrantLen      = 512  // an encoded SignedGrant
+	MaxSignatureLen  = 80   // ASN.1 DER ECDSA P-256 is at most 72 bytes
+	MaxSealedLen     = 4096 // HPKE-sealed copy keys
+	MaxReasonLen     = 256  // free text in reports
+	MaxMessageLen    = 1024 // free text in refusals
+	MaxHashLen       = 64   // image hashes, transaction hashes
+	NonceLen         = 32
+	HandshakeHashLen = 32
+	PublicKeyLen     = 65 // uncompressed SEC1 P-256
+)
+
+// wenc appends wire fields: integers big-endian, variable fields with a
+// 2-byte length prefix.
+type wenc struct{ b []byte }
+
+func (e *wenc) u8(v uint8)   { e.b = append(e.b, v) }
+func (e *wenc) u16(v uint16) { e.b = binary.BigEndian.AppendUint16(e.b, v) }
+func (e *wenc) u32(v uint32) { e.b = binary.BigEndian.AppendUint32(e.b, v) }
+func (e *wenc) u64(v uint64) { e.b = binary.BigEndian.AppendUint64(e.b, v) }
+func (e *wenc) i64(v int64)  { e.u64(uint64(v)) }
+func (e *wenc) fixed(p []byte) {
+	e.b = append(e.b, p...)
+}
+func (e *wenc) bytes(p []byte) {
+	e.u16(uint16(len(p)))
+	e.b = append(e.b, p...)
+}
+func (e *wenc) str(s string) { e.bytes([]byte(s)) }
+func (e *wenc) boolean(v bool) {
+	if v {
+		e.u8(1)
+	} else {
+		e.u8(0)
+	}
+}
+
+// wdec reads wire fields with bounds. The first error sticks; later reads
+// return zero values, so a decoder is a straight run of reads and one check.
+type wdec struct {
+	msg string
+	b   []byte
+	err error
+}
+
+func (d *wdec) fail(field string, err error) {
+	if d.err == nil {
+		d.err = &DecodeError{Message: d.msg, Field: field, Err: err}
+	}
+}
+
+func (d *wdec) take(field string, n int) []byte {
+	if d.err != nil {
+		return nil
+	}
+	if len(d.b) < n {
+		d.fail(field, ErrTruncated)
+		return nil
+	}
+	p := d.b[:n:n]
+	d.b = d.b[n:]
+	return p
+}
+
+func (d *wdec) u8(field string) uint8 {
+	p := d.take(field, 1)
+	if p == nil {
+		return 0
+	}
+	return p[0]
+}
+
+func (d *wdec) u16(field string) uint16 {
+	p := d.take(field, 2)
+	if p == nil {
+		return 0
+	}
+	return binary.BigEndian.Uint16(p)
+}
+
+func (d *wdec) u32(field string) uint32 {
+	p := d.take(field, 4)
+	if p == nil {
+		return 0
+	}
+	return binary.BigEndian.Uint32(p)
+}
+
+func (d *wdec) u64(field string) uint64 {
+	p := d.take(field, 8)
+	if p == nil {
+		return 0
+	}
+	return binary.BigEndian.Uint64(p)
+}
+
+func (d *wdec) i64(field string) int64 { return int64(d.u64(field)) }
+
+func (d *wdec) boolean(field string) bool {
+	v := d.u8(field)
+	if v > 1 {
+		d.fail(field, ErrFieldInvalid)
+	}
+	return v == 1
+}
+
+// bytes reads a length-prefixed field of at most max bytes and copies it, so
+// the result never aliases a frame buffer.
+func (d *wdec) bytes(field string, max int) []byte {
+	n := int(d.u16(field))
+	if d.err != nil {
+		return nil
+	}
+	if n > max {
+		d.fail(field, ErrFieldTooLong)
+		return nil
+	}
+	p := d.take(field, n)
+	if p == nil {
+		return nil
+	}
+	return append([]byte(nil), p...)
+}
+
+// fixedBytes reads a length-prefixed field that must have exactly n bytes.
+func (d *wdec) fixedBytes(field string, n int) []byte {
+	p := d.bytes(field, n)
+	if d.err == nil && len(p) != n {
+		d.fail(field, ErrFieldBadLength)
+	}
+	return p
+}
+
+// str reads a length-prefixed UTF-8 string without control characters.
+func (d *wdec) str(field string, max int) string {
+	p := d.bytes(field, max)
+	if d.err != nil {
+		return ""
+	}
+	if !utf8.Valid(p) {
+		d.fail(field, ErrFieldInvalid)
+		return ""
+	}
+	for _, r := range string(p) {
+		if r < 0x20 || r == 0x7f {
+			d.fail(field, ErrFieldInvalid)
+			return ""
+		}
+	}
+	return string(p)
+}
+
+// id reads an identifier: non-empty, printable, at most MaxIDLen bytes.
+func (d *wdec) id(field string) string {
+	s := d.str(field, MaxIDLen)
+	if d.err == nil && s == "" {
+		d.fail(field, ErrFieldInvalid)
+	}
+	return s
+}
+
+func (d *wdec) finish() error {
+	if d.err == nil && len(d.b) != 0 {
+		d.fail("", ErrTrailingBytes)
+	}
+	return d.err
+}
