@@ -51,7 +51,7 @@ func TestDocExamples(t *testing.T) {
 				if err != nil {
 					t.Fatalf("DecodeGrant(example) = %v", err)
 				}
-				if err := g.Verify(); err != nil {
+				if err := g.Verify(pubBytes(t, exampleKey(t, "customer"))); err != nil {
 					t.Fatalf("SignedGrant.Verify() = %v, want nil", err)
 				}
 				return

@@ -51,8 +51,7 @@ func examples(t testing.TB) []example {
 	hh := fill(HandshakeHashLen, 0xa0)
 	ch := &ChallengeMsg{Nonce: fill(NonceLen, 0x10), NodeID: nodeID, Expiry: 1795000000, HandshakeHash: hh}
 	grant := &SignedGrant{
-		Grant:    CustomerGrant{TokenID: "tok-1", StationID: stationID, TitleID: "title-1", Expiry: 1795003600},
-		OwnerKey: pubBytes(t, customer),
+		Grant: CustomerGrant{TokenID: "tok-1", StationID: stationID, TitleID: "title-1", Expiry: 1795003600},
 	}
 	sign := func(k *ecdsa.PrivateKey, st Statement) []byte {
 		sig, err := Sign(nil, k, st)

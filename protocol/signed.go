@@ -69,58 +69,53 @@ func boolByte(v bool) uint8 {
 	return 0
 }
 
-// SignedGrant is a customer's CustomerGrant with the owner's public key and
-// signature: what a kiosk scans from the customer's QR code and forwards, as
-// bytes, in CopyRequest.CustomerGrant.
+// SignedGrant is a customer's CustomerGrant with the owner's signature:
+// what a kiosk scans from the customer's QR code and forwards, as bytes, in
+// CopyRequest.CustomerGrant. The owner's key is not carried: the node takes
+// it from the token's record on the ledger.
 type SignedGrant struct {
 	Grant     CustomerGrant
-	OwnerKey  []byte // uncompressed SEC1 P-256; KeyID(OwnerKey) owns the token
-	Signature []byte // over Grant.SigningBytes()
+	Signature []byte // ASN.1 DER, by the token's owner, over Grant.SigningBytes()
 }
 
-const grantMagic = "CSG1"
-
-// Encode returns the grant's deterministic encoding: "CSG1", then token,
-// station and title IDs, expiry, owner key and signature, each
-// length-prefixed as in messages.
+// Encode returns the grant's deterministic encoding, the one the contract
+// decodes: the grant's SigningBytes followed by the signature with a 4-byte
+// length. The signed bytes are exactly the bytes carried.
 func (g *SignedGrant) Encode() []byte {
-	e := &wenc{}
-	e.fixed([]byte(grantMagic))
-	e.str(g.Grant.TokenID)
-	e.str(g.Grant.StationID)
-	e.str(g.Grant.TitleID)
-	e.i64(g.Grant.Expiry)
-	e.bytes(g.OwnerKey)
-	e.bytes(g.Signature)
-	return e.b
+	b := g.Grant.SigningBytes()
+	b = binary.BigEndian.AppendUint32(b, uint32(len(g.Signature)))
+	return append(b, g.Signature...)
 }
 
-// DecodeGrant parses an encoded SignedGrant. It checks the form only; the
-// node checks the signature, owner, station and expiry.
+// DecodeGrant parses an encoded SignedGrant and checks its form (label,
+// version, bounds, nothing trailing); the node checks signature, owner,
+// station and expiry.
 func DecodeGrant(b []byte) (*SignedGrant, error) {
 	if len(b) > MaxGrantLen {
 		return nil, &DecodeError{Message: "SignedGrant", Err: ErrFieldTooLong}
 	}
 	d := &wdec{msg: "SignedGrant", b: b}
-	if m := d.take("magic", len(grantMagic)); d.err == nil && string(m) != grantMagic {
-		d.fail("magic", ErrVersion)
+	if l := d.bytes32("label", len(LabelCustomerGrant)); d.err == nil && string(l) != LabelCustomerGrant {
+		d.fail("label", ErrFieldInvalid)
+	}
+	if v := d.u16("version"); d.err == nil && v != Version {
+		d.fail("version", ErrVersion)
 	}
 	g := &SignedGrant{}
-	g.Grant.TokenID = d.id("token_id")
-	g.Grant.StationID = d.id("station_id")
-	g.Grant.TitleID = d.id("title_id")
+	g.Grant.TokenID = d.id32("token_id")
+	g.Grant.StationID = d.id32("station_id")
+	g.Grant.TitleID = d.id32("title_id")
 	g.Grant.Expiry = d.i64("expiry")
-	g.OwnerKey = d.fixedBytes("owner_key", PublicKeyLen)
-	g.Signature = d.bytes("signature", MaxSignatureLen)
+	g.Signature = d.bytes32("signature", MaxSignatureLen)
 	if err := d.finish(); err != nil {
 		return nil, err
 	}
 	return g, nil
 }
 
-// Verify checks the owner's signature over the grant.
-func (g *SignedGrant) Verify() error {
-	return Verify(g.OwnerKey, &g.Grant, g.Signature)
+// Verify checks the signature with the token owner's public key (SEC1).
+func (g *SignedGrant) Verify(ownerKey []byte) error {
+	return Verify(ownerKey, &g.Grant, g.Signature)
 }
 
 // NodeID names a validation node: the KeyID of its P-256 signing key.

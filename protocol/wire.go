@@ -2,6 +2,7 @@ package protocol
 
 import (
 	"encoding/binary"
+	"errors"
 	"unicode/utf8"
 )
 
@@ -130,6 +131,38 @@ func (d *wdec) bytes(field string, max int) []byte {
 		return nil
 	}
 	return append([]byte(nil), p...)
+}
+
+// bytes32 reads a field with a 4-byte length prefix, as in SigningBytes.
+func (d *wdec) bytes32(field string, max int) []byte {
+	n := d.u32(field)
+	if d.err != nil {
+		return nil
+	}
+	if n > uint32(max) {
+		d.fail(field, ErrFieldTooLong)
+		return nil
+	}
+	p := d.take(field, int(n))
+	if p == nil {
+		return nil
+	}
+	return append([]byte(nil), p...)
+}
+
+// id32 reads an identifier with a 4-byte length prefix.
+func (d *wdec) id32(field string) string {
+	p := d.bytes32(field, MaxIDLen)
+	if d.err != nil {
+		return ""
+	}
+	d2 := &wdec{msg: d.msg, b: binary.BigEndian.AppendUint16(nil, uint16(len(p)))}
+	d2.b = append(d2.b, p...)
+	s := d2.id(field)
+	if d2.err != nil {
+		d.fail(field, errors.Unwrap(d2.err))
+	}
+	return s
 }
 
 // fixedBytes reads a length-prefixed field that must have exactly n bytes.
