@@ -119,6 +119,8 @@ type Job struct {
 	ImageHash []byte  `json:"image_hash,omitempty"`
 	// Reason is why the job last spoiled or failed, in words for a person.
 	Reason string `json:"reason,omitempty"`
+	// Code is the ledger's refusal code when the job failed on a refusal.
+	Code string `json:"code,omitempty"`
 	// Cancel is set when someone asked to stop the job.
 	Cancel  bool      `json:"cancel,omitempty"`
 	Created time.Time `json:"created"`

@@ -1,0 +1,74 @@
+// Package api is the station daemon's local API on a Unix socket (HTTP and
+// JSON): its messages and a client for the CLI.
+package api
+
+import (
+	"time"
+
+	"copystation/stationd/job"
+)
+
+// Paths of the local API.
+const (
+	PathStatus      = "/v1/status"
+	PathJobs        = "/v1/jobs"         // GET list, POST create
+	PathJob         = "/v1/jobs/{id}"    // GET one, with progress
+	PathCancel      = "/v1/jobs/{id}/cancel"
+	PathTamperClear = "/v1/tamper/clear" // POST
+	MaxBody         = 64 << 10           // request bodies are small; refuse more
+)
+
+// BurnRequest asks for a copy.
+type BurnRequest struct {
+	TitleID string `json:"title_id"`
+	TokenID string `json:"token_id"`
+	// Grant is the customer's signed authorisation (kiosk), raw bytes.
+	Grant []byte `json:"grant,omitempty"`
+}
+
+// TamperClear clears a latched tamper alarm.
+type TamperClear struct {
+	Code string `json:"code"`
+}
+
+// Progress is a job's live progress, kept in memory only.
+type Progress struct {
+	Phase       string        `json:"phase"`
+	Done        int64         `json:"done_bytes"`
+	Total       int64         `json:"total_bytes"`
+	BytesPerSec float64       `json:"bytes_per_second"`
+	ETA         time.Duration `json:"eta_ns"`
+}
+
+// Job is a job with its live progress.
+type Job struct {
+	job.Job
+	Progress *Progress `json:"progress,omitempty"`
+}
+
+// DriveStatus is one drive slot.
+type DriveStatus struct {
+	Index int    `json:"index"`
+	Name  string `json:"name"`
+	JobID string `json:"job_id,omitempty"`
+	State string `json:"state"`
+}
+
+// Status is the station at a glance.
+type Status struct {
+	StationID string         `json:"station_id"`
+	Ready     bool           `json:"ready"`
+	Tampered  bool           `json:"tampered"`
+	DoorOpen  bool           `json:"door_open"`
+	Drives    []DriveStatus  `json:"drives"`
+	Jobs      map[string]int `json:"jobs"`
+	KeysHeld  int            `json:"keys_held"`
+}
+
+// Error is every error answer.
+type Error struct {
+	Code    string `json:"code"`
+	Message string `json:"message"`
+}
+
+func (e *Error) Error() string { return e.Message + " (" + e.Code + ")" }

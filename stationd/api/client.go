@@ -1,0 +1,111 @@
+package api
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"strings"
+	"time"
+)
+
+// Client talks to a daemon's socket.
+type Client struct {
+	hc *http.Client
+}
+
+// ErrNoDaemon is returned when nothing answers on the socket.
+var ErrNoDaemon = errors.New("no station daemon answers on the socket: is stationd running, and is --socket right?")
+
+// NewClient returns a client for the socket at path.
+func NewClient(path string) *Client {
+	tr := &http.Transport{
+		DialContext: func(ctx context.Context, _, _ string) (net.Conn, error) {
+			var d net.Dialer
+			return d.DialContext(ctx, "unix", path)
+		},
+	}
+	return &Client{hc: &http.Client{Transport: tr, Timeout: 30 * time.Second}}
+}
+
+// Status fetches the station status.
+func (c *Client) Status(ctx context.Context) (*Status, error) {
+	var s Status
+	return &s, c.do(ctx, http.MethodGet, PathStatus, nil, &s)
+}
+
+// Jobs lists the jobs.
+func (c *Client) Jobs(ctx context.Context) ([]Job, error) {
+	var j []Job
+	return j, c.do(ctx, http.MethodGet, PathJobs, nil, &j)
+}
+
+// Job fetches one job with its progress.
+func (c *Client) Job(ctx context.Context, id string) (*Job, error) {
+	var j Job
+	return &j, c.do(ctx, http.MethodGet, strings.Replace(PathJob, "{id}", id, 1), nil, &j)
+}
+
+// Burn starts a copy.
+func (c *Client) Burn(ctx context.Context, r BurnRequest) (*Job, error) {
+	var j Job
+	return &j, c.do(ctx, http.MethodPost, PathJobs, r, &j)
+}
+
+// Cancel asks a job to stop.
+func (c *Client) Cancel(ctx context.Context, id string) (*Job, error) {
+	var j Job
+	return &j, c.do(ctx, http.MethodPost, strings.Replace(PathCancel, "{id}", id, 1), struct{}{}, &j)
+}
+
+// ClearTamper clears the tamper alarm.
+func (c *Client) ClearTamper(ctx context.Context, code string) error {
+	return c.do(ctx, http.MethodPost, PathTamperClear, TamperClear{Code: code}, nil)
+}
+
+func (c *Client) do(ctx context.Context, method, path string, in, out any) error {
+	var body io.Reader
+	if in != nil {
+		b, err := json.Marshal(in)
+		if err != nil {
+			return err
+		}
+		body = bytes.NewReader(b)
+	}
+	req, err := http.NewRequestWithContext(ctx, method, "http://stationd"+path, body)
+	if err != nil {
+		return err
+	}
+	req.Header.Set("Content-Type", "application/json")
+	resp, err := c.hc.Do(req)
+	if err != nil {
+		var op *net.OpError
+		if errors.As(err, &op) {
+			return fmt.Errorf("%w (%v)", ErrNoDaemon, op.Err)
+		}
+		return err
+	}
+	defer resp.Body.Close()
+	b, err := io.ReadAll(io.LimitReader(resp.Body, 16<<20))
+	if err != nil {
+		return err
+	}
+	if resp.StatusCode/100 != 2 {
+		var e Error
+		if json.Unmarshal(b, &e) != nil || e.Message == "" {
+			return fmt.Errorf("stationd answered %s", resp.Status)
+		}
+		return &e
+	}
+	if out == nil {
+		return nil
+	}
+	if err := json.Unmarshal(b, out); err != nil {
+		return fmt.Errorf("stationd answered garbage: %w", err)
+	}
+	return nil
+}

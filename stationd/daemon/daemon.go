@@ -1,0 +1,275 @@
+package daemon
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"net/http"
+	"os"
+	"path/filepath"
+	"sync"
+	"time"
+
+	"copystation/stationd/api"
+	"copystation/stationd/config"
+	"copystation/stationd/job"
+	"copystation/stationd/journal"
+	"copystation/stationd/kiosk"
+	"copystation/stationd/metrics"
+	"copystation/stationd/notify"
+)
+
+// Deps are the daemon's outside parts. A nil factory means the real thing
+// named in the configuration (see hardware.go).
+type Deps struct {
+	Logger   *slog.Logger
+	Clock    func() time.Time
+	Rand     io.Reader
+	Notifier *notify.Notifier
+	Metrics  *metrics.Metrics
+
+	Store    func(config.Config) (journal.Store, error)
+	Drives   func(config.Config) ([]Drive, error)
+	Robot    func(config.Config) (Robot, error) // may return nil: discs loaded by hand
+	Ledger   func(config.Config) (Ledger, error)
+	Pipeline func(config.Config) (Pipeline, error)
+	// Panel builds the kiosk panel; wipe must be called on tamper. Nil with
+	// the kiosk enabled means real GPIO lines; a kiosk disabled in the
+	// configuration has no panel.
+	Panel func(c config.Config, wipe func()) (*kiosk.Panel, error)
+
+	// AfterTransition is called after each journaled transition, before the
+	// daemon acts on it (the crash test kills the process here).
+	AfterTransition func(job.Job)
+	// Ready is called once the daemon serves its API.
+	Ready func(*Daemon)
+	// Retry is the pause between attempts at an unreachable ledger or a
+	// missing blank; default 1 s.
+	Retry time.Duration
+	// BlankWait bounds the wait for a blank when no robot loads one;
+	// default 10 minutes.
+	BlankWait time.Duration
+}
+
+// Daemon is a running station.
+type Daemon struct {
+	cfg      config.Config
+	log      *slog.Logger
+	now      func() time.Time
+	rnd      io.Reader
+	store    journal.Store
+	drives   []Drive
+	robot    Robot
+	robotMu  sync.Mutex
+	ledger   Ledger
+	pipeline Pipeline
+	panel    *kiosk.Panel
+	keys     *KeyRing
+	metrics  *metrics.Metrics
+	notifier *notify.Notifier
+	deps     Deps
+
+	wake []chan struct{}
+
+	mu       sync.Mutex
+	claimMu  sync.Mutex
+	progress map[string]*api.Progress
+	started  map[string]time.Time
+	cancels  map[string]context.CancelFunc
+	driveJob []string
+}
+
+// Run runs the station until ctx ends.
+func Run(ctx context.Context, cfg config.Config, deps Deps) error {
+	d, err := newDaemon(cfg, deps)
+	if err != nil {
+		return err
+	}
+	defer d.store.Close()
+	return d.serve(ctx)
+}
+
+func newDaemon(cfg config.Config, deps Deps) (*Daemon, error) {
+	if deps.Logger == nil {
+		deps.Logger = slog.Default()
+	}
+	if deps.Clock == nil {
+		deps.Clock = time.Now
+	}
+	if deps.Rand == nil {
+		deps.Rand = rand.Reader
+	}
+	if deps.Notifier == nil {
+		deps.Notifier = notify.FromEnv()
+	}
+	if deps.Metrics == nil {
+		deps.Metrics = metrics.New()
+	}
+	if deps.Retry == 0 {
+		deps.Retry = time.Second
+	}
+	if deps.BlankWait == 0 {
+		deps.BlankWait = 10 * time.Minute
+	}
+	fillHardware(&deps)
+	d := &Daemon{cfg: cfg, log: deps.Logger, now: deps.Clock, rnd: deps.Rand, keys: NewKeyRing(),
+		metrics: deps.Metrics, notifier: deps.Notifier, deps: deps,
+		progress: map[string]*api.Progress{}, started: map[string]time.Time{}, cancels: map[string]context.CancelFunc{}}
+	var err error
+	if d.store, err = deps.Store(cfg); err != nil {
+		return nil, fmt.Errorf("stationd: journal: %w", err)
+	}
+	fail := func(what string, err error) (*Daemon, error) {
+		d.store.Close()
+		return nil, fmt.Errorf("stationd: %s: %w", what, err)
+	}
+	if d.drives, err = deps.Drives(cfg); err != nil {
+		return fail("drives", err)
+	}
+	if len(d.drives) == 0 {
+		return fail("drives", errors.New("no drive configured"))
+	}
+	if d.robot, err = deps.Robot(cfg); err != nil {
+		return fail("robot", err)
+	}
+	if d.ledger, err = deps.Ledger(cfg); err != nil {
+		return fail("ledger", err)
+	}
+	if d.pipeline, err = deps.Pipeline(cfg); err != nil {
+		return fail("pipeline", err)
+	}
+	if deps.Panel != nil {
+		if d.panel, err = deps.Panel(cfg, d.onTamper); err != nil {
+			return fail("kiosk", err)
+		}
+	}
+	d.wake = make([]chan struct{}, len(d.drives))
+	for i := range d.wake {
+		d.wake[i] = make(chan struct{}, 1)
+	}
+	d.driveJob = make([]string, len(d.drives))
+	return d, nil
+}
+
+func (d *Daemon) serve(ctx context.Context) error {
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	if err := os.MkdirAll(filepath.Dir(d.cfg.Socket), 0o750); err != nil {
+		return fmt.Errorf("stationd: socket directory: %w", err)
+	}
+	os.Remove(d.cfg.Socket) // a stale socket from a killed daemon
+	ln, err := net.Listen("unix", d.cfg.Socket)
+	if err != nil {
+		return fmt.Errorf("stationd: listen on %s: %w", d.cfg.Socket, err)
+	}
+	os.Chmod(d.cfg.Socket, 0o660)
+	srv := &http.Server{Handler: d.handler(), ReadHeaderTimeout: 5 * time.Second}
+	var wg sync.WaitGroup
+	wg.Go(func() { srv.Serve(ln) })
+	if d.cfg.MetricsListen != "" {
+		mln, err := net.Listen("tcp", d.cfg.MetricsListen)
+		if err != nil {
+			srv.Close()
+			return fmt.Errorf("stationd: metrics_listen %s: %w", d.cfg.MetricsListen, err)
+		}
+		msrv := &http.Server{Handler: d.metrics.Handler(), ReadHeaderTimeout: 5 * time.Second}
+		wg.Go(func() { msrv.Serve(mln) })
+		defer msrv.Close()
+	}
+	if d.panel != nil {
+		wg.Go(func() { d.panel.Run(ctx, 100*time.Millisecond) })
+	}
+	d.refreshMetrics(ctx)
+	for i := range d.drives {
+		wg.Go(func() { d.worker(ctx, i) })
+	}
+	d.log.Info("station ready", "station", d.ledger.StationID(), "drives", len(d.drives), "socket", d.cfg.Socket)
+	d.notifier.Ready(d.statusLine())
+	if d.deps.Ready != nil {
+		d.deps.Ready(d)
+	}
+	if iv := notify.WatchdogInterval(); iv > 0 {
+		wg.Go(func() { d.watchdog(ctx, iv) })
+	}
+	<-ctx.Done()
+	d.notifier.Stopping()
+	sctx, scancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer scancel()
+	srv.Shutdown(sctx)
+	wg.Wait()
+	d.keys.WipeAll()
+	return nil
+}
+
+func (d *Daemon) watchdog(ctx context.Context, iv time.Duration) {
+	t := time.NewTicker(iv)
+	defer t.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+			// The store answering proves the daemon is not wedged.
+			cctx, cancel := context.WithTimeout(ctx, iv)
+			_, err := d.store.List(cctx)
+			cancel()
+			if err == nil {
+				d.notifier.Send("WATCHDOG=1", "STATUS="+d.statusLine())
+			}
+		}
+	}
+}
+
+func (d *Daemon) statusLine() string {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	busy := 0
+	for _, j := range d.driveJob {
+		if j != "" {
+			busy++
+		}
+	}
+	return fmt.Sprintf("%d of %d drives burning", busy, len(d.drives))
+}
+
+// onTamper wipes every key in memory and stops every burn.
+func (d *Daemon) onTamper() {
+	d.log.Error("tamper switch tripped: wiping copy keys and stopping burns")
+	d.keys.WipeAll()
+	d.mu.Lock()
+	for _, c := range d.cancels {
+		c()
+	}
+	d.mu.Unlock()
+}
+
+func (d *Daemon) newID() (string, error) {
+	b := make([]byte, 12)
+	if _, err := io.ReadFull(d.rnd, b); err != nil {
+		return "", err
+	}
+	return hex.EncodeToString(b), nil
+}
+
+func (d *Daemon) refreshMetrics(ctx context.Context) {
+	jobs, err := d.store.List(ctx)
+	if err != nil {
+		return
+	}
+	counts := map[job.State]int{}
+	for _, j := range jobs {
+		counts[j.State]++
+	}
+	d.metrics.SetJobs(counts)
+}
+
+// Store exposes the journal (tests read it).
+func (d *Daemon) Store() journal.Store { return d.store }
+
+// Keys exposes the key ring (tests check wiping).
+func (d *Daemon) Keys() *KeyRing { return d.keys }

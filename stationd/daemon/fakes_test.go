@@ -1,0 +1,157 @@
+package daemon
+
+import (
+	"context"
+	"crypto/sha256"
+	"fmt"
+	"sync"
+
+	"copystation/keys"
+	"copystation/stationd/job"
+)
+
+// These doubles stand in for parts built elsewhere while the runner's own
+// logic is tested; the integration tests use the real stand-ins.
+
+type testDrive struct {
+	mu      sync.Mutex
+	n       int
+	present bool
+	written bool
+	id      int
+}
+
+func (d *testDrive) MediaInfo(context.Context) (Media, error) {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	return Media{Present: d.present, Blank: d.present && !d.written, Profile: 0x41, MediaID: []byte(fmt.Sprintf("media-%d-%d", d.n, d.id))}, nil
+}
+func (d *testDrive) Finalize(context.Context) error { return nil }
+func (d *testDrive) Name() string                   { return fmt.Sprintf("test%d", d.n) }
+
+type testRobot struct {
+	mu     sync.Mutex
+	drives []*testDrive
+	blanks int
+	out    int
+	reject int
+}
+
+func (r *testRobot) LoadBlank(_ context.Context, n int) error {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if r.blanks == 0 {
+		return fmt.Errorf("input bin empty")
+	}
+	r.blanks--
+	d := r.drives[n]
+	d.mu.Lock()
+	d.present, d.written = true, false
+	d.id++
+	d.mu.Unlock()
+	return nil
+}
+
+func (r *testRobot) Unload(_ context.Context, n int, good bool) error {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	d := r.drives[n]
+	d.mu.Lock()
+	d.present = false
+	d.mu.Unlock()
+	if good {
+		r.out++
+	} else {
+		r.reject++
+	}
+	return nil
+}
+
+type spend struct {
+	job     string
+	spoiled int
+	made    bool
+}
+
+type testLedger struct {
+	mu     sync.Mutex
+	spends map[string]*spend // by token
+	tx     int
+}
+
+func (l *testLedger) StationID() string { return "station-test" }
+
+func (l *testLedger) Authorize(_ context.Context, r AuthRequest) (*Authorization, error) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	if l.spends == nil {
+		l.spends = map[string]*spend{}
+	}
+	s := l.spends[r.TokenID]
+	if s != nil && s.job != r.JobID {
+		return nil, &Refusal{Code: "token_spent", Message: "this token has already been used for a copy"}
+	}
+	if s == nil {
+		l.tx++
+		s = &spend{job: r.JobID}
+		l.spends[r.TokenID] = s
+	}
+	dk := sha256.Sum256(append([]byte(r.JobID), r.MediaID...))
+	return &Authorization{CopyID: "copy-" + r.JobID, Receipt: job.Receipt{Height: int64(l.tx), TxHash: "tx"},
+		Keys: &keys.CopyKeys{PackageKey: make([]byte, 32), DiscKey: dk[:], Codeword: []byte{1}}}, nil
+}
+
+func (l *testLedger) Report(_ context.Context, o Outcome) error {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	for _, s := range l.spends {
+		if s.job == o.JobID {
+			if o.Made {
+				s.made = true
+			} else {
+				s.spoiled++
+			}
+		}
+	}
+	return nil
+}
+
+type testPipeline struct {
+	failOnce map[string]bool
+	mu       sync.Mutex
+	block    chan struct{}
+}
+
+func (p *testPipeline) Copy(ctx context.Context, d Drive, c CopyJob, progress func(Progress) error) ([]byte, error) {
+	td := d.(*testDrive)
+	for _, ph := range []Phase{PhaseWriting, PhaseVerifying, PhaseFinalising} {
+		h := []byte(nil)
+		if ph == PhaseFinalising {
+			h = []byte("hash")
+		}
+		if err := progress(Progress{Phase: ph, Done: 0, Total: 100, ImageHash: h}); err != nil {
+			return nil, err
+		}
+		if ph == PhaseWriting {
+			td.mu.Lock()
+			td.written = true
+			td.mu.Unlock()
+			if p.block != nil {
+				select {
+				case <-p.block:
+				case <-ctx.Done():
+					return nil, ctx.Err()
+				}
+			}
+			p.mu.Lock()
+			fail := p.failOnce[c.JobID]
+			delete(p.failOnce, c.JobID)
+			p.mu.Unlock()
+			if fail {
+				return nil, fmt.Errorf("write error at LBA 1234")
+			}
+		}
+		progress(Progress{Phase: ph, Done: 100, Total: 100})
+	}
+	return []byte("hash"), nil
+}

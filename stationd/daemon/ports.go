@@ -1,0 +1,132 @@
+package daemon
+
+import (
+	"context"
+	"errors"
+	"fmt"
+
+	"copystation/keys"
+	"copystation/stationd/job"
+)
+
+// Media is what a drive reports about the disc in it.
+type Media struct {
+	// Present is false when the drive holds no disc.
+	Present         bool
+	Profile         uint16
+	Blank           bool
+	CapacitySectors uint32
+	MediaID         []byte
+}
+
+// Drive is one burner slot as the job runner needs it.
+type Drive interface {
+	// MediaInfo reads the disc's profile, state, capacity and media ID,
+	// waiting for the drive to become ready.
+	MediaInfo(ctx context.Context) (Media, error)
+	// Finalize closes a written disc (a no-op on a disc already complete).
+	Finalize(ctx context.Context) error
+	// Name says which drive this is, for logs and status.
+	Name() string
+}
+
+// Robot is the disc autoloader shared by all drives.
+type Robot interface {
+	// LoadBlank picks a blank from the input bin and loads it into drive n.
+	LoadBlank(ctx context.Context, n int) error
+	// Unload takes the disc out of drive n into the output bin (good) or
+	// the reject bin.
+	Unload(ctx context.Context, n int, good bool) error
+}
+
+// AuthRequest asks the ledger for a spend and the copy keys.
+type AuthRequest struct {
+	JobID   string
+	Attempt int
+	TokenID string
+	TitleID string
+	Profile uint16
+	MediaID []byte
+	Grant   []byte
+}
+
+// Authorization is the ledger's answer: the spend's receipt and the keys.
+type Authorization struct {
+	CopyID  string
+	Receipt job.Receipt
+	Keys    *keys.CopyKeys
+}
+
+// Outcome is what a job reports for one blank.
+type Outcome struct {
+	JobID     string
+	Attempt   int
+	MediaID   []byte
+	Made      bool
+	ImageHash []byte
+	Reason    string
+}
+
+// Ledger is the station's side of the validation network.
+type Ledger interface {
+	// Authorize spends the token for the job (idempotent by job ID) and
+	// returns the copy keys for the blank. A refusal is a *Refusal.
+	Authorize(ctx context.Context, r AuthRequest) (*Authorization, error)
+	// Report records a blank as made or spoiled (idempotent).
+	Report(ctx context.Context, o Outcome) error
+	// StationID names this station on the ledger.
+	StationID() string
+}
+
+// Refusal is the ledger's definite "no": nothing was spent.
+type Refusal struct {
+	Code    string // a stable code, e.g. "token_spent"
+	Message string // for a person at the kiosk
+}
+
+func (r *Refusal) Error() string { return fmt.Sprintf("refused (%s): %s", r.Code, r.Message) }
+
+// Phase is a step of the pipeline, matching a job state.
+type Phase string
+
+// Pipeline phases.
+const (
+	PhaseWriting    Phase = "writing"
+	PhaseVerifying  Phase = "verifying"
+	PhaseFinalising Phase = "finalising"
+)
+
+// Progress is one pipeline progress event.
+type Progress struct {
+	Phase Phase
+	Done  int64 // bytes done in this phase
+	Total int64 // bytes in this phase
+	// ImageHash is set on the event that enters PhaseFinalising: the hash
+	// of the image as written and verified.
+	ImageHash []byte
+}
+
+// CopyJob is what the pipeline needs to make one disc.
+type CopyJob struct {
+	JobID   string
+	CopyID  string
+	TitleID string
+	Media   Media
+	Keys    *keys.CopyKeys
+}
+
+// Pipeline turns a title package into a verified, finalised disc in a drive.
+// It calls progress synchronously and must not start a phase before the
+// call announcing it returns (the runner journals the phase there); an
+// error from progress stops the copy.
+type Pipeline interface {
+	Copy(ctx context.Context, d Drive, c CopyJob, progress func(Progress) error) (imageHash []byte, err error)
+}
+
+// Errors the daemon returns to API callers.
+var (
+	ErrNoBlank     = errors.New("the disc in the drive is not a usable blank")
+	ErrUnknownJob  = errors.New("no such job")
+	ErrBadRequest  = errors.New("bad request")
+	ErrInterrupted = errors.New("the burn was interrupted (daemon restart or power loss) before the disc was verified")
+)

@@ -1,0 +1,260 @@
+package daemon
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"time"
+
+	"copystation/stationd/job"
+)
+
+// worker runs the jobs of drive n, one at a time.
+func (d *Daemon) worker(ctx context.Context, n int) {
+	for ctx.Err() == nil {
+		j, ok := d.claim(ctx, n)
+		if !ok {
+			select {
+			case <-ctx.Done():
+				return
+			case <-d.wake[n]:
+			case <-time.After(d.deps.Retry):
+			}
+			continue
+		}
+		d.setDriveJob(n, j.ID)
+		d.run(ctx, n, j)
+		d.setDriveJob(n, "")
+	}
+}
+
+// claim returns the job drive n should work on: one of its own left
+// unfinished (after a restart), else the oldest queued job no drive holds.
+func (d *Daemon) claim(ctx context.Context, n int) (job.Job, bool) {
+	d.claimMu.Lock()
+	defer d.claimMu.Unlock()
+	jobs, err := d.store.List(ctx)
+	if err != nil {
+		d.log.Error("cannot read the journal", "err", err)
+		return job.Job{}, false
+	}
+	for _, j := range jobs {
+		if j.Drive == n && !j.State.Terminal() {
+			return j, true
+		}
+	}
+	for _, j := range jobs {
+		if j.Drive < 0 && j.State == job.Queued {
+			j, err := d.store.Update(ctx, j.ID, func(x *job.Job) { x.Drive = n })
+			if err != nil {
+				d.log.Error("cannot claim a job", "job", j.ID, "err", err)
+				return job.Job{}, false
+			}
+			return j, true
+		}
+	}
+	return job.Job{}, false
+}
+
+func (d *Daemon) setDriveJob(n int, id string) {
+	d.mu.Lock()
+	d.driveJob[n] = id
+	busy := false
+	for _, x := range d.driveJob {
+		busy = busy || x != ""
+	}
+	d.mu.Unlock()
+	if d.panel != nil {
+		d.panel.SetBusy(busy)
+	}
+	d.notifier.Status(d.statusLine())
+}
+
+// run steps a job until it ends or the daemon stops.
+func (d *Daemon) run(ctx context.Context, n int, j job.Job) {
+	log := d.log.With("job", j.ID, "drive", n)
+	for ctx.Err() == nil && !j.State.Terminal() {
+		next, err := d.step(ctx, n, j)
+		if err != nil {
+			if ctx.Err() != nil {
+				return // shutting down: the journal says where we were
+			}
+			log.Warn("job step failed; will retry", "state", j.State, "err", err)
+			if !sleep(ctx, d.deps.Retry) {
+				return
+			}
+			if fresh, gerr := d.store.Get(ctx, j.ID); gerr == nil {
+				next = fresh
+			} else {
+				next = j
+			}
+		}
+		j = next
+	}
+	if j.State.Terminal() {
+		d.keys.Drop(j.ID)
+		d.clearProgress(j.ID)
+		log.Info("job finished", "state", j.State, "attempts", j.Attempt, "reason", j.Reason)
+	}
+}
+
+// move journals a transition, then lets the crash hook run.
+func (d *Daemon) move(ctx context.Context, j job.Job, to job.State, note string, update func(*job.Job)) (job.Job, error) {
+	n, err := d.store.Transition(ctx, j.ID, j.State, to, note, update)
+	if err != nil {
+		return j, err
+	}
+	d.metrics.Transitions.WithLabelValues(string(to)).Inc()
+	d.refreshMetrics(ctx)
+	d.log.Info("job state", "job", j.ID, "from", j.State, "to", to, "note", note)
+	if d.deps.AfterTransition != nil {
+		d.deps.AfterTransition(n)
+	}
+	return n, nil
+}
+
+// step does the work of the job's current state and moves it on.
+func (d *Daemon) step(ctx context.Context, n int, j job.Job) (job.Job, error) {
+	switch j.State {
+	case job.Queued:
+		if j.Cancel {
+			return d.move(ctx, j, job.Failed, "cancelled", func(x *job.Job) { x.Reason = "cancelled before a blank was loaded" })
+		}
+		if err := d.mayStart(ctx); err != nil {
+			return j, err
+		}
+		return d.move(ctx, j, job.MediaCheck, "", func(x *job.Job) { x.Attempt = max(x.Attempt, 1) })
+	case job.MediaCheck:
+		return d.mediaCheck(ctx, n, j)
+	case job.Authorising:
+		return d.authorise(ctx, j, job.Authorised)
+	case job.Authorised:
+		if j.Cancel {
+			return d.move(ctx, j, job.Spoiled, "cancelled", func(x *job.Job) { x.Reason = "cancelled" })
+		}
+		if d.keys.Get(j.ID) == nil {
+			// Keys live in memory only: after a restart or a tamper,
+			// ask again by job ID; the ledger returns the same spend.
+			if _, err := d.authorise(ctx, j, job.Authorised); err != nil {
+				return j, err
+			}
+		}
+		return d.burn(ctx, n, j)
+	case job.Writing, job.Verifying:
+		// Nothing runs a pipeline outside burn, so a job seen here was
+		// interrupted: the blank is spoiled.
+		return d.move(ctx, j, job.Spoiled, "interrupted", func(x *job.Job) { x.Reason = ErrInterrupted.Error() })
+	case job.Finalising:
+		if err := d.drives[n].Finalize(ctx); err != nil {
+			return d.spoil(ctx, n, j, fmt.Errorf("finalise: %w", err))
+		}
+		return d.move(ctx, j, job.Reporting, "", nil)
+	case job.Reporting:
+		return d.report(ctx, n, j)
+	case job.Spoiled:
+		return d.retry(ctx, n, j)
+	}
+	return j, fmt.Errorf("stationd: job %s: %w: %s", j.ID, job.ErrUnknownState, j.State)
+}
+
+func (d *Daemon) mayStart(ctx context.Context) error {
+	if d.panel == nil {
+		return nil
+	}
+	return d.panel.MayStartJob()
+}
+
+func (d *Daemon) mediaCheck(ctx context.Context, n int, j job.Job) (job.Job, error) {
+	if j.Cancel {
+		return d.move(ctx, j, job.Failed, "cancelled", func(x *job.Job) { x.Reason = "cancelled" })
+	}
+	if err := d.mayStart(ctx); err != nil {
+		return j, err
+	}
+	m, err := d.blank(ctx, n)
+	if err != nil {
+		if errors.Is(err, ErrNoBlank) {
+			return d.move(ctx, j, job.Failed, "no blank", func(x *job.Job) { x.Reason = err.Error() })
+		}
+		return j, err
+	}
+	return d.move(ctx, j, job.Authorising, "", func(x *job.Job) {
+		x.MediaID, x.Profile = m.MediaID, m.Profile
+	})
+}
+
+// blank makes sure drive n holds a blank and returns it: a blank already
+// there is used (a restart may find one loaded); a written disc is rejected.
+func (d *Daemon) blank(ctx context.Context, n int) (Media, error) {
+	deadline := d.now().Add(d.deps.BlankWait)
+	for {
+		m, err := d.drives[n].MediaInfo(ctx)
+		if err != nil {
+			return Media{}, fmt.Errorf("media check: %w", err)
+		}
+		if m.Present && m.Blank && len(m.MediaID) > 0 {
+			return m, nil
+		}
+		if d.robot != nil {
+			if m.Present {
+				if err := d.unload(ctx, n, false); err != nil {
+					return Media{}, err
+				}
+			}
+			if err := d.moveDisc(ctx, func() error { return d.robot.LoadBlank(ctx, n) }); err != nil {
+				return Media{}, fmt.Errorf("robot: load a blank into drive %d: %w", n, err)
+			}
+			continue
+		}
+		if d.now().After(deadline) {
+			return Media{}, fmt.Errorf("%w: drive %s holds no blank BD-R (insert one and try again)", ErrNoBlank, d.drives[n].Name())
+		}
+		if !sleep(ctx, d.deps.Retry) {
+			return Media{}, ctx.Err()
+		}
+	}
+}
+
+// moveDisc runs a robot move under the shared robot lock, once the door is
+// closed.
+func (d *Daemon) moveDisc(ctx context.Context, fn func() error) error {
+	for d.panel != nil {
+		err := d.panel.MayMoveDisc()
+		if err == nil {
+			break
+		}
+		d.log.Warn("disc move held", "why", err)
+		if !sleep(ctx, d.deps.Retry) {
+			return ctx.Err()
+		}
+	}
+	d.robotMu.Lock()
+	defer d.robotMu.Unlock()
+	return fn()
+}
+
+func (d *Daemon) unload(ctx context.Context, n int, good bool) error {
+	if d.robot == nil {
+		return nil
+	}
+	m, err := d.drives[n].MediaInfo(ctx)
+	if err != nil {
+		return fmt.Errorf("unload: %w", err)
+	}
+	if !m.Present {
+		return nil
+	}
+	if err := d.moveDisc(ctx, func() error { return d.robot.Unload(ctx, n, good) }); err != nil {
+		return fmt.Errorf("robot: unload drive %d: %w", n, err)
+	}
+	return nil
+}
+
+func sleep(ctx context.Context, t time.Duration) bool {
+	select {
+	case <-ctx.Done():
+		return false
+	case <-time.After(t):
+		return true
+	}
+}
