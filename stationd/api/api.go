@@ -11,8 +11,8 @@ import (
 // Paths of the local API.
 const (
 	PathStatus      = "/v1/status"
-	PathJobs        = "/v1/jobs"         // GET list, POST create
-	PathJob         = "/v1/jobs/{id}"    // GET one, with progress
+	PathJobs        = "/v1/jobs"      // GET list, POST create
+	PathJob         = "/v1/jobs/{id}" // GET one, with progress
 	PathCancel      = "/v1/jobs/{id}/cancel"
 	PathTamperClear = "/v1/tamper/clear" // POST
 	MaxBody         = 64 << 10           // request bodies are small; refuse more
