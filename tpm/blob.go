@@ -26,44 +26,68 @@ type keyBlob struct {
 }
 
 func (b *keyBlob) marshal() []byte {
-	out := []byte(blobMagic)
+	return encodeFields(blobMagic, b.srkName, b.public, b.private)
+}
+
+func parseKeyBlob(b []byte) (*keyBlob, error) {
+	f, err := decodeFields(b, blobMagic, 3)
+	if err != nil {
+		return nil, err
+	}
+	if err := checkAreas(f[1], f[2]); err != nil {
+		return nil, err
+	}
+	return &keyBlob{srkName: f[0], public: f[1], private: f[2]}, nil
+}
+
+// checkAreas checks that pub and priv parse as TPM2B_PUBLIC and
+// TPM2B_PRIVATE.
+func checkAreas(pub, priv []byte) error {
+	if _, err := tpm2.Unmarshal[tpm2.TPM2BPublic](pub); err != nil {
+		return fmt.Errorf("%w: public area: %v", ErrBlob, err)
+	}
+	if _, err := tpm2.Unmarshal[tpm2.TPM2BPrivate](priv); err != nil {
+		return fmt.Errorf("%w: private area: %v", ErrBlob, err)
+	}
+	return nil
+}
+
+// encodeFields writes magic, the version byte, then each field prefixed by
+// its 16-bit length.
+func encodeFields(magic string, fields ...[]byte) []byte {
+	out := []byte(magic)
 	out = append(out, blobVersion)
-	for _, f := range [][]byte{b.srkName, b.public, b.private} {
+	for _, f := range fields {
 		out = binary.BigEndian.AppendUint16(out, uint16(len(f)))
 		out = append(out, f...)
 	}
 	return out
 }
 
-func parseKeyBlob(b []byte) (*keyBlob, error) {
-	if len(b) > maxBlobLen || len(b) < len(blobMagic)+1 || !bytes.HasPrefix(b, []byte(blobMagic)) {
-		return nil, fmt.Errorf("%w: not a station key blob", ErrBlob)
+// decodeFields is the inverse of encodeFields for exactly n fields.
+func decodeFields(b []byte, magic string, n int) ([][]byte, error) {
+	if len(b) > maxBlobLen || len(b) < len(magic)+1 || !bytes.HasPrefix(b, []byte(magic)) {
+		return nil, fmt.Errorf("%w: not a %s file", ErrBlob, magic)
 	}
-	if v := b[len(blobMagic)]; v != blobVersion {
+	if v := b[len(magic)]; v != blobVersion {
 		return nil, fmt.Errorf("%w: version %d, want %d", ErrBlob, v, blobVersion)
 	}
-	rest := b[len(blobMagic)+1:]
-	var f [3][]byte
+	rest := b[len(magic)+1:]
+	f := make([][]byte, n)
 	for i := range f {
 		if len(rest) < 2 {
 			return nil, fmt.Errorf("%w: truncated", ErrBlob)
 		}
-		n := int(binary.BigEndian.Uint16(rest))
-		if len(rest) < 2+n {
+		l := int(binary.BigEndian.Uint16(rest))
+		if len(rest) < 2+l {
 			return nil, fmt.Errorf("%w: truncated", ErrBlob)
 		}
-		f[i], rest = rest[2:2+n], rest[2+n:]
+		f[i], rest = rest[2:2+l], rest[2+l:]
 	}
 	if len(rest) != 0 {
 		return nil, fmt.Errorf("%w: %d trailing bytes", ErrBlob, len(rest))
 	}
-	if _, err := tpm2.Unmarshal[tpm2.TPM2BPublic](f[1]); err != nil {
-		return nil, fmt.Errorf("%w: public area: %v", ErrBlob, err)
-	}
-	if _, err := tpm2.Unmarshal[tpm2.TPM2BPrivate](f[2]); err != nil {
-		return nil, fmt.Errorf("%w: private area: %v", ErrBlob, err)
-	}
-	return &keyBlob{srkName: f[0], public: f[1], private: f[2]}, nil
+	return f, nil
 }
 
 // readKeyBlob returns (nil, nil) when the file does not exist.

@@ -192,6 +192,25 @@ func (s *Station) use(fn func(t transport.TPM) error) error {
 	return fn(s.t)
 }
 
+// useAlone runs fn with the station keys flushed and reloads them after:
+// a TPM has as few as three object slots, and sealing or certifying needs
+// the SRK and one or two more objects at once.
+func (s *Station) useAlone(fn func(t transport.TPM) error) error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.closed {
+		return ErrClosed
+	}
+	if err := s.flush(); err != nil {
+		return err
+	}
+	err := fn(s.t)
+	if rerr := s.reload(); rerr != nil {
+		return errors.Join(err, rerr)
+	}
+	return err
+}
+
 func lostHandle(err error) bool {
 	return errors.Is(err, tpm2.TPMRCHandle) || errors.Is(err, tpm2.TPMRCReferenceH0) || errors.Is(err, tpm2.TPMRCInitialize)
 }
