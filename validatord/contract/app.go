@@ -1,0 +1,269 @@
+package contract
+
+import (
+	"context"
+	"encoding/binary"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"sync"
+
+	dbm "github.com/cometbft/cometbft-db"
+	abci "github.com/cometbft/cometbft/abci/types"
+)
+
+// AppVersion is the contract's version, reported to CometBFT.
+const AppVersion uint64 = 1
+
+// CodewordCommitter makes the ledger's commitment to a copy's forensic
+// codeword. Every validation node holds the same secret, so every node
+// computes the same commitment; the codeword itself never reaches the ledger.
+type CodewordCommitter interface {
+	CommitCodeword(jobID string, mediaID []byte) ([]byte, error)
+}
+
+// Options configure an App.
+type Options struct {
+	// Committer makes codeword commitments; nil records none (tests of
+	// the contract's rules alone).
+	Committer CodewordCommitter
+}
+
+var _ abci.Application = (*App)(nil)
+
+// App is the contract as a CometBFT application.
+type App struct {
+	abci.BaseApplication
+	opts Options
+	db   dbm.DB
+
+	mu      sync.Mutex // guards everything below
+	chainID string
+	height  int64
+	hash    []byte
+	pending *block // staged by InitChain or FinalizeBlock, written by Commit
+	watch   map[string][]chan TxResult
+}
+
+// block is what FinalizeBlock staged for Commit.
+type block struct {
+	height  int64
+	hash    []byte
+	staged  map[string][]byte
+	results []TxResult
+}
+
+// TxResult is a committed transaction's outcome.
+type TxResult struct {
+	Hash   []byte `json:"hash"`
+	Height int64  `json:"height"`
+	Code   Code   `json:"code"`
+	Data   []byte `json:"data,omitempty"` // JSON Receipt for a spend
+	Log    string `json:"log"`
+}
+
+// New opens the contract over a database, recovering the last committed
+// height and app hash (CometBFT's handshake replays any later blocks).
+func New(db dbm.DB, opts Options) (*App, error) {
+	a := &App{opts: opts, db: db, watch: map[string][]chan TxResult{}}
+	h, err := db.Get([]byte(metaHeight))
+	if err != nil {
+		return nil, fmt.Errorf("contract.New: %w", err)
+	}
+	if len(h) == 8 {
+		a.height = int64(binary.BigEndian.Uint64(h))
+	}
+	if a.hash, err = db.Get([]byte(metaHash)); err != nil {
+		return nil, fmt.Errorf("contract.New: %w", err)
+	}
+	c, err := db.Get([]byte(metaChainID))
+	if err != nil {
+		return nil, fmt.Errorf("contract.New: %w", err)
+	}
+	a.chainID = string(c)
+	return a, nil
+}
+
+// LastCommit returns the last committed height and app hash.
+func (a *App) LastCommit() (int64, []byte) {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	return a.height, append([]byte(nil), a.hash...)
+}
+
+// Info implements abci.Application: CometBFT compares it with its block
+// store after a restart and replays the blocks the app has not committed.
+func (a *App) Info(context.Context, *abci.InfoRequest) (*abci.InfoResponse, error) {
+	h, hash := a.LastCommit()
+	return &abci.InfoResponse{
+		Data:             "copystation contract",
+		AppVersion:       AppVersion,
+		LastBlockHeight:  h,
+		LastBlockAppHash: hash,
+	}, nil
+}
+
+// InitChain implements abci.Application: it stages the genesis app state.
+func (a *App) InitChain(_ context.Context, req *abci.InitChainRequest) (*abci.InitChainResponse, error) {
+	var g Genesis
+	if err := json.Unmarshal(req.AppStateBytes, &g); err != nil {
+		return nil, fmt.Errorf("contract.InitChain: genesis app state: %w", err)
+	}
+	v := &view{db: a.db, staged: map[string][]byte{}, writes: map[string][]byte{}}
+	if err := applyGenesis(v, &g); err != nil {
+		return nil, fmt.Errorf("contract.InitChain: %w", err)
+	}
+	v.merge()
+	hash := chainHash(nil, req.InitialHeight-1, changeDigest(v.staged))
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	a.chainID = req.ChainId
+	a.pending = &block{height: req.InitialHeight - 1, hash: hash, staged: v.staged}
+	a.hash = hash
+	return &abci.InitChainResponse{AppHash: hash}, nil
+}
+
+// CheckTx implements abci.Application. It is stateless: encoding, bounds
+// and signature only; the rules that need state run in FinalizeBlock.
+func (a *App) CheckTx(_ context.Context, req *abci.CheckTxRequest) (*abci.CheckTxResponse, error) {
+	a.mu.Lock()
+	chainID := a.chainID
+	a.mu.Unlock()
+	t, err := DecodeTx(req.Tx)
+	if err != nil {
+		r := refuse(CodeBadEncoding, "%v", err)
+		return &abci.CheckTxResponse{Code: uint32(r.code), Log: r.log()}, nil
+	}
+	if r := VerifyTx(t, chainID); r != nil {
+		return &abci.CheckTxResponse{Code: uint32(r.code), Log: r.log()}, nil
+	}
+	return &abci.CheckTxResponse{Code: uint32(OK)}, nil
+}
+
+// FinalizeBlock implements abci.Application: it executes the decided block
+// against staged state and returns the new app hash.
+func (a *App) FinalizeBlock(_ context.Context, req *abci.FinalizeBlockRequest) (*abci.FinalizeBlockResponse, error) {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	staged := map[string][]byte{}
+	if a.pending != nil { // genesis writes, before the first commit
+		staged = a.pending.staged
+	}
+	env := &execEnv{chainID: a.chainID, height: req.Height, time: req.Time.Unix(), committer: a.opts.Committer}
+	resp := &abci.FinalizeBlockResponse{TxResults: make([]*abci.ExecTxResult, len(req.Txs))}
+	results := make([]TxResult, len(req.Txs))
+	for i, raw := range req.Txs {
+		v := &view{db: a.db, staged: staged, writes: map[string][]byte{}}
+		env.txHash = Hash(raw)
+		data, ref, err := env.exec(v, raw)
+		if err != nil {
+			return nil, fmt.Errorf("contract.FinalizeBlock: height %d tx %d: %w", req.Height, i, err)
+		}
+		res := TxResult{Hash: env.txHash, Height: req.Height, Data: data, Log: "accepted"}
+		if ref != nil {
+			res.Code, res.Data, res.Log = ref.code, nil, ref.log()
+		} else {
+			v.merge()
+		}
+		results[i] = res
+		resp.TxResults[i] = &abci.ExecTxResult{Code: uint32(res.Code), Data: res.Data, Log: res.Log}
+	}
+	hash := chainHash(a.hash, req.Height, changeDigest(staged))
+	a.pending = &block{height: req.Height, hash: hash, staged: staged, results: results}
+	resp.AppHash = hash
+	return resp, nil
+}
+
+// Commit implements abci.Application: it writes the staged block in one
+// synced batch, then wakes whoever waits for its transactions.
+func (a *App) Commit(context.Context, *abci.CommitRequest) (*abci.CommitResponse, error) {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	p := a.pending
+	if p == nil {
+		return nil, errors.New("contract.Commit: nothing staged")
+	}
+	b := a.db.NewBatch()
+	defer b.Close()
+	for k, v := range p.staged { // order is irrelevant inside one batch
+		if err := b.Set([]byte(k), v); err != nil {
+			return nil, fmt.Errorf("contract.Commit: %w", err)
+		}
+	}
+	for _, r := range p.results {
+		js, _ := json.Marshal(r)
+		if err := b.Set([]byte(resultsPfx+hex.EncodeToString(r.Hash)), js); err != nil {
+			return nil, fmt.Errorf("contract.Commit: %w", err)
+		}
+	}
+	hb := binary.BigEndian.AppendUint64(nil, uint64(p.height))
+	for _, kv := range [][2][]byte{{[]byte(metaHeight), hb}, {[]byte(metaHash), p.hash}, {[]byte(metaChainID), []byte(a.chainID)}} {
+		if err := b.Set(kv[0], kv[1]); err != nil {
+			return nil, fmt.Errorf("contract.Commit: %w", err)
+		}
+	}
+	if err := b.WriteSync(); err != nil {
+		return nil, fmt.Errorf("contract.Commit: %w", err)
+	}
+	a.height, a.hash, a.pending = p.height, p.hash, nil
+	for _, r := range p.results {
+		key := string(r.Hash)
+		for _, ch := range a.watch[key] {
+			ch <- r
+		}
+		delete(a.watch, key)
+	}
+	return &abci.CommitResponse{}, nil
+}
+
+// Watch returns a channel that receives the result of the transaction with
+// this hash once it is committed (at once if it already was), and a
+// function to stop watching. Register before broadcasting, so no commit can
+// slip between.
+func (a *App) Watch(hash []byte) (<-chan TxResult, func()) {
+	ch := make(chan TxResult, 1)
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	if r, ok := a.result(hash); ok {
+		ch <- r
+		return ch, func() {}
+	}
+	key := string(hash)
+	a.watch[key] = append(a.watch[key], ch)
+	return ch, func() {
+		a.mu.Lock()
+		defer a.mu.Unlock()
+		list := a.watch[key]
+		for i, c := range list {
+			if c == ch {
+				list = append(list[:i], list[i+1:]...)
+				break
+			}
+		}
+		if len(list) == 0 {
+			delete(a.watch, key)
+		} else {
+			a.watch[key] = list
+		}
+	}
+}
+
+// Result returns a committed transaction's result by hash.
+func (a *App) Result(hash []byte) (TxResult, bool) {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	return a.result(hash)
+}
+
+func (a *App) result(hash []byte) (TxResult, bool) {
+	p, err := a.db.Get([]byte(resultsPfx + hex.EncodeToString(hash)))
+	if err != nil || p == nil {
+		return TxResult{}, false
+	}
+	var r TxResult
+	if json.Unmarshal(p, &r) != nil {
+		return TxResult{}, false
+	}
+	return r, true
+}

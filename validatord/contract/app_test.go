@@ -1,0 +1,113 @@
+package contract
+
+import (
+	"bytes"
+	"context"
+	"testing"
+
+	dbm "github.com/cometbft/cometbft-db"
+	abci "github.com/cometbft/cometbft/abci/types"
+
+	"copystation/protocol"
+)
+
+func TestCodesUnique(t *testing.T) {
+	names := map[string]Code{}
+	for i, ci := range codeInfo {
+		if ci.code != Code(i) {
+			t.Errorf("codeInfo[%d].code = %d, want %d (table order is the code)", i, ci.code, i)
+		}
+		if prev, ok := names[ci.name]; ok {
+			t.Errorf("Code(%d).Name() = %q, same as Code(%d)", ci.code, ci.name, prev)
+		}
+		names[ci.name] = ci.code
+		if ci.msg == "" {
+			t.Errorf("Code(%d).Error() is empty", ci.code)
+		}
+	}
+}
+
+// TestDeterministicHash replays every block of a busy chain into a second
+// app from the same genesis: the app hash agrees at every height, and
+// differs once a block differs.
+func TestDeterministicHash(t *testing.T) {
+	w := newWorld(t)
+	w.mustOK(w.spendTx(w.stA, w.request("job-1", "tok-a", "film-1", 0x41, "m1")))
+	w.mustOK(w.reportTx(w.stA, "job-1", "m1", protocol.OutcomeSpoiled))
+	w.block(w.spendTx(w.stA, w.request("job-1", "tok-a", "film-1", 0x41, "m2")), []byte("junk"))
+	_, want := w.app.LastCommit()
+
+	re := newChain(t, dbm.NewMemDB(), w.gen)
+	for _, txs := range w.blocks {
+		re.block(txs...)
+	}
+	if _, got := re.app.LastCommit(); !bytes.Equal(got, want) {
+		t.Fatalf("replayed app hash = %x, want %x", got, want)
+	}
+	re.block()
+	w.block(w.reportTx(w.stA, "job-1", "m2", protocol.OutcomeMade))
+	_, a := re.app.LastCommit()
+	_, b := w.app.LastCommit()
+	if bytes.Equal(a, b) {
+		t.Errorf("app hash after different blocks = %x on both, want different", a)
+	}
+}
+
+// TestRecover reopens the app on the same database, as after a crash
+// between FinalizeBlock and Commit: the committed height, hash and records
+// are back, and the staged block is gone.
+func TestRecover(t *testing.T) {
+	db := dbm.NewMemDB()
+	op := newParty(t)
+	c := newChain(t, db, Genesis{Params: Params{MaxRetries: 1}, Operators: [][]byte{op.pub}})
+	iss := newParty(t)
+	if r := c.one(c.gov(op, TxAddIssuer, AddIssuerBody{Key: iss.pub})); r.Code != 0 {
+		t.Fatalf("add issuer = %d %s", r.Code, r.Log)
+	}
+	h, hash := c.app.LastCommit()
+	staged := c.gov(op, TxAddIssuer, AddIssuerBody{Key: newParty(t).pub})
+	if _, err := c.app.FinalizeBlock(context.Background(), &abci.FinalizeBlockRequest{Height: h + 1, Time: c.now, Txs: [][]byte{staged}}); err != nil {
+		t.Fatal(err)
+	}
+	re, err := New(db, Options{})
+	if err != nil {
+		t.Fatalf("New() after crash = %v", err)
+	}
+	info, err := re.Info(context.Background(), &abci.InfoRequest{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if info.LastBlockHeight != h || !bytes.Equal(info.LastBlockAppHash, hash) {
+		t.Fatalf("Info() after crash = %d %x, want %d %x", info.LastBlockHeight, info.LastBlockAppHash, h, hash)
+	}
+	if re.ChainID() != testChain {
+		t.Errorf("ChainID() after crash = %q, want %q", re.ChainID(), testChain)
+	}
+	if n, _ := re.Nonce(op.id); n != 1 {
+		t.Errorf("Nonce(operator) after crash = %d, want 1 (the staged tx is gone)", n)
+	}
+	// CometBFT replays the block: the same hash as before the crash.
+	resp, err := re.FinalizeBlock(context.Background(), &abci.FinalizeBlockRequest{Height: h + 1, Time: c.now, Txs: [][]byte{staged}})
+	if err != nil || resp.TxResults[0].Code != 0 {
+		t.Fatalf("replayed FinalizeBlock = %v, %v", resp, err)
+	}
+}
+
+// TestWatch checks a watcher gets a committed result, before or after the
+// commit.
+func TestWatch(t *testing.T) {
+	w := newWorld(t)
+	tx := w.spendTx(w.stA, w.request("job-1", "tok-a", "film-1", 0x41, "m1"))
+	ch, stop := w.app.Watch(Hash(tx))
+	defer stop()
+	w.one(tx)
+	r := <-ch
+	if r.Code != OK || r.Height != w.height {
+		t.Fatalf("Watch() result = %+v, want OK at %d", r, w.height)
+	}
+	ch2, stop2 := w.app.Watch(Hash(tx))
+	defer stop2()
+	if r2 := <-ch2; r2.Height != r.Height {
+		t.Fatalf("Watch() after commit = %+v, want %+v", r2, r)
+	}
+}

@@ -1,0 +1,117 @@
+package contract
+
+import "fmt"
+
+// Code is the result code of a transaction, as CometBFT reports it. A Code
+// other than OK is an error a person can act on; callers test for one with
+// errors.Is(err, contract.CodeTokenSpent).
+type Code uint32
+
+// Result codes. Values are part of the ledger's history: never renumber.
+const (
+	OK                   Code = 0
+	CodeBadEncoding      Code = 1
+	CodeBadSignature     Code = 2
+	CodeBadNonce         Code = 3
+	CodeNotOperator      Code = 4
+	CodeNotIssuer        Code = 5
+	CodeUnknownTitle     Code = 6
+	CodeTitleExists      Code = 7
+	CodeUnknownStation   Code = 8
+	CodeStationExists    Code = 9
+	CodeStationRevoked   Code = 10
+	CodeUnknownToken     Code = 11
+	CodeTokenExists      Code = 12
+	CodeNotOwner         Code = 13
+	CodeTokenSpent       Code = 14
+	CodeTitleMismatch    Code = 15
+	CodeFormatNotAllowed Code = 16
+	CodeChallengeExpired Code = 17
+	CodeBadGrant         Code = 18
+	CodeGrantMismatch    Code = 19
+	CodeGrantExpired     Code = 20
+	CodeJobConflict      Code = 21
+	CodeAttemptPending   Code = 22
+	CodeCopyMade         Code = 23
+	CodeRetriesExhausted Code = 24
+	CodeUnknownCopy      Code = 25
+	CodeReportMismatch   Code = 26
+	CodeAlreadyReported  Code = 27
+	CodeBadField         Code = 28
+	CodeIssuerExists     Code = 29
+	CodeUnknownTxType    Code = 30
+	CodeNotFound         Code = 31
+)
+
+// codeInfo names each code and says what to do about it.
+var codeInfo = []struct {
+	code Code
+	name string
+	msg  string
+}{
+	{OK, "ok", "accepted"},
+	{CodeBadEncoding, "bad-encoding", "the transaction is not a valid encoding; rebuild it with a current client"},
+	{CodeBadSignature, "bad-signature", "the signature does not verify with the key presented; sign again with the right key"},
+	{CodeBadNonce, "bad-nonce", "the nonce is not greater than the signer's last nonce; query the nonce and resubmit"},
+	{CodeNotOperator, "not-operator", "the signer is not an operator in the genesis; use an operator key"},
+	{CodeNotIssuer, "not-issuer", "the signer is not the issuer of this title; use the issuer's key"},
+	{CodeUnknownTitle, "unknown-title", "no such title is registered; register the title first"},
+	{CodeTitleExists, "title-exists", "a title with this ID is already registered; choose another ID"},
+	{CodeUnknownStation, "unknown-station", "the station is not enrolled; enroll it with 'validatord station enroll'"},
+	{CodeStationExists, "station-exists", "this station is already enrolled"},
+	{CodeStationRevoked, "station-revoked", "the station has been revoked and may not copy; contact the operator"},
+	{CodeUnknownToken, "unknown-token", "no such token exists; check the token ID"},
+	{CodeTokenExists, "token-exists", "a token with this ID already exists; choose another ID"},
+	{CodeNotOwner, "not-owner", "the token belongs to someone else; the owner must sign"},
+	{CodeTokenSpent, "token-spent", "the token has already been spent for another copy"},
+	{CodeTitleMismatch, "title-mismatch", "the token is for a different title"},
+	{CodeFormatNotAllowed, "format-not-allowed", "this disc format is not allowed for this station or title; use another blank"},
+	{CodeChallengeExpired, "challenge-expired", "the node's challenge expired before the spend was committed; ask again"},
+	{CodeBadGrant, "bad-grant", "the customer authorisation is malformed; scan it again"},
+	{CodeGrantMismatch, "grant-mismatch", "the customer authorisation is for another token, station or title"},
+	{CodeGrantExpired, "grant-expired", "the customer authorisation has expired; the customer must authorise again"},
+	{CodeJobConflict, "job-conflict", "this job ID is already used for another token or station; use a fresh job ID"},
+	{CodeAttemptPending, "attempt-pending", "the job's current disc is not reported yet; report it spoiled before retrying on another blank"},
+	{CodeCopyMade, "copy-made", "the copy for this job was already made; nothing more to do"},
+	{CodeRetriesExhausted, "retries-exhausted", "this job has used all its retries; contact the operator"},
+	{CodeUnknownCopy, "unknown-copy", "no copy is recorded for this job ID"},
+	{CodeReportMismatch, "report-mismatch", "the report names a disc other than the job's current one"},
+	{CodeAlreadyReported, "already-reported", "the job's current disc was already reported"},
+	{CodeBadField, "bad-field", "a field is empty, too long or out of range; fix it and resubmit"},
+	{CodeIssuerExists, "issuer-exists", "this issuer is already registered"},
+	{CodeUnknownTxType, "unknown-tx-type", "the transaction type is not known to this contract version"},
+	{CodeNotFound, "not-found", "no such record; check the ID"},
+}
+
+// Name is the code's stable short name, for scripts.
+func (c Code) Name() string {
+	if int(c) < len(codeInfo) {
+		return codeInfo[c].name
+	}
+	return fmt.Sprintf("code-%d", uint32(c))
+}
+
+// Error implements error: the message says what went wrong and what to do.
+func (c Code) Error() string {
+	if int(c) < len(codeInfo) {
+		return codeInfo[c].msg
+	}
+	return fmt.Sprintf("unknown result code %d; upgrade the client", uint32(c))
+}
+
+// refusal is a code with detail, returned by the transaction handlers.
+type refusal struct {
+	code   Code
+	detail string
+}
+
+func refuse(c Code, format string, args ...any) *refusal {
+	return &refusal{code: c, detail: fmt.Sprintf(format, args...)}
+}
+
+func (r *refusal) log() string {
+	if r.detail == "" {
+		return r.code.Name() + ": " + r.code.Error()
+	}
+	return r.code.Name() + ": " + r.detail + " (" + r.code.Error() + ")"
+}

@@ -1,0 +1,161 @@
+package contract
+
+import "copystation/keys"
+
+// Records are stored as JSON of these structs: field order is fixed, no maps
+// and no floats, so the encoding is deterministic on every node.
+
+// Params are the chain-wide settings from the genesis app state.
+type Params struct {
+	// MaxRetries bounds how many times a spoiled copy may be retried under
+	// one spend.
+	MaxRetries uint32 `json:"max_retries"`
+	// DepositKey is the network's P-256 key-agreement public key (SEC1):
+	// issuers seal each title's package key to it.
+	DepositKey []byte `json:"deposit_key,omitempty"`
+}
+
+// Genesis is the app state in the CometBFT genesis file.
+type Genesis struct {
+	Params    Params   `json:"params"`
+	Operators [][]byte `json:"operators"` // SEC1 P-256 public keys
+	Issuers   []Issuer `json:"issuers,omitempty"`
+}
+
+// Operator governs the network: adds issuers, enrolls and revokes stations.
+type Operator struct {
+	ID  string `json:"id"`
+	Key []byte `json:"key"`
+}
+
+// Issuer is a content owner: it registers titles and mints their tokens.
+type Issuer struct {
+	ID   string `json:"id"` // protocol.KeyID(Key)
+	Key  []byte `json:"key"`
+	Name string `json:"name"`
+}
+
+// Segment is one forensic segment of a title's image: sectors that come in
+// two variants, chosen per copy by one codeword bit.
+type Segment struct {
+	StartSector uint32 `json:"start_sector"`
+	Sectors     uint32 `json:"sectors"`
+}
+
+// Title is a registered film.
+type Title struct {
+	ID          string                `json:"id"`
+	Issuer      string                `json:"issuer"`
+	Name        string                `json:"name"`
+	ContentHash []byte                `json:"content_hash"`
+	Formats     []keys.FormatMetadata `json:"formats"` // one per disc profile, sorted by profile
+	Segments    []Segment             `json:"segments"`
+	// SealedPackageKey is the package key HPKE-sealed by the issuer to the
+	// network deposit key; only validation nodes can open it.
+	SealedPackageKey []byte `json:"sealed_package_key"`
+	Height           int64  `json:"height"`
+}
+
+// Format returns the title's format metadata for a disc profile.
+func (t *Title) Format(profile uint16) (keys.FormatMetadata, bool) {
+	for _, f := range t.Formats {
+		if f.Profile == profile {
+			return f, true
+		}
+	}
+	return keys.FormatMetadata{}, false
+}
+
+// Station states.
+const (
+	StationActive  = "active"
+	StationRevoked = "revoked"
+)
+
+// Station is an enrolled copy station.
+type Station struct {
+	ID              string   `json:"id"`          // protocol.KeyID(SigningKey)
+	SigningKey      []byte   `json:"signing_key"` // SEC1 P-256, TPM-resident
+	KeyAgreementKey []byte   `json:"key_agreement_key"`
+	Profiles        []uint16 `json:"profiles"` // allowed disc profiles
+	Status          string   `json:"status"`
+	EvidenceDigest  []byte   `json:"evidence_digest,omitempty"`
+	EnrolledBy      string   `json:"enrolled_by"`
+	EnrolledHeight  int64    `json:"enrolled_height"`
+	RevokedReason   string   `json:"revoked_reason,omitempty"`
+	RevokedHeight   int64    `json:"revoked_height,omitempty"`
+}
+
+// Allows reports whether the station may write a disc profile.
+func (s *Station) Allows(profile uint16) bool {
+	for _, p := range s.Profiles {
+		if p == profile {
+			return true
+		}
+	}
+	return false
+}
+
+// Token states.
+const (
+	TokenUnspent = "unspent"
+	TokenSpent   = "spent"
+)
+
+// Token is a right to make one copy of a title.
+type Token struct {
+	ID      string `json:"id"`
+	Title   string `json:"title"`
+	Owner   []byte `json:"owner"` // SEC1 P-256 public key
+	OwnerID string `json:"owner_id"`
+	State   string `json:"state"`
+	Job     string `json:"job,omitempty"` // the job that spent it
+	Height  int64  `json:"height"`
+}
+
+// Attempt outcomes.
+const (
+	OutcomePending = "pending"
+	OutcomeMade    = "made"
+	OutcomeSpoiled = "spoiled"
+)
+
+// Attempt is one disc written under a spend: the first, or a retry after a
+// spoiled disc.
+type Attempt struct {
+	MediaID []byte `json:"media_id"`
+	// CodewordCommitment commits to the forensic codeword without revealing
+	// it (a keyed hash only validation nodes can recompute).
+	CodewordCommitment []byte `json:"codeword_commitment"`
+	Height             int64  `json:"height"`
+	TxHash             []byte `json:"tx_hash"`
+	Time               int64  `json:"time"` // block time, Unix seconds
+	Outcome            string `json:"outcome"`
+	ImageHash          []byte `json:"image_hash,omitempty"`
+	Reason             string `json:"reason,omitempty"`
+	ReportDigest       []byte `json:"report_digest,omitempty"`
+	ReportHeight       int64  `json:"report_height,omitempty"`
+}
+
+// Copy is the record of one spend (one job) and its attempts.
+type Copy struct {
+	JobID    string    `json:"job_id"`
+	Token    string    `json:"token"`
+	Title    string    `json:"title"`
+	Station  string    `json:"station"`
+	Profile  uint16    `json:"profile"`
+	Attempts []Attempt `json:"attempts"`
+}
+
+// Current is the copy's latest attempt.
+func (c *Copy) Current() *Attempt { return &c.Attempts[len(c.Attempts)-1] }
+
+// Retries is how many attempts followed the first.
+func (c *Copy) Retries() int { return len(c.Attempts) - 1 }
+
+// Receipt locates the committed transaction that authorised an attempt.
+type Receipt struct {
+	Height  int64  `json:"height"`
+	TxHash  []byte `json:"tx_hash"`
+	Attempt int    `json:"attempt"` // 0 for the first disc, n for the n-th retry
+}

@@ -1,0 +1,203 @@
+package contract
+
+import (
+	"context"
+	"crypto/ecdsa"
+	"crypto/elliptic"
+	"crypto/rand"
+	"encoding/json"
+	"testing"
+	"time"
+
+	dbm "github.com/cometbft/cometbft-db"
+	abci "github.com/cometbft/cometbft/abci/types"
+
+	"copystation/keys"
+	"copystation/protocol"
+)
+
+const testChain = "copystation-test"
+
+// chain drives an App directly through FinalizeBlock and Commit, the way
+// CometBFT does, without networking.
+type chain struct {
+	t      *testing.T
+	db     dbm.DB
+	app    *App
+	height int64
+	now    time.Time
+	nonces map[string]uint64
+	blocks [][][]byte // every block run, for replays
+	gen    Genesis
+}
+
+type party struct {
+	key *ecdsa.PrivateKey
+	pub []byte
+	id  string
+}
+
+func newParty(t *testing.T) *party {
+	t.Helper()
+	k, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
+	if err != nil {
+		t.Fatal(err)
+	}
+	pub, err := k.PublicKey.Bytes()
+	if err != nil {
+		t.Fatal(err)
+	}
+	return &party{key: k, pub: pub, id: protocol.KeyID(pub)}
+}
+
+type fakeCommitter struct{}
+
+func (fakeCommitter) CommitCodeword(job string, media []byte) ([]byte, error) {
+	return append([]byte(job+"|"), media...), nil
+}
+
+func newChain(t *testing.T, db dbm.DB, g Genesis) *chain {
+	t.Helper()
+	app, err := New(db, Options{Committer: fakeCommitter{}})
+	if err != nil {
+		t.Fatalf("New() = %v", err)
+	}
+	js, _ := json.Marshal(g)
+	c := &chain{t: t, db: db, app: app, now: time.Unix(1_800_000_000, 0), nonces: map[string]uint64{}, gen: g}
+	if _, err := app.InitChain(context.Background(), &abci.InitChainRequest{ChainId: testChain, InitialHeight: 1, AppStateBytes: js}); err != nil {
+		t.Fatalf("InitChain() = %v", err)
+	}
+	return c
+}
+
+// block runs one block of transactions and commits it.
+func (c *chain) block(txs ...[]byte) []*abci.ExecTxResult {
+	c.t.Helper()
+	c.height++
+	c.blocks = append(c.blocks, txs)
+	resp, err := c.app.FinalizeBlock(context.Background(), &abci.FinalizeBlockRequest{Height: c.height, Time: c.now, Txs: txs})
+	if err != nil {
+		c.t.Fatalf("FinalizeBlock(%d) = %v", c.height, err)
+	}
+	if _, err := c.app.Commit(context.Background(), &abci.CommitRequest{}); err != nil {
+		c.t.Fatalf("Commit(%d) = %v", c.height, err)
+	}
+	return resp.TxResults
+}
+
+// one runs a single transaction in its own block and returns its result.
+func (c *chain) one(tx []byte) *abci.ExecTxResult {
+	c.t.Helper()
+	return c.block(tx)[0]
+}
+
+// gov builds a governance transaction with the signer's next nonce.
+func (c *chain) gov(p *party, typ TxType, body any) []byte {
+	c.t.Helper()
+	c.nonces[p.id]++
+	tx, err := NewTx(rand.Reader, p.key, p.pub, testChain, typ, c.nonces[p.id], body)
+	if err != nil {
+		c.t.Fatal(err)
+	}
+	return tx
+}
+
+// world is a chain with an operator, an issuer, one title, two stations and
+// a few tokens.
+type world struct {
+	*chain
+	op, issuer, stA, stB, kaA, customer *party
+}
+
+var (
+	fmtBDR  = keys.FormatMetadata{Profile: 0x41, Layers: 1, Finalize: true, MaxSpeedX: 6, HeaderSectors: 32}
+	fmtBDRE = keys.FormatMetadata{Profile: 0x43, Layers: 1, MaxSpeedX: 2, HeaderSectors: 32}
+)
+
+func testTitle(id string) Title {
+	return Title{
+		ID: id, Name: "A Film", ContentHash: make([]byte, 32),
+		Formats:          []keys.FormatMetadata{fmtBDRE, fmtBDR},
+		Segments:         []Segment{{StartSector: 100, Sectors: 32}, {StartSector: 200, Sectors: 32}, {StartSector: 300, Sectors: 64}},
+		SealedPackageKey: []byte("sealed"),
+	}
+}
+
+func newWorld(t *testing.T) *world {
+	t.Helper()
+	w := &world{op: newParty(t), issuer: newParty(t), stA: newParty(t), stB: newParty(t), kaA: newParty(t), customer: newParty(t)}
+	w.chain = newChain(t, dbm.NewMemDB(), Genesis{
+		Params:    Params{MaxRetries: 2},
+		Operators: [][]byte{w.op.pub},
+		Issuers:   []Issuer{{Key: w.issuer.pub, Name: "Studio"}},
+	})
+	w.mustOK(w.gov(w.issuer, TxRegisterTitle, RegisterTitleBody{Title: testTitle("film-1")}))
+	w.mustOK(w.gov(w.issuer, TxRegisterTitle, RegisterTitleBody{Title: testTitle("film-2")}))
+	w.mustOK(w.gov(w.op, TxEnrollStation, EnrollStationBody{SigningKey: w.stA.pub, KeyAgreementKey: w.kaA.pub, Profiles: []uint16{0x41, 0x43}}))
+	w.mustOK(w.gov(w.op, TxEnrollStation, EnrollStationBody{SigningKey: w.stB.pub, KeyAgreementKey: w.kaA.pub, Profiles: []uint16{0x41}}))
+	w.mint("tok-a", "film-1", w.stA)
+	w.mint("tok-c", "film-1", w.customer)
+	return w
+}
+
+func (w *world) mint(id, title string, owner *party) {
+	w.t.Helper()
+	w.mustOK(w.gov(w.issuer, TxMintToken, MintTokenBody{ID: id, Title: title, Owner: owner.pub}))
+}
+
+func (w *world) mustOK(tx []byte) *abci.ExecTxResult {
+	w.t.Helper()
+	r := w.one(tx)
+	if Code(r.Code) != OK {
+		w.t.Fatalf("tx result = %d %s, want OK", r.Code, r.Log)
+	}
+	return r
+}
+
+// request builds a copy request as a station would sign it.
+func (w *world) request(job, token, title string, profile uint16, media string) *protocol.CopyRequest {
+	return &protocol.CopyRequest{
+		HandshakeHash: []byte("hh-" + job), ChallengeNonce: []byte("nonce"), NodeID: "node0",
+		ChallengeExpiry: w.now.Unix() + 60, JobID: job, TokenID: token, TitleID: title,
+		Profile: profile, MediaID: []byte(media),
+	}
+}
+
+func (w *world) spendTx(st *party, req *protocol.CopyRequest) []byte {
+	w.t.Helper()
+	sig, err := protocol.Sign(rand.Reader, st.key, req)
+	if err != nil {
+		w.t.Fatal(err)
+	}
+	tx, err := NewSpendTx(st.pub, req, sig)
+	if err != nil {
+		w.t.Fatal(err)
+	}
+	return tx
+}
+
+func (w *world) reportTx(st *party, job, media string, outcome uint8) []byte {
+	w.t.Helper()
+	rep := &protocol.CopyReport{HandshakeHash: []byte("hh"), JobID: job, MediaID: []byte(media), Outcome: outcome, ImageHash: make([]byte, 32), Reason: "test"}
+	sig, err := protocol.Sign(rand.Reader, st.key, rep)
+	if err != nil {
+		w.t.Fatal(err)
+	}
+	tx, err := NewReportTx(st.pub, rep, sig)
+	if err != nil {
+		w.t.Fatal(err)
+	}
+	return tx
+}
+
+func (w *world) grant(owner *party, token, station, title string, expiry int64) []byte {
+	w.t.Helper()
+	g := &protocol.CustomerGrant{TokenID: token, StationID: station, TitleID: title, Expiry: expiry}
+	sig, err := protocol.Sign(rand.Reader, owner.key, g)
+	if err != nil {
+		w.t.Fatal(err)
+	}
+	return EncodeGrant(g, sig)
+}
+
+var protocolGrant = protocol.CustomerGrant{TokenID: "tok-c", StationID: "st", TitleID: "film-1", Expiry: 1}

@@ -1,0 +1,155 @@
+package contract
+
+import (
+	"context"
+	"encoding/binary"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"strings"
+
+	abci "github.com/cometbft/cometbft/abci/types"
+)
+
+// ErrNotFound is returned by the queries for an absent record.
+var ErrNotFound = errors.New("not found")
+
+// Queries read committed state only: what they return is final.
+
+func (a *App) committed(key string, out any) error {
+	p, err := a.db.Get([]byte(key))
+	if err != nil {
+		return fmt.Errorf("contract: read %q: %w", key, err)
+	}
+	if p == nil {
+		return ErrNotFound
+	}
+	if err := json.Unmarshal(p, out); err != nil {
+		return fmt.Errorf("contract: decode %q: %w", key, err)
+	}
+	return nil
+}
+
+// Title returns a committed title.
+func (a *App) Title(id string) (*Title, error) {
+	var t Title
+	return &t, wrapQuery("title", id, a.committed(keyTitle(id), &t))
+}
+
+// Station returns a committed station.
+func (a *App) Station(id string) (*Station, error) {
+	var s Station
+	return &s, wrapQuery("station", id, a.committed(keyStation(id), &s))
+}
+
+// Token returns a committed token.
+func (a *App) Token(id string) (*Token, error) {
+	var t Token
+	return &t, wrapQuery("token", id, a.committed(keyToken(id), &t))
+}
+
+// Copy returns a committed copy record by job ID.
+func (a *App) Copy(jobID string) (*Copy, error) {
+	var c Copy
+	return &c, wrapQuery("copy", jobID, a.committed(keyCopy(jobID), &c))
+}
+
+// Params returns the chain parameters.
+func (a *App) Params() (*Params, error) {
+	var p Params
+	return &p, wrapQuery("params", "", a.committed(keyParams, &p))
+}
+
+// Nonce returns a signer's last nonce (0 if none).
+func (a *App) Nonce(keyID string) (uint64, error) {
+	p, err := a.db.Get([]byte(keyNonce(keyID)))
+	if err != nil || len(p) != 8 {
+		return 0, err
+	}
+	return binary.BigEndian.Uint64(p), nil
+}
+
+// ChainID returns the chain ID from the genesis.
+func (a *App) ChainID() string {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	return a.chainID
+}
+
+// Copies lists the copies of a token ("token") or a station ("station"),
+// at most limit, in job ID order.
+func (a *App) Copies(by, id string, limit int) ([]*Copy, error) {
+	var pfx string
+	switch by {
+	case "token":
+		pfx = keyByToken(id, "")
+	case "station":
+		pfx = keyByStation(id, "")
+	default:
+		return nil, fmt.Errorf("contract.Copies: list by %q: want token or station", by)
+	}
+	end := []byte(pfx)
+	end[len(end)-1]++ // the slash becomes the next byte: the end of the prefix range
+	it, err := a.db.Iterator([]byte(pfx), end)
+	if err != nil {
+		return nil, fmt.Errorf("contract.Copies: %w", err)
+	}
+	defer it.Close()
+	var out []*Copy
+	for ; it.Valid() && len(out) < limit; it.Next() {
+		c, err := a.Copy(strings.TrimPrefix(string(it.Key()), pfx))
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, c)
+	}
+	return out, it.Error()
+}
+
+func wrapQuery(what, id string, err error) error {
+	if err == nil {
+		return nil
+	}
+	return fmt.Errorf("contract: %s %q: %w", what, id, err)
+}
+
+// Query implements abci.Application. Paths: /title/ID, /station/ID,
+// /token/ID, /copy/JOB, /copies/token/ID, /copies/station/ID, /nonce/KEYID,
+// /params. The value is the record's JSON.
+func (a *App) Query(_ context.Context, req *abci.QueryRequest) (*abci.QueryResponse, error) {
+	parts := strings.Split(strings.TrimPrefix(req.Path, "/"), "/")
+	var (
+		rec any
+		err error
+	)
+	switch {
+	case len(parts) == 2 && parts[0] == "title":
+		rec, err = a.Title(parts[1])
+	case len(parts) == 2 && parts[0] == "station":
+		rec, err = a.Station(parts[1])
+	case len(parts) == 2 && parts[0] == "token":
+		rec, err = a.Token(parts[1])
+	case len(parts) == 2 && parts[0] == "copy":
+		rec, err = a.Copy(parts[1])
+	case len(parts) == 3 && parts[0] == "copies":
+		rec, err = a.Copies(parts[1], parts[2], 1000)
+	case len(parts) == 2 && parts[0] == "nonce":
+		rec, err = a.Nonce(parts[1])
+	case len(parts) == 1 && parts[0] == "params":
+		rec, err = a.Params()
+	default:
+		return &abci.QueryResponse{Code: uint32(CodeBadField), Log: fmt.Sprintf("unknown query path %q", req.Path)}, nil
+	}
+	h, _ := a.LastCommit()
+	if errors.Is(err, ErrNotFound) {
+		return &abci.QueryResponse{Code: uint32(CodeNotFound), Log: err.Error(), Height: h}, nil
+	}
+	if err != nil {
+		return nil, err
+	}
+	js, err := json.Marshal(rec)
+	if err != nil {
+		return nil, fmt.Errorf("contract.Query: %w", err)
+	}
+	return &abci.QueryResponse{Code: uint32(OK), Key: []byte(req.Path), Value: js, Height: h}, nil
+}

@@ -1,0 +1,102 @@
+package contract
+
+import (
+	"bytes"
+	"encoding/json"
+	"testing"
+
+	"copystation/protocol"
+)
+
+func TestReportRules(t *testing.T) {
+	spent := func(w *world) { w.mustOK(w.spendTx(w.stA, w.request("job-1", "tok-a", "film-1", 0x41, "m1"))) }
+	spoiled := func(w *world) {
+		spent(w)
+		w.mustOK(w.reportTx(w.stA, "job-1", "m1", protocol.OutcomeSpoiled))
+	}
+	runRules(t, []ruleCase{
+		{name: "made", want: OK, setup: spent, tx: func(w *world) []byte { return w.reportTx(w.stA, "job-1", "m1", protocol.OutcomeMade) }},
+		{name: "spoiled", want: OK, setup: spent, tx: func(w *world) []byte { return w.reportTx(w.stA, "job-1", "m1", protocol.OutcomeSpoiled) }},
+		{name: "reported twice", want: CodeAlreadyReported, setup: spoiled, tx: func(w *world) []byte {
+			return w.reportTx(w.stA, "job-1", "m1", protocol.OutcomeMade)
+		}},
+		{name: "other disc", want: CodeReportMismatch, setup: spent, tx: func(w *world) []byte { return w.reportTx(w.stA, "job-1", "m9", protocol.OutcomeMade) }},
+		{name: "unknown job", want: CodeUnknownCopy, tx: func(w *world) []byte { return w.reportTx(w.stA, "job-9", "m1", protocol.OutcomeMade) }},
+		{name: "by another station", want: CodeJobConflict, setup: spent, tx: func(w *world) []byte {
+			return w.reportTx(w.stB, "job-1", "m1", protocol.OutcomeMade)
+		}},
+		{name: "bad outcome", want: CodeBadField, setup: spent, tx: func(w *world) []byte { return w.reportTx(w.stA, "job-1", "m1", 7) }},
+		{name: "retry after spoiled", want: OK, setup: spoiled, tx: func(w *world) []byte {
+			return w.spendTx(w.stA, w.request("job-1", "tok-a", "film-1", 0x41, "m2"))
+		}},
+		{name: "spend after made", want: CodeCopyMade, setup: func(w *world) {
+			spent(w)
+			w.mustOK(w.reportTx(w.stA, "job-1", "m1", protocol.OutcomeMade))
+		}, tx: func(w *world) []byte { return w.spendTx(w.stA, w.request("job-1", "tok-a", "film-1", 0x41, "m1")) }},
+		{name: "retries exhausted", want: CodeRetriesExhausted, setup: func(w *world) {
+			spoiled(w)
+			for _, m := range []string{"m2", "m3"} { // MaxRetries is 2
+				w.mustOK(w.spendTx(w.stA, w.request("job-1", "tok-a", "film-1", 0x41, m)))
+				w.mustOK(w.reportTx(w.stA, "job-1", m, protocol.OutcomeSpoiled))
+			}
+		}, tx: func(w *world) []byte { return w.spendTx(w.stA, w.request("job-1", "tok-a", "film-1", 0x41, "m4")) }},
+		{name: "retry by revoked station", want: CodeStationRevoked, setup: func(w *world) {
+			spoiled(w)
+			w.mustOK(w.gov(w.op, TxRevokeStation, RevokeStationBody{Station: w.stA.id}))
+		}, tx: func(w *world) []byte { return w.spendTx(w.stA, w.request("job-1", "tok-a", "film-1", 0x41, "m2")) }},
+	})
+}
+
+// TestSpendIdempotentReceipt checks a repeated spend answers with the
+// first spend's height and transaction hash, and the record keeps every
+// attempt.
+func TestSpendIdempotentReceipt(t *testing.T) {
+	w := newWorld(t)
+	first := w.mustOK(w.spendTx(w.stA, w.request("job-1", "tok-a", "film-1", 0x41, "m1")))
+	again := w.mustOK(w.spendTx(w.stA, w.request("job-1", "tok-a", "film-1", 0x41, "m1")))
+	if !bytes.Equal(first.Data, again.Data) {
+		t.Fatalf("repeat spend receipt = %s, want %s", again.Data, first.Data)
+	}
+	var rc Receipt
+	if err := json.Unmarshal(first.Data, &rc); err != nil || rc.Height != w.height-1 || rc.Attempt != 0 {
+		t.Fatalf("receipt = %+v (%v), want height %d attempt 0", rc, err, w.height-1)
+	}
+	w.mustOK(w.reportTx(w.stA, "job-1", "m1", protocol.OutcomeSpoiled))
+	retry := w.mustOK(w.spendTx(w.stA, w.request("job-1", "tok-a", "film-1", 0x41, "m2")))
+	if err := json.Unmarshal(retry.Data, &rc); err != nil || rc.Attempt != 1 || rc.Height != w.height {
+		t.Fatalf("retry receipt = %+v (%v), want attempt 1 at height %d", rc, err, w.height)
+	}
+	c, err := w.app.Copy("job-1")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(c.Attempts) != 2 || c.Attempts[0].Outcome != OutcomeSpoiled || c.Attempts[1].Outcome != OutcomePending {
+		t.Fatalf("Copy(job-1) attempts = %+v, want spoiled then pending", c.Attempts)
+	}
+	if string(c.Attempts[1].CodewordCommitment) != "job-1|m2" {
+		t.Errorf("attempt 1 commitment = %q, want the committer's", c.Attempts[1].CodewordCommitment)
+	}
+	tok, _ := w.app.Token("tok-a")
+	if tok.State != TokenSpent || tok.Job != "job-1" {
+		t.Errorf("Token(tok-a) = %+v, want spent by job-1", tok)
+	}
+	list, err := w.app.Copies("token", "tok-a", 10)
+	if err != nil || len(list) != 1 || list[0].JobID != "job-1" {
+		t.Errorf("Copies(token, tok-a) = %v, %v, want [job-1]", list, err)
+	}
+}
+
+// TestSameBlockDoubleSpend puts two stations' spends of one token in one
+// block: the first in block order wins, the second is refused.
+func TestSameBlockDoubleSpend(t *testing.T) {
+	w := newWorld(t)
+	w.mustOK(w.gov(w.customer, TxTransferToken, TransferTokenBody{ID: "tok-c", NewOwner: w.stB.pub}))
+	w.mustOK(w.gov(w.stB, TxTransferToken, TransferTokenBody{ID: "tok-c", NewOwner: w.stA.pub}))
+	res := w.block(
+		w.spendTx(w.stA, w.request("job-1", "tok-a", "film-1", 0x41, "m1")),
+		w.spendTx(w.stA, w.request("job-2", "tok-a", "film-1", 0x41, "m2")),
+	)
+	if Code(res[0].Code) != OK || Code(res[1].Code) != CodeTokenSpent {
+		t.Fatalf("block codes = %d, %d, want %d, %d", res[0].Code, res[1].Code, OK, CodeTokenSpent)
+	}
+}

@@ -1,0 +1,236 @@
+package contract
+
+import (
+	"bytes"
+	"crypto/sha256"
+	"encoding/json"
+	"fmt"
+
+	"copystation/keys"
+	"copystation/protocol"
+)
+
+// spend runs the spend rules. A repeat of a committed job by the same
+// station, token and disc is idempotent: it succeeds with the original
+// receipt. A spoiled job may start a new attempt, within the retry bound.
+func (e *execEnv) spend(v *view, t *Tx) ([]byte, *refusal, error) {
+	var b SpendBody
+	if r := decodeBody(t, &b); r != nil {
+		return nil, r, nil
+	}
+	req := &b.Request
+	if r := checkSpendFields(req); r != nil {
+		return nil, r, nil
+	}
+	st, r, err := e.activeStation(v, t.Signer)
+	if r != nil || err != nil {
+		return nil, r, err
+	}
+	if e.time > req.ChallengeExpiry {
+		return nil, refuse(CodeChallengeExpired, "challenge expired at %d, block time %d", req.ChallengeExpiry, e.time), nil
+	}
+	var c Copy
+	found, err := v.getJSON(keyCopy(req.JobID), &c)
+	if err != nil {
+		return nil, nil, err
+	}
+	if found {
+		return e.respend(v, &c, st, req)
+	}
+	tok, ti, r, err := e.authorise(v, st, req)
+	if r != nil || err != nil {
+		return nil, r, err
+	}
+	if tok.State != TokenUnspent {
+		return nil, refuse(CodeTokenSpent, "token %s was spent by job %s", tok.ID, tok.Job), nil
+	}
+	tok.State, tok.Job = TokenSpent, req.JobID
+	if err := v.putJSON(keyToken(tok.ID), tok); err != nil {
+		return nil, nil, err
+	}
+	c = Copy{JobID: req.JobID, Token: tok.ID, Title: ti.ID, Station: st.ID, Profile: req.Profile}
+	v.put(keyByToken(tok.ID, c.JobID), []byte{})
+	v.put(keyByStation(st.ID, c.JobID), []byte{})
+	return e.newAttempt(v, &c, req.MediaID)
+}
+
+// respend handles a spend for a job that already has a copy record.
+func (e *execEnv) respend(v *view, c *Copy, st *Station, req *protocol.CopyRequest) ([]byte, *refusal, error) {
+	if c.Station != st.ID || c.Token != req.TokenID || c.Title != req.TitleID || c.Profile != req.Profile {
+		return nil, refuse(CodeJobConflict, "job %s is recorded for token %s, station %s, profile %#x", c.JobID, c.Token, c.Station, c.Profile), nil
+	}
+	cur := c.Current()
+	switch cur.Outcome {
+	case OutcomePending:
+		if !bytes.Equal(cur.MediaID, req.MediaID) {
+			return nil, refuse(CodeAttemptPending, "job %s is writing media %x", c.JobID, cur.MediaID), nil
+		}
+		return receipt(c), nil, nil // idempotent: the same answer again
+	case OutcomeMade:
+		return nil, refuse(CodeCopyMade, "job %s was made at height %d", c.JobID, cur.ReportHeight), nil
+	}
+	p, err := e.params(v)
+	if err != nil {
+		return nil, nil, err
+	}
+	if uint32(c.Retries()) >= p.MaxRetries {
+		return nil, refuse(CodeRetriesExhausted, "job %s has had %d retries, limit %d", c.JobID, c.Retries(), p.MaxRetries), nil
+	}
+	// A retry is authorised afresh: the grant must still hold.
+	if _, _, r, err := e.authorise(v, st, req); r != nil || err != nil {
+		return nil, r, err
+	}
+	return e.newAttempt(v, c, req.MediaID)
+}
+
+// authorise checks the token, title, format and ownership for a request.
+func (e *execEnv) authorise(v *view, st *Station, req *protocol.CopyRequest) (*Token, *Title, *refusal, error) {
+	var tok Token
+	if found, err := v.getJSON(keyToken(req.TokenID), &tok); err != nil || !found {
+		return nil, nil, refuse(CodeUnknownToken, "token %q", req.TokenID), err
+	}
+	if tok.Title != req.TitleID {
+		return nil, nil, refuse(CodeTitleMismatch, "token %s is for title %s, request names %s", tok.ID, tok.Title, req.TitleID), nil
+	}
+	var ti Title
+	if found, err := v.getJSON(keyTitle(tok.Title), &ti); err != nil || !found {
+		return nil, nil, refuse(CodeUnknownTitle, "title %q", tok.Title), err
+	}
+	if !st.Allows(req.Profile) {
+		return nil, nil, refuse(CodeFormatNotAllowed, "station %s may not write profile %#x", st.ID, req.Profile), nil
+	}
+	if _, ok := ti.Format(req.Profile); !ok {
+		return nil, nil, refuse(CodeFormatNotAllowed, "title %s has no layout for profile %#x", ti.ID, req.Profile), nil
+	}
+	if tok.OwnerID == st.ID { // a home appliance owns its tokens
+		if len(req.CustomerGrant) != 0 {
+			return nil, nil, refuse(CodeBadGrant, "a station-owned token takes no customer grant"), nil
+		}
+		return &tok, &ti, nil, nil
+	}
+	if len(req.CustomerGrant) == 0 {
+		return nil, nil, refuse(CodeNotOwner, "token %s is owned by %s, not station %s, and no customer grant is given", tok.ID, tok.OwnerID, st.ID), nil
+	}
+	g, sig, err := DecodeGrant(req.CustomerGrant)
+	if err != nil {
+		return nil, nil, refuse(CodeBadGrant, "%v", err), nil
+	}
+	if g.TokenID != tok.ID || g.StationID != st.ID || g.TitleID != ti.ID {
+		return nil, nil, refuse(CodeGrantMismatch, "grant names token %s, station %s, title %s", g.TokenID, g.StationID, g.TitleID), nil
+	}
+	if err := protocol.Verify(tok.Owner, g, sig); err != nil {
+		return nil, nil, refuse(CodeNotOwner, "customer grant is not signed by the owner of token %s: %v", tok.ID, err), nil
+	}
+	if e.time > g.Expiry {
+		return nil, nil, refuse(CodeGrantExpired, "grant expired at %d, block time %d", g.Expiry, e.time), nil
+	}
+	return &tok, &ti, nil, nil
+}
+
+// newAttempt records a disc attempt authorised by this transaction.
+func (e *execEnv) newAttempt(v *view, c *Copy, mediaID []byte) ([]byte, *refusal, error) {
+	a := Attempt{MediaID: mediaID, Height: e.height, TxHash: e.txHash, Time: e.time, Outcome: OutcomePending}
+	if e.committer != nil {
+		cm, err := e.committer.CommitCodeword(c.JobID, mediaID)
+		if err != nil {
+			return nil, nil, fmt.Errorf("codeword commitment: %w", err)
+		}
+		a.CodewordCommitment = cm
+	}
+	c.Attempts = append(c.Attempts, a)
+	if err := v.putJSON(keyCopy(c.JobID), c); err != nil {
+		return nil, nil, err
+	}
+	return receipt(c), nil, nil
+}
+
+func receipt(c *Copy) []byte {
+	cur := c.Current()
+	js, _ := json.Marshal(Receipt{Height: cur.Height, TxHash: cur.TxHash, Attempt: c.Retries()})
+	return js
+}
+
+// report records the current attempt made or spoiled, once.
+func (e *execEnv) report(v *view, t *Tx) (*refusal, error) {
+	var b ReportBody
+	if r := decodeBody(t, &b); r != nil {
+		return r, nil
+	}
+	rep := &b.Report
+	if r := checkID("job ID", rep.JobID); r != nil {
+		return r, nil
+	}
+	if rep.Outcome != protocol.OutcomeMade && rep.Outcome != protocol.OutcomeSpoiled {
+		return refuse(CodeBadField, "outcome %d, want 1 (made) or 2 (spoiled)", rep.Outcome), nil
+	}
+	if r := checkBytes("image hash", rep.ImageHash, 0, 64); r != nil {
+		return r, nil
+	}
+	if r := checkText("reason", rep.Reason, MaxNameLen); r != nil {
+		return r, nil
+	}
+	if rep.Outcome == protocol.OutcomeMade && len(rep.ImageHash) < 32 {
+		return refuse(CodeBadField, "a made copy needs the image hash (32 to 64 bytes)"), nil
+	}
+	st, r, err := e.activeStation(v, t.Signer)
+	if r != nil || err != nil {
+		return r, err
+	}
+	var c Copy
+	if found, err := v.getJSON(keyCopy(rep.JobID), &c); err != nil || !found {
+		return refuse(CodeUnknownCopy, "job %q", rep.JobID), err
+	}
+	if c.Station != st.ID {
+		return refuse(CodeJobConflict, "job %s belongs to station %s", c.JobID, c.Station), nil
+	}
+	cur := c.Current()
+	if !bytes.Equal(cur.MediaID, rep.MediaID) {
+		return refuse(CodeReportMismatch, "job %s is on media %x, report names %x", c.JobID, cur.MediaID, rep.MediaID), nil
+	}
+	if cur.Outcome != OutcomePending {
+		return refuse(CodeAlreadyReported, "job %s attempt %d was reported %s", c.JobID, c.Retries(), cur.Outcome), nil
+	}
+	d := sha256.Sum256(rep.SigningBytes())
+	cur.Outcome, cur.ImageHash, cur.Reason, cur.ReportDigest, cur.ReportHeight = OutcomeSpoiled, rep.ImageHash, rep.Reason, d[:], e.height
+	if rep.Outcome == protocol.OutcomeMade {
+		cur.Outcome = OutcomeMade
+	}
+	return nil, v.putJSON(keyCopy(c.JobID), c)
+}
+
+// activeStation finds the station that signed and checks it is active.
+func (e *execEnv) activeStation(v *view, signer []byte) (*Station, *refusal, error) {
+	var st Station
+	id := protocol.KeyID(signer)
+	if found, err := v.getJSON(keyStation(id), &st); err != nil || !found {
+		return nil, refuse(CodeUnknownStation, "station %s", id), err
+	}
+	if !bytes.Equal(st.SigningKey, signer) {
+		return nil, refuse(CodeUnknownStation, "station %s is enrolled with another key", id), nil
+	}
+	if st.Status != StationActive {
+		return nil, refuse(CodeStationRevoked, "station %s revoked at height %d: %s", id, st.RevokedHeight, st.RevokedReason), nil
+	}
+	return &st, nil, nil
+}
+
+func (e *execEnv) params(v *view) (*Params, error) {
+	var p Params
+	if _, err := v.getJSON(keyParams, &p); err != nil {
+		return nil, err
+	}
+	return &p, nil
+}
+
+func checkSpendFields(req *protocol.CopyRequest) *refusal {
+	if r := checkID("job ID", req.JobID); r != nil {
+		return r
+	}
+	if r := checkID("token ID", req.TokenID); r != nil {
+		return r
+	}
+	if r := checkID("title ID", req.TitleID); r != nil {
+		return r
+	}
+	return checkBytes("media ID", req.MediaID, 1, keys.MaxMediaIDLen)
+}

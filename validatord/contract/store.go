@@ -1,0 +1,123 @@
+package contract
+
+import (
+	"crypto/sha256"
+	"encoding/binary"
+	"encoding/json"
+	"fmt"
+	"slices"
+
+	dbm "github.com/cometbft/cometbft-db"
+)
+
+// Keys of the state. Every state key starts with one letter and a slash;
+// IDs never contain a slash (checkID), so prefixes never overlap.
+func keyOperator(id string) string      { return "o/" + id }
+func keyIssuer(id string) string        { return "i/" + id }
+func keyTitle(id string) string         { return "t/" + id }
+func keyStation(id string) string       { return "s/" + id }
+func keyToken(id string) string         { return "k/" + id }
+func keyCopy(job string) string         { return "c/" + job }
+func keyNonce(id string) string         { return "n/" + id }
+func keyByToken(tok, job string) string { return "x/t/" + tok + "/" + job }
+func keyByStation(st, job string) string {
+	return "x/s/" + st + "/" + job
+}
+
+const keyParams = "p/params"
+
+// Local keys: written with each commit but not part of the agreed state (so
+// not in the app hash).
+const (
+	metaHeight  = "m/height"
+	metaHash    = "m/hash"
+	metaChainID = "m/chain"
+	resultsPfx  = "r/"
+)
+
+// view is one transaction's reads and writes over the block's staged
+// writes, which lie over the committed database. A refused transaction's
+// view is dropped, so it leaves nothing behind.
+type view struct {
+	db     dbm.DB
+	staged map[string][]byte
+	writes map[string][]byte
+}
+
+func (v *view) get(key string) ([]byte, error) {
+	if p, ok := v.writes[key]; ok {
+		return p, nil
+	}
+	if p, ok := v.staged[key]; ok {
+		return p, nil
+	}
+	p, err := v.db.Get([]byte(key))
+	if err != nil {
+		return nil, fmt.Errorf("contract: read %q: %w", key, err)
+	}
+	return p, nil
+}
+
+// getJSON loads a record into out; found is false when the key is absent.
+func (v *view) getJSON(key string, out any) (found bool, err error) {
+	p, err := v.get(key)
+	if err != nil || p == nil {
+		return false, err
+	}
+	if err := json.Unmarshal(p, out); err != nil {
+		return false, fmt.Errorf("contract: decode %q: %w", key, err)
+	}
+	return true, nil
+}
+
+func (v *view) put(key string, val []byte) { v.writes[key] = val }
+
+func (v *view) putJSON(key string, rec any) error {
+	p, err := json.Marshal(rec)
+	if err != nil {
+		return fmt.Errorf("contract: encode %q: %w", key, err)
+	}
+	v.put(key, p)
+	return nil
+}
+
+func (v *view) merge() {
+	for k, p := range v.writes {
+		v.staged[k] = p
+	}
+}
+
+// changeDigest hashes a block's writes in sorted key order: length-prefixed
+// key and value pairs under SHA-256.
+func changeDigest(staged map[string][]byte) []byte {
+	ks := make([]string, 0, len(staged))
+	for k := range staged {
+		ks = append(ks, k)
+	}
+	slices.Sort(ks)
+	h := sha256.New()
+	var n [4]byte
+	for _, k := range ks {
+		binary.BigEndian.PutUint32(n[:], uint32(len(k)))
+		h.Write(n[:])
+		h.Write([]byte(k))
+		binary.BigEndian.PutUint32(n[:], uint32(len(staged[k])))
+		h.Write(n[:])
+		h.Write(staged[k])
+	}
+	return h.Sum(nil)
+}
+
+// chainHash is the app hash after a block: SHA-256 over a label, the
+// previous app hash, the height and the block's change digest. Every node
+// applying the same blocks from the same genesis computes the same chain.
+func chainHash(prev []byte, height int64, digest []byte) []byte {
+	h := sha256.New()
+	h.Write([]byte("copystation app hash v1"))
+	h.Write(prev)
+	var b [8]byte
+	binary.BigEndian.PutUint64(b[:], uint64(height))
+	h.Write(b[:])
+	h.Write(digest)
+	return h.Sum(nil)
+}

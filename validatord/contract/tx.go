@@ -1,0 +1,280 @@
+package contract
+
+import (
+	"crypto"
+	"crypto/sha256"
+	"encoding/binary"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+
+	"copystation/protocol"
+)
+
+// TxType names a transaction.
+type TxType uint8
+
+// Transaction types. Values are part of the ledger's history: never renumber.
+const (
+	TxAddIssuer     TxType = 1
+	TxRegisterTitle TxType = 2
+	TxEnrollStation TxType = 3
+	TxRevokeStation TxType = 4
+	TxMintToken     TxType = 5
+	TxTransferToken TxType = 6
+	TxSpend         TxType = 7
+	TxReport        TxType = 8
+)
+
+// Limits on a transaction, checked before anything else is read.
+const (
+	MaxTxBytes   = 64 << 10
+	MaxIDLen     = 128
+	MaxNameLen   = 256
+	MaxSegments  = 4096
+	maxSigLen    = 80
+	txMagic      = 0xC5
+	txVersion    = 1
+	txSignLabel  = "copystation ledger-tx"
+	keyLenSEC1   = 65
+	maxFieldSize = 16 << 10
+)
+
+// ErrBadTx is the error for bytes that are not a transaction.
+var ErrBadTx = errors.New("not a valid transaction")
+
+// Tx is the envelope of every transaction. Governance transactions are
+// signed by Signer over SigningBytes and carry a growing Nonce. A spend or
+// report carries the station's signed protocol statement in Body; Signer is
+// the station's signing key and Sig its signature over the statement, and
+// Nonce is zero.
+type Tx struct {
+	Type   TxType
+	Signer []byte // SEC1 P-256 public key
+	Nonce  uint64
+	Body   []byte // JSON of the type's body struct
+	Sig    []byte // ASN.1 DER ECDSA P-256
+}
+
+// Bodies of the transactions.
+type (
+	AddIssuerBody struct {
+		Key  []byte `json:"key"`
+		Name string `json:"name"`
+	}
+	RegisterTitleBody struct {
+		Title Title `json:"title"` // Issuer and Height are set by the contract
+	}
+	EnrollStationBody struct {
+		SigningKey      []byte   `json:"signing_key"`
+		KeyAgreementKey []byte   `json:"key_agreement_key"`
+		Profiles        []uint16 `json:"profiles"`
+		EvidenceDigest  []byte   `json:"evidence_digest"`
+	}
+	RevokeStationBody struct {
+		Station string `json:"station"`
+		Reason  string `json:"reason"`
+	}
+	MintTokenBody struct {
+		ID    string `json:"id"`
+		Title string `json:"title"`
+		Owner []byte `json:"owner"`
+	}
+	TransferTokenBody struct {
+		ID       string `json:"id"`
+		NewOwner []byte `json:"new_owner"`
+	}
+	SpendBody struct {
+		Request protocol.CopyRequest `json:"request"`
+	}
+	ReportBody struct {
+		Report protocol.CopyReport `json:"report"`
+	}
+)
+
+// SigningBytes is what a governance signer signs: a label, the chain ID (so
+// a transaction can't be replayed on another network), type, signer, nonce
+// and body.
+func (t *Tx) SigningBytes(chainID string) []byte {
+	var b []byte
+	b = appendBytes(b, []byte(txSignLabel))
+	b = appendBytes(b, []byte(chainID))
+	b = append(b, byte(t.Type))
+	b = appendBytes(b, t.Signer)
+	b = binary.BigEndian.AppendUint64(b, t.Nonce)
+	b = appendBytes(b, t.Body)
+	return b
+}
+
+// statement is the signed protocol statement of a spend or report.
+func (t *Tx) statement() (protocol.Statement, error) {
+	switch t.Type {
+	case TxSpend:
+		var b SpendBody
+		if err := json.Unmarshal(t.Body, &b); err != nil {
+			return nil, err
+		}
+		return &b.Request, nil
+	case TxReport:
+		var b ReportBody
+		if err := json.Unmarshal(t.Body, &b); err != nil {
+			return nil, err
+		}
+		return &b.Report, nil
+	}
+	return nil, nil
+}
+
+// Marshal encodes the envelope: magic, version, type, then the fields each
+// prefixed with a 32-bit length.
+func (t *Tx) Marshal() []byte {
+	b := []byte{txMagic, txVersion, byte(t.Type)}
+	b = appendBytes(b, t.Signer)
+	b = binary.BigEndian.AppendUint64(b, t.Nonce)
+	b = appendBytes(b, t.Body)
+	b = appendBytes(b, t.Sig)
+	return b
+}
+
+// Hash is the transaction's hash as CometBFT names it (SHA-256 of the bytes).
+func Hash(tx []byte) []byte {
+	h := sha256.Sum256(tx)
+	return h[:]
+}
+
+// DecodeTx parses and bounds-checks an envelope. It does not verify the
+// signature (VerifyTx does).
+func DecodeTx(p []byte) (*Tx, error) {
+	if len(p) > MaxTxBytes {
+		return nil, fmt.Errorf("contract.DecodeTx: %w: %d bytes, limit %d", ErrBadTx, len(p), MaxTxBytes)
+	}
+	if len(p) < 3 || p[0] != txMagic || p[1] != txVersion {
+		return nil, fmt.Errorf("contract.DecodeTx: %w: bad magic or version", ErrBadTx)
+	}
+	t := &Tx{Type: TxType(p[2])}
+	r := reader{b: p[3:]}
+	t.Signer = r.bytes(keyLenSEC1)
+	t.Nonce = r.u64()
+	t.Body = r.bytes(MaxTxBytes)
+	t.Sig = r.bytes(maxSigLen)
+	if r.err != nil {
+		return nil, fmt.Errorf("contract.DecodeTx: %w: %v", ErrBadTx, r.err)
+	}
+	if len(r.b) != 0 {
+		return nil, fmt.Errorf("contract.DecodeTx: %w: %d trailing bytes", ErrBadTx, len(r.b))
+	}
+	return t, nil
+}
+
+// VerifyTx checks what needs no state: the type is known, the body decodes,
+// and the signature verifies with the key the transaction presents.
+func VerifyTx(t *Tx, chainID string) *refusal {
+	if t.Type < TxAddIssuer || t.Type > TxReport {
+		return refuse(CodeUnknownTxType, "type %d", t.Type)
+	}
+	if st, err := t.statement(); err != nil {
+		return refuse(CodeBadEncoding, "body: %v", err)
+	} else if st != nil {
+		if t.Nonce != 0 {
+			return refuse(CodeBadEncoding, "a station statement carries no nonce")
+		}
+		if err := protocol.Verify(t.Signer, st, t.Sig); err != nil {
+			return refuse(CodeBadSignature, "station statement: %v", err)
+		}
+		return nil
+	}
+	if !json.Valid(t.Body) {
+		return refuse(CodeBadEncoding, "body is not JSON")
+	}
+	if err := protocol.Verify(t.Signer, signedTx{t, chainID}, t.Sig); err != nil {
+		return refuse(CodeBadSignature, "%v", err)
+	}
+	return nil
+}
+
+// signedTx adapts a governance transaction to protocol.Statement so it is
+// signed and verified exactly like the protocol's statements.
+type signedTx struct {
+	t       *Tx
+	chainID string
+}
+
+func (s signedTx) SigningBytes() []byte { return s.t.SigningBytes(s.chainID) }
+
+// NewTx builds and signs a governance transaction.
+func NewTx(rnd io.Reader, signer crypto.Signer, signerPub []byte, chainID string, typ TxType, nonce uint64, body any) ([]byte, error) {
+	js, err := json.Marshal(body)
+	if err != nil {
+		return nil, fmt.Errorf("contract.NewTx: %w", err)
+	}
+	t := &Tx{Type: typ, Signer: signerPub, Nonce: nonce, Body: js}
+	t.Sig, err = protocol.Sign(rnd, signer, signedTx{t, chainID})
+	if err != nil {
+		return nil, fmt.Errorf("contract.NewTx: %w", err)
+	}
+	return t.Marshal(), nil
+}
+
+// NewSpendTx wraps a station's signed copy request.
+func NewSpendTx(stationKey []byte, req *protocol.CopyRequest, sig []byte) ([]byte, error) {
+	js, err := json.Marshal(SpendBody{Request: *req})
+	if err != nil {
+		return nil, fmt.Errorf("contract.NewSpendTx: %w", err)
+	}
+	return (&Tx{Type: TxSpend, Signer: stationKey, Body: js, Sig: sig}).Marshal(), nil
+}
+
+// NewReportTx wraps a station's signed copy report.
+func NewReportTx(stationKey []byte, rep *protocol.CopyReport, sig []byte) ([]byte, error) {
+	js, err := json.Marshal(ReportBody{Report: *rep})
+	if err != nil {
+		return nil, fmt.Errorf("contract.NewReportTx: %w", err)
+	}
+	return (&Tx{Type: TxReport, Signer: stationKey, Body: js, Sig: sig}).Marshal(), nil
+}
+
+func appendBytes(b, p []byte) []byte {
+	b = binary.BigEndian.AppendUint32(b, uint32(len(p)))
+	return append(b, p...)
+}
+
+// reader decodes length-prefixed fields, remembering the first error.
+type reader struct {
+	b   []byte
+	err error
+}
+
+func (r *reader) take(n int) []byte {
+	if r.err != nil {
+		return nil
+	}
+	if n > len(r.b) {
+		r.err = io.ErrUnexpectedEOF
+		return nil
+	}
+	p := r.b[:n:n]
+	r.b = r.b[n:]
+	return p
+}
+
+func (r *reader) u64() uint64 {
+	p := r.take(8)
+	if p == nil {
+		return 0
+	}
+	return binary.BigEndian.Uint64(p)
+}
+
+func (r *reader) bytes(limit int) []byte {
+	p := r.take(4)
+	if p == nil {
+		return nil
+	}
+	n := binary.BigEndian.Uint32(p)
+	if uint64(n) > uint64(limit) {
+		r.err = fmt.Errorf("field of %d bytes exceeds its limit of %d", n, limit)
+		return nil
+	}
+	return r.take(int(n))
+}

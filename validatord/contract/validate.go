@@ -1,0 +1,124 @@
+package contract
+
+import (
+	"errors"
+	"fmt"
+	"slices"
+
+	"copystation/keys"
+	"copystation/protocol"
+)
+
+// checkID accepts 1 to MaxIDLen characters from [A-Za-z0-9._:-]: no slash,
+// so IDs can't break the state's key layout.
+func checkID(what, id string) *refusal {
+	if len(id) == 0 || len(id) > MaxIDLen {
+		return refuse(CodeBadField, "%s is %d bytes, want 1 to %d", what, len(id), MaxIDLen)
+	}
+	for _, c := range []byte(id) {
+		ok := c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' || c == '.' || c == '_' || c == ':' || c == '-'
+		if !ok {
+			return refuse(CodeBadField, "%s %q has character %q; use letters, digits and . _ : -", what, id, c)
+		}
+	}
+	return nil
+}
+
+func checkKey(what string, k []byte) *refusal {
+	if _, err := protocol.ParsePublicKey(k); err != nil {
+		return refuse(CodeBadField, "%s: %v", what, err)
+	}
+	return nil
+}
+
+func checkText(what, s string, max int) *refusal {
+	if len(s) > max {
+		return refuse(CodeBadField, "%s is %d bytes, limit %d", what, len(s), max)
+	}
+	return nil
+}
+
+func checkBytes(what string, p []byte, min, max int) *refusal {
+	if len(p) < min || len(p) > max {
+		return refuse(CodeBadField, "%s is %d bytes, want %d to %d", what, len(p), min, max)
+	}
+	return nil
+}
+
+// checkTitle checks a title before registration: ID, content hash, one
+// format per profile, segments in order without overlap.
+func checkTitle(t *Title) *refusal {
+	if r := checkID("title ID", t.ID); r != nil {
+		return r
+	}
+	if r := checkText("title name", t.Name, MaxNameLen); r != nil {
+		return r
+	}
+	if r := checkBytes("content hash", t.ContentHash, 32, 64); r != nil {
+		return r
+	}
+	if r := checkBytes("sealed package key", t.SealedPackageKey, 1, 1024); r != nil {
+		return r
+	}
+	if len(t.Formats) == 0 || len(t.Formats) > 8 {
+		return refuse(CodeBadField, "%d formats, want 1 to 8", len(t.Formats))
+	}
+	slices.SortFunc(t.Formats, func(a, b keys.FormatMetadata) int { return int(a.Profile) - int(b.Profile) })
+	for i, f := range t.Formats {
+		if i > 0 && t.Formats[i-1].Profile == f.Profile {
+			return refuse(CodeBadField, "profile %#x listed twice", f.Profile)
+		}
+		if f.Layers != 1 && f.Layers != 2 {
+			return refuse(CodeBadField, "profile %#x: %d layers, want 1 or 2", f.Profile, f.Layers)
+		}
+	}
+	if len(t.Segments) > MaxSegments {
+		return refuse(CodeBadField, "%d forensic segments, limit %d", len(t.Segments), MaxSegments)
+	}
+	var end uint64
+	for i, s := range t.Segments {
+		if s.Sectors == 0 || uint64(s.StartSector) < end {
+			return refuse(CodeBadField, "forensic segment %d is empty or overlaps the one before", i)
+		}
+		end = uint64(s.StartSector) + uint64(s.Sectors)
+	}
+	return nil
+}
+
+// CodewordLen is the codeword length in bytes for a title: one bit per
+// forensic segment, at least one byte.
+func CodewordLen(t *Title) int { return max(1, (len(t.Segments)+7)/8) }
+
+var errGenesis = errors.New("invalid genesis app state")
+
+// applyGenesis writes the genesis app state.
+func applyGenesis(v *view, g *Genesis) error {
+	if len(g.Operators) == 0 {
+		return fmt.Errorf("%w: no operators", errGenesis)
+	}
+	if g.Params.MaxRetries > 100 {
+		return fmt.Errorf("%w: max_retries %d, limit 100", errGenesis, g.Params.MaxRetries)
+	}
+	if err := v.putJSON(keyParams, g.Params); err != nil {
+		return err
+	}
+	for _, k := range g.Operators {
+		if r := checkKey("operator key", k); r != nil {
+			return fmt.Errorf("%w: %s", errGenesis, r.log())
+		}
+		id := protocol.KeyID(k)
+		if err := v.putJSON(keyOperator(id), Operator{ID: id, Key: k}); err != nil {
+			return err
+		}
+	}
+	for _, is := range g.Issuers {
+		if r := checkKey("issuer key", is.Key); r != nil {
+			return fmt.Errorf("%w: %s", errGenesis, r.log())
+		}
+		is.ID = protocol.KeyID(is.Key)
+		if err := v.putJSON(keyIssuer(is.ID), is); err != nil {
+			return err
+		}
+	}
+	return nil
+}

@@ -1,0 +1,178 @@
+package gateway
+
+import (
+	"context"
+	"fmt"
+	"net"
+	"time"
+
+	"copystation/keys"
+	"copystation/protocol"
+)
+
+// conv is one connection's conversation.
+type conv struct {
+	s    *Server
+	ctx  context.Context
+	conn net.Conn
+	ch   *protocol.Channel
+	chal *protocol.ChallengeMsg
+}
+
+func (c *conv) deadline(d time.Duration) time.Time { return c.s.cfg.Now().Add(d) }
+
+// serveConn runs one conversation and closes the connection.
+func (s *Server) serveConn(ctx context.Context, conn net.Conn) {
+	defer conn.Close()
+	stop := context.AfterFunc(ctx, func() { conn.SetDeadline(time.Unix(1, 0)) })
+	defer stop()
+	c := &conv{s: s, ctx: ctx, conn: conn}
+	if err := c.run(); err != nil {
+		s.cfg.Logf("gateway: %s: %v", conn.RemoteAddr(), err)
+	}
+}
+
+func (c *conv) run() error {
+	cfg := &c.s.cfg
+	c.conn.SetDeadline(c.deadline(cfg.StepTimeout))
+	ch, err := protocol.ServerHandshake(c.conn, cfg.NoiseKey, cfg.Random)
+	if err != nil {
+		return err
+	}
+	c.ch = ch
+	nonce := make([]byte, protocol.NonceLen)
+	if _, err := cfg.Random.Read(nonce); err != nil {
+		return fmt.Errorf("nonce: %w", err)
+	}
+	c.chal = &protocol.ChallengeMsg{Nonce: nonce, NodeID: c.s.nodeID,
+		Expiry: cfg.Now().Add(cfg.ChallengeTTL).Unix(), HandshakeHash: ch.HandshakeHash()}
+	if err := ch.Send(c.chal); err != nil {
+		return err
+	}
+	m, err := ch.Receive()
+	if err != nil {
+		return err // malformed, oversized, truncated: close, nothing reaches the ledger
+	}
+	var answer protocol.Message
+	switch m := m.(type) {
+	case *protocol.CopyRequestMsg:
+		answer = c.copyRequest(m)
+	case *protocol.CopyReportMsg:
+		answer = c.copyReport(m)
+	default:
+		return fmt.Errorf("%w: %s from a station", protocol.ErrUnexpected, m.Type())
+	}
+	c.conn.SetDeadline(c.deadline(cfg.StepTimeout))
+	if r, ok := answer.(*protocol.RefusalMsg); ok {
+		cfg.Logf("gateway: %s: refused: %s: %s", c.conn.RemoteAddr(), r.Code, r.Message)
+	}
+	return ch.Send(answer)
+}
+
+func refusal(code protocol.Code, format string, args ...any) *protocol.RefusalMsg {
+	msg := fmt.Sprintf(format, args...)
+	if len(msg) > protocol.MaxMessageLen {
+		msg = msg[:protocol.MaxMessageLen]
+	}
+	return &protocol.RefusalMsg{Code: code, Message: msg}
+}
+
+func ledgerRefusal(op string, err error) *protocol.RefusalMsg {
+	return refusal(refusalCode(err), "%s: %v", op, err)
+}
+
+// station checks the challenge's expiry and finds the enrolled station.
+func (c *conv) station(id string) (*StationInfo, *protocol.RefusalMsg) {
+	if c.s.cfg.Now().Unix() > c.chal.Expiry {
+		return nil, refusal(protocol.CodeChallengeExpired, "the challenge expired at %d; ask again", c.chal.Expiry)
+	}
+	ctx, cancel := context.WithTimeout(c.ctx, c.s.cfg.StepTimeout)
+	defer cancel()
+	st, err := c.s.cfg.Ledger.Station(ctx, id)
+	if err != nil {
+		return nil, ledgerRefusal("station lookup", err)
+	}
+	if st.Revoked {
+		return nil, refusal(protocol.CodeStationRevoked, "station %s is revoked", id)
+	}
+	return st, nil
+}
+
+func (c *conv) copyRequest(m *protocol.CopyRequestMsg) protocol.Message {
+	st, r := c.station(m.StationID)
+	if r != nil {
+		return r
+	}
+	hh := c.ch.HandshakeHash()
+	stmt := m.Statement(hh, c.chal)
+	if err := protocol.Verify(st.SigningKey, stmt, m.Signature); err != nil {
+		return refusal(protocol.CodeBadSignature, "the station's signature does not verify on this connection")
+	}
+	if len(m.Grant) > 0 {
+		if r := c.checkGrant(st, m); r != nil {
+			return r
+		}
+	}
+	ctx, cancel := context.WithTimeout(c.ctx, c.s.cfg.LedgerTimeout)
+	defer cancel()
+	c.conn.SetDeadline(c.deadline(c.s.cfg.LedgerTimeout + c.s.cfg.StepTimeout))
+	rc, err := c.s.cfg.Ledger.Spend(ctx, st.SigningKey, stmt, m.Signature)
+	if err != nil {
+		return ledgerRefusal("spend", err)
+	}
+	rel, err := c.s.cfg.Ledger.ReleaseKeys(ctx, st.ID, keys.Info{JobID: m.JobID, MediaID: m.MediaID, Transcript: hh})
+	if err != nil {
+		return refusal(protocol.CodeInternal, "key release: %v", err)
+	}
+	out := &protocol.KeyReleaseMsg{JobID: m.JobID, Sealed: rel.Sealed, Format: rel.Format, Height: rc.Height, TxHash: rc.TxHash}
+	sig, err := protocol.Sign(c.s.cfg.Random, c.s.cfg.Signer, out.Statement(hh))
+	if err != nil {
+		return refusal(protocol.CodeInternal, "signing the key release: %v", err)
+	}
+	out.NodeSignature = sig
+	return out
+}
+
+// checkGrant refuses, before any transaction, a customer grant that cannot
+// succeed: malformed, for another station or token, or expired by this
+// node's clock. The contract checks the owner's signature.
+func (c *conv) checkGrant(st *StationInfo, m *protocol.CopyRequestMsg) *protocol.RefusalMsg {
+	g, err := protocol.DecodeGrant(m.Grant)
+	switch {
+	case err != nil:
+		return refusal(protocol.CodeBadGrant, "customer authorisation: %v", err)
+	case g.Grant.StationID != st.ID:
+		return refusal(protocol.CodeGrantMismatch, "the customer authorised station %s, not %s", g.Grant.StationID, st.ID)
+	case g.Grant.TokenID != m.TokenID || g.Grant.TitleID != m.TitleID:
+		return refusal(protocol.CodeGrantMismatch, "the customer authorised token %s for title %s", g.Grant.TokenID, g.Grant.TitleID)
+	case c.s.cfg.Now().Unix() > g.Grant.Expiry:
+		return refusal(protocol.CodeGrantExpired, "the customer's authorisation expired at %d", g.Grant.Expiry)
+	}
+	return nil
+}
+
+func (c *conv) copyReport(m *protocol.CopyReportMsg) protocol.Message {
+	st, r := c.station(m.StationID)
+	if r != nil {
+		return r
+	}
+	hh := c.ch.HandshakeHash()
+	stmt := m.Statement(hh)
+	if err := protocol.Verify(st.SigningKey, stmt, m.Signature); err != nil {
+		return refusal(protocol.CodeBadSignature, "the station's signature does not verify on this connection")
+	}
+	ctx, cancel := context.WithTimeout(c.ctx, c.s.cfg.LedgerTimeout)
+	defer cancel()
+	c.conn.SetDeadline(c.deadline(c.s.cfg.LedgerTimeout + c.s.cfg.StepTimeout))
+	rc, err := c.s.cfg.Ledger.Report(ctx, st.SigningKey, stmt, m.Signature)
+	if err != nil {
+		return ledgerRefusal("report", err)
+	}
+	out := &protocol.ReceiptMsg{JobID: m.JobID, Outcome: m.Outcome, Height: rc.Height, TxHash: rc.TxHash}
+	sig, err := protocol.Sign(c.s.cfg.Random, c.s.cfg.Signer, out.Statement(hh))
+	if err != nil {
+		return refusal(protocol.CodeInternal, "signing the receipt: %v", err)
+	}
+	out.NodeSignature = sig
+	return out
+}
