@@ -1,0 +1,197 @@
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"os"
+	"strings"
+	"text/tabwriter"
+	"time"
+
+	"copystation/stationd/api"
+	"copystation/stationd/job"
+)
+
+func cmdClient(ctx context.Context, cmd string, args []string, stdout, stderr io.Writer) int {
+	fs := flag.NewFlagSet("stationd "+cmd, flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	socket := fs.String("socket", "/run/stationd/stationd.sock", "the daemon's API socket")
+	asJSON := fs.Bool("json", false, "print JSON")
+	title := fs.String("title", "", "burn: the title ID")
+	token := fs.String("token", "", "burn: the copy token ID")
+	authz := fs.String("authorization", "", "burn: a file holding the customer's signed authorisation")
+	watch := fs.Bool("watch", false, "burn: follow the job until it ends")
+	code := fs.String("code", "", "tamper-clear: the station's clear code")
+	if err := fs.Parse(args); err != nil {
+		return 2
+	}
+	c := api.NewClient(*socket)
+	out := printer{w: stdout, json: *asJSON}
+	var err error
+	switch cmd {
+	case "status":
+		var s *api.Status
+		if s, err = c.Status(ctx); err == nil {
+			out.status(s)
+		}
+	case "jobs":
+		var js []api.Job
+		if js, err = c.Jobs(ctx); err == nil {
+			out.jobs(js)
+		}
+	case "burn":
+		err = burn(ctx, c, out, *title, *token, *authz, *watch)
+	case "watch", "cancel":
+		if fs.NArg() != 1 {
+			fmt.Fprintf(stderr, "stationd %s: give one job ID\n", cmd)
+			return 2
+		}
+		if cmd == "watch" {
+			err = follow(ctx, c, out, fs.Arg(0))
+		} else {
+			var j *api.Job
+			if j, err = c.Cancel(ctx, fs.Arg(0)); err == nil {
+				out.job(j)
+			}
+		}
+	case "tamper-clear":
+		err = c.ClearTamper(ctx, *code)
+	}
+	if err != nil {
+		fmt.Fprintf(stderr, "stationd %s: %v\n", cmd, err)
+		return 1
+	}
+	return 0
+}
+
+func burn(ctx context.Context, c *api.Client, out printer, title, token, authz string, watch bool) error {
+	if title == "" || token == "" {
+		return errors.New("give --title and --token")
+	}
+	req := api.BurnRequest{TitleID: title, TokenID: token}
+	if authz != "" {
+		b, err := os.ReadFile(authz)
+		if err != nil {
+			return fmt.Errorf("--authorization: %w", err)
+		}
+		req.Grant = b
+	}
+	j, err := c.Burn(ctx, req)
+	if err != nil {
+		return err
+	}
+	if watch {
+		return follow(ctx, c, out, j.ID)
+	}
+	out.job(j)
+	return nil
+}
+
+// follow polls a job until it ends, drawing a progress bar (or printing
+// one JSON line per change).
+func follow(ctx context.Context, c *api.Client, out printer, id string) error {
+	last := ""
+	for {
+		j, err := c.Job(ctx, id)
+		if err != nil {
+			return err
+		}
+		line := progressLine(j)
+		if line != last {
+			if out.json {
+				json.NewEncoder(out.w).Encode(j)
+			} else {
+				fmt.Fprintf(out.w, "\r%-100s", line)
+			}
+			last = line
+		}
+		if j.State.Terminal() {
+			if !out.json {
+				fmt.Fprintln(out.w)
+				out.job(j)
+			}
+			if j.State == job.Failed {
+				return fmt.Errorf("job %s failed: %s", j.ID, j.Reason)
+			}
+			return nil
+		}
+		select {
+		case <-ctx.Done():
+			return ctx.Err()
+		case <-time.After(200 * time.Millisecond):
+		}
+	}
+}
+
+// progressLine renders "[#####.....]  45%  writing  120.3 MB/s  ETA 1m20s".
+func progressLine(j *api.Job) string {
+	p := j.Progress
+	if p == nil || p.Total == 0 {
+		return fmt.Sprintf("%s  %s", j.ID, j.State)
+	}
+	const width = 30
+	frac := float64(p.Done) / float64(p.Total)
+	frac = max(0, min(1, frac))
+	n := int(frac * width)
+	bar := strings.Repeat("#", n) + strings.Repeat(".", width-n)
+	return fmt.Sprintf("[%s] %3.0f%%  %-10s %7.1f MB/s  ETA %s", bar, frac*100, p.Phase,
+		p.BytesPerSec/1e6, p.ETA.Round(time.Second))
+}
+
+type printer struct {
+	w    io.Writer
+	json bool
+}
+
+func (p printer) enc(v any) {
+	e := json.NewEncoder(p.w)
+	e.SetIndent("", "  ")
+	e.Encode(v)
+}
+
+func (p printer) status(s *api.Status) {
+	if p.json {
+		p.enc(s)
+		return
+	}
+	fmt.Fprintf(p.w, "station %s: ready=%v tampered=%v door_open=%v keys_held=%d\n", s.StationID, s.Ready, s.Tampered, s.DoorOpen, s.KeysHeld)
+	for _, d := range s.Drives {
+		fmt.Fprintf(p.w, "  drive %d (%s): %s %s\n", d.Index, d.Name, d.State, d.JobID)
+	}
+	for _, st := range job.States {
+		if n := s.Jobs[string(st)]; n > 0 {
+			fmt.Fprintf(p.w, "  jobs %s: %d\n", st, n)
+		}
+	}
+}
+
+func (p printer) jobs(js []api.Job) {
+	if p.json {
+		p.enc(js)
+		return
+	}
+	tw := tabwriter.NewWriter(p.w, 2, 4, 2, ' ', 0)
+	fmt.Fprintln(tw, "JOB\tDRIVE\tSTATE\tATTEMPT\tTITLE\tTOKEN\tREASON")
+	for _, j := range js {
+		fmt.Fprintf(tw, "%s\t%d\t%s\t%d\t%s\t%s\t%s\n", j.ID, j.Drive, j.State, j.Attempt, j.TitleID, j.TokenID, j.Reason)
+	}
+	tw.Flush()
+}
+
+func (p printer) job(j *api.Job) {
+	if p.json {
+		p.enc(j)
+		return
+	}
+	fmt.Fprintf(p.w, "job %s: %s (drive %d, attempt %d)\n", j.ID, j.State, j.Drive, j.Attempt)
+	if j.CopyID != "" {
+		fmt.Fprintf(p.w, "  copy %s, ledger height %d, tx %s\n", j.CopyID, j.Receipt.Height, j.Receipt.TxHash)
+	}
+	if j.Reason != "" {
+		fmt.Fprintf(p.w, "  %s\n", j.Reason)
+	}
+}

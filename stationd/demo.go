@@ -1,0 +1,17 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"io"
+)
+
+func cmdDemo(ctx context.Context, args []string, stdout, stderr io.Writer) int {
+	fmt.Fprintln(stderr, "stationd demo: not yet")
+	return 1
+}
+
+func cmdBench(ctx context.Context, args []string, stdout, stderr io.Writer) int {
+	fmt.Fprintln(stderr, "stationd bench: not yet")
+	return 1
+}

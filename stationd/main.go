@@ -1,0 +1,76 @@
+// Command stationd is the copy station daemon and its command-line client.
+//
+//	stationd run --config /etc/stationd/station.toml   the daemon
+//	stationd status|jobs|burn|watch|cancel [--json]    talk to it
+//	stationd demo [--json]                             the whole job, simulated
+//	stationd drive|tpm|enroll|disc ...                 diagnostics at the machine
+package main
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"os"
+	"os/signal"
+	"syscall"
+)
+
+func main() {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	code := Main(ctx, os.Args[1:], os.Stdout, os.Stderr)
+	stop()
+	os.Exit(code)
+}
+
+const usage = `usage: stationd COMMAND [flags]
+
+Daemon:
+  run     --config FILE                 run the station daemon
+  demo    [--json]                      burn one copy on simulated hardware, then show a refused second copy
+  bench   [--json]                      measure start-up to READY and memory during a 25 GB burn
+
+Client (talks to the daemon on --socket, default /run/stationd/stationd.sock):
+  status  [--json]                      the station at a glance
+  jobs    [--json]                      every job
+  burn    --title T --token TOK [--authorization FILE] [--json] [--watch]
+  watch   JOB [--json]                  follow a job: progress bar with rate, ETA and phase
+  cancel  JOB [--json]                  stop a job
+  tamper-clear --code CODE              clear a latched tamper alarm
+
+At the machine:
+  drive info|write|read ...             the optical drive
+  tpm info|init ...                     the station's TPM
+  enroll --out request.json             the enrollment request for an operator
+  disc check --device URI               read a burned disc back as a player would
+`
+
+// Main runs one stationd command and returns its exit code.
+func Main(ctx context.Context, args []string, stdout, stderr io.Writer) int {
+	if len(args) == 0 {
+		fmt.Fprint(stderr, usage)
+		return 2
+	}
+	cmd, rest := args[0], args[1:]
+	switch cmd {
+	case "run":
+		return cmdRun(ctx, rest, stdout, stderr)
+	case "demo":
+		return cmdDemo(ctx, rest, stdout, stderr)
+	case "bench":
+		return cmdBench(ctx, rest, stdout, stderr)
+	case "status", "jobs", "burn", "watch", "cancel", "tamper-clear":
+		return cmdClient(ctx, cmd, rest, stdout, stderr)
+	case "help", "-h", "--help":
+		fmt.Fprint(stdout, usage)
+		return 0
+	}
+	if fn := tools[cmd]; fn != nil {
+		return fn(ctx, args, stdout, stderr)
+	}
+	fmt.Fprintf(stderr, "stationd: unknown command %q\n\n%s", cmd, usage)
+	return 2
+}
+
+// tools are the diagnostic commands other packages provide, keyed by the
+// first argument (see tools.go).
+var tools = map[string]func(ctx context.Context, args []string, stdout, stderr io.Writer) int{}
