@@ -23,6 +23,7 @@ func runSteps(rep *report.Writer, d device, node string) {
 	}
 	defer f.Close()
 	t := &rawSGIO{fd: int(f.Fd())}
+	probe(rep, node, t)
 	step(rep, node, "inquiry", func(fields map[string]string) error {
 		buf := make([]byte, 96)
 		if _, err := check(t.Do([]byte{byte(drive.OpInquiry), 0, 0, 0, 96, 0}, drive.DirIn, buf, 5*time.Second)); err != nil {
