@@ -98,7 +98,7 @@ var ascqNames = map[ASCQ]string{
 	ASCMediumNotPresentTrayOpen: "medium not present, tray open", ASCInternalTargetFailure: "internal target failure",
 	ASCMediumRemovalPrevented: "medium removal prevented", ASCEndOfUserArea: "end of user area encountered on this track",
 	ASCIllegalModeForTrack: "illegal mode for this track", ASCSessionFixationError: "session fixation error",
-	ASCIncompleteTrackInSession: "session fixation error, incomplete track in session",
+	ASCIncompleteTrackInSession:  "session fixation error, incomplete track in session",
 	ASCPowerCalibrationAreaError: "power calibration area error", ASCProgramMemoryAreaFull: "program memory area is full",
 }
 
