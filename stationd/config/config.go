@@ -57,8 +57,9 @@ type Robot struct {
 // Node is one validation node, with the Noise static key pinned at
 // enrollment.
 type Node struct {
-	Address   string `toml:"address"`
-	StaticKey string `toml:"static_key"` // 32 bytes, hex
+	Address    string `toml:"address"`
+	StaticKey  string `toml:"static_key"`  // Noise static key, 32 bytes, hex
+	SigningKey string `toml:"signing_key"` // P-256 key, uncompressed SEC1, 65 bytes, hex
 }
 
 // Kiosk is the GPIO wiring of a kiosk; disabled on a home appliance.
@@ -174,6 +175,9 @@ func (c *Config) Check() error {
 		}
 		if k, err := hex.DecodeString(n.StaticKey); err != nil || len(k) != 32 {
 			bad(fmt.Sprintf("node[%d].static_key", i), "must be the node's 32-byte Noise static key in hex (64 characters)")
+		}
+		if k, err := hex.DecodeString(n.SigningKey); err != nil || len(k) != 65 || k[0] != 4 {
+			bad(fmt.Sprintf("node[%d].signing_key", i), "must be the node's P-256 signing key, uncompressed SEC1 in hex (130 characters starting 04)")
 		}
 	}
 	if c.Kiosk.Enabled {

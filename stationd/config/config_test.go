@@ -13,6 +13,7 @@ device = "sim:"
 [[node]]
 address = "127.0.0.1:26670"
 static_key = "6a2f0d6c9e1b8f4a3c5d7e9f0a1b2c3d4e5f60718293a4b5c6d7e8f901a2b3c4"
+signing_key = "04abababababababababababababababababababababababababababababababababababababababababababababababababababababababababababababababab"
 `
 
 func TestExampleFile(t *testing.T) {
@@ -40,7 +41,7 @@ func TestParse(t *testing.T) {
 		{"bad drive scheme", strings.Replace(good, `"sim:"`, `"/dev/sg1"`, 1), "drive[0].device", "sg:"},
 		{"short node key", strings.Replace(good, "c4\"", "\"", 1), "node[0].static_key", "32-byte"},
 		{"attempts out of range", "max_attempts = 0\n" + good, "max_attempts", "1 to 10"},
-		{"no drive", "state_dir = \"/x\"\n[[node]]\naddress=\"a:1\"\nstatic_key=\"" + strings.Repeat("00", 32) + "\"\n", "drive", "at least one"},
+		{"no drive", "state_dir = \"/x\"\n[[node]]\naddress=\"a:1\"\nstatic_key=\"" + strings.Repeat("00", 32) + "\"\nsigning_key=\"04" + strings.Repeat("ab", 64) + "\"\n", "drive", "at least one"},
 		{"kiosk missing pin", good + "[kiosk]\nenabled = true\ntamper_clear_code = \"12345678\"\n", "kiosk.door_pin", "missing"},
 		{"bad log level", "log_level = \"loud\"\n" + good, "log_level", "debug"},
 	}

@@ -135,10 +135,10 @@ func TestBurnToDoneAndSecondSpendRefused(t *testing.T) {
 func TestSpoiledRetriesUnderSameSpend(t *testing.T) {
 	s := start(t, testConfig(t), 1, nil)
 	ctx := context.Background()
-	j, _ := s.client.Burn(ctx, api.BurnRequest{TitleID: "film", TokenID: "tok"})
 	s.pipe.mu.Lock()
-	s.pipe.failOnce[j.ID] = true
+	s.pipe.failOnce["flaky-film"] = true
 	s.pipe.mu.Unlock()
+	j, _ := s.client.Burn(ctx, api.BurnRequest{TitleID: "flaky-film", TokenID: "tok"})
 	done := waitState(t, s.client, j.ID, job.Done, job.Failed)
 	if done.State != job.Done || done.Attempt != 2 {
 		t.Fatalf("job = %s attempt %d (%s), want done on attempt 2", done.State, done.Attempt, done.Reason)

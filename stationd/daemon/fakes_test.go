@@ -144,8 +144,8 @@ func (p *testPipeline) Copy(ctx context.Context, d Drive, c CopyJob, progress fu
 				}
 			}
 			p.mu.Lock()
-			fail := p.failOnce[c.JobID]
-			delete(p.failOnce, c.JobID)
+			fail := p.failOnce[c.TitleID]
+			delete(p.failOnce, c.TitleID)
 			p.mu.Unlock()
 			if fail {
 				return nil, fmt.Errorf("write error at LBA 1234")

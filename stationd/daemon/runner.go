@@ -133,10 +133,18 @@ func (d *Daemon) step(ctx context.Context, n int, j job.Job) (job.Job, error) {
 			return d.move(ctx, j, job.Spoiled, "cancelled", func(x *job.Job) { x.Reason = "cancelled" })
 		}
 		if d.keys.Get(j.ID) == nil {
-			// Keys live in memory only: after a restart or a tamper,
-			// ask again by job ID; the ledger returns the same spend.
-			if _, err := d.authorise(ctx, j, job.Authorised); err != nil {
-				return j, err
+			// Keys live in memory only: after a restart or a tamper, ask
+			// again by job ID (the ledger returns the same spend), for the
+			// same blank only.
+			if changed, err := d.mediaChanged(ctx, n, j, true); err != nil || changed {
+				if err != nil {
+					return j, err
+				}
+				return d.move(ctx, j, job.Spoiled, "blank changed", func(x *job.Job) { x.Reason = errBlankChanged.Error() })
+			}
+			next, err := d.authorise(ctx, j, job.Authorised)
+			if err != nil || next.State != job.Authorised {
+				return next, err
 			}
 		}
 		return d.burn(ctx, n, j)
@@ -145,6 +153,12 @@ func (d *Daemon) step(ctx context.Context, n int, j job.Job) (job.Job, error) {
 		// interrupted: the blank is spoiled.
 		return d.move(ctx, j, job.Spoiled, "interrupted", func(x *job.Job) { x.Reason = ErrInterrupted.Error() })
 	case job.Finalising:
+		if changed, err := d.mediaChanged(ctx, n, j, false); err != nil || changed {
+			if err != nil {
+				return j, err
+			}
+			return d.move(ctx, j, job.Spoiled, "disc changed", func(x *job.Job) { x.Reason = errBlankChanged.Error() })
+		}
 		if err := d.drives[n].Finalize(ctx); err != nil {
 			return d.spoil(ctx, n, j, fmt.Errorf("finalise: %w", err))
 		}
@@ -248,6 +262,18 @@ func (d *Daemon) unload(ctx context.Context, n int, good bool) error {
 		return fmt.Errorf("robot: unload drive %d: %w", n, err)
 	}
 	return nil
+}
+
+var errBlankChanged = errors.New("the disc in the drive is not the one this job was writing (it changed while the station was down)")
+
+// mediaChanged reports whether drive n no longer holds the job's disc (or,
+// with wantBlank, holds it written).
+func (d *Daemon) mediaChanged(ctx context.Context, n int, j job.Job, wantBlank bool) (bool, error) {
+	m, err := d.drives[n].MediaInfo(ctx)
+	if err != nil {
+		return false, fmt.Errorf("media check: %w", err)
+	}
+	return !m.Present || string(m.MediaID) != string(j.MediaID) || (wantBlank && !m.Blank), nil
 }
 
 func sleep(ctx context.Context, t time.Duration) bool {

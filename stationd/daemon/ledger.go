@@ -1,0 +1,82 @@
+package daemon
+
+import (
+	"context"
+	"encoding/hex"
+	"errors"
+	"strings"
+
+	"copystation/ledgerclient"
+	"copystation/protocol"
+	"copystation/stationd/job"
+)
+
+// ClientLedger is the Ledger over the copy-authorisation protocol: a
+// ledgerclient talking Noise to the validation nodes.
+type ClientLedger struct {
+	C *ledgerclient.Client
+}
+
+var _ Ledger = ClientLedger{}
+
+// StationID implements Ledger.
+func (l ClientLedger) StationID() string { return l.C.StationID() }
+
+// Authorize implements Ledger. A definite refusal becomes a *Refusal with
+// the words a person at the station should read; anything transient stays
+// an error, and the runner asks again.
+func (l ClientLedger) Authorize(ctx context.Context, r AuthRequest) (*Authorization, error) {
+	a, err := l.C.Authorize(ctx, ledgerclient.CopyRequestParams{JobID: r.JobID, TokenID: r.TokenID,
+		TitleID: r.TitleID, Profile: r.Profile, MediaID: r.MediaID, Grant: r.Grant})
+	if err != nil {
+		return nil, refusal(err)
+	}
+	return &Authorization{CopyID: r.JobID, Keys: a.Keys,
+		Receipt: job.Receipt{Height: int64(a.Receipt.Height), TxHash: hex.EncodeToString(a.Receipt.TxHash)}}, nil
+}
+
+// Report implements Ledger. A disc already reported counts as reported:
+// after a crash the daemon cannot know whether its last report arrived.
+func (l ClientLedger) Report(ctx context.Context, o Outcome) error {
+	p := ledgerclient.ReportParams{JobID: o.JobID, MediaID: o.MediaID, Outcome: protocol.OutcomeSpoiled,
+		ImageHash: o.ImageHash, Reason: o.Reason}
+	if o.Made {
+		p.Outcome = protocol.OutcomeMade
+	}
+	if len(p.Reason) > 200 {
+		p.Reason = p.Reason[:200]
+	}
+	_, err := l.C.Report(ctx, p)
+	if errors.Is(err, ledgerclient.ErrAlreadyReported) || (o.Made && errors.Is(err, ledgerclient.ErrCopyMade)) {
+		return nil
+	}
+	if err != nil {
+		return refusal(err)
+	}
+	return nil
+}
+
+// personMessages are the client's sentinels, whose text is written for a
+// person at the station.
+var personMessages = []error{
+	ledgerclient.ErrTokenSpent, ledgerclient.ErrTokenUnknown, ledgerclient.ErrNotOwner,
+	ledgerclient.ErrStationUnknown, ledgerclient.ErrStationRevoked, ledgerclient.ErrTitleMismatch,
+	ledgerclient.ErrFormatNotAllowed, ledgerclient.ErrGrantExpired, ledgerclient.ErrGrantMismatch,
+	ledgerclient.ErrBadGrant, ledgerclient.ErrRetriesExhausted, ledgerclient.ErrJobConflict,
+	ledgerclient.ErrCopyMade, ledgerclient.ErrCopyUnknown, ledgerclient.ErrReportMismatch,
+}
+
+func refusal(err error) error {
+	var r *ledgerclient.RefusalError
+	if !errors.As(err, &r) || r.Code.Transient() {
+		return err
+	}
+	msg := r.Message
+	for _, s := range personMessages {
+		if errors.Is(err, s) {
+			msg = s.Error()
+			break
+		}
+	}
+	return &Refusal{Code: strings.ReplaceAll(r.Code.String(), " ", "_"), Message: msg}
+}
