@@ -127,8 +127,8 @@ func TestBurnToDoneAndSecondSpendRefused(t *testing.T) {
 	if f.Code != "token_spent" {
 		t.Errorf("second job code = %q, want token_spent", f.Code)
 	}
-	if s.robot.out != 1 || s.robot.reject != 0 {
-		t.Errorf("bins out/reject = %d/%d, want 1/0", s.robot.out, s.robot.reject)
+	if _, out, rej := s.robot.counts(); out != 1 || rej != 0 {
+		t.Errorf("bins out/reject = %d/%d, want 1/0", out, rej)
 	}
 }
 
@@ -143,12 +143,12 @@ func TestSpoiledRetriesUnderSameSpend(t *testing.T) {
 	if done.State != job.Done || done.Attempt != 2 {
 		t.Fatalf("job = %s attempt %d (%s), want done on attempt 2", done.State, done.Attempt, done.Reason)
 	}
-	sp := s.ledger.spends["tok"]
-	if s.ledger.tx != 1 || sp.spoiled != 1 || !sp.made {
-		t.Errorf("ledger spends %d, spoiled %d, made %v; want 1, 1, true", s.ledger.tx, sp.spoiled, sp.made)
+	tx, sp := s.ledger.spent("tok")
+	if tx != 1 || sp.spoiled != 1 || !sp.made {
+		t.Errorf("ledger spends %d, spoiled %d, made %v; want 1, 1, true", tx, sp.spoiled, sp.made)
 	}
-	if s.robot.reject != 1 || s.robot.out != 1 {
-		t.Errorf("bins out/reject = %d/%d, want 1/1", s.robot.out, s.robot.reject)
+	if _, out, rej := s.robot.counts(); rej != 1 || out != 1 {
+		t.Errorf("bins out/reject = %d/%d, want 1/1", out, rej)
 	}
 }
 
@@ -192,7 +192,7 @@ func TestCancel(t *testing.T) {
 		t.Fatal(err)
 	}
 	f := waitState(t, s.client, j.ID, job.Failed)
-	if sp := s.ledger.spends["tok"]; sp.spoiled != 1 {
+	if _, sp := s.ledger.spent("tok"); sp.spoiled != 1 {
 		t.Errorf("spoiled records = %d, want 1 (a spent token ends with a record)", sp.spoiled)
 	}
 	if f.Attempt != 1 {

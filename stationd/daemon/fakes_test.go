@@ -155,3 +155,18 @@ func (p *testPipeline) Copy(ctx context.Context, d Drive, c CopyJob, progress fu
 	}
 	return []byte("hash"), nil
 }
+
+func (r *testRobot) counts() (blanks, out, reject int) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return r.blanks, r.out, r.reject
+}
+
+func (l *testLedger) spent(token string) (tx int, s spend) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	if p := l.spends[token]; p != nil {
+		s = *p
+	}
+	return l.tx, s
+}
