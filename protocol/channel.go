@@ -178,6 +178,20 @@ func (c *Channel) Send(m Message) error {
 	return nil
 }
 
+// SendPlaintext encrypts and writes p as one message without encoding it.
+// It exists for conformance tests of a peer's decoders; the protocol itself
+// always uses Send.
+func (c *Channel) SendPlaintext(p []byte) error {
+	if len(p)+16 > MaxFrame {
+		return fmt.Errorf("protocol.SendPlaintext: %w: %d bytes", ErrFrameTooLarge, len(p))
+	}
+	ct, err := c.send.Encrypt(nil, nil, p)
+	if err != nil {
+		return fmt.Errorf("protocol.SendPlaintext: %w", err)
+	}
+	return WriteFrame(c.conn, ct)
+}
+
 // Receive reads, decrypts and decodes one message.
 func (c *Channel) Receive() (Message, error) {
 	frame, err := ReadFrame(c.conn, c.buf)

@@ -1,0 +1,82 @@
+package ledgerclient
+
+import (
+	"errors"
+	"fmt"
+
+	"copystation/protocol"
+)
+
+// Errors a station can show a person. A node's refusal matches one of these
+// with errors.Is; the wrapped *RefusalError carries the node's own words.
+var (
+	ErrTokenSpent       = errors.New("this copy token has already been used for another copy")
+	ErrTokenUnknown     = errors.New("this copy token does not exist; check the token ID")
+	ErrNotOwner         = errors.New("the copy token belongs to someone else; its owner must authorise the copy")
+	ErrStationUnknown   = errors.New("this station is not enrolled; ask the operator to enroll it")
+	ErrStationRevoked   = errors.New("this station has been revoked and may not make copies; contact the operator")
+	ErrTitleMismatch    = errors.New("the copy token is for a different title")
+	ErrFormatNotAllowed = errors.New("this disc format is not allowed for this station or title; use another blank")
+	ErrChallengeExpired = errors.New("the validation node's challenge expired; try again")
+	ErrGrantExpired     = errors.New("the customer's authorisation has expired; the customer must authorise again")
+	ErrGrantMismatch    = errors.New("the customer's authorisation is for another token, station or title")
+	ErrBadGrant         = errors.New("the customer's authorisation could not be read; scan it again")
+	ErrRetriesExhausted = errors.New("this copy has been retried too often; contact the operator")
+	ErrJobConflict      = errors.New("this job ID is already used for another token or disc; start a new job")
+	ErrAttemptPending   = errors.New("the previous disc of this job is not reported yet; report it spoiled first")
+	ErrCopyMade         = errors.New("the copy for this job was already made")
+	ErrCopyUnknown      = errors.New("no copy is recorded for this job")
+	ErrReportMismatch   = errors.New("the report names another disc than the one authorised")
+	ErrAlreadyReported  = errors.New("this disc was already reported")
+	ErrRefused          = errors.New("the validation node refused the request")
+	ErrNoNodeReachable  = errors.New("no validation node could be reached; check the network and try again")
+	ErrNodeMisbehaved   = errors.New("a validation node sent an answer that does not verify")
+	ErrKeysDoNotOpen    = errors.New("the copy keys do not open with this station's key")
+	ErrBadConfig        = errors.New("invalid ledger client configuration")
+	ErrBadRequestParams = errors.New("invalid copy request")
+	errTransientRefusal = errors.New("transient refusal")
+)
+
+var codeErrors = map[protocol.Code]error{
+	protocol.CodeTokenSpent:       ErrTokenSpent,
+	protocol.CodeTokenUnknown:     ErrTokenUnknown,
+	protocol.CodeNotOwner:         ErrNotOwner,
+	protocol.CodeStationUnknown:   ErrStationUnknown,
+	protocol.CodeStationRevoked:   ErrStationRevoked,
+	protocol.CodeTitleMismatch:    ErrTitleMismatch,
+	protocol.CodeFormatNotAllowed: ErrFormatNotAllowed,
+	protocol.CodeChallengeExpired: ErrChallengeExpired,
+	protocol.CodeGrantExpired:     ErrGrantExpired,
+	protocol.CodeGrantMismatch:    ErrGrantMismatch,
+	protocol.CodeBadGrant:         ErrBadGrant,
+	protocol.CodeRetriesExhausted: ErrRetriesExhausted,
+	protocol.CodeJobMismatch:      ErrJobConflict,
+	protocol.CodeAttemptPending:   ErrAttemptPending,
+	protocol.CodeCopyMade:         ErrCopyMade,
+	protocol.CodeCopyUnknown:      ErrCopyUnknown,
+	protocol.CodeReportMismatch:   ErrReportMismatch,
+	protocol.CodeAlreadyReported:  ErrAlreadyReported,
+}
+
+// RefusalError is a node's refusal.
+type RefusalError struct {
+	NodeID  string
+	Code    protocol.Code
+	Message string
+}
+
+func (e *RefusalError) Error() string {
+	return fmt.Sprintf("node %s refused: %s (%s)", e.NodeID, e.Code, e.Message)
+}
+
+// Is matches the sentinel for the refusal's code, and ErrRefused for all.
+func (e *RefusalError) Is(target error) bool {
+	if target == ErrRefused {
+		return true
+	}
+	if target == errTransientRefusal {
+		return e.Code.Transient()
+	}
+	s, ok := codeErrors[e.Code]
+	return ok && s == target
+}

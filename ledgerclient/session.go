@@ -1,0 +1,149 @@
+package ledgerclient
+
+import (
+	"bytes"
+	"context"
+	"fmt"
+	"time"
+
+	"copystation/keys"
+	"copystation/protocol"
+)
+
+// session is one channel to one node, after its challenge.
+type session struct {
+	c    *Client
+	node Node
+	ch   *protocol.Channel
+	chal *protocol.ChallengeMsg
+	ctx  context.Context
+}
+
+// deadline is now+d, or the context's deadline if sooner.
+func (s *session) deadline(d time.Duration) time.Time {
+	t := s.c.cfg.Now().Add(d)
+	if cd, ok := s.ctx.Deadline(); ok && cd.Before(t) {
+		return cd
+	}
+	return t
+}
+
+// withSession dials node, runs the handshake, reads and checks the
+// challenge, then runs fn. The connection is closed when fn returns or the
+// context ends, whichever is first.
+func (c *Client) withSession(ctx context.Context, node Node, fn func(*session) error) error {
+	s := &session{c: c, node: node, ctx: ctx}
+	dctx, cancel := context.WithDeadline(ctx, s.deadline(c.cfg.StepTimeout))
+	conn, err := c.cfg.Dial(dctx, "tcp", node.Address)
+	cancel()
+	if err != nil {
+		return fmt.Errorf("dial: %w", err)
+	}
+	defer conn.Close()
+	stop := context.AfterFunc(ctx, func() { conn.SetDeadline(time.Unix(1, 0)) })
+	defer stop()
+
+	conn.SetDeadline(s.deadline(c.cfg.StepTimeout))
+	if s.ch, err = protocol.ClientHandshake(conn, c.static, node.NoiseKey, c.cfg.Random); err != nil {
+		return err
+	}
+	m, err := s.ch.Receive()
+	if err != nil {
+		return fmt.Errorf("challenge: %w", err)
+	}
+	if r, ok := m.(*protocol.RefusalMsg); ok {
+		return s.refusal(r)
+	}
+	chal, ok := m.(*protocol.ChallengeMsg)
+	switch {
+	case !ok:
+		return fmt.Errorf("%w: %s instead of a challenge", protocol.ErrUnexpected, m.Type())
+	case chal.NodeID != node.ID():
+		return fmt.Errorf("%w: challenge from node %s, pinned %s", ErrNodeMisbehaved, chal.NodeID, node.ID())
+	case !bytes.Equal(chal.HandshakeHash, s.ch.HandshakeHash()):
+		return fmt.Errorf("%w: challenge is bound to another handshake", ErrNodeMisbehaved)
+	}
+	s.chal = chal
+	return fn(s)
+}
+
+func (s *session) refusal(r *protocol.RefusalMsg) error {
+	return &RefusalError{NodeID: s.node.ID(), Code: r.Code, Message: r.Message}
+}
+
+// exchange sends m and waits, up to AnswerTimeout, for the answer.
+func (s *session) exchange(m protocol.Message) (protocol.Message, error) {
+	s.ch.SetDeadline(s.deadline(s.c.cfg.AnswerTimeout))
+	if err := s.ch.Send(m); err != nil {
+		return nil, err
+	}
+	a, err := s.ch.Receive()
+	if err != nil {
+		return nil, fmt.Errorf("answer to %s: %w", m.Type(), err)
+	}
+	if r, ok := a.(*protocol.RefusalMsg); ok {
+		return nil, s.refusal(r)
+	}
+	return a, nil
+}
+
+func (s *session) authorize(p CopyRequestParams) (*Authorization, error) {
+	hh := s.ch.HandshakeHash()
+	req := &protocol.CopyRequestMsg{StationID: s.c.stationID, JobID: p.JobID, TokenID: p.TokenID,
+		TitleID: p.TitleID, Profile: p.Profile, MediaID: p.MediaID, Grant: p.Grant}
+	sig, err := protocol.Sign(s.c.cfg.Random, s.c.cfg.Signer, req.Statement(hh, s.chal))
+	if err != nil {
+		return nil, err
+	}
+	req.Signature = sig
+	a, err := s.exchange(req)
+	if err != nil {
+		return nil, err
+	}
+	rel, ok := a.(*protocol.KeyReleaseMsg)
+	if !ok {
+		return nil, fmt.Errorf("%w: %s instead of a key release", protocol.ErrUnexpected, a.Type())
+	}
+	if rel.JobID != p.JobID {
+		return nil, fmt.Errorf("%w: key release for job %q, asked for %q", ErrNodeMisbehaved, rel.JobID, p.JobID)
+	}
+	if err := protocol.Verify(s.node.SigningKey, rel.Statement(hh), rel.NodeSignature); err != nil {
+		return nil, fmt.Errorf("%w: key release signature: %w", ErrNodeMisbehaved, err)
+	}
+	k, err := keys.Open(s.c.cfg.KeyExchanger, keys.Info{JobID: p.JobID, MediaID: p.MediaID, Transcript: hh}, rel.Sealed)
+	if err != nil {
+		return nil, fmt.Errorf("%w: %w", ErrKeysDoNotOpen, err)
+	}
+	if k.Format != rel.Format {
+		k.Wipe()
+		return nil, fmt.Errorf("%w: sealed format %+v differs from the signed %+v", ErrNodeMisbehaved, k.Format, rel.Format)
+	}
+	return &Authorization{Keys: k, Format: rel.Format, Receipt: Receipt{NodeID: s.node.ID(),
+		Height: rel.Height, TxHash: rel.TxHash, HandshakeHash: hh, Signature: rel.NodeSignature}, Sealed: rel.Sealed}, nil
+}
+
+func (s *session) report(r ReportParams) (*Receipt, error) {
+	hh := s.ch.HandshakeHash()
+	m := &protocol.CopyReportMsg{StationID: s.c.stationID, JobID: r.JobID, MediaID: r.MediaID,
+		Outcome: r.Outcome, ImageHash: r.ImageHash, Reason: r.Reason}
+	sig, err := protocol.Sign(s.c.cfg.Random, s.c.cfg.Signer, m.Statement(hh))
+	if err != nil {
+		return nil, err
+	}
+	m.Signature = sig
+	a, err := s.exchange(m)
+	if err != nil {
+		return nil, err
+	}
+	rc, ok := a.(*protocol.ReceiptMsg)
+	if !ok {
+		return nil, fmt.Errorf("%w: %s instead of a receipt", protocol.ErrUnexpected, a.Type())
+	}
+	if rc.JobID != r.JobID || rc.Outcome != r.Outcome {
+		return nil, fmt.Errorf("%w: receipt for job %q outcome %d", ErrNodeMisbehaved, rc.JobID, rc.Outcome)
+	}
+	if err := protocol.Verify(s.node.SigningKey, rc.Statement(hh), rc.NodeSignature); err != nil {
+		return nil, fmt.Errorf("%w: receipt signature: %w", ErrNodeMisbehaved, err)
+	}
+	return &Receipt{NodeID: s.node.ID(), Height: rc.Height, TxHash: rc.TxHash, HandshakeHash: hh, Signature: rc.NodeSignature}, nil
+}
