@@ -71,7 +71,7 @@ func startDropper(t testing.TB, n *testNode) ledgerclient.Node {
 		}
 		defer up.Close()
 		up.SetDeadline(time.Now().Add(10 * time.Second))
-		go io.Copy(up, c) // station -> node, untouched
+		go io.Copy(up, c)        // station -> node, untouched
 		for i := 0; i < 2; i++ { // handshake answer and challenge
 			f, err := readFrame(up)
 			if err != nil {
