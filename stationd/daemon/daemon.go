@@ -90,7 +90,7 @@ func Run(ctx context.Context, cfg config.Config, deps Deps) error {
 	if err != nil {
 		return err
 	}
-	defer d.store.Close()
+	defer d.close()
 	return d.serve(ctx)
 }
 
@@ -125,7 +125,7 @@ func newDaemon(cfg config.Config, deps Deps) (*Daemon, error) {
 		return nil, fmt.Errorf("stationd: journal: %w", err)
 	}
 	fail := func(what string, err error) (*Daemon, error) {
-		d.store.Close()
+		d.close()
 		return nil, fmt.Errorf("stationd: %s: %w", what, err)
 	}
 	if d.drives, err = deps.Drives(cfg); err != nil {
@@ -266,6 +266,25 @@ func (d *Daemon) refreshMetrics(ctx context.Context) {
 		counts[j.State]++
 	}
 	d.metrics.SetJobs(counts)
+}
+
+// close releases every part that holds a resource.
+func (d *Daemon) close() {
+	for _, p := range d.parts() {
+		if c, ok := p.(io.Closer); ok {
+			if err := c.Close(); err != nil {
+				d.log.Warn("closing a part", "err", err)
+			}
+		}
+	}
+}
+
+func (d *Daemon) parts() []any {
+	out := []any{d.pipeline, d.ledger, d.robot}
+	for _, dr := range d.drives {
+		out = append(out, dr)
+	}
+	return append(out, d.store)
 }
 
 // Store exposes the journal (tests read it).

@@ -1,0 +1,68 @@
+package daemon
+
+import (
+	"crypto/rand"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"path/filepath"
+
+	"github.com/google/go-tpm/tpm2/transport"
+
+	"copystation/ledgerclient"
+	"copystation/stationd/config"
+	"copystation/tpm"
+)
+
+// TPMLedger is a ClientLedger whose keys live in the station's TPM; Close
+// releases the TPM.
+type TPMLedger struct {
+	ClientLedger
+	Station *tpm.Station
+	tpm     transport.TPMCloser
+}
+
+// Close flushes the station keys and closes the TPM.
+func (l *TPMLedger) Close() error {
+	return errors.Join(l.Station.Close(), l.tpm.Close())
+}
+
+// OpenStation opens the configured TPM and loads (or creates) the station
+// keys kept in StateDir/tpm.
+func OpenStation(cfg config.Config) (*tpm.Station, transport.TPMCloser, error) {
+	t, err := tpm.Open(cfg.TPM.URI)
+	if err != nil {
+		return nil, nil, err
+	}
+	st, err := tpm.LoadOrCreate(t, filepath.Join(cfg.StateDir, "tpm"))
+	if err != nil {
+		t.Close()
+		return nil, nil, err
+	}
+	return st, t, nil
+}
+
+func init() {
+	RealLedger = func(cfg config.Config) (Ledger, error) {
+		nodes := make([]ledgerclient.Node, 0, len(cfg.Nodes))
+		for i, n := range cfg.Nodes {
+			nk, err1 := hex.DecodeString(n.StaticKey)
+			sk, err2 := hex.DecodeString(n.SigningKey)
+			if err := errors.Join(err1, err2); err != nil {
+				return nil, fmt.Errorf("node[%d]: %w", i, err)
+			}
+			nodes = append(nodes, ledgerclient.Node{Address: n.Address, NoiseKey: nk, SigningKey: sk})
+		}
+		st, t, err := OpenStation(cfg)
+		if err != nil {
+			return nil, err
+		}
+		c, err := ledgerclient.New(ledgerclient.Config{Nodes: nodes, Signer: st.Signer(), KeyExchanger: st.KeyExchanger(), Random: rand.Reader})
+		if err != nil {
+			st.Close()
+			t.Close()
+			return nil, err
+		}
+		return &TPMLedger{ClientLedger: ClientLedger{C: c}, Station: st, tpm: t}, nil
+	}
+}
