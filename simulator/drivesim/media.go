@@ -152,6 +152,11 @@ func (d *Disc) Close() error {
 	return err
 }
 
+// Destroy closes the disc and deletes its file, as shredding a disc would.
+func (d *Disc) Destroy() error {
+	return errors.Join(d.Close(), os.Remove(d.path))
+}
+
 func (d *Disc) erasable() bool { return d.media == BDRE25 }
 
 // capacity is the number of addressable sectors.
