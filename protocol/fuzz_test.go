@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"errors"
 	"io"
+	"net"
 	"testing"
 )
 
@@ -63,6 +64,43 @@ func FuzzReadFrame(f *testing.F) {
 			if len(p) == 0 || len(p) > MaxFrame {
 				t.Fatalf("ReadFrame returned %d bytes, want 1..%d", len(p), MaxFrame)
 			}
+		}
+	})
+}
+
+// byteConn is a net.Conn that reads from fixed bytes and discards writes.
+type byteConn struct {
+	net.Conn
+	r *bytes.Reader
+}
+
+func (c byteConn) Read(p []byte) (int, error)  { return c.r.Read(p) }
+func (c byteConn) Write(p []byte) (int, error) { return len(p), nil }
+
+// FuzzServerHandshake: whatever a station sends before and after the
+// handshake, the node's side ends with an error or a message, never a
+// panic or a read past the input.
+func FuzzServerHandshake(f *testing.F) {
+	key, _ := GenerateStaticKey(bytes.NewReader(make([]byte, 64)))
+	// A well-formed first message for this key, then a garbage frame.
+	st, _ := GenerateStaticKey(bytes.NewReader(bytes.Repeat([]byte{1}, 64)))
+	hs, _ := newState(true, st, key.Public, bytes.NewReader(bytes.Repeat([]byte{2}, 64)))
+	msg, _, _, _ := hs.WriteMessage(nil, nil)
+	first := append([]byte{byte(len(msg) >> 8), byte(len(msg))}, msg...)
+	f.Add(first)
+	f.Add(append(first, 0, 3, 1, 2, 3))
+	f.Add([]byte{0xff, 0xff})
+	f.Fuzz(func(t *testing.T, b []byte) {
+		rnd := bytes.NewReader(bytes.Repeat([]byte{3}, 64))
+		ch, err := ServerHandshake(byteConn{r: bytes.NewReader(b)}, key, rnd)
+		if err != nil {
+			if !errors.Is(err, ErrHandshake) {
+				t.Fatalf("ServerHandshake error %v is not %v", err, ErrHandshake)
+			}
+			return
+		}
+		if _, err := ch.Receive(); err == nil {
+			return
 		}
 	})
 }

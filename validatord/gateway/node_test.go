@@ -91,6 +91,14 @@ func startNodeWithKeys(t testing.TB, l gateway.Ledger, o nodeOpts, priv, pub []b
 	}
 }
 
+type ledgerclientNode = ledgerclient.Node
+
+func stationID(pub []byte) string { return protocol.KeyID(pub) }
+
+func paramsFor(job, token, title string, media []byte) ledgerclient.CopyRequestParams {
+	return ledgerclient.CopyRequestParams{JobID: job, TokenID: token, TitleID: title, Profile: 0x41, MediaID: media}
+}
+
 // station is a station's keys: software in unit tests, the TPM in the
 // end-to-end test.
 type station struct {
