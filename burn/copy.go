@@ -1,0 +1,191 @@
+package burn
+
+import (
+	"bytes"
+	"context"
+	"crypto/sha256"
+	"errors"
+	"fmt"
+
+	"copystation/burn/disc"
+	"copystation/burn/sector"
+	"copystation/burn/titlepkg"
+	"copystation/drive"
+	"copystation/keys"
+)
+
+// Job is one copy.
+type Job struct {
+	// Package is the title package, opened with the job's package key.
+	Package *titlepkg.Package
+	// Keys are the copy keys the validation node released for this copy.
+	Keys *keys.CopyKeys
+	// CopyID names the copy on the ledger (the job ID the disc key and the
+	// key block are bound to).
+	CopyID string
+	// MediaID is the blank the keys were released for; the drive must
+	// report the same.
+	MediaID []byte
+	// Progress, if set, is called synchronously with progress events and
+	// before each phase starts; an error from it stops the copy.
+	Progress func(Progress) error
+	// Clock times the progress events (rate, ETA). Nil reports no rate.
+	Clock Clock
+}
+
+// Result describes a finished copy.
+type Result struct {
+	Layout disc.Layout
+	// DiscHash is SHA-256 of the header sector followed by the integrity
+	// table: a digest of exactly what is on the disc, since every table
+	// entry is a MAC of one cluster as written.
+	DiscHash [sha256.Size]byte
+	// Codeword is the forensic codeword the copy carries.
+	Codeword []byte
+}
+
+// copier holds one copy's state.
+type copier struct {
+	job     Job
+	dev     device
+	m       meter
+	sec     *sector.Cipher
+	layout  disc.Layout
+	header  []byte // the header region as written
+	tags    [][sector.TagSize]byte
+	table   []byte // the integrity table region as written
+	touched bool   // anything sent to the drive
+}
+
+// CopyTransport makes one disc from a title package: see the package comment for the
+// phases. On failure it returns an *Error; check Error.Spoiled to know
+// whether the blank was used.
+func CopyTransport(ctx context.Context, t drive.Transport, job Job) (*Result, error) {
+	return copyTo(ctx, transportDevice{t}, job)
+}
+
+func copyTo(ctx context.Context, dev device, job Job) (*Result, error) {
+	c := &copier{job: job, dev: dev, m: meter{clock: job.Clock, fn: job.Progress}}
+	res, err := c.run(ctx)
+	if err != nil {
+		var e *Error
+		if !errors.As(err, &e) {
+			e = &Error{Phase: c.m.phase, Err: err}
+		}
+		e.Spoiled = e.Spoiled || c.touched
+		return nil, e
+	}
+	return res, nil
+}
+
+func (c *copier) run(ctx context.Context) (*Result, error) {
+	if err := c.checkJob(); err != nil {
+		return nil, &Error{Phase: PhaseAuthenticate, Err: err}
+	}
+	p := c.job.Package
+	if err := c.m.begin(PhaseAuthenticate, p.Manifest().StreamSize()); err != nil {
+		return nil, err
+	}
+	if err := p.Verify(ctx, 2, func(n int64) { c.m.update(n) }); err != nil {
+		return nil, &Error{Phase: PhaseAuthenticate, Err: fmt.Errorf("%w: %w", ErrPackage, err)}
+	}
+	if err := c.m.begin(PhaseCheck, 0); err != nil {
+		return nil, err
+	}
+	if err := c.prepare(ctx); err != nil {
+		return nil, &Error{Phase: PhaseCheck, Err: err}
+	}
+	for _, step := range []struct {
+		phase Phase
+		total int64
+		run   func(context.Context) error
+	}{
+		{PhaseWrite, int64(c.layout.Sectors()) * disc.SectorSize, c.write},
+		{PhaseSync, 0, c.dev.sync},
+		{PhaseVerify, int64(c.layout.Sectors()) * disc.SectorSize, c.verify},
+		{PhaseFinalise, 0, func(ctx context.Context) error { return c.dev.close(ctx, c.job.Keys.Format) }},
+	} {
+		if err := ctx.Err(); err != nil {
+			return nil, &Error{Phase: step.phase, Err: err}
+		}
+		if err := c.m.begin(step.phase, step.total); err != nil {
+			return nil, &Error{Phase: step.phase, Err: err}
+		}
+		if err := step.run(ctx); err != nil {
+			var e *Error
+			if errors.As(err, &e) {
+				return nil, e
+			}
+			return nil, &Error{Phase: step.phase, Err: err}
+		}
+	}
+	res := &Result{Layout: c.layout, Codeword: bytes.Clone(c.job.Keys.Codeword)}
+	h := sha256.New()
+	h.Write(c.header[:disc.SectorSize])
+	h.Write(c.table)
+	h.Sum(res.DiscHash[:0])
+	if err := c.m.begin(PhaseDone, 0); err != nil {
+		return nil, err
+	}
+	return res, nil
+}
+
+// checkJob refuses a job that could only fail later.
+func (c *copier) checkJob() error {
+	j := c.job
+	switch {
+	case j.Package == nil || j.Keys == nil:
+		return fmt.Errorf("%w: package and keys are required", ErrJob)
+	case len(j.Keys.Codeword)*8 < len(j.Package.Manifest().Segments):
+		return fmt.Errorf("%w: codeword of %d bits for %d forensic segments", ErrJob, len(j.Keys.Codeword)*8, len(j.Package.Manifest().Segments))
+	case len(j.Keys.Codeword) > disc.MaxCodeword:
+		return fmt.Errorf("%w: codeword of %d bytes, at most %d", ErrJob, len(j.Keys.Codeword), disc.MaxCodeword)
+	case len(j.MediaID) == 0:
+		return fmt.Errorf("%w: media ID is required", ErrJob)
+	}
+	sec, err := sector.New(j.Keys.DiscKey)
+	if err != nil {
+		return fmt.Errorf("%w: %w", ErrJob, err)
+	}
+	c.sec = sec
+	return nil
+}
+
+// prepare checks the disc in the drive and builds the header.
+func (c *copier) prepare(ctx context.Context) error {
+	md, err := c.dev.media(ctx)
+	if err != nil {
+		return err
+	}
+	f := c.job.Keys.Format
+	switch {
+	case !bytes.Equal(md.MediaID, c.job.MediaID):
+		return fmt.Errorf("%w: the drive reports media ID %x, the keys are for %x", ErrWrongDisc, md.MediaID, c.job.MediaID)
+	case f.Profile != 0 && md.Profile != f.Profile:
+		return fmt.Errorf("%w: disc profile %#04x, the format asks for %#04x", ErrWrongDisc, md.Profile, f.Profile)
+	case !md.Writable:
+		return fmt.Errorf("%w: the disc is not blank (BD-R) or rewritable (BD-RE)", ErrWrongDisc)
+	}
+	m := c.job.Package.Manifest()
+	c.layout, err = disc.NewLayout(md.Start, f.HeaderSectors, m.ImageSize)
+	if err != nil {
+		return fmt.Errorf("%w: %w", ErrJob, err)
+	}
+	if c.layout.Sectors() > uint64(md.Free) {
+		return fmt.Errorf("%w: the copy needs %d sectors, the disc has %d free", ErrNoRoom, c.layout.Sectors(), md.Free)
+	}
+	h := &disc.Header{Version: disc.Version, Profile: md.Profile, Layers: f.Layers, Finalized: f.Finalize, Layout: c.layout,
+		ImageSize: m.ImageSize, PackageRoot: m.Root, TitleID: m.TitleID, CopyID: c.job.CopyID,
+		MediaID: c.job.MediaID, KeyBlock: c.job.Keys.DiscKeyBlock, Codeword: c.job.Keys.Codeword}
+	sec, err := h.Seal(c.job.Keys.DiscKey)
+	if err != nil {
+		return fmt.Errorf("%w: %w", ErrJob, err)
+	}
+	c.header = make([]byte, int(c.layout.HeaderSectors)*disc.SectorSize)
+	copy(c.header, sec)
+	c.tags = make([][sector.TagSize]byte, c.layout.Clusters())
+	return nil
+}
+
+// codewordBit is bit i of the codeword, most significant bit first.
+func codewordBit(cw []byte, i int) bool { return cw[i/8]>>(7-i%8)&1 == 1 }

@@ -1,0 +1,32 @@
+// Package burn makes and reads copy-station discs: the copy pipeline from a
+// title package to a verified, finalised disc, and the player-side reader.
+//
+// # Concepts
+//
+// Copy runs in phases. Authenticate: every chunk of the title package is
+// checked (two workers) and the integrity root compared, before the drive
+// is touched; a tampered package never costs a blank. Check: the disc in the
+// drive must be the blank the keys were released for (media ID), with the
+// profile and room the format metadata asks. Write: a second pass streams
+// the package through three goroutines joined by bounded channels,
+// (1) read and authenticate a chunk, drop the forensic variant the codeword
+// does not name, fill 64 KiB clusters; (2) encrypt each cluster's sectors
+// and compute its GMAC tag (burn/sector); (3) write the cluster to the
+// drive. Buffers come from a fixed ring, so memory does not grow with the
+// image. The header region goes first, the integrity table (the tags) last.
+// A chunk that fails in this second pass (the file changed underneath)
+// stops the copy and the disc is spoiled. Sync: SYNCHRONIZE CACHE. Verify:
+// every sector is read back and checked against what was written (header
+// and table byte for byte, image clusters against their tags). Finalise:
+// close track and session, and finalise the disc if the format says so.
+//
+// Every failure is an *Error naming the phase, the LBA when one is known,
+// and the drive's sense (errors.As to *drive.SenseError); Spoiled says
+// whether the disc was written to.
+//
+// ReadDisc is the player: it reads the header, checks the media ID binding
+// against the drive, opens the key block with the player root key, and
+// streams the decrypted image out, checking every cluster's tag.
+//
+// The disc layout is in docs/disc-format.md.
+package burn

@@ -1,0 +1,172 @@
+package burn
+
+import (
+	"bytes"
+	"context"
+	"math/rand/v2"
+	"os"
+	"path/filepath"
+	"testing"
+	"time"
+
+	"copystation/burn/disc"
+	"copystation/burn/titlepkg"
+	"copystation/drive"
+	"copystation/keys"
+	"copystation/simulator/drivesim"
+)
+
+// Fixed test secrets: the validation node's master secret, the package
+// key and the players' root key.
+var (
+	testMaster  = bytes.Repeat([]byte{0x4D}, 32)
+	testPkgKey  = bytes.Repeat([]byte{0x50}, 32)
+	testRootKey = bytes.Repeat([]byte{0x52}, 32)
+)
+
+func chacha(seed byte) *rand.ChaCha8 {
+	var s [32]byte
+	s[0] = seed
+	return rand.NewChaCha8(s)
+}
+
+func randBytes(seed byte, n int) []byte {
+	b := make([]byte, n)
+	chacha(seed).Read(b)
+	return b
+}
+
+// fixture is a title: its image, its variants and its package.
+type fixture struct {
+	img  []byte
+	vars []titlepkg.Variant
+	pkg  *titlepkg.Package
+	path string
+}
+
+// newFixture packages an image of n sectors with variants at the given
+// (start, sectors) pairs, every B variant differing from A in every sector.
+func newFixture(t *testing.T, n int, segs ...[2]int) *fixture {
+	t.Helper()
+	f := &fixture{img: randBytes(1, n*disc.SectorSize)}
+	for i, s := range segs {
+		f.vars = append(f.vars, titlepkg.Variant{Start: uint64(s[0]), B: randBytes(byte(10+i), s[1]*disc.SectorSize)})
+	}
+	dir := t.TempDir()
+	_, err := titlepkg.Create(dir, titlepkg.Spec{TitleID: "film-1", Image: bytes.NewReader(f.img), ImageSize: int64(len(f.img)),
+		Variants: f.vars, Key: testPkgKey, ChunkSize: titlepkg.MinChunkSize, Rand: chacha(2)})
+	if err != nil {
+		t.Fatalf("titlepkg.Create() = %v", err)
+	}
+	f.path = filepath.Join(dir, titlepkg.FileName("film-1"))
+	f.pkg, err = titlepkg.Open(f.path, testPkgKey)
+	if err != nil {
+		t.Fatalf("titlepkg.Open() = %v", err)
+	}
+	t.Cleanup(func() { f.pkg.Close() })
+	return f
+}
+
+// want is the image a copy with codeword cw must carry.
+func (f *fixture) want(cw []byte) []byte {
+	out := bytes.Clone(f.img)
+	for i, v := range f.vars {
+		if codewordBit(cw, i) {
+			copy(out[int(v.Start)*disc.SectorSize:], v.B)
+		}
+	}
+	return out
+}
+
+// newSim starts a simulated burner holding a blank BD-R and waits for it
+// to be ready.
+func newSim(t *testing.T, faults ...drivesim.Fault) *drivesim.Drive {
+	t.Helper()
+	sim, err := drivesim.New(drivesim.Options{Dir: t.TempDir(), Media: drivesim.BDR25, Faults: faults, Seed: uint64(len(t.Name()))})
+	if err != nil {
+		t.Fatalf("drivesim.New() = %v", err)
+	}
+	t.Cleanup(func() { sim.Close() })
+	waitReady(t, sim)
+	return sim
+}
+
+func waitReady(t *testing.T, tr drive.Transport) {
+	t.Helper()
+	var err error
+	for range 20 {
+		if err = (drive.TestUnitReady{}).Execute(tr); err == nil {
+			return
+		}
+	}
+	t.Fatalf("TestUnitReady() = %v after 20 tries", err)
+}
+
+// mediaID asks the drive for the disc's media ID.
+func mediaID(t *testing.T, tr drive.Transport) []byte {
+	t.Helper()
+	m, err := transportDevice{tr}.media(context.Background())
+	if err != nil {
+		t.Fatalf("media() = %v", err)
+	}
+	return m.MediaID
+}
+
+// copyKeys are the keys a validation node releases for one copy.
+func copyKeys(t *testing.T, media []byte, copyID string, cw []byte) *keys.CopyKeys {
+	t.Helper()
+	dk, err := keys.DeriveDiscKey(testMaster, copyID, media)
+	if err != nil {
+		t.Fatalf("DeriveDiscKey() = %v", err)
+	}
+	kb, err := disc.WrapKeyBlock(testRootKey, media, copyID, dk)
+	if err != nil {
+		t.Fatalf("WrapKeyBlock() = %v", err)
+	}
+	return &keys.CopyKeys{PackageKey: bytes.Clone(testPkgKey), DiscKey: dk, DiscKeyBlock: kb, Codeword: cw,
+		Format: keys.FormatMetadata{Profile: uint16(drive.ProfileBDRSRM), Layers: 1, Finalize: true}}
+}
+
+// job is a copy of f onto the blank in sim.
+func (f *fixture) job(t *testing.T, sim drive.Transport, copyID string, cw []byte) Job {
+	media := mediaID(t, sim)
+	return Job{Package: f.pkg, Keys: copyKeys(t, media, copyID, cw), CopyID: copyID, MediaID: media}
+}
+
+// play reads the disc in sim back as a player.
+func play(t *testing.T, sim drive.Transport) ([]byte, *disc.Header, error) {
+	t.Helper()
+	var out bytes.Buffer
+	h, err := ReadDiscTransport(context.Background(), sim, testRootKey, &out, ReadOptions{})
+	return out.Bytes(), h, err
+}
+
+// fakeClock advances one second every time it is read.
+type fakeClock struct{ t time.Time }
+
+func (c *fakeClock) Now() time.Time { c.t = c.t.Add(time.Second); return c.t }
+
+// tamperedPackage copies f's package with one bit flipped in chunk i
+// (-1: the last chunk) and opens it: the manifest still authenticates.
+func tamperedPackage(t *testing.T, f *fixture, i int) *titlepkg.Package {
+	t.Helper()
+	b, err := os.ReadFile(f.path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	m := f.pkg.Manifest()
+	if i < 0 {
+		i = int(m.ChunkCount) - 1
+	}
+	b[m.Size()+i*(int(m.ChunkSize)+titlepkg.TagSize)+7] ^= 0x10
+	path := filepath.Join(t.TempDir(), "tampered.ctp")
+	if err := os.WriteFile(path, b, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	p, err := titlepkg.Open(path, testPkgKey)
+	if err != nil {
+		t.Fatalf("titlepkg.Open(tampered) = %v, want nil (only a chunk is altered)", err)
+	}
+	t.Cleanup(func() { p.Close() })
+	return p
+}
