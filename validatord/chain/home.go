@@ -1,0 +1,218 @@
+package chain
+
+import (
+	"crypto/ecdh"
+	"crypto/rand"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"net"
+	"os"
+	"path/filepath"
+	"time"
+
+	"github.com/cometbft/cometbft/crypto/ed25519"
+	"github.com/cometbft/cometbft/p2p"
+	"github.com/cometbft/cometbft/types"
+
+	"copystation/validatord/contract"
+	"copystation/validatord/vault"
+)
+
+// Files in a node's home.
+const (
+	FileNodeConfig = "node.json"
+	FileGenesis    = "genesis.json"
+	FileVault      = "vault.bin"
+	DirData        = "data"
+)
+
+// NodeConfig is a node's node.json.
+type NodeConfig struct {
+	Moniker string `json:"moniker"`
+	// P2PListen is the CometBFT peer address, host:port.
+	P2PListen string `json:"p2p_listen"`
+	// RPCListen is CometBFT's RPC address (tcp://127.0.0.1:PORT) for the
+	// operator commands; empty turns it off.
+	RPCListen string `json:"rpc_listen,omitempty"`
+	// GatewayListen is where the station gateway listens (host:port).
+	GatewayListen string `json:"gateway_listen,omitempty"`
+	// Peers are the other validators, "nodeid@host:port".
+	Peers    []string `json:"peers,omitempty"`
+	Timeouts Timeouts `json:"timeouts"`
+}
+
+// Timeouts are CometBFT's consensus timeouts, in milliseconds.
+type Timeouts struct {
+	ProposeMS   int64 `json:"propose_ms"`
+	PrevoteMS   int64 `json:"prevote_ms"`
+	PrecommitMS int64 `json:"precommit_ms"`
+	CommitMS    int64 `json:"commit_ms"`
+}
+
+// LANTimeouts suit nodes on one LAN or on loopback: round trips are well
+// under a millisecond, so a round may be short, and the commit pause only
+// has to let the last precommits arrive.
+var LANTimeouts = Timeouts{ProposeMS: 400, PrevoteMS: 100, PrecommitMS: 100, CommitMS: 100}
+
+// GenesisOptions shape a new network's genesis.
+type GenesisOptions struct {
+	ChainID    string
+	Operators  [][]byte // SEC1 P-256 operator keys; at least one
+	Issuers    []contract.Issuer
+	MaxRetries uint32 // retries of a spoiled copy; 0 means 3
+	Time       time.Time
+}
+
+// ErrHome is returned for a home directory that can't be used.
+var ErrHome = errors.New("chain: unusable home directory")
+
+// Testnet makes n node homes under dir (dir/node0 ... dir/node(n-1)) for a
+// network on loopback with free ports, all sharing one genesis and the same
+// network secrets, each with its own validator and p2p keys. kek seals every
+// node's vault (a test network; real operators each use their own).
+func Testnet(dir string, n int, kek []byte, g GenesisOptions, rnd io.Reader) ([]string, error) {
+	if rnd == nil {
+		rnd = rand.Reader
+	}
+	if n < 1 || n > 64 {
+		return nil, fmt.Errorf("chain.Testnet: %w: %d nodes, want 1 to 64", ErrHome, n)
+	}
+	if g.ChainID == "" {
+		g.ChainID = "copystation-local"
+	}
+	if g.MaxRetries == 0 {
+		g.MaxRetries = 3
+	}
+	network := vault.Secrets{CopySecret: make([]byte, 32)}
+	if _, err := io.ReadFull(rnd, network.CopySecret); err != nil {
+		return nil, fmt.Errorf("chain.Testnet: %w", err)
+	}
+	dep, err := ecdh.P256().GenerateKey(rnd)
+	if err != nil {
+		return nil, fmt.Errorf("chain.Testnet: %w", err)
+	}
+	network.DepositKey = dep.Bytes()
+	defer network.Wipe()
+
+	homes := make([]string, n)
+	cfgs := make([]NodeConfig, n)
+	secrets := make([]vault.Secrets, n)
+	var vals []types.GenesisValidator
+	var peers []string
+	for i := range n {
+		homes[i] = filepath.Join(dir, fmt.Sprintf("node%d", i))
+		if _, err := os.Stat(filepath.Join(homes[i], FileVault)); err == nil {
+			return nil, fmt.Errorf("chain.Testnet: %w: %s already holds a node", ErrHome, homes[i])
+		}
+		cons, nodeKey := ed25519.GenPrivKey(), ed25519.GenPrivKey()
+		gw, err := ecdh.X25519().GenerateKey(rnd)
+		if err != nil {
+			return nil, fmt.Errorf("chain.Testnet: %w", err)
+		}
+		secrets[i] = vault.Secrets{ConsensusKey: cons.Bytes(), NodeKey: nodeKey.Bytes(), CopySecret: network.CopySecret, DepositKey: network.DepositKey, GatewayKey: gw.Bytes()}
+		ports, err := freePorts(3)
+		if err != nil {
+			return nil, fmt.Errorf("chain.Testnet: %w", err)
+		}
+		cfgs[i] = NodeConfig{
+			Moniker:       fmt.Sprintf("node%d", i),
+			P2PListen:     fmt.Sprintf("127.0.0.1:%d", ports[0]),
+			RPCListen:     fmt.Sprintf("tcp://127.0.0.1:%d", ports[1]),
+			GatewayListen: fmt.Sprintf("127.0.0.1:%d", ports[2]),
+			Timeouts:      LANTimeouts,
+		}
+		vals = append(vals, types.GenesisValidator{Address: cons.PubKey().Address(), PubKey: cons.PubKey(), Power: 10, Name: cfgs[i].Moniker})
+		id := p2p.PubKeyToID(nodeKey.PubKey())
+		peers = append(peers, fmt.Sprintf("%s@%s", id, cfgs[i].P2PListen))
+	}
+	gen, err := genesisDoc(g, vals, dep.PublicKey().Bytes())
+	if err != nil {
+		return nil, fmt.Errorf("chain.Testnet: %w", err)
+	}
+	for i := range n {
+		for j, p := range peers {
+			if j != i {
+				cfgs[i].Peers = append(cfgs[i].Peers, p)
+			}
+		}
+		if err := writeHome(homes[i], &cfgs[i], gen, kek, &secrets[i], rnd); err != nil {
+			return nil, fmt.Errorf("chain.Testnet: %w", err)
+		}
+	}
+	return homes, nil
+}
+
+func genesisDoc(g GenesisOptions, vals []types.GenesisValidator, depositPub []byte) (*types.GenesisDoc, error) {
+	if len(g.Operators) == 0 {
+		return nil, fmt.Errorf("%w: the genesis needs at least one operator key", ErrHome)
+	}
+	state, err := json.Marshal(contract.Genesis{
+		Params:    contract.Params{MaxRetries: g.MaxRetries, DepositKey: depositPub},
+		Operators: g.Operators,
+		Issuers:   g.Issuers,
+	})
+	if err != nil {
+		return nil, err
+	}
+	t := g.Time
+	if t.IsZero() {
+		t = time.Now().UTC().Truncate(time.Second)
+	}
+	doc := &types.GenesisDoc{
+		GenesisTime: t, ChainID: g.ChainID, InitialHeight: 1,
+		ConsensusParams: types.DefaultConsensusParams(), Validators: vals, AppState: state,
+	}
+	return doc, doc.ValidateAndComplete()
+}
+
+func writeHome(home string, cfg *NodeConfig, gen *types.GenesisDoc, kek []byte, s *vault.Secrets, rnd io.Reader) error {
+	if err := os.MkdirAll(filepath.Join(home, DirData), 0o700); err != nil {
+		return err
+	}
+	if err := vault.Save(filepath.Join(home, FileVault), kek, s, rnd); err != nil {
+		return err
+	}
+	if err := gen.SaveAs(filepath.Join(home, FileGenesis)); err != nil {
+		return err
+	}
+	js, err := json.MarshalIndent(cfg, "", "  ")
+	if err != nil {
+		return err
+	}
+	return os.WriteFile(filepath.Join(home, FileNodeConfig), js, 0o600)
+}
+
+// LoadNodeConfig reads a home's node.json.
+func LoadNodeConfig(home string) (*NodeConfig, error) {
+	p, err := os.ReadFile(filepath.Join(home, FileNodeConfig))
+	if err != nil {
+		return nil, fmt.Errorf("chain.LoadNodeConfig: %w (run 'validatord init --home %s' first)", err, home)
+	}
+	var c NodeConfig
+	if err := json.Unmarshal(p, &c); err != nil {
+		return nil, fmt.Errorf("chain.LoadNodeConfig: %s: %w", FileNodeConfig, err)
+	}
+	return &c, nil
+}
+
+// freePorts asks the kernel for n free loopback ports.
+func freePorts(n int) ([]int, error) {
+	var ls []net.Listener
+	defer func() {
+		for _, l := range ls {
+			l.Close()
+		}
+	}()
+	var ports []int
+	for range n {
+		l, err := net.Listen("tcp", "127.0.0.1:0")
+		if err != nil {
+			return nil, err
+		}
+		ls = append(ls, l)
+		ports = append(ports, l.Addr().(*net.TCPAddr).Port)
+	}
+	return ports, nil
+}

@@ -1,0 +1,194 @@
+package chain
+
+import (
+	"context"
+	"crypto/ecdh"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"strings"
+	"time"
+
+	dbm "github.com/cometbft/cometbft-db"
+	cfg "github.com/cometbft/cometbft/config"
+	"github.com/cometbft/cometbft/crypto/ed25519"
+	cmtjson "github.com/cometbft/cometbft/libs/json"
+	cmtlog "github.com/cometbft/cometbft/libs/log"
+	nm "github.com/cometbft/cometbft/node"
+	"github.com/cometbft/cometbft/p2p"
+	"github.com/cometbft/cometbft/privval"
+	"github.com/cometbft/cometbft/proxy"
+	"github.com/cometbft/cometbft/rpc/client/local"
+
+	"copystation/validatord/contract"
+	"copystation/validatord/keyservice"
+	"copystation/validatord/vault"
+)
+
+// Options start a node.
+type Options struct {
+	Home string
+	// KEK is the node's key-encryption key that opens its vault (32 bytes).
+	KEK []byte
+	// LogWriter receives CometBFT's log at error level; nil discards it.
+	LogWriter io.Writer
+	// Tune may adjust CometBFT's configuration before start (tests).
+	Tune func(*cfg.Config)
+}
+
+// Node is a running validation node.
+type Node struct {
+	Home    string
+	Config  *NodeConfig
+	App     *contract.App
+	Keys    *keyservice.Service
+	Comet   *nm.Node
+	Client  *local.Local
+	ChainID string
+	// GatewayKey is the node's Noise static private key (X25519) from
+	// the vault, for the station gateway; Stop wipes it.
+	GatewayKey []byte
+	appDB      dbm.DB
+}
+
+// Start runs the node in its home until Stop.
+func Start(ctx context.Context, o Options) (*Node, error) {
+	nc, err := LoadNodeConfig(o.Home)
+	if err != nil {
+		return nil, err
+	}
+	sec, err := vault.Load(filepath.Join(o.Home, FileVault), o.KEK)
+	if err != nil {
+		return nil, fmt.Errorf("chain.Start: %w", err)
+	}
+	defer sec.Wipe()
+	dep, err := ecdh.P256().NewPrivateKey(sec.DepositKey)
+	if err != nil {
+		return nil, fmt.Errorf("chain.Start: deposit key: %w", err)
+	}
+	ks, err := keyservice.New(sec.CopySecret, dep)
+	if err != nil {
+		return nil, fmt.Errorf("chain.Start: %w", err)
+	}
+	c := cometConfig(o.Home, nc)
+	if o.Tune != nil {
+		o.Tune(c)
+	}
+	appDB, err := dbm.NewDB("contract", dbm.BackendType(c.DBBackend), c.DBDir())
+	if err != nil {
+		ks.Close()
+		return nil, fmt.Errorf("chain.Start: %w", err)
+	}
+	app, err := contract.New(appDB, contract.Options{Committer: ks})
+	if err != nil {
+		appDB.Close()
+		ks.Close()
+		return nil, fmt.Errorf("chain.Start: %w", err)
+	}
+	pv, err := privValidator(sec.ConsensusKey, c.PrivValidatorStateFile())
+	if err != nil {
+		appDB.Close()
+		ks.Close()
+		return nil, fmt.Errorf("chain.Start: %w", err)
+	}
+	nodeKey := &p2p.NodeKey{PrivKey: ed25519.PrivKey(append([]byte(nil), sec.NodeKey...))}
+	logger := cmtlog.NewNopLogger()
+	if o.LogWriter != nil {
+		logger = cmtlog.NewFilter(cmtlog.NewTMLogger(o.LogWriter), cmtlog.AllowError())
+	}
+	cn, err := nm.NewNode(ctx, c, pv, nodeKey, proxy.NewConnSyncLocalClientCreator(app),
+		nm.DefaultGenesisDocProviderFunc(c), cfg.DefaultDBProvider, nm.DefaultMetricsProvider(c.Instrumentation), logger)
+	if err != nil {
+		appDB.Close()
+		ks.Close()
+		return nil, fmt.Errorf("chain.Start: %w", err)
+	}
+	if err := cn.Start(); err != nil {
+		appDB.Close()
+		ks.Close()
+		return nil, fmt.Errorf("chain.Start: %w", err)
+	}
+	return &Node{Home: o.Home, Config: nc, App: app, Keys: ks, Comet: cn, Client: local.New(cn), ChainID: cn.GenesisDoc().ChainID, GatewayKey: append([]byte(nil), sec.GatewayKey...), appDB: appDB}, nil
+}
+
+// Stop stops CometBFT and closes the stores. A node stopped any other way
+// (a crash) recovers at the next Start by CometBFT's handshake and replay.
+func (n *Node) Stop() error {
+	var errs []error
+	if n.Comet.IsRunning() {
+		errs = append(errs, n.Comet.Stop())
+		n.Comet.Wait()
+	}
+	errs = append(errs, n.appDB.Close())
+	n.Keys.Close()
+	clear(n.GatewayKey)
+	return errors.Join(errs...)
+}
+
+// NodeID is the node's CometBFT p2p ID, which names it to stations.
+func (n *Node) NodeID() string { return string(n.Comet.NodeInfo().ID()) }
+
+// WaitHeight waits until the node has committed height h.
+func (n *Node) WaitHeight(ctx context.Context, h int64) error {
+	t := time.NewTicker(20 * time.Millisecond)
+	defer t.Stop()
+	for {
+		if got, _ := n.App.LastCommit(); got >= h {
+			return nil
+		}
+		select {
+		case <-ctx.Done():
+			got, _ := n.App.LastCommit()
+			return fmt.Errorf("chain.WaitHeight(%d): at height %d: %w", h, got, ctx.Err())
+		case <-t.C:
+		}
+	}
+}
+
+// privValidator builds CometBFT's file validator from the vault's key,
+// keeping only its last-sign state on disk (the double-sign guard).
+func privValidator(key []byte, statePath string) (*privval.FilePV, error) {
+	pv := privval.NewFilePV(ed25519.PrivKey(append([]byte(nil), key...)), "", statePath)
+	p, err := os.ReadFile(statePath)
+	if errors.Is(err, os.ErrNotExist) {
+		return pv, nil
+	}
+	if err != nil {
+		return nil, err
+	}
+	var st privval.FilePVLastSignState
+	if err := cmtjson.Unmarshal(p, &st); err != nil {
+		return nil, fmt.Errorf("validator state %s: %w", statePath, err)
+	}
+	pv.LastSignState.Height, pv.LastSignState.Round, pv.LastSignState.Step = st.Height, st.Round, st.Step
+	pv.LastSignState.Signature, pv.LastSignState.SignBytes = st.Signature, st.SignBytes
+	return pv, nil
+}
+
+// cometConfig maps node.json onto CometBFT's configuration.
+func cometConfig(home string, nc *NodeConfig) *cfg.Config {
+	c := cfg.DefaultConfig()
+	c.SetRoot(home)
+	c.Moniker = nc.Moniker
+	c.Genesis = FileGenesis
+	c.DBPath = DirData
+	c.PrivValidatorState = filepath.Join(DirData, "priv_validator_state.json")
+	c.P2P.ListenAddress = "tcp://" + nc.P2PListen
+	c.P2P.PersistentPeers = strings.Join(nc.Peers, ",")
+	c.P2P.AddrBookStrict = false // loopback and LAN addresses are fine
+	c.P2P.AllowDuplicateIP = true
+	c.P2P.PexReactor = false // validators know each other from node.json
+	c.RPC.ListenAddress = nc.RPCListen
+	c.TxIndex.Indexer = "null" // the contract keeps its own result index
+	c.Mempool.Recheck = false  // CheckTx is stateless
+	c.Consensus.TimeoutPropose = time.Duration(nc.Timeouts.ProposeMS) * time.Millisecond
+	c.Consensus.TimeoutPrevote = time.Duration(nc.Timeouts.PrevoteMS) * time.Millisecond
+	c.Consensus.TimeoutPrecommit = time.Duration(nc.Timeouts.PrecommitMS) * time.Millisecond
+	c.Consensus.TimeoutCommit = time.Duration(nc.Timeouts.CommitMS) * time.Millisecond
+	c.Consensus.CreateEmptyBlocks = false
+	c.Consensus.PeerGossipSleepDuration = 10 * time.Millisecond
+	c.Instrumentation.Prometheus = false
+	return c
+}

@@ -1,0 +1,108 @@
+package embedded
+
+import (
+	"context"
+	"crypto/ecdh"
+	"crypto/ecdsa"
+	"crypto/elliptic"
+	"crypto/rand"
+	"errors"
+	"testing"
+	"time"
+
+	"copystation/keys"
+	"copystation/protocol"
+	"copystation/validatord/contract"
+)
+
+// station is a software stand-in for a station's two TPM keys.
+type station struct {
+	sign    *ecdsa.PrivateKey
+	signPub []byte
+	ka      *ecdh.PrivateKey
+	id      string
+}
+
+func newStation(t testing.TB) *station {
+	t.Helper()
+	k, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ka, err := ecdh.P256().GenerateKey(rand.Reader)
+	if err != nil {
+		t.Fatal(err)
+	}
+	pub, _ := k.PublicKey.Bytes()
+	return &station{sign: k, signPub: pub, ka: ka, id: protocol.KeyID(pub)}
+}
+
+func (s *station) request(t testing.TB, job, token, media string) (*protocol.CopyRequest, []byte) {
+	t.Helper()
+	req := &protocol.CopyRequest{HandshakeHash: []byte("hh"), ChallengeNonce: []byte("n"), NodeID: "n0",
+		ChallengeExpiry: time.Now().Add(time.Minute).Unix(), JobID: job, TokenID: token, TitleID: "film-1",
+		Profile: 0x41, MediaID: []byte(media)}
+	sig, err := protocol.Sign(rand.Reader, s.sign, req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return req, sig
+}
+
+// setup registers a title and enrolls a station on a node.
+func setup(t testing.TB, ctx context.Context, n *Node, st *station) {
+	t.Helper()
+	title := contract.Title{ID: "film-1", Name: "Film", ContentHash: make([]byte, 32),
+		Formats:  []keys.FormatMetadata{{Profile: 0x41, Layers: 1, Finalize: true, HeaderSectors: 32}},
+		Segments: []contract.Segment{{StartSector: 64, Sectors: 32}}}
+	if err := n.Issuer.RegisterTitle(ctx, title, make([]byte, 32)); err != nil {
+		t.Fatalf("RegisterTitle() = %v", err)
+	}
+	if _, err := n.Operator.EnrollStation(ctx, st.signPub, st.ka.PublicKey().Bytes(), []uint16{0x41}, nil); err != nil {
+		t.Fatalf("EnrollStation() = %v", err)
+	}
+}
+
+func TestEmbeddedSpendAndRelease(t *testing.T) {
+	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
+	defer cancel()
+	n, err := Start(ctx, t.TempDir(), Options{})
+	if err != nil {
+		t.Fatalf("Start() = %v", err)
+	}
+	defer n.Stop()
+	st := newStation(t)
+	setup(t, ctx, n, st)
+	if err := n.Issuer.MintToken(ctx, "tok-1", "film-1", st.signPub); err != nil {
+		t.Fatalf("MintToken() = %v", err)
+	}
+	req, sig := st.request(t, "job-1", "tok-1", "media-1")
+	rc, err := n.Ledger.Spend(ctx, st.signPub, req, sig)
+	if err != nil {
+		t.Fatalf("Spend() = %v", err)
+	}
+	again, err := n.Ledger.Spend(ctx, st.signPub, req, sig)
+	if err != nil || again.Height != rc.Height {
+		t.Fatalf("Spend() again = %+v, %v, want %+v", again, err, rc)
+	}
+	info := keys.Info{JobID: "job-1", MediaID: []byte("media-1"), Transcript: []byte("t")}
+	rel, err := n.Ledger.ReleaseKeys(ctx, st.id, info)
+	if err != nil {
+		t.Fatalf("ReleaseKeys() = %v", err)
+	}
+	k, err := keys.Open(st.ka, info, rel.Sealed)
+	if err != nil {
+		t.Fatalf("keys.Open() = %v", err)
+	}
+	want, _ := keys.DeriveDiscKey(make([]byte, 32), "job-1", []byte("media-1"))
+	if len(k.DiscKey) != 32 || string(k.DiscKey) == string(want) || len(k.Codeword) != 1 || k.Format.Profile != 0x41 {
+		t.Fatalf("opened keys = disc %x codeword %x format %+v, want a derived key, 1 codeword byte, profile 0x41", k.DiscKey, k.Codeword, k.Format)
+	}
+	req2, sig2 := st.request(t, "job-2", "tok-1", "media-2")
+	if _, err := n.Ledger.Spend(ctx, st.signPub, req2, sig2); !errors.Is(err, contract.CodeTokenSpent) {
+		t.Fatalf("second Spend() = %v, want %v", err, contract.CodeTokenSpent)
+	}
+	if _, err := n.Ledger.ReleaseKeys(ctx, st.id, keys.Info{JobID: "job-2", MediaID: []byte("media-2")}); !errors.Is(err, contract.CodeUnknownCopy) {
+		t.Fatalf("ReleaseKeys(unspent job) = %v, want %v", err, contract.CodeUnknownCopy)
+	}
+}

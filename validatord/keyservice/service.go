@@ -1,0 +1,227 @@
+package keyservice
+
+import (
+	"crypto/aes"
+	"crypto/cipher"
+	"crypto/ecdh"
+	"crypto/hmac"
+	"crypto/hpke"
+	"crypto/sha256"
+	"errors"
+	"fmt"
+
+	"copystation/keys"
+	"copystation/validatord/contract"
+)
+
+// Errors of the key service.
+var (
+	ErrSecret     = errors.New("keyservice: the copy secret must be 32 bytes or more")
+	ErrPackageKey = errors.New("keyservice: the title's sealed package key does not open on this node")
+	ErrNotPending = errors.New("keyservice: the copy has no pending attempt on this disc")
+)
+
+// Purposes of the derived secrets, beyond keys.PurposeDiscKey and
+// keys.PurposeCodeword.
+const (
+	purposeCommit    = "codeword-commitment"
+	purposeBlockKey  = "disc-key-block"
+	purposeBlockIV   = "disc-key-block-nonce"
+	depositInfoLabel = "copystation package-key deposit v1"
+	blockAAD         = "copystation disc key block v1"
+	blockVersion     = 1
+)
+
+// Service holds a node's network secrets in memory.
+type Service struct {
+	secret  []byte
+	deposit *ecdh.PrivateKey
+}
+
+var _ contract.CodewordCommitter = (*Service)(nil)
+
+// New makes a key service from the network's copy secret and deposit key.
+func New(copySecret []byte, deposit *ecdh.PrivateKey) (*Service, error) {
+	if len(copySecret) < keys.MinMasterLen {
+		return nil, ErrSecret
+	}
+	return &Service{secret: append([]byte(nil), copySecret...), deposit: deposit}, nil
+}
+
+// Close wipes the copy secret from memory.
+func (s *Service) Close() { keys.Zero(s.secret) }
+
+// DepositPublicKey is the key issuers seal package keys to.
+func (s *Service) DepositPublicKey() *ecdh.PublicKey { return s.deposit.PublicKey() }
+
+// codeword derives a copy's forensic codeword: one bit per segment.
+func (s *Service) codeword(jobID string, mediaID []byte, n int) ([]byte, error) {
+	return keys.DeriveCopySecret(s.secret, keys.PurposeCodeword, jobID, mediaID, n)
+}
+
+// CommitCodeword implements contract.CodewordCommitter: HMAC-SHA256 under a
+// key derived from the copy secret, over the job, the media ID and a
+// 32-byte codeword seed, so the ledger can't reveal the codeword yet a node
+// can later prove which copy a traced codeword came from.
+func (s *Service) CommitCodeword(jobID string, mediaID []byte) ([]byte, error) {
+	k, err := keys.DeriveCopySecret(s.secret, purposeCommit, jobID, mediaID, 32)
+	if err != nil {
+		return nil, fmt.Errorf("keyservice.CommitCodeword: %w", err)
+	}
+	defer keys.Zero(k)
+	seed, err := s.codeword(jobID, mediaID, 32)
+	if err != nil {
+		return nil, fmt.Errorf("keyservice.CommitCodeword: %w", err)
+	}
+	defer keys.Zero(seed)
+	m := hmac.New(sha256.New, k)
+	m.Write(seed)
+	return m.Sum(nil), nil
+}
+
+// CopyKeys derives the media copy keys for the current attempt of a
+// committed copy. The caller must have read the copy from committed state.
+func (s *Service) CopyKeys(t *contract.Title, c *contract.Copy, mediaID []byte) (*keys.CopyKeys, error) {
+	cur := c.Current()
+	if cur.Outcome != contract.OutcomePending || !hmac.Equal(cur.MediaID, mediaID) {
+		return nil, fmt.Errorf("keyservice.CopyKeys: job %s: %w", c.JobID, ErrNotPending)
+	}
+	format, ok := t.Format(c.Profile)
+	if !ok {
+		return nil, fmt.Errorf("keyservice.CopyKeys: title %s has no format for profile %#x", t.ID, c.Profile)
+	}
+	pk, err := s.OpenPackageKey(t.ID, t.SealedPackageKey)
+	if err != nil {
+		return nil, err
+	}
+	k := &keys.CopyKeys{PackageKey: pk, Format: format}
+	if k.DiscKey, err = keys.DeriveDiscKey(s.secret, c.JobID, mediaID); err != nil {
+		k.Wipe()
+		return nil, fmt.Errorf("keyservice.CopyKeys: %w", err)
+	}
+	// The codeword carries one bit per forensic segment; the first bits of
+	// the seed are the same bits the commitment covers.
+	seed, err := s.codeword(c.JobID, mediaID, 32)
+	if err != nil {
+		k.Wipe()
+		return nil, fmt.Errorf("keyservice.CopyKeys: %w", err)
+	}
+	if n := contract.CodewordLen(t); n <= len(seed) {
+		k.Codeword = append([]byte(nil), seed[:n]...)
+	} else if k.Codeword, err = s.codeword(c.JobID, mediaID, n); err != nil {
+		k.Wipe()
+		return nil, fmt.Errorf("keyservice.CopyKeys: %w", err)
+	}
+	keys.Zero(seed)
+	if k.DiscKeyBlock, err = s.discKeyBlock(c.JobID, mediaID, k.DiscKey); err != nil {
+		k.Wipe()
+		return nil, err
+	}
+	return k, nil
+}
+
+// discKeyBlock seals the disc key for players: AES-256-GCM under a key
+// derived for the disc key block, with a derived nonce (unique per job and
+// disc, and the same on every node), the media ID in the associated data so
+// a block copied onto another blank does not open.
+func (s *Service) discKeyBlock(jobID string, mediaID, discKey []byte) ([]byte, error) {
+	bk, err := s.PlayerKey()
+	if err != nil {
+		return nil, err
+	}
+	defer keys.Zero(bk)
+	nonce, err := keys.DeriveCopySecret(s.secret, purposeBlockIV, jobID, mediaID, 12)
+	if err != nil {
+		return nil, fmt.Errorf("keyservice: disc key block: %w", err)
+	}
+	g, err := gcm(bk)
+	if err != nil {
+		return nil, err
+	}
+	out := append([]byte{blockVersion}, nonce...)
+	return g.Seal(out, nonce, discKey, append([]byte(blockAAD), mediaID...)), nil
+}
+
+// PlayerKey is the key players use to open disc key blocks. It is derived
+// from the copy secret for one fixed purpose; the caller must wipe it.
+func (s *Service) PlayerKey() ([]byte, error) {
+	k, err := keys.DeriveCopySecret(s.secret, purposeBlockKey, "player", []byte("all"), 32)
+	if err != nil {
+		return nil, fmt.Errorf("keyservice.PlayerKey: %w", err)
+	}
+	return k, nil
+}
+
+// OpenDiscKeyBlock is the player's side: it recovers the disc key from a
+// disc key block, given the disc's media ID.
+func OpenDiscKeyBlock(playerKey, mediaID, block []byte) ([]byte, error) {
+	g, err := gcm(playerKey)
+	if err != nil {
+		return nil, err
+	}
+	if len(block) < 1+12+g.Overhead() || block[0] != blockVersion {
+		return nil, errors.New("keyservice.OpenDiscKeyBlock: not a disc key block")
+	}
+	k, err := g.Open(nil, block[1:13], block[13:], append([]byte(blockAAD), mediaID...))
+	if err != nil {
+		return nil, fmt.Errorf("keyservice.OpenDiscKeyBlock: the block does not open for this disc: %w", err)
+	}
+	return k, nil
+}
+
+func gcm(key []byte) (cipher.AEAD, error) {
+	b, err := aes.NewCipher(key)
+	if err != nil {
+		return nil, fmt.Errorf("keyservice: %w", err)
+	}
+	return cipher.NewGCM(b)
+}
+
+func depositInfo(titleID string) []byte { return []byte(depositInfoLabel + "\x00" + titleID) }
+
+// SealPackageKey is the issuer's side of a deposit: it seals a title's
+// package key to the network deposit key with HPKE (DHKEM(P-256),
+// HKDF-SHA256, AES-256-GCM), bound to the title ID.
+func SealPackageKey(deposit *ecdh.PublicKey, titleID string, packageKey []byte) ([]byte, error) {
+	pk, err := hpke.NewDHKEMPublicKey(deposit)
+	if err != nil {
+		return nil, fmt.Errorf("keyservice.SealPackageKey: %w", err)
+	}
+	out, err := hpke.Seal(pk, hpke.HKDFSHA256(), hpke.AES256GCM(), depositInfo(titleID), packageKey)
+	if err != nil {
+		return nil, fmt.Errorf("keyservice.SealPackageKey: %w", err)
+	}
+	return out, nil
+}
+
+// OpenPackageKey opens a title's deposited package key.
+func (s *Service) OpenPackageKey(titleID string, sealed []byte) ([]byte, error) {
+	sk, err := hpke.NewDHKEMPrivateKey(s.deposit)
+	if err != nil {
+		return nil, fmt.Errorf("keyservice.OpenPackageKey: %w", err)
+	}
+	k, err := hpke.Open(sk, hpke.HKDFSHA256(), hpke.AES256GCM(), depositInfo(titleID), sealed)
+	if err != nil || len(k) != keys.KeySize {
+		return nil, fmt.Errorf("keyservice.OpenPackageKey: title %s: %w", titleID, ErrPackageKey)
+	}
+	return k, nil
+}
+
+// Release derives the copy keys for a committed, pending attempt and seals
+// them to the station's enrolled key-agreement key.
+func (s *Service) Release(t *contract.Title, st *contract.Station, c *contract.Copy, info keys.Info) ([]byte, keys.FormatMetadata, error) {
+	k, err := s.CopyKeys(t, c, info.MediaID)
+	if err != nil {
+		return nil, keys.FormatMetadata{}, err
+	}
+	defer k.Wipe()
+	pub, err := ecdh.P256().NewPublicKey(st.KeyAgreementKey)
+	if err != nil {
+		return nil, keys.FormatMetadata{}, fmt.Errorf("keyservice.Release: station %s key-agreement key: %w", st.ID, err)
+	}
+	sealed, err := keys.Seal(pub, info, k)
+	if err != nil {
+		return nil, keys.FormatMetadata{}, fmt.Errorf("keyservice.Release: %w", err)
+	}
+	return sealed, k.Format, nil
+}

@@ -1,0 +1,75 @@
+// Package ledger is the Go API a validation node's station gateway uses:
+// spend a token, release a committed copy's keys, report a copy, look up a
+// station. Local implements it over the node's in-process CometBFT.
+package ledger
+
+import (
+	"context"
+	"errors"
+	"fmt"
+
+	"copystation/keys"
+	"copystation/protocol"
+	"copystation/validatord/contract"
+)
+
+// Ledger is what the gateway asks of its node. Every method waits for
+// finality: a Receipt names a committed transaction.
+//
+// A refusal by the contract is a *RefusalError whose chain holds the
+// contract.Code, so callers may write errors.Is(err, contract.CodeTokenSpent)
+// or errors.As(err, &code). Any other error (deadline, node catching up) is
+// not a refusal: the station should retry, here or at another node, with
+// the same job ID.
+type Ledger interface {
+	// Spend submits the station's signed copy request as a spend and waits
+	// until it is committed. A repeat of a committed job returns the
+	// original receipt.
+	Spend(ctx context.Context, stationKey []byte, req *protocol.CopyRequest, sig []byte) (Receipt, error)
+	// ReleaseKeys derives the copy keys of the committed, pending attempt
+	// of info.JobID on info.MediaID and seals them to the station's
+	// enrolled key-agreement key, bound to info. Every node releases the
+	// same keys for the same job and disc.
+	ReleaseKeys(ctx context.Context, stationID string, info keys.Info) (*Release, error)
+	// Report submits the station's signed copy report and waits until it
+	// is committed.
+	Report(ctx context.Context, stationKey []byte, rep *protocol.CopyReport, sig []byte) (Receipt, error)
+	// Station looks up an enrolled station (ErrStationNotFound if none).
+	Station(ctx context.Context, id string) (*contract.Station, error)
+}
+
+// Receipt locates the committed transaction: height, hash and, for a spend,
+// which attempt (0 for the first disc).
+type Receipt = contract.Receipt
+
+// Release is a copy's sealed keys.
+type Release struct {
+	// Sealed is keys.Seal's envelope of the keys.CopyKeys.
+	Sealed []byte
+	// Format is the format metadata also inside the envelope, in the clear
+	// for the station's planning.
+	Format keys.FormatMetadata
+	// Spend is the receipt of the spend that authorised this attempt.
+	Spend Receipt
+}
+
+// Errors that are not refusals.
+var (
+	ErrStationNotFound = errors.New("station not enrolled")
+	ErrNotFinal        = errors.New("the transaction was not committed before the deadline; retry with the same job ID")
+	ErrUnavailable     = errors.New("the node cannot take transactions now (catching up or stopping); try another node")
+)
+
+// RefusalError is the contract's refusal of a transaction.
+type RefusalError struct {
+	Op   string // "ledger.Spend", ...
+	Code contract.Code
+	Log  string // the contract's explanation
+}
+
+func (e *RefusalError) Error() string {
+	return fmt.Sprintf("%s: refused (%s): %s", e.Op, e.Code.Name(), e.Log)
+}
+
+// Unwrap exposes the code to errors.Is and errors.As.
+func (e *RefusalError) Unwrap() error { return e.Code }

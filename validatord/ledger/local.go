@@ -1,0 +1,136 @@
+package ledger
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+
+	"github.com/cometbft/cometbft/mempool"
+
+	"copystation/keys"
+	"copystation/protocol"
+	"copystation/validatord/chain"
+	"copystation/validatord/contract"
+)
+
+// Local is the Ledger of one in-process node.
+type Local struct {
+	node *chain.Node
+}
+
+var _ Ledger = (*Local)(nil)
+
+// NewLocal serves the Ledger API from a running node.
+func NewLocal(n *chain.Node) *Local { return &Local{node: n} }
+
+// Node is the node this ledger runs on.
+func (l *Local) Node() *chain.Node { return l.node }
+
+// Submit broadcasts a transaction through the node's mempool and waits for
+// its committed result. A transaction the mempool has already seen is not
+// sent twice; its committed result is returned when it comes.
+func (l *Local) Submit(ctx context.Context, op string, tx []byte) (contract.TxResult, error) {
+	ch, stop := l.node.App.Watch(contract.Hash(tx))
+	defer stop()
+	res, err := l.node.Client.BroadcastTxSync(ctx, tx)
+	switch {
+	case errors.Is(err, mempool.ErrTxInCache):
+		// Already pending or committed: wait for its result below.
+	case err != nil:
+		return contract.TxResult{}, fmt.Errorf("%s: %w: %v", op, ErrUnavailable, err)
+	case res.Code != uint32(contract.OK):
+		return contract.TxResult{}, &RefusalError{Op: op, Code: contract.Code(res.Code), Log: res.Log}
+	}
+	select {
+	case r := <-ch:
+		if r.Code != contract.OK {
+			return r, &RefusalError{Op: op, Code: r.Code, Log: r.Log}
+		}
+		return r, nil
+	case <-ctx.Done():
+		return contract.TxResult{}, fmt.Errorf("%s: %w (%v)", op, ErrNotFinal, ctx.Err())
+	}
+}
+
+// Spend implements Ledger.
+func (l *Local) Spend(ctx context.Context, stationKey []byte, req *protocol.CopyRequest, sig []byte) (Receipt, error) {
+	tx, err := contract.NewSpendTx(stationKey, req, sig)
+	if err != nil {
+		return Receipt{}, err
+	}
+	r, err := l.Submit(ctx, "ledger.Spend", tx)
+	if err != nil {
+		return Receipt{}, err
+	}
+	var rc Receipt
+	if err := json.Unmarshal(r.Data, &rc); err != nil {
+		return Receipt{}, fmt.Errorf("ledger.Spend: receipt: %w", err)
+	}
+	return rc, nil
+}
+
+// Report implements Ledger.
+func (l *Local) Report(ctx context.Context, stationKey []byte, rep *protocol.CopyReport, sig []byte) (Receipt, error) {
+	tx, err := contract.NewReportTx(stationKey, rep, sig)
+	if err != nil {
+		return Receipt{}, err
+	}
+	r, err := l.Submit(ctx, "ledger.Report", tx)
+	if err != nil {
+		return Receipt{}, err
+	}
+	return Receipt{Height: r.Height, TxHash: r.Hash}, nil
+}
+
+// Station implements Ledger.
+func (l *Local) Station(_ context.Context, id string) (*contract.Station, error) {
+	st, err := l.node.App.Station(id)
+	if errors.Is(err, contract.ErrNotFound) {
+		return nil, fmt.Errorf("ledger.Station: %s: %w", id, ErrStationNotFound)
+	}
+	return st, err
+}
+
+// ReleaseKeys implements Ledger. It reads committed state only, so keys are
+// released for a spend that is final and never for one merely proposed.
+func (l *Local) ReleaseKeys(_ context.Context, stationID string, info keys.Info) (*Release, error) {
+	const op = "ledger.ReleaseKeys"
+	app := l.node.App
+	c, err := app.Copy(info.JobID)
+	if errors.Is(err, contract.ErrNotFound) {
+		return nil, &RefusalError{Op: op, Code: contract.CodeUnknownCopy, Log: "no committed spend for job " + info.JobID}
+	}
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", op, err)
+	}
+	if c.Station != stationID {
+		return nil, &RefusalError{Op: op, Code: contract.CodeJobConflict, Log: fmt.Sprintf("job %s belongs to station %s", c.JobID, c.Station)}
+	}
+	cur := c.Current()
+	switch {
+	case cur.Outcome == contract.OutcomeMade:
+		return nil, &RefusalError{Op: op, Code: contract.CodeCopyMade, Log: "job " + c.JobID + " was made"}
+	case !bytes.Equal(cur.MediaID, info.MediaID):
+		return nil, &RefusalError{Op: op, Code: contract.CodeReportMismatch, Log: fmt.Sprintf("job %s is authorised for media %x", c.JobID, cur.MediaID)}
+	case cur.Outcome != contract.OutcomePending:
+		return nil, &RefusalError{Op: op, Code: contract.CodeAlreadyReported, Log: "job " + c.JobID + " attempt was reported " + cur.Outcome + "; spend again to retry"}
+	}
+	st, err := app.Station(stationID)
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", op, err)
+	}
+	if st.Status != contract.StationActive {
+		return nil, &RefusalError{Op: op, Code: contract.CodeStationRevoked, Log: "station " + st.ID + " is revoked"}
+	}
+	t, err := app.Title(c.Title)
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", op, err)
+	}
+	sealed, format, err := l.node.Keys.Release(t, st, c, info)
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", op, err)
+	}
+	return &Release{Sealed: sealed, Format: format, Spend: Receipt{Height: cur.Height, TxHash: cur.TxHash, Attempt: c.Retries()}}, nil
+}

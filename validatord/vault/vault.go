@@ -1,0 +1,142 @@
+// Package vault keeps a validation node's secrets on disk sealed under the
+// node's key-encryption key (AES-256-GCM), never in plaintext.
+package vault
+
+import (
+	"crypto/aes"
+	"crypto/cipher"
+	"crypto/rand"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+
+	"copystation/keys"
+)
+
+// Errors of the vault.
+var (
+	ErrKEK    = errors.New("vault: the key-encryption key must be 32 bytes")
+	ErrSealed = errors.New("vault: the sealed file does not open with this key-encryption key (wrong key or damaged file)")
+)
+
+const (
+	aad      = "copystation validatord vault v1"
+	maxBytes = 1 << 20
+	version  = 1
+)
+
+// Secrets are what a node holds in its vault.
+type Secrets struct {
+	// ConsensusKey is the node's CometBFT validator key (ed25519, 64 bytes).
+	ConsensusKey []byte `json:"consensus_key"`
+	// NodeKey is the node's CometBFT p2p key (ed25519, 64 bytes).
+	NodeKey []byte `json:"node_key"`
+	// CopySecret is the network's copy secret, the same on every node: copy
+	// keys are derived from it.
+	CopySecret []byte `json:"copy_secret"`
+	// DepositKey is the network's P-256 deposit private key (32 bytes), the
+	// same on every node: issuers seal package keys to its public half.
+	DepositKey []byte `json:"deposit_key"`
+	// GatewayKey is the node's own Noise static private key (X25519, 32
+	// bytes) for the station gateway.
+	GatewayKey []byte `json:"gateway_key"`
+}
+
+// Wipe zeroes the secrets.
+func (s *Secrets) Wipe() {
+	keys.Zero(s.ConsensusKey)
+	keys.Zero(s.NodeKey)
+	keys.Zero(s.CopySecret)
+	keys.Zero(s.DepositKey)
+	keys.Zero(s.GatewayKey)
+}
+
+func aead(kek []byte) (cipher.AEAD, error) {
+	if len(kek) != 32 {
+		return nil, ErrKEK
+	}
+	b, err := aes.NewCipher(kek)
+	if err != nil {
+		return nil, err
+	}
+	return cipher.NewGCM(b)
+}
+
+// Save seals the secrets under kek and writes them atomically (temporary
+// file, sync, rename), mode 0600.
+func Save(path string, kek []byte, s *Secrets, rnd io.Reader) error {
+	if rnd == nil {
+		rnd = rand.Reader
+	}
+	g, err := aead(kek)
+	if err != nil {
+		return fmt.Errorf("vault.Save: %w", err)
+	}
+	plain, err := json.Marshal(s)
+	if err != nil {
+		return fmt.Errorf("vault.Save: %w", err)
+	}
+	defer keys.Zero(plain)
+	nonce := make([]byte, g.NonceSize())
+	if _, err := io.ReadFull(rnd, nonce); err != nil {
+		return fmt.Errorf("vault.Save: %w", err)
+	}
+	out := append([]byte{version}, nonce...)
+	out = g.Seal(out, nonce, plain, []byte(aad))
+	return writeAtomic(path, out)
+}
+
+// Load opens a vault file.
+func Load(path string, kek []byte) (*Secrets, error) {
+	g, err := aead(kek)
+	if err != nil {
+		return nil, fmt.Errorf("vault.Load: %w", err)
+	}
+	p, err := os.ReadFile(path)
+	if err != nil {
+		return nil, fmt.Errorf("vault.Load: %w", err)
+	}
+	if len(p) > maxBytes || len(p) < 1+g.NonceSize()+g.Overhead() || p[0] != version {
+		return nil, fmt.Errorf("vault.Load: %s: %w", path, ErrSealed)
+	}
+	n := 1 + g.NonceSize()
+	plain, err := g.Open(nil, p[1:n], p[n:], []byte(aad))
+	if err != nil {
+		return nil, fmt.Errorf("vault.Load: %s: %w", path, ErrSealed)
+	}
+	defer keys.Zero(plain)
+	var s Secrets
+	if err := json.Unmarshal(plain, &s); err != nil {
+		return nil, fmt.Errorf("vault.Load: %s: %w", path, err)
+	}
+	return &s, nil
+}
+
+func writeAtomic(path string, p []byte) error {
+	if err := os.MkdirAll(filepath.Dir(path), 0o700); err != nil {
+		return fmt.Errorf("vault.Save: %w", err)
+	}
+	f, err := os.CreateTemp(filepath.Dir(path), ".vault-*")
+	if err != nil {
+		return fmt.Errorf("vault.Save: %w", err)
+	}
+	defer os.Remove(f.Name())
+	if _, err := f.Write(p); err != nil {
+		f.Close()
+		return fmt.Errorf("vault.Save: %w", err)
+	}
+	if err := f.Sync(); err != nil {
+		f.Close()
+		return fmt.Errorf("vault.Save: %w", err)
+	}
+	if err := f.Close(); err != nil {
+		return fmt.Errorf("vault.Save: %w", err)
+	}
+	if err := os.Rename(f.Name(), path); err != nil {
+		return fmt.Errorf("vault.Save: %w", err)
+	}
+	return nil
+}
