@@ -67,6 +67,9 @@ func startNodeWithKeys(t testing.TB, l gateway.Ledger, o nodeOpts, priv, pub []b
 	cfg := gateway.Config{Signer: signer.key, Ledger: l, Random: rand.Reader, Now: o.now,
 		MaxConns: o.maxConns, ChallengeTTL: o.ttl, StepTimeout: 2 * time.Second, LedgerTimeout: 5 * time.Second,
 		Logf: t.Logf}
+	if _, bench := t.(*testing.B); bench {
+		cfg.Logf = nil
+	}
 	cfg.NoiseKey.Private, cfg.NoiseKey.Public = priv, pub
 	srv, err := gateway.New(cfg)
 	if err != nil {
