@@ -82,7 +82,13 @@ func (f *fixture) want(cw []byte) []byte {
 // to be ready.
 func newSim(t *testing.T, faults ...drivesim.Fault) *drivesim.Drive {
 	t.Helper()
-	sim, err := drivesim.New(drivesim.Options{Dir: t.TempDir(), Media: drivesim.BDR25, Faults: faults, Seed: uint64(len(t.Name()))})
+	return newSimIn(t, t.TempDir(), faults...)
+}
+
+// newSimIn is newSim with the discs' files in dir.
+func newSimIn(t *testing.T, dir string, faults ...drivesim.Fault) *drivesim.Drive {
+	t.Helper()
+	sim, err := drivesim.New(drivesim.Options{Dir: dir, Media: drivesim.BDR25, Faults: faults, Seed: uint64(len(t.Name()))})
 	if err != nil {
 		t.Fatalf("drivesim.New() = %v", err)
 	}
