@@ -3,6 +3,7 @@ package tpm
 import (
 	"bytes"
 	"errors"
+	"github.com/google/go-tpm/tpm2"
 	"testing"
 )
 
@@ -24,4 +25,29 @@ func FuzzParseKeyBlob(f *testing.F) {
 			t.Fatalf("marshal(parseKeyBlob(%x)) = %x", b, again)
 		}
 	})
+}
+
+// FuzzParsePublic checks the TPM2B_PUBLIC parser the verifier applies to
+// every key in a request.
+func FuzzParsePublic(f *testing.F) {
+	f.Add(forgedPublicBytes())
+	f.Add([]byte{0, 0})
+	f.Fuzz(func(t *testing.T, b []byte) {
+		pub, name, err := parsePublic(b, "key")
+		if err != nil {
+			if !errors.Is(err, ErrEvidence) {
+				t.Fatalf("parsePublic() = %v, want an ErrEvidence", err)
+			}
+			return
+		}
+		if pub == nil || len(name) != 34 {
+			t.Fatalf("parsePublic() = %v, %x, want a public area and a 34-byte name", pub, name)
+		}
+		sameShape(pub, ptr(signingTemplate()))
+		ecdsaPublic(pub)
+	})
+}
+
+func forgedPublicBytes() []byte {
+	return tpm2.Marshal(tpm2.New2B(signingTemplate()))
 }

@@ -1,0 +1,63 @@
+package tpm
+
+import (
+	"encoding/binary"
+	"fmt"
+	"strings"
+
+	"github.com/google/go-tpm/tpm2"
+	"github.com/google/go-tpm/tpm2/transport"
+)
+
+// TPMInfo identifies a TPM: its manufacturer (the TCG vendor ID as four
+// characters), the vendor string and the firmware version.
+type TPMInfo struct {
+	Manufacturer string `json:"manufacturer"`
+	VendorString string `json:"vendor_string,omitempty"`
+	Firmware     string `json:"firmware"`
+}
+
+// ReadInfo reads the TPM's fixed properties (Part 2, 6.13, TPM_PT_MANUFACTURER
+// to TPM_PT_FIRMWARE_VERSION_2).
+func ReadInfo(t transport.TPM) (*TPMInfo, error) {
+	rsp, err := tpm2.GetCapability{
+		Capability:    tpm2.TPMCapTPMProperties,
+		Property:      uint32(tpm2.TPMPTManufacturer),
+		PropertyCount: 8,
+	}.Execute(t)
+	if err != nil {
+		return nil, fmt.Errorf("tpm2.GetCapability: %w", err)
+	}
+	props, err := rsp.CapabilityData.Data.TPMProperties()
+	if err != nil {
+		return nil, fmt.Errorf("tpm2.GetCapability: %w", err)
+	}
+	v := map[tpm2.TPMPT]uint32{}
+	for _, p := range props.TPMProperty {
+		v[p.Property] = p.Value
+	}
+	info := &TPMInfo{Manufacturer: fourCC(v[tpm2.TPMPTManufacturer])}
+	var vendor []string
+	for pt := tpm2.TPMPTVendorString1; pt <= tpm2.TPMPTVendorString1+3; pt++ {
+		if s := fourCC(v[pt]); s != "" {
+			vendor = append(vendor, s)
+		}
+	}
+	info.VendorString = strings.Join(vendor, "")
+	fw1, fw2 := v[tpm2.TPMPTFirmwareVersion1], v[tpm2.TPMPTFirmwareVersion1+1]
+	info.Firmware = fmt.Sprintf("%d.%d.%d.%d", fw1>>16, fw1&0xffff, fw2>>16, fw2&0xffff)
+	return info, nil
+}
+
+// fourCC turns a property holding four ASCII characters into a string,
+// dropping NULs and non-printing bytes.
+func fourCC(v uint32) string {
+	var b [4]byte
+	binary.BigEndian.PutUint32(b[:], v)
+	return strings.Map(func(r rune) rune {
+		if r < 0x20 || r > 0x7e {
+			return -1
+		}
+		return r
+	}, string(b[:]))
+}
