@@ -58,16 +58,21 @@ const (
 	ASCWriteErrorRecoveryNeeded  ASCQ = 0x0C07
 	ASCWriteErrorLossOfStreaming ASCQ = 0x0C09
 	ASCUnrecoveredReadError      ASCQ = 0x1100
+	ASCParameterListLength       ASCQ = 0x1A00
 	ASCInvalidOpcode             ASCQ = 0x2000
 	ASCLBAOutOfRange             ASCQ = 0x2100
 	ASCInvalidAddressForWrite    ASCQ = 0x2102
 	ASCInvalidFieldInCDB         ASCQ = 0x2400
 	ASCInvalidFieldInParameters  ASCQ = 0x2600
 	ASCWriteProtected            ASCQ = 0x2700
+	ASCCommandSequenceError      ASCQ = 0x2C00
 	ASCMediumMayHaveChanged      ASCQ = 0x2800
 	ASCPowerOnReset              ASCQ = 0x2900
 	ASCIncompatibleMedium        ASCQ = 0x3000
+	ASCCannotReadIncompatible    ASCQ = 0x3002
 	ASCCannotWriteIncompatible   ASCQ = 0x3005
+	ASCMediumNotFormatted        ASCQ = 0x3010
+	ASCSavingNotSupported        ASCQ = 0x3900
 	ASCMediumFormatCorrupted     ASCQ = 0x3100
 	ASCMediumNotPresent          ASCQ = 0x3A00
 	ASCMediumNotPresentTrayClose ASCQ = 0x3A01
@@ -88,7 +93,9 @@ var ascqNames = map[ASCQ]string{
 	ASCFormatInProgress: "format in progress", ASCOperationInProgress: "operation in progress",
 	ASCLongWriteInProgress: "long write in progress", ASCWriteError: "write error",
 	ASCWriteErrorRecoveryNeeded: "write error, recovery needed", ASCWriteErrorLossOfStreaming: "write error, loss of streaming",
-	ASCUnrecoveredReadError: "unrecovered read error", ASCInvalidOpcode: "invalid command operation code",
+	ASCUnrecoveredReadError: "unrecovered read error", ASCParameterListLength: "parameter list length error",
+	ASCCommandSequenceError: "command sequence error", ASCCannotReadIncompatible: "cannot read medium, incompatible format",
+	ASCMediumNotFormatted: "medium not formatted", ASCSavingNotSupported: "saving parameters not supported", ASCInvalidOpcode: "invalid command operation code",
 	ASCLBAOutOfRange: "logical block address out of range", ASCInvalidAddressForWrite: "invalid address for write",
 	ASCInvalidFieldInCDB: "invalid field in CDB", ASCInvalidFieldInParameters: "invalid field in parameter list",
 	ASCWriteProtected: "write protected", ASCMediumMayHaveChanged: "not ready to ready change, medium may have changed",

@@ -112,8 +112,8 @@ func TestCodesUnique(t *testing.T) {
 	if len(senseKeyNames) != 14 {
 		t.Errorf("senseKeyNames has %d entries, want 14 distinct keys", len(senseKeyNames))
 	}
-	if len(ascqNames) != 33 {
-		t.Errorf("ascqNames has %d entries, want 33 distinct ASC/ASCQ values (a duplicate key collapses)", len(ascqNames))
+	if len(ascqNames) != 38 {
+		t.Errorf("ascqNames has %d entries, want 38 distinct ASC/ASCQ values (a duplicate key collapses)", len(ascqNames))
 	}
 	ops := []Opcode{OpTestUnitReady, OpRequestSense, OpFormatUnit, OpInquiry, OpStartStopUnit, OpPreventAllowMediumRemoval,
 		OpReadFormatCapacities, OpReadCapacity, OpRead10, OpWrite10, OpSynchronizeCache, OpGetConfiguration,
