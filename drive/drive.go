@@ -65,7 +65,9 @@ func (d *Drive) Transport() Transport { return d.t }
 // bound returns a transport whose command timeouts never outlast ctx and
 // which refuses to start a command once ctx is done. A command already
 // sent runs until it completes or its (capped) timeout passes.
-func (d *Drive) bound(ctx context.Context) Transport { return ctxTransport{ctx: ctx, t: d.t, clock: d.clock} }
+func (d *Drive) bound(ctx context.Context) Transport {
+	return ctxTransport{ctx: ctx, t: d.t, clock: d.clock}
+}
 
 type ctxTransport struct {
 	ctx   context.Context
