@@ -99,6 +99,8 @@ const (
 // Progress is one pipeline progress event.
 type Progress struct {
 	Phase Phase
+	// Step names what the pipeline is doing, for people ("authenticating").
+	Step  string
 	Done  int64 // bytes done in this phase
 	Total int64 // bytes in this phase
 	// ImageHash is set on the event that enters PhaseFinalising: the hash
@@ -129,4 +131,7 @@ var (
 	ErrUnknownJob  = errors.New("no such job")
 	ErrBadRequest  = errors.New("bad request")
 	ErrInterrupted = errors.New("the burn was interrupted (daemon restart or power loss) before the disc was verified")
+	// ErrNoRetry marks a pipeline failure another blank cannot cure (a
+	// damaged title package): the job fails after reporting the spoil.
+	ErrNoRetry = errors.New("no retry can help")
 )

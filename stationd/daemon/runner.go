@@ -153,6 +153,11 @@ func (d *Daemon) step(ctx context.Context, n int, j job.Job) (job.Job, error) {
 		// interrupted: the blank is spoiled.
 		return d.move(ctx, j, job.Spoiled, "interrupted", func(x *job.Job) { x.Reason = ErrInterrupted.Error() })
 	case job.Finalising:
+		if len(j.ImageHash) == 0 {
+			// The hash of what was written died with the process; without
+			// it the copy cannot be reported made.
+			return d.move(ctx, j, job.Spoiled, "interrupted", func(x *job.Job) { x.Reason = ErrInterrupted.Error() })
+		}
 		if changed, err := d.mediaChanged(ctx, n, j, false); err != nil || changed {
 			if err != nil {
 				return j, err

@@ -105,7 +105,9 @@ func (d *Daemon) burn(ctx context.Context, n int, j job.Job) (job.Job, error) {
 
 func (d *Daemon) spoil(ctx context.Context, n int, j job.Job, cause error) (job.Job, error) {
 	d.log.Warn("disc spoiled", "job", j.ID, "drive", n, "state", j.State, "err", cause)
-	return d.move(ctx, j, job.Spoiled, string(j.State), func(x *job.Job) { x.Reason = cause.Error() })
+	return d.move(ctx, j, job.Spoiled, string(j.State), func(x *job.Job) {
+		x.Reason, x.NoRetry = cause.Error(), errors.Is(cause, ErrNoRetry)
+	})
 }
 
 // retry reports a spoiled blank, rejects it, and starts the next attempt
@@ -118,7 +120,7 @@ func (d *Daemon) retry(ctx context.Context, n int, j job.Job) (job.Job, error) {
 		return j, err
 	}
 	d.keys.Drop(j.ID)
-	if j.Cancel || j.Attempt >= d.cfg.MaxAttempts {
+	if j.Cancel || j.NoRetry || j.Attempt >= d.cfg.MaxAttempts {
 		why := fmt.Sprintf("spoiled %d blank(s): %s", j.Attempt, j.Reason)
 		if j.Cancel {
 			why = "cancelled after the spend; the spoiled blank is on the ledger"
@@ -163,8 +165,12 @@ func (d *Daemon) track(id string, n int, p Progress) {
 	d.mu.Lock()
 	defer d.mu.Unlock()
 	pr := d.progress[id]
-	if pr == nil || pr.Phase != string(p.Phase) {
-		pr = &api.Progress{Phase: string(p.Phase)}
+	step := p.Step
+	if step == "" {
+		step = string(p.Phase)
+	}
+	if pr == nil || pr.Phase != step {
+		pr = &api.Progress{Phase: step}
 		d.progress[id] = pr
 		d.started[id] = now
 	}

@@ -121,6 +121,8 @@ type Job struct {
 	Reason string `json:"reason,omitempty"`
 	// Code is the ledger's refusal code when the job failed on a refusal.
 	Code string `json:"code,omitempty"`
+	// NoRetry is set when another blank cannot cure the failure.
+	NoRetry bool `json:"no_retry,omitempty"`
 	// Cancel is set when someone asked to stop the job.
 	Cancel  bool      `json:"cancel,omitempty"`
 	Created time.Time `json:"created"`

@@ -1,0 +1,74 @@
+package daemon
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"path/filepath"
+	"time"
+
+	"copystation/burn"
+	"copystation/burn/titlepkg"
+	"copystation/stationd/config"
+)
+
+// BurnPipeline is the Pipeline over the burn package: title packages from
+// a directory, written through a TransportDrive's transport.
+type BurnPipeline struct {
+	TitlesDir string
+	Clock     func() time.Time
+}
+
+var _ Pipeline = (*BurnPipeline)(nil)
+
+type clockFunc func() time.Time
+
+func (c clockFunc) Now() time.Time { return c() }
+
+// phaseOf maps the pipeline's steps onto the job's states.
+var phaseOf = map[burn.Phase]Phase{
+	burn.PhaseAuthenticate: PhaseWriting,
+	burn.PhaseCheck:        PhaseWriting,
+	burn.PhaseWrite:        PhaseWriting,
+	burn.PhaseSync:         PhaseWriting,
+	burn.PhaseVerify:       PhaseVerifying,
+	burn.PhaseFinalise:     PhaseFinalising,
+}
+
+// Copy implements Pipeline.
+func (p *BurnPipeline) Copy(ctx context.Context, d Drive, c CopyJob, progress func(Progress) error) ([]byte, error) {
+	td, ok := d.(*TransportDrive)
+	if !ok {
+		return nil, fmt.Errorf("burn pipeline: drive %s has no MMC transport", d.Name())
+	}
+	path := filepath.Join(p.TitlesDir, titlepkg.FileName(c.TitleID))
+	pkg, err := titlepkg.Open(path, c.Keys.PackageKey)
+	if err != nil {
+		return nil, fmt.Errorf("%w: title %s: %w", ErrNoRetry, c.TitleID, err)
+	}
+	defer pkg.Close()
+	clock := p.Clock
+	if clock == nil {
+		clock = time.Now
+	}
+	job := burn.Job{Package: pkg, Keys: c.Keys, CopyID: c.CopyID, MediaID: c.Media.MediaID, Clock: clockFunc(clock),
+		Progress: func(bp burn.Progress) error {
+			ph, ok := phaseOf[bp.Phase]
+			if !ok {
+				return nil
+			}
+			return progress(Progress{Phase: ph, Step: string(bp.Phase), Done: bp.Done, Total: bp.Total})
+		}}
+	res, err := burn.CopyTransport(ctx, td.T, job)
+	if err != nil {
+		if errors.Is(err, burn.ErrPackage) || errors.Is(err, burn.ErrJob) {
+			err = fmt.Errorf("%w: %w", ErrNoRetry, err)
+		}
+		return nil, err
+	}
+	return res.DiscHash[:], nil
+}
+
+func init() {
+	RealPipeline = func(c config.Config) (Pipeline, error) { return &BurnPipeline{TitlesDir: c.TitlesDir}, nil }
+}
