@@ -10,7 +10,6 @@ import (
 	"copystation/burn/disc"
 	"copystation/burn/sector"
 	"copystation/burn/titlepkg"
-	"copystation/drive"
 	"copystation/keys"
 )
 
@@ -57,11 +56,11 @@ type copier struct {
 	touched bool   // anything sent to the drive
 }
 
-// CopyTransport makes one disc from a title package: see the package comment for the
+// Copy makes one disc from a title package: see the package comment for the
 // phases. On failure it returns an *Error; check Error.Spoiled to know
 // whether the blank was used.
-func CopyTransport(ctx context.Context, t drive.Transport, job Job) (*Result, error) {
-	return copyTo(ctx, transportDevice{t}, job)
+func Copy(ctx context.Context, d Drive, job Job) (*Result, error) {
+	return copyTo(ctx, driveDevice{r: d, w: d}, job)
 }
 
 func copyTo(ctx context.Context, dev device, job Job) (*Result, error) {
@@ -173,6 +172,9 @@ func (c *copier) prepare(ctx context.Context) error {
 	}
 	if c.layout.Sectors() > uint64(md.Free) {
 		return fmt.Errorf("%w: the copy needs %d sectors, the disc has %d free", ErrNoRoom, c.layout.Sectors(), md.Free)
+	}
+	if err := c.dev.speed(ctx, int(f.MaxSpeedX)); err != nil {
+		return err
 	}
 	h := &disc.Header{Version: disc.Version, Profile: md.Profile, Layers: f.Layers, Finalized: f.Finalize, Layout: c.layout,
 		ImageSize: m.ImageSize, PackageRoot: m.Root, TitleID: m.TitleID, CopyID: c.job.CopyID,

@@ -35,9 +35,9 @@ func TestCopyRoundTrip(t *testing.T) {
 				return nil
 			}
 			job.Clock = &fakeClock{}
-			res, err := CopyTransport(context.Background(), sim, job)
+			res, err := Copy(context.Background(), newDrive(sim), job)
 			if err != nil {
-				t.Fatalf("CopyTransport() = %v, want nil", err)
+				t.Fatalf("Copy() = %v, want nil", err)
 			}
 			want := []Phase{PhaseAuthenticate, PhaseCheck, PhaseWrite, PhaseSync, PhaseVerify, PhaseFinalise, PhaseDone}
 			if !equal(phases, want) {
@@ -82,8 +82,8 @@ func TestCopiesDifferInVariantsOnly(t *testing.T) {
 	var imgs [][]byte
 	for i, cw := range cws {
 		sim := newSim(t)
-		if _, err := CopyTransport(context.Background(), sim, f.job(t, sim, "job-"+string(rune('a'+i)), cw)); err != nil {
-			t.Fatalf("CopyTransport(codeword %08b) = %v", cw, err)
+		if _, err := Copy(context.Background(), newDrive(sim), f.job(t, sim, "job-"+string(rune('a'+i)), cw)); err != nil {
+			t.Fatalf("Copy(codeword %08b) = %v", cw, err)
 		}
 		img, _, err := play(t, sim)
 		if err != nil {
@@ -139,13 +139,13 @@ func TestCopyRefusesBeforeTouchingDrive(t *testing.T) {
 			job := f.job(t, sim, "job-1", []byte{0x80})
 			tc.mutate(t, f, &job)
 			cw := &countWrites{Transport: sim}
-			_, err := CopyTransport(context.Background(), cw, job)
+			_, err := Copy(context.Background(), newDrive(cw), job)
 			var e *Error
 			if !errors.Is(err, tc.want) || !errors.As(err, &e) || e.Spoiled {
-				t.Fatalf("CopyTransport() = %v, want an unspoiled *Error wrapping %v", err, tc.want)
+				t.Fatalf("Copy() = %v, want an unspoiled *Error wrapping %v", err, tc.want)
 			}
 			if cw.writes != 0 {
-				t.Errorf("CopyTransport() sent %d WRITE commands, want 0", cw.writes)
+				t.Errorf("Copy() sent %d WRITE commands, want 0", cw.writes)
 			}
 			if di, err := (drive.ReadDiscInformation{}).Execute(sim); err != nil || di.Status != drive.DiscEmpty {
 				t.Errorf("disc status = %+v, %v, want blank", di, err)

@@ -39,17 +39,17 @@ func TestCopyDriveFaults(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			f := newFixture(t, faultImageSectors, [2]int{10, 4})
 			sim := newSim(t, tc.fault)
-			_, err := CopyTransport(context.Background(), sim, f.job(t, sim, "job-1", []byte{0x80}))
+			_, err := Copy(context.Background(), newDrive(sim), f.job(t, sim, "job-1", []byte{0x80}))
 			var e *Error
 			if !errors.As(err, &e) {
-				t.Fatalf("CopyTransport() = %v, want *Error", err)
+				t.Fatalf("Copy() = %v, want *Error", err)
 			}
 			if e.Phase != tc.phase || !e.HasLBA || e.LBA != tc.lba || !e.Spoiled || !errors.Is(err, tc.wantErr) {
-				t.Errorf("CopyTransport() = %+v (%v), want phase %q, LBA %d, spoiled, wrapping %v", *e, err, tc.phase, tc.lba, tc.wantErr)
+				t.Errorf("Copy() = %+v (%v), want phase %q, LBA %d, spoiled, wrapping %v", *e, err, tc.phase, tc.lba, tc.wantErr)
 			}
 			var se *drive.SenseError
 			if !errors.As(err, &se) {
-				t.Errorf("CopyTransport() = %v, want the drive's sense inside", err)
+				t.Errorf("Copy() = %v, want the drive's sense inside", err)
 			}
 		})
 	}
@@ -80,10 +80,10 @@ func TestCopyVerifyMismatch(t *testing.T) {
 				}
 				return nil
 			}
-			_, err := CopyTransport(context.Background(), sim, job)
+			_, err := Copy(context.Background(), newDrive(sim), job)
 			var e *Error
 			if !errors.As(err, &e) || e.Phase != PhaseVerify || e.LBA != tc.want || !e.HasLBA || !e.Spoiled || !errors.Is(err, ErrVerify) {
-				t.Errorf("CopyTransport() = %v, want a spoiled verification failure at LBA %d", err, tc.want)
+				t.Errorf("Copy() = %v, want a spoiled verification failure at LBA %d", err, tc.want)
 			}
 		})
 	}
@@ -118,10 +118,10 @@ func TestCopyCancel(t *testing.T) {
 		}
 		return nil
 	}
-	_, err := CopyTransport(ctx, sim, job)
+	_, err := Copy(ctx, newDrive(sim), job)
 	var e *Error
 	if !errors.Is(err, context.Canceled) || !errors.As(err, &e) || e.Phase != PhaseWrite {
-		t.Errorf("CopyTransport(cancelled while writing) = %v, want context.Canceled in phase %q", err, PhaseWrite)
+		t.Errorf("Copy(cancelled while writing) = %v, want context.Canceled in phase %q", err, PhaseWrite)
 	}
 	stop := errors.New("stop")
 	job.Progress = func(p Progress) error {
@@ -133,8 +133,8 @@ func TestCopyCancel(t *testing.T) {
 	sim2 := newSim(t)
 	job2 := f.job(t, sim2, "job-3", nil)
 	job2.Progress = job.Progress
-	if _, err := CopyTransport(context.Background(), sim2, job2); !errors.Is(err, stop) || err.(*Error).Spoiled {
-		t.Errorf("CopyTransport(progress says stop) = %v, want %v, not spoiled", err, stop)
+	if _, err := Copy(context.Background(), newDrive(sim2), job2); !errors.Is(err, stop) || err.(*Error).Spoiled {
+		t.Errorf("Copy(progress says stop) = %v, want %v, not spoiled", err, stop)
 	}
 }
 
@@ -143,9 +143,9 @@ func TestCopyCancel(t *testing.T) {
 func TestPlayerRefusesClone(t *testing.T) {
 	f := newFixture(t, 100, [2]int{4, 2})
 	sim := newSim(t)
-	res, err := CopyTransport(context.Background(), sim, f.job(t, sim, "job-1", []byte{0x40}))
+	res, err := Copy(context.Background(), newDrive(sim), f.job(t, sim, "job-1", []byte{0x40}))
 	if err != nil {
-		t.Fatalf("CopyTransport() = %v", err)
+		t.Fatalf("Copy() = %v", err)
 	}
 	all := make([]byte, int(res.Layout.Sectors())*disc.SectorSize)
 	if err := (drive.Read12{LBA: 0, Blocks: uint32(res.Layout.Sectors()), Buf: all}).Execute(sim); err != nil {
@@ -177,12 +177,12 @@ func TestPlayerChecksIntegrity(t *testing.T) {
 	dir := t.TempDir()
 	sim := newSimIn(t, dir)
 	job := f.job(t, sim, "job-1", nil)
-	if _, err := CopyTransport(context.Background(), sim, job); err != nil {
-		t.Fatalf("CopyTransport() = %v", err)
+	if _, err := Copy(context.Background(), newDrive(sim), job); err != nil {
+		t.Fatalf("Copy() = %v", err)
 	}
 	flipByte(t, filepath.Join(dir, "disc-"+hex.EncodeToString(job.MediaID)+".img"), (imageLBA+130)*disc.SectorSize)
 	var out bytes.Buffer
-	_, err := ReadDiscTransport(context.Background(), sim, testRootKey, &out, ReadOptions{})
+	_, err := ReadDisc(context.Background(), newDrive(sim), testRootKey, &out, ReadOptions{})
 	var e *Error
 	if !errors.Is(err, ErrIntegrity) || !errors.As(err, &e) || e.LBA != imageLBA+128 {
 		t.Errorf("ReadDisc(altered sector) = %v, want %v at LBA %d", err, ErrIntegrity, imageLBA+128)
@@ -190,7 +190,7 @@ func TestPlayerChecksIntegrity(t *testing.T) {
 	if out.Len() > 128*disc.SectorSize {
 		t.Errorf("ReadDisc() released %d bytes, want at most the %d before the altered cluster", out.Len(), 128*disc.SectorSize)
 	}
-	if _, err := ReadDiscTransport(context.Background(), sim, bytes.Repeat([]byte{1}, 32), &out, ReadOptions{}); !errors.Is(err, disc.ErrKeyBlock) {
+	if _, err := ReadDisc(context.Background(), newDrive(sim), bytes.Repeat([]byte{1}, 32), &out, ReadOptions{}); !errors.Is(err, disc.ErrKeyBlock) {
 		t.Errorf("ReadDisc(other player root key) = %v, want %v", err, disc.ErrKeyBlock)
 	}
 }

@@ -99,21 +99,17 @@ func newSimIn(t *testing.T, dir string, faults ...drivesim.Fault) *drivesim.Driv
 
 func waitReady(t *testing.T, tr drive.Transport) {
 	t.Helper()
-	var err error
-	for range 20 {
-		if err = (drive.TestUnitReady{}).Execute(tr); err == nil {
-			return
-		}
+	if err := newDrive(tr).WaitReady(context.Background()); err != nil {
+		t.Fatalf("WaitReady() = %v", err)
 	}
-	t.Fatalf("TestUnitReady() = %v after 20 tries", err)
 }
 
 // mediaID asks the drive for the disc's media ID.
 func mediaID(t *testing.T, tr drive.Transport) []byte {
 	t.Helper()
-	m, err := transportDevice{tr}.media(context.Background())
+	m, err := newDrive(tr).MediaInfo(context.Background())
 	if err != nil {
-		t.Fatalf("media() = %v", err)
+		t.Fatalf("MediaInfo() = %v", err)
 	}
 	return m.MediaID
 }
@@ -143,8 +139,13 @@ func (f *fixture) job(t *testing.T, sim drive.Transport, copyID string, cw []byt
 func play(t *testing.T, sim drive.Transport) ([]byte, *disc.Header, error) {
 	t.Helper()
 	var out bytes.Buffer
-	h, err := ReadDiscTransport(context.Background(), sim, testRootKey, &out, ReadOptions{})
+	h, err := ReadDisc(context.Background(), newDrive(sim), testRootKey, &out, ReadOptions{})
 	return out.Bytes(), h, err
+}
+
+// newDrive is the drive API over tr, retrying quickly.
+func newDrive(tr drive.Transport) *drive.Drive {
+	return drive.New(tr, drive.WithBackoff(time.Millisecond, 10*time.Millisecond, 2*time.Second))
 }
 
 // fakeClock advances one second every time it is read.

@@ -9,7 +9,6 @@ import (
 
 	"copystation/burn/disc"
 	"copystation/burn/sector"
-	"copystation/drive"
 )
 
 // maxImageSectors bounds the image a player accepts (128 GiB, a BDXL disc),
@@ -25,15 +24,14 @@ type ReadOptions struct {
 	Clock    Clock
 }
 
-// ReadDiscTransport is ReadDisc over a bare transport.
-func ReadDiscTransport(ctx context.Context, t drive.Transport, rootKey []byte, w io.Writer, opts ReadOptions) (*disc.Header, error) {
-	return readDisc(ctx, transportDevice{t}, rootKey, w, opts)
-}
-
-// readDisc plays a copy: it checks the header and its media ID binding,
+// ReadDisc plays a copy: it checks the header and its media ID binding,
 // unwraps the disc key with the player root key, and writes the decrypted
 // image to w, every cluster checked against its tag before it is
 // decrypted. It returns the authenticated header, codeword included.
+func ReadDisc(ctx context.Context, d Reader, rootKey []byte, w io.Writer, opts ReadOptions) (*disc.Header, error) {
+	return readDisc(ctx, driveDevice{r: d}, rootKey, w, opts)
+}
+
 func readDisc(ctx context.Context, dev device, rootKey []byte, w io.Writer, opts ReadOptions) (*disc.Header, error) {
 	m := meter{clock: opts.Clock, fn: opts.Progress}
 	fail := func(err error) (*disc.Header, error) {
