@@ -7,13 +7,13 @@ import (
 	"copystation/simulator/drivesim"
 )
 
-func TestTransportDriveOnSimulator(t *testing.T) {
+func TestMMCDriveOnSimulator(t *testing.T) {
 	sim, err := drivesim.New(drivesim.Options{Dir: t.TempDir(), Seed: 7})
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer sim.Close()
-	d := &TransportDrive{T: sim, Label: "sim0"}
+	d := NewMMCDrive(sim, "sim0")
 	ctx := context.Background()
 	m, err := d.MediaInfo(ctx)
 	if err != nil || m.Present {

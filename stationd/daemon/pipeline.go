@@ -13,7 +13,7 @@ import (
 )
 
 // BurnPipeline is the Pipeline over the burn package: title packages from
-// a directory, written through a TransportDrive's transport.
+// a directory, written to an MMCDrive.
 type BurnPipeline struct {
 	TitlesDir string
 	Clock     func() time.Time
@@ -37,9 +37,9 @@ var phaseOf = map[burn.Phase]Phase{
 
 // Copy implements Pipeline.
 func (p *BurnPipeline) Copy(ctx context.Context, d Drive, c CopyJob, progress func(Progress) error) ([]byte, error) {
-	td, ok := d.(*TransportDrive)
+	md, ok := d.(*MMCDrive)
 	if !ok {
-		return nil, fmt.Errorf("burn pipeline: drive %s has no MMC transport", d.Name())
+		return nil, fmt.Errorf("burn pipeline: drive %s is not an MMC drive", d.Name())
 	}
 	path := filepath.Join(p.TitlesDir, titlepkg.FileName(c.TitleID))
 	pkg, err := titlepkg.Open(path, c.Keys.PackageKey)
@@ -59,7 +59,7 @@ func (p *BurnPipeline) Copy(ctx context.Context, d Drive, c CopyJob, progress fu
 			}
 			return progress(Progress{Phase: ph, Step: string(bp.Phase), Done: bp.Done, Total: bp.Total})
 		}}
-	res, err := burn.CopyTransport(ctx, td.T, job)
+	res, err := burn.Copy(ctx, md.D, job)
 	if err != nil {
 		if errors.Is(err, burn.ErrPackage) || errors.Is(err, burn.ErrJob) {
 			err = fmt.Errorf("%w: %w", ErrNoRetry, err)
