@@ -61,3 +61,53 @@ func fourCC(v uint32) string {
 		return r
 	}, string(b[:]))
 }
+
+// KeyInfo describes a loaded station key for people at the machine.
+type KeyInfo struct {
+	Role       string   `json:"role"`
+	File       string   `json:"file"`
+	Public     string   `json:"public_sec1_hex"`
+	Name       string   `json:"name_hex"`
+	Attributes []string `json:"attributes"`
+	// CreatedHere is true when the key loaded under this TPM's storage root
+	// key with fixedTPM and sensitiveDataOrigin: it was made in this TPM.
+	CreatedHere bool `json:"created_in_this_tpm"`
+}
+
+// Keys describes the station keys.
+func (s *Station) Keys() []KeyInfo {
+	out := make([]KeyInfo, 0, 2)
+	for _, k := range []struct {
+		role string
+		k    *key
+		sec1 []byte
+	}{{"signing", s.sign, s.SigningPublicSEC1()}, {"key-agreement", s.agree, s.AgreementPublicSEC1()}} {
+		a := k.k.public.ObjectAttributes
+		out = append(out, KeyInfo{
+			Role:        k.role,
+			File:        k.k.file,
+			Public:      fmt.Sprintf("%x", k.sec1),
+			Name:        fmt.Sprintf("%x", k.k.name.Buffer),
+			Attributes:  attrNames(a),
+			CreatedHere: a.FixedTPM && a.SensitiveDataOrigin && string(k.k.blob.srkName) == string(s.srkName),
+		})
+	}
+	return out
+}
+
+func attrNames(a tpm2.TPMAObject) []string {
+	var out []string
+	for _, f := range []struct {
+		set  bool
+		name string
+	}{
+		{a.FixedTPM, "fixedTPM"}, {a.FixedParent, "fixedParent"}, {a.SensitiveDataOrigin, "sensitiveDataOrigin"},
+		{a.UserWithAuth, "userWithAuth"}, {a.AdminWithPolicy, "adminWithPolicy"}, {a.NoDA, "noDA"},
+		{a.Restricted, "restricted"}, {a.Decrypt, "decrypt"}, {a.SignEncrypt, "sign"},
+	} {
+		if f.set {
+			out = append(out, f.name)
+		}
+	}
+	return out
+}
