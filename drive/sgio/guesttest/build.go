@@ -23,6 +23,11 @@ const GuestPackage = "copystation/drive/sgio/guesttest/guest"
 // transports) in load order.
 var BootModules = []string{"virtio_pci", "virtio_scsi", "sr_mod", "sg"}
 
+// TCMUModules add the SCSI target core with its user-space backstore
+// (target_core_user, over uio) and the loopback fabric (tcm_loop), which
+// turn a user-space handler into a SCSI device of the guest.
+var TCMUModules = []string{"configfs", "target_core_user", "tcm_loop"}
+
 // ErrNoBusybox means no statically linked busybox was found.
 var ErrNoBusybox = errors.New("guesttest: no static busybox (apt-get install busybox-static)")
 
@@ -38,7 +43,29 @@ func BuildGuest(ctx context.Context, dir string) (string, error) {
 	if msg, err := cmd.CombinedOutput(); err != nil {
 		return "", fmt.Errorf("guesttest.BuildGuest: go build %s: %w\n%s", GuestPackage, err, msg)
 	}
+	if err := openSourceDirs(ctx, goTool); err != nil {
+		return "", err
+	}
 	return out, nil
+}
+
+// openSourceDirs opens the directory of every module package the guest is
+// built from. go test caches a test's result keyed by the files the test
+// itself opened; the guest is compiled by a child process, so without this
+// an edit to the drive package would replay a stale cached pass.
+func openSourceDirs(ctx context.Context, goTool string) error {
+	cmd := exec.CommandContext(ctx, goTool, "list", "-deps", "-f", "{{if not .Standard}}{{.Dir}}{{end}}", GuestPackage)
+	cmd.Env = append(os.Environ(), "CGO_ENABLED=0", "GOOS=linux", "GOARCH=amd64")
+	out, err := cmd.Output()
+	if err != nil {
+		return fmt.Errorf("guesttest.BuildGuest: go list %s: %w", GuestPackage, err)
+	}
+	for _, dir := range strings.Fields(string(out)) {
+		if f, err := os.Open(dir); err == nil {
+			f.Close()
+		}
+	}
+	return nil
 }
 
 // FindBusybox returns a statically linked busybox: the guest has no libc.
@@ -86,6 +113,7 @@ func (r Initramfs) InitScript() string {
 	for _, m := range r.Modules {
 		fmt.Fprintf(&b, "$bb insmod /lib/modules/%s.ko || echo \"init: insmod %s failed\"\n", m.Name, m.Name)
 	}
+	b.WriteString("$bb mount -t configfs configfs /sys/kernel/config 2>/dev/null\n")
 	b.WriteString("/guest")
 	for _, a := range r.GuestArgs {
 		b.WriteString(" '" + strings.ReplaceAll(a, "'", `'\''`) + "'")

@@ -60,9 +60,16 @@ func (g guestRun) find(device, step string) (report.Record, bool) {
 	return report.Record{}, false
 }
 
-// bootGuest builds everything, boots the guest with a disc at target 0 and
-// an empty drive at target 1, and returns the report.
-func bootGuest(t *testing.T, img string) guestRun {
+// bootSpec is what differs between the guest tests.
+type bootSpec struct {
+	dir     string
+	discs   []Disc
+	modules []string
+	args    []string
+}
+
+// bootGuest builds everything, boots the guest and returns its report.
+func bootGuest(t *testing.T, spec bootSpec) guestRun {
 	t.Helper()
 	if _, err := QEMUPath(); err != nil {
 		t.Skipf("skipping the SG_IO guest test: %v", err)
@@ -77,18 +84,18 @@ func bootGuest(t *testing.T, img string) guestRun {
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), bootDeadline)
 	defer cancel()
-	dir := filepath.Dir(img)
+	dir := spec.dir
 
 	start := time.Now()
 	guest, err := BuildGuest(ctx, dir)
 	if err != nil {
 		t.Fatal(err)
 	}
-	mods, err := k.Modules(BootModules...)
+	mods, err := k.Modules(spec.modules...)
 	if err != nil {
 		t.Fatal(err)
 	}
-	rd := Initramfs{Busybox: bb, Guest: guest, Modules: mods, GuestArgs: []string{"-devices", "2"}}
+	rd := Initramfs{Busybox: bb, Guest: guest, Modules: mods, GuestArgs: spec.args}
 	initrd := filepath.Join(dir, "initrd.cpio")
 	if err := rd.Write(initrd); err != nil {
 		t.Fatal(err)
@@ -96,7 +103,7 @@ func bootGuest(t *testing.T, img string) guestRun {
 	t.Logf("guest built in %v (kernel %s)", time.Since(start).Round(time.Millisecond), k.Release)
 
 	g := Guest{Kernel: k, Initramfs: initrd, Report: filepath.Join(dir, "report.jsonl"),
-		Discs: []Disc{{Target: 0, Image: img}, {Target: 1}}}
+		Discs: spec.discs}
 	out, err := Boot(ctx, g)
 	if out != nil {
 		t.Logf("guest ran for %v", out.Elapsed.Round(time.Millisecond))
@@ -115,6 +122,9 @@ func bootGuest(t *testing.T, img string) guestRun {
 		logConsole(t, out)
 		t.Fatalf("the guest did not finish: %d records, last %+v", len(recs), recs[len(recs)-1:])
 	}
+	if testing.Verbose() {
+		logConsole(t, out)
+	}
 	for _, r := range recs {
 		t.Logf("guest: %s %s %dms err=%q is=%v %v", r.Device, r.Step, r.Millis, r.Err, r.Is, r.Fields)
 	}
@@ -129,9 +139,11 @@ func logConsole(t *testing.T, out *Outcome) {
 }
 
 func TestGuestSGIO(t *testing.T) {
-	img := filepath.Join(t.TempDir(), "disc.iso")
+	dir := t.TempDir()
+	img := filepath.Join(dir, "disc.iso")
 	data := writeImage(t, img, imageSectors)
-	run := bootGuest(t, img)
+	run := bootGuest(t, bootSpec{dir: dir, modules: BootModules, args: []string{"-devices", "2"},
+		discs: []Disc{{Target: 0, Image: img}, {Target: 1}}})
 	_ = sha256.Sum256(data)
 
 	devs, ok := run.find("", "devices")
@@ -171,4 +183,10 @@ func TestGuestSGIO(t *testing.T) {
 			}
 		})
 	}
+}
+
+func TestGuestTCMU(t *testing.T) {
+	run := bootGuest(t, bootSpec{dir: t.TempDir(), modules: append(BootModules[:len(BootModules):len(BootModules)], TCMUModules...),
+		args: []string{"-devices", "1", "-tcmu"}})
+	_ = run
 }

@@ -1,7 +1,10 @@
 package main
 
 import (
+	"bytes"
 	"fmt"
+	"golang.org/x/sys/unix"
+	"os"
 	"time"
 
 	"copystation/drive"
@@ -45,6 +48,61 @@ func probe(rep *report.Writer, node string, t drive.Transport) {
 			f["data"] = fmt.Sprintf("%x", buf[:min(res.Transferred, len(buf))])
 		}
 		r := report.Record{Device: node, Step: "probe-" + c.name, Fields: f}
+		if err != nil {
+			r.Err = err.Error()
+		}
+		rep.Write(r)
+	}
+}
+
+func runBurnSteps(rep *report.Writer, d device, node string) {
+	f, err := os.OpenFile(node, os.O_RDWR|unix.O_NONBLOCK, 0)
+	if err != nil {
+		rep.Write(report.Record{Device: node, Step: "open", Err: err.Error()})
+		return
+	}
+	defer f.Close()
+	t := &rawSGIO{fd: int(f.Fd())}
+	data := make([]byte, 65536)
+	for i := range data {
+		data[i] = byte(i * 7)
+	}
+	lba := byte(0)
+	if node[5:7] == "sr" {
+		lba = 32
+	}
+	cmds := []struct {
+		name string
+		cdb  []byte
+		n    int
+		out  []byte
+	}{
+		{"inquiry", []byte{0x12, 0, 0, 0, 36, 0}, 36, nil},
+		{"tur", []byte{0, 0, 0, 0, 0, 0}, 0, nil},
+		{"tur2", []byte{0, 0, 0, 0, 0, 0}, 0, nil},
+		{"getconf", []byte{0x46, 0, 0, 0, 0, 0, 0, 0, 16, 0}, 16, nil},
+		{"discinfo", []byte{0x51, 0, 0, 0, 0, 0, 0, 0, 34, 0}, 34, nil},
+		{"write12", []byte{0xAA, 0x80, 0, 0, 0, lba, 0, 0, 0, 32, 0, 0}, 0, data},
+		{"sync", []byte{0x35, 0, 0, 0, 0, 0, 0, 0, 0, 0}, 0, nil},
+		{"read10", []byte{0x28, 0, 0, 0, 0, lba, 0, 0, 32, 0}, 65536, nil},
+	}
+	for _, c := range cmds {
+		buf := make([]byte, c.n)
+		dir := drive.DirIn
+		if c.out != nil {
+			buf, dir = c.out, drive.DirOut
+		} else if c.n == 0 {
+			dir = drive.DirNone
+		}
+		res, err := t.Do(c.cdb, dir, buf, 20*time.Second)
+		f := map[string]string{"status": fmt.Sprint(res.Status), "sense": fmt.Sprintf("%x", res.Sense), "n": fmt.Sprint(res.Transferred)}
+		if c.n > 0 && c.n <= 64 {
+			f["data"] = fmt.Sprintf("%x", buf[:min(res.Transferred, len(buf))])
+		}
+		if c.name == "read10" {
+			f["same"] = fmt.Sprint(bytes.Equal(buf, data))
+		}
+		r := report.Record{Device: node, Step: "burn-" + c.name, Fields: f}
 		if err != nil {
 			r.Err = err.Error()
 		}

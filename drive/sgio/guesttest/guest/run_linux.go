@@ -28,6 +28,7 @@ func run(args []string) error {
 	reportPath := fs.String("report", "/dev/ttyS1", "where to write the report")
 	want := fs.Int("devices", 1, "SCSI CD drives to wait for")
 	wait := fs.Duration("wait", 20*time.Second, "how long to wait for the drives")
+	withSim := fs.Bool("tcmu", false, "serve the BD burner simulator as a SCSI device through TCMU and tcm_loop")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
@@ -44,6 +45,13 @@ func run(args []string) error {
 		"kernel": unix.ByteSliceToString(uts.Release[:]),
 	}})
 
+	if *withSim {
+		stop, err := startSimulator(context.Background(), rep)
+		if err != nil {
+			return rep.Write(report.Record{Step: report.StepDone})
+		}
+		defer stop()
+	}
 	ctx, cancel := context.WithTimeout(context.Background(), *wait)
 	start := time.Now()
 	devs, err := waitDevices(ctx, *want)
@@ -59,7 +67,11 @@ func run(args []string) error {
 
 	for _, d := range devs {
 		for _, node := range []string{d.sg, d.sr} {
-			runSteps(rep, d, node)
+			if *withSim {
+				runBurnSteps(rep, d, node)
+			} else {
+				runSteps(rep, d, node)
+			}
 		}
 	}
 	return rep.Write(report.Record{Step: report.StepDone})

@@ -50,9 +50,18 @@ func startSimulator(ctx context.Context, rep *report.Writer) (stop func(), err e
 		sim.Close()
 		return nil, err
 	}
+	dev.Trace = func(cdb []byte, dir drive.Direction, n int, res drive.Result, err error) {
+		rep.Write(report.Record{Step: "tcmu-cmd", Fields: map[string]string{"cdb": fmt.Sprintf("%x", cdb), "n": fmt.Sprint(n), "status": fmt.Sprint(res.Status), "err": fmt.Sprint(err)}})
+	}
 	sctx, cancel := context.WithCancel(ctx)
 	served := make(chan error, 1)
-	go func() { served <- dev.Serve(sctx) }()
+	go func() {
+		err := dev.Serve(sctx)
+		if sctx.Err() == nil {
+			rep.Write(report.Record{Step: "tcmu-serve", Err: fmt.Sprint(err)})
+		}
+		served <- err
+	}()
 	stop = func() {
 		cancel()
 		<-served

@@ -25,6 +25,10 @@ type Device struct {
 	dev     drive.Transport
 	timeout time.Duration
 	buf     []byte
+
+	// Trace, when set before Serve, sees every command the kernel passed
+	// up, with the transport's answer: proof of what really travelled.
+	Trace func(cdb []byte, dir drive.Direction, n int, res drive.Result, err error)
 }
 
 // Open maps the uio device of a TCMU backstore (mapSize bytes, from
@@ -121,6 +125,9 @@ func (d *Device) run(e Entry) {
 	}
 	cdb := append([]byte(nil), e.CDB...) // the entry is the kernel's memory
 	res, err := d.dev.Do(cdb, dir, buf, d.timeout)
+	if d.Trace != nil {
+		d.Trace(cdb, dir, n, res, err)
+	}
 	if err != nil {
 		d.ring.Complete(e, byte(drive.StatusCheckCondition), internalFailure, 0)
 		return

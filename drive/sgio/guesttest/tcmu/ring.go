@@ -25,15 +25,17 @@ const (
 	mbLen      = 68
 )
 
-// Offsets in one ring entry (struct tcmu_cmd_entry, packed). The request
-// and response share the bytes after the 8-byte header.
+// Offsets in one ring entry (struct tcmu_cmd_entry). The request and
+// response share the bytes after the 8-byte header. The entry is packed
+// but the request struct inside it is not, so cdb_off is 8-byte aligned
+// (4 bytes of padding after iov_dif_cnt) and the iovecs start at 48.
 const (
 	entLenOp    = 0  // u32: length (multiple of 8) | opcode (low 3 bits)
 	entCmdID    = 4  // u16
 	entUflags   = 7  // u8: set by user space
 	reqIovCnt   = 8  // u32
-	reqCdbOff   = 20 // u64: CDB offset from the region start
-	reqIov      = 44 // struct iovec[]: base (offset from region start), len
+	reqCdbOff   = 24 // u64: CDB offset from the region start
+	reqIov      = 48 // struct iovec[]: base (offset from region start), len
 	iovecLen    = 16
 	rspStatus   = 8  // u8
 	rspReadLen  = 12 // u32
