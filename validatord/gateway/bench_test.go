@@ -10,28 +10,28 @@ import (
 	"copystation/ledgerclient"
 	"copystation/protocol"
 	"copystation/validatord/contract"
-	"copystation/validatord/gateway"
+	"copystation/validatord/ledger"
 )
 
 // refusingLedger knows one station and refuses every spend at once: it
 // isolates the protocol's own cost (handshake, challenge, the station's
 // signature, the node's verification) from any ledger.
-type refusingLedger struct{ st *gateway.StationInfo }
+type refusingLedger struct{ st *contract.Station }
 
-func (l refusingLedger) Station(context.Context, string) (*gateway.StationInfo, error) {
+func (l refusingLedger) Station(context.Context, string) (*contract.Station, error) {
 	return l.st, nil
 }
 
-func (refusingLedger) Spend(context.Context, []byte, *protocol.CopyRequest, []byte) (gateway.Receipt, error) {
-	return gateway.Receipt{}, fmt.Errorf("benchmark: %w", contract.CodeTokenSpent)
+func (refusingLedger) Spend(context.Context, []byte, *protocol.CopyRequest, []byte) (ledger.Receipt, error) {
+	return ledger.Receipt{}, fmt.Errorf("benchmark: %w", contract.CodeTokenSpent)
 }
 
-func (refusingLedger) ReleaseKeys(context.Context, string, keys.Info) (*gateway.Release, error) {
+func (refusingLedger) ReleaseKeys(context.Context, string, keys.Info) (*ledger.Release, error) {
 	return nil, errors.New("benchmark: no keys")
 }
 
-func (refusingLedger) Report(context.Context, []byte, *protocol.CopyReport, []byte) (gateway.Receipt, error) {
-	return gateway.Receipt{}, errors.New("benchmark: no reports")
+func (refusingLedger) Report(context.Context, []byte, *protocol.CopyReport, []byte) (ledger.Receipt, error) {
+	return ledger.Receipt{}, errors.New("benchmark: no reports")
 }
 
 // BenchmarkRoundTripNoConsensus: dial, IK handshake, challenge, the
@@ -45,7 +45,7 @@ func BenchmarkRoundTripNoConsensus(b *testing.B) {
 				st = tpmStation(b)
 			}
 			clk := newClock()
-			n := startNode(b, refusingLedger{st: &gateway.StationInfo{ID: st.id, SigningKey: st.signPub}}, nodeOpts{now: clk.Now})
+			n := startNode(b, refusingLedger{st: &contract.Station{ID: st.id, SigningKey: st.signPub, Status: contract.StationActive}}, nodeOpts{now: clk.Now})
 			c := st.client(b, clk.Now, n.pin)
 			p := paramsFor("job-b", "tok-1", "title-1", []byte("media"))
 			b.ResetTimer()
@@ -58,29 +58,32 @@ func BenchmarkRoundTripNoConsensus(b *testing.B) {
 	}
 }
 
-// BenchmarkAuthorizeInProcessContract: a full authorisation (spend
-// committed by the contract run in process, one block per spend, keys
-// sealed, opened and verified), without consensus between nodes.
-func BenchmarkAuthorizeInProcessContract(b *testing.B) {
-	clk := newClock()
-	l := newAppLedger(b, clk.Now)
-	st := softStation(b)
-	l.registerTitle("title-1")
-	l.enroll(st.signPub, st.exchanger.PublicKey())
-	n := startNode(b, l, nodeOpts{now: clk.Now})
-	c := st.client(b, clk.Now, n.pin)
-	b.ResetTimer()
-	i := 0
-	for b.Loop() {
-		b.StopTimer()
-		i++
-		tok := fmt.Sprintf("tok-%d", i)
-		l.mint(tok, "title-1", st.signPub)
-		b.StartTimer()
-		a, err := c.Authorize(context.Background(), paramsFor("job-"+tok, tok, "title-1", []byte("media")))
-		if err != nil {
-			b.Fatalf("Authorize = %v", err)
-		}
-		a.Keys.Wipe()
+// BenchmarkAuthorizeConsensus: a full authorisation through real
+// validation nodes on loopback: the spend committed by CometBFT consensus,
+// the keys derived, sealed, released, verified and opened.
+func BenchmarkAuthorizeConsensus(b *testing.B) {
+	for _, nodes := range []int{1, 4} {
+		b.Run(fmt.Sprintf("nodes=%d", nodes), func(b *testing.B) {
+			clk := newClock()
+			l := startChain(b, nodes)
+			st := softStation(b)
+			l.registerTitle("title-1")
+			l.enroll(st.signPub, st.exchanger.PublicKey())
+			n := startNode(b, l.node(0).Ledger, nodeOpts{now: clk.Now})
+			c := st.client(b, clk.Now, n.pin)
+			i := 0
+			for b.Loop() {
+				b.StopTimer()
+				i++
+				tok := fmt.Sprintf("tok-%d", i)
+				l.mint(tok, "title-1", st.signPub)
+				b.StartTimer()
+				a, err := c.Authorize(context.Background(), paramsFor("job-"+tok, tok, "title-1", []byte("media")))
+				if err != nil {
+					b.Fatalf("Authorize = %v", err)
+				}
+				a.Keys.Wipe()
+			}
+		})
 	}
 }

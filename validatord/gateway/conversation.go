@@ -8,6 +8,7 @@ import (
 
 	"copystation/keys"
 	"copystation/protocol"
+	"copystation/validatord/contract"
 )
 
 // conv is one connection's conversation.
@@ -82,7 +83,7 @@ func ledgerRefusal(op string, err error) *protocol.RefusalMsg {
 }
 
 // station checks the challenge's expiry and finds the enrolled station.
-func (c *conv) station(id string) (*StationInfo, *protocol.RefusalMsg) {
+func (c *conv) station(id string) (*contract.Station, *protocol.RefusalMsg) {
 	if c.s.cfg.Now().Unix() > c.chal.Expiry {
 		return nil, refusal(protocol.CodeChallengeExpired, "the challenge expired at %d; ask again", c.chal.Expiry)
 	}
@@ -92,7 +93,7 @@ func (c *conv) station(id string) (*StationInfo, *protocol.RefusalMsg) {
 	if err != nil {
 		return nil, ledgerRefusal("station lookup", err)
 	}
-	if st.Revoked {
+	if st.Status != contract.StationActive {
 		return nil, refusal(protocol.CodeStationRevoked, "station %s is revoked", id)
 	}
 	return st, nil
@@ -122,9 +123,9 @@ func (c *conv) copyRequest(m *protocol.CopyRequestMsg) protocol.Message {
 	}
 	rel, err := c.s.cfg.Ledger.ReleaseKeys(ctx, st.ID, keys.Info{JobID: m.JobID, MediaID: m.MediaID, Transcript: hh})
 	if err != nil {
-		return refusal(protocol.CodeInternal, "key release: %v", err)
+		return ledgerRefusal("key release", err)
 	}
-	out := &protocol.KeyReleaseMsg{JobID: m.JobID, Sealed: rel.Sealed, Format: rel.Format, Height: rc.Height, TxHash: rc.TxHash}
+	out := &protocol.KeyReleaseMsg{JobID: m.JobID, Sealed: rel.Sealed, Format: rel.Format, Height: uint64(rc.Height), TxHash: rc.TxHash}
 	sig, err := protocol.Sign(c.s.cfg.Random, c.s.cfg.Signer, out.Statement(hh))
 	if err != nil {
 		return refusal(protocol.CodeInternal, "signing the key release: %v", err)
@@ -136,7 +137,7 @@ func (c *conv) copyRequest(m *protocol.CopyRequestMsg) protocol.Message {
 // checkGrant refuses, before any transaction, a customer grant that cannot
 // succeed: malformed, for another station or token, or expired by this
 // node's clock. The contract checks the owner's signature.
-func (c *conv) checkGrant(st *StationInfo, m *protocol.CopyRequestMsg) *protocol.RefusalMsg {
+func (c *conv) checkGrant(st *contract.Station, m *protocol.CopyRequestMsg) *protocol.RefusalMsg {
 	g, err := protocol.DecodeGrant(m.Grant)
 	switch {
 	case err != nil:
@@ -168,7 +169,7 @@ func (c *conv) copyReport(m *protocol.CopyReportMsg) protocol.Message {
 	if err != nil {
 		return ledgerRefusal("report", err)
 	}
-	out := &protocol.ReceiptMsg{JobID: m.JobID, Outcome: m.Outcome, Height: rc.Height, TxHash: rc.TxHash}
+	out := &protocol.ReceiptMsg{JobID: m.JobID, Outcome: m.Outcome, Height: uint64(rc.Height), TxHash: rc.TxHash}
 	sig, err := protocol.Sign(c.s.cfg.Random, c.s.cfg.Signer, out.Statement(hh))
 	if err != nil {
 		return refusal(protocol.CodeInternal, "signing the receipt: %v", err)

@@ -87,7 +87,7 @@ func TestBadFramesCloseConnection(t *testing.T) {
 // TestConnectionLimit: beyond MaxConns a connection is closed at once.
 func TestConnectionLimit(t *testing.T) {
 	f := newFixture(t)
-	n := startNode(t, f.ledger, nodeOpts{now: f.clk.Now, maxConns: 1})
+	n := startNode(t, f.ledger.node(0).Ledger, nodeOpts{now: f.clk.Now, maxConns: 1})
 	hog, err := net.Dial("tcp", n.addr)
 	if err != nil {
 		t.Fatal(err)

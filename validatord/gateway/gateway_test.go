@@ -14,9 +14,11 @@ import (
 	"copystation/validatord/contract"
 )
 
+// fixture is one real validation node with its gateway, a title, an
+// enrolled station and a token the station owns.
 type fixture struct {
 	clk    *clock
-	ledger *appLedger
+	ledger *chain
 	node   *testNode
 	st     *station
 }
@@ -24,11 +26,11 @@ type fixture struct {
 func newFixture(t *testing.T) *fixture {
 	t.Helper()
 	f := &fixture{clk: newClock(), st: softStation(t)}
-	f.ledger = newAppLedger(t, f.clk.Now)
+	f.ledger = startChain(t, 1)
 	f.ledger.registerTitle("title-1")
 	f.ledger.enroll(f.st.signPub, f.st.exchanger.PublicKey())
 	f.ledger.mint("tok-1", "title-1", f.st.signPub)
-	f.node = startNode(t, f.ledger, nodeOpts{now: f.clk.Now})
+	f.node = startNode(t, f.ledger.node(0).Ledger, nodeOpts{now: f.clk.Now})
 	return f
 }
 
@@ -36,27 +38,9 @@ func (f *fixture) params(job string) ledgerclient.CopyRequestParams {
 	return ledgerclient.CopyRequestParams{JobID: job, TokenID: "tok-1", TitleID: "title-1", Profile: 0x41, MediaID: []byte("media-0001")}
 }
 
-// attempts is how many discs the ledger has authorised for a job.
-func (f *fixture) attempts(t *testing.T, job string) int {
-	t.Helper()
-	c, err := f.ledger.app.Copy(job)
-	if errors.Is(err, contract.ErrNotFound) {
-		return 0
-	}
-	if err != nil {
-		t.Fatal(err)
-	}
-	return len(c.Attempts)
-}
+func (f *fixture) attempts(t *testing.T, job string) int { return f.ledger.attempts(t, job) }
 
-func (f *fixture) tokenState(t *testing.T, id string) string {
-	t.Helper()
-	tok, err := f.ledger.app.Token(id)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return tok.State
-}
+func (f *fixture) tokenState(t *testing.T, id string) string { return f.ledger.tokenState(t, id) }
 
 func TestAuthorizeReportAndRetry(t *testing.T) {
 	f := newFixture(t)
@@ -66,9 +50,8 @@ func TestAuthorizeReportAndRetry(t *testing.T) {
 	if err != nil {
 		t.Fatalf("Authorize = %v", err)
 	}
-	want, _ := keys.DeriveDiscKey(f.ledger.master, "job-1", []byte("media-0001"))
-	if !bytes.Equal(a.Keys.DiscKey, want) || a.Format != bdr {
-		t.Fatalf("Authorize keys = %x/%+v, want disc key %x format %+v", a.Keys.DiscKey, a.Format, want, bdr)
+	if len(a.Keys.DiscKey) != keys.KeySize || a.Format != bdr || a.Keys.Format != bdr {
+		t.Fatalf("Authorize keys = %x/%+v, want a %d-byte disc key and format %+v", a.Keys.DiscKey, a.Format, keys.KeySize, bdr)
 	}
 	if a.Receipt.Height == 0 || len(a.Receipt.TxHash) != 32 || a.Receipt.NodeID != f.node.server.NodeID() {
 		t.Fatalf("Authorize receipt = %+v, want a height, a 32-byte tx hash and node %s", a.Receipt, f.node.server.NodeID())

@@ -1,53 +1,12 @@
 package gateway
 
 import (
-	"context"
 	"errors"
 
-	"copystation/keys"
 	"copystation/protocol"
 	"copystation/validatord/contract"
+	"copystation/validatord/ledger"
 )
-
-// StationInfo is a station's enrollment as the ledger records it.
-type StationInfo struct {
-	ID              string
-	SigningKey      []byte // SEC1 P-256
-	KeyAgreementKey []byte // SEC1 P-256
-	Revoked         bool
-}
-
-// Receipt locates a committed transaction.
-type Receipt struct {
-	Height uint64
-	TxHash []byte
-}
-
-// Release is the sealed copy keys for one request.
-type Release struct {
-	Sealed []byte
-	Format keys.FormatMetadata
-}
-
-// Ledger is what the gateway needs from its validation node. Refusals are
-// errors matching a contract.Code (errors.As); ErrStationNotFound for an
-// unknown station.
-type Ledger interface {
-	// Station looks up an enrolled station by ID.
-	Station(ctx context.Context, id string) (*StationInfo, error)
-	// Spend submits the station's signed request and waits until the spend
-	// is committed (or refused).
-	Spend(ctx context.Context, stationKey []byte, req *protocol.CopyRequest, sig []byte) (Receipt, error)
-	// ReleaseKeys seals the copy keys of a committed spend to the station's
-	// key-agreement key, bound to info. The same job gives the same keys on
-	// every node.
-	ReleaseKeys(ctx context.Context, stationID string, info keys.Info) (*Release, error)
-	// Report submits the station's signed copy report and waits for commit.
-	Report(ctx context.Context, stationKey []byte, rep *protocol.CopyReport, sig []byte) (Receipt, error)
-}
-
-// ErrStationNotFound is what Ledger.Station returns for an unknown station.
-var ErrStationNotFound = errors.New("station not enrolled")
 
 // contractCodes maps the contract's refusals to the protocol's.
 var contractCodes = map[contract.Code]protocol.Code{
@@ -76,10 +35,11 @@ var contractCodes = map[contract.Code]protocol.Code{
 }
 
 // refusalCode classifies a ledger error: a contract refusal keeps its
-// meaning; anything else (timeout, lost consensus) is CodeUnavailable, so
-// the station tries another node.
+// meaning; anything else (deadline, node catching up or stopping) is
+// CodeUnavailable, so the station retries, at another node, with the same
+// job ID.
 func refusalCode(err error) protocol.Code {
-	if errors.Is(err, ErrStationNotFound) {
+	if errors.Is(err, ledger.ErrStationNotFound) {
 		return protocol.CodeStationUnknown
 	}
 	var c contract.Code

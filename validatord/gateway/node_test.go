@@ -14,6 +14,7 @@ import (
 	"copystation/ledgerclient"
 	"copystation/protocol"
 	"copystation/validatord/gateway"
+	"copystation/validatord/ledger"
 )
 
 // clock is the wall clock plus an offset a test can advance, shared by a
@@ -53,7 +54,7 @@ type nodeOpts struct {
 	ttl      time.Duration
 }
 
-func startNode(t testing.TB, l gateway.Ledger, o nodeOpts) *testNode {
+func startNode(t testing.TB, l ledger.Ledger, o nodeOpts) *testNode {
 	t.Helper()
 	nk, err := protocol.GenerateStaticKey(rand.Reader)
 	if err != nil {
@@ -62,7 +63,7 @@ func startNode(t testing.TB, l gateway.Ledger, o nodeOpts) *testNode {
 	return startNodeWithKeys(t, l, o, nk.Private, nk.Public, newParty(t))
 }
 
-func startNodeWithKeys(t testing.TB, l gateway.Ledger, o nodeOpts, priv, pub []byte, signer *party) *testNode {
+func startNodeWithKeys(t testing.TB, l ledger.Ledger, o nodeOpts, priv, pub []byte, signer *party) *testNode {
 	t.Helper()
 	cfg := gateway.Config{Signer: signer.key, Ledger: l, Random: rand.Reader, Now: o.now,
 		MaxConns: o.maxConns, ChallengeTTL: o.ttl, StepTimeout: 2 * time.Second, LedgerTimeout: 5 * time.Second,

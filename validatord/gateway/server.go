@@ -14,6 +14,7 @@ import (
 	"github.com/flynn/noise"
 
 	"copystation/protocol"
+	"copystation/validatord/ledger"
 )
 
 // Config configures a Server. NoiseKey, Signer, Ledger and Random are
@@ -24,7 +25,10 @@ type Config struct {
 	NoiseKey noise.DHKey
 	// Signer is the node's P-256 signing key; its KeyID is the node ID.
 	Signer crypto.Signer
-	Ledger Ledger
+	// Ledger is the node's ledger API (ledger.Local in a running node).
+	Ledger ledger.Ledger
+	// Random makes challenge nonces and feeds signatures; it must be safe
+	// for concurrent use (crypto/rand.Reader is).
 	Random io.Reader
 	// Now is the clock for challenge expiry and deadlines; time.Now if nil.
 	Now func() time.Time

@@ -34,12 +34,12 @@ func tpmStation(t testing.TB) *station {
 // TPM gets copy keys that open with its TPM key and with no other.
 func TestTPMStationGetsKeysOnlyItsTPMOpens(t *testing.T) {
 	clk := newClock()
-	l := newAppLedger(t, clk.Now)
+	l := startChain(t, 1)
 	st := tpmStation(t)
 	l.registerTitle("title-1")
 	l.enroll(st.signPub, st.exchanger.PublicKey())
 	l.mint("tok-1", "title-1", st.signPub)
-	n := startNode(t, l, nodeOpts{now: clk.Now})
+	n := startNode(t, l.node(0).Ledger, nodeOpts{now: clk.Now})
 	assertTPMCopy(t, st, clk, n)
 }
 
