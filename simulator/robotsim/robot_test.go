@@ -1,0 +1,81 @@
+package robotsim
+
+import (
+	"copystation/robot"
+	"copystation/simulator/drivesim"
+	"strings"
+	"testing"
+	"time"
+)
+
+func newRobot(t testing.TB, blanks int) (*Robot, *drivesim.Drive) {
+	t.Helper()
+	drv, err := drivesim.New(drivesim.Options{Dir: t.TempDir()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	r, err := New(Options{Drives: []Drive{drv}, Blanks: blanks, TimeScale: 1, MotionTime: 3 * time.Second})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { r.Close(); drv.Close() })
+	return r, drv
+}
+
+func TestHandle(t *testing.T) {
+	r, drv := newRobot(t, 1)
+	tests := []struct {
+		name     string
+		line     []byte
+		want     string // reply words after the sequence number, "" for no reply
+		wantWait time.Duration
+	}{
+		{"status", robot.AppendLine(nil, 1, "STATUS"), "OK IN=1 OUT=0 REJ=0 GRIP=0 JAM=0 DRIVES=1 D1=EMPTY/CLOSED", 0},
+		{"pick", robot.AppendLine(nil, 2, "PICK"), "OK", 3 * time.Second},
+		{"pick again, retransmitted", robot.AppendLine(nil, 2, "PICK"), "OK", 0},
+		{"bad checksum", []byte("3 LOAD 1*0000\n"), "", 0},
+		{"unknown verb", robot.AppendLine(nil, 4, "DANCE"), "ERR BADCMD unknown", 0},
+		{"load without drive", robot.AppendLine(nil, 5, "LOAD"), "ERR BADCMD arguments", 0},
+		{"load drive 0", robot.AppendLine(nil, 6, "LOAD", "0"), "ERR NO_DRIVE", 0},
+		{"load", robot.AppendLine(nil, 7, "LOAD", "1"), "OK", 3 * time.Second},
+		{"pick from empty bin", robot.AppendLine(nil, 8, "PICK"), "ERR INPUT_EMPTY", 0},
+		{"unload, tray closed", robot.AppendLine(nil, 9, "UNLOAD", "1"), "ERR TRAY_CLOSED", 0},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			reply, wait := r.Handle(tt.line)
+			if tt.want == "" {
+				if reply != nil {
+					t.Errorf("Handle(%q) = %q, want no reply", tt.line, reply)
+				}
+				return
+			}
+			l, err := robot.ParseLine(reply)
+			if err != nil || strings.Join(l.Words, " ") != tt.want || wait != tt.wantWait {
+				t.Errorf("Handle(%q) = %q (wait %v), %v, want %q (wait %v)", tt.line, reply, wait, err, tt.want, tt.wantWait)
+			}
+		})
+	}
+	if !drv.HasDisc() {
+		t.Errorf("drive has no disc after LOAD 1")
+	}
+}
+
+func FuzzHandle(f *testing.F) {
+	f.Add(robot.AppendLine(nil, 1, "LOAD", "1"))
+	f.Add(robot.AppendLine(nil, 2, "REJECT"))
+	f.Add(robot.AppendLine(nil, 3, "UNLOAD", "+1"))
+	f.Add([]byte("1 PICK*0000\n"))
+	f.Fuzz(func(t *testing.T, b []byte) {
+		r, _ := newRobot(t, 2)
+		r.opts.TimeScale = 0
+		r.Handle(robot.AppendLine(nil, 9000, "PICK"))
+		reply, _ := r.Handle(b)
+		if reply == nil {
+			return
+		}
+		if _, err := robot.ParseReply(reply, "fuzz"); err != nil {
+			t.Fatalf("Handle(%q) replied %q, which does not parse: %v", b, reply, err)
+		}
+	})
+}
