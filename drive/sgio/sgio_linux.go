@@ -18,6 +18,9 @@ import (
 type Device struct {
 	mu sync.Mutex
 	f  *os.File
+	// sys issues one ioctl; nil means the real system call on f. Tests
+	// put a stand-in kernel here to run the whole path up to the call.
+	sys func(req uintptr, arg unsafe.Pointer) error
 }
 
 var _ drive.TransportCloser = (*Device)(nil)
@@ -43,7 +46,12 @@ func Open(path string) (*Device, error) {
 func NewDevice(f *os.File) *Device { return &Device{f: f} }
 
 // Close closes the device node.
-func (d *Device) Close() error { return d.f.Close() }
+func (d *Device) Close() error {
+	if d.f == nil {
+		return nil
+	}
+	return d.f.Close()
+}
 
 // Do runs one command block through SG_IO.
 func (d *Device) Do(cdb []byte, dir drive.Direction, buf []byte, timeout time.Duration) (drive.Result, error) {
@@ -66,7 +74,11 @@ func (d *Device) Do(cdb []byte, dir drive.Direction, buf []byte, timeout time.Du
 	}
 	defer pin.Unpin()
 	d.mu.Lock()
-	err = ioctl(d.f, sgIO, unsafe.Pointer(h))
+	if d.sys != nil {
+		err = d.sys(sgIO, unsafe.Pointer(h))
+	} else {
+		err = ioctl(d.f, sgIO, unsafe.Pointer(h))
+	}
 	d.mu.Unlock()
 	if err != nil {
 		if errors.Is(err, unix.ENOTTY) {
