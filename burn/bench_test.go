@@ -1,0 +1,206 @@
+package burn
+
+import (
+	"bufio"
+	"bytes"
+	"context"
+	"io"
+	"os"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"syscall"
+	"testing"
+	"time"
+
+	"copystation/burn/titlepkg"
+	"copystation/simulator/drivesim"
+)
+
+// Benchmarks of the whole pipeline to the in-process simulated drive,
+// unthrottled (TimeScale 0). Figures and commands are in
+// docs/benchmarks.md ("Copy pipeline").
+//
+//	go test -run X -bench 'Copy$' -benchtime 3x ./burn
+//	BURN_BENCH_DIR=/dev/shm go test -run X -bench 'Copy$' -benchtime 3x ./burn
+//	BURN_BENCH_25G=1 go test -run X -bench Copy25GB -benchtime 1x -timeout 30m ./burn
+
+type wallClock struct{}
+
+func (wallClock) Now() time.Time { return time.Now() }
+
+// BenchmarkCopy copies a 1 GiB title from a package file.
+func BenchmarkCopy(b *testing.B) {
+	dir := benchDir(b)
+	const size = 1 << 30
+	img := &patternReader{n: size}
+	_, err := titlepkg.Create(dir, titlepkg.Spec{TitleID: "bench", Image: img, ImageSize: size, Key: testPkgKey,
+		Variants: benchVariants(size), Rand: chacha(1)})
+	if err != nil {
+		b.Fatal(err)
+	}
+	p, err := titlepkg.Open(filepath.Join(dir, titlepkg.FileName("bench")), testPkgKey)
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer p.Close()
+	runCopyBench(b, p, size)
+}
+
+// BenchmarkCopy25GB copies a 25 GB title (a synthetic package, generated
+// as it is read) onto a full BD-R 25; the simulator's disc file really
+// takes 25 GB of disk. Set BURN_BENCH_25G=1 to run it.
+func BenchmarkCopy25GB(b *testing.B) {
+	if os.Getenv("BURN_BENCH_25G") == "" {
+		b.Skip("set BURN_BENCH_25G=1 to copy a 25 GB image (needs 25 GB of free disk)")
+	}
+	const size = 12206080 * 2048 // sectors that fit a BD-R 25 with header and table
+	sy, err := titlepkg.NewSynthetic("bench-25g", size, benchSegments(size), testPkgKey, chacha(1))
+	if err != nil {
+		b.Fatal(err)
+	}
+	p, err := titlepkg.OpenReader(sy, sy.Size(), testPkgKey)
+	if err != nil {
+		b.Fatal(err)
+	}
+	runCopyBench(b, p, size)
+}
+
+func runCopyBench(b *testing.B, p *titlepkg.Package, size int64) {
+	sim, err := drivesim.New(drivesim.Options{Dir: benchDir(b)})
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer sim.Close()
+	d := newDrive(sim)
+	ctx := context.Background()
+	cw := bytes.Repeat([]byte{0x5A}, 16)
+	var phase = map[Phase]time.Duration{}
+	b.SetBytes(size)
+	cpu0 := cpuTime()
+	b.ResetTimer()
+	for i := 0; b.Loop(); i++ {
+		b.StopTimer()
+		if err := sim.Insert(drivesim.BDR25); err != nil {
+			b.Fatal(err)
+		}
+		if err := d.WaitReady(ctx); err != nil {
+			b.Fatal(err)
+		}
+		mi, err := d.MediaInfo(ctx)
+		if err != nil {
+			b.Fatal(err)
+		}
+		job := Job{Package: p, Keys: copyKeys(&testing.T{}, mi.MediaID, "bench-"+strconv.Itoa(i), cw), CopyID: "bench", MediaID: mi.MediaID, Clock: wallClock{}}
+		var cur Phase
+		var t0 time.Time
+		job.Progress = func(pr Progress) error {
+			if pr.Phase != cur {
+				now := time.Now()
+				if cur != "" {
+					phase[cur] += now.Sub(t0)
+				}
+				cur, t0 = pr.Phase, now
+			}
+			return nil
+		}
+		b.StartTimer()
+		if _, err := Copy(ctx, d, job); err != nil {
+			b.Fatal(err)
+		}
+		b.StopTimer()
+		disc, err := sim.Remove()
+		if err != nil {
+			b.Fatal(err)
+		}
+		disc.Close()
+		os.Remove(disc.Path())
+		b.StartTimer()
+	}
+	b.StopTimer()
+	gb := float64(size) * float64(b.N) / 1e9
+	b.ReportMetric((cpuTime()-cpu0).Seconds()/gb, "cpu-s/GB")
+	b.ReportMetric(float64(peakRSS())/(1<<20), "peak-RSS-MiB")
+	for _, ph := range []Phase{PhaseAuthenticate, PhaseWrite, PhaseVerify} {
+		b.ReportMetric(phase[ph].Seconds()/float64(b.N), strings.Fields(string(ph))[0]+"-s")
+	}
+}
+
+// benchDir is where the package and the simulator's disc files go:
+// $BURN_BENCH_DIR (e.g. /dev/shm, to take the host's disk out of the
+// measurement) or a temporary directory.
+func benchDir(b *testing.B) string {
+	root := os.Getenv("BURN_BENCH_DIR")
+	if root == "" {
+		return b.TempDir()
+	}
+	dir, err := os.MkdirTemp(root, "burn-bench-")
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.Cleanup(func() { os.RemoveAll(dir) })
+	return dir
+}
+
+// benchVariants are 8 one-cluster forensic segments spread over the image.
+func benchVariants(size int64) []titlepkg.Variant {
+	var v []titlepkg.Variant
+	for _, s := range benchSegments(size) {
+		v = append(v, titlepkg.Variant{Start: s.Start, B: randBytes(byte(s.Start), int(s.Sectors)*2048)})
+	}
+	return v
+}
+
+func benchSegments(size int64) []titlepkg.Segment {
+	var s []titlepkg.Segment
+	for i := range int64(8) {
+		s = append(s, titlepkg.Segment{Start: uint64(size / 2048 / 8 * i), Sectors: 32})
+	}
+	return s
+}
+
+// patternReader yields n bytes of a fixed random pattern.
+type patternReader struct {
+	n, off int64
+	pat    []byte
+}
+
+func (r *patternReader) Read(p []byte) (int, error) {
+	if r.pat == nil {
+		r.pat = randBytes(3, 1<<20)
+	}
+	if r.off >= r.n {
+		return 0, io.EOF
+	}
+	p = p[:min(int64(len(p)), r.n-r.off)]
+	n := 0
+	for n < len(p) {
+		n += copy(p[n:], r.pat[(r.off+int64(n))%int64(len(r.pat)):])
+	}
+	r.off += int64(n)
+	return n, nil
+}
+
+// cpuTime is the process's user plus system CPU time.
+func cpuTime() time.Duration {
+	var ru syscall.Rusage
+	syscall.Getrusage(syscall.RUSAGE_SELF, &ru)
+	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
+}
+
+// peakRSS is the process's peak resident set (VmHWM) in bytes.
+func peakRSS() int64 {
+	f, err := os.Open("/proc/self/status")
+	if err != nil {
+		return 0
+	}
+	defer f.Close()
+	sc := bufio.NewScanner(f)
+	for sc.Scan() {
+		if v, ok := strings.CutPrefix(sc.Text(), "VmHWM:"); ok {
+			kb, _ := strconv.ParseInt(strings.TrimSpace(strings.TrimSuffix(strings.TrimSpace(v), "kB")), 10, 64)
+			return kb << 10
+		}
+	}
+	return 0
+}
