@@ -4,7 +4,9 @@ import (
 	"context"
 	"fmt"
 	"net"
+	"strings"
 	"time"
+	"unicode/utf8"
 
 	"copystation/keys"
 	"copystation/protocol"
@@ -50,6 +52,7 @@ func (c *conv) run() error {
 	if err := ch.Send(c.chal); err != nil {
 		return err
 	}
+	c.conn.SetDeadline(c.deadline(cfg.StepTimeout))
 	m, err := ch.Receive()
 	if err != nil {
 		return err // malformed, oversized, truncated: close, nothing reaches the ledger
@@ -71,11 +74,24 @@ func (c *conv) run() error {
 }
 
 func refusal(code protocol.Code, format string, args ...any) *protocol.RefusalMsg {
-	msg := fmt.Sprintf(format, args...)
-	if len(msg) > protocol.MaxMessageLen {
-		msg = msg[:protocol.MaxMessageLen]
+	return &protocol.RefusalMsg{Code: code, Message: printable(fmt.Sprintf(format, args...), protocol.MaxMessageLen)}
+}
+
+// printable makes s a valid refusal message: UTF-8 without control
+// characters, at most max bytes, cut on a character boundary (the
+// station's decoder refuses anything else, and would lose the reason).
+func printable(s string, max int) string {
+	s = strings.Map(func(r rune) rune {
+		if r < 0x20 || r == 0x7f {
+			return ' '
+		}
+		return r
+	}, strings.ToValidUTF8(s, "?"))
+	for len(s) > max {
+		_, n := utf8.DecodeLastRuneInString(s)
+		s = s[:len(s)-n]
 	}
-	return &protocol.RefusalMsg{Code: code, Message: msg}
+	return s
 }
 
 func ledgerRefusal(op string, err error) *protocol.RefusalMsg {
