@@ -27,6 +27,7 @@ const (
 var ErrSealInput = errors.New("tpm: invalid secret or PCR selection to seal")
 
 // Seal seals secret (1 to 128 bytes) to this TPM under the storage root key.
+// It needs two free object slots: with a Station open, use Station.Seal.
 // With pcrs (SHA-256 bank, at most eight), it unseals only while those PCRs
 // hold the values they hold now; without, any process that can reach the TPM
 // and read the blob can unseal it.
@@ -201,4 +202,25 @@ func (s *Station) LoadOrCreateSecret(name string, pcrs []int, create func() ([]b
 		return nil, fmt.Errorf("tpm.LoadOrCreateSecret %s: %w", name, err)
 	}
 	return secret, nil
+}
+
+// Seal is tpm.Seal on the station's TPM, making room for it: use it, not the
+// package function, while the station's keys are loaded.
+func (s *Station) Seal(secret []byte, pcrs []int) ([]byte, error) {
+	var blob []byte
+	err := s.useAlone(func(t transport.TPM) (err error) {
+		blob, err = Seal(t, secret, pcrs)
+		return err
+	})
+	return blob, err
+}
+
+// Unseal is tpm.Unseal on the station's TPM, making room for it.
+func (s *Station) Unseal(blob []byte) ([]byte, error) {
+	var secret []byte
+	err := s.useAlone(func(t transport.TPM) (err error) {
+		secret, err = Unseal(t, blob)
+		return err
+	})
+	return secret, err
 }

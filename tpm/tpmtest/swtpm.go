@@ -21,7 +21,7 @@ type Swtpm struct {
 	sock     string
 	ctrl     string
 	exited   chan struct{}
-	startErr error
+	port     int // TCP command port; 0 for Unix sockets
 }
 
 // Options for StartSwtpm.
@@ -29,6 +29,9 @@ type Options struct {
 	// EKCert runs swtpm_setup first so the TPM holds EK certificates in
 	// the standard NV indices, issued by swtpm's local test CA.
 	EKCert bool
+	// TCP serves on loopback TCP (command port and port+1 for control)
+	// instead of Unix sockets.
+	TCP bool
 }
 
 // StartSwtpm starts swtpm, or skips the test when swtpm is not installed.
@@ -50,6 +53,9 @@ func StartSwtpm(t testing.TB, opts Options) *Swtpm {
 	if opts.EKCert {
 		s.setupEKCert()
 	}
+	if opts.TCP {
+		s.port = freePortPair(t)
+	}
 	s.Start()
 	t.Cleanup(s.Stop)
 	return s
@@ -59,7 +65,30 @@ func StartSwtpm(t testing.TB, opts Options) *Swtpm {
 func (s *Swtpm) StateDir() string { return filepath.Join(s.dir, "state") }
 
 // URI is the tpm.Open URI of this TPM.
-func (s *Swtpm) URI() string { return "swtpm:unix:" + s.sock + "?ctrl=" + s.ctrl }
+func (s *Swtpm) URI() string {
+	if s.port != 0 {
+		return fmt.Sprintf("swtpm:tcp:127.0.0.1:%d", s.port)
+	}
+	return "swtpm:unix:" + s.sock + "?ctrl=" + s.ctrl
+}
+
+// freePortPair finds a loopback port p with p+1 also free.
+func freePortPair(t testing.TB) int {
+	for range 50 {
+		l, err := net.Listen("tcp", "127.0.0.1:0")
+		if err != nil {
+			t.Fatal(err)
+		}
+		p := l.Addr().(*net.TCPAddr).Port
+		l.Close()
+		if l2, err := net.Listen("tcp", fmt.Sprintf("127.0.0.1:%d", p+1)); err == nil {
+			l2.Close()
+			return p
+		}
+	}
+	t.Fatal("no free pair of loopback ports")
+	return 0
+}
 
 func (s *Swtpm) setupEKCert() {
 	s.t.Helper()
@@ -80,9 +109,16 @@ func (s *Swtpm) Start() {
 	s.t.Helper()
 	os.Remove(s.sock)
 	os.Remove(s.ctrl)
+	server, ctrl := "type=unixio,path="+s.sock, "type=unixio,path="+s.ctrl
+	addr := []string{"unix", s.sock}
+	if s.port != 0 {
+		server = fmt.Sprintf("type=tcp,port=%d,bindaddr=127.0.0.1", s.port)
+		ctrl = fmt.Sprintf("type=tcp,port=%d,bindaddr=127.0.0.1", s.port+1)
+		addr = []string{"tcp", fmt.Sprintf("127.0.0.1:%d", s.port)}
+	}
 	s.cmd = exec.Command("swtpm", "socket", "--tpm2",
-		"--server", "type=unixio,path="+s.sock,
-		"--ctrl", "type=unixio,path="+s.ctrl,
+		"--server", server,
+		"--ctrl", ctrl,
 		"--tpmstate", "dir="+s.StateDir(),
 		"--flags", "not-need-init,startup-clear",
 		"--log", "file="+filepath.Join(s.dir, "swtpm.log"))
@@ -93,7 +129,7 @@ func (s *Swtpm) Start() {
 	go func() { s.cmd.Wait(); close(s.exited) }()
 	deadline := time.Now().Add(20 * time.Second)
 	for {
-		if c, err := net.Dial("unix", s.sock); err == nil {
+		if c, err := net.Dial(addr[0], addr[1]); err == nil {
 			c.Close()
 			return
 		}
