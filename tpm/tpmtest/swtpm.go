@@ -15,13 +15,13 @@ import (
 // Swtpm is an swtpm process serving one TPM 2.0 on a Unix socket, with its
 // state in a directory so it can be stopped and started again.
 type Swtpm struct {
-	t        testing.TB
-	dir      string
-	cmd      *exec.Cmd
-	sock     string
-	ctrl     string
-	exited   chan struct{}
-	port     int // TCP command port; 0 for Unix sockets
+	t      testing.TB
+	dir    string
+	cmd    *exec.Cmd
+	sock   string
+	ctrl   string
+	exited chan struct{}
+	port   int // TCP command port; 0 for Unix sockets
 }
 
 // Options for StartSwtpm.
