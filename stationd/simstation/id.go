@@ -1,0 +1,5 @@
+package simstation
+
+import "copystation/protocol"
+
+func daemonStationID(signing []byte) string { return protocol.KeyID(signing) }

@@ -1,0 +1,100 @@
+package simstation
+
+import (
+	"context"
+	"crypto/ecdsa"
+	"crypto/elliptic"
+	"crypto/rand"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"net"
+	"time"
+
+	cmtcfg "github.com/cometbft/cometbft/config"
+	"github.com/flynn/noise"
+
+	"copystation/protocol"
+	"copystation/stationd/config"
+	"copystation/validatord/contract"
+	"copystation/validatord/embedded"
+	"copystation/validatord/gateway"
+)
+
+// Network is one embedded validation node with its station gateway on
+// loopback.
+type Network struct {
+	Node    *embedded.Node
+	Addr    string
+	noise   noise.DHKey
+	signPub []byte
+	stop    context.CancelFunc
+	done    chan error
+}
+
+// StartNetwork starts a node with its home in dir and its gateway on a free
+// loopback port.
+func StartNetwork(ctx context.Context, dir string) (*Network, error) {
+	n, err := embedded.Start(ctx, dir, embedded.Options{Tune: fastBlocks})
+	if err != nil {
+		return nil, fmt.Errorf("simstation: validation node: %w", err)
+	}
+	nk, err := protocol.GenerateStaticKey(rand.Reader)
+	if err != nil {
+		n.Stop()
+		return nil, err
+	}
+	signer, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
+	if err != nil {
+		n.Stop()
+		return nil, err
+	}
+	pub, _ := signer.PublicKey.Bytes()
+	gw, err := gateway.New(gateway.Config{NoiseKey: nk, Signer: signer, Ledger: n.Ledger, Random: rand.Reader})
+	if err != nil {
+		n.Stop()
+		return nil, err
+	}
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		n.Stop()
+		return nil, err
+	}
+	gctx, cancel := context.WithCancel(context.Background())
+	nw := &Network{Node: n, Addr: ln.Addr().String(), noise: nk, signPub: pub, stop: cancel, done: make(chan error, 1)}
+	go func() { nw.done <- gw.Serve(gctx, ln) }()
+	return nw, nil
+}
+
+// fastBlocks tunes consensus for one node on loopback.
+func fastBlocks(c *cmtcfg.Config) {
+	c.Consensus.TimeoutPropose = 200 * time.Millisecond
+	c.Consensus.TimeoutCommit = 50 * time.Millisecond
+	c.Consensus.CreateEmptyBlocks = false
+}
+
+// Pin is the node as a station's configuration names it.
+func (nw *Network) Pin() config.Node {
+	return config.Node{Address: nw.Addr, StaticKey: hex.EncodeToString(nw.noise.Public), SigningKey: hex.EncodeToString(nw.signPub)}
+}
+
+// Close stops the gateway and the node.
+func (nw *Network) Close() error {
+	nw.stop()
+	err := <-nw.done
+	return errors.Join(err, nw.Node.Stop())
+}
+
+// Enroll enrolls a station's TPM keys for BD-R and BD-RE.
+func (nw *Network) Enroll(ctx context.Context, signingKey, agreementKey []byte) (string, error) {
+	return nw.Node.Operator.EnrollStation(ctx, signingKey, agreementKey, []uint16{0x41, 0x43}, nil)
+}
+
+// Token reads a token's state from the committed ledger.
+func (nw *Network) Token(id string) (*contract.Token, error) { return nw.Node.App.Token(id) }
+
+// Copy reads a job's copy record (its attempts) from the committed ledger.
+func (nw *Network) Copy(jobID string) (*contract.Copy, error) { return nw.Node.App.Copy(jobID) }
+
+// Height is the node's last committed height.
+func (nw *Network) Height() int64 { h, _ := nw.Node.App.LastCommit(); return h }
