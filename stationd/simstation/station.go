@@ -148,13 +148,15 @@ func Start(ctx context.Context, keys *StationKeys, o Options) (*Station, error) 
 	ready := make(chan *daemon.Daemon, 1)
 	deps := daemon.Deps{
 		Logger: o.Logger, Notifier: o.Notifier, AfterTransition: o.AfterTransition,
-		Drives:   func(config.Config) ([]daemon.Drive, error) { return drives, nil },
-		Robot:    func(config.Config) (daemon.Robot, error) { return s.Loader, nil },
-		Ledger:   func(config.Config) (daemon.Ledger, error) { return daemon.ClientLedger{C: lc}, nil },
-		Pipeline: func(c config.Config) (daemon.Pipeline, error) { return &daemon.BurnPipeline{TitlesDir: c.TitlesDir}, nil },
-		Panel:    o.Panel,
-		Ready:    func(d *daemon.Daemon) { ready <- d },
-		Retry:    100 * time.Millisecond,
+		Drives: func(config.Config) ([]daemon.Drive, error) { return drives, nil },
+		Robot:  func(config.Config) (daemon.Robot, error) { return s.Loader, nil },
+		Ledger: func(config.Config) (daemon.Ledger, error) { return daemon.ClientLedger{C: lc}, nil },
+		Pipeline: func(c config.Config) (daemon.Pipeline, error) {
+			return &daemon.BurnPipeline{TitlesDir: c.TitlesDir}, nil
+		},
+		Panel: o.Panel,
+		Ready: func(d *daemon.Daemon) { ready <- d },
+		Retry: 100 * time.Millisecond,
 	}
 	if deps.Panel == nil {
 		deps.Panel = func(config.Config, func()) (*kiosk.Panel, error) { return nil, nil }
