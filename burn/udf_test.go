@@ -1,0 +1,89 @@
+package burn
+
+import (
+	"bytes"
+	"context"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"copystation/burn/disc"
+	"copystation/burn/titlepkg"
+)
+
+// TestUDFRoundTrip copies a real UDF 2.50 file system made by mkudffs (as a
+// BD-R is mastered) through the whole pipeline onto the simulated BD-R,
+// plays it back, and has udfinfo accept the result.
+func TestUDFRoundTrip(t *testing.T) {
+	mkudffs, err1 := exec.LookPath("mkudffs")
+	udfinfo, err2 := exec.LookPath("udfinfo")
+	if err1 != nil || err2 != nil {
+		t.Skip("udftools (mkudffs, udfinfo) not installed: apt-get install udftools")
+	}
+	dir := t.TempDir()
+	img := filepath.Join(dir, "film.udf")
+	out, err := exec.Command(mkudffs, "--media-type=bdr", "--udfrev=2.50", "--label=FILM", "--new-file", img, "16384").CombinedOutput()
+	if err != nil {
+		t.Fatalf("mkudffs: %v\n%s", err, out)
+	}
+	image, err := os.ReadFile(img)
+	if err != nil {
+		t.Fatal(err)
+	}
+	info := udfInfo(t, udfinfo, img)
+	// Forensic segments in the unallocated space mkudffs leaves between
+	// its descriptors (sectors 20-95 and 129-223): the variants change
+	// bytes no descriptor covers.
+	segs := [][2]uint64{{24, 8}, {140, 16}}
+	var vars []titlepkg.Variant
+	for i, s := range segs {
+		vars = append(vars, titlepkg.Variant{Start: s[0], B: randBytes(byte(40+i), int(s[1])*disc.SectorSize)})
+	}
+	if _, err := titlepkg.Create(dir, titlepkg.Spec{TitleID: "film-udf", Image: bytes.NewReader(image), ImageSize: int64(len(image)),
+		Variants: vars, Key: testPkgKey, ChunkSize: titlepkg.MinChunkSize, Rand: chacha(5)}); err != nil {
+		t.Fatalf("titlepkg.Create() = %v", err)
+	}
+	pkg, err := titlepkg.Open(filepath.Join(dir, titlepkg.FileName("film-udf")), testPkgKey)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer pkg.Close()
+	f := &fixture{img: image, vars: vars, pkg: pkg}
+	sim := newSim(t)
+	cw := []byte{0x40} // segment 0 keeps A, segment 1 takes B
+	if _, err := Copy(context.Background(), newDrive(sim), f.job(t, sim, "job-udf", cw)); err != nil {
+		t.Fatalf("Copy() = %v", err)
+	}
+	played, h, err := play(t, sim)
+	if err != nil {
+		t.Fatalf("ReadDisc() = %v", err)
+	}
+	if !bytes.Equal(played, f.want(cw)) || !bytes.Equal(h.Codeword, cw) {
+		t.Fatalf("ReadDisc() = %d bytes, codeword %x; want the %d-byte image with codeword %x", len(played), h.Codeword, len(image), cw)
+	}
+	back := filepath.Join(dir, "played.udf")
+	if err := os.WriteFile(back, played, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if got := udfInfo(t, udfinfo, back); got["udfrev"] != "2.50" || got["label"] != "FILM" || got["numdirs"] != info["numdirs"] {
+		t.Errorf("udfinfo(played) = %v, want udfrev 2.50, label FILM, as the source (%v)", got, info)
+	}
+}
+
+// udfInfo runs udfinfo and returns its key=value lines.
+func udfInfo(t *testing.T, udfinfo, path string) map[string]string {
+	t.Helper()
+	out, err := exec.Command(udfinfo, path).CombinedOutput()
+	if err != nil {
+		t.Fatalf("udfinfo %s: %v\n%s", path, err, out)
+	}
+	m := map[string]string{}
+	for _, l := range strings.Split(string(out), "\n") {
+		if k, v, ok := strings.Cut(l, "="); ok {
+			m[k] = v
+		}
+	}
+	return m
+}
