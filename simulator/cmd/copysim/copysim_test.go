@@ -1,0 +1,173 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"copystation/drive"
+	"copystation/drive/serial"
+	"copystation/robot"
+	"encoding/binary"
+	"errors"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"runtime"
+	"syscall"
+	"testing"
+	"time"
+)
+
+// startCopysim builds copysim, runs it as a child process and waits for its
+// links.
+func startCopysim(t *testing.T, args ...string) (driveLink, robotLink string, cmd *exec.Cmd) {
+	t.Helper()
+	if runtime.GOOS != "linux" {
+		t.Skip("copysim's pseudo-terminals need Linux")
+	}
+	dir := t.TempDir()
+	bin := filepath.Join(dir, "copysim")
+	build := exec.Command(filepath.Join(runtime.GOROOT(), "bin", "go"), "build", "-o", bin, ".")
+	if out, err := build.CombinedOutput(); err != nil {
+		t.Fatalf("go build copysim: %v\n%s", err, out)
+	}
+	driveLink, robotLink = filepath.Join(dir, "drive"), filepath.Join(dir, "robot")
+	cmd = exec.Command(bin, append([]string{"--drive-link", driveLink, "--robot-link", robotLink,
+		"--dir", filepath.Join(dir, "discs")}, args...)...)
+	os.Mkdir(filepath.Join(dir, "discs"), 0o700)
+	var stderr bytes.Buffer
+	cmd.Stderr = &stderr
+	if err := cmd.Start(); err != nil {
+		t.Fatalf("start copysim: %v", err)
+	}
+	t.Cleanup(func() {
+		cmd.Process.Kill()
+		cmd.Wait()
+		if t.Failed() {
+			t.Logf("copysim stderr:\n%s", stderr.String())
+		}
+	})
+	deadline := time.Now().Add(30 * time.Second)
+	for {
+		_, e1 := os.Stat(driveLink)
+		_, e2 := os.Stat(robotLink)
+		if e1 == nil && e2 == nil {
+			return driveLink, robotLink, cmd
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("copysim links did not appear within 30s: %v, %v", e1, e2)
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+}
+
+func do(t *testing.T, tr drive.Transport, cdb []byte, dir drive.Direction, buf []byte) drive.Result {
+	t.Helper()
+	res, err := tr.Do(cdb, dir, buf, 10*time.Second)
+	if err != nil {
+		t.Fatalf("Do(% x) over the pseudo-terminal = %v", cdb, err)
+	}
+	return res
+}
+
+func mustGood(t *testing.T, tr drive.Transport, cdb []byte, dir drive.Direction, buf []byte) {
+	t.Helper()
+	if res := do(t, tr, cdb, dir, buf); res.Status != drive.StatusGood {
+		t.Fatalf("Do(% x) sense = %x, want GOOD", cdb, res.Sense)
+	}
+}
+
+// TestCopysimProcess drives a copysim child process end to end: the robot
+// loads a blank, the host writes, closes, finalises and reads it back over
+// the serial framing, ejects, and the robot unloads it; SIGTERM then stops
+// copysim and removes its links.
+func TestCopysimProcess(t *testing.T) {
+	driveLink, robotLink, cmd := startCopysim(t, "--blanks", "3", "--seed", "5")
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+
+	bot, err := robot.Open(robotLink, robot.WithRetry(time.Second), robot.WithTimeout(20*time.Second))
+	if err != nil {
+		t.Fatalf("robot.Open(%s) = %v", robotLink, err)
+	}
+	defer bot.Close()
+	if err := bot.Pick(ctx); err != nil {
+		t.Fatalf("Pick = %v", err)
+	}
+	if err := bot.Load(ctx, 1); err != nil {
+		t.Fatalf("Load(1) = %v", err)
+	}
+
+	tr, err := serial.Open(driveLink, serial.Options{})
+	if err != nil {
+		t.Fatalf("serial.Open(%s) = %v", driveLink, err)
+	}
+	defer tr.Close()
+	tur := make([]byte, 6)
+	var senses []string
+	for range 5 { // power-on reset, then medium may have changed, then ready
+		res := do(t, tr, tur, drive.DirNone, nil)
+		if res.Status == drive.StatusGood {
+			break
+		}
+		senses = append(senses, string([]byte{res.Sense[2] + '0', ' '})+string(res.Sense[12:14]))
+	}
+	if len(senses) != 2 {
+		t.Errorf("unit attentions before ready = %d, want 2 (29/00, 28/00)", len(senses))
+	}
+	data := bytes.Repeat([]byte("copysim over a pty "), 64*2048/19+1)[:64*2048]
+	w := make([]byte, 12)
+	w[0], w[10] = byte(drive.OpWrite12), 0x80
+	binary.BigEndian.PutUint32(w[6:], 32)
+	for i := range uint32(2) {
+		binary.BigEndian.PutUint32(w[2:], i*32)
+		mustGood(t, tr, w, drive.DirOut, data[i*32*2048:(i+1)*32*2048])
+	}
+	mustGood(t, tr, []byte{0x35, 0, 0, 0, 0, 0, 0, 0, 0, 0}, drive.DirNone, nil)
+	mustGood(t, tr, []byte{0x5B, 0, 0x01, 0, 0, 1, 0, 0, 0, 0}, drive.DirNone, nil)
+	mustGood(t, tr, []byte{0x5B, 0, 0x06, 0, 0, 0, 0, 0, 0, 0}, drive.DirNone, nil)
+	got := make([]byte, 64*2048)
+	mustGood(t, tr, []byte{0xA8, 0, 0, 0, 0, 0, 0, 0, 0, 64, 0, 0}, drive.DirIn, got)
+	if !bytes.Equal(got, data) {
+		t.Errorf("read back over the pty differs from what was written")
+	}
+	rdi := make([]byte, 34)
+	mustGood(t, tr, []byte{0x51, 0, 0, 0, 0, 0, 0, 0, 34, 0}, drive.DirIn, rdi)
+	if rdi[2]&3 != 2 {
+		t.Errorf("disc status after finalise = %d, want 2 (complete)", rdi[2]&3)
+	}
+	mustGood(t, tr, []byte{0x1B, 0, 0, 0, 0x02, 0}, drive.DirNone, nil)
+	if err := bot.Unload(ctx, 1); err != nil {
+		t.Fatalf("Unload(1) = %v", err)
+	}
+	st, err := bot.Status(ctx)
+	if err != nil || st.Input != 2 || st.Output != 1 || st.Drives[0].HasDisc {
+		t.Errorf("Status = %+v, %v, want 2 blanks, 1 finished disc, drive empty", st, err)
+	}
+
+	cmd.Process.Signal(syscall.SIGTERM)
+	exited := make(chan error, 1)
+	go func() { exited <- cmd.Wait() }()
+	select {
+	case err := <-exited:
+		if err != nil {
+			t.Errorf("copysim after SIGTERM = %v, want a clean exit", err)
+		}
+	case <-time.After(20 * time.Second):
+		t.Fatal("copysim did not exit within 20s of SIGTERM")
+	}
+	for _, l := range []string{driveLink, robotLink} {
+		if _, err := os.Lstat(l); !errors.Is(err, os.ErrNotExist) {
+			t.Errorf("link %s after exit: %v, want removed", l, err)
+		}
+	}
+}
+
+func TestConfigFlags(t *testing.T) {
+	var errOut bytes.Buffer
+	if code := Main(context.Background(), []string{"--media", "bd-r-99"}, &errOut, &errOut); code != 1 {
+		t.Errorf("Main(--media bd-r-99) = %d, want 1; output %s", code, errOut.String())
+	}
+	if code := Main(context.Background(), []string{"--fault-hang", "zz"}, &errOut, &errOut); code != 2 {
+		t.Errorf("Main(--fault-hang zz) = %d, want 2", code)
+	}
+}
