@@ -76,7 +76,7 @@ func Start(ctx context.Context, o Options) (*Node, error) {
 	if o.Tune != nil {
 		o.Tune(c)
 	}
-	appDB, err := dbm.NewDB("contract", dbm.BackendType(c.DBBackend), c.DBDir())
+	appDB, err := guardedProvider(&cfg.DBContext{ID: "contract", Config: c})
 	if err != nil {
 		ks.Close()
 		return nil, fmt.Errorf("chain.Start: %w", err)
@@ -99,7 +99,7 @@ func Start(ctx context.Context, o Options) (*Node, error) {
 		logger = cmtlog.NewFilter(cmtlog.NewTMLogger(o.LogWriter), cmtlog.AllowError())
 	}
 	cn, err := nm.NewNode(ctx, c, pv, nodeKey, proxy.NewConnSyncLocalClientCreator(app),
-		nm.DefaultGenesisDocProviderFunc(c), cfg.DefaultDBProvider, nm.DefaultMetricsProvider(c.Instrumentation), logger)
+		nm.DefaultGenesisDocProviderFunc(c), guardedProvider, nm.DefaultMetricsProvider(c.Instrumentation), logger)
 	if err != nil {
 		appDB.Close()
 		ks.Close()

@@ -1,0 +1,91 @@
+package chain
+
+import (
+	"errors"
+	"sync"
+
+	dbm "github.com/cometbft/cometbft-db"
+	cfg "github.com/cometbft/cometbft/config"
+)
+
+// errClosed is what a guarded store returns once closed.
+var errClosed = errors.New("chain: store closed (node stopping)")
+
+// guardedDB keeps a store safe to call while a node stops. CometBFT v1.0.1
+// closes its stores in Node.OnStop while some reactor goroutines (the
+// consensus reactor's queryMaj23Routine) may still read them, and pebble
+// panics on a closed store. After Close, reads find nothing and writes
+// fail with an error; Close waits for calls in flight.
+type guardedDB struct {
+	dbm.DB
+	mu     sync.RWMutex
+	closed bool
+}
+
+func guardedProvider(ctx *cfg.DBContext) (dbm.DB, error) {
+	db, err := cfg.DefaultDBProvider(ctx)
+	if err != nil {
+		return nil, err
+	}
+	return &guardedDB{DB: db}, nil
+}
+
+func (g *guardedDB) Get(k []byte) ([]byte, error) {
+	g.mu.RLock()
+	defer g.mu.RUnlock()
+	if g.closed {
+		return nil, nil
+	}
+	return g.DB.Get(k)
+}
+
+func (g *guardedDB) Has(k []byte) (bool, error) {
+	g.mu.RLock()
+	defer g.mu.RUnlock()
+	if g.closed {
+		return false, nil
+	}
+	return g.DB.Has(k)
+}
+
+func (g *guardedDB) write(f func() error) error {
+	g.mu.RLock()
+	defer g.mu.RUnlock()
+	if g.closed {
+		return errClosed
+	}
+	return f()
+}
+
+func (g *guardedDB) Set(k, v []byte) error     { return g.write(func() error { return g.DB.Set(k, v) }) }
+func (g *guardedDB) SetSync(k, v []byte) error { return g.write(func() error { return g.DB.SetSync(k, v) }) }
+func (g *guardedDB) Delete(k []byte) error     { return g.write(func() error { return g.DB.Delete(k) }) }
+func (g *guardedDB) DeleteSync(k []byte) error { return g.write(func() error { return g.DB.DeleteSync(k) }) }
+
+func (g *guardedDB) Iterator(start, end []byte) (dbm.Iterator, error) {
+	g.mu.RLock()
+	defer g.mu.RUnlock()
+	if g.closed {
+		return nil, errClosed
+	}
+	return g.DB.Iterator(start, end)
+}
+
+func (g *guardedDB) ReverseIterator(start, end []byte) (dbm.Iterator, error) {
+	g.mu.RLock()
+	defer g.mu.RUnlock()
+	if g.closed {
+		return nil, errClosed
+	}
+	return g.DB.ReverseIterator(start, end)
+}
+
+func (g *guardedDB) Close() error {
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	if g.closed {
+		return nil
+	}
+	g.closed = true
+	return g.DB.Close()
+}

@@ -1,0 +1,136 @@
+package keyservice
+
+import (
+	"bytes"
+	"crypto/ecdh"
+	"crypto/rand"
+	"errors"
+	"testing"
+
+	"copystation/keys"
+	"copystation/validatord/contract"
+)
+
+func newService(t *testing.T, secret []byte, dep *ecdh.PrivateKey) *Service {
+	t.Helper()
+	s, err := New(secret, dep)
+	if err != nil {
+		t.Fatalf("New() = %v", err)
+	}
+	return s
+}
+
+func fixture(t *testing.T) (*Service, *Service, *contract.Title, *contract.Copy) {
+	t.Helper()
+	dep, _ := ecdh.P256().GenerateKey(rand.Reader)
+	secret := bytes.Repeat([]byte{0x5A}, 32)
+	a, b := newService(t, secret, dep), newService(t, secret, dep)
+	sealed, err := SealPackageKey(dep.PublicKey(), "film-1", bytes.Repeat([]byte{1}, 32))
+	if err != nil {
+		t.Fatal(err)
+	}
+	ti := &contract.Title{ID: "film-1", SealedPackageKey: sealed,
+		Formats:  []keys.FormatMetadata{{Profile: 0x41, Layers: 1}},
+		Segments: make([]contract.Segment, 20)}
+	c := &contract.Copy{JobID: "job-1", Title: "film-1", Profile: 0x41,
+		Attempts: []contract.Attempt{{MediaID: []byte("m1"), Outcome: contract.OutcomePending}}}
+	return a, b, ti, c
+}
+
+// TestSameKeysOnEveryNode: two nodes holding the same secrets derive the
+// same keys for a job and disc, and other keys for another disc.
+func TestSameKeysOnEveryNode(t *testing.T) {
+	a, b, ti, c := fixture(t)
+	ka, err := a.CopyKeys(ti, c, []byte("m1"))
+	if err != nil {
+		t.Fatalf("CopyKeys() = %v", err)
+	}
+	kb, err := b.CopyKeys(ti, c, []byte("m1"))
+	if err != nil {
+		t.Fatalf("CopyKeys() on node b = %v", err)
+	}
+	ea, _ := ka.MarshalBinary()
+	eb, _ := kb.MarshalBinary()
+	if !bytes.Equal(ea, eb) {
+		t.Fatalf("CopyKeys() differ between nodes")
+	}
+	if len(ka.Codeword) != 3 || !bytes.Equal(ka.PackageKey, bytes.Repeat([]byte{1}, 32)) {
+		t.Errorf("CopyKeys() codeword %d bytes, package key %x; want 3 bytes (20 segments) and the deposited key", len(ka.Codeword), ka.PackageKey)
+	}
+	c2 := *c
+	c2.Attempts = []contract.Attempt{{MediaID: []byte("m2"), Outcome: contract.OutcomePending}}
+	k2, _ := a.CopyKeys(ti, &c2, []byte("m2"))
+	if bytes.Equal(k2.DiscKey, ka.DiscKey) || bytes.Equal(k2.DiscKeyBlock, ka.DiscKeyBlock) {
+		t.Errorf("CopyKeys() for another disc gives the same disc key or block")
+	}
+	ca, _ := a.CommitCodeword("job-1", []byte("m1"))
+	cb, _ := b.CommitCodeword("job-1", []byte("m1"))
+	c3, _ := a.CommitCodeword("job-1", []byte("m2"))
+	if !bytes.Equal(ca, cb) || bytes.Equal(ca, c3) || bytes.Contains(ca, ka.Codeword) {
+		t.Errorf("CommitCodeword() = %x / %x / %x, want equal across nodes, different per disc, hiding the codeword", ca, cb, c3)
+	}
+}
+
+func TestCopyKeysRefusals(t *testing.T) {
+	a, _, ti, c := fixture(t)
+	tests := []struct {
+		name  string
+		edit  func(c *contract.Copy, ti *contract.Title)
+		media string
+		want  error
+	}{
+		{"other disc", func(*contract.Copy, *contract.Title) {}, "m9", ErrNotPending},
+		{"made", func(c *contract.Copy, _ *contract.Title) { c.Attempts[0].Outcome = contract.OutcomeMade }, "m1", ErrNotPending},
+		{"spoiled", func(c *contract.Copy, _ *contract.Title) { c.Attempts[0].Outcome = contract.OutcomeSpoiled }, "m1", ErrNotPending},
+		{"package key for another title", func(_ *contract.Copy, ti *contract.Title) { ti.ID = "film-2" }, "m1", ErrPackageKey},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			cc, tt := *c, *ti
+			cc.Attempts = append([]contract.Attempt(nil), c.Attempts...)
+			tc.edit(&cc, &tt)
+			if _, err := a.CopyKeys(&tt, &cc, []byte(tc.media)); !errors.Is(err, tc.want) {
+				t.Errorf("CopyKeys(%s) = %v, want %v", tc.name, err, tc.want)
+			}
+		})
+	}
+}
+
+func TestDiscKeyBlock(t *testing.T) {
+	a, _, ti, c := fixture(t)
+	k, err := a.CopyKeys(ti, c, []byte("m1"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	pk, _ := a.PlayerKey()
+	got, err := OpenDiscKeyBlock(pk, []byte("m1"), k.DiscKeyBlock)
+	if err != nil || !bytes.Equal(got, k.DiscKey) {
+		t.Fatalf("OpenDiscKeyBlock(m1) = %x, %v, want the disc key", got, err)
+	}
+	if _, err := OpenDiscKeyBlock(pk, []byte("m2"), k.DiscKeyBlock); err == nil {
+		t.Errorf("OpenDiscKeyBlock(another disc) = nil error, want refusal (a cloned disc must not play)")
+	}
+}
+
+func TestReleaseSealsToStation(t *testing.T) {
+	a, _, ti, c := fixture(t)
+	ka, _ := ecdh.P256().GenerateKey(rand.Reader)
+	st := &contract.Station{ID: "st", KeyAgreementKey: ka.PublicKey().Bytes()}
+	info := keys.Info{JobID: "job-1", MediaID: []byte("m1"), Transcript: []byte("hh")}
+	sealed, format, err := a.Release(ti, st, c, info)
+	if err != nil {
+		t.Fatalf("Release() = %v", err)
+	}
+	k, err := keys.Open(ka, info, sealed)
+	if err != nil {
+		t.Fatalf("keys.Open() = %v", err)
+	}
+	want, _ := a.CopyKeys(ti, c, []byte("m1"))
+	if !bytes.Equal(k.DiscKey, want.DiscKey) || format.Profile != 0x41 {
+		t.Errorf("opened keys differ from derived ones, or format %+v", format)
+	}
+	other, _ := ecdh.P256().GenerateKey(rand.Reader)
+	if _, err := keys.Open(other, info, sealed); err == nil {
+		t.Errorf("keys.Open() with another station's key = nil error, want failure")
+	}
+}
