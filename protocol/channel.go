@@ -1,6 +1,7 @@
 package protocol
 
 import (
+	"crypto/ecdh"
 	"encoding/binary"
 	"errors"
 	"fmt"
@@ -32,6 +33,16 @@ func GenerateStaticKey(rnd io.Reader) (noise.DHKey, error) {
 		return noise.DHKey{}, fmt.Errorf("protocol.GenerateStaticKey: %w", err)
 	}
 	return k, nil
+}
+
+// StaticKeyFromPrivate rebuilds a Noise static key pair from its 32-byte
+// X25519 private key (as a node keeps it in its vault).
+func StaticKeyFromPrivate(priv []byte) (noise.DHKey, error) {
+	k, err := ecdh.X25519().NewPrivateKey(priv)
+	if err != nil {
+		return noise.DHKey{}, fmt.Errorf("protocol.StaticKeyFromPrivate: %w", err)
+	}
+	return noise.DHKey{Private: append([]byte(nil), priv...), Public: k.PublicKey().Bytes()}, nil
 }
 
 // ReadFrame reads one frame into buf (which must hold MaxFrame bytes) and

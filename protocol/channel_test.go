@@ -117,3 +117,17 @@ func TestSendRefusesOversized(t *testing.T) {
 		t.Fatalf("Send(oversized) = %v, want %v", err, ErrFrameTooLarge)
 	}
 }
+
+func TestStaticKeyFromPrivate(t *testing.T) {
+	k, err := GenerateStaticKey(rand.Reader)
+	if err != nil {
+		t.Fatal(err)
+	}
+	got, err := StaticKeyFromPrivate(k.Private)
+	if err != nil || !bytes.Equal(got.Public, k.Public) {
+		t.Fatalf("StaticKeyFromPrivate(priv) = %x, %v; want %x", got.Public, err, k.Public)
+	}
+	if _, err := StaticKeyFromPrivate(make([]byte, 31)); err == nil {
+		t.Fatalf("StaticKeyFromPrivate(31 bytes) = nil error, want an error")
+	}
+}
