@@ -57,10 +57,14 @@ func (g *guardedDB) write(f func() error) error {
 	return f()
 }
 
-func (g *guardedDB) Set(k, v []byte) error     { return g.write(func() error { return g.DB.Set(k, v) }) }
-func (g *guardedDB) SetSync(k, v []byte) error { return g.write(func() error { return g.DB.SetSync(k, v) }) }
-func (g *guardedDB) Delete(k []byte) error     { return g.write(func() error { return g.DB.Delete(k) }) }
-func (g *guardedDB) DeleteSync(k []byte) error { return g.write(func() error { return g.DB.DeleteSync(k) }) }
+func (g *guardedDB) Set(k, v []byte) error { return g.write(func() error { return g.DB.Set(k, v) }) }
+func (g *guardedDB) SetSync(k, v []byte) error {
+	return g.write(func() error { return g.DB.SetSync(k, v) })
+}
+func (g *guardedDB) Delete(k []byte) error { return g.write(func() error { return g.DB.Delete(k) }) }
+func (g *guardedDB) DeleteSync(k []byte) error {
+	return g.write(func() error { return g.DB.DeleteSync(k) })
+}
 
 func (g *guardedDB) Iterator(start, end []byte) (dbm.Iterator, error) {
 	g.mu.RLock()
