@@ -1,0 +1,125 @@
+package disccli
+
+import (
+	"bytes"
+	"context"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"copystation/burn"
+	"copystation/burn/disc"
+	"copystation/burn/titlepkg"
+	"copystation/drive"
+	"copystation/keys"
+	"copystation/simulator/drivesim"
+)
+
+var (
+	pkgKey  = bytes.Repeat([]byte{1}, 32)
+	rootKey = bytes.Repeat([]byte{2}, 32)
+	master  = bytes.Repeat([]byte{3}, 32)
+)
+
+// keepOpen lets several commands share one simulated drive.
+type keepOpen struct{ drive.Transport }
+
+func (keepOpen) Close() error { return nil }
+
+// burnDisc makes a copy on the blank in sim and returns its image.
+func burnDisc(t *testing.T, sim *drivesim.Drive) []byte {
+	t.Helper()
+	dir := t.TempDir()
+	img := bytes.Repeat([]byte("copy station disc check "), 300*2048/24)
+	img = img[:len(img)/2048*2048]
+	if _, err := titlepkg.Create(dir, titlepkg.Spec{TitleID: "film", Image: bytes.NewReader(img), ImageSize: int64(len(img)), Key: pkgKey, Rand: bytes.NewReader(make([]byte, 64))}); err != nil {
+		t.Fatal(err)
+	}
+	p, err := titlepkg.Open(filepath.Join(dir, titlepkg.FileName("film")), pkgKey)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer p.Close()
+	d := drive.New(sim)
+	ctx := context.Background()
+	if err := d.WaitReady(ctx); err != nil {
+		t.Fatal(err)
+	}
+	mi, err := d.MediaInfo(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	dk, _ := keys.DeriveDiscKey(master, "job-9", mi.MediaID)
+	kb, err := disc.WrapKeyBlock(rootKey, mi.MediaID, "job-9", dk)
+	if err != nil {
+		t.Fatal(err)
+	}
+	k := &keys.CopyKeys{PackageKey: pkgKey, DiscKey: dk, DiscKeyBlock: kb, Codeword: []byte{0xAB}, Format: keys.FormatMetadata{Profile: 0x41, Layers: 1, Finalize: true}}
+	res, err := burn.Copy(ctx, d, burn.Job{Package: p, Keys: k, CopyID: "job-9", MediaID: mi.MediaID})
+	if err != nil {
+		t.Fatalf("burn.Copy() = %v", err)
+	}
+	raw := make([]byte, int(res.Layout.Sectors())*2048)
+	if err := d.Read(ctx, 0, raw); err != nil {
+		t.Fatal(err)
+	}
+	return raw
+}
+
+func TestCheck(t *testing.T) {
+	sim, err := drivesim.New(drivesim.Options{Dir: t.TempDir(), Media: drivesim.BDR25})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer sim.Close()
+	raw := burnDisc(t, sim)
+	dir := t.TempDir()
+	good := filepath.Join(dir, "player.key")
+	os.WriteFile(good, []byte(strings.Repeat("02", 32)+"\n"), 0o600)
+	bad := filepath.Join(dir, "other.key")
+	os.WriteFile(bad, bytes.Repeat([]byte{9}, 32), 0o600)
+	open := func(string) (drive.TransportCloser, error) { return keepOpen{sim}, nil }
+	run := func(args ...string) (int, string, string) {
+		var out, errb bytes.Buffer
+		code := Run(context.Background(), args, &out, &errb, open)
+		return code, out.String(), errb.String()
+	}
+	tests := []struct {
+		name   string
+		args   []string
+		before func()
+		code   int
+		want   string
+	}{
+		{"plays", []string{"check", "--device", "sim:", "--player-key", good}, nil, 0, "codeword:   ab"},
+		{"wrong player key", []string{"disc", "check", "--device", "sim:", "--player-key", bad}, nil, 1, "does not open"},
+		{"no device", []string{"check", "--player-key", good}, nil, 2, "usage"},
+		{"unknown subcommand", []string{"burn"}, nil, 2, "usage"},
+		{"clone on another blank", []string{"check", "--device", "sim:", "--player-key", good}, func() {
+			old, _ := sim.Remove()
+			old.Close()
+			sim.Insert(drivesim.BDR25)
+			d := drive.New(sim)
+			ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+			defer cancel()
+			d.WaitReady(ctx)
+			if err := d.Write(ctx, 0, raw); err != nil {
+				t.Fatalf("writing the clone: %v", err)
+			}
+			d.SynchronizeCache(ctx)
+		}, 1, "copy of another disc"},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			if tc.before != nil {
+				tc.before()
+			}
+			code, out, errs := run(tc.args...)
+			if code != tc.code || !strings.Contains(out+errs, tc.want) {
+				t.Errorf("Run(%q) = %d, stdout %q, stderr %q; want %d and %q", tc.args, code, out, errs, tc.code, tc.want)
+			}
+		})
+	}
+}
