@@ -1,9 +1,11 @@
 package protocol
 
 import (
+	"bytes"
 	"crypto/ecdsa"
 	"crypto/elliptic"
 	"crypto/sha256"
+	"fmt"
 	"testing"
 
 	"copystation/keys"
@@ -40,6 +42,57 @@ func fill(n int, b byte) []byte {
 type example struct {
 	name string
 	raw  []byte // the encoding shown in docs/protocol.md
+	wire bool   // a frame as sent on the connection, not a message plaintext
+}
+
+// seeded is a deterministic byte stream for example keys.
+func seeded(label string) *bytes.Reader {
+	var b []byte
+	for i := 0; len(b) < 4096; i++ {
+		d := sha256.Sum256([]byte(fmt.Sprintf("%s %d", label, i)))
+		b = append(b, d[:]...)
+	}
+	return bytes.NewReader(b)
+}
+
+func frame(p []byte) []byte { return append([]byte{byte(len(p) >> 8), byte(len(p))}, p...) }
+
+// handshakeExamples runs an IK handshake with fixed keys and returns its
+// two frames, the handshake hash, and the node's first transport frame (the
+// challenge) encrypted.
+func handshakeExamples(t testing.TB, nodeID string) ([]example, []byte) {
+	node, _ := GenerateStaticKey(seeded("node noise"))
+	st, _ := GenerateStaticKey(seeded("station noise"))
+	ini, err := newState(true, st, node.Public, seeded("station ephemeral"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp, err := newState(false, node, nil, seeded("node ephemeral"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	m1, _, _, err := ini.WriteMessage(nil, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, _, _, err := resp.ReadMessage(nil, m1); err != nil {
+		t.Fatal(err)
+	}
+	m2, _, send, err := resp.WriteMessage(nil, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	hh := resp.ChannelBinding()
+	ch := &ChallengeMsg{Nonce: fill(NonceLen, 0x10), NodeID: nodeID, Expiry: 1795000000, HandshakeHash: hh}
+	ct, err := send.Encrypt(nil, nil, Marshal(ch))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return []example{
+		{name: "IK message 1 (station to node, framed)", raw: frame(m1), wire: true},
+		{name: "IK message 2 (node to station, framed)", raw: frame(m2), wire: true},
+		{name: "Challenge encrypted in its transport frame", raw: frame(ct), wire: true},
+	}, hh
 }
 
 // examples builds one of every message and the customer grant from fixed
@@ -48,7 +101,7 @@ type example struct {
 func examples(t testing.TB) []example {
 	station, customer, node := exampleKey(t, "station"), exampleKey(t, "customer"), exampleKey(t, "node")
 	stationID, nodeID := KeyID(pubBytes(t, station)), NodeID(pubBytes(t, node))
-	hh := fill(HandshakeHashLen, 0xa0)
+	wire, hh := handshakeExamples(t, nodeID)
 	ch := &ChallengeMsg{Nonce: fill(NonceLen, 0x10), NodeID: nodeID, Expiry: 1795000000, HandshakeHash: hh}
 	grant := &SignedGrant{
 		Grant: CustomerGrant{TokenID: "tok-1", StationID: stationID, TitleID: "title-1", Expiry: 1795003600},
@@ -74,15 +127,15 @@ func examples(t testing.TB) []example {
 	rc := &ReceiptMsg{JobID: "job-1", Outcome: OutcomeMade, Height: 43, TxHash: fill(32, 0xb0)}
 	rc.NodeSignature = sign(node, rc.Statement(hh))
 	ref := &RefusalMsg{Code: CodeTokenSpent, Message: "token tok-1 was already used for another copy"}
-	return []example{
-		{"Challenge", Marshal(ch)},
-		{"SignedGrant", grant.Encode()},
-		{"CopyRequest", Marshal(req)},
-		{"KeyRelease", Marshal(rel)},
-		{"Refusal", Marshal(ref)},
-		{"CopyReport", Marshal(rep)},
-		{"Receipt", Marshal(rc)},
-	}
+	return append(wire, []example{
+		{name: "Challenge", raw: Marshal(ch)},
+		{name: "SignedGrant", raw: grant.Encode()},
+		{name: "CopyRequest", raw: Marshal(req)},
+		{name: "KeyRelease", raw: Marshal(rel)},
+		{name: "Refusal", raw: Marshal(ref)},
+		{name: "CopyReport", raw: Marshal(rep)},
+		{name: "Receipt", raw: Marshal(rc)},
+	}...)
 }
 
 type fmtT = keys.FormatMetadata

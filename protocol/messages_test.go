@@ -12,7 +12,7 @@ import (
 func TestUnmarshalEveryPrefix(t *testing.T) {
 	cryptotest.SetGlobalRandom(t, 2)
 	for _, e := range examples(t) {
-		if e.name == "SignedGrant" {
+		if e.name == "SignedGrant" || e.wire {
 			continue
 		}
 		t.Run(e.name, func(t *testing.T) {
@@ -64,7 +64,12 @@ func TestUnmarshalRefusals(t *testing.T) {
 
 func TestDecodeGrantRefusals(t *testing.T) {
 	cryptotest.SetGlobalRandom(t, 3)
-	good := examples(t)[1].raw
+	var good []byte
+	for _, e := range examples(t) {
+		if e.name == "SignedGrant" {
+			good = e.raw
+		}
+	}
 	tampered := bytes.Clone(good)
 	tampered[len(tampered)-80] ^= 1 // inside the title ID
 	tests := []struct {
