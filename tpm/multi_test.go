@@ -5,6 +5,7 @@ import (
 	"os"
 	"path/filepath"
 	"testing"
+	"time"
 
 	"copystation/tpm/tpmtest"
 )
@@ -72,5 +73,21 @@ func TestOpenURI(t *testing.T) {
 				t.Errorf("Open(%q) = %v, %v, want %v", c.uri, tp, err, c.want)
 			}
 		})
+	}
+}
+
+// TestSimulatorBusy: a second in-process simulator fails after the wait
+// instead of blocking for ever.
+func TestSimulatorBusy(t *testing.T) {
+	tp, err := OpenSimulator(t.TempDir())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer tp.Close()
+	old := simWait
+	simWait = 10 * time.Millisecond
+	defer func() { simWait = old }()
+	if tp2, err := OpenSimulator(t.TempDir()); !errors.Is(err, ErrSimulatorBusy) {
+		t.Errorf("OpenSimulator() while one is open = %v, %v, want %v", tp2, err, ErrSimulatorBusy)
 	}
 }

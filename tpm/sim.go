@@ -26,7 +26,7 @@ var ErrSimulatorBusy = errors.New("tpm: the in-process TPM simulator is already 
 var simSlot = make(chan struct{}, 1)
 
 // simWait bounds how long OpenSimulator waits for the slot.
-const simWait = 2 * time.Minute
+var simWait = 2 * time.Minute
 
 // simTPM is the in-process reference TPM.
 type simTPM struct {

@@ -8,7 +8,6 @@ import (
 	"crypto/x509"
 	"encoding/binary"
 	"encoding/hex"
-	"encoding/json"
 	"fmt"
 	"io"
 	"time"
@@ -51,23 +50,18 @@ type VerifiedStation struct {
 	// EKAnchor says what anchored the EK: "certificate", "known" or
 	// "unanchored".
 	EKAnchor string
-	TPM      TPMInfo
+	// TPM is the TPM's description as the station reported it: not
+	// authenticated (a TPM obfuscates firmwareVersion in certifications by
+	// an owner-hierarchy key, so it can't be checked there).
+	TPM TPMInfo
 }
 
 // ParseEnrollmentRequest decodes a request file strictly: bounded size, no
 // unknown fields, one JSON value.
 func ParseEnrollmentRequest(b []byte) (*EnrollmentRequest, error) {
-	if len(b) > MaxRequestLen {
-		return nil, fmt.Errorf("tpm.ParseEnrollmentRequest: %w: %d bytes, want at most %d", ErrEvidence, len(b), MaxRequestLen)
-	}
-	dec := json.NewDecoder(bytes.NewReader(b))
-	dec.DisallowUnknownFields()
 	var req EnrollmentRequest
-	if err := dec.Decode(&req); err != nil {
-		return nil, fmt.Errorf("tpm.ParseEnrollmentRequest: %w: %v", ErrEvidence, err)
-	}
-	if dec.More() {
-		return nil, fmt.Errorf("tpm.ParseEnrollmentRequest: %w: trailing data", ErrEvidence)
+	if err := strictJSON(b, &req); err != nil {
+		return nil, fmt.Errorf("tpm.ParseEnrollmentRequest: %w", err)
 	}
 	return &req, nil
 }
@@ -199,7 +193,11 @@ func verifyCertified(role string, ck *CertifiedKey, want *tpm2.TPMTPublic, srkQN
 	if err != nil {
 		return nil, reject("%s: %v", role, err)
 	}
-	return k.Bytes()
+	b, err := k.Bytes()
+	if err != nil {
+		return nil, reject("%s: %v", role, err)
+	}
+	return b, nil
 }
 
 // parsePublic parses a TPM2B_PUBLIC, insisting on a canonical encoding so

@@ -174,36 +174,25 @@ func (e env) enroll(nonceHex, out string) error {
 	return nil
 }
 
-// Answer is the station's answer to a credential challenge.
-type Answer struct {
-	Version int    `json:"version"`
-	Secret  []byte `json:"secret"`
-}
-
 func (e env) activate(challengeFile, out string) error {
 	b, err := os.ReadFile(challengeFile)
 	if err != nil {
 		return err
 	}
-	if len(b) > tpm.MaxRequestLen {
-		return fmt.Errorf("%s: %d bytes, too large for a challenge", challengeFile, len(b))
-	}
-	var ch tpm.CredentialChallenge
-	dec := json.NewDecoder(strings.NewReader(string(b)))
-	dec.DisallowUnknownFields()
-	if err := dec.Decode(&ch); err != nil {
-		return fmt.Errorf("%s: not a credential challenge: %w", challengeFile, err)
+	ch, err := tpm.ParseCredentialChallenge(b)
+	if err != nil {
+		return fmt.Errorf("%s: %w", challengeFile, err)
 	}
 	st, err := tpm.Load(e.t, e.state)
 	if err != nil {
 		return err
 	}
 	defer st.Close()
-	secret, err := st.ActivateCredential(&ch)
+	secret, err := st.ActivateCredential(ch)
 	if err != nil {
 		return err
 	}
-	if err := writeJSON(out, Answer{Version: tpm.EnrollmentVersion, Secret: secret}); err != nil {
+	if err := writeJSON(out, tpm.ActivationAnswer{Version: tpm.EnrollmentVersion, Secret: secret}); err != nil {
 		return err
 	}
 	fmt.Fprintf(e.stdout, "wrote %s; give it back to the operator\n", out)

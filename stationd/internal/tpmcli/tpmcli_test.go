@@ -81,10 +81,10 @@ func TestInitInfoEnroll(t *testing.T) {
 	if code, _, errs = run(t, "enroll", "--tpm", uri, "--state", state, "--activate", chFile, "--out", ansFile); code != 0 {
 		t.Fatalf("enroll --activate = %d, %s", code, errs)
 	}
-	var ans Answer
 	ab, _ := os.ReadFile(ansFile)
-	if err := json.Unmarshal(ab, &ans); err != nil {
-		t.Fatal(err)
+	ans, err := tpm.ParseActivationAnswer(ab)
+	if err != nil {
+		t.Fatalf("ParseActivationAnswer(enroll --activate output) = %v", err)
 	}
 	if err := tpm.CheckActivation(secret, ans.Secret); err != nil {
 		t.Errorf("CheckActivation(enroll --activate answer) = %v", err)
