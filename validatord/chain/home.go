@@ -2,6 +2,8 @@ package chain
 
 import (
 	"crypto/ecdh"
+	"crypto/ecdsa"
+	"crypto/elliptic"
 	"crypto/rand"
 	"encoding/json"
 	"errors"
@@ -111,7 +113,16 @@ func Testnet(dir string, n int, kek []byte, g GenesisOptions, rnd io.Reader) ([]
 		if err != nil {
 			return nil, fmt.Errorf("chain.Testnet: %w", err)
 		}
-		secrets[i] = vault.Secrets{ConsensusKey: cons.Bytes(), NodeKey: nodeKey.Bytes(), CopySecret: network.CopySecret, DepositKey: network.DepositKey, GatewayKey: gw.Bytes()}
+		signer, err := ecdsa.GenerateKey(elliptic.P256(), rnd)
+		if err != nil {
+			return nil, fmt.Errorf("chain.Testnet: %w", err)
+		}
+		sb, err := signer.Bytes()
+		if err != nil {
+			return nil, fmt.Errorf("chain.Testnet: %w", err)
+		}
+		secrets[i] = vault.Secrets{ConsensusKey: cons.Bytes(), NodeKey: nodeKey.Bytes(), CopySecret: network.CopySecret,
+			DepositKey: network.DepositKey, GatewayKey: gw.Bytes(), SignerKey: sb}
 		ports, err := freePorts(3)
 		if err != nil {
 			return nil, fmt.Errorf("chain.Testnet: %w", err)

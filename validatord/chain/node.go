@@ -3,6 +3,8 @@ package chain
 import (
 	"context"
 	"crypto/ecdh"
+	"crypto/ecdsa"
+	"crypto/elliptic"
 	"errors"
 	"fmt"
 	"io"
@@ -50,7 +52,10 @@ type Node struct {
 	// GatewayKey is the node's Noise static private key (X25519) from
 	// the vault, for the station gateway; Stop wipes it.
 	GatewayKey []byte
-	appDB      dbm.DB
+	// Signer is the node's P-256 signing key from the vault; its KeyID
+	// names the node to stations.
+	Signer *ecdsa.PrivateKey
+	appDB  dbm.DB
 }
 
 // Start runs the node in its home until Stop.
@@ -71,6 +76,10 @@ func Start(ctx context.Context, o Options) (*Node, error) {
 	ks, err := keyservice.New(sec.CopySecret, dep)
 	if err != nil {
 		return nil, fmt.Errorf("chain.Start: %w", err)
+	}
+	signer, err := ecdsa.ParseRawPrivateKey(elliptic.P256(), sec.SignerKey)
+	if err != nil {
+		return nil, fmt.Errorf("chain.Start: signer key: %w", err)
 	}
 	c := cometConfig(o.Home, nc)
 	if o.Tune != nil {
@@ -110,7 +119,7 @@ func Start(ctx context.Context, o Options) (*Node, error) {
 		ks.Close()
 		return nil, fmt.Errorf("chain.Start: %w", err)
 	}
-	return &Node{Home: o.Home, Config: nc, App: app, Keys: ks, Comet: cn, Client: local.New(cn), ChainID: cn.GenesisDoc().ChainID, GatewayKey: append([]byte(nil), sec.GatewayKey...), appDB: appDB}, nil
+	return &Node{Home: o.Home, Config: nc, App: app, Keys: ks, Comet: cn, Client: local.New(cn), ChainID: cn.GenesisDoc().ChainID, GatewayKey: append([]byte(nil), sec.GatewayKey...), Signer: signer, appDB: appDB}, nil
 }
 
 // Stop stops CometBFT and closes the stores. A node stopped any other way

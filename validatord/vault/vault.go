@@ -43,6 +43,9 @@ type Secrets struct {
 	// GatewayKey is the node's own Noise static private key (X25519, 32
 	// bytes) for the station gateway.
 	GatewayKey []byte `json:"gateway_key"`
+	// SignerKey is the node's own P-256 signing key (32-byte scalar): it
+	// signs the gateway's challenges, and its KeyID names the node.
+	SignerKey []byte `json:"signer_key"`
 }
 
 // Wipe zeroes the secrets.
@@ -52,6 +55,7 @@ func (s *Secrets) Wipe() {
 	keys.Zero(s.CopySecret)
 	keys.Zero(s.DepositKey)
 	keys.Zero(s.GatewayKey)
+	keys.Zero(s.SignerKey)
 }
 
 func aead(kek []byte) (cipher.AEAD, error) {

@@ -49,3 +49,20 @@ func TestSaveLoad(t *testing.T) {
 		})
 	}
 }
+
+func TestSigningKeyFile(t *testing.T) {
+	dir := t.TempDir()
+	kek := bytes.Repeat([]byte{3}, 32)
+	path := filepath.Join(dir, "op.key")
+	k, err := NewSigningKey(path, kek, nil)
+	if err != nil {
+		t.Fatalf("NewSigningKey() = %v", err)
+	}
+	got, err := LoadSigningKey(path, kek)
+	if err != nil || !got.Equal(k) {
+		t.Fatalf("LoadSigningKey() = %v, want the same key", err)
+	}
+	if _, err := OpenFile(path, kek, LabelPackageKey); !errors.Is(err, ErrSealed) {
+		t.Errorf("OpenFile(signing key as package key) = %v, want %v", err, ErrSealed)
+	}
+}

@@ -1,0 +1,92 @@
+package vault
+
+import (
+	"crypto/ecdsa"
+	"crypto/elliptic"
+	"crypto/rand"
+	"fmt"
+	"io"
+	"os"
+
+	"copystation/keys"
+)
+
+// Key files hold one secret (an operator's, issuer's or owner's signing
+// key, a title's package key) sealed under the KEK like the vault, with a
+// label in the associated data so one kind never opens as another.
+
+// Labels of sealed files.
+const (
+	LabelSigningKey = "signing-key"
+	LabelPackageKey = "package-key"
+)
+
+// SealFile writes secret sealed under kek to path, atomically, mode 0600.
+func SealFile(path string, kek []byte, label string, secret []byte, rnd io.Reader) error {
+	if rnd == nil {
+		rnd = rand.Reader
+	}
+	g, err := aead(kek)
+	if err != nil {
+		return fmt.Errorf("vault.SealFile: %w", err)
+	}
+	nonce := make([]byte, g.NonceSize())
+	if _, err := io.ReadFull(rnd, nonce); err != nil {
+		return fmt.Errorf("vault.SealFile: %w", err)
+	}
+	out := append([]byte{version}, nonce...)
+	out = g.Seal(out, nonce, secret, []byte(aad+" "+label))
+	return writeAtomic(path, out)
+}
+
+// OpenFile reads a file SealFile wrote; the caller wipes the secret.
+func OpenFile(path string, kek []byte, label string) ([]byte, error) {
+	g, err := aead(kek)
+	if err != nil {
+		return nil, fmt.Errorf("vault.OpenFile: %w", err)
+	}
+	p, err := os.ReadFile(path)
+	if err != nil {
+		return nil, fmt.Errorf("vault.OpenFile: %w", err)
+	}
+	n := 1 + g.NonceSize()
+	if len(p) > maxBytes || len(p) < n+g.Overhead() || p[0] != version {
+		return nil, fmt.Errorf("vault.OpenFile: %s: %w", path, ErrSealed)
+	}
+	s, err := g.Open(nil, p[1:n], p[n:], []byte(aad+" "+label))
+	if err != nil {
+		return nil, fmt.Errorf("vault.OpenFile: %s: %w", path, ErrSealed)
+	}
+	return s, nil
+}
+
+// NewSigningKey makes a P-256 signing key and seals it to path.
+func NewSigningKey(path string, kek []byte, rnd io.Reader) (*ecdsa.PrivateKey, error) {
+	if rnd == nil {
+		rnd = rand.Reader
+	}
+	k, err := ecdsa.GenerateKey(elliptic.P256(), rnd)
+	if err != nil {
+		return nil, fmt.Errorf("vault.NewSigningKey: %w", err)
+	}
+	b, err := k.Bytes()
+	if err != nil {
+		return nil, fmt.Errorf("vault.NewSigningKey: %w", err)
+	}
+	defer keys.Zero(b)
+	return k, SealFile(path, kek, LabelSigningKey, b, rnd)
+}
+
+// LoadSigningKey opens a signing key file.
+func LoadSigningKey(path string, kek []byte) (*ecdsa.PrivateKey, error) {
+	b, err := OpenFile(path, kek, LabelSigningKey)
+	if err != nil {
+		return nil, err
+	}
+	defer keys.Zero(b)
+	k, err := ecdsa.ParseRawPrivateKey(elliptic.P256(), b)
+	if err != nil {
+		return nil, fmt.Errorf("vault.LoadSigningKey: %s: %w", path, err)
+	}
+	return k, nil
+}
