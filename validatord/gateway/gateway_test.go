@@ -272,3 +272,35 @@ func TestGrantEncodingIsTheContracts(t *testing.T) {
 		t.Fatalf("contract.DecodeGrant(protocol encoding) = %+v, %x, %v; want %+v, %x", g, sig, err, sg.Grant, sg.Signature)
 	}
 }
+
+// TestSpoiledRetry: a disc reported spoiled may be retried under the same
+// spend on a new blank: new disc keys, the same package key, one token.
+func TestSpoiledRetry(t *testing.T) {
+	f := newFixture(t)
+	c := f.st.client(t, f.clk.Now, f.node.pin)
+	ctx := context.Background()
+	first, err := c.Authorize(ctx, f.params("job-1"))
+	if err != nil {
+		t.Fatalf("Authorize = %v", err)
+	}
+	p2 := f.params("job-1")
+	p2.MediaID = []byte("media-0002")
+	if _, err := c.Authorize(ctx, p2); !errors.Is(err, ledgerclient.ErrAttemptPending) {
+		t.Fatalf("Authorize(new blank before the report) = %v, want %v", err, ledgerclient.ErrAttemptPending)
+	}
+	if _, err := c.Report(ctx, ledgerclient.ReportParams{JobID: "job-1", MediaID: []byte("media-0001"),
+		Outcome: protocol.OutcomeSpoiled, Reason: "write error at sector 1234"}); err != nil {
+		t.Fatalf("Report(spoiled) = %v", err)
+	}
+	second, err := c.Authorize(ctx, p2)
+	if err != nil {
+		t.Fatalf("Authorize(retry on a new blank) = %v", err)
+	}
+	if bytes.Equal(first.Keys.DiscKey, second.Keys.DiscKey) || !bytes.Equal(first.Keys.PackageKey, second.Keys.PackageKey) {
+		t.Fatalf("retry keys: disc %x -> %x, package equal %v; want a new disc key and the same package key",
+			first.Keys.DiscKey, second.Keys.DiscKey, bytes.Equal(first.Keys.PackageKey, second.Keys.PackageKey))
+	}
+	if n := f.attempts(t, "job-1"); n != 2 {
+		t.Fatalf("attempts = %d, want 2", n)
+	}
+}
