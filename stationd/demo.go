@@ -2,16 +2,186 @@ package main
 
 import (
 	"context"
+	"encoding/hex"
+	"encoding/json"
+	"flag"
 	"fmt"
 	"io"
+	"os"
+	"path/filepath"
+	"time"
+
+	"copystation/stationd/api"
+	"copystation/stationd/config"
+	"copystation/stationd/job"
+	"copystation/stationd/simstation"
 )
 
-func cmdDemo(ctx context.Context, args []string, stdout, stderr io.Writer) int {
-	fmt.Fprintln(stderr, "stationd demo: not yet")
-	return 1
+// DemoResult is what `stationd demo --json` prints last.
+type DemoResult struct {
+	StationID string      `json:"station_id"`
+	TitleID   string      `json:"title_id"`
+	Copy      DemoReceipt `json:"copy"`
+	Refusal   DemoRefusal `json:"second_attempt"`
 }
 
-func cmdBench(ctx context.Context, args []string, stdout, stderr io.Writer) int {
-	fmt.Fprintln(stderr, "stationd bench: not yet")
-	return 1
+// DemoReceipt is the receipt of the burned copy.
+type DemoReceipt struct {
+	CopyID    string `json:"copy_id"`
+	JobID     string `json:"job_id"`
+	Token     string `json:"token"`
+	MediaID   string `json:"media_id"`
+	Height    int64  `json:"ledger_height"`
+	TxHash    string `json:"tx_hash"`
+	ImageHash string `json:"image_hash"`
+	Attempts  int    `json:"attempts"`
+	Bytes     int64  `json:"image_bytes"`
+}
+
+// DemoRefusal is how the second copy with the same token was refused.
+type DemoRefusal struct {
+	JobID   string `json:"job_id"`
+	State   string `json:"state"`
+	Code    string `json:"code"`
+	Message string `json:"message"`
+}
+
+func cmdDemo(ctx context.Context, args []string, stdout, stderr io.Writer) int {
+	fs := flag.NewFlagSet("stationd demo", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	asJSON := fs.Bool("json", false, "end with one JSON object holding the receipt and the refusal (narration goes to stderr)")
+	sizeMiB := fs.Int("size", 64, "size of the demo title's image in MiB")
+	keep := fs.String("keep", "", "keep the demo's state in this directory instead of a temporary one")
+	if err := fs.Parse(args); err != nil {
+		return 2
+	}
+	say := stdout
+	if *asJSON {
+		say = stderr
+	}
+	res, err := runDemo(ctx, say, *sizeMiB, *keep)
+	if err != nil {
+		fmt.Fprintf(stderr, "stationd demo: %v\n", err)
+		return 1
+	}
+	if *asJSON {
+		e := json.NewEncoder(stdout)
+		e.SetIndent("", "  ")
+		e.Encode(res)
+	}
+	return 0
+}
+
+func runDemo(ctx context.Context, out io.Writer, sizeMiB int, keep string) (*DemoResult, error) {
+	ctx, cancel := context.WithTimeout(ctx, 5*time.Minute)
+	defer cancel()
+	dir := keep
+	if dir == "" {
+		d, err := os.MkdirTemp("", "stationd-demo-")
+		if err != nil {
+			return nil, err
+		}
+		defer os.RemoveAll(d)
+		dir = d
+	}
+	step := func(format string, a ...any) { fmt.Fprintf(out, "==> "+format+"\n", a...) }
+
+	step("Starting an embedded validation node (CometBFT, copy-token contract) and its station gateway")
+	nw, err := simstation.StartNetwork(ctx, filepath.Join(dir, "node"))
+	if err != nil {
+		return nil, err
+	}
+	defer nw.Close()
+	fmt.Fprintf(out, "    gateway on %s (Noise, node key pinned by the station)\n", nw.Addr)
+
+	step("Opening the station's TPM (the in-process reference TPM) and its station keys")
+	sdir := filepath.Join(dir, "station")
+	keys, err := simstation.OpenKeys(sdir)
+	if err != nil {
+		return nil, err
+	}
+	defer keys.Close()
+	fmt.Fprintf(out, "    station ID %s\n", keys.ID)
+
+	step("Operator enrolls the station on the ledger")
+	if _, err := nw.Enroll(ctx, keys.Signing, keys.Agreement); err != nil {
+		return nil, err
+	}
+
+	const titleID, token = "demo-film", "demo-token-1"
+	step("Issuer packages and registers title %q (%d MiB image, 2 forensic segments)", titleID, sizeMiB)
+	title, err := simstation.MakeTitle(ctx, nw, filepath.Join(sdir, "titles"), titleID, int64(sizeMiB)<<20, 1)
+	if err != nil {
+		return nil, err
+	}
+
+	step("Issuer mints copy token %q, owned by the station (a home appliance)", token)
+	if err := nw.Mint(ctx, token, titleID, keys.Signing); err != nil {
+		return nil, err
+	}
+
+	step("Starting the station daemon: one simulated BD-R burner, a disc loader with 5 blanks")
+	st, err := simstation.Start(ctx, keys, simstation.Options{Dir: sdir, Nodes: []config.Node{nw.Pin()}, Blanks: 5, SpeedX: 16, TimeScale: 0.25})
+	if err != nil {
+		return nil, err
+	}
+	defer st.Stop()
+
+	step("Burning a copy: media check, authorisation (spend on the ledger), write, verify, finalise, report")
+	j, err := st.Client.Burn(ctx, api.BurnRequest{TitleID: titleID, TokenID: token})
+	if err != nil {
+		return nil, err
+	}
+	done, err := watchJob(ctx, st.Client, j.ID, out)
+	if err != nil {
+		return nil, err
+	}
+	if done.State != job.Done {
+		return nil, fmt.Errorf("the copy did not complete: job %s %s: %s", done.ID, done.State, done.Reason)
+	}
+	r := DemoReceipt{CopyID: done.CopyID, JobID: done.ID, Token: token, MediaID: hex.EncodeToString(done.MediaID),
+		Height: done.Receipt.Height, TxHash: done.Receipt.TxHash, ImageHash: hex.EncodeToString(done.ImageHash),
+		Attempts: done.Attempt, Bytes: title.ImageSize}
+	fmt.Fprintf(out, "\nReceipt\n  copy ID      %s\n  token        %s\n  media ID     %s\n  ledger       height %d, tx %s\n  image hash   %s\n  attempts     %d\n\n",
+		r.CopyID, r.Token, r.MediaID, r.Height, r.TxHash, r.ImageHash, r.Attempts)
+
+	step("Trying a second copy with the same token")
+	j2, err := st.Client.Burn(ctx, api.BurnRequest{TitleID: titleID, TokenID: token})
+	if err != nil {
+		return nil, err
+	}
+	second, err := watchJob(ctx, st.Client, j2.ID, io.Discard)
+	if err != nil {
+		return nil, err
+	}
+	ref := DemoRefusal{JobID: second.ID, State: string(second.State), Code: second.Code, Message: second.Reason}
+	if second.State != job.Failed || second.Code == "" {
+		return nil, fmt.Errorf("the second copy was not refused: job %s %s", second.ID, second.State)
+	}
+	fmt.Fprintf(out, "    Refused: %s\n    (code %s; nothing was spent, no blank was used)\n", ref.Message, ref.Code)
+	return &DemoResult{StationID: keys.ID, TitleID: titleID, Copy: r, Refusal: ref}, nil
+}
+
+// watchJob follows a job to its end, drawing a progress bar on out.
+func watchJob(ctx context.Context, c *api.Client, id string, out io.Writer) (*api.Job, error) {
+	last := ""
+	for {
+		j, err := c.Job(ctx, id)
+		if err != nil {
+			return nil, err
+		}
+		if line := progressLine(j); line != last {
+			fmt.Fprintf(out, "\r    %-96s", line)
+			last = line
+		}
+		if j.State.Terminal() {
+			fmt.Fprintln(out)
+			return j, nil
+		}
+		select {
+		case <-ctx.Done():
+			return nil, ctx.Err()
+		case <-time.After(100 * time.Millisecond):
+		}
+	}
 }
