@@ -9,6 +9,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"sort"
 	"strings"
 
 	"copystation/drive/sgio/guesttest/initramfs"
@@ -98,6 +99,9 @@ type Initramfs struct {
 	Guest     string   // path of the guest program, run as /guest
 	GuestArgs []string // its arguments
 	Modules   []Module // loaded in this order by /init
+	// Files are extra files (path in the guest -> content), e.g. an image
+	// to burn.
+	Files map[string][]byte
 }
 
 // InitScript is /init: mount the kernel file systems (devtmpfs makes
@@ -151,6 +155,14 @@ func (r Initramfs) Write(path string) error {
 	a.File("guest", 0o755, guest)
 	for _, m := range r.Modules {
 		a.File("lib/modules/"+m.Name+".ko", 0o644, m.Data)
+	}
+	names := make([]string, 0, len(r.Files))
+	for name := range r.Files {
+		names = append(names, name)
+	}
+	sort.Strings(names) // a reproducible archive
+	for _, name := range names {
+		a.File(name, 0o644, r.Files[name])
 	}
 	// The writer's error is sticky: Close reports the first failure above.
 	err = errors.Join(a.Close(), w.Flush(), f.Close())

@@ -14,6 +14,7 @@ import (
 	"golang.org/x/sys/unix"
 
 	"copystation/drive/sgio/guesttest/report"
+	"copystation/simulator/drivesim"
 )
 
 // device is one SCSI CD drive as the guest kernel sees it.
@@ -45,12 +46,13 @@ func run(args []string) error {
 		"kernel": unix.ByteSliceToString(uts.Release[:]),
 	}})
 
+	var sim *drivesim.Drive
+	var stop func()
 	if *withSim {
-		stop, err := startSimulator(context.Background(), rep)
+		sim, stop, err = startSimulator(context.Background(), rep)
 		if err != nil {
 			return rep.Write(report.Record{Step: report.StepDone})
 		}
-		defer stop()
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), *wait)
 	start := time.Now()
@@ -68,11 +70,14 @@ func run(args []string) error {
 	for _, d := range devs {
 		for _, node := range []string{d.sg, d.sr} {
 			if *withSim {
-				runBurnSteps(rep, d, node)
+				runBurn(rep, node, sim)
 			} else {
-				runSteps(rep, d, node)
+				runCDROM(rep, node)
 			}
 		}
+	}
+	if stop != nil {
+		stop() // reports the handler's trace
 	}
 	return rep.Write(report.Record{Step: report.StepDone})
 }
