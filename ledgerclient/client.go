@@ -37,7 +37,8 @@ type Config struct {
 	Signer crypto.Signer
 	// KeyExchanger is the station's key-agreement key, normally the TPM's.
 	KeyExchanger ecdh.KeyExchanger
-	// Random feeds the Noise keys and signatures.
+	// Random feeds the Noise keys and signatures; it must be safe for
+	// concurrent use if the client is (crypto/rand.Reader is).
 	Random io.Reader
 	// Now is the clock for deadlines; time.Now if nil. Connection deadlines
 	// are absolute, so it must follow the wall clock.

@@ -47,6 +47,7 @@ func (c *Client) withSession(ctx context.Context, node Node, fn func(*session) e
 	if s.ch, err = protocol.ClientHandshake(conn, c.static, node.NoiseKey, c.cfg.Random); err != nil {
 		return err
 	}
+	conn.SetDeadline(s.deadline(c.cfg.StepTimeout))
 	m, err := s.ch.Receive()
 	if err != nil {
 		return fmt.Errorf("challenge: %w", err)
