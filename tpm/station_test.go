@@ -55,18 +55,17 @@ func backends(t *testing.T) []backend {
 	return bs
 }
 
+// swtpms holds the swtpm process of each running (sub)test, so open and
+// restart in one subtest reach the same process. Tests are not parallel.
 var swtpms = map[string]*tpmtest.Swtpm{}
 
-// swtpmFor returns one swtpm per top-level test.
 func swtpmFor(t *testing.T) *tpmtest.Swtpm {
-	root := t
-	key := filepath.Dir(t.Name() + "/")
-	if sw, ok := swtpms[key]; ok {
+	if sw, ok := swtpms[t.Name()]; ok {
 		return sw
 	}
-	sw := tpmtest.StartSwtpm(root, tpmtest.Options{})
-	swtpms[key] = sw
-	t.Cleanup(func() { delete(swtpms, key) })
+	sw := tpmtest.StartSwtpm(t, tpmtest.Options{})
+	swtpms[t.Name()] = sw
+	t.Cleanup(func() { delete(swtpms, t.Name()) })
 	return sw
 }
 
