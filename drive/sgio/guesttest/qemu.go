@@ -42,6 +42,8 @@ type Guest struct {
 	MemoryMiB int
 	// Append is added to the kernel command line.
 	Append string
+	// QEMU is the emulator binary; empty means qemu-system-x86_64 from PATH.
+	QEMU string
 }
 
 // Outcome is what one boot left behind.
@@ -93,9 +95,12 @@ func (g Guest) Args() []string {
 // Boot runs the guest until it powers off, or kills it when ctx ends. A
 // guest that is killed returns ErrTimeout with whatever it printed.
 func Boot(ctx context.Context, g Guest) (*Outcome, error) {
-	qemu, err := QEMUPath()
-	if err != nil {
-		return nil, err
+	qemu := g.QEMU
+	if qemu == "" {
+		var err error
+		if qemu, err = QEMUPath(); err != nil {
+			return nil, err
+		}
 	}
 	if g.Report == "" {
 		return nil, errors.New("guesttest.Boot: no report file")
@@ -110,7 +115,7 @@ func Boot(ctx context.Context, g Guest) (*Outcome, error) {
 	cmd.WaitDelay = 2 * time.Second // never wait on stray pipe holders
 	cmd.Dir = filepath.Dir(g.Report)
 	start := time.Now()
-	err = cmd.Run()
+	err := cmd.Run()
 	out := &Outcome{Console: console.Bytes(), Elapsed: time.Since(start)}
 	if ctx.Err() != nil {
 		return out, fmt.Errorf("%w after %v: %v", ErrTimeout, out.Elapsed.Round(time.Millisecond), ctx.Err())

@@ -1,7 +1,3 @@
-// Package tcmu serves a drive.Transport as a real SCSI device of the Linux
-// kernel through TCMU (target_core_user), so that command blocks sent to
-// /dev/sg* travel through the SCSI midlayer, tcm_loop and the target core
-// to a user-space handler.
 package tcmu
 
 import (
