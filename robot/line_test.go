@@ -2,6 +2,8 @@ package robot
 
 import (
 	"errors"
+	"os"
+	"strings"
 	"testing"
 )
 
@@ -124,4 +126,25 @@ func FuzzParseReply(f *testing.F) {
 			t.Fatalf("re-encoding %q gives %+v, %v", b, again, err)
 		}
 	})
+}
+
+// TestDocumentedLines checks every example line of docs/robot-protocol.md.
+func TestDocumentedLines(t *testing.T) {
+	doc, err := os.ReadFile("../docs/robot-protocol.md")
+	if err != nil {
+		t.Skipf("docs not found: %v", err)
+	}
+	n := 0
+	for _, l := range strings.Split(string(doc), "\n") {
+		if !strings.HasPrefix(l, "H: ") && !strings.HasPrefix(l, "R: ") {
+			continue
+		}
+		n++
+		if _, err := ParseLine([]byte(l[3:] + "\n")); err != nil {
+			t.Errorf("documented line %q: %v", l, err)
+		}
+	}
+	if n < 10 {
+		t.Errorf("found %d documented lines, want at least 10", n)
+	}
 }
