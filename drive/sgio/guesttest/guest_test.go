@@ -11,6 +11,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -140,6 +141,34 @@ func sha(b []byte) string {
 	return hex.EncodeToString(h[:])
 }
 
+// built is the guest program, compiled once for all the guest tests.
+var built struct {
+	once sync.Once
+	dir  string
+	path string
+	err  error
+}
+
+func TestMain(m *testing.M) {
+	code := m.Run()
+	if built.dir != "" {
+		os.RemoveAll(built.dir)
+	}
+	os.Exit(code)
+}
+
+func sharedGuest() (string, error) {
+	built.once.Do(func() {
+		if built.dir, built.err = os.MkdirTemp("", "guesttest-"); built.err != nil {
+			return
+		}
+		ctx, cancel := context.WithTimeout(context.Background(), bootDeadline)
+		defer cancel()
+		built.path, built.err = BuildGuest(ctx, built.dir)
+	})
+	return built.path, built.err
+}
+
 // bootSpec is what differs between the guest tests.
 type bootSpec struct {
 	dir     string
@@ -168,7 +197,7 @@ func bootGuest(t *testing.T, spec bootSpec) guestRun {
 	dir := spec.dir
 
 	start := time.Now()
-	guest, err := BuildGuest(ctx, dir)
+	guest, err := sharedGuest()
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -181,7 +210,7 @@ func bootGuest(t *testing.T, spec bootSpec) guestRun {
 	if err := rd.Write(initrd); err != nil {
 		t.Fatal(err)
 	}
-	t.Logf("guest built in %v (kernel %s)", time.Since(start).Round(time.Millisecond), k.Release)
+	t.Logf("guest ready to boot in %v (kernel %s)", time.Since(start).Round(time.Millisecond), k.Release)
 
 	g := Guest{Kernel: k, Initramfs: initrd, Report: filepath.Join(dir, "report.jsonl"),
 		Discs: spec.discs}
@@ -203,6 +232,8 @@ func bootGuest(t *testing.T, spec bootSpec) guestRun {
 		logConsole(t, out)
 		t.Fatalf("the guest did not finish: %d records, last %+v", len(recs), recs[len(recs)-1:])
 	}
+	t.Logf("guest uptime: %ss when the guest program started, %ss when it finished",
+		recs[0].Fields["uptime"], recs[len(recs)-1].Fields["uptime"])
 	if testing.Verbose() {
 		logConsole(t, out)
 	}

@@ -44,6 +44,7 @@ func run(args []string) error {
 	unix.Uname(&uts)
 	rep.Write(report.Record{Step: report.StepBoot, Fields: map[string]string{
 		"kernel": unix.ByteSliceToString(uts.Release[:]),
+		"uptime": uptime(),
 	}})
 
 	var sim *drivesim.Drive
@@ -79,7 +80,17 @@ func run(args []string) error {
 	if stop != nil {
 		stop() // reports the handler's trace
 	}
-	return rep.Write(report.Record{Step: report.StepDone})
+	return rep.Write(report.Record{Step: report.StepDone, Fields: map[string]string{"uptime": uptime()}})
+}
+
+// uptime is the guest's /proc/uptime in seconds: how long the kernel took
+// to reach the guest program, and to finish.
+func uptime() string {
+	b, err := os.ReadFile("/proc/uptime")
+	if err != nil {
+		return ""
+	}
+	return strings.Fields(string(b) + " ")[0]
 }
 
 // openReport opens the report port in raw mode, so the tty neither adds
