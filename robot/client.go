@@ -49,6 +49,7 @@ type Robot struct {
 	opts   Options
 	rw     io.ReadWriter
 	lines  chan []byte
+	out    chan []byte // lines for the writer goroutine
 	closed chan struct{}
 	once   sync.Once
 	errMu  sync.Mutex
@@ -77,8 +78,9 @@ func New(rw io.ReadWriter, opts ...Option) *Robot {
 	if o.Logf == nil {
 		o.Logf = func(string, ...any) {}
 	}
-	r := &Robot{opts: o, rw: rw, lines: make(chan []byte, 8), closed: make(chan struct{})}
+	r := &Robot{opts: o, rw: rw, lines: make(chan []byte, 8), out: make(chan []byte), closed: make(chan struct{})}
 	go r.readLoop()
+	go r.writeLoop()
 	return r
 }
 
@@ -100,6 +102,22 @@ func (r *Robot) readLoop() {
 		}
 		select {
 		case r.lines <- append([]byte(nil), line...):
+		case <-r.closed:
+			return
+		}
+	}
+}
+
+// writeLoop writes lines in its own goroutine, so a line that cannot drain
+// (a device that stopped reading) holds up no command past its deadline.
+func (r *Robot) writeLoop() {
+	for {
+		select {
+		case b := <-r.out:
+			if _, err := r.rw.Write(b); err != nil {
+				r.fail(fmt.Errorf("%w: write: %w", ErrClosed, err))
+				return
+			}
 		case <-r.closed:
 			return
 		}
@@ -141,8 +159,13 @@ func (r *Robot) do(ctx context.Context, words ...string) (Reply, error) {
 	line := AppendLine(nil, seq, words...)
 	deadline := r.opts.After(r.opts.Timeout)
 	for {
-		if _, err := r.rw.Write(line); err != nil {
-			r.fail(fmt.Errorf("%w: write: %w", ErrClosed, err))
+		select {
+		case r.out <- line:
+		case <-ctx.Done():
+			return Reply{}, ctx.Err()
+		case <-deadline:
+			return Reply{}, fmt.Errorf("%w: %s (seq %d): the line would not take it within %v", ErrTimeout, op, seq, r.opts.Timeout)
+		case <-r.closed:
 			return Reply{}, r.linkErr()
 		}
 		retry := r.opts.After(r.opts.Retry)

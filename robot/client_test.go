@@ -212,3 +212,31 @@ func TestDeadlines(t *testing.T) {
 		t.Errorf("Reset after Close = %v, want ErrClosed", err)
 	}
 }
+
+// stuckWriter never accepts a byte, like a line whose device stopped
+// reading with full buffers.
+type stuckWriter struct {
+	io.Reader
+	block chan struct{}
+}
+
+func (s stuckWriter) Write([]byte) (int, error) { <-s.block; return 0, io.ErrClosedPipe }
+
+func TestStuckLineEndsAtDeadline(t *testing.T) {
+	pr, pw := io.Pipe()
+	defer pw.Close()
+	block := make(chan struct{})
+	defer close(block)
+	bot := robot.New(stuckWriter{pr, block}, robot.WithTimeout(50*time.Millisecond))
+	defer bot.Close()
+	done := make(chan error, 1)
+	go func() { done <- bot.Pick(context.Background()) }()
+	select {
+	case err := <-done:
+		if !errors.Is(err, robot.ErrTimeout) {
+			t.Errorf("Pick on a stuck line = %v, want ErrTimeout", err)
+		}
+	case <-time.After(10 * time.Second):
+		t.Fatal("Pick on a stuck line did not return")
+	}
+}
