@@ -4,6 +4,9 @@ import (
 	"bytes"
 	"context"
 	"crypto/rand"
+	"errors"
+	"fmt"
+	"sync"
 	"testing"
 	"time"
 
@@ -63,5 +66,51 @@ func TestRetryOnAnotherNode(t *testing.T) {
 	}
 	if s := l.tokenState(t, "tok-1"); s != "spent" {
 		t.Errorf("token = %s, want spent", s)
+	}
+}
+
+// TestConcurrentSpendsOnce: two jobs for the same token, sent at the same
+// moment through the gateways of two different nodes, get exactly one
+// copy: the other is refused as spent.
+func TestConcurrentSpendsOnce(t *testing.T) {
+	clk := newClock()
+	l := startChain(t, 2)
+	st := softStation(t)
+	l.registerTitle("title-1")
+	l.enroll(st.signPub, st.exchanger.PublicKey())
+	n0 := startNode(t, l.node(0).Ledger, nodeOpts{now: clk.Now})
+	n1 := startNode(t, l.node(1).Ledger, nodeOpts{now: clk.Now})
+	clients := []*ledgerclient.Client{st.client(t, clk.Now, n0.pin), st.client(t, clk.Now, n1.pin)}
+	for round := range 3 {
+		tok := fmt.Sprintf("tok-%d", round)
+		l.mint(tok, "title-1", st.signPub)
+		errs := make([]error, 2)
+		var wg sync.WaitGroup
+		for i, c := range clients {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				a, err := c.Authorize(context.Background(), paramsFor(fmt.Sprintf("job-%d-%d", round, i), tok, "title-1", []byte("media")))
+				if err == nil {
+					a.Keys.Wipe()
+				}
+				errs[i] = err
+			}()
+		}
+		wg.Wait()
+		ok, spent := 0, 0
+		for _, err := range errs {
+			switch {
+			case err == nil:
+				ok++
+			case errors.Is(err, ledgerclient.ErrTokenSpent):
+				spent++
+			default:
+				t.Fatalf("round %d: Authorize = %v, want success or %v", round, err, ledgerclient.ErrTokenSpent)
+			}
+		}
+		if ok != 1 || spent != 1 {
+			t.Fatalf("round %d: %d granted, %d refused as spent; want 1 and 1", round, ok, spent)
+		}
 	}
 }
