@@ -14,7 +14,7 @@ import (
 )
 
 // TestUDFRoundTrip copies a real UDF 2.50 file system made by mkudffs (as a
-// BD-R is mastered) through the whole pipeline onto the simulated BD-R,
+// BD-R is mastered), holding a BDMV tree, through the whole pipeline onto the simulated BD-R,
 // plays it back, and has udfinfo accept the result.
 func TestUDFRoundTrip(t *testing.T) {
 	mkudffs, err1 := exec.LookPath("mkudffs")
@@ -28,15 +28,41 @@ func TestUDFRoundTrip(t *testing.T) {
 	if err != nil {
 		t.Fatalf("mkudffs: %v\n%s", err, out)
 	}
-	image, err := os.ReadFile(img)
+	empty, err := os.ReadFile(img)
 	if err != nil {
 		t.Fatal(err)
 	}
+	// The BDMV tree a BD-R master carries, written into the file system
+	// as a sequential recorder would (see udfwrite_test.go).
+	u, err := openUDF(empty)
+	if err != nil {
+		t.Fatalf("openUDF(mkudffs image) = %v", err)
+	}
+	stream := randBytes(30, 1500*1024)
+	tree := []udfFile{
+		{path: "BDMV"}, {path: "CERTIFICATE"},
+		{path: "BDMV/index.bdmv", data: []byte("INDX0200 copy station test title")},
+		{path: "BDMV/MovieObject.bdmv", data: []byte("MOBJ0200")},
+		{path: "BDMV/PLAYLIST"}, {path: "BDMV/PLAYLIST/00000.mpls", data: []byte("MPLS0200")},
+		{path: "BDMV/CLIPINF"}, {path: "BDMV/CLIPINF/00000.clpi", data: []byte("HDMV0200")},
+		{path: "BDMV/STREAM"}, {path: "BDMV/STREAM/00000.m2ts", data: stream},
+		{path: "BDMV/BACKUP"}, {path: "BDMV/BACKUP/index.bdmv", data: []byte("INDX0200 copy station test title")},
+	}
+	if err := u.addTree(tree); err != nil {
+		t.Fatalf("addTree() = %v", err)
+	}
+	if err := os.WriteFile(img, u.img, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	image := u.img
 	info := udfInfo(t, udfinfo, img)
-	// Forensic segments in the unallocated space mkudffs leaves between
-	// its descriptors (sectors 20-95 and 129-223): the variants change
-	// bytes no descriptor covers.
-	segs := [][2]uint64{{24, 8}, {140, 16}}
+	if info["numfiles"] != "6" || info["numdirs"] != "7" || info["udfrev"] != "2.50" {
+		t.Fatalf("udfinfo(mastered image) = %v, want 6 files, 7 directories (root included), UDF 2.50", info)
+	}
+	// Forensic segments inside the stream file's data: the variants are
+	// different pictures, the file system around them is the same.
+	m2ts := uint64(u.where["BDMV/STREAM/00000.m2ts"])
+	segs := [][2]uint64{{m2ts + 10, 8}, {m2ts + 300, 16}, {m2ts + 700, 1}}
 	var vars []titlepkg.Variant
 	for i, s := range segs {
 		vars = append(vars, titlepkg.Variant{Start: s[0], B: randBytes(byte(40+i), int(s[1])*disc.SectorSize)})
@@ -52,7 +78,7 @@ func TestUDFRoundTrip(t *testing.T) {
 	defer pkg.Close()
 	f := &fixture{img: image, vars: vars, pkg: pkg}
 	sim := newSim(t)
-	cw := []byte{0x40} // segment 0 keeps A, segment 1 takes B
+	cw := []byte{0x60} // segment 0 keeps A, segments 1 and 2 take B
 	if _, err := Copy(context.Background(), newDrive(sim), f.job(t, sim, "job-udf", cw)); err != nil {
 		t.Fatalf("Copy() = %v", err)
 	}
@@ -67,7 +93,7 @@ func TestUDFRoundTrip(t *testing.T) {
 	if err := os.WriteFile(back, played, 0o600); err != nil {
 		t.Fatal(err)
 	}
-	if got := udfInfo(t, udfinfo, back); got["udfrev"] != "2.50" || got["label"] != "FILM" || got["numdirs"] != info["numdirs"] {
+	if got := udfInfo(t, udfinfo, back); got["udfrev"] != "2.50" || got["label"] != "FILM" || got["numdirs"] != info["numdirs"] || got["numfiles"] != info["numfiles"] {
 		t.Errorf("udfinfo(played) = %v, want udfrev 2.50, label FILM, as the source (%v)", got, info)
 	}
 }
