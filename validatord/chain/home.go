@@ -75,11 +75,21 @@ var ErrHome = errors.New("chain: unusable home directory")
 // network secrets, each with its own validator and p2p keys. kek seals every
 // node's vault (a test network; real operators each use their own).
 func Testnet(dir string, n int, kek []byte, g GenesisOptions, rnd io.Reader) ([]string, error) {
-	if rnd == nil {
-		rnd = rand.Reader
-	}
 	if n < 1 || n > 64 {
 		return nil, fmt.Errorf("chain.Testnet: %w: %d nodes, want 1 to 64", ErrHome, n)
+	}
+	homes := make([]string, n)
+	for i := range homes {
+		homes[i] = filepath.Join(dir, fmt.Sprintf("node%d", i))
+	}
+	return homes, InitHomes(homes, kek, g, rnd)
+}
+
+// InitHomes makes one node home per path, as Testnet does.
+func InitHomes(homes []string, kek []byte, g GenesisOptions, rnd io.Reader) error {
+	n := len(homes)
+	if rnd == nil {
+		rnd = rand.Reader
 	}
 	if g.ChainID == "" {
 		g.ChainID = "copystation-local"
@@ -89,43 +99,41 @@ func Testnet(dir string, n int, kek []byte, g GenesisOptions, rnd io.Reader) ([]
 	}
 	network := vault.Secrets{CopySecret: make([]byte, 32)}
 	if _, err := io.ReadFull(rnd, network.CopySecret); err != nil {
-		return nil, fmt.Errorf("chain.Testnet: %w", err)
+		return fmt.Errorf("chain.InitHomes: %w", err)
 	}
 	dep, err := ecdh.P256().GenerateKey(rnd)
 	if err != nil {
-		return nil, fmt.Errorf("chain.Testnet: %w", err)
+		return fmt.Errorf("chain.InitHomes: %w", err)
 	}
 	network.DepositKey = dep.Bytes()
 	defer network.Wipe()
 
-	homes := make([]string, n)
 	cfgs := make([]NodeConfig, n)
 	secrets := make([]vault.Secrets, n)
 	var vals []types.GenesisValidator
 	var peers []string
 	for i := range n {
-		homes[i] = filepath.Join(dir, fmt.Sprintf("node%d", i))
 		if _, err := os.Stat(filepath.Join(homes[i], FileVault)); err == nil {
-			return nil, fmt.Errorf("chain.Testnet: %w: %s already holds a node", ErrHome, homes[i])
+			return fmt.Errorf("chain.InitHomes: %w: %s already holds a node", ErrHome, homes[i])
 		}
 		cons, nodeKey := ed25519.GenPrivKey(), ed25519.GenPrivKey()
 		gw, err := ecdh.X25519().GenerateKey(rnd)
 		if err != nil {
-			return nil, fmt.Errorf("chain.Testnet: %w", err)
+			return fmt.Errorf("chain.InitHomes: %w", err)
 		}
 		signer, err := ecdsa.GenerateKey(elliptic.P256(), rnd)
 		if err != nil {
-			return nil, fmt.Errorf("chain.Testnet: %w", err)
+			return fmt.Errorf("chain.InitHomes: %w", err)
 		}
 		sb, err := signer.Bytes()
 		if err != nil {
-			return nil, fmt.Errorf("chain.Testnet: %w", err)
+			return fmt.Errorf("chain.InitHomes: %w", err)
 		}
 		secrets[i] = vault.Secrets{ConsensusKey: cons.Bytes(), NodeKey: nodeKey.Bytes(), CopySecret: network.CopySecret,
 			DepositKey: network.DepositKey, GatewayKey: gw.Bytes(), SignerKey: sb}
 		ports, err := freePorts(3)
 		if err != nil {
-			return nil, fmt.Errorf("chain.Testnet: %w", err)
+			return fmt.Errorf("chain.InitHomes: %w", err)
 		}
 		cfgs[i] = NodeConfig{
 			Moniker:       fmt.Sprintf("node%d", i),
@@ -140,7 +148,7 @@ func Testnet(dir string, n int, kek []byte, g GenesisOptions, rnd io.Reader) ([]
 	}
 	gen, err := genesisDoc(g, vals, dep.PublicKey().Bytes())
 	if err != nil {
-		return nil, fmt.Errorf("chain.Testnet: %w", err)
+		return fmt.Errorf("chain.InitHomes: %w", err)
 	}
 	for i := range n {
 		for j, p := range peers {
@@ -149,10 +157,10 @@ func Testnet(dir string, n int, kek []byte, g GenesisOptions, rnd io.Reader) ([]
 			}
 		}
 		if err := writeHome(homes[i], &cfgs[i], gen, kek, &secrets[i], rnd); err != nil {
-			return nil, fmt.Errorf("chain.Testnet: %w", err)
+			return fmt.Errorf("chain.InitHomes: %w", err)
 		}
 	}
-	return homes, nil
+	return nil
 }
 
 func genesisDoc(g GenesisOptions, vals []types.GenesisValidator, depositPub []byte) (*types.GenesisDoc, error) {
@@ -188,7 +196,12 @@ func writeHome(home string, cfg *NodeConfig, gen *types.GenesisDoc, kek []byte, 
 	if err := gen.SaveAs(filepath.Join(home, FileGenesis)); err != nil {
 		return err
 	}
-	js, err := json.MarshalIndent(cfg, "", "  ")
+	return SaveNodeConfig(home, cfg)
+}
+
+// SaveNodeConfig writes a home's node.json.
+func SaveNodeConfig(home string, c *NodeConfig) error {
+	js, err := json.MarshalIndent(c, "", "  ")
 	if err != nil {
 		return err
 	}

@@ -1,0 +1,235 @@
+package validatord
+
+import (
+	"context"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"strconv"
+	"strings"
+
+	"copystation/validatord/chain"
+	"copystation/validatord/contract"
+	"copystation/validatord/ledger"
+)
+
+// Exit codes of Main.
+const (
+	ExitOK      = 0
+	ExitFailed  = 1 // refused by the ledger, or failed
+	ExitUsage   = 2
+	kekCredName = "validatord-kek"
+)
+
+const usage = `usage: validatord COMMAND [flags]
+
+node:
+  init --home DIR --kek-file FILE        make a one-node network's home
+  start --home DIR --kek-file FILE       run the node and its station gateway
+  testnet --nodes N --out DIR            make N node homes on loopback
+
+ledger (talk to a running node; --home DIR or --node tcp://HOST:PORT):
+  station enroll --request FILE          verify a station's TPM evidence, enroll it
+  station revoke --id ID --reason TEXT
+  station show --id ID
+  title package --image FILE --out DIR --title ID
+  title register --package FILE --key FILE
+  token mint --id ID --title ID --owner HEX
+  token transfer --id ID --to HEX --owner-key FILE
+  token show --id ID
+  copies list (--token ID | --station ID)
+  key new --out FILE                     make a sealed signing key
+
+Every command takes --json. Key files are sealed under the KEK (--kek-file,
+default $CREDENTIALS_DIRECTORY/validatord-kek).
+`
+
+// Main runs the command line and returns the exit code.
+func Main(ctx context.Context, args []string, stdout, stderr io.Writer) int {
+	if len(args) == 0 {
+		fmt.Fprint(stderr, usage)
+		return ExitUsage
+	}
+	cmd, rest := args[0], args[1:]
+	if len(rest) > 0 && !strings.HasPrefix(rest[0], "-") && (cmd == "station" || cmd == "title" || cmd == "token" || cmd == "copies" || cmd == "key") {
+		cmd, rest = cmd+" "+rest[0], rest[1:]
+	}
+	run, ok := commands[cmd]
+	if !ok {
+		fmt.Fprintf(stderr, "validatord: unknown command %q\n\n%s", cmd, usage)
+		return ExitUsage
+	}
+	e := &env{ctx: ctx, stdout: stdout, stderr: stderr, fs: flag.NewFlagSet("validatord "+cmd, flag.ContinueOnError)}
+	e.fs.SetOutput(stderr)
+	e.fs.BoolVar(&e.json, "json", false, "print the result as JSON")
+	err := run(e, rest)
+	var ue usageError
+	switch {
+	case err == nil:
+		return ExitOK
+	case errors.Is(err, flag.ErrHelp):
+		return ExitUsage
+	case errors.As(err, &ue):
+		fmt.Fprintf(stderr, "validatord %s: %v\n", cmd, err)
+		return ExitUsage
+	}
+	var ref *ledger.RefusalError
+	if errors.As(err, &ref) {
+		if e.json {
+			e.print(map[string]any{"refused": ref.Code.Name(), "code": uint32(ref.Code), "message": ref.Log}, "")
+		}
+		fmt.Fprintf(stderr, "validatord %s: refused (%s): %s\n", cmd, ref.Code.Name(), ref.Log)
+		return ExitFailed
+	}
+	fmt.Fprintf(stderr, "validatord %s: %v\n", cmd, err)
+	return ExitFailed
+}
+
+var commands = map[string]func(*env, []string) error{}
+
+func init() {
+	for k, v := range map[string]func(*env, []string) error{
+		"init": cmdInit, "start": cmdStart, "testnet": cmdTestnet,
+		"station enroll": cmdStationEnroll, "station revoke": cmdStationRevoke, "station show": cmdStationShow,
+		"title package": cmdTitlePackage, "title register": cmdTitleRegister,
+		"token mint": cmdTokenMint, "token transfer": cmdTokenTransfer, "token show": cmdTokenShow,
+		"copies list": cmdCopiesList, "key new": cmdKeyNew,
+	} {
+		commands[k] = v
+	}
+}
+
+type usageError struct{ msg string }
+
+func (u usageError) Error() string { return u.msg }
+
+func usagef(format string, args ...any) error { return usageError{fmt.Sprintf(format, args...)} }
+
+// env is one command's context.
+type env struct {
+	ctx            context.Context
+	stdout, stderr io.Writer
+	fs             *flag.FlagSet
+	json           bool
+	home, kekFile  string
+	node           string
+}
+
+func (e *env) homeFlags() {
+	e.fs.StringVar(&e.home, "home", "", "node home directory")
+	e.fs.StringVar(&e.kekFile, "kek-file", "", "key-encryption key file (default $CREDENTIALS_DIRECTORY/"+kekCredName+")")
+}
+
+func (e *env) nodeFlags() {
+	e.homeFlags()
+	e.fs.StringVar(&e.node, "node", "", "node RPC address (default: the home's rpc_listen)")
+}
+
+func (e *env) parse(args []string, required ...string) error {
+	if err := e.fs.Parse(args); err != nil {
+		return err
+	}
+	if e.fs.NArg() > 0 {
+		return usagef("unexpected argument %q", e.fs.Arg(0))
+	}
+	for _, name := range required {
+		if f := e.fs.Lookup(name); f != nil && f.Value.String() == "" {
+			return usagef("--%s is required", name)
+		}
+	}
+	return nil
+}
+
+// kek reads the key-encryption key file: 32 bytes, raw or hex.
+func (e *env) kek() ([]byte, error) {
+	path := e.kekFile
+	if path == "" {
+		dir := os.Getenv("CREDENTIALS_DIRECTORY")
+		if dir == "" {
+			return nil, usagef("--kek-file is required (or run under systemd with LoadCredentialEncrypted=%s)", kekCredName)
+		}
+		path = filepath.Join(dir, kekCredName)
+	}
+	p, err := os.ReadFile(path)
+	if err != nil {
+		return nil, fmt.Errorf("key-encryption key: %w", err)
+	}
+	if s := strings.TrimSpace(string(p)); len(s) == 64 {
+		if b, err := hex.DecodeString(s); err == nil {
+			return b, nil
+		}
+	}
+	if len(p) != 32 {
+		return nil, fmt.Errorf("key-encryption key %s: %d bytes, want 32 raw or 64 hex digits", path, len(p))
+	}
+	return p, nil
+}
+
+// backend connects to the node named by --node or the home's RPC address.
+func (e *env) backend() (*ledger.Remote, error) {
+	addr := e.node
+	if addr == "" {
+		if e.home == "" {
+			return nil, usagef("--home or --node is required")
+		}
+		nc, err := chain.LoadNodeConfig(e.home)
+		if err != nil {
+			return nil, err
+		}
+		if addr = nc.RPCListen; addr == "" {
+			return nil, fmt.Errorf("node %s has no RPC address (rpc_listen in %s)", e.home, chain.FileNodeConfig)
+		}
+	}
+	return ledger.Dial(addr)
+}
+
+// admin is a governance client for a sealed signing key file.
+func (e *env) admin(keyFile string) (*ledger.Admin, error) {
+	b, err := e.backend()
+	if err != nil {
+		return nil, err
+	}
+	k, err := e.signingKey(keyFile)
+	if err != nil {
+		return nil, err
+	}
+	return ledger.NewAdmin(b, k, nil)
+}
+
+// print writes v as JSON with --json, else the text.
+func (e *env) print(v any, text string) {
+	if e.json {
+		enc := json.NewEncoder(e.stdout)
+		enc.SetIndent("", "  ")
+		enc.Encode(v)
+		return
+	}
+	fmt.Fprintln(e.stdout, text)
+}
+
+func parseProfiles(s string) ([]uint16, error) {
+	var out []uint16
+	for _, f := range strings.Split(s, ",") {
+		v, err := strconv.ParseUint(strings.TrimSpace(f), 0, 16)
+		if err != nil {
+			return nil, usagef("profile %q: want a number such as 0x41", f)
+		}
+		out = append(out, uint16(v))
+	}
+	return out, nil
+}
+
+func parseKeyHex(what, s string) ([]byte, error) {
+	b, err := hex.DecodeString(s)
+	if err != nil || len(b) != 65 {
+		return nil, usagef("%s: want 130 hex digits (an uncompressed P-256 key)", what)
+	}
+	return b, nil
+}
+
+var _ = contract.OK

@@ -1,0 +1,170 @@
+package validatord
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"fmt"
+	"net"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"copystation/validatord/chain"
+)
+
+func freeAddr(t *testing.T) string {
+	t.Helper()
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer l.Close()
+	return l.Addr().String()
+}
+
+type cli struct {
+	t    *testing.T
+	ctx  context.Context
+	home string
+	kek  string
+}
+
+// run runs Main and returns its exit code, stdout and stderr.
+func (c *cli) run(args ...string) (int, string, string) {
+	c.t.Helper()
+	var out, errb bytes.Buffer
+	code := Main(c.ctx, args, &out, &errb)
+	return code, out.String(), errb.String()
+}
+
+func (c *cli) ok(args ...string) string {
+	c.t.Helper()
+	code, out, errs := c.run(args...)
+	if code != ExitOK {
+		c.t.Fatalf("Main(%q) = %d, stderr %q; want %d", args, code, errs, ExitOK)
+	}
+	return out
+}
+
+// TestOperatorCommands drives the operator commands against a node started
+// with Run: package and register a title, mint, show, transfer, refusals.
+func TestOperatorCommands(t *testing.T) {
+	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
+	defer cancel()
+	dir := t.TempDir()
+	c := &cli{t: t, ctx: ctx, home: filepath.Join(dir, "home"), kek: filepath.Join(dir, "kek")}
+	c.ok("init", "--home", c.home, "--kek-file", c.kek, "--p2p", freeAddr(t), "--rpc", "tcp://"+freeAddr(t), "--gateway", freeAddr(t))
+
+	started := make(chan *chain.Node, 1)
+	runErr := make(chan error, 1)
+	rctx, stop := context.WithCancel(ctx)
+	kek, err := (&env{kekFile: c.kek}).kek()
+	if err != nil {
+		t.Fatal(err)
+	}
+	go func() {
+		runErr <- Run(rctx, Config{Home: c.home, KEK: kek}, Deps{Started: func(n *chain.Node) { started <- n }})
+	}()
+	var node *chain.Node
+	select {
+	case node = <-started:
+	case err := <-runErr:
+		t.Fatalf("Run() = %v", err)
+	}
+	defer func() {
+		stop()
+		if err := <-runErr; err != nil {
+			t.Errorf("Run() after cancel = %v, want nil", err)
+		}
+	}()
+	if err := node.WaitHeight(ctx, 1); err != nil {
+		t.Fatal(err)
+	}
+
+	var owner struct {
+		PublicKey string `json:"public_key"`
+	}
+	json.Unmarshal([]byte(c.ok("key", "new", "--out", filepath.Join(dir, "owner.key"), "--kek-file", c.kek, "--json")), &owner)
+	var other struct {
+		PublicKey string `json:"public_key"`
+	}
+	json.Unmarshal([]byte(c.ok("key", "new", "--out", filepath.Join(dir, "other.key"), "--kek-file", c.kek, "--json")), &other)
+
+	img := filepath.Join(dir, "film.img")
+	if err := os.WriteFile(img, bytes.Repeat([]byte{0x42}, 64*2048), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	variant := filepath.Join(dir, "b.bin")
+	os.WriteFile(variant, bytes.Repeat([]byte{0x43}, 4*2048), 0o600)
+	pkgDir := filepath.Join(dir, "pkg")
+	c.ok("title", "package", "--image", img, "--out", pkgDir, "--title", "film-1", "--variant", "8:"+variant, "--kek-file", c.kek)
+	pkgs, _ := filepath.Glob(filepath.Join(pkgDir, "film-1*"))
+	var pkgFile string
+	for _, p := range pkgs {
+		if !strings.HasSuffix(p, ".key") {
+			pkgFile = p
+		}
+	}
+	c.ok("title", "register", "--home", c.home, "--kek-file", c.kek, "--package", pkgFile, "--key", filepath.Join(pkgDir, "film-1.key"), "--name", "Film")
+	c.ok("token", "mint", "--home", c.home, "--kek-file", c.kek, "--id", "tok-1", "--title", "film-1", "--owner", owner.PublicKey)
+
+	var tok struct{ State, Title string }
+	json.Unmarshal([]byte(c.ok("token", "show", "--home", c.home, "--id", "tok-1", "--json")), &tok)
+	if tok.State != "unspent" || tok.Title != "film-1" {
+		t.Fatalf("token show = %+v, want unspent film-1", tok)
+	}
+	c.ok("token", "transfer", "--home", c.home, "--kek-file", c.kek, "--id", "tok-1", "--to", other.PublicKey, "--owner-key", filepath.Join(dir, "owner.key"))
+
+	refusals := []struct {
+		name string
+		args []string
+		code int
+		want string
+	}{
+		{"transfer by old owner", []string{"token", "transfer", "--home", c.home, "--kek-file", c.kek, "--id", "tok-1", "--to", owner.PublicKey, "--owner-key", filepath.Join(dir, "owner.key")}, ExitFailed, "not-owner"},
+		{"mint existing", []string{"token", "mint", "--home", c.home, "--kek-file", c.kek, "--id", "tok-1", "--title", "film-1", "--owner", owner.PublicKey}, ExitFailed, "token-exists"},
+		{"mint unknown title", []string{"token", "mint", "--home", c.home, "--kek-file", c.kek, "--id", "tok-2", "--title", "nope", "--owner", owner.PublicKey}, ExitFailed, "unknown-title"},
+		{"show unknown token", []string{"token", "show", "--home", c.home, "--id", "nope"}, ExitFailed, "not found"},
+		{"revoke unknown station", []string{"station", "revoke", "--home", c.home, "--kek-file", c.kek, "--id", "nope", "--reason", "x"}, ExitFailed, "unknown-station"},
+		{"enroll garbage request", []string{"station", "enroll", "--home", c.home, "--kek-file", c.kek, "--request", img}, ExitFailed, "enroll"},
+		{"missing flag", []string{"token", "show", "--home", c.home}, ExitUsage, "--id is required"},
+		{"unknown command", []string{"frobnicate"}, ExitUsage, "unknown command"},
+		{"wrong KEK", []string{"token", "mint", "--home", c.home, "--kek-file", img, "--id", "t", "--title", "film-1", "--owner", owner.PublicKey}, ExitFailed, "key-encryption key"},
+	}
+	for _, tc := range refusals {
+		t.Run(tc.name, func(t *testing.T) {
+			code, _, errs := c.run(tc.args...)
+			if code != tc.code || !strings.Contains(errs, tc.want) {
+				t.Errorf("Main(%s) = %d, stderr %q; want %d and %q", tc.name, code, errs, tc.code, tc.want)
+			}
+		})
+	}
+	out := c.ok("copies", "list", "--home", c.home, "--token", "tok-1")
+	if !strings.HasPrefix(out, "0 copies") {
+		t.Errorf("copies list = %q, want 0 copies", out)
+	}
+	_ = fmt.Sprint
+}
+
+func TestTestnetCommand(t *testing.T) {
+	dir := t.TempDir()
+	var out, errb bytes.Buffer
+	if code := Main(context.Background(), []string{"testnet", "--nodes", "3", "--out", dir, "--json"}, &out, &errb); code != ExitOK {
+		t.Fatalf("Main(testnet) = %d, %s", code, errb.String())
+	}
+	var infos []nodeInfo
+	if err := json.Unmarshal(out.Bytes(), &infos); err != nil || len(infos) != 3 {
+		t.Fatalf("testnet --json = %s (%v), want 3 nodes", out.String(), err)
+	}
+	for _, f := range []string{"kek", FileOperatorKey, FileIssuerKey, "node2/" + chain.FileVault, "node2/" + chain.FileGenesis} {
+		if _, err := os.Stat(filepath.Join(dir, f)); err != nil {
+			t.Errorf("testnet did not write %s: %v", f, err)
+		}
+	}
+	if code := Main(context.Background(), []string{"testnet", "--nodes", "3", "--out", dir}, &out, &errb); code != ExitFailed {
+		t.Errorf("Main(testnet) over an existing network = %d, want %d", code, ExitFailed)
+	}
+}

@@ -1,0 +1,365 @@
+package validatord
+
+import (
+	"crypto/rand"
+	"crypto/sha256"
+	"encoding/hex"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+
+	"copystation/burn/titlepkg"
+	"copystation/keys"
+	"copystation/protocol"
+	"copystation/tpm"
+	"copystation/validatord/contract"
+	"copystation/validatord/vault"
+)
+
+func (e *env) keyFlag(name, def, help string) *string {
+	return e.fs.String(name, "", help+" (default HOME/"+def+")")
+}
+
+func (e *env) keyPath(v, def string) (string, error) {
+	if v != "" {
+		return v, nil
+	}
+	if e.home == "" {
+		return "", usagef("give the key file, or --home where %s lies", def)
+	}
+	return filepath.Join(e.home, def), nil
+}
+
+func cmdStationEnroll(e *env, args []string) error {
+	e.nodeFlags()
+	req := e.fs.String("request", "", "enrollment request file from 'stationd enroll'")
+	profiles := e.fs.String("profiles", "0x41,0x43", "disc profiles the station may write")
+	nonce := e.fs.String("nonce", "", "the nonce given to the station, hex (checks freshness)")
+	knownEK := e.fs.String("known-ek", "", "EK fingerprint recorded at provisioning, hex")
+	unanchored := e.fs.Bool("allow-unanchored", false, "accept an EK with no certificate or record (demo and tests only)")
+	opKey := e.keyFlag("operator-key", FileOperatorKey, "operator key file")
+	if err := e.parse(args, "request"); err != nil {
+		return err
+	}
+	raw, err := os.ReadFile(*req)
+	if err != nil {
+		return err
+	}
+	er, err := tpm.ParseEnrollmentRequest(raw)
+	if err != nil {
+		return err
+	}
+	opts := tpm.VerifyOptions{AllowUnanchoredEK: *unanchored}
+	if *nonce != "" {
+		if opts.Nonce, err = hex.DecodeString(*nonce); err != nil {
+			return usagef("--nonce: %v", err)
+		}
+	}
+	if *knownEK != "" {
+		opts.KnownEKs = map[string]bool{strings.ToLower(*knownEK): true}
+	}
+	vs, err := tpm.VerifyEvidence(er, opts)
+	if err != nil {
+		return err
+	}
+	profs, err := parseProfiles(*profiles)
+	if err != nil {
+		return err
+	}
+	path, err := e.keyPath(*opKey, FileOperatorKey)
+	if err != nil {
+		return err
+	}
+	a, err := e.admin(path)
+	if err != nil {
+		return err
+	}
+	digest := sha256.Sum256(raw)
+	id, err := a.EnrollStation(e.ctx, vs.SigningKey, vs.AgreementKey, profs, digest[:])
+	if err != nil {
+		return err
+	}
+	e.print(map[string]any{"station": id, "ek_anchor": vs.EKAnchor, "ek_fingerprint": vs.EKFingerprint, "profiles": profs},
+		fmt.Sprintf("enrolled station %s (EK %s, anchored by %s), profiles %v", id, vs.EKFingerprint, vs.EKAnchor, profs))
+	return nil
+}
+
+func cmdStationRevoke(e *env, args []string) error {
+	e.nodeFlags()
+	id := e.fs.String("id", "", "station ID")
+	reason := e.fs.String("reason", "", "why, for the record")
+	opKey := e.keyFlag("operator-key", FileOperatorKey, "operator key file")
+	if err := e.parse(args, "id", "reason"); err != nil {
+		return err
+	}
+	path, err := e.keyPath(*opKey, FileOperatorKey)
+	if err != nil {
+		return err
+	}
+	a, err := e.admin(path)
+	if err != nil {
+		return err
+	}
+	if err := a.RevokeStation(e.ctx, *id, *reason); err != nil {
+		return err
+	}
+	e.print(map[string]string{"station": *id, "status": contract.StationRevoked}, "revoked station "+*id)
+	return nil
+}
+
+func (e *env) show(path string, out any, text func() string) error {
+	b, err := e.backend()
+	if err != nil {
+		return err
+	}
+	if err := b.Query(e.ctx, path, out); err != nil {
+		return err
+	}
+	e.print(out, text())
+	return nil
+}
+
+func cmdStationShow(e *env, args []string) error {
+	e.nodeFlags()
+	id := e.fs.String("id", "", "station ID")
+	if err := e.parse(args, "id"); err != nil {
+		return err
+	}
+	var st contract.Station
+	return e.show("/station/"+*id, &st, func() string {
+		return fmt.Sprintf("station %s: %s, profiles %v, enrolled at height %d by %s", st.ID, st.Status, st.Profiles, st.EnrolledHeight, st.EnrolledBy)
+	})
+}
+
+func cmdTitlePackage(e *env, args []string) error {
+	e.homeFlags()
+	image := e.fs.String("image", "", "disc image file (whole 2048-byte sectors)")
+	out := e.fs.String("out", "", "directory for the package and its sealed key")
+	title := e.fs.String("title", "", "title ID")
+	var variants []string
+	e.fs.Func("variant", "forensic segment START:FILE (B variant sectors); repeatable", func(s string) error {
+		variants = append(variants, s)
+		return nil
+	})
+	if err := e.parse(args, "image", "out", "title"); err != nil {
+		return err
+	}
+	kek, err := e.kek()
+	if err != nil {
+		return err
+	}
+	spec := titlepkg.Spec{TitleID: *title, Rand: rand.Reader, Key: make([]byte, keys.KeySize)}
+	defer keys.Zero(spec.Key)
+	if _, err := rand.Read(spec.Key); err != nil {
+		return err
+	}
+	for _, v := range variants {
+		start, file, ok := strings.Cut(v, ":")
+		var n uint64
+		if _, err := fmt.Sscan(start, &n); !ok || err != nil {
+			return usagef("--variant %q: want START:FILE", v)
+		}
+		b, err := os.ReadFile(file)
+		if err != nil {
+			return err
+		}
+		spec.Variants = append(spec.Variants, titlepkg.Variant{Start: n, B: b})
+	}
+	f, err := os.Open(*image)
+	if err != nil {
+		return err
+	}
+	defer f.Close()
+	fi, err := f.Stat()
+	if err != nil {
+		return err
+	}
+	spec.Image, spec.ImageSize = f, fi.Size()
+	if err := os.MkdirAll(*out, 0o755); err != nil {
+		return err
+	}
+	m, err := titlepkg.Create(*out, spec)
+	if err != nil {
+		return err
+	}
+	keyFile := filepath.Join(*out, *title+".key")
+	if err := vault.SealFile(keyFile, kek, vault.LabelPackageKey, spec.Key, nil); err != nil {
+		return err
+	}
+	pkg := filepath.Join(*out, titlepkg.FileName(*title))
+	e.print(map[string]any{"package": pkg, "key_file": keyFile, "segments": len(m.Segments), "image_size": m.ImageSize},
+		fmt.Sprintf("packaged %s: %s (%d bytes of image, %d forensic segments)\n  package key sealed in %s; register with 'validatord title register'", *title, pkg, m.ImageSize, len(m.Segments), keyFile))
+	return nil
+}
+
+func cmdTitleRegister(e *env, args []string) error {
+	e.nodeFlags()
+	pkg := e.fs.String("package", "", "title package file")
+	keyFile := e.fs.String("key", "", "the package's sealed key file")
+	name := e.fs.String("name", "", "title name for people")
+	profiles := e.fs.String("profiles", "0x41,0x43", "disc profiles the title may be written to")
+	isKey := e.keyFlag("issuer-key", FileIssuerKey, "issuer key file")
+	if err := e.parse(args, "package", "key"); err != nil {
+		return err
+	}
+	kek, err := e.kek()
+	if err != nil {
+		return err
+	}
+	pk, err := vault.OpenFile(*keyFile, kek, vault.LabelPackageKey)
+	if err != nil {
+		return err
+	}
+	defer keys.Zero(pk)
+	p, err := titlepkg.Open(*pkg, pk) // proves the key opens this package
+	if err != nil {
+		return err
+	}
+	m := p.Manifest()
+	p.Close()
+	profs, err := parseProfiles(*profiles)
+	if err != nil {
+		return err
+	}
+	t := contract.Title{ID: m.TitleID, Name: *name, ContentHash: m.Root[:]}
+	layers := uint8(1)
+	if m.ImageSize > 12219392*2048 {
+		layers = 2
+	}
+	for _, pr := range profs {
+		t.Formats = append(t.Formats, keys.FormatMetadata{Profile: pr, Layers: layers, Finalize: pr != 0x43})
+	}
+	for _, s := range m.Segments {
+		t.Segments = append(t.Segments, contract.Segment{StartSector: uint32(s.Start), Sectors: s.Sectors})
+	}
+	path, err := e.keyPath(*isKey, FileIssuerKey)
+	if err != nil {
+		return err
+	}
+	a, err := e.admin(path)
+	if err != nil {
+		return err
+	}
+	if err := a.RegisterTitle(e.ctx, t, pk); err != nil {
+		return err
+	}
+	e.print(map[string]any{"title": t.ID, "content_hash": hex.EncodeToString(t.ContentHash), "profiles": profs},
+		fmt.Sprintf("registered title %s (content %x), profiles %v; its package key is deposited with the network", t.ID, t.ContentHash, profs))
+	return nil
+}
+
+func cmdTokenMint(e *env, args []string) error {
+	e.nodeFlags()
+	id := e.fs.String("id", "", "token ID")
+	title := e.fs.String("title", "", "title ID")
+	owner := e.fs.String("owner", "", "owner's public key, SEC1 hex (a station's signing key or a customer's)")
+	isKey := e.keyFlag("issuer-key", FileIssuerKey, "issuer key file")
+	if err := e.parse(args, "id", "title", "owner"); err != nil {
+		return err
+	}
+	ok, err := parseKeyHex("--owner", *owner)
+	if err != nil {
+		return err
+	}
+	path, err := e.keyPath(*isKey, FileIssuerKey)
+	if err != nil {
+		return err
+	}
+	a, err := e.admin(path)
+	if err != nil {
+		return err
+	}
+	if err := a.MintToken(e.ctx, *id, *title, ok); err != nil {
+		return err
+	}
+	e.print(map[string]string{"token": *id, "title": *title, "owner": protocol.KeyID(ok)},
+		fmt.Sprintf("minted token %s for title %s, owner %s", *id, *title, protocol.KeyID(ok)))
+	return nil
+}
+
+func cmdTokenTransfer(e *env, args []string) error {
+	e.nodeFlags()
+	id := e.fs.String("id", "", "token ID")
+	to := e.fs.String("to", "", "new owner's public key, SEC1 hex")
+	ownerKey := e.fs.String("owner-key", "", "the current owner's key file")
+	if err := e.parse(args, "id", "to", "owner-key"); err != nil {
+		return err
+	}
+	nk, err := parseKeyHex("--to", *to)
+	if err != nil {
+		return err
+	}
+	a, err := e.admin(*ownerKey)
+	if err != nil {
+		return err
+	}
+	if err := a.TransferToken(e.ctx, *id, nk); err != nil {
+		return err
+	}
+	e.print(map[string]string{"token": *id, "owner": protocol.KeyID(nk)}, fmt.Sprintf("token %s now belongs to %s", *id, protocol.KeyID(nk)))
+	return nil
+}
+
+func cmdTokenShow(e *env, args []string) error {
+	e.nodeFlags()
+	id := e.fs.String("id", "", "token ID")
+	if err := e.parse(args, "id"); err != nil {
+		return err
+	}
+	var t contract.Token
+	return e.show("/token/"+*id, &t, func() string {
+		s := fmt.Sprintf("token %s: title %s, owner %s, %s", t.ID, t.Title, t.OwnerID, t.State)
+		if t.Job != "" {
+			s += " by job " + t.Job
+		}
+		return s
+	})
+}
+
+func cmdCopiesList(e *env, args []string) error {
+	e.nodeFlags()
+	tok := e.fs.String("token", "", "list a token's copies")
+	st := e.fs.String("station", "", "list a station's copies")
+	if err := e.parse(args); err != nil {
+		return err
+	}
+	path := "/copies/token/" + *tok
+	switch {
+	case (*tok == "") == (*st == ""):
+		return usagef("give exactly one of --token and --station")
+	case *st != "":
+		path = "/copies/station/" + *st
+	}
+	var list []contract.Copy
+	return e.show(path, &list, func() string {
+		s := fmt.Sprintf("%d copies", len(list))
+		for _, c := range list {
+			s += fmt.Sprintf("\n  job %s: token %s, station %s, profile %#x", c.JobID, c.Token, c.Station, c.Profile)
+			for i, a := range c.Attempts {
+				s += fmt.Sprintf("\n    attempt %d: media %x, %s at height %d", i, a.MediaID, a.Outcome, a.Height)
+			}
+		}
+		return s
+	})
+}
+
+func cmdKeyNew(e *env, args []string) error {
+	e.homeFlags()
+	out := e.fs.String("out", "", "key file to write")
+	if err := e.parse(args, "out"); err != nil {
+		return err
+	}
+	kek, err := e.kek()
+	if err != nil {
+		return err
+	}
+	k, err := vault.NewSigningKey(*out, kek, nil)
+	if err != nil {
+		return err
+	}
+	pub, _ := k.PublicKey.Bytes()
+	e.print(map[string]string{"key_file": *out, "public_key": hex.EncodeToString(pub), "id": protocol.KeyID(pub)},
+		fmt.Sprintf("new key %s\n  public key %x\n  ID %s", *out, pub, protocol.KeyID(pub)))
+	return nil
+}

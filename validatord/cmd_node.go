@@ -1,0 +1,200 @@
+package validatord
+
+import (
+	"crypto/ecdh"
+	"crypto/ecdsa"
+	"crypto/elliptic"
+	"crypto/rand"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"os"
+	"os/signal"
+	"path/filepath"
+	"syscall"
+
+	"copystation/protocol"
+	"copystation/validatord/chain"
+	"copystation/validatord/contract"
+	"copystation/validatord/vault"
+)
+
+// Files init and testnet write beside the homes.
+const (
+	FileOperatorKey = "operator.key"
+	FileIssuerKey   = "issuer.key"
+)
+
+func (e *env) signingKey(path string) (*ecdsa.PrivateKey, error) {
+	kek, err := e.kek()
+	if err != nil {
+		return nil, err
+	}
+	return vault.LoadSigningKey(path, kek)
+}
+
+// loadOrMakeKEK reads the KEK file or, when absent, makes one (mode 0600).
+func (e *env) loadOrMakeKEK() ([]byte, error) {
+	if e.kekFile != "" {
+		if _, err := os.Stat(e.kekFile); errors.Is(err, os.ErrNotExist) {
+			k := make([]byte, 32)
+			if _, err := rand.Read(k); err != nil {
+				return nil, err
+			}
+			if err := os.MkdirAll(filepath.Dir(e.kekFile), 0o700); err != nil {
+				return nil, err
+			}
+			return k, os.WriteFile(e.kekFile, []byte(hex.EncodeToString(k)+"\n"), 0o600)
+		}
+	}
+	return e.kek()
+}
+
+// nodeInfo is what an operator hands to stations: where the node is and
+// the keys stations pin.
+type nodeInfo struct {
+	Home       string `json:"home"`
+	NodeID     string `json:"node_id"`     // KeyID of the node's signing key
+	SignerKey  string `json:"signer_key"`  // SEC1 hex
+	NoiseKey   string `json:"noise_key"`   // X25519 public, hex
+	Gateway    string `json:"gateway"`     // host:port
+	RPC        string `json:"rpc"`         // CometBFT RPC
+	P2P        string `json:"p2p"`         // CometBFT peers
+	ChainID    string `json:"chain_id"`    //
+	OperatorID string `json:"operator_id"` //
+}
+
+func describe(home string, kek []byte, chainID, operatorID string) (*nodeInfo, error) {
+	nc, err := chain.LoadNodeConfig(home)
+	if err != nil {
+		return nil, err
+	}
+	s, err := vault.Load(filepath.Join(home, chain.FileVault), kek)
+	if err != nil {
+		return nil, err
+	}
+	defer s.Wipe()
+	gw, err := ecdh.X25519().NewPrivateKey(s.GatewayKey)
+	if err != nil {
+		return nil, err
+	}
+	sk, err := ecdsa.ParseRawPrivateKey(ecdhCurve(), s.SignerKey)
+	if err != nil {
+		return nil, err
+	}
+	pub, _ := sk.PublicKey.Bytes()
+	return &nodeInfo{Home: home, NodeID: protocol.KeyID(pub), SignerKey: hex.EncodeToString(pub),
+		NoiseKey: hex.EncodeToString(gw.PublicKey().Bytes()), Gateway: nc.GatewayListen, RPC: nc.RPCListen,
+		P2P: nc.P2PListen, ChainID: chainID, OperatorID: operatorID}, nil
+}
+
+// makeNetwork writes node homes, the operator and issuer keys, and returns
+// the nodes' descriptions.
+func makeNetwork(homes []string, keyDir string, kek []byte, chainID string) ([]*nodeInfo, error) {
+	op, err := vault.NewSigningKey(filepath.Join(keyDir, FileOperatorKey), kek, nil)
+	if err != nil {
+		return nil, err
+	}
+	is, err := vault.NewSigningKey(filepath.Join(keyDir, FileIssuerKey), kek, nil)
+	if err != nil {
+		return nil, err
+	}
+	opPub, _ := op.PublicKey.Bytes()
+	isPub, _ := is.PublicKey.Bytes()
+	g := chain.GenesisOptions{ChainID: chainID, Operators: [][]byte{opPub}, Issuers: []contract.Issuer{{Key: isPub, Name: "first issuer"}}}
+	if err := chain.InitHomes(homes, kek, g, nil); err != nil {
+		return nil, err
+	}
+	var out []*nodeInfo
+	for _, h := range homes {
+		d, err := describe(h, kek, g.ChainID, protocol.KeyID(opPub))
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, d)
+	}
+	return out, nil
+}
+
+func cmdInit(e *env, args []string) error {
+	e.homeFlags()
+	chainID := e.fs.String("chain-id", "copystation", "network name")
+	p2p := e.fs.String("p2p", "127.0.0.1:26656", "CometBFT peer address")
+	rpc := e.fs.String("rpc", "tcp://127.0.0.1:26657", "CometBFT RPC address (keep it on loopback)")
+	gw := e.fs.String("gateway", "127.0.0.1:7700", "station gateway address")
+	if err := e.parse(args, "home"); err != nil {
+		return err
+	}
+	kek, err := e.loadOrMakeKEK()
+	if err != nil {
+		return err
+	}
+	infos, err := makeNetwork([]string{e.home}, e.home, kek, *chainID)
+	if err != nil {
+		return err
+	}
+	nc, err := chain.LoadNodeConfig(e.home)
+	if err != nil {
+		return err
+	}
+	nc.P2PListen, nc.RPCListen, nc.GatewayListen = *p2p, *rpc, *gw
+	if err := chain.SaveNodeConfig(e.home, nc); err != nil {
+		return err
+	}
+	d := infos[0]
+	d.P2P, d.RPC, d.Gateway = *p2p, *rpc, *gw
+	e.print(d, fmt.Sprintf("initialised node %s in %s\n  chain %s, operator %s\n  gateway %s, noise key %s\n  operator and issuer keys: %s, %s (sealed under the KEK)",
+		d.NodeID, e.home, d.ChainID, d.OperatorID, d.Gateway, d.NoiseKey,
+		filepath.Join(e.home, FileOperatorKey), filepath.Join(e.home, FileIssuerKey)))
+	return nil
+}
+
+func cmdTestnet(e *env, args []string) error {
+	n := e.fs.Int("nodes", 4, "number of nodes")
+	out := e.fs.String("out", "", "directory for the node homes")
+	e.fs.StringVar(&e.kekFile, "kek-file", "", "KEK file for every node (default OUT/kek; a test network only)")
+	chainID := e.fs.String("chain-id", "copystation-testnet", "network name")
+	if err := e.parse(args, "out"); err != nil {
+		return err
+	}
+	if *n < 1 || *n > 64 {
+		return usagef("--nodes %d: want 1 to 64", *n)
+	}
+	if e.kekFile == "" {
+		e.kekFile = filepath.Join(*out, "kek")
+	}
+	kek, err := e.loadOrMakeKEK()
+	if err != nil {
+		return err
+	}
+	homes := make([]string, *n)
+	for i := range homes {
+		homes[i] = filepath.Join(*out, fmt.Sprintf("node%d", i))
+	}
+	infos, err := makeNetwork(homes, *out, kek, *chainID)
+	if err != nil {
+		return err
+	}
+	text := fmt.Sprintf("made %d nodes in %s (KEK %s: a test network only)", *n, *out, e.kekFile)
+	for _, d := range infos {
+		text += fmt.Sprintf("\n  %s: node %s gateway %s noise %s rpc %s", d.Home, d.NodeID, d.Gateway, d.NoiseKey, d.RPC)
+	}
+	e.print(infos, text)
+	return nil
+}
+
+func cmdStart(e *env, args []string) error {
+	e.homeFlags()
+	if err := e.parse(args, "home"); err != nil {
+		return err
+	}
+	kek, err := e.kek()
+	if err != nil {
+		return err
+	}
+	ctx, stop := signal.NotifyContext(e.ctx, os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	return Run(ctx, Config{Home: e.home, KEK: kek, Log: e.stderr}, Deps{})
+}
+
+func ecdhCurve() elliptic.Curve { return elliptic.P256() }
