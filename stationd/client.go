@@ -131,7 +131,10 @@ func follow(ctx context.Context, c *api.Client, out printer, id string) error {
 func progressLine(j *api.Job) string {
 	p := j.Progress
 	if p == nil || p.Total == 0 {
-		return fmt.Sprintf("%s  %s", j.ID, j.State)
+		if p != nil {
+			return fmt.Sprintf("job %s  %s (%s)", j.ID, j.State, p.Phase)
+		}
+		return fmt.Sprintf("job %s  %s", j.ID, j.State)
 	}
 	const width = 30
 	frac := float64(p.Done) / float64(p.Total)

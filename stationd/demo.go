@@ -50,7 +50,7 @@ func cmdDemo(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	fs := flag.NewFlagSet("stationd demo", flag.ContinueOnError)
 	fs.SetOutput(stderr)
 	asJSON := fs.Bool("json", false, "end with one JSON object holding the receipt and the refusal (narration goes to stderr)")
-	sizeMiB := fs.Int("size", 64, "size of the demo title's image in MiB")
+	sizeMiB := fs.Int("size", 96, "size of the demo title's image in MiB")
 	keep := fs.String("keep", "", "keep the demo's state in this directory instead of a temporary one")
 	if err := fs.Parse(args); err != nil {
 		return 2
@@ -120,8 +120,8 @@ func runDemo(ctx context.Context, out io.Writer, sizeMiB int, keep string) (*Dem
 		return nil, err
 	}
 
-	step("Starting the station daemon: one simulated BD-R burner, a disc loader with 5 blanks")
-	st, err := simstation.Start(ctx, keys, simstation.Options{Dir: sdir, Nodes: []config.Node{nw.Pin()}, Blanks: 5, SpeedX: 16, TimeScale: 0.25})
+	step("Starting the station daemon: one simulated BD-R burner (2x, time sped up 5 times), a disc loader with 5 blanks")
+	st, err := simstation.Start(ctx, keys, simstation.Options{Dir: sdir, Nodes: []config.Node{nw.Pin()}, Blanks: 5, SpeedX: 2, TimeScale: 0.2})
 	if err != nil {
 		return nil, err
 	}
@@ -162,20 +162,27 @@ func runDemo(ctx context.Context, out io.Writer, sizeMiB int, keep string) (*Dem
 	return &DemoResult{StationID: keys.ID, TitleID: titleID, Copy: r, Refusal: ref}, nil
 }
 
-// watchJob follows a job to its end, drawing a progress bar on out.
+// watchJob follows a job to its end, drawing a progress bar on out: one
+// line redrawn on a terminal, a line per change elsewhere.
 func watchJob(ctx context.Context, c *api.Client, id string, out io.Writer) (*api.Job, error) {
 	last := ""
+	format := "    %s\n"
+	if isTerminal(out) {
+		format = "\r    %-90s"
+	}
 	for {
 		j, err := c.Job(ctx, id)
 		if err != nil {
 			return nil, err
 		}
 		if line := progressLine(j); line != last {
-			fmt.Fprintf(out, "\r    %-96s", line)
+			fmt.Fprintf(out, format, line)
 			last = line
 		}
 		if j.State.Terminal() {
-			fmt.Fprintln(out)
+			if isTerminal(out) {
+				fmt.Fprintln(out)
+			}
 			return j, nil
 		}
 		select {
@@ -184,4 +191,13 @@ func watchJob(ctx context.Context, c *api.Client, id string, out io.Writer) (*ap
 		case <-time.After(100 * time.Millisecond):
 		}
 	}
+}
+
+func isTerminal(w io.Writer) bool {
+	f, ok := w.(*os.File)
+	if !ok {
+		return false
+	}
+	fi, err := f.Stat()
+	return err == nil && fi.Mode()&os.ModeCharDevice != 0
 }

@@ -99,3 +99,9 @@ func (l *Loader) Close() error {
 	l.out, l.reject = nil, nil
 	return errors.Join(errs...)
 }
+
+// MediaType is a simulated blank's type.
+type MediaType = drivesim.MediaType
+
+// ParseMedia reads bd-r-25, bd-r-50 or bd-re-25.
+func ParseMedia(s string) (MediaType, error) { return drivesim.ParseMediaType(s) }

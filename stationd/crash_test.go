@@ -1,0 +1,130 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"path/filepath"
+	"syscall"
+	"testing"
+	"time"
+
+	"copystation/stationd/api"
+	"copystation/stationd/job"
+	"copystation/stationd/simstation"
+	"copystation/validatord/contract"
+)
+
+// TestCrashAtEveryTransition kills a real stationd process with SIGKILL
+// right after it journals each state of a burn, restarts it, and checks the
+// job ends done with exactly one spend on the ledger, every spoiled blank on
+// the record.
+func TestCrashAtEveryTransition(t *testing.T) {
+	if testing.Short() {
+		t.Skip("starts a validation node and many station processes")
+	}
+	ctx := testContext(t, 10*time.Minute)
+	root := t.TempDir()
+	nw, err := simstation.StartNetwork(ctx, filepath.Join(root, "node"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer nw.Close()
+	dir := filepath.Join(root, "station")
+	keys, err := simstation.OpenKeys(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	signing := keys.Signing
+	_, err = nw.Enroll(ctx, keys.Signing, keys.Agreement)
+	keys.Close() // the child processes open the TPM from here on
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := simstation.MakeTitle(ctx, nw, filepath.Join(dir, "titles"), "film", 1<<20, 2); err != nil {
+		t.Fatal(err)
+	}
+	scenarios := [][]job.State{
+		{job.MediaCheck}, {job.Authorising}, {job.Authorised}, {job.Writing}, {job.Verifying},
+		{job.Finalising}, {job.Reporting}, {job.Done},
+		{job.Writing, job.Spoiled}, // die again while journaling the spoil
+	}
+	for i, crashes := range scenarios {
+		t.Run(fmt.Sprint(crashes), func(t *testing.T) {
+			token := fmt.Sprintf("tok-%d", i)
+			if err := nw.Mint(ctx, token, "film", signing); err != nil {
+				t.Fatal(err)
+			}
+			var id string
+			for k, at := range crashes {
+				c := startChild(t, dir, nw, "STATIOND_CRASH_AT="+string(at))
+				c.waitReady(t, time.Now())
+				if k == 0 {
+					j, err := api.NewClient(filepath.Join(dir, "stationd.sock")).Burn(ctx, api.BurnRequest{TitleID: "film", TokenID: token})
+					if err != nil {
+						t.Fatalf("Burn = %v", err)
+					}
+					id = j.ID
+				}
+				select {
+				case err := <-c.exited:
+					ws, ok := c.cmd.ProcessState.Sys().(syscall.WaitStatus)
+					if !ok || !ws.Signaled() || ws.Signal() != syscall.SIGKILL {
+						t.Fatalf("stationd ended with %v, want killed by SIGKILL at %s\n%s", err, at, c.stderr.String())
+					}
+				case <-time.After(2 * time.Minute):
+					t.Fatalf("stationd never reached %s\n%s", at, c.stderr.String())
+				}
+			}
+			c := startChild(t, dir, nw)
+			c.waitReady(t, time.Now())
+			defer c.stop(t)
+			j := waitTerminal(t, ctx, api.NewClient(filepath.Join(dir, "stationd.sock")), id, c)
+			if j.State != job.Done {
+				t.Fatalf("job after restart = %s (%s), want done\n%s", j.State, j.Reason, c.stderr.String())
+			}
+			checkLedger(t, nw, token, j)
+		})
+	}
+}
+
+func waitTerminal(t *testing.T, ctx context.Context, cl *api.Client, id string, c *child) *api.Job {
+	t.Helper()
+	deadline := time.Now().Add(2 * time.Minute)
+	for time.Now().Before(deadline) {
+		j, err := cl.Job(ctx, id)
+		if err == nil && j.State.Terminal() {
+			return j
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+	t.Fatalf("job %s not finished after 2 min\n%s", id, c.stderr.String())
+	return nil
+}
+
+// checkLedger: the token was spent once, by this job; the copy's attempts
+// are the job's blanks, the last made and every other spoiled.
+func checkLedger(t *testing.T, nw *simstation.Network, token string, j *api.Job) {
+	t.Helper()
+	tok, err := nw.Token(token)
+	if err != nil || tok.State != contract.TokenSpent || tok.Job != j.ID {
+		t.Fatalf("token %s = %+v, %v; want spent by job %s", token, tok, err, j.ID)
+	}
+	copies, err := nw.Node.App.Copies("token", token, 10)
+	if err != nil || len(copies) != 1 {
+		t.Fatalf("copies of token %s = %d, %v; want exactly one spend", token, len(copies), err)
+	}
+	c := copies[0]
+	if len(c.Attempts) != j.Attempt {
+		t.Errorf("ledger attempts = %d, job attempts = %d, want equal", len(c.Attempts), j.Attempt)
+	}
+	for k, a := range c.Attempts {
+		want := contract.OutcomeSpoiled
+		if k == len(c.Attempts)-1 {
+			want = contract.OutcomeMade
+		}
+		if a.Outcome != want {
+			t.Errorf("attempt %d outcome = %s, want %s", k, a.Outcome, want)
+		}
+	}
+	t.Logf("job %s: %d attempt(s), spend at height %d", j.ID, j.Attempt, c.Attempts[0].Height)
+}

@@ -1,0 +1,62 @@
+package main
+
+import (
+	"context"
+	"flag"
+	"fmt"
+	"io"
+	"strings"
+
+	"copystation/stationd/config"
+	"copystation/stationd/notify"
+	"copystation/stationd/simstation"
+)
+
+// cmdSimRun runs a station daemon on simulated parts against given
+// validation nodes, as its own process: the crash test kills it and the
+// benchmark times its start-up. Not for production.
+func cmdSimRun(ctx context.Context, args []string, stdout, stderr io.Writer) int {
+	fs := flag.NewFlagSet("stationd simrun", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	dir := fs.String("dir", "", "the station's state directory (TPM simulator, journal, titles)")
+	node := fs.String("node", "", "a validation node: ADDRESS,NOISE_KEY_HEX,SIGNING_KEY_HEX")
+	drives := fs.Int("drives", 1, "simulated burners")
+	speed := fs.Int("speed", 16, "simulated write speed (x BD)")
+	scale := fs.Float64("time-scale", 0, "simulated time scale (0: as fast as the machine goes)")
+	media := fs.String("media", "bd-r-25", "blank media: bd-r-25, bd-r-50 or bd-re-25")
+	level := fs.String("log-level", "info", "debug, info, warn or error")
+	if err := fs.Parse(args); err != nil {
+		return 2
+	}
+	parts := strings.Split(*node, ",")
+	if *dir == "" || len(parts) != 3 {
+		fmt.Fprintln(stderr, "stationd simrun: give --dir and --node ADDRESS,NOISE_KEY_HEX,SIGNING_KEY_HEX")
+		return 2
+	}
+	m, err := parseMedia(*media)
+	if err != nil {
+		fmt.Fprintf(stderr, "stationd simrun: %v\n", err)
+		return 2
+	}
+	keys, err := simstation.OpenKeys(*dir)
+	if err != nil {
+		fmt.Fprintf(stderr, "stationd simrun: %v\n", err)
+		return 1
+	}
+	defer keys.Close()
+	st, err := simstation.Start(ctx, keys, simstation.Options{Dir: *dir, Drives: *drives, SpeedX: *speed, TimeScale: *scale, Media: m,
+		Nodes:  []config.Node{{Address: parts[0], StaticKey: parts[1], SigningKey: parts[2]}},
+		Logger: newLogger(stderr, *level), Notifier: notify.FromEnv(), AfterTransition: crashHook()})
+	if err != nil {
+		fmt.Fprintf(stderr, "stationd simrun: %v\n", err)
+		return 1
+	}
+	<-ctx.Done()
+	if err := st.Stop(); err != nil {
+		fmt.Fprintf(stderr, "stationd simrun: %v\n", err)
+		return 1
+	}
+	return 0
+}
+
+func parseMedia(s string) (simstation.MediaType, error) { return simstation.ParseMedia(s) }
