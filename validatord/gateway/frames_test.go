@@ -88,13 +88,9 @@ func TestBadFramesCloseConnection(t *testing.T) {
 func TestConnectionLimit(t *testing.T) {
 	f := newFixture(t)
 	n := startNode(t, f.ledger.node(0).Ledger, nodeOpts{now: f.clk.Now, maxConns: 1})
-	hog, err := net.Dial("tcp", n.addr)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer hog.Close()
-	// The hog holds the slot until its handshake deadline (2 s) passes.
-	time.Sleep(50 * time.Millisecond)
+	// The hog has its challenge, so it holds the one slot until its step
+	// deadline (2 s) for sending a request passes.
+	hog := dialRaw(t, n)
 	extra, err := net.Dial("tcp", n.addr)
 	if err != nil {
 		t.Fatal(err)
@@ -104,7 +100,7 @@ func TestConnectionLimit(t *testing.T) {
 	if _, err := extra.Read(make([]byte, 1)); err == nil || isTimeout(err) {
 		t.Fatalf("Read on a connection over the limit = %v, want closed by the node", err)
 	}
-	if err := closedByPeer(hog); err != nil {
+	if err := closedByPeer(hog.conn); err != nil {
 		t.Fatalf("idle connection: %v, want closed at its handshake deadline", err)
 	}
 }
