@@ -17,6 +17,7 @@ type Config struct {
 	DriveLink, RobotLink string
 	Media                string
 	Blanks               int
+	Drives               int
 	Loaded               bool
 	SpeedX               int
 	TimeScale            float64
@@ -38,6 +39,7 @@ func (c *Config) register(fs *flag.FlagSet) {
 	fs.StringVar(&c.RobotLink, "robot-link", "/tmp/copysim-robot", "symlink to create for the robot's pseudo-terminal")
 	fs.StringVar(&c.Media, "media", "bd-r-25", "blank media type: bd-r-25, bd-r-50 or bd-re-25")
 	fs.IntVar(&c.Blanks, "blanks", 10, "blanks in the robot's input bin")
+	fs.IntVar(&c.Drives, "drives", 1, "number of drives, 1 to 8; drive k > 1 is linked at <drive-link>.k")
 	fs.BoolVar(&c.Loaded, "loaded", false, "start with a blank already in the drive")
 	fs.IntVar(&c.SpeedX, "speed", 16, "fastest write speed, 1 to 16 (x 4.5 MB/s)")
 	fs.Float64Var(&c.TimeScale, "time-scale", 0, "multiplier for modelled time (0 instant, 1 real time)")
@@ -56,13 +58,26 @@ func (c *Config) register(fs *flag.FlagSet) {
 	fs.Float64Var(&c.JamRate, "robot-jam-rate", 0, "probability that a robot motion jams")
 }
 
-// driveOptions turns the flags into drivesim options.
-func (c *Config) driveOptions(dir string) (drivesim.Options, error) {
+// driveLink is where drive k (from 1) is linked.
+func (c *Config) driveLink(k int) string {
+	if k == 1 {
+		return c.DriveLink
+	}
+	return c.DriveLink + "." + strconv.Itoa(k)
+}
+
+// driveOptions turns the flags into drivesim options for drive k (from 1).
+// Each drive draws media IDs from its own seed, so no two discs share one.
+func (c *Config) driveOptions(dir string, k int) (drivesim.Options, error) {
 	m, err := drivesim.ParseMediaType(c.Media)
 	if err != nil {
 		return drivesim.Options{}, err
 	}
-	o := drivesim.Options{Dir: dir, Seed: c.Seed, TimeScale: c.TimeScale, SpeedX: c.SpeedX}
+	if c.Drives < 1 || c.Drives > 8 {
+		return drivesim.Options{}, fmt.Errorf("--drives %d: want 1 to 8", c.Drives)
+	}
+	seed := c.Seed + uint64(k-1)*0x9E3779B97F4A7C15
+	o := drivesim.Options{Dir: dir, Seed: seed, TimeScale: c.TimeScale, SpeedX: c.SpeedX}
 	if c.Loaded {
 		o.Media = m
 	}
@@ -91,9 +106,9 @@ func (c *Config) lineOptions() linefault.Options {
 	return linefault.Options{Seed: c.Seed, DropRate: c.LineDrop, CorruptRate: c.LineCorrupt}
 }
 
-func (c *Config) robotOptions(d robotsim.Drive) robotsim.Options {
+func (c *Config) robotOptions(drives []robotsim.Drive) robotsim.Options {
 	m, _ := drivesim.ParseMediaType(c.Media)
-	o := robotsim.Options{Drives: []robotsim.Drive{d}, Blanks: c.Blanks, Media: m, TimeScale: c.TimeScale, Seed: c.Seed}
+	o := robotsim.Options{Drives: drives, Blanks: c.Blanks, Media: m, TimeScale: c.TimeScale, Seed: c.Seed}
 	if c.JamAfter > 0 {
 		o.Jams = append(o.Jams, robotsim.Jam{After: c.JamAfter})
 	}

@@ -171,3 +171,45 @@ func TestConfigFlags(t *testing.T) {
 		t.Errorf("Main(--fault-hang zz) = %d, want 2", code)
 	}
 }
+
+// TestCopysimTwoDrives loads a blank into each of two drives through the
+// robot and reads both media IDs over their own pseudo-terminals.
+func TestCopysimTwoDrives(t *testing.T) {
+	driveLink, robotLink, _ := startCopysim(t, "--drives", "2", "--blanks", "2")
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+	bot, err := robot.Open(robotLink, robot.WithRetry(time.Second), robot.WithTimeout(20*time.Second))
+	if err != nil {
+		t.Fatalf("robot.Open = %v", err)
+	}
+	defer bot.Close()
+	ids := map[string]bool{}
+	for k, link := range []string{driveLink, driveLink + ".2"} {
+		if err := bot.Pick(ctx); err != nil {
+			t.Fatalf("Pick = %v", err)
+		}
+		if err := bot.Load(ctx, k+1); err != nil {
+			t.Fatalf("Load(%d) = %v", k+1, err)
+		}
+		tr, err := serial.Open(link, serial.Options{})
+		if err != nil {
+			t.Fatalf("serial.Open(%s) = %v", link, err)
+		}
+		for range 5 {
+			if do(t, tr, make([]byte, 6), drive.DirNone, nil).Status == drive.StatusGood {
+				break
+			}
+		}
+		id := make([]byte, 36)
+		mustGood(t, tr, []byte{0xAD, 0x01, 0, 0, 0, 0, 0, 0x86, 0, 36, 0, 0}, drive.DirIn, id)
+		ids[string(id[4:20])] = true
+		tr.Close()
+	}
+	if len(ids) != 2 {
+		t.Errorf("media IDs of the two discs are equal, want distinct")
+	}
+	st, err := bot.Status(ctx)
+	if err != nil || len(st.Drives) != 2 || !st.Drives[0].HasDisc || !st.Drives[1].HasDisc || st.Input != 0 {
+		t.Errorf("Status = %+v, %v, want both drives loaded and the bin empty", st, err)
+	}
+}

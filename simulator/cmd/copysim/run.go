@@ -13,9 +13,10 @@ import (
 	"log"
 	"os"
 	"path/filepath"
+	"strings"
 )
 
-// Run starts the drive and robot on pseudo-terminals, links them, and
+// Run starts the drives and robot on pseudo-terminals, links them, and
 // serves until ctx ends. The links are removed on the way out.
 func Run(ctx context.Context, c Config, stdout io.Writer, logger *log.Logger) error {
 	dir := c.Dir
@@ -27,52 +28,52 @@ func Run(ctx context.Context, c Config, stdout io.Writer, logger *log.Logger) er
 		defer os.RemoveAll(tmp)
 		dir = tmp
 	}
-	dopts, err := c.driveOptions(dir)
-	if err != nil {
-		return fmt.Errorf("copysim: %w", err)
-	}
-	drv, err := drivesim.New(dopts)
-	if err != nil {
-		return err
-	}
-	defer drv.Close()
-	bot, err := robotsim.New(c.robotOptions(drv))
-	if err != nil {
-		return err
-	}
-	defer bot.Close()
-
-	drivePty, err := pty.Open()
-	if err != nil {
-		return err
-	}
-	defer drivePty.Close()
-	robotPty, err := pty.Open()
-	if err != nil {
-		return err
-	}
-	defer robotPty.Close()
-	if err := link(drivePty.SlavePath, c.DriveLink); err != nil {
-		return err
-	}
-	defer os.Remove(c.DriveLink)
-	if err := link(robotPty.SlavePath, c.RobotLink); err != nil {
-		return err
-	}
-	defer os.Remove(c.RobotLink)
-
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
 	logf := func(string, ...any) {}
 	if c.Verbose {
 		logf = logger.Printf
 	}
-	ctx, cancel := context.WithCancel(ctx)
-	defer cancel()
-	errc := make(chan error, 2)
-	line := linefault.New(drivePty.Master, c.lineOptions())
-	go func() { errc <- serial.Serve(ctx, line, drv, serial.Options{Logf: logf}) }()
-	go func() { errc <- bot.Serve(ctx, robotPty.Master) }()
-	fmt.Fprintf(stdout, "copysim: drive %s -> %s, robot %s -> %s, media %s, %d blanks, discs in %s\n",
-		c.DriveLink, drivePty.SlavePath, c.RobotLink, robotPty.SlavePath, c.Media, c.Blanks, dir)
+	errc := make(chan error, c.Drives+1)
+	var drives []robotsim.Drive
+	var names []string
+	for k := 1; k <= max(c.Drives, 1); k++ {
+		dopts, err := c.driveOptions(dir, k)
+		if err != nil {
+			return fmt.Errorf("copysim: %w", err)
+		}
+		drv, err := drivesim.New(dopts)
+		if err != nil {
+			return err
+		}
+		defer drv.Close()
+		p, err := serveOn(c.driveLink(k))
+		if err != nil {
+			return err
+		}
+		defer p.Close()
+		defer os.Remove(c.driveLink(k))
+		lopts := c.lineOptions()
+		lopts.Seed += uint64(k)
+		line := linefault.New(p.Master, lopts)
+		go func() { errc <- serial.Serve(ctx, line, drv, serial.Options{Logf: logf}) }()
+		drives = append(drives, drv)
+		names = append(names, fmt.Sprintf("drive %d %s -> %s", k, c.driveLink(k), p.SlavePath))
+	}
+	bot, err := robotsim.New(c.robotOptions(drives))
+	if err != nil {
+		return err
+	}
+	defer bot.Close()
+	p, err := serveOn(c.RobotLink)
+	if err != nil {
+		return err
+	}
+	defer p.Close()
+	defer os.Remove(c.RobotLink)
+	go func() { errc <- bot.Serve(ctx, p.Master) }()
+	fmt.Fprintf(stdout, "copysim: %s, robot %s -> %s, media %s, %d blanks, discs in %s\n",
+		strings.Join(names, ", "), c.RobotLink, p.SlavePath, c.Media, c.Blanks, dir)
 
 	select {
 	case <-ctx.Done():
@@ -84,6 +85,19 @@ func Run(ctx context.Context, c Config, stdout io.Writer, logger *log.Logger) er
 		}
 		return fmt.Errorf("copysim: %w", err)
 	}
+}
+
+// serveOn opens a pseudo-terminal and links path to its slave end.
+func serveOn(path string) (*pty.Pair, error) {
+	p, err := pty.Open()
+	if err != nil {
+		return nil, err
+	}
+	if err := link(p.SlavePath, path); err != nil {
+		p.Close()
+		return nil, err
+	}
+	return p, nil
 }
 
 // link points path at target, replacing a stale symlink left by an earlier
