@@ -1,0 +1,37 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"io"
+
+	"copystation/stationd/config"
+	"copystation/stationd/daemon"
+	"copystation/stationd/internal/disccli"
+	"copystation/stationd/internal/drivecli"
+	"copystation/stationd/internal/tpmcli"
+)
+
+func init() {
+	tools["drive"] = drivecli.Main
+	tools["tpm"] = tpmcli.Main
+	tools["enroll"] = tpmcli.Main
+	tools["disc"] = func(ctx context.Context, args []string, stdout, stderr io.Writer) int {
+		return disccli.Run(ctx, args, stdout, stderr, drivecli.Open)
+	}
+	// The daemon opens its drives by the same URIs as the diagnostics.
+	daemon.RealDrives = func(c config.Config) ([]daemon.Drive, error) {
+		var out []daemon.Drive
+		for i, d := range c.Drives {
+			t, err := drivecli.Open(d.Device)
+			if err != nil {
+				for _, o := range out {
+					o.(io.Closer).Close()
+				}
+				return nil, fmt.Errorf("drive[%d] %s: %w", i, d.Device, err)
+			}
+			out = append(out, daemon.NewMMCDrive(t, d.Device))
+		}
+		return out, nil
+	}
+}
