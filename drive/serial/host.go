@@ -184,8 +184,22 @@ func (t *Transport) Do(cdb []byte, dir drive.Direction, buf []byte, timeout time
 	seq := t.seq
 	cmdFrame := AppendFrame(make([]byte, 0, Overhead+commandFixed+len(cdb)+len(c.out)), Frame{Type: TypeCommand, Seq: seq, Payload: c.append(nil)})
 	pollFrame := AppendFrame(nil, Frame{Type: TypePoll, Seq: seq})
-	wire := t.wireTime(len(cmdFrame) + Overhead + responseFixed + len(buf))
-	return t.exchange(seq, cmdFrame, pollFrame, dir, buf, t.opts.RetryInterval+wire, timeout+t.opts.LinkAllowance+wire)
+	respLen := Overhead + responseFixed + maxSense
+	if dir == drive.DirIn {
+		respLen += len(buf)
+	}
+	w := waits{
+		resend: t.opts.RetryInterval + t.wireTime(len(cmdFrame)+Overhead),
+		poll:   t.opts.RetryInterval + t.wireTime(len(pollFrame)+respLen),
+		limit:  timeout + t.opts.LinkAllowance + t.wireTime(len(cmdFrame)+respLen),
+	}
+	return t.exchange(seq, cmdFrame, pollFrame, dir, buf, w)
+}
+
+// waits are one command's timers: how long to wait for an Ack before
+// resending the Command, for the Response before polling, and in all.
+type waits struct {
+	resend, poll, limit time.Duration
 }
 
 // wireTime is how long n bytes take on the line (10 bits a byte).
@@ -196,10 +210,11 @@ func (t *Transport) wireTime(n int) time.Duration {
 	return time.Duration(int64(n) * 10 * int64(time.Second) / int64(t.opts.Baud))
 }
 
-func (t *Transport) exchange(seq uint32, cmdFrame, pollFrame []byte, dir drive.Direction, buf []byte, every, limit time.Duration) (drive.Result, error) {
+func (t *Transport) exchange(seq uint32, cmdFrame, pollFrame []byte, dir drive.Direction, buf []byte, w waits) (drive.Result, error) {
+	limit := w.limit
 	deadline := time.NewTimer(limit)
 	defer deadline.Stop()
-	retry := time.NewTicker(every)
+	retry := time.NewTimer(w.resend)
 	defer retry.Stop()
 	acked := false
 	send := func(b []byte) error {
@@ -223,7 +238,10 @@ func (t *Transport) exchange(seq uint32, cmdFrame, pollFrame []byte, dir drive.D
 			}
 			switch f.Type {
 			case TypeAck:
-				acked = true
+				if !acked {
+					acked = true
+					retry.Reset(w.poll)
+				}
 			case 0, TypeNak:
 				t.opts.Logf("serial: host: seq %d: resending after %v", seq, f.Type)
 				if err := send(cmdFrame); err != nil {
@@ -235,13 +253,14 @@ func (t *Transport) exchange(seq uint32, cmdFrame, pollFrame []byte, dir drive.D
 				return drive.Result{}, failureErr(seq, f.Payload)
 			}
 		case <-retry.C:
-			b := cmdFrame
+			b, next := cmdFrame, w.resend
 			if acked {
-				b = pollFrame
+				b, next = pollFrame, w.poll
 			}
 			if err := send(b); err != nil {
 				return drive.Result{}, err
 			}
+			retry.Reset(next)
 		case <-deadline.C:
 			return drive.Result{}, fmt.Errorf("serial.Do: seq %d: no answer within %v: %w", seq, limit, drive.ErrTimeout)
 		case <-t.closed:

@@ -24,6 +24,11 @@ func Open(path string, opts Options) (*Transport, error) {
 	if err != nil {
 		return nil, fmt.Errorf("serial.Open %s: %w (is the drive bridge or copysim running, and may this user open the tty?)", path, err)
 	}
+	if isPTY(path) {
+		// A pseudo-terminal moves bytes at memory speed whatever its
+		// baud setting: do not wait for a line rate that does not exist.
+		opts.Baud = 0
+	}
 	t, err := NewTransport(&port{p: p}, opts)
 	if err != nil {
 		p.Close()

@@ -1,0 +1,5 @@
+//go:build !linux
+
+package serial
+
+func isPTY(string) bool { return false }
