@@ -63,9 +63,20 @@ func TestGuestTCMU(t *testing.T) {
 			t.Errorf("the TCMU handler saw no opcode %s: %v", opKey(op), trace.Fields)
 		}
 	}
-	if got, want := trace.Fields[opKey(drive.OpWrite12)], strconv.Itoa(2*imageSectors/drive.ClusterSectors); got != want {
-		t.Errorf("WRITE(12) commands through TCMU = %s, want %s (64 KiB units, two discs)", got, want)
+	// Two images in 64 KiB units, then the fault phase's two units.
+	if got, want := trace.Fields[opKey(drive.OpWrite12)], strconv.Itoa(2*imageSectors/drive.ClusterSectors+2); got != want {
+		t.Errorf("WRITE(12) commands through TCMU = %s, want %s", got, want)
 	}
+	// Sense data with the LBA at fault survive TCMU, tcm_loop and sg.
+	t.Run("faults"+nodes[0], func(t *testing.T) {
+		run.verify(t, nodes[0], []expect{
+			{"fault-waitready", ok()},
+			{"fault-write", fails("ErrWriteError", "sense", "3/0C/00", "lba", "40", "sectors", "32")},
+			{"fault-synccache", ok()},
+			{"fault-read", fails("ErrUnrecoveredRead", "sense", "3/11/00", "lba", "5")},
+			{"fault-becomingready", ok()},
+		})
+	})
 }
 
 func opKey(op drive.Opcode) string { return "op" + strconv.FormatUint(uint64(op), 16) }

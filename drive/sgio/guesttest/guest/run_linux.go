@@ -77,6 +77,9 @@ func run(args []string) error {
 			}
 		}
 	}
+	if *withSim && len(devs) > 0 {
+		runFaults(rep, devs[0].sg, sim)
+	}
 	if stop != nil {
 		stop() // reports the handler's trace
 	}
