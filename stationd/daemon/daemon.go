@@ -35,7 +35,7 @@ type Deps struct {
 
 	Store    func(config.Config) (journal.Store, error)
 	Drives   func(config.Config) ([]Drive, error)
-	Robot    func(config.Config) (Robot, error) // may return nil: discs loaded by hand
+	Robot    func(config.Config, []Drive) (Robot, error) // may return nil: discs loaded by hand
 	Ledger   func(config.Config) (Ledger, error)
 	Pipeline func(config.Config) (Pipeline, error)
 	// Panel builds the kiosk panel; wipe must be called on tamper. Nil with
@@ -134,7 +134,7 @@ func newDaemon(cfg config.Config, deps Deps) (*Daemon, error) {
 	if len(d.drives) == 0 {
 		return fail("drives", errors.New("no drive configured"))
 	}
-	if d.robot, err = deps.Robot(cfg); err != nil {
+	if d.robot, err = deps.Robot(cfg, d.drives); err != nil {
 		return fail("robot", err)
 	}
 	if d.ledger, err = deps.Ledger(cfg); err != nil {

@@ -48,7 +48,7 @@ func start(t *testing.T, cfg config.Config, drives int, panel func(config.Config
 			}
 			return out, nil
 		},
-		Robot:    func(config.Config) (Robot, error) { return s.robot, nil },
+		Robot:    func(config.Config, []Drive) (Robot, error) { return s.robot, nil },
 		Ledger:   func(config.Config) (Ledger, error) { return s.ledger, nil },
 		Pipeline: func(config.Config) (Pipeline, error) { return s.pipe, nil },
 		Panel:    panel,

@@ -50,7 +50,7 @@ func fillHardware(deps *Deps) {
 // Real-part factories; set by hardware_*.go once the parts exist.
 var (
 	RealDrives   = func(config.Config) ([]Drive, error) { return nil, fmt.Errorf("drives: %w", ErrNotWired) }
-	RealRobot    = func(c config.Config) (Robot, error) { return nil, nil }
+	RealRobot    = func(config.Config, []Drive) (Robot, error) { return nil, nil }
 	RealLedger   = func(config.Config) (Ledger, error) { return nil, fmt.Errorf("ledger: %w", ErrNotWired) }
 	RealPipeline = func(config.Config) (Pipeline, error) { return nil, fmt.Errorf("pipeline: %w", ErrNotWired) }
 )

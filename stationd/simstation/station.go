@@ -31,8 +31,8 @@ type Options struct {
 	Dir string
 	// Nodes are the validation nodes the station trusts.
 	Nodes []config.Node
-	// Drives is the number of burners (default 1); Blanks the loader's
-	// input stack (default 10); Media the blanks' type (default BD-R 25).
+	// Drives is the number of burners (default 1); Blanks the robot's
+	// input bin (default 10); Media the blanks' type (default BD-R 25).
 	Drives int
 	Blanks int
 	Media  drivesim.MediaType
@@ -53,7 +53,7 @@ type Station struct {
 	Config config.Config
 	Keys   *StationKeys
 	Drives []*drivesim.Drive
-	Loader *Loader
+	Robot  *Robot
 	Client *api.Client
 	Daemon *daemon.Daemon
 	Ledger *ledgerclient.Client
@@ -144,12 +144,19 @@ func Start(ctx context.Context, keys *StationKeys, o Options) (*Station, error) 
 		s.Drives = append(s.Drives, d)
 		drives = append(drives, daemon.NewMMCDrive(d, fmt.Sprintf("sim%d", i)))
 	}
-	s.Loader = NewLoader(s.Drives, o.Media, o.Blanks)
+	robo, err := startRobot(s.Drives, o.Media, o.Blanks)
+	if err != nil {
+		s.closeDrives()
+		return nil, err
+	}
+	s.Robot = robo
 	ready := make(chan *daemon.Daemon, 1)
 	deps := daemon.Deps{
 		Logger: o.Logger, Notifier: o.Notifier, AfterTransition: o.AfterTransition,
 		Drives: func(config.Config) ([]daemon.Drive, error) { return drives, nil },
-		Robot:  func(config.Config) (daemon.Robot, error) { return s.Loader, nil },
+		Robot: func(_ config.Config, ds []daemon.Drive) (daemon.Robot, error) {
+			return &daemon.AutoLoader{R: robo.client, Drives: ds}, nil
+		},
 		Ledger: func(config.Config) (daemon.Ledger, error) { return daemon.ClientLedger{C: lc}, nil },
 		Pipeline: func(c config.Config) (daemon.Pipeline, error) {
 			return &daemon.BurnPipeline{TitlesDir: c.TitlesDir}, nil
@@ -181,7 +188,7 @@ func Start(ctx context.Context, keys *StationKeys, o Options) (*Station, error) 
 func (s *Station) Stop() error {
 	s.stop()
 	err := <-s.done
-	return errors.Join(err, s.Loader.Close())
+	return errors.Join(err, s.Robot.Close())
 }
 
 func (s *Station) closeDrives() {
