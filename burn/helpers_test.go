@@ -121,7 +121,12 @@ func copyKeys(t *testing.T, media []byte, copyID string, cw []byte) *keys.CopyKe
 	if err != nil {
 		t.Fatalf("DeriveDiscKey() = %v", err)
 	}
-	kb, err := disc.WrapKeyBlock(testRootKey, media, copyID, dk)
+	// The nonce as the validation node's key service derives it.
+	nonce, err := keys.DeriveCopySecret(testMaster, "disc-key-block-nonce", copyID, media, disc.NonceSize)
+	if err != nil {
+		t.Fatalf("DeriveCopySecret() = %v", err)
+	}
+	kb, err := disc.WrapKeyBlock(testRootKey, media, nonce, dk)
 	if err != nil {
 		t.Fatalf("WrapKeyBlock() = %v", err)
 	}

@@ -81,7 +81,7 @@ func openDisc(ctx context.Context, dev device, rootKey []byte, start uint32) (*d
 	if !bytes.Equal(h.MediaID, md.MediaID) {
 		return nil, nil, fmt.Errorf("%w: the disc was made for media ID %x, this disc is %x", ErrClone, h.MediaID, md.MediaID)
 	}
-	key, err := disc.UnwrapKeyBlock(rootKey, md.MediaID, h.CopyID, h.KeyBlock)
+	key, err := disc.UnwrapKeyBlock(rootKey, md.MediaID, h.KeyBlock)
 	if err != nil {
 		return nil, nil, err
 	}

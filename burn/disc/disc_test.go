@@ -11,10 +11,11 @@ var (
 	discKey = bytes.Repeat([]byte{0x22}, KeySize)
 	mediaA  = bytes.Repeat([]byte{0xA0}, 16)
 	mediaB  = bytes.Repeat([]byte{0xB0}, 16)
+	nonce   = bytes.Repeat([]byte{0x0E}, NonceSize)
 )
 
 func testHeader(t testing.TB) *Header {
-	kb, err := WrapKeyBlock(rootKey, mediaA, "job-1", discKey)
+	kb, err := WrapKeyBlock(rootKey, mediaA, nonce, discKey)
 	if err != nil {
 		t.Fatalf("WrapKeyBlock() = %v", err)
 	}
@@ -84,6 +85,7 @@ func TestHeaderRoundTrip(t *testing.T) {
 		{"profile", 17, nil, ErrHeader},
 		{"package root", 50, nil, ErrHeader},
 		{"media ID", fixedSize + 1 + 6 + 2 + 5 + 1 + 3, nil, ErrHeader},
+		{"key block", fixedSize + 1 + 6 + 2 + 5 + 1 + 16 + 2 + 30, nil, ErrHeader},
 		{"sealed codeword", int(len(sector)) - 1, nil, nil}, // padding: not covered, ignored
 	}
 	for _, tc := range tests {
@@ -109,41 +111,42 @@ func TestHeaderRoundTrip(t *testing.T) {
 }
 
 func TestKeyBlock(t *testing.T) {
-	kb, err := WrapKeyBlock(rootKey, mediaA, "job-1", discKey)
+	kb, err := WrapKeyBlock(rootKey, mediaA, nonce, discKey)
 	if err != nil {
 		t.Fatal(err)
 	}
-	again, _ := WrapKeyBlock(rootKey, mediaA, "job-1", discKey)
-	if !bytes.Equal(kb, again) {
-		t.Errorf("WrapKeyBlock() is not deterministic: %x then %x", kb, again)
+	if len(kb) != KeyBlockSize || kb[0] != KeyBlockVersion || !bytes.Equal(kb[1:1+NonceSize], nonce) {
+		t.Errorf("WrapKeyBlock() = %x, want version, nonce, %d bytes", kb, KeyBlockSize)
 	}
-	got, err := UnwrapKeyBlock(rootKey, mediaA, "job-1", kb)
+	got, err := UnwrapKeyBlock(rootKey, mediaA, kb)
 	if err != nil || !bytes.Equal(got, discKey) {
 		t.Fatalf("UnwrapKeyBlock() = %x, %v, want %x", got, err, discKey)
 	}
 	flipped := bytes.Clone(kb)
-	flipped[5] ^= 1
+	flipped[20] ^= 1
 	tests := []struct {
 		name    string
 		root    []byte
 		media   []byte
-		copyID  string
 		block   []byte
 		wantErr error
 	}{
-		{"other media ID (clone)", rootKey, mediaB, "job-1", kb, ErrKeyBlock},
-		{"other copy ID", rootKey, mediaA, "job-2", kb, ErrKeyBlock},
-		{"other root key", discKey, mediaA, "job-1", kb, ErrKeyBlock},
-		{"flipped bit", rootKey, mediaA, "job-1", flipped, ErrKeyBlock},
-		{"short block", rootKey, mediaA, "job-1", kb[:10], ErrKeyBlock},
-		{"empty media ID", rootKey, nil, "job-1", kb, ErrKeyInput},
+		{"other media ID (clone)", rootKey, mediaB, kb, ErrKeyBlock},
+		{"other player key", discKey, mediaA, kb, ErrKeyBlock},
+		{"flipped bit", rootKey, mediaA, flipped, ErrKeyBlock},
+		{"short block", rootKey, mediaA, kb[:10], ErrKeyBlock},
+		{"version 2", rootKey, mediaA, append([]byte{2}, kb[1:]...), ErrKeyBlock},
+		{"empty media ID", rootKey, nil, kb, ErrKeyInput},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
-			if _, err := UnwrapKeyBlock(tc.root, tc.media, tc.copyID, tc.block); !errors.Is(err, tc.wantErr) {
+			if _, err := UnwrapKeyBlock(tc.root, tc.media, tc.block); !errors.Is(err, tc.wantErr) {
 				t.Errorf("UnwrapKeyBlock() = %v, want %v", err, tc.wantErr)
 			}
 		})
+	}
+	if _, err := WrapKeyBlock(rootKey, mediaA, nonce[:8], discKey); !errors.Is(err, ErrKeyInput) {
+		t.Errorf("WrapKeyBlock(8-byte nonce) = %v, want %v", err, ErrKeyInput)
 	}
 }
 

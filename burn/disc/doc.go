@@ -12,8 +12,8 @@
 // sealed part (AES-256-GCM under a key derived from the disc key, with every
 // cleartext byte as additional data) holding the forensic codeword.
 //
-// Key block: the disc key wrapped for players under a key derived with
-// HKDF-SHA256 from the player root key, the media ID and the copy ID. A
-// clone on a blank with another media ID derives another key and can't
-// unwrap it. The byte layout is in docs/disc-format.md.
+// Key block: the disc key sealed for players with AES-256-GCM under the
+// player key, the media ID in the additional data (the format the
+// validation node's key service writes). A clone on a blank with another
+// media ID can't open it. The byte layout is in docs/disc-format.md.
 package disc

@@ -52,7 +52,7 @@ func burnDisc(t *testing.T, sim *drivesim.Drive) []byte {
 		t.Fatal(err)
 	}
 	dk, _ := keys.DeriveDiscKey(master, "job-9", mi.MediaID)
-	kb, err := disc.WrapKeyBlock(rootKey, mi.MediaID, "job-9", dk)
+	kb, err := disc.WrapKeyBlock(rootKey, mi.MediaID, bytes.Repeat([]byte{7}, disc.NonceSize), dk)
 	if err != nil {
 		t.Fatal(err)
 	}
