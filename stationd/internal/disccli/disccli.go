@@ -18,16 +18,11 @@ import (
 	"copystation/burn"
 	"copystation/burn/disc"
 	"copystation/drive"
+	"copystation/stationd/internal/drivecli"
 )
 
 // Opener opens a drive by URI (sg:/dev/sgN, serial:/path, sim:).
 type Opener func(uri string) (drive.TransportCloser, error)
-
-// errNoOpener is what the default opener says until drive URIs are wired.
-var errNoOpener = errors.New("disccli: no drive opener wired (stationd/internal/drivecli.Open)")
-
-// defaultOpen is replaced by drivecli.Open once that package exists.
-var defaultOpen Opener = func(string) (drive.TransportCloser, error) { return nil, errNoOpener }
 
 const usage = `usage: stationd disc check --device URI --player-key FILE [--out FILE] [--start LBA]
 
@@ -40,7 +35,7 @@ decrypts the image (to --out if given). Exit status 0: the disc plays;
 
 // Main runs `stationd disc ...` with args after "disc".
 func Main(ctx context.Context, args []string, stdout, stderr io.Writer) int {
-	return Run(ctx, args, stdout, stderr, defaultOpen)
+	return Run(ctx, args, stdout, stderr, drivecli.Open)
 }
 
 // Run is Main with the drive opener given.
