@@ -221,7 +221,7 @@ func bootGuest(t *testing.T, spec bootSpec) guestRun {
 	raw, rerr := os.ReadFile(g.Report)
 	if err != nil || rerr != nil {
 		logConsole(t, out)
-		t.Fatalf("Boot = %v (report: %v)", errors.Join(err, rerr), rerr)
+		t.Fatalf("Boot = %v", errors.Join(err, rerr))
 	}
 	recs, err := report.Decode(bytes.NewReader(raw))
 	if err != nil {
@@ -230,7 +230,7 @@ func bootGuest(t *testing.T, spec bootSpec) guestRun {
 	}
 	if len(recs) == 0 || recs[len(recs)-1].Step != report.StepDone {
 		logConsole(t, out)
-		t.Fatalf("the guest did not finish: %d records, last %+v", len(recs), recs[len(recs)-1:])
+		t.Fatalf("the guest did not finish: %d records, the last %+v", len(recs), recs[max(len(recs)-1, 0):])
 	}
 	t.Logf("guest uptime: %ss when the guest program started, %ss when it finished",
 		recs[0].Fields["uptime"], recs[len(recs)-1].Fields["uptime"])
