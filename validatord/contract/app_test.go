@@ -3,6 +3,7 @@ package contract
 import (
 	"bytes"
 	"context"
+	"crypto/rand"
 	"testing"
 
 	dbm "github.com/cometbft/cometbft-db"
@@ -109,5 +110,28 @@ func TestWatch(t *testing.T) {
 	defer stop2()
 	if r2 := <-ch2; r2.Height != r.Height {
 		t.Fatalf("Watch() after commit = %+v, want %+v", r2, r)
+	}
+}
+
+// TestNonceOrder: nonces may arrive out of order, each is used once, and
+// nonce 0 is refused.
+func TestNonceOrder(t *testing.T) {
+	w := newWorld(t)
+	tx := func(n uint64) []byte {
+		p, err := NewTx(rand.Reader, w.op.key, w.op.pub, testChain, TxAddIssuer, n, AddIssuerBody{Key: newParty(t).pub})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return p
+	}
+	res := w.block(tx(10), tx(7), tx(10), tx(0))
+	want := []Code{OK, OK, CodeBadNonce, CodeBadNonce}
+	for i, r := range res {
+		if Code(r.Code) != want[i] {
+			t.Errorf("tx %d code = %d (%s), want %d", i, r.Code, r.Log, want[i])
+		}
+	}
+	if n, _ := w.app.Nonce(w.op.id); n != 10 {
+		t.Errorf("Nonce() = %d, want 10 (the highest used)", n)
 	}
 }

@@ -52,7 +52,7 @@ var codeInfo = []struct {
 	{OK, "ok", "accepted"},
 	{CodeBadEncoding, "bad-encoding", "the transaction is not a valid encoding; rebuild it with a current client"},
 	{CodeBadSignature, "bad-signature", "the signature does not verify with the key presented; sign again with the right key"},
-	{CodeBadNonce, "bad-nonce", "the nonce is not greater than the signer's last nonce; query the nonce and resubmit"},
+	{CodeBadNonce, "bad-nonce", "this nonce was already used by the signer; sign again with a fresh nonce"},
 	{CodeNotOperator, "not-operator", "the signer is not an operator in the genesis; use an operator key"},
 	{CodeNotIssuer, "not-issuer", "the signer is not the issuer of this title; use the issuer's key"},
 	{CodeUnknownTitle, "unknown-title", "no such title is registered; register the title first"},

@@ -56,22 +56,27 @@ func (e *execEnv) exec(v *view, raw []byte) ([]byte, *refusal, error) {
 	return nil, r, err
 }
 
-// checkNonce enforces replay protection for governance transactions: the
-// nonce must exceed the signer's last one.
+// checkNonce enforces replay protection for governance transactions: each
+// (signer, nonce) pair is accepted once. Nonces need not arrive in order,
+// so an issuer may broadcast many mints at once; the signer's highest nonce
+// is kept for clients that count on from it.
 func (e *execEnv) checkNonce(v *view, t *Tx) (*refusal, error) {
 	id := protocol.KeyID(t.Signer)
+	if t.Nonce == 0 {
+		return refuse(CodeBadNonce, "nonce 0; nonces start at 1"), nil
+	}
+	used := keyNonceUsed(id, t.Nonce)
+	if p, err := v.get(used); err != nil || p != nil {
+		return refuse(CodeBadNonce, "nonce %d of %s was already used", t.Nonce, id), err
+	}
+	v.put(used, []byte{})
 	p, err := v.get(keyNonce(id))
 	if err != nil {
 		return nil, err
 	}
-	var last uint64
-	if len(p) == 8 {
-		last = binary.BigEndian.Uint64(p)
+	if len(p) != 8 || binary.BigEndian.Uint64(p) < t.Nonce {
+		v.put(keyNonce(id), binary.BigEndian.AppendUint64(nil, t.Nonce))
 	}
-	if t.Nonce <= last {
-		return refuse(CodeBadNonce, "nonce %d, last used %d", t.Nonce, last), nil
-	}
-	v.put(keyNonce(id), binary.BigEndian.AppendUint64(nil, t.Nonce))
 	return nil, nil
 }
 

@@ -60,7 +60,7 @@ func (a *App) Params() (*Params, error) {
 	return &p, wrapQuery("params", "", a.committed(keyParams, &p))
 }
 
-// Nonce returns a signer's last nonce (0 if none).
+// Nonce returns a signer's highest used nonce (0 if none).
 func (a *App) Nonce(keyID string) (uint64, error) {
 	p, err := a.db.Get([]byte(keyNonce(keyID)))
 	if err != nil || len(p) != 8 {

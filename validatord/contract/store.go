@@ -12,13 +12,16 @@ import (
 
 // Keys of the state. Every state key starts with one letter and a slash;
 // IDs never contain a slash (checkID), so prefixes never overlap.
-func keyOperator(id string) string      { return "o/" + id }
-func keyIssuer(id string) string        { return "i/" + id }
-func keyTitle(id string) string         { return "t/" + id }
-func keyStation(id string) string       { return "s/" + id }
-func keyToken(id string) string         { return "k/" + id }
-func keyCopy(job string) string         { return "c/" + job }
-func keyNonce(id string) string         { return "n/" + id }
+func keyOperator(id string) string { return "o/" + id }
+func keyIssuer(id string) string   { return "i/" + id }
+func keyTitle(id string) string    { return "t/" + id }
+func keyStation(id string) string  { return "s/" + id }
+func keyToken(id string) string    { return "k/" + id }
+func keyCopy(job string) string    { return "c/" + job }
+func keyNonce(id string) string    { return "n/" + id }
+func keyNonceUsed(id string, n uint64) string {
+	return fmt.Sprintf("u/%s/%016x", id, n)
+}
 func keyByToken(tok, job string) string { return "x/t/" + tok + "/" + job }
 func keyByStation(st, job string) string {
 	return "x/s/" + st + "/" + job

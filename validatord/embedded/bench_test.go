@@ -1,0 +1,119 @@
+package embedded
+
+import (
+	"context"
+	"crypto/rand"
+	"fmt"
+	"slices"
+	"sync"
+	"testing"
+	"time"
+
+	"copystation/protocol"
+	"copystation/validatord/contract"
+)
+
+type benchNet struct {
+	nw    *Network
+	st    *station
+	next  int // tokens used so far
+	nonce uint64
+}
+
+func startBenchNet(b *testing.B, ctx context.Context, n int) *benchNet {
+	nw, err := StartNetwork(ctx, b.TempDir(), n, Options{})
+	if err != nil {
+		b.Fatalf("StartNetwork(%d) = %v", n, err)
+	}
+	bn := &benchNet{nw: nw, st: newStation(b)}
+	setup(b, ctx, nw.Node(0), bn.st)
+	return bn
+}
+
+// mint mints count tokens for the station in as few blocks as the
+// mempool allows: consecutive nonces broadcast at once, then one wait.
+func (bn *benchNet) mint(b *testing.B, ctx context.Context, count int) []string {
+	n0 := bn.nw.Node(0)
+	if bn.nonce == 0 {
+		if err := n0.Ledger.Query(ctx, "/nonce/"+n0.Issuer.ID(), &bn.nonce); err != nil {
+			b.Fatal(err)
+		}
+	}
+	ids := make([]string, count)
+	var last []byte
+	for i := range ids {
+		ids[i] = fmt.Sprintf("bench-%d", bn.next)
+		bn.next++
+		bn.nonce++
+		tx, err := contract.NewTx(rand.Reader, bn.nw.opts.IssuerKey, n0.Issuer.PublicKey(), n0.ChainID, contract.TxMintToken, bn.nonce,
+			contract.MintTokenBody{ID: ids[i], Title: "film-1", Owner: bn.st.signPub})
+		if err != nil {
+			b.Fatal(err)
+		}
+		if _, err := n0.Client.BroadcastTxSync(ctx, tx); err != nil {
+			b.Fatalf("broadcast mint: %v", err)
+		}
+		last = tx
+	}
+	if _, err := n0.Ledger.Submit(ctx, "mint", last); err != nil {
+		b.Fatalf("mint: %v", err)
+	}
+	return ids
+}
+
+func benchSpends(b *testing.B, nodes int) {
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
+	defer cancel()
+	bn := startBenchNet(b, ctx, nodes)
+	defer bn.nw.Close()
+	toks := bn.mint(b, ctx, b.N)
+	type job struct {
+		req *protocol.CopyRequest
+		sig []byte
+	}
+	jobs := make([]job, b.N)
+	for i, tok := range toks {
+		req, sig := bn.st.request(b, "job-"+tok, tok, "m-"+tok)
+		req.ChallengeExpiry = time.Now().Add(10 * time.Minute).Unix()
+		sig, _ = protocol.Sign(rand.Reader, bn.st.sign, req)
+		jobs[i] = job{req, sig}
+	}
+	const workers = 256
+	lat := make([]time.Duration, b.N)
+	work := make(chan int)
+	var wg sync.WaitGroup
+	var failed sync.Once
+	b.ResetTimer()
+	start := time.Now()
+	for w := range workers {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for i := range work {
+				n := bn.nw.Node((i + w) % nodes)
+				t0 := time.Now()
+				if _, err := n.Ledger.Spend(ctx, bn.st.signPub, jobs[i].req, jobs[i].sig); err != nil {
+					failed.Do(func() { b.Errorf("Spend(%d) = %v", i, err) })
+				}
+				lat[i] = time.Since(t0)
+			}
+		}()
+	}
+	for i := range b.N {
+		work <- i
+	}
+	close(work)
+	wg.Wait()
+	elapsed := time.Since(start)
+	b.StopTimer()
+	slices.Sort(lat)
+	b.ReportMetric(float64(b.N)/elapsed.Seconds(), "spends/s")
+	b.ReportMetric(float64(lat[len(lat)/2].Microseconds())/1000, "p50-ms")
+	b.ReportMetric(float64(lat[len(lat)*99/100].Microseconds())/1000, "p99-ms")
+}
+
+// BenchmarkSpend1Node and BenchmarkSpend4Nodes measure committed spends
+// per second and spend latency (submit to commit) with 256 concurrent
+// stations' requests, spread over the nodes. Run with -benchtime=Nx.
+func BenchmarkSpend1Node(b *testing.B)  { benchSpends(b, 1) }
+func BenchmarkSpend4Nodes(b *testing.B) { benchSpends(b, 4) }
