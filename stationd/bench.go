@@ -1,12 +1,222 @@
 package main
 
 import (
+	"bufio"
 	"context"
+	"encoding/json"
+	"flag"
 	"fmt"
 	"io"
+	"net"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"slices"
+	"strconv"
+	"strings"
+	"syscall"
+	"time"
+
+	"copystation/stationd/api"
+	"copystation/stationd/job"
+	"copystation/stationd/simstation"
 )
 
+// BenchResult is what `stationd bench` measures.
+type BenchResult struct {
+	StartupRuns   int     `json:"startup_runs"`
+	StartupMinMS  float64 `json:"startup_to_ready_min_ms"`
+	StartupMedMS  float64 `json:"startup_to_ready_median_ms"`
+	StartupMaxMS  float64 `json:"startup_to_ready_max_ms"`
+	BurnBytes     int64   `json:"burn_image_bytes"`
+	BurnSeconds   float64 `json:"burn_seconds"`
+	BurnMBps      float64 `json:"burn_mb_per_second"`
+	PeakRSSMiB    float64 `json:"daemon_peak_rss_mib"`
+	SampledMaxMiB float64 `json:"daemon_sampled_max_rss_mib"`
+	Attempts      int     `json:"attempts"`
+}
+
 func cmdBench(ctx context.Context, args []string, stdout, stderr io.Writer) int {
-	fmt.Fprintln(stderr, "stationd bench: not yet")
-	return 1
+	fs := flag.NewFlagSet("stationd bench", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	asJSON := fs.Bool("json", false, "print JSON")
+	size := fs.Int64("size", 24<<30, "bytes of the title image to burn (a whole number of 64 KiB; 24 GiB fills a BD-R 25)")
+	starts := fs.Int("starts", 10, "daemon start-ups to time")
+	dir := fs.String("dir", "", "work directory (default a temporary one; needs about twice --size of free disk)")
+	if err := fs.Parse(args); err != nil {
+		return 2
+	}
+	r, err := runBench(ctx, stderr, *dir, *size, *starts)
+	if err != nil {
+		fmt.Fprintf(stderr, "stationd bench: %v\n", err)
+		return 1
+	}
+	if *asJSON {
+		e := json.NewEncoder(stdout)
+		e.SetIndent("", "  ")
+		e.Encode(r)
+		return 0
+	}
+	fmt.Fprintf(stdout, "start-up to READY (%d runs): min %.0f ms, median %.0f ms, max %.0f ms\n", r.StartupRuns, r.StartupMinMS, r.StartupMedMS, r.StartupMaxMS)
+	fmt.Fprintf(stdout, "burn of %d bytes: %.1f s (%.0f MB/s end to end), %d attempt(s)\n", r.BurnBytes, r.BurnSeconds, r.BurnMBps, r.Attempts)
+	fmt.Fprintf(stdout, "daemon resident memory during the burn: peak (VmHWM) %.1f MiB, sampled max %.1f MiB\n", r.PeakRSSMiB, r.SampledMaxMiB)
+	return 0
+}
+
+func runBench(ctx context.Context, log io.Writer, dir string, size int64, starts int) (*BenchResult, error) {
+	if dir == "" {
+		d, err := os.MkdirTemp("", "stationd-bench-")
+		if err != nil {
+			return nil, err
+		}
+		defer os.RemoveAll(d)
+		dir = d
+	}
+	exe, err := os.Executable()
+	if err != nil {
+		return nil, err
+	}
+	nw, err := simstation.StartNetwork(ctx, filepath.Join(dir, "node"))
+	if err != nil {
+		return nil, err
+	}
+	defer nw.Close()
+	sdir := filepath.Join(dir, "station")
+	keys, err := simstation.OpenKeys(sdir)
+	if err != nil {
+		return nil, err
+	}
+	signing := keys.Signing
+	_, err = nw.Enroll(ctx, keys.Signing, keys.Agreement)
+	keys.Close() // the daemon processes open the TPM from here on
+	if err != nil {
+		return nil, err
+	}
+	fmt.Fprintf(log, "packaging a %d-byte title...\n", size)
+	if _, err := simstation.MakeTitle(ctx, nw, filepath.Join(sdir, "titles"), "bench-film", size, 3); err != nil {
+		return nil, err
+	}
+	if err := nw.Mint(ctx, "bench-token", "bench-film", signing); err != nil {
+		return nil, err
+	}
+	r := &BenchResult{StartupRuns: starts, BurnBytes: size}
+	var times []float64
+	for range starts {
+		p, t, err := startDaemon(exe, sdir, nw)
+		if err != nil {
+			return nil, err
+		}
+		times = append(times, float64(t.Microseconds())/1000)
+		p.stop()
+	}
+	slices.Sort(times)
+	if len(times) > 0 {
+		r.StartupMinMS, r.StartupMedMS, r.StartupMaxMS = times[0], times[len(times)/2], times[len(times)-1]
+	}
+	fmt.Fprintf(log, "start-up to READY: %v ms\nburning...\n", times)
+	p, _, err := startDaemon(exe, sdir, nw)
+	if err != nil {
+		return nil, err
+	}
+	defer p.stop()
+	c := api.NewClient(filepath.Join(sdir, "stationd.sock"))
+	t0 := time.Now()
+	j, err := c.Burn(ctx, api.BurnRequest{TitleID: "bench-film", TokenID: "bench-token"})
+	if err != nil {
+		return nil, err
+	}
+	for {
+		if rss, _ := procKiB(p.cmd.Process.Pid, "VmRSS"); float64(rss)/1024 > r.SampledMaxMiB {
+			r.SampledMaxMiB = float64(rss) / 1024
+		}
+		cur, err := c.Job(ctx, j.ID)
+		if err != nil {
+			return nil, err
+		}
+		if cur.State.Terminal() {
+			if cur.State != job.Done {
+				return nil, fmt.Errorf("burn ended %s: %s", cur.State, cur.Reason)
+			}
+			r.Attempts = cur.Attempt
+			break
+		}
+		select {
+		case <-ctx.Done():
+			return nil, ctx.Err()
+		case <-time.After(100 * time.Millisecond):
+		}
+	}
+	r.BurnSeconds = time.Since(t0).Seconds()
+	r.BurnMBps = float64(size) / 1e6 / r.BurnSeconds
+	hwm, err := procKiB(p.cmd.Process.Pid, "VmHWM")
+	if err != nil {
+		return nil, err
+	}
+	r.PeakRSSMiB = float64(hwm) / 1024
+	return r, nil
+}
+
+type daemonProc struct {
+	cmd  *exec.Cmd
+	done chan error
+}
+
+func (p *daemonProc) stop() {
+	p.cmd.Process.Signal(syscall.SIGTERM)
+	select {
+	case <-p.done:
+	case <-time.After(30 * time.Second):
+		p.cmd.Process.Kill()
+		<-p.done
+	}
+}
+
+// startDaemon starts `stationd simrun` and returns once it sent READY=1,
+// with the time from exec to READY.
+func startDaemon(exe, dir string, nw *simstation.Network) (*daemonProc, time.Duration, error) {
+	sock := filepath.Join(dir, "notify.sock")
+	os.Remove(sock)
+	ln, err := net.ListenUnixgram("unixgram", &net.UnixAddr{Name: sock, Net: "unixgram"})
+	if err != nil {
+		return nil, 0, err
+	}
+	defer ln.Close()
+	pin := nw.Pin()
+	cmd := exec.Command(exe, "simrun", "--dir", dir, "--node", pin.Address+","+pin.StaticKey+","+pin.SigningKey, "--log-level", "warn")
+	cmd.Env = append(os.Environ(), "NOTIFY_SOCKET="+sock)
+	cmd.Stderr = os.Stderr
+	t0 := time.Now()
+	if err := cmd.Start(); err != nil {
+		return nil, 0, err
+	}
+	p := &daemonProc{cmd: cmd, done: make(chan error, 1)}
+	go func() { p.done <- cmd.Wait() }()
+	b := make([]byte, 4096)
+	for {
+		ln.SetReadDeadline(time.Now().Add(60 * time.Second))
+		n, err := ln.Read(b)
+		if err != nil {
+			p.stop()
+			return nil, 0, fmt.Errorf("daemon not READY: %w", err)
+		}
+		if strings.Contains(string(b[:n]), "READY=1") {
+			return p, time.Since(t0), nil
+		}
+	}
+}
+
+// procKiB reads one "Name: N kB" line of /proc/PID/status.
+func procKiB(pid int, name string) (int64, error) {
+	f, err := os.Open(fmt.Sprintf("/proc/%d/status", pid))
+	if err != nil {
+		return 0, err
+	}
+	defer f.Close()
+	s := bufio.NewScanner(f)
+	for s.Scan() {
+		if v, ok := strings.CutPrefix(s.Text(), name+":"); ok {
+			return strconv.ParseInt(strings.TrimSuffix(strings.TrimSpace(v), " kB"), 10, 64)
+		}
+	}
+	return 0, fmt.Errorf("/proc/%d/status has no %s", pid, name)
 }

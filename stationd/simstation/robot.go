@@ -46,8 +46,11 @@ func (r *Robot) Bins(ctx context.Context) (input, output, rejected int, err erro
 func (r *Robot) Close() error {
 	err := r.client.Close()
 	r.stop()
-	<-r.done
-	return errors.Join(err, r.Sim.Close())
+	serr := <-r.done
+	if errors.Is(serr, context.Canceled) {
+		serr = nil
+	}
+	return errors.Join(err, serr, r.Sim.Close())
 }
 
 // MediaType is a simulated blank's type.
