@@ -51,7 +51,6 @@ type copier struct {
 	sec     *sector.Cipher
 	layout  disc.Layout
 	header  []byte // the header region as written
-	tags    [][sector.TagSize]byte
 	table   []byte // the integrity table region as written
 	touched bool   // anything sent to the drive
 }
@@ -185,7 +184,7 @@ func (c *copier) prepare(ctx context.Context) error {
 	}
 	c.header = make([]byte, int(c.layout.HeaderSectors)*disc.SectorSize)
 	copy(c.header, sec)
-	c.tags = make([][sector.TagSize]byte, c.layout.Clusters())
+	c.table = make([]byte, int(c.layout.TableSectors)*disc.SectorSize)
 	return nil
 }
 

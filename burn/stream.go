@@ -57,10 +57,6 @@ func (c *copier) write(ctx context.Context) error {
 		return err
 	}
 	done += int64(c.layout.ImageSectors) * disc.SectorSize
-	c.table = make([]byte, int(c.layout.TableSectors)*disc.SectorSize)
-	for i, t := range c.tags {
-		copy(c.table[i*disc.TagSize:], t[:])
-	}
 	for off := 0; off < len(c.table); off += disc.ClusterSize {
 		lba := c.layout.TableLBA() + uint32(off/disc.SectorSize)
 		if err := c.dev.write(ctx, lba, c.table[off:off+disc.ClusterSize]); err != nil {
@@ -90,7 +86,8 @@ func (c *copier) writeImage(ctx context.Context, done int64) error {
 		defer close(sealed)
 		for u := range plain {
 			c.sec.XOR(u.buf, u.buf, u.idx*disc.ClusterSectors)
-			c.tags[u.idx] = c.sec.Tag(u.idx, u.buf)
+			tag := c.sec.Tag(u.idx, u.buf)
+			copy(c.table[u.idx*disc.TagSize:], tag[:])
 			select {
 			case sealed <- u:
 			case <-ctx.Done():

@@ -6,6 +6,7 @@ import (
 	"fmt"
 
 	"copystation/burn/disc"
+	"copystation/burn/sector"
 )
 
 // verify reads the whole copy back: header and table must equal what was
@@ -78,7 +79,9 @@ func (c *copier) verifyImage(ctx context.Context, done *int64) error {
 	})
 	g.go_(func() error {
 		for u := range read {
-			if err := c.sec.Check(u.idx, u.buf, c.tags[u.idx]); err != nil {
+			var tag [sector.TagSize]byte
+			copy(tag[:], c.table[u.idx*disc.TagSize:])
+			if err := c.sec.Check(u.idx, u.buf, tag); err != nil {
 				lba := c.layout.ImageLBA() + uint32(u.idx)*disc.ClusterSectors
 				return &Error{Phase: PhaseVerify, LBA: lba, HasLBA: true,
 					Err: fmt.Errorf("%w: the cluster of sectors %d to %d reads back different from what was written", ErrVerify, lba, lba+disc.ClusterSectors-1)}
