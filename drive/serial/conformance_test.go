@@ -34,25 +34,33 @@ func linkToSim(t *testing.T, opts drivesim.Options) (*serial.Transport, *drivesi
 	if err != nil {
 		t.Fatalf("drivesim.New() = %v", err)
 	}
+	tr, cleanup := pipeLink(t, sim)
+	t.Cleanup(cleanup)
+	return tr, sim
+}
+
+// pipeLink serves dev on one end of an in-memory line; cleanup stops both
+// sides and closes dev.
+func pipeLink(tb testing.TB, dev drive.TransportCloser) (*serial.Transport, func()) {
+	tb.Helper()
 	h2dR, h2dW := io.Pipe()
 	d2hR, d2hW := io.Pipe()
 	host := &duplex{Reader: d2hR, Writer: h2dW, closers: []io.Closer{d2hR, h2dW}}
-	dev := &duplex{Reader: h2dR, Writer: d2hW, closers: []io.Closer{h2dR, d2hW}}
+	devEnd := &duplex{Reader: h2dR, Writer: d2hW, closers: []io.Closer{h2dR, d2hW}}
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan error, 1)
-	go func() { done <- serial.Serve(ctx, dev, sim, serial.Options{}) }()
+	go func() { done <- serial.Serve(ctx, devEnd, dev, serial.Options{}) }()
 	tr, err := serial.NewTransport(host, serial.Options{RetryInterval: 50 * time.Millisecond})
 	if err != nil {
-		t.Fatalf("serial.NewTransport() = %v", err)
+		tb.Fatalf("serial.NewTransport() = %v", err)
 	}
-	t.Cleanup(func() {
+	return tr, func() {
 		tr.Close()
 		cancel()
-		dev.Close()
+		devEnd.Close()
 		<-done
-		sim.Close()
-	})
-	return tr, sim
+		dev.Close()
+	}
 }
 
 func TestConformanceSerialToDrivesim(t *testing.T) {
