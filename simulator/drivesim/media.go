@@ -82,7 +82,6 @@ type track struct {
 }
 
 func (t *track) end() uint32            { return t.start + t.size }
-func (t *track) recorded() uint32       { return t.nwa - t.start }
 func (t *track) blank() bool            { return t.nwa == t.start }
 func (t *track) contains(l uint32) bool { return l >= t.start && l < t.end() }
 
@@ -188,15 +187,6 @@ func (d *Disc) trackAt(lba uint32) *track {
 		}
 	}
 	return nil
-}
-
-// recordedAt says whether lba holds recorded data.
-func (d *Disc) recordedAt(lba uint32) bool {
-	if d.erasable() {
-		return lba < d.formatted
-	}
-	t := d.trackAt(lba)
-	return t != nil && lba < t.nwa
 }
 
 // lastRecorded is the last recorded LBA, ok false on a blank disc.
