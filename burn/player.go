@@ -107,7 +107,7 @@ func playImage(ctx context.Context, dev device, h *disc.Header, sec *sector.Ciph
 		pool <- make([]byte, disc.ClusterSize)
 	}
 	read := make(chan unit, ringSize/2)
-	g.go_(func() error {
+	g.spawn(func() error {
 		defer close(read)
 		for i := range h.Clusters() {
 			var buf []byte
@@ -129,7 +129,7 @@ func playImage(ctx context.Context, dev device, h *disc.Header, sec *sector.Ciph
 		return nil
 	})
 	var done int64
-	g.go_(func() error {
+	g.spawn(func() error {
 		for u := range read {
 			var tag [sector.TagSize]byte
 			copy(tag[:], table[u.idx*sector.TagSize:])

@@ -30,7 +30,7 @@ type group struct {
 	cancel context.CancelFunc
 }
 
-func (g *group) go_(f func() error) {
+func (g *group) spawn(f func() error) {
 	g.wg.Add(1)
 	go func() {
 		defer g.wg.Done()
@@ -81,8 +81,8 @@ func (c *copier) writeImage(ctx context.Context, done int64) error {
 	}
 	plain := make(chan unit, ringSize/2)
 	sealed := make(chan unit, ringSize/2)
-	g.go_(func() error { defer close(plain); return c.source(ctx, pool, plain) })
-	g.go_(func() error {
+	g.spawn(func() error { defer close(plain); return c.source(ctx, pool, plain) })
+	g.spawn(func() error {
 		defer close(sealed)
 		for u := range plain {
 			c.sec.XOR(u.buf, u.buf, u.idx*disc.ClusterSectors)
@@ -96,7 +96,7 @@ func (c *copier) writeImage(ctx context.Context, done int64) error {
 		}
 		return nil
 	})
-	g.go_(func() error {
+	g.spawn(func() error {
 		for u := range sealed {
 			lba := c.layout.ImageLBA() + uint32(u.idx)*disc.ClusterSectors
 			if err := c.dev.write(ctx, lba, u.buf); err != nil {

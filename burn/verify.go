@@ -56,7 +56,7 @@ func (c *copier) verifyImage(ctx context.Context, done *int64) error {
 		pool <- make([]byte, disc.ClusterSize)
 	}
 	read := make(chan unit, ringSize/2)
-	g.go_(func() error {
+	g.spawn(func() error {
 		defer close(read)
 		for i := range c.layout.Clusters() {
 			var buf []byte
@@ -77,7 +77,7 @@ func (c *copier) verifyImage(ctx context.Context, done *int64) error {
 		}
 		return nil
 	})
-	g.go_(func() error {
+	g.spawn(func() error {
 		for u := range read {
 			var tag [sector.TagSize]byte
 			copy(tag[:], c.table[u.idx*disc.TagSize:])
