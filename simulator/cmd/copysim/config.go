@@ -30,6 +30,7 @@ type Config struct {
 	HangOps                              opList
 	NotReady                             time.Duration
 	LineDrop, LineCorrupt                float64
+	RobotLineDrop, RobotLineCorrupt      float64
 	JamAfter                             int
 	JamRate                              float64
 }
@@ -54,6 +55,8 @@ func (c *Config) register(fs *flag.FlagSet) {
 	fs.DurationVar(&c.NotReady, "fault-not-ready", 0, "report 02/04/01 for this long after the first command")
 	fs.Float64Var(&c.LineDrop, "fault-line-drop", 0, "probability that the drive drops a frame it sends")
 	fs.Float64Var(&c.LineCorrupt, "fault-line-corrupt", 0, "probability that the drive corrupts a frame it sends")
+	fs.Float64Var(&c.RobotLineDrop, "fault-robot-line-drop", 0, "probability that the robot drops a reply line")
+	fs.Float64Var(&c.RobotLineCorrupt, "fault-robot-line-corrupt", 0, "probability that the robot corrupts a reply line")
 	fs.IntVar(&c.JamAfter, "robot-jam-after", 0, "jam the robot on its Nth motion")
 	fs.Float64Var(&c.JamRate, "robot-jam-rate", 0, "probability that a robot motion jams")
 }
@@ -104,6 +107,10 @@ func (c *Config) driveOptions(dir string, k int) (drivesim.Options, error) {
 
 func (c *Config) lineOptions() linefault.Options {
 	return linefault.Options{Seed: c.Seed, DropRate: c.LineDrop, CorruptRate: c.LineCorrupt}
+}
+
+func (c *Config) robotLineOptions() linefault.Options {
+	return linefault.Options{Seed: c.Seed + 1000, DropRate: c.RobotLineDrop, CorruptRate: c.RobotLineCorrupt}
 }
 
 func (c *Config) robotOptions(drives []robotsim.Drive) robotsim.Options {

@@ -76,16 +76,18 @@ func mustGood(t *testing.T, tr drive.Transport, cdb []byte, dir drive.Direction,
 	}
 }
 
-// TestCopysimProcess drives a copysim child process end to end: the robot
+// TestCopysimProcess drives a copysim child process end to end, over lines
+// that drop and corrupt some frames and replies: the robot
 // loads a blank, the host writes, closes, finalises and reads it back over
 // the serial framing, ejects, and the robot unloads it; SIGTERM then stops
 // copysim and removes its links.
 func TestCopysimProcess(t *testing.T) {
-	driveLink, robotLink, cmd := startCopysim(t, "--blanks", "3", "--seed", "5")
+	driveLink, robotLink, cmd := startCopysim(t, "--blanks", "3", "--seed", "5",
+		"--fault-line-drop", "0.05", "--fault-line-corrupt", "0.05", "--fault-robot-line-drop", "0.2")
 	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
 	defer cancel()
 
-	bot, err := robot.Open(robotLink, robot.WithRetry(time.Second), robot.WithTimeout(20*time.Second))
+	bot, err := robot.Open(robotLink, robot.WithRetry(200*time.Millisecond), robot.WithTimeout(20*time.Second))
 	if err != nil {
 		t.Fatalf("robot.Open(%s) = %v", robotLink, err)
 	}
@@ -97,7 +99,7 @@ func TestCopysimProcess(t *testing.T) {
 		t.Fatalf("Load(1) = %v", err)
 	}
 
-	tr, err := serial.Open(driveLink, serial.Options{})
+	tr, err := serial.Open(driveLink, serial.Options{RetryInterval: 100 * time.Millisecond})
 	if err != nil {
 		t.Fatalf("serial.Open(%s) = %v", driveLink, err)
 	}

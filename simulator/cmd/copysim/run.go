@@ -71,7 +71,8 @@ func Run(ctx context.Context, c Config, stdout io.Writer, logger *log.Logger) er
 	}
 	defer p.Close()
 	defer os.Remove(c.RobotLink)
-	go func() { errc <- bot.Serve(ctx, p.Master) }()
+	robotLine := linefault.New(p.Master, c.robotLineOptions())
+	go func() { errc <- bot.Serve(ctx, robotLine) }()
 	fmt.Fprintf(stdout, "copysim: %s, robot %s -> %s, media %s, %d blanks, discs in %s\n",
 		strings.Join(names, ", "), c.RobotLink, p.SlavePath, c.Media, c.Blanks, dir)
 
