@@ -3,6 +3,7 @@ package simstation
 import (
 	"context"
 	"errors"
+	"io"
 	"net"
 
 	"copystation/robot"
@@ -47,7 +48,7 @@ func (r *Robot) Close() error {
 	err := r.client.Close()
 	r.stop()
 	serr := <-r.done
-	if errors.Is(serr, context.Canceled) {
+	if errors.Is(serr, context.Canceled) || errors.Is(serr, io.EOF) || errors.Is(serr, io.ErrClosedPipe) {
 		serr = nil
 	}
 	return errors.Join(err, serr, r.Sim.Close())
