@@ -35,7 +35,10 @@ func (l *Local) Submit(ctx context.Context, op string, tx []byte) (contract.TxRe
 	ch, stop := l.node.App.Watch(contract.Hash(tx))
 	defer stop()
 	res, err := l.node.Client.BroadcastTxSync(ctx, tx)
+	var invalid mempool.ErrInvalidTx
 	switch {
+	case errors.As(err, &invalid): // CheckTx refused it
+		return contract.TxResult{}, &RefusalError{Op: op, Code: contract.Code(invalid.Code), Log: invalid.Log}
 	case errors.Is(err, mempool.ErrTxInCache):
 		// Already pending or committed: wait for its result below.
 	case err != nil:
