@@ -52,7 +52,9 @@ func TestLedgerAPI(t *testing.T) {
 	if _, err := l.Spend(ctx, st.signPub, req, sig); err != nil {
 		t.Fatalf("Spend() = %v", err)
 	}
-	info := func(media string) keys.Info { return keys.Info{JobID: "job-1", MediaID: []byte(media), Transcript: []byte("t")} }
+	info := func(media string) keys.Info {
+		return keys.Info{JobID: "job-1", MediaID: []byte(media), Transcript: []byte("t")}
+	}
 	release := func(stationID, media string) error {
 		_, err := l.ReleaseKeys(ctx, stationID, info(media))
 		return err
