@@ -215,3 +215,36 @@ func TestCopysimTwoDrives(t *testing.T) {
 		t.Errorf("Status = %+v, %v, want both drives loaded and the bin empty", st, err)
 	}
 }
+
+// TestCopysimFaultFlags checks that fault flags reach the drive: a medium
+// error comes back as 03/11/00 over the pty, and a hung command ends at
+// its deadline with an error.
+func TestCopysimFaultFlags(t *testing.T) {
+	driveLink, _, _ := startCopysim(t, "--loaded", "--fault-medium-error", "5", "--fault-hang", "35")
+	tr, err := serial.Open(driveLink, serial.Options{RetryInterval: 100 * time.Millisecond, LinkAllowance: time.Second})
+	if err != nil {
+		t.Fatalf("serial.Open = %v", err)
+	}
+	defer tr.Close()
+	for range 5 {
+		if do(t, tr, make([]byte, 6), drive.DirNone, nil).Status == drive.StatusGood {
+			break
+		}
+	}
+	w := []byte{0xAA, 0, 0, 0, 0, 0, 0, 0, 0, 32, 0x80, 0}
+	mustGood(t, tr, w, drive.DirOut, make([]byte, 32*2048))
+	res := do(t, tr, []byte{0xA8, 0, 0, 0, 0, 0, 0, 0, 0, 32, 0, 0}, drive.DirIn, make([]byte, 32*2048))
+	want := []byte{0xF0, 0, 0x03, 0, 0, 0, 5, 10, 0, 0, 0, 0, 0x11, 0, 0, 0, 0, 0}
+	if res.Status != drive.StatusCheckCondition || !bytes.Equal(res.Sense, want) {
+		t.Errorf("READ over a medium error = status %#x sense %x, want %x", res.Status, res.Sense, want)
+	}
+	start := time.Now()
+	if _, err := tr.Do([]byte{0x35, 0, 0, 0, 0, 0, 0, 0, 0, 0}, drive.DirNone, nil, time.Second); err == nil {
+		t.Errorf("hung SYNCHRONIZE CACHE = nil error, want a timeout")
+	}
+	if d := time.Since(start); d > 15*time.Second {
+		t.Errorf("hung command took %v to fail, want about its 1s deadline", d)
+	}
+	// The hang fired once; the drive answers again.
+	mustGood(t, tr, []byte{0x35, 0, 0, 0, 0, 0, 0, 0, 0, 0}, drive.DirNone, nil)
+}
