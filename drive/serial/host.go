@@ -257,6 +257,7 @@ func (t *Transport) exchange(seq uint32, cmdFrame, pollFrame []byte, dir drive.D
 			if acked {
 				b, next = pollFrame, w.poll
 			}
+			t.opts.Logf("serial: host: seq %d: no answer yet, sending %v again (acked %v)", seq, FrameType(b[3]), acked)
 			if err := send(b); err != nil {
 				return drive.Result{}, err
 			}
