@@ -63,21 +63,21 @@ func (g guestRun) find(device, step string) (report.Record, bool) {
 	return report.Record{}, false
 }
 
-// nodes returns the sg and sr nodes the guest found for a SCSI target.
-func (g guestRun) nodes(t *testing.T, target string) []string {
+// nodes returns the sg and sr nodes the guest found for a SCSI target and LUN.
+func (g guestRun) nodes(t *testing.T, target, lun string) []string {
 	t.Helper()
 	devs, ok := g.find("", "devices")
 	if !ok || !devs.OK() {
 		t.Fatalf("devices record = %+v, want the drives found", devs)
 	}
 	for hctl, nodes := range devs.Fields {
-		if parts := strings.Split(hctl, ":"); len(parts) == 4 && parts[2] == target {
+		if parts := strings.Split(hctl, ":"); len(parts) == 4 && parts[2] == target && parts[3] == lun {
 			if n := strings.Fields(nodes); len(n) == 2 {
 				return n
 			}
 		}
 	}
-	t.Fatalf("devices = %v, want sg and sr nodes for target %s", devs.Fields, target)
+	t.Fatalf("devices = %v, want sg and sr nodes for target %s LUN %s", devs.Fields, target, lun)
 	return nil
 }
 

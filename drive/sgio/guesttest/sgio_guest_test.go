@@ -20,7 +20,7 @@ func TestGuestSGIO(t *testing.T) {
 		discs: []Disc{{Target: 0, Image: img}, {Target: 1}}})
 
 	sectors, sum := strconv.Itoa(imageSectors), sha(data)
-	for _, node := range run.nodes(t, "0") {
+	for _, node := range run.nodes(t, "0", "0") {
 		t.Run("disc"+node, func(t *testing.T) {
 			run.verify(t, node, []expect{
 				{"open", ok()},
@@ -45,7 +45,7 @@ func TestGuestSGIO(t *testing.T) {
 			})
 		})
 	}
-	for _, node := range run.nodes(t, "1") {
+	for _, node := range run.nodes(t, "1", "0") {
 		t.Run("empty"+node, func(t *testing.T) {
 			run.verify(t, node, []expect{
 				{"open", ok()},

@@ -16,7 +16,7 @@ const burnImage = "/disc.img"
 
 // runBurn writes the image onto a blank BD-R in the simulator, which the
 // guest kernel sees as a SCSI device through TCMU and tcm_loop, and reads
-// it back, all through one node: identify, wait, media info, write speed,
+// it back, all through one node: identify, wait, identify, media info, write speed,
 // WriteImage (WRITE(12), streaming), SYNCHRONIZE CACHE, CLOSE TRACK, then
 // CLOSE SESSION on /dev/sg* or finalise on /dev/sr*, media info, read
 // back. It ends by ejecting the disc and loading a fresh blank.
@@ -36,14 +36,18 @@ func runBurn(rep *report.Writer, node string, sim *drivesim.Drive) {
 	defer t.Close()
 	d := drive.New(t)
 
-	s.do("identify", func(ctx context.Context, f map[string]string) error {
+	identify := func(ctx context.Context, f map[string]string) error {
 		id, err := d.Identify(ctx)
 		if err == nil {
 			identityFields(f, id)
 		}
 		return err
-	})
+	}
+	// The first command may meet a unit attention (a LUN added to the
+	// target, a reset, a new disc); WaitReady absorbs it, Identify may not.
+	s.do("identify-first", identify)
 	s.do("waitready", func(ctx context.Context, f map[string]string) error { return d.WaitReady(ctx) })
+	s.do("identify", identify)
 	var mi *drive.MediaInfo
 	if s.do("mediainfo", func(ctx context.Context, f map[string]string) (err error) {
 		mi, err = d.MediaInfo(ctx)

@@ -14,13 +14,13 @@ import (
 	"golang.org/x/sys/unix"
 
 	"copystation/drive/sgio/guesttest/report"
-	"copystation/simulator/drivesim"
 )
 
 // device is one SCSI CD drive as the guest kernel sees it.
 type device struct {
 	hctl   string // host:channel:target:lun
 	target int
+	lun    int
 	sg, sr string // device nodes
 }
 
@@ -47,11 +47,12 @@ func run(args []string) error {
 		"uptime": uptime(),
 	}})
 
-	var sim *drivesim.Drive
+	var sim sims
 	var stop func()
 	if *withSim {
-		sim, stop, err = startSimulator(context.Background(), rep)
+		sim, stop, err = startSimulators(context.Background(), rep)
 		if err != nil {
+			stop()
 			return rep.Write(report.Record{Step: report.StepDone})
 		}
 	}
@@ -68,17 +69,19 @@ func run(args []string) error {
 	}
 	rep.Write(rec)
 
-	for _, d := range devs {
-		for _, node := range []string{d.sg, d.sr} {
-			if *withSim {
-				runBurn(rep, node, sim)
-			} else {
-				runCDROM(rep, node)
-			}
+	switch {
+	case !*withSim:
+		for _, d := range devs {
+			runCDROM(rep, d.sg)
+			runCDROM(rep, d.sr)
 		}
-	}
-	if *withSim && len(devs) > 0 {
-		runFaults(rep, devs[0].sg, sim)
+	case len(devs) == 2:
+		// LUN 0: burn through sg, then a fresh blank through sr, then faults
+		// with fixed sense; LUN 1: the same faults with descriptor sense.
+		runBurn(rep, devs[0].sg, sim.fixed)
+		runBurn(rep, devs[0].sr, sim.fixed)
+		runFaults(rep, "fault-", devs[0].sg, sim.fixed)
+		runFaults(rep, "dfault-", devs[1].sg, sim.desc)
 	}
 	if stop != nil {
 		stop() // reports the handler's trace
@@ -151,9 +154,13 @@ func scanDevices() []device {
 		hctl := filepath.Base(dir)
 		parts := strings.Split(hctl, ":")
 		target, _ := strconv.Atoi(parts[2])
-		devs = append(devs, device{hctl: hctl, target: target, sg: "/dev/" + sg, sr: "/dev/" + sr})
+		lun, _ := strconv.Atoi(parts[3])
+		devs = append(devs, device{hctl: hctl, target: target, lun: lun, sg: "/dev/" + sg, sr: "/dev/" + sr})
 	}
-	sort.Slice(devs, func(i, j int) bool { return devs[i].target < devs[j].target })
+	sort.Slice(devs, func(i, j int) bool {
+		a, b := devs[i], devs[j]
+		return a.target < b.target || a.target == b.target && a.lun < b.lun
+	})
 	return devs
 }
 

@@ -70,6 +70,7 @@ func (s stepper) do(name string, fn func(ctx context.Context, f map[string]strin
 		if errors.As(err, &se) {
 			f["sense"] = fmt.Sprintf("%X/%02X/%02X", uint8(se.Key), se.ASC, se.ASCQ)
 			f["op"] = se.Op
+			f["format"] = fmt.Sprintf("%02X", se.Sense.ResponseCode)
 			if se.LBAValid {
 				f["lba"] = strconv.FormatUint(uint64(se.LBA), 10)
 			}

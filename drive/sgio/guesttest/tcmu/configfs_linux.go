@@ -65,24 +65,36 @@ func CreateBackstore(name string, size int64) (*Backstore, error) {
 	return nil, fmt.Errorf("%w: %s", ErrNoUIO, name)
 }
 
-// ExportLoop exposes the backstore as LUN 0 of a tcm_loop target, which
-// the kernel's SCSI midlayer then scans like any other host: its INQUIRY
-// goes to the handler, so Serve must already be running. The symlink call
-// returns once the scan is done.
-func (b *Backstore) ExportLoop(wwn, initiator string) error {
+// LoopTarget is a tcm_loop target portal group with its nexus: a SCSI
+// host of the kernel whose LUNs are backstores.
+type LoopTarget struct {
+	Dir string // .../loopback/<wwn>/tpgt_1
+}
+
+// NewLoopTarget creates the target portal group and its nexus (the
+// initiator port the kernel's SCSI host uses). The kernel adds the host at
+// once; LUNs appear as they are linked.
+func NewLoopTarget(wwn, initiator string) (*LoopTarget, error) {
 	tpg := filepath.Join(ConfigFS, "loopback", wwn, "tpgt_1")
 	if err := os.MkdirAll(tpg, 0o755); err != nil {
-		return fmt.Errorf("tcmu.ExportLoop: %w (is tcm_loop loaded?)", err)
+		return nil, fmt.Errorf("tcmu.NewLoopTarget: %w (is tcm_loop loaded?)", err)
 	}
 	if err := write(filepath.Join(tpg, "nexus"), initiator); err != nil {
-		return err
+		return nil, err
 	}
-	lun := filepath.Join(tpg, "lun", "lun_0")
-	if err := os.MkdirAll(lun, 0o755); err != nil {
-		return fmt.Errorf("tcmu.ExportLoop: %w", err)
+	return &LoopTarget{Dir: tpg}, nil
+}
+
+// Link exposes b as LUN lun. The kernel scans the new LUN before the call
+// returns, and the scan's INQUIRY goes to the backstore's handler, so Serve
+// must already be running.
+func (l *LoopTarget) Link(lun int, b *Backstore) error {
+	dir := filepath.Join(l.Dir, "lun", "lun_"+strconv.Itoa(lun))
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		return fmt.Errorf("tcmu.Link: %w", err)
 	}
-	if err := os.Symlink(b.Dir, filepath.Join(lun, b.Name)); err != nil {
-		return fmt.Errorf("tcmu.ExportLoop: link LUN: %w", err)
+	if err := os.Symlink(b.Dir, filepath.Join(dir, b.Name)); err != nil {
+		return fmt.Errorf("tcmu.Link: LUN %d: %w", lun, err)
 	}
 	return nil
 }
