@@ -209,3 +209,18 @@ func TestModeSense(t *testing.T) {
 		})
 	}
 }
+
+// TestFeatureLengths checks the additional length of each feature against
+// its MMC-6 layout.
+func TestFeatureLengths(t *testing.T) {
+	d, _ := newTestDrive(t, BDR25, Options{})
+	b := run(t, d, cdbAlloc10(drive.OpGetConfiguration, 0, 1024), drive.DirIn, make([]byte, 1024))
+	want := map[uint16]byte{0x0000: 16, 0x0001: 8, 0x0002: 4, 0x0003: 4, 0x0010: 8, 0x0023: 8,
+		0x0024: 4, 0x0040: 28, 0x0041: 24, 0x0107: 4, 0x0108: 12}
+	for p := b[8:]; len(p) >= 4; p = p[4+int(p[3]):] {
+		code := binary.BigEndian.Uint16(p)
+		if p[3] != want[code] {
+			t.Errorf("feature %04xh additional length = %d, want %d", code, p[3], want[code])
+		}
+	}
+}

@@ -69,11 +69,11 @@ func (d *Drive) features(now time.Time) []feature {
 	has := cur != drive.ProfileNone
 	re := cur == drive.ProfileBDRE
 	writable := has && (re || !d.disc.finalized)
-	bdBitmaps := make([]byte, 28) // BD Read: class 0 bitmaps of BD-RE, BD-R, BD-ROM
+	bdBitmaps := make([]byte, 28) // BD Read (feature 0040h): class 0 bitmaps of BD-RE, BD-R, BD-ROM
 	binary.BigEndian.PutUint16(bdBitmaps[4:], 0x0006)
 	binary.BigEndian.PutUint16(bdBitmaps[12:], 0x0002)
 	binary.BigEndian.PutUint16(bdBitmaps[20:], 0x0002)
-	bdWrite := make([]byte, 20) // BD Write: class 0 bitmaps of BD-RE and BD-R
+	bdWrite := make([]byte, 24) // BD Write (feature 0041h): SVNR, class 0 bitmaps of BD-RE and BD-R
 	binary.BigEndian.PutUint16(bdWrite[4:], 0x0006)
 	binary.BigEndian.PutUint16(bdWrite[12:], 0x0002)
 	serial := []byte(d.serial())
