@@ -2,8 +2,7 @@ package simstation
 
 import (
 	"context"
-	"crypto/ecdsa"
-	"crypto/elliptic"
+	"crypto/ecdh"
 	"crypto/rand"
 	"encoding/hex"
 	"errors"
@@ -14,7 +13,6 @@ import (
 	cmtcfg "github.com/cometbft/cometbft/config"
 	"github.com/flynn/noise"
 
-	"copystation/protocol"
 	"copystation/stationd/config"
 	"copystation/validatord/contract"
 	"copystation/validatord/embedded"
@@ -39,16 +37,15 @@ func StartNetwork(ctx context.Context, dir string) (*Network, error) {
 	if err != nil {
 		return nil, fmt.Errorf("simstation: validation node: %w", err)
 	}
-	nk, err := protocol.GenerateStaticKey(rand.Reader)
+	// The gateway runs on the node's own keys from its vault, as
+	// `validatord start` runs it.
+	gk, err := ecdh.X25519().NewPrivateKey(n.GatewayKey)
 	if err != nil {
 		n.Stop()
-		return nil, err
+		return nil, fmt.Errorf("simstation: gateway key: %w", err)
 	}
-	signer, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
-	if err != nil {
-		n.Stop()
-		return nil, err
-	}
+	nk := noise.DHKey{Private: n.GatewayKey, Public: gk.PublicKey().Bytes()}
+	signer := n.Signer
 	pub, _ := signer.PublicKey.Bytes()
 	gw, err := gateway.New(gateway.Config{NoiseKey: nk, Signer: signer, Ledger: n.Ledger, Random: rand.Reader})
 	if err != nil {

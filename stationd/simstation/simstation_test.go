@@ -71,7 +71,7 @@ func TestEndToEnd(t *testing.T) {
 	}
 	j2, _ := st.Client.Burn(ctx, api.BurnRequest{TitleID: title.ID, TokenID: "token-1"})
 	f := waitJob(t, st.Client, j2.ID, time.Minute)
-	if f.State != job.Failed || f.Code != "token_spent" {
-		t.Errorf("second job = %s code %q (%s), want failed token_spent", f.State, f.Code, f.Reason)
+	if f.State != job.Failed || f.Code != "token_already_spent" {
+		t.Errorf("second job = %s code %q (%s), want failed token_already_spent", f.State, f.Code, f.Reason)
 	}
 }
