@@ -35,8 +35,9 @@ var _ abci.Application = (*App)(nil)
 // App is the contract as a CometBFT application.
 type App struct {
 	abci.BaseApplication
-	opts Options
-	db   dbm.DB
+	opts     Options
+	db       dbm.DB
+	verified *verifiedCache
 
 	mu      sync.Mutex // guards everything below
 	chainID string
@@ -66,7 +67,7 @@ type TxResult struct {
 // New opens the contract over a database, recovering the last committed
 // height and app hash (CometBFT's handshake replays any later blocks).
 func New(db dbm.DB, opts Options) (*App, error) {
-	a := &App{opts: opts, db: db, watch: map[string][]chan TxResult{}}
+	a := &App{opts: opts, db: db, watch: map[string][]chan TxResult{}, verified: newVerifiedCache()}
 	h, err := db.Get([]byte(metaHeight))
 	if err != nil {
 		return nil, fmt.Errorf("contract.New: %w", err)
@@ -138,6 +139,7 @@ func (a *App) CheckTx(_ context.Context, req *abci.CheckTxRequest) (*abci.CheckT
 	if r := VerifyTx(t, chainID); r != nil {
 		return &abci.CheckTxResponse{Code: uint32(r.code), Log: r.log()}, nil
 	}
+	a.verified.add(Hash(req.Tx))
 	return &abci.CheckTxResponse{Code: uint32(OK)}, nil
 }
 
@@ -150,7 +152,7 @@ func (a *App) FinalizeBlock(_ context.Context, req *abci.FinalizeBlockRequest) (
 	if a.pending != nil { // genesis writes, before the first commit
 		staged = a.pending.staged
 	}
-	env := &execEnv{chainID: a.chainID, height: req.Height, time: req.Time.Unix(), committer: a.opts.Committer}
+	env := &execEnv{chainID: a.chainID, height: req.Height, time: req.Time.Unix(), committer: a.opts.Committer, verified: a.verified}
 	resp := &abci.FinalizeBlockResponse{TxResults: make([]*abci.ExecTxResult, len(req.Txs))}
 	results := make([]TxResult, len(req.Txs))
 	for i, raw := range req.Txs {

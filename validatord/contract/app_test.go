@@ -135,3 +135,26 @@ func TestNonceOrder(t *testing.T) {
 		t.Errorf("Nonce() = %d, want 10 (the highest used)", n)
 	}
 }
+
+// TestCheckTxThenBlock: a transaction checked by CheckTx executes the same
+// in FinalizeBlock (its signature check is remembered), and CheckTx refuses
+// a bad signature with its code.
+func TestCheckTxThenBlock(t *testing.T) {
+	w := newWorld(t)
+	good := w.spendTx(w.stA, w.request("job-1", "tok-a", "film-1", 0x41, "m1"))
+	bad, _ := DecodeTx(w.spendTx(w.stA, w.request("job-2", "tok-a", "film-1", 0x41, "m2")))
+	bad.Sig[len(bad.Sig)-1] ^= 1
+	for _, tc := range []struct {
+		tx   []byte
+		want Code
+	}{{good, OK}, {bad.Marshal(), CodeBadSignature}} {
+		r, err := w.app.CheckTx(context.Background(), &abci.CheckTxRequest{Tx: tc.tx})
+		if err != nil || Code(r.Code) != tc.want {
+			t.Fatalf("CheckTx() = %v, %v, want code %d", r, err, tc.want)
+		}
+	}
+	res := w.block(good, bad.Marshal())
+	if Code(res[0].Code) != OK || Code(res[1].Code) != CodeBadSignature {
+		t.Fatalf("block codes = %d, %d, want %d, %d", res[0].Code, res[1].Code, OK, CodeBadSignature)
+	}
+}
