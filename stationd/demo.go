@@ -1,6 +1,7 @@
 package main
 
 import (
+	"bytes"
 	"context"
 	"encoding/hex"
 	"encoding/json"
@@ -36,6 +37,11 @@ type DemoReceipt struct {
 	ImageHash string `json:"image_hash"`
 	Attempts  int    `json:"attempts"`
 	Bytes     int64  `json:"image_bytes"`
+	// PlayedBack: a player read the disc (header, media ID binding, key
+	// block, every cluster) and its image is the title's with this copy's
+	// forensic variants.
+	PlayedBack bool   `json:"played_back"`
+	Codeword   string `json:"codeword"`
 }
 
 // DemoRefusal is how the second copy with the same token was refused.
@@ -142,6 +148,21 @@ func runDemo(ctx context.Context, out io.Writer, sizeMiB int, keep string) (*Dem
 	r := DemoReceipt{CopyID: done.CopyID, JobID: done.ID, Token: token, MediaID: hex.EncodeToString(done.MediaID),
 		Height: done.Receipt.Height, TxHash: done.Receipt.TxHash, ImageHash: hex.EncodeToString(done.ImageHash),
 		Attempts: done.Attempt, Bytes: title.ImageSize}
+	step("Playing the disc back as a player does (header, media ID binding, disc key block, every cluster)")
+	pk, err := nw.Node.Keys.PlayerKey()
+	if err != nil {
+		return nil, err
+	}
+	pb, err := st.Play(ctx, pk)
+	clear(pk)
+	if err != nil {
+		return nil, err
+	}
+	if want := title.CopyHash(pb.Header.Codeword); !bytes.Equal(pb.ImageHash, want) {
+		return nil, fmt.Errorf("the disc plays, but its image %x is not the title's with codeword %x (%x)", pb.ImageHash, pb.Header.Codeword, want)
+	}
+	r.PlayedBack, r.Codeword = true, hex.EncodeToString(pb.Header.Codeword)
+	fmt.Fprintf(out, "    plays: %d bytes, the title's image with this copy's forensic variants (codeword %s)\n", title.ImageSize, r.Codeword)
 	fmt.Fprintf(out, "\nReceipt\n  copy ID      %s\n  token        %s\n  media ID     %s\n  ledger       height %d, tx %s\n  image hash   %s\n  attempts     %d\n\n",
 		r.CopyID, r.Token, r.MediaID, r.Height, r.TxHash, r.ImageHash, r.Attempts)
 

@@ -27,6 +27,9 @@ func TestDemo(t *testing.T) {
 	if c.CopyID == "" || c.Token == "" || len(c.MediaID) != 32 || c.Height <= 0 || len(c.TxHash) != 64 || len(c.ImageHash) != 64 {
 		t.Errorf("receipt = %+v, want copy ID, token, 16-byte media ID, height, 32-byte tx hash and image hash", c)
 	}
+	if !c.PlayedBack || c.Codeword == "" {
+		t.Errorf("receipt = %+v, want the disc played back with its codeword", c)
+	}
 	if !strings.Contains(r.Refusal.Code, "spent") || !strings.Contains(r.Refusal.Message, "already been used") {
 		t.Errorf("second attempt = %+v, want a token-spent code with a message a person understands", r.Refusal)
 	}

@@ -19,6 +19,8 @@ import (
 type Title struct {
 	ID        string
 	ImageSize int64
+	seed      uint64
+	variants  []titlepkg.Variant
 	// ImageHash is SHA-256 of the image with every segment in variant A.
 	ImageHash []byte
 	Manifest  *titlepkg.Manifest
@@ -74,7 +76,7 @@ func MakeTitle(ctx context.Context, nw *Network, dir, id string, size int64, see
 		return nil, fmt.Errorf("simstation: register title %s: %w", id, err)
 	}
 	p := dir + string(os.PathSeparator) + titlepkg.FileName(id)
-	return &Title{ID: id, ImageSize: size, ImageHash: h.Sum(nil), Manifest: m, Path: p}, nil
+	return &Title{ID: id, ImageSize: size, seed: seed, variants: variants, ImageHash: h.Sum(nil), Manifest: m, Path: p}, nil
 }
 
 // Mint mints a token for a title to an owner key (SEC1 P-256).
@@ -114,4 +116,28 @@ func (r *imageReader) Read(p []byte) (int, error) {
 	r.rng.Read(p)
 	r.left -= int64(len(p))
 	return len(p), nil
+}
+
+// CopyHash is SHA-256 of the image a copy with this codeword carries: the
+// title's image with variant B in every segment whose codeword bit (most
+// significant first) is set.
+func (t *Title) CopyHash(codeword []byte) []byte {
+	h := sha256.New()
+	img := &imageReader{left: t.ImageSize, rng: mrand.NewChaCha8(seedBytes(t.seed))}
+	buf := make([]byte, titlepkg.SectorSize)
+	for sec := uint64(0); ; sec++ {
+		if _, err := io.ReadFull(img, buf); err != nil {
+			break
+		}
+		out := buf
+		for i, v := range t.variants {
+			n := uint64(len(v.B) / titlepkg.SectorSize)
+			if sec >= v.Start && sec < v.Start+n && i/8 < len(codeword) && codeword[i/8]>>(7-i%8)&1 == 1 {
+				off := (sec - v.Start) * titlepkg.SectorSize
+				out = v.B[off : off+titlepkg.SectorSize]
+			}
+		}
+		h.Write(out)
+	}
+	return h.Sum(nil)
 }
