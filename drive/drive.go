@@ -44,7 +44,6 @@ type Drive struct {
 	backoffFirst time.Duration
 	backoffMax   time.Duration
 	retryLimit   time.Duration
-	capacity     uint32 // from the last MediaInfo, for SET STREAMING
 }
 
 // New returns a Drive on t. The Drive never opens devices itself.

@@ -97,7 +97,6 @@ func (d *Drive) MediaInfo(ctx context.Context) (*MediaInfo, error) {
 	if err := d.trackInfo(ctx, t, di, mi); err != nil {
 		return nil, err
 	}
-	d.capacity = mi.CapacitySectors
 	var ds *DiscStructure
 	mi.MediaIDErr = d.retry(ctx, "MediaInfo", func() (err error) {
 		ds, err = ReadDiscStructure{MediaType: StructureMediaBD, Format: FormatAACSMediaID, AllocationLength: 36}.Execute(t)
@@ -169,9 +168,13 @@ func (d *Drive) ChooseWriteSpeed(ctx context.Context, maxX int) (SpeedChoice, er
 			pick = s
 		}
 	}
-	end := d.capacity
+	var fc *FormatCapacities
+	if err := d.retry(ctx, "ChooseWriteSpeed", func() (err error) { fc, err = ReadFormatCapacities{}.Execute(t); return err }); err != nil {
+		return SpeedChoice{}, err
+	}
+	end := fc.CurrentBlocks // the whole medium, formatted or not
 	if end == 0 {
-		end = BDRSingleLayer
+		return SpeedChoice{}, fmt.Errorf("drive.ChooseWriteSpeed: the medium reports no capacity: %w", ErrBadResponse)
 	}
 	ss := SetStreaming{EndLBA: end - 1, ReadSize: pick, ReadTime: 1000, WriteSize: pick, WriteTime: 1000}
 	if err := d.retry(ctx, "ChooseWriteSpeed", func() error { return ss.Execute(t) }); err != nil {
