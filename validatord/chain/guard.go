@@ -4,6 +4,7 @@ import (
 	"errors"
 	"sync"
 
+	"github.com/cockroachdb/pebble"
 	dbm "github.com/cometbft/cometbft-db"
 	cfg "github.com/cometbft/cometbft/config"
 )
@@ -23,12 +24,30 @@ type guardedDB struct {
 }
 
 func guardedProvider(ctx *cfg.DBContext) (dbm.DB, error) {
-	db, err := cfg.DefaultDBProvider(ctx)
+	var (
+		db  dbm.DB
+		err error
+	)
+	if dbm.BackendType(ctx.Config.DBBackend) == dbm.PebbleDBBackend {
+		// As cometbft-db does, but without pebble's informational log on
+		// stderr (its WAL replay report at every restart).
+		opts := &pebble.Options{Logger: quietLog{}}
+		opts.EnsureDefaults()
+		db, err = dbm.NewPebbleDBWithOpts(ctx.ID, ctx.Config.DBDir(), opts)
+	} else {
+		db, err = cfg.DefaultDBProvider(ctx)
+	}
 	if err != nil {
 		return nil, err
 	}
 	return &guardedDB{DB: db}, nil
 }
+
+// quietLog drops pebble's informational lines and keeps its fatal ones.
+type quietLog struct{}
+
+func (quietLog) Infof(string, ...any)              {}
+func (quietLog) Fatalf(format string, args ...any) { pebble.DefaultLogger.Fatalf(format, args...) }
 
 func (g *guardedDB) Get(k []byte) ([]byte, error) {
 	g.mu.RLock()
