@@ -69,6 +69,23 @@ func openSourceDirs(ctx context.Context, goTool string) error {
 	return nil
 }
 
+// BuildGuestTest compiles the guest package's tests (go test -c) as a
+// static linux/amd64 binary into dir; the guest program runs it to put the
+// SG_IO transport through the drive package's conformance suite.
+func BuildGuestTest(ctx context.Context, dir string) (string, error) {
+	goTool, err := exec.LookPath("go")
+	if err != nil {
+		return "", fmt.Errorf("guesttest.BuildGuestTest: %w", err)
+	}
+	out := filepath.Join(dir, "guest.test")
+	cmd := exec.CommandContext(ctx, goTool, "test", "-c", "-trimpath", "-o", out, GuestPackage)
+	cmd.Env = append(os.Environ(), "CGO_ENABLED=0", "GOOS=linux", "GOARCH=amd64")
+	if msg, err := cmd.CombinedOutput(); err != nil {
+		return "", fmt.Errorf("guesttest.BuildGuestTest: go test -c %s: %w\n%s", GuestPackage, err, msg)
+	}
+	return out, nil
+}
+
 // FindBusybox returns a statically linked busybox: the guest has no libc.
 func FindBusybox() (string, error) {
 	for _, p := range []string{os.Getenv("COPYSTATION_GUEST_BUSYBOX"), "/bin/busybox", "/usr/bin/busybox"} {
@@ -97,6 +114,7 @@ func FindBusybox() (string, error) {
 type Initramfs struct {
 	Busybox   string   // path of a static busybox
 	Guest     string   // path of the guest program, run as /guest
+	GuestTest string   // optional: its test binary, put at /guest.test
 	GuestArgs []string // its arguments
 	Modules   []Module // loaded in this order by /init
 	// Files are extra files (path in the guest -> content), e.g. an image
@@ -153,6 +171,13 @@ func (r Initramfs) Write(path string) error {
 	a.Symlink("bin/sh", "busybox")
 	a.File("init", 0o755, []byte(r.InitScript()))
 	a.File("guest", 0o755, guest)
+	if r.GuestTest != "" {
+		test, err := os.ReadFile(r.GuestTest)
+		if err != nil {
+			return fmt.Errorf("guesttest: initramfs: %w", err)
+		}
+		a.File("guest.test", 0o755, test)
+	}
 	for _, m := range r.Modules {
 		a.File("lib/modules/"+m.Name+".ko", 0o644, m.Data)
 	}

@@ -146,7 +146,8 @@ func sha(b []byte) string {
 var built struct {
 	once sync.Once
 	dir  string
-	path string
+	path string // the guest program
+	test string // its test binary
 	err  error
 }
 
@@ -158,16 +159,19 @@ func TestMain(m *testing.M) {
 	os.Exit(code)
 }
 
-func sharedGuest() (string, error) {
+func sharedGuest() (program, test string, err error) {
 	built.once.Do(func() {
 		if built.dir, built.err = os.MkdirTemp("", "guesttest-"); built.err != nil {
 			return
 		}
 		ctx, cancel := context.WithTimeout(context.Background(), bootDeadline)
 		defer cancel()
-		built.path, built.err = BuildGuest(ctx, built.dir)
+		if built.path, built.err = BuildGuest(ctx, built.dir); built.err != nil {
+			return
+		}
+		built.test, built.err = BuildGuestTest(ctx, built.dir)
 	})
-	return built.path, built.err
+	return built.path, built.test, built.err
 }
 
 // bootSpec is what differs between the guest tests.
@@ -177,6 +181,8 @@ type bootSpec struct {
 	modules []string
 	args    []string
 	files   map[string][]byte
+	// withTests puts the guest's test binary in the initramfs.
+	withTests bool
 }
 
 // bootGuest builds everything, boots the guest and returns its report.
@@ -198,7 +204,7 @@ func bootGuest(t *testing.T, spec bootSpec) guestRun {
 	dir := spec.dir
 
 	start := time.Now()
-	guest, err := sharedGuest()
+	guest, guestTest, err := sharedGuest()
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -207,6 +213,9 @@ func bootGuest(t *testing.T, spec bootSpec) guestRun {
 		t.Fatal(err)
 	}
 	rd := Initramfs{Busybox: bb, Guest: guest, Modules: mods, GuestArgs: spec.args, Files: spec.files}
+	if spec.withTests {
+		rd.GuestTest = guestTest
+	}
 	initrd := filepath.Join(dir, "initrd.cpio")
 	if err := rd.Write(initrd); err != nil {
 		t.Fatal(err)

@@ -21,7 +21,8 @@ func TestGuestTCMU(t *testing.T) {
 	dir := t.TempDir()
 	data := writeImage(t, filepath.Join(dir, "burn.img"), imageSectors)
 	run := bootGuest(t, bootSpec{dir: dir, modules: append(BootModules[:len(BootModules):len(BootModules)], TCMUModules...),
-		args: []string{"-devices", "2", "-tcmu"}, files: map[string][]byte{"disc.img": data}})
+		args: []string{"-devices", "2", "-tcmu", "-conformance", "/guest.test"}, withTests: true,
+		files: map[string][]byte{"disc.img": data}})
 
 	setup, found := run.find("", "tcmu-setup")
 	if !found || !setup.OK() {
@@ -86,7 +87,20 @@ func TestGuestTCMU(t *testing.T) {
 			})
 		})
 	}
+
+	// The drive package's conformance suite, run by the guest on sgio over
+	// a third simulator, on its /dev/sg* and /dev/sr*.
+	conf, found := run.find("", "conformance")
+	if !found || !conf.OK() {
+		t.Errorf("conformance = err %q, want the suite to pass; output:\n%s", conf.Err, conf.Fields["output"])
+	}
+	if n := strings.Count(conf.Fields["output"], "--- PASS: TestConformanceSGIO/"); n < 2*(1+conformanceCases) {
+		t.Errorf("conformance output has %d passing (sub)tests, want %d:\n%s", n, 2*(1+conformanceCases), conf.Fields["output"])
+	}
 }
+
+// conformanceCases is how many cases drivetest.RunConformance runs.
+const conformanceCases = 8
 
 func opKey(op drive.Opcode) string { return "op" + strconv.FormatUint(uint64(op), 16) }
 

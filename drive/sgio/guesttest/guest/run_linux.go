@@ -30,6 +30,7 @@ func run(args []string) error {
 	want := fs.Int("devices", 1, "SCSI CD drives to wait for")
 	wait := fs.Duration("wait", 20*time.Second, "how long to wait for the drives")
 	withSim := fs.Bool("tcmu", false, "serve the BD burner simulator as a SCSI device through TCMU and tcm_loop")
+	conformance := fs.String("conformance", "", "test binary to run TestConformanceSGIO from, at the end")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
@@ -85,6 +86,9 @@ func run(args []string) error {
 	}
 	if stop != nil {
 		stop() // reports the handler's trace
+	}
+	if *conformance != "" {
+		runConformance(rep, *conformance)
 	}
 	return rep.Write(report.Record{Step: report.StepDone, Fields: map[string]string{"uptime": uptime()}})
 }

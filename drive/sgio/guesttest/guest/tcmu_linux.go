@@ -59,7 +59,7 @@ func startSimulators(ctx context.Context, rep *report.Writer) (s sims, stop func
 		{Dir: "/tmp/discs0", Media: drivesim.BDR25, Seed: 1},
 		{Dir: "/tmp/discs1", Media: drivesim.BDR25, Seed: 2, DescriptorSense: true},
 	} {
-		sim, closeLUN, err := serveLUN(sctx, loop, lun, opts, trace, rep)
+		sim, closeLUN, err := serveLUN(sctx, loop, "bd"+strconv.Itoa(lun), lun, opts, trace, rep)
 		if closeLUN != nil {
 			stops = append(stops, closeLUN)
 		}
@@ -79,7 +79,7 @@ func startSimulators(ctx context.Context, rep *report.Writer) (s sims, stop func
 // serveLUN makes one simulator, its backstore and handler, and links it.
 // Once the handler runs, the returned close function is set even on error;
 // it waits for the handler to end (ctx cancelled) and releases everything.
-func serveLUN(ctx context.Context, loop *tcmu.LoopTarget, lun int, opts drivesim.Options, trace *opTrace, rep *report.Writer) (*drivesim.Drive, func(), error) {
+func serveLUN(ctx context.Context, loop *tcmu.LoopTarget, name string, lun int, opts drivesim.Options, trace *opTrace, rep *report.Writer) (*drivesim.Drive, func(), error) {
 	if err := os.MkdirAll(opts.Dir, 0o755); err != nil {
 		return nil, nil, err
 	}
@@ -87,7 +87,7 @@ func serveLUN(ctx context.Context, loop *tcmu.LoopTarget, lun int, opts drivesim
 	if err != nil {
 		return nil, nil, err
 	}
-	b, err := tcmu.CreateBackstore("bd"+strconv.Itoa(lun), int64(drive.BDRSingleLayer)*drive.SectorSize)
+	b, err := tcmu.CreateBackstore(name, int64(drive.BDRSingleLayer)*drive.SectorSize)
 	if err != nil {
 		sim.Close()
 		return nil, nil, err
