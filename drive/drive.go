@@ -116,7 +116,8 @@ func (d *Drive) retryWhen(ctx context.Context, op string, again func(error) bool
 		if err == nil {
 			return nil
 		}
-		if last != nil && ctx.Err() != nil {
+		ended := ctx.Err() != nil || errors.Is(err, context.DeadlineExceeded) || errors.Is(err, context.Canceled)
+		if last != nil && ended {
 			// The deadline cut the retries short: say what was waited for.
 			return fmt.Errorf("drive.%s: %w while retrying: %w", op, ctx.Err(), last)
 		}
