@@ -39,7 +39,7 @@ func BuildGuest(ctx context.Context, dir string) (string, error) {
 		return "", fmt.Errorf("guesttest.BuildGuest: %w", err)
 	}
 	out := filepath.Join(dir, "guest")
-	cmd := exec.CommandContext(ctx, goTool, "build", "-trimpath", "-o", out, GuestPackage)
+	cmd := exec.CommandContext(ctx, goTool, "build", "-o", out, GuestPackage)
 	cmd.Env = append(os.Environ(), "CGO_ENABLED=0", "GOOS=linux", "GOARCH=amd64")
 	if msg, err := cmd.CombinedOutput(); err != nil {
 		return "", fmt.Errorf("guesttest.BuildGuest: go build %s: %w\n%s", GuestPackage, err, msg)
@@ -78,7 +78,7 @@ func BuildGuestTest(ctx context.Context, dir string) (string, error) {
 		return "", fmt.Errorf("guesttest.BuildGuestTest: %w", err)
 	}
 	out := filepath.Join(dir, "guest.test")
-	cmd := exec.CommandContext(ctx, goTool, "test", "-c", "-trimpath", "-o", out, GuestPackage)
+	cmd := exec.CommandContext(ctx, goTool, "test", "-c", "-o", out, GuestPackage)
 	cmd.Env = append(os.Environ(), "CGO_ENABLED=0", "GOOS=linux", "GOARCH=amd64")
 	if msg, err := cmd.CombinedOutput(); err != nil {
 		return "", fmt.Errorf("guesttest.BuildGuestTest: go test -c %s: %w\n%s", GuestPackage, err, msg)
