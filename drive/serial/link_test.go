@@ -6,6 +6,7 @@ import (
 	"errors"
 	"io"
 	"math/rand/v2"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"testing"
@@ -46,6 +47,9 @@ func (d *blockDevice) Do(cdb []byte, dir drive.Direction, buf []byte, timeout ti
 		return drive.Result{}, drive.ErrTimeout
 	case 0xC1:
 		return drive.Result{}, errors.New("medium changer jammed")
+	case 0xC2: // a command slower than the host is willing to wait
+		time.Sleep(400 * time.Millisecond)
+		return drive.Result{}, nil
 	}
 	return drive.Result{Status: drive.StatusCheckCondition, Sense: []byte{0x70, 0, 0x05, 0, 0, 0, 0, 10, 0, 0, 0, 0, 0x20, 0}}, nil
 }
@@ -259,5 +263,42 @@ func TestLinkLossy(t *testing.T) {
 	defer toDev.mu.Unlock()
 	if toDev.dropped == 0 || toDev.corrupted == 0 || toDev.repeated == 0 {
 		t.Errorf("lossy line damaged nothing: %+v", toDev)
+	}
+}
+
+// TestServeBusy: after the host gave up on a command the device is still
+// running, the next command is refused as busy (never queued or run
+// concurrently), and the link recovers once the device is done.
+func TestServeBusy(t *testing.T) {
+	l := startLink(t, Options{RetryInterval: 10 * time.Millisecond, LinkAllowance: 10 * time.Millisecond}, nil)
+	tur := []byte{0x00, 0, 0, 0, 0, 0}
+	if _, err := l.host.Do([]byte{0xC2, 0, 0, 0, 0, 0}, drive.DirNone, nil, 20*time.Millisecond); !errors.Is(err, drive.ErrTimeout) {
+		t.Fatalf("Do(slow command) = %v, want %v", err, drive.ErrTimeout)
+	}
+	if _, err := l.host.Do(tur, drive.DirNone, nil, 20*time.Millisecond); !errors.Is(err, drive.ErrTransport) || !strings.Contains(err.Error(), "busy") {
+		t.Fatalf("Do(TEST UNIT READY) while busy = %v, want a busy %v", err, drive.ErrTransport)
+	}
+	time.Sleep(500 * time.Millisecond)
+	if res, err := l.host.Do(tur, drive.DirNone, nil, time.Second); err != nil || res.Status != drive.StatusCheckCondition {
+		t.Fatalf("Do(TEST UNIT READY) after = %+v, %v; want the device's answer", res, err)
+	}
+}
+
+func TestServeStops(t *testing.T) {
+	_, d := pipePair()
+	defer d.Close()
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	go func() { done <- Serve(ctx, d, &blockDevice{data: map[uint32][]byte{}}, Options{}) }()
+	cancel()
+	if err := <-done; !errors.Is(err, context.Canceled) {
+		t.Errorf("Serve() after cancel = %v, want %v", err, context.Canceled)
+	}
+	h, d2 := pipePair()
+	go func() { done <- Serve(context.Background(), d2, &blockDevice{data: map[uint32][]byte{}}, Options{}) }()
+	h.Close()
+	d2.Close()
+	if err := <-done; err == nil {
+		t.Errorf("Serve() on a closed line = nil, want the read error")
 	}
 }
