@@ -45,13 +45,20 @@ func (s *syncBuffer) String() string {
 // environment, and returns once it is running (not yet ready).
 func startChild(t *testing.T, dir string, nw *simstation.Network, env ...string) *child {
 	t.Helper()
+	pin := nw.Pin()
+	return startProc(t, []string{"simrun", "--dir", dir, "--node", pin.Address + "," + pin.StaticKey + "," + pin.SigningKey, "--log-level", "debug"}, env...)
+}
+
+// startProc runs stationd with args as a child process with a notify
+// socket of its own.
+func startProc(t *testing.T, args []string, env ...string) *child {
+	t.Helper()
 	sock := filepath.Join(t.TempDir(), "notify.sock")
 	ln, err := net.ListenUnixgram("unixgram", &net.UnixAddr{Name: sock, Net: "unixgram"})
 	if err != nil {
 		t.Fatal(err)
 	}
-	pin := nw.Pin()
-	cmd := exec.Command(os.Args[0], "simrun", "--dir", dir, "--node", pin.Address+","+pin.StaticKey+","+pin.SigningKey, "--log-level", "debug")
+	cmd := exec.Command(os.Args[0], args...)
 	cmd.Env = append(os.Environ(), childEnv+"=1", "NOTIFY_SOCKET="+sock)
 	cmd.Env = append(cmd.Env, env...)
 	c := &child{cmd: cmd, stderr: &syncBuffer{}, ready: make(chan struct{}), exited: make(chan error, 1)}

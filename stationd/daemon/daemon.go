@@ -179,7 +179,7 @@ func (d *Daemon) serve(ctx context.Context) error {
 		}
 		msrv := &http.Server{Handler: d.metrics.Handler(), ReadHeaderTimeout: 5 * time.Second}
 		wg.Go(func() { msrv.Serve(mln) })
-		defer msrv.Close()
+		context.AfterFunc(ctx, func() { msrv.Close() })
 	}
 	if d.panel != nil {
 		wg.Go(func() { d.panel.Run(ctx, 100*time.Millisecond) })
