@@ -22,6 +22,10 @@ import (
 	"copystation/stationd/simstation"
 )
 
+// fullDisc is the largest round image that fits a BD-R 25 with its header
+// and integrity table: 24.0 GB (366,210 clusters of 64 KiB).
+const fullDisc = 366210 << 16
+
 // BenchResult is what `stationd bench` measures.
 type BenchResult struct {
 	StartupRuns   int     `json:"startup_runs"`
@@ -40,7 +44,7 @@ func cmdBench(ctx context.Context, args []string, stdout, stderr io.Writer) int 
 	fs := flag.NewFlagSet("stationd bench", flag.ContinueOnError)
 	fs.SetOutput(stderr)
 	asJSON := fs.Bool("json", false, "print JSON")
-	size := fs.Int64("size", 24<<30, "bytes of the title image to burn (a whole number of 64 KiB; 24 GiB fills a BD-R 25)")
+	size := fs.Int64("size", fullDisc, "bytes of the title image to burn (a whole number of 64 KiB; the default fills 96% of a BD-R 25)")
 	starts := fs.Int("starts", 10, "daemon start-ups to time")
 	dir := fs.String("dir", "", "work directory (default a temporary one; needs about twice --size of free disk)")
 	if err := fs.Parse(args); err != nil {

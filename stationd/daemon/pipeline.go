@@ -61,7 +61,7 @@ func (p *BurnPipeline) Copy(ctx context.Context, d Drive, c CopyJob, progress fu
 		}}
 	res, err := burn.Copy(ctx, md.D, job)
 	if err != nil {
-		if errors.Is(err, burn.ErrPackage) || errors.Is(err, burn.ErrJob) {
+		if errors.Is(err, burn.ErrPackage) || errors.Is(err, burn.ErrJob) || errors.Is(err, burn.ErrNoRoom) {
 			err = fmt.Errorf("%w: %w", ErrNoRetry, err)
 		}
 		return nil, err
