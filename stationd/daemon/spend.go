@@ -2,6 +2,7 @@ package daemon
 
 import (
 	"context"
+	"copystation/drive"
 	"errors"
 	"fmt"
 	"strconv"
@@ -90,7 +91,10 @@ func (d *Daemon) burn(ctx context.Context, n int, j job.Job) (job.Job, error) {
 		if fresh, gerr := d.store.Get(ctx, j.ID); gerr == nil && fresh.Cancel {
 			err = fmt.Errorf("cancelled: %w", err)
 		}
-		d.metrics.SenseErrors.WithLabelValues(strconv.Itoa(n), string(cur.State)).Inc()
+		var se *drive.SenseError
+		if errors.As(err, &se) {
+			d.metrics.SenseErrors.WithLabelValues(strconv.Itoa(n), string(cur.State)).Inc()
+		}
 		return d.spoil(ctx, n, cur, err)
 	}
 	for _, to := range []job.State{job.Verifying, job.Finalising} {

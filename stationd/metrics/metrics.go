@@ -39,7 +39,7 @@ func New() *Metrics {
 			Name: "stationd_write_rate_bytes_per_second", Help: "Current write rate, by drive.",
 		}, []string{"drive"}),
 		SenseErrors: prometheus.NewCounterVec(prometheus.CounterOpts{
-			Name: "stationd_sense_errors_total", Help: "Drive errors during jobs, by drive and phase.",
+			Name: "stationd_sense_errors_total", Help: "Drive sense errors (CHECK CONDITION) that stopped a burn, by drive and job state.",
 		}, []string{"drive", "phase"}),
 		NodeLatency: prometheus.NewHistogramVec(prometheus.HistogramOpts{
 			Name: "stationd_node_latency_seconds", Help: "Round trips to validation nodes, by operation.",
