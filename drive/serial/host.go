@@ -34,7 +34,15 @@ type Options struct {
 	Baud int
 	// Logf, if set, receives link events (retransmissions, corrupt frames).
 	Logf func(format string, args ...any)
+	// Clock times the host's retries and deadlines. Default: the system
+	// clock.
+	Clock drive.Clock
 }
+
+type systemClock struct{}
+
+func (systemClock) Now() time.Time                         { return time.Now() }
+func (systemClock) After(d time.Duration) <-chan time.Time { return time.After(d) }
 
 func (o Options) withDefaults() Options {
 	if o.RetryInterval <= 0 {
@@ -49,6 +57,9 @@ func (o Options) withDefaults() Options {
 	o.MaxPayload = clampPayload(o.MaxPayload)
 	if o.Rand == nil {
 		o.Rand = rand.Reader
+	}
+	if o.Clock == nil {
+		o.Clock = systemClock{}
 	}
 	if o.Logf == nil {
 		o.Logf = func(string, ...any) {}
@@ -212,10 +223,8 @@ func (t *Transport) wireTime(n int) time.Duration {
 
 func (t *Transport) exchange(seq uint32, cmdFrame, pollFrame []byte, dir drive.Direction, buf []byte, w waits) (drive.Result, error) {
 	limit := w.limit
-	deadline := time.NewTimer(limit)
-	defer deadline.Stop()
-	retry := time.NewTimer(w.resend)
-	defer retry.Stop()
+	deadline := t.opts.Clock.After(limit)
+	retry := t.opts.Clock.After(w.resend)
 	acked := false
 	send := func(b []byte) error {
 		select {
@@ -223,7 +232,7 @@ func (t *Transport) exchange(seq uint32, cmdFrame, pollFrame []byte, dir drive.D
 			return nil
 		case <-t.closed:
 			return fmt.Errorf("serial.Do: %w", t.linkErr())
-		case <-deadline.C:
+		case <-deadline:
 			return fmt.Errorf("serial.Do: sending seq %d: no progress within %v: %w", seq, limit, drive.ErrTimeout)
 		}
 	}
@@ -240,7 +249,7 @@ func (t *Transport) exchange(seq uint32, cmdFrame, pollFrame []byte, dir drive.D
 			case TypeAck:
 				if !acked {
 					acked = true
-					retry.Reset(w.poll)
+					retry = t.opts.Clock.After(w.poll)
 				}
 			case 0, TypeNak:
 				t.opts.Logf("serial: host: seq %d: resending after %v", seq, f.Type)
@@ -252,7 +261,7 @@ func (t *Transport) exchange(seq uint32, cmdFrame, pollFrame []byte, dir drive.D
 			case TypeFailure:
 				return drive.Result{}, failureErr(seq, f.Payload)
 			}
-		case <-retry.C:
+		case <-retry:
 			b, next := cmdFrame, w.resend
 			if acked {
 				b, next = pollFrame, w.poll
@@ -261,8 +270,8 @@ func (t *Transport) exchange(seq uint32, cmdFrame, pollFrame []byte, dir drive.D
 			if err := send(b); err != nil {
 				return drive.Result{}, err
 			}
-			retry.Reset(next)
-		case <-deadline.C:
+			retry = t.opts.Clock.After(next)
+		case <-deadline:
 			return drive.Result{}, fmt.Errorf("serial.Do: seq %d: no answer within %v: %w", seq, limit, drive.ErrTimeout)
 		case <-t.closed:
 			return drive.Result{}, fmt.Errorf("serial.Do: %w", t.linkErr())

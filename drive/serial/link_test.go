@@ -302,3 +302,106 @@ func TestServeStops(t *testing.T) {
 		t.Errorf("Serve() on a closed line = nil, want the read error")
 	}
 }
+
+// manualClock fires After channels only when the test advances it.
+type manualClock struct {
+	mu      sync.Mutex
+	now     time.Time
+	waiters []waiter
+}
+
+type waiter struct {
+	at time.Time
+	ch chan time.Time
+}
+
+func (c *manualClock) Now() time.Time {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.now
+}
+
+func (c *manualClock) After(d time.Duration) <-chan time.Time {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	ch := make(chan time.Time, 1)
+	c.waiters = append(c.waiters, waiter{c.now.Add(d), ch})
+	return ch
+}
+
+// waitFor blocks until n timers are pending (the host has armed them).
+func (c *manualClock) waitFor(t *testing.T, n int) {
+	t.Helper()
+	for deadline := time.Now().Add(10 * time.Second); time.Now().Before(deadline); time.Sleep(time.Millisecond) {
+		c.mu.Lock()
+		got := len(c.waiters)
+		c.mu.Unlock()
+		if got == n {
+			return
+		}
+	}
+	t.Fatalf("host never armed %d timers", n)
+}
+
+func (c *manualClock) advance(d time.Duration) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.now = c.now.Add(d)
+	keep := c.waiters[:0]
+	for _, w := range c.waiters {
+		if !w.at.After(c.now) {
+			w.ch <- c.now
+		} else {
+			keep = append(keep, w)
+		}
+	}
+	c.waiters = keep
+}
+
+// TestHostClock: the host's retries and deadline run on the injected
+// clock; a silent device is given up on when that clock says so.
+func TestHostClock(t *testing.T) {
+	h, d := pipePair()
+	defer d.Close()
+	frames := make(chan Frame, 64)
+	go func() {
+		dec := NewDecoder(d, 0)
+		for {
+			f, err := dec.Next()
+			if err != nil {
+				return
+			}
+			frames <- f
+		}
+	}()
+	clk := &manualClock{now: time.Unix(0, 0)}
+	host, err := NewTransport(h, Options{Clock: clk, RetryInterval: time.Second, LinkAllowance: 5 * time.Second})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer host.Close()
+	errc := make(chan error, 1)
+	go func() {
+		_, err := host.Do([]byte{0, 0, 0, 0, 0, 0}, drive.DirNone, nil, 10*time.Second)
+		errc <- err
+	}()
+	if f := <-frames; f.Type != TypeCommand {
+		t.Fatalf("first frame = %v, want Command", f.Type)
+	}
+	for i := range 3 { // three retry intervals: three resends, no deadline yet
+		clk.waitFor(t, 2) // the deadline and the next retry
+		clk.advance(time.Second)
+		if f := <-frames; f.Type != TypeCommand {
+			t.Fatalf("frame after %ds = %v, want the Command again", i+1, f.Type)
+		}
+	}
+	select {
+	case err := <-errc:
+		t.Fatalf("Do() returned %v before its deadline on the injected clock", err)
+	default:
+	}
+	clk.advance(time.Minute)
+	if err := <-errc; !errors.Is(err, drive.ErrTimeout) {
+		t.Fatalf("Do() after the deadline = %v, want %v", err, drive.ErrTimeout)
+	}
+}
