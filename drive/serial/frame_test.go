@@ -120,7 +120,7 @@ func FuzzParseCommand(f *testing.F) {
 		if err != nil {
 			return
 		}
-		if len(c.cdb) == 0 || len(c.cdb) > MaxCDB || c.inLen > 1<<16 {
+		if len(c.cdb) == 0 || len(c.cdb) > MaxCDB || c.inLen+responseFixed+maxSense > 1<<16 {
 			t.Fatalf("parseCommand(%x) accepted %+v", p, c)
 		}
 		if !bytes.Equal(c.append(nil)[4:], p[4:]) {

@@ -187,7 +187,8 @@ func (t *Transport) Do(cdb []byte, dir drive.Direction, buf []byte, timeout time
 	if len(cdb) == 0 || len(cdb) > MaxCDB {
 		return drive.Result{}, fmt.Errorf("serial.Do: CDB of %d bytes, want 1 to %d: %w", len(cdb), MaxCDB, ErrMalformed)
 	}
-	if commandFixed+len(cdb)+len(buf) > t.opts.MaxPayload {
+	// The Command carries data-out; the Response carries data-in and sense.
+	if commandFixed+len(cdb)+len(buf) > t.opts.MaxPayload || (dir == drive.DirIn && responseFixed+maxSense+len(buf) > t.opts.MaxPayload) {
 		return drive.Result{}, fmt.Errorf("serial.Do: %d-byte transfer exceeds the link's %d-byte payload limit: %w",
 			len(buf), t.opts.MaxPayload, ErrPayloadTooLarge)
 	}

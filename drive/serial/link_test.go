@@ -186,6 +186,7 @@ func TestLinkErrors(t *testing.T) {
 		{name: "device timeout", cdb: []byte{0xC0, 0, 0, 0, 0, 0}, want: drive.ErrTimeout},
 		{name: "device transport error", cdb: []byte{0xC1, 0, 0, 0, 0, 0}, want: drive.ErrTransport},
 		{name: "payload over the limit", cdb: rw10(0x2A, 0, 8), dir: drive.DirOut, buf: make([]byte, 16384), want: ErrPayloadTooLarge},
+		{name: "data-in whose response would not fit", cdb: rw10(0x28, 0, 4), dir: drive.DirIn, buf: make([]byte, 8192-100), want: ErrPayloadTooLarge},
 		{name: "empty CDB", cdb: nil, want: ErrMalformed},
 		{name: "CDB too long", cdb: make([]byte, 17), want: ErrMalformed},
 	}

@@ -64,8 +64,8 @@ func parseCommand(p []byte, maxPayload int) (command, error) {
 		return command{}, fmt.Errorf("%w: CDB length %d in a %d-byte payload", ErrMalformed, n, len(p))
 	case c.dir != drive.DirIn && c.inLen != 0:
 		return command{}, fmt.Errorf("%w: data-in length %d without direction in", ErrMalformed, c.inLen)
-	case uint64(c.inLen) > uint64(maxPayload):
-		return command{}, fmt.Errorf("%w: data-in length %d exceeds %d", ErrPayloadTooLarge, c.inLen, maxPayload)
+	case uint64(c.inLen)+responseFixed+maxSense > uint64(maxPayload):
+		return command{}, fmt.Errorf("%w: data-in length %d does not fit a %d-byte response payload", ErrPayloadTooLarge, c.inLen, maxPayload)
 	}
 	c.cdb = p[commandFixed : commandFixed+n]
 	c.out = p[commandFixed+n:]
