@@ -1,0 +1,67 @@
+package simstation
+
+import (
+	"context"
+	"fmt"
+	"testing"
+	"time"
+
+	"copystation/stationd/api"
+	"copystation/stationd/config"
+	"copystation/stationd/job"
+)
+
+// TestTowerSharesOneRobot burns three copies on a tower of two simulated
+// drives served by one simulated robot.
+func TestTowerSharesOneRobot(t *testing.T) {
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
+	defer cancel()
+	dir := t.TempDir()
+	nw, err := StartNetwork(ctx, dir+"/node")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer nw.Close()
+	keys, err := OpenKeys(dir + "/station")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer keys.Close()
+	if _, err := nw.Enroll(ctx, keys.Signing, keys.Agreement); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := MakeTitle(ctx, nw, dir+"/station/titles", "film", 16<<20, 6); err != nil {
+		t.Fatal(err)
+	}
+	st, err := Start(ctx, keys, Options{Dir: dir + "/station", Nodes: []config.Node{nw.Pin()}, Drives: 2, Blanks: 5, SpeedX: 1, TimeScale: 0.05})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer st.Stop()
+	var ids []string
+	for i := range 3 {
+		tok := fmt.Sprintf("tok-%d", i)
+		if err := nw.Mint(ctx, tok, "film", keys.Signing); err != nil {
+			t.Fatal(err)
+		}
+		j, err := st.Client.Burn(ctx, api.BurnRequest{TitleID: "film", TokenID: tok})
+		if err != nil {
+			t.Fatal(err)
+		}
+		ids = append(ids, j.ID)
+	}
+	drives := map[int]bool{}
+	for _, id := range ids {
+		j := waitJob(t, st.Client, id, time.Minute)
+		if j.State != job.Done {
+			t.Fatalf("job %s = %s (%s), want done", id, j.State, j.Reason)
+		}
+		drives[j.Drive] = true
+	}
+	if len(drives) != 2 {
+		t.Errorf("jobs ran on drives %v, want both drives used", drives)
+	}
+	if in, out, rej, err := st.Robot.Bins(ctx); err != nil || in != 2 || out != 3 || rej != 0 {
+		t.Errorf("robot bins in/out/reject = %d/%d/%d (%v), want 2/3/0", in, out, rej, err)
+	}
+}
