@@ -61,7 +61,7 @@ func (bn *benchNet) mint(b *testing.B, ctx context.Context, count int) []string 
 	return ids
 }
 
-func benchSpends(b *testing.B, nodes int) {
+func benchSpends(b *testing.B, nodes, workers int) {
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
 	defer cancel()
 	bn := startBenchNet(b, ctx, nodes)
@@ -78,7 +78,6 @@ func benchSpends(b *testing.B, nodes int) {
 		sig, _ = protocol.Sign(rand.Reader, bn.st.sign, req)
 		jobs[i] = job{req, sig}
 	}
-	const workers = 256
 	lat := make([]time.Duration, b.N)
 	work := make(chan int)
 	var wg sync.WaitGroup
@@ -114,6 +113,10 @@ func benchSpends(b *testing.B, nodes int) {
 
 // BenchmarkSpend1Node and BenchmarkSpend4Nodes measure committed spends
 // per second and spend latency (submit to commit) with 256 concurrent
-// stations' requests, spread over the nodes. Run with -benchtime=Nx.
-func BenchmarkSpend1Node(b *testing.B)  { benchSpends(b, 1) }
-func BenchmarkSpend4Nodes(b *testing.B) { benchSpends(b, 4) }
+// stations' requests, spread over the nodes; the Serial variants send one
+// spend at a time, the latency of an unloaded network. Run with
+// -benchtime=Nx.
+func BenchmarkSpend1Node(b *testing.B)        { benchSpends(b, 1, 256) }
+func BenchmarkSpend4Nodes(b *testing.B)       { benchSpends(b, 4, 256) }
+func BenchmarkSpendSerial1Node(b *testing.B)  { benchSpends(b, 1, 1) }
+func BenchmarkSpendSerial4Nodes(b *testing.B) { benchSpends(b, 4, 1) }
