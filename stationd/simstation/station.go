@@ -188,7 +188,11 @@ func Start(ctx context.Context, keys *StationKeys, o Options) (*Station, error) 
 func (s *Station) Stop() error {
 	s.stop()
 	err := <-s.done
-	return errors.Join(err, s.Robot.Close())
+	rerr := s.Robot.Close()
+	if errors.Is(rerr, context.Canceled) {
+		rerr = nil // the robot line ends with the daemon's context
+	}
+	return errors.Join(err, rerr)
 }
 
 func (s *Station) closeDrives() {
