@@ -107,24 +107,41 @@ func TestNetwork(t *testing.T) {
 	})
 
 	t.Run("spends go on with a node down, and it catches up", func(t *testing.T) {
-		if err := nw.Stop(3); err != nil {
-			t.Fatalf("Stop(3) = %v", err)
-		}
-		for i := range 6 {
-			tok := fmt.Sprintf("down-%d", i)
-			if err := nw.Node(0).Issuer.MintToken(ctx, tok, "film-1", stA.signPub); err != nil {
-				t.Fatalf("MintToken(%s) = %v", tok, err)
+		// A stream of spends through nodes 0 to 2; node 3 is stopped while
+		// it runs, and no spend may fail.
+		const total = 12
+		for i := range total {
+			if err := nw.Node(0).Issuer.MintToken(ctx, fmt.Sprintf("down-%d", i), "film-1", stA.signPub); err != nil {
+				t.Fatalf("MintToken = %v", err)
 			}
-			req, sig := stA.request(t, "job-"+tok, tok, "m")
-			if _, err := nw.Node(i%3).Ledger.Spend(ctx, stA.signPub, req, sig); err != nil {
-				t.Fatalf("Spend(%s) via node %d with node 3 down = %v", tok, i%3, err)
+		}
+		errs := make(chan error, total)
+		go func() {
+			for i := range total {
+				tok := fmt.Sprintf("down-%d", i)
+				req, sig := stA.request(t, "job-"+tok, tok, "m")
+				_, err := nw.Node(i%3).Ledger.Spend(ctx, stA.signPub, req, sig)
+				if err != nil {
+					err = fmt.Errorf("Spend(%s) via node %d = %w", tok, i%3, err)
+				}
+				errs <- err
+			}
+		}()
+		for i := range total {
+			if err := <-errs; err != nil {
+				t.Fatal(err)
+			}
+			if i == 3 {
+				if err := nw.Stop(3); err != nil {
+					t.Fatalf("Stop(3) = %v", err)
+				}
 			}
 		}
 		if err := nw.Restart(ctx, 3); err != nil {
 			t.Fatalf("Restart(3) = %v", err)
 		}
 		converge(t, ctx, nw, 3)
-		if tok, err := nw.Node(3).App.Token("down-5"); err != nil || tok.State != contract.TokenSpent {
+		if tok, err := nw.Node(3).App.Token("down-11"); err != nil || tok.State != contract.TokenSpent {
 			t.Fatalf("restarted node 3 Token(down-5) = %+v, %v, want spent", tok, err)
 		}
 	})
