@@ -164,6 +164,9 @@ func (r *Robot) do(ctx context.Context, words ...string) (Reply, error) {
 		case <-ctx.Done():
 			return Reply{}, ctx.Err()
 		case <-deadline:
+			if err := ctxExpired(ctx); err != nil {
+				return Reply{}, err
+			}
 			return Reply{}, fmt.Errorf("%w: %s (seq %d): the line would not take it within %v", ErrTimeout, op, seq, r.opts.Timeout)
 		case <-r.closed:
 			return Reply{}, r.linkErr()
@@ -175,6 +178,9 @@ func (r *Robot) do(ctx context.Context, words ...string) (Reply, error) {
 			case <-ctx.Done():
 				return Reply{}, ctx.Err()
 			case <-deadline:
+				if err := ctxExpired(ctx); err != nil {
+					return Reply{}, err
+				}
 				return Reply{}, fmt.Errorf("%w: %s (seq %d) after %v", ErrTimeout, op, seq, r.opts.Timeout)
 			case <-r.closed:
 				return Reply{}, r.linkErr()
@@ -197,6 +203,22 @@ func (r *Robot) do(ctx context.Context, words ...string) (Reply, error) {
 			}
 		}
 	}
+}
+
+// ctxExpired reports the context's error when the context is done or its
+// deadline has passed. The robot's own timer and the context's can be ready
+// together (a goroutine descheduled past both); the caller's context then
+// wins, so the result does not depend on which one select happens to pick.
+// The deadline is checked too because a context's timer marks it done from
+// another goroutine, which may not have run yet.
+func ctxExpired(ctx context.Context) error {
+	if err := ctx.Err(); err != nil {
+		return err
+	}
+	if d, ok := ctx.Deadline(); ok && !time.Now().Before(d) {
+		return context.DeadlineExceeded
+	}
+	return nil
 }
 
 // Pick takes a blank from the input bin into the gripper.

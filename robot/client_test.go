@@ -57,7 +57,7 @@ func newRig(t *testing.T, blanks int, lossy linefault.Options, opts ...robot.Opt
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan struct{})
 	go func() { sim.Serve(ctx, line); close(done) }()
-	bot := robot.New(hostEnd, append([]robot.Option{robot.WithRetry(50 * time.Millisecond), robot.WithTimeout(5 * time.Second)}, opts...)...)
+	bot := robot.New(hostEnd, append([]robot.Option{robot.WithRetry(50 * time.Millisecond), robot.WithTimeout(30 * time.Second)}, opts...)...)
 	t.Cleanup(func() {
 		cancel()
 		bot.Close()
@@ -210,6 +210,46 @@ func TestDeadlines(t *testing.T) {
 	bot.Close()
 	if err := bot.Reset(context.Background()); !errors.Is(err, robot.ErrClosed) {
 		t.Errorf("Reset after Close = %v, want ErrClosed", err)
+	}
+}
+
+// TestContextWinsOverRobotTimer: when the robot's own timer and the caller's
+// context are both ready, the context's error comes back, every time. The
+// robot timer here has always fired already, as it would for a goroutine
+// descheduled past both deadlines on a loaded machine.
+func TestContextWinsOverRobotTimer(t *testing.T) {
+	fired := func(time.Duration) <-chan time.Time {
+		c := make(chan time.Time, 1)
+		c <- time.Time{}
+		return c
+	}
+	expired, cancelExpired := context.WithDeadline(context.Background(), time.Now().Add(-time.Second))
+	defer cancelExpired()
+	canceled, cancel := context.WithCancel(context.Background())
+	cancel()
+	tests := []struct {
+		name string
+		ctx  context.Context
+		want error
+	}{
+		{"deadline passed", expired, context.DeadlineExceeded},
+		{"canceled", canceled, context.Canceled},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			hostEnd, devEnd := pipePair()
+			defer devEnd.Close()
+			go io.Copy(io.Discard, devEnd) // a robot that never answers
+			bot := robot.New(hostEnd, robot.WithTimers(fired))
+			defer bot.Close()
+			// select picks among ready cases at random: 64 tries leave a
+			// wrong preference no place to hide.
+			for i := range 64 {
+				if _, err := bot.Status(tt.ctx); !errors.Is(err, tt.want) || errors.Is(err, robot.ErrTimeout) {
+					t.Fatalf("try %d: Status = %v, want %v", i, err, tt.want)
+				}
+			}
+		})
 	}
 }
 
