@@ -36,12 +36,12 @@ node:
 ledger (talk to a running node; --home DIR or --node tcp://HOST:PORT):
   station enroll --request FILE          verify a station's TPM evidence, enroll it
   station revoke --id ID --reason TEXT
-  station show --id ID
+  station show --id ID [--prove]
   title package --image FILE --out DIR --title ID
   title register --package FILE --key FILE
   token mint --id ID --title ID --owner HEX
   token transfer --id ID --to HEX --owner-key FILE
-  token show --id ID
+  token show --id ID [--prove]
   copies list (--token ID | --station ID)
   key new --out FILE                     make a sealed signing key
 
@@ -115,7 +115,7 @@ type env struct {
 	ctx            context.Context
 	stdout, stderr io.Writer
 	fs             *flag.FlagSet
-	json           bool
+	json, prove    bool
 	home, kekFile  string
 	node           string
 }

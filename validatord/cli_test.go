@@ -116,6 +116,9 @@ func TestOperatorCommands(t *testing.T) {
 	if tok.State != "unspent" || tok.Title != "film-1" {
 		t.Fatalf("token show = %+v, want unspent film-1", tok)
 	}
+	if out := c.ok("token", "show", "--home", c.home, "--id", "tok-1", "--prove"); !strings.Contains(out, "proved: written at height") {
+		t.Errorf("token show --prove = %q, want a proved record", out)
+	}
 	c.ok("token", "transfer", "--home", c.home, "--kek-file", c.kek, "--id", "tok-1", "--to", other.PublicKey, "--owner-key", filepath.Join(dir, "owner.key"))
 
 	refusals := []struct {

@@ -1,6 +1,7 @@
 package validatord
 
 import (
+	"context"
 	"crypto/rand"
 	"crypto/sha256"
 	"encoding/hex"
@@ -8,6 +9,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"time"
 
 	"copystation/burn/titlepkg"
 	"copystation/keys"
@@ -113,15 +115,27 @@ func (e *env) show(path string, out any, text func() string) error {
 	if err != nil {
 		return err
 	}
-	if err := b.Query(e.ctx, path, out); err != nil {
+	if !e.prove {
+		if err := b.Query(e.ctx, path, out); err != nil {
+			return err
+		}
+		e.print(out, text())
+		return nil
+	}
+	ctx, cancel := context.WithTimeout(e.ctx, 10*time.Second)
+	defer cancel()
+	p, err := b.Prove(ctx, path, out)
+	if err != nil {
 		return err
 	}
-	e.print(out, text())
+	e.print(map[string]any{"record": out, "proof": p}, fmt.Sprintf("%s\nproved: written at height %d, verified against the app hash %X of block %d",
+		text(), p.Height, p.AppHash, p.HeaderHeight))
 	return nil
 }
 
 func cmdStationShow(e *env, args []string) error {
 	e.nodeFlags()
+	e.fs.BoolVar(&e.prove, "prove", false, "verify the record's inclusion proof against the block header")
 	id := e.fs.String("id", "", "station ID")
 	if err := e.parse(args, "id"); err != nil {
 		return err
@@ -303,6 +317,7 @@ func cmdTokenTransfer(e *env, args []string) error {
 
 func cmdTokenShow(e *env, args []string) error {
 	e.nodeFlags()
+	e.fs.BoolVar(&e.prove, "prove", false, "verify the record's inclusion proof against the block header")
 	id := e.fs.String("id", "", "token ID")
 	if err := e.parse(args, "id"); err != nil {
 		return err

@@ -53,6 +53,8 @@ type block struct {
 	hash    []byte
 	staged  map[string][]byte
 	results []TxResult
+	changes *changeSet
+	prev    []byte // the app hash before this block
 }
 
 // TxResult is a committed transaction's outcome.
@@ -116,11 +118,12 @@ func (a *App) InitChain(_ context.Context, req *abci.InitChainRequest) (*abci.In
 		return nil, fmt.Errorf("contract.InitChain: %w", err)
 	}
 	v.merge()
-	hash := chainHash(nil, req.InitialHeight-1, changeDigest(v.staged))
+	cs := changes(v.staged)
+	hash := chainHash(nil, req.InitialHeight-1, cs.root)
 	a.mu.Lock()
 	defer a.mu.Unlock()
 	a.chainID = req.ChainId
-	a.pending = &block{height: req.InitialHeight - 1, hash: hash, staged: v.staged}
+	a.pending = &block{height: req.InitialHeight - 1, hash: hash, staged: v.staged, changes: cs}
 	a.hash = hash
 	return &abci.InitChainResponse{AppHash: hash}, nil
 }
@@ -171,8 +174,9 @@ func (a *App) FinalizeBlock(_ context.Context, req *abci.FinalizeBlockRequest) (
 		results[i] = res
 		resp.TxResults[i] = &abci.ExecTxResult{Code: uint32(res.Code), Data: res.Data, Log: res.Log}
 	}
-	hash := chainHash(a.hash, req.Height, changeDigest(staged))
-	a.pending = &block{height: req.Height, hash: hash, staged: staged, results: results}
+	cs := changes(staged)
+	hash := chainHash(a.hash, req.Height, cs.root)
+	a.pending = &block{height: req.Height, hash: hash, staged: staged, results: results, changes: cs, prev: a.hash}
 	resp.AppHash = hash
 	return resp, nil
 }
@@ -200,7 +204,17 @@ func (a *App) Commit(context.Context, *abci.CommitRequest) (*abci.CommitResponse
 		}
 	}
 	hb := binary.BigEndian.AppendUint64(nil, uint64(p.height))
-	for _, kv := range [][2][]byte{{[]byte(metaHeight), hb}, {[]byte(metaHash), p.hash}, {[]byte(metaChainID), []byte(a.chainID)}} {
+	for _, k := range p.changes.keys {
+		if err := b.Set([]byte(wrotePfx+k), hb); err != nil {
+			return nil, fmt.Errorf("contract.Commit: %w", err)
+		}
+	}
+	local := [][2][]byte{
+		{[]byte(metaHeight), hb}, {[]byte(metaHash), p.hash}, {[]byte(metaChainID), []byte(a.chainID)},
+		{heightKey(blockPfx, p.height), encodeLeaves(p.changes.leaves)}, {heightKey(hashPfx, p.height), p.hash},
+		{heightKey(hashPfx, p.height-1), append([]byte{}, p.prev...)},
+	}
+	for _, kv := range local {
 		if err := b.Set(kv[0], kv[1]); err != nil {
 			return nil, fmt.Errorf("contract.Commit: %w", err)
 		}

@@ -115,7 +115,10 @@ func wrapQuery(what, id string, err error) error {
 
 // Query implements abci.Application. Paths: /title/ID, /station/ID,
 // /token/ID, /copy/JOB, /copies/token/ID, /copies/station/ID, /nonce/KEYID,
-// /params. The value is the record's JSON.
+// /params. The value is the record's JSON. With Prove, a single record
+// comes as stored with a Proof (ProofOpType) in ProofOps and the response
+// height is the block that last wrote it: verify it against the AppHash of
+// the header one height later.
 func (a *App) Query(_ context.Context, req *abci.QueryRequest) (*abci.QueryResponse, error) {
 	parts := strings.Split(strings.TrimPrefix(req.Path, "/"), "/")
 	var (
@@ -151,5 +154,15 @@ func (a *App) Query(_ context.Context, req *abci.QueryRequest) (*abci.QueryRespo
 	if err != nil {
 		return nil, fmt.Errorf("contract.Query: %w", err)
 	}
-	return &abci.QueryResponse{Code: uint32(OK), Key: []byte(req.Path), Value: js, Height: h}, nil
+	resp := &abci.QueryResponse{Code: uint32(OK), Key: []byte(req.Path), Value: js, Height: h}
+	if key, ok := StateKey(req.Path); ok && req.Prove {
+		// The proof names the stored bytes, which are the record's JSON.
+		if resp.Value, err = a.db.Get([]byte(key)); err != nil {
+			return nil, err
+		}
+		if resp.ProofOps, resp.Height, err = a.proofOps(key); err != nil {
+			return nil, fmt.Errorf("contract.Query: prove %s: %w", req.Path, err)
+		}
+	}
+	return resp, nil
 }

@@ -8,6 +8,7 @@ import (
 	"slices"
 
 	dbm "github.com/cometbft/cometbft-db"
+	"github.com/cometbft/cometbft/crypto/merkle"
 )
 
 // Keys of the state. Every state key starts with one letter and a slash;
@@ -36,7 +37,12 @@ const (
 	metaHash    = "m/hash"
 	metaChainID = "m/chain"
 	resultsPfx  = "r/"
+	blockPfx    = "b/" // b/<height>: the block's change set, for proofs
+	hashPfx     = "h/" // h/<height>: the app hash after the block
+	wrotePfx    = "w/" // w/<key>: the height that last wrote the key
 )
+
+func heightKey(pfx string, h int64) []byte { return fmt.Appendf(nil, "%s%016x", pfx, h) }
 
 // view is one transaction's reads and writes over the block's staged
 // writes, which lie over the committed database. A refused transaction's
@@ -90,29 +96,39 @@ func (v *view) merge() {
 	}
 }
 
-// changeDigest hashes a block's writes in sorted key order: length-prefixed
-// key and value pairs under SHA-256.
-func changeDigest(staged map[string][]byte) []byte {
-	ks := make([]string, 0, len(staged))
+// changeSet is a block's writes in sorted key order, each encoded as a
+// Merkle leaf, and their root (CometBFT's RFC 6962 tree).
+type changeSet struct {
+	keys   []string
+	leaves [][]byte
+	root   []byte
+}
+
+// leaf encodes one write: key and value, each with a 32-bit length.
+func leaf(k string, v []byte) []byte {
+	b := make([]byte, 0, 8+len(k)+len(v))
+	b = binary.BigEndian.AppendUint32(b, uint32(len(k)))
+	b = append(b, k...)
+	b = binary.BigEndian.AppendUint32(b, uint32(len(v)))
+	return append(b, v...)
+}
+
+func changes(staged map[string][]byte) *changeSet {
+	cs := &changeSet{keys: make([]string, 0, len(staged))}
 	for k := range staged {
-		ks = append(ks, k)
+		cs.keys = append(cs.keys, k)
 	}
-	slices.Sort(ks)
-	h := sha256.New()
-	var n [4]byte
-	for _, k := range ks {
-		binary.BigEndian.PutUint32(n[:], uint32(len(k)))
-		h.Write(n[:])
-		h.Write([]byte(k))
-		binary.BigEndian.PutUint32(n[:], uint32(len(staged[k])))
-		h.Write(n[:])
-		h.Write(staged[k])
+	slices.Sort(cs.keys)
+	cs.leaves = make([][]byte, len(cs.keys))
+	for i, k := range cs.keys {
+		cs.leaves[i] = leaf(k, staged[k])
 	}
-	return h.Sum(nil)
+	cs.root = merkle.HashFromByteSlices(cs.leaves)
+	return cs
 }
 
 // chainHash is the app hash after a block: SHA-256 over a label, the
-// previous app hash, the height and the block's change digest. Every node
+// previous app hash, the height and the Merkle root of the block's writes. Every node
 // applying the same blocks from the same genesis computes the same chain.
 func chainHash(prev []byte, height int64, digest []byte) []byte {
 	h := sha256.New()

@@ -85,6 +85,11 @@ func TestEmbeddedSpendAndRelease(t *testing.T) {
 	if err != nil || again.Height != rc.Height {
 		t.Fatalf("Spend() again = %+v, %v, want %+v", again, err, rc)
 	}
+	var tok contract.Token
+	pr, err := n.Ledger.Prove(ctx, "/token/tok-1", &tok)
+	if err != nil || tok.State != contract.TokenSpent || pr.Height != rc.Height {
+		t.Fatalf("Prove(/token/tok-1) = %+v, %+v, %v; want spent, proved at height %d", tok, pr, err, rc.Height)
+	}
 	info := keys.Info{JobID: "job-1", MediaID: []byte("media-1"), Transcript: []byte("t")}
 	rel, err := n.Ledger.ReleaseKeys(ctx, st.id, info)
 	if err != nil {

@@ -1,0 +1,56 @@
+package contract
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"testing"
+
+	abci "github.com/cometbft/cometbft/abci/types"
+)
+
+// TestProofs proves committed records against the app hash of the block
+// that wrote them, and refuses a changed value or another hash.
+func TestProofs(t *testing.T) {
+	w := newWorld(t)
+	hashes := map[int64][]byte{}
+	record := func() {
+		h, hash := w.app.LastCommit()
+		hashes[h] = hash
+	}
+	record()
+	w.mustOK(w.spendTx(w.stA, w.request("job-1", "tok-a", "film-1", 0x41, "m1")))
+	record()
+	w.block() // a later block that writes nothing
+	record()
+	for _, path := range []string{"/token/tok-a", "/copy/job-1", "/title/film-1", "/station/" + w.stA.id} {
+		t.Run(path, func(t *testing.T) {
+			r, err := w.app.Query(context.Background(), &abci.QueryRequest{Path: path, Prove: true})
+			if err != nil || r.Code != 0 || r.ProofOps == nil || len(r.ProofOps.Ops) != 1 {
+				t.Fatalf("Query(%s, prove) = %+v, %v, want a record with one proof", path, r, err)
+			}
+			op := r.ProofOps.Ops[0]
+			var p Proof
+			if err := json.Unmarshal(op.Data, &p); err != nil || op.Type != ProofOpType {
+				t.Fatalf("proof op = %s %s (%v)", op.Type, op.Data, err)
+			}
+			key, _ := StateKey(path)
+			appHash := hashes[r.Height]
+			if appHash == nil {
+				// Written in an early block of newWorld: take the stored hash.
+				appHash, _ = w.db.Get(heightKey(hashPfx, r.Height))
+			}
+			if err := p.Verify(appHash, key, r.Value); err != nil {
+				t.Fatalf("Verify() = %v, want nil", err)
+			}
+			changed := append([]byte(nil), r.Value...)
+			changed[len(changed)-2] ^= 1
+			if err := p.Verify(appHash, key, changed); !errors.Is(err, ErrProof) {
+				t.Errorf("Verify(changed value) = %v, want %v", err, ErrProof)
+			}
+			if err := p.Verify(hashes[w.height], key, r.Value); r.Height != w.height && !errors.Is(err, ErrProof) {
+				t.Errorf("Verify(another block's hash) = %v, want %v", err, ErrProof)
+			}
+		})
+	}
+}
