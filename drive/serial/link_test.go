@@ -5,7 +5,6 @@ import (
 	"encoding/binary"
 	"errors"
 	"io"
-	"math/rand/v2"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -74,45 +73,6 @@ func pipePair() (host, dev *pipeEnd) {
 	host = &pipeEnd{Reader: d2hR, Writer: h2dW, closers: []io.Closer{d2hR, h2dW}}
 	dev = &pipeEnd{Reader: h2dR, Writer: d2hW, closers: []io.Closer{h2dR, d2hW}}
 	return host, dev
-}
-
-// lossyWriter damages whole frames (one Write call each) deterministically:
-// drops, flips a bit, prefixes garbage, or repeats them.
-type lossyWriter struct {
-	w                            io.Writer
-	mu                           sync.Mutex
-	rng                          *rand.Rand
-	drop, corrupt, junk, repeat  float64
-	dropped, corrupted, repeated int
-}
-
-func (l *lossyWriter) Write(b []byte) (int, error) {
-	l.mu.Lock()
-	p := l.rng.Float64()
-	var out []byte
-	switch {
-	case p < l.drop:
-		l.dropped++
-	case p < l.drop+l.corrupt:
-		out = append([]byte(nil), b...)
-		out[l.rng.IntN(len(out))] ^= 1 << l.rng.IntN(8)
-		l.corrupted++
-	case p < l.drop+l.corrupt+l.junk:
-		out = append([]byte{Magic0, 0x13, Magic0, Magic1, Version, 0x82}, b...)
-	case p < l.drop+l.corrupt+l.junk+l.repeat:
-		out = append(append([]byte(nil), b...), b...)
-		l.repeated++
-	default:
-		out = b
-	}
-	l.mu.Unlock()
-	if len(out) == 0 {
-		return len(b), nil
-	}
-	if _, err := l.w.Write(out); err != nil {
-		return 0, err
-	}
-	return len(b), nil
 }
 
 type link struct {
@@ -233,37 +193,6 @@ func TestLinkClose(t *testing.T) {
 	host.Close()
 	if err := <-errc; !errors.Is(err, ErrClosed) {
 		t.Fatalf("Do() after Close = %v, want %v", err, ErrClosed)
-	}
-}
-
-// TestLinkLossy runs writes and reads over a line that drops, corrupts,
-// pads and repeats frames in both directions: every command must complete
-// with the right data, and the device must run each exactly once.
-func TestLinkLossy(t *testing.T) {
-	var toDev, toHost *lossyWriter
-	l := startLink(t, Options{RetryInterval: 5 * time.Millisecond, LinkAllowance: 2 * time.Second}, func(h, d *pipeEnd) {
-		toDev = &lossyWriter{w: h.Writer, rng: rand.New(rand.NewPCG(1, 2)), drop: 0.1, corrupt: 0.1, junk: 0.05, repeat: 0.05}
-		toHost = &lossyWriter{w: d.Writer, rng: rand.New(rand.NewPCG(3, 4)), drop: 0.1, corrupt: 0.1, junk: 0.05, repeat: 0.05}
-		h.Writer, d.Writer = toDev, toHost
-	})
-	const n = 100
-	for i := range uint32(n) {
-		data := pattern(i, 2048)
-		if _, err := l.host.Do(rw10(0x2A, i, 1), drive.DirOut, data, time.Second); err != nil {
-			t.Fatalf("Do(WRITE lba %d) = %v", i, err)
-		}
-		got := make([]byte, 2048)
-		if _, err := l.host.Do(rw10(0x28, i, 1), drive.DirIn, got, time.Second); err != nil || string(got) != string(data) {
-			t.Fatalf("Do(READ lba %d) = %v, data equal %v", i, err, string(got) == string(data))
-		}
-	}
-	if c := l.dev.calls.Load(); c != 2*n {
-		t.Errorf("device ran %d commands, want %d (duplicates must be suppressed)", c, 2*n)
-	}
-	toDev.mu.Lock()
-	defer toDev.mu.Unlock()
-	if toDev.dropped == 0 || toDev.corrupted == 0 || toDev.repeated == 0 {
-		t.Errorf("lossy line damaged nothing: %+v", toDev)
 	}
 }
 
