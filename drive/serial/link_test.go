@@ -16,13 +16,23 @@ import (
 
 // blockDevice is a minimal device for link tests: READ(10)/WRITE(10) on a
 // small in-memory medium, TEST UNIT READY reporting NOT READY, and a
-// vendor opcode 0xC0 that sleeps past its timeout and reports ErrTimeout.
+// vendor opcode 0xC0 that sleeps past its timeout and reports ErrTimeout,
+// and 0xC2 that runs until the test calls finishSlow.
 // (Conformance against the real simulator lives in drive/drivetest.)
 type blockDevice struct {
-	mu    sync.Mutex
-	data  map[uint32][]byte
-	calls atomic.Int64
+	mu      sync.Mutex
+	data    map[uint32][]byte
+	calls   atomic.Int64
+	release chan struct{}
+	once    sync.Once
 }
+
+func newBlockDevice() *blockDevice {
+	return &blockDevice{data: map[uint32][]byte{}, release: make(chan struct{})}
+}
+
+// finishSlow lets a running (or later) 0xC2 command complete.
+func (d *blockDevice) finishSlow() { d.once.Do(func() { close(d.release) }) }
 
 func (d *blockDevice) Do(cdb []byte, dir drive.Direction, buf []byte, timeout time.Duration) (drive.Result, error) {
 	d.calls.Add(1)
@@ -47,7 +57,7 @@ func (d *blockDevice) Do(cdb []byte, dir drive.Direction, buf []byte, timeout ti
 	case 0xC1:
 		return drive.Result{}, errors.New("medium changer jammed")
 	case 0xC2: // a command slower than the host is willing to wait
-		time.Sleep(400 * time.Millisecond)
+		<-d.release
 		return drive.Result{}, nil
 	}
 	return drive.Result{Status: drive.StatusCheckCondition, Sense: []byte{0x70, 0, 0x05, 0, 0, 0, 0, 10, 0, 0, 0, 0, 0x20, 0}}, nil
@@ -86,7 +96,7 @@ func startLink(t *testing.T, opts Options, wrap func(host, dev *pipeEnd)) *link 
 	if wrap != nil {
 		wrap(h, d)
 	}
-	dev := &blockDevice{data: map[uint32][]byte{}}
+	dev := newBlockDevice()
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan error, 1)
 	go func() { done <- Serve(ctx, d, dev, opts) }()
@@ -95,6 +105,7 @@ func startLink(t *testing.T, opts Options, wrap func(host, dev *pipeEnd)) *link 
 		t.Fatalf("NewTransport() = %v", err)
 	}
 	t.Cleanup(func() {
+		dev.finishSlow()
 		host.Close()
 		cancel()
 		d.Close()
@@ -121,21 +132,23 @@ func pattern(lba uint32, n int) []byte {
 func TestLinkCommands(t *testing.T) {
 	l := startLink(t, Options{RetryInterval: 20 * time.Millisecond}, nil)
 	data := pattern(5, 4096)
-	if res, err := l.host.Do(rw10(0x2A, 5, 2), drive.DirOut, data, time.Second); err != nil || res.Status != drive.StatusGood || res.Transferred != len(data) {
+	if res, err := l.host.Do(rw10(0x2A, 5, 2), drive.DirOut, data, 10*time.Second); err != nil || res.Status != drive.StatusGood || res.Transferred != len(data) {
 		t.Fatalf("Do(WRITE(10)) = %+v, %v; want GOOD, %d transferred", res, err, len(data))
 	}
 	got := make([]byte, 4096)
-	if res, err := l.host.Do(rw10(0x28, 5, 2), drive.DirIn, got, time.Second); err != nil || res.Transferred != 4096 || string(got) != string(data) {
+	if res, err := l.host.Do(rw10(0x28, 5, 2), drive.DirIn, got, 10*time.Second); err != nil || res.Transferred != 4096 || string(got) != string(data) {
 		t.Fatalf("Do(READ(10)) = %+v, %v; data equal %v", res, err, string(got) == string(data))
 	}
-	res, err := l.host.Do([]byte{0, 0, 0, 0, 0, 0}, drive.DirNone, nil, time.Second)
+	res, err := l.host.Do([]byte{0, 0, 0, 0, 0, 0}, drive.DirNone, nil, 10*time.Second)
 	if err != nil || res.Status != drive.StatusCheckCondition || len(res.Sense) != 14 || res.Sense[12] != 0x04 {
 		t.Fatalf("Do(TEST UNIT READY) = %+v, %v; want CHECK CONDITION with 14 sense bytes, ASC 0x04", res, err)
 	}
 }
 
 func TestLinkErrors(t *testing.T) {
-	l := startLink(t, Options{RetryInterval: 20 * time.Millisecond, LinkAllowance: 200 * time.Millisecond, MaxPayload: 8192}, nil)
+	// The allowance is wide so the device's own answer (a timeout, a
+	// transport error) always arrives before the host would give up.
+	l := startLink(t, Options{RetryInterval: 20 * time.Millisecond, LinkAllowance: 10 * time.Second, MaxPayload: 8192}, nil)
 	tests := []struct {
 		name string
 		cdb  []byte
@@ -179,7 +192,19 @@ func TestLinkDeadline(t *testing.T) {
 func TestLinkClose(t *testing.T) {
 	h, d := pipePair()
 	defer d.Close()
-	go io.Copy(io.Discard, d)
+	sent := make(chan struct{}, 1)
+	go func() { // a device that never answers, telling the test once the command is on the line
+		dec := NewDecoder(d, 0)
+		for {
+			if _, err := dec.Next(); err != nil {
+				return
+			}
+			select {
+			case sent <- struct{}{}:
+			default:
+			}
+		}
+	}()
 	host, err := NewTransport(h, Options{})
 	if err != nil {
 		t.Fatal(err)
@@ -189,7 +214,7 @@ func TestLinkClose(t *testing.T) {
 		_, err := host.Do([]byte{0, 0, 0, 0, 0, 0}, drive.DirNone, nil, time.Hour)
 		errc <- err
 	}()
-	time.Sleep(20 * time.Millisecond)
+	<-sent // the command is in flight
 	host.Close()
 	if err := <-errc; !errors.Is(err, ErrClosed) {
 		t.Fatalf("Do() after Close = %v, want %v", err, ErrClosed)
@@ -202,15 +227,28 @@ func TestLinkClose(t *testing.T) {
 func TestServeBusy(t *testing.T) {
 	l := startLink(t, Options{RetryInterval: 10 * time.Millisecond, LinkAllowance: 10 * time.Millisecond}, nil)
 	tur := []byte{0x00, 0, 0, 0, 0, 0}
+	// The slow command runs until finishSlow, so the host always gives up first.
 	if _, err := l.host.Do([]byte{0xC2, 0, 0, 0, 0, 0}, drive.DirNone, nil, 20*time.Millisecond); !errors.Is(err, drive.ErrTimeout) {
 		t.Fatalf("Do(slow command) = %v, want %v", err, drive.ErrTimeout)
 	}
-	if _, err := l.host.Do(tur, drive.DirNone, nil, 20*time.Millisecond); !errors.Is(err, drive.ErrTransport) || !strings.Contains(err.Error(), "busy") {
+	if _, err := l.host.Do(tur, drive.DirNone, nil, 10*time.Second); !errors.Is(err, drive.ErrTransport) || !strings.Contains(err.Error(), "busy") {
 		t.Fatalf("Do(TEST UNIT READY) while busy = %v, want a busy %v", err, drive.ErrTransport)
 	}
-	time.Sleep(500 * time.Millisecond)
-	if res, err := l.host.Do(tur, drive.DirNone, nil, time.Second); err != nil || res.Status != drive.StatusCheckCondition {
-		t.Fatalf("Do(TEST UNIT READY) after = %+v, %v; want the device's answer", res, err)
+	l.dev.finishSlow()
+	// The device clears its running command just after the device returns:
+	// until then it may still say busy.
+	for deadline := time.Now().Add(20 * time.Second); ; time.Sleep(5 * time.Millisecond) {
+		res, err := l.host.Do(tur, drive.DirNone, nil, 10*time.Second)
+		if err != nil && strings.Contains(err.Error(), "busy") && time.Now().Before(deadline) {
+			continue
+		}
+		if err != nil || res.Status != drive.StatusCheckCondition {
+			t.Fatalf("Do(TEST UNIT READY) after = %+v, %v; want the device's answer", res, err)
+		}
+		break
+	}
+	if c := l.dev.calls.Load(); c != 2 {
+		t.Errorf("device ran %d commands, want 2 (the slow one and one TEST UNIT READY; busy ones never run)", c)
 	}
 }
 
@@ -219,13 +257,13 @@ func TestServeStops(t *testing.T) {
 	defer d.Close()
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan error, 1)
-	go func() { done <- Serve(ctx, d, &blockDevice{data: map[uint32][]byte{}}, Options{}) }()
+	go func() { done <- Serve(ctx, d, newBlockDevice(), Options{}) }()
 	cancel()
 	if err := <-done; !errors.Is(err, context.Canceled) {
 		t.Errorf("Serve() after cancel = %v, want %v", err, context.Canceled)
 	}
 	h, d2 := pipePair()
-	go func() { done <- Serve(context.Background(), d2, &blockDevice{data: map[uint32][]byte{}}, Options{}) }()
+	go func() { done <- Serve(context.Background(), d2, newBlockDevice(), Options{}) }()
 	h.Close()
 	d2.Close()
 	if err := <-done; err == nil {
