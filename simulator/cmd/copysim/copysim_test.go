@@ -46,7 +46,7 @@ func startCopysim(t *testing.T, args ...string) (driveLink, robotLink string, cm
 			t.Logf("copysim stderr:\n%s", stderr.String())
 		}
 	})
-	deadline := time.Now().Add(30 * time.Second)
+	deadline := time.Now().Add(60 * time.Second)
 	for {
 		_, e1 := os.Stat(driveLink)
 		_, e2 := os.Stat(robotLink)
@@ -54,7 +54,7 @@ func startCopysim(t *testing.T, args ...string) (driveLink, robotLink string, cm
 			return driveLink, robotLink, cmd
 		}
 		if time.Now().After(deadline) {
-			t.Fatalf("copysim links did not appear within 30s: %v, %v", e1, e2)
+			t.Fatalf("copysim links did not appear within 60s: %v, %v", e1, e2)
 		}
 		time.Sleep(20 * time.Millisecond)
 	}
@@ -62,7 +62,7 @@ func startCopysim(t *testing.T, args ...string) (driveLink, robotLink string, cm
 
 func do(t *testing.T, tr drive.Transport, cdb []byte, dir drive.Direction, buf []byte) drive.Result {
 	t.Helper()
-	res, err := tr.Do(cdb, dir, buf, 10*time.Second)
+	res, err := tr.Do(cdb, dir, buf, 30*time.Second) // a bound only: commands answer at once
 	if err != nil {
 		t.Fatalf("Do(% x) over the pseudo-terminal = %v", cdb, err)
 	}
@@ -84,10 +84,10 @@ func mustGood(t *testing.T, tr drive.Transport, cdb []byte, dir drive.Direction,
 func TestCopysimProcess(t *testing.T) {
 	driveLink, robotLink, cmd := startCopysim(t, "--blanks", "3", "--seed", "5",
 		"--fault-line-drop", "0.05", "--fault-line-corrupt", "0.05", "--fault-robot-line-drop", "0.2")
-	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
 	defer cancel()
 
-	bot, err := robot.Open(robotLink, robot.WithRetry(200*time.Millisecond), robot.WithTimeout(20*time.Second))
+	bot, err := robot.Open(robotLink, robot.WithRetry(200*time.Millisecond), robot.WithTimeout(60*time.Second))
 	if err != nil {
 		t.Fatalf("robot.Open(%s) = %v", robotLink, err)
 	}
@@ -154,8 +154,8 @@ func TestCopysimProcess(t *testing.T) {
 		if err != nil {
 			t.Errorf("copysim after SIGTERM = %v, want a clean exit", err)
 		}
-	case <-time.After(20 * time.Second):
-		t.Fatal("copysim did not exit within 20s of SIGTERM")
+	case <-time.After(60 * time.Second):
+		t.Fatal("copysim did not exit within 60s of SIGTERM")
 	}
 	for _, l := range []string{driveLink, robotLink} {
 		if _, err := os.Lstat(l); !errors.Is(err, os.ErrNotExist) {
@@ -178,9 +178,9 @@ func TestConfigFlags(t *testing.T) {
 // robot and reads both media IDs over their own pseudo-terminals.
 func TestCopysimTwoDrives(t *testing.T) {
 	driveLink, robotLink, _ := startCopysim(t, "--drives", "2", "--blanks", "2")
-	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
 	defer cancel()
-	bot, err := robot.Open(robotLink, robot.WithRetry(time.Second), robot.WithTimeout(20*time.Second))
+	bot, err := robot.Open(robotLink, robot.WithRetry(time.Second), robot.WithTimeout(60*time.Second))
 	if err != nil {
 		t.Fatalf("robot.Open = %v", err)
 	}
@@ -221,7 +221,11 @@ func TestCopysimTwoDrives(t *testing.T) {
 // its deadline with an error.
 func TestCopysimFaultFlags(t *testing.T) {
 	driveLink, _, _ := startCopysim(t, "--loaded", "--fault-medium-error", "5", "--fault-hang", "35")
-	tr, err := serial.Open(driveLink, serial.Options{RetryInterval: 100 * time.Millisecond, LinkAllowance: time.Second})
+	// The allowance is wide so the hung command's answer (the drive's own
+	// timeout, after 1 s) always arrives before the host gives up: were the
+	// host first, the drive would still be running it and refuse the next
+	// command as busy.
+	tr, err := serial.Open(driveLink, serial.Options{RetryInterval: 100 * time.Millisecond, LinkAllowance: 10 * time.Second})
 	if err != nil {
 		t.Fatalf("serial.Open = %v", err)
 	}
@@ -239,8 +243,8 @@ func TestCopysimFaultFlags(t *testing.T) {
 		t.Errorf("READ over a medium error = status %#x sense %x, want %x", res.Status, res.Sense, want)
 	}
 	start := time.Now()
-	if _, err := tr.Do([]byte{0x35, 0, 0, 0, 0, 0, 0, 0, 0, 0}, drive.DirNone, nil, time.Second); err == nil {
-		t.Errorf("hung SYNCHRONIZE CACHE = nil error, want a timeout")
+	if _, err := tr.Do([]byte{0x35, 0, 0, 0, 0, 0, 0, 0, 0, 0}, drive.DirNone, nil, time.Second); !errors.Is(err, drive.ErrTimeout) {
+		t.Errorf("hung SYNCHRONIZE CACHE = %v, want %v", err, drive.ErrTimeout)
 	}
 	if d := time.Since(start); d > 15*time.Second {
 		t.Errorf("hung command took %v to fail, want about its 1s deadline", d)
