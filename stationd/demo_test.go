@@ -30,8 +30,8 @@ func TestDemo(t *testing.T) {
 	if !c.PlayedBack || c.Codeword == "" {
 		t.Errorf("receipt = %+v, want the disc played back with its codeword", c)
 	}
-	if !strings.Contains(r.Refusal.Code, "spent") || !strings.Contains(r.Refusal.Message, "already been used") {
-		t.Errorf("second attempt = %+v, want a token-spent code with a message a person understands", r.Refusal)
+	if r.Refusal.Code != "token_spent" || !strings.Contains(r.Refusal.Message, "already been used") {
+		t.Errorf("second attempt = %+v, want code token_spent with a message a person understands", r.Refusal)
 	}
 	if !strings.Contains(errb.String(), "Receipt") || !strings.Contains(errb.String(), "Refused:") {
 		t.Errorf("narration lacks the receipt or the refusal:\n%s", errb.String())

@@ -4,7 +4,7 @@ import (
 	"context"
 	"encoding/hex"
 	"errors"
-	"strings"
+	"fmt"
 
 	"copystation/ledgerclient"
 	"copystation/protocol"
@@ -78,5 +78,33 @@ func refusal(err error) error {
 			break
 		}
 	}
-	return &Refusal{Code: strings.ReplaceAll(r.Code.String(), " ", "_"), Message: msg}
+	code, ok := refusalCodes[r.Code]
+	if !ok {
+		code = fmt.Sprintf("refused_%d", uint16(r.Code))
+	}
+	return &Refusal{Code: code, Message: msg}
+}
+
+// refusalCodes are the stable codes the API and the CLI's --json output
+// carry for the protocol's refusals.
+var refusalCodes = map[protocol.Code]string{
+	protocol.CodeBadRequest:       "bad_request",
+	protocol.CodeBadSignature:     "bad_signature",
+	protocol.CodeStationUnknown:   "station_unknown",
+	protocol.CodeStationRevoked:   "station_revoked",
+	protocol.CodeTokenUnknown:     "token_unknown",
+	protocol.CodeTokenSpent:       "token_spent",
+	protocol.CodeNotOwner:         "not_owner",
+	protocol.CodeTitleMismatch:    "title_mismatch",
+	protocol.CodeFormatNotAllowed: "format_not_allowed",
+	protocol.CodeGrantExpired:     "grant_expired",
+	protocol.CodeGrantMismatch:    "grant_mismatch",
+	protocol.CodeRetriesExhausted: "retries_exhausted",
+	protocol.CodeJobMismatch:      "job_conflict",
+	protocol.CodeCopyUnknown:      "copy_unknown",
+	protocol.CodeBadGrant:         "bad_grant",
+	protocol.CodeAttemptPending:   "attempt_pending",
+	protocol.CodeCopyMade:         "copy_made",
+	protocol.CodeReportMismatch:   "report_mismatch",
+	protocol.CodeAlreadyReported:  "already_reported",
 }
