@@ -130,6 +130,9 @@ func follow(ctx context.Context, c *api.Client, out printer, id string) error {
 // progressLine renders "[#####.....]  45%  writing  120.3 MB/s  ETA 1m20s".
 func progressLine(j *api.Job) string {
 	p := j.Progress
+	if p != nil && p.Waiting != "" {
+		return fmt.Sprintf("job %s  %s, waiting: %s", j.ID, j.State, p.Waiting)
+	}
 	if p == nil || p.Total == 0 {
 		if p != nil {
 			return fmt.Sprintf("job %s  %s (%s)", j.ID, j.State, p.Phase)

@@ -38,6 +38,9 @@ type Progress struct {
 	Total       int64         `json:"total_bytes"`
 	BytesPerSec float64       `json:"bytes_per_second"`
 	ETA         time.Duration `json:"eta_ns"`
+	// Waiting says why the job is held (no blank, ledger unreachable, door
+	// open, tamper alarm); it is retried until the cause goes away.
+	Waiting string `json:"waiting,omitempty"`
 }
 
 // Job is a job with its live progress.

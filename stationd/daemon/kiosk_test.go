@@ -3,6 +3,7 @@ package daemon
 import (
 	"context"
 	"errors"
+	"strings"
 	"testing"
 	"time"
 
@@ -110,7 +111,17 @@ func TestDoorHoldsDiscMoves(t *testing.T) {
 	if b, _, _ := s.robot.counts(); b != 10 {
 		t.Fatalf("with the door open: blanks left %d, want 10 (no load)", b)
 	}
+	s.robot.mu.Lock()
+	s.robot.blanks = 0 // an empty input bin holds the job too, and says so
+	s.robot.mu.Unlock()
 	pins.door.Out(gpio.Low)
+	waitFor(t, "the job to say it waits for blanks", func() bool {
+		jj, _ := s.client.Job(ctx, j.ID)
+		return jj.Progress != nil && strings.Contains(jj.Progress.Waiting, "input bin empty")
+	})
+	s.robot.mu.Lock()
+	s.robot.blanks = 10
+	s.robot.mu.Unlock()
 	waitState(t, s.client, j.ID, job.Done)
 	if b, out, _ := s.robot.counts(); b != 9 || out != 1 {
 		t.Errorf("after closing: blanks %d out %d, want 9 and 1", b, out)

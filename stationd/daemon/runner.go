@@ -2,6 +2,7 @@ package daemon
 
 import (
 	"context"
+	"copystation/stationd/api"
 	"errors"
 	"fmt"
 	"time"
@@ -80,6 +81,7 @@ func (d *Daemon) run(ctx context.Context, n int, j job.Job) {
 				return // shutting down: the journal says where we were
 			}
 			log.Warn("job step failed; will retry", "state", j.State, "err", err)
+			d.waiting(j.ID, err)
 			if !sleep(ctx, d.deps.Retry) {
 				return
 			}
@@ -89,6 +91,9 @@ func (d *Daemon) run(ctx context.Context, n int, j job.Job) {
 				next = j
 			}
 		}
+		if err == nil {
+			d.waiting(j.ID, nil)
+		}
 		j = next
 	}
 	if j.State.Terminal() {
@@ -96,6 +101,24 @@ func (d *Daemon) run(ctx context.Context, n int, j job.Job) {
 		d.clearProgress(j.ID)
 		log.Info("job finished", "state", j.State, "attempts", j.Attempt, "reason", j.Reason)
 	}
+}
+
+// waiting records (or, with nil, clears) why a job is held.
+func (d *Daemon) waiting(id string, err error) {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	pr := d.progress[id]
+	if err == nil {
+		if pr != nil {
+			pr.Waiting = ""
+		}
+		return
+	}
+	if pr == nil {
+		pr = &api.Progress{Phase: "waiting"}
+		d.progress[id] = pr
+	}
+	pr.Waiting = err.Error()
 }
 
 // move journals a transition, then lets the crash hook run.
