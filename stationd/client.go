@@ -94,34 +94,42 @@ func burn(ctx context.Context, c *api.Client, out printer, title, token, authz s
 // follow polls a job until it ends, drawing a progress bar (or printing
 // one JSON line per change).
 func follow(ctx context.Context, c *api.Client, out printer, id string) error {
+	var j *api.Job
+	var err error
+	if out.json {
+		j, err = followJSON(ctx, c, out.w, id)
+	} else {
+		j, err = watchJob(ctx, c, id, out.w)
+		if err == nil {
+			out.job(j)
+		}
+	}
+	if err != nil {
+		return err
+	}
+	if j.State == job.Failed {
+		return fmt.Errorf("job %s failed: %s", j.ID, j.Reason)
+	}
+	return nil
+}
+
+func followJSON(ctx context.Context, c *api.Client, w io.Writer, id string) (*api.Job, error) {
 	last := ""
 	for {
 		j, err := c.Job(ctx, id)
 		if err != nil {
-			return err
+			return nil, err
 		}
-		line := progressLine(j)
-		if line != last {
-			if out.json {
-				json.NewEncoder(out.w).Encode(j)
-			} else {
-				fmt.Fprintf(out.w, "\r%-100s", line)
-			}
+		if line := progressLine(j); line != last {
+			json.NewEncoder(w).Encode(j)
 			last = line
 		}
 		if j.State.Terminal() {
-			if !out.json {
-				fmt.Fprintln(out.w)
-				out.job(j)
-			}
-			if j.State == job.Failed {
-				return fmt.Errorf("job %s failed: %s", j.ID, j.Reason)
-			}
-			return nil
+			return j, nil
 		}
 		select {
 		case <-ctx.Done():
-			return ctx.Err()
+			return nil, ctx.Err()
 		case <-time.After(200 * time.Millisecond):
 		}
 	}
