@@ -3,6 +3,7 @@ package gateway
 import (
 	"context"
 	"fmt"
+	"io"
 	"net"
 	"strings"
 	"time"
@@ -44,7 +45,9 @@ func (c *conv) run() error {
 	}
 	c.ch = ch
 	nonce := make([]byte, protocol.NonceLen)
-	if _, err := cfg.Random.Read(nonce); err != nil {
+	// ReadFull: an injected reader may return fewer bytes than asked, and a
+	// partly zero nonce is a guessable one.
+	if _, err := io.ReadFull(cfg.Random, nonce); err != nil {
 		return fmt.Errorf("nonce: %w", err)
 	}
 	c.chal = &protocol.ChallengeMsg{Nonce: nonce, NodeID: c.s.nodeID,

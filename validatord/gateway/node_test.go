@@ -6,6 +6,7 @@ import (
 	"crypto/ecdh"
 	"crypto/rand"
 	"errors"
+	"io"
 	"net"
 	"sync"
 	"testing"
@@ -52,6 +53,7 @@ type nodeOpts struct {
 	now      func() time.Time
 	maxConns int
 	ttl      time.Duration
+	random   io.Reader // crypto/rand.Reader if nil
 }
 
 func startNode(t testing.TB, l ledger.Ledger, o nodeOpts) *testNode {
@@ -65,7 +67,10 @@ func startNode(t testing.TB, l ledger.Ledger, o nodeOpts) *testNode {
 
 func startNodeWithKeys(t testing.TB, l ledger.Ledger, o nodeOpts, priv, pub []byte, signer *party) *testNode {
 	t.Helper()
-	cfg := gateway.Config{Signer: signer.key, Ledger: l, Random: rand.Reader, Now: o.now,
+	if o.random == nil {
+		o.random = rand.Reader
+	}
+	cfg := gateway.Config{Signer: signer.key, Ledger: l, Random: o.random, Now: o.now,
 		MaxConns: o.maxConns, ChallengeTTL: o.ttl, StepTimeout: 2 * time.Second, LedgerTimeout: 5 * time.Second,
 		Logf: t.Logf}
 	if _, bench := t.(*testing.B); bench {
