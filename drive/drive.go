@@ -44,6 +44,7 @@ type Drive struct {
 	backoffFirst time.Duration
 	backoffMax   time.Duration
 	retryLimit   time.Duration
+	xfer         uint32 // sectors per READ or WRITE command
 }
 
 // New returns a Drive on t. The Drive never opens devices itself.
@@ -55,6 +56,7 @@ func New(t Transport, opts ...Option) *Drive {
 	for _, o := range opts {
 		o(d)
 	}
+	d.xfer = transferSectors(t)
 	return d
 }
 

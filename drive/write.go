@@ -6,12 +6,32 @@ import (
 	"fmt"
 )
 
-// maxTransferSectors is the largest single READ or WRITE the Drive sends:
-// one ECC cluster, which also fits every transport's payload limit.
+// maxTransferSectors is the largest single READ or WRITE the Drive sends
+// to a transport that says nothing of its limits: one ECC cluster, which
+// fits every transport's payload limit.
 const maxTransferSectors = ClusterSectors
 
+// TransferLimiter is a Transport that takes READ and WRITE commands of more
+// than one ECC cluster. Drive.Read and Drive.Write send it up to
+// MaxTransferSectors sectors per command, rounded down to whole clusters;
+// fewer commands for the same data cost the host less CPU.
+type TransferLimiter interface {
+	MaxTransferSectors() uint32
+}
+
+// transferSectors is the largest READ or WRITE to send over t.
+func transferSectors(t Transport) uint32 {
+	if l, ok := t.(TransferLimiter); ok {
+		if n := l.MaxTransferSectors() / ClusterSectors * ClusterSectors; n > maxTransferSectors {
+			return n
+		}
+	}
+	return maxTransferSectors
+}
+
 // Write writes p, a whole number of sectors, at lba with WRITE(12) and the
-// streaming bit, one cluster per command. Recoverable conditions (long
+// streaming bit, one cluster per command (more if the transport is a
+// TransferLimiter). Recoverable conditions (long
 // write in progress, becoming ready, busy) are retried with backoff; any
 // other failure is a *SenseError naming the sense and the LBA.
 func (d *Drive) Write(ctx context.Context, lba uint32, p []byte) error {
@@ -20,7 +40,7 @@ func (d *Drive) Write(ctx context.Context, lba uint32, p []byte) error {
 	}
 	t := d.bound(ctx)
 	for len(p) > 0 {
-		n := min(len(p)/SectorSize, maxTransferSectors)
+		n := min(len(p)/SectorSize, int(d.xfer))
 		w := Write12{Streaming: true, LBA: lba, Blocks: uint32(n), Data: p[:n*SectorSize]}
 		if err := d.retry(ctx, "Write", func() error { return w.Execute(t) }); err != nil {
 			return fmt.Errorf("%w (writing %d sectors at LBA %d)", err, n, lba)
@@ -32,14 +52,14 @@ func (d *Drive) Write(ctx context.Context, lba uint32, p []byte) error {
 }
 
 // Read reads len(p)/2048 sectors at lba with READ(12), one cluster per
-// command.
+// command (more if the transport is a TransferLimiter).
 func (d *Drive) Read(ctx context.Context, lba uint32, p []byte) error {
 	if len(p)%SectorSize != 0 {
 		return fmt.Errorf("drive.Read: %d bytes is not a whole number of %d-byte sectors: %w", len(p), SectorSize, ErrIllegalRequest)
 	}
 	t := d.bound(ctx)
 	for len(p) > 0 {
-		n := min(len(p)/SectorSize, maxTransferSectors)
+		n := min(len(p)/SectorSize, int(d.xfer))
 		r := Read12{LBA: lba, Blocks: uint32(n), Buf: p[:n*SectorSize]}
 		if err := d.retry(ctx, "Read", func() error { return r.Execute(t) }); err != nil {
 			return fmt.Errorf("%w (reading %d sectors at LBA %d)", err, n, lba)

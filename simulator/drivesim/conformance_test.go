@@ -13,15 +13,21 @@ import (
 
 // TestConformance runs the drive layer's backend conformance suite against
 // the simulator in process, with real load times on the system clock.
+// The discs are kept in sparse files and, as benchmarks keep them, in
+// memory.
 func TestConformance(t *testing.T) {
-	drivetest.RunConformance(t, func(t *testing.T) drive.Transport {
-		d, err := drivesim.New(drivesim.Options{Dir: t.TempDir(), Media: drivesim.BDR25, TimeScale: 0.01})
-		if err != nil {
-			t.Fatal(err)
-		}
-		t.Cleanup(func() { d.Close() })
-		return d
-	})
+	for _, inMemory := range []bool{false, true} {
+		t.Run(map[bool]string{false: "file", true: "memory"}[inMemory], func(t *testing.T) {
+			drivetest.RunConformance(t, func(t *testing.T) drive.Transport {
+				d, err := drivesim.New(drivesim.Options{Dir: t.TempDir(), InMemory: inMemory, Media: drivesim.BDR25, TimeScale: 0.01})
+				if err != nil {
+					t.Fatal(err)
+				}
+				t.Cleanup(func() { d.Close() })
+				return d
+			})
+		})
+	}
 }
 
 // TestDriveAPI runs the drive layer's high-level API against the simulator:

@@ -7,7 +7,8 @@
 //
 // A Drive has a tray that is open or closed and may hold a Disc. A Disc is a
 // medium of one MediaType (BD-R 25 GB, BD-R 50 GB, BD-RE 25 GB) whose user
-// data lives in a sparse file, so a 25 GB disc costs only what is written.
+// data lives in a sparse file, so a 25 GB disc costs only what is written
+// (or, with Options.InMemory, in memory, for benchmarks).
 // A BD-R is write-once: it holds sessions of tracks, each track has a next
 // writable address (NWA), and a write is accepted only at the NWA of an open
 // track. Closing a session opens the next one; finalising closes the disc.

@@ -18,6 +18,11 @@ type Options struct {
 	// Dir holds the discs' sparse files. Empty means a temporary directory
 	// removed by Close.
 	Dir string
+	// InMemory keeps every new disc's data in memory instead of a file (Dir
+	// is then unused and Disc.Path is ""). Benchmarks use it to take the
+	// host's file system and page cache out of the measurement; a disc of
+	// N written bytes then costs N bytes of memory.
+	InMemory bool
 	// Clock supplies time; nil means the system clock.
 	Clock Clock
 	// Rand supplies media IDs and fault draws; nil means a ChaCha8 stream
@@ -128,7 +133,7 @@ func New(opts Options) (*Drive, error) {
 	}
 	d.prng = rand.New(rand.NewChaCha8(seed))
 	d.dir = opts.Dir
-	if d.dir == "" {
+	if d.dir == "" && !opts.InMemory {
 		dir, err := os.MkdirTemp("", "drivesim-")
 		if err != nil {
 			return nil, fmt.Errorf("drivesim.New: make disc directory: %w", err)
@@ -164,6 +169,9 @@ func (d *Drive) newDisc(m MediaType) (*Disc, error) {
 	}
 	if _, err := io.ReadFull(d.rnd, mac[:]); err != nil {
 		return nil, fmt.Errorf("draw media ID MAC: %w", err)
+	}
+	if d.opts.InMemory {
+		return newDisc("", m, id, mac)
 	}
 	return newDisc(d.dir, m, id, mac)
 }

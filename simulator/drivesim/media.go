@@ -86,14 +86,14 @@ func (t *track) blank() bool            { return t.nwa == t.start }
 func (t *track) contains(l uint32) bool { return l >= t.start && l < t.end() }
 
 // Disc is one medium: its identity, its recording state and the sparse
-// file holding its user data. A Disc moves between drives and robot bins;
+// file (or, with Options.InMemory, the memory) holding its user data. A Disc moves between drives and robot bins;
 // Close releases its file.
 type Disc struct {
 	media     MediaType
 	id        [16]byte
 	mac       [16]byte
-	path      string
-	f         *os.File
+	path      string // "" for a disc held in memory
+	f         store
 	formatted uint32 // BD-RE formatted capacity in sectors, 0 if unformatted
 
 	tracks    []*track // BD-R: every track, in order; the last open one is the invisible track
@@ -109,12 +109,19 @@ type Disc struct {
 type extent struct{ lba, n uint32 }
 
 // newDisc creates a blank disc with a fresh media ID drawn from rnd and a
-// sparse file in dir.
+// sparse file in dir, or its data in memory when dir is "".
 func newDisc(dir string, m MediaType, id, mac [16]byte) (*Disc, error) {
 	if !m.valid() {
 		return nil, fmt.Errorf("drivesim.Insert: %w: %d", ErrBadMedia, int(m))
 	}
 	d := &Disc{media: m, id: id, mac: mac, sessions: 1}
+	if m != BDRE25 {
+		d.tracks = []*track{{number: 1, session: 1, start: 0, size: m.Sectors(), nwa: 0}}
+	}
+	if dir == "" {
+		d.f = newMemStore(int64(m.Sectors()) * drive.SectorSize)
+		return d, nil
+	}
 	d.path = filepath.Join(dir, "disc-"+hex.EncodeToString(id[:])+".img")
 	f, err := os.OpenFile(d.path, os.O_RDWR|os.O_CREATE|os.O_EXCL, 0o600)
 	if err != nil {
@@ -126,9 +133,6 @@ func newDisc(dir string, m MediaType, id, mac [16]byte) (*Disc, error) {
 		return nil, fmt.Errorf("drivesim.Insert: size disc file: %w", err)
 	}
 	d.f = f
-	if m != BDRE25 {
-		d.tracks = []*track{{number: 1, session: 1, start: 0, size: m.Sectors(), nwa: 0}}
-	}
 	return d, nil
 }
 
@@ -138,10 +142,12 @@ func (d *Disc) Media() MediaType { return d.media }
 // MediaID is the disc's 16-byte unique identifier.
 func (d *Disc) MediaID() []byte { return append([]byte(nil), d.id[:]...) }
 
-// Path is the sparse file holding the disc's user data.
+// Path is the sparse file holding the disc's user data, "" for a disc held
+// in memory.
 func (d *Disc) Path() string { return d.path }
 
-// Close releases the disc's file. The file itself stays in the directory.
+// Close releases the disc's file (the file itself stays in the directory)
+// or its memory.
 func (d *Disc) Close() error {
 	if d.f == nil {
 		return nil
@@ -153,6 +159,9 @@ func (d *Disc) Close() error {
 
 // Destroy closes the disc and deletes its file, as shredding a disc would.
 func (d *Disc) Destroy() error {
+	if d.path == "" {
+		return d.Close()
+	}
 	return errors.Join(d.Close(), os.Remove(d.path))
 }
 

@@ -1,0 +1,66 @@
+package drivesim
+
+import (
+	"bytes"
+	"os"
+	"path/filepath"
+	"testing"
+)
+
+// TestStores checks that the memory store answers like the sparse file
+// it stands in for: unwritten bytes read as zeros, writes may straddle
+// blocks, and truncating drops what lies beyond. After every step the
+// whole store is compared with a plain byte slice doing the same.
+func TestStores(t *testing.T) {
+	const size = 3*memBlock + 4096
+	data := pattern(7, 600) // 1.2 MB: spans a block boundary
+	steps := []struct {
+		name string
+		do   func(s store) error
+		ref  func(m []byte) []byte
+	}{
+		{"blank", func(store) error { return nil }, func(m []byte) []byte { return m }},
+		{"write across blocks", func(s store) error { _, err := s.WriteAt(data, memBlock-2048); return err },
+			func(m []byte) []byte { copy(m[memBlock-2048:], data); return m }},
+		{"write the last sector", func(s store) error { _, err := s.WriteAt(data[:2048], size-2048); return err },
+			func(m []byte) []byte { copy(m[size-2048:], data); return m }},
+		{"truncate inside a block, then extend", func(s store) error {
+			if err := s.Truncate(memBlock + 100); err != nil {
+				return err
+			}
+			return s.Truncate(size)
+		}, func(m []byte) []byte { clear(m[memBlock+100:]); return m }},
+		{"erase", func(s store) error {
+			if err := s.Truncate(0); err != nil {
+				return err
+			}
+			return s.Truncate(size)
+		}, func(m []byte) []byte { clear(m); return m }},
+	}
+	f, err := os.Create(filepath.Join(t.TempDir(), "disc.img"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	if err := f.Truncate(size); err != nil {
+		t.Fatal(err)
+	}
+	for name, s := range map[string]store{"file": f, "memory": newMemStore(size)} {
+		t.Run(name, func(t *testing.T) {
+			ref := make([]byte, size)
+			for _, st := range steps {
+				if err := st.do(s); err != nil {
+					t.Fatalf("%s: %v", st.name, err)
+				}
+				ref = st.ref(ref)
+				got := make([]byte, size)
+				if n, err := s.ReadAt(got, 0); n != size || err != nil {
+					t.Fatalf("%s: ReadAt(all) = %d, %v, want %d, nil", st.name, n, err, size)
+				}
+				if !bytes.Equal(got, ref) {
+					t.Errorf("%s: ReadAt(all) differs from the reference", st.name)
+				}
+			}
+		})
+	}
+}
