@@ -2,9 +2,11 @@ package gateway
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"net"
+	"os"
 	"strings"
 	"time"
 	"unicode/utf8"
@@ -25,6 +27,15 @@ type conv struct {
 
 func (c *conv) deadline(d time.Duration) time.Time { return c.s.cfg.Now().Add(d) }
 
+// preRequestDeadline is one step's deadline, cut short by the connection's
+// deadline for the whole pre-request phase.
+func (c *conv) preRequestDeadline(phaseEnd time.Time) time.Time {
+	if d := c.deadline(c.s.cfg.StepTimeout); d.Before(phaseEnd) {
+		return d
+	}
+	return phaseEnd
+}
+
 // serveConn runs one conversation and closes the connection.
 func (s *Server) serveConn(ctx context.Context, conn net.Conn) {
 	defer conn.Close()
@@ -38,10 +49,11 @@ func (s *Server) serveConn(ctx context.Context, conn net.Conn) {
 
 func (c *conv) run() error {
 	cfg := &c.s.cfg
-	c.conn.SetDeadline(c.deadline(cfg.StepTimeout))
+	phaseEnd := c.deadline(cfg.RequestTimeout)
+	c.conn.SetDeadline(c.preRequestDeadline(phaseEnd))
 	ch, err := protocol.ServerHandshake(c.conn, cfg.NoiseKey, cfg.Random)
 	if err != nil {
-		return err
+		return c.preRequestErr(phaseEnd, err)
 	}
 	c.ch = ch
 	nonce := make([]byte, protocol.NonceLen)
@@ -53,12 +65,14 @@ func (c *conv) run() error {
 	c.chal = &protocol.ChallengeMsg{Nonce: nonce, NodeID: c.s.nodeID,
 		Expiry: cfg.Now().Add(cfg.ChallengeTTL).Unix(), HandshakeHash: ch.HandshakeHash()}
 	if err := ch.Send(c.chal); err != nil {
-		return err
+		return c.preRequestErr(phaseEnd, err)
 	}
-	c.conn.SetDeadline(c.deadline(cfg.StepTimeout))
+	c.conn.SetDeadline(c.preRequestDeadline(phaseEnd))
 	m, err := ch.Receive()
 	if err != nil {
-		return err // malformed, oversized, truncated: close, nothing reaches the ledger
+		// malformed, oversized, truncated, too slow: close, nothing
+		// reaches the ledger
+		return c.preRequestErr(phaseEnd, err)
 	}
 	var answer protocol.Message
 	switch m := m.(type) {
@@ -74,6 +88,15 @@ func (c *conv) run() error {
 		cfg.Logf("gateway: %s: refused: %s: %s", c.conn.RemoteAddr(), r.Code, r.Message)
 	}
 	return ch.Send(answer)
+}
+
+// preRequestErr says so when err is the pre-request phase running out, so
+// the log tells a slow client from a broken one.
+func (c *conv) preRequestErr(phaseEnd time.Time, err error) error {
+	if errors.Is(err, os.ErrDeadlineExceeded) && !c.s.cfg.Now().Before(phaseEnd) {
+		return fmt.Errorf("no request within %v of connecting: %w", c.s.cfg.RequestTimeout, err)
+	}
+	return err
 }
 
 func refusal(code protocol.Code, format string, args ...any) *protocol.RefusalMsg {

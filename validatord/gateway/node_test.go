@@ -53,7 +53,9 @@ type nodeOpts struct {
 	now      func() time.Time
 	maxConns int
 	ttl      time.Duration
-	random   io.Reader // crypto/rand.Reader if nil
+	random   io.Reader     // crypto/rand.Reader if nil
+	step     time.Duration // StepTimeout, 2 s if zero
+	request  time.Duration // RequestTimeout, the gateway's default if zero
 }
 
 func startNode(t testing.TB, l ledger.Ledger, o nodeOpts) *testNode {
@@ -70,8 +72,11 @@ func startNodeWithKeys(t testing.TB, l ledger.Ledger, o nodeOpts, priv, pub []by
 	if o.random == nil {
 		o.random = rand.Reader
 	}
+	if o.step == 0 {
+		o.step = 2 * time.Second
+	}
 	cfg := gateway.Config{Signer: signer.key, Ledger: l, Random: o.random, Now: o.now,
-		MaxConns: o.maxConns, ChallengeTTL: o.ttl, StepTimeout: 2 * time.Second, LedgerTimeout: 5 * time.Second,
+		MaxConns: o.maxConns, ChallengeTTL: o.ttl, StepTimeout: o.step, RequestTimeout: o.request, LedgerTimeout: 5 * time.Second,
 		Logf: t.Logf}
 	if _, bench := t.(*testing.B); bench {
 		cfg.Logf = nil

@@ -37,6 +37,12 @@ type Config struct {
 	// StepTimeout bounds the handshake and each read of a station's message
 	// (default 10 s).
 	StepTimeout time.Duration
+	// RequestTimeout bounds everything before the station's request or
+	// report: from accept, the handshake, the challenge and the whole
+	// message must be done within it (default 10 s). Without it a slow
+	// client could spend a full StepTimeout on each step and hold one of
+	// the MaxConns slots for the sum.
+	RequestTimeout time.Duration
 	// LedgerTimeout bounds the wait for consensus (default 30 s).
 	LedgerTimeout time.Duration
 	// MaxConns bounds concurrent connections (default 64).
@@ -77,6 +83,9 @@ func New(cfg Config) (*Server, error) {
 	}
 	if cfg.StepTimeout <= 0 {
 		cfg.StepTimeout = 10 * time.Second
+	}
+	if cfg.RequestTimeout <= 0 {
+		cfg.RequestTimeout = 10 * time.Second
 	}
 	if cfg.LedgerTimeout <= 0 {
 		cfg.LedgerTimeout = 30 * time.Second
