@@ -3,6 +3,7 @@ package validatord
 import (
 	"bytes"
 	"context"
+	"encoding/hex"
 	"encoding/json"
 	"fmt"
 	"net"
@@ -12,6 +13,7 @@ import (
 	"testing"
 	"time"
 
+	"copystation/tpm"
 	"copystation/validatord/chain"
 )
 
@@ -145,6 +147,7 @@ func TestOperatorCommands(t *testing.T) {
 			}
 		})
 	}
+	enrollWithTPMEvidence(t, c, dir)
 	out := c.ok("copies", "list", "--home", c.home, "--token", "tok-1")
 	if !strings.HasPrefix(out, "0 copies") {
 		t.Errorf("copies list = %q, want 0 copies", out)
@@ -169,5 +172,49 @@ func TestTestnetCommand(t *testing.T) {
 	}
 	if code := Main(context.Background(), []string{"testnet", "--nodes", "3", "--out", dir}, &out, &errb); code != ExitFailed {
 		t.Errorf("Main(testnet) over an existing network = %d, want %d", code, ExitFailed)
+	}
+}
+
+// enrollWithTPMEvidence enrolls a station from evidence made by the
+// in-process reference TPM, and refuses the same evidence tampered with.
+func enrollWithTPMEvidence(t *testing.T, c *cli, dir string) {
+	t.Helper()
+	tp, err := tpm.Open("sim:" + filepath.Join(dir, "tpmsim"))
+	if err != nil {
+		t.Fatalf("tpm.Open(sim) = %v", err)
+	}
+	defer tp.Close()
+	st, err := tpm.LoadOrCreate(tp, filepath.Join(dir, "station"))
+	if err != nil {
+		t.Fatalf("tpm.LoadOrCreate() = %v", err)
+	}
+	defer st.Close()
+	nonce := []byte("operator-nonce-1")
+	ev, err := st.Evidence(nonce)
+	if err != nil {
+		t.Fatalf("Evidence() = %v", err)
+	}
+	good, _ := json.Marshal(ev)
+	reqFile := filepath.Join(dir, "enroll.json")
+	os.WriteFile(reqFile, good, 0o600)
+	base := []string{"station", "enroll", "--home", c.home, "--kek-file", c.kek, "--request", reqFile, "--allow-unanchored", "--json"}
+	var res struct{ Station string }
+	json.Unmarshal([]byte(c.ok(append(base, "--nonce", hex.EncodeToString(nonce))...)), &res)
+	if res.Station != ev.StationID {
+		t.Fatalf("station enroll = %q, want station %q", res.Station, ev.StationID)
+	}
+	var shown struct{ Status string }
+	json.Unmarshal([]byte(c.ok("station", "show", "--home", c.home, "--id", res.Station, "--json")), &shown)
+	if shown.Status != "active" {
+		t.Errorf("station show = %+v, want active", shown)
+	}
+	if code, _, errs := c.run(append(base, "--nonce", "00")...); code != ExitFailed || !strings.Contains(errs, "nonce") {
+		t.Errorf("station enroll with another nonce = %d %q, want %d and a nonce refusal", code, errs, ExitFailed)
+	}
+	ev.SigningKey.Public[len(ev.SigningKey.Public)-1] ^= 1
+	bad, _ := json.Marshal(ev)
+	os.WriteFile(reqFile, bad, 0o600)
+	if code, _, errs := c.run(base...); code != ExitFailed || !strings.Contains(errs, "tpm.VerifyEvidence") {
+		t.Errorf("station enroll with tampered evidence = %d %q, want %d and a verification error", code, errs, ExitFailed)
 	}
 }
