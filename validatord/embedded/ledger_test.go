@@ -117,3 +117,22 @@ func TestLedgerAPI(t *testing.T) {
 		t.Fatalf("Copy(job-1) = %+v, want a spoiled then a made attempt", c.Attempts)
 	}
 }
+
+// TestRemoteRefusal: a transaction CheckTx refuses comes back through the
+// RPC as a typed refusal.
+func TestRemoteRefusal(t *testing.T) {
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	n, err := Start(ctx, t.TempDir(), Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer n.Stop()
+	r, err := ledger.Dial(n.Config.RPCListen)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := r.Submit(ctx, "test", []byte("garbage")); !errors.Is(err, contract.CodeBadEncoding) {
+		t.Fatalf("Remote.Submit(garbage) = %v, want %v", err, contract.CodeBadEncoding)
+	}
+}

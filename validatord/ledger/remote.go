@@ -3,6 +3,8 @@ package ledger
 import (
 	"context"
 	"fmt"
+	"regexp"
+	"strconv"
 
 	rpchttp "github.com/cometbft/cometbft/rpc/client/http"
 
@@ -31,6 +33,9 @@ func Dial(addr string) (*Remote, error) {
 func (r *Remote) Submit(ctx context.Context, op string, tx []byte) (contract.TxResult, error) {
 	res, err := r.c.BroadcastTxCommit(ctx, tx)
 	if err != nil {
+		if ref := checkTxRefusal(op, err); ref != nil {
+			return contract.TxResult{}, ref
+		}
 		return contract.TxResult{}, fmt.Errorf("%s: %w: %v", op, ErrUnavailable, err)
 	}
 	if res.CheckTx.Code != uint32(contract.OK) {
@@ -59,4 +64,18 @@ func (r *Remote) ChainID(ctx context.Context) (string, error) {
 		return "", fmt.Errorf("ledger.ChainID: %w: %v", ErrUnavailable, err)
 	}
 	return st.NodeInfo.Network, nil
+}
+
+// invalidTx matches CometBFT's report of a CheckTx refusal as it comes
+// through the RPC, where only its text survives (mempool.ErrInvalidTx).
+var invalidTx = regexp.MustCompile(`is invalid: code=(\d{1,9}), data=[0-9A-Fa-f]*, log='(.*)', codespace=`)
+
+// checkTxRefusal recovers the contract's refusal from an RPC error, or nil.
+func checkTxRefusal(op string, err error) *RefusalError {
+	m := invalidTx.FindStringSubmatch(err.Error())
+	if m == nil {
+		return nil
+	}
+	code, _ := strconv.ParseUint(m[1], 10, 32)
+	return &RefusalError{Op: op, Code: contract.Code(code), Log: m[2]}
 }
