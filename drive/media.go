@@ -2,6 +2,7 @@ package drive
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"sort"
 )
@@ -35,8 +36,12 @@ type MediaInfo struct {
 	Profile  Profile
 	State    MediaState
 	Erasable bool
-	// CapacitySectors is the user capacity in 2048-byte sectors (the
-	// formatted capacity of a BD-RE; 0 for an unformatted one).
+	// CapacitySectors is the user capacity in 2048-byte sectors: for a
+	// blank or appendable write-once disc the whole recordable area (what
+	// it holds plus what can still be written); for a complete disc
+	// (finalised, or pressed) what it holds, READ CAPACITY's last LBA + 1;
+	// for a formatted BD-RE its formatted capacity; 0 for an unformatted
+	// BD-RE.
 	CapacitySectors uint32
 	// NextWritable is the next writable address of the open track
 	// (BD-R); 0 on a BD-RE. Valid only when NextWritableValid.
@@ -57,8 +62,21 @@ type MediaInfo struct {
 }
 
 // MediaInfo reads the current profile, disc and track information, the
-// capacity and the media ID.
+// capacity and the media ID. A unit attention (a new disc, a reset) makes
+// it start over, as the answers before it may describe another medium.
+//
+// READ FORMAT CAPACITIES is optional for drives without the Formattable
+// feature (ROM drives, QEMU's): when the drive does not know the command
+// (ILLEGAL REQUEST 20/00) the capacity comes from READ TRACK INFORMATION
+// (the end of the last track of a blank or appendable disc) or READ
+// CAPACITY (a complete disc, a formatted BD-RE) instead.
 func (d *Drive) MediaInfo(ctx context.Context) (*MediaInfo, error) {
+	var mi *MediaInfo
+	err := d.absorbAttentions(ctx, "MediaInfo", func() (err error) { mi, err = d.mediaInfo(ctx); return err })
+	return mi, err
+}
+
+func (d *Drive) mediaInfo(ctx context.Context) (*MediaInfo, error) {
 	t := d.bound(ctx)
 	var (
 		cfg  *Configuration
@@ -69,7 +87,13 @@ func (d *Drive) MediaInfo(ctx context.Context) (*MediaInfo, error) {
 	steps := []func() error{
 		func() (err error) { cfg, err = GetConfiguration{RT: RTOne, AllocationLength: 8}.Execute(t); return err },
 		func() (err error) { di, err = ReadDiscInformation{}.Execute(t); return err },
-		func() (err error) { fc, err = ReadFormatCapacities{}.Execute(t); return err },
+		func() (err error) {
+			fc, err = ReadFormatCapacities{}.Execute(t)
+			if unsupported(err) {
+				fc, err = nil, nil
+			}
+			return err
+		},
 		func() (err error) { capy, err = ReadCapacity{}.Execute(t); return err },
 	}
 	for _, s := range steps {
@@ -91,9 +115,7 @@ func (d *Drive) MediaInfo(ctx context.Context) (*MediaInfo, error) {
 	default:
 		mi.State = StateRandomAccess
 	}
-	if fc.CurrentType == CapacityFormatted {
-		mi.CapacitySectors = fc.CurrentBlocks
-	}
+	mi.CapacitySectors = capacityOf(mi, fc, capy)
 	if err := d.trackInfo(ctx, t, di, mi); err != nil {
 		return nil, err
 	}
@@ -102,6 +124,9 @@ func (d *Drive) MediaInfo(ctx context.Context) (*MediaInfo, error) {
 		ds, err = ReadDiscStructure{MediaType: StructureMediaBD, Format: FormatAACSMediaID, AllocationLength: 36}.Execute(t)
 		return err
 	})
+	if errors.Is(mi.MediaIDErr, ErrUnitAttention) {
+		return nil, mi.MediaIDErr // start over: the medium may have changed
+	}
 	if mi.MediaIDErr == nil {
 		id, mac, err := ds.AACSMediaID()
 		mi.MediaID, mi.MediaIDMAC, mi.MediaIDErr = append([]byte(nil), id...), append([]byte(nil), mac...), err
@@ -109,8 +134,40 @@ func (d *Drive) MediaInfo(ctx context.Context) (*MediaInfo, error) {
 	return mi, nil
 }
 
+// unsupported reports whether err says the drive does not implement the
+// command: ILLEGAL REQUEST, invalid command operation code (20/00).
+func unsupported(err error) bool {
+	var se *SenseError
+	return errors.As(err, &se) && se.Key == KeyIllegalRequest && se.Code() == ASCInvalidOpcode
+}
+
+// capacityOf is the capacity from what the drive said so far; fc is nil
+// when it has no READ FORMAT CAPACITIES. It is 0 for a blank or appendable
+// write-once disc without one, which trackInfo fills from the last track.
+func capacityOf(mi *MediaInfo, fc *FormatCapacities, capy *Capacity) uint32 {
+	switch {
+	case mi.State == StateComplete:
+		// Nothing more can be written: the capacity is what is there.
+		return capy.LastLBA + 1
+	case mi.Erasable && mi.State == StateBlank:
+		return 0 // an unformatted BD-RE: no user area yet
+	case fc != nil && fc.CurrentType == CapacityFormatted:
+		return fc.CurrentBlocks
+	case fc != nil && fc.CurrentType == CapacityUnformatted && !mi.Erasable:
+		// A blank BD-R not formatted for POW/SRM+POW: the maximum is the
+		// recordable area.
+		return fc.CurrentBlocks
+	case mi.State == StateRandomAccess:
+		return capy.LastLBA + 1 // READ CAPACITY covers the formatted area
+	}
+	return 0
+}
+
 // trackInfo fills the next writable address from the open (invisible)
-// track of a BD-R, or the free space of a formatted BD-RE.
+// track of a BD-R, or the free space of a formatted BD-RE. A write-once
+// disc whose capacity is still unknown (no READ FORMAT CAPACITIES) gets
+// the end of that last track, which reaches the end of the recordable
+// area.
 func (d *Drive) trackInfo(ctx context.Context, t Transport, di *DiscInformation, mi *MediaInfo) error {
 	if mi.State == StateComplete || (mi.Erasable && mi.CapacitySectors == 0) {
 		return nil
@@ -129,6 +186,9 @@ func (d *Drive) trackInfo(ctx context.Context, t Transport, di *DiscInformation,
 	}
 	mi.OpenTrack = ti.Track
 	mi.NextWritable, mi.NextWritableValid, mi.FreeSectors = ti.NextWritable, ti.NWAValid, ti.Free
+	if mi.CapacitySectors == 0 && !mi.Erasable {
+		mi.CapacitySectors = ti.Start + ti.Size
+	}
 	return nil
 }
 

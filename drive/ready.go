@@ -14,8 +14,16 @@ type Identity struct {
 	CanWriteBD                bool      // the BD Write feature is present
 }
 
-// Identify reads INQUIRY and GET CONFIGURATION.
+// Identify reads INQUIRY and GET CONFIGURATION. It is often the first
+// call on a drive, so it absorbs unit attentions (06/29/00 after a reset,
+// 06/3F/0E when a target's LUNs change) and starts over after each.
 func (d *Drive) Identify(ctx context.Context) (*Identity, error) {
+	var id *Identity
+	err := d.absorbAttentions(ctx, "Identify", func() (err error) { id, err = d.identify(ctx); return err })
+	return id, err
+}
+
+func (d *Drive) identify(ctx context.Context) (*Identity, error) {
 	t := d.bound(ctx)
 	var inq *InquiryResponse
 	if err := d.retry(ctx, "Identify", func() (err error) { inq, err = Inquiry{}.Execute(t); return err }); err != nil {
@@ -47,9 +55,9 @@ func (d *Drive) WaitReady(ctx context.Context) error {
 	again := func(err error) bool {
 		// A unit attention reports one event (reset, medium change) and is
 		// cleared by being reported; a drive reporting them forever is broken.
-		if errors.Is(err, ErrUnitAttention) && attentions < 16 {
+		if errors.Is(err, ErrUnitAttention) && attentions < maxAttentions {
 			attentions++
-			d.log.Info("drive: unit attention absorbed", "err", err)
+			d.log.Info("drive: unit attention absorbed", "op", "WaitReady", "err", err)
 			return true
 		}
 		return retryable(err)
@@ -57,24 +65,42 @@ func (d *Drive) WaitReady(ctx context.Context) error {
 	return d.retryWhen(ctx, "WaitReady", again, func() error { return TestUnitReady{}.Execute(t) })
 }
 
-// Load closes the tray and waits until the medium is ready.
+// Load closes the tray and waits until the medium is ready. A disc that
+// arrived while the tray was out is reported as a unit attention (06/28/00)
+// to the first command after it, START STOP UNIT here: Load absorbs it.
 func (d *Drive) Load(ctx context.Context) error {
 	t := d.bound(ctx)
-	if err := d.retry(ctx, "Load", func() error { return StartStopUnit{LoEj: true, Start: true}.Execute(t) }); err != nil {
+	err := d.absorbAttentions(ctx, "Load", func() error {
+		return d.retry(ctx, "Load", func() error { return StartStopUnit{LoEj: true, Start: true}.Execute(t) })
+	})
+	if err != nil {
 		return err
 	}
 	return d.WaitReady(ctx)
 }
 
-// Eject opens the tray. It fails with a *SenseError (medium removal
-// prevented) while the drive is locked.
+// Eject opens the tray, absorbing pending unit attentions: whatever they
+// report, the medium is on its way out. It fails with a *SenseError
+// (medium removal prevented) while the drive is locked.
 func (d *Drive) Eject(ctx context.Context) error {
 	t := d.bound(ctx)
-	return d.retry(ctx, "Eject", func() error { return StartStopUnit{LoEj: true}.Execute(t) })
+	return d.absorbAttentions(ctx, "Eject", func() error {
+		return d.retry(ctx, "Eject", func() error { return StartStopUnit{LoEj: true}.Execute(t) })
+	})
 }
 
-// Lock prevents (true) or allows (false) removing the medium.
+// Lock prevents (true) or allows (false) removing the medium. Allowing
+// absorbs pending unit attentions, as Eject does. Locking does not: it
+// belongs to a write sequence, after MediaInfo, and a unit attention
+// there (06/28/00) says the medium MediaInfo described may be gone, so it
+// is returned for the caller to look again.
 func (d *Drive) Lock(ctx context.Context, lock bool) error {
 	t := d.bound(ctx)
-	return d.retry(ctx, "Lock", func() error { return PreventAllowMediumRemoval{Prevent: lock}.Execute(t) })
+	send := func() error {
+		return d.retry(ctx, "Lock", func() error { return PreventAllowMediumRemoval{Prevent: lock}.Execute(t) })
+	}
+	if lock {
+		return send()
+	}
+	return d.absorbAttentions(ctx, "Lock", send)
 }

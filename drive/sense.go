@@ -66,8 +66,8 @@ const (
 	ASCInvalidFieldInParameters  ASCQ = 0x2600
 	ASCWriteProtected            ASCQ = 0x2700
 	ASCCommandSequenceError      ASCQ = 0x2C00
-	ASCMediumMayHaveChanged      ASCQ = 0x2800
-	ASCPowerOnReset              ASCQ = 0x2900
+	ASCMediumMayHaveChanged      ASCQ = 0x2800 // unit attention, SPC-4 D.1: NOT READY TO READY CHANGE, MEDIUM MAY HAVE CHANGED
+	ASCPowerOnReset              ASCQ = 0x2900 // unit attention, SPC-4 D.1: POWER ON, RESET, OR BUS DEVICE RESET OCCURRED
 	ASCIncompatibleMedium        ASCQ = 0x3000
 	ASCCannotReadIncompatible    ASCQ = 0x3002
 	ASCCannotWriteIncompatible   ASCQ = 0x3005
@@ -107,7 +107,37 @@ var ascqNames = map[ASCQ]string{
 	ASCIllegalModeForTrack: "illegal mode for this track", ASCSessionFixationError: "session fixation error",
 	ASCIncompleteTrackInSession:  "session fixation error, incomplete track in session",
 	ASCPowerCalibrationAreaError: "power calibration area error", ASCProgramMemoryAreaFull: "program memory area is full",
+	ASCPowerOnOccurred: "power on occurred", ASCBusResetOccurred: "SCSI bus reset occurred",
+	ASCBusDeviceResetOccurred: "bus device reset function occurred", ASCDeviceInternalReset: "device internal reset",
+	ASCParametersChanged: "parameters changed", ASCModeParametersChanged: "mode parameters changed",
+	ASCCommandsCleared: "commands cleared by another initiator", ASCOperatingConditionsChange: "target operating conditions have changed",
+	ASCMicrocodeChanged: "microcode has been changed", ASCInquiryDataChanged: "inquiry data has changed",
+	ASCReportedLUNsChanged: "reported LUNs data has changed", ASCOperatorRequest: "operator request or state change input",
+	ASCOperatorMediumRemoval: "operator medium removal request",
 }
+
+// Unit attention conditions (sense key 6) a drive reports once to the
+// next command after an event, from SPC-4 Annex D (table D.1) and MMC-6
+// Annex F. 28/00 and 29/00 are in the table above. The Drive absorbs any
+// of them where it is safe (see Drive.Identify); the names are for logs
+// and errors.
+const (
+	ASCPowerOnOccurred           ASCQ = 0x2901 // SPC-4 D.1: POWER ON OCCURRED
+	ASCBusResetOccurred          ASCQ = 0x2902 // SPC-4 D.1: SCSI BUS RESET OCCURRED
+	ASCBusDeviceResetOccurred    ASCQ = 0x2903 // SPC-4 D.1: BUS DEVICE RESET FUNCTION OCCURRED
+	ASCDeviceInternalReset       ASCQ = 0x2904 // SPC-4 D.1: DEVICE INTERNAL RESET
+	ASCParametersChanged         ASCQ = 0x2A00 // SPC-4 D.1: PARAMETERS CHANGED
+	ASCModeParametersChanged     ASCQ = 0x2A01 // SPC-4 D.1: MODE PARAMETERS CHANGED
+	ASCCommandsCleared           ASCQ = 0x2F00 // SPC-4 D.1: COMMANDS CLEARED BY ANOTHER INITIATOR
+	ASCOperatingConditionsChange ASCQ = 0x3F00 // SPC-4 D.1: TARGET OPERATING CONDITIONS HAVE CHANGED
+	ASCMicrocodeChanged          ASCQ = 0x3F01 // SPC-4 D.1: MICROCODE HAS BEEN CHANGED
+	ASCInquiryDataChanged        ASCQ = 0x3F03 // SPC-4 D.1: INQUIRY DATA HAS CHANGED
+	// ASCReportedLUNsChanged is queued by a target when its logical unit
+	// inventory changes, e.g. a LUN added to a tcm_loop target.
+	ASCReportedLUNsChanged   ASCQ = 0x3F0E // SPC-4 D.1: REPORTED LUNS DATA HAS CHANGED
+	ASCOperatorRequest       ASCQ = 0x5A00 // SPC-4 D.1: OPERATOR REQUEST OR STATE CHANGE INPUT
+	ASCOperatorMediumRemoval ASCQ = 0x5A01 // SPC-4 D.1: OPERATOR MEDIUM REMOVAL REQUEST (eject button)
+)
 
 // ASC is the additional sense code, the high byte.
 func (a ASCQ) ASC() uint8 { return uint8(a >> 8) }

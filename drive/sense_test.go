@@ -107,13 +107,53 @@ func TestSenseErrorMessage(t *testing.T) {
 	}
 }
 
+// TestUnitAttentionNames: the unit attentions drives report after common
+// events decode from their sense bytes to named codes, match
+// ErrUnitAttention and name themselves in the error message.
+func TestUnitAttentionNames(t *testing.T) {
+	tests := []struct {
+		code ASCQ
+		name string
+	}{
+		{ASCMediumMayHaveChanged, "not ready to ready change, medium may have changed"},
+		{ASCPowerOnReset, "power on, reset, or bus device reset occurred"},
+		{ASCPowerOnOccurred, "power on occurred"},
+		{ASCBusResetOccurred, "SCSI bus reset occurred"},
+		{ASCBusDeviceResetOccurred, "bus device reset function occurred"},
+		{ASCDeviceInternalReset, "device internal reset"},
+		{ASCParametersChanged, "parameters changed"},
+		{ASCModeParametersChanged, "mode parameters changed"},
+		{ASCCommandsCleared, "commands cleared by another initiator"},
+		{ASCOperatingConditionsChange, "target operating conditions have changed"},
+		{ASCMicrocodeChanged, "microcode has been changed"},
+		{ASCInquiryDataChanged, "inquiry data has changed"},
+		{ASCReportedLUNsChanged, "reported LUNs data has changed"},
+		{ASCOperatorRequest, "operator request or state change input"},
+		{ASCOperatorMediumRemoval, "operator medium removal request"},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			b := []byte{0x70, 0, 0x06, 0, 0, 0, 0, 10, 0, 0, 0, 0, tc.code.ASC(), tc.code.Qualifier(), 0, 0, 0, 0}
+			s, err := ParseSense(b)
+			if err != nil || s.Code != tc.code {
+				t.Fatalf("ParseSense(% x) = %+v, %v; want code %04X", b, s, err, uint16(tc.code))
+			}
+			se := NewSenseError("GET CONFIGURATION", s)
+			want := fmt.Sprintf("drive: GET CONFIGURATION: UNIT ATTENTION: %s (key 0x6, ASC 0x%02X, ASCQ 0x%02X)", tc.name, tc.code.ASC(), tc.code.Qualifier())
+			if !errors.Is(se, ErrUnitAttention) || se.Error() != want {
+				t.Errorf("NewSenseError(%04X) = %q (unit attention %v), want %q", uint16(tc.code), se.Error(), errors.Is(se, ErrUnitAttention), want)
+			}
+		})
+	}
+}
+
 // TestCodesUnique guards against two names sharing one value.
 func TestCodesUnique(t *testing.T) {
 	if len(senseKeyNames) != 14 {
 		t.Errorf("senseKeyNames has %d entries, want 14 distinct keys", len(senseKeyNames))
 	}
-	if len(ascqNames) != 38 {
-		t.Errorf("ascqNames has %d entries, want 38 distinct ASC/ASCQ values (a duplicate key collapses)", len(ascqNames))
+	if len(ascqNames) != 51 {
+		t.Errorf("ascqNames has %d entries, want 51 distinct ASC/ASCQ values (a duplicate key collapses)", len(ascqNames))
 	}
 	ops := []Opcode{OpTestUnitReady, OpRequestSense, OpFormatUnit, OpInquiry, OpStartStopUnit, OpPreventAllowMediumRemoval,
 		OpReadFormatCapacities, OpReadCapacity, OpRead10, OpWrite10, OpSynchronizeCache, OpGetConfiguration,
