@@ -3,6 +3,7 @@ package main
 import (
 	"bytes"
 	"context"
+	"log/slog"
 	"os"
 
 	"copystation/drive"
@@ -21,7 +22,7 @@ const burnImage = "/disc.img"
 // CLOSE SESSION on /dev/sg* or finalise on /dev/sr*, media info, read
 // back. It ends by ejecting the disc and loading a fresh blank.
 func runBurn(rep *report.Writer, node string, sim *drivesim.Drive) {
-	s := stepper{rep: rep, node: node}
+	s := stepper{rep: rep, node: node, att: &attentionLog{}}
 	img, err := os.ReadFile(burnImage)
 	if s.do("image", func(ctx context.Context, f map[string]string) error { return err }) != nil {
 		return
@@ -34,7 +35,7 @@ func runBurn(rep *report.Writer, node string, sim *drivesim.Drive) {
 		return
 	}
 	defer t.Close()
-	d := drive.New(t)
+	d := drive.New(t, drive.WithLogger(slog.New(s.att)))
 
 	identify := func(ctx context.Context, f map[string]string) error {
 		id, err := d.Identify(ctx)
@@ -44,7 +45,7 @@ func runBurn(rep *report.Writer, node string, sim *drivesim.Drive) {
 		return err
 	}
 	// The first command may meet a unit attention (a LUN added to the
-	// target, a reset, a new disc); WaitReady absorbs it, Identify may not.
+	// target, a reset, a new disc); Identify absorbs it.
 	s.do("identify-first", identify)
 	s.do("waitready", func(ctx context.Context, f map[string]string) error { return d.WaitReady(ctx) })
 	s.do("identify", identify)

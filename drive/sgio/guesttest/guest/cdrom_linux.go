@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"log/slog"
 
 	"copystation/drive"
 	"copystation/drive/sgio"
@@ -13,7 +14,7 @@ import (
 // READ(10), READ(12) and Drive.Read, then the tray: lock, a refused eject,
 // unlock, eject, the medium-not-present errors, load, and a read again.
 func runCDROM(rep *report.Writer, node string) {
-	s := stepper{rep: rep, node: node}
+	s := stepper{rep: rep, node: node, att: &attentionLog{}}
 	var t *sgio.Device
 	if s.do("open", func(ctx context.Context, f map[string]string) (err error) {
 		t, err = sgio.Open(node)
@@ -22,7 +23,7 @@ func runCDROM(rep *report.Writer, node string) {
 		return
 	}
 	defer t.Close()
-	d := drive.New(t)
+	d := drive.New(t, drive.WithLogger(slog.New(s.att)))
 
 	s.do("identify", func(ctx context.Context, f map[string]string) error {
 		id, err := d.Identify(ctx)

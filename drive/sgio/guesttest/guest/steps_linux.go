@@ -44,9 +44,12 @@ var sentinels = []struct {
 }
 
 // stepper runs named steps against one device node and reports each.
+// With att set (the logger of the step's Drive), a step also reports the
+// unit attentions the Drive absorbed during it, as "absorbed".
 type stepper struct {
 	rep  *report.Writer
 	node string
+	att  *attentionLog
 }
 
 // do runs fn with a deadline, timing it, and reports what it observed and
@@ -56,8 +59,11 @@ func (s stepper) do(name string, fn func(ctx context.Context, f map[string]strin
 	ctx, cancel := context.WithTimeout(context.Background(), stepTimeout)
 	defer cancel()
 	f := map[string]string{}
-	start := time.Now()
+	start, mark := time.Now(), s.att.mark()
 	err := fn(ctx, f)
+	if a := s.att.since(mark); a != "" {
+		f["absorbed"] = a
+	}
 	rec := report.Record{Device: s.node, Step: name, Fields: f, Millis: time.Since(start).Milliseconds()}
 	if err != nil {
 		rec.Err = err.Error()
