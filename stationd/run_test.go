@@ -3,6 +3,7 @@ package main
 import (
 	"bytes"
 	"context"
+	"encoding/json"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -67,18 +68,40 @@ signing_key = %q
 	c := startProc(t, []string{"run", "--config", path})
 	c.waitReady(t, time.Now())
 	defer c.stop(t)
-	cl := api.NewClient(sock)
-	j, err := cl.Burn(ctx, api.BurnRequest{TitleID: "film", TokenID: "tok"})
-	if err != nil {
-		t.Fatalf("Burn = %v", err)
-	}
-	done := waitTerminal(t, ctx, cl, j.ID, c)
-	if done.State != job.Done {
-		t.Fatalf("job = %s (%s), want done\n%s", done.State, done.Reason, c.stderr.String())
-	}
 	var out, errb bytes.Buffer
-	if code := Main(context.Background(), []string{"jobs", "--socket", sock}, &out, &errb); code != 0 || !strings.Contains(out.String(), j.ID) {
-		t.Errorf("stationd jobs = %d, %q, %q; want the job listed", code, out.String(), errb.String())
+	if code := Main(ctx, []string{"burn", "--socket", sock, "--title", "film", "--token", "tok", "--watch"}, &out, &errb); code != 0 {
+		t.Fatalf("stationd burn --watch = exit %d\n%s\n%s\n%s", code, out.String(), errb.String(), c.stderr.String())
+	}
+	if !strings.Contains(out.String(), ": done (drive 0, attempt 1)") || !strings.Contains(out.String(), "ledger height") {
+		t.Errorf("stationd burn --watch printed %q, want the job done with its receipt", out.String())
+	}
+	out.Reset()
+	if code := Main(ctx, []string{"status", "--socket", sock, "--json"}, &out, &errb); code != 0 {
+		t.Fatalf("stationd status --json = exit %d: %s", code, errb.String())
+	}
+	var st api.Status
+	if err := json.Unmarshal(out.Bytes(), &st); err != nil || st.Jobs[string(job.Done)] != 1 || len(st.Drives) != 1 || st.StationID == "" {
+		t.Errorf("stationd status --json = %s (%v), want one done job, one drive, a station ID", out.String(), err)
+	}
+	out.Reset()
+	// No robot here: a second job waits for a person to insert a blank,
+	// and says so.
+	if code := Main(ctx, []string{"burn", "--socket", sock, "--title", "film", "--token", "tok", "--json"}, &out, &errb); code != 0 {
+		t.Fatalf("second burn = exit %d: %s", code, errb.String())
+	}
+	var second api.Job
+	json.Unmarshal(out.Bytes(), &second)
+	cl := api.NewClient(sock)
+	deadline := time.Now().Add(time.Minute)
+	for {
+		j, err := cl.Job(ctx, second.ID)
+		if err == nil && j.Progress != nil && strings.Contains(j.Progress.Waiting, "insert a blank disc") {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("second job = %+v, %v; want it waiting for a blank", j, err)
+		}
+		time.Sleep(20 * time.Millisecond)
 	}
 }
 

@@ -213,7 +213,7 @@ func (d *Daemon) mediaCheck(ctx context.Context, n int, j job.Job) (job.Job, err
 	if err := d.mayStart(ctx); err != nil {
 		return j, err
 	}
-	m, err := d.blank(ctx, n)
+	m, err := d.blank(ctx, n, j.Updated)
 	if err != nil {
 		if errors.Is(err, ErrNoBlank) {
 			return d.move(ctx, j, job.Failed, "no blank", func(x *job.Job) { x.Reason = err.Error() })
@@ -227,8 +227,8 @@ func (d *Daemon) mediaCheck(ctx context.Context, n int, j job.Job) (job.Job, err
 
 // blank makes sure drive n holds a blank and returns it: a blank already
 // there is used (a restart may find one loaded); a written disc is rejected.
-func (d *Daemon) blank(ctx context.Context, n int) (Media, error) {
-	deadline := d.now().Add(d.deps.BlankWait)
+func (d *Daemon) blank(ctx context.Context, n int, since time.Time) (Media, error) {
+	deadline := since.Add(d.deps.BlankWait)
 	for {
 		m, err := d.drives[n].MediaInfo(ctx)
 		if err != nil {
@@ -249,11 +249,10 @@ func (d *Daemon) blank(ctx context.Context, n int) (Media, error) {
 			continue
 		}
 		if d.now().After(deadline) {
-			return Media{}, fmt.Errorf("%w: drive %s holds no blank BD-R (insert one and try again)", ErrNoBlank, d.drives[n].Name())
+			return Media{}, fmt.Errorf("%w: drive %s held no blank BD-R for %v (insert one and burn again)", ErrNoBlank, d.drives[n].Name(), d.deps.BlankWait)
 		}
-		if !sleep(ctx, d.deps.Retry) {
-			return Media{}, ctx.Err()
-		}
+		// The run loop retries and shows this to whoever watches the job.
+		return Media{}, fmt.Errorf("insert a blank disc in drive %s", d.drives[n].Name())
 	}
 }
 
