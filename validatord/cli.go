@@ -34,7 +34,8 @@ node:
   testnet --nodes N --out DIR            make N node homes on loopback
 
 ledger (talk to a running node; --home DIR or --node tcp://HOST:PORT):
-  station enroll --request FILE          verify a station's TPM evidence, enroll it
+  station enroll --request FILE [--challenge-out C | --challenge C --answer A]
+                                         verify a station's TPM evidence, enroll it
   station revoke --id ID --reason TEXT
   station show --id ID [--prove]
   title package --image FILE --out DIR --title ID

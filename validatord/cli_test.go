@@ -198,10 +198,33 @@ func enrollWithTPMEvidence(t *testing.T, c *cli, dir string) {
 	reqFile := filepath.Join(dir, "enroll.json")
 	os.WriteFile(reqFile, good, 0o600)
 	base := []string{"station", "enroll", "--home", c.home, "--kek-file", c.kek, "--request", reqFile, "--allow-unanchored", "--json"}
-	var res struct{ Station string }
-	json.Unmarshal([]byte(c.ok(append(base, "--nonce", hex.EncodeToString(nonce))...)), &res)
-	if res.Station != ev.StationID {
-		t.Fatalf("station enroll = %q, want station %q", res.Station, ev.StationID)
+	withNonce := append(base[:len(base):len(base)], "--nonce", hex.EncodeToString(nonce))
+	chFile := filepath.Join(dir, "challenge.json")
+	c.ok(append(withNonce, "--challenge-out", chFile)...)
+	chRaw, _ := os.ReadFile(chFile)
+	ch, err := tpm.ParseCredentialChallenge(chRaw)
+	if err != nil {
+		t.Fatalf("challenge file: %v", err)
+	}
+	secret, err := st.ActivateCredential(ch)
+	if err != nil {
+		t.Fatalf("ActivateCredential() = %v", err)
+	}
+	ansFile := filepath.Join(dir, "answer.json")
+	wrong, _ := json.Marshal(tpm.ActivationAnswer{Version: tpm.EnrollmentVersion, Secret: make([]byte, len(secret))})
+	os.WriteFile(ansFile, wrong, 0o600)
+	if code, _, errs := c.run(append(withNonce, "--challenge", chFile, "--answer", ansFile)...); code != ExitFailed || !strings.Contains(errs, "tpm.CheckActivation") {
+		t.Fatalf("station enroll with a wrong answer = %d %q, want %d and an activation refusal", code, errs, ExitFailed)
+	}
+	right, _ := json.Marshal(tpm.ActivationAnswer{Version: tpm.EnrollmentVersion, Secret: secret})
+	os.WriteFile(ansFile, right, 0o600)
+	var res struct {
+		Station   string
+		Activated bool
+	}
+	json.Unmarshal([]byte(c.ok(append(withNonce, "--challenge", chFile, "--answer", ansFile)...)), &res)
+	if res.Station != ev.StationID || !res.Activated {
+		t.Fatalf("station enroll = %+v, want station %q, activated", res, ev.StationID)
 	}
 	var shown struct{ Status string }
 	json.Unmarshal([]byte(c.ok("station", "show", "--home", c.home, "--id", res.Station, "--json")), &shown)

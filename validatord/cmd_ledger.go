@@ -3,7 +3,6 @@ package validatord
 import (
 	"context"
 	"crypto/rand"
-	"crypto/sha256"
 	"encoding/hex"
 	"fmt"
 	"os"
@@ -14,7 +13,6 @@ import (
 	"copystation/burn/titlepkg"
 	"copystation/keys"
 	"copystation/protocol"
-	"copystation/tpm"
 	"copystation/validatord/contract"
 	"copystation/validatord/vault"
 )
@@ -31,83 +29,6 @@ func (e *env) keyPath(v, def string) (string, error) {
 		return "", usagef("give the key file, or --home where %s lies", def)
 	}
 	return filepath.Join(e.home, def), nil
-}
-
-func cmdStationEnroll(e *env, args []string) error {
-	e.nodeFlags()
-	req := e.fs.String("request", "", "enrollment request file from 'stationd enroll'")
-	profiles := e.fs.String("profiles", "0x41,0x43", "disc profiles the station may write")
-	nonce := e.fs.String("nonce", "", "the nonce given to the station, hex (checks freshness)")
-	knownEK := e.fs.String("known-ek", "", "EK fingerprint recorded at provisioning, hex")
-	unanchored := e.fs.Bool("allow-unanchored", false, "accept an EK with no certificate or record (demo and tests only)")
-	opKey := e.keyFlag("operator-key", FileOperatorKey, "operator key file")
-	if err := e.parse(args, "request"); err != nil {
-		return err
-	}
-	raw, err := os.ReadFile(*req)
-	if err != nil {
-		return err
-	}
-	er, err := tpm.ParseEnrollmentRequest(raw)
-	if err != nil {
-		return err
-	}
-	opts := tpm.VerifyOptions{AllowUnanchoredEK: *unanchored}
-	if *nonce != "" {
-		if opts.Nonce, err = hex.DecodeString(*nonce); err != nil {
-			return usagef("--nonce: %v", err)
-		}
-	}
-	if *knownEK != "" {
-		opts.KnownEKs = map[string]bool{strings.ToLower(*knownEK): true}
-	}
-	vs, err := tpm.VerifyEvidence(er, opts)
-	if err != nil {
-		return err
-	}
-	profs, err := parseProfiles(*profiles)
-	if err != nil {
-		return err
-	}
-	path, err := e.keyPath(*opKey, FileOperatorKey)
-	if err != nil {
-		return err
-	}
-	a, err := e.admin(path)
-	if err != nil {
-		return err
-	}
-	digest := sha256.Sum256(raw)
-	id, err := a.EnrollStation(e.ctx, vs.SigningKey, vs.AgreementKey, profs, digest[:])
-	if err != nil {
-		return err
-	}
-	e.print(map[string]any{"station": id, "ek_anchor": vs.EKAnchor, "ek_fingerprint": vs.EKFingerprint, "profiles": profs},
-		fmt.Sprintf("enrolled station %s (EK %s, anchored by %s), profiles %v", id, vs.EKFingerprint, vs.EKAnchor, profs))
-	return nil
-}
-
-func cmdStationRevoke(e *env, args []string) error {
-	e.nodeFlags()
-	id := e.fs.String("id", "", "station ID")
-	reason := e.fs.String("reason", "", "why, for the record")
-	opKey := e.keyFlag("operator-key", FileOperatorKey, "operator key file")
-	if err := e.parse(args, "id", "reason"); err != nil {
-		return err
-	}
-	path, err := e.keyPath(*opKey, FileOperatorKey)
-	if err != nil {
-		return err
-	}
-	a, err := e.admin(path)
-	if err != nil {
-		return err
-	}
-	if err := a.RevokeStation(e.ctx, *id, *reason); err != nil {
-		return err
-	}
-	e.print(map[string]string{"station": *id, "status": contract.StationRevoked}, "revoked station "+*id)
-	return nil
 }
 
 func (e *env) show(path string, out any, text func() string) error {
@@ -131,19 +52,6 @@ func (e *env) show(path string, out any, text func() string) error {
 	e.print(map[string]any{"record": out, "proof": p}, fmt.Sprintf("%s\nproved: written at height %d, verified against the app hash %X of block %d",
 		text(), p.Height, p.AppHash, p.HeaderHeight))
 	return nil
-}
-
-func cmdStationShow(e *env, args []string) error {
-	e.nodeFlags()
-	e.fs.BoolVar(&e.prove, "prove", false, "verify the record's inclusion proof against the block header")
-	id := e.fs.String("id", "", "station ID")
-	if err := e.parse(args, "id"); err != nil {
-		return err
-	}
-	var st contract.Station
-	return e.show("/station/"+*id, &st, func() string {
-		return fmt.Sprintf("station %s: %s, profiles %v, enrolled at height %d by %s", st.ID, st.Status, st.Profiles, st.EnrolledHeight, st.EnrolledBy)
-	})
 }
 
 func cmdTitlePackage(e *env, args []string) error {
