@@ -21,6 +21,9 @@ func TestCopyRoundTrip(t *testing.T) {
 		{"no segments", 100, nil, nil},
 		{"variants A and B", 700, [][2]int{{3, 2}, {40, 33}, {500, 1}, {699, 1}}, []byte{0b1010_0000}},
 		{"all B", 64, [][2]int{{0, 32}, {32, 32}}, []byte{0xC0}},
+		// 10 MB: ten 1 MiB units, the last short and ending in a partial
+		// cluster; segments straddle unit boundaries.
+		{"several units", 5000, [][2]int{{511, 2}, {1024, 32}, {4990, 10}}, []byte{0b1010_0000}},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {

@@ -8,16 +8,21 @@
 // is touched; a tampered package never costs a blank. Check: the disc in the
 // drive must be the blank the keys were released for (media ID), with the
 // profile and room the format metadata asks. Write: a second pass streams
-// the package through three goroutines joined by bounded channels,
-// (1) read and authenticate a chunk, drop the forensic variant the codeword
-// does not name, fill 64 KiB clusters; (2) encrypt each cluster's sectors
-// and compute its GMAC tag (burn/sector); (3) write the cluster to the
-// drive. Buffers come from a fixed ring, so memory does not grow with the
-// image. The header region goes first, the integrity table (the tags) last.
-// A chunk that fails in this second pass (the file changed underneath)
-// stops the copy and the disc is spoiled. Sync: SYNCHRONIZE CACHE. Verify:
-// every sector is read back and checked against what was written (header
-// and table byte for byte, image clusters against their tags). Finalise:
+// the package through goroutines joined by bounded channels, so that both
+// cores work: (1) two openers read and authenticate chunks; (2) an
+// assembler puts them back in order, drops the forensic variant the
+// codeword does not name and fills 1 MiB units (16 ECC clusters) in disc
+// order; (3) two sealers encrypt each unit's sectors and compute its
+// clusters' GMAC tags (burn/sector); (4) a writer sends the units to the
+// drive in order (one command each when the drive takes 1 MiB transfers,
+// else 64 KiB commands). Buffers come from fixed pools, so memory does not
+// grow with the image. The header region goes first, the integrity table
+// (the tags) last. A chunk that fails in this second pass (the file
+// changed underneath) stops the copy and the disc is spoiled. Sync:
+// SYNCHRONIZE CACHE. Verify: every sector is read back and checked against
+// what was written (header and table byte for byte, image clusters against
+// the tags computed while writing, by two checkers; nothing is decrypted,
+// as the tags are over the ciphertext). Finalise:
 // close track and session, and finalise the disc if the format says so.
 //
 // Every failure is an *Error naming the phase, the LBA when one is known,

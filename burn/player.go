@@ -96,34 +96,30 @@ func openDisc(ctx context.Context, dev device, rootKey []byte, start uint32) (*d
 	return h, sec, nil
 }
 
-// playImage reads clusters in one goroutine; this one checks, decrypts and
-// writes them out.
+// playImage reads the image a unit at a time in one goroutine; this one
+// checks each cluster's tag, then decrypts it and writes it out, so nothing
+// is released from a cluster that fails.
 func playImage(ctx context.Context, dev device, h *disc.Header, sec *sector.Cipher, table []byte, w io.Writer, m *meter) error {
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
 	g := &group{cancel: cancel}
-	pool := make(chan []byte, ringSize)
-	for range ringSize {
-		pool <- make([]byte, disc.ClusterSize)
-	}
-	read := make(chan unit, ringSize/2)
+	pool := newPool(unitBufs, unitSize)
+	read := make(chan unit, unitBufs)
 	g.spawn(func() error {
 		defer close(read)
-		for i := range h.Clusters() {
-			var buf []byte
-			select {
-			case buf = <-pool:
-			case <-ctx.Done():
+		total := h.Clusters()
+		for i := uint64(0); i < total; i += unitClusters {
+			buf, ok := take(ctx, pool)
+			if !ok {
 				return ctx.Err()
 			}
+			u := unit{i, buf[:min(unitClusters, total-i)*disc.ClusterSize]}
 			lba := h.ImageLBA() + uint32(i)*disc.ClusterSectors
-			if err := dev.read(ctx, lba, buf); err != nil {
+			if err := dev.read(ctx, lba, u.buf); err != nil {
 				return lbaError(PhaseRead, lba, err)
 			}
-			select {
-			case read <- unit{i, buf}:
-			case <-ctx.Done():
-				return ctx.Err()
+			if err := give(ctx, read, u); err != nil {
+				return err
 			}
 		}
 		return nil
@@ -131,19 +127,31 @@ func playImage(ctx context.Context, dev device, h *disc.Header, sec *sector.Ciph
 	var done int64
 	g.spawn(func() error {
 		for u := range read {
-			var tag [sector.TagSize]byte
-			copy(tag[:], table[u.idx*sector.TagSize:])
-			lba := h.ImageLBA() + uint32(u.idx)*disc.ClusterSectors
-			if err := sec.Check(u.idx, u.buf, tag); err != nil {
-				return &Error{Phase: PhaseRead, LBA: lba, HasLBA: true, Err: fmt.Errorf("%w: sectors %d to %d: %w", ErrIntegrity, lba, lba+disc.ClusterSectors-1, err)}
+			// Check every cluster, then decrypt and release those before
+			// the first that fails, in one CTR call.
+			good := u.clusters()
+			var bad error
+			for k := range good {
+				i := u.idx + uint64(k)
+				var tag [sector.TagSize]byte
+				copy(tag[:], table[i*sector.TagSize:])
+				if err := sec.Check(i, u.buf[k*disc.ClusterSize:(k+1)*disc.ClusterSize], tag); err != nil {
+					lba := h.ImageLBA() + uint32(i)*disc.ClusterSectors
+					good, bad = k, &Error{Phase: PhaseRead, LBA: lba, HasLBA: true, Err: fmt.Errorf("%w: sectors %d to %d: %w", ErrIntegrity, lba, lba+disc.ClusterSectors-1, err)}
+					break
+				}
 			}
-			sec.XOR(u.buf, u.buf, u.idx*disc.ClusterSectors)
-			n := min(int64(len(u.buf)), h.ImageSize-done)
-			if _, err := w.Write(u.buf[:n]); err != nil {
+			pt := u.buf[:good*disc.ClusterSize]
+			sec.XOR(pt, pt, u.idx*disc.ClusterSectors)
+			n := min(int64(len(pt)), h.ImageSize-done)
+			if _, err := w.Write(pt[:n]); err != nil {
 				return err
 			}
-			pool <- u.buf
 			done += n
+			if bad != nil {
+				return bad
+			}
+			pool <- u.buf[:cap(u.buf)]
 			if err := m.update(done); err != nil {
 				return err
 			}

@@ -5,22 +5,32 @@ import (
 	"errors"
 	"fmt"
 	"sync"
+	"sync/atomic"
 
 	"copystation/burn/disc"
-	"copystation/burn/titlepkg"
 	"copystation/drive"
 )
 
-// ringSize is the number of 64 KiB cluster buffers in flight between the
-// stages: enough to keep the three goroutines busy, small enough that the
-// pipeline's memory is a constant (with one package chunk buffer).
-const ringSize = 8
+// Sizes of the pipeline's buffers. A unit is what goes to the drive in one
+// call: 16 ECC clusters (1 MiB), which a drive that takes large transfers
+// gets in one command, and any other in 64 KiB commands. The pipeline's
+// memory is a constant: unitBufs units and chunkBufs package chunks.
+const (
+	unitClusters = 16
+	unitSize     = unitClusters * disc.ClusterSize
+	unitBufs     = 6
+	chunkBufs    = 4
+	workers      = 2 // goroutines that open chunks, and that seal units
+)
 
-// unit is one cluster on its way to the drive.
+// unit is a run of up to unitClusters clusters on its way to or from the
+// drive, starting at image cluster idx.
 type unit struct {
 	idx uint64
 	buf []byte
 }
+
+func (u unit) clusters() int { return len(u.buf) / disc.ClusterSize }
 
 // group runs goroutines and keeps the first error, cancelling the rest.
 type group struct {
@@ -40,194 +50,268 @@ func (g *group) spawn(f func() error) {
 	}()
 }
 
+// spawnN runs n copies of f and calls last once all have returned, on
+// success or not (to close their output channel).
+func (g *group) spawnN(n int, f func() error, last func()) {
+	var left atomic.Int32
+	left.Store(int32(n))
+	for range n {
+		g.spawn(func() error {
+			defer func() {
+				if left.Add(-1) == 0 {
+					last()
+				}
+			}()
+			return f()
+		})
+	}
+}
+
 func (g *group) wait() error { g.wg.Wait(); return g.err }
+
+// newPool returns a channel holding n buffers of size bytes.
+func newPool(n, size int) chan []byte {
+	pool := make(chan []byte, n)
+	for range n {
+		pool <- make([]byte, size)
+	}
+	return pool
+}
+
+// take receives from ch unless ctx ends first.
+func take[T any](ctx context.Context, ch <-chan T) (T, bool) {
+	select {
+	case v, ok := <-ch:
+		return v, ok
+	case <-ctx.Done():
+		var zero T
+		return zero, false
+	}
+}
+
+// give sends v on ch unless ctx ends first.
+func give[T any](ctx context.Context, ch chan<- T, v T) error {
+	select {
+	case ch <- v:
+		return nil
+	case <-ctx.Done():
+		return ctx.Err()
+	}
+}
 
 // write writes the header region, the image and the integrity table.
 func (c *copier) write(ctx context.Context) error {
-	var done int64
-	for off := 0; off < len(c.header); off += disc.ClusterSize {
-		lba := c.layout.StartLBA + uint32(off/disc.SectorSize)
-		c.touched = true
-		if err := c.dev.write(ctx, lba, c.header[off:off+disc.ClusterSize]); err != nil {
-			return lbaError(PhaseWrite, lba, err)
-		}
-		done += disc.ClusterSize
+	c.touched = true
+	done, err := c.writeRegion(ctx, c.layout.StartLBA, c.header, 0)
+	if err != nil {
+		return err
 	}
 	if err := c.writeImage(ctx, done); err != nil {
 		return err
 	}
 	done += int64(c.layout.ImageSectors) * disc.SectorSize
-	for off := 0; off < len(c.table); off += disc.ClusterSize {
-		lba := c.layout.TableLBA() + uint32(off/disc.SectorSize)
-		if err := c.dev.write(ctx, lba, c.table[off:off+disc.ClusterSize]); err != nil {
-			return lbaError(PhaseWrite, lba, err)
-		}
-		done += disc.ClusterSize
-		if err := c.m.update(done); err != nil {
-			return err
-		}
-	}
-	return nil
+	_, err = c.writeRegion(ctx, c.layout.TableLBA(), c.table, done)
+	return err
 }
 
-// writeImage streams the package to the drive through three stages.
+// writeRegion writes b (whole clusters) at lba, a unit at a time.
+func (c *copier) writeRegion(ctx context.Context, lba uint32, b []byte, done int64) (int64, error) {
+	for off := 0; off < len(b); off += unitSize {
+		p := b[off:min(len(b), off+unitSize)]
+		at := lba + uint32(off/disc.SectorSize)
+		if err := c.dev.write(ctx, at, p); err != nil {
+			return done, lbaError(PhaseWrite, at, err)
+		}
+		done += int64(len(p))
+		if err := c.m.update(done); err != nil {
+			return done, err
+		}
+	}
+	return done, nil
+}
+
+// writeImage streams the package to the drive through four stages joined
+// by bounded channels, so that both cores stay busy:
+//
+//	openers (2): read and authenticate chunks, in any order
+//	assembler:   in chunk order, keep the variants the codeword names and
+//	             fill units in disc order
+//	sealers (2): encrypt units and tag their clusters, in any order
+//	writer:      write units to the drive in disc order
 func (c *copier) writeImage(ctx context.Context, done int64) error {
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
 	g := &group{cancel: cancel}
-	pool := make(chan []byte, ringSize)
-	for range ringSize {
-		pool <- make([]byte, disc.ClusterSize)
+	units := newPool(unitBufs, unitSize)
+	opened := make(chan openedChunk, chunkBufs)
+	plain := make(chan unit, unitBufs)
+	sealed := make(chan unit, unitBufs)
+	chunks := newPool(chunkBufs, c.job.Package.ChunkBufSize())
+	g.spawnN(workers, c.opener(ctx, chunks, opened), func() { close(opened) })
+	g.spawn(func() error { defer close(plain); return c.assemble(ctx, opened, chunks, units, plain) })
+	g.spawnN(workers, func() error { return c.seal(ctx, plain, sealed) }, func() { close(sealed) })
+	g.spawn(func() error { return c.writeUnits(ctx, sealed, units, done) })
+	if err := g.wait(); err != nil {
+		return err
 	}
-	plain := make(chan unit, ringSize/2)
-	sealed := make(chan unit, ringSize/2)
-	g.spawn(func() error { defer close(plain); return c.source(ctx, pool, plain) })
-	g.spawn(func() error {
-		defer close(sealed)
-		for u := range plain {
-			c.sec.XOR(u.buf, u.buf, u.idx*disc.ClusterSectors)
-			tag := c.sec.Tag(u.idx, u.buf)
-			copy(c.table[u.idx*disc.TagSize:], tag[:])
-			select {
-			case sealed <- u:
-			case <-ctx.Done():
+	return ctx.Err()
+}
+
+// openedChunk is an authenticated, decrypted package chunk.
+type openedChunk struct {
+	i     uint64
+	buf   []byte // from the chunk pool
+	plain []byte // within buf
+}
+
+// opener returns a worker that takes chunks in index order and opens them.
+// It takes a buffer before an index, so the chunk the assembler waits for
+// always has a buffer.
+func (c *copier) opener(ctx context.Context, pool chan []byte, out chan<- openedChunk) func() error {
+	p := c.job.Package
+	var next atomic.Uint64
+	return func() error {
+		for {
+			buf, ok := take(ctx, pool)
+			if !ok {
 				return ctx.Err()
 			}
-		}
-		return nil
-	})
-	g.spawn(func() error {
-		for u := range sealed {
-			lba := c.layout.ImageLBA() + uint32(u.idx)*disc.ClusterSectors
-			if err := c.dev.write(ctx, lba, u.buf); err != nil {
-				return lbaError(PhaseWrite, lba, err)
+			i := next.Add(1) - 1
+			if i >= p.Manifest().ChunkCount {
+				return nil
 			}
-			pool <- u.buf
-			done += disc.ClusterSize
-			if err := c.m.update(done); err != nil {
+			plain, _, err := p.ReadChunk(i, buf)
+			if err != nil {
+				// The first pass passed: the file changed underneath us.
+				return &Error{Phase: PhaseWrite, Err: fmt.Errorf("%w: %w", ErrPackage, err)}
+			}
+			if err := give(ctx, out, openedChunk{i, buf, plain}); err != nil {
 				return err
 			}
 		}
-		return ctx.Err()
-	})
-	err := g.wait()
-	if err == nil {
-		err = ctx.Err()
 	}
-	return err
 }
 
-// source reads and authenticates chunks, keeps the variants the codeword
-// names, and fills clusters in disc order.
-func (c *copier) source(ctx context.Context, pool chan []byte, out chan<- unit) error {
-	p := c.job.Package
-	m := p.Manifest()
+// assemble puts the opened chunks back in order, drops the variants the
+// codeword does not name, and fills units in disc order. The image's last
+// cluster is padded with zeros.
+func (c *copier) assemble(ctx context.Context, in <-chan openedChunk, chunks, pool chan []byte, out chan<- unit) error {
+	m := c.job.Package.Manifest()
 	sel := newSelector(m, c.job.Keys.Codeword)
-	chunk := make([]byte, p.ChunkBufSize())
+	total := c.layout.Clusters()
 	var (
-		cur  []byte
-		fill int
-		idx  uint64
+		cur     unit
+		fill    int
+		idx     uint64 // next unit's first cluster
+		waiting = map[uint64]openedChunk{}
 	)
 	next := func() error {
-		select {
-		case cur = <-pool:
-			fill = 0
-			return nil
-		case <-ctx.Done():
+		n := min(unitClusters, total-idx)
+		buf, ok := take(ctx, pool)
+		if !ok {
 			return ctx.Err()
 		}
+		cur, fill = unit{idx, buf[:n*disc.ClusterSize]}, 0
+		idx += n
+		return nil
 	}
-	send := func() error {
-		clear(cur[fill:]) // the image's last cluster is padded with zeros
-		select {
-		case out <- unit{idx, cur}:
-			idx++
-			return next()
-		case <-ctx.Done():
-			return ctx.Err()
-		}
-	}
-	if err := next(); err != nil {
-		return err
-	}
-	for i := range m.ChunkCount {
-		b, _, err := p.ReadChunk(i, chunk)
-		if err != nil {
-			// The first pass passed: the file changed underneath us.
-			return &Error{Phase: PhaseWrite, Err: fmt.Errorf("%w: %w", ErrPackage, err)}
-		}
-		err = sel.keep(b, func(b []byte) error {
-			for len(b) > 0 {
-				n := copy(cur[fill:], b)
-				fill, b = fill+n, b[n:]
-				if fill == len(cur) {
-					if err := send(); err != nil {
+	emit := func(b []byte) error {
+		for len(b) > 0 {
+			if cur.buf == nil {
+				return fmt.Errorf("burn: package gives more than the layout's %d clusters", total)
+			}
+			n := copy(cur.buf[fill:], b)
+			fill, b = fill+n, b[n:]
+			if fill == len(cur.buf) {
+				if err := give(ctx, out, cur); err != nil {
+					return err
+				}
+				cur = unit{}
+				if idx < total {
+					if err := next(); err != nil {
 						return err
 					}
 				}
 			}
-			return nil
-		})
-		if err != nil {
+		}
+		return nil
+	}
+	if err := next(); err != nil {
+		return err
+	}
+	for want := uint64(0); want < m.ChunkCount; {
+		ch, ok := waiting[want]
+		if !ok {
+			if ch, ok = take(ctx, in); !ok {
+				return ctx.Err()
+			}
+			waiting[ch.i] = ch
+			continue
+		}
+		delete(waiting, want)
+		if err := sel.keep(ch.plain, emit); err != nil {
 			return err
 		}
+		want++
+		chunks <- ch.buf // never blocks: the pool has room for every buffer
+
 	}
-	if fill > 0 {
-		if err := send(); err != nil {
-			return err
+	if cur.buf != nil {
+		if fill == 0 || len(cur.buf)-fill >= disc.ClusterSize {
+			return fmt.Errorf("burn: package ends %d bytes short of the layout's %d clusters", len(cur.buf)-fill, total)
 		}
-	}
-	if idx != c.layout.Clusters() {
-		return fmt.Errorf("burn: package gave %d clusters, layout has %d", idx, c.layout.Clusters())
+		clear(cur.buf[fill:])
+		return give(ctx, out, cur)
 	}
 	return nil
 }
 
-// selector drops, from the package stream, the variant of each forensic
-// segment that the codeword does not name.
-type selector struct {
-	drops []span // stream byte ranges to drop, in order
-	pos   int64  // stream offset of the next byte
-}
-
-type span struct{ start, end int64 }
-
-func newSelector(m *titlepkg.Manifest, codeword []byte) *selector {
-	s := &selector{}
-	var extra int64 // variant B bytes before this segment in the stream
-	for i, sg := range m.Segments {
-		a := int64(sg.Start)*titlepkg.SectorSize + extra
-		n := int64(sg.Sectors) * titlepkg.SectorSize
-		if codewordBit(codeword, i) {
-			s.drops = append(s.drops, span{a, a + n}) // keep B, drop A
-		} else {
-			s.drops = append(s.drops, span{a + n, a + 2*n})
+// seal encrypts each unit's sectors (one CTR stream: consecutive sectors
+// have consecutive counters) and computes its clusters' tags into the
+// integrity table; units are independent, so two sealers run at once.
+func (c *copier) seal(ctx context.Context, in <-chan unit, out chan<- unit) error {
+	for u := range in {
+		if err := c.sec.XOR(u.buf, u.buf, u.idx*disc.ClusterSectors); err != nil {
+			return err
 		}
-		extra += n
+		for k := range u.clusters() {
+			i := u.idx + uint64(k)
+			tag := c.sec.Tag(i, u.buf[k*disc.ClusterSize:(k+1)*disc.ClusterSize])
+			copy(c.table[i*disc.TagSize:], tag[:])
+		}
+		if err := give(ctx, out, u); err != nil {
+			return err
+		}
 	}
-	return s
+	return nil
 }
 
-// keep passes the parts of b (the next stream bytes) that survive to emit.
-func (s *selector) keep(b []byte, emit func([]byte) error) error {
-	for len(b) > 0 {
-		for len(s.drops) > 0 && s.pos >= s.drops[0].end {
-			s.drops = s.drops[1:]
-		}
-		n := int64(len(b))
-		if len(s.drops) > 0 && s.pos >= s.drops[0].start {
-			n = min(n, s.drops[0].end-s.pos)
-		} else {
-			if len(s.drops) > 0 {
-				n = min(n, s.drops[0].start-s.pos)
+// writeUnits puts the sealed units back in disc order and writes them.
+func (c *copier) writeUnits(ctx context.Context, in <-chan unit, pool chan<- []byte, done int64) error {
+	waiting := map[uint64]unit{}
+	for next := uint64(0); next < c.layout.Clusters(); {
+		u, ok := waiting[next]
+		if !ok {
+			if u, ok = take(ctx, in); !ok {
+				if err := ctx.Err(); err != nil {
+					return err
+				}
+				return fmt.Errorf("burn: the sealers stopped before cluster %d", next)
 			}
-			if err := emit(b[:n]); err != nil {
-				return err
-			}
+			waiting[u.idx] = u
+			continue
 		}
-		s.pos += n
-		b = b[n:]
+		delete(waiting, next)
+		lba := c.layout.ImageLBA() + uint32(u.idx)*disc.ClusterSectors
+		if err := c.dev.write(ctx, lba, u.buf); err != nil {
+			return lbaError(PhaseWrite, lba, err)
+		}
+		next += uint64(u.clusters())
+		pool <- u.buf[:cap(u.buf)]
+		done += int64(len(u.buf))
+		if err := c.m.update(done); err != nil {
+			return err
+		}
 	}
 	return nil
 }

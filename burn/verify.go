@@ -4,6 +4,8 @@ import (
 	"bytes"
 	"context"
 	"fmt"
+	"sync"
+	"sync/atomic"
 
 	"copystation/burn/disc"
 	"copystation/burn/sector"
@@ -11,7 +13,8 @@ import (
 
 // verify reads the whole copy back: header and table must equal what was
 // written byte for byte, every image cluster must match the tag computed as
-// it was written. Reading and checking overlap.
+// it was written (one GMAC per cluster, the check a player makes; nothing
+// is decrypted). Reading and checking overlap.
 func (c *copier) verify(ctx context.Context) error {
 	var done int64
 	if err := c.compare(ctx, c.layout.StartLBA, c.header, &done); err != nil {
@@ -25,19 +28,19 @@ func (c *copier) verify(ctx context.Context) error {
 
 // compare reads want's sectors from lba and compares them.
 func (c *copier) compare(ctx context.Context, lba uint32, want []byte, done *int64) error {
-	buf := make([]byte, disc.ClusterSize)
-	for off := 0; off < len(want); off += disc.ClusterSize {
+	buf := make([]byte, min(len(want), unitSize))
+	for off := 0; off < len(want); off += len(buf) {
 		at := lba + uint32(off/disc.SectorSize)
-		if err := c.dev.read(ctx, at, buf); err != nil {
+		got := buf[:min(len(buf), len(want)-off)]
+		if err := c.dev.read(ctx, at, got); err != nil {
 			return lbaError(PhaseVerify, at, err)
 		}
-		for s := 0; s < disc.ClusterSectors; s++ {
-			w := want[off+s*disc.SectorSize : off+(s+1)*disc.SectorSize]
-			if !bytes.Equal(buf[s*disc.SectorSize:(s+1)*disc.SectorSize], w) {
-				return &Error{Phase: PhaseVerify, LBA: at + uint32(s), HasLBA: true, Err: fmt.Errorf("%w: sector differs from what was written", ErrVerify)}
+		for s := 0; s < len(got); s += disc.SectorSize {
+			if !bytes.Equal(got[s:s+disc.SectorSize], want[off+s:off+s+disc.SectorSize]) {
+				return &Error{Phase: PhaseVerify, LBA: at + uint32(s/disc.SectorSize), HasLBA: true, Err: fmt.Errorf("%w: sector differs from what was written", ErrVerify)}
 			}
 		}
-		*done += disc.ClusterSize
+		*done += int64(len(got))
 		if err := c.m.update(*done); err != nil {
 			return err
 		}
@@ -45,57 +48,82 @@ func (c *copier) compare(ctx context.Context, lba uint32, want []byte, done *int
 	return nil
 }
 
-// verifyImage reads the image clusters in one goroutine and checks their
-// tags in another.
+// verifyImage reads the image a unit at a time in one goroutine and checks
+// the clusters' tags in two. When a cluster fails, the reader stops but
+// every unit already read is still checked, so the failure reported is
+// the first in disc order whatever the checkers' timing.
 func (c *copier) verifyImage(ctx context.Context, done *int64) error {
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
 	g := &group{cancel: cancel}
-	pool := make(chan []byte, ringSize)
-	for range ringSize {
-		pool <- make([]byte, disc.ClusterSize)
-	}
-	read := make(chan unit, ringSize/2)
+	pool := newPool(unitBufs, unitSize)
+	read := make(chan unit, unitBufs)
+	var (
+		stop  atomic.Bool
+		mu    sync.Mutex // guards first, *done and the meter
+		first = c.layout.Clusters()
+	)
 	g.spawn(func() error {
 		defer close(read)
-		for i := range c.layout.Clusters() {
-			var buf []byte
-			select {
-			case buf = <-pool:
-			case <-ctx.Done():
+		total := c.layout.Clusters()
+		for i := uint64(0); i < total && !stop.Load(); i += unitClusters {
+			buf, ok := take(ctx, pool)
+			if !ok {
 				return ctx.Err()
 			}
+			u := unit{i, buf[:min(unitClusters, total-i)*disc.ClusterSize]}
 			lba := c.layout.ImageLBA() + uint32(i)*disc.ClusterSectors
-			if err := c.dev.read(ctx, lba, buf); err != nil {
+			if err := c.dev.read(ctx, lba, u.buf); err != nil {
 				return lbaError(PhaseVerify, lba, err)
 			}
-			select {
-			case read <- unit{i, buf}:
-			case <-ctx.Done():
-				return ctx.Err()
-			}
-		}
-		return nil
-	})
-	g.spawn(func() error {
-		for u := range read {
-			var tag [sector.TagSize]byte
-			copy(tag[:], c.table[u.idx*disc.TagSize:])
-			if err := c.sec.Check(u.idx, u.buf, tag); err != nil {
-				lba := c.layout.ImageLBA() + uint32(u.idx)*disc.ClusterSectors
-				return &Error{Phase: PhaseVerify, LBA: lba, HasLBA: true,
-					Err: fmt.Errorf("%w: the cluster of sectors %d to %d reads back different from what was written", ErrVerify, lba, lba+disc.ClusterSectors-1)}
-			}
-			pool <- u.buf
-			*done += disc.ClusterSize
-			if err := c.m.update(*done); err != nil {
+			if err := give(ctx, read, u); err != nil {
 				return err
 			}
 		}
 		return nil
 	})
-	if err := g.wait(); err != nil {
+	g.spawnN(workers, func() error {
+		for u := range read {
+			bad := c.checkUnit(u)
+			mu.Lock()
+			if bad < first {
+				first = bad
+				stop.Store(true)
+			}
+			*done += int64(len(u.buf))
+			err := c.m.update(*done)
+			mu.Unlock()
+			pool <- u.buf[:cap(u.buf)]
+			if err != nil {
+				return err
+			}
+		}
+		return nil
+	}, func() {})
+	err := g.wait()
+	// A failed cluster comes before any unit the reader failed to read
+	// (it reads in order), so it is the error to report.
+	if first < c.layout.Clusters() {
+		lba := c.layout.ImageLBA() + uint32(first)*disc.ClusterSectors
+		return &Error{Phase: PhaseVerify, LBA: lba, HasLBA: true,
+			Err: fmt.Errorf("%w: the cluster of sectors %d to %d reads back different from what was written", ErrVerify, lba, lba+disc.ClusterSectors-1)}
+	}
+	if err != nil {
 		return err
 	}
 	return ctx.Err()
+}
+
+// checkUnit returns the first cluster of u whose tag does not match, or
+// the layout's cluster count if all do.
+func (c *copier) checkUnit(u unit) uint64 {
+	for k := range u.clusters() {
+		i := u.idx + uint64(k)
+		var tag [sector.TagSize]byte
+		copy(tag[:], c.table[i*disc.TagSize:])
+		if c.sec.Check(i, u.buf[k*disc.ClusterSize:(k+1)*disc.ClusterSize], tag) != nil {
+			return i
+		}
+	}
+	return c.layout.Clusters()
 }
