@@ -67,8 +67,10 @@ func TestOperatorCommands(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	notes := make(chan string, 4)
+	notify := func(state string) error { notes <- state; return nil }
 	go func() {
-		runErr <- Run(rctx, Config{Home: c.home, KEK: kek}, Deps{Started: func(n *chain.Node) { started <- n }})
+		runErr <- Run(rctx, Config{Home: c.home, KEK: kek}, Deps{Started: func(n *chain.Node) { started <- n }, Notify: notify})
 	}()
 	var node *chain.Node
 	select {
@@ -76,10 +78,16 @@ func TestOperatorCommands(t *testing.T) {
 	case err := <-runErr:
 		t.Fatalf("Run() = %v", err)
 	}
+	if got := <-notes; got != "READY=1" {
+		t.Errorf("first notification = %q, want READY=1", got)
+	}
 	defer func() {
 		stop()
 		if err := <-runErr; err != nil {
 			t.Errorf("Run() after cancel = %v, want nil", err)
+		}
+		if got := <-notes; got != "STOPPING=1" {
+			t.Errorf("last notification = %q, want STOPPING=1", got)
 		}
 	}()
 	if err := node.WaitHeight(ctx, 1); err != nil {
