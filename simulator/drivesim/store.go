@@ -1,6 +1,9 @@
 package drivesim
 
-import "os"
+import (
+	"os"
+	"sync"
+)
 
 // store holds a disc's user data, addressed in bytes from LBA 0. Sectors
 // never written read as zeros.
@@ -22,9 +25,30 @@ const memBlock = 1 << 20
 
 // memStore keeps a disc's data in memory, in blocks allocated on first
 // write. Benchmarks use it (Options.InMemory) to take the host's file
-// system and page cache out of what they measure.
+// system and page cache out of what they measure. Blocks of closed discs
+// are reused: fresh memory costs a page fault per page on first touch,
+// which would put back the cost the store is there to leave out.
 type memStore struct {
 	blocks [][]byte
+}
+
+// freeBlocks holds the blocks of closed memory discs.
+var freeBlocks sync.Pool
+
+func getBlock() []byte {
+	if b, ok := freeBlocks.Get().(*[]byte); ok {
+		clear(*b)
+		return *b
+	}
+	return make([]byte, memBlock)
+}
+
+func putBlocks(blocks [][]byte) {
+	for _, b := range blocks {
+		if b != nil {
+			freeBlocks.Put(&b)
+		}
+	}
 }
 
 func newMemStore(size int64) *memStore {
@@ -55,7 +79,7 @@ func (m *memStore) WriteAt(p []byte, off int64) (int, error) {
 			m.blocks = append(m.blocks, nil)
 		}
 		if m.blocks[i] == nil {
-			m.blocks[i] = make([]byte, memBlock)
+			m.blocks[i] = getBlock()
 		}
 		copy(m.blocks[i][o:], p[n:n+k])
 		n += k
@@ -68,7 +92,8 @@ func (m *memStore) Truncate(size int64) error {
 	if keep >= int64(len(m.blocks)) {
 		m.blocks = append(m.blocks, make([][]byte, keep-int64(len(m.blocks)))...)
 	} else {
-		clear(m.blocks[keep:]) // let the collector have them
+		putBlocks(m.blocks[keep:])
+		clear(m.blocks[keep:])
 		m.blocks = m.blocks[:keep]
 	}
 	if tail := size % memBlock; tail != 0 && m.blocks[keep-1] != nil {
@@ -77,4 +102,8 @@ func (m *memStore) Truncate(size int64) error {
 	return nil
 }
 
-func (m *memStore) Close() error { m.blocks = nil; return nil }
+func (m *memStore) Close() error {
+	putBlocks(m.blocks)
+	m.blocks = nil
+	return nil
+}
