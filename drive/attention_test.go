@@ -15,7 +15,8 @@ import (
 // senseInjector is a fault injector in front of the real simulator: the
 // next count commands with opcode op end in CHECK CONDITION with sense
 // instead of reaching the drive (count < 0: every one). Every other
-// command goes through, and the injector counts what reached the drive.
+// command goes through; the injector counts what reached the drive and
+// keeps the last data-out buffer of each opcode.
 type senseInjector struct {
 	next  drive.Transport
 	mu    sync.Mutex
@@ -23,10 +24,11 @@ type senseInjector struct {
 	count int
 	sense []byte
 	sent  map[drive.Opcode]int
+	out   map[drive.Opcode][]byte
 }
 
 func inject(next drive.Transport, op drive.Opcode, count int, sense []byte) *senseInjector {
-	return &senseInjector{next: next, op: op, count: count, sense: sense, sent: map[drive.Opcode]int{}}
+	return &senseInjector{next: next, op: op, count: count, sense: sense, sent: map[drive.Opcode]int{}, out: map[drive.Opcode][]byte{}}
 }
 
 func (s *senseInjector) Do(cdb []byte, dir drive.Direction, buf []byte, timeout time.Duration) (drive.Result, error) {
@@ -38,6 +40,9 @@ func (s *senseInjector) Do(cdb []byte, dir drive.Direction, buf []byte, timeout 
 		return drive.Result{Status: drive.StatusCheckCondition, Sense: append([]byte(nil), s.sense...)}, nil
 	}
 	s.sent[op]++
+	if dir == drive.DirOut {
+		s.out[op] = append([]byte(nil), buf...)
+	}
 	s.mu.Unlock()
 	return s.next.Do(cdb, dir, buf, timeout)
 }
@@ -47,6 +52,13 @@ func (s *senseInjector) reached(op drive.Opcode) int {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	return s.sent[op]
+}
+
+// lastOut is the data-out buffer of the last command with opcode op.
+func (s *senseInjector) lastOut(op drive.Opcode) []byte {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.out[op]
 }
 
 // fixedSense is 18 bytes of current fixed-format sense.

@@ -2,6 +2,7 @@ package drive_test
 
 import (
 	"context"
+	"encoding/binary"
 	"errors"
 	"testing"
 	"time"
@@ -126,5 +127,38 @@ func TestMediaInfoFormatCapacitiesRefused(t *testing.T) {
 	_, err := fastDrive(inj).MediaInfo(ctx)
 	if !errors.Is(err, drive.ErrIllegalRequest) || senseCode(err) != drive.ASCInvalidFieldInCDB {
 		t.Errorf("MediaInfo() = %v, want %v (24/00)", err, drive.ErrIllegalRequest)
+	}
+}
+
+// TestChooseWriteSpeedWithoutFormatCapacities: on a drive without READ
+// FORMAT CAPACITIES, SET STREAMING still covers the whole medium, to the
+// same end LBA as on a drive with it.
+func TestChooseWriteSpeedWithoutFormatCapacities(t *testing.T) {
+	for _, media := range []drivesim.MediaType{drivesim.BDR25, drivesim.BDR50} {
+		t.Run(media.String(), func(t *testing.T) {
+			ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+			defer cancel()
+			var ends []uint32
+			for _, count := range []int{0, -1} { // with, then without READ FORMAT CAPACITIES
+				sim := newSim(t, drivesim.Options{Media: media, SpeedX: 12})
+				inj := inject(sim, drive.OpReadFormatCapacities, count, fixedSense(drive.KeyIllegalRequest, drive.ASCInvalidOpcode))
+				d := fastDrive(inj)
+				if err := d.WaitReady(ctx); err != nil {
+					t.Fatalf("WaitReady() = %v", err)
+				}
+				sp, err := d.ChooseWriteSpeed(ctx, 8)
+				if err != nil || sp.X > 8 || sp.X < 1 {
+					t.Fatalf("ChooseWriteSpeed(8) with READ FORMAT CAPACITIES answered %d times = %+v, %v; want 1x..8x", -count, sp, err)
+				}
+				p := inj.lastOut(drive.OpSetStreaming)
+				if len(p) != 28 {
+					t.Fatalf("SET STREAMING parameters = % x, want 28 bytes", p)
+				}
+				ends = append(ends, binary.BigEndian.Uint32(p[8:12]))
+			}
+			if want := media.Sectors() - 1; ends[0] != want || ends[1] != want {
+				t.Errorf("SET STREAMING end LBA with, without READ FORMAT CAPACITIES = %d, %d; want %d", ends[0], ends[1], want)
+			}
+		})
 	}
 }

@@ -201,7 +201,8 @@ type SpeedChoice struct {
 // ChooseWriteSpeed reads the drive's write speeds for the loaded medium
 // (GET PERFORMANCE type 03h), picks the fastest not above maxX (or the
 // slowest offered, if all are faster) and sets it with SET STREAMING over
-// the whole medium.
+// the whole medium: READ FORMAT CAPACITIES' current capacity, or on a
+// drive without that command the capacity MediaInfo derives.
 func (d *Drive) ChooseWriteSpeed(ctx context.Context, maxX int) (SpeedChoice, error) {
 	t := d.bound(ctx)
 	var perf *PerformanceData
@@ -229,10 +230,21 @@ func (d *Drive) ChooseWriteSpeed(ctx context.Context, maxX int) (SpeedChoice, er
 		}
 	}
 	var fc *FormatCapacities
-	if err := d.retry(ctx, "ChooseWriteSpeed", func() (err error) { fc, err = ReadFormatCapacities{}.Execute(t); return err }); err != nil {
+	err := d.retry(ctx, "ChooseWriteSpeed", func() (err error) { fc, err = ReadFormatCapacities{}.Execute(t); return err })
+	var end uint32
+	switch {
+	case err == nil:
+		end = fc.CurrentBlocks // the whole medium, formatted or not
+	case unsupported(err):
+		// No READ FORMAT CAPACITIES: the capacity MediaInfo derives.
+		mi, err := d.mediaInfo(ctx)
+		if err != nil {
+			return SpeedChoice{}, fmt.Errorf("drive.ChooseWriteSpeed: %w", err)
+		}
+		end = mi.CapacitySectors
+	default:
 		return SpeedChoice{}, err
 	}
-	end := fc.CurrentBlocks // the whole medium, formatted or not
 	if end == 0 {
 		return SpeedChoice{}, fmt.Errorf("drive.ChooseWriteSpeed: the medium reports no capacity: %w", ErrBadResponse)
 	}
