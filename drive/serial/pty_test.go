@@ -198,7 +198,9 @@ func TestPtyFaults(t *testing.T) {
 			// a loaded machine, its deadline being only a bound.
 			budget := 30 * time.Second
 			if tc.waits {
-				budget = 1500 * time.Millisecond
+				// Long enough that the first command (before which no
+				// retry has a reason to report) ends well inside it.
+				budget = 3 * time.Second
 			}
 			fctx, fcancel := context.WithTimeout(ctx, budget)
 			defer fcancel()
