@@ -54,9 +54,11 @@ type Timeouts struct {
 }
 
 // LANTimeouts suit nodes on one LAN or on loopback: round trips are well
-// under a millisecond, so a round may be short, and the commit pause only
-// has to let the last precommits arrive.
-var LANTimeouts = Timeouts{ProposeMS: 400, PrevoteMS: 100, PrecommitMS: 100, CommitMS: 100}
+// under a millisecond, so vote timeouts may be short and the commit pause
+// only has to let the last precommits arrive. The propose timeout stays at
+// a second: on a busy machine a proposer may be slow to build and gossip its
+// block, and a missed proposal repeats the whole round.
+var LANTimeouts = Timeouts{ProposeMS: 1000, PrevoteMS: 100, PrecommitMS: 100, CommitMS: 100}
 
 // GenesisOptions shape a new network's genesis.
 type GenesisOptions struct {

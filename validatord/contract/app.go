@@ -8,6 +8,7 @@ import (
 	"errors"
 	"fmt"
 	"sync"
+	"sync/atomic"
 
 	dbm "github.com/cometbft/cometbft-db"
 	abci "github.com/cometbft/cometbft/abci/types"
@@ -39,12 +40,17 @@ type App struct {
 	db       dbm.DB
 	verified *verifiedCache
 
-	mu      sync.Mutex // guards everything below
-	chainID string
+	// Three locks, so that CheckTx, queries and watchers never wait for a
+	// block to execute: mu serialises InitChain, FinalizeBlock and Commit
+	// and guards pending; cmu guards the last commit; wmu the watchers.
+	mu      sync.Mutex
+	pending *block // staged by InitChain or FinalizeBlock, written by Commit
+	cmu     sync.RWMutex
 	height  int64
 	hash    []byte
-	pending *block // staged by InitChain or FinalizeBlock, written by Commit
+	wmu     sync.Mutex
 	watch   map[string][]chan TxResult
+	chainID atomic.Pointer[string]
 }
 
 // block is what FinalizeBlock staged for Commit.
@@ -84,14 +90,15 @@ func New(db dbm.DB, opts Options) (*App, error) {
 	if err != nil {
 		return nil, fmt.Errorf("contract.New: %w", err)
 	}
-	a.chainID = string(c)
+	chainID := string(c)
+	a.chainID.Store(&chainID)
 	return a, nil
 }
 
 // LastCommit returns the last committed height and app hash.
 func (a *App) LastCommit() (int64, []byte) {
-	a.mu.Lock()
-	defer a.mu.Unlock()
+	a.cmu.RLock()
+	defer a.cmu.RUnlock()
 	return a.height, append([]byte(nil), a.hash...)
 }
 
@@ -122,18 +129,19 @@ func (a *App) InitChain(_ context.Context, req *abci.InitChainRequest) (*abci.In
 	hash := chainHash(nil, req.InitialHeight-1, cs.root)
 	a.mu.Lock()
 	defer a.mu.Unlock()
-	a.chainID = req.ChainId
+	chainID := req.ChainId
+	a.chainID.Store(&chainID)
 	a.pending = &block{height: req.InitialHeight - 1, hash: hash, staged: v.staged, changes: cs}
+	a.cmu.Lock()
 	a.hash = hash
+	a.cmu.Unlock()
 	return &abci.InitChainResponse{AppHash: hash}, nil
 }
 
 // CheckTx implements abci.Application. It is stateless: encoding, bounds
 // and signature only; the rules that need state run in FinalizeBlock.
 func (a *App) CheckTx(_ context.Context, req *abci.CheckTxRequest) (*abci.CheckTxResponse, error) {
-	a.mu.Lock()
-	chainID := a.chainID
-	a.mu.Unlock()
+	chainID := a.ChainID()
 	t, err := DecodeTx(req.Tx)
 	if err != nil {
 		r := refuse(CodeBadEncoding, "%v", err)
@@ -155,7 +163,8 @@ func (a *App) FinalizeBlock(_ context.Context, req *abci.FinalizeBlockRequest) (
 	if a.pending != nil { // genesis writes, before the first commit
 		staged = a.pending.staged
 	}
-	env := &execEnv{chainID: a.chainID, height: req.Height, time: req.Time.Unix(), committer: a.opts.Committer, verified: a.verified}
+	_, prev := a.LastCommit()
+	env := &execEnv{chainID: a.ChainID(), height: req.Height, time: req.Time.Unix(), committer: a.opts.Committer, verified: a.verified}
 	resp := &abci.FinalizeBlockResponse{TxResults: make([]*abci.ExecTxResult, len(req.Txs))}
 	results := make([]TxResult, len(req.Txs))
 	for i, raw := range req.Txs {
@@ -175,8 +184,8 @@ func (a *App) FinalizeBlock(_ context.Context, req *abci.FinalizeBlockRequest) (
 		resp.TxResults[i] = &abci.ExecTxResult{Code: uint32(res.Code), Data: res.Data, Log: res.Log}
 	}
 	cs := changes(staged)
-	hash := chainHash(a.hash, req.Height, cs.root)
-	a.pending = &block{height: req.Height, hash: hash, staged: staged, results: results, changes: cs, prev: a.hash}
+	hash := chainHash(prev, req.Height, cs.root)
+	a.pending = &block{height: req.Height, hash: hash, staged: staged, results: results, changes: cs, prev: prev}
 	resp.AppHash = hash
 	return resp, nil
 }
@@ -214,7 +223,7 @@ func (a *App) Commit(context.Context, *abci.CommitRequest) (*abci.CommitResponse
 		}
 	}
 	local := [][2][]byte{
-		{[]byte(metaHeight), hb}, {[]byte(metaHash), p.hash}, {[]byte(metaChainID), []byte(a.chainID)},
+		{[]byte(metaHeight), hb}, {[]byte(metaHash), p.hash}, {[]byte(metaChainID), []byte(a.ChainID())},
 		{heightKey(blockPfx, p.height), encodeLeaves(p.changes.leaves)}, {heightKey(hashPfx, p.height), p.hash},
 		{heightKey(hashPfx, p.height-1), append([]byte{}, p.prev...)},
 	}
@@ -226,7 +235,14 @@ func (a *App) Commit(context.Context, *abci.CommitRequest) (*abci.CommitResponse
 	if err := b.Write(); err != nil {
 		return nil, fmt.Errorf("contract.Commit: %w", err)
 	}
-	a.height, a.hash, a.pending = p.height, p.hash, nil
+	a.pending = nil
+	a.cmu.Lock()
+	a.height, a.hash = p.height, p.hash
+	a.cmu.Unlock()
+	// Watchers registered before this point get the result here; later
+	// ones find it in the index, which the batch above has written.
+	a.wmu.Lock()
+	defer a.wmu.Unlock()
 	for _, r := range p.results {
 		key := string(r.Hash)
 		for _, ch := range a.watch[key] {
@@ -243,8 +259,8 @@ func (a *App) Commit(context.Context, *abci.CommitRequest) (*abci.CommitResponse
 // slip between.
 func (a *App) Watch(hash []byte) (<-chan TxResult, func()) {
 	ch := make(chan TxResult, 1)
-	a.mu.Lock()
-	defer a.mu.Unlock()
+	a.wmu.Lock()
+	defer a.wmu.Unlock()
 	if r, ok := a.result(hash); ok {
 		ch <- r
 		return ch, func() {}
@@ -252,8 +268,8 @@ func (a *App) Watch(hash []byte) (<-chan TxResult, func()) {
 	key := string(hash)
 	a.watch[key] = append(a.watch[key], ch)
 	return ch, func() {
-		a.mu.Lock()
-		defer a.mu.Unlock()
+		a.wmu.Lock()
+		defer a.wmu.Unlock()
 		list := a.watch[key]
 		for i, c := range list {
 			if c == ch {
@@ -271,8 +287,6 @@ func (a *App) Watch(hash []byte) (<-chan TxResult, func()) {
 
 // Result returns a committed transaction's result by hash.
 func (a *App) Result(hash []byte) (TxResult, bool) {
-	a.mu.Lock()
-	defer a.mu.Unlock()
 	return a.result(hash)
 }
 

@@ -71,9 +71,10 @@ func (a *App) Nonce(keyID string) (uint64, error) {
 
 // ChainID returns the chain ID from the genesis.
 func (a *App) ChainID() string {
-	a.mu.Lock()
-	defer a.mu.Unlock()
-	return a.chainID
+	if p := a.chainID.Load(); p != nil {
+		return *p
+	}
+	return ""
 }
 
 // Copies lists the copies of a token ("token") or a station ("station"),
