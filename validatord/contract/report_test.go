@@ -8,13 +8,15 @@ import (
 	"copystation/protocol"
 )
 
-func TestReportRules(t *testing.T) {
+func TestReportRules(t *testing.T) { runRules(t, reportCases()) }
+
+func reportCases() []ruleCase {
 	spent := func(w *world) { w.mustOK(w.spendTx(w.stA, w.request("job-1", "tok-a", "film-1", 0x41, "m1"))) }
 	spoiled := func(w *world) {
 		spent(w)
 		w.mustOK(w.reportTx(w.stA, "job-1", "m1", protocol.OutcomeSpoiled))
 	}
-	runRules(t, []ruleCase{
+	return []ruleCase{
 		{name: "made", want: OK, setup: spent, tx: func(w *world) []byte { return w.reportTx(w.stA, "job-1", "m1", protocol.OutcomeMade) }},
 		{name: "spoiled", want: OK, setup: spent, tx: func(w *world) []byte { return w.reportTx(w.stA, "job-1", "m1", protocol.OutcomeSpoiled) }},
 		{name: "reported twice", want: CodeAlreadyReported, setup: spoiled, tx: func(w *world) []byte {
@@ -44,7 +46,7 @@ func TestReportRules(t *testing.T) {
 			spoiled(w)
 			w.mustOK(w.gov(w.op, TxRevokeStation, RevokeStationBody{Station: w.stA.id}))
 		}, tx: func(w *world) []byte { return w.spendTx(w.stA, w.request("job-1", "tok-a", "film-1", 0x41, "m2")) }},
-	})
+	}
 }
 
 // TestSpendIdempotentReceipt checks a repeated spend answers with the
@@ -98,5 +100,21 @@ func TestSameBlockDoubleSpend(t *testing.T) {
 	)
 	if Code(res[0].Code) != OK || Code(res[1].Code) != CodeTokenSpent {
 		t.Fatalf("block codes = %d, %d, want %d, %d", res[0].Code, res[1].Code, OK, CodeTokenSpent)
+	}
+}
+
+// TestEveryCodeTested checks the rule tables refuse with every code a
+// transaction can get (OK and the query-only not-found aside).
+func TestEveryCodeTested(t *testing.T) {
+	seen := map[Code]bool{OK: true, CodeNotFound: true}
+	for _, cs := range [][]ruleCase{governanceCases(), spendCases(), reportCases()} {
+		for _, c := range cs {
+			seen[c.want] = true
+		}
+	}
+	for _, ci := range codeInfo {
+		if !seen[ci.code] {
+			t.Errorf("no rule case expects code %d (%s)", ci.code, ci.name)
+		}
 	}
 }

@@ -33,8 +33,10 @@ func runRules(t *testing.T, cases []ruleCase) {
 	}
 }
 
-func TestGovernanceRules(t *testing.T) {
-	runRules(t, []ruleCase{
+func TestGovernanceRules(t *testing.T) { runRules(t, governanceCases()) }
+
+func governanceCases() []ruleCase {
+	return []ruleCase{
 		{name: "add issuer", want: OK, tx: func(w *world) []byte {
 			return w.gov(w.op, TxAddIssuer, AddIssuerBody{Key: newParty(w.t).pub, Name: "Other"})
 		}},
@@ -142,10 +144,12 @@ func TestGovernanceRules(t *testing.T) {
 		}, tx: func(w *world) []byte {
 			return w.gov(w.stA, TxTransferToken, TransferTokenBody{ID: "tok-a", NewOwner: w.customer.pub})
 		}},
-	})
+	}
 }
 
-func TestSpendRules(t *testing.T) {
+func TestSpendRules(t *testing.T) { runRules(t, spendCases()) }
+
+func spendCases() []ruleCase {
 	spendA := func(job, tok, title string, prof uint16, media string) func(w *world) []byte {
 		return func(w *world) []byte { return w.spendTx(w.stA, w.request(job, tok, title, prof, media)) }
 	}
@@ -157,7 +161,7 @@ func TestSpendRules(t *testing.T) {
 			return w.spendTx(w.stA, req)
 		}
 	}
-	runRules(t, []ruleCase{
+	return []ruleCase{
 		{name: "station-owned token", want: OK, tx: spendA("job-1", "tok-a", "film-1", 0x41, "m1")},
 		{name: "same job again is idempotent", want: OK, setup: spent, tx: spendA("job-1", "tok-a", "film-1", 0x41, "m1")},
 		{name: "second spend of token", want: CodeTokenSpent, setup: spent, tx: spendA("job-2", "tok-a", "film-1", 0x41, "m2")},
@@ -213,5 +217,5 @@ func TestSpendRules(t *testing.T) {
 			req.CustomerGrant = w.grant(w.stA, "tok-a", w.stA.id, "film-1", w.now.Unix()+60)
 			return w.spendTx(w.stA, req)
 		}},
-	})
+	}
 }
