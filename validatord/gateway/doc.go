@@ -8,7 +8,9 @@
 // A Server accepts at most MaxConns connections at once (more are closed at
 // once, so a station fails over). Each connection gets a deadline for every
 // step: the IK handshake, the challenge, the station's request, the wait for
-// consensus. One request per connection: a CopyRequest answered by a
+// consensus; and one deadline for everything before the request is in, so a
+// slow client cannot hold a slot for the sum of the steps. One request per
+// connection: a CopyRequest answered by a
 // KeyRelease (after the spend is final) or a Refusal, or a CopyReport
 // answered by a Receipt or a Refusal. Any malformed, oversized or
 // undecryptable frame closes the connection with nothing sent to the ledger.
