@@ -40,10 +40,12 @@ ledger (talk to a running node; --home DIR or --node tcp://HOST:PORT):
   station show --id ID [--prove]
   title package --image FILE --out DIR --title ID
   title register --package FILE --key FILE
+  title show --id ID [--prove]
   token mint --id ID --title ID --owner HEX
   token transfer --id ID --to HEX --owner-key FILE
   token show --id ID [--prove]
   copies list (--token ID | --station ID)
+  copies show --job ID [--prove]
   key new --out FILE                     make a sealed signing key
 
 Every command takes --json. Key files are sealed under the KEK (--kek-file,
@@ -100,6 +102,7 @@ func init() {
 		"title package": cmdTitlePackage, "title register": cmdTitleRegister,
 		"token mint": cmdTokenMint, "token transfer": cmdTokenTransfer, "token show": cmdTokenShow,
 		"copies list": cmdCopiesList, "key new": cmdKeyNew,
+		"title show": cmdTitleShow, "copies show": cmdCopiesShow,
 	} {
 		commands[k] = v
 	}

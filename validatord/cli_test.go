@@ -155,6 +155,12 @@ func TestOperatorCommands(t *testing.T) {
 			}
 		})
 	}
+	if out := c.ok("title", "show", "--home", c.home, "--id", "film-1", "--prove"); !strings.Contains(out, "1 forensic segments") || !strings.Contains(out, "proved") {
+		t.Errorf("title show --prove = %q, want the title with its one segment, proved", out)
+	}
+	if code, _, errs := c.run("copies", "show", "--home", c.home, "--job", "nope"); code != ExitFailed || !strings.Contains(errs, "not found") {
+		t.Errorf("copies show unknown = %d %q, want %d not found", code, errs, ExitFailed)
+	}
 	enrollWithTPMEvidence(t, c, dir)
 	out := c.ok("copies", "list", "--home", c.home, "--token", "tok-1")
 	if !strings.HasPrefix(out, "0 copies") {

@@ -286,3 +286,35 @@ func cmdKeyNew(e *env, args []string) error {
 		fmt.Sprintf("new key %s\n  public key %x\n  ID %s", *out, pub, protocol.KeyID(pub)))
 	return nil
 }
+
+func cmdTitleShow(e *env, args []string) error {
+	e.nodeFlags()
+	e.fs.BoolVar(&e.prove, "prove", false, "verify the record's inclusion proof against the block header")
+	id := e.fs.String("id", "", "title ID")
+	if err := e.parse(args, "id"); err != nil {
+		return err
+	}
+	var t contract.Title
+	return e.show("/title/"+*id, &t, func() string {
+		return fmt.Sprintf("title %s (%s): issuer %s, content %x, %d formats, %d forensic segments, registered at height %d",
+			t.ID, t.Name, t.Issuer, t.ContentHash, len(t.Formats), len(t.Segments), t.Height)
+	})
+}
+
+func cmdCopiesShow(e *env, args []string) error {
+	e.nodeFlags()
+	e.fs.BoolVar(&e.prove, "prove", false, "verify the record's inclusion proof against the block header")
+	job := e.fs.String("job", "", "job ID")
+	if err := e.parse(args, "job"); err != nil {
+		return err
+	}
+	var c contract.Copy
+	return e.show("/copy/"+*job, &c, func() string {
+		s := fmt.Sprintf("job %s: token %s, title %s, station %s, profile %#x", c.JobID, c.Token, c.Title, c.Station, c.Profile)
+		for i, a := range c.Attempts {
+			s += fmt.Sprintf("\n  attempt %d: media %x, %s, authorised at height %d (tx %X), codeword commitment %x",
+				i, a.MediaID, a.Outcome, a.Height, a.TxHash, a.CodewordCommitment)
+		}
+		return s
+	})
+}
