@@ -94,11 +94,9 @@ func runCopyBench(b *testing.B, p *titlepkg.Package, size int64, opts drivesim.O
 	d := newDrive(sim)
 	ctx := context.Background()
 	cw := bytes.Repeat([]byte{0x5A}, 16)
-	var phase = map[Phase]time.Duration{}
-	b.SetBytes(size)
-	cpu0 := cpuTime()
-	b.ResetTimer()
-	for i := 0; b.Loop(); i++ {
+	var phase map[Phase]time.Duration
+	// copyOnce makes one disc; only Copy itself runs with the timer on.
+	copyOnce := func(i int) {
 		b.StopTimer()
 		if err := sim.Insert(drivesim.BDR25); err != nil {
 			b.Fatal(err)
@@ -134,6 +132,20 @@ func runCopyBench(b *testing.B, p *titlepkg.Package, size int64, opts drivesim.O
 		}
 		disc.Destroy()
 		b.StartTimer()
+	}
+	if opts.InMemory {
+		// One copy first, so the simulator's memory blocks exist before
+		// the measurement: first touch of fresh memory is a page fault per
+		// page, a cost of the simulator, not of the pipeline.
+		phase = map[Phase]time.Duration{}
+		copyOnce(-1)
+	}
+	phase = map[Phase]time.Duration{}
+	b.SetBytes(size)
+	cpu0 := cpuTime()
+	b.ResetTimer()
+	for i := 0; b.Loop(); i++ {
+		copyOnce(i)
 	}
 	b.StopTimer()
 	gb := float64(size) * float64(b.N) / 1e9
