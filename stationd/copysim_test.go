@@ -1,0 +1,106 @@
+package main
+
+import (
+	"bytes"
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"copystation/stationd/simstation"
+)
+
+// TestRunAgainstCopysim runs `stationd run` against the drive and robot
+// simulators in their own process on pseudo-terminals (copysim): the
+// drive over the framed serial link, the robot over its line protocol, as a
+// station reaches real hardware on serial lines.
+func TestRunAgainstCopysim(t *testing.T) {
+	if testing.Short() {
+		t.Skip("builds copysim and runs three processes")
+	}
+	ctx := testContext(t, 4*time.Minute)
+	root := t.TempDir()
+	bin := filepath.Join(root, "copysim")
+	if out, err := exec.CommandContext(ctx, "go", "build", "-o", bin, "copystation/simulator/cmd/copysim").CombinedOutput(); err != nil {
+		t.Fatalf("go build copysim: %v\n%s", err, out)
+	}
+	links, discs := filepath.Join(root, "links"), filepath.Join(root, "discs")
+	os.MkdirAll(links, 0o700)
+	os.MkdirAll(discs, 0o700)
+	sim := exec.CommandContext(ctx, bin, "--drive-link", filepath.Join(links, "drive"), "--robot-link", filepath.Join(links, "robot"),
+		"--blanks", "3", "--time-scale", "0", "--dir", discs)
+	var simErr bytes.Buffer
+	sim.Stderr = &simErr
+	if err := sim.Start(); err != nil {
+		t.Fatal(err)
+	}
+	defer func() { sim.Process.Kill(); sim.Wait() }()
+	for _, l := range []string{"drive", "robot"} {
+		deadline := time.Now().Add(time.Minute)
+		for {
+			if _, err := os.Stat(filepath.Join(links, l)); err == nil {
+				break
+			}
+			if time.Now().After(deadline) {
+				t.Fatalf("copysim made no %s link\n%s", l, simErr.String())
+			}
+			time.Sleep(20 * time.Millisecond)
+		}
+	}
+	nw, err := simstation.StartNetwork(ctx, filepath.Join(root, "node"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer nw.Close()
+	dir := filepath.Join(root, "station")
+	keys, err := simstation.OpenKeys(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	signing := keys.Signing
+	_, err = nw.Enroll(ctx, keys.Signing, keys.Agreement)
+	keys.Close()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := simstation.MakeTitle(ctx, nw, filepath.Join(dir, "titles"), "film", 1<<20, 8); err != nil {
+		t.Fatal(err)
+	}
+	if err := nw.Mint(ctx, "tok", "film", signing); err != nil {
+		t.Fatal(err)
+	}
+	pin := nw.Pin()
+	sock := filepath.Join(dir, "api.sock")
+	cfg := fmt.Sprintf(`state_dir = %q
+socket = %q
+[tpm]
+uri = "sim:%s"
+[[drive]]
+device = "serial:%s"
+[robot]
+device = %q
+[[node]]
+address = %q
+static_key = %q
+signing_key = %q
+`, dir, sock, filepath.Join(dir, "tpm-sim"), filepath.Join(links, "drive"), filepath.Join(links, "robot"), pin.Address, pin.StaticKey, pin.SigningKey)
+	path := filepath.Join(root, "station.toml")
+	os.WriteFile(path, []byte(cfg), 0o600)
+	c := startProc(t, []string{"run", "--config", path})
+	c.waitReady(t, time.Now())
+	defer c.stop(t)
+	var out, errb bytes.Buffer
+	if code := Main(ctx, []string{"burn", "--socket", sock, "--title", "film", "--token", "tok", "--watch"}, &out, &errb); code != 0 {
+		t.Fatalf("stationd burn --watch = exit %d\n%s\n%s\nstationd:\n%s\ncopysim:\n%s", code, out.String(), errb.String(), c.stderr.String(), simErr.String())
+	}
+	if !strings.Contains(out.String(), ": done (drive 0, attempt 1)") {
+		t.Errorf("stationd burn --watch printed %q, want the job done", out.String())
+	}
+	copies, err := nw.Node.App.Copies("token", "tok", 10)
+	if err != nil || len(copies) != 1 || copies[0].Current().Outcome != "made" {
+		t.Errorf("ledger copies of tok = %+v, %v; want one, made", copies, err)
+	}
+}
