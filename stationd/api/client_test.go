@@ -37,7 +37,9 @@ func TestClientErrors(t *testing.T) {
 		}},
 		{"status without body", func(w http.ResponseWriter, _ *http.Request) {
 			w.WriteHeader(http.StatusInternalServerError)
-		}, func(err error) bool { return err != nil && err.Error() == "stationd answered 500 Internal Server Error" }},
+		}, func(err error) bool {
+			return err != nil && err.Error() == "stationd answered 500 Internal Server Error"
+		}},
 		{"garbage body", func(w http.ResponseWriter, _ *http.Request) {
 			w.Write([]byte("not json"))
 		}, func(err error) bool { return err != nil }},
