@@ -150,7 +150,7 @@ func (d *Daemon) step(ctx context.Context, n int, j job.Job) (job.Job, error) {
 	case job.MediaCheck:
 		return d.mediaCheck(ctx, n, j)
 	case job.Authorising:
-		return d.authorise(ctx, j, job.Authorised)
+		return d.authorise(ctx, j)
 	case job.Authorised:
 		if j.Cancel {
 			return d.move(ctx, j, job.Spoiled, "cancelled", func(x *job.Job) { x.Reason = "cancelled" })
@@ -165,7 +165,7 @@ func (d *Daemon) step(ctx context.Context, n int, j job.Job) (job.Job, error) {
 				}
 				return d.move(ctx, j, job.Spoiled, "blank changed", func(x *job.Job) { x.Reason = errBlankChanged.Error() })
 			}
-			next, err := d.authorise(ctx, j, job.Authorised)
+			next, err := d.authorise(ctx, j)
 			if err != nil || next.State != job.Authorised {
 				return next, err
 			}

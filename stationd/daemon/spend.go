@@ -15,7 +15,7 @@ import (
 // authorise asks the ledger for the spend and the keys. From Authorising it
 // moves the job on; from Authorised (keys lost in a restart) it only
 // refills the key ring.
-func (d *Daemon) authorise(ctx context.Context, j job.Job, _ job.State) (job.Job, error) {
+func (d *Daemon) authorise(ctx context.Context, j job.Job) (job.Job, error) {
 	t0 := time.Now()
 	a, err := d.ledger.Authorize(ctx, AuthRequest{JobID: j.ID, Attempt: j.Attempt, TokenID: j.TokenID,
 		TitleID: j.TitleID, Profile: j.Profile, MediaID: j.MediaID, Grant: j.Grant})
