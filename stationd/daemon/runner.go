@@ -74,13 +74,20 @@ func (d *Daemon) setDriveJob(n int, id string) {
 // run steps a job until it ends or the daemon stops.
 func (d *Daemon) run(ctx context.Context, n int, j job.Job) {
 	log := d.log.With("job", j.ID, "drive", n)
+	lastErr := ""
 	for ctx.Err() == nil && !j.State.Terminal() {
 		next, err := d.step(ctx, n, j)
 		if err != nil {
 			if ctx.Err() != nil {
 				return // shutting down: the journal says where we were
 			}
-			log.Warn("job step failed; will retry", "state", j.State, "err", err)
+			// Say it once at warning level, then quietly while it lasts.
+			if err.Error() != lastErr {
+				log.Warn("job held; will retry", "state", j.State, "err", err)
+				lastErr = err.Error()
+			} else {
+				log.Debug("job still held", "state", j.State, "err", err)
+			}
 			d.waiting(j.ID, err)
 			if !sleep(ctx, d.deps.Retry) {
 				return
@@ -93,6 +100,7 @@ func (d *Daemon) run(ctx context.Context, n int, j job.Job) {
 		}
 		if err == nil {
 			d.waiting(j.ID, nil)
+			lastErr = ""
 		}
 		j = next
 	}
