@@ -126,6 +126,13 @@ func Start(ctx context.Context, o Options) (*Node, error) {
 // (a crash) recovers at the next Start by CometBFT's handshake and replay.
 func (n *Node) Stop() error {
 	var errs []error
+	// CometBFT v1.0.1 can start consensus after the node has stopped if a
+	// stop lands while block sync hands over to consensus; that consensus
+	// then ticks on files its owner may already have removed. Let a
+	// hand-over in progress finish first (bounded).
+	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Second)
+	n.WaitConsensus(ctx)
+	cancel()
 	if n.Comet.IsRunning() {
 		errs = append(errs, n.Comet.Stop())
 		n.Comet.Wait()
@@ -138,6 +145,21 @@ func (n *Node) Stop() error {
 
 // NodeID is the node's CometBFT p2p ID, which names it to stations.
 func (n *Node) NodeID() string { return string(n.Comet.NodeInfo().ID()) }
+
+// WaitConsensus waits until the node has left block sync and takes part in
+// consensus.
+func (n *Node) WaitConsensus(ctx context.Context) error {
+	t := time.NewTicker(20 * time.Millisecond)
+	defer t.Stop()
+	for n.Comet.ConsensusReactor().WaitSync() {
+		select {
+		case <-ctx.Done():
+			return fmt.Errorf("chain.WaitConsensus: still in block sync: %w", ctx.Err())
+		case <-t.C:
+		}
+	}
+	return nil
+}
 
 // WaitHeight waits until the node has committed height h.
 func (n *Node) WaitHeight(ctx context.Context, h int64) error {

@@ -98,6 +98,10 @@ func StartNetwork(ctx context.Context, dir string, n int, o Options) (*Network, 
 			nw.Close()
 			return nil, fmt.Errorf("embedded.StartNetwork: %w", err)
 		}
+		if err := nw.Node(i).WaitConsensus(ctx); err != nil {
+			nw.Close()
+			return nil, fmt.Errorf("embedded.StartNetwork: %w", err)
+		}
 	}
 	return nw, nil
 }
