@@ -216,7 +216,7 @@ func (d *Daemon) watchdog(ctx context.Context, iv time.Duration) {
 		case <-t.C:
 			// The store answering proves the daemon is not wedged.
 			cctx, cancel := context.WithTimeout(ctx, iv)
-			_, err := d.store.List(cctx)
+			_, err := d.store.Counts(cctx)
 			cancel()
 			if err == nil {
 				d.notifier.Send("WATCHDOG=1", "STATUS="+d.statusLine())
@@ -257,13 +257,9 @@ func (d *Daemon) newID() (string, error) {
 }
 
 func (d *Daemon) refreshMetrics(ctx context.Context) {
-	jobs, err := d.store.List(ctx)
+	counts, err := d.store.Counts(ctx)
 	if err != nil {
 		return
-	}
-	counts := map[job.State]int{}
-	for _, j := range jobs {
-		counts[j.State]++
 	}
 	d.metrics.SetJobs(counts)
 }

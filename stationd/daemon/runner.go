@@ -34,7 +34,7 @@ func (d *Daemon) worker(ctx context.Context, n int) {
 func (d *Daemon) claim(ctx context.Context, n int) (job.Job, bool) {
 	d.claimMu.Lock()
 	defer d.claimMu.Unlock()
-	jobs, err := d.store.List(ctx)
+	jobs, err := d.store.Active(ctx)
 	if err != nil {
 		d.log.Error("cannot read the journal", "err", err)
 		return job.Job{}, false

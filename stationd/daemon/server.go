@@ -76,9 +76,9 @@ func (d *Daemon) Status(ctx context.Context) *api.Status {
 		s.Tampered, s.DoorOpen = d.panel.Tampered(), d.panel.DoorOpen()
 		s.Ready = !s.Tampered
 	}
-	if jobs, err := d.store.List(ctx); err == nil {
-		for _, j := range jobs {
-			s.Jobs[string(j.State)]++
+	if counts, err := d.store.Counts(ctx); err == nil {
+		for st, n := range counts {
+			s.Jobs[string(st)] = n
 		}
 	}
 	d.mu.Lock()

@@ -26,6 +26,11 @@ type Store interface {
 	Get(ctx context.Context, id string) (job.Job, error)
 	// List returns every job, oldest first.
 	List(ctx context.Context) ([]job.Job, error)
+	// Active returns the jobs not yet done or failed, oldest first: what a
+	// daemon that has run for years scans, rather than its whole history.
+	Active(ctx context.Context) ([]job.Job, error)
+	// Counts returns how many jobs are in each state.
+	Counts(ctx context.Context) (map[job.State]int, error)
 	// Events returns a job's transitions in order.
 	Events(ctx context.Context, id string) ([]job.Event, error)
 	Close() error

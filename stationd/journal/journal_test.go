@@ -90,6 +90,16 @@ func TestStoreConformance(t *testing.T) {
 			if len(l) != 2 || l[0].ID != "j1" || l[1].ID != "j2" {
 				t.Errorf("List = %v, want j1, j2", l)
 			}
+			s.Create(ctx, job.Job{ID: "j3"})
+			s.Transition(ctx, "j3", job.Queued, job.Failed, "cancelled", nil)
+			a, _ := s.Active(ctx)
+			if len(a) != 2 || a[0].ID != "j1" || a[1].ID != "j2" {
+				t.Errorf("Active = %v, want j1, j2 (j3 failed)", a)
+			}
+			c, err := s.Counts(ctx)
+			if err != nil || c[job.Authorising] != 1 || c[job.Queued] != 1 || c[job.Failed] != 1 || len(c) != 3 {
+				t.Errorf("Counts = %v, %v, want authorising 1, queued 1, failed 1", c, err)
+			}
 		})
 	}
 }

@@ -99,6 +99,29 @@ func (m *Mem) List(_ context.Context) ([]job.Job, error) {
 	return out, nil
 }
 
+// Active implements Store.
+func (m *Mem) Active(ctx context.Context) ([]job.Job, error) {
+	all, _ := m.List(ctx)
+	out := all[:0]
+	for _, j := range all {
+		if !j.State.Terminal() {
+			out = append(out, j)
+		}
+	}
+	return out, nil
+}
+
+// Counts implements Store.
+func (m *Mem) Counts(ctx context.Context) (map[job.State]int, error) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	c := map[job.State]int{}
+	for _, j := range m.jobs {
+		c[j.State]++
+	}
+	return c, nil
+}
+
 // Events implements Store.
 func (m *Mem) Events(_ context.Context, id string) ([]job.Event, error) {
 	m.mu.Lock()

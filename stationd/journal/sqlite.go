@@ -39,6 +39,7 @@ CREATE TABLE IF NOT EXISTS events (
 	note    TEXT NOT NULL
 );
 CREATE INDEX IF NOT EXISTS events_job ON events(job, seq);
+CREATE INDEX IF NOT EXISTS jobs_state ON jobs(state, seq);
 `
 
 // OpenSQLite opens (creating if needed) the journal at path. A nil clock
@@ -147,9 +148,37 @@ func (s *SQLite) Get(ctx context.Context, id string) (job.Job, error) {
 
 // List implements Store.
 func (s *SQLite) List(ctx context.Context) ([]job.Job, error) {
-	rows, err := s.db.QueryContext(ctx, `SELECT id, record FROM jobs ORDER BY seq`)
+	return s.query(ctx, "journal.List", `SELECT id, record FROM jobs ORDER BY seq`)
+}
+
+// Active implements Store.
+func (s *SQLite) Active(ctx context.Context) ([]job.Job, error) {
+	return s.query(ctx, "journal.Active", `SELECT id, record FROM jobs WHERE state NOT IN (?, ?) ORDER BY seq`, job.Done, job.Failed)
+}
+
+// Counts implements Store.
+func (s *SQLite) Counts(ctx context.Context) (map[job.State]int, error) {
+	rows, err := s.db.QueryContext(ctx, `SELECT state, COUNT(*) FROM jobs GROUP BY state`)
 	if err != nil {
-		return nil, fmt.Errorf("journal.List: %w", err)
+		return nil, fmt.Errorf("journal.Counts: %w", err)
+	}
+	defer rows.Close()
+	c := map[job.State]int{}
+	for rows.Next() {
+		var st string
+		var n int
+		if err := rows.Scan(&st, &n); err != nil {
+			return nil, fmt.Errorf("journal.Counts: %w", err)
+		}
+		c[job.State(st)] = n
+	}
+	return c, rows.Err()
+}
+
+func (s *SQLite) query(ctx context.Context, op, q string, args ...any) ([]job.Job, error) {
+	rows, err := s.db.QueryContext(ctx, q, args...)
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", op, err)
 	}
 	defer rows.Close()
 	var out []job.Job
@@ -157,7 +186,7 @@ func (s *SQLite) List(ctx context.Context) ([]job.Job, error) {
 		var id string
 		var rec []byte
 		if err := rows.Scan(&id, &rec); err != nil {
-			return nil, fmt.Errorf("journal.List: %w", err)
+			return nil, fmt.Errorf("%s: %w", op, err)
 		}
 		j, err := decode(id, rec)
 		if err != nil {
