@@ -142,7 +142,7 @@ func progressLine(j *api.Job) string {
 		return fmt.Sprintf("job %s  %s, waiting: %s", j.ID, j.State, p.Waiting)
 	}
 	if p == nil || p.Total == 0 {
-		if p != nil {
+		if p != nil && p.Phase != string(j.State) {
 			return fmt.Sprintf("job %s  %s (%s)", j.ID, j.State, p.Phase)
 		}
 		return fmt.Sprintf("job %s  %s", j.ID, j.State)
@@ -152,8 +152,12 @@ func progressLine(j *api.Job) string {
 	frac = max(0, min(1, frac))
 	n := int(frac * width)
 	bar := strings.Repeat("#", n) + strings.Repeat(".", width-n)
-	return fmt.Sprintf("[%s] %3.0f%%  %-10s %7.1f MB/s  ETA %s", bar, frac*100, p.Phase,
-		p.BytesPerSec/1e6, p.ETA.Round(time.Second))
+	rate, eta := "     -- MB/s", "--"
+	if p.BytesPerSec > 0 {
+		rate = fmt.Sprintf("%7.1f MB/s", p.BytesPerSec/1e6)
+		eta = p.ETA.Round(time.Second).String()
+	}
+	return fmt.Sprintf("[%s] %3.0f%%  %-14s %s  ETA %s", bar, frac*100, p.Phase, rate, eta)
 }
 
 type printer struct {

@@ -84,6 +84,7 @@ func (d *Daemon) burn(ctx context.Context, n int, j job.Job) (job.Job, error) {
 	}
 	m := Media{Present: true, Blank: true, Profile: j.Profile, MediaID: j.MediaID}
 	hash, err := d.pipeline.Copy(pctx, d.drives[n], CopyJob{JobID: j.ID, CopyID: j.CopyID, TitleID: j.TitleID, Media: m, Keys: k}, progress)
+	d.clearProgress(j.ID)
 	if err != nil {
 		if ctx.Err() != nil {
 			return cur, ctx.Err() // daemon stopping; restart spoils the blank
