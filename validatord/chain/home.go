@@ -54,11 +54,11 @@ type Timeouts struct {
 }
 
 // LANTimeouts suit nodes on one LAN or on loopback: round trips are well
-// under a millisecond, so vote timeouts may be short and the commit pause
-// only has to let the last precommits arrive. The propose timeout stays at
-// a second: on a busy machine a proposer may be slow to build and gossip its
-// block, and a missed proposal repeats the whole round.
-var LANTimeouts = Timeouts{ProposeMS: 1000, PrevoteMS: 100, PrecommitMS: 100, CommitMS: 100}
+// under a millisecond, so the commit pause only has to let the last
+// precommits arrive. The propose (1 s) and vote (300 ms) timeouts are kept
+// well above what a round needs, because on a busy machine a slow proposer
+// or voter otherwise makes the round repeat, which costs far more.
+var LANTimeouts = Timeouts{ProposeMS: 1000, PrevoteMS: 300, PrecommitMS: 300, CommitMS: 100}
 
 // GenesisOptions shape a new network's genesis.
 type GenesisOptions struct {
