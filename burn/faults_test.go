@@ -60,23 +60,29 @@ func TestCopyDriveFaults(t *testing.T) {
 func TestCopyVerifyMismatch(t *testing.T) {
 	tests := []struct {
 		name    string
-		corrupt uint32 // LBA whose bytes are flipped
-		want    uint32 // LBA reported
+		sectors int      // image size
+		corrupt []uint32 // LBAs whose bytes are flipped
+		want    uint32   // LBA reported
 	}{
-		{"image sector", imageLBA + 77, imageLBA + 64}, // its cluster's first sector
-		{"header sector", 3, 3},
-		{"table sector", tableLBA, tableLBA},
+		{"image sector", faultImageSectors, []uint32{imageLBA + 77}, imageLBA + 64}, // its cluster's first sector
+		{"header sector", faultImageSectors, []uint32{3}, 3},
+		{"table sector", faultImageSectors, []uint32{tableLBA}, tableLBA},
+		// Units of 16 clusters are checked by two goroutines: the first
+		// bad cluster in disc order is reported, whichever is checked first.
+		{"two clusters in different units", 1200, []uint32{imageLBA + 1100, imageLBA + 530}, imageLBA + 512},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
-			f := newFixture(t, faultImageSectors, [2]int{10, 4})
+			f := newFixture(t, tc.sectors, [2]int{10, 4})
 			dir := t.TempDir()
 			sim := newSimIn(t, dir)
 			job := f.job(t, sim, "job-1", []byte{0x80})
 			file := filepath.Join(dir, "disc-"+hex.EncodeToString(job.MediaID)+".img")
 			job.Progress = func(p Progress) error {
 				if p.Phase == PhaseVerify && p.Done == 0 {
-					flipByte(t, file, int64(tc.corrupt)*disc.SectorSize+100)
+					for _, lba := range tc.corrupt {
+						flipByte(t, file, int64(lba)*disc.SectorSize+100)
+					}
 				}
 				return nil
 			}
