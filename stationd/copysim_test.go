@@ -2,6 +2,7 @@ package main
 
 import (
 	"bytes"
+	"context"
 	"fmt"
 	"os"
 	"os/exec"
@@ -22,6 +23,35 @@ func TestRunAgainstCopysim(t *testing.T) {
 		t.Skip("builds copysim and runs three processes")
 	}
 	ctx := testContext(t, 4*time.Minute)
+	cs := startCopysimStation(t, ctx, 3)
+	c := startProc(t, []string{"run", "--config", cs.config})
+	c.waitReady(t, time.Now())
+	defer c.stop(t)
+	var out, errb bytes.Buffer
+	if code := Main(ctx, []string{"burn", "--socket", cs.sock, "--title", "film", "--token", "tok-0", "--watch"}, &out, &errb); code != 0 {
+		t.Fatalf("stationd burn --watch = exit %d\n%s\n%s\nstationd:\n%s\ncopysim:\n%s", code, out.String(), errb.String(), c.stderr.String(), cs.simErr.String())
+	}
+	if !strings.Contains(out.String(), ": done (drive 0, attempt 1)") {
+		t.Errorf("stationd burn --watch printed %q, want the job done", out.String())
+	}
+	copies, err := cs.nw.Node.App.Copies("token", "tok-0", 10)
+	if err != nil || len(copies) != 1 || copies[0].Current().Outcome != "made" {
+		t.Errorf("ledger copies of tok-0 = %+v, %v; want one, made", copies, err)
+	}
+}
+
+// copysimStation is a station configuration whose drive and robot are a
+// copysim process, with an embedded node holding tokens tok-0 ... tok-(n-1).
+type copysimStation struct {
+	nw     *simstation.Network
+	dir    string
+	sock   string
+	config string
+	simErr *syncBuffer
+}
+
+func startCopysimStation(t *testing.T, ctx context.Context, tokens int) *copysimStation {
+	t.Helper()
 	root := t.TempDir()
 	bin := filepath.Join(root, "copysim")
 	if out, err := exec.CommandContext(ctx, "go", "build", "-o", bin, "copystation/simulator/cmd/copysim").CombinedOutput(); err != nil {
@@ -31,13 +61,13 @@ func TestRunAgainstCopysim(t *testing.T) {
 	os.MkdirAll(links, 0o700)
 	os.MkdirAll(discs, 0o700)
 	sim := exec.CommandContext(ctx, bin, "--drive-link", filepath.Join(links, "drive"), "--robot-link", filepath.Join(links, "robot"),
-		"--blanks", "3", "--time-scale", "0", "--dir", discs)
-	var simErr bytes.Buffer
-	sim.Stderr = &simErr
+		"--blanks", "10", "--time-scale", "0", "--dir", discs)
+	simErr := &syncBuffer{}
+	sim.Stderr = simErr
 	if err := sim.Start(); err != nil {
 		t.Fatal(err)
 	}
-	defer func() { sim.Process.Kill(); sim.Wait() }()
+	t.Cleanup(func() { sim.Process.Kill(); sim.Wait() })
 	for _, l := range []string{"drive", "robot"} {
 		deadline := time.Now().Add(time.Minute)
 		for {
@@ -54,7 +84,7 @@ func TestRunAgainstCopysim(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer nw.Close()
+	t.Cleanup(func() { nw.Close() })
 	dir := filepath.Join(root, "station")
 	keys, err := simstation.OpenKeys(dir)
 	if err != nil {
@@ -69,8 +99,10 @@ func TestRunAgainstCopysim(t *testing.T) {
 	if _, err := simstation.MakeTitle(ctx, nw, filepath.Join(dir, "titles"), "film", 1<<20, 8); err != nil {
 		t.Fatal(err)
 	}
-	if err := nw.Mint(ctx, "tok", "film", signing); err != nil {
-		t.Fatal(err)
+	for i := range tokens {
+		if err := nw.Mint(ctx, fmt.Sprintf("tok-%d", i), "film", signing); err != nil {
+			t.Fatal(err)
+		}
 	}
 	pin := nw.Pin()
 	sock := filepath.Join(dir, "api.sock")
@@ -89,18 +121,5 @@ signing_key = %q
 `, dir, sock, filepath.Join(dir, "tpm-sim"), filepath.Join(links, "drive"), filepath.Join(links, "robot"), pin.Address, pin.StaticKey, pin.SigningKey)
 	path := filepath.Join(root, "station.toml")
 	os.WriteFile(path, []byte(cfg), 0o600)
-	c := startProc(t, []string{"run", "--config", path})
-	c.waitReady(t, time.Now())
-	defer c.stop(t)
-	var out, errb bytes.Buffer
-	if code := Main(ctx, []string{"burn", "--socket", sock, "--title", "film", "--token", "tok", "--watch"}, &out, &errb); code != 0 {
-		t.Fatalf("stationd burn --watch = exit %d\n%s\n%s\nstationd:\n%s\ncopysim:\n%s", code, out.String(), errb.String(), c.stderr.String(), simErr.String())
-	}
-	if !strings.Contains(out.String(), ": done (drive 0, attempt 1)") {
-		t.Errorf("stationd burn --watch printed %q, want the job done", out.String())
-	}
-	copies, err := nw.Node.App.Copies("token", "tok", 10)
-	if err != nil || len(copies) != 1 || copies[0].Current().Outcome != "made" {
-		t.Errorf("ledger copies of tok = %+v, %v; want one, made", copies, err)
-	}
+	return &copysimStation{nw: nw, dir: dir, sock: sock, config: path, simErr: simErr}
 }

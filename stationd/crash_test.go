@@ -128,3 +128,50 @@ func checkLedger(t *testing.T, nw *simstation.Network, token string, j *api.Job)
 	}
 	t.Logf("job %s: %d attempt(s), spend at height %d", j.ID, j.Attempt, c.Attempts[0].Height)
 }
+
+// TestCrashWithDriveOutliving asks the same of a station whose drive and
+// robot are a separate process (copysim on pseudo-terminals): the disc in
+// the drive survives the daemon's death, so a job killed before writing
+// resumes on the same blank with the same keys, and one killed while
+// writing rejects the half-written disc and retries under the same spend.
+func TestCrashWithDriveOutliving(t *testing.T) {
+	if testing.Short() {
+		t.Skip("builds copysim and runs many processes")
+	}
+	ctx := testContext(t, 6*time.Minute)
+	states := []job.State{job.MediaCheck, job.Authorising, job.Authorised, job.Writing, job.Verifying, job.Finalising, job.Reporting}
+	cs := startCopysimStation(t, ctx, len(states))
+	wantAttempts := map[job.State]int{job.Writing: 2, job.Verifying: 2, job.Finalising: 2}
+	for i, at := range states {
+		t.Run(string(at), func(t *testing.T) {
+			token := fmt.Sprintf("tok-%d", i)
+			c := startProc(t, []string{"run", "--config", cs.config}, "STATIOND_CRASH_AT="+string(at))
+			c.waitReady(t, time.Now())
+			j, err := api.NewClient(cs.sock).Burn(ctx, api.BurnRequest{TitleID: "film", TokenID: token})
+			if err != nil {
+				t.Fatalf("Burn = %v", err)
+			}
+			select {
+			case <-c.exited:
+				ws, ok := c.cmd.ProcessState.Sys().(syscall.WaitStatus)
+				if !ok || !ws.Signaled() || ws.Signal() != syscall.SIGKILL {
+					t.Fatalf("stationd ended with %v, want killed at %s\n%s", c.cmd.ProcessState, at, c.stderr.String())
+				}
+			case <-time.After(2 * time.Minute):
+				t.Fatalf("stationd never reached %s\n%s", at, c.stderr.String())
+			}
+			c = startProc(t, []string{"run", "--config", cs.config})
+			c.waitReady(t, time.Now())
+			defer c.stop(t)
+			done := waitTerminal(t, ctx, api.NewClient(cs.sock), j.ID, c)
+			if done.State != job.Done {
+				t.Fatalf("job after restart = %s (%s), want done\n%s\ncopysim:\n%s", done.State, done.Reason, c.stderr.String(), cs.simErr.String())
+			}
+			want := max(1, wantAttempts[at])
+			if done.Attempt != want {
+				t.Errorf("attempts = %d, want %d", done.Attempt, want)
+			}
+			checkLedger(t, cs.nw, token, done)
+		})
+	}
+}
