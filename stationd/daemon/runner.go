@@ -184,16 +184,26 @@ func (d *Daemon) step(ctx context.Context, n int, j job.Job) (job.Job, error) {
 		// interrupted: the blank is spoiled.
 		return d.move(ctx, j, job.Spoiled, "interrupted", func(x *job.Job) { x.Reason = ErrInterrupted.Error() })
 	case job.Finalising:
-		if len(j.ImageHash) == 0 {
-			// The hash of what was written died with the process; without
-			// it the copy cannot be reported made.
-			return d.move(ctx, j, job.Spoiled, "interrupted", func(x *job.Job) { x.Reason = ErrInterrupted.Error() })
-		}
 		if changed, err := d.mediaChanged(ctx, n, j, false); err != nil || changed {
 			if err != nil {
 				return j, err
 			}
 			return d.move(ctx, j, job.Spoiled, "disc changed", func(x *job.Job) { x.Reason = errBlankChanged.Error() })
+		}
+		if len(j.ImageHash) == 0 {
+			// The disc was verified before the restart; its hash is read
+			// back from it, or the copy cannot be reported made.
+			dh, ok := d.drives[n].(discHasher)
+			if !ok {
+				return d.move(ctx, j, job.Spoiled, "interrupted", func(x *job.Job) { x.Reason = ErrInterrupted.Error() })
+			}
+			h, err := dh.DiscHash(ctx, j.CopyID, j.MediaID)
+			if err != nil {
+				return d.spoil(ctx, n, j, err)
+			}
+			if j, err = d.store.Update(ctx, j.ID, func(x *job.Job) { x.ImageHash = h }); err != nil {
+				return j, err
+			}
 		}
 		if err := d.drives[n].Finalize(ctx); err != nil {
 			return d.spoil(ctx, n, j, fmt.Errorf("finalise: %w", err))

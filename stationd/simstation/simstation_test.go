@@ -1,12 +1,15 @@
 package simstation
 
 import (
+	"bytes"
 	"context"
 	"testing"
 	"time"
 
+	"copystation/simulator/drivesim"
 	"copystation/stationd/api"
 	"copystation/stationd/config"
+	"copystation/stationd/daemon"
 	"copystation/stationd/job"
 )
 
@@ -64,6 +67,18 @@ func TestEndToEnd(t *testing.T) {
 	done := waitJob(t, st.Client, j.ID, time.Minute)
 	if done.State != job.Done {
 		t.Fatalf("job = %s (%s), want done", done.State, done.Reason)
+	}
+	// The hash a restarted daemon reads back from a verified disc is the
+	// one the pipeline reported.
+	out := st.Robot.Sim.Output()
+	sim, _ := drivesim.New(drivesim.Options{})
+	defer sim.Close()
+	sim.InsertDisc(out[len(out)-1])
+	defer sim.Remove()
+	md := daemon.NewMMCDrive(sim, "reader")
+	md.D.WaitReady(ctx)
+	if h, err := md.DiscHash(ctx, done.CopyID, done.MediaID); err != nil || !bytes.Equal(h, done.ImageHash) {
+		t.Errorf("DiscHash() = %x, %v; want the pipeline's %x", h, err, done.ImageHash)
 	}
 	c, err := nw.Copy(j.ID)
 	if err != nil || len(c.Attempts) != 1 || c.Current().Outcome != "made" {
