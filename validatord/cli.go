@@ -89,6 +89,9 @@ func Main(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		fmt.Fprintf(stderr, "validatord %s: refused (%s): %s\n", cmd, ref.Code.Name(), ref.Log)
 		return ExitFailed
 	}
+	if e.json {
+		e.print(map[string]string{"error": err.Error()}, "")
+	}
 	fmt.Fprintf(stderr, "validatord %s: %v\n", cmd, err)
 	return ExitFailed
 }

@@ -162,6 +162,9 @@ func TestOperatorCommands(t *testing.T) {
 		t.Errorf("copies show unknown = %d %q, want %d not found", code, errs, ExitFailed)
 	}
 	enrollWithTPMEvidence(t, c, dir)
+	if code, out, _ := c.run("token", "show", "--home", c.home, "--id", "nope", "--json"); code != ExitFailed || !strings.Contains(out, `"error"`) {
+		t.Errorf("token show --json of an unknown token = %d %q, want %d and a JSON error", code, out, ExitFailed)
+	}
 	out := c.ok("copies", "list", "--home", c.home, "--token", "tok-1")
 	if !strings.HasPrefix(out, "0 copies") {
 		t.Errorf("copies list = %q, want 0 copies", out)

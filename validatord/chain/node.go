@@ -206,6 +206,7 @@ func cometConfig(home string, nc *NodeConfig) *cfg.Config {
 	c.Genesis = FileGenesis
 	c.DBPath = DirData
 	c.PrivValidatorState = filepath.Join(DirData, "priv_validator_state.json")
+	c.P2P.AddrBook = filepath.Join(DirData, "addrbook.json") // the home has no config/
 	c.P2P.ListenAddress = "tcp://" + nc.P2PListen
 	c.P2P.PersistentPeers = strings.Join(nc.Peers, ",")
 	c.P2P.AddrBookStrict = false // loopback and LAN addresses are fine
