@@ -189,10 +189,10 @@ func (d *Daemon) serve(ctx context.Context) error {
 		wg.Go(func() { d.worker(ctx, i) })
 	}
 	d.log.Info("station ready", "station", d.ledger.StationID(), "drives", len(d.drives), "socket", d.cfg.Socket)
-	d.notifier.Ready(d.statusLine())
 	if d.deps.Ready != nil {
 		d.deps.Ready(d)
 	}
+	d.notifier.Ready(d.statusLine()) // last: the service manager may act at once
 	if iv := notify.WatchdogInterval(); iv > 0 {
 		wg.Go(func() { d.watchdog(ctx, iv) })
 	}
