@@ -3,10 +3,15 @@ package contract
 import (
 	"bytes"
 	"context"
+	"crypto/ecdsa"
+	"crypto/elliptic"
+	"crypto/rand"
 	"testing"
 
 	dbm "github.com/cometbft/cometbft-db"
 	abci "github.com/cometbft/cometbft/abci/types"
+
+	"copystation/protocol"
 )
 
 // FuzzDecodeTx feeds arbitrary bytes to the decoder and to CheckTx: never a
@@ -15,6 +20,14 @@ func FuzzDecodeTx(f *testing.F) {
 	f.Add([]byte{txMagic, txVersion, byte(TxSpend), 0, 0, 0, 0})
 	f.Add((&Tx{Type: TxAddIssuer, Signer: make([]byte, 65), Nonce: 1, Body: []byte(`{}`), Sig: []byte{1}}).Marshal())
 	f.Add([]byte("garbage"))
+	k, _ := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
+	pub, _ := k.PublicKey.Bytes()
+	req := &protocol.CopyRequest{JobID: "j", TokenID: "t", TitleID: "f", Profile: 0x41, MediaID: []byte("m"), CustomerGrant: EncodeGrant(&protocolGrant, []byte{1})}
+	sig, _ := protocol.Sign(rand.Reader, k, req)
+	spend, _ := NewSpendTx(pub, req, sig)
+	f.Add(spend)
+	gov, _ := NewTx(rand.Reader, k, pub, "", TxMintToken, 1, MintTokenBody{ID: "t", Title: "f", Owner: pub})
+	f.Add(gov)
 	app, err := New(dbm.NewMemDB(), Options{})
 	if err != nil {
 		f.Fatal(err)
