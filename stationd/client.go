@@ -25,6 +25,7 @@ func cmdClient(ctx context.Context, cmd string, args []string, stdout, stderr io
 	token := fs.String("token", "", "burn: the copy token ID")
 	authz := fs.String("authorization", "", "burn: a file holding the customer's signed authorisation")
 	watch := fs.Bool("watch", false, "burn: follow the job until it ends")
+	active := fs.Bool("active", false, "jobs: only those not yet done or failed")
 	code := fs.String("code", "", "tamper-clear: the station's clear code")
 	if err := fs.Parse(args); err != nil {
 		return 2
@@ -40,7 +41,7 @@ func cmdClient(ctx context.Context, cmd string, args []string, stdout, stderr io
 		}
 	case "jobs":
 		var js []api.Job
-		if js, err = c.Jobs(ctx); err == nil {
+		if js, err = c.Jobs(ctx, *active); err == nil {
 			out.jobs(js)
 		}
 	case "burn":

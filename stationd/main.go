@@ -31,7 +31,7 @@ Daemon:
 
 Client (talks to the daemon on --socket, default /run/stationd/stationd.sock):
   status  [--json]                      the station at a glance
-  jobs    [--json]                      every job
+  jobs    [--active] [--json]           every job, or the unfinished ones
   burn    --title T --token TOK [--authorization FILE] [--json] [--watch]
   watch   JOB [--json]                  follow a job: progress bar with rate, ETA and phase
   cancel  JOB [--json]                  stop a job

@@ -92,6 +92,9 @@ signing_key = %q
 	var second api.Job
 	json.Unmarshal(out.Bytes(), &second)
 	cl := api.NewClient(sock)
+	if active, err := cl.Jobs(ctx, true); err != nil || len(active) != 1 || active[0].ID != second.ID {
+		t.Errorf("Jobs(active) = %d jobs, %v; want only the waiting one", len(active), err)
+	}
 	deadline := time.Now().Add(time.Minute)
 	for {
 		j, err := cl.Job(ctx, second.ID)

@@ -38,10 +38,14 @@ func (c *Client) Status(ctx context.Context) (*Status, error) {
 	return &s, c.do(ctx, http.MethodGet, PathStatus, nil, &s)
 }
 
-// Jobs lists the jobs.
-func (c *Client) Jobs(ctx context.Context) ([]Job, error) {
+// Jobs lists the jobs: all of them, or only those not yet done or failed.
+func (c *Client) Jobs(ctx context.Context, activeOnly ...bool) ([]Job, error) {
 	var j []Job
-	return j, c.do(ctx, http.MethodGet, PathJobs, nil, &j)
+	path := PathJobs
+	if len(activeOnly) > 0 && activeOnly[0] {
+		path += "?active=1"
+	}
+	return j, c.do(ctx, http.MethodGet, path, nil, &j)
 }
 
 // Job fetches one job with its progress.

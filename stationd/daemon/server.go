@@ -97,7 +97,11 @@ func (d *Daemon) Status(ctx context.Context) *api.Status {
 }
 
 func (d *Daemon) listJobs(w http.ResponseWriter, r *http.Request) {
-	jobs, err := d.store.List(r.Context())
+	list := d.store.List
+	if r.URL.Query().Get("active") == "1" {
+		list = d.store.Active
+	}
+	jobs, err := list(r.Context())
 	if err != nil {
 		replyErr(w, http.StatusInternalServerError, "journal", err)
 		return
