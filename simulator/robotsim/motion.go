@@ -4,10 +4,35 @@ import (
 	"bufio"
 	"context"
 	"copystation/robot"
+	"copystation/simulator/drivesim"
 	"errors"
 	"fmt"
 	"io"
+	"strings"
 )
+
+// driveFault is a drive refusing a disc for a reason other than holding
+// one already. It is answered as ERR DRIVE_FAULT with the drive's words,
+// a code the protocol's client reports as a device error.
+type driveFault struct{ err error }
+
+func (e *driveFault) Error() string { return e.err.Error() }
+func (e *driveFault) Unwrap() error { return e.err }
+
+// faultWords is the ERR reply for a driveFault: the message reduced to the
+// bytes a line may carry, short enough for one line.
+func faultWords(e *driveFault) []string {
+	msg := strings.Map(func(c rune) rune {
+		if c < 0x20 || c > 0x7E || c == '*' {
+			return '?'
+		}
+		return c
+	}, e.Error())
+	if len(msg) > 160 {
+		msg = msg[:160]
+	}
+	return []string{"ERR", "DRIVE_FAULT", msg}
+}
 
 // check tests a motion's preconditions before anything moves.
 func (r *Robot) check(verb string, n int) error {
@@ -76,7 +101,13 @@ func (r *Robot) move(verb string, n int) error {
 		r.gripper = true
 	case "LOAD":
 		if err := r.opts.Drives[n-1].Insert(r.opts.Media); err != nil {
-			return fmt.Errorf("%w: %v", robot.ErrDriveFull, err)
+			if errors.Is(err, drivesim.ErrOccupied) {
+				return fmt.Errorf("%w: %v", robot.ErrDriveFull, err)
+			}
+			// Any other refusal (a disc file that cannot be made, a drive
+			// powered off) is the drive's fault, not a disc in the way;
+			// the blank stays in the gripper.
+			return &driveFault{err}
 		}
 		r.gripper = false
 	case "UNLOAD", "REJECT":

@@ -185,6 +185,10 @@ func (r *Robot) exec(w []string) ([]string, bool) {
 		return errWords(robot.ErrJam, verb), true
 	}
 	if err := r.move(verb, n); err != nil {
+		var f *driveFault
+		if errors.As(err, &f) {
+			return faultWords(f), true
+		}
 		return errWords(err, ""), true
 	}
 	return []string{"OK"}, true

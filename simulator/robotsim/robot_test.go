@@ -3,6 +3,7 @@ package robotsim
 import (
 	"copystation/robot"
 	"copystation/simulator/drivesim"
+	"errors"
 	"strings"
 	"testing"
 	"time"
@@ -78,4 +79,46 @@ func FuzzHandle(f *testing.F) {
 			t.Fatalf("Handle(%q) replied %q, which does not parse: %v", b, reply, err)
 		}
 	})
+}
+
+// TestLoadDriveFault checks that a drive refusing a disc for a reason
+// other than holding one (here: powered off) is not reported as
+// DRIVE_FULL, and that the blank stays in the gripper.
+func TestLoadDriveFault(t *testing.T) {
+	tests := []struct {
+		name     string
+		prepare  func(t *testing.T, drv *drivesim.Drive)
+		wantCode string
+		wantIs   error
+	}{
+		{"drive holds a disc", func(t *testing.T, drv *drivesim.Drive) {
+			if err := drv.Insert(drivesim.BDR25); err != nil {
+				t.Fatal(err)
+			}
+		}, "DRIVE_FULL", robot.ErrDriveFull},
+		{"drive powered off", func(t *testing.T, drv *drivesim.Drive) { drv.Close() }, "DRIVE_FAULT", robot.ErrDevice},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			r, drv := newRobot(t, 1)
+			r.opts.TimeScale = 0
+			tt.prepare(t, drv)
+			r.Handle(robot.AppendLine(nil, 1, "PICK"))
+			reply, _ := r.Handle(robot.AppendLine(nil, 2, "LOAD", "1"))
+			rep, err := robot.ParseReply(reply, "LOAD 1")
+			if err != nil {
+				t.Fatalf("LOAD 1 replied %q, which does not parse: %v", reply, err)
+			}
+			var de *robot.DeviceError
+			if !errors.As(rep.Err, &de) || de.Code != tt.wantCode || !errors.Is(rep.Err, tt.wantIs) {
+				t.Errorf("LOAD 1 = %v, want code %s", rep.Err, tt.wantCode)
+			}
+			if tt.wantCode == "DRIVE_FAULT" && (errors.Is(rep.Err, robot.ErrDriveFull) || !strings.Contains(de.Message, "closed")) {
+				t.Errorf("LOAD 1 = %v, want the drive's own words and not DRIVE_FULL", rep.Err)
+			}
+			if !r.status().Gripper {
+				t.Errorf("after a failed LOAD the gripper is empty, want the blank still held")
+			}
+		})
+	}
 }
