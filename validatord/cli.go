@@ -34,8 +34,10 @@ node:
   testnet --nodes N --out DIR            make N node homes on loopback
 
 ledger (talk to a running node; --home DIR or --node tcp://HOST:PORT):
-  station enroll --request FILE [--challenge-out C | --challenge C --answer A]
-                                         verify a station's TPM evidence, enroll it
+  station enroll --request FILE --nonce N --challenge-out C
+                                         step 1: verify a station's TPM evidence, challenge its TPM
+  station enroll --request FILE --challenge C --answer A
+                                         step 2: check the TPM's answer, enroll the station
   station revoke --id ID --reason TEXT
   station show --id ID [--prove]
   title package --image FILE --out DIR --title ID

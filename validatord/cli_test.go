@@ -142,7 +142,7 @@ func TestOperatorCommands(t *testing.T) {
 		{"mint unknown title", []string{"token", "mint", "--home", c.home, "--kek-file", c.kek, "--id", "tok-2", "--title", "nope", "--owner", owner.PublicKey}, ExitFailed, "unknown-title"},
 		{"show unknown token", []string{"token", "show", "--home", c.home, "--id", "nope"}, ExitFailed, "not found"},
 		{"revoke unknown station", []string{"station", "revoke", "--home", c.home, "--kek-file", c.kek, "--id", "nope", "--reason", "x"}, ExitFailed, "unknown-station"},
-		{"enroll garbage request", []string{"station", "enroll", "--home", c.home, "--kek-file", c.kek, "--request", img}, ExitFailed, "enroll"},
+		{"enroll garbage request", []string{"station", "enroll", "--home", c.home, "--kek-file", c.kek, "--request", img, "--nonce", "01", "--challenge-out", img + ".ch"}, ExitFailed, "enroll"},
 		{"missing flag", []string{"token", "show", "--home", c.home}, ExitUsage, "--id is required"},
 		{"unknown command", []string{"frobnicate"}, ExitUsage, "unknown command"},
 		{"wrong KEK", []string{"token", "mint", "--home", c.home, "--kek-file", img, "--id", "t", "--title", "film-1", "--owner", owner.PublicKey}, ExitFailed, "key-encryption key"},
@@ -248,13 +248,33 @@ func enrollWithTPMEvidence(t *testing.T, c *cli, dir string) {
 	if shown.Status != "active" {
 		t.Errorf("station show = %+v, want active", shown)
 	}
-	if code, _, errs := c.run(append(base, "--nonce", "00")...); code != ExitFailed || !strings.Contains(errs, "nonce") {
+	if code, _, errs := c.run(append(withNonce, "--challenge", chFile, "--answer", ansFile)...); code != ExitFailed || !strings.Contains(errs, "already used") {
+		t.Errorf("station enroll replaying a used challenge = %d %q, want %d: one challenge, one enrollment", code, errs, ExitFailed)
+	}
+	step1 := append(base[:len(base):len(base)], "--challenge-out", chFile)
+	if code, _, errs := c.run(step1...); code != ExitUsage || !strings.Contains(errs, "--nonce is required") {
+		t.Errorf("station enroll step 1 without --nonce = %d %q, want %d", code, errs, ExitUsage)
+	}
+	if code, _, errs := c.run(append(step1, "--nonce", "00")...); code != ExitFailed || !strings.Contains(errs, "nonce") {
 		t.Errorf("station enroll with another nonce = %d %q, want %d and a nonce refusal", code, errs, ExitFailed)
 	}
+	if code, _, errs := c.run(append(withNonce, "--insecure-skip-activation", "--challenge-out", chFile)...); code != ExitUsage {
+		t.Errorf("station enroll --insecure-skip-activation --challenge-out = %d %q, want %d", code, errs, ExitUsage)
+	}
+	// step 2 enrolls exactly the request step 1 challenged
+	c.ok(append(withNonce, "--challenge-out", chFile)...)
+	other, _ := json.Marshal(softwareAKRequest(t, ev, nonce))
+	otherFile := filepath.Join(dir, "other.json")
+	os.WriteFile(otherFile, other, 0o600)
+	swapped := []string{"station", "enroll", "--home", c.home, "--kek-file", c.kek, "--request", otherFile, "--allow-unanchored", "--challenge", chFile, "--answer", ansFile}
+	if code, _, errs := c.run(swapped...); code != ExitFailed || !strings.Contains(errs, "another request") {
+		t.Errorf("station enroll step 2 with another request file = %d %q, want %d", code, errs, ExitFailed)
+	}
+	refuseSoftwareAK(t, c, dir, st, ev, nonce)
 	ev.SigningKey.Public[len(ev.SigningKey.Public)-1] ^= 1
 	bad, _ := json.Marshal(ev)
 	os.WriteFile(reqFile, bad, 0o600)
-	if code, _, errs := c.run(base...); code != ExitFailed || !strings.Contains(errs, "tpm.VerifyEvidence") {
+	if code, _, errs := c.run(append(withNonce, "--challenge-out", chFile)...); code != ExitFailed || !strings.Contains(errs, "tpm.VerifyEvidence") {
 		t.Errorf("station enroll with tampered evidence = %d %q, want %d and a verification error", code, errs, ExitFailed)
 	}
 }

@@ -5,6 +5,7 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -20,18 +21,28 @@ func cmdStationEnroll(e *env, args []string) error {
 	e.nodeFlags()
 	req := e.fs.String("request", "", "enrollment request file from 'stationd enroll'")
 	profiles := e.fs.String("profiles", "0x41,0x43", "disc profiles the station may write")
-	nonce := e.fs.String("nonce", "", "the nonce given to the station, hex (checks freshness)")
+	nonce := e.fs.String("nonce", "", "step 1: the nonce given to the station, hex (checks freshness)")
 	knownEK := e.fs.String("known-ek", "", "EK fingerprint recorded at provisioning, hex")
 	unanchored := e.fs.Bool("allow-unanchored", false, "accept an EK with no certificate or record (demo and tests only)")
 	challengeOut := e.fs.String("challenge-out", "", "step 1: write a credential challenge for the station to this file")
 	challenge := e.fs.String("challenge", "", "step 2: the challenge file written in step 1")
 	answer := e.fs.String("answer", "", "step 2: the station's answer ('stationd enroll --activate')")
+	insecure := e.fs.Bool("insecure-skip-activation", false, "LAB ONLY: enroll in one step without credential activation; a software key claiming a real TPM's EK passes")
 	opKey := e.keyFlag("operator-key", FileOperatorKey, "operator key file")
 	if err := e.parse(args, "request"); err != nil {
 		return err
 	}
-	if (*challenge == "") != (*answer == "") {
+	switch {
+	case (*challenge == "") != (*answer == ""):
 		return usagef("--challenge and --answer go together")
+	case *challengeOut != "" && *challenge != "":
+		return usagef("--challenge-out is step 1, --challenge and --answer step 2: give one or the other")
+	case *insecure && (*challengeOut != "" || *challenge != ""):
+		return usagef("--insecure-skip-activation is the one-step form: it takes no --challenge-out, --challenge or --answer")
+	case *challengeOut == "" && *challenge == "" && !*insecure:
+		return usagef("enrollment is two steps: first --nonce N --challenge-out FILE, then --challenge FILE --answer FILE (credential activation proves the keys are in the EK's TPM)")
+	case *challengeOut != "" && *nonce == "":
+		return usagef("--nonce is required with --challenge-out: give the station a fresh nonce and check its request carries it")
 	}
 	raw, err := os.ReadFile(*req)
 	if err != nil {
@@ -43,8 +54,8 @@ func cmdStationEnroll(e *env, args []string) error {
 	}
 	opts := tpm.VerifyOptions{AllowUnanchoredEK: *unanchored}
 	if *nonce != "" {
-		if opts.Nonce, err = hex.DecodeString(*nonce); err != nil {
-			return usagef("--nonce: %v", err)
+		if opts.Nonce, err = hex.DecodeString(*nonce); err != nil || len(opts.Nonce) == 0 {
+			return usagef("--nonce: want hex digits (%v)", err)
 		}
 	}
 	if *knownEK != "" {
@@ -54,15 +65,16 @@ func cmdStationEnroll(e *env, args []string) error {
 	if err != nil {
 		return err
 	}
+	digest := sha256.Sum256(raw)
 	switch {
 	case *challengeOut != "":
-		return e.writeChallenge(er, vs, *challengeOut, *req)
+		return e.writeChallenge(er, vs, digest[:], *challengeOut, *req)
 	case *answer != "":
-		if err := e.checkAnswer(*challenge, *answer); err != nil {
+		if err := e.checkAnswer(digest[:], *challenge, *answer); err != nil {
 			return err
 		}
 	default:
-		fmt.Fprintln(e.stderr, "warning: enrolling without credential activation (--challenge-out, then --challenge and --answer): the attestation key's tie to the EK is unproved")
+		fmt.Fprintln(e.stderr, "WARNING: --insecure-skip-activation: enrolling without credential activation; nothing proves the station's keys are in the EK's TPM (lab use only)")
 	}
 	profs, err := parseProfiles(*profiles)
 	if err != nil {
@@ -76,12 +88,12 @@ func cmdStationEnroll(e *env, args []string) error {
 	if err != nil {
 		return err
 	}
-	digest := sha256.Sum256(raw)
 	id, err := a.EnrollStation(e.ctx, vs.SigningKey, vs.AgreementKey, profs, digest[:])
 	if err != nil {
 		return err
 	}
 	if *challenge != "" {
+		// one challenge, one enrollment: the sealed secret goes
 		os.Remove(*challenge + secretSuffix)
 	}
 	e.print(map[string]any{"station": id, "ek_anchor": vs.EKAnchor, "ek_fingerprint": vs.EKFingerprint, "profiles": profs, "activated": *answer != ""},
@@ -92,10 +104,14 @@ func cmdStationEnroll(e *env, args []string) error {
 // secretSuffix names the sealed credential secret beside a challenge file.
 const secretSuffix = ".secret"
 
+// ErrOtherRequest is step 2 given another request file than step 1.
+var ErrOtherRequest = errors.New("the challenge's secret does not open for this request file: step 1 was run with another request (or another KEK); run step 1 again")
+
 // writeChallenge is enrollment step 1: a credential challenge only the
 // TPM holding both the request's EK and its attestation key can answer; its
-// secret is kept sealed under the KEK beside the challenge.
-func (e *env) writeChallenge(er *tpm.EnrollmentRequest, vs *tpm.VerifiedStation, out, reqFile string) error {
+// secret is kept sealed under the KEK beside the challenge, bound to the
+// request's digest so step 2 enrolls exactly the request challenged.
+func (e *env) writeChallenge(er *tpm.EnrollmentRequest, vs *tpm.VerifiedStation, reqDigest []byte, out, reqFile string) error {
 	kek, err := e.kek()
 	if err != nil {
 		return err
@@ -109,7 +125,7 @@ func (e *env) writeChallenge(er *tpm.EnrollmentRequest, vs *tpm.VerifiedStation,
 	if err != nil {
 		return err
 	}
-	if err := vault.SealFile(out+secretSuffix, kek, labelCredential, secret, nil); err != nil {
+	if err := vault.SealFile(out+secretSuffix, kek, credentialLabel(reqDigest), secret, nil); err != nil {
 		return err
 	}
 	if err := os.WriteFile(out, js, 0o644); err != nil {
@@ -121,18 +137,24 @@ func (e *env) writeChallenge(er *tpm.EnrollmentRequest, vs *tpm.VerifiedStation,
 	return nil
 }
 
-// labelCredential seals a credential challenge's secret.
-const labelCredential = "credential-secret"
+// credentialLabel seals a credential challenge's secret to one request.
+func credentialLabel(reqDigest []byte) string {
+	return "credential-secret " + hex.EncodeToString(reqDigest)
+}
 
-// checkAnswer is enrollment step 2: the station's TPM recovered the secret.
-func (e *env) checkAnswer(challenge, answer string) error {
+// checkAnswer is enrollment step 2: the station's TPM recovered the secret
+// of the challenge made for this very request.
+func (e *env) checkAnswer(reqDigest []byte, challenge, answer string) error {
 	kek, err := e.kek()
 	if err != nil {
 		return err
 	}
-	secret, err := vault.OpenFile(challenge+secretSuffix, kek, labelCredential)
+	secret, err := vault.OpenFile(challenge+secretSuffix, kek, credentialLabel(reqDigest))
+	if errors.Is(err, vault.ErrSealed) {
+		return fmt.Errorf("station enroll: %w (%v)", ErrOtherRequest, err)
+	}
 	if err != nil {
-		return err
+		return fmt.Errorf("station enroll: the challenge's sealed secret: %w (was it already used?)", err)
 	}
 	defer keys.Zero(secret)
 	b, err := os.ReadFile(answer)
