@@ -34,19 +34,26 @@ type Deps struct {
 	// Notify tells the service manager about state changes
 	// ("READY=1", "STOPPING=1"); the default writes to $NOTIFY_SOCKET.
 	Notify func(state string) error
+	// Getenv reads systemd's watchdog settings ($WATCHDOG_USEC,
+	// $WATCHDOG_PID); os.Getenv by default.
+	Getenv func(string) string
 	// Started, if set, is called with the running node once it is ready
 	// (tests).
 	Started func(*chain.Node)
 }
 
 // Run serves the node until ctx ends: CometBFT with the contract, and the
-// station gateway on the node's gateway address.
+// station gateway on the node's gateway address. Under systemd's watchdog
+// it sends WATCHDOG=1 every half period while the node is alive.
 func Run(ctx context.Context, cfg Config, deps Deps) error {
 	if deps.Listen == nil {
 		deps.Listen = net.Listen
 	}
 	if deps.Notify == nil {
 		deps.Notify = sdNotify
+	}
+	if deps.Getenv == nil {
+		deps.Getenv = os.Getenv
 	}
 	logf := func(format string, args ...any) {
 		if cfg.Log != nil {
@@ -76,6 +83,11 @@ func Run(ctx context.Context, cfg Config, deps Deps) error {
 	}
 	if err := deps.Notify("READY=1"); err != nil {
 		logf("validatord: notify: %v", err)
+	}
+	if every, ok := watchdogInterval(deps.Getenv, os.Getpid()); ok {
+		wctx, stopWatchdog := context.WithCancel(ctx)
+		defer stopWatchdog()
+		go keepAlive(wctx, every, nodeAlive(n), deps.Notify, logf)
 	}
 	select {
 	case <-ctx.Done():
