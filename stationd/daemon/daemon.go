@@ -82,6 +82,9 @@ type Daemon struct {
 	started  map[string]time.Time
 	cancels  map[string]context.CancelFunc
 	driveJob []string
+	// loadFails counts each job's robot loads in a row that gave no
+	// usable blank.
+	loadFails map[string]int
 }
 
 // Run runs the station until ctx ends.
@@ -119,7 +122,7 @@ func newDaemon(cfg config.Config, deps Deps) (*Daemon, error) {
 	fillHardware(&deps)
 	d := &Daemon{cfg: cfg, log: deps.Logger, now: deps.Clock, rnd: deps.Rand, keys: NewKeyRing(),
 		metrics: deps.Metrics, notifier: deps.Notifier, deps: deps,
-		progress: map[string]*api.Progress{}, started: map[string]time.Time{}, cancels: map[string]context.CancelFunc{}}
+		progress: map[string]*api.Progress{}, started: map[string]time.Time{}, cancels: map[string]context.CancelFunc{}, loadFails: map[string]int{}}
 	var err error
 	if d.store, err = deps.Store(cfg); err != nil {
 		return nil, fmt.Errorf("stationd: journal: %w", err)

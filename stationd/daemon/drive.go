@@ -54,7 +54,7 @@ func (d *MMCDrive) MediaInfo(ctx context.Context) (Media, error) {
 	if err != nil {
 		return Media{}, err
 	}
-	m := Media{Present: true, Profile: uint16(mi.Profile), MediaID: mi.MediaID, CapacitySectors: mi.CapacitySectors}
+	m := Media{Present: true, Profile: uint16(mi.Profile), MediaID: mi.MediaID, MediaIDErr: mi.MediaIDErr, CapacitySectors: mi.CapacitySectors}
 	switch mi.Profile {
 	case drive.ProfileBDRE:
 		m.Blank = mi.State == drive.StateBlank || mi.State == drive.StateRandomAccess

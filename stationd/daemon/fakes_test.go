@@ -3,6 +3,7 @@ package daemon
 import (
 	"context"
 	"crypto/sha256"
+	"errors"
 	"fmt"
 	"sync"
 
@@ -19,12 +20,19 @@ type testDrive struct {
 	present bool
 	written bool
 	id      int
+	// noID: the drive gives no media ID, as a real drive without AACS bus
+	// authentication does.
+	noID bool
 }
 
 func (d *testDrive) MediaInfo(context.Context) (Media, error) {
 	d.mu.Lock()
 	defer d.mu.Unlock()
-	return Media{Present: d.present, Blank: d.present && !d.written, Profile: 0x41, MediaID: []byte(fmt.Sprintf("media-%d-%d", d.n, d.id))}, nil
+	m := Media{Present: d.present, Blank: d.present && !d.written, Profile: 0x41, MediaID: []byte(fmt.Sprintf("media-%d-%d", d.n, d.id))}
+	if d.noID && d.present {
+		m.MediaID, m.MediaIDErr = nil, errIllegalRequest
+	}
+	return m, nil
 }
 func (d *testDrive) Finalize(context.Context) error { return nil }
 func (d *testDrive) Name() string                   { return fmt.Sprintf("test%d", d.n) }
@@ -35,7 +43,12 @@ type testRobot struct {
 	blanks int
 	out    int
 	reject int
+	// loadErr, when set, fails every load after taking a blank from the bin
+	// (as a LOAD refused by the drive does: the blank is rejected).
+	loadErr error
 }
+
+var errIllegalRequest = errors.New("READ DISC STRUCTURE: 05/24/00 invalid field in CDB")
 
 func (r *testRobot) LoadBlank(_ context.Context, n int) error {
 	r.mu.Lock()
@@ -44,6 +57,10 @@ func (r *testRobot) LoadBlank(_ context.Context, n int) error {
 		return fmt.Errorf("input bin empty")
 	}
 	r.blanks--
+	if r.loadErr != nil {
+		r.reject++
+		return r.loadErr
+	}
 	d := r.drives[n]
 	d.mu.Lock()
 	d.present, d.written = true, false

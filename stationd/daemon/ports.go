@@ -17,6 +17,10 @@ type Media struct {
 	Blank           bool
 	CapacitySectors uint32
 	MediaID         []byte
+	// MediaIDErr says why MediaID is nil on a disc that is present (a real
+	// drive refuses READ DISC STRUCTURE 86h without AACS bus
+	// authentication).
+	MediaIDErr error
 }
 
 // Drive is one burner slot as the job runner needs it.
@@ -127,10 +131,17 @@ type Pipeline interface {
 
 // Errors the daemon returns to API callers.
 var (
-	ErrNoBlank     = errors.New("the disc in the drive is not a usable blank")
-	ErrUnknownJob  = errors.New("no such job")
-	ErrBadRequest  = errors.New("bad request")
-	ErrInterrupted = errors.New("the burn was interrupted (daemon restart or power loss) before the disc was verified")
+	ErrNoBlank = errors.New("the disc in the drive is not a usable blank")
+	// ErrNoMediaID: the drive holds a blank but gives no media ID, so no
+	// copy can be bound to the disc; another blank in the same drive will
+	// not help.
+	ErrNoMediaID = errors.New("the drive gives no media ID for the blank (a real drive needs AACS bus authentication for READ DISC STRUCTURE 86h)")
+	// ErrNoUsableBlank: the robot failed to put a usable blank in the drive
+	// several times in a row; the job fails rather than empty the bin.
+	ErrNoUsableBlank = errors.New("the robot could not load a usable blank; check the drive and the robot")
+	ErrUnknownJob    = errors.New("no such job")
+	ErrBadRequest    = errors.New("bad request")
+	ErrInterrupted   = errors.New("the burn was interrupted (daemon restart or power loss) before the disc was verified")
 	// ErrNoRetry marks a pipeline failure another blank cannot cure (a
 	// damaged title package): the job fails after reporting the spoil.
 	ErrNoRetry = errors.New("no retry can help")

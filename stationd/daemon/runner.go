@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"time"
 
+	"copystation/robot"
 	"copystation/stationd/job"
 )
 
@@ -107,6 +108,7 @@ func (d *Daemon) run(ctx context.Context, n int, j job.Job) {
 	if j.State.Terminal() {
 		d.keys.Drop(j.ID)
 		d.clearProgress(j.ID)
+		d.loadFailed(j.ID, nil)
 		log.Info("job finished", "state", j.State, "attempts", j.Attempt, "reason", j.Reason)
 	}
 }
@@ -231,9 +233,9 @@ func (d *Daemon) mediaCheck(ctx context.Context, n int, j job.Job) (job.Job, err
 	if err := d.mayStart(ctx); err != nil {
 		return j, err
 	}
-	m, err := d.blank(ctx, n, j.Updated)
+	m, err := d.blank(ctx, n, j)
 	if err != nil {
-		if errors.Is(err, ErrNoBlank) {
+		if errors.Is(err, ErrNoBlank) || errors.Is(err, ErrNoMediaID) || errors.Is(err, ErrNoUsableBlank) {
 			return d.move(ctx, j, job.Failed, "no blank", func(x *job.Job) { x.Reason = err.Error() })
 		}
 		return j, err
@@ -243,35 +245,76 @@ func (d *Daemon) mediaCheck(ctx context.Context, n int, j job.Job) (job.Job, err
 	})
 }
 
+// maxLoadFailures bounds the robot loads in a row that give the job no
+// usable blank (a move refused, or a disc that is not blank); each one
+// may cost a blank from the bin.
+const maxLoadFailures = 3
+
 // blank makes sure drive n holds a blank and returns it: a blank already
 // there is used (a restart may find one loaded); a written disc is rejected.
-func (d *Daemon) blank(ctx context.Context, n int, since time.Time) (Media, error) {
-	deadline := since.Add(d.deps.BlankWait)
+// It fails with ErrNoMediaID for a blank the drive gives no media ID for,
+// ErrNoUsableBlank after maxLoadFailures robot loads in a row came to
+// nothing, and ErrNoBlank once BlankWait has passed since the job's last
+// transition.
+func (d *Daemon) blank(ctx context.Context, n int, j job.Job) (Media, error) {
+	deadline := j.Updated.Add(d.deps.BlankWait)
 	for {
 		m, err := d.drives[n].MediaInfo(ctx)
 		if err != nil {
 			return Media{}, fmt.Errorf("media check: %w", err)
 		}
 		if m.Present && m.Blank && len(m.MediaID) > 0 {
+			d.loadFailed(j.ID, nil)
 			return m, nil
 		}
-		if d.robot != nil {
-			if m.Present {
-				if err := d.unload(ctx, n, false); err != nil {
-					return Media{}, err
-				}
-			}
-			if err := d.moveDisc(ctx, func() error { return d.robot.LoadBlank(ctx, n) }); err != nil {
-				return Media{}, fmt.Errorf("robot: load a blank into drive %d: %w", n, err)
-			}
-			continue
+		if m.Present && m.Blank {
+			return Media{}, fmt.Errorf("media check: drive %s: %w: %w", d.drives[n].Name(), ErrNoMediaID, m.MediaIDErr)
 		}
 		if d.now().After(deadline) {
 			return Media{}, fmt.Errorf("%w: drive %s held no blank BD-R for %v (insert one and burn again)", ErrNoBlank, d.drives[n].Name(), d.deps.BlankWait)
 		}
-		// The run loop retries and shows this to whoever watches the job.
-		return Media{}, fmt.Errorf("insert a blank disc in drive %s", d.drives[n].Name())
+		if d.robot == nil {
+			// The run loop retries and shows this to whoever watches the job.
+			return Media{}, fmt.Errorf("insert a blank disc in drive %s", d.drives[n].Name())
+		}
+		if m.Present {
+			if err := d.unload(ctx, n, false); err != nil {
+				return Media{}, err
+			}
+		}
+		if err := d.moveDisc(ctx, func() error { return d.robot.LoadBlank(ctx, n) }); err != nil {
+			err = fmt.Errorf("robot: load a blank into drive %d: %w", n, err)
+			if errors.Is(err, robot.ErrInputEmpty) || ctx.Err() != nil {
+				return Media{}, err // waiting for an operator, or stopping
+			}
+			return Media{}, d.loadFailed(j.ID, err)
+		}
+		if err := d.loadFailed(j.ID, errNotBlankYet); errors.Is(err, ErrNoUsableBlank) {
+			return Media{}, err
+		}
 	}
+}
+
+// errNotBlankYet counts a load as a failure until the drive shows the
+// blank; a usable blank clears the count.
+var errNotBlankYet = errors.New("the drive showed no usable blank after a load")
+
+// loadFailed counts the job's robot loads in a row that gave no usable
+// blank (nil: one did, start again). It returns err, or ErrNoUsableBlank
+// wrapping it once there have been maxLoadFailures.
+func (d *Daemon) loadFailed(id string, err error) error {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	if err == nil {
+		delete(d.loadFails, id)
+		return nil
+	}
+	d.loadFails[id]++
+	if d.loadFails[id] >= maxLoadFailures {
+		delete(d.loadFails, id)
+		return fmt.Errorf("%w: %d loads in a row into the drive gave no usable blank; the last: %w", ErrNoUsableBlank, maxLoadFailures, err)
+	}
+	return err
 }
 
 // moveDisc runs a robot move under the shared robot lock, once the door is

@@ -1,0 +1,57 @@
+package daemon
+
+import (
+	"context"
+	"errors"
+	"strings"
+	"testing"
+
+	"copystation/stationd/api"
+	"copystation/stationd/job"
+)
+
+// TestUnusableBlankFailsBounded checks that a job that cannot get a usable
+// blank fails with a clear reason after a bounded number of blanks, before
+// any spend, instead of emptying the robot's input bin.
+func TestUnusableBlankFailsBounded(t *testing.T) {
+	tests := []struct {
+		name       string
+		setup      func(s *station)
+		wantReason []string
+		wantUsed   int // blanks taken from the bin (10 at start)
+	}{
+		{"blank without media ID", func(s *station) { s.robot.drives[0].noID = true },
+			[]string{ErrNoMediaID.Error(), errIllegalRequest.Error()}, 1},
+		{"every load refused", func(s *station) { s.robot.loadErr = errors.New("robot LOAD 1: DRIVE_FAULT: disc file") },
+			[]string{ErrNoUsableBlank.Error(), "DRIVE_FAULT"}, maxLoadFailures},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			s := start(t, testConfig(t), 1, nil)
+			s.robot.mu.Lock()
+			s.robot.drives[0].mu.Lock()
+			tt.setup(s)
+			s.robot.drives[0].mu.Unlock()
+			s.robot.mu.Unlock()
+			j, err := s.client.Burn(context.Background(), api.BurnRequest{TitleID: "film", TokenID: "tok"})
+			if err != nil {
+				t.Fatal(err)
+			}
+			got := waitState(t, s.client, j.ID, job.Done, job.Failed)
+			if got.State != job.Failed {
+				t.Fatalf("job = %s, want failed", got.State)
+			}
+			for _, w := range tt.wantReason {
+				if !strings.Contains(got.Reason, w) {
+					t.Errorf("job reason = %q, want it to say %q", got.Reason, w)
+				}
+			}
+			if blanks, _, _ := s.robot.counts(); 10-blanks != tt.wantUsed {
+				t.Errorf("blanks used = %d, want %d", 10-blanks, tt.wantUsed)
+			}
+			if tx, _ := s.ledger.spent("tok"); tx != 0 {
+				t.Errorf("ledger spends = %d, want 0 (no blank, no spend)", tx)
+			}
+		})
+	}
+}
