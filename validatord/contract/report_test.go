@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/json"
 	"testing"
+	"time"
 
 	"copystation/protocol"
 )
@@ -42,11 +43,42 @@ func reportCases() []ruleCase {
 				w.mustOK(w.reportTx(w.stA, "job-1", m, protocol.OutcomeSpoiled))
 			}
 		}, tx: func(w *world) []byte { return w.spendTx(w.stA, w.request("job-1", "tok-a", "film-1", 0x41, "m4")) }},
+		{name: "kiosk retry after the grant expired", want: OK, setup: kioskSpoiled, tx: func(w *world) []byte {
+			return w.kioskRetry(w.now.Add(-kioskWait).Unix()+60, "m2") // the first grant
+		}},
+		{name: "kiosk retry with a grant expired before the first attempt", want: CodeGrantExpired, setup: kioskSpoiled, tx: func(w *world) []byte {
+			return w.kioskRetry(w.now.Add(-kioskWait).Unix()-1, "m2")
+		}},
+		{name: "kiosk retry with another customer's grant", want: CodeNotOwner, setup: kioskSpoiled, tx: func(w *world) []byte {
+			req := w.request("job-c", "tok-c", "film-1", 0x41, "m2")
+			req.CustomerGrant = w.grant(w.issuer, "tok-c", w.stA.id, "film-1", w.now.Unix()+60)
+			return w.spendTx(w.stA, req)
+		}},
 		{name: "retry by revoked station", want: CodeStationRevoked, setup: func(w *world) {
 			spoiled(w)
 			w.mustOK(w.gov(w.op, TxRevokeStation, RevokeStationBody{Station: w.stA.id}))
 		}, tx: func(w *world) []byte { return w.spendTx(w.stA, w.request("job-1", "tok-a", "film-1", 0x41, "m2")) }},
 	}
+}
+
+// kioskSpoiled spends the customer's token tok-c under a grant that
+// expires a minute later, spoils the disc, and lets kioskWait pass.
+func kioskSpoiled(w *world) {
+	req := w.request("job-c", "tok-c", "film-1", 0x41, "m1")
+	req.CustomerGrant = w.grant(w.customer, "tok-c", w.stA.id, "film-1", w.now.Unix()+60)
+	w.mustOK(w.spendTx(w.stA, req))
+	w.mustOK(w.reportTx(w.stA, "job-c", "m1", protocol.OutcomeSpoiled))
+	w.now = w.now.Add(kioskWait)
+}
+
+const kioskWait = 2 * time.Hour
+
+// kioskRetry is job-c's retry on media with a customer grant expiring at
+// expiry (the retry's challenge is fresh).
+func (w *world) kioskRetry(expiry int64, media string) []byte {
+	req := w.request("job-c", "tok-c", "film-1", 0x41, media)
+	req.CustomerGrant = w.grant(w.customer, "tok-c", w.stA.id, "film-1", expiry)
+	return w.spendTx(w.stA, req)
 }
 
 // TestSpendIdempotentReceipt checks a repeated spend answers with the

@@ -37,7 +37,7 @@ func (e *execEnv) spend(v *view, t *Tx) ([]byte, *refusal, error) {
 	if found {
 		return e.respend(v, &c, st, req)
 	}
-	tok, ti, r, err := e.authorise(v, st, req)
+	tok, ti, r, err := e.authorise(v, st, req, e.time)
 	if r != nil || err != nil {
 		return nil, r, err
 	}
@@ -76,15 +76,20 @@ func (e *execEnv) respend(v *view, c *Copy, st *Station, req *protocol.CopyReque
 	if uint32(c.Retries()) >= p.MaxRetries {
 		return nil, refuse(CodeRetriesExhausted, "job %s has had %d retries, limit %d", c.JobID, c.Retries(), p.MaxRetries), nil
 	}
-	// A retry is authorised afresh: the grant must still hold.
-	if _, _, r, err := e.authorise(v, st, req); r != nil || err != nil {
+	// A retry is authorised afresh, but a customer grant is held to the
+	// first attempt's block time: the customer authorised this copy then,
+	// and a kiosk grant lasts minutes while a burn and its verification
+	// last longer, so a disc spoiled after it expired must still be
+	// retried under the same spend.
+	if _, _, r, err := e.authorise(v, st, req, c.Attempts[0].Time); r != nil || err != nil {
 		return nil, r, err
 	}
 	return e.newAttempt(v, c, req.MediaID)
 }
 
-// authorise checks the token, title, format and ownership for a request.
-func (e *execEnv) authorise(v *view, st *Station, req *protocol.CopyRequest) (*Token, *Title, *refusal, error) {
+// authorise checks the token, title, format and ownership for a request; a
+// customer grant must be unexpired at grantTime.
+func (e *execEnv) authorise(v *view, st *Station, req *protocol.CopyRequest, grantTime int64) (*Token, *Title, *refusal, error) {
 	var tok Token
 	if found, err := v.getJSON(keyToken(req.TokenID), &tok); err != nil || !found {
 		return nil, nil, refuse(CodeUnknownToken, "token %q", req.TokenID), err
@@ -121,8 +126,8 @@ func (e *execEnv) authorise(v *view, st *Station, req *protocol.CopyRequest) (*T
 	if err := protocol.Verify(tok.Owner, g, sig); err != nil {
 		return nil, nil, refuse(CodeNotOwner, "customer grant is not signed by the owner of token %s: %v", tok.ID, err), nil
 	}
-	if e.time > g.Expiry {
-		return nil, nil, refuse(CodeGrantExpired, "grant expired at %d, block time %d", g.Expiry, e.time), nil
+	if grantTime > g.Expiry {
+		return nil, nil, refuse(CodeGrantExpired, "grant expired at %d, authorised at block time %d", g.Expiry, grantTime), nil
 	}
 	return &tok, &ti, nil, nil
 }

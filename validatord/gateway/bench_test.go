@@ -30,6 +30,10 @@ func (refusingLedger) ReleaseKeys(context.Context, string, keys.Info) (*ledger.R
 	return nil, errors.New("benchmark: no keys")
 }
 
+func (refusingLedger) Copy(context.Context, string) (*contract.Copy, error) {
+	return nil, ledger.ErrCopyNotFound
+}
+
 func (refusingLedger) Report(context.Context, []byte, *protocol.CopyReport, []byte) (ledger.Receipt, error) {
 	return ledger.Receipt{}, errors.New("benchmark: no reports")
 }

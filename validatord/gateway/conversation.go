@@ -14,6 +14,7 @@ import (
 	"copystation/keys"
 	"copystation/protocol"
 	"copystation/validatord/contract"
+	"copystation/validatord/ledger"
 )
 
 // conv is one connection's conversation.
@@ -188,10 +189,29 @@ func (c *conv) checkGrant(st *contract.Station, m *protocol.CopyRequestMsg) *pro
 		return refusal(protocol.CodeGrantMismatch, "the customer authorised station %s, not %s", g.Grant.StationID, st.ID)
 	case g.Grant.TokenID != m.TokenID || g.Grant.TitleID != m.TitleID:
 		return refusal(protocol.CodeGrantMismatch, "the customer authorised token %s for title %s", g.Grant.TokenID, g.Grant.TitleID)
-	case c.s.cfg.Now().Unix() > g.Grant.Expiry:
+	case c.s.cfg.Now().Unix() > g.Grant.Expiry && !c.retryWithinGrant(st, m, g.Grant.Expiry):
 		return refusal(protocol.CodeGrantExpired, "the customer's authorisation expired at %d", g.Grant.Expiry)
 	}
 	return nil
+}
+
+// retryWithinGrant says whether m retries a copy already recorded for this
+// station, token, title and profile whose first attempt was authorised
+// before expiry: the contract holds a retry's grant to that first attempt's
+// block time, so a disc spoiled after a kiosk grant ran out can be retried.
+// A lookup that fails leaves the decision to the contract.
+func (c *conv) retryWithinGrant(st *contract.Station, m *protocol.CopyRequestMsg, expiry int64) bool {
+	ctx, cancel := context.WithTimeout(c.ctx, c.s.cfg.StepTimeout)
+	defer cancel()
+	cp, err := c.s.cfg.Ledger.Copy(ctx, m.JobID)
+	switch {
+	case errors.Is(err, ledger.ErrCopyNotFound):
+		return false
+	case err != nil:
+		return true
+	}
+	return cp.Station == st.ID && cp.Token == m.TokenID && cp.Title == m.TitleID && cp.Profile == m.Profile &&
+		len(cp.Attempts) > 0 && cp.Attempts[0].Time <= expiry
 }
 
 func (c *conv) copyReport(m *protocol.CopyReportMsg) protocol.Message {

@@ -304,3 +304,37 @@ func TestSpoiledRetry(t *testing.T) {
 		t.Fatalf("attempts = %d, want 2", n)
 	}
 }
+
+// TestKioskRetryAfterGrantExpired: a kiosk disc spoiled after the
+// customer's authorisation ran out (by the node's clock) is retried under
+// the same spend; a new job with that authorisation is still refused.
+func TestKioskRetryAfterGrantExpired(t *testing.T) {
+	f := newFixture(t)
+	customer := newParty(t)
+	f.ledger.mint("tok-c", "title-1", customer.pub)
+	sg := &protocol.SignedGrant{Grant: protocol.CustomerGrant{TokenID: "tok-c", StationID: f.st.id, TitleID: "title-1", Expiry: f.clk.Now().Unix() + 300}}
+	sg.Signature, _ = protocol.Sign(rand.Reader, customer.key, &sg.Grant)
+	c := f.st.client(t, f.clk.Now, f.node.pin)
+	ctx := context.Background()
+	p := ledgerclient.CopyRequestParams{JobID: "kjob", TokenID: "tok-c", TitleID: "title-1", Profile: 0x41, MediaID: []byte("media-k1"), Grant: sg.Encode()}
+	if _, err := c.Authorize(ctx, p); err != nil {
+		t.Fatalf("Authorize = %v", err)
+	}
+	if _, err := c.Report(ctx, ledgerclient.ReportParams{JobID: "kjob", MediaID: p.MediaID, Outcome: protocol.OutcomeSpoiled, Reason: "verify failed"}); err != nil {
+		t.Fatalf("Report(spoiled) = %v", err)
+	}
+	f.clk.Advance(10 * time.Minute) // the burn and its verification outlast the grant
+	retry := p
+	retry.MediaID = []byte("media-k2")
+	if _, err := c.Authorize(ctx, retry); err != nil {
+		t.Fatalf("Authorize(retry after the grant expired) = %v, want keys", err)
+	}
+	if n := f.attempts(t, "kjob"); n != 2 {
+		t.Fatalf("attempts = %d, want 2", n)
+	}
+	fresh := p
+	fresh.JobID = "kjob-2"
+	if _, err := c.Authorize(ctx, fresh); !errors.Is(err, ledgerclient.ErrGrantExpired) {
+		t.Fatalf("Authorize(new job, expired grant) = %v, want %v", err, ledgerclient.ErrGrantExpired)
+	}
+}

@@ -36,6 +36,9 @@ type Ledger interface {
 	Report(ctx context.Context, stationKey []byte, rep *protocol.CopyReport, sig []byte) (Receipt, error)
 	// Station looks up an enrolled station (ErrStationNotFound if none).
 	Station(ctx context.Context, id string) (*contract.Station, error)
+	// Copy looks up a job's committed copy record (ErrCopyNotFound if
+	// none).
+	Copy(ctx context.Context, jobID string) (*contract.Copy, error)
 }
 
 // Receipt locates the committed transaction: height, hash and, for a spend,
@@ -56,6 +59,7 @@ type Release struct {
 // Errors that are not refusals.
 var (
 	ErrStationNotFound = errors.New("station not enrolled")
+	ErrCopyNotFound    = errors.New("no copy recorded for this job")
 	ErrNotFinal        = errors.New("the transaction was not committed before the deadline; retry with the same job ID")
 	ErrUnavailable     = errors.New("the node cannot take transactions now (catching up or stopping); try another node")
 )

@@ -96,6 +96,15 @@ func (l *Local) Station(_ context.Context, id string) (*contract.Station, error)
 	return st, err
 }
 
+// Copy implements Ledger.
+func (l *Local) Copy(_ context.Context, jobID string) (*contract.Copy, error) {
+	c, err := l.node.App.Copy(jobID)
+	if errors.Is(err, contract.ErrNotFound) {
+		return nil, fmt.Errorf("ledger.Copy: %s: %w", jobID, ErrCopyNotFound)
+	}
+	return c, err
+}
+
 // ReleaseKeys implements Ledger. It reads committed state only, so keys are
 // released for a spend that is final and never for one merely proposed.
 func (l *Local) ReleaseKeys(_ context.Context, stationID string, info keys.Info) (*Release, error) {
