@@ -41,6 +41,7 @@ const (
 	CodeIssuerExists     Code = 29
 	CodeUnknownTxType    Code = 30
 	CodeNotFound         Code = 31
+	CodeReportReplayed   Code = 32
 )
 
 // codeInfo names each code and says what to do about it.
@@ -81,6 +82,7 @@ var codeInfo = []struct {
 	{CodeIssuerExists, "issuer-exists", "this issuer is already registered"},
 	{CodeUnknownTxType, "unknown-tx-type", "the transaction type is not known to this contract version"},
 	{CodeNotFound, "not-found", "no such record; check the ID"},
+	{CodeReportReplayed, "report-replayed", "this signed report is already recorded; a report counts once"},
 }
 
 // Name is the code's stable short name, for scripts.

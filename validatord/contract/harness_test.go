@@ -178,7 +178,13 @@ func (w *world) spendTx(st *party, req *protocol.CopyRequest) []byte {
 
 func (w *world) reportTx(st *party, job, media string, outcome uint8) []byte {
 	w.t.Helper()
-	rep := &protocol.CopyReport{HandshakeHash: []byte("hh"), JobID: job, MediaID: []byte(media), Outcome: outcome, ImageHash: make([]byte, 32), Reason: "test"}
+	return w.reportTxIn(st, "hh", job, media, outcome)
+}
+
+// reportTxIn is a report signed in the session with handshake hash hh.
+func (w *world) reportTxIn(st *party, hh, job, media string, outcome uint8) []byte {
+	w.t.Helper()
+	rep := &protocol.CopyReport{HandshakeHash: []byte(hh), JobID: job, MediaID: []byte(media), Outcome: outcome, ImageHash: make([]byte, 32), Reason: "test"}
 	sig, err := protocol.Sign(rand.Reader, st.key, rep)
 	if err != nil {
 		w.t.Fatal(err)

@@ -43,6 +43,22 @@ func reportCases() []ruleCase {
 				w.mustOK(w.reportTx(w.stA, "job-1", m, protocol.OutcomeSpoiled))
 			}
 		}, tx: func(w *world) []byte { return w.spendTx(w.stA, w.request("job-1", "tok-a", "film-1", 0x41, "m4")) }},
+		{name: "report replayed against a retry on the same disc", want: CodeReportReplayed, setup: func(w *world) {
+			spoiled(w)
+			w.mustOK(w.spendTx(w.stA, w.request("job-1", "tok-a", "film-1", 0x41, "m1"))) // the BD-RE, reformatted
+		}, tx: func(w *world) []byte { return w.reportTx(w.stA, "job-1", "m1", protocol.OutcomeSpoiled) }},
+		{name: "a fresh report of the retry on the same disc", want: OK, setup: func(w *world) {
+			spoiled(w)
+			w.mustOK(w.spendTx(w.stA, w.request("job-1", "tok-a", "film-1", 0x41, "m1")))
+		}, tx: func(w *world) []byte { return w.reportTxIn(w.stA, "hh-2", "job-1", "m1", protocol.OutcomeMade) }},
+		{name: "station repeats its report", want: OK, setup: spoiled, tx: func(w *world) []byte {
+			return w.reportTxIn(w.stA, "hh-again", "job-1", "m1", protocol.OutcomeSpoiled)
+		}},
+		{name: "repeated report replayed against a retry", want: CodeReportReplayed, setup: func(w *world) {
+			spoiled(w)
+			w.mustOK(w.reportTxIn(w.stA, "hh-again", "job-1", "m1", protocol.OutcomeSpoiled))
+			w.mustOK(w.spendTx(w.stA, w.request("job-1", "tok-a", "film-1", 0x41, "m1")))
+		}, tx: func(w *world) []byte { return w.reportTxIn(w.stA, "hh-again", "job-1", "m1", protocol.OutcomeSpoiled) }},
 		{name: "kiosk retry after the grant expired", want: OK, setup: kioskSpoiled, tx: func(w *world) []byte {
 			return w.kioskRetry(w.now.Add(-kioskWait).Unix()+60, "m2") // the first grant
 		}},

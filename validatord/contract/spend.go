@@ -188,18 +188,34 @@ func (e *execEnv) report(v *view, t *Tx) (*refusal, error) {
 	if c.Station != st.ID {
 		return refuse(CodeJobConflict, "job %s belongs to station %s", c.JobID, c.Station), nil
 	}
+	// A signed report is public once broadcast and carries no attempt
+	// number: each one counts once, so one made for an earlier disc can't
+	// be played against a later attempt on the same media ID (a BD-RE
+	// retried on the same disc).
+	d := sha256.Sum256(rep.SigningBytes())
+	if seen, err := v.get(keyReport(d[:])); err != nil || seen != nil {
+		return refuse(CodeReportReplayed, "job %s: report %x was recorded before", c.JobID, d[:8]), err
+	}
 	cur := c.Current()
 	if !bytes.Equal(cur.MediaID, rep.MediaID) {
 		return refuse(CodeReportMismatch, "job %s is on media %x, report names %x", c.JobID, cur.MediaID, rep.MediaID), nil
 	}
-	if cur.Outcome != OutcomePending {
-		return refuse(CodeAlreadyReported, "job %s attempt %d was reported %s", c.JobID, c.Retries(), cur.Outcome), nil
-	}
-	d := sha256.Sum256(rep.SigningBytes())
-	cur.Outcome, cur.ImageHash, cur.Reason, cur.ReportDigest, cur.ReportHeight = OutcomeSpoiled, rep.ImageHash, rep.Reason, d[:], e.height
+	outcome := OutcomeSpoiled
 	if rep.Outcome == protocol.OutcomeMade {
-		cur.Outcome = OutcomeMade
+		outcome = OutcomeMade
 	}
+	if cur.Outcome != OutcomePending {
+		if cur.Outcome != outcome || !bytes.Equal(cur.ImageHash, rep.ImageHash) {
+			return refuse(CodeAlreadyReported, "job %s attempt %d was reported %s", c.JobID, c.Retries(), cur.Outcome), nil
+		}
+		// The station's repeat of its report (its receipt was lost):
+		// accepted, changing nothing but being recorded, so it too can
+		// never count for a later attempt.
+		v.put(keyReport(d[:]), []byte(c.JobID))
+		return nil, nil
+	}
+	cur.Outcome, cur.ImageHash, cur.Reason, cur.ReportDigest, cur.ReportHeight = outcome, rep.ImageHash, rep.Reason, d[:], e.height
+	v.put(keyReport(d[:]), []byte(c.JobID))
 	return nil, v.putJSON(keyCopy(c.JobID), c)
 }
 

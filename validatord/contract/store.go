@@ -3,6 +3,7 @@ package contract
 import (
 	"crypto/sha256"
 	"encoding/binary"
+	"encoding/hex"
 	"encoding/json"
 	"fmt"
 	"slices"
@@ -20,6 +21,10 @@ func keyStation(id string) string  { return "s/" + id }
 func keyToken(id string) string    { return "k/" + id }
 func keyCopy(job string) string    { return "c/" + job }
 func keyNonce(id string) string    { return "n/" + id }
+
+// keyReport marks a report statement (by the hex SHA-256 of its signed
+// bytes) as recorded, so it counts once.
+func keyReport(digest []byte) string { return "d/" + hex.EncodeToString(digest) }
 func keyNonceUsed(id string, n uint64) string {
 	return fmt.Sprintf("u/%s/%016x", id, n)
 }

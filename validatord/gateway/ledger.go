@@ -32,6 +32,7 @@ var contractCodes = map[contract.Code]protocol.Code{
 	contract.CodeUnknownCopy:      protocol.CodeCopyUnknown,
 	contract.CodeReportMismatch:   protocol.CodeReportMismatch,
 	contract.CodeAlreadyReported:  protocol.CodeAlreadyReported,
+	contract.CodeReportReplayed:   protocol.CodeAlreadyReported,
 }
 
 // refusalCode classifies a ledger error: a contract refusal keeps its
