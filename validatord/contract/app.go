@@ -21,7 +21,7 @@ const AppVersion uint64 = 1
 // codeword. Every validation node holds the same secret, so every node
 // computes the same commitment; the codeword itself never reaches the ledger.
 type CodewordCommitter interface {
-	CommitCodeword(jobID string, mediaID []byte) ([]byte, error)
+	CommitCodeword(jobID string, attempt int, mediaID []byte) ([]byte, error)
 }
 
 // Options configure an App.

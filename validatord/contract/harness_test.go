@@ -52,7 +52,7 @@ func newParty(t *testing.T) *party {
 
 type fakeCommitter struct{}
 
-func (fakeCommitter) CommitCodeword(job string, media []byte) ([]byte, error) {
+func (fakeCommitter) CommitCodeword(job string, _ int, media []byte) ([]byte, error) {
 	return append([]byte(job+"|"), media...), nil
 }
 

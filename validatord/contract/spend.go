@@ -136,7 +136,7 @@ func (e *execEnv) authorise(v *view, st *Station, req *protocol.CopyRequest, gra
 func (e *execEnv) newAttempt(v *view, c *Copy, mediaID []byte) ([]byte, *refusal, error) {
 	a := Attempt{MediaID: mediaID, Height: e.height, TxHash: e.txHash, Time: e.time, Outcome: OutcomePending}
 	if e.committer != nil {
-		cm, err := e.committer.CommitCodeword(c.JobID, mediaID)
+		cm, err := e.committer.CommitCodeword(c.JobID, len(c.Attempts), mediaID)
 		if err != nil {
 			return nil, nil, fmt.Errorf("codeword commitment: %w", err)
 		}

@@ -9,6 +9,7 @@ import (
 	"crypto/sha256"
 	"errors"
 	"fmt"
+	"strconv"
 
 	"copystation/keys"
 	"copystation/validatord/contract"
@@ -54,22 +55,33 @@ func (s *Service) Close() { keys.Zero(s.secret) }
 // DepositPublicKey is the key issuers seal package keys to.
 func (s *Service) DepositPublicKey() *ecdh.PublicKey { return s.deposit.PublicKey() }
 
-// codeword derives a copy's forensic codeword: one bit per segment.
-func (s *Service) codeword(jobID string, mediaID []byte, n int) ([]byte, error) {
-	return keys.DeriveCopySecret(s.secret, keys.PurposeCodeword, jobID, mediaID, n)
+// forAttempt names a purpose for one attempt of a job. Everything keyed
+// per disc is keyed per attempt too: a job retried on the same media ID (a
+// BD-RE reformatted) must never reuse a disc key with the same derived
+// nonce, while a repeat of the same attempt (a lost key release) must get
+// the very same keys. The purpose is length-prefixed in the HKDF info, so
+// this separates attempts as it separates purposes.
+func forAttempt(purpose string, attempt int) string {
+	return purpose + "/attempt-" + strconv.Itoa(attempt)
+}
+
+// codeword derives an attempt's forensic codeword: one bit per segment.
+func (s *Service) codeword(jobID string, attempt int, mediaID []byte, n int) ([]byte, error) {
+	return keys.DeriveCopySecret(s.secret, forAttempt(keys.PurposeCodeword, attempt), jobID, mediaID, n)
 }
 
 // CommitCodeword implements contract.CodewordCommitter: HMAC-SHA256 under a
 // key derived from the copy secret, over the job, the media ID and a
-// 32-byte codeword seed, so the ledger can't reveal the codeword yet a node
-// can later prove which copy a traced codeword came from.
-func (s *Service) CommitCodeword(jobID string, mediaID []byte) ([]byte, error) {
-	k, err := keys.DeriveCopySecret(s.secret, purposeCommit, jobID, mediaID, 32)
+// 32-byte codeword seed of one attempt, so the ledger can't reveal the
+// codeword yet a node can later prove which copy a traced codeword came
+// from.
+func (s *Service) CommitCodeword(jobID string, attempt int, mediaID []byte) ([]byte, error) {
+	k, err := keys.DeriveCopySecret(s.secret, forAttempt(purposeCommit, attempt), jobID, mediaID, 32)
 	if err != nil {
 		return nil, fmt.Errorf("keyservice.CommitCodeword: %w", err)
 	}
 	defer keys.Zero(k)
-	seed, err := s.codeword(jobID, mediaID, 32)
+	seed, err := s.codeword(jobID, attempt, mediaID, 32)
 	if err != nil {
 		return nil, fmt.Errorf("keyservice.CommitCodeword: %w", err)
 	}
@@ -95,25 +107,26 @@ func (s *Service) CopyKeys(t *contract.Title, c *contract.Copy, mediaID []byte) 
 		return nil, err
 	}
 	k := &keys.CopyKeys{PackageKey: pk, Format: format}
-	if k.DiscKey, err = keys.DeriveDiscKey(s.secret, c.JobID, mediaID); err != nil {
+	attempt := c.Retries()
+	if k.DiscKey, err = keys.DeriveCopySecret(s.secret, forAttempt(keys.PurposeDiscKey, attempt), c.JobID, mediaID, keys.KeySize); err != nil {
 		k.Wipe()
 		return nil, fmt.Errorf("keyservice.CopyKeys: %w", err)
 	}
 	// The codeword carries one bit per forensic segment; the first bits of
 	// the seed are the same bits the commitment covers.
-	seed, err := s.codeword(c.JobID, mediaID, 32)
+	seed, err := s.codeword(c.JobID, attempt, mediaID, 32)
 	if err != nil {
 		k.Wipe()
 		return nil, fmt.Errorf("keyservice.CopyKeys: %w", err)
 	}
 	if n := contract.CodewordLen(t); n <= len(seed) {
 		k.Codeword = append([]byte(nil), seed[:n]...)
-	} else if k.Codeword, err = s.codeword(c.JobID, mediaID, n); err != nil {
+	} else if k.Codeword, err = s.codeword(c.JobID, attempt, mediaID, n); err != nil {
 		k.Wipe()
 		return nil, fmt.Errorf("keyservice.CopyKeys: %w", err)
 	}
 	keys.Zero(seed)
-	if k.DiscKeyBlock, err = s.discKeyBlock(c.JobID, mediaID, k.DiscKey); err != nil {
+	if k.DiscKeyBlock, err = s.discKeyBlock(c.JobID, attempt, mediaID, k.DiscKey); err != nil {
 		k.Wipe()
 		return nil, err
 	}
@@ -121,16 +134,16 @@ func (s *Service) CopyKeys(t *contract.Title, c *contract.Copy, mediaID []byte) 
 }
 
 // discKeyBlock seals the disc key for players: AES-256-GCM under a key
-// derived for the disc key block, with a derived nonce (unique per job and
-// disc, and the same on every node), the media ID in the associated data so
-// a block copied onto another blank does not open.
-func (s *Service) discKeyBlock(jobID string, mediaID, discKey []byte) ([]byte, error) {
+// derived for the disc key block, with a derived nonce (unique per job,
+// attempt and disc, and the same on every node), the media ID in the
+// associated data so a block copied onto another blank does not open.
+func (s *Service) discKeyBlock(jobID string, attempt int, mediaID, discKey []byte) ([]byte, error) {
 	bk, err := s.PlayerKey()
 	if err != nil {
 		return nil, err
 	}
 	defer keys.Zero(bk)
-	nonce, err := keys.DeriveCopySecret(s.secret, purposeBlockIV, jobID, mediaID, 12)
+	nonce, err := keys.DeriveCopySecret(s.secret, forAttempt(purposeBlockIV, attempt), jobID, mediaID, 12)
 	if err != nil {
 		return nil, fmt.Errorf("keyservice: disc key block: %w", err)
 	}

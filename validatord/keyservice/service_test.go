@@ -63,11 +63,56 @@ func TestSameKeysOnEveryNode(t *testing.T) {
 	if bytes.Equal(k2.DiscKey, ka.DiscKey) || bytes.Equal(k2.DiscKeyBlock, ka.DiscKeyBlock) {
 		t.Errorf("CopyKeys() for another disc gives the same disc key or block")
 	}
-	ca, _ := a.CommitCodeword("job-1", []byte("m1"))
-	cb, _ := b.CommitCodeword("job-1", []byte("m1"))
-	c3, _ := a.CommitCodeword("job-1", []byte("m2"))
+	ca, _ := a.CommitCodeword("job-1", 0, []byte("m1"))
+	cb, _ := b.CommitCodeword("job-1", 0, []byte("m1"))
+	c3, _ := a.CommitCodeword("job-1", 0, []byte("m2"))
 	if !bytes.Equal(ca, cb) || bytes.Equal(ca, c3) || bytes.Contains(ca, ka.Codeword) {
 		t.Errorf("CommitCodeword() = %x / %x / %x, want equal across nodes, different per disc, hiding the codeword", ca, cb, c3)
+	}
+}
+
+// TestAttemptKeys: a retry on the same media ID (a BD-RE reformatted)
+// gets another disc key, another disc key block nonce and another codeword
+// commitment, so no (key, nonce) pair is used twice; asking again for the
+// same attempt (a lost key release) gets identical keys.
+func TestAttemptKeys(t *testing.T) {
+	a, b, ti, c := fixture(t)
+	media := []byte("m1")
+	first, err := a.CopyKeys(ti, c, media)
+	if err != nil {
+		t.Fatalf("CopyKeys(attempt 0) = %v", err)
+	}
+	again, err := b.CopyKeys(ti, c, media)
+	if err != nil {
+		t.Fatalf("CopyKeys(attempt 0, again) = %v", err)
+	}
+	e1, _ := first.MarshalBinary()
+	e2, _ := again.MarshalBinary()
+	if !bytes.Equal(e1, e2) {
+		t.Errorf("CopyKeys(attempt 0) twice differ; a lost release must get the same keys")
+	}
+	retry := *c
+	retry.Attempts = []contract.Attempt{{MediaID: media, Outcome: contract.OutcomeSpoiled}, {MediaID: media, Outcome: contract.OutcomePending}}
+	second, err := a.CopyKeys(ti, &retry, media)
+	if err != nil {
+		t.Fatalf("CopyKeys(attempt 1) = %v", err)
+	}
+	if bytes.Equal(first.DiscKey, second.DiscKey) {
+		t.Errorf("CopyKeys() disc key of attempt 1 on the same media = attempt 0's %x, want another", first.DiscKey)
+	}
+	if n1, n2 := first.DiscKeyBlock[1:13], second.DiscKeyBlock[1:13]; bytes.Equal(n1, n2) {
+		t.Errorf("disc key block nonce of attempt 1 = attempt 0's %x, want another", n1)
+	}
+	c0, _ := a.CommitCodeword("job-1", 0, media)
+	c1, _ := a.CommitCodeword("job-1", 1, media)
+	if bytes.Equal(c0, c1) {
+		t.Errorf("CommitCodeword(attempt 1) = attempt 0's %x, want another", c0)
+	}
+	// The commitment recorded for attempt 1 covers the codeword released
+	// for it.
+	seed, _ := a.codeword("job-1", 1, media, 32)
+	if !bytes.HasPrefix(seed, second.Codeword) {
+		t.Errorf("attempt 1 codeword %x is not the start of its committed seed %x", second.Codeword, seed)
 	}
 }
 
