@@ -58,7 +58,7 @@ func TestOperatorCommands(t *testing.T) {
 	defer cancel()
 	dir := t.TempDir()
 	c := &cli{t: t, ctx: ctx, home: filepath.Join(dir, "home"), kek: filepath.Join(dir, "kek")}
-	c.ok("init", "--home", c.home, "--kek-file", c.kek, "--p2p", freeAddr(t), "--rpc", "tcp://"+freeAddr(t), "--gateway", freeAddr(t))
+	c.ok("init", "--home", c.home, "--kek-file", c.kek, "--make-kek", "--p2p", freeAddr(t), "--rpc", "tcp://"+freeAddr(t), "--gateway", freeAddr(t))
 
 	started := make(chan *chain.Node, 1)
 	runErr := make(chan error, 1)

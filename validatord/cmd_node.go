@@ -11,6 +11,7 @@ import (
 	"os"
 	"os/signal"
 	"path/filepath"
+	"strings"
 	"syscall"
 
 	"copystation/protocol"
@@ -33,10 +34,14 @@ func (e *env) signingKey(path string) (*ecdsa.PrivateKey, error) {
 	return vault.LoadSigningKey(path, kek)
 }
 
-// loadOrMakeKEK reads the KEK file or, when absent, makes one (mode 0600).
-func (e *env) loadOrMakeKEK() ([]byte, error) {
+// loadOrMakeKEK reads the KEK file or, when absent and create is set, makes
+// one (mode 0600) and says loudly where the plaintext key now lies.
+func (e *env) loadOrMakeKEK(create bool) ([]byte, error) {
 	if e.kekFile != "" {
 		if _, err := os.Stat(e.kekFile); errors.Is(err, os.ErrNotExist) {
+			if !create {
+				return nil, usagef("--kek-file %s does not exist: give an existing KEK, or add --make-kek to create one (in plaintext, to seal with systemd-creds and shred)", e.kekFile)
+			}
 			k := make([]byte, 32)
 			if _, err := rand.Read(k); err != nil {
 				return nil, err
@@ -44,10 +49,28 @@ func (e *env) loadOrMakeKEK() ([]byte, error) {
 			if err := os.MkdirAll(filepath.Dir(e.kekFile), 0o700); err != nil {
 				return nil, err
 			}
-			return k, os.WriteFile(e.kekFile, []byte(hex.EncodeToString(k)+"\n"), 0o600)
+			if err := os.WriteFile(e.kekFile, []byte(hex.EncodeToString(k)+"\n"), 0o600); err != nil {
+				return nil, err
+			}
+			fmt.Fprintf(e.stderr, "warning: wrote the node's key-encryption key IN PLAINTEXT to %s; seal it (systemd-creds encrypt --name=%s) and shred it\n", e.kekFile, kekCredName)
+			if e.home != "" && inside(e.home, e.kekFile) {
+				fmt.Fprintf(e.stderr, "warning: %s is inside the home %s, beside the vault it opens: move it out now\n", e.kekFile, e.home)
+			}
+			return k, nil
 		}
 	}
 	return e.kek()
+}
+
+// inside says whether path lies in dir.
+func inside(dir, path string) bool {
+	d, err1 := filepath.Abs(dir)
+	p, err2 := filepath.Abs(path)
+	if err1 != nil || err2 != nil {
+		return false
+	}
+	rel, err := filepath.Rel(d, p)
+	return err == nil && rel != ".." && !strings.HasPrefix(rel, ".."+string(filepath.Separator))
 }
 
 // nodeInfo is what an operator hands to stations: where the node is and
@@ -122,10 +145,11 @@ func cmdInit(e *env, args []string) error {
 	p2p := e.fs.String("p2p", "127.0.0.1:26656", "CometBFT peer address")
 	rpc := e.fs.String("rpc", "tcp://127.0.0.1:26657", "CometBFT RPC address (keep it on loopback)")
 	gw := e.fs.String("gateway", "127.0.0.1:7700", "station gateway address")
+	makeKEK := e.fs.Bool("make-kek", false, "create --kek-file if absent (written in plaintext: seal it with systemd-creds, then shred it)")
 	if err := e.parse(args, "home"); err != nil {
 		return err
 	}
-	kek, err := e.loadOrMakeKEK()
+	kek, err := e.loadOrMakeKEK(*makeKEK)
 	if err != nil {
 		return err
 	}
@@ -163,7 +187,7 @@ func cmdTestnet(e *env, args []string) error {
 	if e.kekFile == "" {
 		e.kekFile = filepath.Join(*out, "kek")
 	}
-	kek, err := e.loadOrMakeKEK()
+	kek, err := e.loadOrMakeKEK(true) // a test network keeps its KEK beside the homes
 	if err != nil {
 		return err
 	}
