@@ -142,5 +142,21 @@ func writeAtomic(path string, p []byte) error {
 	if err := os.Rename(f.Name(), path); err != nil {
 		return fmt.Errorf("vault.Save: %w", err)
 	}
+	// The rename is durable only once the directory is: without this a
+	// power cut just after init can lose the vault, and every node secret.
+	if err := syncDir(filepath.Dir(path)); err != nil {
+		return fmt.Errorf("vault.Save: sync directory: %w", err)
+	}
 	return nil
+}
+
+// syncDir fsyncs a directory (a variable so a test can see it is called
+// after the rename).
+var syncDir = func(dir string) error {
+	d, err := os.Open(dir)
+	if err != nil {
+		return err
+	}
+	defer d.Close()
+	return d.Sync()
 }
