@@ -17,9 +17,11 @@ import (
 
 // Errors of the key service.
 var (
-	ErrSecret     = errors.New("keyservice: the copy secret must be 32 bytes or more")
-	ErrPackageKey = errors.New("keyservice: the title's sealed package key does not open on this node")
-	ErrNotPending = errors.New("keyservice: the copy has no pending attempt on this disc")
+	ErrSecret      = errors.New("keyservice: the copy secret must be 32 bytes or more")
+	ErrPackageKey  = errors.New("keyservice: the title's sealed package key does not open on this node")
+	ErrNotPending  = errors.New("keyservice: the copy has no pending attempt on this disc")
+	ErrNoFormat    = errors.New("keyservice: the title has no format metadata for the copy's disc profile")
+	ErrNotKeyBlock = errors.New("keyservice: not a disc key block (too short or unknown version)")
 )
 
 // Purposes of the derived secrets, beyond keys.PurposeDiscKey and
@@ -100,7 +102,7 @@ func (s *Service) CopyKeys(t *contract.Title, c *contract.Copy, mediaID []byte) 
 	}
 	format, ok := t.Format(c.Profile)
 	if !ok {
-		return nil, fmt.Errorf("keyservice.CopyKeys: title %s has no format for profile %#x", t.ID, c.Profile)
+		return nil, fmt.Errorf("keyservice.CopyKeys: title %s, profile %#x: %w", t.ID, c.Profile, ErrNoFormat)
 	}
 	pk, err := s.OpenPackageKey(t.ID, t.SealedPackageKey)
 	if err != nil {
@@ -173,7 +175,7 @@ func OpenDiscKeyBlock(playerKey, mediaID, block []byte) ([]byte, error) {
 		return nil, err
 	}
 	if len(block) < 1+12+g.Overhead() || block[0] != blockVersion {
-		return nil, errors.New("keyservice.OpenDiscKeyBlock: not a disc key block")
+		return nil, fmt.Errorf("keyservice.OpenDiscKeyBlock: %d bytes: %w", len(block), ErrNotKeyBlock)
 	}
 	k, err := g.Open(nil, block[1:13], block[13:], append([]byte(blockAAD), mediaID...))
 	if err != nil {

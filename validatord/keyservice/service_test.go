@@ -128,6 +128,7 @@ func TestCopyKeysRefusals(t *testing.T) {
 		{"made", func(c *contract.Copy, _ *contract.Title) { c.Attempts[0].Outcome = contract.OutcomeMade }, "m1", ErrNotPending},
 		{"spoiled", func(c *contract.Copy, _ *contract.Title) { c.Attempts[0].Outcome = contract.OutcomeSpoiled }, "m1", ErrNotPending},
 		{"package key for another title", func(_ *contract.Copy, ti *contract.Title) { ti.ID = "film-2" }, "m1", ErrPackageKey},
+		{"no format for the profile", func(c *contract.Copy, _ *contract.Title) { c.Profile = 0x43 }, "m1", ErrNoFormat},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
@@ -154,6 +155,11 @@ func TestDiscKeyBlock(t *testing.T) {
 	}
 	if _, err := OpenDiscKeyBlock(pk, []byte("m2"), k.DiscKeyBlock); err == nil {
 		t.Errorf("OpenDiscKeyBlock(another disc) = nil error, want refusal (a cloned disc must not play)")
+	}
+	for _, bad := range [][]byte{nil, k.DiscKeyBlock[:20], append([]byte{9}, k.DiscKeyBlock[1:]...)} {
+		if _, err := OpenDiscKeyBlock(pk, []byte("m1"), bad); !errors.Is(err, ErrNotKeyBlock) {
+			t.Errorf("OpenDiscKeyBlock(%d bytes, version %v) = %v, want %v", len(bad), bad[:min(1, len(bad))], err, ErrNotKeyBlock)
+		}
 	}
 }
 
