@@ -115,12 +115,19 @@ func TestNetwork(t *testing.T) {
 				t.Fatalf("MintToken = %v", err)
 			}
 		}
+		// Signed here: request may call t.Fatal, which must not run off
+		// the test's goroutine.
+		reqs := make([]*protocol.CopyRequest, total)
+		sigs := make([][]byte, total)
+		for i := range total {
+			tok := fmt.Sprintf("down-%d", i)
+			reqs[i], sigs[i] = stA.request(t, "job-"+tok, tok, "m")
+		}
 		errs := make(chan error, total)
 		go func() {
 			for i := range total {
 				tok := fmt.Sprintf("down-%d", i)
-				req, sig := stA.request(t, "job-"+tok, tok, "m")
-				_, err := nw.Node(i%3).Ledger.Spend(ctx, stA.signPub, req, sig)
+				_, err := nw.Node(i%3).Ledger.Spend(ctx, stA.signPub, reqs[i], sigs[i])
 				if err != nil {
 					err = fmt.Errorf("Spend(%s) via node %d = %w", tok, i%3, err)
 				}
