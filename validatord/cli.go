@@ -29,7 +29,8 @@ const (
 const usage = `usage: validatord COMMAND [flags]
 
 node:
-  init --home DIR --kek-file FILE        make a one-node network's home
+  init --home DIR --kek-file FILE [--make-kek]
+                                         make a one-node network's home
   start --home DIR --kek-file FILE       run the node and its station gateway
   testnet --nodes N --out DIR            make N node homes on loopback
 
