@@ -119,3 +119,36 @@ func TestRunRefusesBadConfig(t *testing.T) {
 		}
 	}
 }
+
+// TestRunRefusesUnprovisionedTPM checks that the daemon never makes new
+// station keys: with none in state_dir it stops and says how to make them.
+func TestRunRefusesUnprovisionedTPM(t *testing.T) {
+	dir := t.TempDir()
+	path := filepath.Join(dir, "station.toml")
+	cfg := fmt.Sprintf(`state_dir = %q
+socket = %q
+[tpm]
+uri = "sim:%s"
+[[drive]]
+device = "sim:"
+[[node]]
+address = "127.0.0.1:1"
+static_key = "%064x"
+signing_key = "04%0128x"
+`, dir, filepath.Join(dir, "s.sock"), filepath.Join(dir, "tpm-sim"), 1, 1)
+	if err := os.WriteFile(path, []byte(cfg), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	var out, errb bytes.Buffer
+	code := Main(context.Background(), []string{"run", "--config", path}, &out, &errb)
+	for _, want := range []string{"not provisioned", "stationd tpm init"} {
+		if code != 1 || !strings.Contains(errb.String(), want) {
+			t.Errorf("stationd run without station keys = exit %d, stderr %q; want exit 1 saying %q", code, errb.String(), want)
+		}
+	}
+	if _, err := os.Stat(filepath.Join(dir, "tpm")); err == nil {
+		if ents, _ := os.ReadDir(filepath.Join(dir, "tpm")); len(ents) > 0 {
+			t.Errorf("stationd run left %d files in state_dir/tpm, want no keys made", len(ents))
+		}
+	}
+}

@@ -27,14 +27,16 @@ func (l *TPMLedger) Close() error {
 	return errors.Join(l.Station.Close(), l.tpm.Close())
 }
 
-// OpenStation opens the configured TPM and loads (or creates) the station
-// keys kept in StateDir/tpm.
+// OpenStation opens the configured TPM and loads the station keys kept in
+// StateDir/tpm. It never creates keys: a wrong state_dir or lost blobs
+// would make a new, unenrolled identity, so it fails with
+// tpm.ErrNotProvisioned ("run `stationd tpm init`") instead.
 func OpenStation(cfg config.Config) (*tpm.Station, transport.TPMCloser, error) {
 	t, err := tpm.Open(cfg.TPM.URI)
 	if err != nil {
 		return nil, nil, err
 	}
-	st, err := tpm.LoadOrCreate(t, filepath.Join(cfg.StateDir, "tpm"))
+	st, err := tpm.Load(t, filepath.Join(cfg.StateDir, "tpm"))
 	if err != nil {
 		t.Close()
 		return nil, nil, err
