@@ -56,7 +56,7 @@ func TestCrashAtEveryTransition(t *testing.T) {
 			}
 			var id string
 			for k, at := range crashes {
-				c := startChild(t, dir, nw, "STATIOND_CRASH_AT="+string(at))
+				c := startChild(t, dir, nw, crashEnv+"="+string(at))
 				c.waitReady(t, time.Now())
 				if k == 0 {
 					j, err := api.NewClient(filepath.Join(dir, "stationd.sock")).Burn(ctx, api.BurnRequest{TitleID: "film", TokenID: token})
@@ -146,7 +146,7 @@ func TestCrashWithDriveOutliving(t *testing.T) {
 	for i, at := range states {
 		t.Run(string(at), func(t *testing.T) {
 			token := fmt.Sprintf("tok-%d", i)
-			c := startProc(t, []string{"run", "--config", cs.config}, "STATIOND_CRASH_AT="+string(at))
+			c := startProc(t, []string{"run", "--config", cs.config}, crashEnv+"="+string(at))
 			c.waitReady(t, time.Now())
 			j, err := api.NewClient(cs.sock).Burn(ctx, api.BurnRequest{TitleID: "film", TokenID: token})
 			if err != nil {

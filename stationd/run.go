@@ -6,17 +6,24 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
-	"os"
-	"syscall"
 
 	"copystation/stationd/config"
 	"copystation/stationd/daemon"
 	"copystation/stationd/job"
 )
 
-// CrashEnv names a job state; the daemon kills itself with SIGKILL right
-// after journaling a transition into it. Only the crash test sets it.
-const CrashEnv = "STATIOND_CRASH_AT"
+// testHooks, nil in the stationd binary, is set only by the test binary
+// (which re-executes itself as stationd): it returns the crash test's hook
+// run after each journaled transition, so no kill switch ships in
+// production.
+var testHooks func() func(job.Job)
+
+func afterTransition() func(job.Job) {
+	if testHooks == nil {
+		return nil
+	}
+	return testHooks()
+}
 
 func cmdRun(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	fs := flag.NewFlagSet("stationd run", flag.ContinueOnError)
@@ -31,7 +38,7 @@ func cmdRun(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		return 1
 	}
 	log := newLogger(stderr, cfg.LogLevel)
-	deps := daemon.Deps{Logger: log, AfterTransition: crashHook()}
+	deps := daemon.Deps{Logger: log, AfterTransition: afterTransition()}
 	if err := daemon.Run(ctx, cfg, deps); err != nil {
 		log.Error("stationd stopped", "err", err)
 		return 1
@@ -43,18 +50,4 @@ func newLogger(w io.Writer, level string) *slog.Logger {
 	var l slog.Level
 	l.UnmarshalText([]byte(level))
 	return slog.New(slog.NewTextHandler(w, &slog.HandlerOptions{Level: l}))
-}
-
-// crashHook returns the crash test's kill switch, or nil.
-func crashHook() func(job.Job) {
-	at := job.State(os.Getenv(CrashEnv))
-	if at == "" {
-		return nil
-	}
-	return func(j job.Job) {
-		if j.State == at {
-			syscall.Kill(os.Getpid(), syscall.SIGKILL)
-			select {} // never act on the transition
-		}
-	}
 }

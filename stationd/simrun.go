@@ -46,7 +46,7 @@ func cmdSimRun(ctx context.Context, args []string, stdout, stderr io.Writer) int
 	defer keys.Close()
 	st, err := simstation.Start(ctx, keys, simstation.Options{Dir: *dir, Drives: *drives, SpeedX: *speed, TimeScale: *scale, Media: m,
 		Nodes:  []config.Node{{Address: parts[0], StaticKey: parts[1], SigningKey: parts[2]}},
-		Logger: newLogger(stderr, *level), Notifier: notify.FromEnv(), AfterTransition: crashHook()})
+		Logger: newLogger(stderr, *level), Notifier: notify.FromEnv(), AfterTransition: afterTransition()})
 	if err != nil {
 		fmt.Fprintf(stderr, "stationd simrun: %v\n", err)
 		return 1
