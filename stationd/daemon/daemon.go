@@ -82,6 +82,7 @@ type Daemon struct {
 	started  map[string]time.Time
 	cancels  map[string]context.CancelFunc
 	driveJob []string
+	lock     *os.File // flock on StateDir/lock
 	// loadFails counts each job's robot loads in a row that gave no
 	// usable blank.
 	loadFails map[string]int
@@ -124,7 +125,11 @@ func newDaemon(cfg config.Config, deps Deps) (*Daemon, error) {
 		metrics: deps.Metrics, notifier: deps.Notifier, deps: deps,
 		progress: map[string]*api.Progress{}, started: map[string]time.Time{}, cancels: map[string]context.CancelFunc{}, loadFails: map[string]int{}}
 	var err error
+	if d.lock, err = lockState(cfg.StateDir); err != nil {
+		return nil, fmt.Errorf("stationd: %w", err)
+	}
 	if d.store, err = deps.Store(cfg); err != nil {
+		d.lock.Close()
 		return nil, fmt.Errorf("stationd: journal: %w", err)
 	}
 	fail := func(what string, err error) (*Daemon, error) {
@@ -283,7 +288,8 @@ func (d *Daemon) parts() []any {
 	for _, dr := range d.drives {
 		out = append(out, dr)
 	}
-	return append(out, d.store)
+	// The lock goes last, once nothing touches the journal.
+	return append(out, d.store, d.lock)
 }
 
 // Store exposes the journal (tests read it).

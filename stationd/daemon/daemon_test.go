@@ -2,9 +2,12 @@ package daemon
 
 import (
 	"context"
+	"errors"
 	"io"
 	"log/slog"
 	"path/filepath"
+	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -69,7 +72,8 @@ func start(t *testing.T, cfg config.Config, drives int, panel func(config.Config
 		t.Fatal("daemon not ready after 10 s")
 	}
 	s.client = api.NewClient(cfg.Socket)
-	s.stop = func() { cancel(); <-done }
+	var once sync.Once
+	s.stop = func() { once.Do(func() { cancel(); <-done }) }
 	t.Cleanup(s.stop)
 	return s
 }
@@ -211,4 +215,25 @@ func TestBadRequests(t *testing.T) {
 	if _, err := s.client.Job(ctx, "nope"); err == nil {
 		t.Errorf("Job(nope) = nil error, want not_found")
 	}
+}
+
+// TestSecondDaemonRefused checks that a second daemon on the same state
+// directory stops at once with ErrLocked, and that the lock is free again
+// once the first has stopped.
+func TestSecondDaemonRefused(t *testing.T) {
+	cfg := testConfig(t)
+	s := start(t, cfg, 1, nil)
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	quiet := slog.New(slog.NewTextHandler(io.Discard, nil))
+	err := Run(ctx, cfg, Deps{Logger: quiet})
+	if !errors.Is(err, ErrLocked) || !strings.Contains(err.Error(), filepath.Join(cfg.StateDir, "lock")) {
+		t.Fatalf("second Run on %s = %v, want %v naming the lock file", cfg.StateDir, err, ErrLocked)
+	}
+	s.stop()
+	f, err := lockState(cfg.StateDir)
+	if err != nil {
+		t.Fatalf("lockState after the first daemon stopped = %v, want the lock", err)
+	}
+	f.Close()
 }
