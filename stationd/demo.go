@@ -39,9 +39,9 @@ type DemoReceipt struct {
 	Bytes     int64  `json:"image_bytes"`
 	// PlayedBack: a player read the disc (header, media ID binding, key
 	// block, every cluster) and its image is the title's with this copy's
-	// forensic variants.
-	PlayedBack bool   `json:"played_back"`
-	Codeword   string `json:"codeword"`
+	// forensic variants. The codeword itself is not shown: it is committed
+	// on the ledger for the issuer's forensics, never published.
+	PlayedBack bool `json:"played_back"`
 }
 
 // DemoRefusal is how the second copy with the same token was refused.
@@ -159,10 +159,10 @@ func runDemo(ctx context.Context, out io.Writer, sizeMiB int, keep string) (*Dem
 		return nil, err
 	}
 	if want := title.CopyHash(pb.Header.Codeword); !bytes.Equal(pb.ImageHash, want) {
-		return nil, fmt.Errorf("the disc plays, but its image %x is not the title's with codeword %x (%x)", pb.ImageHash, pb.Header.Codeword, want)
+		return nil, fmt.Errorf("the disc plays, but its image %x is not the title's with this copy's forensic variants (%x)", pb.ImageHash, want)
 	}
-	r.PlayedBack, r.Codeword = true, hex.EncodeToString(pb.Header.Codeword)
-	fmt.Fprintf(out, "    plays: %d bytes, the title's image with this copy's forensic variants (codeword %s)\n", title.ImageSize, r.Codeword)
+	r.PlayedBack = true
+	fmt.Fprintf(out, "    plays: %d bytes, the title's image with this copy's own forensic variants\n", title.ImageSize)
 	fmt.Fprintf(out, "\nReceipt\n  copy ID      %s\n  token        %s\n  media ID     %s\n  ledger       height %d, tx %s\n  image hash   %s\n  attempts     %d\n\n",
 		r.CopyID, r.Token, r.MediaID, r.Height, r.TxHash, r.ImageHash, r.Attempts)
 
