@@ -7,7 +7,10 @@
 // that trips is latched: the panel calls the daemon's wipe function (which
 // destroys every copy key held in memory), lights the error LED and refuses
 // jobs until an operator clears it with the station's clear code while the
-// enclosure is closed again. The LEDs show one of ready, busy or error.
+// enclosure is closed again. The tamper line is watched for rising edges, so
+// an opening shorter than any poll is still latched; the level is read too,
+// and a line that cannot report edges is polled. Wrong clear codes past a
+// few earn a growing wait. The LEDs show one of ready, busy or error.
 package kiosk
 
 import (
@@ -45,29 +48,48 @@ var (
 	ErrTampered  = errors.New("the station's enclosure was opened: copy keys were wiped and jobs are refused until an operator clears the tamper alarm")
 	ErrStillOpen = errors.New("the tamper switch still reads open: close the enclosure before clearing")
 	ErrBadCode   = errors.New("wrong tamper clear code")
+	ErrTooSoon   = errors.New("too many wrong tamper clear codes: wait before trying again")
+)
+
+// Wrong clear codes: freeCodeTries are allowed at once; after that each
+// wrong code doubles the wait before the next try, from firstCodeWait up to
+// maxCodeWait.
+const (
+	freeCodeTries = 3
+	firstCodeWait = time.Second
+	maxCodeWait   = 5 * time.Minute
 )
 
 // Panel watches the inputs and drives the LEDs.
 type Panel struct {
-	pins Pins
-	code []byte
-	wipe func()
+	pins  Pins
+	code  []byte
+	wipe  func()
+	edges bool // the tamper line reports rising edges
+	now   func() time.Time
 
-	mu       sync.Mutex
-	tampered bool
-	light    Light
-	busy     bool
+	mu        sync.Mutex
+	tampered  bool
+	light     Light
+	busy      bool
+	wrong     int       // wrong clear codes since the last right one
+	nextClear time.Time // no clear attempt before this
 }
 
 // New configures the pins and returns a panel. wipe is called once each time
 // the tamper switch trips; clearCode is what ClearTamper expects.
 func New(p Pins, clearCode string, wipe func()) (*Panel, error) {
-	for _, in := range []gpio.PinIn{p.Door, p.Tamper} {
-		if err := in.In(gpio.PullNoChange, gpio.NoEdge); err != nil {
-			return nil, fmt.Errorf("kiosk.New: input %s: %w", in, err)
-		}
+	if err := p.Door.In(gpio.PullNoChange, gpio.NoEdge); err != nil {
+		return nil, fmt.Errorf("kiosk.New: input %s: %w", p.Door, err)
 	}
-	k := &Panel{pins: p, code: []byte(clearCode), wipe: wipe}
+	k := &Panel{pins: p, code: []byte(clearCode), wipe: wipe, now: time.Now}
+	// The switch closes the line to high when the enclosure opens; pulled
+	// down, a rising edge is an opening, however short.
+	if err := p.Tamper.In(gpio.PullDown, gpio.RisingEdge); err == nil {
+		k.edges = true
+	} else if err := p.Tamper.In(gpio.PullNoChange, gpio.NoEdge); err != nil {
+		return nil, fmt.Errorf("kiosk.New: input %s: %w", p.Tamper, err)
+	}
 	if err := k.show(LightReady); err != nil {
 		return nil, err
 	}
@@ -75,12 +97,20 @@ func New(p Pins, clearCode string, wipe func()) (*Panel, error) {
 	return k, nil
 }
 
-// Poll reads the inputs once, latching a tamper. The daemon calls it on a
-// ticker (Run) and before every load or eject.
+// EdgeTriggered reports whether the tamper line reports edges (else Run
+// polls it).
+func (k *Panel) EdgeTriggered() bool { return k.edges }
+
+// Poll reads the inputs once, latching a tamper. Run calls it after every
+// edge wait, and the daemon before every load or eject.
 func (k *Panel) Poll() {
-	if k.pins.Tamper.Read() != gpio.High {
-		return
+	if k.pins.Tamper.Read() == gpio.High {
+		k.trip()
 	}
+}
+
+// trip latches the alarm; the first trip wipes the keys.
+func (k *Panel) trip() {
 	k.mu.Lock()
 	first := !k.tampered
 	k.tampered = true
@@ -93,17 +123,23 @@ func (k *Panel) Poll() {
 	}
 }
 
-// Run polls every interval until ctx ends.
+// Run watches the tamper line until ctx ends: it waits up to interval for a
+// rising edge (which latches the alarm even if the line is low again by the
+// time it is read), then reads the level. ctx is checked once per interval.
 func (k *Panel) Run(ctx context.Context, interval time.Duration) {
-	t := time.NewTicker(interval)
-	defer t.Stop()
-	for {
-		select {
-		case <-ctx.Done():
-			return
-		case <-t.C:
-			k.Poll()
+	for ctx.Err() == nil {
+		if k.edges {
+			if k.pins.Tamper.WaitForEdge(interval) {
+				k.trip()
+			}
+		} else {
+			select {
+			case <-ctx.Done():
+				return
+			case <-time.After(interval):
+			}
 		}
+		k.Poll()
 	}
 }
 
@@ -138,11 +174,27 @@ func (k *Panel) MayStartJob() error {
 }
 
 // ClearTamper clears a latched alarm given the right code and a closed
-// enclosure.
+// enclosure. After freeCodeTries wrong codes, each further one doubles the
+// wait before the next attempt (ErrTooSoon until then).
 func (k *Panel) ClearTamper(code string) error {
+	now := k.now()
+	k.mu.Lock()
+	if now.Before(k.nextClear) {
+		wait := k.nextClear.Sub(now).Round(time.Second)
+		k.mu.Unlock()
+		return fmt.Errorf("kiosk.ClearTamper: %w (%v)", ErrTooSoon, wait)
+	}
 	if subtle.ConstantTimeCompare([]byte(code), k.code) != 1 || len(k.code) == 0 {
+		k.wrong++
+		if k.wrong >= freeCodeTries {
+			wait := min(firstCodeWait<<min(k.wrong-freeCodeTries, 20), maxCodeWait)
+			k.nextClear = now.Add(wait)
+		}
+		k.mu.Unlock()
 		return fmt.Errorf("kiosk.ClearTamper: %w", ErrBadCode)
 	}
+	k.wrong, k.nextClear = 0, time.Time{}
+	k.mu.Unlock()
 	if k.pins.Tamper.Read() == gpio.High {
 		return fmt.Errorf("kiosk.ClearTamper: %w", ErrStillOpen)
 	}
