@@ -59,13 +59,16 @@ type DriveStatus struct {
 
 // Status is the station at a glance.
 type Status struct {
-	StationID string         `json:"station_id"`
-	Ready     bool           `json:"ready"`
-	Tampered  bool           `json:"tampered"`
-	DoorOpen  bool           `json:"door_open"`
-	Drives    []DriveStatus  `json:"drives"`
-	Jobs      map[string]int `json:"jobs"`
-	KeysHeld  int            `json:"keys_held"`
+	StationID string `json:"station_id"`
+	Ready     bool   `json:"ready"`
+	Tampered  bool   `json:"tampered"`
+	DoorOpen  bool   `json:"door_open"`
+	// DiscMovesHeld counts robot moves waiting for the door to close (or
+	// a tamper alarm to clear).
+	DiscMovesHeld int            `json:"disc_moves_held"`
+	Drives        []DriveStatus  `json:"drives"`
+	Jobs          map[string]int `json:"jobs"`
+	KeysHeld      int            `json:"keys_held"`
 }
 
 // Error is every error answer.

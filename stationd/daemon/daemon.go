@@ -76,13 +76,14 @@ type Daemon struct {
 
 	wake []chan struct{}
 
-	mu       sync.Mutex
-	claimMu  sync.Mutex
-	progress map[string]*api.Progress
-	started  map[string]time.Time
-	cancels  map[string]context.CancelFunc
-	driveJob []string
-	lock     *os.File // flock on StateDir/lock
+	mu        sync.Mutex
+	claimMu   sync.Mutex
+	progress  map[string]*api.Progress
+	started   map[string]time.Time
+	cancels   map[string]context.CancelFunc
+	driveJob  []string
+	lock      *os.File // flock on StateDir/lock
+	movesHeld int      // robot moves waiting for the door or a tamper clear
 	// loadFails counts each job's robot loads in a row that gave no
 	// usable blank.
 	loadFails map[string]int

@@ -104,7 +104,10 @@ func TestDoorHoldsDiscMoves(t *testing.T) {
 	ctx := context.Background()
 	j, _ := s.client.Burn(ctx, api.BurnRequest{TitleID: "film", TokenID: "tok"})
 	waitState(t, s.client, j.ID, job.MediaCheck)
-	time.Sleep(50 * time.Millisecond)
+	waitFor(t, "the robot's move held by the door", func() bool {
+		st, err := s.client.Status(ctx)
+		return err == nil && st.DiscMovesHeld == 1 && st.DoorOpen
+	})
 	if jj, _ := s.client.Job(ctx, j.ID); jj.State != job.MediaCheck {
 		t.Fatalf("with the door open: job %s, want media_check (no load)", jj.State)
 	}

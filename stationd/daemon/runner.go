@@ -320,12 +320,26 @@ func (d *Daemon) loadFailed(id string, err error) error {
 // moveDisc runs a robot move under the shared robot lock, once the door is
 // closed.
 func (d *Daemon) moveDisc(ctx context.Context, fn func() error) error {
+	held := false
+	defer func() {
+		if held {
+			d.mu.Lock()
+			d.movesHeld--
+			d.mu.Unlock()
+		}
+	}()
 	for d.panel != nil {
 		err := d.panel.MayMoveDisc()
 		if err == nil {
 			break
 		}
-		d.log.Warn("disc move held", "why", err)
+		if !held {
+			held = true
+			d.mu.Lock()
+			d.movesHeld++
+			d.mu.Unlock()
+			d.log.Warn("disc move held", "why", err)
+		}
 		if !sleep(ctx, d.deps.Retry) {
 			return ctx.Err()
 		}

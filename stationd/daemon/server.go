@@ -76,6 +76,9 @@ func (d *Daemon) Status(ctx context.Context) *api.Status {
 		s.Tampered, s.DoorOpen = d.panel.Tampered(), d.panel.DoorOpen()
 		s.Ready = !s.Tampered
 	}
+	d.mu.Lock()
+	s.DiscMovesHeld = d.movesHeld
+	d.mu.Unlock()
 	if counts, err := d.store.Counts(ctx); err == nil {
 		for st, n := range counts {
 			s.Jobs[string(st)] = n
