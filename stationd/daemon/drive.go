@@ -3,6 +3,7 @@ package daemon
 import (
 	"context"
 	"errors"
+	"fmt"
 	"io"
 
 	"copystation/drive"
@@ -42,10 +43,18 @@ func (d *MMCDrive) Close() error {
 // MediaInfo implements Drive.
 func (d *MMCDrive) MediaInfo(ctx context.Context) (Media, error) {
 	if err := d.D.WaitReady(ctx); err != nil {
-		if errors.Is(err, drive.ErrMediumNotPresent) {
+		if !errors.Is(err, drive.ErrMediumNotPresent) {
+			return Media{}, err
+		}
+		if !d.trayHoldsDisc() {
 			return Media{}, nil
 		}
-		return Media{}, err
+		// A disc in an open tray (a robot move that failed after the
+		// eject, a daemon killed between the two) reads as "not present",
+		// yet no blank can be loaded over it: close the tray and look.
+		if err := d.D.Load(ctx); err != nil {
+			return Media{}, fmt.Errorf("close the tray on the disc in it: %w", err)
+		}
 	}
 	mi, err := d.D.MediaInfo(ctx)
 	if errors.Is(err, drive.ErrMediumNotPresent) {
@@ -62,6 +71,13 @@ func (d *MMCDrive) MediaInfo(ctx context.Context) (Media, error) {
 		m.Blank = mi.State == drive.StateBlank
 	}
 	return m, nil
+}
+
+// trayHoldsDisc asks the drive (GET EVENT STATUS NOTIFICATION, media
+// class) whether its tray is open with a disc in it. Any error counts as no.
+func (d *MMCDrive) trayHoldsDisc() bool {
+	es, err := drive.GetEventStatusNotification{Polled: true, ClassRequest: drive.EventClassMedia, AllocationLength: 8}.Execute(d.D.Transport())
+	return err == nil && es.Class == 4 && es.MediaPresent && es.DoorOpen
 }
 
 // Finalize implements Drive: close the disc unless it is complete already.

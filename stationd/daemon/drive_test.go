@@ -41,3 +41,41 @@ func TestMMCDriveOnSimulator(t *testing.T) {
 		t.Errorf("two blanks share media ID %x", m.MediaID)
 	}
 }
+
+// TestMMCDriveDiscInOpenTray checks that a disc left in an open tray (it
+// reads "medium not present, tray open") is seen: the tray is closed and
+// the disc reported, so no robot tries to load a blank over it.
+func TestMMCDriveDiscInOpenTray(t *testing.T) {
+	sim, err := drivesim.New(drivesim.Options{Dir: t.TempDir(), Seed: 7})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer sim.Close()
+	d := NewMMCDrive(sim, "sim0")
+	ctx := context.Background()
+	if err := sim.Insert(drivesim.BDR25); err != nil {
+		t.Fatal(err)
+	}
+	if err := d.D.Eject(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if !sim.TrayOpen() || !sim.HasDisc() {
+		t.Fatalf("after Eject: tray open %v, disc %v; want an open tray holding the disc", sim.TrayOpen(), sim.HasDisc())
+	}
+	m, err := d.MediaInfo(ctx)
+	if err != nil || !m.Present || !m.Blank || len(m.MediaID) != 16 {
+		t.Fatalf("MediaInfo(disc in open tray) = %+v, %v; want the blank present with its media ID", m, err)
+	}
+	if sim.TrayOpen() {
+		t.Errorf("tray still open after MediaInfo, want it closed on the disc")
+	}
+	if disc, err := sim.Remove(); err == nil {
+		disc.Close()
+	}
+	if err := d.D.Eject(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if m, err := d.MediaInfo(ctx); err != nil || m.Present {
+		t.Errorf("MediaInfo(open empty tray) = %+v, %v; want not present", m, err)
+	}
+}
