@@ -8,10 +8,13 @@ import (
 	"copystation/robot"
 	"encoding/binary"
 	"errors"
+	"io"
+	"log"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"runtime"
+	"strings"
 	"syscall"
 	"testing"
 	"time"
@@ -251,4 +254,19 @@ func TestCopysimFaultFlags(t *testing.T) {
 	}
 	// The hang fired once; the drive answers again.
 	mustGood(t, tr, []byte{0x35, 0, 0, 0, 0, 0, 0, 0, 0, 0}, drive.DirNone, nil)
+}
+
+// TestRunRefusesUsedDiscDir checks that copysim will not start on a disc
+// directory from an earlier run, whose media IDs the same seed would draw
+// again.
+func TestRunRefusesUsedDiscDir(t *testing.T) {
+	dir := t.TempDir()
+	if err := os.WriteFile(filepath.Join(dir, "disc-00112233445566778899aabbccddeeff.img"), nil, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	c := Config{DriveLink: filepath.Join(dir, "drive"), RobotLink: filepath.Join(dir, "robot"), Media: "bd-r-25", Blanks: 1, Drives: 1, SpeedX: 16, Dir: dir}
+	err := Run(context.Background(), c, io.Discard, log.New(io.Discard, "", 0))
+	if err == nil || !strings.Contains(err.Error(), "earlier run") {
+		t.Errorf("Run on a used --dir = %v, want a refusal naming the earlier run's discs", err)
+	}
 }

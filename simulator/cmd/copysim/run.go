@@ -20,6 +20,9 @@ import (
 // serves until ctx ends. The links are removed on the way out.
 func Run(ctx context.Context, c Config, stdout io.Writer, logger *log.Logger) error {
 	dir := c.Dir
+	if err := checkDiscDir(dir); err != nil {
+		return err
+	}
 	if dir == "" {
 		tmp, err := os.MkdirTemp("", "copysim-")
 		if err != nil {
@@ -86,6 +89,20 @@ func Run(ctx context.Context, c Config, stdout io.Writer, logger *log.Logger) er
 		}
 		return fmt.Errorf("copysim: %w", err)
 	}
+}
+
+// checkDiscDir refuses a --dir holding discs from an earlier run: media IDs
+// come from --seed, so the same seed would draw the same IDs again and
+// every LOAD would fail on a disc file that already exists.
+func checkDiscDir(dir string) error {
+	if dir == "" {
+		return nil
+	}
+	old, err := filepath.Glob(filepath.Join(dir, "disc-*.img"))
+	if err != nil || len(old) == 0 {
+		return nil
+	}
+	return fmt.Errorf("copysim: --dir %s holds %d disc files from an earlier run (e.g. %s); their media IDs would repeat: empty it, or give another --dir", dir, len(old), filepath.Base(old[0]))
 }
 
 // serveOn opens a pseudo-terminal and links path to its slave end.
