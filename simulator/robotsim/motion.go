@@ -20,7 +20,8 @@ func (e *driveFault) Error() string { return e.err.Error() }
 func (e *driveFault) Unwrap() error { return e.err }
 
 // faultWords is the ERR reply for a driveFault: the message reduced to the
-// bytes a line may carry, short enough for one line.
+// bytes a line may carry, short enough for one line with its sequence
+// number, code and checksum.
 func faultWords(e *driveFault) []string {
 	msg := strings.Map(func(c rune) rune {
 		if c < 0x20 || c > 0x7E || c == '*' {
@@ -28,8 +29,8 @@ func faultWords(e *driveFault) []string {
 		}
 		return c
 	}, e.Error())
-	if len(msg) > 160 {
-		msg = msg[:160]
+	if len(msg) > 220 { // a line is at most robot.MaxLine (256) bytes
+		msg = msg[:220]
 	}
 	return []string{"ERR", "DRIVE_FAULT", msg}
 }
