@@ -156,6 +156,9 @@ func newDaemon(cfg config.Config, deps Deps) (*Daemon, error) {
 		if d.panel, err = deps.Panel(cfg, d.onTamper); err != nil {
 			return fail("kiosk", err)
 		}
+		if d.panel != nil && !d.panel.EdgeTriggered() {
+			d.log.Warn("kiosk: the tamper line reports no edges; it is polled, and an opening shorter than a poll can be missed")
+		}
 	}
 	d.wake = make([]chan struct{}, len(d.drives))
 	for i := range d.wake {
