@@ -123,3 +123,41 @@ func TestCompanionsParse(t *testing.T) {
 		}
 	}
 }
+
+// TestWatchdogIsPinged checks that a unit with WatchdogSec runs a daemon
+// whose code sends WATCHDOG=1; otherwise systemd would kill and restart it
+// every period.
+func TestWatchdogIsPinged(t *testing.T) {
+	daemons := map[string]string{"stationd.service": "../stationd", "validatord.service": "../validatord"}
+	for _, u := range units {
+		t.Run(u, func(t *testing.T) {
+			b, err := os.ReadFile(u)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if !regexp.MustCompile(`(?m)^WatchdogSec=`).Match(b) {
+				return
+			}
+			if !pings(t, daemons[u]) {
+				t.Errorf("%s sets WatchdogSec but no non-test Go file under %s sends WATCHDOG=1", u, daemons[u])
+			}
+		})
+	}
+}
+
+// pings reports whether a non-test Go file under dir sends WATCHDOG=1.
+func pings(t *testing.T, dir string) bool {
+	found := false
+	err := filepath.WalkDir(dir, func(path string, d os.DirEntry, err error) error {
+		if err != nil || found || d.IsDir() || !strings.HasSuffix(path, ".go") || strings.HasSuffix(path, "_test.go") {
+			return err
+		}
+		b, err := os.ReadFile(path)
+		found = err == nil && strings.Contains(string(b), "WATCHDOG=1")
+		return err
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return found
+}
