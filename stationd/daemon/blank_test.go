@@ -3,9 +3,11 @@ package daemon
 import (
 	"context"
 	"errors"
+	"fmt"
 	"strings"
 	"testing"
 
+	"copystation/robot"
 	"copystation/stationd/api"
 	"copystation/stationd/job"
 )
@@ -53,5 +55,35 @@ func TestUnusableBlankFailsBounded(t *testing.T) {
 				t.Errorf("ledger spends = %d, want 0 (no blank, no spend)", tx)
 			}
 		})
+	}
+}
+
+// TestRobotJamHoldsJob checks that a jammed robot, which costs no blank
+// and needs a person, holds the job (and says why) however many tries it
+// takes, instead of failing it like a drive that refuses blanks.
+func TestRobotJamHoldsJob(t *testing.T) {
+	s := start(t, testConfig(t), 1, nil)
+	s.robot.mu.Lock()
+	s.robot.jam = fmt.Errorf("robot PICK: JAMMED: %w", robot.ErrJam)
+	s.robot.mu.Unlock()
+	ctx := context.Background()
+	j, err := s.client.Burn(ctx, api.BurnRequest{TitleID: "film", TokenID: "tok"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	waitFor(t, "more tries than the load-failure bound", func() bool {
+		s.robot.mu.Lock()
+		defer s.robot.mu.Unlock()
+		return s.robot.loads > 2*maxLoadFailures
+	})
+	got, err := s.client.Job(ctx, j.ID)
+	if err != nil || got.State != job.MediaCheck || got.Progress == nil || !strings.Contains(got.Progress.Waiting, "jammed") {
+		t.Fatalf("job with a jammed robot = %+v, %v; want held in media_check, waiting on the jam", got, err)
+	}
+	s.robot.mu.Lock()
+	s.robot.jam = nil
+	s.robot.mu.Unlock()
+	if done := waitState(t, s.client, j.ID, job.Done, job.Failed); done.State != job.Done {
+		t.Errorf("job after the jam was cleared = %s (%s), want done", done.State, done.Reason)
 	}
 }

@@ -46,6 +46,9 @@ type testRobot struct {
 	// loadErr, when set, fails every load after taking a blank from the bin
 	// (as a LOAD refused by the drive does: the blank is rejected).
 	loadErr error
+	// jam, when set, refuses every load before a blank is taken.
+	jam   error
+	loads int // LoadBlank calls
 }
 
 var errIllegalRequest = errors.New("READ DISC STRUCTURE: 05/24/00 invalid field in CDB")
@@ -53,6 +56,10 @@ var errIllegalRequest = errors.New("READ DISC STRUCTURE: 05/24/00 invalid field 
 func (r *testRobot) LoadBlank(_ context.Context, n int) error {
 	r.mu.Lock()
 	defer r.mu.Unlock()
+	r.loads++
+	if r.jam != nil {
+		return r.jam
+	}
 	if r.blanks == 0 {
 		return fmt.Errorf("input bin empty")
 	}

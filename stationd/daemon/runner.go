@@ -284,8 +284,8 @@ func (d *Daemon) blank(ctx context.Context, n int, j job.Job) (Media, error) {
 		}
 		if err := d.moveDisc(ctx, func() error { return d.robot.LoadBlank(ctx, n) }); err != nil {
 			err = fmt.Errorf("robot: load a blank into drive %d: %w", n, err)
-			if errors.Is(err, robot.ErrInputEmpty) || ctx.Err() != nil {
-				return Media{}, err // waiting for an operator, or stopping
+			if waitsForOperator(err) || ctx.Err() != nil {
+				return Media{}, err // held until someone fixes the robot, or stopping
 			}
 			return Media{}, d.loadFailed(j.ID, err)
 		}
@@ -293,6 +293,13 @@ func (d *Daemon) blank(ctx context.Context, n int, j job.Job) (Media, error) {
 			return Media{}, err
 		}
 	}
+}
+
+// waitsForOperator reports robot errors that cost no blank and that only a
+// person can end (an empty input bin, a full output bin, a jam): the job
+// is held and says why, rather than failed.
+func waitsForOperator(err error) bool {
+	return errors.Is(err, robot.ErrInputEmpty) || errors.Is(err, robot.ErrBinFull) || errors.Is(err, robot.ErrJam)
 }
 
 // errNotBlankYet counts a load as a failure until the drive shows the
