@@ -6,10 +6,12 @@ import (
 	"fmt"
 	"strings"
 	"testing"
+	"time"
 
 	"copystation/robot"
 	"copystation/stationd/api"
 	"copystation/stationd/job"
+	"copystation/stationd/journal"
 )
 
 // TestUnusableBlankFailsBounded checks that a job that cannot get a usable
@@ -85,5 +87,24 @@ func TestRobotJamHoldsJob(t *testing.T) {
 	s.robot.mu.Unlock()
 	if done := waitState(t, s.client, j.ID, job.Done, job.Failed); done.State != job.Done {
 		t.Errorf("job after the jam was cleared = %s (%s), want done", done.State, done.Reason)
+	}
+}
+
+// TestBlankWaitCountsFromStart checks that a job journaled in media_check
+// long before the daemon started (the station was down) is not failed for
+// want of a blank before the robot has tried: it is done.
+func TestBlankWaitCountsFromStart(t *testing.T) {
+	ctx := context.Background()
+	longAgo := time.Now().Add(-24 * time.Hour)
+	store := journal.NewMem(func() time.Time { return longAgo })
+	if err := store.Create(ctx, job.Job{ID: "old-job", Drive: 0, TitleID: "film", TokenID: "tok"}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := store.Transition(ctx, "old-job", job.Queued, job.MediaCheck, "", func(x *job.Job) { x.Attempt = 1 }); err != nil {
+		t.Fatal(err)
+	}
+	s := startWith(t, testConfig(t), 1, nil, store)
+	if got := waitState(t, s.client, "old-job", job.Done, job.Failed); got.State != job.Done {
+		t.Errorf("job in media_check since a day before the start = %s (%s), want done", got.State, got.Reason)
 	}
 }

@@ -84,6 +84,7 @@ type Daemon struct {
 	driveJob  []string
 	lock      *os.File // flock on StateDir/lock
 	movesHeld int      // robot moves waiting for the door or a tamper clear
+	startedAt time.Time
 	// loadFails counts each job's robot loads in a row that gave no
 	// usable blank.
 	loadFails map[string]int
@@ -125,6 +126,7 @@ func newDaemon(cfg config.Config, deps Deps) (*Daemon, error) {
 	d := &Daemon{cfg: cfg, log: deps.Logger, now: deps.Clock, rnd: deps.Rand, keys: NewKeyRing(),
 		metrics: deps.Metrics, notifier: deps.Notifier, deps: deps,
 		progress: map[string]*api.Progress{}, started: map[string]time.Time{}, cancels: map[string]context.CancelFunc{}, loadFails: map[string]int{}}
+	d.startedAt = d.now()
 	var err error
 	if d.lock, err = lockState(cfg.StateDir); err != nil {
 		return nil, fmt.Errorf("stationd: %w", err)

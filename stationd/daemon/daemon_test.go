@@ -36,6 +36,12 @@ func testConfig(t *testing.T) config.Config {
 
 func start(t *testing.T, cfg config.Config, drives int, panel func(config.Config, func()) (*kiosk.Panel, error)) *station {
 	t.Helper()
+	return startWith(t, cfg, drives, panel, journal.NewMem(nil))
+}
+
+// startWith is start on a given journal (one a test filled beforehand).
+func startWith(t *testing.T, cfg config.Config, drives int, panel func(config.Config, func()) (*kiosk.Panel, error), store journal.Store) *station {
+	t.Helper()
 	s := &station{robot: &testRobot{blanks: 10}, ledger: &testLedger{}, pipe: &testPipeline{failOnce: map[string]bool{}}}
 	for i := range drives {
 		s.robot.drives = append(s.robot.drives, &testDrive{n: i})
@@ -43,7 +49,7 @@ func start(t *testing.T, cfg config.Config, drives int, panel func(config.Config
 	ready := make(chan *Daemon, 1)
 	deps := Deps{
 		Logger: slog.New(slog.NewTextHandler(io.Discard, nil)),
-		Store:  func(c config.Config) (journal.Store, error) { return journal.NewMem(nil), nil },
+		Store:  func(c config.Config) (journal.Store, error) { return store, nil },
 		Drives: func(config.Config) ([]Drive, error) {
 			var out []Drive
 			for _, d := range s.robot.drives {

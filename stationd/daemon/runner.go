@@ -255,9 +255,16 @@ const maxLoadFailures = 3
 // It fails with ErrNoMediaID for a blank the drive gives no media ID for,
 // ErrNoUsableBlank after maxLoadFailures robot loads in a row came to
 // nothing, and ErrNoBlank once BlankWait has passed since the job's last
-// transition.
+// transition (or the daemon's start).
 func (d *Daemon) blank(ctx context.Context, n int, j job.Job) (Media, error) {
-	deadline := j.Updated.Add(d.deps.BlankWait)
+	// The wait counts from the job's last transition, or from this
+	// daemon's start if later: a station that was down does not fail its
+	// jobs before it has tried.
+	since := j.Updated
+	if d.startedAt.After(since) {
+		since = d.startedAt
+	}
+	deadline := since.Add(d.deps.BlankWait)
 	for {
 		m, err := d.drives[n].MediaInfo(ctx)
 		if err != nil {
