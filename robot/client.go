@@ -55,8 +55,9 @@ type Robot struct {
 	errMu  sync.Mutex
 	err    error
 
-	mu  sync.Mutex
-	seq int
+	mu     sync.Mutex
+	seq    int
+	synced bool
 }
 
 // New starts a client on rw. Close stops it and closes rw if it is an
@@ -153,6 +154,28 @@ func (r *Robot) Close() error {
 func (r *Robot) do(ctx context.Context, words ...string) (Reply, error) {
 	r.mu.Lock()
 	defer r.mu.Unlock()
+	if !r.synced {
+		// The robot answers a command numbered like its previous one from
+		// its last reply without acting. A client restarted after a crash
+		// numbers from 1 again, so its first command could be taken for the
+		// dead client's last one and silently not done. A STATUS first, its
+		// answer discarded (it may be that replayed reply), moves the robot's
+		// "previous number" onto this client's sequence; STATUS never moves.
+		if _, err := r.send(ctx, "STATUS"); err != nil && !isDeviceError(err) {
+			return Reply{}, err
+		}
+		r.synced = true
+	}
+	return r.send(ctx, words...)
+}
+
+func isDeviceError(err error) bool {
+	var de *DeviceError
+	return errors.As(err, &de)
+}
+
+// send runs one numbered command; r.mu is held.
+func (r *Robot) send(ctx context.Context, words ...string) (Reply, error) {
 	op := strings.Join(words, " ")
 	r.seq = r.seq%MaxSeq + 1
 	seq := r.seq
