@@ -21,22 +21,7 @@ func TestKioskCustomerGrant(t *testing.T) {
 	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
 	defer cancel()
 	dir := t.TempDir()
-	nw, err := StartNetwork(ctx, dir+"/node")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer nw.Close()
-	keys, err := OpenKeys(dir + "/station")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer keys.Close()
-	if _, err := nw.Enroll(ctx, keys.Signing, keys.Agreement); err != nil {
-		t.Fatal(err)
-	}
-	if _, err := MakeTitle(ctx, nw, dir+"/station/titles", "film", 1<<20, 7); err != nil {
-		t.Fatal(err)
-	}
+	nw, keys := enrolledStation(ctx, t, dir, 1<<20, 7)
 	customer, _ := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
 	cpub, _ := customer.PublicKey.Bytes()
 	for _, tok := range []string{"cust-1", "cust-2", "cust-3"} {
@@ -47,6 +32,7 @@ func TestKioskCustomerGrant(t *testing.T) {
 	grant := func(token, station string) []byte {
 		g := &protocol.SignedGrant{Grant: protocol.CustomerGrant{TokenID: token, StationID: station, TitleID: "film",
 			Expiry: time.Now().Add(10 * time.Minute).Unix()}}
+		var err error
 		g.Signature, err = protocol.Sign(rand.Reader, customer, &g.Grant)
 		if err != nil {
 			t.Fatal(err)

@@ -23,22 +23,7 @@ func TestTamperDuringBurn(t *testing.T) {
 	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
 	defer cancel()
 	dir := t.TempDir()
-	nw, err := StartNetwork(ctx, dir+"/node")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer nw.Close()
-	keys, err := OpenKeys(dir + "/station")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer keys.Close()
-	if _, err := nw.Enroll(ctx, keys.Signing, keys.Agreement); err != nil {
-		t.Fatal(err)
-	}
-	if _, err := MakeTitle(ctx, nw, dir+"/station/titles", "film", 32<<20, 5); err != nil {
-		t.Fatal(err)
-	}
+	nw, keys := enrolledStation(ctx, t, dir, 32<<20, 5)
 	if err := nw.Mint(ctx, "tok", "film", keys.Signing); err != nil {
 		t.Fatal(err)
 	}

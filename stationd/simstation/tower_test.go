@@ -17,22 +17,7 @@ func TestTowerSharesOneRobot(t *testing.T) {
 	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
 	defer cancel()
 	dir := t.TempDir()
-	nw, err := StartNetwork(ctx, dir+"/node")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer nw.Close()
-	keys, err := OpenKeys(dir + "/station")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer keys.Close()
-	if _, err := nw.Enroll(ctx, keys.Signing, keys.Agreement); err != nil {
-		t.Fatal(err)
-	}
-	if _, err := MakeTitle(ctx, nw, dir+"/station/titles", "film", 16<<20, 6); err != nil {
-		t.Fatal(err)
-	}
+	nw, keys := enrolledStation(ctx, t, dir, 16<<20, 6)
 	st, err := Start(ctx, keys, Options{Dir: dir + "/station", Nodes: []config.Node{nw.Pin()}, Drives: 2, Blanks: 5, SpeedX: 1, TimeScale: 0.05})
 	if err != nil {
 		t.Fatal(err)
