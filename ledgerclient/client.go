@@ -4,7 +4,6 @@ import (
 	"context"
 	"crypto"
 	"crypto/ecdh"
-	"crypto/ecdsa"
 	"errors"
 	"fmt"
 	"io"
@@ -77,13 +76,9 @@ func New(cfg Config) (*Client, error) {
 			return nil, fmt.Errorf("ledgerclient.New: %w: node %d signing key: %w", ErrBadConfig, i, err)
 		}
 	}
-	pub, ok := cfg.Signer.Public().(*ecdsa.PublicKey)
-	if !ok {
-		return nil, fmt.Errorf("ledgerclient.New: %w: signer is %T, want ECDSA P-256", ErrBadConfig, cfg.Signer.Public())
-	}
-	sec1, err := pub.Bytes()
+	sec1, err := protocol.SignerPublicKey(cfg.Signer)
 	if err != nil {
-		return nil, fmt.Errorf("ledgerclient.New: %w: signer: %v", ErrBadConfig, err)
+		return nil, fmt.Errorf("ledgerclient.New: %w: %w", ErrBadConfig, err)
 	}
 	if cfg.Now == nil {
 		cfg.Now = time.Now

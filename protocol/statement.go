@@ -182,3 +182,21 @@ func KeyID(pub []byte) string {
 	d := sha256.Sum256(pub)
 	return hex.EncodeToString(d[:16])
 }
+
+// SignerPublicKey returns the uncompressed SEC1 public key of an ECDSA P-256
+// signer (a TPM key or a software key), the form every ledger-facing key
+// takes. Any other signer is refused with ErrBadPublicKey.
+func SignerPublicKey(s crypto.Signer) ([]byte, error) {
+	pub, ok := s.Public().(*ecdsa.PublicKey)
+	if !ok {
+		return nil, fmt.Errorf("%w: the signer's key is %T, want ECDSA P-256", ErrBadPublicKey, s.Public())
+	}
+	if pub.Curve != elliptic.P256() {
+		return nil, fmt.Errorf("%w: the signer's key is on %s, want P-256", ErrBadPublicKey, pub.Curve.Params().Name)
+	}
+	b, err := pub.Bytes()
+	if err != nil {
+		return nil, fmt.Errorf("%w: %v", ErrBadPublicKey, err)
+	}
+	return b, nil
+}

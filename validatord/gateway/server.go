@@ -3,7 +3,6 @@ package gateway
 import (
 	"context"
 	"crypto"
-	"crypto/ecdsa"
 	"errors"
 	"fmt"
 	"io"
@@ -67,13 +66,9 @@ func New(cfg Config) (*Server, error) {
 	if len(cfg.NoiseKey.Private) != 32 || cfg.Signer == nil || cfg.Ledger == nil || cfg.Random == nil {
 		return nil, fmt.Errorf("gateway.New: %w: Noise key, signer, ledger and random source are required", ErrBadConfig)
 	}
-	pub, ok := cfg.Signer.Public().(*ecdsa.PublicKey)
-	if !ok {
-		return nil, fmt.Errorf("gateway.New: %w: signer is %T, want ECDSA P-256", ErrBadConfig, cfg.Signer.Public())
-	}
-	sec1, err := pub.Bytes()
+	sec1, err := protocol.SignerPublicKey(cfg.Signer)
 	if err != nil {
-		return nil, fmt.Errorf("gateway.New: %w: %v", ErrBadConfig, err)
+		return nil, fmt.Errorf("gateway.New: %w: %w", ErrBadConfig, err)
 	}
 	if cfg.Now == nil {
 		cfg.Now = time.Now

@@ -4,7 +4,6 @@ import (
 	"context"
 	"crypto"
 	"crypto/ecdh"
-	"crypto/ecdsa"
 	"crypto/rand"
 	"encoding/json"
 	"errors"
@@ -70,11 +69,7 @@ type Admin struct {
 // NewAdmin makes an Admin for an ECDSA P-256 signer. rnd may be nil
 // (crypto/rand).
 func NewAdmin(b Backend, signer crypto.Signer, rnd io.Reader) (*Admin, error) {
-	pk, ok := signer.Public().(*ecdsa.PublicKey)
-	if !ok {
-		return nil, errors.New("ledger.NewAdmin: the signer is not an ECDSA key")
-	}
-	pub, err := pk.Bytes()
+	pub, err := protocol.SignerPublicKey(signer)
 	if err != nil {
 		return nil, fmt.Errorf("ledger.NewAdmin: %w", err)
 	}
