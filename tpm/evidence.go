@@ -127,13 +127,13 @@ func (s *Station) Evidence(nonce []byte) (*EnrollmentRequest, error) {
 // certify loads k next to ak (a TPM has few object slots) and has ak
 // certify it.
 func certify(t transport.TPM, srk tpm2.AuthHandle, dir string, k, ak *key, qd []byte, out *CertifiedKey) error {
-	tmp := &key{file: k.file, template: k.template}
+	tmp := &key{file: k.file, template: k.template, bound: k.bound}
 	if err := loadKey(t, srk, dir, tmp, false); err != nil {
 		return err
 	}
 	defer tpm2.FlushContext{FlushHandle: tmp.handle}.Execute(t)
 	rsp, err := tpm2.Certify{
-		ObjectHandle:   tmp.auth(),
+		ObjectHandle:   tmp.adminAuth(),
 		SignHandle:     ak.auth(),
 		QualifyingData: tpm2.TPM2BData{Buffer: qd},
 		InScheme:       tpm2.TPMTSigScheme{Scheme: tpm2.TPMAlgNull},

@@ -66,7 +66,7 @@ func Seal(t transport.TPM, secret []byte, pcrs []int) ([]byte, error) {
 		if err != nil {
 			return fmt.Errorf("tpm2.Create: %w", err)
 		}
-		out = encodeFields(sealMagic, pcrBytes, srk.Name.Buffer, tpm2.Marshal(rsp.OutPublic), tpm2.Marshal(rsp.OutPrivate))
+		out = encodeFields(sealMagic, blobVersion, pcrBytes, srk.Name.Buffer, tpm2.Marshal(rsp.OutPublic), tpm2.Marshal(rsp.OutPrivate))
 		return nil
 	})
 	if err != nil {
@@ -79,7 +79,7 @@ func Seal(t transport.TPM, secret []byte, pcrs []int) ([]byte, error) {
 // gives ErrPolicyMismatch; a blob of another (or a cleared) TPM gives
 // ErrKeysUnloadable.
 func Unseal(t transport.TPM, blob []byte) ([]byte, error) {
-	f, err := decodeFields(blob, sealMagic, 4)
+	f, err := decodeFields(blob, sealMagic, blobVersion, 4)
 	if err != nil {
 		return nil, fmt.Errorf("tpm.Unseal: %w", err)
 	}
