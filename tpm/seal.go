@@ -196,7 +196,7 @@ func (s *Station) LoadOrCreateSecret(name string, pcrs []int, create func() ([]b
 		if blob, err = Seal(t, secret, pcrs); err != nil {
 			return err
 		}
-		return writeFileAtomic(path, blob)
+		return WriteFileAtomic(path, blob)
 	})
 	if err != nil {
 		return nil, fmt.Errorf("tpm.LoadOrCreateSecret %s: %w", name, err)

@@ -113,7 +113,7 @@ func loadKey(t transport.TPM, srk tpm2.AuthHandle, dir string, k *key, create bo
 		if blob, err = createKey(t, srk, k); err != nil {
 			return err
 		}
-		if err := writeFileAtomic(path, blob.marshal()); err != nil {
+		if err := WriteFileAtomic(path, blob.marshal()); err != nil {
 			return err
 		}
 	}
