@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"crypto/sha256"
 	"fmt"
+	"slices"
 	"strings"
 
 	"github.com/google/go-tpm/tpm2"
@@ -44,7 +45,8 @@ func readPCRs(t transport.TPM, pcrs []int) (*pcrValues, error) {
 	if len(rsp.PCRValues.Digests) != len(pcrs) {
 		return nil, fmt.Errorf("%w: tpm2.PCR_Read returned %d of %d PCRs (is the SHA-256 bank active?)", ErrTransport, len(rsp.PCRValues.Digests), len(pcrs))
 	}
-	v := &pcrValues{pcrs: pcrs}
+	// the TPM returns the values in ascending PCR order
+	v := &pcrValues{pcrs: slices.Sorted(slices.Values(pcrs))}
 	for _, d := range rsp.PCRValues.Digests {
 		v.values = append(v.values, bytes.Clone(d.Buffer))
 	}

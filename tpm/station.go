@@ -23,7 +23,8 @@ const (
 const reprovision = "re-provision: move the state directory aside, run `stationd tpm init`, then `stationd enroll` and have an operator enroll the new keys (the old station ID stays revoked)"
 
 // Station is the station's identity in its TPM: a signing key and a
-// key-agreement key, loaded once and used with one TPM command each.
+// key-agreement key, loaded once and used, each time in a PCR policy
+// session, with one TPM command each.
 type Station struct {
 	mu      sync.Mutex
 	t       transport.TPM
