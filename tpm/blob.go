@@ -12,32 +12,53 @@ import (
 
 // A key blob file: magic, version, the storage root key's name at creation,
 // the key's TPM2B_PUBLIC and its TPM2B_PRIVATE (encrypted by the TPM under
-// the storage root key; useless to anyone without this TPM).
+// the storage root key; useless to anyone without this TPM), and (version 2)
+// the PCR values a PCR-bound key was bound to, empty for an unbound key
+// (the attestation key). The values only explain a refusal: what binds the
+// key is the authPolicy inside its public area.
 const (
-	blobMagic   = "CSTPMKEY"
-	blobVersion = 1
-	maxBlobLen  = 8 << 10
+	blobMagic      = "CSTPMKEY"
+	blobVersion    = 1 // sealed secrets, and key blobs made before PCR binding
+	keyBlobVersion = 2
+	maxBlobLen     = 8 << 10
 )
 
 type keyBlob struct {
 	srkName []byte
-	public  []byte // marshalled TPM2B_PUBLIC
-	private []byte // marshalled TPM2B_PRIVATE
+	public  []byte     // marshalled TPM2B_PUBLIC
+	private []byte     // marshalled TPM2B_PRIVATE
+	pcrs    *pcrValues // nil: not bound to PCRs
 }
 
 func (b *keyBlob) marshal() []byte {
-	return encodeFields(blobMagic, b.srkName, b.public, b.private)
+	var pcrs []byte
+	if b.pcrs != nil {
+		pcrs = b.pcrs.marshal()
+	}
+	return encodeFields(blobMagic, keyBlobVersion, b.srkName, b.public, b.private, pcrs)
 }
 
+// parseKeyBlob reads both versions: a version 1 blob is a key made before
+// the keys were bound to PCRs (loadKey refuses it as a station key).
 func parseKeyBlob(b []byte) (*keyBlob, error) {
-	f, err := decodeFields(b, blobMagic, 3)
+	version, n := byte(keyBlobVersion), 4
+	if len(b) > len(blobMagic) && b[len(blobMagic)] == blobVersion {
+		version, n = blobVersion, 3
+	}
+	f, err := decodeFields(b, blobMagic, version, n)
 	if err != nil {
 		return nil, err
 	}
 	if err := checkAreas(f[1], f[2]); err != nil {
 		return nil, err
 	}
-	return &keyBlob{srkName: f[0], public: f[1], private: f[2]}, nil
+	kb := &keyBlob{srkName: f[0], public: f[1], private: f[2]}
+	if n == 4 && len(f[3]) > 0 {
+		if kb.pcrs, err = parsePCRValues(f[3]); err != nil {
+			return nil, err
+		}
+	}
+	return kb, nil
 }
 
 // checkAreas checks that pub and priv parse as TPM2B_PUBLIC and
@@ -54,9 +75,9 @@ func checkAreas(pub, priv []byte) error {
 
 // encodeFields writes magic, the version byte, then each field prefixed by
 // its 16-bit length.
-func encodeFields(magic string, fields ...[]byte) []byte {
+func encodeFields(magic string, version byte, fields ...[]byte) []byte {
 	out := []byte(magic)
-	out = append(out, blobVersion)
+	out = append(out, version)
 	for _, f := range fields {
 		out = binary.BigEndian.AppendUint16(out, uint16(len(f)))
 		out = append(out, f...)
@@ -65,12 +86,12 @@ func encodeFields(magic string, fields ...[]byte) []byte {
 }
 
 // decodeFields is the inverse of encodeFields for exactly n fields.
-func decodeFields(b []byte, magic string, n int) ([][]byte, error) {
+func decodeFields(b []byte, magic string, version byte, n int) ([][]byte, error) {
 	if len(b) > maxBlobLen || len(b) < len(magic)+1 || !bytes.HasPrefix(b, []byte(magic)) {
 		return nil, fmt.Errorf("%w: not a %s file", ErrBlob, magic)
 	}
-	if v := b[len(magic)]; v != blobVersion {
-		return nil, fmt.Errorf("%w: version %d, want %d", ErrBlob, v, blobVersion)
+	if v := b[len(magic)]; v != version {
+		return nil, fmt.Errorf("%w: version %d, want %d", ErrBlob, v, version)
 	}
 	rest := b[len(magic)+1:]
 	f := make([][]byte, n)

@@ -10,9 +10,10 @@ import (
 // FuzzParseKeyBlob checks the key-blob parser on arbitrary file contents:
 // typed errors, no panics, and what it accepts re-encodes to the input.
 func FuzzParseKeyBlob(f *testing.F) {
-	f.Add(encodeFields(blobMagic, []byte{0, 0x0b}, []byte{0, 0}, []byte{0, 0}))
+	f.Add(encodeFields(blobMagic, blobVersion, []byte{0, 0x0b}, []byte{0, 0}, []byte{0, 0}))
+	f.Add(encodeFields(blobMagic, keyBlobVersion, []byte{0, 0x0b}, []byte{0, 0}, []byte{0, 0}, append([]byte{7}, make([]byte, 32)...)))
 	f.Add([]byte(blobMagic + "\x01"))
-	f.Add(encodeFields(sealMagic, []byte{7}, nil, nil, nil))
+	f.Add(encodeFields(sealMagic, blobVersion, []byte{7}, nil, nil, nil))
 	f.Fuzz(func(t *testing.T, b []byte) {
 		kb, err := parseKeyBlob(b)
 		if err != nil {
@@ -21,8 +22,13 @@ func FuzzParseKeyBlob(f *testing.F) {
 			}
 			return
 		}
-		if again := kb.marshal(); !bytes.Equal(again, b) {
+		again := kb.marshal()
+		if b[len(blobMagic)] == keyBlobVersion && !bytes.Equal(again, b) {
 			t.Fatalf("marshal(parseKeyBlob(%x)) = %x", b, again)
+		}
+		// a version 1 blob is rewritten as version 2 with the same fields
+		if kb2, err := parseKeyBlob(again); err != nil || !bytes.Equal(kb2.marshal(), again) {
+			t.Fatalf("parseKeyBlob(marshal(parseKeyBlob(%x))) = %v", b, err)
 		}
 	})
 }

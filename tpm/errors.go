@@ -20,9 +20,12 @@ var (
 	ErrKeysUnloadable = errors.New("tpm: station key blobs do not load into this TPM")
 	// ErrBlob is returned for a state file that is not a valid blob.
 	ErrBlob = errors.New("tpm: malformed key blob")
-	// ErrPolicyMismatch is returned when a sealed secret's PCR policy no
-	// longer holds: the measured boot state changed.
-	ErrPolicyMismatch = errors.New("tpm: PCR policy does not match; the sealed secret is refused")
+	// ErrPolicyMismatch is returned when a station key's or a sealed
+	// secret's PCR policy no longer holds: the measured boot state changed.
+	ErrPolicyMismatch = errors.New("tpm: PCR policy check failed")
+	// ErrKeysUnbound is returned for station keys made before they were
+	// bound to the measured boot state: any software could use them.
+	ErrKeysUnbound = errors.New("tpm: station keys are not bound to the measured boot state")
 	// ErrEvidence is returned by VerifyEvidence for evidence that does not
 	// prove what it claims.
 	ErrEvidence = errors.New("tpm: enrollment evidence rejected")

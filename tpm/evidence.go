@@ -10,12 +10,12 @@ import (
 
 	"github.com/google/go-tpm/tpm2"
 	"github.com/google/go-tpm/tpm2/transport"
-
-	"copystation/protocol"
 )
 
-// EnrollmentVersion is the version of the EnrollmentRequest format.
-const EnrollmentVersion = 1
+// EnrollmentVersion is the version of the EnrollmentRequest format: 2 adds
+// the PCR quote and drops station_id (the ledger names a station by its
+// signing key; the TPM layer knows no ledger format).
+const EnrollmentVersion = 2
 
 // Standard NV indices of EK certificates (TCG EK Credential Profile 2.5,
 // section 2.2.1.4): the low-range RSA 2048 and ECC NIST P-256 EKs.
@@ -32,8 +32,7 @@ const enrollLabel = "copystation tpm-enroll v1"
 // form (base64 in JSON); docs/tpm.md describes each field. The format is
 // stable: a change makes a new Version.
 type EnrollmentRequest struct {
-	Version   int    `json:"version"`
-	StationID string `json:"station_id"`
+	Version int `json:"version"`
 	// Nonce is the operator's nonce, when one was given to the station.
 	Nonce []byte  `json:"nonce,omitempty"`
 	TPM   TPMInfo `json:"tpm"`
@@ -44,6 +43,19 @@ type EnrollmentRequest struct {
 	AKPublic     []byte       `json:"ak_public"`
 	SigningKey   CertifiedKey `json:"signing_key"`
 	AgreementKey CertifiedKey `json:"agreement_key"`
+	// PCRQuote is the attestation key's quote of StationPCRs, the boot
+	// state the station keys' policy binds them to.
+	PCRQuote PCRQuote `json:"pcr_quote"`
+}
+
+// PCRQuote is a TPM2_Quote by the attestation key: the PCR numbers
+// (SHA-256 bank, ascending), their values (32 bytes each, same order), the
+// TPM2B_ATTEST and the TPMT_SIGNATURE.
+type PCRQuote struct {
+	PCRs      []int    `json:"pcrs"`
+	Values    [][]byte `json:"values"`
+	Quoted    []byte   `json:"quoted"`
+	Signature []byte   `json:"signature"`
 }
 
 // EKInfo is the endorsement key: its TPM2B_PUBLIC (standard low-range EK
@@ -75,14 +87,13 @@ func qualifyingData(nonce, ekName []byte) []byte {
 
 // Evidence makes the enrollment request: EK (and certificate), SRK, the
 // attestation key (created and kept in the state directory on first use),
-// and its certification of both station keys with nonce in the qualifying
-// data (at most 64 bytes).
+// its certification of both station keys and its quote of StationPCRs, with
+// nonce (at most 64 bytes) in the qualifying data of each.
 func (s *Station) Evidence(nonce []byte) (*EnrollmentRequest, error) {
 	if len(nonce) > 64 {
 		return nil, fmt.Errorf("tpm.Evidence: nonce is %d bytes, want at most 64", len(nonce))
 	}
 	req := &EnrollmentRequest{Version: EnrollmentVersion, Nonce: nonce}
-	req.StationID = protocol.KeyID(s.SigningPublicSEC1())
 	err := s.useAlone(func(t transport.TPM) error {
 		info, err := ReadInfo(t)
 		if err != nil {
@@ -115,7 +126,7 @@ func (s *Station) Evidence(nonce []byte) (*EnrollmentRequest, error) {
 					return err
 				}
 			}
-			return nil
+			return quote(t, ak, qd, &req.PCRQuote)
 		})
 	})
 	if err != nil {
@@ -127,13 +138,13 @@ func (s *Station) Evidence(nonce []byte) (*EnrollmentRequest, error) {
 // certify loads k next to ak (a TPM has few object slots) and has ak
 // certify it.
 func certify(t transport.TPM, srk tpm2.AuthHandle, dir string, k, ak *key, qd []byte, out *CertifiedKey) error {
-	tmp := &key{file: k.file, template: k.template}
+	tmp := &key{file: k.file, template: k.template, bound: k.bound}
 	if err := loadKey(t, srk, dir, tmp, false); err != nil {
 		return err
 	}
 	defer tpm2.FlushContext{FlushHandle: tmp.handle}.Execute(t)
 	rsp, err := tpm2.Certify{
-		ObjectHandle:   tmp.auth(),
+		ObjectHandle:   tmp.adminAuth(),
 		SignHandle:     ak.auth(),
 		QualifyingData: tpm2.TPM2BData{Buffer: qd},
 		InScheme:       tpm2.TPMTSigScheme{Scheme: tpm2.TPMAlgNull},
@@ -145,6 +156,35 @@ func certify(t transport.TPM, srk tpm2.AuthHandle, dir string, k, ak *key, qd []
 		Public:      tmp.blob.public,
 		CertifyInfo: tpm2.Marshal(rsp.CertifyInfo),
 		Signature:   tpm2.Marshal(rsp.Signature),
+	}
+	return nil
+}
+
+// quote has ak quote StationPCRs and reads their values. A PCR extended
+// between the two makes evidence the operator refuses; take it again.
+func quote(t transport.TPM, ak *key, qd []byte, out *PCRQuote) error {
+	sel, _, err := pcrSelection(StationPCRs)
+	if err != nil {
+		return err
+	}
+	rsp, err := tpm2.Quote{
+		SignHandle:     ak.auth(),
+		QualifyingData: tpm2.TPM2BData{Buffer: qd},
+		InScheme:       tpm2.TPMTSigScheme{Scheme: tpm2.TPMAlgNull},
+		PCRSelect:      sel,
+	}.Execute(t)
+	if err != nil {
+		return fmt.Errorf("tpm2.Quote: %w", err)
+	}
+	v, err := readPCRs(t, StationPCRs)
+	if err != nil {
+		return err
+	}
+	*out = PCRQuote{
+		PCRs:      v.pcrs,
+		Values:    v.values,
+		Quoted:    tpm2.Marshal(rsp.Quoted),
+		Signature: tpm2.Marshal(rsp.Signature),
 	}
 	return nil
 }

@@ -128,6 +128,7 @@ func TestVerifyEvidence(t *testing.T) {
 	a, b := newSimStation(t), newSimStation(t)
 	reqA := a.evidence(t, nonce)
 	reqB := b.evidence(t, nonce)
+	other := a.evidence(t, []byte("operator nonce 9"))
 	softReq := softwareCertified(t, a, nonce, reqA)
 	opts := VerifyOptions{Nonce: nonce, KnownEKs: map[string]bool{EKFingerprint(reqA.EK.Public): true}}
 
@@ -146,6 +147,29 @@ func TestVerifyEvidence(t *testing.T) {
 	if got.EKAnchor != "known" {
 		t.Errorf("EKAnchor = %q, want %q", got.EKAnchor, "known")
 	}
+	if len(got.PCRs) != len(StationPCRs) || !bytes.Equal(got.PCRs[7], reqA.PCRQuote.Values[3]) {
+		t.Errorf("VerifyEvidence().PCRs = %x, want the quoted values of %v", got.PCRs, StationPCRs)
+	}
+	expectOK := opts
+	expectOK.ExpectedPCRs = map[int][]byte{0: got.PCRs[0], 7: got.PCRs[7]}
+	if _, err := VerifyEvidence(clone(t, reqA), expectOK); err != nil {
+		t.Errorf("VerifyEvidence(expected PCRs as quoted) = %v, want nil", err)
+	}
+	expectOther := opts
+	expectOther.ExpectedPCRs = map[int][]byte{7: bytes.Repeat([]byte{1}, 32)}
+	expectUnbound := opts
+	expectUnbound.ExpectedPCRs = map[int][]byte{9: got.PCRs[7]}
+
+	// Keys made in one boot state, evidence quoted in another: the keys
+	// would not work in the quoted state, so they are refused.
+	var moved *EnrollmentRequest
+	newSimStation(t).with(t, func(tp transport.TPM, st *Station) {
+		extendPCR(t, tp, 4)
+		var err error
+		if moved, err = st.Evidence(nonce); err != nil {
+			t.Fatalf("Evidence() = %v", err)
+		}
+	})
 
 	flip := func(p []byte, i int) []byte { p = bytes.Clone(p); p[len(p)-i] ^= 1; return p }
 	cases := []struct {
@@ -167,12 +191,22 @@ func TestVerifyEvidence(t *testing.T) {
 		}, opts},
 		{"AK of another TPM", func(r *EnrollmentRequest) { r.AKPublic = reqB.AKPublic }, opts},
 		{"SRK of another TPM", func(r *EnrollmentRequest) { r.SRKPublic = reqB.SRKPublic }, opts},
-		{"tampered station id", func(r *EnrollmentRequest) { r.StationID = reqB.StationID }, opts},
+		{"tampered quote", func(r *EnrollmentRequest) { r.PCRQuote.Quoted = flip(r.PCRQuote.Quoted, 1) }, opts},
+		{"tampered quote signature", func(r *EnrollmentRequest) { r.PCRQuote.Signature = flip(r.PCRQuote.Signature, 2) }, opts},
+		{"tampered PCR value", func(r *EnrollmentRequest) { r.PCRQuote.Values[2] = flip(r.PCRQuote.Values[2], 1) }, opts},
+		{"quote without PCR 7", func(r *EnrollmentRequest) {
+			r.PCRQuote.PCRs, r.PCRQuote.Values = r.PCRQuote.PCRs[:3], r.PCRQuote.Values[:3]
+		}, opts},
+		{"quote of another TPM", func(r *EnrollmentRequest) { r.PCRQuote = reqB.PCRQuote }, opts},
+		{"quote for another nonce", func(r *EnrollmentRequest) { r.PCRQuote = other.PCRQuote }, opts},
+		{"PCR 7 not the expected value", nil, expectOther},
+		{"expected PCR the keys are not bound to", nil, expectUnbound},
+		{"keys bound to another boot state than quoted", func(r *EnrollmentRequest) { *r = *clone(t, moved) }, VerifyOptions{Nonce: nonce, AllowUnanchoredEK: true}},
 		{"tampered certify info", func(r *EnrollmentRequest) { r.SigningKey.CertifyInfo = flip(r.SigningKey.CertifyInfo, 1) }, opts},
 		{"tampered signature", func(r *EnrollmentRequest) { r.AgreementKey.Signature = flip(r.AgreementKey.Signature, 3) }, opts},
 		{"tampered public", func(r *EnrollmentRequest) { r.SigningKey.Public = flip(r.SigningKey.Public, 5) }, opts},
 		{"tampered nonce", func(r *EnrollmentRequest) { r.Nonce = []byte("operator nonce 2") }, VerifyOptions{AllowUnanchoredEK: true}},
-		{"version", func(r *EnrollmentRequest) { r.Version = 2 }, opts},
+		{"version 1 (no quote)", func(r *EnrollmentRequest) { r.Version = 1 }, opts},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
@@ -237,14 +271,21 @@ func TestQualifiedNameMatchesTPM(t *testing.T) {
 }
 
 // forgedPublic is a software key's public area claiming the station
-// signing key's attributes.
+// signing key's attributes and its policy in a fresh simulator (PCRs zero).
 func forgedPublic(t *testing.T) []byte {
 	soft, err := ecdh.P256().GenerateKey(rand.Reader)
 	if err != nil {
 		t.Fatal(err)
 	}
 	raw := soft.PublicKey().Bytes()
-	tmpl := signingTemplate()
+	zero := &pcrValues{pcrs: StationPCRs}
+	for range StationPCRs {
+		zero.values = append(zero.values, make([]byte, 32))
+	}
+	tmpl, err := boundTemplate(signingTemplate(), zero)
+	if err != nil {
+		t.Fatal(err)
+	}
 	tmpl.Unique = tpm2.NewTPMUPublicID(tpm2.TPMAlgECC, &tpm2.TPMSECCPoint{
 		X: tpm2.TPM2BECCParameter{Buffer: raw[1:33]}, Y: tpm2.TPM2BECCParameter{Buffer: raw[33:]}})
 	return tpm2.Marshal(tpm2.New2B(tmpl))

@@ -6,10 +6,13 @@ import (
 	"path/filepath"
 )
 
-// writeFileAtomic writes b to path so that a crash leaves either the old
-// file or the new one: a temporary file in the same directory, fsync,
-// rename, fsync of the directory.
-func writeFileAtomic(path string, b []byte) error {
+// WriteFileAtomic writes b to path, readable and writable by the owner
+// only (0600), so that a crash leaves either the old file or the new one: a
+// temporary file with a fresh random name in the same directory (created
+// exclusively, so nothing planted there is followed), fsync, rename, fsync
+// of the directory. Every file of the station's TPM layer, and the files
+// `stationd tpm`/`stationd enroll` write, go through it.
+func WriteFileAtomic(path string, b []byte) error {
 	dir := filepath.Dir(path)
 	f, err := os.CreateTemp(dir, "."+filepath.Base(path)+".tmp*")
 	if err != nil {

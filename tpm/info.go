@@ -72,6 +72,10 @@ type KeyInfo struct {
 	// CreatedHere is true when the key loaded under this TPM's storage root
 	// key with fixedTPM and sensitiveDataOrigin: it was made in this TPM.
 	CreatedHere bool `json:"created_in_this_tpm"`
+	// BoundPCRs and PCRValues (hex) are the measured boot state the key
+	// works in: StationPCRs as they were when it was created.
+	BoundPCRs []int    `json:"bound_pcrs,omitempty"`
+	PCRValues []string `json:"pcr_values_hex,omitempty"`
 }
 
 // Keys describes the station keys.
@@ -91,6 +95,13 @@ func (s *Station) Keys() []KeyInfo {
 			Attributes:  attrNames(a),
 			CreatedHere: a.FixedTPM && a.SensitiveDataOrigin && string(k.k.blob.srkName) == string(s.srkName),
 		})
+		if p := k.k.pcrs; p != nil {
+			ki := &out[len(out)-1]
+			ki.BoundPCRs = p.pcrs
+			for _, v := range p.values {
+				ki.PCRValues = append(ki.PCRValues, fmt.Sprintf("%x", v))
+			}
+		}
 	}
 	return out
 }

@@ -69,7 +69,7 @@ func (g signer) Sign(_ io.Reader, digest []byte, opts crypto.SignerOpts) ([]byte
 			Validation: tpm2.TPMTTKHashCheck{Tag: tpm2.TPMSTHashCheck, Hierarchy: tpm2.TPMRHNull},
 		}.Execute(t)
 		if err != nil {
-			return err
+			return refused(t, g.s.sign, err)
 		}
 		sig, err = derSignature(&rsp.Signature)
 		return err
@@ -78,6 +78,15 @@ func (g signer) Sign(_ io.Reader, digest []byte, opts crypto.SignerOpts) ([]byte
 		return nil, fmt.Errorf("tpm2.Sign: %w", err)
 	}
 	return sig, nil
+}
+
+// refused explains a TPM refusal of k: a failed PCR policy becomes
+// ErrPolicyMismatch saying which PCRs moved.
+func refused(t transport.TPM, k *key, err error) error {
+	if k.bound && errors.Is(err, tpm2.TPMRCPolicyFail) {
+		return policyMismatch(t, k, err)
+	}
+	return err
 }
 
 // derSignature converts a TPM ECDSA signature to ASN.1 DER.
@@ -112,7 +121,7 @@ func (x exchanger) ECDH(peer *ecdh.PublicKey) ([]byte, error) {
 	err := x.s.use(func(t transport.TPM) error {
 		rsp, err := tpm2.ECDHZGen{KeyHandle: x.s.agree.auth(), InPoint: tpm2.New2B(in)}.Execute(t)
 		if err != nil {
-			return err
+			return refused(t, x.s.agree, err)
 		}
 		p, err := rsp.OutPoint.Contents()
 		if err != nil {

@@ -1,7 +1,6 @@
 package tpm
 
 import (
-	"crypto/sha256"
 	"errors"
 	"fmt"
 	"os"
@@ -35,7 +34,7 @@ func Seal(t transport.TPM, secret []byte, pcrs []int) ([]byte, error) {
 	if len(secret) == 0 || len(secret) > maxSealedData {
 		return nil, fmt.Errorf("tpm.Seal: %w: secret is %d bytes, want 1 to %d", ErrSealInput, len(secret), maxSealedData)
 	}
-	sel, pcrBytes, err := pcrSelection(pcrs)
+	_, pcrBytes, err := pcrSelection(pcrs)
 	if err != nil {
 		return nil, fmt.Errorf("tpm.Seal: %w", err)
 	}
@@ -50,7 +49,7 @@ func Seal(t transport.TPM, secret []byte, pcrs []int) ([]byte, error) {
 	var out []byte
 	err = withSRK(t, func(srk tpm2.AuthHandle) error {
 		if len(pcrs) > 0 {
-			policy, err := pcrPolicy(t, sel)
+			policy, err := pcrPolicy(t, pcrs)
 			if err != nil {
 				return err
 			}
@@ -66,7 +65,7 @@ func Seal(t transport.TPM, secret []byte, pcrs []int) ([]byte, error) {
 		if err != nil {
 			return fmt.Errorf("tpm2.Create: %w", err)
 		}
-		out = encodeFields(sealMagic, pcrBytes, srk.Name.Buffer, tpm2.Marshal(rsp.OutPublic), tpm2.Marshal(rsp.OutPrivate))
+		out = encodeFields(sealMagic, blobVersion, pcrBytes, srk.Name.Buffer, tpm2.Marshal(rsp.OutPublic), tpm2.Marshal(rsp.OutPrivate))
 		return nil
 	})
 	if err != nil {
@@ -79,7 +78,7 @@ func Seal(t transport.TPM, secret []byte, pcrs []int) ([]byte, error) {
 // gives ErrPolicyMismatch; a blob of another (or a cleared) TPM gives
 // ErrKeysUnloadable.
 func Unseal(t transport.TPM, blob []byte) ([]byte, error) {
-	f, err := decodeFields(blob, sealMagic, 4)
+	f, err := decodeFields(blob, sealMagic, blobVersion, 4)
 	if err != nil {
 		return nil, fmt.Errorf("tpm.Unseal: %w", err)
 	}
@@ -154,25 +153,14 @@ func pcrSelection(pcrs []int) (tpm2.TPMLPCRSelection, []byte, error) {
 	}}, raw, nil
 }
 
-// pcrPolicy computes the PolicyPCR digest of the selected PCRs' current
-// values (Part 3, 23.7): the policy a sealed object demands.
-func pcrPolicy(t transport.TPM, sel tpm2.TPMLPCRSelection) ([]byte, error) {
-	rsp, err := tpm2.PCRRead{PCRSelectionIn: sel}.Execute(t)
-	if err != nil {
-		return nil, fmt.Errorf("tpm2.PCR_Read: %w", err)
-	}
-	h := sha256.New()
-	for _, d := range rsp.PCRValues.Digests {
-		h.Write(d.Buffer)
-	}
-	calc, err := tpm2.NewPolicyCalculator(tpm2.TPMAlgSHA256)
+// pcrPolicy computes the PolicyPCR digest of the PCRs' current values: the
+// policy a sealed object demands.
+func pcrPolicy(t transport.TPM, pcrs []int) ([]byte, error) {
+	v, err := readPCRs(t, pcrs)
 	if err != nil {
 		return nil, err
 	}
-	if err := (tpm2.PolicyPCR{PcrDigest: tpm2.TPM2BDigest{Buffer: h.Sum(nil)}, Pcrs: rsp.PCRSelectionOut}).Update(calc); err != nil {
-		return nil, err
-	}
-	return calc.Hash().Digest, nil
+	return v.policy()
 }
 
 // LoadOrCreateSecret returns the secret sealed in the state directory file
@@ -196,7 +184,7 @@ func (s *Station) LoadOrCreateSecret(name string, pcrs []int, create func() ([]b
 		if blob, err = Seal(t, secret, pcrs); err != nil {
 			return err
 		}
-		return writeFileAtomic(path, blob)
+		return WriteFileAtomic(path, blob)
 	})
 	if err != nil {
 		return nil, fmt.Errorf("tpm.LoadOrCreateSecret %s: %w", name, err)

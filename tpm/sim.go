@@ -81,7 +81,7 @@ func simSeed(dir string) (int64, error) {
 		if _, err := rand.Read(b); err != nil {
 			return 0, err
 		}
-		if err := writeFileAtomic(path, b); err != nil {
+		if err := WriteFileAtomic(path, b); err != nil {
 			return 0, err
 		}
 	} else if err != nil {

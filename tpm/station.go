@@ -23,7 +23,8 @@ const (
 const reprovision = "re-provision: move the state directory aside, run `stationd tpm init`, then `stationd enroll` and have an operator enroll the new keys (the old station ID stays revoked)"
 
 // Station is the station's identity in its TPM: a signing key and a
-// key-agreement key, loaded once and used with one TPM command each.
+// key-agreement key, loaded once and used, each time in a PCR policy
+// session, with one TPM command each.
 type Station struct {
 	mu      sync.Mutex
 	t       transport.TPM
@@ -38,10 +39,12 @@ type Station struct {
 type key struct {
 	file     string
 	template func() tpm2.TPMTPublic
+	bound    bool // bound to StationPCRs: used through a PolicyPCR session
 	handle   tpm2.TPMHandle
 	name     tpm2.TPM2BName
 	public   tpm2.TPMTPublic
 	blob     *keyBlob
+	pcrs     *pcrValues // what a bound key was bound to
 }
 
 // withSRK runs fn with the storage root key: an ECC P-256 primary key in the
@@ -78,8 +81,8 @@ func open(t transport.TPM, dir string, create bool) (*Station, error) {
 	s := &Station{
 		t:     t,
 		dir:   dir,
-		sign:  &key{file: SigningKeyFile, template: signingTemplate},
-		agree: &key{file: AgreementKeyFile, template: agreementTemplate},
+		sign:  &key{file: SigningKeyFile, template: signingTemplate, bound: true},
+		agree: &key{file: AgreementKeyFile, template: agreementTemplate, bound: true},
 	}
 	err := withSRK(t, func(srk tpm2.AuthHandle) error {
 		s.srkName = srk.Name.Buffer
@@ -108,10 +111,10 @@ func loadKey(t transport.TPM, srk tpm2.AuthHandle, dir string, k *key, create bo
 		if !create {
 			return fmt.Errorf("%w: %s is missing; run `stationd tpm init`", ErrNotProvisioned, path)
 		}
-		if blob, err = createKey(t, srk, k.template()); err != nil {
+		if blob, err = createKey(t, srk, k); err != nil {
 			return err
 		}
-		if err := writeFileAtomic(path, blob.marshal()); err != nil {
+		if err := WriteFileAtomic(path, blob.marshal()); err != nil {
 			return err
 		}
 	}
@@ -119,21 +122,53 @@ func loadKey(t transport.TPM, srk tpm2.AuthHandle, dir string, k *key, create bo
 		return fmt.Errorf("%w: %s was made under another storage root key: this TPM was cleared or is not the one that made it; %s", ErrKeysUnloadable, path, reprovision)
 	}
 	pub, _ := tpm2.Unmarshal[tpm2.TPM2BPublic](blob.public)
+	contents, err := pub.Contents()
+	if err != nil {
+		return fmt.Errorf("%w: %s: %v", ErrBlob, path, err)
+	}
+	if err := k.checkBinding(path, contents, blob); err != nil {
+		return err
+	}
 	priv, _ := tpm2.Unmarshal[tpm2.TPM2BPrivate](blob.private)
 	rsp, err := tpm2.Load{ParentHandle: srk, InPrivate: *priv, InPublic: *pub}.Execute(t)
 	if err != nil {
 		return fmt.Errorf("%w: tpm2.Load %s: %w; %s", ErrKeysUnloadable, path, err, reprovision)
 	}
-	contents, err := pub.Contents()
-	if err != nil {
-		tpm2.FlushContext{FlushHandle: rsp.ObjectHandle}.Execute(t)
-		return fmt.Errorf("%w: %s: %v", ErrBlob, path, err)
-	}
-	k.handle, k.name, k.public, k.blob = rsp.ObjectHandle, rsp.Name, *contents, blob
+	k.handle, k.name, k.public, k.blob, k.pcrs = rsp.ObjectHandle, rsp.Name, *contents, blob, blob.pcrs
 	return nil
 }
 
-func createKey(t transport.TPM, srk tpm2.AuthHandle, tmpl tpm2.TPMTPublic) (*keyBlob, error) {
+// checkBinding refuses a station key that any software could use (made
+// before the keys were bound to PCRs) and a blob whose recorded PCR values
+// are not those of the key's authPolicy.
+func (k *key) checkBinding(path string, pub *tpm2.TPMTPublic, blob *keyBlob) error {
+	if !k.bound {
+		return nil
+	}
+	if pub.ObjectAttributes.UserWithAuth || blob.pcrs == nil {
+		return fmt.Errorf("%w: %s is a key any software on this machine can use (made before station keys were bound to the measured boot state); %s", ErrKeysUnbound, path, reprovision)
+	}
+	policy, err := blob.pcrs.policy()
+	if err != nil || !bytes.Equal(policy, pub.AuthPolicy.Buffer) {
+		return fmt.Errorf("%w: %s: the recorded PCR values are not those of the key's policy", ErrBlob, path)
+	}
+	return nil
+}
+
+// createKey creates k under srk; a bound key gets the authPolicy of the
+// current values of StationPCRs.
+func createKey(t transport.TPM, srk tpm2.AuthHandle, k *key) (*keyBlob, error) {
+	tmpl := k.template()
+	var pcrs *pcrValues
+	if k.bound {
+		var err error
+		if pcrs, err = readPCRs(t, StationPCRs); err != nil {
+			return nil, err
+		}
+		if tmpl, err = boundTemplate(tmpl, pcrs); err != nil {
+			return nil, err
+		}
+	}
 	rsp, err := tpm2.Create{ParentHandle: srk, InPublic: tpm2.New2B(tmpl)}.Execute(t)
 	if err != nil {
 		return nil, fmt.Errorf("tpm2.Create: %w", err)
@@ -142,6 +177,7 @@ func createKey(t transport.TPM, srk tpm2.AuthHandle, tmpl tpm2.TPMTPublic) (*key
 		srkName: srk.Name.Buffer,
 		public:  tpm2.Marshal(rsp.OutPublic),
 		private: tpm2.Marshal(rsp.OutPrivate),
+		pcrs:    pcrs,
 	}, nil
 }
 
@@ -228,6 +264,28 @@ func (s *Station) reload() error {
 	})
 }
 
+// auth is the USER role's authorisation: the PCR policy for a bound key,
+// the empty authValue otherwise.
 func (k *key) auth() tpm2.AuthHandle {
+	if k.bound {
+		return tpm2.AuthHandle{Handle: k.handle, Name: k.name, Auth: pcrAuth(k.pcrs.pcrs)}
+	}
+	return k.adminAuth()
+}
+
+// adminAuth is the ADMIN role's (TPM2_Certify): the empty authValue, since
+// adminWithPolicy is clear.
+func (k *key) adminAuth() tpm2.AuthHandle {
 	return tpm2.AuthHandle{Handle: k.handle, Name: k.name, Auth: tpm2.PasswordAuth(nil)}
+}
+
+// role names the key in messages.
+func (k *key) role() string {
+	switch k.file {
+	case SigningKeyFile:
+		return "signing"
+	case AgreementKeyFile:
+		return "key-agreement"
+	}
+	return k.file
 }

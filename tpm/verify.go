@@ -13,8 +13,6 @@ import (
 	"time"
 
 	"github.com/google/go-tpm/tpm2"
-
-	"copystation/protocol"
 )
 
 // MaxRequestLen bounds an enrollment request file.
@@ -36,13 +34,17 @@ type VerifyOptions struct {
 	// AllowUnanchoredEK accepts an EK that neither anchors: for the demo
 	// and tests only (anyone can then enroll a software "TPM").
 	AllowUnanchoredEK bool
+	// ExpectedPCRs, when set, are the values (SHA-256 bank, 32 bytes) the
+	// operator expects for some or all of StationPCRs on this kind of
+	// machine; the quoted values must equal them. Without it, the operator
+	// records VerifiedStation.PCRs.
+	ExpectedPCRs map[int][]byte
 	// Now is the time for certificate validity (time.Now when zero).
 	Now time.Time
 }
 
 // VerifiedStation is what VerifyEvidence proved.
 type VerifiedStation struct {
-	StationID    string // protocol.KeyID of the signing key
 	SigningKey   []byte // uncompressed SEC1, 65 bytes
 	AgreementKey []byte // uncompressed SEC1, 65 bytes
 	// EKFingerprint is the hex SHA-256 of the EK's public area.
@@ -54,6 +56,9 @@ type VerifiedStation struct {
 	// authenticated (a TPM obfuscates firmwareVersion in certifications by
 	// an owner-hierarchy key, so it can't be checked there).
 	TPM TPMInfo
+	// PCRs are the quoted values of StationPCRs, the boot state both
+	// station keys are bound to.
+	PCRs map[int][]byte
 }
 
 // ParseEnrollmentRequest decodes a request file strictly: bounded size, no
@@ -114,6 +119,11 @@ func VerifyEvidence(req *EnrollmentRequest, opts VerifyOptions) (*VerifiedStatio
 	}
 	akQN := qualifiedName(srkQN, akName)
 	qd := qualifyingData(req.Nonce, ekName)
+	pcrs, err := verifyQuote(&req.PCRQuote, akQN, akKey, qd, opts.ExpectedPCRs)
+	if err != nil {
+		return nil, err
+	}
+	out.PCRs = pcrs.byNumber()
 	for _, c := range []struct {
 		role string
 		ck   *CertifiedKey
@@ -123,15 +133,17 @@ func VerifyEvidence(req *EnrollmentRequest, opts VerifyOptions) (*VerifiedStatio
 		{"signing key", &req.SigningKey, signingTemplate(), &out.SigningKey},
 		{"agreement key", &req.AgreementKey, agreementTemplate(), &out.AgreementKey},
 	} {
-		pub, err := verifyCertified(c.role, c.ck, &c.tmpl, srkQN, akQN, akKey, qd)
+		// The key's name covers its authPolicy: it must be PolicyPCR
+		// over the very values the TPM just quoted.
+		tmpl, err := boundTemplate(c.tmpl, pcrs)
+		if err != nil {
+			return nil, reject("%s: %v", c.role, err)
+		}
+		pub, err := verifyCertified(c.role, c.ck, &tmpl, srkQN, akQN, akKey, qd)
 		if err != nil {
 			return nil, err
 		}
 		*c.out = pub
-	}
-	out.StationID = protocol.KeyID(out.SigningKey)
-	if req.StationID != out.StationID {
-		return nil, reject("station_id %q is not the signing key's ID %q", req.StationID, out.StationID)
 	}
 	return out, nil
 }
@@ -145,42 +157,24 @@ func verifyCertified(role string, ck *CertifiedKey, want *tpm2.TPMTPublic, srkQN
 		return nil, err
 	}
 	if !sameShape(pub, want) {
-		return nil, reject("%s attributes are not fixedTPM|fixedParent|sensitiveDataOrigin P-256 %s", role, role)
+		if w := *want; func() bool { w.AuthPolicy = pub.AuthPolicy; return sameShape(pub, &w) }() {
+			return nil, reject("%s is not bound to the quoted PCR values (its policy is not PolicyPCR over them): re-provision the station keys in the boot state the station runs", role)
+		}
+		return nil, reject("%s attributes are not fixedTPM|fixedParent|sensitiveDataOrigin P-256 %s without userWithAuth", role, role)
 	}
-	attest2B, err := tpm2.Unmarshal[tpm2.TPM2BAttest](ck.CertifyInfo)
-	if err != nil || !bytes.Equal(tpm2.Marshal(attest2B), ck.CertifyInfo) {
-		return nil, reject("%s certify_info is not a TPM2B_ATTEST", role)
-	}
-	raw := attest2B.Bytes()
-	attest, err := attest2B.Contents()
-	if err != nil || attest.Magic != tpm2.TPMGeneratedValue || attest.Type != tpm2.TPMSTAttestCertify {
-		return nil, reject("%s certify_info is not a TPM-generated certification", role)
+	attest, err := verifyAttest(role+" certify_info", ck.CertifyInfo, ck.Signature, tpm2.TPMSTAttestCertify, akQN, ak, qd)
+	if err != nil {
+		return nil, err
 	}
 	cert, err := attest.Attested.Certify()
 	if err != nil {
 		return nil, reject("%s certify_info: %v", role, err)
 	}
 	switch {
-	case !bytes.Equal(attest.ExtraData.Buffer, qd):
-		return nil, reject("%s was certified for another EK or nonce", role)
 	case !bytes.Equal(cert.Name.Buffer, name):
 		return nil, reject("%s is not the key the TPM certified", role)
 	case !bytes.Equal(cert.QualifiedName.Buffer, qualifiedName(srkQN, name)):
 		return nil, reject("%s was not loaded under the station's storage root key", role)
-	case !bytes.Equal(attest.QualifiedSigner.Buffer, akQN):
-		return nil, reject("%s was certified by another attestation key", role)
-	}
-	sig, err := tpm2.Unmarshal[tpm2.TPMTSignature](ck.Signature)
-	if err != nil {
-		return nil, reject("%s signature: %v", role, err)
-	}
-	es, err := sig.Signature.ECDSA()
-	if err != nil || sig.SigAlg != tpm2.TPMAlgECDSA || es.Hash != tpm2.TPMAlgSHA256 {
-		return nil, reject("%s signature is not ECDSA SHA-256", role)
-	}
-	digest := sha256.Sum256(raw)
-	if !ecdsa.Verify(ak, digest[:], bigInt(es.SignatureR.Buffer), bigInt(es.SignatureS.Buffer)) {
-		return nil, reject("%s certification signature does not verify", role)
 	}
 	if want.ObjectAttributes.Decrypt {
 		k, err := ecdhPublic(pub)

@@ -217,7 +217,21 @@ func enrollWithTPMEvidence(t *testing.T, c *cli, dir string) {
 	base := []string{"station", "enroll", "--home", c.home, "--kek-file", c.kek, "--request", reqFile, "--allow-unanchored", "--json"}
 	withNonce := append(base[:len(base):len(base)], "--nonce", hex.EncodeToString(nonce))
 	chFile := filepath.Join(dir, "challenge.json")
-	c.ok(append(withNonce, "--challenge-out", chFile)...)
+	var step1Out struct{ PCRs map[string]string }
+	json.Unmarshal([]byte(c.ok(append(withNonce, "--challenge-out", chFile)...)), &step1Out)
+	if len(step1Out.PCRs) != 4 || len(step1Out.PCRs["7"]) != 64 {
+		t.Fatalf("station enroll step 1 printed PCRs %v, want the quoted values of PCRs 0, 2, 4, 7", step1Out.PCRs)
+	}
+	// The operator's expected boot state: the quoted one passes, another
+	// is refused naming the PCR.
+	wrongPCR7 := "7=" + strings.Repeat("ab", 32)
+	if code, _, errs := c.run(append(withNonce, "--challenge-out", chFile, "--expect-pcrs", wrongPCR7)...); code != ExitFailed || !strings.Contains(errs, "PCR 7 is") {
+		t.Errorf("station enroll --expect-pcrs %s = %d %q, want %d and a PCR 7 refusal", wrongPCR7, code, errs, ExitFailed)
+	}
+	if code, _, errs := c.run(append(withNonce, "--challenge-out", chFile, "--expect-pcrs", "7=zz")...); code != ExitUsage {
+		t.Errorf("station enroll --expect-pcrs 7=zz = %d %q, want %d", code, errs, ExitUsage)
+	}
+	c.ok(append(withNonce, "--challenge-out", chFile, "--expect-pcrs", "0="+step1Out.PCRs["0"]+",7="+step1Out.PCRs["7"])...)
 	chRaw, _ := os.ReadFile(chFile)
 	ch, err := tpm.ParseCredentialChallenge(chRaw)
 	if err != nil {
@@ -240,8 +254,8 @@ func enrollWithTPMEvidence(t *testing.T, c *cli, dir string) {
 		Activated bool
 	}
 	json.Unmarshal([]byte(c.ok(append(withNonce, "--challenge", chFile, "--answer", ansFile)...)), &res)
-	if res.Station != ev.StationID || !res.Activated {
-		t.Fatalf("station enroll = %+v, want station %q, activated", res, ev.StationID)
+	if want := keyID(st.SigningPublicSEC1()); res.Station != want || !res.Activated {
+		t.Fatalf("station enroll = %+v, want station %q, activated", res, want)
 	}
 	var shown struct{ Status string }
 	json.Unmarshal([]byte(c.ok("station", "show", "--home", c.home, "--id", res.Station, "--json")), &shown)

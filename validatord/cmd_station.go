@@ -9,9 +9,11 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
 
 	"copystation/keys"
+	"copystation/protocol"
 	"copystation/tpm"
 	"copystation/validatord/contract"
 	"copystation/validatord/vault"
@@ -23,6 +25,7 @@ func cmdStationEnroll(e *env, args []string) error {
 	profiles := e.fs.String("profiles", "0x41,0x43", "disc profiles the station may write")
 	nonce := e.fs.String("nonce", "", "step 1: the nonce given to the station, hex (checks freshness)")
 	knownEK := e.fs.String("known-ek", "", "EK fingerprint recorded at provisioning, hex")
+	expectPCRs := e.fs.String("expect-pcrs", "", "PCR values this kind of station boots with, N=HEX,... (SHA-256 bank; of PCRs 0,2,4,7); the quoted values must equal them")
 	unanchored := e.fs.Bool("allow-unanchored", false, "accept an EK with no certificate or record (demo and tests only)")
 	challengeOut := e.fs.String("challenge-out", "", "step 1: write a credential challenge for the station to this file")
 	challenge := e.fs.String("challenge", "", "step 2: the challenge file written in step 1")
@@ -61,6 +64,9 @@ func cmdStationEnroll(e *env, args []string) error {
 	if *knownEK != "" {
 		opts.KnownEKs = map[string]bool{strings.ToLower(*knownEK): true}
 	}
+	if opts.ExpectedPCRs, err = parsePCRValues(*expectPCRs); err != nil {
+		return err
+	}
 	vs, err := tpm.VerifyEvidence(er, opts)
 	if err != nil {
 		return err
@@ -96,9 +102,45 @@ func cmdStationEnroll(e *env, args []string) error {
 		// one challenge, one enrollment: the sealed secret goes
 		os.Remove(*challenge + secretSuffix)
 	}
-	e.print(map[string]any{"station": id, "ek_anchor": vs.EKAnchor, "ek_fingerprint": vs.EKFingerprint, "profiles": profs, "activated": *answer != ""},
-		fmt.Sprintf("enrolled station %s (EK %s, anchored by %s), profiles %v", id, vs.EKFingerprint, vs.EKAnchor, profs))
+	e.print(map[string]any{"station": id, "ek_anchor": vs.EKAnchor, "ek_fingerprint": vs.EKFingerprint, "profiles": profs, "activated": *answer != "", "pcrs": pcrsHex(vs)},
+		fmt.Sprintf("enrolled station %s (EK %s, anchored by %s), profiles %v; its keys work only in the boot state %s", id, vs.EKFingerprint, vs.EKAnchor, profs, formatPCRs(vs)))
 	return nil
+}
+
+// parsePCRValues reads --expect-pcrs: N=HEX pairs, comma-separated.
+func parsePCRValues(s string) (map[int][]byte, error) {
+	if s == "" {
+		return nil, nil
+	}
+	out := map[int][]byte{}
+	for _, f := range strings.Split(s, ",") {
+		n, h, ok := strings.Cut(strings.TrimSpace(f), "=")
+		pcr, err := strconv.Atoi(n)
+		v, herr := hex.DecodeString(h)
+		if !ok || err != nil || pcr < 0 || pcr > 23 || herr != nil || len(v) != sha256.Size {
+			return nil, usagef("--expect-pcrs: %q is not N=HEX with N a PCR number and HEX a 32-byte SHA-256 value (as printed by an earlier enrollment)", f)
+		}
+		out[pcr] = v
+	}
+	return out, nil
+}
+
+// pcrsHex is the quoted PCR values for JSON: PCR number to hex.
+func pcrsHex(vs *tpm.VerifiedStation) map[string]string {
+	m := map[string]string{}
+	for p, v := range vs.PCRs {
+		m[strconv.Itoa(p)] = hex.EncodeToString(v)
+	}
+	return m
+}
+
+// formatPCRs is the quoted values in --expect-pcrs form, to record.
+func formatPCRs(vs *tpm.VerifiedStation) string {
+	var parts []string
+	for _, p := range tpm.StationPCRs {
+		parts = append(parts, fmt.Sprintf("%d=%x", p, vs.PCRs[p]))
+	}
+	return strings.Join(parts, ",")
 }
 
 // secretSuffix names the sealed credential secret beside a challenge file.
@@ -131,9 +173,10 @@ func (e *env) writeChallenge(er *tpm.EnrollmentRequest, vs *tpm.VerifiedStation,
 	if err := os.WriteFile(out, js, 0o644); err != nil {
 		return err
 	}
-	e.print(map[string]string{"station": vs.StationID, "challenge": out},
-		fmt.Sprintf("evidence of station %s checks out; give %s to the station:\n  stationd enroll --activate %s --out answer.json\nthen: validatord station enroll --request %s --challenge %s --answer answer.json",
-			vs.StationID, out, filepath.Base(out), reqFile, out))
+	id := protocol.KeyID(vs.SigningKey)
+	e.print(map[string]any{"station": id, "challenge": out, "pcrs": pcrsHex(vs)},
+		fmt.Sprintf("evidence of station %s checks out; its keys are bound to the boot state %s (record it: --expect-pcrs)\ngive %s to the station:\n  stationd enroll --activate %s --out answer.json\nthen: validatord station enroll --request %s --challenge %s --answer answer.json",
+			id, formatPCRs(vs), out, filepath.Base(out), reqFile, out))
 	return nil
 }
 

@@ -54,24 +54,39 @@ func softwareAKRequest(t *testing.T, genuine *tpm.EnrollmentRequest, nonce []byt
 			Attested: tpm2.NewTPMUAttest(tpm2.TPMSTAttestCertify, &tpm2.TPMSCertifyInfo{
 				Name: tpm2.TPM2BName{Buffer: name}, QualifiedName: tpm2.TPM2BName{Buffer: qn(srkQN, name)}}),
 		}
-		d := sha256.Sum256(tpm2.Marshal(attest))
-		r, s, err := ecdsa.Sign(rand.Reader, ak, d[:])
-		if err != nil {
-			t.Fatal(err)
-		}
-		*ck = tpm.CertifiedKey{
-			Public:      pub,
-			CertifyInfo: tpm2.Marshal(tpm2.New2B(attest)),
-			Signature: tpm2.Marshal(tpm2.TPMTSignature{SigAlg: tpm2.TPMAlgECDSA,
-				Signature: tpm2.NewTPMUSignature(tpm2.TPMAlgECDSA, &tpm2.TPMSSignatureECC{Hash: tpm2.TPMAlgSHA256,
-					SignatureR: tpm2.TPM2BECCParameter{Buffer: r.Bytes()}, SignatureS: tpm2.TPM2BECCParameter{Buffer: s.Bytes()}})}),
-		}
-		if ck == &f.SigningKey {
-			sec1, _ := k.PublicKey.Bytes()
-			f.StationID = keyID(sec1)
-		}
+		*ck = tpm.CertifiedKey{Public: pub, CertifyInfo: tpm2.Marshal(tpm2.New2B(attest)), Signature: softwareSign(t, ak, attest)}
 	}
+	// The software AK quotes the genuine PCR values, which the genuine
+	// keys' policy (kept in their public areas) is made of.
+	digest := sha256.New()
+	for _, v := range genuine.PCRQuote.Values {
+		digest.Write(v)
+	}
+	quote := tpm2.TPMSAttest{
+		Magic: tpm2.TPMGeneratedValue, Type: tpm2.TPMSTAttestQuote,
+		QualifiedSigner: tpm2.TPM2BName{Buffer: akQN},
+		ExtraData:       tpm2.TPM2BData{Buffer: qd},
+		Attested: tpm2.NewTPMUAttest(tpm2.TPMSTAttestQuote, &tpm2.TPMSQuoteInfo{
+			PCRSelect: tpm2.TPMLPCRSelection{PCRSelections: []tpm2.TPMSPCRSelection{
+				{Hash: tpm2.TPMAlgSHA256, PCRSelect: tpm2.PCClientCompatible.PCRs(0, 2, 4, 7)}}},
+			PCRDigest: tpm2.TPM2BDigest{Buffer: digest.Sum(nil)}}),
+	}
+	f.PCRQuote.Quoted = tpm2.Marshal(tpm2.New2B(quote))
+	f.PCRQuote.Signature = softwareSign(t, ak, quote)
 	return &f
+}
+
+// softwareSign is a TPMT_SIGNATURE by a software key over a TPMS_ATTEST.
+func softwareSign(t *testing.T, ak *ecdsa.PrivateKey, attest tpm2.TPMSAttest) []byte {
+	t.Helper()
+	d := sha256.Sum256(tpm2.Marshal(attest))
+	r, s, err := ecdsa.Sign(rand.Reader, ak, d[:])
+	if err != nil {
+		t.Fatal(err)
+	}
+	return tpm2.Marshal(tpm2.TPMTSignature{SigAlg: tpm2.TPMAlgECDSA,
+		Signature: tpm2.NewTPMUSignature(tpm2.TPMAlgECDSA, &tpm2.TPMSSignatureECC{Hash: tpm2.TPMAlgSHA256,
+			SignatureR: tpm2.TPM2BECCParameter{Buffer: r.Bytes()}, SignatureS: tpm2.TPM2BECCParameter{Buffer: s.Bytes()}})})
 }
 
 // withSoftwareKey is the public area of tmpl2B with its key replaced by k,
@@ -152,7 +167,7 @@ func refuseSoftwareAK(t *testing.T, c *cli, dir string, st *tpm.Station, genuine
 	if code, _, errs := c.run(append(base[:len(base)-2], "--challenge", chFile, "--answer", ansFile)...); code != ExitFailed || !strings.Contains(errs, "tpm.CheckActivation") {
 		t.Errorf("station enroll step 2 of a software AK = %d %q, want %d and an activation refusal", code, errs, ExitFailed)
 	}
-	if code, _, errs := c.run("station", "show", "--home", c.home, "--id", vs.StationID); code != ExitFailed || !strings.Contains(errs, "not found") {
+	if code, _, errs := c.run("station", "show", "--home", c.home, "--id", keyID(vs.SigningKey)); code != ExitFailed || !strings.Contains(errs, "not found") {
 		t.Errorf("station show of the forged station = %d %q, want not found", code, errs)
 	}
 }

@@ -170,7 +170,7 @@ func (e env) enroll(nonceHex, out string) error {
 	if err := writeJSON(out, req); err != nil {
 		return err
 	}
-	fmt.Fprintf(e.stdout, "wrote %s for station %s; give it to an operator (validatord station enroll --request %s)\n", out, req.StationID, filepath.Base(out))
+	fmt.Fprintf(e.stdout, "wrote %s for station %s; give it to an operator (validatord station enroll --request %s)\n", out, stationID(st), filepath.Base(out))
 	return nil
 }
 
@@ -217,32 +217,22 @@ func (e env) print(r report) error {
 	}
 	fmt.Fprintf(w, "station ID: %s\n", r.StationID)
 	for _, k := range r.Keys {
-		fmt.Fprintf(w, "%s key (%s):\n  public  %s\n  name    %s\n  attrs   %s\n  created in this TPM: %t\n",
-			k.Role, k.File, k.Public, k.Name, strings.Join(k.Attributes, "|"), k.CreatedHere)
+		fmt.Fprintf(w, "%s key (%s):\n  public  %s\n  name    %s\n  attrs   %s\n  created in this TPM: %t\n  bound to PCRs %v (SHA-256) = %s\n",
+			k.Role, k.File, k.Public, k.Name, strings.Join(k.Attributes, "|"), k.CreatedHere, k.BoundPCRs, strings.Join(k.PCRValues, " "))
 	}
 	return nil
 }
 
 func stationID(st *tpm.Station) string { return protocol.KeyID(st.SigningPublicSEC1()) }
 
-// writeJSON writes v to path, replacing it only once fully written.
+// writeJSON writes v to path atomically, mode 0600: the request is public
+// (public keys, certificates) but the activation answer is the operator's
+// challenge secret, so both are written for the owner only, who hands them
+// over.
 func writeJSON(path string, v any) error {
 	b, err := json.MarshalIndent(v, "", "  ")
 	if err != nil {
 		return err
 	}
-	tmp := path + ".tmp"
-	if err := os.WriteFile(tmp, append(b, '\n'), 0o644); err != nil {
-		return err
-	}
-	f, err := os.Open(tmp)
-	if err == nil {
-		err = f.Sync()
-		f.Close()
-	}
-	if err != nil {
-		os.Remove(tmp)
-		return err
-	}
-	return os.Rename(tmp, path)
+	return tpm.WriteFileAtomic(path, append(b, '\n'))
 }

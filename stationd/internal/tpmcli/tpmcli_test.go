@@ -10,6 +10,7 @@ import (
 	"strings"
 	"testing"
 
+	"copystation/protocol"
 	"copystation/tpm"
 )
 
@@ -50,8 +51,8 @@ func TestInitInfoEnroll(t *testing.T) {
 
 	code, out, _ = run(t, "tpm", "info", "--tpm", uri, "--state", state)
 	if code != 0 || !strings.Contains(out, first.StationID) || !strings.Contains(out, "fixedTPM|fixedParent|sensitiveDataOrigin") ||
-		!strings.Contains(out, "created in this TPM: true") {
-		t.Errorf("tpm info = %d, %q, want the station ID, attributes and created in this TPM", code, out)
+		!strings.Contains(out, "created in this TPM: true") || !strings.Contains(out, "bound to PCRs [0 2 4 7]") {
+		t.Errorf("tpm info = %d, %q, want the station ID, attributes, created in this TPM and the PCR binding", code, out)
 	}
 
 	reqFile := filepath.Join(t.TempDir(), "request.json")
@@ -67,7 +68,7 @@ func TestInitInfoEnroll(t *testing.T) {
 		t.Fatalf("ParseEnrollmentRequest(enroll output) = %v", err)
 	}
 	v, err := tpm.VerifyEvidence(req, tpm.VerifyOptions{Nonce: []byte{1, 2}, AllowUnanchoredEK: true})
-	if err != nil || v.StationID != first.StationID {
+	if err != nil || protocol.KeyID(v.SigningKey) != first.StationID {
 		t.Fatalf("VerifyEvidence(enroll output) = %+v, %v, want station %s", v, err, first.StationID)
 	}
 
@@ -109,5 +110,48 @@ func TestUsage(t *testing.T) {
 				t.Errorf("Main(%q) = %d, want %d", c.args, code, c.want)
 			}
 		})
+	}
+}
+
+// TestEnrollWritesPrivately: the files enroll writes replace the target
+// atomically through a fresh temporary name, readable by the owner only;
+// a planted file or link at a predictable temporary name is not followed.
+func TestEnrollWritesPrivately(t *testing.T) {
+	simDir, state, out := t.TempDir(), t.TempDir(), t.TempDir()
+	uri := "sim:" + simDir
+	if code, _, errs := run(t, "tpm", "init", "--tpm", uri, "--state", state); code != 0 {
+		t.Fatalf("tpm init = %d, %s", code, errs)
+	}
+	victim := filepath.Join(t.TempDir(), "victim")
+	if err := os.WriteFile(victim, []byte("untouched"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	reqFile := filepath.Join(out, "request.json")
+	if err := os.Symlink(victim, reqFile+".tmp"); err != nil {
+		t.Fatal(err)
+	}
+	if code, _, errs := run(t, "enroll", "--tpm", uri, "--state", state, "--out", reqFile); code != 0 {
+		t.Fatalf("enroll = %d, %s", code, errs)
+	}
+	if b, _ := os.ReadFile(victim); string(b) != "untouched" {
+		t.Errorf("enroll wrote through the link at %s.tmp: victim = %q", reqFile, b)
+	}
+	fi, err := os.Lstat(reqFile)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if fi.Mode() != 0o600 {
+		t.Errorf("request file mode = %v, want -rw------- (a regular file for the owner only)", fi.Mode())
+	}
+	if b, err := os.ReadFile(reqFile); err != nil {
+		t.Fatal(err)
+	} else if _, err := tpm.ParseEnrollmentRequest(b); err != nil {
+		t.Errorf("ParseEnrollmentRequest(request file) = %v", err)
+	}
+	ents, _ := os.ReadDir(out)
+	for _, e := range ents {
+		if e.Name() != "request.json" && e.Name() != "request.json.tmp" {
+			t.Errorf("enroll left %s behind", e.Name())
+		}
 	}
 }
