@@ -63,6 +63,9 @@ func VerifyPartial(g *Group, label []byte, p Partial) error {
 	if p.Node < 0 || p.Node >= g.n {
 		return bad(fmt.Sprintf("index outside 0..%d", g.n-1))
 	}
+	if !compressed(p.Sig[:]) {
+		return bad("not a compressed G1 point")
+	}
 	// kyber's VerifyPartial re-evaluates the public polynomial each time;
 	// the same BLS check against the cached public share is cheaper.
 	if err := scheme.VerifyRecovered(g.pub[p.Node], label, p.Sig[:]); err != nil {
@@ -118,6 +121,9 @@ func Combine(g *Group, label []byte, partials []Partial) (sig Signature, rejecte
 // Verify checks a group signature on label against the group key X:
 // e(σ, G2) = e(H1(label), X).
 func Verify(key kyber.Point, label []byte, sig Signature) error {
+	if !compressed(sig[:]) {
+		return fmt.Errorf("custody.Verify: %w: not a compressed G1 point", ErrBadSignature)
+	}
 	if err := scheme.VerifyRecovered(key, label, sig[:]); err != nil {
 		return fmt.Errorf("custody.Verify: %w: %v", ErrBadSignature, err)
 	}

@@ -16,8 +16,8 @@ const (
 	responseMagic = "copystation dkg response v1"
 	justifMagic   = "copystation dkg justification v1"
 
-	maxCipherLen = 512 // an ECIES-encrypted share is 96+32+16 bytes
-	maxSigLen    = 256 // a Schnorr signature on G2 is 96+32 bytes
+	cipherLen = G2Len + ScalarLen + 16 // ECIES: ephemeral G2 point ‖ AES-GCM(share)
+	sigLen    = G2Len + ScalarLen      // Schnorr on G2: R ‖ s
 )
 
 func appendTail(b, session, sig []byte) []byte {
@@ -25,7 +25,19 @@ func appendTail(b, session, sig []byte) []byte {
 }
 
 func (r *reader) tail() (session, sig []byte) {
-	return r.field(dkg.NonceLength, dkg.NonceLength, "session ID"), r.field(1, maxSigLen, "signature")
+	return r.field(dkg.NonceLength, dkg.NonceLength, "session ID"), r.pointed(sigLen, "signature")
+}
+
+// pointed reads u16(n) ‖ n bytes, n fixed, that start with a G2 point kyber
+// will decode (a Schnorr R, an ECIES ephemeral key): the point must carry the
+// compressed flag, which keeps circl's SetBytes from slicing past it.
+func (r *reader) pointed(n int, what string) []byte {
+	b := r.field(n, n, what)
+	if r.err == nil && !compressed(b) {
+		r.fail("%s: does not start with a compressed G2 point", what)
+		return nil
+	}
+	return b
 }
 
 func (r *reader) index(what string) uint32 {
@@ -66,7 +78,7 @@ func DecodeDeal(b []byte) (*dkg.DealBundle, error) {
 	}
 	nd := r.count(0, MaxNodes, "deal count")
 	for i := 0; i < nd && r.err == nil; i++ {
-		d.Deals = append(d.Deals, dkg.Deal{ShareIndex: r.index("share index"), EncryptedShare: r.field(1, maxCipherLen, "encrypted share")})
+		d.Deals = append(d.Deals, dkg.Deal{ShareIndex: r.index("share index"), EncryptedShare: r.pointed(cipherLen, "encrypted share")})
 	}
 	d.SessionID, d.Signature = r.tail()
 	if err := r.done(); err != nil {
