@@ -110,9 +110,11 @@ func Deal(title Title, t int, custody []*ecdh.PublicKey) (*Dealt, error) {
 			keys.Variants[(k-1)/2][(k-1)%2] = key
 		}
 		for i := 0; i < n; i++ {
-			yb, _ := poly.Eval(uint32(i)).V.MarshalBinary()
+			ev := poly.Eval(uint32(i)).V
+			yb, _ := ev.MarshalBinary()
 			copy(vecs[i].y[k][:], yb)
 			clear(yb)
+			ev.Zero()
 		}
 		for _, c := range poly.Coefficients() {
 			c.Zero()
