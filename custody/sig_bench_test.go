@@ -62,3 +62,14 @@ func BenchmarkThresholdBLS(b *testing.B) {
 		})
 	}
 }
+
+// BenchmarkDKG: the whole ceremony for 4 nodes, t = 2, in one process (what
+// `validatord testnet` adds to start-up).
+func BenchmarkDKG(b *testing.B) {
+	cc, keys := testCeremony(b, 4, 2)
+	for b.Loop() {
+		if _, err := RunInProcess(cc, keys); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
