@@ -99,7 +99,12 @@ func encryptAll(group kyber.Point, t Tree, cover []Node, bk []byte) ([]Entry, er
 	for w := range workers {
 		wg.Go(func() {
 			for i := w; i < len(cover); i += workers {
-				ct, err := ibe.EncryptCCAonG2(suite, group, t.Label(cover[i]), bk)
+				label, err := t.Label(cover[i])
+				if err != nil {
+					errs[i] = err
+					continue
+				}
+				ct, err := ibe.EncryptCCAonG2(suite, group, label, bk)
 				entries[i], errs[i] = Entry{Node: cover[i], CT: ct}, err
 			}
 		})
@@ -163,7 +168,9 @@ func Open(k *DeviceKeys, block, mediaID []byte) ([]byte, error) {
 			continue
 		}
 		priv := suite.G1().Point()
-		if err := priv.UnmarshalBinary(k.Keys[e.Node.Depth]); err != nil {
+		if key := k.Keys[e.Node.Depth]; !compressed(key) {
+			return nil, fmt.Errorf("playertree.Open: %w: key at depth %d is not a compressed G1 point", ErrDeviceKeys, e.Node.Depth)
+		} else if err := priv.UnmarshalBinary(key); err != nil {
 			return nil, fmt.Errorf("playertree.Open: %w: key at depth %d: %v", ErrDeviceKeys, e.Node.Depth, err)
 		}
 		ct, err := e.ciphertext()

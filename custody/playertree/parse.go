@@ -72,6 +72,9 @@ func (e Entry) ciphertext() (*ibe.Ciphertext, error) {
 		return e.CT, nil
 	}
 	u := suite.G2().Point()
+	if !compressed(e.raw) {
+		return nil, fmt.Errorf("%w: the entry for node %d/%d is not a compressed G2 point", ErrKeyBlock, e.Node.Depth, e.Node.Path)
+	}
 	if err := u.UnmarshalBinary(e.raw[:GroupKeySize]); err != nil {
 		return nil, fmt.Errorf("%w: the entry for node %d/%d is not a G2 point", ErrKeyBlock, e.Node.Depth, e.Node.Path)
 	}

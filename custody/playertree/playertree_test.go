@@ -9,25 +9,42 @@ import (
 	"testing"
 
 	"go.dedis.ch/kyber/v4"
-	"go.dedis.ch/kyber/v4/share"
+
+	"copystation/custody"
 )
 
-// network is a test's stand-in for t-of-n validation nodes: a group
-// secret shared by a dealer (the real network makes it by DKG; the tree
-// only sees shares and the public polynomial).
+// network is t-of-n validation nodes after a real in-process DKG: the
+// tree sees only their key shares and the public group.
 type network struct {
-	t, n   int
-	shares []*share.PriShare
-	pub    *share.PubPoly
+	shares []*custody.KeyShare
+	g      *custody.Group
 }
 
 func newNetwork(t testing.TB, th, n int) *network {
 	t.Helper()
-	poly := share.NewPriPoly(suite.G2(), uint32(th), nil, suite.RandomStream())
-	return &network{t: th, n: n, shares: poly.Shares(uint32(n)), pub: poly.Commit(suite.G2().Point().Base())}
+	cc := custody.CeremonyConfig{Threshold: th, Nonce: make([]byte, 32)}
+	rand.Read(cc.Nonce)
+	var keys []*custody.DKGKey
+	for range n {
+		k := custody.NewDKGKey()
+		p, err := custody.ParseDKGPublic(k.Public())
+		if err != nil {
+			t.Fatal(err)
+		}
+		keys, cc.Nodes = append(keys, k), append(cc.Nodes, p)
+	}
+	res, err := custody.RunInProcess(cc, keys)
+	if err != nil {
+		t.Fatal(err)
+	}
+	nw := &network{g: res[0].Group}
+	for _, r := range res {
+		nw.shares = append(nw.shares, r.Share)
+	}
+	return nw
 }
 
-func (nw *network) group() kyber.Point { return nw.pub.Commit() }
+func (nw *network) group() kyber.Point { return nw.g.Key() }
 
 // enroll extracts a player's keys from the partials of the nodes listed.
 func (nw *network) enroll(t testing.TB, tr Tree, leaf uint32, nodes ...int) *DeviceKeys {
@@ -38,7 +55,7 @@ func (nw *network) enroll(t testing.TB, tr Tree, leaf uint32, nodes ...int) *Dev
 	}
 	k := &DeviceKeys{Tree: tr, Leaf: leaf}
 	for _, n := range path {
-		var partials [][]byte
+		var partials []custody.Partial
 		for _, i := range nodes {
 			p, err := PartialExtract(tr, n, nw.shares[i])
 			if err != nil {
@@ -46,7 +63,7 @@ func (nw *network) enroll(t testing.TB, tr Tree, leaf uint32, nodes ...int) *Dev
 			}
 			partials = append(partials, p)
 		}
-		key, err := CombineExtract(tr, n, nw.pub, partials, nw.t, nw.n)
+		key, err := CombineExtract(tr, n, nw.g, partials)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -192,7 +209,7 @@ func TestExtraction(t *testing.T) {
 	nw := newNetwork(t, 2, 4)
 	tr := Tree{ID: "players-1", Depth: 4}
 	n := Node{Depth: 2, Path: 1}
-	good := func(i int) []byte {
+	good := func(i int) custody.Partial {
 		p, err := PartialExtract(tr, n, nw.shares[i])
 		if err != nil {
 			t.Fatal(err)
@@ -203,18 +220,18 @@ func TestExtraction(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	key, err := CombineExtract(tr, n, nw.pub, [][]byte{wrong, good(2), good(3)}, 2, 4)
+	key, err := CombineExtract(tr, n, nw.g, []custody.Partial{wrong, good(2), good(3)})
 	if err != nil {
 		t.Fatalf("CombineExtract with one wrong partial of three = %v", err)
 	}
 	if err := VerifyNodeKey(tr, n, nw.group(), key); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := CombineExtract(tr, n, nw.pub, [][]byte{wrong, good(2)}, 2, 4); !errors.Is(err, ErrExtraction) {
-		t.Errorf("CombineExtract with one valid partial = %v, want ErrExtraction", err)
+	if _, err := CombineExtract(tr, n, nw.g, []custody.Partial{wrong, good(2)}); !errors.Is(err, custody.ErrNotEnoughShares) || !errors.Is(err, custody.ErrBadPartial) {
+		t.Errorf("CombineExtract with one valid partial = %v, want ErrNotEnoughShares naming the bad partial", err)
 	}
-	if _, err := CombineExtract(tr, n, nw.pub, [][]byte{good(0), good(0)}, 2, 4); !errors.Is(err, ErrExtraction) {
-		t.Errorf("CombineExtract with one node's partial twice = %v, want ErrExtraction", err)
+	if _, err := CombineExtract(tr, n, nw.g, []custody.Partial{good(0), good(0)}); !errors.Is(err, custody.ErrNotEnoughShares) {
+		t.Errorf("CombineExtract with one node's partial twice = %v, want ErrNotEnoughShares", err)
 	}
 }
 
@@ -251,7 +268,11 @@ func TestLabelsDistinct(t *testing.T) {
 	for _, tr := range []Tree{a, b} {
 		for d := uint8(0); d <= 4; d++ {
 			for p := range uint32(1) << d {
-				l := string(tr.Label(Node{d, p}))
+				b, err := tr.Label(Node{d, p})
+				if err != nil {
+					t.Fatal(err)
+				}
+				l := string(b)
 				if _, dup := seen[l]; dup {
 					t.Fatalf("label of %s %d/%d repeats", tr.ID, d, p)
 				}

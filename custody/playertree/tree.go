@@ -2,10 +2,11 @@ package playertree
 
 import (
 	"cmp"
-	"encoding/binary"
 	"errors"
 	"fmt"
 	"slices"
+
+	"copystation/custody"
 )
 
 // Tree limits.
@@ -77,24 +78,13 @@ func (t Tree) PathOf(leaf uint32) ([]Node, error) {
 	return nodes, nil
 }
 
-// Label is the message the network signs to make n's key:
-//
-//	u16 len ‖ "copystation/player-tree/v1" ‖ u16 len ‖ tree ID ‖ u16 1 ‖ depth ‖ u16 4 ‖ path (u32)
-//
-// (docs/key-custody.md, "Labels"). Every field is length-prefixed, so two
-// different nodes, or a node and a label of another domain, never share a
-// label.
-func (t Tree) Label(n Node) []byte {
-	var b []byte
-	field := func(p []byte) {
-		b = binary.BigEndian.AppendUint16(b, uint16(len(p)))
-		b = append(b, p...)
+// Label is the message the network signs to make n's key
+// (custody.PlayerTreeLabel; docs/key-custody.md, "Labels").
+func (t Tree) Label(n Node) ([]byte, error) {
+	if !t.contains(n) {
+		return nil, fmt.Errorf("%w: node %d/%d is not in a tree of depth %d", ErrLeaf, n.Depth, n.Path, t.Depth)
 	}
-	field([]byte(labelDomain))
-	field([]byte(t.ID))
-	field([]byte{n.Depth})
-	field(binary.BigEndian.AppendUint32(nil, n.Path))
-	return b
+	return custody.PlayerTreeLabel(t.ID, int(n.Depth), n.Path)
 }
 
 // Cover is the Complete Subtree cover of the unrevoked leaves: the roots
