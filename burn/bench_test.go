@@ -54,12 +54,13 @@ func benchPackage(b *testing.B) *titlepkg.Package {
 	dir := benchDir(b)
 	const size = 1 << 30
 	img := &patternReader{n: size}
-	_, err := titlepkg.Create(dir, titlepkg.Spec{TitleID: "bench", Image: img, ImageSize: size, Key: testPkgKey,
-		Variants: benchVariants(size), Rand: chacha(1)})
+	vars := benchVariants(size)
+	_, err := titlepkg.Create(dir, titlepkg.Spec{TitleID: "bench", Image: img, ImageSize: size, Keys: titleKeys(b, len(vars)),
+		Variants: vars, Rand: chacha(1)})
 	if err != nil {
 		b.Fatal(err)
 	}
-	p, err := titlepkg.Open(filepath.Join(dir, titlepkg.FileName("bench")), testPkgKey)
+	p, err := titlepkg.Open(filepath.Join(dir, titlepkg.FileName("bench")), titleKeys(b, len(vars)))
 	if err != nil {
 		b.Fatal(err)
 	}
@@ -74,11 +75,12 @@ func BenchmarkCopy25GB(b *testing.B) {
 		b.Skip("set BURN_BENCH_25G=1 to copy a 25 GB image (needs 25 GB of free disk)")
 	}
 	const size = 12206080 * 2048 // sectors that fit a BD-R 25 with header and table
-	sy, err := titlepkg.NewSynthetic("bench-25g", size, benchSegments(size), testPkgKey, chacha(1))
+	segs := benchSegments(size)
+	sy, err := titlepkg.NewSynthetic("bench-25g", size, segs, titleKeys(b, len(segs)), chacha(1))
 	if err != nil {
 		b.Fatal(err)
 	}
-	p, err := titlepkg.OpenReader(sy, sy.Size(), testPkgKey)
+	p, err := titlepkg.OpenReader(sy, sy.Size(), titleKeys(b, len(segs)))
 	if err != nil {
 		b.Fatal(err)
 	}
@@ -109,7 +111,7 @@ func runCopyBench(b *testing.B, p *titlepkg.Package, size int64, opts drivesim.O
 		if err != nil {
 			b.Fatal(err)
 		}
-		job := Job{Package: p, Keys: copyKeys(&testing.T{}, mi.MediaID, "bench-"+strconv.Itoa(i), cw), CopyID: "bench", MediaID: mi.MediaID, Clock: wallClock{}}
+		job := Job{Package: p, Keys: copyKeys(b, mi.MediaID, "bench-"+strconv.Itoa(i), cw, len(p.Manifest().Segments)), CopyID: "bench", MediaID: mi.MediaID, Clock: wallClock{}}
 		var cur Phase
 		var t0 time.Time
 		job.Progress = func(pr Progress) error {

@@ -188,3 +188,17 @@ func (c *copier) prepare(ctx context.Context) error {
 
 // codewordBit is bit i of the codeword, most significant bit first.
 func codewordBit(cw []byte, i int) bool { return cw[i/8]>>(7-i%8)&1 == 1 }
+
+// TitleKeys are the title package keys a copy's keys hold: the base key and,
+// for segment s, the key of the variant the codeword names, in the slot of
+// that variant. The keys are copied; the caller wipes both.
+func TitleKeys(k *keys.CopyKeys) (*titlepkg.Keys, error) {
+	if len(k.Codeword)*8 < len(k.VariantKeys) {
+		return nil, fmt.Errorf("%w: %d variant keys for a codeword of %d bits", ErrJob, len(k.VariantKeys), len(k.Codeword)*8)
+	}
+	tk := &titlepkg.Keys{Base: bytes.Clone(k.BaseKey), Variants: make([][2][]byte, len(k.VariantKeys))}
+	for s, v := range k.VariantKeys {
+		tk.Variants[s][titlepkg.CodewordBit(k.Codeword, s)] = bytes.Clone(v)
+	}
+	return tk, nil
+}

@@ -54,12 +54,12 @@ func newFixture(t *testing.T, n int, segs ...[2]int) *fixture {
 	}
 	dir := t.TempDir()
 	_, err := titlepkg.Create(dir, titlepkg.Spec{TitleID: "film-1", Image: bytes.NewReader(f.img), ImageSize: int64(len(f.img)),
-		Variants: f.vars, Key: testPkgKey, ChunkSize: titlepkg.MinChunkSize, Rand: chacha(2)})
+		Variants: f.vars, Keys: titleKeys(t, len(f.vars)), ChunkSize: titlepkg.MinChunkSize, Rand: chacha(2)})
 	if err != nil {
 		t.Fatalf("titlepkg.Create() = %v", err)
 	}
 	f.path = filepath.Join(dir, titlepkg.FileName("film-1"))
-	f.pkg, err = titlepkg.Open(f.path, testPkgKey)
+	f.pkg, err = titlepkg.Open(f.path, titleKeys(t, len(f.vars)))
 	if err != nil {
 		t.Fatalf("titlepkg.Open() = %v", err)
 	}
@@ -114,9 +114,28 @@ func mediaID(t *testing.T, tr drive.Transport) []byte {
 	return m.MediaID
 }
 
-// copyKeys are the keys a validation node releases for one copy.
-func copyKeys(t *testing.T, media []byte, copyID string, cw []byte) *keys.CopyKeys {
+// titleKeys are every key of a test title with n forensic segments: what
+// the issuer holds.
+func titleKeys(t testing.TB, n int) *titlepkg.Keys {
+	k, err := titlepkg.DeriveKeys(testPkgKey, n)
+	if err != nil {
+		t.Fatalf("DeriveKeys() = %v", err)
+	}
+	return k
+}
+
+// copyKeys are the keys a validation node releases for one copy of a title
+// with nseg forensic segments: the base key and the codeword's variants.
+func copyKeys(t testing.TB, media []byte, copyID string, cw []byte, nseg int) *keys.CopyKeys {
 	t.Helper()
+	sel, err := titleKeys(t, nseg).Select(cw)
+	if err != nil {
+		t.Fatalf("Select() = %v", err)
+	}
+	var vk [][]byte
+	for s, v := range sel.Variants {
+		vk = append(vk, v[titlepkg.CodewordBit(cw, s)])
+	}
 	dk, err := keys.DeriveDiscKey(testMaster, copyID, media)
 	if err != nil {
 		t.Fatalf("DeriveDiscKey() = %v", err)
@@ -130,14 +149,32 @@ func copyKeys(t *testing.T, media []byte, copyID string, cw []byte) *keys.CopyKe
 	if err != nil {
 		t.Fatalf("WrapKeyBlock() = %v", err)
 	}
-	return &keys.CopyKeys{PackageKey: bytes.Clone(testPkgKey), DiscKey: dk, DiscKeyBlock: kb, Codeword: cw,
+	return &keys.CopyKeys{BaseKey: sel.Base, VariantKeys: vk, DiscKey: dk, DiscKeyBlock: kb, Codeword: cw,
 		Format: keys.FormatMetadata{Profile: uint16(drive.ProfileBDRSRM), Layers: 1, Finalize: true}}
 }
 
 // job is a copy of f onto the blank in sim.
 func (f *fixture) job(t *testing.T, sim drive.Transport, copyID string, cw []byte) Job {
 	media := mediaID(t, sim)
-	return Job{Package: f.pkg, Keys: copyKeys(t, media, copyID, cw), CopyID: copyID, MediaID: media}
+	k := copyKeys(t, media, copyID, cw, len(f.vars))
+	return Job{Package: openAs(t, f.path, k), Keys: k, CopyID: copyID, MediaID: media}
+}
+
+// openAs opens a package as a station does, with only the keys a copy
+// was given.
+func openAs(t testing.TB, path string, k *keys.CopyKeys) *titlepkg.Package {
+	t.Helper()
+	tk, err := TitleKeys(k)
+	if err != nil {
+		t.Fatalf("TitleKeys() = %v", err)
+	}
+	defer tk.Wipe()
+	p, err := titlepkg.Open(path, tk)
+	if err != nil {
+		t.Fatalf("titlepkg.Open(copy keys) = %v", err)
+	}
+	t.Cleanup(func() { p.Close() })
+	return p
 }
 
 // play reads the disc in sim back as a player.
@@ -170,12 +207,12 @@ func tamperedPackage(t *testing.T, f *fixture, i int) *titlepkg.Package {
 	if i < 0 {
 		i = int(m.ChunkCount) - 1
 	}
-	b[m.Size()+i*(int(m.ChunkSize)+titlepkg.TagSize)+7] ^= 0x10
+	b[f.pkg.ChunkOffset(uint64(i))+7] ^= 0x10
 	path := filepath.Join(t.TempDir(), "tampered.ctp")
 	if err := os.WriteFile(path, b, 0o600); err != nil {
 		t.Fatal(err)
 	}
-	p, err := titlepkg.Open(path, testPkgKey)
+	p, err := titlepkg.Open(path, titleKeys(t, len(f.vars)))
 	if err != nil {
 		t.Fatalf("titlepkg.Open(tampered) = %v, want nil (only a chunk is altered)", err)
 	}

@@ -1,6 +1,10 @@
 package burn
 
-import "copystation/burn/titlepkg"
+import (
+	"fmt"
+
+	"copystation/burn/titlepkg"
+)
 
 // selector drops, from the package stream, the variant of each forensic
 // segment that the codeword does not name.
@@ -47,5 +51,19 @@ func (s *selector) keep(b []byte, emit func([]byte) error) error {
 		s.pos += n
 		b = b[n:]
 	}
+	return nil
+}
+
+// skip passes over the next n stream bytes unread: a chunk of a variant
+// the copy holds no key for. It must lie inside a variant the codeword
+// drops; anything else means the keys do not match the codeword.
+func (s *selector) skip(n int64) error {
+	for len(s.drops) > 0 && s.pos >= s.drops[0].end {
+		s.drops = s.drops[1:]
+	}
+	if len(s.drops) == 0 || s.pos < s.drops[0].start || s.pos+n > s.drops[0].end {
+		return fmt.Errorf("%w: no key for stream bytes %d to %d, which this copy's codeword keeps", ErrJob, s.pos, s.pos+n)
+	}
+	s.pos += n
 	return nil
 }

@@ -162,6 +162,7 @@ type openedChunk struct {
 	i     uint64
 	buf   []byte // from the chunk pool
 	plain []byte // within buf
+	skip  int64  // for a chunk left unread: its length
 }
 
 // opener returns a worker that takes chunks in index order and opens them.
@@ -180,12 +181,18 @@ func (c *copier) opener(ctx context.Context, pool chan []byte, out chan<- opened
 			if i >= p.Manifest().ChunkCount {
 				return nil
 			}
+			if !p.HasKey(i) { // a variant this copy does not carry
+				if err := give(ctx, out, openedChunk{i: i, buf: buf, skip: p.ChunkLen(i)}); err != nil {
+					return err
+				}
+				continue
+			}
 			plain, _, err := p.ReadChunk(i, buf)
 			if err != nil {
 				// The first pass passed: the file changed underneath us.
 				return &Error{Phase: PhaseWrite, Err: fmt.Errorf("%w: %w", ErrPackage, err)}
 			}
-			if err := give(ctx, out, openedChunk{i, buf, plain}); err != nil {
+			if err := give(ctx, out, openedChunk{i: i, buf: buf, plain: plain}); err != nil {
 				return err
 			}
 		}
@@ -249,7 +256,11 @@ func (c *copier) assemble(ctx context.Context, in <-chan openedChunk, chunks, po
 			continue
 		}
 		delete(waiting, want)
-		if err := sel.keep(ch.plain, emit); err != nil {
+		if ch.skip > 0 {
+			if err := sel.skip(ch.skip); err != nil {
+				return err
+			}
+		} else if err := sel.keep(ch.plain, emit); err != nil {
 			return err
 		}
 		want++

@@ -68,10 +68,10 @@ func TestUDFRoundTrip(t *testing.T) {
 		vars = append(vars, titlepkg.Variant{Start: s[0], B: randBytes(byte(40+i), int(s[1])*disc.SectorSize)})
 	}
 	if _, err := titlepkg.Create(dir, titlepkg.Spec{TitleID: "film-udf", Image: bytes.NewReader(image), ImageSize: int64(len(image)),
-		Variants: vars, Key: testPkgKey, ChunkSize: titlepkg.MinChunkSize, Rand: chacha(5)}); err != nil {
+		Variants: vars, Keys: titleKeys(t, len(vars)), ChunkSize: titlepkg.MinChunkSize, Rand: chacha(5)}); err != nil {
 		t.Fatalf("titlepkg.Create() = %v", err)
 	}
-	pkg, err := titlepkg.Open(filepath.Join(dir, titlepkg.FileName("film-udf")), testPkgKey)
+	pkg, err := titlepkg.Open(filepath.Join(dir, titlepkg.FileName("film-udf")), titleKeys(t, len(vars)))
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -4,8 +4,13 @@ package keys
 // after the spend is final. They travel HPKE-sealed to the station's TPM
 // key-agreement key and live only in memory on the station.
 type CopyKeys struct {
-	// PackageKey opens the title package's authenticated chunks (32 bytes).
-	PackageKey []byte
+	// BaseKey opens the title package outside its forensic segments and
+	// authenticates its manifest (32 bytes).
+	BaseKey []byte
+	// VariantKeys[s] is the key of the one variant of forensic segment s
+	// that Codeword names (32 bytes each); the other variant's key never
+	// reaches the station.
+	VariantKeys [][]byte
 	// DiscKey encrypts the disc's sectors; it is bound to the media ID
 	// (32 bytes).
 	DiscKey []byte
@@ -42,7 +47,10 @@ func (k *CopyKeys) Wipe() {
 	if k == nil {
 		return
 	}
-	Zero(k.PackageKey)
+	Zero(k.BaseKey)
+	for _, v := range k.VariantKeys {
+		Zero(v)
+	}
 	Zero(k.DiscKey)
 	Zero(k.DiscKeyBlock)
 	Zero(k.Codeword)

@@ -4,22 +4,26 @@ import (
 	"encoding/binary"
 	"errors"
 	"fmt"
+	"slices"
 )
 
 // Sizes and bounds of the plaintext encoding of CopyKeys.
 const (
-	// KeySize is the size of the package key and of the disc key.
+	// KeySize is the size of every key: base, variant and disc key.
 	KeySize = 32
+	// MaxVariantKeys bounds the variant keys: one per forensic segment,
+	// as many as a title package may have.
+	MaxVariantKeys = 4096
 	// MaxDiscKeyBlockLen bounds the disc key block a node may send.
 	MaxDiscKeyBlockLen = 16 << 10
 	// MaxCodewordLen bounds the forensic codeword (65,536 segments).
 	MaxCodewordLen = 8 << 10
 	// MaxEncodedLen is the largest valid encoding of CopyKeys.
-	MaxEncodedLen = 1 + 2*(2+KeySize) + 2 + MaxDiscKeyBlockLen + 2 + MaxCodewordLen + formatLen
+	MaxEncodedLen = 1 + 2*(2+KeySize) + 2 + MaxDiscKeyBlockLen + 2 + MaxCodewordLen + 2 + MaxVariantKeys*KeySize + formatLen
 )
 
 const (
-	encodingVersion = 1
+	encodingVersion = 2
 	formatLen       = 2 + 1 + 1 + 1 + 4
 )
 
@@ -28,18 +32,23 @@ const (
 var ErrEncoding = errors.New("keys: invalid copy-keys encoding")
 
 // MarshalBinary returns the deterministic, versioned encoding of k: a version
-// byte, the four byte fields each prefixed by a 16-bit length, then the
-// format metadata in fixed width. It checks every bound the decoder checks.
+// byte, the four byte fields (base key, disc key, disc key block, codeword)
+// each prefixed by a 16-bit length, the variant keys as a 16-bit count and
+// 32 bytes each, then the format metadata in fixed width. It checks every bound the decoder checks.
 func (k *CopyKeys) MarshalBinary() ([]byte, error) {
 	if err := k.check(); err != nil {
 		return nil, fmt.Errorf("keys.CopyKeys.MarshalBinary: %w", err)
 	}
-	b := make([]byte, 0, 1+4*2+len(k.PackageKey)+len(k.DiscKey)+len(k.DiscKeyBlock)+len(k.Codeword)+formatLen)
+	b := make([]byte, 0, 1+5*2+len(k.BaseKey)+len(k.DiscKey)+len(k.DiscKeyBlock)+len(k.Codeword)+len(k.VariantKeys)*KeySize+formatLen)
 	b = append(b, encodingVersion)
-	b = appendBytes16(b, k.PackageKey)
+	b = appendBytes16(b, k.BaseKey)
 	b = appendBytes16(b, k.DiscKey)
 	b = appendBytes16(b, k.DiscKeyBlock)
 	b = appendBytes16(b, k.Codeword)
+	b = binary.BigEndian.AppendUint16(b, uint16(len(k.VariantKeys)))
+	for _, v := range k.VariantKeys {
+		b = append(b, v...)
+	}
 	f := k.Format
 	b = binary.BigEndian.AppendUint16(b, f.Profile)
 	b = append(b, f.Layers)
@@ -53,14 +62,18 @@ func (k *CopyKeys) check() error {
 	switch {
 	case k == nil:
 		return fmt.Errorf("%w: nil copy keys", ErrEncoding)
-	case len(k.PackageKey) != KeySize:
-		return fmt.Errorf("%w: package key is %d bytes, want %d", ErrEncoding, len(k.PackageKey), KeySize)
+	case len(k.BaseKey) != KeySize:
+		return fmt.Errorf("%w: base key is %d bytes, want %d", ErrEncoding, len(k.BaseKey), KeySize)
+	case len(k.VariantKeys) > MaxVariantKeys || len(k.VariantKeys) > 8*len(k.Codeword):
+		return fmt.Errorf("%w: %d variant keys for a codeword of %d bits (at most %d)", ErrEncoding, len(k.VariantKeys), 8*len(k.Codeword), MaxVariantKeys)
 	case len(k.DiscKey) != KeySize:
 		return fmt.Errorf("%w: disc key is %d bytes, want %d", ErrEncoding, len(k.DiscKey), KeySize)
 	case len(k.DiscKeyBlock) > MaxDiscKeyBlockLen:
 		return fmt.Errorf("%w: disc key block is %d bytes, want at most %d", ErrEncoding, len(k.DiscKeyBlock), MaxDiscKeyBlockLen)
 	case len(k.Codeword) > MaxCodewordLen:
 		return fmt.Errorf("%w: codeword is %d bytes, want at most %d", ErrEncoding, len(k.Codeword), MaxCodewordLen)
+	case slices.ContainsFunc(k.VariantKeys, func(v []byte) bool { return len(v) != KeySize }):
+		return fmt.Errorf("%w: a variant key is not %d bytes", ErrEncoding, KeySize)
 	case k.Format.Layers != 1 && k.Format.Layers != 2:
 		return fmt.Errorf("%w: %d layers, want 1 or 2", ErrEncoding, k.Format.Layers)
 	}
@@ -79,10 +92,18 @@ func UnmarshalCopyKeys(b []byte) (*CopyKeys, error) {
 		return nil, fmt.Errorf("keys.UnmarshalCopyKeys: %w: version %d, want %d", ErrEncoding, v, encodingVersion)
 	}
 	k := &CopyKeys{
-		PackageKey:   clone(r.bytes16()),
+		BaseKey:      clone(r.bytes16()),
 		DiscKey:      clone(r.bytes16()),
 		DiscKeyBlock: clone(r.bytes16()),
 		Codeword:     clone(r.bytes16()),
+	}
+	if n := int(r.u16()); r.err == nil && n <= MaxVariantKeys && n*KeySize <= len(r.b) {
+		k.VariantKeys = make([][]byte, n)
+		for i := range k.VariantKeys {
+			k.VariantKeys[i] = clone(r.take(KeySize))
+		}
+	} else if r.err == nil {
+		r.err = fmt.Errorf("%d variant keys (at most %d) in %d bytes", n, MaxVariantKeys, len(r.b))
 	}
 	k.Format.Profile = r.u16()
 	k.Format.Layers = r.u8()

@@ -3,6 +3,7 @@ package keys
 import (
 	"bytes"
 	"errors"
+	"slices"
 	"testing"
 )
 
@@ -12,8 +13,8 @@ func TestEncodingRoundTrip(t *testing.T) {
 		k    *CopyKeys
 	}{
 		{"typical", testKeys()},
-		{"empty block and codeword", &CopyKeys{PackageKey: make([]byte, KeySize), DiscKey: make([]byte, KeySize), Format: FormatMetadata{Layers: 2}}},
-		{"largest", &CopyKeys{PackageKey: make([]byte, KeySize), DiscKey: make([]byte, KeySize),
+		{"empty block and codeword", &CopyKeys{BaseKey: make([]byte, KeySize), DiscKey: make([]byte, KeySize), Format: FormatMetadata{Layers: 2}}},
+		{"largest", &CopyKeys{BaseKey: make([]byte, KeySize), DiscKey: make([]byte, KeySize), VariantKeys: slices.Repeat([][]byte{make([]byte, KeySize)}, MaxVariantKeys),
 			DiscKeyBlock: make([]byte, MaxDiscKeyBlockLen), Codeword: make([]byte, MaxCodewordLen), Format: FormatMetadata{Layers: 1}}},
 	}
 	for _, c := range cases {
@@ -44,12 +45,13 @@ func TestEncodingRejects(t *testing.T) {
 		b    []byte
 	}{
 		{"empty", nil},
-		{"version", mod(func(b []byte) []byte { b[0] = 2; return b })},
+		{"version 1", mod(func(b []byte) []byte { b[0] = 1; return b })},
+		{"variant keys past end", mod(func(b []byte) []byte { i := 1 + 2 + 32 + 2 + 32 + 2 + 14 + 2 + 3; b[i], b[i+1] = 0x0f, 0xff; return b })},
 		{"truncated", good[:len(good)-1]},
 		{"trailing", append(bytes.Clone(good), 0)},
 		{"finalize 2", mod(func(b []byte) []byte { b[len(b)-6] = 2; return b })},
 		{"layers 3", mod(func(b []byte) []byte { b[len(b)-7] = 3; return b })},
-		{"short package key", mod(func(b []byte) []byte { b[2] = 31; return b })},
+		{"short base key", mod(func(b []byte) []byte { b[2] = 31; return b })},
 		{"length past end", mod(func(b []byte) []byte { b[1], b[2] = 0xff, 0xff; return b })},
 		{"oversized", make([]byte, MaxEncodedLen+1)},
 	}

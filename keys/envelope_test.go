@@ -8,12 +8,14 @@ import (
 	"crypto/sha3"
 	"encoding/hex"
 	"errors"
+	"slices"
 	"testing"
 )
 
 func testKeys() *CopyKeys {
 	return &CopyKeys{
-		PackageKey:   bytes.Repeat([]byte{0x11}, KeySize),
+		BaseKey:      bytes.Repeat([]byte{0x11}, KeySize),
+		VariantKeys:  [][]byte{bytes.Repeat([]byte{0x31}, KeySize), bytes.Repeat([]byte{0x32}, KeySize)},
 		DiscKey:      bytes.Repeat([]byte{0x22}, KeySize),
 		DiscKeyBlock: []byte("disc key block"),
 		Codeword:     []byte{0xa5, 0x5a, 0x01},
@@ -26,7 +28,7 @@ func testInfo() Info {
 }
 
 func equalKeys(a, b *CopyKeys) bool {
-	return bytes.Equal(a.PackageKey, b.PackageKey) && bytes.Equal(a.DiscKey, b.DiscKey) &&
+	return bytes.Equal(a.BaseKey, b.BaseKey) && slices.EqualFunc(a.VariantKeys, b.VariantKeys, bytes.Equal) && bytes.Equal(a.DiscKey, b.DiscKey) &&
 		bytes.Equal(a.DiscKeyBlock, b.DiscKeyBlock) && bytes.Equal(a.Codeword, b.Codeword) && a.Format == b.Format
 }
 

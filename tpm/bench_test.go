@@ -77,7 +77,7 @@ func BenchmarkECDH(b *testing.B) {
 func BenchmarkOpenEnvelope(b *testing.B) {
 	benchTPMs(b, func(b *testing.B, st *Station) {
 		info := keys.Info{JobID: "job", MediaID: []byte("media"), Transcript: make([]byte, 32)}
-		ck := &keys.CopyKeys{PackageKey: bytes.Repeat([]byte{1}, 32), DiscKey: bytes.Repeat([]byte{2}, 32),
+		ck := &keys.CopyKeys{BaseKey: bytes.Repeat([]byte{1}, 32), DiscKey: bytes.Repeat([]byte{2}, 32),
 			Codeword: make([]byte, 128), Format: keys.FormatMetadata{Layers: 1}}
 		sealed, err := keys.Seal(st.AgreementPublicKey(), info, ck)
 		if err != nil {

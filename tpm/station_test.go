@@ -127,7 +127,7 @@ func TestSignAndOpen(t *testing.T) {
 
 			// The project's envelope, as the validation node seals it.
 			info := keys.Info{JobID: "job-1", MediaID: []byte("MEDIA-0001"), Transcript: []byte("hh")}
-			ck := &keys.CopyKeys{PackageKey: bytes.Repeat([]byte{1}, 32), DiscKey: bytes.Repeat([]byte{2}, 32), Format: keys.FormatMetadata{Layers: 1}}
+			ck := &keys.CopyKeys{BaseKey: bytes.Repeat([]byte{1}, 32), DiscKey: bytes.Repeat([]byte{2}, 32), Format: keys.FormatMetadata{Layers: 1}}
 			sealed, err := keys.Seal(st.AgreementPublicKey(), info, ck)
 			if err != nil {
 				t.Fatal(err)

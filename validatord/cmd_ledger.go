@@ -71,9 +71,10 @@ func cmdTitlePackage(e *env, args []string) error {
 	if err != nil {
 		return err
 	}
-	spec := titlepkg.Spec{TitleID: *title, Rand: rand.Reader, Key: make([]byte, keys.KeySize)}
-	defer keys.Zero(spec.Key)
-	if _, err := rand.Read(spec.Key); err != nil {
+	spec := titlepkg.Spec{TitleID: *title, Rand: rand.Reader}
+	secret := make([]byte, keys.KeySize)
+	defer keys.Zero(secret)
+	if _, err := rand.Read(secret); err != nil {
 		return err
 	}
 	for _, v := range variants {
@@ -98,6 +99,10 @@ func cmdTitlePackage(e *env, args []string) error {
 		return err
 	}
 	spec.Image, spec.ImageSize = f, fi.Size()
+	if spec.Keys, err = titlepkg.DeriveKeys(secret, len(spec.Variants)); err != nil {
+		return err
+	}
+	defer spec.Keys.Wipe()
 	if err := os.MkdirAll(*out, 0o755); err != nil {
 		return err
 	}
@@ -106,7 +111,7 @@ func cmdTitlePackage(e *env, args []string) error {
 		return err
 	}
 	keyFile := filepath.Join(*out, *title+".key")
-	if err := vault.SealFile(keyFile, kek, vault.LabelPackageKey, spec.Key, nil); err != nil {
+	if err := vault.SealFile(keyFile, kek, vault.LabelPackageKey, secret, nil); err != nil {
 		return err
 	}
 	pkg := filepath.Join(*out, titlepkg.FileName(*title))
@@ -134,7 +139,7 @@ func cmdTitleRegister(e *env, args []string) error {
 		return err
 	}
 	defer keys.Zero(pk)
-	p, err := titlepkg.Open(*pkg, pk) // proves the key opens this package
+	p, err := titlepkg.OpenSecret(*pkg, pk) // proves the key opens this package
 	if err != nil {
 		return err
 	}

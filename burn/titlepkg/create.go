@@ -38,8 +38,9 @@ type Spec struct {
 	// Variants are the B variants of the forensic segments, in any order;
 	// segment i of the manifest is the i-th by start sector.
 	Variants []Variant
-	// Key is the 32-byte package key.
-	Key []byte
+	// Keys are the title's keys: the base key and both variants' keys of
+	// every segment (DeriveKeys, or the keys the issuer deals).
+	Keys *Keys
 	// ChunkSize is the chunk plaintext size; 0 means DefaultChunkSize.
 	ChunkSize int
 	// Rand supplies the package salt (crypto/rand.Reader in production).
@@ -109,11 +110,17 @@ func plan(s Spec) (*Manifest, [][]byte, error) {
 		m.Segments = append(m.Segments, Segment{Start: v.Start, Sectors: uint32(len(v.B) / SectorSize)})
 		vars[i] = v.B
 	}
-	if m.ChunkSize != 0 {
-		m.ChunkCount = (uint64(m.StreamSize()) + uint64(m.ChunkSize) - 1) / uint64(m.ChunkSize)
-	}
+	m.ChunkCount = m.chunkCount()
 	if err := m.check(); err != nil {
 		return nil, nil, errors.Join(ErrSpec, err)
+	}
+	if s.Keys == nil || len(s.Keys.Variants) != len(m.Segments) {
+		return nil, nil, fmt.Errorf("%w: keys for every segment's two variants are required", ErrSpec)
+	}
+	for i, v := range s.Keys.Variants {
+		if len(v[0]) != KeySize || len(v[1]) != KeySize {
+			return nil, nil, fmt.Errorf("%w: segment %d lacks a %d-byte key for a variant", ErrSpec, i, KeySize)
+		}
 	}
 	if _, err := io.ReadFull(s.Rand, m.Salt[:]); err != nil {
 		return nil, nil, fmt.Errorf("reading the salt: %w", err)
@@ -128,7 +135,7 @@ func sortVariants(v []Variant) {
 // write streams the image and variants through the chunk sealer into f,
 // then writes the finished manifest at offset 0.
 func write(f *os.File, m *Manifest, vars [][]byte, s Spec) error {
-	sl, err := newSealer(s.Key, m.Salt[:], m.ChunkCount)
+	sl, err := newSealer(s.Keys, m)
 	if err != nil {
 		return err
 	}
@@ -142,15 +149,12 @@ func write(f *os.File, m *Manifest, vars [][]byte, s Spec) error {
 	src := io.MultiReader(streamReaders(m, vars, io.LimitReader(s.Image, s.ImageSize))...)
 	buf := make([]byte, int(m.ChunkSize)+TagSize)
 	root := sha256.New()
-	for i := uint64(0); i < m.ChunkCount; i++ {
-		n := int64(m.ChunkSize)
-		if i == m.ChunkCount-1 {
-			n = m.StreamSize() - int64(i)*int64(m.ChunkSize)
-		}
+	for i, c := range m.layout() {
+		n := c.n
 		if _, err := io.ReadFull(src, buf[:n]); err != nil {
 			return fmt.Errorf("%w: image shorter than %d bytes: %v", ErrSpec, s.ImageSize, err)
 		}
-		ct := sl.aead.Seal(buf[:0], sl.nonce(i), buf[:n], sl.aad[:])
+		ct := sl.regions[c.region].Seal(buf[:0], sl.nonce(uint64(i)), buf[:n], sl.aad[:])
 		root.Write(ct[len(ct)-TagSize:])
 		if _, err := bw.Write(ct); err != nil {
 			return err

@@ -38,7 +38,7 @@ func FuzzOpen(f *testing.F) {
 	}
 	f.Add(b)
 	f.Fuzz(func(t *testing.T, b []byte) {
-		p, err := OpenReader(bytes.NewReader(b), int64(len(b)), testKey)
+		p, err := OpenReader(bytes.NewReader(b), int64(len(b)), testKeys(t, 1))
 		if err != nil {
 			return
 		}
@@ -54,7 +54,7 @@ func FuzzOpen(f *testing.F) {
 func seedPackage(f *testing.F, dir string) (*Manifest, string) {
 	img := randomBytes(1, 4*SectorSize)
 	m, err := Create(dir, Spec{TitleID: "seed", Image: bytes.NewReader(img), ImageSize: int64(len(img)),
-		Variants: []Variant{{Start: 1, B: randomBytes(2, SectorSize)}}, Key: testKey, ChunkSize: MinChunkSize, Rand: seeded(3)})
+		Variants: []Variant{{Start: 1, B: randomBytes(2, SectorSize)}}, Keys: testKeys(f, 1), ChunkSize: MinChunkSize, Rand: seeded(3)})
 	if err != nil {
 		f.Fatal(err)
 	}

@@ -10,7 +10,8 @@ import (
 // Format constants. Changing any of them means a new Version.
 const (
 	// Version is the manifest version this package writes and reads.
-	Version = 1
+	// Version 2 keys each forensic variant apart (docs/title-package.md).
+	Version = 2
 	// SectorSize is the only sector size version 1 knows (BD logical sector).
 	SectorSize = 2048
 	// DefaultChunkSize is the plaintext size of every chunk but the last.
@@ -81,6 +82,8 @@ type Manifest struct {
 	Root [sha256.Size]byte
 	// MAC is HMAC-SHA256 over every manifest byte before it.
 	MAC [sha256.Size]byte
+
+	chunks []chunk // the layout, once built
 }
 
 // StreamSize is the plaintext size of the chunk stream: the image plus
@@ -220,9 +223,8 @@ func (m *Manifest) check() error {
 		}
 		next = s.Start + uint64(s.Sectors)
 	}
-	want := (uint64(m.StreamSize()) + uint64(m.ChunkSize) - 1) / uint64(m.ChunkSize)
-	if m.ChunkCount != want {
-		return fmt.Errorf("%w: chunk count %d, the sizes imply %d", ErrFormat, m.ChunkCount, want)
+	if want := m.chunkCount(); m.ChunkCount != want {
+		return fmt.Errorf("%w: chunk count %d, the sizes imply %d", ErrFormat, m.ChunkCount, m.chunkCount())
 	}
 	return nil
 }

@@ -31,8 +31,9 @@ type Package struct {
 }
 
 // Open opens the package file at path and authenticates its manifest with
-// the package key. Chunks are authenticated as they are read.
-func Open(path string, key []byte) (*Package, error) {
+// the base key. Chunks are authenticated as they are read; a chunk of a
+// variant whose key is not in keys does not open (ErrNoKey).
+func Open(path string, keys *Keys) (*Package, error) {
 	f, err := os.Open(path)
 	if err != nil {
 		return nil, fmt.Errorf("titlepkg.Open: %w", err)
@@ -42,7 +43,7 @@ func Open(path string, key []byte) (*Package, error) {
 		f.Close()
 		return nil, fmt.Errorf("titlepkg.Open: %w", err)
 	}
-	p, err := OpenReader(f, st.Size(), key)
+	p, err := OpenReader(f, st.Size(), keys)
 	if err != nil {
 		f.Close()
 		return nil, err
@@ -51,8 +52,40 @@ func Open(path string, key []byte) (*Package, error) {
 	return p, nil
 }
 
+// OpenSecret opens a package with every key, derived from the title secret
+// (DeriveKeys): the issuer's side, to check a package it made.
+func OpenSecret(path string, secret []byte) (*Package, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, fmt.Errorf("titlepkg.Open: %w", err)
+	}
+	defer f.Close()
+	var head [16]byte
+	if _, err := io.ReadFull(f, head[:]); err != nil {
+		return nil, fmt.Errorf("titlepkg.Open: %w: reading the header: %v", ErrFormat, err)
+	}
+	n, err := ManifestLen(head[:])
+	if err != nil {
+		return nil, fmt.Errorf("titlepkg.Open: %w", errors.Unwrap(err))
+	}
+	enc := make([]byte, n)
+	if _, err := f.ReadAt(enc, 0); err != nil {
+		return nil, fmt.Errorf("titlepkg.Open: %w: reading the manifest: %v", ErrFormat, err)
+	}
+	m, err := ParseManifest(enc)
+	if err != nil {
+		return nil, fmt.Errorf("titlepkg.Open: %w", errors.Unwrap(err))
+	}
+	k, err := DeriveKeys(secret, len(m.Segments))
+	if err != nil {
+		return nil, err
+	}
+	defer k.Wipe()
+	return Open(path, k)
+}
+
 // OpenReader is Open over any io.ReaderAt of the given size.
-func OpenReader(r io.ReaderAt, size int64, key []byte) (*Package, error) {
+func OpenReader(r io.ReaderAt, size int64, keys *Keys) (*Package, error) {
 	var head [16]byte
 	if _, err := r.ReadAt(head[:], 0); err != nil {
 		return nil, fmt.Errorf("titlepkg.Open: %w: reading the header: %v", ErrFormat, err)
@@ -72,14 +105,15 @@ func OpenReader(r io.ReaderAt, size int64, key []byte) (*Package, error) {
 	if m.FileSize() != size {
 		return nil, fmt.Errorf("titlepkg.Open: %w: file is %d bytes, manifest says %d (truncated or extended)", ErrFormat, size, m.FileSize())
 	}
-	s, err := newSealer(key, m.Salt[:], m.ChunkCount)
+	s, err := newSealer(keys, m)
 	if err != nil {
 		return nil, fmt.Errorf("titlepkg.Open: %w", err)
 	}
 	if !hmac.Equal(s.mac(enc), m.MAC[:]) {
 		s.wipe()
-		return nil, fmt.Errorf("titlepkg.Open: %w: manifest MAC does not match (altered package or wrong package key)", ErrAuth)
+		return nil, fmt.Errorf("titlepkg.Open: %w: manifest MAC does not match (altered package or wrong base key)", ErrAuth)
 	}
+	m.layout()
 	s.aad = headerHash(enc)
 	return &Package{r: r, m: m, s: s, base: int64(n)}, nil
 }
@@ -90,12 +124,26 @@ func (p *Package) Manifest() *Manifest { return p.m }
 // ChunkBufSize is the buffer size ReadChunk needs: one chunk and its tag.
 func (p *Package) ChunkBufSize() int { return int(p.m.ChunkSize) + TagSize }
 
-// chunkLen is chunk i's plaintext length.
-func (p *Package) chunkLen(i uint64) int64 {
-	if i == p.m.ChunkCount-1 {
-		return p.m.StreamSize() - int64(i)*int64(p.m.ChunkSize)
-	}
-	return int64(p.m.ChunkSize)
+// ChunkLen is chunk i's plaintext length.
+func (p *Package) ChunkLen(i uint64) int64 { return p.m.chunks[i].n }
+
+func (p *Package) chunkLen(i uint64) int64 { return p.m.chunks[i].n }
+
+// HasKey reports whether the keys given to Open open chunk i.
+func (p *Package) HasKey(i uint64) bool {
+	return i < p.m.ChunkCount && p.s.regions[p.m.chunks[i].region] != nil
+}
+
+// Region is the stream region chunk i belongs to.
+func (p *Package) Region(i uint64) Region { return p.m.chunks[i].region }
+
+// ChunkOffset is chunk i's file offset: where its ciphertext starts; its
+// tag follows the ChunkLen(i) bytes of ciphertext.
+func (p *Package) ChunkOffset(i uint64) int64 { return p.offset(i) }
+
+// offset is chunk i's file offset.
+func (p *Package) offset(i uint64) int64 {
+	return p.base + p.m.chunks[i].off + int64(i)*TagSize
 }
 
 // ReadChunk reads chunk i into buf (at least ChunkBufSize bytes), checks its
@@ -109,13 +157,17 @@ func (p *Package) ReadChunk(i uint64, buf []byte) (plain []byte, tag [TagSize]by
 	if int64(len(buf)) < n {
 		return nil, tag, &ChunkError{i, fmt.Errorf("%w: buffer of %d bytes, need %d", ErrSpec, len(buf), n)}
 	}
-	off := p.base + int64(i)*(int64(p.m.ChunkSize)+TagSize)
+	aead := p.s.regions[p.m.chunks[i].region]
+	if aead == nil {
+		return nil, tag, &ChunkError{i, ErrNoKey}
+	}
+	off := p.offset(i)
 	ct := buf[:n]
 	if _, err := p.r.ReadAt(ct, off); err != nil {
 		return nil, tag, &ChunkError{i, fmt.Errorf("reading at offset %d: %w", off, err)}
 	}
 	copy(tag[:], ct[len(ct)-TagSize:])
-	plain, err = p.s.aead.Open(ct[:0], p.s.nonce(i), ct, p.s.aad[:])
+	plain, err = aead.Open(ct[:0], p.s.nonce(i), ct, p.s.aad[:])
 	if err != nil {
 		clear(ct)
 		return nil, tag, &ChunkError{i, fmt.Errorf("%w: chunk tag does not match (altered, moved or truncated)", ErrAuth)}
@@ -123,8 +175,10 @@ func (p *Package) ReadChunk(i uint64, buf []byte) (plain []byte, tag [TagSize]by
 	return plain, tag, nil
 }
 
-// Verify authenticates every chunk with the given number of workers and
-// checks the integrity root, without releasing plaintext. done, if not nil,
+// Verify authenticates every chunk it holds the key of, with the given
+// number of workers, and checks the integrity root over every chunk's tag
+// (those of variants it cannot open included), without releasing
+// plaintext. done, if not nil,
 // is called with the plaintext bytes checked so far (from one goroutine at a
 // time). It is the first pass of a copy: nothing reaches a drive unless the
 // whole package is sound.
@@ -162,7 +216,7 @@ func (p *Package) Verify(ctx context.Context, workers int, done func(int64)) err
 	var err error
 	for i := uint64(0); i < p.m.ChunkCount; i++ {
 		var tag [TagSize]byte
-		off := p.base + int64(i)*(int64(p.m.ChunkSize)+TagSize) + p.chunkLen(i)
+		off := p.offset(i) + p.chunkLen(i)
 		if _, rerr := p.r.ReadAt(tag[:], off); rerr != nil {
 			err = &ChunkError{i, fmt.Errorf("reading tag: %w", rerr)}
 			break
@@ -173,6 +227,9 @@ func (p *Package) Verify(ctx context.Context, workers int, done func(int64)) err
 		mu.Unlock()
 		if failed {
 			break
+		}
+		if !p.HasKey(i) {
+			continue
 		}
 		select {
 		case next <- i:

@@ -5,6 +5,7 @@ import (
 	"encoding/binary"
 	"fmt"
 	"io"
+	"sort"
 	"sync"
 )
 
@@ -25,18 +26,24 @@ type Synthetic struct {
 // given segments (their B variants are generated like the rest), sealing
 // every chunk once to compute the integrity root: this costs one pass of
 // AES-GCM over the whole stream.
-func NewSynthetic(titleID string, imageSize int64, segs []Segment, key []byte, rand io.Reader) (*Synthetic, error) {
+func NewSynthetic(titleID string, imageSize int64, segs []Segment, keys *Keys, rand io.Reader) (*Synthetic, error) {
 	m := &Manifest{Version: Version, TitleID: titleID, ImageSize: imageSize, SectorSize: SectorSize, ChunkSize: DefaultChunkSize, Segments: segs}
-	m.ChunkCount = (uint64(m.StreamSize()) + DefaultChunkSize - 1) / DefaultChunkSize
+	m.ChunkCount = m.chunkCount()
 	if err := m.check(); err != nil {
 		return nil, fmt.Errorf("titlepkg.NewSynthetic: %w", err)
 	}
 	if _, err := io.ReadFull(rand, m.Salt[:]); err != nil {
 		return nil, fmt.Errorf("titlepkg.NewSynthetic: %w", err)
 	}
-	s, err := newSealer(key, m.Salt[:], m.ChunkCount)
+	m.layout()
+	s, err := newSealer(keys, m)
 	if err != nil {
 		return nil, fmt.Errorf("titlepkg.NewSynthetic: %w", err)
+	}
+	for r, a := range s.regions {
+		if a == nil {
+			return nil, fmt.Errorf("titlepkg.NewSynthetic: %w: no key for region %d", ErrSpec, r)
+		}
 	}
 	sy := &Synthetic{m: m, s: s, pattern: make([]byte, DefaultChunkSize+TagSize)}
 	if _, err := io.ReadFull(rand, sy.pattern[:DefaultChunkSize]); err != nil {
@@ -64,14 +71,21 @@ func (sy *Synthetic) chunk(i uint64, buf []byte) []byte {
 	n := sy.chunkLen(i)
 	copy(buf[:n], sy.pattern)
 	binary.BigEndian.PutUint64(buf, i)
-	return sy.s.aead.Seal(buf[:0], sy.s.nonce(i), buf[:n], sy.s.aad[:])
+	return sy.s.regions[sy.m.chunks[i].region].Seal(buf[:0], sy.s.nonce(i), buf[:n], sy.s.aad[:])
 }
 
-func (sy *Synthetic) chunkLen(i uint64) int64 {
-	if i == sy.m.ChunkCount-1 {
-		return sy.m.StreamSize() - int64(i)*int64(sy.m.ChunkSize)
-	}
-	return int64(sy.m.ChunkSize)
+func (sy *Synthetic) chunkLen(i uint64) int64 { return sy.m.chunks[i].n }
+
+// locate finds the chunk holding package byte off (past the manifest) and
+// the offset within that chunk's ciphertext ‖ tag.
+func (sy *Synthetic) locate(off int64) (uint64, int64) {
+	rel := off - int64(len(sy.enc))
+	cs := sy.m.chunks
+	// Chunk i starts at cs[i].off + i*TagSize in the file body, which
+	// grows with i.
+	i := sort.Search(len(cs), func(i int) bool { return cs[i].off+int64(i)*TagSize > rel }) - 1
+	i = max(i, 0)
+	return uint64(i), rel - (cs[i].off + int64(i)*TagSize)
 }
 
 // Size is the package file's size.
@@ -85,8 +99,8 @@ func (sy *Synthetic) ReadAt(p []byte, off int64) (int, error) {
 		return 0, io.EOF
 	}
 	const stride = DefaultChunkSize + TagSize
-	if rel := off - int64(len(sy.enc)); rel >= 0 {
-		i, at := uint64(rel/stride), rel%stride
+	if off >= int64(len(sy.enc)) {
+		i, at := sy.locate(off)
 		n := sy.chunkLen(i)
 		switch {
 		case at == 0 && int64(len(p)) == n+TagSize:
@@ -108,9 +122,9 @@ func (sy *Synthetic) ReadAt(p []byte, off int64) (int, error) {
 		if off < int64(len(sy.enc)) {
 			src, at = sy.enc, off
 		} else {
-			rel := off - int64(len(sy.enc))
-			i := uint64(rel / (DefaultChunkSize + TagSize))
-			src, at = sy.chunk(i, buf), rel%(DefaultChunkSize+TagSize)
+			var i uint64
+			i, at = sy.locate(off)
+			src = sy.chunk(i, buf)
 		}
 		n := copy(p, src[at:])
 		p, off, total = p[n:], off+int64(n), total+n

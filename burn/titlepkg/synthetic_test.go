@@ -6,11 +6,11 @@ import (
 )
 
 func TestSynthetic(t *testing.T) {
-	sy, err := NewSynthetic("synthetic", 3<<20+4*SectorSize, []Segment{{Start: 5, Sectors: 3}}, testKey, seeded(4))
+	sy, err := NewSynthetic("synthetic", 3<<20+4*SectorSize, []Segment{{Start: 5, Sectors: 3}}, testKeys(t, 1), seeded(4))
 	if err != nil {
 		t.Fatalf("NewSynthetic() = %v", err)
 	}
-	p, err := OpenReader(sy, sy.Size(), testKey)
+	p, err := OpenReader(sy, sy.Size(), testKeys(t, 1))
 	if err != nil {
 		t.Fatalf("OpenReader(synthetic) = %v", err)
 	}

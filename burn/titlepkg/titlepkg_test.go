@@ -10,8 +10,17 @@ import (
 	"testing"
 )
 
-// testKey is a fixed package key for tests.
-var testKey = bytes.Repeat([]byte{0x42}, KeySize)
+// testSecret is a fixed title secret for tests.
+var testSecret = bytes.Repeat([]byte{0x42}, KeySize)
+
+// testKeys are the title keys of testSecret for n segments.
+func testKeys(t testing.TB, n int) *Keys {
+	k, err := DeriveKeys(testSecret, n)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return k
+}
 
 // seeded returns a deterministic reader for images and salts.
 func seeded(seed uint64) *rand.ChaCha8 {
@@ -29,7 +38,7 @@ func randomBytes(seed uint64, n int) []byte {
 // build packages an image of n sectors with the given variants.
 func build(t *testing.T, dir string, img []byte, vars []Variant, chunk int) (*Manifest, string) {
 	t.Helper()
-	m, err := Create(dir, Spec{TitleID: "film-1", Image: bytes.NewReader(img), ImageSize: int64(len(img)), Variants: vars, Key: testKey, ChunkSize: chunk, Rand: seeded(9)})
+	m, err := Create(dir, Spec{TitleID: "film-1", Image: bytes.NewReader(img), ImageSize: int64(len(img)), Variants: vars, Keys: testKeys(t, len(vars)), ChunkSize: chunk, Rand: seeded(9)})
 	if err != nil {
 		t.Fatalf("Create() = %v, want nil", err)
 	}
@@ -69,7 +78,7 @@ func TestRoundTrip(t *testing.T) {
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
 			m, path := build(t, t.TempDir(), img, tc.vars, tc.chunk)
-			p, err := Open(path, testKey)
+			p, err := Open(path, testKeys(t, len(tc.vars)))
 			if err != nil {
 				t.Fatalf("Open() = %v, want nil", err)
 			}
@@ -92,13 +101,15 @@ func concat(parts ...[]byte) []byte { return bytes.Join(parts, nil) }
 func TestTamper(t *testing.T) {
 	img := randomBytes(1, 100*SectorSize)
 	dir := t.TempDir()
-	m, path := build(t, dir, img, []Variant{{Start: 10, B: randomBytes(2, SectorSize)}}, MinChunkSize)
+	// The base run before the segment is two chunks (32 and 8 sectors).
+	m, path := build(t, dir, img, []Variant{{Start: 40, B: randomBytes(2, SectorSize)}}, MinChunkSize)
 	orig, err := os.ReadFile(path)
 	if err != nil {
 		t.Fatal(err)
 	}
 	hdr := m.Size()
 	csz := int(m.ChunkSize) + TagSize
+	keys := testKeys(t, 1)
 	tests := []struct {
 		name   string
 		mutate func([]byte) []byte
@@ -117,12 +128,12 @@ func TestTamper(t *testing.T) {
 		{"image size edited", func(b []byte) []byte { b[17+6+7] ^= 0x08; return b }, ErrFormat, nil},
 		{"truncated", func(b []byte) []byte { return b[:len(b)-1] }, ErrFormat, nil},
 		{"root edited", func(b []byte) []byte { b[hdr-64] ^= 1; return b }, ErrAuth, nil},
-		{"version 2", func(b []byte) []byte { b[9] = 2; return b }, ErrVersion, nil},
+		{"version 1", func(b []byte) []byte { b[9] = 1; return b }, ErrVersion, nil},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
 			b := tc.mutate(bytes.Clone(orig))
-			p, err := OpenReader(bytes.NewReader(b), int64(len(b)), testKey)
+			p, err := OpenReader(bytes.NewReader(b), int64(len(b)), keys)
 			if !errors.Is(err, tc.open) || (tc.open != nil) != (err != nil) {
 				t.Fatalf("OpenReader() = %v, want %v", err, tc.open)
 			}
@@ -135,7 +146,9 @@ func TestTamper(t *testing.T) {
 		})
 	}
 	t.Run("wrong key", func(t *testing.T) {
-		if _, err := OpenReader(bytes.NewReader(orig), int64(len(orig)), bytes.Repeat([]byte{1}, KeySize)); !errors.Is(err, ErrAuth) {
+		wrong := testKeys(t, 1)
+		wrong.Base = bytes.Repeat([]byte{1}, KeySize)
+		if _, err := OpenReader(bytes.NewReader(orig), int64(len(orig)), wrong); !errors.Is(err, ErrAuth) {
 			t.Errorf("OpenReader(wrong key) = %v, want %v", err, ErrAuth)
 		}
 	})
@@ -151,7 +164,7 @@ func TestChunkFromOtherPackage(t *testing.T) {
 	// open in the first package.
 	hdr := m.Size()
 	copy(pa[hdr:hdr+int(m.ChunkSize)+TagSize], pb[len(pb)-(int(m.ChunkSize)+TagSize):])
-	p, err := OpenReader(bytes.NewReader(pa), int64(len(pa)), testKey)
+	p, err := OpenReader(bytes.NewReader(pa), int64(len(pa)), testKeys(t, 0))
 	if err != nil {
 		t.Fatalf("OpenReader() = %v, want nil", err)
 	}
@@ -176,13 +189,15 @@ func TestCreateRejects(t *testing.T) {
 			Variants: []Variant{{Start: 1, B: make([]byte, 2*SectorSize)}, {Start: 2, B: make([]byte, SectorSize)}}}},
 		{"variant past the end", Spec{TitleID: "t", Image: bytes.NewReader(img), ImageSize: int64(len(img)),
 			Variants: []Variant{{Start: 15, B: make([]byte, 2*SectorSize)}}}},
-		{"short key", Spec{TitleID: "t", Image: bytes.NewReader(img), ImageSize: int64(len(img)), Key: testKey[:16]}},
+		{"short key", Spec{TitleID: "t", Image: bytes.NewReader(img), ImageSize: int64(len(img)), Keys: &Keys{Base: testSecret[:16]}}},
+		{"variant keys missing", Spec{TitleID: "t", Image: bytes.NewReader(img), ImageSize: int64(len(img)),
+			Variants: []Variant{{Start: 1, B: make([]byte, SectorSize)}}, Keys: &Keys{Base: testSecret}}},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
 			dir := t.TempDir()
-			if tc.spec.Key == nil {
-				tc.spec.Key = testKey
+			if tc.spec.Keys == nil {
+				tc.spec.Keys = testKeys(t, len(tc.spec.Variants))
 			}
 			tc.spec.Rand = seeded(1)
 			if _, err := Create(dir, tc.spec); !errors.Is(err, ErrSpec) {

@@ -122,7 +122,7 @@ func (l *testLedger) Authorize(_ context.Context, r AuthRequest) (*Authorization
 	}
 	dk := sha256.Sum256(append([]byte(r.JobID), r.MediaID...))
 	return &Authorization{CopyID: "copy-" + r.JobID, Receipt: job.Receipt{Height: int64(l.tx), TxHash: "tx"},
-		Keys: &keys.CopyKeys{PackageKey: make([]byte, 32), DiscKey: dk[:], Codeword: []byte{1}}}, nil
+		Keys: &keys.CopyKeys{BaseKey: make([]byte, 32), DiscKey: dk[:], Codeword: []byte{1}}}, nil
 }
 
 func (l *testLedger) Report(_ context.Context, o Outcome) error {

@@ -42,7 +42,12 @@ func (p *BurnPipeline) Copy(ctx context.Context, d Drive, c CopyJob, progress fu
 		return nil, fmt.Errorf("burn pipeline: drive %s is not an MMC drive", d.Name())
 	}
 	path := filepath.Join(p.TitlesDir, titlepkg.FileName(c.TitleID))
-	pkg, err := titlepkg.Open(path, c.Keys.PackageKey)
+	tk, err := burn.TitleKeys(c.Keys)
+	if err != nil {
+		return nil, fmt.Errorf("%w: title %s: %w", ErrNoRetry, c.TitleID, err)
+	}
+	pkg, err := titlepkg.Open(path, tk)
+	tk.Wipe() // the package keeps only the keys derived from them
 	if err != nil {
 		return nil, fmt.Errorf("%w: title %s: %w", ErrNoRetry, c.TitleID, err)
 	}

@@ -55,7 +55,7 @@ func TestTamperDuringBurn(t *testing.T) {
 		x, _ := st.Client.Job(ctx, j.ID)
 		return x.State == job.Spoiled
 	})
-	if st.Daemon.Keys().Len() != 0 || !allZero(held.DiscKey) || !allZero(held.PackageKey) {
+	if st.Daemon.Keys().Len() != 0 || !allZero(held.DiscKey) || !allZero(held.BaseKey) {
 		t.Errorf("after tamper: %d jobs' keys held, disc key %x; want none, zeroed", st.Daemon.Keys().Len(), held.DiscKey)
 	}
 	if errl.Read() != gpio.High || ready.Read() != gpio.Low {

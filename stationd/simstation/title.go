@@ -66,8 +66,13 @@ func MakeTitle(ctx context.Context, nw *Network, dir, id string, size int64, see
 		return nil, err
 	}
 	defer keys.Zero(key)
+	tk, err := titlepkg.DeriveKeys(key, len(variants))
+	if err != nil {
+		return nil, err
+	}
+	defer tk.Wipe()
 	m, err := titlepkg.Create(dir, titlepkg.Spec{TitleID: id, Image: io.TeeReader(img, h), ImageSize: size,
-		Variants: variants, Key: key, ChunkSize: 1 << 20, Rand: rand.Reader})
+		Variants: variants, Keys: tk, ChunkSize: 1 << 20, Rand: rand.Reader})
 	if err != nil {
 		return nil, err
 	}

@@ -62,7 +62,7 @@ func TestAuthorizeReportAndRetry(t *testing.T) {
 	if err != nil {
 		t.Fatalf("Authorize(retry) = %v", err)
 	}
-	if !bytes.Equal(a.Keys.DiscKey, b.Keys.DiscKey) || !bytes.Equal(a.Keys.PackageKey, b.Keys.PackageKey) || b.Receipt.Height != a.Receipt.Height {
+	if !bytes.Equal(a.Keys.DiscKey, b.Keys.DiscKey) || !bytes.Equal(a.Keys.BaseKey, b.Keys.BaseKey) || b.Receipt.Height != a.Receipt.Height {
 		t.Fatalf("Authorize(retry) = %x at %d, want %x at %d", b.Keys.DiscKey, b.Receipt.Height, a.Keys.DiscKey, a.Receipt.Height)
 	}
 	if n := f.attempts(t, "job-1"); n != 1 {
@@ -296,9 +296,9 @@ func TestSpoiledRetry(t *testing.T) {
 	if err != nil {
 		t.Fatalf("Authorize(retry on a new blank) = %v", err)
 	}
-	if bytes.Equal(first.Keys.DiscKey, second.Keys.DiscKey) || !bytes.Equal(first.Keys.PackageKey, second.Keys.PackageKey) {
+	if bytes.Equal(first.Keys.DiscKey, second.Keys.DiscKey) || !bytes.Equal(first.Keys.BaseKey, second.Keys.BaseKey) {
 		t.Fatalf("retry keys: disc %x -> %x, package equal %v; want a new disc key and the same package key",
-			first.Keys.DiscKey, second.Keys.DiscKey, bytes.Equal(first.Keys.PackageKey, second.Keys.PackageKey))
+			first.Keys.DiscKey, second.Keys.DiscKey, bytes.Equal(first.Keys.BaseKey, second.Keys.BaseKey))
 	}
 	if n := f.attempts(t, "job-1"); n != 2 {
 		t.Fatalf("attempts = %d, want 2", n)

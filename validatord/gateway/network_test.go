@@ -52,7 +52,7 @@ func TestRetryOnAnotherNode(t *testing.T) {
 		name   string
 		n0, n1 []byte
 	}{
-		{"package key", viaN0.Keys.PackageKey, viaN1.Keys.PackageKey},
+		{"base key", viaN0.Keys.BaseKey, viaN1.Keys.BaseKey},
 		{"disc key", viaN0.Keys.DiscKey, viaN1.Keys.DiscKey},
 		{"disc key block", viaN0.Keys.DiscKeyBlock, viaN1.Keys.DiscKeyBlock},
 		{"codeword", viaN0.Keys.Codeword, viaN1.Keys.Codeword},

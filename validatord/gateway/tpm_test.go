@@ -56,8 +56,8 @@ func assertTPMCopy(t *testing.T, st *station, clk *clock, nodes ...*testNode) {
 		t.Fatalf("Authorize(TPM station) = %v", err)
 	}
 	defer a.Keys.Wipe()
-	if len(a.Keys.DiscKey) != keys.KeySize || len(a.Keys.PackageKey) != keys.KeySize {
-		t.Fatalf("Authorize keys: disc %d bytes, package %d bytes; want %d each", len(a.Keys.DiscKey), len(a.Keys.PackageKey), keys.KeySize)
+	if len(a.Keys.DiscKey) != keys.KeySize || len(a.Keys.BaseKey) != keys.KeySize {
+		t.Fatalf("Authorize keys: disc %d bytes, package %d bytes; want %d each", len(a.Keys.DiscKey), len(a.Keys.BaseKey), keys.KeySize)
 	}
 	info := keys.Info{JobID: "job-tpm", MediaID: media, Transcript: a.Receipt.HandshakeHash}
 	again, err := keys.Open(st.exchanger, info, a.Sealed)

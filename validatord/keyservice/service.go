@@ -11,6 +11,7 @@ import (
 	"fmt"
 	"strconv"
 
+	"copystation/burn/titlepkg"
 	"copystation/keys"
 	"copystation/validatord/contract"
 )
@@ -104,12 +105,9 @@ func (s *Service) CopyKeys(t *contract.Title, c *contract.Copy, mediaID []byte) 
 	if !ok {
 		return nil, fmt.Errorf("keyservice.CopyKeys: title %s, profile %#x: %w", t.ID, c.Profile, ErrNoFormat)
 	}
-	pk, err := s.OpenPackageKey(t.ID, t.SealedPackageKey)
-	if err != nil {
-		return nil, err
-	}
-	k := &keys.CopyKeys{PackageKey: pk, Format: format}
+	k := &keys.CopyKeys{Format: format}
 	attempt := c.Retries()
+	var err error
 	if k.DiscKey, err = keys.DeriveCopySecret(s.secret, forAttempt(keys.PurposeDiscKey, attempt), c.JobID, mediaID, keys.KeySize); err != nil {
 		k.Wipe()
 		return nil, fmt.Errorf("keyservice.CopyKeys: %w", err)
@@ -128,11 +126,42 @@ func (s *Service) CopyKeys(t *contract.Title, c *contract.Copy, mediaID []byte) 
 		return nil, fmt.Errorf("keyservice.CopyKeys: %w", err)
 	}
 	keys.Zero(seed)
+	if err := s.titleKeys(t, k); err != nil {
+		k.Wipe()
+		return nil, err
+	}
 	if k.DiscKeyBlock, err = s.discKeyBlock(c.JobID, attempt, mediaID, k.DiscKey); err != nil {
 		k.Wipe()
 		return nil, err
 	}
 	return k, nil
+}
+
+// titleKeys fills in the keys of the title this copy is given: the base key
+// and, per forensic segment, the key of the variant its codeword names.
+// The title secret and the other variants' keys are wiped here and never
+// leave the node.
+func (s *Service) titleKeys(t *contract.Title, k *keys.CopyKeys) error {
+	secret, err := s.OpenPackageKey(t.ID, t.SealedPackageKey)
+	if err != nil {
+		return err
+	}
+	all, err := titlepkg.DeriveKeys(secret, len(t.Segments))
+	keys.Zero(secret)
+	if err != nil {
+		return fmt.Errorf("keyservice.CopyKeys: title %s: %w", t.ID, err)
+	}
+	defer all.Wipe()
+	sel, err := all.Select(k.Codeword)
+	if err != nil {
+		return fmt.Errorf("keyservice.CopyKeys: title %s: %w", t.ID, err)
+	}
+	k.BaseKey = sel.Base
+	k.VariantKeys = make([][]byte, len(sel.Variants))
+	for i, v := range sel.Variants {
+		k.VariantKeys[i] = v[titlepkg.CodewordBit(k.Codeword, i)]
+	}
+	return nil
 }
 
 // discKeyBlock seals the disc key for players: AES-256-GCM under a key

@@ -2,6 +2,7 @@ package keyservice
 
 import (
 	"bytes"
+	"copystation/burn/titlepkg"
 	"crypto/ecdh"
 	"crypto/rand"
 	"errors"
@@ -54,8 +55,18 @@ func TestSameKeysOnEveryNode(t *testing.T) {
 	if !bytes.Equal(ea, eb) {
 		t.Fatalf("CopyKeys() differ between nodes")
 	}
-	if len(ka.Codeword) != 3 || !bytes.Equal(ka.PackageKey, bytes.Repeat([]byte{1}, 32)) {
-		t.Errorf("CopyKeys() codeword %d bytes, package key %x; want 3 bytes (20 segments) and the deposited key", len(ka.Codeword), ka.PackageKey)
+	all, err := titlepkg.DeriveKeys(bytes.Repeat([]byte{1}, 32), 20)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(ka.Codeword) != 3 || !bytes.Equal(ka.BaseKey, all.Base) || len(ka.VariantKeys) != 20 {
+		t.Fatalf("CopyKeys() codeword %d bytes, base key %x, %d variant keys; want 3 bytes (20 segments), the deposited title's base key, 20 keys", len(ka.Codeword), ka.BaseKey, len(ka.VariantKeys))
+	}
+	for s, v := range ka.VariantKeys {
+		bit := titlepkg.CodewordBit(ka.Codeword, s)
+		if !bytes.Equal(v, all.Variants[s][bit]) || bytes.Equal(v, all.Variants[s][1-bit]) {
+			t.Errorf("CopyKeys() variant key %d is not the key of the variant %d its codeword names", s, bit)
+		}
 	}
 	c2 := *c
 	c2.Attempts = []contract.Attempt{{MediaID: []byte("m2"), Outcome: contract.OutcomePending}}

@@ -34,10 +34,10 @@ func burnDisc(t *testing.T, sim *drivesim.Drive) []byte {
 	dir := t.TempDir()
 	img := bytes.Repeat([]byte("copy station disc check "), 300*2048/24)
 	img = img[:len(img)/2048*2048]
-	if _, err := titlepkg.Create(dir, titlepkg.Spec{TitleID: "film", Image: bytes.NewReader(img), ImageSize: int64(len(img)), Key: pkgKey, Rand: bytes.NewReader(make([]byte, 64))}); err != nil {
+	if _, err := titlepkg.Create(dir, titlepkg.Spec{TitleID: "film", Image: bytes.NewReader(img), ImageSize: int64(len(img)), Keys: &titlepkg.Keys{Base: pkgKey}, Rand: bytes.NewReader(make([]byte, 64))}); err != nil {
 		t.Fatal(err)
 	}
-	p, err := titlepkg.Open(filepath.Join(dir, titlepkg.FileName("film")), pkgKey)
+	p, err := titlepkg.Open(filepath.Join(dir, titlepkg.FileName("film")), &titlepkg.Keys{Base: pkgKey})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -56,7 +56,7 @@ func burnDisc(t *testing.T, sim *drivesim.Drive) []byte {
 	if err != nil {
 		t.Fatal(err)
 	}
-	k := &keys.CopyKeys{PackageKey: pkgKey, DiscKey: dk, DiscKeyBlock: kb, Codeword: []byte{0xAB}, Format: keys.FormatMetadata{Profile: 0x41, Layers: 1, Finalize: true}}
+	k := &keys.CopyKeys{BaseKey: pkgKey, DiscKey: dk, DiscKeyBlock: kb, Codeword: []byte{0xAB}, Format: keys.FormatMetadata{Profile: 0x41, Layers: 1, Finalize: true}}
 	res, err := burn.Copy(ctx, d, burn.Job{Package: p, Keys: k, CopyID: "job-9", MediaID: mi.MediaID})
 	if err != nil {
 		t.Fatalf("burn.Copy() = %v", err)
