@@ -71,12 +71,13 @@ func TestUDFRoundTrip(t *testing.T) {
 		Variants: vars, Keys: titleKeys(t, len(vars)), ChunkSize: titlepkg.MinChunkSize, Rand: chacha(5)}); err != nil {
 		t.Fatalf("titlepkg.Create() = %v", err)
 	}
-	pkg, err := titlepkg.Open(filepath.Join(dir, titlepkg.FileName("film-udf")), titleKeys(t, len(vars)))
+	path := filepath.Join(dir, titlepkg.FileName("film-udf"))
+	pkg, err := titlepkg.Open(path, titleKeys(t, len(vars)))
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer pkg.Close()
-	f := &fixture{img: image, vars: vars, pkg: pkg}
+	f := &fixture{img: image, vars: vars, pkg: pkg, path: path}
 	sim := newSim(t)
 	cw := []byte{0x60} // segment 0 keeps A, segments 1 and 2 take B
 	if _, err := Copy(context.Background(), newDrive(sim), f.job(t, sim, "job-udf", cw)); err != nil {

@@ -41,7 +41,9 @@ func TestReloadAfterTPMReset(t *testing.T) {
 	if !ecdsa.VerifyASN1(st.SigningPublicKey(), digest[:], sig) {
 		t.Errorf("signature after reload does not verify")
 	}
-	if got := counter.Counts(); got[tpm2.TPMCCSign] != 2 || got[tpm2.TPMCCLoad] != 2 {
-		t.Errorf("commands after reset = %v, want a refused TPM2_Sign, two TPM2_Load and a second TPM2_Sign", got)
+	// The first try fails in its policy session (the TPM lost its state),
+	// so the keys are loaded again and one TPM2_Sign succeeds.
+	if got := counter.Counts(); got[tpm2.TPMCCSign] != 1 || got[tpm2.TPMCCLoad] != 2 {
+		t.Errorf("commands after reset = %v, want two TPM2_Load and one TPM2_Sign", got)
 	}
 }
