@@ -88,6 +88,7 @@ func TestNewHostSameSequence(t *testing.T) {
 	serveDevice(t, d, dev)
 	r := &relay{}
 	go r.run(h.Reader)
+	defer r.close()
 	seed := bytes.Repeat([]byte{7}, 64) // both hosts draw the same first sequence number
 	old, err := NewTransport(keepOpen{r.attach(), h.Writer}, Options{Rand: bytes.NewReader(seed), LinkAllowance: resyncAllowance})
 	if err != nil {
@@ -149,6 +150,16 @@ func (r *relay) attach() io.Reader {
 	return pr
 }
 
+// close cuts the attached instance off, releasing a relay blocked on it.
+func (r *relay) close() {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if r.cur != nil {
+		r.cur.CloseWithError(io.ErrClosedPipe)
+		r.cur = nil
+	}
+}
+
 // dyingWriter passes frames on until one longer than bigger, of which it
 // writes only cut bytes and then fails: the device died mid-answer.
 type dyingWriter struct {
@@ -177,6 +188,7 @@ func TestHostDropsDeadDeviceAnswer(t *testing.T) {
 	dev := newBlockDevice()
 	r := &relay{}
 	go r.run(d.Reader)
+	defer r.close()
 	first := make(chan error, 1)
 	go func() {
 		first <- Serve(context.Background(), keepOpen{r.attach(), &dyingWriter{w: d.Writer, bigger: 64 << 10, cut: 4096}}, dev, Options{})
@@ -217,6 +229,7 @@ func TestDeadHostCampaign(t *testing.T) {
 	serveDevice(t, d, dev)
 	r := &relay{}
 	go r.run(h.Reader)
+	defer r.close()
 	rng := rand.New(rand.NewPCG(17, 14))
 	for i := range campaignKills(t) {
 		frame := commandFrame(rng.Uint32(), uint32(i), (1+rng.IntN(256))*2048)
