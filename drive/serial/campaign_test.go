@@ -10,6 +10,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"runtime"
+	"slices"
 	"strings"
 	"sync"
 	"syscall"
@@ -47,9 +48,12 @@ func writeCommand(seq, lba uint32, blocks int) []byte {
 }
 
 // firstCommand opens a new host on link and requires its first command to
-// be answered.
-func firstCommand(t *testing.T, link, what string) {
+// be answered. It returns how long that took from the open, for the log:
+// the bound is the transport's own deadlines (the Sync's, then the
+// command's), not this figure.
+func firstCommand(t *testing.T, link, what string) time.Duration {
 	t.Helper()
+	start := time.Now()
 	tr, err := serial.Open(link, serial.Options{LinkAllowance: time.Second})
 	if err != nil {
 		t.Fatalf("%s: serial.Open(%s) = %v", what, link, err)
@@ -58,6 +62,19 @@ func firstCommand(t *testing.T, link, what string) {
 	if _, err := tr.Do(tur, drive.DirNone, nil, time.Second); err != nil {
 		t.Fatalf("%s: the next host's first Do(TEST UNIT READY) = %v, want the drive's answer", what, err)
 	}
+	return time.Since(start)
+}
+
+// latencies collects how long each next host's first answer took.
+type latencies []time.Duration
+
+func (l latencies) String() string {
+	s := slices.Clone(l)
+	slices.Sort(s)
+	if len(s) == 0 {
+		return "none"
+	}
+	return fmt.Sprintf("median %v, max %v over %d hosts", s[len(s)/2].Round(time.Millisecond), s[len(s)-1].Round(time.Millisecond), len(s))
 }
 
 // TestPtyDeadHostCampaign: a host writes a seeded random prefix of a WRITE
@@ -66,6 +83,7 @@ func firstCommand(t *testing.T, link, what string) {
 func TestPtyDeadHostCampaign(t *testing.T) {
 	link := startCopysim(t, "--loaded")
 	rng := rand.New(rand.NewPCG(14, 17))
+	var took latencies
 	for i := range serial.CampaignKills(t, 20) {
 		frame := writeCommand(rng.Uint32(), 0, 1+rng.IntN(512))
 		cut := 1 + rng.IntN(len(frame)-1)
@@ -77,8 +95,9 @@ func TestPtyDeadHostCampaign(t *testing.T) {
 			t.Fatalf("writing the dead host's bytes: %v", err)
 		}
 		f.Close()
-		firstCommand(t, link, fmt.Sprintf("kill %d at byte %d of %d", i, cut, len(frame)))
+		took = append(took, firstCommand(t, link, fmt.Sprintf("kill %d at byte %d of %d", i, cut, len(frame))))
 	}
+	t.Logf("first answer after a cut frame, from the open: %v", took)
 }
 
 // hostHelperEnv names the pty on which TestHostHelperProcess, run as its
@@ -121,6 +140,7 @@ func TestPtyKilledHostProcess(t *testing.T) {
 	link, log := startCopysimLogged(t, "--loaded", "-v")
 	rng := rand.New(rand.NewPCG(5, 8))
 	kills := max(serial.CampaignKills(t, 50)/10, 5)
+	var took latencies
 	for i := range kills {
 		cmd := exec.Command(os.Args[0], "-test.run=^TestHostHelperProcess$")
 		cmd.Env = append(os.Environ(), hostHelperEnv+"="+link)
@@ -155,9 +175,10 @@ func TestPtyKilledHostProcess(t *testing.T) {
 			t.Fatal(err)
 		}
 		cmd.Wait()
-		firstCommand(t, link, fmt.Sprintf("kill %d of the host process", i))
+		took = append(took, firstCommand(t, link, fmt.Sprintf("kill %d of the host process", i)))
 	}
-	t.Logf("%d host processes killed; copysim dropped %d partial frames", kills, strings.Count(log(), "partial frame"))
+	t.Logf("%d host processes killed; copysim dropped %d partial frames; first answer from the open: %v",
+		kills, strings.Count(log(), "partial frame"), took)
 }
 
 // startCopysimLogged is startCopysim for a test that reads copysim's log:
