@@ -24,18 +24,20 @@ func (t *Transport) sync() error {
 	frame := AppendFrame(nil, Frame{Type: TypeSync, Seq: seq})
 	silent := t.opts.LinkAllowance + t.wireTime(2*len(frame))
 	busy := t.opts.DefaultTimeout + t.opts.LinkAllowance
+	deadline := clk.After(silent)
 	send := func() error {
 		select {
 		case t.out <- frame:
 			return nil
 		case <-t.closed:
 			return fmt.Errorf("serial.Do: sync: %w", t.linkErr())
+		case <-deadline:
+			return fmt.Errorf("serial.Do: sync: the line took no Sync within %v (is the line blocked?): %w", silent, drive.ErrTimeout)
 		}
 	}
 	if err := send(); err != nil {
 		return err
 	}
-	deadline := clk.After(silent)
 	resend := clk.After(t.opts.RetryInterval + t.wireTime(2*len(frame)))
 	answered := false
 	for {
