@@ -161,12 +161,35 @@ func (r *Robot) do(ctx context.Context, words ...string) (Reply, error) {
 		// dead client's last one and silently not done. A STATUS first, its
 		// answer discarded (it may be that replayed reply), moves the robot's
 		// "previous number" onto this client's sequence; STATUS never moves.
+		if err := r.endPartialLine(ctx); err != nil {
+			return Reply{}, err
+		}
 		if _, err := r.send(ctx, "STATUS"); err != nil && !isDeviceError(err) {
 			return Reply{}, err
 		}
 		r.synced = true
 	}
 	return r.send(ctx, words...)
+}
+
+// endPartialLine sends a lone LF. A client killed mid-write leaves the
+// robot holding part of a line; without the LF the next client's first line
+// would be glued onto it, ignored for its checksum, and cost a whole retry
+// interval. The robot ignores the bad line the LF ends (and an empty one).
+func (r *Robot) endPartialLine(ctx context.Context) error {
+	select {
+	case r.out <- []byte{'\n'}:
+		return nil
+	case <-ctx.Done():
+		return ctx.Err()
+	case <-r.closed:
+		return r.linkErr()
+	case <-r.opts.After(r.opts.Timeout):
+		if err := ctxExpired(ctx); err != nil {
+			return err
+		}
+		return fmt.Errorf("%w: the line would not take a LF within %v", ErrTimeout, r.opts.Timeout)
+	}
 }
 
 func isDeviceError(err error) bool {

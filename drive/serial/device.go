@@ -21,11 +21,16 @@ func Serve(ctx context.Context, rw io.ReadWriter, dev drive.Transport, opts Opti
 	defer close(stop)
 	errc := make(chan error, 2)
 	go func() {
-		d := NewDecoder(rw, opts.MaxPayload)
+		d := NewLineDecoder(rw, opts.MaxPayload, opts.InterByteTimeout, stop)
 		for {
 			f, err := d.Next()
 			var ce *CorruptError
 			switch {
+			case errors.Is(err, ErrPartialFrame):
+				// A host that died mid-frame: its successor's frames
+				// come after the silence, on a clear line.
+				opts.Logf("serial: device: %v", err)
+				continue
 			case errors.As(err, &ce):
 				opts.Logf("serial: device: %v", err)
 				f = Frame{Type: 0, Seq: ce.Seq}
@@ -98,6 +103,14 @@ func (s *server) handle(f Frame, stop <-chan struct{}) {
 		default:
 			s.reply(TypeNak, f.Seq, nil, stop)
 		}
+	case TypeSync:
+		if s.running {
+			// A dead host's command still runs: "wait", until it is done.
+			s.reply(TypeAck, f.Seq, nil, stop)
+			return
+		}
+		s.valid, s.cached = false, nil
+		s.reply(TypeSyncAck, f.Seq, nil, stop)
 	case TypeCommand:
 		switch {
 		case same && s.running:

@@ -18,4 +18,11 @@
 // repeated sequence number from its cache instead of running the command
 // twice, and the host ignores frames for any other sequence number. Every
 // command has a deadline: its SCSI timeout plus a link allowance.
+//
+// Session: either side may die at any byte. A frame that stops arriving
+// for InterByteTimeout is dropped (NewLineDecoder), so a dead sender's
+// cut-off frame never swallows its successor's frames; the host's retries
+// come at least two such timeouts apart. A host opens the link with a
+// silence and a Sync, answered SyncAck once the device is idle, which
+// clears the device's memory of the previous host's sequence numbers.
 package serial

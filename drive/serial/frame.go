@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"hash/crc32"
 	"io"
+	"time"
 )
 
 // Frame layout constants; see docs/serial-link.md.
@@ -38,6 +39,10 @@ const (
 	TypeCommand FrameType = 0x01
 	// TypePoll (host to device, empty): "what happened to command seq?".
 	TypePoll FrameType = 0x02
+	// TypeSync (host to device, empty): a host opened the link; forget the
+	// previous host's sequence numbers. The host sends it first, after a
+	// silence, and sends no Command until it is answered with SyncAck.
+	TypeSync FrameType = 0x03
 	// TypeAck (device to host, empty): command seq was received and runs.
 	TypeAck FrameType = 0x81
 	// TypeResponse (device to host): status, sense and data-in bytes.
@@ -48,6 +53,10 @@ const (
 	// TypeFailure (device to host): the device could not run command seq
 	// (code byte and a message).
 	TypeFailure FrameType = 0x84
+	// TypeSyncAck (device to host, empty): Sync seq was received, the
+	// device is idle and its sequence memory is clear. A device still
+	// running a command answers Sync with Ack instead.
+	TypeSyncAck FrameType = 0x85
 )
 
 func (t FrameType) String() string {
@@ -56,6 +65,10 @@ func (t FrameType) String() string {
 		return "Command"
 	case TypePoll:
 		return "Poll"
+	case TypeSync:
+		return "Sync"
+	case TypeSyncAck:
+		return "SyncAck"
 	case TypeAck:
 		return "Ack"
 	case TypeResponse:
@@ -70,7 +83,7 @@ func (t FrameType) String() string {
 
 func (t FrameType) known() bool {
 	switch t {
-	case TypeCommand, TypePoll, TypeAck, TypeResponse, TypeNak, TypeFailure:
+	case TypeCommand, TypePoll, TypeSync, TypeAck, TypeResponse, TypeNak, TypeFailure, TypeSyncAck:
 		return true
 	}
 	return false
@@ -92,6 +105,10 @@ var (
 	ErrPayloadTooLarge = errors.New("serial: payload too large")
 	// ErrMalformed: a payload does not parse as its frame type requires.
 	ErrMalformed = errors.New("serial: malformed payload")
+	// ErrPartialFrame: a frame stopped arriving midway (its sender died or
+	// the line dropped bytes); the receiver dropped what it had and waits
+	// for the next frame.
+	ErrPartialFrame = errors.New("serial: partial frame")
 	// ErrClosed: the transport was closed or its line failed.
 	ErrClosed = errors.New("serial: link closed")
 )
@@ -125,15 +142,29 @@ func AppendFrame(dst []byte, f Frame) []byte {
 // frame.
 type Decoder struct {
 	r          *bufio.Reader
+	gap        *gapReader // nil: no inter-byte timeout
 	maxPayload int
 	// Skipped counts bytes discarded while looking for a frame.
 	Skipped int64
+	// Dropped counts partial frames dropped after InterByteTimeout.
+	Dropped int64
 }
 
 // NewDecoder returns a decoder reading from r that refuses payloads longer
 // than maxPayload (capped at HardMaxPayload; <= 0 means DefaultMaxPayload).
+// It waits for the rest of a frame as long as r takes: for a stream with
+// no sender that can die midway (a file, a capture).
 func NewDecoder(r io.Reader, maxPayload int) *Decoder {
 	return &Decoder{r: bufio.NewReaderSize(r, 64<<10), maxPayload: clampPayload(maxPayload)}
+}
+
+// NewLineDecoder is NewDecoder for a live line: once a frame has started
+// arriving, a silence of gap (InterByteTimeout on a real link) drops the
+// bytes received and Next returns an error wrapping ErrPartialFrame. A
+// goroutine reads r until r fails or stop closes; close r to release it.
+func NewLineDecoder(r io.Reader, maxPayload int, gap time.Duration, stop <-chan struct{}) *Decoder {
+	g := newGapReader(r, gap, stop)
+	return &Decoder{r: bufio.NewReaderSize(g, 64<<10), gap: g, maxPayload: clampPayload(maxPayload)}
 }
 
 func clampPayload(n int) int {
@@ -144,11 +175,18 @@ func clampPayload(n int) int {
 }
 
 // Next returns the next frame. A frame whose payload CRC fails yields a
-// *CorruptError (the stream stays usable); any other error comes from the
-// underlying reader and is final.
+// *CorruptError, and a frame cut off by a silence an error wrapping
+// ErrPartialFrame (the stream stays usable after either); any other error
+// comes from the underlying reader and is final.
 func (d *Decoder) Next() (Frame, error) {
 	for {
+		if d.gap != nil && d.r.Buffered() == 0 && len(d.gap.rest) == 0 {
+			d.gap.midFrame = false // between frames: wait as long as it takes
+		}
 		hdr, err := d.r.Peek(HeaderSize)
+		if errors.Is(err, errGap) {
+			return Frame{}, d.drop(d.r.Buffered(), HeaderSize)
+		}
 		if err != nil {
 			if len(hdr) > 0 && errors.Is(err, io.EOF) {
 				d.Skipped += int64(len(hdr))
@@ -164,7 +202,10 @@ func (d *Decoder) Next() (Frame, error) {
 		}
 		f := Frame{Type: FrameType(hdr[3]), Seq: binary.BigEndian.Uint32(hdr[4:8])}
 		whole := make([]byte, HeaderSize+n+TrailerSize)
-		if _, err := io.ReadFull(d.r, whole); err != nil {
+		if got, err := io.ReadFull(d.r, whole); err != nil {
+			if errors.Is(err, errGap) {
+				return Frame{}, d.drop(got, len(whole))
+			}
 			if errors.Is(err, io.EOF) {
 				err = io.ErrUnexpectedEOF
 			}
@@ -177,6 +218,14 @@ func (d *Decoder) Next() (Frame, error) {
 		f.Payload = whole[HeaderSize : HeaderSize+n : HeaderSize+n]
 		return f, nil
 	}
+}
+
+// drop discards the got bytes of a frame cut off after want bytes.
+func (d *Decoder) drop(got, want int) error {
+	d.r.Discard(d.r.Buffered())
+	d.Dropped++
+	d.Skipped += int64(got)
+	return fmt.Errorf("%w: %d of %d bytes, then %v of silence; dropped them", ErrPartialFrame, got, want, d.gap.gap)
 }
 
 // header checks a candidate header and returns its payload length.

@@ -90,6 +90,8 @@ func TestDecoder(t *testing.T) {
 func FuzzDecode(f *testing.F) {
 	f.Add(AppendFrame(nil, Frame{Type: TypeCommand, Seq: 1, Payload: []byte{0, 0, 0, 10, 0, 6, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0}}))
 	f.Add(append([]byte("garbage"), AppendFrame(nil, Frame{Type: TypeAck, Seq: 2})...))
+	f.Add(AppendFrame(nil, Frame{Type: TypeSync, Seq: 42}))
+	f.Add(append(AppendFrame(nil, Frame{Type: TypeSyncAck, Seq: 42}), AppendFrame(nil, Frame{Type: TypeSync, Seq: 7})[:9]...))
 	f.Fuzz(func(t *testing.T, in []byte) {
 		d := NewDecoder(bytes.NewReader(in), 1<<16)
 		for i := 0; i < len(in)+1; i++ {
@@ -153,6 +155,8 @@ func TestDocumentedFrames(t *testing.T) {
 		{name: "command", f: Frame{Type: TypeCommand, Seq: 1, Payload: (&command{timeout: 10 * time.Second, cdb: make([]byte, 6)}).append(nil)},
 			want: "a55c01010000000100000010314a0c2d000027100006000000000000000000002e526930"},
 		{name: "ack", f: Frame{Type: TypeAck, Seq: 1}, want: "a55c0181000000010000000" + "04aa81c06cd120852"},
+		{name: "sync", f: Frame{Type: TypeSync, Seq: 42}, want: "a55c01030000002a00000000b41a2adaab9ac010"},
+		{name: "sync ack", f: Frame{Type: TypeSyncAck, Seq: 42}, want: "a55c01850000002a00000000a155531fa2e7a30a"},
 		{name: "response", f: Frame{Type: TypeResponse, Seq: 1, Payload: (&response{status: 2, sense: sense}).append(nil)},
 			want: "a55c01820000000100000018604" + "9b89502120000000070000200000000" + "0a000000003a000000000065237749"},
 	}

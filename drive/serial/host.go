@@ -37,6 +37,10 @@ type Options struct {
 	// Clock times the host's retries and deadlines. Default: the system
 	// clock.
 	Clock drive.Clock
+	// InterByteTimeout is the silence after which either side drops a
+	// partial frame. Default (and the value a device must use on a real
+	// link) InterByteTimeout; tests of fast retries may shorten it.
+	InterByteTimeout time.Duration
 }
 
 type systemClock struct{}
@@ -54,6 +58,14 @@ func (o Options) withDefaults() Options {
 	if o.DefaultTimeout <= 0 {
 		o.DefaultTimeout = 30 * time.Second
 	}
+	if o.InterByteTimeout <= 0 {
+		o.InterByteTimeout = InterByteTimeout
+	}
+	// The host's repeated frames must reach a device that has dropped
+	// the partial frame a dead host left, and the device's answers to
+	// them must leave the host a silence in which to drop one a dead
+	// device left: retries come at least two inter-byte timeouts apart.
+	o.RetryInterval = max(o.RetryInterval, 2*o.InterByteTimeout)
 	o.MaxPayload = clampPayload(o.MaxPayload)
 	if o.Rand == nil {
 		o.Rand = rand.Reader
@@ -78,8 +90,9 @@ type Transport struct {
 	errMu  sync.Mutex
 	err    error // why the link stopped
 
-	mu  sync.Mutex // one command at a time
-	seq uint32
+	mu     sync.Mutex // one command at a time
+	seq    uint32
+	synced bool // the device answered our Sync
 }
 
 var _ drive.TransportCloser = (*Transport)(nil)
@@ -133,11 +146,15 @@ func (t *Transport) Close() error {
 }
 
 func (t *Transport) readLoop() {
-	d := NewDecoder(t.rw, t.opts.MaxPayload)
+	d := NewLineDecoder(t.rw, t.opts.MaxPayload, t.opts.InterByteTimeout, t.closed)
 	for {
 		f, err := d.Next()
 		var ce *CorruptError
 		switch {
+		case errors.Is(err, ErrPartialFrame):
+			// A device that died mid-answer: Polls recover.
+			t.opts.Logf("serial: host: %v", err)
+			continue
 		case errors.As(err, &ce):
 			t.opts.Logf("serial: host: %v", err)
 			f = Frame{Type: 0, Seq: ce.Seq}
@@ -191,6 +208,12 @@ func (t *Transport) Do(cdb []byte, dir drive.Direction, buf []byte, timeout time
 	if commandFixed+len(cdb)+len(buf) > t.opts.MaxPayload || (dir == drive.DirIn && responseFixed+maxSense+len(buf) > t.opts.MaxPayload) {
 		return drive.Result{}, fmt.Errorf("serial.Do: %d-byte transfer exceeds the link's %d-byte payload limit: %w",
 			len(buf), t.opts.MaxPayload, ErrPayloadTooLarge)
+	}
+	if !t.synced {
+		if err := t.sync(); err != nil {
+			return drive.Result{}, err
+		}
+		t.synced = true
 	}
 	t.seq++
 	seq := t.seq

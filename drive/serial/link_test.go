@@ -339,6 +339,10 @@ func TestHostClock(t *testing.T) {
 			if err != nil {
 				return
 			}
+			if f.Type == TypeSync { // open the session at once
+				d.Write(AppendFrame(nil, Frame{Type: TypeSyncAck, Seq: f.Seq}))
+				continue
+			}
 			frames <- f
 		}
 	}()
@@ -353,11 +357,19 @@ func TestHostClock(t *testing.T) {
 		_, err := host.Do([]byte{0, 0, 0, 0, 0, 0}, drive.DirNone, nil, 10*time.Second)
 		errc <- err
 	}()
+	clk.waitFor(t, 1) // the silence before the Sync
+	clk.advance(2 * InterByteTimeout)
 	if f := <-frames; f.Type != TypeCommand {
-		t.Fatalf("first frame = %v, want Command", f.Type)
+		t.Fatalf("first frame after the Sync = %v, want Command", f.Type)
 	}
 	for i := range 3 { // three retry intervals: three resends, no deadline yet
-		clk.waitFor(t, 2) // the deadline and the next retry
+		// The deadline and the next retry, and the first time the Sync's
+		// two timers, left pending when its SyncAck came.
+		pending := 3
+		if i == 0 {
+			pending = 4
+		}
+		clk.waitFor(t, pending)
 		clk.advance(time.Second)
 		if f := <-frames; f.Type != TypeCommand {
 			t.Fatalf("frame after %ds = %v, want the Command again", i+1, f.Type)

@@ -54,7 +54,7 @@ func (l *lossyWriter) Write(b []byte) (int, error) {
 // with the right data, and the device must run each exactly once.
 func TestLinkLossy(t *testing.T) {
 	var toDev, toHost *lossyWriter
-	l := startLink(t, Options{RetryInterval: 5 * time.Millisecond, LinkAllowance: 30 * time.Second}, func(h, d *pipeEnd) {
+	l := startLink(t, Options{RetryInterval: 5 * time.Millisecond, InterByteTimeout: 5 * time.Millisecond, LinkAllowance: 30 * time.Second}, func(h, d *pipeEnd) {
 		toDev = &lossyWriter{w: h.Writer, rng: rand.New(rand.NewPCG(1, 2)), drop: 0.1, corrupt: 0.1, junk: 0.05, repeat: 0.05}
 		toHost = &lossyWriter{w: d.Writer, rng: rand.New(rand.NewPCG(3, 4)), drop: 0.1, corrupt: 0.1, junk: 0.05, repeat: 0.05}
 		h.Writer, d.Writer = toDev, toHost
