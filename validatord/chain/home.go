@@ -1,6 +1,7 @@
 package chain
 
 import (
+	"copystation/custody"
 	"crypto/ecdh"
 	"crypto/ecdsa"
 	"crypto/elliptic"
@@ -67,6 +68,9 @@ type GenesisOptions struct {
 	Issuers    []contract.Issuer
 	MaxRetries uint32 // retries of a spoiled copy; 0 means 3
 	Time       time.Time
+	// Threshold is t of the custody group; 0 means f+1 of n = 3f+1
+	// (custody.DefaultThreshold).
+	Threshold int
 }
 
 // ErrHome is returned for a home directory that can't be used.
@@ -112,6 +116,14 @@ func InitHomes(homes []string, kek []byte, g GenesisOptions, rnd io.Reader) erro
 
 	cfgs := make([]NodeConfig, n)
 	secrets := make([]vault.Secrets, n)
+	dkgKeys := make([]*custody.DKGKey, n)
+	defer func() {
+		for _, k := range dkgKeys {
+			if k != nil {
+				k.Wipe()
+			}
+		}
+	}()
 	var vals []types.GenesisValidator
 	var peers []string
 	for i := range n {
@@ -131,8 +143,17 @@ func InitHomes(homes []string, kek []byte, g GenesisOptions, rnd io.Reader) erro
 		if err != nil {
 			return fmt.Errorf("chain.InitHomes: %w", err)
 		}
+		ck, err := ecdh.X25519().GenerateKey(rnd)
+		if err != nil {
+			return fmt.Errorf("chain.InitHomes: %w", err)
+		}
+		dkgKeys[i] = custody.NewDKGKey()
+		dk, err := dkgKeys[i].MarshalBinary()
+		if err != nil {
+			return fmt.Errorf("chain.InitHomes: %w", err)
+		}
 		secrets[i] = vault.Secrets{ConsensusKey: cons.Bytes(), NodeKey: nodeKey.Bytes(), CopySecret: network.CopySecret,
-			DepositKey: network.DepositKey, GatewayKey: gw.Bytes(), SignerKey: sb}
+			DepositKey: network.DepositKey, GatewayKey: gw.Bytes(), SignerKey: sb, DKGKey: dk, CustodyKey: ck.Bytes()}
 		ports, err := freePorts(3)
 		if err != nil {
 			return fmt.Errorf("chain.InitHomes: %w", err)
@@ -148,7 +169,11 @@ func InitHomes(homes []string, kek []byte, g GenesisOptions, rnd io.Reader) erro
 		id := p2p.PubKeyToID(nodeKey.PubKey())
 		peers = append(peers, fmt.Sprintf("%s@%s", id, cfgs[i].P2PListen))
 	}
-	gen, err := genesisDoc(g, vals, dep.PublicKey().Bytes())
+	cust, err := ceremony(g, cfgs, secrets, dkgKeys, rnd)
+	if err != nil {
+		return fmt.Errorf("chain.InitHomes: %w", err)
+	}
+	gen, err := genesisDoc(g, vals, dep.PublicKey().Bytes(), cust)
 	if err != nil {
 		return fmt.Errorf("chain.InitHomes: %w", err)
 	}
@@ -165,7 +190,7 @@ func InitHomes(homes []string, kek []byte, g GenesisOptions, rnd io.Reader) erro
 	return nil
 }
 
-func genesisDoc(g GenesisOptions, vals []types.GenesisValidator, depositPub []byte) (*types.GenesisDoc, error) {
+func genesisDoc(g GenesisOptions, vals []types.GenesisValidator, depositPub []byte, cust *contract.Custody) (*types.GenesisDoc, error) {
 	if len(g.Operators) == 0 {
 		return nil, fmt.Errorf("%w: the genesis needs at least one operator key", ErrHome)
 	}
@@ -173,6 +198,7 @@ func genesisDoc(g GenesisOptions, vals []types.GenesisValidator, depositPub []by
 		Params:    contract.Params{MaxRetries: g.MaxRetries, DepositKey: depositPub},
 		Operators: g.Operators,
 		Issuers:   g.Issuers,
+		Custody:   cust,
 	})
 	if err != nil {
 		return nil, err

@@ -20,6 +20,30 @@ type Genesis struct {
 	Params    Params   `json:"params"`
 	Operators [][]byte `json:"operators"` // SEC1 P-256 public keys
 	Issuers   []Issuer `json:"issuers,omitempty"`
+	// Custody is the network's public key material for threshold custody,
+	// made by the genesis ceremony (docs/key-custody.md).
+	Custody *Custody `json:"custody,omitempty"`
+}
+
+// Custody is the public outcome of the genesis ceremony.
+type Custody struct {
+	// Threshold is t: how many nodes together release a copy's keys.
+	Threshold int `json:"threshold"`
+	// Group is the distributed key generation's public polynomial
+	// (custody.Group encoding): the group key and every node's public
+	// share, to check a node's partial signature.
+	Group []byte `json:"group"`
+	// Nodes are in genesis order, which fixes each node's share index.
+	Nodes []CustodyNode `json:"nodes"`
+}
+
+// CustodyNode is one node's public custody keys.
+type CustodyNode struct {
+	Name string `json:"name"`
+	// CustodyKey is the X25519 public key issuers seal title shares to.
+	CustodyKey []byte `json:"custody_key"`
+	// DKGKey is the node's ceremony key (compressed G2).
+	DKGKey []byte `json:"dkg_key"`
 }
 
 // Operator governs the network: adds issuers, enrolls and revokes stations.

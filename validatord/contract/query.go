@@ -60,6 +60,13 @@ func (a *App) Params() (*Params, error) {
 	return &p, wrapQuery("params", "", a.committed(keyParams, &p))
 }
 
+// Custody returns the network's custody key material from genesis (a
+// query error wrapping ErrNotFound on a network made without it).
+func (a *App) Custody() (*Custody, error) {
+	var c Custody
+	return &c, wrapQuery("custody", "", a.committed(keyCustody, &c))
+}
+
 // Nonce returns a signer's highest used nonce (0 if none).
 func (a *App) Nonce(keyID string) (uint64, error) {
 	p, err := a.db.Get([]byte(keyNonce(keyID)))

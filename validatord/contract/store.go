@@ -33,7 +33,10 @@ func keyByStation(st, job string) string {
 	return "x/s/" + st + "/" + job
 }
 
-const keyParams = "p/params"
+const (
+	keyParams  = "p/params"
+	keyCustody = "p/custody"
+)
 
 // Local keys: written with each commit but not part of the agreed state (so
 // not in the app hash).

@@ -1,6 +1,7 @@
 package contract
 
 import (
+	"copystation/custody"
 	"errors"
 	"fmt"
 	"slices"
@@ -118,6 +119,41 @@ func applyGenesis(v *view, g *Genesis) error {
 		is.ID = protocol.KeyID(is.Key)
 		if err := v.putJSON(keyIssuer(is.ID), is); err != nil {
 			return err
+		}
+	}
+	if g.Custody != nil {
+		if err := checkCustody(g.Custody); err != nil {
+			return err
+		}
+		if err := v.putJSON(keyCustody, g.Custody); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// checkCustody checks the ceremony's outcome is self-consistent: a group
+// for as many nodes as listed, its threshold the one stated and allowed.
+func checkCustody(c *Custody) error {
+	g, err := custody.UnmarshalGroup(c.Group)
+	if err != nil {
+		return fmt.Errorf("%w: custody group: %v", errGenesis, err)
+	}
+	switch {
+	case g.N() != len(c.Nodes):
+		return fmt.Errorf("%w: custody group for %d nodes, %d listed", errGenesis, g.N(), len(c.Nodes))
+	case g.T() != c.Threshold:
+		return fmt.Errorf("%w: custody group of threshold %d, %d stated", errGenesis, g.T(), c.Threshold)
+	}
+	if err := custody.CheckThreshold(g.N(), g.T()); err != nil {
+		return fmt.Errorf("%w: %v", errGenesis, err)
+	}
+	for i, n := range c.Nodes {
+		if len(n.CustodyKey) != 32 {
+			return fmt.Errorf("%w: custody node %d: custody key of %d bytes, want 32", errGenesis, i, len(n.CustodyKey))
+		}
+		if _, err := custody.ParseDKGPublic(n.DKGKey); err != nil {
+			return fmt.Errorf("%w: custody node %d: %v", errGenesis, i, err)
 		}
 	}
 	return nil

@@ -46,6 +46,16 @@ type Secrets struct {
 	// SignerKey is the node's own P-256 signing key (32-byte scalar): it
 	// signs the gateway's challenges, and its KeyID names the node.
 	SignerKey []byte `json:"signer_key"`
+	// DKGKey is the node's own long-term key for the genesis ceremony's
+	// distributed key generation (custody.DKGKey encoding).
+	DKGKey []byte `json:"dkg_key,omitempty"`
+	// CustodyShare is the node's own share of the network's group secret,
+	// made by the ceremony (custody.KeyShare encoding); no other node and
+	// no file outside this vault holds it (docs/key-custody.md).
+	CustodyShare []byte `json:"custody_share,omitempty"`
+	// CustodyKey is the node's own X25519 key issuers seal its title
+	// shares to (32 bytes).
+	CustodyKey []byte `json:"custody_key,omitempty"`
 }
 
 // Wipe zeroes the secrets.
@@ -56,6 +66,9 @@ func (s *Secrets) Wipe() {
 	keys.Zero(s.DepositKey)
 	keys.Zero(s.GatewayKey)
 	keys.Zero(s.SignerKey)
+	keys.Zero(s.DKGKey)
+	keys.Zero(s.CustodyShare)
+	keys.Zero(s.CustodyKey)
 }
 
 func aead(kek []byte) (cipher.AEAD, error) {
