@@ -3,6 +3,7 @@ package keyservice
 import (
 	"bytes"
 	"copystation/burn/titlepkg"
+	"copystation/protocol"
 	"crypto/ecdh"
 	"crypto/rand"
 	"errors"
@@ -194,5 +195,24 @@ func TestReleaseSealsToStation(t *testing.T) {
 	other, _ := ecdh.P256().GenerateKey(rand.Reader)
 	if _, err := keys.Open(other, info, sealed); err == nil {
 		t.Errorf("keys.Open() with another station's key = nil error, want failure")
+	}
+}
+
+// TestLargestReleaseFits: the copy keys of a title with the most segments
+// the contract registers, sealed for a station, fit one KeyRelease.
+func TestLargestReleaseFits(t *testing.T) {
+	n := contract.MaxReleasedSegments
+	k := &keys.CopyKeys{BaseKey: make([]byte, 32), DiscKey: make([]byte, 32), DiscKeyBlock: make([]byte, 61),
+		Codeword: make([]byte, (n+7)/8), Format: keys.FormatMetadata{Profile: 0x41, Layers: 1}}
+	for range n {
+		k.VariantKeys = append(k.VariantKeys, make([]byte, 32))
+	}
+	st, _ := ecdh.P256().GenerateKey(rand.Reader)
+	sealed, err := keys.Seal(st.PublicKey(), keys.Info{JobID: "job", MediaID: []byte("m"), Transcript: make([]byte, 32)}, k)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(sealed) > protocol.MaxSealedLen {
+		t.Errorf("sealed keys for %d segments = %d bytes, a KeyRelease carries %d", n, len(sealed), protocol.MaxSealedLen)
 	}
 }
