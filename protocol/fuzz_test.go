@@ -127,7 +127,7 @@ func FuzzClientHandshake(f *testing.F) {
 	}
 	frame := func(p []byte) []byte { return append([]byte{byte(len(p) >> 8), byte(len(p))}, p...) }
 	chal := Marshal(&ChallengeMsg{Nonce: bytes.Repeat([]byte{5}, NonceLen), NodeID: KeyID(node.Public),
-		Expiry: 1795000000, HandshakeHash: resp.ChannelBinding()})
+		Expiry: 1795000000, HandshakeHash: resp.ChannelBinding(), ChainID: "copystation-fuzz"})
 	ct, err := send.Encrypt(nil, nil, chal)
 	if err != nil {
 		f.Fatalf("Encrypt(challenge) = %v", err)

@@ -129,12 +129,15 @@ type Attempt struct {
 	CodewordCommitment []byte `json:"codeword_commitment"`
 	Height             int64  `json:"height"`
 	TxHash             []byte `json:"tx_hash"`
-	Time               int64  `json:"time"` // block time, Unix seconds
-	Outcome            string `json:"outcome"`
-	ImageHash          []byte `json:"image_hash,omitempty"`
-	Reason             string `json:"reason,omitempty"`
-	ReportDigest       []byte `json:"report_digest,omitempty"`
-	ReportHeight       int64  `json:"report_height,omitempty"`
+	// Statement is the StatementDigest of the spend that opened the
+	// attempt: the attempt's identity whatever bytes carried it.
+	Statement    []byte `json:"statement,omitempty"`
+	Time         int64  `json:"time"` // block time, Unix seconds
+	Outcome      string `json:"outcome"`
+	ImageHash    []byte `json:"image_hash,omitempty"`
+	Reason       string `json:"reason,omitempty"`
+	ReportDigest []byte `json:"report_digest,omitempty"`
+	ReportHeight int64  `json:"report_height,omitempty"`
 }
 
 // Copy is the record of one spend (one job) and its attempts.
