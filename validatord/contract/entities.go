@@ -13,6 +13,13 @@ type Params struct {
 	// DepositKey is the network's P-256 key-agreement public key (SEC1):
 	// issuers seal each title's package key to it.
 	DepositKey []byte `json:"deposit_key,omitempty"`
+	// SpoilLimit is every station's default limit of retries after
+	// spoiled discs per SpoilPeriod (0: none); TxSetSpoilLimit sets a
+	// station's own.
+	SpoilLimit uint32 `json:"spoil_limit,omitempty"`
+	// SpoilPeriod is the length in seconds of block time over which spoils
+	// are counted (0: DefaultSpoilPeriod).
+	SpoilPeriod int64 `json:"spoil_period,omitempty"`
 }
 
 // Genesis is the app state in the CometBFT genesis file.

@@ -60,6 +60,8 @@ func (e *execEnv) exec(v *view, raw []byte) ([]byte, *refusal, error) {
 		r, err = e.mintToken(v, t)
 	case TxTransferToken:
 		r, err = e.transferToken(v, t)
+	case TxSetSpoilLimit:
+		r, err = e.setSpoilLimit(v, t)
 	}
 	return nil, r, err
 }

@@ -99,6 +99,13 @@ func reportCases() []ruleCase {
 				Outcome: protocol.OutcomeSpoiled, ImageHash: make([]byte, 32)}
 			return w.signedReport(w.stA, rep)
 		}},
+		{name: "retry past the station's spoil budget", want: CodeSpoilBudget, setup: func(w *world) {
+			w.mustOK(w.gov(w.op, TxSetSpoilLimit, SetSpoilLimitBody{Station: w.stA.id, Limit: 0}))
+			spoiled(w)
+		}, tx: func(w *world) []byte { return w.spendTx(w.stA, w.request("job-1", "tok-a", "film-1", 0x41, "m2")) }},
+		{name: "spoil limit for an unknown station", want: CodeUnknownStation, tx: func(w *world) []byte {
+			return w.gov(w.op, TxSetSpoilLimit, SetSpoilLimitBody{Station: "nope", Limit: 1})
+		}},
 		{name: "spend for another network", want: CodeWrongChain, tx: func(w *world) []byte {
 			req := w.request("job-1", "tok-a", "film-1", 0x41, "m1")
 			req.ChainID = "copystation-other"

@@ -89,6 +89,9 @@ func (e *execEnv) respend(v *view, c *Copy, st *Station, req *protocol.CopyReque
 	if uint32(c.Retries()) >= p.MaxRetries {
 		return nil, refuse(CodeRetriesExhausted, "job %s has had %d retries, limit %d", c.JobID, c.Retries(), p.MaxRetries), nil
 	}
+	if r, err := e.checkSpoilBudget(v, st.ID, p); r != nil || err != nil {
+		return nil, r, err
+	}
 	// A retry is authorised afresh, but a customer grant is held to the
 	// first attempt's block time: the customer authorised this copy then,
 	// and a kiosk grant lasts minutes while a burn and its verification
@@ -260,6 +263,9 @@ func (e *execEnv) report(v *view, t *Tx) (*refusal, error) {
 		return nil, v.putJSON(keyReport(d[:]), reportRecord{Job: c.JobID, Attempt: rep.Attempt, Outcome: outcome})
 	}
 	cur.Outcome, cur.ImageHash, cur.Reason, cur.ReportDigest, cur.ReportHeight = outcome, rep.ImageHash, rep.Reason, d[:], e.height
+	if err := e.countReport(v, st.ID, outcome); err != nil {
+		return nil, err
+	}
 	if err := v.putJSON(keyReport(d[:]), reportRecord{Job: c.JobID, Attempt: rep.Attempt, Outcome: outcome}); err != nil {
 		return nil, err
 	}

@@ -26,6 +26,7 @@ const (
 	TxTransferToken TxType = 6
 	TxSpend         TxType = 7
 	TxReport        TxType = 8
+	TxSetSpoilLimit TxType = 9
 )
 
 // Limits on a transaction, checked before anything else is read.
@@ -197,7 +198,7 @@ func DecodeTx(p []byte) (*Tx, error) {
 // VerifyTx checks what needs no state: the type is known, the body decodes,
 // and the signature verifies with the key the transaction presents.
 func VerifyTx(t *Tx, chainID string) *refusal {
-	if t.Type < TxAddIssuer || t.Type > TxReport {
+	if t.Type < TxAddIssuer || t.Type > TxSetSpoilLimit {
 		return refuse(CodeUnknownTxType, "type %d", t.Type)
 	}
 	if st, stChain, err := t.statement(); err != nil {

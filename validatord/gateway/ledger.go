@@ -35,6 +35,7 @@ var contractCodes = map[contract.Code]protocol.Code{
 	contract.CodeReportReplayed:   protocol.CodeAlreadyReported,
 	contract.CodeWrongChain:       protocol.CodeBadSignature,
 	contract.CodeAttemptMismatch:  protocol.CodeAttemptMismatch,
+	contract.CodeSpoilBudget:      protocol.CodeSpoilBudget,
 }
 
 // refusalCode classifies a ledger error: a contract refusal keeps its
