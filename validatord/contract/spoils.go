@@ -1,6 +1,13 @@
 package contract
 
-import "copystation/protocol"
+import (
+	"encoding/json"
+	"errors"
+	"fmt"
+	"strings"
+
+	"copystation/protocol"
+)
 
 // Spoils are a budget the network watches. Every spoiled report lets the
 // station ask for the same copy's keys again, so a station that claims
@@ -21,6 +28,8 @@ type SpoilCount struct {
 	Count  uint32 `json:"count"`  // spoiled reports in that period
 	Total  uint64 `json:"total"`  // spoiled reports ever
 	Made   uint64 `json:"made"`   // made reports ever, for the long-run rate
+	// PeriodMade is the made reports in Period, for the period's rate.
+	PeriodMade uint32 `json:"period_made"`
 }
 
 // SpoilLimit is an operator's limit for one station (state key l/<station>):
@@ -57,7 +66,7 @@ func spoilCount(v *view, station string, p *Params, now int64) (*SpoilCount, err
 		return nil, err
 	}
 	if per := now / p.spoilPeriod(); sc.Period != per {
-		sc.Period, sc.Count = per, 0
+		sc.Period, sc.Count, sc.PeriodMade = per, 0, 0
 	}
 	return &sc, nil
 }
@@ -77,6 +86,7 @@ func (e *execEnv) countReport(v *view, station, outcome string) error {
 		sc.Total++
 	} else {
 		sc.Made++
+		sc.PeriodMade++
 	}
 	return v.putJSON(keySpoils(station), sc)
 }
@@ -106,6 +116,47 @@ func (e *execEnv) checkSpoilBudget(v *view, station string, p *Params) (*refusal
 	}
 	return nil, nil
 }
+
+// StationSpoils is one station's tally and limit, as SpoilTallies lists
+// them.
+type StationSpoils struct {
+	Station string
+	SpoilCount
+	Limit    uint32
+	LimitSet bool // false: no limit (neither the station's nor a default)
+}
+
+// SpoilTallies lists every station that has reported a disc, with its
+// committed tally and effective limit, for monitoring.
+func (a *App) SpoilTallies() ([]StationSpoils, error) {
+	p, err := a.Params()
+	if err != nil {
+		return nil, fmt.Errorf("contract.SpoilTallies: %w", err)
+	}
+	it, err := a.db.Iterator([]byte("q/"), []byte("q0")) // '0' follows '/'
+	if err != nil {
+		return nil, fmt.Errorf("contract.SpoilTallies: %w", err)
+	}
+	defer it.Close()
+	var out []StationSpoils
+	for ; it.Valid(); it.Next() {
+		s := StationSpoils{Station: strings.TrimPrefix(string(it.Key()), "q/"), Limit: p.SpoilLimit, LimitSet: p.SpoilLimit > 0}
+		if err := json.Unmarshal(it.Value(), &s.SpoilCount); err != nil {
+			return nil, fmt.Errorf("contract.SpoilTallies: %s: %w", s.Station, err)
+		}
+		var sl SpoilLimit
+		if err := a.committed(keySpoilLimit(s.Station), &sl); err == nil {
+			s.Limit, s.LimitSet = sl.Limit, true
+		} else if !errors.Is(err, ErrNotFound) {
+			return nil, err
+		}
+		out = append(out, s)
+	}
+	return out, it.Error()
+}
+
+// SpoilPeriodSeconds is the length of a spoil period in seconds.
+func (p *Params) SpoilPeriodSeconds() int64 { return p.spoilPeriod() }
 
 func (e *execEnv) setSpoilLimit(v *view, t *Tx) (*refusal, error) {
 	if r, err := e.requireOperator(v, t); r != nil || err != nil {
