@@ -149,3 +149,19 @@ func TestStatementOtherChainRefused(t *testing.T) {
 		t.Errorf("test-network report on production = OK, want a refusal")
 	}
 }
+
+// TestResultIndexFirstWins includes a spend's very bytes again after its
+// disc was spoiled (a proposer may): the index keeps the first committed
+// result, which is what the spend's submitter was told.
+func TestResultIndexFirstWins(t *testing.T) {
+	w := newWorld(t)
+	first := w.spendTx(w.stA, w.request("job-1", "tok-a", "film-1", 0x41, "m1"))
+	w.mustOK(first)
+	h := w.height
+	w.mustOK(w.reportTx(w.stA, "job-1", "m1", protocol.OutcomeSpoiled))
+	w.one(first)
+	r, ok := w.app.Result(Hash(first))
+	if !ok || r.Code != OK || r.Height != h {
+		t.Fatalf("Result(first spend) = %+v, %v, want OK at height %d", r, ok, h)
+	}
+}
