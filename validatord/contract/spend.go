@@ -159,12 +159,14 @@ func (e *execEnv) checkRetryBinding(v *view, c *Copy, req *protocol.CopyRequest)
 	if req.Attempt != next {
 		return refuse(CodeAttemptMismatch, "job %s: attempt %d was spoiled, so a retry is attempt %d; the spend names attempt %d", c.JobID, next-1, next, req.Attempt), nil
 	}
+	// A record written before reports carried their attempt holds only the
+	// job ID, not JSON: it names no attempt, so it binds no retry.
 	var rec reportRecord
-	found, err := v.getJSON(keyReport(req.PrevReport), &rec)
+	p, err := v.get(keyReport(req.PrevReport))
 	if err != nil {
 		return nil, err
 	}
-	if !found || rec.Job != c.JobID || rec.Attempt != next-1 || rec.Outcome != OutcomeSpoiled {
+	if p == nil || json.Unmarshal(p, &rec) != nil || rec.Job != c.JobID || rec.Attempt != next-1 || rec.Outcome != OutcomeSpoiled {
 		return refuse(CodeAttemptMismatch, "job %s: the retry's previous report %x is not a recorded report that spoiled attempt %d", c.JobID, req.PrevReport, next-1), nil
 	}
 	return nil, nil
