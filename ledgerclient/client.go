@@ -50,6 +50,10 @@ type Config struct {
 	// AnswerTimeout bounds the wait for the node's answer, which includes
 	// consensus on the spend (default 30 s).
 	AnswerTimeout time.Duration
+	// ChainID pins the ledger's chain ID: a node whose challenge names
+	// another network is refused (ErrWrongChain) before anything is signed.
+	// Empty: sign for the network the node's challenge names.
+	ChainID string
 }
 
 // Client talks to validation nodes for one station. It is safe for
@@ -112,6 +116,11 @@ type CopyRequestParams struct {
 	// Grant is the customer's encoded protocol.SignedGrant for a token a
 	// customer owns; empty for a token the station owns.
 	Grant []byte
+	// Attempt is the job's disc on the ledger: 0 for its first blank, n
+	// for its n-th retry. PrevReport is, for a retry, the ReportDigest of
+	// the report that spoiled attempt n-1 (Receipt.ReportDigest of Report).
+	Attempt    uint32
+	PrevReport []byte
 }
 
 // Receipt is a node's signed confirmation that a transaction is final.
@@ -121,6 +130,9 @@ type Receipt struct {
 	TxHash        []byte
 	HandshakeHash []byte // of the channel the receipt came on
 	Signature     []byte // the node's, over the protocol statement
+	// ReportDigest is, for a report, the protocol.ReportDigest of the
+	// signed report now on the ledger: the next attempt's PrevReport.
+	ReportDigest []byte
 }
 
 // Authorization is a granted copy: the opened keys and the spend's receipt.
@@ -138,6 +150,7 @@ type Authorization struct {
 // ReportParams names a copy's outcome.
 type ReportParams struct {
 	JobID     string
+	Attempt   uint32 // the attempt the disc was authorised as
 	MediaID   []byte
 	Outcome   uint8 // protocol.OutcomeMade or protocol.OutcomeSpoiled
 	ImageHash []byte
@@ -149,6 +162,13 @@ type ReportParams struct {
 func (c *Client) Authorize(ctx context.Context, p CopyRequestParams) (*Authorization, error) {
 	if p.JobID == "" || p.TokenID == "" || p.TitleID == "" || len(p.MediaID) == 0 {
 		return nil, fmt.Errorf("ledgerclient.Authorize: %w: job, token, title and media ID are required", ErrBadRequestParams)
+	}
+	if p.Attempt == 0 && len(p.PrevReport) != 0 {
+		return nil, fmt.Errorf("ledgerclient.Authorize: %w: attempt 0 has no previous report", ErrBadRequestParams)
+	}
+	if p.Attempt != 0 && len(p.PrevReport) != protocol.ReportDigestLen {
+		return nil, fmt.Errorf("ledgerclient.Authorize: %w: retry attempt %d needs the %d-byte digest of the report that spoiled attempt %d",
+			ErrBadRequestParams, p.Attempt, protocol.ReportDigestLen, p.Attempt-1)
 	}
 	var out *Authorization
 	err := c.failover(ctx, "ledgerclient.Authorize", func(s *session) error {

@@ -28,6 +28,9 @@ var (
 	ErrCopyUnknown      = errors.New("no copy is recorded for this job")
 	ErrReportMismatch   = errors.New("the report names another disc than the one authorised")
 	ErrAlreadyReported  = errors.New("this disc was already reported")
+	ErrAttemptMismatch  = errors.New("the ledger records this job at another attempt than the station asked for; the request was stale or replayed")
+	ErrSpoilBudget      = errors.New("this station has reported more spoiled discs than the network allows for now; no retry until the operator raises the limit or the period ends")
+	ErrWrongChain       = errors.New("the validation node serves another ledger network (chain ID) than this station is configured for; check the node list")
 	ErrRefused          = errors.New("the validation node refused the request")
 	ErrNoNodeReachable  = errors.New("no validation node could be reached; check the network and try again")
 	ErrNodeMisbehaved   = errors.New("a validation node sent an answer that does not verify")
@@ -56,6 +59,8 @@ var codeErrors = map[protocol.Code]error{
 	protocol.CodeCopyUnknown:      ErrCopyUnknown,
 	protocol.CodeReportMismatch:   ErrReportMismatch,
 	protocol.CodeAlreadyReported:  ErrAlreadyReported,
+	protocol.CodeAttemptMismatch:  ErrAttemptMismatch,
+	protocol.CodeSpoilBudget:      ErrSpoilBudget,
 }
 
 // RefusalError is a node's refusal.

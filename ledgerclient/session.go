@@ -63,6 +63,8 @@ func (c *Client) withSession(ctx context.Context, node Node, fn func(*session) e
 		return fmt.Errorf("%w: challenge from node %s, pinned %s", ErrNodeMisbehaved, chal.NodeID, node.ID())
 	case !bytes.Equal(chal.HandshakeHash, s.ch.HandshakeHash()):
 		return fmt.Errorf("%w: challenge is bound to another handshake", ErrNodeMisbehaved)
+	case c.cfg.ChainID != "" && chal.ChainID != c.cfg.ChainID:
+		return fmt.Errorf("%w: the node serves network %q; this station is configured for %q", ErrWrongChain, chal.ChainID, c.cfg.ChainID)
 	}
 	s.chal = chal
 	return fn(s)
@@ -91,7 +93,8 @@ func (s *session) exchange(m protocol.Message) (protocol.Message, error) {
 func (s *session) authorize(p CopyRequestParams) (*Authorization, error) {
 	hh := s.ch.HandshakeHash()
 	req := &protocol.CopyRequestMsg{StationID: s.c.stationID, JobID: p.JobID, TokenID: p.TokenID,
-		TitleID: p.TitleID, Profile: p.Profile, MediaID: p.MediaID, Grant: p.Grant}
+		TitleID: p.TitleID, Profile: p.Profile, MediaID: p.MediaID, Grant: p.Grant,
+		Attempt: p.Attempt, PrevReport: p.PrevReport}
 	sig, err := protocol.Sign(s.c.cfg.Random, s.c.cfg.Signer, req.Statement(hh, s.chal))
 	if err != nil {
 		return nil, err
@@ -108,7 +111,7 @@ func (s *session) authorize(p CopyRequestParams) (*Authorization, error) {
 	if rel.JobID != p.JobID {
 		return nil, fmt.Errorf("%w: key release for job %q, asked for %q", ErrNodeMisbehaved, rel.JobID, p.JobID)
 	}
-	if err := protocol.Verify(s.node.SigningKey, rel.Statement(hh), rel.NodeSignature); err != nil {
+	if err := protocol.Verify(s.node.SigningKey, rel.Statement(s.chal.ChainID, hh), rel.NodeSignature); err != nil {
 		return nil, fmt.Errorf("%w: key release signature: %w", ErrNodeMisbehaved, err)
 	}
 	k, err := keys.Open(s.c.cfg.KeyExchanger, keys.Info{JobID: p.JobID, MediaID: p.MediaID, Transcript: hh}, rel.Sealed)
@@ -125,9 +128,10 @@ func (s *session) authorize(p CopyRequestParams) (*Authorization, error) {
 
 func (s *session) report(r ReportParams) (*Receipt, error) {
 	hh := s.ch.HandshakeHash()
-	m := &protocol.CopyReportMsg{StationID: s.c.stationID, JobID: r.JobID, MediaID: r.MediaID,
+	m := &protocol.CopyReportMsg{StationID: s.c.stationID, JobID: r.JobID, Attempt: r.Attempt, MediaID: r.MediaID,
 		Outcome: r.Outcome, ImageHash: r.ImageHash, Reason: r.Reason}
-	sig, err := protocol.Sign(s.c.cfg.Random, s.c.cfg.Signer, m.Statement(hh))
+	stmt := m.Statement(s.chal.ChainID, hh)
+	sig, err := protocol.Sign(s.c.cfg.Random, s.c.cfg.Signer, stmt)
 	if err != nil {
 		return nil, err
 	}
@@ -143,8 +147,9 @@ func (s *session) report(r ReportParams) (*Receipt, error) {
 	if rc.JobID != r.JobID || rc.Outcome != r.Outcome {
 		return nil, fmt.Errorf("%w: receipt for job %q outcome %d", ErrNodeMisbehaved, rc.JobID, rc.Outcome)
 	}
-	if err := protocol.Verify(s.node.SigningKey, rc.Statement(hh), rc.NodeSignature); err != nil {
+	if err := protocol.Verify(s.node.SigningKey, rc.Statement(s.chal.ChainID, hh), rc.NodeSignature); err != nil {
 		return nil, fmt.Errorf("%w: receipt signature: %w", ErrNodeMisbehaved, err)
 	}
-	return &Receipt{NodeID: s.node.ID(), Height: rc.Height, TxHash: rc.TxHash, HandshakeHash: hh, Signature: rc.NodeSignature}, nil
+	return &Receipt{NodeID: s.node.ID(), Height: rc.Height, TxHash: rc.TxHash, HandshakeHash: hh, Signature: rc.NodeSignature,
+		ReportDigest: protocol.ReportDigest(stmt)}, nil
 }

@@ -28,6 +28,8 @@ const (
 	CodeCopyMade         Code = 20 // the job's copy was already made
 	CodeReportMismatch   Code = 21 // the report names another disc than the job's current one
 	CodeAlreadyReported  Code = 22 // the job's current disc was already reported otherwise
+	CodeAttemptMismatch  Code = 23 // the request names another attempt (or closing report) than the job's next
+	CodeSpoilBudget      Code = 24 // the station's spoiled-disc budget for the period is used up
 )
 
 var codeNames = map[Code]string{
@@ -53,6 +55,8 @@ var codeNames = map[Code]string{
 	CodeCopyMade:         "copy already made",
 	CodeReportMismatch:   "report names another disc",
 	CodeAlreadyReported:  "already reported",
+	CodeAttemptMismatch:  "attempt mismatch",
+	CodeSpoilBudget:      "spoil budget exhausted",
 }
 
 // Known reports whether c is a defined code.

@@ -83,7 +83,7 @@ func handshakeExamples(t testing.TB, nodeID string) ([]example, []byte) {
 		t.Fatal(err)
 	}
 	hh := resp.ChannelBinding()
-	ch := &ChallengeMsg{Nonce: fill(NonceLen, 0x10), NodeID: nodeID, Expiry: 1795000000, HandshakeHash: hh}
+	ch := &ChallengeMsg{Nonce: fill(NonceLen, 0x10), NodeID: nodeID, Expiry: 1795000000, HandshakeHash: hh, ChainID: exampleChain}
 	ct, err := send.Encrypt(nil, nil, Marshal(ch))
 	if err != nil {
 		t.Fatal(err)
@@ -102,9 +102,9 @@ func examples(t testing.TB) []example {
 	station, customer, node := exampleKey(t, "station"), exampleKey(t, "customer"), exampleKey(t, "node")
 	stationID, nodeID := KeyID(pubBytes(t, station)), NodeID(pubBytes(t, node))
 	wire, hh := handshakeExamples(t, nodeID)
-	ch := &ChallengeMsg{Nonce: fill(NonceLen, 0x10), NodeID: nodeID, Expiry: 1795000000, HandshakeHash: hh}
+	ch := &ChallengeMsg{Nonce: fill(NonceLen, 0x10), NodeID: nodeID, Expiry: 1795000000, HandshakeHash: hh, ChainID: exampleChain}
 	grant := &SignedGrant{
-		Grant: CustomerGrant{TokenID: "tok-1", StationID: stationID, TitleID: "title-1", Expiry: 1795003600},
+		Grant: CustomerGrant{ChainID: exampleChain, TokenID: "tok-1", StationID: stationID, TitleID: "title-1", Expiry: 1795003600},
 	}
 	sign := func(k *ecdsa.PrivateKey, st Statement) []byte {
 		sig, err := Sign(nil, k, st)
@@ -120,12 +120,19 @@ func examples(t testing.TB) []example {
 	rel := &KeyReleaseMsg{JobID: "job-1", Sealed: fill(48, 0x50),
 		Format: keys.FormatMetadata{Profile: 0x41, Layers: 1, Finalize: true, MaxSpeedX: 6, HeaderSectors: 32},
 		Height: 42, TxHash: fill(32, 0x70)}
-	rel.NodeSignature = sign(node, rel.Statement(hh))
-	rep := &CopyReportMsg{StationID: stationID, JobID: "job-1", MediaID: fill(16, 0x30),
+	rel.NodeSignature = sign(node, rel.Statement(exampleChain, hh))
+	spoil := &CopyReportMsg{StationID: stationID, JobID: "job-1", MediaID: fill(16, 0x30),
+		Outcome: OutcomeSpoiled, Reason: "verify failed"}
+	spoil.Signature = sign(station, spoil.Statement(exampleChain, hh))
+	retry := &CopyRequestMsg{StationID: stationID, JobID: "job-1", TokenID: "tok-1", TitleID: "title-1",
+		Profile: 0x41, MediaID: fill(16, 0x40), Grant: grant.Encode(),
+		Attempt: 1, PrevReport: ReportDigest(spoil.Statement(exampleChain, hh))}
+	retry.Signature = sign(station, retry.Statement(hh, ch))
+	rep := &CopyReportMsg{StationID: stationID, JobID: "job-1", Attempt: 1, MediaID: fill(16, 0x40),
 		Outcome: OutcomeMade, ImageHash: fill(32, 0x90), Reason: ""}
-	rep.Signature = sign(station, rep.Statement(hh))
+	rep.Signature = sign(station, rep.Statement(exampleChain, hh))
 	rc := &ReceiptMsg{JobID: "job-1", Outcome: OutcomeMade, Height: 43, TxHash: fill(32, 0xb0)}
-	rc.NodeSignature = sign(node, rc.Statement(hh))
+	rc.NodeSignature = sign(node, rc.Statement(exampleChain, hh))
 	ref := &RefusalMsg{Code: CodeTokenSpent, Message: "token tok-1 was already used for another copy"}
 	return append(wire, []example{
 		{name: "Challenge", raw: Marshal(ch)},
@@ -133,10 +140,15 @@ func examples(t testing.TB) []example {
 		{name: "CopyRequest", raw: Marshal(req)},
 		{name: "KeyRelease", raw: Marshal(rel)},
 		{name: "Refusal", raw: Marshal(ref)},
+		{name: "CopyReportSpoiled", raw: Marshal(spoil)},
+		{name: "CopyRequestRetry", raw: Marshal(retry)},
 		{name: "CopyReport", raw: Marshal(rep)},
 		{name: "Receipt", raw: Marshal(rc)},
 	}...)
 }
+
+// exampleChain is the chain ID of the examples' network.
+const exampleChain = "copystation-example"
 
 type fmtT = keys.FormatMetadata
 

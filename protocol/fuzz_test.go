@@ -127,7 +127,7 @@ func FuzzClientHandshake(f *testing.F) {
 	}
 	frame := func(p []byte) []byte { return append([]byte{byte(len(p) >> 8), byte(len(p))}, p...) }
 	chal := Marshal(&ChallengeMsg{Nonce: bytes.Repeat([]byte{5}, NonceLen), NodeID: KeyID(node.Public),
-		Expiry: 1795000000, HandshakeHash: resp.ChannelBinding()})
+		Expiry: 1795000000, HandshakeHash: resp.ChannelBinding(), ChainID: "copystation-fuzz"})
 	ct, err := send.Encrypt(nil, nil, chal)
 	if err != nil {
 		f.Fatalf("Encrypt(challenge) = %v", err)
@@ -171,4 +171,30 @@ func FuzzClientHandshake(f *testing.F) {
 func isChallengeFor(m Message, hh []byte) bool {
 	c, ok := m.(*ChallengeMsg)
 	return ok && bytes.Equal(c.HandshakeHash, hh)
+}
+
+// FuzzVerifySignature feeds any bytes as a signature: Verify answers with
+// an error or nil, never panics, and anything it accepts is the canonical
+// low-S DER form (what lowS would make of it).
+func FuzzVerifySignature(f *testing.F) {
+	k := exampleKey(f, "station")
+	pub := pubBytes(f, k)
+	st := &CopyReport{ChainID: "c", JobID: "j", MediaID: []byte{1}, Outcome: OutcomeSpoiled}
+	good, err := Sign(nil, k, st)
+	if err != nil {
+		f.Fatal(err)
+	}
+	f.Add(good)
+	f.Add(append(append([]byte{}, good...), 0))
+	f.Add([]byte{0x30, 0x06, 0x02, 0x01, 0x01, 0x02, 0x01, 0x01})
+	f.Add([]byte{0x30, 0x80, 0x02, 0x01, 0x01, 0x02, 0x01, 0x01, 0, 0})
+	f.Fuzz(func(t *testing.T, sig []byte) {
+		if Verify(pub, st, sig) != nil {
+			return
+		}
+		canon, err := lowS(sig)
+		if err != nil || !bytes.Equal(canon, sig) {
+			t.Fatalf("Verify accepted %x, whose canonical form is %x (%v)", sig, canon, err)
+		}
+	})
 }

@@ -97,6 +97,10 @@ type ChallengeMsg struct {
 	NodeID        string // NodeID of the node's signing key
 	Expiry        int64  // Unix seconds; the request must arrive before it
 	HandshakeHash []byte // the channel's handshake hash, as the node sees it
+	// ChainID is the ledger's chain ID: every statement signed in this
+	// conversation covers it, so none verifies on another network. A
+	// station with a pinned chain ID refuses a challenge for another.
+	ChainID string
 }
 
 // Type implements Message.
@@ -107,6 +111,7 @@ func (m *ChallengeMsg) encode(e *wenc) {
 	e.str(m.NodeID)
 	e.i64(m.Expiry)
 	e.bytes(m.HandshakeHash)
+	e.str(m.ChainID)
 }
 
 func (m *ChallengeMsg) decode(d *wdec) {
@@ -114,6 +119,7 @@ func (m *ChallengeMsg) decode(d *wdec) {
 	m.NodeID = d.id("node_id")
 	m.Expiry = d.i64("expiry")
 	m.HandshakeHash = d.fixedBytes("handshake_hash", HandshakeHashLen)
+	m.ChainID = d.id("chain_id")
 }
 
 // CopyRequestMsg asks for one copy; Signature is the station's TPM signature
@@ -126,7 +132,11 @@ type CopyRequestMsg struct {
 	Profile   uint16
 	MediaID   []byte
 	Grant     []byte // empty, or an encoded SignedGrant
-	Signature []byte
+	// Attempt and PrevReport bind the spend to one disc of the job: see
+	// CopyRequest.
+	Attempt    uint32
+	PrevReport []byte // empty for attempt 0, else ReportDigestLen bytes
+	Signature  []byte
 }
 
 // Type implements Message.
@@ -140,6 +150,8 @@ func (m *CopyRequestMsg) encode(e *wenc) {
 	e.u16(m.Profile)
 	e.bytes(m.MediaID)
 	e.bytes(m.Grant)
+	e.u32(m.Attempt)
+	e.bytes(m.PrevReport)
 	e.bytes(m.Signature)
 }
 
@@ -151,13 +163,22 @@ func (m *CopyRequestMsg) decode(d *wdec) {
 	m.Profile = d.u16("profile")
 	m.MediaID = d.bytes("media_id", MaxMediaIDLen)
 	m.Grant = d.bytes("grant", MaxGrantLen)
+	m.Attempt = d.u32("attempt")
+	m.PrevReport = d.bytes("prev_report", ReportDigestLen)
 	m.Signature = d.bytes("signature", MaxSignatureLen)
+	if d.err == nil && len(m.PrevReport) != 0 && len(m.PrevReport) != ReportDigestLen {
+		d.fail("prev_report", ErrFieldBadLength)
+	}
+	if d.err == nil && (m.Attempt == 0) != (len(m.PrevReport) == 0) {
+		d.fail("prev_report", ErrFieldInvalid) // attempt 0 has none; a retry needs one
+	}
 }
 
 // Statement returns the CopyRequest statement this message's signature
 // covers on a channel with handshake hash hh and challenge c.
 func (m *CopyRequestMsg) Statement(hh []byte, c *ChallengeMsg) *CopyRequest {
 	return &CopyRequest{
+		ChainID:         c.ChainID,
 		HandshakeHash:   hh,
 		ChallengeNonce:  c.Nonce,
 		NodeID:          c.NodeID,
@@ -168,6 +189,8 @@ func (m *CopyRequestMsg) Statement(hh []byte, c *ChallengeMsg) *CopyRequest {
 		Profile:         m.Profile,
 		MediaID:         m.MediaID,
 		CustomerGrant:   m.Grant,
+		Attempt:         m.Attempt,
+		PrevReport:      m.PrevReport,
 	}
 }
 
@@ -202,9 +225,10 @@ func (m *KeyReleaseMsg) decode(d *wdec) {
 	m.NodeSignature = d.bytes("node_signature", MaxSignatureLen)
 }
 
-// Statement returns the KeyRelease statement NodeSignature covers.
-func (m *KeyReleaseMsg) Statement(hh []byte) *KeyRelease {
-	return &KeyRelease{HandshakeHash: hh, JobID: m.JobID, Sealed: m.Sealed,
+// Statement returns the KeyRelease statement NodeSignature covers on
+// chainID's network.
+func (m *KeyReleaseMsg) Statement(chainID string, hh []byte) *KeyRelease {
+	return &KeyRelease{ChainID: chainID, HandshakeHash: hh, JobID: m.JobID, Sealed: m.Sealed,
 		Format: m.Format, Height: m.Height, TxHash: m.TxHash}
 }
 
@@ -256,6 +280,7 @@ func (m *RefusalMsg) decode(d *wdec) {
 type CopyReportMsg struct {
 	StationID string
 	JobID     string
+	Attempt   uint32 // the attempt the disc was authorised as
 	MediaID   []byte
 	Outcome   uint8 // OutcomeMade or OutcomeSpoiled
 	ImageHash []byte
@@ -269,6 +294,7 @@ func (*CopyReportMsg) Type() MsgType { return MsgCopyReport }
 func (m *CopyReportMsg) encode(e *wenc) {
 	e.str(m.StationID)
 	e.str(m.JobID)
+	e.u32(m.Attempt)
 	e.bytes(m.MediaID)
 	e.u8(m.Outcome)
 	e.bytes(m.ImageHash)
@@ -279,6 +305,7 @@ func (m *CopyReportMsg) encode(e *wenc) {
 func (m *CopyReportMsg) decode(d *wdec) {
 	m.StationID = d.id("station_id")
 	m.JobID = d.id("job_id")
+	m.Attempt = d.u32("attempt")
 	m.MediaID = d.bytes("media_id", MaxMediaIDLen)
 	m.Outcome = d.u8("outcome")
 	m.ImageHash = d.bytes("image_hash", MaxHashLen)
@@ -289,9 +316,10 @@ func (m *CopyReportMsg) decode(d *wdec) {
 	}
 }
 
-// Statement returns the CopyReport statement Signature covers.
-func (m *CopyReportMsg) Statement(hh []byte) *CopyReport {
-	return &CopyReport{HandshakeHash: hh, JobID: m.JobID, MediaID: m.MediaID,
+// Statement returns the CopyReport statement Signature covers on chainID's
+// network.
+func (m *CopyReportMsg) Statement(chainID string, hh []byte) *CopyReport {
+	return &CopyReport{ChainID: chainID, HandshakeHash: hh, JobID: m.JobID, Attempt: m.Attempt, MediaID: m.MediaID,
 		Outcome: m.Outcome, ImageHash: m.ImageHash, Reason: m.Reason}
 }
 
@@ -323,8 +351,9 @@ func (m *ReceiptMsg) decode(d *wdec) {
 	m.NodeSignature = d.bytes("node_signature", MaxSignatureLen)
 }
 
-// Statement returns the ReportReceipt statement NodeSignature covers.
-func (m *ReceiptMsg) Statement(hh []byte) *ReportReceipt {
-	return &ReportReceipt{HandshakeHash: hh, JobID: m.JobID, Outcome: m.Outcome,
+// Statement returns the ReportReceipt statement NodeSignature covers on
+// chainID's network.
+func (m *ReceiptMsg) Statement(chainID string, hh []byte) *ReportReceipt {
+	return &ReportReceipt{ChainID: chainID, HandshakeHash: hh, JobID: m.JobID, Outcome: m.Outcome,
 		Height: m.Height, TxHash: m.TxHash}
 }

@@ -35,9 +35,14 @@ func TestUnmarshalRefusals(t *testing.T) {
 		in   []byte
 		want error
 	}{
-		{"version 2", []byte{0, 2, 1}, ErrVersion},
-		{"unknown type", []byte{0, 1, 99}, ErrUnknownType},
-		{"type zero", []byte{0, 1, 0}, ErrUnknownType},
+		{"version 1", []byte{0, 1, 1}, ErrVersion},
+		{"version 3", []byte{0, 3, 1}, ErrVersion},
+		{"unknown type", []byte{0, 2, 99}, ErrUnknownType},
+		{"type zero", []byte{0, 2, 0}, ErrUnknownType},
+		{"retry without its previous report", Marshal(&CopyRequestMsg{StationID: "s", JobID: "j", TokenID: "t", TitleID: "x", MediaID: []byte{1}, Attempt: 1}), ErrFieldInvalid},
+		{"first attempt with a previous report", Marshal(&CopyRequestMsg{StationID: "s", JobID: "j", TokenID: "t", TitleID: "x", MediaID: []byte{1}, PrevReport: make([]byte, 32)}), ErrFieldInvalid},
+		{"previous report of the wrong length", Marshal(&CopyRequestMsg{StationID: "s", JobID: "j", TokenID: "t", TitleID: "x", MediaID: []byte{1}, Attempt: 1, PrevReport: make([]byte, 31)}), ErrFieldBadLength},
+		{"empty chain id", Marshal(&ChallengeMsg{Nonce: make([]byte, 32), NodeID: "n", HandshakeHash: make([]byte, 32)}), ErrFieldInvalid},
 		{"nonce too short", Marshal(&ChallengeMsg{Nonce: make([]byte, 31), NodeID: "n", HandshakeHash: make([]byte, 32)}), ErrFieldBadLength},
 		{"empty node id", Marshal(&ChallengeMsg{Nonce: make([]byte, 32), HandshakeHash: make([]byte, 32)}), ErrFieldInvalid},
 		{"control char in id", Marshal(&CopyRequestMsg{StationID: "s\n", JobID: "j", TokenID: "t", TitleID: "x"}), ErrFieldInvalid},

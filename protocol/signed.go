@@ -16,6 +16,7 @@ const (
 // the job, the sealed keys as sent, their format and the spend's receipt. A
 // release captured on one channel does not verify on another.
 type KeyRelease struct {
+	ChainID       string
 	HandshakeHash []byte
 	JobID         string
 	Sealed        []byte
@@ -27,6 +28,7 @@ type KeyRelease struct {
 // SigningBytes implements Statement.
 func (k *KeyRelease) SigningBytes() []byte {
 	e := newEnc(LabelKeyRelease)
+	e.str(k.ChainID)
 	e.bytes(k.HandshakeHash)
 	e.str(k.JobID)
 	e.bytes(k.Sealed)
@@ -42,6 +44,7 @@ func (k *KeyRelease) SigningBytes() []byte {
 
 // ReportReceipt is what a node signs when a copy report is on the ledger.
 type ReportReceipt struct {
+	ChainID       string
 	HandshakeHash []byte
 	JobID         string
 	Outcome       uint8
@@ -52,6 +55,7 @@ type ReportReceipt struct {
 // SigningBytes implements Statement.
 func (r *ReportReceipt) SigningBytes() []byte {
 	e := newEnc(LabelReportReceipt)
+	e.str(r.ChainID)
 	e.bytes(r.HandshakeHash)
 	e.str(r.JobID)
 	e.u8(r.Outcome)
@@ -102,6 +106,7 @@ func DecodeGrant(b []byte) (*SignedGrant, error) {
 		d.fail("version", ErrVersion)
 	}
 	g := &SignedGrant{}
+	g.Grant.ChainID = d.id32("chain_id")
 	g.Grant.TokenID = d.id32("token_id")
 	g.Grant.StationID = d.id32("station_id")
 	g.Grant.TitleID = d.id32("title_id")

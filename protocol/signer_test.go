@@ -6,6 +6,7 @@ import (
 	"crypto/ed25519"
 	"crypto/elliptic"
 	"crypto/rand"
+	"encoding/asn1"
 	"errors"
 	"testing"
 )
@@ -28,5 +29,39 @@ func TestSignerPublicKey(t *testing.T) {
 				t.Fatalf("SignerPublicKey(%s) = %v, want ErrBadPublicKey", tc.name, err)
 			}
 		})
+	}
+}
+
+// TestSignLowSVerifyRefusesHighS checks Sign always returns the low-S form
+// (the key here, like a TPM's, signs without normalising) and Verify
+// refuses each signature's (r, n-s) twin and any non-DER encoding.
+func TestSignLowSVerifyRefusesHighS(t *testing.T) {
+	k := exampleKey(t, "station")
+	pub := pubBytes(t, k)
+	st := &CopyReport{ChainID: "c", JobID: "j", MediaID: []byte{1}, Outcome: OutcomeSpoiled}
+	for i := range 32 { // about half of raw ECDSA signatures are high-S
+		sig, err := Sign(nil, k, st)
+		if err != nil {
+			t.Fatalf("Sign() = %v", err)
+		}
+		if err := Verify(pub, st, sig); err != nil {
+			t.Fatalf("Verify(Sign()) #%d = %v, want nil", i, err)
+		}
+		v, err := parseSig(sig)
+		if err != nil {
+			t.Fatal(err)
+		}
+		v.S.Sub(p256N, v.S)
+		twin, err := asn1.Marshal(*v)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := Verify(pub, st, twin); !errors.Is(err, ErrBadSignature) {
+			t.Fatalf("Verify((r, n-s)) #%d = %v, want ErrBadSignature", i, err)
+		}
+		long := append(append([]byte{}, sig...), 0) // trailing byte
+		if err := Verify(pub, st, long); !errors.Is(err, ErrBadSignature) {
+			t.Fatalf("Verify(sig + trailing byte) = %v, want ErrBadSignature", err)
+		}
 	}
 }

@@ -13,8 +13,10 @@ import (
 	"io"
 )
 
-// Version is the protocol version every signature covers.
-const Version uint16 = 1
+// Version is the protocol version every signature covers. Version 2 added
+// the chain ID to every statement and grant, and the attempt binding to
+// copy requests and reports.
+const Version uint16 = 2
 
 // Domain-separation labels: every signed statement starts with one, so a
 // signature made for one kind of statement never verifies as another.
@@ -32,9 +34,11 @@ type Statement interface {
 }
 
 // CopyRequest is what a station signs with its TPM key to ask for a copy. It
-// is bound to one Noise handshake and one challenge, so it cannot be replayed
-// on another connection.
+// is bound to one network, one Noise handshake and one challenge, so it
+// cannot be replayed on another network or connection; and to one attempt
+// of its job, so once that disc is reported it cannot open another.
 type CopyRequest struct {
+	ChainID         string // the ledger's chain ID, from the challenge
 	HandshakeHash   []byte // Noise handshake hash of this connection
 	ChallengeNonce  []byte // the node's challenge nonce
 	NodeID          string // the node that issued the challenge
@@ -47,11 +51,19 @@ type CopyRequest struct {
 	// CustomerGrant is the encoded, signed CustomerGrant when the token is
 	// owned by a customer; empty when the token is owned by the station.
 	CustomerGrant []byte
+	// Attempt is the disc this spend authorises: 0 for the job's first
+	// blank, n for its n-th retry. The contract accepts only the job's
+	// next attempt (or a repeat of its pending one).
+	Attempt uint32
+	// PrevReport is ReportDigest of the signed report that closed attempt
+	// Attempt-1 (spoiled); empty for attempt 0.
+	PrevReport []byte
 }
 
 // CustomerGrant is a customer's authorisation, signed with the key that owns
 // the token, for one copy of one title at one station before an expiry.
 type CustomerGrant struct {
+	ChainID   string // the ledger's chain ID: a grant for a test network is void elsewhere
 	TokenID   string
 	StationID string
 	TitleID   string
@@ -60,12 +72,22 @@ type CustomerGrant struct {
 
 // CopyReport is what a station signs to report a copy made or spoiled.
 type CopyReport struct {
+	ChainID       string
 	HandshakeHash []byte
 	JobID         string
+	Attempt       uint32 // the attempt this disc was authorised as (CopyRequest.Attempt)
 	MediaID       []byte
 	Outcome       uint8 // OutcomeMade or OutcomeSpoiled
 	ImageHash     []byte
 	Reason        string
+}
+
+// ReportDigest names a signed report: SHA-256 of its SigningBytes. A retry's
+// CopyRequest.PrevReport carries the digest of the report that spoiled the
+// attempt before it.
+func ReportDigest(r *CopyReport) []byte {
+	d := sha256.Sum256(r.SigningBytes())
+	return d[:]
 }
 
 // Outcomes of a copy.
@@ -96,6 +118,7 @@ func (e *enc) done() []byte { return e.b }
 // SigningBytes implements Statement.
 func (r *CopyRequest) SigningBytes() []byte {
 	e := newEnc(LabelCopyRequest)
+	e.str(r.ChainID)
 	e.bytes(r.HandshakeHash)
 	e.bytes(r.ChallengeNonce)
 	e.str(r.NodeID)
@@ -106,12 +129,15 @@ func (r *CopyRequest) SigningBytes() []byte {
 	e.u16(r.Profile)
 	e.bytes(r.MediaID)
 	e.bytes(r.CustomerGrant)
+	e.u32(r.Attempt)
+	e.bytes(r.PrevReport)
 	return e.done()
 }
 
 // SigningBytes implements Statement.
 func (g *CustomerGrant) SigningBytes() []byte {
 	e := newEnc(LabelCustomerGrant)
+	e.str(g.ChainID)
 	e.str(g.TokenID)
 	e.str(g.StationID)
 	e.str(g.TitleID)
@@ -122,8 +148,10 @@ func (g *CustomerGrant) SigningBytes() []byte {
 // SigningBytes implements Statement.
 func (c *CopyReport) SigningBytes() []byte {
 	e := newEnc(LabelCopyReport)
+	e.str(c.ChainID)
 	e.bytes(c.HandshakeHash)
 	e.str(c.JobID)
+	e.u32(c.Attempt)
 	e.bytes(c.MediaID)
 	e.u8(c.Outcome)
 	e.bytes(c.ImageHash)
@@ -139,7 +167,7 @@ var ErrBadSignature = errors.New("signature does not verify")
 var ErrBadPublicKey = errors.New("public key is not an uncompressed P-256 point")
 
 // Sign signs a statement with an ECDSA P-256 signer (a TPM key or a software
-// key): SHA-256 over SigningBytes, ASN.1 DER signature.
+// key): SHA-256 over SigningBytes, ASN.1 DER signature in its low-S form.
 func Sign(rnd io.Reader, s crypto.Signer, st Statement) ([]byte, error) {
 	if rnd == nil {
 		rnd = rand.Reader
@@ -149,14 +177,21 @@ func Sign(rnd io.Reader, s crypto.Signer, st Statement) ([]byte, error) {
 	if err != nil {
 		return nil, fmt.Errorf("protocol.Sign: %w", err)
 	}
+	if sig, err = lowS(sig); err != nil {
+		return nil, fmt.Errorf("protocol.Sign: %w", err)
+	}
 	return sig, nil
 }
 
 // Verify checks an ASN.1 DER ECDSA P-256 signature over a statement with a
-// public key in uncompressed SEC1 form (65 bytes).
+// public key in uncompressed SEC1 form (65 bytes). Only the canonical form is
+// accepted: strict DER, s <= n/2 (see lows.go).
 func Verify(pub []byte, st Statement, sig []byte) error {
 	k, err := ParsePublicKey(pub)
 	if err != nil {
+		return err
+	}
+	if err := checkLowS(sig); err != nil {
 		return err
 	}
 	d := sha256.Sum256(st.SigningBytes())

@@ -18,6 +18,7 @@ const (
 	MaxHashLen       = 64   // image hashes, transaction hashes
 	NonceLen         = 32
 	HandshakeHashLen = 32
+	ReportDigestLen  = 32 // SHA-256, see ReportDigest
 	PublicKeyLen     = 65 // uncompressed SEC1 P-256
 )
 

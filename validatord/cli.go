@@ -105,7 +105,8 @@ func init() {
 	for k, v := range map[string]func(*env, []string) error{
 		"init": cmdInit, "start": cmdStart, "testnet": cmdTestnet,
 		"station enroll": cmdStationEnroll, "station revoke": cmdStationRevoke, "station show": cmdStationShow,
-		"title package": cmdTitlePackage, "title register": cmdTitleRegister,
+		"station spoil-limit": cmdStationSpoilLimit,
+		"title package":       cmdTitlePackage, "title register": cmdTitleRegister,
 		"token mint": cmdTokenMint, "token transfer": cmdTokenTransfer, "token show": cmdTokenShow,
 		"copies list": cmdCopiesList, "key new": cmdKeyNew,
 		"title show": cmdTitleShow, "copies show": cmdCopiesShow,

@@ -142,6 +142,7 @@ func TestOperatorCommands(t *testing.T) {
 		{"mint unknown title", []string{"token", "mint", "--home", c.home, "--kek-file", c.kek, "--id", "tok-2", "--title", "nope", "--owner", owner.PublicKey}, ExitFailed, "unknown-title"},
 		{"show unknown token", []string{"token", "show", "--home", c.home, "--id", "nope"}, ExitFailed, "not found"},
 		{"revoke unknown station", []string{"station", "revoke", "--home", c.home, "--kek-file", c.kek, "--id", "nope", "--reason", "x"}, ExitFailed, "unknown-station"},
+		{"spoil limit for an unknown station", []string{"station", "spoil-limit", "--home", c.home, "--kek-file", c.kek, "--id", "nope", "--limit", "2"}, ExitFailed, "unknown-station"},
 		{"enroll garbage request", []string{"station", "enroll", "--home", c.home, "--kek-file", c.kek, "--request", img, "--nonce", "01", "--challenge-out", img + ".ch"}, ExitFailed, "enroll"},
 		{"missing flag", []string{"token", "show", "--home", c.home}, ExitUsage, "--id is required"},
 		{"unknown command", []string{"frobnicate"}, ExitUsage, "unknown command"},

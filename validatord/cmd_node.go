@@ -209,6 +209,7 @@ func cmdTestnet(e *env, args []string) error {
 
 func cmdStart(e *env, args []string) error {
 	e.homeFlags()
+	metrics := e.fs.String("metrics", "", "serve Prometheus metrics on this address (e.g. 127.0.0.1:26660); empty: none")
 	if err := e.parse(args, "home"); err != nil {
 		return err
 	}
@@ -218,7 +219,7 @@ func cmdStart(e *env, args []string) error {
 	}
 	ctx, stop := signal.NotifyContext(e.ctx, os.Interrupt, syscall.SIGTERM)
 	defer stop()
-	return Run(ctx, Config{Home: e.home, KEK: kek, Log: e.stderr}, Deps{})
+	return Run(ctx, Config{Home: e.home, KEK: kek, Log: e.stderr, MetricsAddr: *metrics}, Deps{})
 }
 
 func ecdhCurve() elliptic.Curve { return elliptic.P256() }

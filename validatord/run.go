@@ -25,6 +25,9 @@ type Config struct {
 	KEK []byte
 	// Log receives one line per notable event; nil discards.
 	Log io.Writer
+	// MetricsAddr, if set, is where /metrics is served (Prometheus text
+	// format), e.g. 127.0.0.1:26660.
+	MetricsAddr string
 }
 
 // Deps are Run's outside effects; nil fields fall back to the real ones.
@@ -77,6 +80,9 @@ func Run(ctx context.Context, cfg Config, deps Deps) error {
 		}
 		go func() { done <- srv.Serve(ctx, ln) }()
 		logf("validatord: gateway on %s, node %s", ln.Addr(), srv.NodeID())
+	}
+	if err := startMetrics(ctx, cfg, deps, n, logf); err != nil {
+		return fmt.Errorf("validatord.Run: %w", err)
 	}
 	if deps.Started != nil {
 		deps.Started(n)

@@ -28,6 +28,10 @@ type Config struct {
 	MaxAttempts int `toml:"max_attempts"`
 	// LogLevel is debug, info, warn or error.
 	LogLevel string `toml:"log_level"`
+	// ChainID pins the ledger network: a node whose challenge names
+	// another is refused before anything is signed. Empty: the network the
+	// nodes name (every statement still covers it).
+	ChainID string `toml:"chain_id"`
 
 	TPM    TPM     `toml:"tpm"`
 	Drives []Drive `toml:"drive"`

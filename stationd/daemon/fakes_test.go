@@ -125,7 +125,7 @@ func (l *testLedger) Authorize(_ context.Context, r AuthRequest) (*Authorization
 		Keys: &keys.CopyKeys{BaseKey: make([]byte, 32), DiscKey: dk[:], Codeword: []byte{1}}}, nil
 }
 
-func (l *testLedger) Report(_ context.Context, o Outcome) error {
+func (l *testLedger) Report(_ context.Context, o Outcome) ([]byte, error) {
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	for _, s := range l.spends {
@@ -137,7 +137,7 @@ func (l *testLedger) Report(_ context.Context, o Outcome) error {
 			}
 		}
 	}
-	return nil
+	return nil, nil
 }
 
 type testPipeline struct {

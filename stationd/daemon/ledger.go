@@ -25,9 +25,19 @@ func (l ClientLedger) StationID() string { return l.C.StationID() }
 // Authorize implements Ledger. A definite refusal becomes a *Refusal with
 // the words a person at the station should read; anything transient stays
 // an error, and the runner asks again.
+//
+// The ledger counts attempts from 0 and the job from 1: the job's n-th blank
+// is the ledger's attempt n-1, bound to the report that spoiled the one
+// before.
 func (l ClientLedger) Authorize(ctx context.Context, r AuthRequest) (*Authorization, error) {
+	attempt := uint32(max(r.Attempt, 1) - 1)
+	if attempt > 0 && len(r.PrevReport) == 0 {
+		return nil, &Refusal{Code: "attempt_mismatch", Message: fmt.Sprintf(
+			"job %s: the ledger's name for the report that spoiled blank %d is not in the journal, so no retry can be asked for; contact the operator", r.JobID, r.Attempt-1)}
+	}
 	a, err := l.C.Authorize(ctx, ledgerclient.CopyRequestParams{JobID: r.JobID, TokenID: r.TokenID,
-		TitleID: r.TitleID, Profile: r.Profile, MediaID: r.MediaID, Grant: r.Grant})
+		TitleID: r.TitleID, Profile: r.Profile, MediaID: r.MediaID, Grant: r.Grant,
+		Attempt: attempt, PrevReport: r.PrevReport})
 	if err != nil {
 		return nil, refusal(err)
 	}
@@ -37,23 +47,23 @@ func (l ClientLedger) Authorize(ctx context.Context, r AuthRequest) (*Authorizat
 
 // Report implements Ledger. A disc already reported counts as reported:
 // after a crash the daemon cannot know whether its last report arrived.
-func (l ClientLedger) Report(ctx context.Context, o Outcome) error {
-	p := ledgerclient.ReportParams{JobID: o.JobID, MediaID: o.MediaID, Outcome: protocol.OutcomeSpoiled,
-		ImageHash: o.ImageHash, Reason: o.Reason}
+func (l ClientLedger) Report(ctx context.Context, o Outcome) ([]byte, error) {
+	p := ledgerclient.ReportParams{JobID: o.JobID, Attempt: uint32(max(o.Attempt, 1) - 1), MediaID: o.MediaID,
+		Outcome: protocol.OutcomeSpoiled, ImageHash: o.ImageHash, Reason: o.Reason}
 	if o.Made {
 		p.Outcome = protocol.OutcomeMade
 	}
 	if len(p.Reason) > 200 {
 		p.Reason = p.Reason[:200]
 	}
-	_, err := l.C.Report(ctx, p)
+	rc, err := l.C.Report(ctx, p)
 	if errors.Is(err, ledgerclient.ErrAlreadyReported) || (o.Made && errors.Is(err, ledgerclient.ErrCopyMade)) {
-		return nil
+		return nil, nil
 	}
 	if err != nil {
-		return refusal(err)
+		return nil, refusal(err)
 	}
-	return nil
+	return rc.ReportDigest, nil
 }
 
 // personMessages are the client's sentinels, whose text is written for a
@@ -64,6 +74,7 @@ var personMessages = []error{
 	ledgerclient.ErrFormatNotAllowed, ledgerclient.ErrGrantExpired, ledgerclient.ErrGrantMismatch,
 	ledgerclient.ErrBadGrant, ledgerclient.ErrRetriesExhausted, ledgerclient.ErrJobConflict,
 	ledgerclient.ErrCopyMade, ledgerclient.ErrCopyUnknown, ledgerclient.ErrReportMismatch,
+	ledgerclient.ErrAttemptMismatch, ledgerclient.ErrSpoilBudget,
 }
 
 func refusal(err error) error {
@@ -107,4 +118,6 @@ var refusalCodes = map[protocol.Code]string{
 	protocol.CodeCopyMade:         "copy_made",
 	protocol.CodeReportMismatch:   "report_mismatch",
 	protocol.CodeAlreadyReported:  "already_reported",
+	protocol.CodeAttemptMismatch:  "attempt_mismatch",
+	protocol.CodeSpoilBudget:      "spoil_budget",
 }

@@ -52,6 +52,9 @@ type AuthRequest struct {
 	Profile uint16
 	MediaID []byte
 	Grant   []byte
+	// PrevReport names the report that spoiled the previous attempt
+	// (empty for the first): the ledger binds a retry to it.
+	PrevReport []byte
 }
 
 // Authorization is the ledger's answer: the spend's receipt and the keys.
@@ -76,8 +79,10 @@ type Ledger interface {
 	// Authorize spends the token for the job (idempotent by job ID) and
 	// returns the copy keys for the blank. A refusal is a *Refusal.
 	Authorize(ctx context.Context, r AuthRequest) (*Authorization, error)
-	// Report records a blank as made or spoiled (idempotent).
-	Report(ctx context.Context, o Outcome) error
+	// Report records a blank as made or spoiled (idempotent) and returns
+	// the digest naming the report on the ledger, which the next attempt's
+	// AuthRequest.PrevReport carries (nil when the ledger names none).
+	Report(ctx context.Context, o Outcome) ([]byte, error)
 	// StationID names this station on the ledger.
 	StationID() string
 }

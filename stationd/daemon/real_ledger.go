@@ -59,7 +59,7 @@ func init() {
 		if err != nil {
 			return nil, err
 		}
-		c, err := ledgerclient.New(ledgerclient.Config{Nodes: nodes, Signer: st.Signer(), KeyExchanger: st.KeyExchanger(), Random: rand.Reader})
+		c, err := ledgerclient.New(ledgerclient.Config{Nodes: nodes, Signer: st.Signer(), KeyExchanger: st.KeyExchanger(), Random: rand.Reader, ChainID: cfg.ChainID})
 		if err != nil {
 			st.Close()
 			t.Close()

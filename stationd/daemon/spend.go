@@ -18,7 +18,7 @@ import (
 func (d *Daemon) authorise(ctx context.Context, j job.Job) (job.Job, error) {
 	t0 := time.Now()
 	a, err := d.ledger.Authorize(ctx, AuthRequest{JobID: j.ID, Attempt: j.Attempt, TokenID: j.TokenID,
-		TitleID: j.TitleID, Profile: j.Profile, MediaID: j.MediaID, Grant: j.Grant})
+		TitleID: j.TitleID, Profile: j.Profile, MediaID: j.MediaID, Grant: j.Grant, PrevReport: j.PrevReport})
 	d.metrics.NodeLatency.WithLabelValues("authorize").Observe(time.Since(t0).Seconds())
 	var ref *Refusal
 	if errors.As(err, &ref) {
@@ -118,7 +118,8 @@ func (d *Daemon) spoil(ctx context.Context, n int, j job.Job, cause error) (job.
 // retry reports a spoiled blank, rejects it, and starts the next attempt
 // under the same spend, or fails the job when attempts run out.
 func (d *Daemon) retry(ctx context.Context, n int, j job.Job) (job.Job, error) {
-	if err := d.reportOutcome(ctx, Outcome{JobID: j.ID, Attempt: j.Attempt, MediaID: j.MediaID, Reason: j.Reason}); err != nil {
+	prev, err := d.reportOutcome(ctx, Outcome{JobID: j.ID, Attempt: j.Attempt, MediaID: j.MediaID, Reason: j.Reason})
+	if err != nil {
 		return j, err
 	}
 	if err := d.unload(ctx, n, false); err != nil {
@@ -137,14 +138,14 @@ func (d *Daemon) retry(ctx context.Context, n int, j job.Job) (job.Job, error) {
 	}
 	return d.move(ctx, j, job.MediaCheck, "retry on a new blank", func(x *job.Job) {
 		x.Attempt++
-		x.MediaID, x.ImageHash, x.Profile = nil, nil, 0
+		x.MediaID, x.ImageHash, x.Profile, x.PrevReport = nil, nil, 0, prev
 	})
 }
 
 // report records the copy as made, puts the disc in the output bin and ends
 // the job.
 func (d *Daemon) report(ctx context.Context, n int, j job.Job) (job.Job, error) {
-	if err := d.reportOutcome(ctx, Outcome{JobID: j.ID, Attempt: j.Attempt, MediaID: j.MediaID, Made: true, ImageHash: j.ImageHash}); err != nil {
+	if _, err := d.reportOutcome(ctx, Outcome{JobID: j.ID, Attempt: j.Attempt, MediaID: j.MediaID, Made: true, ImageHash: j.ImageHash}); err != nil {
 		return j, err
 	}
 	if err := d.unload(ctx, n, true); err != nil {
@@ -154,14 +155,14 @@ func (d *Daemon) report(ctx context.Context, n int, j job.Job) (job.Job, error) 
 	return d.move(ctx, j, job.Done, "", nil)
 }
 
-func (d *Daemon) reportOutcome(ctx context.Context, o Outcome) error {
+func (d *Daemon) reportOutcome(ctx context.Context, o Outcome) ([]byte, error) {
 	t0 := time.Now()
-	err := d.ledger.Report(ctx, o)
+	digest, err := d.ledger.Report(ctx, o)
 	d.metrics.NodeLatency.WithLabelValues("report").Observe(time.Since(t0).Seconds())
 	if err != nil {
-		return fmt.Errorf("report: %w", err)
+		return nil, fmt.Errorf("report: %w", err)
 	}
-	return nil
+	return digest, nil
 }
 
 // track keeps a job's live progress for the API and metrics.

@@ -117,6 +117,9 @@ type Job struct {
 	CopyID    string  `json:"copy_id,omitempty"`
 	Receipt   Receipt `json:"receipt"`
 	ImageHash []byte  `json:"image_hash,omitempty"`
+	// PrevReport is the ledger's name (digest) for the report that spoiled
+	// the previous attempt; a retry's spend must carry it.
+	PrevReport []byte `json:"prev_report,omitempty"`
 	// Reason is why the job last spoiled or failed, in words for a person.
 	Reason string `json:"reason,omitempty"`
 	// Code is the ledger's refusal code when the job failed on a refusal.

@@ -30,7 +30,7 @@ func TestKioskCustomerGrant(t *testing.T) {
 		}
 	}
 	grant := func(token, station string) []byte {
-		g := &protocol.SignedGrant{Grant: protocol.CustomerGrant{TokenID: token, StationID: station, TitleID: "film",
+		g := &protocol.SignedGrant{Grant: protocol.CustomerGrant{ChainID: "copystation-local", TokenID: token, StationID: station, TitleID: "film",
 			Expiry: time.Now().Add(10 * time.Minute).Unix()}}
 		var err error
 		g.Signature, err = protocol.Sign(rand.Reader, customer, &g.Grant)

@@ -210,9 +210,23 @@ func (a *App) Commit(context.Context, *abci.CommitRequest) (*abci.CommitResponse
 			return nil, fmt.Errorf("contract.Commit: %w", err)
 		}
 	}
+	indexed := map[string]bool{}
 	for _, r := range p.results {
+		// The first committed result of a transaction stays its result: the
+		// same bytes included again (a proposer may) execute as a repeat,
+		// and must not overwrite what its submitter was told.
+		k := resultsPfx + hex.EncodeToString(r.Hash)
+		if indexed[k] {
+			continue
+		}
+		indexed[k] = true
+		if old, err := a.db.Get([]byte(k)); err != nil {
+			return nil, fmt.Errorf("contract.Commit: %w", err)
+		} else if old != nil {
+			continue
+		}
 		js, _ := json.Marshal(r)
-		if err := b.Set([]byte(resultsPfx+hex.EncodeToString(r.Hash)), js); err != nil {
+		if err := b.Set([]byte(k), js); err != nil {
 			return nil, fmt.Errorf("contract.Commit: %w", err)
 		}
 	}

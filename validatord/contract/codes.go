@@ -42,6 +42,9 @@ const (
 	CodeUnknownTxType    Code = 30
 	CodeNotFound         Code = 31
 	CodeReportReplayed   Code = 32
+	CodeWrongChain       Code = 33
+	CodeAttemptMismatch  Code = 34
+	CodeSpoilBudget      Code = 35
 )
 
 // codeInfo names each code and says what to do about it.
@@ -83,6 +86,9 @@ var codeInfo = []struct {
 	{CodeUnknownTxType, "unknown-tx-type", "the transaction type is not known to this contract version"},
 	{CodeNotFound, "not-found", "no such record; check the ID"},
 	{CodeReportReplayed, "report-replayed", "this signed report is already recorded; a report counts once"},
+	{CodeWrongChain, "wrong-chain", "the statement was signed for another network (chain ID); sign it for this network"},
+	{CodeAttemptMismatch, "attempt-mismatch", "the spend names another attempt, or another closing report, than the job's next; a replayed or stale request, or the station must re-read its job's record"},
+	{CodeSpoilBudget, "spoil-budget", "this station has reported more spoiled discs this period than its operator-set limit allows; no retry until the period ends or the operator raises the limit (see docs/operators.md)"},
 }
 
 // Name is the code's stable short name, for scripts.

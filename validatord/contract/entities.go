@@ -13,6 +13,13 @@ type Params struct {
 	// DepositKey is the network's P-256 key-agreement public key (SEC1):
 	// issuers seal each title's package key to it.
 	DepositKey []byte `json:"deposit_key,omitempty"`
+	// SpoilLimit is every station's default limit of retries after
+	// spoiled discs per SpoilPeriod (0: none); TxSetSpoilLimit sets a
+	// station's own.
+	SpoilLimit uint32 `json:"spoil_limit,omitempty"`
+	// SpoilPeriod is the length in seconds of block time over which spoils
+	// are counted (0: DefaultSpoilPeriod).
+	SpoilPeriod int64 `json:"spoil_period,omitempty"`
 }
 
 // Genesis is the app state in the CometBFT genesis file.
@@ -153,12 +160,15 @@ type Attempt struct {
 	CodewordCommitment []byte `json:"codeword_commitment"`
 	Height             int64  `json:"height"`
 	TxHash             []byte `json:"tx_hash"`
-	Time               int64  `json:"time"` // block time, Unix seconds
-	Outcome            string `json:"outcome"`
-	ImageHash          []byte `json:"image_hash,omitempty"`
-	Reason             string `json:"reason,omitempty"`
-	ReportDigest       []byte `json:"report_digest,omitempty"`
-	ReportHeight       int64  `json:"report_height,omitempty"`
+	// Statement is the StatementDigest of the spend that opened the
+	// attempt: the attempt's identity whatever bytes carried it.
+	Statement    []byte `json:"statement,omitempty"`
+	Time         int64  `json:"time"` // block time, Unix seconds
+	Outcome      string `json:"outcome"`
+	ImageHash    []byte `json:"image_hash,omitempty"`
+	Reason       string `json:"reason,omitempty"`
+	ReportDigest []byte `json:"report_digest,omitempty"`
+	ReportHeight int64  `json:"report_height,omitempty"`
 }
 
 // Copy is the record of one spend (one job) and its attempts.

@@ -15,6 +15,7 @@ type execEnv struct {
 	height    int64
 	time      int64 // block time, Unix seconds
 	txHash    []byte
+	statement []byte // StatementDigest of a spend or report, else nil
 	committer CodewordCommitter
 	verified  *verifiedCache // nil: verify every transaction
 }
@@ -30,6 +31,10 @@ func (e *execEnv) exec(v *view, raw []byte) ([]byte, *refusal, error) {
 		if r := VerifyTx(t, e.chainID); r != nil {
 			return nil, r, nil
 		}
+	}
+	e.statement = nil
+	if st, _, err := t.statement(); err == nil && st != nil {
+		e.statement = StatementDigest(st)
 	}
 	switch t.Type {
 	case TxSpend:
@@ -55,6 +60,8 @@ func (e *execEnv) exec(v *view, raw []byte) ([]byte, *refusal, error) {
 		r, err = e.mintToken(v, t)
 	case TxTransferToken:
 		r, err = e.transferToken(v, t)
+	case TxSetSpoilLimit:
+		r, err = e.setSpoilLimit(v, t)
 	}
 	return nil, r, err
 }

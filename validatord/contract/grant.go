@@ -33,6 +33,7 @@ func DecodeGrant(p []byte) (*protocol.CustomerGrant, []byte, error) {
 	label := r.bytes(64)
 	ver := r.take(2)
 	g := &protocol.CustomerGrant{
+		ChainID:   string(r.bytes(MaxIDLen)),
 		TokenID:   string(r.bytes(MaxIDLen)),
 		StationID: string(r.bytes(MaxIDLen)),
 		TitleID:   string(r.bytes(MaxIDLen)),

@@ -29,6 +29,8 @@ type chain struct {
 	nonces map[string]uint64
 	blocks [][][]byte // every block run, for replays
 	gen    Genesis
+	// chainID is the network's; governance transactions are signed for it.
+	chainID string
 }
 
 type party struct {
@@ -58,13 +60,19 @@ func (fakeCommitter) CommitCodeword(job string, _ int, media []byte) ([]byte, er
 
 func newChain(t *testing.T, db dbm.DB, g Genesis) *chain {
 	t.Helper()
+	return newChainID(t, db, g, testChain)
+}
+
+// newChainID is newChain for a network with another chain ID.
+func newChainID(t *testing.T, db dbm.DB, g Genesis, chainID string) *chain {
+	t.Helper()
 	app, err := New(db, Options{Committer: fakeCommitter{}})
 	if err != nil {
 		t.Fatalf("New() = %v", err)
 	}
 	js, _ := json.Marshal(g)
-	c := &chain{t: t, db: db, app: app, now: time.Unix(1_800_000_000, 0), nonces: map[string]uint64{}, gen: g}
-	if _, err := app.InitChain(context.Background(), &abci.InitChainRequest{ChainId: testChain, InitialHeight: 1, AppStateBytes: js}); err != nil {
+	c := &chain{t: t, db: db, app: app, now: time.Unix(1_800_000_000, 0), nonces: map[string]uint64{}, gen: g, chainID: chainID}
+	if _, err := app.InitChain(context.Background(), &abci.InitChainRequest{ChainId: chainID, InitialHeight: 1, AppStateBytes: js}); err != nil {
 		t.Fatalf("InitChain() = %v", err)
 	}
 	return c
@@ -95,7 +103,7 @@ func (c *chain) one(tx []byte) *abci.ExecTxResult {
 func (c *chain) gov(p *party, typ TxType, body any) []byte {
 	c.t.Helper()
 	c.nonces[p.id]++
-	tx, err := NewTx(rand.Reader, p.key, p.pub, testChain, typ, c.nonces[p.id], body)
+	tx, err := NewTx(rand.Reader, p.key, p.pub, c.chainID, typ, c.nonces[p.id], body)
 	if err != nil {
 		c.t.Fatal(err)
 	}
@@ -126,11 +134,24 @@ func testTitle(id string) Title {
 func newWorld(t *testing.T) *world {
 	t.Helper()
 	w := &world{op: newParty(t), issuer: newParty(t), stA: newParty(t), stB: newParty(t), kaA: newParty(t), customer: newParty(t)}
-	w.chain = newChain(t, dbm.NewMemDB(), Genesis{
+	return w.build(t, testChain)
+}
+
+// twin is a world on another network (chain ID) with the same parties,
+// titles, stations and tokens.
+func (w *world) twin(t *testing.T, chainID string) *world {
+	t.Helper()
+	o := &world{op: w.op, issuer: w.issuer, stA: w.stA, stB: w.stB, kaA: w.kaA, customer: w.customer}
+	return o.build(t, chainID)
+}
+
+func (w *world) build(t *testing.T, chainID string) *world {
+	t.Helper()
+	w.chain = newChainID(t, dbm.NewMemDB(), Genesis{
 		Params:    Params{MaxRetries: 2},
 		Operators: [][]byte{w.op.pub},
 		Issuers:   []Issuer{{Key: w.issuer.pub, Name: "Studio"}},
-	})
+	}, chainID)
 	w.mustOK(w.gov(w.issuer, TxRegisterTitle, RegisterTitleBody{Title: testTitle("film-1")}))
 	w.mustOK(w.gov(w.issuer, TxRegisterTitle, RegisterTitleBody{Title: testTitle("film-2")}))
 	w.mustOK(w.gov(w.op, TxEnrollStation, EnrollStationBody{SigningKey: w.stA.pub, KeyAgreementKey: w.kaA.pub, Profiles: []uint16{0x41, 0x43}}))
@@ -154,13 +175,23 @@ func (w *world) mustOK(tx []byte) *abci.ExecTxResult {
 	return r
 }
 
-// request builds a copy request as a station would sign it.
+// request builds a copy request as a station would sign it: for the job's
+// next attempt as the ledger records it (or its pending one), bound to the
+// report that spoiled the attempt before.
 func (w *world) request(job, token, title string, profile uint16, media string) *protocol.CopyRequest {
-	return &protocol.CopyRequest{
+	req := &protocol.CopyRequest{
+		ChainID:       w.chainID,
 		HandshakeHash: []byte("hh-" + job), ChallengeNonce: []byte("nonce"), NodeID: "node0",
 		ChallengeExpiry: w.now.Unix() + 60, JobID: job, TokenID: token, TitleID: title,
 		Profile: profile, MediaID: []byte(media),
 	}
+	if c, err := w.app.Copy(job); err == nil {
+		req.Attempt = uint32(c.Retries())
+		if cur := c.Current(); cur.Outcome == OutcomeSpoiled {
+			req.Attempt, req.PrevReport = uint32(len(c.Attempts)), cur.ReportDigest
+		}
+	}
+	return req
 }
 
 func (w *world) spendTx(st *party, req *protocol.CopyRequest) []byte {
@@ -184,7 +215,13 @@ func (w *world) reportTx(st *party, job, media string, outcome uint8) []byte {
 // reportTxIn is a report signed in the session with handshake hash hh.
 func (w *world) reportTxIn(st *party, hh, job, media string, outcome uint8) []byte {
 	w.t.Helper()
-	rep := &protocol.CopyReport{HandshakeHash: []byte(hh), JobID: job, MediaID: []byte(media), Outcome: outcome, ImageHash: make([]byte, 32), Reason: "test"}
+	rep := &protocol.CopyReport{ChainID: w.chainID, HandshakeHash: []byte(hh), JobID: job, Attempt: w.attempt(job), MediaID: []byte(media), Outcome: outcome, ImageHash: make([]byte, 32), Reason: "test"}
+	return w.signedReport(st, rep)
+}
+
+// signedReport signs a report and wraps it in a transaction.
+func (w *world) signedReport(st *party, rep *protocol.CopyReport) []byte {
+	w.t.Helper()
 	sig, err := protocol.Sign(rand.Reader, st.key, rep)
 	if err != nil {
 		w.t.Fatal(err)
@@ -198,12 +235,20 @@ func (w *world) reportTxIn(st *party, hh, job, media string, outcome uint8) []by
 
 func (w *world) grant(owner *party, token, station, title string, expiry int64) []byte {
 	w.t.Helper()
-	g := &protocol.CustomerGrant{TokenID: token, StationID: station, TitleID: title, Expiry: expiry}
+	g := &protocol.CustomerGrant{ChainID: w.chainID, TokenID: token, StationID: station, TitleID: title, Expiry: expiry}
 	sig, err := protocol.Sign(rand.Reader, owner.key, g)
 	if err != nil {
 		w.t.Fatal(err)
 	}
 	return EncodeGrant(g, sig)
+}
+
+// attempt is the job's current attempt on the ledger (0 if none).
+func (w *world) attempt(job string) uint32 {
+	if c, err := w.app.Copy(job); err == nil {
+		return uint32(c.Retries())
+	}
+	return 0
 }
 
 var protocolGrant = protocol.CustomerGrant{TokenID: "tok-c", StationID: "st", TitleID: "film-1", Expiry: 1}

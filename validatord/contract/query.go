@@ -48,6 +48,17 @@ func (a *App) Token(id string) (*Token, error) {
 	return &t, wrapQuery("token", id, a.committed(keyToken(id), &t))
 }
 
+// Spoils returns a station's committed spoiled-disc tally (zero if it has
+// reported none). Count is for the period it names, which may be past.
+func (a *App) Spoils(station string) (*SpoilCount, error) {
+	var sc SpoilCount
+	err := a.committed(keySpoils(station), &sc)
+	if errors.Is(err, ErrNotFound) {
+		return &sc, nil
+	}
+	return &sc, wrapQuery("spoils", station, err)
+}
+
 // Copy returns a committed copy record by job ID.
 func (a *App) Copy(jobID string) (*Copy, error) {
 	var c Copy

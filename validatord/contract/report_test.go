@@ -43,10 +43,13 @@ func reportCases() []ruleCase {
 				w.mustOK(w.reportTx(w.stA, "job-1", m, protocol.OutcomeSpoiled))
 			}
 		}, tx: func(w *world) []byte { return w.spendTx(w.stA, w.request("job-1", "tok-a", "film-1", 0x41, "m4")) }},
-		{name: "report replayed against a retry on the same disc", want: CodeReportReplayed, setup: func(w *world) {
-			spoiled(w)
+		{name: "report replayed against a retry on the same disc", want: CodeReportReplayed, tx: func(w *world) []byte {
+			spent(w)
+			first := w.reportTx(w.stA, "job-1", "m1", protocol.OutcomeSpoiled)
+			w.mustOK(first)
 			w.mustOK(w.spendTx(w.stA, w.request("job-1", "tok-a", "film-1", 0x41, "m1"))) // the BD-RE, reformatted
-		}, tx: func(w *world) []byte { return w.reportTx(w.stA, "job-1", "m1", protocol.OutcomeSpoiled) }},
+			return first
+		}},
 		{name: "a fresh report of the retry on the same disc", want: OK, setup: func(w *world) {
 			spoiled(w)
 			w.mustOK(w.spendTx(w.stA, w.request("job-1", "tok-a", "film-1", 0x41, "m1")))
@@ -54,11 +57,60 @@ func reportCases() []ruleCase {
 		{name: "station repeats its report", want: OK, setup: spoiled, tx: func(w *world) []byte {
 			return w.reportTxIn(w.stA, "hh-again", "job-1", "m1", protocol.OutcomeSpoiled)
 		}},
-		{name: "repeated report replayed against a retry", want: CodeReportReplayed, setup: func(w *world) {
+		{name: "repeated report replayed against a retry", want: CodeReportReplayed, tx: func(w *world) []byte {
+			spoiled(w)
+			again := w.reportTxIn(w.stA, "hh-again", "job-1", "m1", protocol.OutcomeSpoiled)
+			w.mustOK(again)
+			w.mustOK(w.spendTx(w.stA, w.request("job-1", "tok-a", "film-1", 0x41, "m1")))
+			return again
+		}},
+		{name: "retry bound to the station's repeated report", want: OK, setup: func(w *world) {
 			spoiled(w)
 			w.mustOK(w.reportTxIn(w.stA, "hh-again", "job-1", "m1", protocol.OutcomeSpoiled))
-			w.mustOK(w.spendTx(w.stA, w.request("job-1", "tok-a", "film-1", 0x41, "m1")))
-		}, tx: func(w *world) []byte { return w.reportTxIn(w.stA, "hh-again", "job-1", "m1", protocol.OutcomeSpoiled) }},
+		}, tx: func(w *world) []byte {
+			req := w.request("job-1", "tok-a", "film-1", 0x41, "m2")
+			rep := &protocol.CopyReport{ChainID: w.chainID, HandshakeHash: []byte("hh-again"), JobID: "job-1", MediaID: []byte("m1"),
+				Outcome: protocol.OutcomeSpoiled, ImageHash: make([]byte, 32), Reason: "test"}
+			req.PrevReport = protocol.ReportDigest(rep)
+			return w.spendTx(w.stA, req)
+		}},
+		{name: "first spend names a retry", want: CodeAttemptMismatch, tx: func(w *world) []byte {
+			req := w.request("job-1", "tok-a", "film-1", 0x41, "m1")
+			req.Attempt = 1
+			return w.spendTx(w.stA, req)
+		}},
+		{name: "retry names attempt 0 again", want: CodeAttemptMismatch, setup: spoiled, tx: func(w *world) []byte {
+			req := w.request("job-1", "tok-a", "film-1", 0x41, "m2")
+			req.Attempt, req.PrevReport = 0, nil
+			return w.spendTx(w.stA, req)
+		}},
+		{name: "retry names a report that closed nothing", want: CodeAttemptMismatch, setup: spoiled, tx: func(w *world) []byte {
+			req := w.request("job-1", "tok-a", "film-1", 0x41, "m2")
+			req.PrevReport = make([]byte, 32)
+			return w.spendTx(w.stA, req)
+		}},
+		{name: "pending attempt asked for as the next", want: CodeAttemptMismatch, setup: spent, tx: func(w *world) []byte {
+			req := w.request("job-1", "tok-a", "film-1", 0x41, "m1")
+			req.Attempt = 1
+			return w.spendTx(w.stA, req)
+		}},
+		{name: "report names another attempt", want: CodeReportMismatch, setup: spent, tx: func(w *world) []byte {
+			rep := &protocol.CopyReport{ChainID: w.chainID, HandshakeHash: []byte("hh"), JobID: "job-1", Attempt: 1, MediaID: []byte("m1"),
+				Outcome: protocol.OutcomeSpoiled, ImageHash: make([]byte, 32)}
+			return w.signedReport(w.stA, rep)
+		}},
+		{name: "retry past the station's spoil budget", want: CodeSpoilBudget, setup: func(w *world) {
+			w.mustOK(w.gov(w.op, TxSetSpoilLimit, SetSpoilLimitBody{Station: w.stA.id, Limit: 0}))
+			spoiled(w)
+		}, tx: func(w *world) []byte { return w.spendTx(w.stA, w.request("job-1", "tok-a", "film-1", 0x41, "m2")) }},
+		{name: "spoil limit for an unknown station", want: CodeUnknownStation, tx: func(w *world) []byte {
+			return w.gov(w.op, TxSetSpoilLimit, SetSpoilLimitBody{Station: "nope", Limit: 1})
+		}},
+		{name: "spend for another network", want: CodeWrongChain, tx: func(w *world) []byte {
+			req := w.request("job-1", "tok-a", "film-1", 0x41, "m1")
+			req.ChainID = "copystation-other"
+			return w.spendTx(w.stA, req)
+		}},
 		{name: "kiosk retry after the grant expired", want: OK, setup: kioskSpoiled, tx: func(w *world) []byte {
 			return w.kioskRetry(w.now.Add(-kioskWait).Unix()+60, "m2") // the first grant
 		}},

@@ -37,6 +37,9 @@ func (e *execEnv) spend(v *view, t *Tx) ([]byte, *refusal, error) {
 	if found {
 		return e.respend(v, &c, st, req)
 	}
+	if req.Attempt != 0 || len(req.PrevReport) != 0 {
+		return nil, refuse(CodeAttemptMismatch, "job %s has no spend yet; its first spend is attempt 0 with no previous report, not attempt %d", req.JobID, req.Attempt), nil
+	}
 	tok, ti, r, err := e.authorise(v, st, req, e.time)
 	if r != nil || err != nil {
 		return nil, r, err
@@ -62,12 +65,22 @@ func (e *execEnv) respend(v *view, c *Copy, st *Station, req *protocol.CopyReque
 	cur := c.Current()
 	switch cur.Outcome {
 	case OutcomePending:
+		if req.Attempt != uint32(c.Retries()) {
+			return nil, refuse(CodeAttemptMismatch, "job %s has attempt %d pending; the spend names attempt %d", c.JobID, c.Retries(), req.Attempt), nil
+		}
 		if !bytes.Equal(cur.MediaID, req.MediaID) {
-			return nil, refuse(CodeAttemptPending, "job %s is writing media %x", c.JobID, cur.MediaID), nil
+			return nil, refuse(CodeAttemptPending, "job %s attempt %d is on another disc", c.JobID, c.Retries()), nil
 		}
 		return receipt(c), nil, nil // idempotent: the same answer again
 	case OutcomeMade:
 		return nil, refuse(CodeCopyMade, "job %s was made at height %d", c.JobID, cur.ReportHeight), nil
+	}
+	// The current attempt is spoiled. A retry must name the next attempt
+	// and a report that closed this one: the first spend, replayed after
+	// the spoil in any encoding, names attempt 0 and is refused here
+	// rather than opening an attempt on the spoiled disc.
+	if r, err := e.checkRetryBinding(v, c, req); r != nil || err != nil {
+		return nil, r, err
 	}
 	p, err := e.params(v)
 	if err != nil {
@@ -75,6 +88,9 @@ func (e *execEnv) respend(v *view, c *Copy, st *Station, req *protocol.CopyReque
 	}
 	if uint32(c.Retries()) >= p.MaxRetries {
 		return nil, refuse(CodeRetriesExhausted, "job %s has had %d retries, limit %d", c.JobID, c.Retries(), p.MaxRetries), nil
+	}
+	if r, err := e.checkSpoilBudget(v, st.ID, p); r != nil || err != nil {
+		return nil, r, err
 	}
 	// A retry is authorised afresh, but a customer grant is held to the
 	// first attempt's block time: the customer authorised this copy then,
@@ -120,6 +136,9 @@ func (e *execEnv) authorise(v *view, st *Station, req *protocol.CopyRequest, gra
 	if err != nil {
 		return nil, nil, refuse(CodeBadGrant, "%v", err), nil
 	}
+	if g.ChainID != e.chainID {
+		return nil, nil, refuse(CodeGrantMismatch, "the customer authorised a copy on network %q; this is %q", g.ChainID, e.chainID), nil
+	}
 	if g.TokenID != tok.ID || g.StationID != st.ID || g.TitleID != ti.ID {
 		return nil, nil, refuse(CodeGrantMismatch, "grant names token %s, station %s, title %s", g.TokenID, g.StationID, g.TitleID), nil
 	}
@@ -132,9 +151,38 @@ func (e *execEnv) authorise(v *view, st *Station, req *protocol.CopyRequest, gra
 	return &tok, &ti, nil, nil
 }
 
+// checkRetryBinding refuses a retry that does not name the job's next
+// attempt and a recorded report (the first or a station's repeat) that
+// spoiled the current one.
+func (e *execEnv) checkRetryBinding(v *view, c *Copy, req *protocol.CopyRequest) (*refusal, error) {
+	next := uint32(len(c.Attempts))
+	if req.Attempt != next {
+		return refuse(CodeAttemptMismatch, "job %s: attempt %d was spoiled, so a retry is attempt %d; the spend names attempt %d", c.JobID, next-1, next, req.Attempt), nil
+	}
+	// A record written before reports carried their attempt holds only the
+	// job ID, not JSON: it names no attempt, so it binds no retry.
+	var rec reportRecord
+	p, err := v.get(keyReport(req.PrevReport))
+	if err != nil {
+		return nil, err
+	}
+	if p == nil || json.Unmarshal(p, &rec) != nil || rec.Job != c.JobID || rec.Attempt != next-1 || rec.Outcome != OutcomeSpoiled {
+		return refuse(CodeAttemptMismatch, "job %s: the retry's previous report %x is not a recorded report that spoiled attempt %d", c.JobID, req.PrevReport, next-1), nil
+	}
+	return nil, nil
+}
+
+// reportRecord is what keyReport holds: which attempt a signed report
+// closed, and how.
+type reportRecord struct {
+	Job     string `json:"job"`
+	Attempt uint32 `json:"attempt"`
+	Outcome string `json:"outcome"`
+}
+
 // newAttempt records a disc attempt authorised by this transaction.
 func (e *execEnv) newAttempt(v *view, c *Copy, mediaID []byte) ([]byte, *refusal, error) {
-	a := Attempt{MediaID: mediaID, Height: e.height, TxHash: e.txHash, Time: e.time, Outcome: OutcomePending}
+	a := Attempt{MediaID: mediaID, Height: e.height, TxHash: e.txHash, Statement: e.statement, Time: e.time, Outcome: OutcomePending}
 	if e.committer != nil {
 		cm, err := e.committer.CommitCodeword(c.JobID, len(c.Attempts), mediaID)
 		if err != nil {
@@ -197,6 +245,9 @@ func (e *execEnv) report(v *view, t *Tx) (*refusal, error) {
 		return refuse(CodeReportReplayed, "job %s: report %x was recorded before", c.JobID, d[:8]), err
 	}
 	cur := c.Current()
+	if rep.Attempt != uint32(c.Retries()) {
+		return refuse(CodeReportMismatch, "job %s is at attempt %d, the report names attempt %d", c.JobID, c.Retries(), rep.Attempt), nil
+	}
 	if !bytes.Equal(cur.MediaID, rep.MediaID) {
 		return refuse(CodeReportMismatch, "job %s is on media %x, report names %x", c.JobID, cur.MediaID, rep.MediaID), nil
 	}
@@ -210,12 +261,16 @@ func (e *execEnv) report(v *view, t *Tx) (*refusal, error) {
 		}
 		// The station's repeat of its report (its receipt was lost):
 		// accepted, changing nothing but being recorded, so it too can
-		// never count for a later attempt.
-		v.put(keyReport(d[:]), []byte(c.JobID))
-		return nil, nil
+		// never count for a later attempt, and a retry may name it.
+		return nil, v.putJSON(keyReport(d[:]), reportRecord{Job: c.JobID, Attempt: rep.Attempt, Outcome: outcome})
 	}
 	cur.Outcome, cur.ImageHash, cur.Reason, cur.ReportDigest, cur.ReportHeight = outcome, rep.ImageHash, rep.Reason, d[:], e.height
-	v.put(keyReport(d[:]), []byte(c.JobID))
+	if err := e.countReport(v, st.ID, outcome); err != nil {
+		return nil, err
+	}
+	if err := v.putJSON(keyReport(d[:]), reportRecord{Job: c.JobID, Attempt: rep.Attempt, Outcome: outcome}); err != nil {
+		return nil, err
+	}
 	return nil, v.putJSON(keyCopy(c.JobID), c)
 }
 

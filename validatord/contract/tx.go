@@ -1,6 +1,7 @@
 package contract
 
 import (
+	"bytes"
 	"crypto"
 	"crypto/sha256"
 	"encoding/binary"
@@ -25,6 +26,7 @@ const (
 	TxTransferToken TxType = 6
 	TxSpend         TxType = 7
 	TxReport        TxType = 8
+	TxSetSpoilLimit TxType = 9
 )
 
 // Limits on a transaction, checked before anything else is read.
@@ -113,23 +115,49 @@ func (t *Tx) SigningBytes(chainID string) []byte {
 	return b
 }
 
-// statement is the signed protocol statement of a spend or report.
-func (t *Tx) statement() (protocol.Statement, error) {
+// errNotCanonical is the error for a body that decodes but is not the
+// encoding NewSpendTx or NewReportTx would make of it.
+var errNotCanonical = errors.New("the body is not the canonical JSON encoding of its statement (as NewSpendTx and NewReportTx make it)")
+
+// statement is the signed protocol statement of a spend or report and the
+// chain ID it names. Its body must be the one canonical encoding, so that a
+// statement and its signature make exactly one transaction: the station
+// signs the decoded statement, not the JSON, and without this anyone could
+// re-encode a broadcast spend into a new transaction of the same statement.
+func (t *Tx) statement() (protocol.Statement, string, error) {
+	var st protocol.Statement
+	var chainID string
+	var canon []byte
+	var err error
 	switch t.Type {
 	case TxSpend:
 		var b SpendBody
 		if err := json.Unmarshal(t.Body, &b); err != nil {
-			return nil, err
+			return nil, "", err
 		}
-		return &b.Request, nil
+		st, chainID = &b.Request, b.Request.ChainID
+		canon, err = json.Marshal(b)
 	case TxReport:
 		var b ReportBody
 		if err := json.Unmarshal(t.Body, &b); err != nil {
-			return nil, err
+			return nil, "", err
 		}
-		return &b.Report, nil
+		st, chainID = &b.Report, b.Report.ChainID
+		canon, err = json.Marshal(b)
+	default:
+		return nil, "", nil
 	}
-	return nil, nil
+	if err != nil || !bytes.Equal(canon, t.Body) {
+		return nil, "", errNotCanonical
+	}
+	return st, chainID, nil
+}
+
+// StatementDigest names a spend's or report's statement: SHA-256 of its
+// SigningBytes. It identifies the statement whatever transaction carries it.
+func StatementDigest(st protocol.Statement) []byte {
+	d := sha256.Sum256(st.SigningBytes())
+	return d[:]
 }
 
 // Marshal encodes the envelope: magic, version, type, then the fields each
@@ -176,14 +204,17 @@ func DecodeTx(p []byte) (*Tx, error) {
 // VerifyTx checks what needs no state: the type is known, the body decodes,
 // and the signature verifies with the key the transaction presents.
 func VerifyTx(t *Tx, chainID string) *refusal {
-	if t.Type < TxAddIssuer || t.Type > TxReport {
+	if t.Type < TxAddIssuer || t.Type > TxSetSpoilLimit {
 		return refuse(CodeUnknownTxType, "type %d", t.Type)
 	}
-	if st, err := t.statement(); err != nil {
+	if st, stChain, err := t.statement(); err != nil {
 		return refuse(CodeBadEncoding, "body: %v", err)
 	} else if st != nil {
 		if t.Nonce != 0 {
 			return refuse(CodeBadEncoding, "a station statement carries no nonce")
+		}
+		if stChain != chainID {
+			return refuse(CodeWrongChain, "the statement names chain %q; this network is %q", stChain, chainID)
 		}
 		if err := protocol.Verify(t.Signer, st, t.Sig); err != nil {
 			return refuse(CodeBadSignature, "station statement: %v", err)

@@ -103,6 +103,9 @@ func applyGenesis(v *view, g *Genesis) error {
 	if g.Params.MaxRetries > 100 {
 		return fmt.Errorf("%w: max_retries %d, limit 100", errGenesis, g.Params.MaxRetries)
 	}
+	if g.Params.SpoilPeriod < 0 {
+		return fmt.Errorf("%w: spoil_period %d s, want 0 (one day) or more", errGenesis, g.Params.SpoilPeriod)
+	}
 	if err := v.putJSON(keyParams, g.Params); err != nil {
 		return err
 	}

@@ -21,7 +21,14 @@ type station struct {
 	signPub []byte
 	ka      *ecdh.PrivateKey
 	id      string
+	// attempt and prev are what the next request and report name: the
+	// job's attempt and the digest of the report that spoiled the last.
+	attempt uint32
+	prev    []byte
 }
+
+// testChainID is the chain ID of a node started with default options.
+const testChainID = "copystation-local"
 
 func newStation(t testing.TB) *station {
 	t.Helper()
@@ -39,9 +46,9 @@ func newStation(t testing.TB) *station {
 
 func (s *station) request(t testing.TB, job, token, media string) (*protocol.CopyRequest, []byte) {
 	t.Helper()
-	req := &protocol.CopyRequest{HandshakeHash: []byte("hh"), ChallengeNonce: []byte("n"), NodeID: "n0",
+	req := &protocol.CopyRequest{ChainID: testChainID, HandshakeHash: []byte("hh"), ChallengeNonce: []byte("n"), NodeID: "n0",
 		ChallengeExpiry: time.Now().Add(time.Minute).Unix(), JobID: job, TokenID: token, TitleID: "film-1",
-		Profile: 0x41, MediaID: []byte(media)}
+		Profile: 0x41, MediaID: []byte(media), Attempt: s.attempt, PrevReport: s.prev}
 	sig, err := protocol.Sign(rand.Reader, s.sign, req)
 	if err != nil {
 		t.Fatal(err)

@@ -14,7 +14,7 @@ import (
 )
 
 func (s *station) report(t *testing.T, job, media string, outcome uint8) (*protocol.CopyReport, []byte) {
-	rep := &protocol.CopyReport{HandshakeHash: []byte("hh"), JobID: job, MediaID: []byte(media), Outcome: outcome, ImageHash: make([]byte, 32)}
+	rep := &protocol.CopyReport{ChainID: testChainID, HandshakeHash: []byte("hh"), JobID: job, Attempt: s.attempt, MediaID: []byte(media), Outcome: outcome, ImageHash: make([]byte, 32)}
 	sig, err := protocol.Sign(rand.Reader, s.sign, rep)
 	if err != nil {
 		t.Fatal(err)
@@ -72,10 +72,16 @@ func TestLedgerAPI(t *testing.T) {
 		{"release", func() error { return release(st.id, "m1") }, nil},
 		{"release to another station", func() error { return release(other.id, "m1") }, contract.CodeJobConflict},
 		{"release for another disc", func() error { return release(st.id, "m2") }, contract.CodeReportMismatch},
-		{"report spoiled", func() error { return report(protocol.OutcomeSpoiled, "m1") }, nil},
+		{"report spoiled", func() error {
+			rep, sig := st.report(t, "job-1", "m1", protocol.OutcomeSpoiled)
+			_, err := l.Report(ctx, st.signPub, rep, sig)
+			st.prev = protocol.ReportDigest(rep)
+			return err
+		}, nil},
 		{"release after spoiled", func() error { return release(st.id, "m1") }, contract.CodeAlreadyReported},
 		{"report again", func() error { return report(protocol.OutcomeMade, "m1") }, contract.CodeAlreadyReported},
 		{"retry on a new disc", func() error {
+			st.attempt = 1
 			req, sig := st.request(t, "job-1", "tok-1", "m2")
 			rc, err := l.Spend(ctx, st.signPub, req, sig)
 			if err == nil && rc.Attempt != 1 {

@@ -33,7 +33,7 @@ func newCustomer(t *testing.T) *customer {
 }
 
 func (c *customer) grant(t *testing.T, token, station string) []byte {
-	g := &protocol.CustomerGrant{TokenID: token, StationID: station, TitleID: "film-1", Expiry: time.Now().Add(time.Hour).Unix()}
+	g := &protocol.CustomerGrant{ChainID: testChainID, TokenID: token, StationID: station, TitleID: "film-1", Expiry: time.Now().Add(time.Hour).Unix()}
 	sig, err := protocol.Sign(rand.Reader, c.key, g)
 	if err != nil {
 		t.Fatal(err)

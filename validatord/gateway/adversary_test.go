@@ -49,7 +49,7 @@ func startReplayer(t testing.TB, n *testNode, captured *protocol.KeyReleaseMsg) 
 		}
 		nonce := make([]byte, protocol.NonceLen)
 		rand.Read(nonce)
-		ch.Send(&protocol.ChallengeMsg{Nonce: nonce, NodeID: n.server.NodeID(), Expiry: time.Now().Add(time.Minute).Unix(), HandshakeHash: ch.HandshakeHash()})
+		ch.Send(&protocol.ChallengeMsg{Nonce: nonce, NodeID: n.server.NodeID(), Expiry: time.Now().Add(time.Minute).Unix(), HandshakeHash: ch.HandshakeHash(), ChainID: "copystation-local"})
 		if _, err := ch.Receive(); err != nil {
 			return
 		}

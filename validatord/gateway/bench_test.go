@@ -30,6 +30,8 @@ func (refusingLedger) ReleaseKeys(context.Context, string, keys.Info) (*ledger.R
 	return nil, errors.New("benchmark: no keys")
 }
 
+func (refusingLedger) ChainID(context.Context) (string, error) { return "copystation-bench", nil }
+
 func (refusingLedger) Copy(context.Context, string) (*contract.Copy, error) {
 	return nil, ledger.ErrCopyNotFound
 }

@@ -63,8 +63,12 @@ func (c *conv) run() error {
 	if _, err := io.ReadFull(cfg.Random, nonce); err != nil {
 		return fmt.Errorf("nonce: %w", err)
 	}
+	chainID, err := cfg.Ledger.ChainID(c.ctx)
+	if err != nil {
+		return fmt.Errorf("chain ID: %w", err)
+	}
 	c.chal = &protocol.ChallengeMsg{Nonce: nonce, NodeID: c.s.nodeID,
-		Expiry: cfg.Now().Add(cfg.ChallengeTTL).Unix(), HandshakeHash: ch.HandshakeHash()}
+		Expiry: cfg.Now().Add(cfg.ChallengeTTL).Unix(), HandshakeHash: ch.HandshakeHash(), ChainID: chainID}
 	if err := ch.Send(c.chal); err != nil {
 		return c.preRequestErr(phaseEnd, err)
 	}
@@ -169,7 +173,7 @@ func (c *conv) copyRequest(m *protocol.CopyRequestMsg) protocol.Message {
 		return ledgerRefusal("key release", err)
 	}
 	out := &protocol.KeyReleaseMsg{JobID: m.JobID, Sealed: rel.Sealed, Format: rel.Format, Height: uint64(rc.Height), TxHash: rc.TxHash}
-	sig, err := protocol.Sign(c.s.cfg.Random, c.s.cfg.Signer, out.Statement(hh))
+	sig, err := protocol.Sign(c.s.cfg.Random, c.s.cfg.Signer, out.Statement(c.chal.ChainID, hh))
 	if err != nil {
 		return refusal(protocol.CodeInternal, "signing the key release: %v", err)
 	}
@@ -220,7 +224,7 @@ func (c *conv) copyReport(m *protocol.CopyReportMsg) protocol.Message {
 		return r
 	}
 	hh := c.ch.HandshakeHash()
-	stmt := m.Statement(hh)
+	stmt := m.Statement(c.chal.ChainID, hh)
 	if err := protocol.Verify(st.SigningKey, stmt, m.Signature); err != nil {
 		return refusal(protocol.CodeBadSignature, "the station's signature does not verify on this connection")
 	}
@@ -232,7 +236,7 @@ func (c *conv) copyReport(m *protocol.CopyReportMsg) protocol.Message {
 		return ledgerRefusal("report", err)
 	}
 	out := &protocol.ReceiptMsg{JobID: m.JobID, Outcome: m.Outcome, Height: uint64(rc.Height), TxHash: rc.TxHash}
-	sig, err := protocol.Sign(c.s.cfg.Random, c.s.cfg.Signer, out.Statement(hh))
+	sig, err := protocol.Sign(c.s.cfg.Random, c.s.cfg.Signer, out.Statement(c.chal.ChainID, hh))
 	if err != nil {
 		return refusal(protocol.CodeInternal, "signing the receipt: %v", err)
 	}

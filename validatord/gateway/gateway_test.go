@@ -225,7 +225,7 @@ func TestCustomerGrant(t *testing.T) {
 		sg.Signature = sig
 		return sg.Encode()
 	}
-	good := protocol.CustomerGrant{TokenID: "tok-c", StationID: f.st.id, TitleID: "title-1", Expiry: now + 600}
+	good := protocol.CustomerGrant{ChainID: "copystation-local", TokenID: "tok-c", StationID: f.st.id, TitleID: "title-1", Expiry: now + 600}
 	otherStation, expired := good, good
 	otherStation.StationID = softStation(t).id
 	expired.Expiry = now - 1
@@ -265,7 +265,7 @@ func TestCustomerGrant(t *testing.T) {
 // the contract's decoder to the same grant and signature.
 func TestGrantEncodingIsTheContracts(t *testing.T) {
 	customer := newParty(t)
-	sg := &protocol.SignedGrant{Grant: protocol.CustomerGrant{TokenID: "t", StationID: "s", TitleID: "x", Expiry: 99}}
+	sg := &protocol.SignedGrant{Grant: protocol.CustomerGrant{ChainID: "c", TokenID: "t", StationID: "s", TitleID: "x", Expiry: 99}}
 	sg.Signature, _ = protocol.Sign(rand.Reader, customer.key, &sg.Grant)
 	g, sig, err := contract.DecodeGrant(sg.Encode())
 	if err != nil || *g != sg.Grant || !bytes.Equal(sig, sg.Signature) {
@@ -288,10 +288,15 @@ func TestSpoiledRetry(t *testing.T) {
 	if _, err := c.Authorize(ctx, p2); !errors.Is(err, ledgerclient.ErrAttemptPending) {
 		t.Fatalf("Authorize(new blank before the report) = %v, want %v", err, ledgerclient.ErrAttemptPending)
 	}
-	if _, err := c.Report(ctx, ledgerclient.ReportParams{JobID: "job-1", MediaID: []byte("media-0001"),
-		Outcome: protocol.OutcomeSpoiled, Reason: "write error at sector 1234"}); err != nil {
+	rc, err := c.Report(ctx, ledgerclient.ReportParams{JobID: "job-1", MediaID: []byte("media-0001"),
+		Outcome: protocol.OutcomeSpoiled, Reason: "write error at sector 1234"})
+	if err != nil {
 		t.Fatalf("Report(spoiled) = %v", err)
 	}
+	if _, err := c.Authorize(ctx, p2); !errors.Is(err, ledgerclient.ErrAttemptMismatch) {
+		t.Fatalf("Authorize(retry naming attempt 0 again) = %v, want %v", err, ledgerclient.ErrAttemptMismatch)
+	}
+	p2.Attempt, p2.PrevReport = 1, rc.ReportDigest
 	second, err := c.Authorize(ctx, p2)
 	if err != nil {
 		t.Fatalf("Authorize(retry on a new blank) = %v", err)
@@ -312,7 +317,7 @@ func TestKioskRetryAfterGrantExpired(t *testing.T) {
 	f := newFixture(t)
 	customer := newParty(t)
 	f.ledger.mint("tok-c", "title-1", customer.pub)
-	sg := &protocol.SignedGrant{Grant: protocol.CustomerGrant{TokenID: "tok-c", StationID: f.st.id, TitleID: "title-1", Expiry: f.clk.Now().Unix() + 300}}
+	sg := &protocol.SignedGrant{Grant: protocol.CustomerGrant{ChainID: "copystation-local", TokenID: "tok-c", StationID: f.st.id, TitleID: "title-1", Expiry: f.clk.Now().Unix() + 300}}
 	sg.Signature, _ = protocol.Sign(rand.Reader, customer.key, &sg.Grant)
 	c := f.st.client(t, f.clk.Now, f.node.pin)
 	ctx := context.Background()
@@ -320,12 +325,14 @@ func TestKioskRetryAfterGrantExpired(t *testing.T) {
 	if _, err := c.Authorize(ctx, p); err != nil {
 		t.Fatalf("Authorize = %v", err)
 	}
-	if _, err := c.Report(ctx, ledgerclient.ReportParams{JobID: "kjob", MediaID: p.MediaID, Outcome: protocol.OutcomeSpoiled, Reason: "verify failed"}); err != nil {
+	rc, err := c.Report(ctx, ledgerclient.ReportParams{JobID: "kjob", MediaID: p.MediaID, Outcome: protocol.OutcomeSpoiled, Reason: "verify failed"})
+	if err != nil {
 		t.Fatalf("Report(spoiled) = %v", err)
 	}
 	f.clk.Advance(10 * time.Minute) // the burn and its verification outlast the grant
 	retry := p
 	retry.MediaID = []byte("media-k2")
+	retry.Attempt, retry.PrevReport = 1, rc.ReportDigest
 	if _, err := c.Authorize(ctx, retry); err != nil {
 		t.Fatalf("Authorize(retry after the grant expired) = %v, want keys", err)
 	}

@@ -33,6 +33,9 @@ var contractCodes = map[contract.Code]protocol.Code{
 	contract.CodeReportMismatch:   protocol.CodeReportMismatch,
 	contract.CodeAlreadyReported:  protocol.CodeAlreadyReported,
 	contract.CodeReportReplayed:   protocol.CodeAlreadyReported,
+	contract.CodeWrongChain:       protocol.CodeBadSignature,
+	contract.CodeAttemptMismatch:  protocol.CodeAttemptMismatch,
+	contract.CodeSpoilBudget:      protocol.CodeSpoilBudget,
 }
 
 // refusalCode classifies a ledger error: a contract refusal keeps its

@@ -33,7 +33,7 @@ func startRogue(t testing.TB, n *testNode, act func(ch *protocol.Channel, conn n
 func challenge(n *testNode, ch *protocol.Channel) *protocol.ChallengeMsg {
 	nonce := make([]byte, protocol.NonceLen)
 	rand.Read(nonce)
-	return &protocol.ChallengeMsg{Nonce: nonce, NodeID: n.server.NodeID(), Expiry: time.Now().Add(time.Minute).Unix(), HandshakeHash: ch.HandshakeHash()}
+	return &protocol.ChallengeMsg{Nonce: nonce, NodeID: n.server.NodeID(), Expiry: time.Now().Add(time.Minute).Unix(), HandshakeHash: ch.HandshakeHash(), ChainID: "copystation-local"}
 }
 
 // TestClientRefusesBadNodeAnswers: whatever a node holding a pinned key
@@ -50,7 +50,7 @@ func TestClientRefusesBadNodeAnswers(t *testing.T) {
 		{"oversized frame", func(ch *protocol.Channel, c net.Conn) { c.Write([]byte{0xff, 0xff, 0}) }, protocol.ErrFrameTooLarge},
 		{"garbage frame", func(ch *protocol.Channel, c net.Conn) { c.Write(append([]byte{0, 30}, make([]byte, 30)...)) }, protocol.ErrDecrypt},
 		{"truncated frame", func(ch *protocol.Channel, c net.Conn) { c.Write([]byte{0, 30, 1}) }, protocol.ErrTruncated},
-		{"malformed message", func(ch *protocol.Channel, c net.Conn) { ch.SendPlaintext([]byte{0, 1, 1, 0}) }, protocol.ErrTruncated},
+		{"malformed message", func(ch *protocol.Channel, c net.Conn) { ch.SendPlaintext([]byte{0, 2, 1, 0}) }, protocol.ErrTruncated},
 		{"challenge for another handshake", func(ch *protocol.Channel, c net.Conn) {
 			m := challenge(n, ch)
 			m.HandshakeHash = make([]byte, 32)

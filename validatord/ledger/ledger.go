@@ -39,6 +39,9 @@ type Ledger interface {
 	// Copy looks up a job's committed copy record (ErrCopyNotFound if
 	// none).
 	Copy(ctx context.Context, jobID string) (*contract.Copy, error)
+	// ChainID is the ledger's chain ID, which every statement signed for
+	// it covers.
+	ChainID(ctx context.Context) (string, error)
 }
 
 // Receipt locates the committed transaction: height, hash and, for a spend,
