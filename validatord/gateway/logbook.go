@@ -19,7 +19,6 @@ const (
 	reasonHandshake   reason = "handshake failed or too slow"
 	reasonNoRequest   reason = "no request before the deadline"
 	reasonMalformed   reason = "malformed request"
-	reasonBusy        reason = "refused: the pool for proved stations is full"
 	reasonConn        reason = "connection failed"
 )
 
