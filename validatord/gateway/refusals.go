@@ -1,12 +1,14 @@
 package gateway
 
 import (
+	"errors"
 	"fmt"
 	"strings"
 	"unicode"
 	"unicode/utf8"
 
 	"copystation/protocol"
+	"copystation/validatord/ledger"
 )
 
 // subject is what the asking station itself sent: the only facts a
@@ -86,6 +88,12 @@ var ledgerText = map[protocol.Code]func(s subject) string{
 // code; the error itself (with the ledger's detail) is for the node's log.
 func ledgerRefusal(err error, s subject) *protocol.RefusalMsg {
 	code := refusalCode(err)
+	// the contract's account of a malformed request is about the request's
+	// own fields only, and the station needs it to fix the request
+	var re *ledger.RefusalError
+	if code == protocol.CodeBadRequest && errors.As(err, &re) {
+		return refusal(code, "the ledger refused job %q as malformed: %s", s.job, re.Log)
+	}
 	text, ok := ledgerText[code]
 	if !ok {
 		return refusal(code, "the ledger refused the request")
