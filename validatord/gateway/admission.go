@@ -1,8 +1,10 @@
 package gateway
 
 import (
+	"io"
 	"net"
 	"net/netip"
+	"slices"
 	"sync"
 )
 
@@ -15,40 +17,71 @@ import (
 // them per source, so a flood from a few addresses leaves the rest to
 // stations. A proved connection (waiting on consensus) moves to a pool of
 // its own, so proved stations never compete with the flood.
+//
+// A flood from many sources can still fill the unproved slots. Then a
+// newcomer from a source holding at least two fewer than the heaviest
+// source takes the heaviest source's oldest unproved slot (that
+// connection is closed): the slots go to sources in turn, and a station
+// from an address of its own gets in unless the flood holds at most one
+// slot per address.
 type admission struct {
 	mu        sync.Mutex
-	max       int            // unproved slots, and proved slots
-	perSource int            // unproved slots one source may hold
-	unproved  int            // unproved connections open
-	proved    int            // proved connections open
-	bySource  map[string]int // unproved connections per source
+	max       int                  // unproved slots, and proved slots
+	perSource int                  // unproved slots one source may hold
+	unproved  int                  // unproved connections open
+	proved    int                  // proved connections open
+	bySource  map[string][]*ticket // unproved connections per source, oldest first
 }
 
 func newAdmission(max, perSource int) *admission {
-	return &admission{max: max, perSource: perSource, bySource: make(map[string]int)}
+	return &admission{max: max, perSource: perSource, bySource: make(map[string][]*ticket)}
 }
 
 // ticket is one admitted connection's hold on a slot.
 type ticket struct {
 	a      *admission
 	src    string
+	conn   io.Closer
 	proved bool
 	done   bool
 }
 
-// admit takes an unproved slot for a connection from src, or says why not.
-func (a *admission) admit(src string) (*ticket, reason) {
+// admit takes an unproved slot for conn from src, or says why not. When
+// it takes another source's slot, evicted is that source's connection,
+// which the caller closes.
+func (a *admission) admit(src string, conn io.Closer) (t *ticket, evicted *ticket, why reason) {
 	a.mu.Lock()
 	defer a.mu.Unlock()
-	switch {
-	case a.bySource[src] >= a.perSource:
-		return nil, reasonSourceLimit
-	case a.unproved >= a.max:
-		return nil, reasonFull
+	mine := len(a.bySource[src])
+	if mine >= a.perSource {
+		return nil, nil, reasonSourceLimit
 	}
-	a.bySource[src]++
+	if a.unproved >= a.max {
+		if evicted = a.heaviest(mine + 1); evicted == nil {
+			return nil, nil, reasonFull
+		}
+		evicted.done = true
+		a.dropUnproved(evicted)
+	}
+	t = &ticket{a: a, src: src, conn: conn}
+	a.bySource[src] = append(a.bySource[src], t)
 	a.unproved++
-	return &ticket{a: a, src: src}, ""
+	return t, evicted, ""
+}
+
+// heaviest is the oldest unproved connection of the source holding the
+// most, if it holds more than than.
+func (a *admission) heaviest(than int) *ticket {
+	var top []*ticket
+	for _, ts := range a.bySource {
+		if len(ts) > len(top) {
+			top = ts
+		}
+	}
+	if len(top) <= than {
+		return nil
+	}
+	return top[0]
 }
 
 // prove moves the connection to the proved pool: it has sent a request
@@ -64,7 +97,7 @@ func (t *ticket) prove() bool {
 	if a.proved >= a.max {
 		return false
 	}
-	a.dropUnproved(t.src)
+	a.dropUnproved(t)
 	a.proved++
 	t.proved = true
 	return true
@@ -80,16 +113,19 @@ func (t *ticket) release() {
 	case t.proved:
 		a.proved--
 	default:
-		a.dropUnproved(t.src)
+		a.dropUnproved(t)
 	}
 	t.done = true
 }
 
-func (a *admission) dropUnproved(src string) {
+func (a *admission) dropUnproved(t *ticket) {
 	a.unproved--
-	if a.bySource[src]--; a.bySource[src] <= 0 {
-		delete(a.bySource, src)
+	ts := slices.DeleteFunc(a.bySource[t.src], func(x *ticket) bool { return x == t })
+	if len(ts) == 0 {
+		delete(a.bySource, t.src)
+		return
 	}
+	a.bySource[t.src] = ts
 }
 
 // source is the address a limit counts against: the IP for IPv4, and the

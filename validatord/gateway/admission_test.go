@@ -26,28 +26,48 @@ func TestSource(t *testing.T) {
 	}
 }
 
-// TestAdmission: a source gets at most its limit of unproved slots, the
-// node at most max; a proved connection frees its unproved slot for
-// others; every slot comes back on release, once.
+// closer records whether the admission closed its connection.
+type closer struct{ closed bool }
+
+func (c *closer) Close() error { c.closed = true; return nil }
+
+// TestAdmission: a source gets at most its limit of unproved slots; when
+// all are taken, a source holding two fewer than the heaviest takes the
+// heaviest's oldest; a proved connection frees its unproved slot; every
+// slot comes back on release, once.
 func TestAdmission(t *testing.T) {
 	a := newAdmission(3, 2)
-	t1, _ := a.admit("a")
-	t2, _ := a.admit("a")
-	if tk, why := a.admit("a"); tk != nil || why != reasonSourceLimit {
+	admit := func(src string) (*ticket, *closer, *ticket, reason) {
+		c := &closer{}
+		tk, ev, why := a.admit(src, c)
+		return tk, c, ev, why
+	}
+	a1, _, _, _ := admit("a")
+	a2, _, _, _ := admit("a")
+	if tk, _, _, why := admit("a"); tk != nil || why != reasonSourceLimit {
 		t.Fatalf("admit(a) over its limit = %v, %q; want refused, %q", tk, why, reasonSourceLimit)
 	}
-	t3, _ := a.admit("b")
-	if tk, why := a.admit("c"); tk != nil || why != reasonFull {
-		t.Fatalf("admit(c) with every slot taken = %v, %q; want refused, %q", tk, why, reasonFull)
+	b1, _, _, _ := admit("b")
+	// full: c (0) takes a's (2) oldest
+	c1t, _, ev, why := admit("c")
+	if c1t == nil || ev != a1 {
+		t.Fatalf("admit(c) with every slot taken, a holding 2 = %v, evicted %v, %q; want a slot and a's oldest evicted", c1t, ev, why)
 	}
-	if !t1.prove() {
+	// full again: a (1), b (1), c (1): no source holds two more than d
+	if tk, _, _, why := admit("d"); tk != nil || why != reasonFull {
+		t.Fatalf("admit(d) with one slot per source = %v, %q; want refused, %q", tk, why, reasonFull)
+	}
+	if !b1.prove() {
 		t.Fatal("prove() = false, want true with the proved pool empty")
 	}
-	t4, why := a.admit("a")
-	if t4 == nil {
-		t.Fatalf("admit(a) after one of its connections proved = %q, want a slot", why)
+	if a1.prove() {
+		t.Fatal("prove() of an evicted connection = true, want false")
 	}
-	for _, tk := range []*ticket{t1, t2, t3, t4, t1} { // t1 twice: release is once
+	d1, _, ev, why := admit("d")
+	if d1 == nil || ev != nil {
+		t.Fatalf("admit(d) after b's connection proved = %v, evicted %v, %q; want a slot, nobody evicted", d1, ev, why)
+	}
+	for _, tk := range []*ticket{a1, a2, b1, c1t, d1, a2} { // a2 twice: release is once
 		tk.release()
 	}
 	if a.unproved != 0 || a.proved != 0 || len(a.bySource) != 0 {

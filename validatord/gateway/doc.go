@@ -10,7 +10,9 @@
 // beyond MaxConns is closed at once, so a refused peer costs no Noise
 // work, and a station fails over. Until it sends a request signed by an
 // enrolled station a connection is unproved and holds one of those slots;
-// then it moves to a pool of its own, out of a flood's reach.
+// then it moves to a pool of its own, out of a flood's reach. When a flood
+// from many sources has taken every unproved slot, a newcomer from a
+// lighter source takes the heaviest source's oldest one.
 //
 // Each connection gets a deadline for every step: the IK handshake (short:
 // a station writes its first message at once), the challenge, the

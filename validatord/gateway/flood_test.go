@@ -54,6 +54,20 @@ func TestFloodLeavesRoomForStations(t *testing.T) {
 	}
 }
 
+// TestFloodFromManySources: 8 idle connections from each of 40 addresses
+// (320: every unproved slot is taken at the default limits) still leave a
+// station on an address of its own served: it takes the oldest slot of
+// the heaviest source.
+func TestFloodFromManySources(t *testing.T) {
+	st := softStation(t)
+	n := refusingNode(t, st, nodeOpts{})
+	idleConns(t, n.addr, 8*40, 40)
+	c := st.client(t, time.Now, n.pin)
+	if _, err := c.Authorize(context.Background(), paramsFor("job-1", "tok-1", "title-1", []byte("m"))); !errors.Is(err, ledgerclient.ErrTokenSpent) {
+		t.Fatalf("Authorize under a flood from 40 sources = %v, want the node's answer %v", err, ledgerclient.ErrTokenSpent)
+	}
+}
+
 // TestOverSourceLimitClosedBeforeHandshake: a source holding its limit of
 // idle connections (8 by default) gets its next one closed at accept: a
 // valid IK first message is never answered (the node does no Noise work

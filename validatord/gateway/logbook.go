@@ -16,6 +16,7 @@ type reason string
 const (
 	reasonSourceLimit reason = "refused at accept: the source's connection limit"
 	reasonFull        reason = "refused at accept: every slot is taken"
+	reasonEvicted     reason = "closed to make room: the heaviest source's oldest unproved connection"
 	reasonHandshake   reason = "handshake failed or too slow"
 	reasonNoRequest   reason = "no request before the deadline"
 	reasonMalformed   reason = "malformed request"

@@ -59,7 +59,9 @@ type Config struct {
 	MaxConns int
 	// MaxConnsPerSource bounds one source's connections (one IPv4 address
 	// or IPv6 /64) that have not yet sent a signed request (default 8).
-	// More are closed at accept, before any Noise work.
+	// More are closed at accept, before any Noise work. When all MaxConns
+	// are taken, a connection from a source holding at least two fewer
+	// than the heaviest source takes that source's oldest slot.
 	MaxConnsPerSource int
 	// Logf logs refused and failed connections, aggregated: per reason,
 	// the first at once and the rest as one summary line per LogInterval;
@@ -169,11 +171,15 @@ func (s *Server) Serve(ctx context.Context, ln net.Listener) error {
 			return fmt.Errorf("gateway.Serve: %w", err)
 		}
 		src := source(conn.RemoteAddr())
-		t, why := s.adm.admit(src)
+		t, evicted, why := s.adm.admit(src, conn)
 		if t == nil {
 			conn.Close()
 			s.log.note(why, src, conn.RemoteAddr().String())
 			continue
+		}
+		if evicted != nil {
+			evicted.conn.Close()
+			s.log.note(reasonEvicted, evicted.src, fmt.Sprintf("%s for a connection from %s", evicted.src, conn.RemoteAddr()))
 		}
 		s.wg.Add(1)
 		go func() {
