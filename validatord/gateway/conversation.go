@@ -126,7 +126,12 @@ func (c *conv) pendingErr(phaseEnd time.Time, err error) (reason, error) {
 	if errors.Is(err, os.ErrDeadlineExceeded) && !c.s.cfg.Now().Before(phaseEnd) {
 		return reasonNoRequest, fmt.Errorf("no request within %v of connecting: %w", c.s.cfg.RequestTimeout, err)
 	}
-	return reasonMalformed, err
+	for _, bad := range []error{protocol.ErrFrameTooLarge, protocol.ErrEmptyFrame, protocol.ErrTruncated, protocol.ErrDecrypt} {
+		if errors.Is(err, bad) {
+			return reasonMalformed, err
+		}
+	}
+	return reasonConn, err // the peer closed or reset
 }
 
 // station checks the challenge's expiry and finds the enrolled station.
