@@ -16,11 +16,23 @@ func checkID(what, id string) *refusal {
 	if len(id) == 0 || len(id) > MaxIDLen {
 		return refuse(CodeBadField, "%s is %d bytes, want 1 to %d", what, len(id), MaxIDLen)
 	}
-	for _, c := range []byte(id) {
+	// by rune, not byte: the refusal names the character the sender typed
+	// (a byte of a multi-byte character printed as a rune is another one)
+	for _, c := range id {
 		ok := c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' || c == '.' || c == '_' || c == ':' || c == '-'
 		if !ok {
 			return refuse(CodeBadField, "%s %q has character %q; use letters, digits and . _ : -", what, id, c)
 		}
+	}
+	return nil
+}
+
+// CheckID applies the ledger's rule for IDs, so the gateway can refuse a
+// bad one before a transaction: an error wrapping CodeBadField that names
+// the offending character.
+func CheckID(what, id string) error {
+	if r := checkID(what, id); r != nil {
+		return fmt.Errorf("%w: %s", CodeBadField, r.detail)
 	}
 	return nil
 }

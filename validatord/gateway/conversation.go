@@ -7,9 +7,7 @@ import (
 	"io"
 	"net"
 	"os"
-	"strings"
 	"time"
-	"unicode/utf8"
 
 	"copystation/keys"
 	"copystation/protocol"
@@ -22,131 +20,172 @@ type conv struct {
 	s    *Server
 	ctx  context.Context
 	conn net.Conn
+	t    *ticket
 	ch   *protocol.Channel
 	chal *protocol.ChallengeMsg
+	// why is the ledger's own account of a refusal, for the node's log
+	// only (the station is told what ledgerText says).
+	why error
 }
 
 func (c *conv) deadline(d time.Duration) time.Time { return c.s.cfg.Now().Add(d) }
 
-// preRequestDeadline is one step's deadline, cut short by the connection's
-// deadline for the whole pre-request phase.
-func (c *conv) preRequestDeadline(phaseEnd time.Time) time.Time {
-	if d := c.deadline(c.s.cfg.StepTimeout); d.Before(phaseEnd) {
-		return d
+// within is d from now, cut short by end.
+func (c *conv) within(d time.Duration, end time.Time) time.Time {
+	if t := c.deadline(d); t.Before(end) {
+		return t
 	}
-	return phaseEnd
+	return end
 }
 
 // serveConn runs one conversation and closes the connection.
-func (s *Server) serveConn(ctx context.Context, conn net.Conn) {
+func (s *Server) serveConn(ctx context.Context, conn net.Conn, t *ticket) {
 	defer conn.Close()
 	stop := context.AfterFunc(ctx, func() { conn.SetDeadline(time.Unix(1, 0)) })
 	defer stop()
-	c := &conv{s: s, ctx: ctx, conn: conn}
-	if err := c.run(); err != nil {
-		s.cfg.Logf("gateway: %s: %v", conn.RemoteAddr(), err)
+	c := &conv{s: s, ctx: ctx, conn: conn, t: t}
+	if r, err := c.run(); err != nil {
+		s.log.note(r, t.src, fmt.Sprintf("%s: %v", conn.RemoteAddr(), err))
 	}
 }
 
-func (c *conv) run() error {
+// run holds the conversation; an error comes with the reason it is
+// logged under.
+func (c *conv) run() (reason, error) {
 	cfg := &c.s.cfg
 	phaseEnd := c.deadline(cfg.RequestTimeout)
-	c.conn.SetDeadline(c.preRequestDeadline(phaseEnd))
+	// a station writes its first handshake message as soon as it has
+	// connected: a peer that doesn't is let go after HandshakeTimeout
+	c.conn.SetDeadline(c.within(cfg.HandshakeTimeout, phaseEnd))
 	ch, err := protocol.ServerHandshake(c.conn, cfg.NoiseKey, cfg.Random)
 	if err != nil {
-		return c.preRequestErr(phaseEnd, err)
+		return reasonHandshake, err
 	}
 	c.ch = ch
 	nonce := make([]byte, protocol.NonceLen)
 	// ReadFull: an injected reader may return fewer bytes than asked, and a
 	// partly zero nonce is a guessable one.
 	if _, err := io.ReadFull(cfg.Random, nonce); err != nil {
-		return fmt.Errorf("nonce: %w", err)
+		return reasonConn, fmt.Errorf("nonce: %w", err)
 	}
 	chainID, err := cfg.Ledger.ChainID(c.ctx)
 	if err != nil {
-		return fmt.Errorf("chain ID: %w", err)
+		return reasonConn, fmt.Errorf("chain ID: %w", err)
 	}
 	c.chal = &protocol.ChallengeMsg{Nonce: nonce, NodeID: c.s.nodeID,
 		Expiry: cfg.Now().Add(cfg.ChallengeTTL).Unix(), HandshakeHash: ch.HandshakeHash(), ChainID: chainID}
+	c.conn.SetDeadline(c.within(cfg.StepTimeout, phaseEnd))
 	if err := ch.Send(c.chal); err != nil {
-		return c.preRequestErr(phaseEnd, err)
+		return reasonConn, err
 	}
-	c.conn.SetDeadline(c.preRequestDeadline(phaseEnd))
+	// the request may come until phaseEnd, which is after the challenge's
+	// expiry (New checks): a late one is refused as expired, not cut off
+	c.conn.SetDeadline(phaseEnd)
 	m, err := ch.Receive()
-	if err != nil {
-		// malformed, oversized, truncated, too slow: close, nothing
-		// reaches the ledger
-		return c.preRequestErr(phaseEnd, err)
-	}
 	var answer protocol.Message
 	switch m := m.(type) {
+	case nil:
+		r := malformed(err)
+		if r == nil {
+			// oversized, truncated, undecryptable, too slow: the
+			// channel is broken, close; nothing reaches the ledger
+			return c.pendingErr(phaseEnd, err)
+		}
+		answer = r
 	case *protocol.CopyRequestMsg:
 		answer = c.copyRequest(m)
 	case *protocol.CopyReportMsg:
 		answer = c.copyReport(m)
 	default:
-		return fmt.Errorf("%w: %s from a station", protocol.ErrUnexpected, m.Type())
+		answer = refusal(protocol.CodeBadRequest, "a station sends a copy request or a copy report, not a %s", m.Type())
 	}
 	c.conn.SetDeadline(c.deadline(cfg.StepTimeout))
+	if err := ch.Send(answer); err != nil {
+		return reasonConn, err
+	}
 	if r, ok := answer.(*protocol.RefusalMsg); ok {
-		cfg.Logf("gateway: %s: refused: %s: %s", c.conn.RemoteAddr(), r.Code, r.Message)
-	}
-	return ch.Send(answer)
-}
-
-// preRequestErr says so when err is the pre-request phase running out, so
-// the log tells a slow client from a broken one.
-func (c *conv) preRequestErr(phaseEnd time.Time, err error) error {
-	if errors.Is(err, os.ErrDeadlineExceeded) && !c.s.cfg.Now().Before(phaseEnd) {
-		return fmt.Errorf("no request within %v of connecting: %w", c.s.cfg.RequestTimeout, err)
-	}
-	return err
-}
-
-func refusal(code protocol.Code, format string, args ...any) *protocol.RefusalMsg {
-	return &protocol.RefusalMsg{Code: code, Message: printable(fmt.Sprintf(format, args...), protocol.MaxMessageLen)}
-}
-
-// printable makes s a valid refusal message: UTF-8 without control
-// characters, at most max bytes, cut on a character boundary (the
-// station's decoder refuses anything else, and would lose the reason).
-func printable(s string, max int) string {
-	s = strings.Map(func(r rune) rune {
-		if r < 0x20 || r == 0x7f {
-			return ' '
+		why := r.Message
+		if c.why != nil {
+			why = c.why.Error()
 		}
-		return r
-	}, strings.ToValidUTF8(s, "?"))
-	for len(s) > max {
-		_, n := utf8.DecodeLastRuneInString(s)
-		s = s[:len(s)-n]
+		return reason("refused " + r.Code.String()), errors.New(why)
 	}
-	return s
+	return "", nil
 }
 
-func ledgerRefusal(op string, err error) *protocol.RefusalMsg {
-	return refusal(refusalCode(err), "%s: %v", op, err)
+// malformed is the refusal for a message that decrypted but does not
+// decode (bad field, unknown type or version, trailing bytes): the channel
+// is intact, so the station is told which field. Nil for other errors.
+func malformed(err error) *protocol.RefusalMsg {
+	var de *protocol.DecodeError
+	if !errors.As(err, &de) {
+		return nil
+	}
+	return refusal(protocol.CodeBadRequest, "%v", de)
+}
+
+// pendingErr says so when err is the pre-request phase running out, so
+// the log tells a slow client from a broken one.
+func (c *conv) pendingErr(phaseEnd time.Time, err error) (reason, error) {
+	if errors.Is(err, os.ErrDeadlineExceeded) && !c.s.cfg.Now().Before(phaseEnd) {
+		return reasonNoRequest, fmt.Errorf("no request within %v of connecting: %w", c.s.cfg.RequestTimeout, err)
+	}
+	for _, bad := range []error{protocol.ErrFrameTooLarge, protocol.ErrEmptyFrame, protocol.ErrTruncated, protocol.ErrDecrypt} {
+		if errors.Is(err, bad) {
+			return reasonMalformed, err
+		}
+	}
+	return reasonConn, err // the peer closed or reset
 }
 
 // station checks the challenge's expiry and finds the enrolled station.
 func (c *conv) station(id string) (*contract.Station, *protocol.RefusalMsg) {
-	if c.s.cfg.Now().Unix() > c.chal.Expiry {
-		return nil, refusal(protocol.CodeChallengeExpired, "the challenge expired at %d; ask again", c.chal.Expiry)
+	if c.s.cfg.Now().After(time.Unix(c.chal.Expiry, 0)) {
+		return nil, refusal(protocol.CodeChallengeExpired, "the challenge expired at %d, before the request came; connect again for a new one", c.chal.Expiry)
 	}
 	ctx, cancel := context.WithTimeout(c.ctx, c.s.cfg.StepTimeout)
 	defer cancel()
 	st, err := c.s.cfg.Ledger.Station(ctx, id)
 	if err != nil {
-		return nil, ledgerRefusal("station lookup", err)
+		return nil, c.ledgerRefusal(err, subject{station: id})
 	}
 	if st.Status != contract.StationActive {
-		return nil, refusal(protocol.CodeStationRevoked, "station %s is revoked", id)
+		return nil, refusal(protocol.CodeStationRevoked, "station %q is revoked; ask the operator", id)
 	}
 	return st, nil
 }
 
+// ledgerRefusal keeps the ledger's own words for the log and answers with
+// the station's text.
+func (c *conv) ledgerRefusal(err error, s subject) *protocol.RefusalMsg {
+	c.why = err
+	return ledgerRefusal(err, s)
+}
+
+// proved moves the connection out of the unproved slots once the station's
+// signature verifies; nil if it may go on.
+func (c *conv) proved() *protocol.RefusalMsg {
+	if c.t.prove() {
+		return nil
+	}
+	return refusal(protocol.CodeUnavailable, "this node is serving as many stations as it can; try another node with the same job ID")
+}
+
+// checkIDs applies the ledger's ID rule before any lookup, so a bad ID is
+// refused with the character named rather than by a transaction.
+func checkIDs(ids ...[2]string) *protocol.RefusalMsg {
+	for _, id := range ids {
+		if err := contract.CheckID(id[0], id[1]); err != nil {
+			return refusal(protocol.CodeBadRequest, "%v", err)
+		}
+	}
+	return nil
+}
+
 func (c *conv) copyRequest(m *protocol.CopyRequestMsg) protocol.Message {
+	if r := checkIDs([2]string{"job ID", m.JobID}, [2]string{"token ID", m.TokenID}, [2]string{"title ID", m.TitleID}); r != nil {
+		return r
+	}
 	st, r := c.station(m.StationID)
 	if r != nil {
 		return r
@@ -156,26 +195,31 @@ func (c *conv) copyRequest(m *protocol.CopyRequestMsg) protocol.Message {
 	if err := protocol.Verify(st.SigningKey, stmt, m.Signature); err != nil {
 		return refusal(protocol.CodeBadSignature, "the station's signature does not verify on this connection")
 	}
+	if r := c.proved(); r != nil {
+		return r
+	}
 	if len(m.Grant) > 0 {
 		if r := c.checkGrant(st, m); r != nil {
 			return r
 		}
 	}
+	subj := subject{station: st.ID, job: m.JobID, token: m.TokenID, title: m.TitleID, profile: m.Profile}
 	ctx, cancel := context.WithTimeout(c.ctx, c.s.cfg.LedgerTimeout)
 	defer cancel()
 	c.conn.SetDeadline(c.deadline(c.s.cfg.LedgerTimeout + c.s.cfg.StepTimeout))
 	rc, err := c.s.cfg.Ledger.Spend(ctx, st.SigningKey, stmt, m.Signature)
 	if err != nil {
-		return ledgerRefusal("spend", err)
+		return c.ledgerRefusal(err, subj)
 	}
 	rel, err := c.s.cfg.Ledger.ReleaseKeys(ctx, st.ID, keys.Info{JobID: m.JobID, MediaID: m.MediaID, Transcript: hh})
 	if err != nil {
-		return ledgerRefusal("key release", err)
+		return c.ledgerRefusal(err, subj)
 	}
 	out := &protocol.KeyReleaseMsg{JobID: m.JobID, Sealed: rel.Sealed, Format: rel.Format, Height: uint64(rc.Height), TxHash: rc.TxHash}
 	sig, err := protocol.Sign(c.s.cfg.Random, c.s.cfg.Signer, out.Statement(c.chal.ChainID, hh))
 	if err != nil {
-		return refusal(protocol.CodeInternal, "signing the key release: %v", err)
+		c.why = err
+		return refusal(protocol.CodeInternal, "the node could not sign the key release; try another node with the same job ID")
 	}
 	out.NodeSignature = sig
 	return out
@@ -190,9 +234,9 @@ func (c *conv) checkGrant(st *contract.Station, m *protocol.CopyRequestMsg) *pro
 	case err != nil:
 		return refusal(protocol.CodeBadGrant, "customer authorisation: %v", err)
 	case g.Grant.StationID != st.ID:
-		return refusal(protocol.CodeGrantMismatch, "the customer authorised station %s, not %s", g.Grant.StationID, st.ID)
+		return refusal(protocol.CodeGrantMismatch, "the customer authorised station %q, not %q", g.Grant.StationID, st.ID)
 	case g.Grant.TokenID != m.TokenID || g.Grant.TitleID != m.TitleID:
-		return refusal(protocol.CodeGrantMismatch, "the customer authorised token %s for title %s", g.Grant.TokenID, g.Grant.TitleID)
+		return refusal(protocol.CodeGrantMismatch, "the customer authorised token %q for title %q", g.Grant.TokenID, g.Grant.TitleID)
 	case c.s.cfg.Now().Unix() > g.Grant.Expiry && !c.retryWithinGrant(st, m, g.Grant.Expiry):
 		return refusal(protocol.CodeGrantExpired, "the customer's authorisation expired at %d", g.Grant.Expiry)
 	}
@@ -219,6 +263,9 @@ func (c *conv) retryWithinGrant(st *contract.Station, m *protocol.CopyRequestMsg
 }
 
 func (c *conv) copyReport(m *protocol.CopyReportMsg) protocol.Message {
+	if r := checkIDs([2]string{"job ID", m.JobID}); r != nil {
+		return r
+	}
 	st, r := c.station(m.StationID)
 	if r != nil {
 		return r
@@ -228,17 +275,21 @@ func (c *conv) copyReport(m *protocol.CopyReportMsg) protocol.Message {
 	if err := protocol.Verify(st.SigningKey, stmt, m.Signature); err != nil {
 		return refusal(protocol.CodeBadSignature, "the station's signature does not verify on this connection")
 	}
+	if r := c.proved(); r != nil {
+		return r
+	}
 	ctx, cancel := context.WithTimeout(c.ctx, c.s.cfg.LedgerTimeout)
 	defer cancel()
 	c.conn.SetDeadline(c.deadline(c.s.cfg.LedgerTimeout + c.s.cfg.StepTimeout))
 	rc, err := c.s.cfg.Ledger.Report(ctx, st.SigningKey, stmt, m.Signature)
 	if err != nil {
-		return ledgerRefusal("report", err)
+		return c.ledgerRefusal(err, subject{station: st.ID, job: m.JobID})
 	}
 	out := &protocol.ReceiptMsg{JobID: m.JobID, Outcome: m.Outcome, Height: uint64(rc.Height), TxHash: rc.TxHash}
 	sig, err := protocol.Sign(c.s.cfg.Random, c.s.cfg.Signer, out.Statement(c.chal.ChainID, hh))
 	if err != nil {
-		return refusal(protocol.CodeInternal, "signing the receipt: %v", err)
+		c.why = err
+		return refusal(protocol.CodeInternal, "the node could not sign the receipt; try again")
 	}
 	out.NodeSignature = sig
 	return out

@@ -88,9 +88,9 @@ func TestBadFramesCloseConnection(t *testing.T) {
 // TestConnectionLimit: beyond MaxConns a connection is closed at once.
 func TestConnectionLimit(t *testing.T) {
 	f := newFixture(t)
-	n := startNode(t, f.ledger.node(0).Ledger, nodeOpts{now: f.clk.Now, maxConns: 1})
-	// The hog has its challenge, so it holds the one slot until its step
-	// deadline (2 s) for sending a request passes.
+	n := startNode(t, f.ledger.node(0).Ledger, nodeOpts{now: f.clk.Now, maxConns: 1, request: 3 * time.Second})
+	// The hog has its challenge, so it holds the one slot until its
+	// request deadline (3 s) passes.
 	hog := dialRaw(t, n)
 	extra, err := net.Dial("tcp", n.addr)
 	if err != nil {
@@ -102,7 +102,7 @@ func TestConnectionLimit(t *testing.T) {
 		t.Fatalf("Read on a connection over the limit = %v, want closed by the node", err)
 	}
 	if err := closedByPeer(hog.conn); err != nil {
-		t.Fatalf("idle connection: %v, want closed at its handshake deadline", err)
+		t.Fatalf("idle connection: %v, want closed at its request deadline", err)
 	}
 }
 

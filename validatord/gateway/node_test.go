@@ -47,15 +47,18 @@ type testNode struct {
 	server *gateway.Server
 	signer *party
 	addr   string
+	// stop ends Serve and waits for it (also done at cleanup)
+	stop func()
 }
 
 type nodeOpts struct {
 	now      func() time.Time
 	maxConns int
 	ttl      time.Duration
-	random   io.Reader     // crypto/rand.Reader if nil
-	step     time.Duration // StepTimeout, 2 s if zero
-	request  time.Duration // RequestTimeout, the gateway's default if zero
+	random   io.Reader            // crypto/rand.Reader if nil
+	step     time.Duration        // StepTimeout, 2 s if zero
+	request  time.Duration        // RequestTimeout, the gateway's default if zero
+	logf     func(string, ...any) // t.Logf if nil
 }
 
 func startNode(t testing.TB, l ledger.Ledger, o nodeOpts) *testNode {
@@ -77,9 +80,9 @@ func startNodeWithKeys(t testing.TB, l ledger.Ledger, o nodeOpts, priv, pub []by
 	}
 	cfg := gateway.Config{Signer: signer.key, Ledger: l, Random: o.random, Now: o.now,
 		MaxConns: o.maxConns, ChallengeTTL: o.ttl, StepTimeout: o.step, RequestTimeout: o.request, LedgerTimeout: 5 * time.Second,
-		Logf: t.Logf}
-	if _, bench := t.(*testing.B); bench {
-		cfg.Logf = nil
+		Logf: o.logf}
+	if _, bench := t.(*testing.B); o.logf == nil && !bench {
+		cfg.Logf = t.Logf
 	}
 	cfg.NoiseKey.Private, cfg.NoiseKey.Public = priv, pub
 	srv, err := gateway.New(cfg)
@@ -93,15 +96,19 @@ func startNodeWithKeys(t testing.TB, l ledger.Ledger, o nodeOpts, priv, pub []by
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan error, 1)
 	go func() { done <- srv.Serve(ctx, ln) }()
-	t.Cleanup(func() {
-		cancel()
-		if err := <-done; err != nil {
-			t.Errorf("Serve = %v", err)
-		}
-	})
+	var once sync.Once
+	stop := func() {
+		once.Do(func() {
+			cancel()
+			if err := <-done; err != nil {
+				t.Errorf("Serve = %v", err)
+			}
+		})
+	}
+	t.Cleanup(stop)
 	return &testNode{
 		pin:    ledgerclient.Node{Address: ln.Addr().String(), NoiseKey: pub, SigningKey: signer.pub},
-		server: srv, signer: signer, addr: ln.Addr().String(), noise: priv,
+		server: srv, signer: signer, addr: ln.Addr().String(), noise: priv, stop: stop,
 	}
 }
 

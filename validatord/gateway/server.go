@@ -31,23 +31,44 @@ type Config struct {
 	Random io.Reader
 	// Now is the clock for challenge expiry and deadlines; time.Now if nil.
 	Now func() time.Time
-	// ChallengeTTL is how long a challenge stays valid (default 30 s).
-	ChallengeTTL time.Duration
-	// StepTimeout bounds the handshake and each read of a station's message
-	// (default 10 s).
-	StepTimeout time.Duration
+	// HandshakeTimeout bounds the IK handshake from accept (default 2 s):
+	// a station sends its first message as soon as it has connected, so a
+	// silent peer is let go quickly and holds its slot no longer.
+	HandshakeTimeout time.Duration
 	// RequestTimeout bounds everything before the station's request or
 	// report: from accept, the handshake, the challenge and the whole
 	// message must be done within it (default 10 s). Without it a slow
-	// client could spend a full StepTimeout on each step and hold one of
-	// the MaxConns slots for the sum.
+	// client could hold a slot for the sum of the steps.
 	RequestTimeout time.Duration
+	// ChallengeTTL is how long a challenge stays valid (default
+	// RequestTimeout - 2 s, or half of a RequestTimeout under 4 s). It
+	// must end before RequestTimeout, so that a request that comes after
+	// its challenge expired, but before the node stops waiting, is
+	// answered with the challenge-expired refusal rather than a closed
+	// connection. The expiry sent is in whole seconds, rounded down, and
+	// the node refuses from that second on.
+	ChallengeTTL time.Duration
+	// StepTimeout bounds sending the challenge and the answer and each
+	// ledger lookup (default 10 s).
+	StepTimeout time.Duration
 	// LedgerTimeout bounds the wait for consensus (default 30 s).
 	LedgerTimeout time.Duration
-	// MaxConns bounds concurrent connections (default 64).
+	// MaxConns bounds the connections that have not yet sent a request
+	// signed by an enrolled station, and separately those that have and
+	// wait on the ledger (default 256 each).
 	MaxConns int
-	// Logf logs one line per refused or failed connection; nil discards.
+	// MaxConnsPerSource bounds one source's connections (one IPv4 address
+	// or IPv6 /64) that have not yet sent a signed request (default 8).
+	// More are closed at accept, before any Noise work. When all MaxConns
+	// are taken, a connection from a source holding at least two fewer
+	// than the heaviest source takes that source's oldest slot.
+	MaxConnsPerSource int
+	// Logf logs refused and failed connections, aggregated: per reason,
+	// the first at once and the rest as one summary line per LogInterval;
+	// nil discards.
 	Logf func(format string, args ...any)
+	// LogInterval is the logbook's summary interval (default 10 s).
+	LogInterval time.Duration
 }
 
 // ErrBadConfig is returned by New for an incomplete configuration.
@@ -57,7 +78,8 @@ var ErrBadConfig = errors.New("invalid gateway configuration")
 type Server struct {
 	cfg    Config
 	nodeID string
-	slots  chan struct{}
+	adm    *admission
+	log    *logbook
 	wg     sync.WaitGroup
 }
 
@@ -73,25 +95,40 @@ func New(cfg Config) (*Server, error) {
 	if cfg.Now == nil {
 		cfg.Now = time.Now
 	}
-	if cfg.ChallengeTTL <= 0 {
-		cfg.ChallengeTTL = 30 * time.Second
+	if err := defaults(&cfg); err != nil {
+		return nil, fmt.Errorf("gateway.New: %w", err)
 	}
-	if cfg.StepTimeout <= 0 {
-		cfg.StepTimeout = 10 * time.Second
+	return &Server{cfg: cfg, nodeID: protocol.NodeID(sec1), adm: newAdmission(cfg.MaxConns, cfg.MaxConnsPerSource),
+		log: newLogbook(cfg.Logf, cfg.LogInterval, cfg.Now)}, nil
+}
+
+// defaults fills in the unset fields and checks that the deadlines agree.
+func defaults(cfg *Config) error {
+	set := func(d *time.Duration, v time.Duration) {
+		if *d <= 0 {
+			*d = v
+		}
 	}
-	if cfg.RequestTimeout <= 0 {
-		cfg.RequestTimeout = 10 * time.Second
-	}
-	if cfg.LedgerTimeout <= 0 {
-		cfg.LedgerTimeout = 30 * time.Second
-	}
+	set(&cfg.HandshakeTimeout, 2*time.Second)
+	set(&cfg.RequestTimeout, 10*time.Second)
+	set(&cfg.ChallengeTTL, cfg.RequestTimeout-min(2*time.Second, cfg.RequestTimeout/2))
+	set(&cfg.StepTimeout, 10*time.Second)
+	set(&cfg.LedgerTimeout, 30*time.Second)
+	set(&cfg.LogInterval, 10*time.Second)
 	if cfg.MaxConns <= 0 {
-		cfg.MaxConns = 64
+		cfg.MaxConns = 256
+	}
+	if cfg.MaxConnsPerSource <= 0 {
+		cfg.MaxConnsPerSource = 8
 	}
 	if cfg.Logf == nil {
 		cfg.Logf = func(string, ...any) {}
 	}
-	return &Server{cfg: cfg, nodeID: protocol.NodeID(sec1), slots: make(chan struct{}, cfg.MaxConns)}, nil
+	if cfg.ChallengeTTL >= cfg.RequestTimeout {
+		return fmt.Errorf("%w: ChallengeTTL %v must end before RequestTimeout %v, or a late request is cut off instead of refused as expired",
+			ErrBadConfig, cfg.ChallengeTTL, cfg.RequestTimeout)
+	}
+	return nil
 }
 
 // NodeID is the ID the node's challenges carry.
@@ -99,11 +136,28 @@ func (s *Server) NodeID() string { return s.nodeID }
 
 // Serve accepts connections until ctx ends or the listener fails, then
 // closes the listener and waits for open connections to finish (their own
-// deadlines bound that wait).
+// deadlines bound that wait). A connection over its source's limit, or
+// beyond MaxConns, is closed at accept: no byte is read from it and no
+// Noise work is done for it.
 func (s *Server) Serve(ctx context.Context, ln net.Listener) error {
 	stop := context.AfterFunc(ctx, func() { ln.Close() })
 	defer stop()
+	defer s.log.flush(true)
 	defer s.wg.Wait()
+	tick := time.NewTicker(s.cfg.LogInterval)
+	quit := make(chan struct{})
+	defer close(quit)
+	go func() {
+		defer tick.Stop()
+		for {
+			select {
+			case <-quit:
+				return
+			case <-tick.C:
+				s.log.flush(false)
+			}
+		}
+	}()
 	for {
 		conn, err := ln.Accept()
 		if err != nil {
@@ -116,18 +170,22 @@ func (s *Server) Serve(ctx context.Context, ln net.Listener) error {
 			}
 			return fmt.Errorf("gateway.Serve: %w", err)
 		}
-		select {
-		case s.slots <- struct{}{}:
-		default:
-			s.cfg.Logf("gateway: %s: refused, %d connections open", conn.RemoteAddr(), s.cfg.MaxConns)
+		src := source(conn.RemoteAddr())
+		t, evicted, why := s.adm.admit(src, conn)
+		if t == nil {
 			conn.Close()
+			s.log.note(why, src, conn.RemoteAddr().String())
 			continue
+		}
+		if evicted != nil {
+			evicted.conn.Close()
+			s.log.note(reasonEvicted, evicted.src, fmt.Sprintf("%s for a connection from %s", evicted.src, conn.RemoteAddr()))
 		}
 		s.wg.Add(1)
 		go func() {
 			defer s.wg.Done()
-			defer func() { <-s.slots }()
-			s.serveConn(ctx, conn)
+			defer t.release()
+			s.serveConn(ctx, conn, t)
 		}()
 	}
 }
