@@ -8,7 +8,6 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
-	"runtime"
 	"sync"
 	"testing"
 	"time"
@@ -35,24 +34,7 @@ func TestMain(m *testing.M) {
 // and returns the path of its drive pseudo-terminal.
 func startCopysim(tb testing.TB, args ...string) string {
 	tb.Helper()
-	if runtime.GOOS != "linux" {
-		tb.Skip("copysim's pseudo-terminals need Linux")
-	}
-	copysim.once.Do(func() {
-		dir, err := os.MkdirTemp("", "copysim-bin-")
-		if err != nil {
-			copysim.err = err
-			return
-		}
-		copysim.bin = filepath.Join(dir, "copysim")
-		out, err := exec.Command(filepath.Join(runtime.GOROOT(), "bin", "go"), "build", "-o", copysim.bin, "copystation/simulator/cmd/copysim").CombinedOutput()
-		if err != nil {
-			copysim.err = fmt.Errorf("go build copysim: %v\n%s", err, out)
-		}
-	})
-	if copysim.err != nil {
-		tb.Fatal(copysim.err)
-	}
+	buildCopysim(tb)
 	dir := tb.TempDir()
 	link := filepath.Join(dir, "drive")
 	cmd := exec.Command(copysim.bin, append([]string{"--drive-link", link, "--robot-link", filepath.Join(dir, "robot"),
