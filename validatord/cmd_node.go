@@ -125,7 +125,7 @@ func makeNetwork(homes []string, keyDir string, kek []byte, chainID string) ([]*
 	opPub, _ := op.PublicKey.Bytes()
 	isPub, _ := is.PublicKey.Bytes()
 	g := chain.GenesisOptions{ChainID: chainID, Operators: [][]byte{opPub}, Issuers: []contract.Issuer{{Key: isPub, Name: "first issuer"}}}
-	if err := chain.InitHomes(homes, kek, g, nil); err != nil {
+	if err := chain.InitHomes(homes, kek, g, 0, nil); err != nil {
 		return nil, err
 	}
 	var out []*nodeInfo

@@ -9,7 +9,6 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"net"
 	"os"
 	"path/filepath"
 	"time"
@@ -73,7 +72,7 @@ type GenesisOptions struct {
 var ErrHome = errors.New("chain: unusable home directory")
 
 // Testnet makes n node homes under dir (dir/node0 ... dir/node(n-1)) for a
-// network on loopback with free ports, all sharing one genesis and the same
+// network on loopback with free ports (see allocatePorts), all sharing one genesis and the same
 // network secrets, each with its own validator and p2p keys. kek seals every
 // node's vault (a test network; real operators each use their own).
 func Testnet(dir string, n int, kek []byte, g GenesisOptions, rnd io.Reader) ([]string, error) {
@@ -84,11 +83,13 @@ func Testnet(dir string, n int, kek []byte, g GenesisOptions, rnd io.Reader) ([]
 	for i := range homes {
 		homes[i] = filepath.Join(dir, fmt.Sprintf("node%d", i))
 	}
-	return homes, InitHomes(homes, kek, g, rnd)
+	return homes, InitHomes(homes, kek, g, 0, rnd)
 }
 
-// InitHomes makes one node home per path, as Testnet does.
-func InitHomes(homes []string, kek []byte, g GenesisOptions, rnd io.Reader) error {
+// InitHomes makes one node home per path, as Testnet does. Node i listens
+// on loopback ports basePort+3i (p2p), +1 (RPC) and +2 (gateway); basePort
+// 0 picks a free block below the kernel's ephemeral range.
+func InitHomes(homes []string, kek []byte, g GenesisOptions, basePort int, rnd io.Reader) error {
 	n := len(homes)
 	if rnd == nil {
 		rnd = rand.Reader
@@ -110,6 +111,10 @@ func InitHomes(homes []string, kek []byte, g GenesisOptions, rnd io.Reader) erro
 	network.DepositKey = dep.Bytes()
 	defer network.Wipe()
 
+	all, err := allocatePorts(n, basePort)
+	if err != nil {
+		return fmt.Errorf("chain.InitHomes: %w", err)
+	}
 	cfgs := make([]NodeConfig, n)
 	secrets := make([]vault.Secrets, n)
 	var vals []types.GenesisValidator
@@ -133,10 +138,7 @@ func InitHomes(homes []string, kek []byte, g GenesisOptions, rnd io.Reader) erro
 		}
 		secrets[i] = vault.Secrets{ConsensusKey: cons.Bytes(), NodeKey: nodeKey.Bytes(), CopySecret: network.CopySecret,
 			DepositKey: network.DepositKey, GatewayKey: gw.Bytes(), SignerKey: sb}
-		ports, err := freePorts(3)
-		if err != nil {
-			return fmt.Errorf("chain.InitHomes: %w", err)
-		}
+		ports := all[i*PortsPerNode:]
 		cfgs[i] = NodeConfig{
 			Moniker:       fmt.Sprintf("node%d", i),
 			P2PListen:     fmt.Sprintf("127.0.0.1:%d", ports[0]),
@@ -221,24 +223,4 @@ func LoadNodeConfig(home string) (*NodeConfig, error) {
 		return nil, fmt.Errorf("chain.LoadNodeConfig: %s: %w", FileNodeConfig, err)
 	}
 	return &c, nil
-}
-
-// freePorts asks the kernel for n free loopback ports.
-func freePorts(n int) ([]int, error) {
-	var ls []net.Listener
-	defer func() {
-		for _, l := range ls {
-			l.Close()
-		}
-	}()
-	var ports []int
-	for range n {
-		l, err := net.Listen("tcp", "127.0.0.1:0")
-		if err != nil {
-			return nil, err
-		}
-		ls = append(ls, l)
-		ports = append(ports, l.Addr().(*net.TCPAddr).Port)
-	}
-	return ports, nil
 }
