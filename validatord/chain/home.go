@@ -183,9 +183,17 @@ func genesisDoc(g GenesisOptions, vals []types.GenesisValidator, depositPub []by
 	if t.IsZero() {
 		t = time.Now().UTC().Truncate(time.Second)
 	}
+	// Proposer-based timestamps: a block carries its proposer's clock,
+	// checked by every validator against its own (synchrony parameters),
+	// not the median time of the last commit's votes. With no empty
+	// blocks, that median is as old as the last block, so after an idle
+	// spell an expired challenge or grant would pass the contract's checks
+	// against block time.
+	params := types.DefaultConsensusParams()
+	params.Feature.PbtsEnableHeight = 1
 	doc := &types.GenesisDoc{
 		GenesisTime: t, ChainID: g.ChainID, InitialHeight: 1,
-		ConsensusParams: types.DefaultConsensusParams(), Validators: vals, AppState: state,
+		ConsensusParams: params, Validators: vals, AppState: state,
 	}
 	return doc, doc.ValidateAndComplete()
 }
