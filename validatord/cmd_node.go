@@ -14,6 +14,7 @@ import (
 	"strings"
 	"syscall"
 
+	"copystation/atomicfile"
 	"copystation/protocol"
 	"copystation/validatord/chain"
 	"copystation/validatord/contract"
@@ -49,8 +50,10 @@ func (e *env) loadOrMakeKEK(create bool) ([]byte, error) {
 			if err := os.MkdirAll(filepath.Dir(e.kekFile), 0o700); err != nil {
 				return nil, err
 			}
-			if err := os.WriteFile(e.kekFile, []byte(hex.EncodeToString(k)+"\n"), 0o600); err != nil {
-				return nil, err
+			// Atomic and synced: a power cut after init must not leave a
+			// vault whose KEK file is empty or half written.
+			if err := atomicfile.Write(e.kekFile, []byte(hex.EncodeToString(k)+"\n")); err != nil {
+				return nil, fmt.Errorf("key-encryption key: %w", err)
 			}
 			fmt.Fprintf(e.stderr, "warning: wrote the node's key-encryption key IN PLAINTEXT to %s; seal it (systemd-creds encrypt --name=%s) and shred it\n", e.kekFile, kekCredName)
 			if e.home != "" && inside(e.home, e.kekFile) {

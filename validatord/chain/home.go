@@ -17,6 +17,7 @@ import (
 	"github.com/cometbft/cometbft/p2p"
 	"github.com/cometbft/cometbft/types"
 
+	"copystation/atomicfile"
 	"copystation/validatord/contract"
 	"copystation/validatord/vault"
 )
@@ -111,7 +112,7 @@ func InitHomes(homes []string, kek []byte, g GenesisOptions, basePort int, rnd i
 	network.DepositKey = dep.Bytes()
 	defer network.Wipe()
 
-	all, err := allocatePorts(n, basePort)
+	all, err := allocatePorts(n*PortsPerNode, basePort)
 	if err != nil {
 		return fmt.Errorf("chain.InitHomes: %w", err)
 	}
@@ -217,7 +218,7 @@ func SaveNodeConfig(home string, c *NodeConfig) error {
 	if err != nil {
 		return err
 	}
-	return os.WriteFile(filepath.Join(home, FileNodeConfig), js, 0o600)
+	return atomicfile.Write(filepath.Join(home, FileNodeConfig), js)
 }
 
 // LoadNodeConfig reads a home's node.json.

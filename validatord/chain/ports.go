@@ -26,11 +26,10 @@ var ErrPorts = errors.New("chain: ports unavailable")
 // never listen again. Below the range only an explicit bind takes a port.
 const lowestPort = 10000
 
-// allocatePorts returns n blocks of PortsPerNode loopback ports: from base
-// on when base > 0, otherwise a random block below the ephemeral range.
-// Every port is checked free when chosen.
-func allocatePorts(n, base int) ([]int, error) {
-	count := n * PortsPerNode
+// allocatePorts returns count consecutive loopback ports: from base on
+// when base > 0, otherwise a random block below the ephemeral range. Every
+// port is checked free when chosen.
+func allocatePorts(count, base int) ([]int, error) {
 	if base > 0 {
 		if base+count-1 > 65535 {
 			return nil, fmt.Errorf("%w: base port %d leaves no room for %d ports", ErrPorts, base, count)
@@ -102,3 +101,7 @@ func ephemeralRange() (lo, hi int) {
 
 func ephemeralLow() int  { lo, _ := ephemeralRange(); return lo }
 func ephemeralHigh() int { _, hi := ephemeralRange(); return hi }
+
+// FreePorts returns count free loopback ports below the kernel's ephemeral
+// range, for a test that needs addresses before it starts a node.
+func FreePorts(count int) ([]int, error) { return allocatePorts(count, 0) }

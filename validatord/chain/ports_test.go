@@ -72,7 +72,7 @@ func TestTestnetPortsOutsideEphemeralRange(t *testing.T) {
 // (RPC), +2 (gateway); a base whose ports are taken is refused with
 // ErrPorts, naming the port.
 func TestTestnetBasePort(t *testing.T) {
-	free, err := allocatePorts(2, 0)
+	free, err := FreePorts(2 * PortsPerNode)
 	if err != nil {
 		t.Fatal(err)
 	}
