@@ -87,7 +87,7 @@ func Main(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		fmt.Fprintf(stderr, "validatord: unknown command %q\n\n%s", cmd, usage)
 		return ExitUsage
 	}
-	e := &env{ctx: ctx, stdout: stdout, stderr: stderr, fs: flag.NewFlagSet("validatord "+cmd, flag.ContinueOnError)}
+	e := &env{ctx: ctx, stdout: stdout, stderr: stderr, fs: flag.NewFlagSet("validatord "+cmd, flag.ContinueOnError), keyFlags: map[string]string{}}
 	e.fs.SetOutput(stderr)
 	if help { // asked for: the answer, on stdout
 		e.fs.SetOutput(stdout)
@@ -170,6 +170,7 @@ type env struct {
 	json, prove    bool
 	home, kekFile  string
 	node           string
+	keyFlags       map[string]string // default key file name -> its flag
 }
 
 func (e *env) homeFlags() {

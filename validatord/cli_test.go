@@ -9,6 +9,7 @@ import (
 	"net"
 	"os"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"strings"
 	"testing"
@@ -219,7 +220,16 @@ func enrollWithTPMEvidence(t *testing.T, c *cli, dir string) {
 	base := []string{"station", "enroll", "--home", c.home, "--kek-file", c.kek, "--request", reqFile, "--allow-unanchored", "--json"}
 	withNonce := append(base[:len(base):len(base)], "--nonce", hex.EncodeToString(nonce))
 	chFile := filepath.Join(dir, "challenge.json")
-	c.ok(append(withNonce, "--challenge-out", chFile)...)
+	var first struct{ Next string }
+	json.Unmarshal([]byte(c.ok(append(withNonce, "--challenge-out", chFile)...)), &first)
+	// The printed next step is the whole step 2: run as printed (with the
+	// station's answer file), it enrolls.
+	next := strings.Fields(first.Next)
+	for _, w := range []string{"--home", "--kek-file", "--request", "--allow-unanchored", "--challenge", "--answer"} {
+		if !slices.Contains(next, w) {
+			t.Errorf("step 1's next step %q lacks %s", first.Next, w)
+		}
+	}
 	chRaw, _ := os.ReadFile(chFile)
 	ch, err := tpm.ParseCredentialChallenge(chRaw)
 	if err != nil {
@@ -241,7 +251,12 @@ func enrollWithTPMEvidence(t *testing.T, c *cli, dir string) {
 		Station   string
 		Activated bool
 	}
-	json.Unmarshal([]byte(c.ok(append(withNonce, "--challenge", chFile, "--answer", ansFile)...)), &res)
+	if len(next) < 3 || next[0] != "validatord" {
+		t.Fatalf("step 1's next step = %q, want a validatord command", first.Next)
+	}
+	hinted := slices.Clone(next[1:])
+	hinted[slices.Index(hinted, "answer.json")] = ansFile
+	json.Unmarshal([]byte(c.ok(append(hinted, "--json")...)), &res)
 	if res.Station != ev.StationID || !res.Activated {
 		t.Fatalf("station enroll = %+v, want station %q, activated", res, ev.StationID)
 	}
