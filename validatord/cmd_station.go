@@ -63,6 +63,9 @@ func cmdStationEnroll(e *env, args []string) error {
 		opts.KnownEKs = map[string]bool{strings.ToLower(*knownEK): true}
 	}
 	vs, err := tpm.VerifyEvidence(er, opts)
+	if err != nil && *knownEK == "" && !*unanchored {
+		return fmt.Errorf("%w (the EK fingerprint recorded at provisioning goes in --known-ek)", err)
+	}
 	if err != nil {
 		return err
 	}
