@@ -1,6 +1,7 @@
 package tpm
 
 import (
+	"copystation/atomicfile"
 	"errors"
 	"fmt"
 	"os"
@@ -184,7 +185,7 @@ func (s *Station) LoadOrCreateSecret(name string, pcrs []int, create func() ([]b
 		if blob, err = Seal(t, secret, pcrs); err != nil {
 			return err
 		}
-		return WriteFileAtomic(path, blob)
+		return atomicfile.Write(path, blob)
 	})
 	if err != nil {
 		return nil, fmt.Errorf("tpm.LoadOrCreateSecret %s: %w", name, err)

@@ -1,6 +1,7 @@
 package tpm
 
 import (
+	"copystation/atomicfile"
 	"crypto/rand"
 	"encoding/binary"
 	"errors"
@@ -81,7 +82,7 @@ func simSeed(dir string) (int64, error) {
 		if _, err := rand.Read(b); err != nil {
 			return 0, err
 		}
-		if err := WriteFileAtomic(path, b); err != nil {
+		if err := atomicfile.Write(path, b); err != nil {
 			return 0, err
 		}
 	} else if err != nil {

@@ -2,6 +2,7 @@ package tpm
 
 import (
 	"bytes"
+	"copystation/atomicfile"
 	"errors"
 	"fmt"
 	"os"
@@ -114,7 +115,7 @@ func loadKey(t transport.TPM, srk tpm2.AuthHandle, dir string, k *key, create bo
 		if blob, err = createKey(t, srk, k); err != nil {
 			return err
 		}
-		if err := WriteFileAtomic(path, blob.marshal()); err != nil {
+		if err := atomicfile.Write(path, blob.marshal()); err != nil {
 			return err
 		}
 	}

@@ -27,6 +27,7 @@ const (
 )
 
 const usage = `usage: validatord COMMAND [flags]
+       validatord COMMAND --help       the command's flags
 
 node:
   init --home DIR --kek-file FILE [--make-kek]
@@ -61,17 +62,40 @@ func Main(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		fmt.Fprint(stderr, usage)
 		return ExitUsage
 	}
+	if args[0] == "help" { // "help" alone, or "help token mint" as "token mint --help"
+		if len(args) == 1 {
+			fmt.Fprint(stdout, usage)
+			return ExitOK
+		}
+		args = append(args[1:], "--help")
+	}
+	if isHelp(args[0]) {
+		fmt.Fprint(stdout, usage)
+		return ExitOK
+	}
 	cmd, rest := args[0], args[1:]
-	if len(rest) > 0 && !strings.HasPrefix(rest[0], "-") && (cmd == "station" || cmd == "title" || cmd == "token" || cmd == "copies" || cmd == "key") {
+	if len(rest) > 0 && !strings.HasPrefix(rest[0], "-") && groups[cmd] {
 		cmd, rest = cmd+" "+rest[0], rest[1:]
 	}
+	help := wantsHelp(rest)
 	run, ok := commands[cmd]
 	if !ok {
+		if help && groups[cmd] { // "token --help": the whole list
+			fmt.Fprint(stdout, usage)
+			return ExitOK
+		}
 		fmt.Fprintf(stderr, "validatord: unknown command %q\n\n%s", cmd, usage)
 		return ExitUsage
 	}
-	e := &env{ctx: ctx, stdout: stdout, stderr: stderr, fs: flag.NewFlagSet("validatord "+cmd, flag.ContinueOnError)}
+	e := &env{ctx: ctx, stdout: stdout, stderr: stderr, fs: flag.NewFlagSet("validatord "+cmd, flag.ContinueOnError), keyFlags: map[string]string{}}
 	e.fs.SetOutput(stderr)
+	if help { // asked for: the answer, on stdout
+		e.fs.SetOutput(stdout)
+	}
+	e.fs.Usage = func() {
+		fmt.Fprintf(e.fs.Output(), "usage: validatord %s [flags]\n\nflags:\n", cmd)
+		e.fs.PrintDefaults()
+	}
 	e.fs.BoolVar(&e.json, "json", false, "print the result as JSON")
 	err := run(e, rest)
 	var ue usageError
@@ -79,7 +103,7 @@ func Main(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	case err == nil:
 		return ExitOK
 	case errors.Is(err, flag.ErrHelp):
-		return ExitUsage
+		return ExitOK
 	case errors.As(err, &ue):
 		fmt.Fprintf(stderr, "validatord %s: %v\n", cmd, err)
 		return ExitUsage
@@ -100,6 +124,24 @@ func Main(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 }
 
 var commands = map[string]func(*env, []string) error{}
+
+// groups are the first words of two-word commands.
+var groups = map[string]bool{"station": true, "title": true, "token": true, "copies": true, "key": true}
+
+func isHelp(a string) bool { return a == "-h" || a == "-help" || a == "--help" }
+
+// wantsHelp says whether the flags ask for help (before any "--").
+func wantsHelp(args []string) bool {
+	for _, a := range args {
+		if a == "--" {
+			return false
+		}
+		if isHelp(a) {
+			return true
+		}
+	}
+	return false
+}
 
 func init() {
 	for k, v := range map[string]func(*env, []string) error{
@@ -129,6 +171,7 @@ type env struct {
 	json, prove    bool
 	home, kekFile  string
 	node           string
+	keyFlags       map[string]string // default key file name -> its flag
 }
 
 func (e *env) homeFlags() {
@@ -143,7 +186,10 @@ func (e *env) nodeFlags() {
 
 func (e *env) parse(args []string, required ...string) error {
 	if err := e.fs.Parse(args); err != nil {
-		return err
+		if errors.Is(err, flag.ErrHelp) {
+			return err
+		}
+		return usageError{err.Error()} // a bad flag is a usage error (exit 2)
 	}
 	if e.fs.NArg() > 0 {
 		return usagef("unexpected argument %q", e.fs.Arg(0))

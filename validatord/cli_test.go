@@ -9,6 +9,8 @@ import (
 	"net"
 	"os"
 	"path/filepath"
+	"slices"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -17,14 +19,15 @@ import (
 	"copystation/validatord/chain"
 )
 
+// freeAddr is a free loopback address below the ephemeral range, which no
+// other socket takes before the node binds it (chain.FreePorts).
 func freeAddr(t *testing.T) string {
 	t.Helper()
-	l, err := net.Listen("tcp", "127.0.0.1:0")
+	p, err := chain.FreePorts(1)
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer l.Close()
-	return l.Addr().String()
+	return net.JoinHostPort("127.0.0.1", strconv.Itoa(p[0]))
 }
 
 type cli struct {
@@ -218,10 +221,13 @@ func enrollWithTPMEvidence(t *testing.T, c *cli, dir string) {
 	base := []string{"station", "enroll", "--home", c.home, "--kek-file", c.kek, "--request", reqFile, "--allow-unanchored", "--json"}
 	withNonce := append(base[:len(base):len(base)], "--nonce", hex.EncodeToString(nonce))
 	chFile := filepath.Join(dir, "challenge.json")
-	var step1Out struct{ PCRs map[string]string }
-	json.Unmarshal([]byte(c.ok(append(withNonce, "--challenge-out", chFile)...)), &step1Out)
-	if len(step1Out.PCRs) != 4 || len(step1Out.PCRs["7"]) != 64 {
-		t.Fatalf("station enroll step 1 printed PCRs %v, want the quoted values of PCRs 0, 2, 4, 7", step1Out.PCRs)
+	var first struct {
+		PCRs map[string]string
+		Next string
+	}
+	json.Unmarshal([]byte(c.ok(append(withNonce, "--challenge-out", chFile)...)), &first)
+	if len(first.PCRs) != 4 || len(first.PCRs["7"]) != 64 {
+		t.Fatalf("station enroll step 1 printed PCRs %v, want the quoted values of PCRs 0, 2, 4, 7", first.PCRs)
 	}
 	// The operator's expected boot state: the quoted one passes, another
 	// is refused naming the PCR.
@@ -232,7 +238,15 @@ func enrollWithTPMEvidence(t *testing.T, c *cli, dir string) {
 	if code, _, errs := c.run(append(withNonce, "--challenge-out", chFile, "--expect-pcrs", "7=zz")...); code != ExitUsage {
 		t.Errorf("station enroll --expect-pcrs 7=zz = %d %q, want %d", code, errs, ExitUsage)
 	}
-	c.ok(append(withNonce, "--challenge-out", chFile, "--expect-pcrs", "0="+step1Out.PCRs["0"]+",7="+step1Out.PCRs["7"])...)
+	c.ok(append(withNonce, "--challenge-out", chFile, "--expect-pcrs", "0="+first.PCRs["0"]+",7="+first.PCRs["7"])...)
+	// The printed next step is the whole step 2: run as printed (with the
+	// station's answer file), it enrolls.
+	next := strings.Fields(first.Next)
+	for _, w := range []string{"--home", "--kek-file", "--request", "--allow-unanchored", "--challenge", "--answer"} {
+		if !slices.Contains(next, w) {
+			t.Errorf("step 1's next step %q lacks %s", first.Next, w)
+		}
+	}
 	chRaw, _ := os.ReadFile(chFile)
 	ch, err := tpm.ParseCredentialChallenge(chRaw)
 	if err != nil {
@@ -254,7 +268,12 @@ func enrollWithTPMEvidence(t *testing.T, c *cli, dir string) {
 		Station   string
 		Activated bool
 	}
-	json.Unmarshal([]byte(c.ok(append(withNonce, "--challenge", chFile, "--answer", ansFile)...)), &res)
+	if len(next) < 3 || next[0] != "validatord" {
+		t.Fatalf("step 1's next step = %q, want a validatord command", first.Next)
+	}
+	hinted := slices.Clone(next[1:])
+	hinted[slices.Index(hinted, "answer.json")] = ansFile
+	json.Unmarshal([]byte(c.ok(append(hinted, "--json")...)), &res)
 	if want := keyID(st.SigningPublicSEC1()); res.Station != want || !res.Activated {
 		t.Fatalf("station enroll = %+v, want station %q, activated", res, want)
 	}

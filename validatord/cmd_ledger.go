@@ -4,6 +4,7 @@ import (
 	"context"
 	"crypto/rand"
 	"encoding/hex"
+	"errors"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -18,18 +19,33 @@ import (
 )
 
 func (e *env) keyFlag(name, def, help string) *string {
-	return e.fs.String(name, "", help+" (default HOME/"+def+")")
+	e.keyFlags[def] = name
+	return e.fs.String(name, "", help+" (default HOME/"+def+", else beside HOME as testnet writes it)")
 }
 
+// keyPath is the key file given, else def in the home (where init writes
+// it), else def beside the home (where testnet writes it, next to node0 and
+// the others).
 func (e *env) keyPath(v, def string) (string, error) {
 	if v != "" {
 		return v, nil
 	}
+	flag := e.keyFlags[def]
 	if e.home == "" {
-		return "", usagef("give the key file, or --home where %s lies", def)
+		return "", usagef("give --%s FILE, or --home where %s lies", flag, def)
 	}
-	return filepath.Join(e.home, def), nil
+	in, beside := filepath.Join(e.home, def), filepath.Join(filepath.Dir(filepath.Clean(e.home)), def)
+	for _, p := range []string{in, beside} {
+		if _, err := os.Stat(p); err == nil {
+			return p, nil
+		}
+	}
+	return "", fmt.Errorf("%w: not at %s (where init writes it) nor at %s (where testnet writes it): give --%s FILE",
+		ErrNoKeyFile, in, beside, flag)
 }
+
+// ErrNoKeyFile is a governance key file that is not where it was looked for.
+var ErrNoKeyFile = errors.New("no key file")
 
 func (e *env) show(path string, out any, text func() string) error {
 	b, err := e.backend()

@@ -14,6 +14,7 @@ import (
 	"strings"
 	"syscall"
 
+	"copystation/atomicfile"
 	"copystation/protocol"
 	"copystation/validatord/chain"
 	"copystation/validatord/contract"
@@ -49,8 +50,10 @@ func (e *env) loadOrMakeKEK(create bool) ([]byte, error) {
 			if err := os.MkdirAll(filepath.Dir(e.kekFile), 0o700); err != nil {
 				return nil, err
 			}
-			if err := os.WriteFile(e.kekFile, []byte(hex.EncodeToString(k)+"\n"), 0o600); err != nil {
-				return nil, err
+			// Atomic and synced: a power cut after init must not leave a
+			// vault whose KEK file is empty or half written.
+			if err := atomicfile.Write(e.kekFile, []byte(hex.EncodeToString(k)+"\n")); err != nil {
+				return nil, fmt.Errorf("key-encryption key: %w", err)
 			}
 			fmt.Fprintf(e.stderr, "warning: wrote the node's key-encryption key IN PLAINTEXT to %s; seal it (systemd-creds encrypt --name=%s) and shred it\n", e.kekFile, kekCredName)
 			if e.home != "" && inside(e.home, e.kekFile) {
@@ -113,7 +116,7 @@ func describe(home string, kek []byte, chainID, operatorID string) (*nodeInfo, e
 
 // makeNetwork writes node homes, the operator and issuer keys, and returns
 // the nodes' descriptions.
-func makeNetwork(homes []string, keyDir string, kek []byte, chainID string) ([]*nodeInfo, error) {
+func makeNetwork(homes []string, keyDir string, kek []byte, chainID string, basePort int) ([]*nodeInfo, error) {
 	op, err := vault.NewSigningKey(filepath.Join(keyDir, FileOperatorKey), kek, nil)
 	if err != nil {
 		return nil, err
@@ -125,7 +128,7 @@ func makeNetwork(homes []string, keyDir string, kek []byte, chainID string) ([]*
 	opPub, _ := op.PublicKey.Bytes()
 	isPub, _ := is.PublicKey.Bytes()
 	g := chain.GenesisOptions{ChainID: chainID, Operators: [][]byte{opPub}, Issuers: []contract.Issuer{{Key: isPub, Name: "first issuer"}}}
-	if err := chain.InitHomes(homes, kek, g, nil); err != nil {
+	if err := chain.InitHomes(homes, kek, g, basePort, nil); err != nil {
 		return nil, err
 	}
 	var out []*nodeInfo
@@ -153,7 +156,7 @@ func cmdInit(e *env, args []string) error {
 	if err != nil {
 		return err
 	}
-	infos, err := makeNetwork([]string{e.home}, e.home, kek, *chainID)
+	infos, err := makeNetwork([]string{e.home}, e.home, kek, *chainID, 0)
 	if err != nil {
 		return err
 	}
@@ -178,11 +181,15 @@ func cmdTestnet(e *env, args []string) error {
 	out := e.fs.String("out", "", "directory for the node homes")
 	e.fs.StringVar(&e.kekFile, "kek-file", "", "KEK file for every node (default OUT/kek; a test network only)")
 	chainID := e.fs.String("chain-id", "copystation-testnet", "network name")
+	basePort := e.fs.Int("base-port", 0, "node i listens on 127.0.0.1 ports BASE+3i (p2p), +1 (RPC), +2 (gateway); 0 picks free ports below the ephemeral range")
 	if err := e.parse(args, "out"); err != nil {
 		return err
 	}
 	if *n < 1 || *n > 64 {
 		return usagef("--nodes %d: want 1 to 64", *n)
+	}
+	if *basePort != 0 && (*basePort < 1024 || *basePort > 65535-chain.PortsPerNode**n) {
+		return usagef("--base-port %d: want 1024 to %d for %d nodes (or 0)", *basePort, 65535-chain.PortsPerNode**n, *n)
 	}
 	if e.kekFile == "" {
 		e.kekFile = filepath.Join(*out, "kek")
@@ -195,13 +202,14 @@ func cmdTestnet(e *env, args []string) error {
 	for i := range homes {
 		homes[i] = filepath.Join(*out, fmt.Sprintf("node%d", i))
 	}
-	infos, err := makeNetwork(homes, *out, kek, *chainID)
+	infos, err := makeNetwork(homes, *out, kek, *chainID, *basePort)
 	if err != nil {
 		return err
 	}
-	text := fmt.Sprintf("made %d nodes in %s (KEK %s: a test network only)", *n, *out, e.kekFile)
+	text := fmt.Sprintf("made %d nodes in %s (KEK %s: a test network only)\n  operator and issuer keys: %s, %s (sealed under the KEK; ledger commands with --home %s find them there)",
+		*n, *out, e.kekFile, filepath.Join(*out, FileOperatorKey), filepath.Join(*out, FileIssuerKey), homes[0])
 	for _, d := range infos {
-		text += fmt.Sprintf("\n  %s: node %s gateway %s noise %s rpc %s", d.Home, d.NodeID, d.Gateway, d.NoiseKey, d.RPC)
+		text += fmt.Sprintf("\n  %s: node %s gateway %s noise %s rpc %s p2p %s", d.Home, d.NodeID, d.Gateway, d.NoiseKey, d.RPC, d.P2P)
 	}
 	e.print(infos, text)
 	return nil

@@ -6,6 +6,7 @@ import (
 	"encoding/hex"
 	"encoding/json"
 	"errors"
+	"flag"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -68,13 +69,16 @@ func cmdStationEnroll(e *env, args []string) error {
 		return err
 	}
 	vs, err := tpm.VerifyEvidence(er, opts)
+	if err != nil && *knownEK == "" && !*unanchored {
+		return fmt.Errorf("%w (the EK fingerprint recorded at provisioning goes in --known-ek)", err)
+	}
 	if err != nil {
 		return err
 	}
 	digest := sha256.Sum256(raw)
 	switch {
 	case *challengeOut != "":
-		return e.writeChallenge(er, vs, digest[:], *challengeOut, *req)
+		return e.writeChallenge(er, vs, digest[:], *challengeOut)
 	case *answer != "":
 		if err := e.checkAnswer(digest[:], *challenge, *answer); err != nil {
 			return err
@@ -153,7 +157,7 @@ var ErrOtherRequest = errors.New("the challenge's secret does not open for this 
 // TPM holding both the request's EK and its attestation key can answer; its
 // secret is kept sealed under the KEK beside the challenge, bound to the
 // request's digest so step 2 enrolls exactly the request challenged.
-func (e *env) writeChallenge(er *tpm.EnrollmentRequest, vs *tpm.VerifiedStation, reqDigest []byte, out, reqFile string) error {
+func (e *env) writeChallenge(er *tpm.EnrollmentRequest, vs *tpm.VerifiedStation, reqDigest []byte, out string) error {
 	kek, err := e.kek()
 	if err != nil {
 		return err
@@ -174,10 +178,38 @@ func (e *env) writeChallenge(er *tpm.EnrollmentRequest, vs *tpm.VerifiedStation,
 		return err
 	}
 	id := protocol.KeyID(vs.SigningKey)
-	e.print(map[string]any{"station": id, "challenge": out, "pcrs": pcrsHex(vs)},
-		fmt.Sprintf("evidence of station %s checks out; its keys are bound to the boot state %s (record it: --expect-pcrs)\ngive %s to the station:\n  stationd enroll --activate %s --out answer.json\nthen: validatord station enroll --request %s --challenge %s --answer answer.json",
-			id, formatPCRs(vs), out, filepath.Base(out), reqFile, out))
+	e.print(map[string]any{"station": id, "challenge": out, "pcrs": pcrsHex(vs), "next": e.step2(out)},
+		fmt.Sprintf("evidence of station %s checks out; its keys are bound to the boot state %s (record it: --expect-pcrs)\ngive %s to the station:\n  stationd enroll --tpm /dev/tpmrm0 --state /var/lib/stationd/tpm --activate %s --out answer.json\nthen, with its answer.json:\n  %s",
+			id, formatPCRs(vs), out, filepath.Base(out), e.step2(out)))
 	return nil
+}
+
+// step2 is the step 2 command for this step 1: the same flags (node, KEK,
+// request, EK anchor, operator key, profiles), less the nonce and the
+// challenge output, plus the challenge and the answer.
+func (e *env) step2(challenge string) string {
+	args := []string{"validatord", "station", "enroll"}
+	e.fs.Visit(func(f *flag.Flag) {
+		switch f.Name {
+		case "nonce", "challenge-out", "json":
+			return
+		case "allow-unanchored":
+			args = append(args, "--"+f.Name)
+			return
+		}
+		args = append(args, "--"+f.Name, shellQuote(f.Value.String()))
+	})
+	return strings.Join(append(args, "--challenge", shellQuote(challenge), "--answer", "answer.json"), " ")
+}
+
+// shellQuote quotes s for a POSIX shell when it needs it.
+func shellQuote(s string) string {
+	if s != "" && strings.IndexFunc(s, func(r rune) bool {
+		return !(r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || r >= '0' && r <= '9' || strings.ContainsRune("-_./:,=@%+", r))
+	}) < 0 {
+		return s
+	}
+	return "'" + strings.ReplaceAll(s, "'", `'\''`) + "'"
 }
 
 // credentialLabel seals a credential challenge's secret to one request.

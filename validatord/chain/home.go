@@ -10,7 +10,6 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"net"
 	"os"
 	"path/filepath"
 	"time"
@@ -19,6 +18,7 @@ import (
 	"github.com/cometbft/cometbft/p2p"
 	"github.com/cometbft/cometbft/types"
 
+	"copystation/atomicfile"
 	"copystation/validatord/contract"
 	"copystation/validatord/vault"
 )
@@ -77,7 +77,7 @@ type GenesisOptions struct {
 var ErrHome = errors.New("chain: unusable home directory")
 
 // Testnet makes n node homes under dir (dir/node0 ... dir/node(n-1)) for a
-// network on loopback with free ports, all sharing one genesis and the same
+// network on loopback with free ports (see allocatePorts), all sharing one genesis and the same
 // network secrets, each with its own validator and p2p keys. kek seals every
 // node's vault (a test network; real operators each use their own).
 func Testnet(dir string, n int, kek []byte, g GenesisOptions, rnd io.Reader) ([]string, error) {
@@ -88,11 +88,13 @@ func Testnet(dir string, n int, kek []byte, g GenesisOptions, rnd io.Reader) ([]
 	for i := range homes {
 		homes[i] = filepath.Join(dir, fmt.Sprintf("node%d", i))
 	}
-	return homes, InitHomes(homes, kek, g, rnd)
+	return homes, InitHomes(homes, kek, g, 0, rnd)
 }
 
-// InitHomes makes one node home per path, as Testnet does.
-func InitHomes(homes []string, kek []byte, g GenesisOptions, rnd io.Reader) error {
+// InitHomes makes one node home per path, as Testnet does. Node i listens
+// on loopback ports basePort+3i (p2p), +1 (RPC) and +2 (gateway); basePort
+// 0 picks a free block below the kernel's ephemeral range.
+func InitHomes(homes []string, kek []byte, g GenesisOptions, basePort int, rnd io.Reader) error {
 	n := len(homes)
 	if rnd == nil {
 		rnd = rand.Reader
@@ -114,6 +116,10 @@ func InitHomes(homes []string, kek []byte, g GenesisOptions, rnd io.Reader) erro
 	network.DepositKey = dep.Bytes()
 	defer network.Wipe()
 
+	all, err := allocatePorts(n*PortsPerNode, basePort)
+	if err != nil {
+		return fmt.Errorf("chain.InitHomes: %w", err)
+	}
 	cfgs := make([]NodeConfig, n)
 	secrets := make([]vault.Secrets, n)
 	dkgKeys := make([]*custody.DKGKey, n)
@@ -154,10 +160,7 @@ func InitHomes(homes []string, kek []byte, g GenesisOptions, rnd io.Reader) erro
 		}
 		secrets[i] = vault.Secrets{ConsensusKey: cons.Bytes(), NodeKey: nodeKey.Bytes(), CopySecret: network.CopySecret,
 			DepositKey: network.DepositKey, GatewayKey: gw.Bytes(), SignerKey: sb, DKGKey: dk, CustodyKey: ck.Bytes()}
-		ports, err := freePorts(3)
-		if err != nil {
-			return fmt.Errorf("chain.InitHomes: %w", err)
-		}
+		ports := all[i*PortsPerNode:]
 		cfgs[i] = NodeConfig{
 			Moniker:       fmt.Sprintf("node%d", i),
 			P2PListen:     fmt.Sprintf("127.0.0.1:%d", ports[0]),
@@ -207,9 +210,17 @@ func genesisDoc(g GenesisOptions, vals []types.GenesisValidator, depositPub []by
 	if t.IsZero() {
 		t = time.Now().UTC().Truncate(time.Second)
 	}
+	// Proposer-based timestamps: a block carries its proposer's clock,
+	// checked by every validator against its own (synchrony parameters),
+	// not the median time of the last commit's votes. With no empty
+	// blocks, that median is as old as the last block, so after an idle
+	// spell an expired challenge or grant would pass the contract's checks
+	// against block time.
+	params := types.DefaultConsensusParams()
+	params.Feature.PbtsEnableHeight = 1
 	doc := &types.GenesisDoc{
 		GenesisTime: t, ChainID: g.ChainID, InitialHeight: 1,
-		ConsensusParams: types.DefaultConsensusParams(), Validators: vals, AppState: state,
+		ConsensusParams: params, Validators: vals, AppState: state,
 	}
 	return doc, doc.ValidateAndComplete()
 }
@@ -233,7 +244,7 @@ func SaveNodeConfig(home string, c *NodeConfig) error {
 	if err != nil {
 		return err
 	}
-	return os.WriteFile(filepath.Join(home, FileNodeConfig), js, 0o600)
+	return atomicfile.Write(filepath.Join(home, FileNodeConfig), js)
 }
 
 // LoadNodeConfig reads a home's node.json.
@@ -247,24 +258,4 @@ func LoadNodeConfig(home string) (*NodeConfig, error) {
 		return nil, fmt.Errorf("chain.LoadNodeConfig: %s: %w", FileNodeConfig, err)
 	}
 	return &c, nil
-}
-
-// freePorts asks the kernel for n free loopback ports.
-func freePorts(n int) ([]int, error) {
-	var ls []net.Listener
-	defer func() {
-		for _, l := range ls {
-			l.Close()
-		}
-	}()
-	var ports []int
-	for range n {
-		l, err := net.Listen("tcp", "127.0.0.1:0")
-		if err != nil {
-			return nil, err
-		}
-		ls = append(ls, l)
-		ports = append(ports, l.Addr().(*net.TCPAddr).Port)
-	}
-	return ports, nil
 }

@@ -184,7 +184,7 @@ func (a *App) FinalizeBlock(_ context.Context, req *abci.FinalizeBlockRequest) (
 		resp.TxResults[i] = &abci.ExecTxResult{Code: uint32(res.Code), Data: res.Data, Log: res.Log}
 	}
 	cs := changes(staged)
-	hash := chainHash(prev, req.Height, cs.root)
+	hash := nextHash(prev, req.Height, cs)
 	a.pending = &block{height: req.Height, hash: hash, staged: staged, results: results, changes: cs, prev: prev}
 	resp.AppHash = hash
 	return resp, nil

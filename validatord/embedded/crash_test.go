@@ -52,7 +52,14 @@ func runChild(home, kekHex string) int {
 	return 0
 }
 
-func startChild(t *testing.T, home string, kek []byte) *exec.Cmd {
+// child is a node process; exited is closed when it ends, with err set.
+type child struct {
+	cmd    *exec.Cmd
+	exited chan struct{}
+	err    error
+}
+
+func startChild(t *testing.T, home string, kek []byte) *child {
 	t.Helper()
 	cmd := exec.Command(os.Args[0], "-test.run=^$")
 	cmd.Env = append(os.Environ(), envChildHome+"="+home, envChildKEK+"="+hex.EncodeToString(kek))
@@ -60,8 +67,17 @@ func startChild(t *testing.T, home string, kek []byte) *exec.Cmd {
 	if err := cmd.Start(); err != nil {
 		t.Fatalf("start child node: %v", err)
 	}
-	t.Cleanup(func() { cmd.Process.Kill(); cmd.Wait() })
-	return cmd
+	c := &child{cmd: cmd, exited: make(chan struct{})}
+	go func() { c.err = cmd.Wait(); close(c.exited) }()
+	t.Cleanup(func() { cmd.Process.Kill(); <-c.exited })
+	return c
+}
+
+// kill ends the child with SIGKILL and waits for it.
+func (c *child) kill() error {
+	err := c.cmd.Process.Kill()
+	<-c.exited
+	return err
 }
 
 // abciInfo asks a node over RPC for its last committed height and app hash.
@@ -128,10 +144,9 @@ func TestKilledNode(t *testing.T) {
 	}
 	for i := range total {
 		if i == total/3 {
-			if err := child.Process.Kill(); err != nil {
+			if err := child.kill(); err != nil {
 				t.Fatalf("kill node 3: %v", err)
 			}
-			child.Wait()
 		}
 		tok := fmt.Sprintf("k-%d", i)
 		req, sig := st.request(t, "job-"+tok, tok, "m")
@@ -140,7 +155,10 @@ func TestKilledNode(t *testing.T) {
 		}
 	}
 
-	startChild(t, homes[3], kek)
+	// A restarted node that can't start (a port taken while it was down,
+	// a store it can't open) exits at once with the reason on stderr: fail
+	// with it rather than wait out the deadline on "connection refused".
+	restarted := startChild(t, homes[3], kek)
 	tick := time.NewTicker(100 * time.Millisecond)
 	defer tick.Stop()
 	for {
@@ -152,6 +170,8 @@ func TestKilledNode(t *testing.T) {
 		select {
 		case <-ctx.Done():
 			t.Fatalf("restarted node 3 at height %d hash %x (%v), node 0 at %d hash %x", h3, a3, err, h0, a0)
+		case <-restarted.exited:
+			t.Fatalf("restarted node 3 exited: %v (its reason is on stderr above)", restarted.err)
 		case <-tick.C:
 		}
 	}

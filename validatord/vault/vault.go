@@ -13,6 +13,7 @@ import (
 	"os"
 	"path/filepath"
 
+	"copystation/atomicfile"
 	"copystation/keys"
 )
 
@@ -136,40 +137,10 @@ func writeAtomic(path string, p []byte) error {
 	if err := os.MkdirAll(filepath.Dir(path), 0o700); err != nil {
 		return fmt.Errorf("vault.Save: %w", err)
 	}
-	f, err := os.CreateTemp(filepath.Dir(path), ".vault-*")
-	if err != nil {
+	// Without the fsyncs a power cut just after init can lose the vault,
+	// and every node secret.
+	if err := atomicfile.Write(path, p); err != nil {
 		return fmt.Errorf("vault.Save: %w", err)
-	}
-	defer os.Remove(f.Name())
-	if _, err := f.Write(p); err != nil {
-		f.Close()
-		return fmt.Errorf("vault.Save: %w", err)
-	}
-	if err := f.Sync(); err != nil {
-		f.Close()
-		return fmt.Errorf("vault.Save: %w", err)
-	}
-	if err := f.Close(); err != nil {
-		return fmt.Errorf("vault.Save: %w", err)
-	}
-	if err := os.Rename(f.Name(), path); err != nil {
-		return fmt.Errorf("vault.Save: %w", err)
-	}
-	// The rename is durable only once the directory is: without this a
-	// power cut just after init can lose the vault, and every node secret.
-	if err := syncDir(filepath.Dir(path)); err != nil {
-		return fmt.Errorf("vault.Save: sync directory: %w", err)
 	}
 	return nil
-}
-
-// syncDir fsyncs a directory (a variable so a test can see it is called
-// after the rename).
-var syncDir = func(dir string) error {
-	d, err := os.Open(dir)
-	if err != nil {
-		return err
-	}
-	defer d.Close()
-	return d.Sync()
 }

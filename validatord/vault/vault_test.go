@@ -66,29 +66,3 @@ func TestSigningKeyFile(t *testing.T) {
 		t.Errorf("OpenFile(signing key as package key) = %v, want %v", err, ErrSealed)
 	}
 }
-
-// TestSaveSyncsDirectory: after the rename puts a sealed file in place,
-// its directory is fsynced, so the new name survives a power cut.
-func TestSaveSyncsDirectory(t *testing.T) {
-	dir := t.TempDir()
-	path := filepath.Join(dir, "vault.bin")
-	real := syncDir
-	defer func() { syncDir = real }()
-	var synced []string
-	syncDir = func(d string) error {
-		if _, err := os.Stat(path); err != nil {
-			t.Errorf("directory synced before the file is in place: %v", err)
-		}
-		synced = append(synced, d)
-		return real(d)
-	}
-	if err := Save(path, bytes.Repeat([]byte{7}, 32), &Secrets{CopySecret: bytes.Repeat([]byte{1}, 32)}, nil); err != nil {
-		t.Fatalf("Save() = %v", err)
-	}
-	if err := SealFile(filepath.Join(dir, "k"), bytes.Repeat([]byte{7}, 32), "x", []byte("s"), nil); err != nil {
-		t.Fatalf("SealFile() = %v", err)
-	}
-	if len(synced) != 2 || synced[0] != dir || synced[1] != dir {
-		t.Errorf("directories synced by Save and SealFile = %q, want [%q %q]", synced, dir, dir)
-	}
-}

@@ -4,6 +4,7 @@ package tpmcli
 
 import (
 	"context"
+	"copystation/atomicfile"
 	"encoding/hex"
 	"encoding/json"
 	"errors"
@@ -234,5 +235,5 @@ func writeJSON(path string, v any) error {
 	if err != nil {
 		return err
 	}
-	return tpm.WriteFileAtomic(path, append(b, '\n'))
+	return atomicfile.Write(path, append(b, '\n'))
 }
