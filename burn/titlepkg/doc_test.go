@@ -125,7 +125,9 @@ func example(t *testing.T) string {
 	fmt.Fprintf(&sb, "\nTitle `film-1`: an image of %d sectors (%d bytes, every byte `aa`), segments at sectors 8 (4 sectors) and 60 (2 sectors) whose B variants are bytes `bb` and `cc`, chunk size 64 KiB, title secret `%x`, salt `%x`. The file is %d bytes: the manifest (%d bytes), then %d chunks.\n\n",
 		sectors, len(image), secret, salt, len(file), L, m.ChunkCount)
 	fmt.Fprintf(&sb, "### Manifest\n\n```\n%s```\n\n| offset | size | field | value |\n| --- | --- | --- | --- |\n", hexDump(enc))
-	row := func(off, size int, name string) { fmt.Fprintf(&sb, "| %d | %d | %s | `%x` |\n", off, size, name, enc[off:off+size]) }
+	row := func(off, size int, name string) {
+		fmt.Fprintf(&sb, "| %d | %d | %s | `%x` |\n", off, size, name, enc[off:off+size])
+	}
 	for _, f := range []struct {
 		off, size int
 		name      string
