@@ -30,7 +30,7 @@
 // whether the disc was written to.
 //
 // ReadDisc is the player: it reads the header, checks the media ID binding
-// against the drive, opens the key block with the player root key, and
+// against the drive, opens the key block with the player key, and
 // streams the decrypted image out, checking every cluster's tag.
 //
 // The disc layout is in docs/disc-format.md.

@@ -136,12 +136,12 @@ func copyKeys(t testing.TB, media []byte, copyID string, cw []byte, nseg int) *k
 	for s, v := range sel.Variants {
 		vk = append(vk, v[titlepkg.CodewordBit(cw, s)])
 	}
-	dk, err := keys.DeriveDiscKey(testMaster, copyID, media)
+	dk, err := keys.DeriveDiscKey(testMaster, copyID, 0, media)
 	if err != nil {
 		t.Fatalf("DeriveDiscKey() = %v", err)
 	}
 	// The nonce as the validation node's key service derives it.
-	nonce, err := keys.DeriveCopySecret(testMaster, "disc-key-block-nonce", copyID, media, disc.NonceSize)
+	nonce, err := keys.DeriveCopySecret(testMaster, keys.ForAttempt("disc-key-block-nonce", 0), copyID, media, disc.NonceSize)
 	if err != nil {
 		t.Fatalf("DeriveCopySecret() = %v", err)
 	}

@@ -25,14 +25,14 @@ type ReadOptions struct {
 }
 
 // ReadDisc plays a copy: it checks the header and its media ID binding,
-// unwraps the disc key with the player root key, and writes the decrypted
+// unwraps the disc key with the player key, and writes the decrypted
 // image to w, every cluster checked against its tag before it is
 // decrypted. It returns the authenticated header, codeword included.
-func ReadDisc(ctx context.Context, d Reader, rootKey []byte, w io.Writer, opts ReadOptions) (*disc.Header, error) {
-	return readDisc(ctx, driveDevice{r: d}, rootKey, w, opts)
+func ReadDisc(ctx context.Context, d Reader, playerKey []byte, w io.Writer, opts ReadOptions) (*disc.Header, error) {
+	return readDisc(ctx, driveDevice{r: d}, playerKey, w, opts)
 }
 
-func readDisc(ctx context.Context, dev device, rootKey []byte, w io.Writer, opts ReadOptions) (*disc.Header, error) {
+func readDisc(ctx context.Context, dev device, playerKey []byte, w io.Writer, opts ReadOptions) (*disc.Header, error) {
 	m := meter{clock: opts.Clock, fn: opts.Progress}
 	fail := func(err error) (*disc.Header, error) {
 		var e *Error
@@ -41,7 +41,7 @@ func readDisc(ctx context.Context, dev device, rootKey []byte, w io.Writer, opts
 		}
 		return nil, &Error{Phase: PhaseRead, Err: err}
 	}
-	h, sec, err := openDisc(ctx, dev, rootKey, opts.StartLBA)
+	h, sec, err := openDisc(ctx, dev, playerKey, opts.StartLBA)
 	if err != nil {
 		return fail(err)
 	}
@@ -62,7 +62,7 @@ func readDisc(ctx context.Context, dev device, rootKey []byte, w io.Writer, opts
 }
 
 // openDisc reads and authenticates the header.
-func openDisc(ctx context.Context, dev device, rootKey []byte, start uint32) (*disc.Header, *sector.Cipher, error) {
+func openDisc(ctx context.Context, dev device, playerKey []byte, start uint32) (*disc.Header, *sector.Cipher, error) {
 	md, err := dev.media(ctx)
 	if err != nil {
 		return nil, nil, err
@@ -81,7 +81,7 @@ func openDisc(ctx context.Context, dev device, rootKey []byte, start uint32) (*d
 	if !bytes.Equal(h.MediaID, md.MediaID) {
 		return nil, nil, fmt.Errorf("%w: the disc was made for media ID %x, this disc is %x", ErrClone, h.MediaID, md.MediaID)
 	}
-	key, err := disc.UnwrapKeyBlock(rootKey, md.MediaID, h.KeyBlock)
+	key, err := disc.UnwrapKeyBlock(playerKey, md.MediaID, h.KeyBlock)
 	if err != nil {
 		return nil, nil, err
 	}

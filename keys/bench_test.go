@@ -39,7 +39,7 @@ func BenchmarkOpenSoftware(b *testing.B) {
 func BenchmarkDeriveDiscKey(b *testing.B) {
 	master := make([]byte, 32)
 	for b.Loop() {
-		if _, err := DeriveDiscKey(master, "job-1", []byte("MEDIA-ID-0123456")); err != nil {
+		if _, err := DeriveDiscKey(master, "job-1", 0, []byte("MEDIA-ID-0123456")); err != nil {
 			b.Fatal(err)
 		}
 	}

@@ -5,6 +5,7 @@ import (
 	"crypto/sha256"
 	"errors"
 	"fmt"
+	"strconv"
 )
 
 // Purposes for DeriveCopySecret. Each derived secret has its own label, so
@@ -22,13 +23,24 @@ const MinMasterLen = 32
 // ErrDerive is returned for inputs DeriveCopySecret refuses.
 var ErrDerive = errors.New("keys: invalid derivation input")
 
-// DeriveDiscKey derives the 32-byte per-disc key for one copy from the key
-// service's master secret, bound to the job and to the blank's media ID: a
-// disc image encrypted under it is useless on any other blank. Every
-// validation node holding the same master derives the same key, so a retry
-// that reaches another node gets the same disc key.
-func DeriveDiscKey(master []byte, jobID string, mediaID []byte) ([]byte, error) {
-	return DeriveCopySecret(master, PurposeDiscKey, jobID, mediaID, KeySize)
+// DeriveDiscKey derives the 32-byte per-disc key for one attempt of one
+// copy from the key service's copy secret, bound to the job and to the
+// blank's media ID: a disc image encrypted under it is useless on any other
+// blank. Every validation node holding the same secret derives the same key,
+// so a retry that reaches another node gets the same disc key. It is
+// DeriveCopySecret with the purpose ForAttempt(PurposeDiscKey, attempt).
+func DeriveDiscKey(master []byte, jobID string, attempt int, mediaID []byte) ([]byte, error) {
+	return DeriveCopySecret(master, ForAttempt(PurposeDiscKey, attempt), jobID, mediaID, KeySize)
+}
+
+// ForAttempt names a purpose for one attempt of a job ("disc-key/attempt-0").
+// Everything keyed per disc is keyed per attempt too: a job retried on the
+// same media ID (a BD-RE reformatted) must never reuse a disc key with the
+// same derived nonce, while a repeat of the same attempt (a lost key
+// release) must get the very same keys. The purpose is length-prefixed in
+// the HKDF info, so this separates attempts as it separates purposes.
+func ForAttempt(purpose string, attempt int) string {
+	return purpose + "/attempt-" + strconv.Itoa(attempt)
 }
 
 // DeriveCopySecret derives n bytes for one purpose of one copy with

@@ -13,15 +13,15 @@ import (
 func TestDeriveDiscKey(t *testing.T) {
 	master := bytes.Repeat([]byte{0x42}, 32)
 	media := []byte("MEDIA-ID-0123456")
-	k1, err := DeriveDiscKey(master, "job-1", media)
+	k1, err := DeriveDiscKey(master, "job-1", 0, media)
 	if err != nil {
 		t.Fatalf("DeriveDiscKey() = %v", err)
 	}
 	// Cross-check against an independent HKDF implementation with the
 	// documented info layout.
 	info := append([]byte{byte(len(deriveLabel))}, deriveLabel...)
-	info = append(info, byte(len(PurposeDiscKey)))
-	info = append(info, PurposeDiscKey...)
+	info = append(info, byte(len("disc-key/attempt-0")))
+	info = append(info, "disc-key/attempt-0"...)
 	info = append(info, 0, 5)
 	info = append(info, "job-1"...)
 	info = append(info, 0, byte(len(media)))
@@ -33,7 +33,7 @@ func TestDeriveDiscKey(t *testing.T) {
 	if !bytes.Equal(k1, want) {
 		t.Errorf("DeriveDiscKey() = %x, want %x", k1, want)
 	}
-	again, _ := DeriveDiscKey(master, "job-1", media)
+	again, _ := DeriveDiscKey(master, "job-1", 0, media)
 	if !bytes.Equal(again, k1) {
 		t.Errorf("DeriveDiscKey() not deterministic: %x then %x", k1, again)
 	}
@@ -43,10 +43,12 @@ func TestDeriveDiscKey(t *testing.T) {
 		job     string
 		media   []byte
 	}{
-		{"other media", PurposeDiscKey, "job-1", []byte("MEDIA-ID-0123457")},
-		{"other job", PurposeDiscKey, "job-2", media},
-		{"other purpose", PurposeCodeword, "job-1", media},
-		{"shifted boundary", PurposeDiscKey, "job-1M", media[1:]},
+		{"other media", "disc-key/attempt-0", "job-1", []byte("MEDIA-ID-0123457")},
+		{"other job", "disc-key/attempt-0", "job-2", media},
+		{"other attempt", "disc-key/attempt-1", "job-1", media},
+		{"no attempt", PurposeDiscKey, "job-1", media},
+		{"other purpose", ForAttempt(PurposeCodeword, 0), "job-1", media},
+		{"shifted boundary", "disc-key/attempt-0", "job-1M", media[1:]},
 	}
 	for _, c := range differ {
 		t.Run(c.name, func(t *testing.T) {

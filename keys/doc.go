@@ -14,8 +14,9 @@
 // Open runs on the station with any ecdh.KeyExchanger; with the TPM's key it
 // costs exactly one TPM2_ECDH_ZGen.
 //
-// DeriveDiscKey binds a disc key to a media ID with HKDF-SHA256 so that every
-// node holding the same master secret derives the same key for a retry.
+// DeriveDiscKey binds a disc key to a job, an attempt and a media ID with
+// HKDF-SHA256 so that every node holding the same copy secret derives the
+// same key for a retry.
 //
 // Wiping: CopyKeys.Wipe and Zero overwrite buffers; Seal and Open wipe the
 // plaintext encoding they make.

@@ -12,7 +12,7 @@ const (
 	// Version is the manifest version this package writes and reads.
 	// Version 2 keys each forensic variant apart (docs/title-package.md).
 	Version = 2
-	// SectorSize is the only sector size version 1 knows (BD logical sector).
+	// SectorSize is the only sector size the format knows (BD logical sector).
 	SectorSize = 2048
 	// DefaultChunkSize is the plaintext size of every chunk but the last.
 	DefaultChunkSize = 1 << 20

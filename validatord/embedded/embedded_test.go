@@ -106,7 +106,7 @@ func TestEmbeddedSpendAndRelease(t *testing.T) {
 	if err != nil {
 		t.Fatalf("keys.Open() = %v", err)
 	}
-	want, _ := keys.DeriveDiscKey(make([]byte, 32), "job-1", []byte("media-1"))
+	want, _ := keys.DeriveDiscKey(make([]byte, 32), "job-1", 0, []byte("media-1"))
 	if len(k.DiscKey) != 32 || string(k.DiscKey) == string(want) || len(k.Codeword) != 1 || k.Format.Profile != 0x41 {
 		t.Fatalf("opened keys = disc %x codeword %x format %+v, want a derived key, 1 codeword byte, profile 0x41", k.DiscKey, k.Codeword, k.Format)
 	}

@@ -1,16 +1,14 @@
 package keyservice
 
 import (
-	"crypto/aes"
-	"crypto/cipher"
 	"crypto/ecdh"
 	"crypto/hmac"
 	"crypto/hpke"
 	"crypto/sha256"
 	"errors"
 	"fmt"
-	"strconv"
 
+	"copystation/burn/disc"
 	"copystation/burn/titlepkg"
 	"copystation/keys"
 	"copystation/validatord/contract"
@@ -18,11 +16,10 @@ import (
 
 // Errors of the key service.
 var (
-	ErrSecret      = errors.New("keyservice: the copy secret must be 32 bytes or more")
-	ErrPackageKey  = errors.New("keyservice: the title's sealed package key does not open on this node")
-	ErrNotPending  = errors.New("keyservice: the copy has no pending attempt on this disc")
-	ErrNoFormat    = errors.New("keyservice: the title has no format metadata for the copy's disc profile")
-	ErrNotKeyBlock = errors.New("keyservice: not a disc key block (too short or unknown version)")
+	ErrSecret     = errors.New("keyservice: the copy secret must be 32 bytes or more")
+	ErrPackageKey = errors.New("keyservice: the title's sealed package key does not open on this node")
+	ErrNotPending = errors.New("keyservice: the copy has no pending attempt on this disc")
+	ErrNoFormat   = errors.New("keyservice: the title has no format metadata for the copy's disc profile")
 )
 
 // Purposes of the derived secrets, beyond keys.PurposeDiscKey and
@@ -32,8 +29,6 @@ const (
 	purposeBlockKey  = "disc-key-block"
 	purposeBlockIV   = "disc-key-block-nonce"
 	depositInfoLabel = "copystation package-key deposit v1"
-	blockAAD         = "copystation disc key block v1"
-	blockVersion     = 1
 )
 
 // Service holds a node's network secrets in memory.
@@ -58,15 +53,8 @@ func (s *Service) Close() { keys.Zero(s.secret) }
 // DepositPublicKey is the key issuers seal package keys to.
 func (s *Service) DepositPublicKey() *ecdh.PublicKey { return s.deposit.PublicKey() }
 
-// forAttempt names a purpose for one attempt of a job. Everything keyed
-// per disc is keyed per attempt too: a job retried on the same media ID (a
-// BD-RE reformatted) must never reuse a disc key with the same derived
-// nonce, while a repeat of the same attempt (a lost key release) must get
-// the very same keys. The purpose is length-prefixed in the HKDF info, so
-// this separates attempts as it separates purposes.
-func forAttempt(purpose string, attempt int) string {
-	return purpose + "/attempt-" + strconv.Itoa(attempt)
-}
+// forAttempt names a purpose for one attempt of a job (keys.ForAttempt).
+func forAttempt(purpose string, attempt int) string { return keys.ForAttempt(purpose, attempt) }
 
 // codeword derives an attempt's forensic codeword: one bit per segment.
 func (s *Service) codeword(jobID string, attempt int, mediaID []byte, n int) ([]byte, error) {
@@ -108,7 +96,7 @@ func (s *Service) CopyKeys(t *contract.Title, c *contract.Copy, mediaID []byte) 
 	k := &keys.CopyKeys{Format: format}
 	attempt := c.Retries()
 	var err error
-	if k.DiscKey, err = keys.DeriveCopySecret(s.secret, forAttempt(keys.PurposeDiscKey, attempt), c.JobID, mediaID, keys.KeySize); err != nil {
+	if k.DiscKey, err = keys.DeriveDiscKey(s.secret, c.JobID, attempt, mediaID); err != nil {
 		k.Wipe()
 		return nil, fmt.Errorf("keyservice.CopyKeys: %w", err)
 	}
@@ -164,61 +152,45 @@ func (s *Service) titleKeys(t *contract.Title, k *keys.CopyKeys) error {
 	return nil
 }
 
-// discKeyBlock seals the disc key for players: AES-256-GCM under a key
-// derived for the disc key block, with a derived nonce (unique per job,
-// attempt and disc, and the same on every node), the media ID in the
-// associated data so a block copied onto another blank does not open.
+// discKeyBlock wraps the disc key for players in a version-1 disc key
+// block (disc.WrapKeyBlock, which owns the format) under the player key,
+// with a derived nonce: unique per job, attempt and disc, and the same on
+// every node, so a repeated release gives the same block.
 func (s *Service) discKeyBlock(jobID string, attempt int, mediaID, discKey []byte) ([]byte, error) {
-	bk, err := s.PlayerKey()
+	pk, err := s.PlayerKey()
 	if err != nil {
 		return nil, err
 	}
-	defer keys.Zero(bk)
-	nonce, err := keys.DeriveCopySecret(s.secret, forAttempt(purposeBlockIV, attempt), jobID, mediaID, 12)
+	defer keys.Zero(pk)
+	nonce, err := s.blockNonce(jobID, attempt, mediaID)
+	if err != nil {
+		return nil, err
+	}
+	b, err := disc.WrapKeyBlock(pk, mediaID, nonce, discKey)
 	if err != nil {
 		return nil, fmt.Errorf("keyservice: disc key block: %w", err)
 	}
-	g, err := gcm(bk)
-	if err != nil {
-		return nil, err
-	}
-	out := append([]byte{blockVersion}, nonce...)
-	return g.Seal(out, nonce, discKey, append([]byte(blockAAD), mediaID...)), nil
+	return b, nil
 }
 
-// PlayerKey is the key players use to open disc key blocks. It is derived
-// from the copy secret for one fixed purpose; the caller must wipe it.
+// blockNonce derives the disc key block's GCM nonce for one attempt.
+func (s *Service) blockNonce(jobID string, attempt int, mediaID []byte) ([]byte, error) {
+	n, err := keys.DeriveCopySecret(s.secret, forAttempt(purposeBlockIV, attempt), jobID, mediaID, disc.NonceSize)
+	if err != nil {
+		return nil, fmt.Errorf("keyservice: disc key block nonce: %w", err)
+	}
+	return n, nil
+}
+
+// PlayerKey is the key players use to open disc key blocks (disc.UnwrapKeyBlock).
+// It is derived from the copy secret for one fixed purpose, job "player" and
+// media ID "all", so it is the same for every copy; the caller must wipe it.
 func (s *Service) PlayerKey() ([]byte, error) {
-	k, err := keys.DeriveCopySecret(s.secret, purposeBlockKey, "player", []byte("all"), 32)
+	k, err := keys.DeriveCopySecret(s.secret, purposeBlockKey, "player", []byte("all"), disc.KeySize)
 	if err != nil {
 		return nil, fmt.Errorf("keyservice.PlayerKey: %w", err)
 	}
 	return k, nil
-}
-
-// OpenDiscKeyBlock is the player's side: it recovers the disc key from a
-// disc key block, given the disc's media ID.
-func OpenDiscKeyBlock(playerKey, mediaID, block []byte) ([]byte, error) {
-	g, err := gcm(playerKey)
-	if err != nil {
-		return nil, err
-	}
-	if len(block) < 1+12+g.Overhead() || block[0] != blockVersion {
-		return nil, fmt.Errorf("keyservice.OpenDiscKeyBlock: %d bytes: %w", len(block), ErrNotKeyBlock)
-	}
-	k, err := g.Open(nil, block[1:13], block[13:], append([]byte(blockAAD), mediaID...))
-	if err != nil {
-		return nil, fmt.Errorf("keyservice.OpenDiscKeyBlock: the block does not open for this disc: %w", err)
-	}
-	return k, nil
-}
-
-func gcm(key []byte) (cipher.AEAD, error) {
-	b, err := aes.NewCipher(key)
-	if err != nil {
-		return nil, fmt.Errorf("keyservice: %w", err)
-	}
-	return cipher.NewGCM(b)
 }
 
 func depositInfo(titleID string) []byte { return []byte(depositInfoLabel + "\x00" + titleID) }

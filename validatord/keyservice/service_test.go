@@ -2,14 +2,16 @@ package keyservice
 
 import (
 	"bytes"
-	"copystation/burn/titlepkg"
-	"copystation/protocol"
 	"crypto/ecdh"
 	"crypto/rand"
 	"errors"
+	"fmt"
 	"testing"
 
+	"copystation/burn/disc"
+	"copystation/burn/titlepkg"
 	"copystation/keys"
+	"copystation/protocol"
 	"copystation/validatord/contract"
 )
 
@@ -154,23 +156,39 @@ func TestCopyKeysRefusals(t *testing.T) {
 	}
 }
 
+// TestDiscKeyBlock: the block the key service releases is burn/disc's
+// version-1 disc key block, byte for byte: disc.WrapKeyBlock of the
+// attempt's disc key under the player key with the attempt's derived nonce,
+// and a player opens it with disc.UnwrapKeyBlock on that disc only.
 func TestDiscKeyBlock(t *testing.T) {
 	a, _, ti, c := fixture(t)
-	k, err := a.CopyKeys(ti, c, []byte("m1"))
+	secret := bytes.Repeat([]byte{0x5A}, 32) // the fixture's copy secret
+	pk, err := a.PlayerKey()
 	if err != nil {
 		t.Fatal(err)
 	}
-	pk, _ := a.PlayerKey()
-	got, err := OpenDiscKeyBlock(pk, []byte("m1"), k.DiscKeyBlock)
-	if err != nil || !bytes.Equal(got, k.DiscKey) {
-		t.Fatalf("OpenDiscKeyBlock(m1) = %x, %v, want the disc key", got, err)
-	}
-	if _, err := OpenDiscKeyBlock(pk, []byte("m2"), k.DiscKeyBlock); err == nil {
-		t.Errorf("OpenDiscKeyBlock(another disc) = nil error, want refusal (a cloned disc must not play)")
-	}
-	for _, bad := range [][]byte{nil, k.DiscKeyBlock[:20], append([]byte{9}, k.DiscKeyBlock[1:]...)} {
-		if _, err := OpenDiscKeyBlock(pk, []byte("m1"), bad); !errors.Is(err, ErrNotKeyBlock) {
-			t.Errorf("OpenDiscKeyBlock(%d bytes, version %v) = %v, want %v", len(bad), bad[:min(1, len(bad))], err, ErrNotKeyBlock)
+	for attempt := range 2 {
+		cc := *c
+		cc.Attempts = []contract.Attempt{{MediaID: []byte("m0"), Outcome: contract.OutcomeSpoiled}, {MediaID: []byte("m1"), Outcome: contract.OutcomePending}}[1-attempt:]
+		k, err := a.CopyKeys(ti, &cc, []byte("m1"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		dk, _ := keys.DeriveCopySecret(secret, fmt.Sprintf("disc-key/attempt-%d", attempt), "job-1", []byte("m1"), 32)
+		nonce, _ := keys.DeriveCopySecret(secret, fmt.Sprintf("disc-key-block-nonce/attempt-%d", attempt), "job-1", []byte("m1"), disc.NonceSize)
+		want, err := disc.WrapKeyBlock(pk, []byte("m1"), nonce, dk)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !bytes.Equal(k.DiscKey, dk) || !bytes.Equal(k.DiscKeyBlock, want) {
+			t.Fatalf("attempt %d: CopyKeys() = disc key %x, block %x; want %x, disc.WrapKeyBlock() = %x", attempt, k.DiscKey, k.DiscKeyBlock, dk, want)
+		}
+		got, err := disc.UnwrapKeyBlock(pk, []byte("m1"), k.DiscKeyBlock)
+		if err != nil || !bytes.Equal(got, k.DiscKey) {
+			t.Fatalf("disc.UnwrapKeyBlock(m1) = %x, %v, want the disc key", got, err)
+		}
+		if _, err := disc.UnwrapKeyBlock(pk, []byte("m2"), k.DiscKeyBlock); !errors.Is(err, disc.ErrKeyBlock) {
+			t.Errorf("disc.UnwrapKeyBlock(another disc) = %v, want %v (a cloned disc must not play)", err, disc.ErrKeyBlock)
 		}
 	}
 }

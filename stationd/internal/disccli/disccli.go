@@ -27,7 +27,7 @@ type Opener func(uri string) (drive.TransportCloser, error)
 const usage = `usage: stationd disc check --device URI --player-key FILE [--out FILE] [--start LBA]
 
 Reads the copy on the disc in the drive as a player does: checks the header
-and its media ID binding, opens the disc key block with the player root key
+and its media ID binding, opens the disc key block with the player key
 (FILE holds 32 bytes, raw or as 64 hex digits), checks every cluster and
 decrypts the image (to --out if given). Exit status 0: the disc plays;
 1: it does not (clone, altered, unreadable); 2: usage.
@@ -50,7 +50,7 @@ func Run(ctx context.Context, args []string, stdout, stderr io.Writer, open Open
 	fs := flag.NewFlagSet("disc check", flag.ContinueOnError)
 	fs.SetOutput(stderr)
 	device := fs.String("device", "", "drive URI")
-	keyFile := fs.String("player-key", "", "file holding the player root key")
+	keyFile := fs.String("player-key", "", "file holding the player key")
 	outFile := fs.String("out", "", "write the decrypted image here")
 	start := fs.Uint("start", 0, "LBA of the copy's header")
 	if err := fs.Parse(args[1:]); err != nil {

@@ -51,7 +51,7 @@ func burnDisc(t *testing.T, sim *drivesim.Drive) []byte {
 	if err != nil {
 		t.Fatal(err)
 	}
-	dk, _ := keys.DeriveDiscKey(master, "job-9", mi.MediaID)
+	dk, _ := keys.DeriveDiscKey(master, "job-9", 0, mi.MediaID)
 	kb, err := disc.WrapKeyBlock(rootKey, mi.MediaID, bytes.Repeat([]byte{7}, disc.NonceSize), dk)
 	if err != nil {
 		t.Fatal(err)

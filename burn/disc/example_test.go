@@ -1,0 +1,233 @@
+package disc_test
+
+import (
+	"bytes"
+	"crypto/aes"
+	"crypto/cipher"
+	"crypto/hkdf"
+	"crypto/sha256"
+	"encoding/binary"
+	"fmt"
+	"math/big"
+	"strings"
+	"testing"
+
+	"copystation/burn/disc"
+	"copystation/burn/sector"
+	"copystation/keys"
+)
+
+// Fixed inputs of the worked examples.
+var (
+	exSecret    = seq(0x00, 32) // the network copy secret
+	exPlayerKey = seq(0x20, 32) // the player key
+	exMedia     = []byte("MEDIA-ID-0123456")
+	exCodeword  = []byte{0xB5, 0x3C, 0x9A} // 20 segments: the last 4 bits are padding
+)
+
+const (
+	exJob     = "job-1"
+	exAttempt = 1
+	exCluster = 258 // image cluster of the sector example
+)
+
+func seq(first byte, n int) []byte {
+	b := make([]byte, n)
+	for i := range b {
+		b[i] = first + byte(i)
+	}
+	return b
+}
+
+// hkdfInfo builds keys.DeriveCopySecret's HKDF info from the layout the doc
+// states, independently of the keys package.
+func hkdfInfo(purpose, job string, media []byte) []byte {
+	const label = "copystation copy-secret v1"
+	info := append([]byte{byte(len(label))}, label...)
+	info = append(append(info, byte(len(purpose))), purpose...)
+	info = binary.BigEndian.AppendUint16(info, uint16(len(job)))
+	info = append(info, job...)
+	info = binary.BigEndian.AppendUint16(info, uint16(len(media)))
+	return append(info, media...)
+}
+
+func mustHKDF(t *testing.T, secret []byte, info string) []byte {
+	t.Helper()
+	k, err := hkdf.Key(sha256.New, secret, nil, info, 32)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return k
+}
+
+func mustGCM(t *testing.T, key []byte) cipher.AEAD {
+	t.Helper()
+	b, err := aes.NewCipher(key)
+	if err != nil {
+		t.Fatal(err)
+	}
+	g, err := cipher.NewGCM(b)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return g
+}
+
+// examples returns the generated markdown, failing t where the code and the
+// documented construction disagree.
+func examples(t *testing.T) string {
+	var sb strings.Builder
+	dk := keyExamples(t, &sb)
+	kb := keyBlockExample(t, &sb, dk)
+	headerExample(t, &sb, dk, kb)
+	sectorExample(t, &sb, dk)
+	return sb.String()
+}
+
+func keyExamples(t *testing.T, sb *strings.Builder) []byte {
+	purpose := keys.ForAttempt(keys.PurposeDiscKey, exAttempt)
+	dk, err := keys.DeriveDiscKey(exSecret, exJob, exAttempt, exMedia)
+	if err != nil {
+		t.Fatal(err)
+	}
+	info := hkdfInfo(purpose, exJob, exMedia)
+	if indep := mustHKDF(t, exSecret, string(info)); !bytes.Equal(indep, dk) {
+		t.Fatalf("keys.DeriveDiscKey() = %x, HKDF with the documented info = %x", dk, indep)
+	}
+	fmt.Fprintf(sb, "\n### Disc key derivation\n\nCopy secret `%x`, job ID `%s`, attempt %d, media ID `%s` (hex `%x`):\n\n",
+		exSecret, exJob, exAttempt, exMedia, exMedia)
+	fmt.Fprintf(sb, "```\nHKDF info (%d bytes):\n%sDK = %x\n```\n", len(info), hexDump(info), dk)
+	fmt.Fprintf(sb, "\nKeys derived from DK:\n\n```\n")
+	for _, l := range []string{"copystation disc v1 header key", "copystation disc v1 sector key", "copystation disc v1 cluster mac key"} {
+		fmt.Fprintf(sb, "%-36s %x\n", l, mustHKDF(t, dk, l))
+	}
+	sb.WriteString("```\n")
+	return dk
+}
+
+func keyBlockExample(t *testing.T, sb *strings.Builder, dk []byte) []byte {
+	nonce, err := keys.DeriveCopySecret(exSecret, keys.ForAttempt("disc-key-block-nonce", exAttempt), exJob, exMedia, disc.NonceSize)
+	if err != nil {
+		t.Fatal(err)
+	}
+	kb, err := disc.WrapKeyBlock(exPlayerKey, exMedia, nonce, dk)
+	if err != nil {
+		t.Fatal(err)
+	}
+	aad := append([]byte("copystation disc key block v1"), exMedia...)
+	if got, err := mustGCM(t, exPlayerKey).Open(nil, kb[1:13], kb[13:], aad); err != nil || kb[0] != 1 || !bytes.Equal(got, dk) {
+		t.Fatalf("the documented key block construction does not open disc.WrapKeyBlock's block: %v", err)
+	}
+	if got, err := disc.UnwrapKeyBlock(exPlayerKey, exMedia, kb); err != nil || !bytes.Equal(got, dk) {
+		t.Fatalf("disc.UnwrapKeyBlock() = %x, %v; want %x", got, err, dk)
+	}
+	fmt.Fprintf(sb, "\n### Disc key block\n\nThe DK above wrapped under the player key `%x` for the same media ID; the nonce is the key service's for that attempt:\n\n", exPlayerKey)
+	fmt.Fprintf(sb, "```\nnonce    %x\nAAD      %x\n         (\"copystation disc key block v1\" ‖ media ID)\nblock (%d bytes):\n%s```\n\n", nonce, aad, len(kb), hexDump(kb))
+	fmt.Fprintf(sb, "| offset | size | field | value |\n| --- | --- | --- | --- |\n| 0 | 1 | version | `%02x` |\n| 1 | 12 | nonce | `%x` |\n| 13 | 32 | wrapped DK | `%x` |\n| 45 | 16 | GCM tag | `%x` |\n",
+		kb[0], kb[1:13], kb[13:45], kb[45:])
+	return kb
+}
+
+func headerExample(t *testing.T, sb *strings.Builder, dk, kb []byte) {
+	const size = 100 * disc.SectorSize
+	l, err := disc.NewLayout(0, 0, size)
+	if err != nil {
+		t.Fatal(err)
+	}
+	h := &disc.Header{Version: disc.Version, Profile: 0x41, Layers: 1, Finalized: true, Layout: l, ImageSize: size,
+		PackageRoot: [32]byte(seq(0xA0, 32)), TitleID: "film-1", CopyID: exJob, MediaID: exMedia, KeyBlock: kb, Codeword: exCodeword}
+	sec, err := h.Seal(dk)
+	if err != nil {
+		t.Fatal(err)
+	}
+	n := int(binary.BigEndian.Uint32(sec[12:]))
+	sealed := 2 + len(exCodeword) + 16
+	// The player's reading: the AAD is every byte before the sealed
+	// codeword, its length field included; the nonce is 12 zero bytes.
+	cw, err := mustGCM(t, mustHKDF(t, dk, "copystation disc v1 header key")).Open(nil, make([]byte, 12), sec[n-sealed+2:n], sec[:n-sealed+2])
+	if err != nil || !bytes.Equal(cw, exCodeword) || !allZero(sec[n:]) {
+		t.Fatalf("the documented header seal does not open disc.Header.Seal's header: %x, %v", cw, err)
+	}
+	p, err := disc.Parse(sec)
+	if err != nil || p.Open(dk) != nil || !bytes.Equal(p.Codeword, exCodeword) {
+		t.Fatalf("disc.Parse/Open(example) = %v", err)
+	}
+	fmt.Fprintf(sb, "\n### Disc header\n\nA 100-sector image (204,800 bytes) written from LBA 0 of a blank BD-R, the format asking for finalisation; title `film-1`, copy `%s`, the media ID and key block above, codeword `%x` (20 segments). The header sector's first %d bytes (the rest of the sector is zero):\n\n```\n%s```\n\n",
+		exJob, exCodeword, n, hexDump(sec[:n]))
+	sb.WriteString("| offset | size | field | value |\n| --- | --- | --- | --- |\n")
+	row := func(off, size int, name, v string) { fmt.Fprintf(sb, "| %d | %d | %s | %s |\n", off, size, name, v) }
+	hx := func(off, size int) string { return fmt.Sprintf("`%x`", sec[off:off+size]) }
+	for _, f := range []struct {
+		off, size int
+		name      string
+	}{{0, 8, "magic"}, {8, 2, "version"}, {10, 2, "flags (bit 0: finalise)"}, {12, 4, "header length L"}, {16, 2, "profile"}, {18, 1, "layers"}, {19, 1, "reserved"},
+		{20, 4, "S (start LBA)"}, {24, 4, "H"}, {28, 4, "I"}, {32, 4, "T"}, {36, 8, "image size"}, {44, 32, "package root"}} {
+		row(f.off, f.size, f.name, hx(f.off, f.size))
+	}
+	off := 76
+	for _, f := range []struct {
+		name   string
+		prefix int
+		body   int
+		text   bool
+	}{{"title ID", 1, len(h.TitleID), true}, {"copy ID", 2, len(h.CopyID), true}, {"media ID", 1, len(exMedia), true}, {"disc key block", 2, len(kb), false}} {
+		row(off, f.prefix, f.name+" length", hx(off, f.prefix))
+		v := hx(off+f.prefix, f.body)
+		if f.text {
+			v = fmt.Sprintf("%q", sec[off+f.prefix:off+f.prefix+f.body])
+		} else if f.body > 16 {
+			v = "(as above)"
+		}
+		row(off+f.prefix, f.body, f.name, v)
+		off += f.prefix + f.body
+	}
+	row(off, 2, "sealed length", hx(off, 2))
+	row(off+2, len(exCodeword), "encrypted codeword", hx(off+2, len(exCodeword)))
+	row(off+2+len(exCodeword), 16, "GCM tag", hx(off+2+len(exCodeword), 16))
+	fmt.Fprintf(sb, "\nAAD = bytes 0 to %d (%d bytes), nonce = 12 zero bytes, plaintext = codeword `%x`.\n", off+1, off+2, exCodeword)
+}
+
+func allZero(b []byte) bool { return bytes.Count(b, []byte{0}) == len(b) }
+
+func sectorExample(t *testing.T, sb *strings.Builder, dk []byte) {
+	c, err := sector.New(dk)
+	if err != nil {
+		t.Fatal(err)
+	}
+	first := uint64(exCluster * disc.ClusterSectors)
+	pt := make([]byte, disc.ClusterSize) // a cluster of zeros
+	ct := make([]byte, disc.ClusterSize)
+	if err := c.XOR(ct, pt, first); err != nil {
+		t.Fatal(err)
+	}
+	tag := c.Tag(exCluster, ct)
+	// Independently: counter = 128·s as a 128-bit big-endian integer, plain
+	// AES-CTR under the sector key; GMAC nonce = 4 zero bytes ‖ cluster as
+	// 8 bytes big-endian.
+	ctr := make([]byte, 16)
+	new(big.Int).Mul(big.NewInt(128), new(big.Int).SetUint64(first)).FillBytes(ctr)
+	if cb := sector.CounterBlock(first); !bytes.Equal(cb[:], ctr) {
+		t.Fatalf("sector.CounterBlock(%d) = %x, want %x", first, cb, ctr)
+	}
+	sk, _ := aes.NewCipher(mustHKDF(t, dk, "copystation disc v1 sector key"))
+	indep := make([]byte, len(pt))
+	cipher.NewCTR(sk, ctr).XORKeyStream(indep, pt)
+	nonce := binary.BigEndian.AppendUint64(make([]byte, 4), exCluster)
+	itag := mustGCM(t, mustHKDF(t, dk, "copystation disc v1 cluster mac key")).Seal(nil, nonce, nil, ct)
+	if !bytes.Equal(indep, ct) || !bytes.Equal(itag, tag[:]) {
+		t.Fatalf("the documented sector construction disagrees with burn/sector: ct %x / %x, tag %x / %x", indep[:16], ct[:16], itag, tag)
+	}
+	last := sector.CounterBlock(first + disc.ClusterSectors - 1)
+	lastCtr := new(big.Int).Add(new(big.Int).SetBytes(last[:]), big.NewInt(127))
+	fmt.Fprintf(sb, "\n### Sector encryption and cluster tag\n\nImage cluster %d of a larger image (image sectors %d to %d, at LBA S + H + %d), every plaintext byte zero, under the DK above:\n\n```\n",
+		exCluster, first, first+disc.ClusterSectors-1, first)
+	line := func(k, v string) { fmt.Fprintf(sb, "%-38s %s\n", k, v) }
+	line(fmt.Sprintf("counter block, sector %d block 0", first), fmt.Sprintf("%x", ctr))
+	line(fmt.Sprintf("counter block, sector %d block 127", first+disc.ClusterSectors-1), fmt.Sprintf("%032x", lastCtr))
+	line("ciphertext, first 32 bytes", fmt.Sprintf("%x", ct[:32]))
+	line("ciphertext, last 16 bytes", fmt.Sprintf("%x", ct[len(ct)-16:]))
+	line("GMAC nonce", fmt.Sprintf("%x", nonce))
+	line(fmt.Sprintf("tag (integrity table entry %d)", exCluster), fmt.Sprintf("%x", tag))
+	sb.WriteString("```\n")
+	fmt.Fprintf(sb, "\nThe tag is entry %d of the integrity table: table bytes %d to %d.\n", exCluster, exCluster*disc.TagSize, exCluster*disc.TagSize+disc.TagSize-1)
+}
