@@ -80,7 +80,8 @@ type Daemon struct {
 	claimMu   sync.Mutex
 	progress  map[string]*api.Progress
 	started   map[string]time.Time
-	cancels   map[string]context.CancelFunc
+	cancels   map[string]*pipelineRun // running pipelines, by job
+	tampered  bool                    // the tamper latch, journaled
 	driveJob  []string
 	lock      *os.File // flock on StateDir/lock
 	movesHeld int      // robot moves waiting for the door or a tamper clear
@@ -125,7 +126,7 @@ func newDaemon(cfg config.Config, deps Deps) (*Daemon, error) {
 	fillHardware(&deps)
 	d := &Daemon{cfg: cfg, log: deps.Logger, now: deps.Clock, rnd: deps.Rand, keys: NewKeyRing(),
 		metrics: deps.Metrics, notifier: deps.Notifier, deps: deps,
-		progress: map[string]*api.Progress{}, started: map[string]time.Time{}, cancels: map[string]context.CancelFunc{}, loadFails: map[string]int{}}
+		progress: map[string]*api.Progress{}, started: map[string]time.Time{}, cancels: map[string]*pipelineRun{}, loadFails: map[string]int{}}
 	d.startedAt = d.now()
 	var err error
 	if d.lock, err = lockState(cfg.StateDir); err != nil {
@@ -161,6 +162,9 @@ func newDaemon(cfg config.Config, deps Deps) (*Daemon, error) {
 		if d.panel != nil && !d.panel.EdgeTriggered() {
 			d.log.Warn("kiosk: the tamper line reports no edges; it is polled, and an opening shorter than a poll can be missed")
 		}
+	}
+	if err := d.loadTamper(context.Background()); err != nil {
+		return fail("journal: the tamper latch", err)
 	}
 	d.wake = make([]chan struct{}, len(d.drives))
 	for i := range d.wake {
@@ -249,17 +253,6 @@ func (d *Daemon) statusLine() string {
 		}
 	}
 	return fmt.Sprintf("%d of %d drives burning", busy, len(d.drives))
-}
-
-// onTamper wipes every key in memory and stops every burn.
-func (d *Daemon) onTamper() {
-	d.log.Error("tamper switch tripped: wiping copy keys and stopping burns")
-	d.keys.WipeAll()
-	d.mu.Lock()
-	for _, c := range d.cancels {
-		c()
-	}
-	d.mu.Unlock()
 }
 
 func (d *Daemon) newID() (string, error) {

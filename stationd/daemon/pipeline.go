@@ -19,7 +19,10 @@ type BurnPipeline struct {
 	Clock     func() time.Time
 }
 
-var _ Pipeline = (*BurnPipeline)(nil)
+var (
+	_ Pipeline = (*BurnPipeline)(nil)
+	_ Verifier = (*BurnPipeline)(nil)
+)
 
 type clockFunc func() time.Time
 
@@ -64,6 +67,31 @@ func (p *BurnPipeline) Copy(ctx context.Context, d Drive, c CopyJob, progress fu
 		if errors.Is(err, burn.ErrPackage) || errors.Is(err, burn.ErrJob) || errors.Is(err, burn.ErrNoRoom) {
 			err = fmt.Errorf("%w: %w", ErrNoRetry, err)
 		}
+		return nil, err
+	}
+	return res.DiscHash[:], nil
+}
+
+// Verify implements Verifier: burn.VerifyDisc over the job's package.
+func (p *BurnPipeline) Verify(ctx context.Context, d Drive, c CopyJob, progress func(Progress) error) ([]byte, error) {
+	md, ok := d.(*MMCDrive)
+	if !ok {
+		return nil, fmt.Errorf("burn pipeline: drive %s is not an MMC drive", d.Name())
+	}
+	pkg, err := titlepkg.Open(filepath.Join(p.TitlesDir, titlepkg.FileName(c.TitleID)), c.Keys.PackageKey)
+	if err != nil {
+		return nil, fmt.Errorf("%w: title %s: %w", ErrNoRetry, c.TitleID, err)
+	}
+	defer pkg.Close()
+	clock := p.Clock
+	if clock == nil {
+		clock = time.Now
+	}
+	res, err := burn.VerifyDisc(ctx, md.D, burn.Job{Package: pkg, Keys: c.Keys, CopyID: c.CopyID, MediaID: c.Media.MediaID, Clock: clockFunc(clock),
+		Progress: func(bp burn.Progress) error {
+			return progress(Progress{Phase: PhaseVerifying, Step: string(bp.Phase), Done: bp.Done, Total: bp.Total})
+		}})
+	if err != nil {
 		return nil, err
 	}
 	return res.DiscHash[:], nil

@@ -146,3 +146,11 @@ var (
 	// damaged title package): the job fails after reporting the spoil.
 	ErrNoRetry = errors.New("no retry can help")
 )
+
+// Verifier is a Pipeline that can check a copy already on the disc, for a
+// job whose daemon died after the write (verifying or finalising): it
+// verifies the disc again and returns the image hash Copy would have.
+// Any error but the context's spoils the disc, as in Copy.
+type Verifier interface {
+	Verify(ctx context.Context, d Drive, c CopyJob, progress func(Progress) error) (imageHash []byte, err error)
+}

@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"copystation/stationd/job"
+	"copystation/stationd/kiosk"
 )
 
 // worker runs the jobs of drive n, one at a time.
@@ -180,10 +181,12 @@ func (d *Daemon) step(ctx context.Context, n int, j job.Job) (job.Job, error) {
 			}
 		}
 		return d.burn(ctx, n, j)
-	case job.Writing, job.Verifying:
+	case job.Writing:
 		// Nothing runs a pipeline outside burn, so a job seen here was
-		// interrupted: the blank is spoiled.
-		return d.move(ctx, j, job.Spoiled, "interrupted", func(x *job.Job) { x.Reason = ErrInterrupted.Error() })
+		// interrupted (see resume.go).
+		return d.resumeWriting(ctx, n, j)
+	case job.Verifying:
+		return d.resumeVerifying(ctx, n, j)
 	case job.Finalising:
 		if changed, err := d.mediaChanged(ctx, n, j, false); err != nil || changed {
 			if err != nil {
@@ -219,6 +222,9 @@ func (d *Daemon) step(ctx context.Context, n int, j job.Job) (job.Job, error) {
 }
 
 func (d *Daemon) mayStart(ctx context.Context) error {
+	if d.isTampered() {
+		return kiosk.ErrTampered
+	}
 	if d.panel == nil {
 		return nil
 	}

@@ -41,7 +41,7 @@ var legal = map[State][]State{
 	MediaCheck:  {Authorising, Failed},
 	Authorising: {Authorised, Failed},
 	Authorised:  {Writing, Spoiled},
-	Writing:     {Verifying, Spoiled},
+	Writing:     {Verifying, Spoiled, Authorised}, // Authorised: resumed on an untouched blank
 	Verifying:   {Finalising, Spoiled},
 	Finalising:  {Reporting, Spoiled},
 	Reporting:   {Done},
