@@ -8,7 +8,9 @@ import (
 	"time"
 
 	"copystation/burn"
+	"copystation/burn/disc"
 	"copystation/burn/titlepkg"
+	"copystation/drive"
 	"copystation/stationd/config"
 )
 
@@ -20,8 +22,9 @@ type BurnPipeline struct {
 }
 
 var (
-	_ Pipeline = (*BurnPipeline)(nil)
-	_ Verifier = (*BurnPipeline)(nil)
+	_ Pipeline       = (*BurnPipeline)(nil)
+	_ Verifier       = (*BurnPipeline)(nil)
+	_ PackageChecker = (*BurnPipeline)(nil)
 )
 
 type clockFunc func() time.Time
@@ -70,6 +73,30 @@ func (p *BurnPipeline) Copy(ctx context.Context, d Drive, c CopyJob, progress fu
 		return nil, err
 	}
 	return res.DiscHash[:], nil
+}
+
+// CheckPackage implements PackageChecker: before the spend, the package
+// must be there and sound as far as can be told without its key
+// (titlepkg.Inspect), and the copy must fit the blank in a BD profile.
+func (p *BurnPipeline) CheckPackage(ctx context.Context, titleID string, m Media) error {
+	path := filepath.Join(p.TitlesDir, titlepkg.FileName(titleID))
+	man, err := titlepkg.Inspect(path, titleID)
+	if err != nil {
+		return fmt.Errorf("check package: title %s: %w: %w", titleID, ErrTitlePackage, err)
+	}
+	switch drive.Profile(m.Profile) {
+	case drive.ProfileBDRSRM, drive.ProfileBDRRRM, drive.ProfileBDRE:
+	default:
+		return fmt.Errorf("check package: %w: profile %#04x", ErrWrongMedia, m.Profile)
+	}
+	l, err := disc.NewLayout(0, 0, man.ImageSize)
+	if err != nil {
+		return fmt.Errorf("check package: title %s: %w: %w", titleID, ErrTitlePackage, err)
+	}
+	if m.CapacitySectors > 0 && l.Sectors() > uint64(m.CapacitySectors) {
+		return fmt.Errorf("check package: title %s: %w: the copy needs %d sectors, the blank holds %d", titleID, ErrNoRoom, l.Sectors(), m.CapacitySectors)
+	}
+	return nil
 }
 
 // Verify implements Verifier: burn.VerifyDisc over the job's package.

@@ -129,9 +129,24 @@ type Pipeline interface {
 	Copy(ctx context.Context, d Drive, c CopyJob, progress func(Progress) error) (imageHash []byte, err error)
 }
 
+// PackageChecker is a Pipeline that can check a title's package against a
+// blank before the token is spent (see BurnPipeline.CheckPackage). An
+// error wraps ErrTitlePackage, ErrNoRoom or ErrWrongMedia.
+type PackageChecker interface {
+	CheckPackage(ctx context.Context, titleID string, m Media) error
+}
+
 // Errors the daemon returns to API callers.
 var (
-	ErrNoBlank = errors.New("the disc in the drive is not a usable blank")
+	// ErrTitlePackage: the title's package is missing or damaged; the job
+	// fails before the spend, so the token stays unspent.
+	ErrTitlePackage = errors.New("the title package is missing or damaged (copy it to the titles directory again; the token was not spent)")
+	// ErrNoRoom: the title does not fit on the blank; the token was not
+	// spent.
+	ErrNoRoom = errors.New("the title does not fit on the blank (load a larger blank; the token was not spent)")
+	// ErrWrongMedia: the blank is not a kind a copy is written to.
+	ErrWrongMedia = errors.New("the blank is not a BD-R or BD-RE a copy can be written to (the token was not spent)")
+	ErrNoBlank    = errors.New("the disc in the drive is not a usable blank")
 	// ErrNoMediaID: the drive holds a blank but gives no media ID, so no
 	// copy can be bound to the disc; another blank in the same drive will
 	// not help.

@@ -245,6 +245,15 @@ func (d *Daemon) mediaCheck(ctx context.Context, n int, j job.Job) (job.Job, err
 		}
 		return j, err
 	}
+	if pc, ok := d.pipeline.(PackageChecker); ok && j.Attempt <= 1 {
+		// Before the spend (a retry has spent already): a package that
+		// cannot make this copy costs no token, and the untouched blank
+		// stays for the next job.
+		if err := pc.CheckPackage(ctx, j.TitleID, m); err != nil {
+			d.log.Error("title package check failed; the token is not spent", "job", j.ID, "err", err)
+			return d.move(ctx, j, job.Failed, "title package", func(x *job.Job) { x.Reason, x.Code = err.Error(), packageCode(err) })
+		}
+	}
 	return d.move(ctx, j, job.Authorising, "", func(x *job.Job) {
 		x.MediaID, x.Profile = m.MediaID, m.Profile
 	})
@@ -309,6 +318,17 @@ func (d *Daemon) mediaChanged(ctx context.Context, n int, j job.Job, wantBlank b
 		return false, fmt.Errorf("media check: %w", err)
 	}
 	return !m.Present || string(m.MediaID) != string(j.MediaID) || (wantBlank && !m.Blank), nil
+}
+
+// packageCode is the stable code a failed package check leaves on the job.
+func packageCode(err error) string {
+	switch {
+	case errors.Is(err, ErrNoRoom):
+		return "no_room"
+	case errors.Is(err, ErrWrongMedia):
+		return "wrong_media"
+	}
+	return "title_package"
 }
 
 func sleep(ctx context.Context, t time.Duration) bool {
