@@ -15,6 +15,7 @@ import (
 
 	"copystation/drive"
 	"copystation/drive/serial"
+	"copystation/internal/testenv"
 )
 
 var copysim struct {
@@ -36,7 +37,7 @@ func TestMain(m *testing.M) {
 func startCopysim(tb testing.TB, args ...string) string {
 	tb.Helper()
 	if runtime.GOOS != "linux" {
-		tb.Skip("copysim's pseudo-terminals need Linux")
+		testenv.Require(tb, "copysim's pseudo-terminals need Linux")
 	}
 	copysim.once.Do(func() {
 		dir, err := os.MkdirTemp("", "copysim-bin-")
