@@ -37,7 +37,9 @@ func (d *Daemon) claim(ctx context.Context, n int) (job.Job, bool) {
 	defer d.claimMu.Unlock()
 	jobs, err := d.store.Active(ctx)
 	if err != nil {
-		d.log.Error("cannot read the journal", "err", err)
+		if ctx.Err() == nil { // a query cut short by a stop is no error
+			d.log.Error("cannot read the journal", "err", err)
+		}
 		return job.Job{}, false
 	}
 	for _, j := range jobs {
@@ -49,7 +51,9 @@ func (d *Daemon) claim(ctx context.Context, n int) (job.Job, bool) {
 		if j.Drive < 0 && j.State == job.Queued {
 			j, err := d.store.Update(ctx, j.ID, func(x *job.Job) { x.Drive = n })
 			if err != nil {
-				d.log.Error("cannot claim a job", "job", j.ID, "err", err)
+				if ctx.Err() == nil {
+					d.log.Error("cannot claim a job", "job", j.ID, "err", err)
+				}
 				return job.Job{}, false
 			}
 			return j, true
