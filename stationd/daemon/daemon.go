@@ -89,6 +89,7 @@ type Daemon struct {
 	// loadFails counts each job's robot loads in a row that gave no
 	// usable blank.
 	loadFails map[string]int
+	reach     reach
 }
 
 // Run runs the station until ctx ends.
@@ -206,6 +207,7 @@ func (d *Daemon) serve(ctx context.Context) error {
 	for i := range d.drives {
 		wg.Go(func() { d.worker(ctx, i) })
 	}
+	wg.Go(func() { d.probeNodes(ctx) })
 	d.log.Info("station ready", "station", d.ledger.StationID(), "drives", len(d.drives), "socket", d.cfg.Socket)
 	if d.deps.Ready != nil {
 		d.deps.Ready(d)
@@ -245,14 +247,14 @@ func (d *Daemon) watchdog(ctx context.Context, iv time.Duration) {
 
 func (d *Daemon) statusLine() string {
 	d.mu.Lock()
-	defer d.mu.Unlock()
 	busy := 0
 	for _, j := range d.driveJob {
 		if j != "" {
 			busy++
 		}
 	}
-	return fmt.Sprintf("%d of %d drives burning", busy, len(d.drives))
+	d.mu.Unlock()
+	return fmt.Sprintf("%d of %d drives burning", busy, len(d.drives)) + d.reachLine()
 }
 
 func (d *Daemon) newID() (string, error) {

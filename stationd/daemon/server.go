@@ -77,6 +77,7 @@ func (d *Daemon) Status(ctx context.Context) *api.Status {
 	}
 	s.Tampered = s.Tampered || d.isTampered()
 	s.Ready = !s.Tampered
+	s.Nodes, s.NodesReachable = d.nodeStatus()
 	d.mu.Lock()
 	s.DiscMovesHeld = d.movesHeld
 	d.mu.Unlock()
