@@ -24,8 +24,11 @@ import (
 	"copystation/stationd/notify"
 )
 
-// Deps are the daemon's outside parts. A nil factory means the real thing
-// named in the configuration (see hardware.go).
+// Deps are the daemon's outside parts, passed in rather than set by init()
+// elsewhere. A nil factory means the real thing named in the configuration
+// (RealRobot, RealLedger, RealPipeline, the SQLite journal, GPIO lines; see
+// hardware.go), except Drives, which the caller must give (the stationd
+// command opens drives by URI).
 type Deps struct {
 	Logger   *slog.Logger
 	Clock    func() time.Time

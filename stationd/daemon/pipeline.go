@@ -124,6 +124,8 @@ func (p *BurnPipeline) Verify(ctx context.Context, d Drive, c CopyJob, progress 
 	return res.DiscHash[:], nil
 }
 
-func init() {
-	RealPipeline = func(c config.Config) (Pipeline, error) { return &BurnPipeline{TitlesDir: c.TitlesDir}, nil }
+// RealPipeline is the default Deps.Pipeline: the burn package over the
+// configured titles directory.
+func RealPipeline(c config.Config) (Pipeline, error) {
+	return &BurnPipeline{TitlesDir: c.TitlesDir}, nil
 }

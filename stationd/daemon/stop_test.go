@@ -3,6 +3,7 @@ package daemon
 import (
 	"bytes"
 	"context"
+	"errors"
 	"log/slog"
 	"path/filepath"
 	"strings"
@@ -42,5 +43,18 @@ func TestStopLogsNoError(t *testing.T) {
 	}
 	if strings.Contains(logs.String(), "level=ERROR") {
 		t.Errorf("a stop logged an error:\n%s", logs.String())
+	}
+}
+
+// TestNoDrivesFactory: the daemon's drives come from Deps, not from a
+// package variable another file's init() sets; without one, Run says so.
+func TestNoDrivesFactory(t *testing.T) {
+	deps := Deps{
+		Logger: slog.New(slog.DiscardHandler),
+		Store:  func(config.Config) (journal.Store, error) { return journal.NewMem(nil), nil },
+	}
+	err := Run(context.Background(), testConfig(t), deps)
+	if !errors.Is(err, ErrNotWired) || !strings.Contains(err.Error(), "Deps.Drives") {
+		t.Fatalf("Run(no Deps.Drives) = %v, want ErrNotWired naming Deps.Drives", err)
 	}
 }
