@@ -43,11 +43,13 @@ func TestCrashAtEveryTransition(t *testing.T) {
 	if _, err := simstation.MakeTitle(ctx, nw, filepath.Join(dir, "titles"), "film", 1<<20, 2); err != nil {
 		t.Fatal(err)
 	}
-	scenarios := [][]job.State{
-		{job.MediaCheck}, {job.Authorising}, {job.Authorised}, {job.Writing}, {job.Verifying},
-		{job.Finalising}, {job.Reporting}, {job.Done},
-		{job.Writing, job.Spoiled}, // die again while journaling the spoil
+	// Every state of a good burn, walked from the job's transition table,
+	// and once more dying again while journaling a spoil.
+	var scenarios [][]job.State
+	for _, s := range job.Path()[1:] {
+		scenarios = append(scenarios, []job.State{s})
 	}
+	scenarios = append(scenarios, []job.State{job.Writing, job.Spoiled})
 	for i, crashes := range scenarios {
 		t.Run(fmt.Sprint(crashes), func(t *testing.T) {
 			token := fmt.Sprintf("tok-%d", i)
@@ -142,7 +144,8 @@ func TestCrashWithDriveOutliving(t *testing.T) {
 		t.Skip("builds copysim and runs many processes")
 	}
 	ctx := testContext(t, 6*time.Minute)
-	states := []job.State{job.MediaCheck, job.Authorising, job.Authorised, job.Writing, job.Verifying, job.Finalising, job.Reporting}
+	path := job.Path()
+	states := path[1 : len(path)-1] // media_check ... reporting
 	cs := startCopysimStation(t, ctx, len(states))
 	for i, at := range states {
 		t.Run(string(at), func(t *testing.T) {

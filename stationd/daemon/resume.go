@@ -79,3 +79,33 @@ func (d *Daemon) resumeVerifying(ctx context.Context, n int, j job.Job) (job.Job
 	d.log.Info("disc verified again after a restart", "job", j.ID, "drive", n)
 	return d.move(ctx, j, job.Finalising, "resume: verified again", func(x *job.Job) { x.ImageHash = hash })
 }
+
+// resumeFinalising handles a job found in Finalising: the disc was
+// verified, so it is finalised again (a no-op on a disc already closed).
+func (d *Daemon) resumeFinalising(ctx context.Context, n int, j job.Job) (job.Job, error) {
+	if changed, err := d.mediaChanged(ctx, n, j, false); err != nil || changed {
+		if err != nil {
+			return j, err
+		}
+		return d.move(ctx, j, job.Spoiled, "disc changed", func(x *job.Job) { x.Reason = errBlankChanged.Error() })
+	}
+	if len(j.ImageHash) == 0 {
+		// The disc was verified before the restart; its hash is read
+		// back from it, or the copy cannot be reported made.
+		dh, ok := d.drives[n].(discHasher)
+		if !ok {
+			return d.move(ctx, j, job.Spoiled, "interrupted", func(x *job.Job) { x.Reason = ErrInterrupted.Error() })
+		}
+		h, err := dh.DiscHash(ctx, j.CopyID, j.MediaID)
+		if err != nil {
+			return d.spoil(ctx, n, j, err)
+		}
+		if j, err = d.store.Update(ctx, j.ID, func(x *job.Job) { x.ImageHash = h }); err != nil {
+			return j, err
+		}
+	}
+	if err := d.drives[n].Finalize(ctx); err != nil {
+		return d.spoil(ctx, n, j, fmt.Errorf("finalise: %w", err))
+	}
+	return d.move(ctx, j, job.Reporting, "", nil)
+}

@@ -150,79 +150,65 @@ func (d *Daemon) move(ctx context.Context, j job.Job, to job.State, note string,
 	return n, nil
 }
 
+// stepFunc does the work of one state and moves the job on.
+type stepFunc func(d *Daemon, ctx context.Context, n int, j job.Job) (job.Job, error)
+
+// steps is the work done in each state; the legal moves out of each are
+// job's table (job.Next). TestStepTable checks every state that is not
+// terminal has its step, and the crash test walks job's table.
+var steps = map[job.State]stepFunc{
+	job.Queued:      (*Daemon).stepQueued,
+	job.MediaCheck:  (*Daemon).mediaCheck,
+	job.Authorising: func(d *Daemon, ctx context.Context, _ int, j job.Job) (job.Job, error) { return d.authorise(ctx, j) },
+	job.Authorised:  (*Daemon).stepAuthorised,
+	// Nothing runs a pipeline outside burn, so a job seen in writing,
+	// verifying or finalising was interrupted (see resume.go).
+	job.Writing:    (*Daemon).resumeWriting,
+	job.Verifying:  (*Daemon).resumeVerifying,
+	job.Finalising: (*Daemon).resumeFinalising,
+	job.Reporting:  (*Daemon).report,
+	job.Spoiled:    (*Daemon).retry,
+}
+
 // step does the work of the job's current state and moves it on.
 func (d *Daemon) step(ctx context.Context, n int, j job.Job) (job.Job, error) {
-	switch j.State {
-	case job.Queued:
-		if j.Cancel {
-			return d.move(ctx, j, job.Failed, "cancelled", func(x *job.Job) { x.Reason = "cancelled before a blank was loaded" })
-		}
-		if err := d.mayStart(ctx); err != nil {
-			return j, err
-		}
-		return d.move(ctx, j, job.MediaCheck, "", func(x *job.Job) { x.Attempt = max(x.Attempt, 1) })
-	case job.MediaCheck:
-		return d.mediaCheck(ctx, n, j)
-	case job.Authorising:
-		return d.authorise(ctx, j)
-	case job.Authorised:
-		if j.Cancel {
-			return d.move(ctx, j, job.Spoiled, "cancelled", func(x *job.Job) { x.Reason = "cancelled" })
-		}
-		if d.keys.Get(j.ID) == nil {
-			// Keys live in memory only: after a restart or a tamper, ask
-			// again by job ID (the ledger returns the same spend), for the
-			// same blank only.
-			if changed, err := d.mediaChanged(ctx, n, j, true); err != nil || changed {
-				if err != nil {
-					return j, err
-				}
-				return d.move(ctx, j, job.Spoiled, "blank changed", func(x *job.Job) { x.Reason = errBlankChanged.Error() })
-			}
-			next, err := d.authorise(ctx, j)
-			if err != nil || next.State != job.Authorised {
-				return next, err
-			}
-		}
-		return d.burn(ctx, n, j)
-	case job.Writing:
-		// Nothing runs a pipeline outside burn, so a job seen here was
-		// interrupted (see resume.go).
-		return d.resumeWriting(ctx, n, j)
-	case job.Verifying:
-		return d.resumeVerifying(ctx, n, j)
-	case job.Finalising:
-		if changed, err := d.mediaChanged(ctx, n, j, false); err != nil || changed {
-			if err != nil {
-				return j, err
-			}
-			return d.move(ctx, j, job.Spoiled, "disc changed", func(x *job.Job) { x.Reason = errBlankChanged.Error() })
-		}
-		if len(j.ImageHash) == 0 {
-			// The disc was verified before the restart; its hash is read
-			// back from it, or the copy cannot be reported made.
-			dh, ok := d.drives[n].(discHasher)
-			if !ok {
-				return d.move(ctx, j, job.Spoiled, "interrupted", func(x *job.Job) { x.Reason = ErrInterrupted.Error() })
-			}
-			h, err := dh.DiscHash(ctx, j.CopyID, j.MediaID)
-			if err != nil {
-				return d.spoil(ctx, n, j, err)
-			}
-			if j, err = d.store.Update(ctx, j.ID, func(x *job.Job) { x.ImageHash = h }); err != nil {
-				return j, err
-			}
-		}
-		if err := d.drives[n].Finalize(ctx); err != nil {
-			return d.spoil(ctx, n, j, fmt.Errorf("finalise: %w", err))
-		}
-		return d.move(ctx, j, job.Reporting, "", nil)
-	case job.Reporting:
-		return d.report(ctx, n, j)
-	case job.Spoiled:
-		return d.retry(ctx, n, j)
+	fn, ok := steps[j.State]
+	if !ok {
+		return j, fmt.Errorf("stationd: job %s: %w: %s", j.ID, job.ErrUnknownState, j.State)
 	}
-	return j, fmt.Errorf("stationd: job %s: %w: %s", j.ID, job.ErrUnknownState, j.State)
+	return fn(d, ctx, n, j)
+}
+
+func (d *Daemon) stepQueued(ctx context.Context, _ int, j job.Job) (job.Job, error) {
+	if j.Cancel {
+		return d.move(ctx, j, job.Failed, "cancelled", func(x *job.Job) { x.Reason = "cancelled before a blank was loaded" })
+	}
+	if err := d.mayStart(ctx); err != nil {
+		return j, err
+	}
+	return d.move(ctx, j, job.MediaCheck, "", func(x *job.Job) { x.Attempt = max(x.Attempt, 1) })
+}
+
+func (d *Daemon) stepAuthorised(ctx context.Context, n int, j job.Job) (job.Job, error) {
+	if j.Cancel {
+		return d.move(ctx, j, job.Spoiled, "cancelled", func(x *job.Job) { x.Reason = "cancelled" })
+	}
+	if d.keys.Get(j.ID) == nil {
+		// Keys live in memory only: after a restart or a tamper, ask
+		// again by job ID (the ledger returns the same spend), for the
+		// same blank only.
+		if changed, err := d.mediaChanged(ctx, n, j, true); err != nil || changed {
+			if err != nil {
+				return j, err
+			}
+			return d.move(ctx, j, job.Spoiled, "blank changed", func(x *job.Job) { x.Reason = errBlankChanged.Error() })
+		}
+		next, err := d.authorise(ctx, j)
+		if err != nil || next.State != job.Authorised {
+			return next, err
+		}
+	}
+	return d.burn(ctx, n, j)
 }
 
 func (d *Daemon) mayStart(ctx context.Context) error {

@@ -10,6 +10,7 @@ import (
 	"testing"
 
 	"copystation/stationd/config"
+	"copystation/stationd/job"
 	"copystation/stationd/journal"
 	"copystation/stationd/kiosk"
 )
@@ -56,5 +57,20 @@ func TestNoDrivesFactory(t *testing.T) {
 	err := Run(context.Background(), testConfig(t), deps)
 	if !errors.Is(err, ErrNotWired) || !strings.Contains(err.Error(), "Deps.Drives") {
 		t.Fatalf("Run(no Deps.Drives) = %v, want ErrNotWired naming Deps.Drives", err)
+	}
+}
+
+// TestStepTable: every state a job can be in while not finished has its
+// step, and every move a step makes is one job's table allows (the table
+// is checked by the journal on each transition); finished states have none.
+func TestStepTable(t *testing.T) {
+	for _, s := range job.States {
+		_, ok := steps[s]
+		if ok == s.Terminal() {
+			t.Errorf("steps[%s] present = %v, want %v", s, ok, !s.Terminal())
+		}
+		if !s.Terminal() && len(job.Next(s)) == 0 {
+			t.Errorf("job.Next(%s) is empty for a state with a step", s)
+		}
 	}
 }

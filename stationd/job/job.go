@@ -48,6 +48,21 @@ var legal = map[State][]State{
 	Spoiled:     {MediaCheck, Failed},
 }
 
+// Next returns the states s may move to, as the table lists them: the
+// first is where a good burn goes next.
+func Next(s State) []State { return append([]State(nil), legal[s]...) }
+
+// Path is a good burn's states in order, Queued to Done, each the first
+// move the table lists from the one before: what the crash test walks.
+func Path() []State {
+	out := []State{Queued}
+	for s := Queued; len(legal[s]) > 0 && len(out) <= len(States); {
+		s = legal[s][0]
+		out = append(out, s)
+	}
+	return out
+}
+
 // ErrIllegalTransition is returned for a transition the machine forbids.
 var ErrIllegalTransition = errors.New("illegal job state transition")
 
