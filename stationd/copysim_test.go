@@ -63,7 +63,7 @@ func startCopysimStation(t *testing.T, ctx context.Context, tokens int) *copysim
 	os.MkdirAll(links, 0o700)
 	os.MkdirAll(discs, 0o700)
 	sim := exec.CommandContext(ctx, bin, "--drive-link", filepath.Join(links, "drive"), "--robot-link", filepath.Join(links, "robot"),
-		"--blanks", "10", "--time-scale", "0", "--dir", discs)
+		"--blanks", fmt.Sprint(max(10, 3*tokens)), "--time-scale", "0", "--dir", discs)
 	simErr := &syncBuffer{}
 	sim.Stderr = simErr
 	if err := sim.Start(); err != nil {
