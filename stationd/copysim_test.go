@@ -50,6 +50,8 @@ type copysimStation struct {
 	sock   string
 	config string
 	simErr *syncBuffer
+	// discs holds copysim's disc files, disc-<media ID hex>.img.
+	discs string
 }
 
 func startCopysimStation(t *testing.T, ctx context.Context, tokens int) *copysimStation {
@@ -123,5 +125,5 @@ signing_key = %q
 `, dir, sock, filepath.Join(dir, "tpm-sim"), filepath.Join(links, "drive"), filepath.Join(links, "robot"), pin.Address, pin.StaticKey, pin.SigningKey)
 	path := filepath.Join(root, "station.toml")
 	os.WriteFile(path, []byte(cfg), 0o600)
-	return &copysimStation{nw: nw, dir: dir, sock: sock, config: path, simErr: simErr}
+	return &copysimStation{nw: nw, dir: dir, sock: sock, config: path, simErr: simErr, discs: discs}
 }

@@ -3,11 +3,14 @@ package main
 import (
 	"context"
 	"fmt"
+	"os"
 	"path/filepath"
+	"strings"
 	"syscall"
 	"testing"
 	"time"
 
+	"copystation/burn/disc"
 	"copystation/stationd/api"
 	"copystation/stationd/job"
 	"copystation/stationd/simstation"
@@ -178,4 +181,56 @@ func TestCrashWithDriveOutliving(t *testing.T) {
 			checkLedger(t, cs.nw, token, done)
 		})
 	}
+}
+
+// TestCrashVerifyFailsAfterRestart: a daemon killed in verify verifies the
+// disc again after its restart, and a disc that no longer passes (a
+// cluster of the image changed while the daemon was down) is spoiled and
+// the copy made on a second blank under the same spend: only a disc that
+// fails verification costs a blank.
+func TestCrashVerifyFailsAfterRestart(t *testing.T) {
+	if testing.Short() {
+		t.Skip("builds copysim and runs several processes")
+	}
+	ctx := testContext(t, 3*time.Minute)
+	cs := startCopysimStation(t, ctx, 1)
+	c := startProc(t, []string{"run", "--config", cs.config}, crashEnv+"="+string(job.Verifying))
+	c.waitReady(t, time.Now())
+	j, err := api.NewClient(cs.sock).Burn(ctx, api.BurnRequest{TitleID: "film", TokenID: "tok-0"})
+	if err != nil {
+		t.Fatalf("Burn = %v", err)
+	}
+	select {
+	case <-c.exited:
+	case <-time.After(2 * time.Minute):
+		t.Fatalf("stationd never reached verifying\n%s", c.stderr.String())
+	}
+	files, _ := filepath.Glob(filepath.Join(cs.discs, "disc-*.img"))
+	if len(files) != 1 {
+		t.Fatalf("copysim disc files = %v, want the one written", files)
+	}
+	f, err := os.OpenFile(files[0], os.O_RDWR, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	// A byte of the image's third cluster (after the 32-sector header).
+	off := int64(disc.DefaultHeaderSectors+2*disc.ClusterSectors) * disc.SectorSize
+	b := make([]byte, 1)
+	f.ReadAt(b, off)
+	b[0] ^= 0xFF
+	if _, err := f.WriteAt(b, off); err != nil {
+		t.Fatal(err)
+	}
+	f.Close()
+	c = startProc(t, []string{"run", "--config", cs.config})
+	c.waitReady(t, time.Now())
+	defer c.stop(t)
+	done := waitTerminal(t, ctx, api.NewClient(cs.sock), j.ID, c)
+	if done.State != job.Done || done.Attempt != 2 {
+		t.Fatalf("job after restart = %s after %d attempt(s) (%s), want done on a second blank\n%s", done.State, done.Attempt, done.Reason, c.stderr.String())
+	}
+	if !strings.Contains(c.stderr.String(), "verify again after a restart") {
+		t.Errorf("stationd log does not say the disc failed verification again:\n%s", c.stderr.String())
+	}
+	checkLedger(t, cs.nw, "tok-0", done)
 }
