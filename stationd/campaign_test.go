@@ -6,6 +6,7 @@ import (
 	"math/rand/v2"
 	"os"
 	"strconv"
+	"strings"
 	"syscall"
 	"testing"
 	"time"
@@ -56,6 +57,8 @@ func TestCrashCampaign(t *testing.T) {
 		wasted       int // blanks spoiled by a restart
 		wastedLate   int // ... after a kill when the write had finished
 		made, spoils int
+		// How restarts went on, from the daemons' logs.
+		resumes = map[string]int{}
 	)
 	left, copies := kills, 0
 	for i := 0; left > 0 && i < kills; i++ {
@@ -63,6 +66,7 @@ func TestCrashCampaign(t *testing.T) {
 		token := fmt.Sprintf("tok-%d", i)
 		c := startProc(t, []string{"run", "--config", cs.config})
 		c.waitReady(t, time.Now())
+		procs := []*child{c}
 		j, err := cl.Burn(ctx, api.BurnRequest{TitleID: "film", TokenID: token})
 		if err != nil {
 			t.Fatalf("Burn = %v", err)
@@ -80,6 +84,7 @@ func TestCrashCampaign(t *testing.T) {
 			killedAt[seen.State]++
 			c = startProc(t, []string{"run", "--config", cs.config})
 			c.waitReady(t, time.Now())
+			procs = append(procs, c)
 			switch seen.State {
 			case job.Verifying, job.Finalising, job.Reporting:
 				// The write had finished: the restart must finish this
@@ -92,6 +97,11 @@ func TestCrashCampaign(t *testing.T) {
 		}
 		done := waitTerminal(t, ctx, cl, j.ID, c)
 		c.stop(t)
+		for _, p := range procs {
+			for _, what := range []string{"resume: the blank is untouched", "resume: continue writing at the next writable address", "resume: verified again"} {
+				resumes[what] += strings.Count(p.stderr.String(), what)
+			}
+		}
 		if done.State != job.Done {
 			t.Fatalf("copy %d: job %s (%s), want done\n%s", i, done.State, done.Reason, c.stderr.String())
 		}
@@ -106,8 +116,8 @@ func TestCrashCampaign(t *testing.T) {
 			spent++
 		}
 	}
-	t.Logf("crash campaign: %d kills (%v by state seen), %d copies: tokens spent %d, discs made %d, discs spoiled %d, blanks wasted by a restart %d (after the write finished: %d)",
-		kills-left, killedAt, copies, spent, made, spoils, wasted, wastedLate)
+	t.Logf("crash campaign: %d kills (%v by state seen), %d copies: tokens spent %d, discs made %d, discs spoiled %d, blanks wasted by a restart %d (after the write finished: %d); restarts: %v",
+		kills-left, killedAt, copies, spent, made, spoils, wasted, wastedLate, resumes)
 	if spent != copies || made != copies {
 		t.Errorf("tokens spent %d, discs made %d, want %d each", spent, made, copies)
 	}

@@ -25,6 +25,7 @@ var (
 	_ Pipeline       = (*BurnPipeline)(nil)
 	_ Verifier       = (*BurnPipeline)(nil)
 	_ PackageChecker = (*BurnPipeline)(nil)
+	_ Resumer        = (*BurnPipeline)(nil)
 )
 
 type clockFunc func() time.Time
@@ -57,7 +58,7 @@ func (p *BurnPipeline) Copy(ctx context.Context, d Drive, c CopyJob, progress fu
 	if clock == nil {
 		clock = time.Now
 	}
-	job := burn.Job{Package: pkg, Keys: c.Keys, CopyID: c.CopyID, MediaID: c.Media.MediaID, Clock: clockFunc(clock),
+	job := burn.Job{Package: pkg, Keys: c.Keys, CopyID: c.CopyID, MediaID: c.Media.MediaID, Clock: clockFunc(clock), Resume: c.Resume,
 		Progress: func(bp burn.Progress) error {
 			ph, ok := phaseOf[bp.Phase]
 			if !ok {
@@ -74,6 +75,9 @@ func (p *BurnPipeline) Copy(ctx context.Context, d Drive, c CopyJob, progress fu
 	}
 	return res.DiscHash[:], nil
 }
+
+// ResumesWrites implements Resumer (burn.Job.Resume).
+func (p *BurnPipeline) ResumesWrites() bool { return true }
 
 // CheckPackage implements PackageChecker: before the spend, the package
 // must be there and sound as far as can be told without its key

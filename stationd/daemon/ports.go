@@ -21,6 +21,10 @@ type Media struct {
 	// drive refuses READ DISC STRUCTURE 86h without AACS bus
 	// authentication).
 	MediaIDErr error
+	// Resumable: a sequential BD-R written to, its first and only track
+	// still open: a copy cut off while writing may continue at its next
+	// writable address (burn.Job.Resume).
+	Resumable bool
 }
 
 // Drive is one burner slot as the job runner needs it.
@@ -119,6 +123,8 @@ type CopyJob struct {
 	TitleID string
 	Media   Media
 	Keys    *keys.CopyKeys
+	// Resume continues this copy on the disc it was cut off writing.
+	Resume bool
 }
 
 // Pipeline turns a title package into a verified, finalised disc in a drive.
@@ -127,6 +133,12 @@ type CopyJob struct {
 // error from progress stops the copy.
 type Pipeline interface {
 	Copy(ctx context.Context, d Drive, c CopyJob, progress func(Progress) error) (imageHash []byte, err error)
+}
+
+// Resumer is a Pipeline that honours CopyJob.Resume: it continues a copy
+// on the BD-R it was cut off writing, from the next writable address.
+type Resumer interface {
+	ResumesWrites() bool
 }
 
 // PackageChecker is a Pipeline that can check a title's package against a

@@ -16,8 +16,10 @@ import (
 //   - writing, the blank untouched (the daemon died before a sector
 //     reached it, or the drive lost its unsynced cache): back to authorised,
 //     and the same blank is written;
-//   - writing, the blank written to: spoiled (a BD-R track cannot be
-//     rewritten, and the copy's table of tags, written last, is lost);
+//   - writing, the disc written to: a sequential BD-R whose only track is
+//     still open continues at its next writable address (burn.Job.Resume:
+//     the copy is computed again, only the sectors from there are sent, and
+//     the verify reads all of them back); anything else is spoiled;
 //   - verifying: every sector was written and synced, so the disc is
 //     verified again from what is on it (burn.VerifyDisc) and finished;
 //     only a disc that fails is spoiled;
@@ -26,12 +28,19 @@ import (
 // resumeWriting handles a job found in Writing: the pipeline is not
 // running, so the write was cut off.
 func (d *Daemon) resumeWriting(ctx context.Context, n int, j job.Job) (job.Job, error) {
-	changed, err := d.mediaChanged(ctx, n, j, true)
+	m, err := d.drives[n].MediaInfo(ctx)
 	if err != nil {
-		return j, err
+		return j, fmt.Errorf("media check: %w", err)
 	}
-	if !changed {
+	switch {
+	case !m.Present || string(m.MediaID) != string(j.MediaID):
+		return d.move(ctx, j, job.Spoiled, "disc changed", func(x *job.Job) { x.Reason = errBlankChanged.Error() })
+	case m.Blank:
 		return d.move(ctx, j, job.Authorised, "resume: the blank is untouched", nil)
+	case m.Resumable:
+		if r, ok := d.pipeline.(Resumer); ok && r.ResumesWrites() {
+			return d.move(ctx, j, job.Authorised, "resume: continue writing at the next writable address", func(x *job.Job) { x.Resume = true })
+		}
 	}
 	return d.move(ctx, j, job.Spoiled, "interrupted", func(x *job.Job) { x.Reason = ErrInterrupted.Error() })
 }

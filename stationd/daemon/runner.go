@@ -197,7 +197,7 @@ func (d *Daemon) stepAuthorised(ctx context.Context, n int, j job.Job) (job.Job,
 		// Keys live in memory only: after a restart or a tamper, ask
 		// again by job ID (the ledger returns the same spend), for the
 		// same blank only.
-		if changed, err := d.mediaChanged(ctx, n, j, true); err != nil || changed {
+		if changed, err := d.mediaChanged(ctx, n, j, !j.Resume); err != nil || changed {
 			if err != nil {
 				return j, err
 			}

@@ -81,8 +81,8 @@ func (d *Daemon) burn(ctx context.Context, n int, j job.Job) (job.Job, error) {
 		cur = next
 		return nil
 	}
-	m := Media{Present: true, Blank: true, Profile: j.Profile, MediaID: j.MediaID}
-	hash, err := d.pipeline.Copy(pctx, d.drives[n], CopyJob{JobID: j.ID, CopyID: j.CopyID, TitleID: j.TitleID, Media: m, Keys: k}, progress)
+	m := Media{Present: true, Blank: !j.Resume, Profile: j.Profile, MediaID: j.MediaID}
+	hash, err := d.pipeline.Copy(pctx, d.drives[n], CopyJob{JobID: j.ID, CopyID: j.CopyID, TitleID: j.TitleID, Media: m, Keys: k, Resume: j.Resume}, progress)
 	d.dropCancel(j.ID) // the pipeline no longer reads the keys: a tamper may wipe them
 	d.clearProgress(j.ID)
 	if err != nil {
@@ -137,7 +137,7 @@ func (d *Daemon) retry(ctx context.Context, n int, j job.Job) (job.Job, error) {
 	}
 	return d.move(ctx, j, job.MediaCheck, "retry on a new blank", func(x *job.Job) {
 		x.Attempt++
-		x.MediaID, x.ImageHash, x.Profile = nil, nil, 0
+		x.MediaID, x.ImageHash, x.Profile, x.Resume = nil, nil, 0, false
 	})
 }
 

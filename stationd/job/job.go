@@ -138,6 +138,9 @@ type Job struct {
 	Code string `json:"code,omitempty"`
 	// NoRetry is set when another blank cannot cure the failure.
 	NoRetry bool `json:"no_retry,omitempty"`
+	// Resume is set when the job's write was cut off (a restart) on a
+	// BD-R that lets it continue at the next writable address.
+	Resume bool `json:"resume,omitempty"`
 	// Cancel is set when someone asked to stop the job.
 	Cancel  bool      `json:"cancel,omitempty"`
 	Created time.Time `json:"created"`
