@@ -30,6 +30,10 @@ type Job struct {
 	Progress func(Progress) error
 	// Clock times the progress events (rate, ETA). Nil reports no rate.
 	Clock Clock
+	// Resume continues this same copy on a BD-R it was cut off writing
+	// (see resume.go): the disc is not blank, and only the sectors from
+	// its next writable address on are sent.
+	Resume bool
 }
 
 // Result describes a finished copy.
@@ -154,21 +158,36 @@ func (c *copier) prepare(ctx context.Context) error {
 		return err
 	}
 	f := c.job.Keys.Format
+	start, free := md.Start, uint64(md.Free)
+	resume := c.job.Resume && !md.Writable // a blank one is written from the start
+	if resume {
+		if md.info == nil {
+			return fmt.Errorf("%w: the drive cannot say where the cut-off write stopped", ErrWrongDisc)
+		}
+		start, free = 0, uint64(md.info.NextWritable)+uint64(md.info.FreeSectors)
+	}
 	switch {
 	case !bytes.Equal(md.MediaID, c.job.MediaID):
 		return fmt.Errorf("%w: the drive reports media ID %x, the keys are for %x", ErrWrongDisc, md.MediaID, c.job.MediaID)
 	case f.Profile != 0 && md.Profile != f.Profile:
 		return fmt.Errorf("%w: disc profile %#04x, the format asks for %#04x", ErrWrongDisc, md.Profile, f.Profile)
-	case !md.Writable:
+	case !md.Writable && !resume:
 		return fmt.Errorf("%w: the disc is not blank (BD-R) or rewritable (BD-RE)", ErrWrongDisc)
 	}
 	m := c.job.Package.Manifest()
-	c.layout, err = disc.NewLayout(md.Start, f.HeaderSectors, m.ImageSize)
+	c.layout, err = disc.NewLayout(start, f.HeaderSectors, m.ImageSize)
 	if err != nil {
 		return fmt.Errorf("%w: %w", ErrJob, err)
 	}
-	if c.layout.Sectors() > uint64(md.Free) {
-		return fmt.Errorf("%w: the copy needs %d sectors, the disc has %d free", ErrNoRoom, c.layout.Sectors(), md.Free)
+	if c.layout.Sectors() > free {
+		return fmt.Errorf("%w: the copy needs %d sectors, the disc has %d free", ErrNoRoom, c.layout.Sectors(), free)
+	}
+	if resume {
+		from, err := resumeFrom(md.info, c.layout)
+		if err != nil {
+			return err
+		}
+		c.dev = resumeDevice{device: c.dev, from: from}
 	}
 	if err := c.dev.speed(ctx, int(f.MaxSpeedX)); err != nil {
 		return err

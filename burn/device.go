@@ -41,6 +41,9 @@ type media struct {
 	Writable bool   // a blank BD-R, or a formatted BD-RE
 	Start    uint32 // where the copy starts
 	Free     uint32 // sectors free from Start
+	// info is the drive's full answer (nil from devices that have none):
+	// a resumed copy reads the open track's state from it.
+	info *drive.MediaInfo
 }
 
 // device is the drive as the pipeline uses it.
@@ -67,7 +70,7 @@ func (d driveDevice) media(ctx context.Context) (media, error) {
 	if mi.MediaID == nil {
 		return media{}, fmt.Errorf("%w: the drive gives no media ID: %v", ErrWrongDisc, mi.MediaIDErr)
 	}
-	m := media{MediaID: mi.MediaID, Profile: uint16(mi.Profile)}
+	m := media{MediaID: mi.MediaID, Profile: uint16(mi.Profile), info: mi}
 	switch {
 	case mi.Profile == drive.ProfileBDRE:
 		m.Writable, m.Start, m.Free = mi.State == drive.StateRandomAccess, 0, mi.CapacitySectors

@@ -25,6 +25,11 @@
 // as the tags are over the ciphertext). Finalise:
 // close track and session, and finalise the disc if the format says so.
 //
+// A station that died mid-copy finishes the same disc rather than spoil
+// it: Job.Resume continues a write cut off on an open BD-R track from its
+// next writable address (resume.go), and VerifyDisc checks a copy already
+// written, from the disc and the job's keys alone (reverify.go).
+//
 // Every failure is an *Error naming the phase, the LBA when one is known,
 // and the drive's sense (errors.As to *drive.SenseError); Spoiled says
 // whether the disc was written to.

@@ -11,6 +11,7 @@ import (
 
 	"copystation/burn/disc"
 	"copystation/burn/titlepkg"
+	"copystation/internal/testenv"
 )
 
 // TestUDFRoundTrip copies a real UDF 2.50 file system made by mkudffs (as a
@@ -20,7 +21,7 @@ func TestUDFRoundTrip(t *testing.T) {
 	mkudffs, err1 := exec.LookPath("mkudffs")
 	udfinfo, err2 := exec.LookPath("udfinfo")
 	if err1 != nil || err2 != nil {
-		t.Skip("udftools (mkudffs, udfinfo) not installed: apt-get install udftools")
+		testenv.Require(t, "udftools (mkudffs, udfinfo) not installed: apt-get install udftools")
 	}
 	dir := t.TempDir()
 	img := filepath.Join(dir, "film.udf")

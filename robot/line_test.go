@@ -5,6 +5,8 @@ import (
 	"os"
 	"strings"
 	"testing"
+
+	"copystation/internal/testenv"
 )
 
 func TestCRC16(t *testing.T) {
@@ -132,7 +134,7 @@ func FuzzParseReply(f *testing.F) {
 func TestDocumentedLines(t *testing.T) {
 	doc, err := os.ReadFile("../docs/robot-protocol.md")
 	if err != nil {
-		t.Skipf("docs not found: %v", err)
+		testenv.Requiref(t, "docs/robot-protocol.md not found: %v", err)
 	}
 	n := 0
 	for _, l := range strings.Split(string(doc), "\n") {

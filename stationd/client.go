@@ -177,7 +177,17 @@ func (p printer) status(s *api.Status) {
 		p.enc(s)
 		return
 	}
-	fmt.Fprintf(p.w, "station %s: ready=%v tampered=%v door_open=%v keys_held=%d\n", s.StationID, s.Ready, s.Tampered, s.DoorOpen, s.KeysHeld)
+	fmt.Fprintf(p.w, "station %s: ready=%v tampered=%v door_open=%v keys_held=%d nodes_reachable=%d/%d\n", s.StationID, s.Ready, s.Tampered, s.DoorOpen, s.KeysHeld, s.NodesReachable, len(s.Nodes))
+	for _, n := range s.Nodes {
+		switch {
+		case n.Checked.IsZero():
+			fmt.Fprintf(p.w, "  node %s: not checked yet\n", n.Address)
+		case n.Reachable:
+			fmt.Fprintf(p.w, "  node %s: reachable\n", n.Address)
+		default:
+			fmt.Fprintf(p.w, "  node %s: unreachable (%s)\n", n.Address, n.Error)
+		}
+	}
 	for _, d := range s.Drives {
 		fmt.Fprintf(p.w, "  drive %d (%s): %s %s\n", d.Index, d.Name, d.State, d.JobID)
 	}

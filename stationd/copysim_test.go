@@ -50,6 +50,8 @@ type copysimStation struct {
 	sock   string
 	config string
 	simErr *syncBuffer
+	// discs holds copysim's disc files, disc-<media ID hex>.img.
+	discs string
 }
 
 func startCopysimStation(t *testing.T, ctx context.Context, tokens int) *copysimStation {
@@ -63,7 +65,7 @@ func startCopysimStation(t *testing.T, ctx context.Context, tokens int) *copysim
 	os.MkdirAll(links, 0o700)
 	os.MkdirAll(discs, 0o700)
 	sim := exec.CommandContext(ctx, bin, "--drive-link", filepath.Join(links, "drive"), "--robot-link", filepath.Join(links, "robot"),
-		"--blanks", "10", "--time-scale", "0", "--dir", discs)
+		"--blanks", fmt.Sprint(max(10, 3*tokens)), "--time-scale", "0", "--dir", discs)
 	simErr := &syncBuffer{}
 	sim.Stderr = simErr
 	if err := sim.Start(); err != nil {
@@ -123,5 +125,5 @@ signing_key = %q
 `, dir, sock, filepath.Join(dir, "tpm-sim"), filepath.Join(links, "drive"), filepath.Join(links, "robot"), pin.Address, pin.StaticKey, pin.SigningKey)
 	path := filepath.Join(root, "station.toml")
 	os.WriteFile(path, []byte(cfg), 0o600)
-	return &copysimStation{nw: nw, dir: dir, sock: sock, config: path, simErr: simErr}
+	return &copysimStation{nw: nw, dir: dir, sock: sock, config: path, simErr: simErr, discs: discs}
 }

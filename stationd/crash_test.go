@@ -3,11 +3,14 @@ package main
 import (
 	"context"
 	"fmt"
+	"os"
 	"path/filepath"
+	"strings"
 	"syscall"
 	"testing"
 	"time"
 
+	"copystation/burn/disc"
 	"copystation/stationd/api"
 	"copystation/stationd/job"
 	"copystation/stationd/simstation"
@@ -43,11 +46,13 @@ func TestCrashAtEveryTransition(t *testing.T) {
 	if _, err := simstation.MakeTitle(ctx, nw, filepath.Join(dir, "titles"), "film", 1<<20, 2); err != nil {
 		t.Fatal(err)
 	}
-	scenarios := [][]job.State{
-		{job.MediaCheck}, {job.Authorising}, {job.Authorised}, {job.Writing}, {job.Verifying},
-		{job.Finalising}, {job.Reporting}, {job.Done},
-		{job.Writing, job.Spoiled}, // die again while journaling the spoil
+	// Every state of a good burn, walked from the job's transition table,
+	// and once more dying again while journaling a spoil.
+	var scenarios [][]job.State
+	for _, s := range job.Path()[1:] {
+		scenarios = append(scenarios, []job.State{s})
 	}
+	scenarios = append(scenarios, []job.State{job.Writing, job.Spoiled})
 	for i, crashes := range scenarios {
 		t.Run(fmt.Sprint(crashes), func(t *testing.T) {
 			token := fmt.Sprintf("tok-%d", i)
@@ -131,18 +136,20 @@ func checkLedger(t *testing.T, nw *simstation.Network, token string, j *api.Job)
 
 // TestCrashWithDriveOutliving asks the same of a station whose drive and
 // robot are a separate process (copysim on pseudo-terminals): the disc in
-// the drive survives the daemon's death, so a job killed before writing
-// resumes on the same blank with the same keys, one killed after the disc
-// was verified finishes it, and one killed while writing or verifying
-// rejects the disc and retries under the same spend.
+// the drive survives the daemon's death, so no kill at a transition costs
+// a blank. A job killed before writing (or as writing began, the blank
+// still untouched) resumes on the same blank with the same keys; one
+// killed in verify verifies the written disc again and finishes it; one
+// killed in finalise finalises it again. Each ends with one attempt: one
+// blank used, one made disc on the token's record.
 func TestCrashWithDriveOutliving(t *testing.T) {
 	if testing.Short() {
 		t.Skip("builds copysim and runs many processes")
 	}
 	ctx := testContext(t, 6*time.Minute)
-	states := []job.State{job.MediaCheck, job.Authorising, job.Authorised, job.Writing, job.Verifying, job.Finalising, job.Reporting}
+	path := job.Path()
+	states := path[1 : len(path)-1] // media_check ... reporting
 	cs := startCopysimStation(t, ctx, len(states))
-	wantAttempts := map[job.State]int{job.Writing: 2, job.Verifying: 2}
 	for i, at := range states {
 		t.Run(string(at), func(t *testing.T) {
 			token := fmt.Sprintf("tok-%d", i)
@@ -168,11 +175,62 @@ func TestCrashWithDriveOutliving(t *testing.T) {
 			if done.State != job.Done {
 				t.Fatalf("job after restart = %s (%s), want done\n%s\ncopysim:\n%s", done.State, done.Reason, c.stderr.String(), cs.simErr.String())
 			}
-			want := max(1, wantAttempts[at])
-			if done.Attempt != want {
-				t.Errorf("attempts = %d, want %d", done.Attempt, want)
+			if done.Attempt != 1 {
+				t.Errorf("attempts = %d, want 1 (the disc in the drive finished, no new blank)", done.Attempt)
 			}
 			checkLedger(t, cs.nw, token, done)
 		})
 	}
+}
+
+// TestCrashVerifyFailsAfterRestart: a daemon killed in verify verifies the
+// disc again after its restart, and a disc that no longer passes (a
+// cluster of the image changed while the daemon was down) is spoiled and
+// the copy made on a second blank under the same spend: only a disc that
+// fails verification costs a blank.
+func TestCrashVerifyFailsAfterRestart(t *testing.T) {
+	if testing.Short() {
+		t.Skip("builds copysim and runs several processes")
+	}
+	ctx := testContext(t, 3*time.Minute)
+	cs := startCopysimStation(t, ctx, 1)
+	c := startProc(t, []string{"run", "--config", cs.config}, crashEnv+"="+string(job.Verifying))
+	c.waitReady(t, time.Now())
+	j, err := api.NewClient(cs.sock).Burn(ctx, api.BurnRequest{TitleID: "film", TokenID: "tok-0"})
+	if err != nil {
+		t.Fatalf("Burn = %v", err)
+	}
+	select {
+	case <-c.exited:
+	case <-time.After(2 * time.Minute):
+		t.Fatalf("stationd never reached verifying\n%s", c.stderr.String())
+	}
+	files, _ := filepath.Glob(filepath.Join(cs.discs, "disc-*.img"))
+	if len(files) != 1 {
+		t.Fatalf("copysim disc files = %v, want the one written", files)
+	}
+	f, err := os.OpenFile(files[0], os.O_RDWR, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	// A byte of the image's third cluster (after the 32-sector header).
+	off := int64(disc.DefaultHeaderSectors+2*disc.ClusterSectors) * disc.SectorSize
+	b := make([]byte, 1)
+	f.ReadAt(b, off)
+	b[0] ^= 0xFF
+	if _, err := f.WriteAt(b, off); err != nil {
+		t.Fatal(err)
+	}
+	f.Close()
+	c = startProc(t, []string{"run", "--config", cs.config})
+	c.waitReady(t, time.Now())
+	defer c.stop(t)
+	done := waitTerminal(t, ctx, api.NewClient(cs.sock), j.ID, c)
+	if done.State != job.Done || done.Attempt != 2 {
+		t.Fatalf("job after restart = %s after %d attempt(s) (%s), want done on a second blank\n%s", done.State, done.Attempt, done.Reason, c.stderr.String())
+	}
+	if !strings.Contains(c.stderr.String(), "verify again after a restart") {
+		t.Errorf("stationd log does not say the disc failed verification again:\n%s", c.stderr.String())
+	}
+	checkLedger(t, cs.nw, "tok-0", done)
 }

@@ -38,7 +38,7 @@ func cmdRun(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		return 1
 	}
 	log := newLogger(stderr, cfg.LogLevel)
-	deps := daemon.Deps{Logger: log, AfterTransition: afterTransition()}
+	deps := daemon.Deps{Logger: log, AfterTransition: afterTransition(), Drives: openDrives}
 	if err := daemon.Run(ctx, cfg, deps); err != nil {
 		log.Error("stationd stopped", "err", err)
 		return 1

@@ -19,19 +19,21 @@ func init() {
 	tools["disc"] = func(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		return disccli.Run(ctx, args, stdout, stderr, drivecli.Open)
 	}
-	// The daemon opens its drives by the same URIs as the diagnostics.
-	daemon.RealDrives = func(c config.Config) ([]daemon.Drive, error) {
-		var out []daemon.Drive
-		for i, d := range c.Drives {
-			t, err := drivecli.Open(d.Device)
-			if err != nil {
-				for _, o := range out {
-					o.(io.Closer).Close()
-				}
-				return nil, fmt.Errorf("drive[%d] %s: %w", i, d.Device, err)
+}
+
+// openDrives is the daemon's Deps.Drives: it opens the configured drives
+// by the same URIs as the diagnostics.
+func openDrives(c config.Config) ([]daemon.Drive, error) {
+	var out []daemon.Drive
+	for i, d := range c.Drives {
+		t, err := drivecli.Open(d.Device)
+		if err != nil {
+			for _, o := range out {
+				o.(io.Closer).Close()
 			}
-			out = append(out, daemon.NewMMCDrive(t, d.Device))
+			return nil, fmt.Errorf("drive[%d] %s: %w", i, d.Device, err)
 		}
-		return out, nil
+		out = append(out, daemon.NewMMCDrive(t, d.Device))
 	}
+	return out, nil
 }

@@ -8,6 +8,8 @@ import (
 	"strconv"
 	"strings"
 	"testing"
+
+	"copystation/internal/testenv"
 )
 
 var units = []string{"stationd.service", "validatord.service"}
@@ -36,7 +38,7 @@ func staged(t *testing.T) string {
 func analyze(t *testing.T) string {
 	p, err := exec.LookPath("systemd-analyze")
 	if err != nil {
-		t.Skip("systemd-analyze not installed (apt-get install systemd); .ci/run installs it")
+		testenv.Require(t, "systemd-analyze not installed (apt-get install systemd); .ci/run installs it")
 	}
 	return p
 }

@@ -7,6 +7,7 @@ import (
 	"os"
 	"testing"
 
+	"copystation/internal/testenv"
 	"copystation/tpm/tpmtest"
 )
 
@@ -21,7 +22,7 @@ func certPool(t *testing.T, path string) *x509.CertPool {
 	t.Helper()
 	b, err := os.ReadFile(path)
 	if err != nil {
-		t.Skipf("swtpm local CA certificate %s: %v", path, err)
+		testenv.Requiref(t, "swtpm local CA certificate %s (swtpm_setup makes it with /etc/swtpm-localca.conf): %v", path, err)
 	}
 	pool := x509.NewCertPool()
 	for blk, rest := pem.Decode(b); blk != nil; blk, rest = pem.Decode(rest) {

@@ -3,6 +3,7 @@ package serial_test
 import (
 	"bufio"
 	"bytes"
+	"copystation/internal/testenv"
 	"encoding/binary"
 	"fmt"
 	"math/rand/v2"
@@ -235,7 +236,7 @@ func (l *lockedBuffer) String() string {
 func buildCopysim(tb testing.TB) {
 	tb.Helper()
 	if runtime.GOOS != "linux" {
-		tb.Skip("copysim's pseudo-terminals need Linux")
+		testenv.Require(tb, "copysim's pseudo-terminals need Linux")
 	}
 	copysim.once.Do(func() {
 		dir, err := os.MkdirTemp("", "copysim-bin-")

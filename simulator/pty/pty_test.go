@@ -6,12 +6,14 @@ import (
 	"os"
 	"testing"
 	"time"
+
+	"copystation/internal/testenv"
 )
 
 func TestRawPair(t *testing.T) {
 	p, err := Open()
 	if errors.Is(err, ErrUnsupported) {
-		t.Skip("pseudo-terminals need Linux")
+		testenv.Require(t, "pseudo-terminals need Linux")
 	}
 	if err != nil {
 		t.Fatalf("Open() = %v", err)

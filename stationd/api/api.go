@@ -69,6 +69,21 @@ type Status struct {
 	Drives        []DriveStatus  `json:"drives"`
 	Jobs          map[string]int `json:"jobs"`
 	KeysHeld      int            `json:"keys_held"`
+	// Ready says the daemon serves and takes jobs; whether a validation
+	// node answers is separate: NodesReachable of len(Nodes).
+	NodesReachable int          `json:"nodes_reachable"`
+	Nodes          []NodeStatus `json:"nodes"`
+}
+
+// NodeStatus is what the station last saw of one configured validation
+// node: whether a TCP connection to its address opened.
+type NodeStatus struct {
+	Address   string `json:"address"`
+	Reachable bool   `json:"reachable"`
+	// Checked is when it was last tried (zero: not yet).
+	Checked time.Time `json:"checked"`
+	// Error says why it was not reachable.
+	Error string `json:"error,omitempty"`
 }
 
 // Error is every error answer.

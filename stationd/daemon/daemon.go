@@ -24,8 +24,11 @@ import (
 	"copystation/stationd/notify"
 )
 
-// Deps are the daemon's outside parts. A nil factory means the real thing
-// named in the configuration (see hardware.go).
+// Deps are the daemon's outside parts, passed in rather than set by init()
+// elsewhere. A nil factory means the real thing named in the configuration
+// (RealRobot, RealLedger, RealPipeline, the SQLite journal, GPIO lines; see
+// hardware.go), except Drives, which the caller must give (the stationd
+// command opens drives by URI).
 type Deps struct {
 	Logger   *slog.Logger
 	Clock    func() time.Time
@@ -80,7 +83,8 @@ type Daemon struct {
 	claimMu   sync.Mutex
 	progress  map[string]*api.Progress
 	started   map[string]time.Time
-	cancels   map[string]context.CancelFunc
+	cancels   map[string]*pipelineRun // running pipelines, by job
+	tampered  bool                    // the tamper latch, journaled
 	driveJob  []string
 	lock      *os.File // flock on StateDir/lock
 	movesHeld int      // robot moves waiting for the door or a tamper clear
@@ -88,6 +92,7 @@ type Daemon struct {
 	// loadFails counts each job's robot loads in a row that gave no
 	// usable blank.
 	loadFails map[string]int
+	reach     reach
 }
 
 // Run runs the station until ctx ends.
@@ -125,7 +130,7 @@ func newDaemon(cfg config.Config, deps Deps) (*Daemon, error) {
 	fillHardware(&deps)
 	d := &Daemon{cfg: cfg, log: deps.Logger, now: deps.Clock, rnd: deps.Rand, keys: NewKeyRing(),
 		metrics: deps.Metrics, notifier: deps.Notifier, deps: deps,
-		progress: map[string]*api.Progress{}, started: map[string]time.Time{}, cancels: map[string]context.CancelFunc{}, loadFails: map[string]int{}}
+		progress: map[string]*api.Progress{}, started: map[string]time.Time{}, cancels: map[string]*pipelineRun{}, loadFails: map[string]int{}}
 	d.startedAt = d.now()
 	var err error
 	if d.lock, err = lockState(cfg.StateDir); err != nil {
@@ -161,6 +166,9 @@ func newDaemon(cfg config.Config, deps Deps) (*Daemon, error) {
 		if d.panel != nil && !d.panel.EdgeTriggered() {
 			d.log.Warn("kiosk: the tamper line reports no edges; it is polled, and an opening shorter than a poll can be missed")
 		}
+	}
+	if err := d.loadTamper(context.Background()); err != nil {
+		return fail("journal: the tamper latch", err)
 	}
 	d.wake = make([]chan struct{}, len(d.drives))
 	for i := range d.wake {
@@ -202,6 +210,7 @@ func (d *Daemon) serve(ctx context.Context) error {
 	for i := range d.drives {
 		wg.Go(func() { d.worker(ctx, i) })
 	}
+	wg.Go(func() { d.probeNodes(ctx) })
 	d.log.Info("station ready", "station", d.ledger.StationID(), "drives", len(d.drives), "socket", d.cfg.Socket)
 	if d.deps.Ready != nil {
 		d.deps.Ready(d)
@@ -241,25 +250,14 @@ func (d *Daemon) watchdog(ctx context.Context, iv time.Duration) {
 
 func (d *Daemon) statusLine() string {
 	d.mu.Lock()
-	defer d.mu.Unlock()
 	busy := 0
 	for _, j := range d.driveJob {
 		if j != "" {
 			busy++
 		}
 	}
-	return fmt.Sprintf("%d of %d drives burning", busy, len(d.drives))
-}
-
-// onTamper wipes every key in memory and stops every burn.
-func (d *Daemon) onTamper() {
-	d.log.Error("tamper switch tripped: wiping copy keys and stopping burns")
-	d.keys.WipeAll()
-	d.mu.Lock()
-	for _, c := range d.cancels {
-		c()
-	}
 	d.mu.Unlock()
+	return fmt.Sprintf("%d of %d drives burning", busy, len(d.drives)) + d.reachLine()
 }
 
 func (d *Daemon) newID() (string, error) {

@@ -69,6 +69,8 @@ func (d *MMCDrive) MediaInfo(ctx context.Context) (Media, error) {
 		m.Blank = mi.State == drive.StateBlank || mi.State == drive.StateRandomAccess
 	default:
 		m.Blank = mi.State == drive.StateBlank
+		m.Resumable = mi.Profile == drive.ProfileBDRSRM && mi.State == drive.StateAppendable &&
+			mi.Sessions <= 1 && mi.OpenTrack == 1 && mi.NextWritableValid
 	}
 	return m, nil
 }

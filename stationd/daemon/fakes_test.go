@@ -144,6 +144,9 @@ type testPipeline struct {
 	failOnce map[string]bool
 	mu       sync.Mutex
 	block    chan struct{}
+	// stopped records, for each copy stopped by its context, whether the
+	// keys it was using were already wiped when it saw the stop.
+	stopped []bool
 }
 
 func (p *testPipeline) Copy(ctx context.Context, d Drive, c CopyJob, progress func(Progress) error) ([]byte, error) {
@@ -164,6 +167,13 @@ func (p *testPipeline) Copy(ctx context.Context, d Drive, c CopyJob, progress fu
 				select {
 				case <-p.block:
 				case <-ctx.Done():
+					wiped := true
+					for _, b := range c.Keys.DiscKey {
+						wiped = wiped && b == 0
+					}
+					p.mu.Lock()
+					p.stopped = append(p.stopped, wiped)
+					p.mu.Unlock()
 					return nil, ctx.Err()
 				}
 			}

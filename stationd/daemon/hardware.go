@@ -10,10 +10,13 @@ import (
 	"copystation/stationd/kiosk"
 )
 
-// ErrNotWired is returned by a real-hardware factory this build lacks.
+// ErrNotWired: a part the daemon needs has no factory in Deps.
 var ErrNotWired = errors.New("not available in this build")
 
-// fillHardware puts the real parts behind every nil factory.
+// fillHardware puts the real parts behind every nil factory. The drives
+// have no default here: their transports (SG_IO, the serial link, the
+// simulator) are opened by URI in the stationd command, which passes
+// Deps.Drives.
 func fillHardware(deps *Deps) {
 	if deps.Store == nil {
 		deps.Store = func(c config.Config) (journal.Store, error) {
@@ -21,7 +24,9 @@ func fillHardware(deps *Deps) {
 		}
 	}
 	if deps.Drives == nil {
-		deps.Drives = RealDrives
+		deps.Drives = func(config.Config) ([]Drive, error) {
+			return nil, fmt.Errorf("drives: %w: Deps.Drives is nil (the stationd command opens drives by URI)", ErrNotWired)
+		}
 	}
 	if deps.Robot == nil {
 		deps.Robot = RealRobot
@@ -46,11 +51,3 @@ func fillHardware(deps *Deps) {
 		}
 	}
 }
-
-// Real-part factories; set by hardware_*.go once the parts exist.
-var (
-	RealDrives   = func(config.Config) ([]Drive, error) { return nil, fmt.Errorf("drives: %w", ErrNotWired) }
-	RealRobot    = func(config.Config, []Drive) (Robot, error) { return nil, nil }
-	RealLedger   = func(config.Config) (Ledger, error) { return nil, fmt.Errorf("ledger: %w", ErrNotWired) }
-	RealPipeline = func(config.Config) (Pipeline, error) { return nil, fmt.Errorf("pipeline: %w", ErrNotWired) }
-)

@@ -8,7 +8,9 @@ import (
 	"time"
 
 	"copystation/burn"
+	"copystation/burn/disc"
 	"copystation/burn/titlepkg"
+	"copystation/drive"
 	"copystation/stationd/config"
 )
 
@@ -19,7 +21,12 @@ type BurnPipeline struct {
 	Clock     func() time.Time
 }
 
-var _ Pipeline = (*BurnPipeline)(nil)
+var (
+	_ Pipeline       = (*BurnPipeline)(nil)
+	_ Verifier       = (*BurnPipeline)(nil)
+	_ PackageChecker = (*BurnPipeline)(nil)
+	_ Resumer        = (*BurnPipeline)(nil)
+)
 
 type clockFunc func() time.Time
 
@@ -56,7 +63,7 @@ func (p *BurnPipeline) Copy(ctx context.Context, d Drive, c CopyJob, progress fu
 	if clock == nil {
 		clock = time.Now
 	}
-	job := burn.Job{Package: pkg, Keys: c.Keys, CopyID: c.CopyID, MediaID: c.Media.MediaID, Clock: clockFunc(clock),
+	job := burn.Job{Package: pkg, Keys: c.Keys, CopyID: c.CopyID, MediaID: c.Media.MediaID, Clock: clockFunc(clock), Resume: c.Resume,
 		Progress: func(bp burn.Progress) error {
 			ph, ok := phaseOf[bp.Phase]
 			if !ok {
@@ -74,6 +81,65 @@ func (p *BurnPipeline) Copy(ctx context.Context, d Drive, c CopyJob, progress fu
 	return res.DiscHash[:], nil
 }
 
-func init() {
-	RealPipeline = func(c config.Config) (Pipeline, error) { return &BurnPipeline{TitlesDir: c.TitlesDir}, nil }
+// ResumesWrites implements Resumer (burn.Job.Resume).
+func (p *BurnPipeline) ResumesWrites() bool { return true }
+
+// CheckPackage implements PackageChecker: before the spend, the package
+// must be there and sound as far as can be told without its key
+// (titlepkg.Inspect), and the copy must fit the blank in a BD profile.
+func (p *BurnPipeline) CheckPackage(ctx context.Context, titleID string, m Media) error {
+	path := filepath.Join(p.TitlesDir, titlepkg.FileName(titleID))
+	man, err := titlepkg.Inspect(path, titleID)
+	if err != nil {
+		return fmt.Errorf("check package: title %s: %w: %w", titleID, ErrTitlePackage, err)
+	}
+	switch drive.Profile(m.Profile) {
+	case drive.ProfileBDRSRM, drive.ProfileBDRRRM, drive.ProfileBDRE:
+	default:
+		return fmt.Errorf("check package: %w: profile %#04x", ErrWrongMedia, m.Profile)
+	}
+	l, err := disc.NewLayout(0, 0, man.ImageSize)
+	if err != nil {
+		return fmt.Errorf("check package: title %s: %w: %w", titleID, ErrTitlePackage, err)
+	}
+	if m.CapacitySectors > 0 && l.Sectors() > uint64(m.CapacitySectors) {
+		return fmt.Errorf("check package: title %s: %w: the copy needs %d sectors, the blank holds %d", titleID, ErrNoRoom, l.Sectors(), m.CapacitySectors)
+	}
+	return nil
+}
+
+// Verify implements Verifier: burn.VerifyDisc over the job's package.
+func (p *BurnPipeline) Verify(ctx context.Context, d Drive, c CopyJob, progress func(Progress) error) ([]byte, error) {
+	md, ok := d.(*MMCDrive)
+	if !ok {
+		return nil, fmt.Errorf("burn pipeline: drive %s is not an MMC drive", d.Name())
+	}
+	tk, err := burn.TitleKeys(c.Keys)
+	if err != nil {
+		return nil, fmt.Errorf("%w: title %s: %w", ErrNoRetry, c.TitleID, err)
+	}
+	pkg, err := titlepkg.Open(filepath.Join(p.TitlesDir, titlepkg.FileName(c.TitleID)), tk)
+	tk.Wipe()
+	if err != nil {
+		return nil, fmt.Errorf("%w: title %s: %w", ErrNoRetry, c.TitleID, err)
+	}
+	defer pkg.Close()
+	clock := p.Clock
+	if clock == nil {
+		clock = time.Now
+	}
+	res, err := burn.VerifyDisc(ctx, md.D, burn.Job{Package: pkg, Keys: c.Keys, CopyID: c.CopyID, MediaID: c.Media.MediaID, Clock: clockFunc(clock),
+		Progress: func(bp burn.Progress) error {
+			return progress(Progress{Phase: PhaseVerifying, Step: string(bp.Phase), Done: bp.Done, Total: bp.Total})
+		}})
+	if err != nil {
+		return nil, err
+	}
+	return res.DiscHash[:], nil
+}
+
+// RealPipeline is the default Deps.Pipeline: the burn package over the
+// configured titles directory.
+func RealPipeline(c config.Config) (Pipeline, error) {
+	return &BurnPipeline{TitlesDir: c.TitlesDir}, nil
 }

@@ -21,6 +21,10 @@ type Media struct {
 	// drive refuses READ DISC STRUCTURE 86h without AACS bus
 	// authentication).
 	MediaIDErr error
+	// Resumable: a sequential BD-R written to, its first and only track
+	// still open: a copy cut off while writing may continue at its next
+	// writable address (burn.Job.Resume).
+	Resumable bool
 }
 
 // Drive is one burner slot as the job runner needs it.
@@ -124,6 +128,8 @@ type CopyJob struct {
 	TitleID string
 	Media   Media
 	Keys    *keys.CopyKeys
+	// Resume continues this copy on the disc it was cut off writing.
+	Resume bool
 }
 
 // Pipeline turns a title package into a verified, finalised disc in a drive.
@@ -134,9 +140,30 @@ type Pipeline interface {
 	Copy(ctx context.Context, d Drive, c CopyJob, progress func(Progress) error) (imageHash []byte, err error)
 }
 
+// Resumer is a Pipeline that honours CopyJob.Resume: it continues a copy
+// on the BD-R it was cut off writing, from the next writable address.
+type Resumer interface {
+	ResumesWrites() bool
+}
+
+// PackageChecker is a Pipeline that can check a title's package against a
+// blank before the token is spent (see BurnPipeline.CheckPackage). An
+// error wraps ErrTitlePackage, ErrNoRoom or ErrWrongMedia.
+type PackageChecker interface {
+	CheckPackage(ctx context.Context, titleID string, m Media) error
+}
+
 // Errors the daemon returns to API callers.
 var (
-	ErrNoBlank = errors.New("the disc in the drive is not a usable blank")
+	// ErrTitlePackage: the title's package is missing or damaged; the job
+	// fails before the spend, so the token stays unspent.
+	ErrTitlePackage = errors.New("the title package is missing or damaged (copy it to the titles directory again; the token was not spent)")
+	// ErrNoRoom: the title does not fit on the blank; the token was not
+	// spent.
+	ErrNoRoom = errors.New("the title does not fit on the blank (load a larger blank; the token was not spent)")
+	// ErrWrongMedia: the blank is not a kind a copy is written to.
+	ErrWrongMedia = errors.New("the blank is not a BD-R or BD-RE a copy can be written to (the token was not spent)")
+	ErrNoBlank    = errors.New("the disc in the drive is not a usable blank")
 	// ErrNoMediaID: the drive holds a blank but gives no media ID, so no
 	// copy can be bound to the disc; another blank in the same drive will
 	// not help.
@@ -151,3 +178,11 @@ var (
 	// damaged title package): the job fails after reporting the spoil.
 	ErrNoRetry = errors.New("no retry can help")
 )
+
+// Verifier is a Pipeline that can check a copy already on the disc, for a
+// job whose daemon died after the write (verifying or finalising): it
+// verifies the disc again and returns the image hash Copy would have.
+// Any error but the context's spoils the disc, as in Copy.
+type Verifier interface {
+	Verify(ctx context.Context, d Drive, c CopyJob, progress func(Progress) error) (imageHash []byte, err error)
+}

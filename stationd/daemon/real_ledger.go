@@ -44,27 +44,27 @@ func OpenStation(cfg config.Config) (*tpm.Station, transport.TPMCloser, error) {
 	return st, t, nil
 }
 
-func init() {
-	RealLedger = func(cfg config.Config) (Ledger, error) {
-		nodes := make([]ledgerclient.Node, 0, len(cfg.Nodes))
-		for i, n := range cfg.Nodes {
-			nk, err1 := hex.DecodeString(n.StaticKey)
-			sk, err2 := hex.DecodeString(n.SigningKey)
-			if err := errors.Join(err1, err2); err != nil {
-				return nil, fmt.Errorf("node[%d]: %w", i, err)
-			}
-			nodes = append(nodes, ledgerclient.Node{Address: n.Address, NoiseKey: nk, SigningKey: sk})
+// RealLedger is the default Deps.Ledger: the configured validation nodes,
+// reached with the station's TPM-resident keys.
+func RealLedger(cfg config.Config) (Ledger, error) {
+	nodes := make([]ledgerclient.Node, 0, len(cfg.Nodes))
+	for i, n := range cfg.Nodes {
+		nk, err1 := hex.DecodeString(n.StaticKey)
+		sk, err2 := hex.DecodeString(n.SigningKey)
+		if err := errors.Join(err1, err2); err != nil {
+			return nil, fmt.Errorf("node[%d]: %w", i, err)
 		}
-		st, t, err := OpenStation(cfg)
-		if err != nil {
-			return nil, err
-		}
-		c, err := ledgerclient.New(ledgerclient.Config{Nodes: nodes, Signer: st.Signer(), KeyExchanger: st.KeyExchanger(), Random: rand.Reader, ChainID: cfg.ChainID})
-		if err != nil {
-			st.Close()
-			t.Close()
-			return nil, err
-		}
-		return &TPMLedger{ClientLedger: ClientLedger{C: c}, Station: st, tpm: t}, nil
+		nodes = append(nodes, ledgerclient.Node{Address: n.Address, NoiseKey: nk, SigningKey: sk})
 	}
+	st, t, err := OpenStation(cfg)
+	if err != nil {
+		return nil, err
+	}
+	c, err := ledgerclient.New(ledgerclient.Config{Nodes: nodes, Signer: st.Signer(), KeyExchanger: st.KeyExchanger(), Random: rand.Reader, ChainID: cfg.ChainID})
+	if err != nil {
+		st.Close()
+		t.Close()
+		return nil, err
+	}
+	return &TPMLedger{ClientLedger: ClientLedger{C: c}, Station: st, tpm: t}, nil
 }

@@ -61,15 +61,15 @@ func (a *AutoLoader) Unload(ctx context.Context, n int, good bool) error {
 // Close closes the robot's line.
 func (a *AutoLoader) Close() error { return a.R.Close() }
 
-func init() {
-	RealRobot = func(c config.Config, drives []Drive) (Robot, error) {
-		if c.Robot.Device == "" {
-			return nil, nil // discs are loaded by hand
-		}
-		r, err := robot.Open(c.Robot.Device)
-		if err != nil {
-			return nil, err
-		}
-		return &AutoLoader{R: r, Drives: drives}, nil
+// RealRobot is the default Deps.Robot: the autoloader on the configured
+// serial device, or none (discs loaded by hand).
+func RealRobot(c config.Config, drives []Drive) (Robot, error) {
+	if c.Robot.Device == "" {
+		return nil, nil // discs are loaded by hand
 	}
+	r, err := robot.Open(c.Robot.Device)
+	if err != nil {
+		return nil, err
+	}
+	return &AutoLoader{R: r, Drives: drives}, nil
 }

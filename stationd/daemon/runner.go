@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"copystation/stationd/job"
+	"copystation/stationd/kiosk"
 )
 
 // worker runs the jobs of drive n, one at a time.
@@ -36,7 +37,9 @@ func (d *Daemon) claim(ctx context.Context, n int) (job.Job, bool) {
 	defer d.claimMu.Unlock()
 	jobs, err := d.store.Active(ctx)
 	if err != nil {
-		d.log.Error("cannot read the journal", "err", err)
+		if ctx.Err() == nil { // a query cut short by a stop is no error
+			d.log.Error("cannot read the journal", "err", err)
+		}
 		return job.Job{}, false
 	}
 	for _, j := range jobs {
@@ -48,7 +51,9 @@ func (d *Daemon) claim(ctx context.Context, n int) (job.Job, bool) {
 		if j.Drive < 0 && j.State == job.Queued {
 			j, err := d.store.Update(ctx, j.ID, func(x *job.Job) { x.Drive = n })
 			if err != nil {
-				d.log.Error("cannot claim a job", "job", j.ID, "err", err)
+				if ctx.Err() == nil {
+					d.log.Error("cannot claim a job", "job", j.ID, "err", err)
+				}
 				return job.Job{}, false
 			}
 			return j, true
@@ -145,80 +150,71 @@ func (d *Daemon) move(ctx context.Context, j job.Job, to job.State, note string,
 	return n, nil
 }
 
+// stepFunc does the work of one state and moves the job on.
+type stepFunc func(d *Daemon, ctx context.Context, n int, j job.Job) (job.Job, error)
+
+// steps is the work done in each state; the legal moves out of each are
+// job's table (job.Next). TestStepTable checks every state that is not
+// terminal has its step, and the crash test walks job's table.
+var steps = map[job.State]stepFunc{
+	job.Queued:      (*Daemon).stepQueued,
+	job.MediaCheck:  (*Daemon).mediaCheck,
+	job.Authorising: func(d *Daemon, ctx context.Context, _ int, j job.Job) (job.Job, error) { return d.authorise(ctx, j) },
+	job.Authorised:  (*Daemon).stepAuthorised,
+	// Nothing runs a pipeline outside burn, so a job seen in writing,
+	// verifying or finalising was interrupted (see resume.go).
+	job.Writing:    (*Daemon).resumeWriting,
+	job.Verifying:  (*Daemon).resumeVerifying,
+	job.Finalising: (*Daemon).resumeFinalising,
+	job.Reporting:  (*Daemon).report,
+	job.Spoiled:    (*Daemon).retry,
+}
+
 // step does the work of the job's current state and moves it on.
 func (d *Daemon) step(ctx context.Context, n int, j job.Job) (job.Job, error) {
-	switch j.State {
-	case job.Queued:
-		if j.Cancel {
-			return d.move(ctx, j, job.Failed, "cancelled", func(x *job.Job) { x.Reason = "cancelled before a blank was loaded" })
-		}
-		if err := d.mayStart(ctx); err != nil {
-			return j, err
-		}
-		return d.move(ctx, j, job.MediaCheck, "", func(x *job.Job) { x.Attempt = max(x.Attempt, 1) })
-	case job.MediaCheck:
-		return d.mediaCheck(ctx, n, j)
-	case job.Authorising:
-		return d.authorise(ctx, j)
-	case job.Authorised:
-		if j.Cancel {
-			return d.move(ctx, j, job.Spoiled, "cancelled", func(x *job.Job) { x.Reason = "cancelled" })
-		}
-		if d.keys.Get(j.ID) == nil {
-			// Keys live in memory only: after a restart or a tamper, ask
-			// again by job ID (the ledger returns the same spend), for the
-			// same blank only.
-			if changed, err := d.mediaChanged(ctx, n, j, true); err != nil || changed {
-				if err != nil {
-					return j, err
-				}
-				return d.move(ctx, j, job.Spoiled, "blank changed", func(x *job.Job) { x.Reason = errBlankChanged.Error() })
-			}
-			next, err := d.authorise(ctx, j)
-			if err != nil || next.State != job.Authorised {
-				return next, err
-			}
-		}
-		return d.burn(ctx, n, j)
-	case job.Writing, job.Verifying:
-		// Nothing runs a pipeline outside burn, so a job seen here was
-		// interrupted: the blank is spoiled.
-		return d.move(ctx, j, job.Spoiled, "interrupted", func(x *job.Job) { x.Reason = ErrInterrupted.Error() })
-	case job.Finalising:
-		if changed, err := d.mediaChanged(ctx, n, j, false); err != nil || changed {
-			if err != nil {
-				return j, err
-			}
-			return d.move(ctx, j, job.Spoiled, "disc changed", func(x *job.Job) { x.Reason = errBlankChanged.Error() })
-		}
-		if len(j.ImageHash) == 0 {
-			// The disc was verified before the restart; its hash is read
-			// back from it, or the copy cannot be reported made.
-			dh, ok := d.drives[n].(discHasher)
-			if !ok {
-				return d.move(ctx, j, job.Spoiled, "interrupted", func(x *job.Job) { x.Reason = ErrInterrupted.Error() })
-			}
-			h, err := dh.DiscHash(ctx, j.CopyID, j.MediaID)
-			if err != nil {
-				return d.spoil(ctx, n, j, err)
-			}
-			if j, err = d.store.Update(ctx, j.ID, func(x *job.Job) { x.ImageHash = h }); err != nil {
-				return j, err
-			}
-		}
-		if err := d.drives[n].Finalize(ctx); err != nil {
-			return d.spoil(ctx, n, j, fmt.Errorf("finalise: %w", err))
-		}
-		return d.move(ctx, j, job.Reporting, "", nil)
-	case job.Reporting:
-		return d.report(ctx, n, j)
-	case job.Spoiled:
-		return d.retry(ctx, n, j)
+	fn, ok := steps[j.State]
+	if !ok {
+		return j, fmt.Errorf("stationd: job %s: %w: %s", j.ID, job.ErrUnknownState, j.State)
 	}
-	return j, fmt.Errorf("stationd: job %s: %w: %s", j.ID, job.ErrUnknownState, j.State)
+	return fn(d, ctx, n, j)
+}
+
+func (d *Daemon) stepQueued(ctx context.Context, _ int, j job.Job) (job.Job, error) {
+	if j.Cancel {
+		return d.move(ctx, j, job.Failed, "cancelled", func(x *job.Job) { x.Reason = "cancelled before a blank was loaded" })
+	}
+	if err := d.mayStart(ctx); err != nil {
+		return j, err
+	}
+	return d.move(ctx, j, job.MediaCheck, "", func(x *job.Job) { x.Attempt = max(x.Attempt, 1) })
+}
+
+func (d *Daemon) stepAuthorised(ctx context.Context, n int, j job.Job) (job.Job, error) {
+	if j.Cancel {
+		return d.move(ctx, j, job.Spoiled, "cancelled", func(x *job.Job) { x.Reason = "cancelled" })
+	}
+	if d.keys.Get(j.ID) == nil {
+		// Keys live in memory only: after a restart or a tamper, ask
+		// again by job ID (the ledger returns the same spend), for the
+		// same blank only.
+		if changed, err := d.mediaChanged(ctx, n, j, !j.Resume); err != nil || changed {
+			if err != nil {
+				return j, err
+			}
+			return d.move(ctx, j, job.Spoiled, "blank changed", func(x *job.Job) { x.Reason = errBlankChanged.Error() })
+		}
+		next, err := d.authorise(ctx, j)
+		if err != nil || next.State != job.Authorised {
+			return next, err
+		}
+	}
+	return d.burn(ctx, n, j)
 }
 
 func (d *Daemon) mayStart(ctx context.Context) error {
+	if d.isTampered() {
+		return kiosk.ErrTampered
+	}
 	if d.panel == nil {
 		return nil
 	}
@@ -238,6 +234,15 @@ func (d *Daemon) mediaCheck(ctx context.Context, n int, j job.Job) (job.Job, err
 			return d.move(ctx, j, job.Failed, "no blank", func(x *job.Job) { x.Reason = err.Error() })
 		}
 		return j, err
+	}
+	if pc, ok := d.pipeline.(PackageChecker); ok && j.Attempt <= 1 {
+		// Before the spend (a retry has spent already): a package that
+		// cannot make this copy costs no token, and the untouched blank
+		// stays for the next job.
+		if err := pc.CheckPackage(ctx, j.TitleID, m); err != nil {
+			d.log.Error("title package check failed; the token is not spent", "job", j.ID, "err", err)
+			return d.move(ctx, j, job.Failed, "title package", func(x *job.Job) { x.Reason, x.Code = err.Error(), packageCode(err) })
+		}
 	}
 	return d.move(ctx, j, job.Authorising, "", func(x *job.Job) {
 		x.MediaID, x.Profile = m.MediaID, m.Profile
@@ -303,6 +308,17 @@ func (d *Daemon) mediaChanged(ctx context.Context, n int, j job.Job, wantBlank b
 		return false, fmt.Errorf("media check: %w", err)
 	}
 	return !m.Present || string(m.MediaID) != string(j.MediaID) || (wantBlank && !m.Blank), nil
+}
+
+// packageCode is the stable code a failed package check leaves on the job.
+func packageCode(err error) string {
+	switch {
+	case errors.Is(err, ErrNoRoom):
+		return "no_room"
+	case errors.Is(err, ErrWrongMedia):
+		return "wrong_media"
+	}
+	return "title_package"
 }
 
 func sleep(ctx context.Context, t time.Duration) bool {

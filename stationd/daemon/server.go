@@ -74,8 +74,10 @@ func (d *Daemon) Status(ctx context.Context) *api.Status {
 	s := &api.Status{StationID: d.ledger.StationID(), Ready: true, Jobs: map[string]int{}, KeysHeld: d.keys.Len()}
 	if d.panel != nil {
 		s.Tampered, s.DoorOpen = d.panel.Tampered(), d.panel.DoorOpen()
-		s.Ready = !s.Tampered
 	}
+	s.Tampered = s.Tampered || d.isTampered()
+	s.Ready = !s.Tampered
+	s.Nodes, s.NodesReachable = d.nodeStatus()
 	d.mu.Lock()
 	s.DiscMovesHeld = d.movesHeld
 	d.mu.Unlock()
@@ -201,11 +203,7 @@ func (d *Daemon) cancelJob(w http.ResponseWriter, r *http.Request) {
 		replyErr(w, http.StatusInternalServerError, "journal", err)
 		return
 	}
-	d.mu.Lock()
-	if c := d.cancels[id]; c != nil {
-		c()
-	}
-	d.mu.Unlock()
+	d.stopPipeline(id)
 	reply(w, http.StatusOK, d.withProgress(j))
 }
 
@@ -221,6 +219,10 @@ func (d *Daemon) clearTamper(w http.ResponseWriter, r *http.Request) {
 	}
 	if err := d.panel.ClearTamper(b.Code); err != nil {
 		replyErr(w, http.StatusForbidden, "tamper", err)
+		return
+	}
+	if err := d.clearTamperLatch(r.Context()); err != nil {
+		replyErr(w, http.StatusInternalServerError, "journal", fmt.Errorf("the panel cleared, but the journal still holds the alarm (clear again once the state directory is writable): %w", err))
 		return
 	}
 	reply(w, http.StatusOK, d.Status(r.Context()))

@@ -10,6 +10,7 @@ import (
 
 	"copystation/stationd/api"
 	"copystation/stationd/job"
+	"copystation/stationd/kiosk"
 )
 
 // authorise asks the ledger for the spend and the keys. From Authorising it
@@ -33,7 +34,9 @@ func (d *Daemon) authorise(ctx context.Context, j job.Job) (job.Job, error) {
 	if a.Keys == nil {
 		return j, errors.New("authorise: the ledger granted the copy but released no keys")
 	}
-	d.keys.Put(j.ID, a.Keys)
+	if err := d.putKeys(j.ID, a.Keys); err != nil {
+		return j, fmt.Errorf("authorise: %w", err)
+	}
 	if j.State != job.Authorising {
 		return j, nil
 	}
@@ -46,20 +49,16 @@ func (d *Daemon) burn(ctx context.Context, n int, j job.Job) (job.Job, error) {
 	if k == nil {
 		return j, errors.New("burn: copy keys were wiped")
 	}
-	cur, err := d.move(ctx, j, job.Writing, "", nil)
-	if err != nil {
-		return j, err
-	}
 	pctx, cancel := context.WithCancel(ctx)
 	defer cancel()
-	d.mu.Lock()
-	d.cancels[j.ID] = cancel
-	d.mu.Unlock()
-	defer func() {
-		d.mu.Lock()
-		delete(d.cancels, j.ID)
-		d.mu.Unlock()
-	}()
+	if !d.addCancel(j.ID, cancel) {
+		return j, kiosk.ErrTampered
+	}
+	cur, err := d.move(ctx, j, job.Writing, "", nil)
+	if err != nil {
+		d.dropCancel(j.ID)
+		return j, err
+	}
 	progress := func(p Progress) error {
 		d.track(j.ID, n, p)
 		var to job.State
@@ -82,8 +81,9 @@ func (d *Daemon) burn(ctx context.Context, n int, j job.Job) (job.Job, error) {
 		cur = next
 		return nil
 	}
-	m := Media{Present: true, Blank: true, Profile: j.Profile, MediaID: j.MediaID}
-	hash, err := d.pipeline.Copy(pctx, d.drives[n], CopyJob{JobID: j.ID, CopyID: j.CopyID, TitleID: j.TitleID, Media: m, Keys: k}, progress)
+	m := Media{Present: true, Blank: !j.Resume, Profile: j.Profile, MediaID: j.MediaID}
+	hash, err := d.pipeline.Copy(pctx, d.drives[n], CopyJob{JobID: j.ID, CopyID: j.CopyID, TitleID: j.TitleID, Media: m, Keys: k, Resume: j.Resume}, progress)
+	d.dropCancel(j.ID) // the pipeline no longer reads the keys: a tamper may wipe them
 	d.clearProgress(j.ID)
 	if err != nil {
 		if ctx.Err() != nil {
@@ -138,7 +138,7 @@ func (d *Daemon) retry(ctx context.Context, n int, j job.Job) (job.Job, error) {
 	}
 	return d.move(ctx, j, job.MediaCheck, "retry on a new blank", func(x *job.Job) {
 		x.Attempt++
-		x.MediaID, x.ImageHash, x.Profile, x.PrevReport = nil, nil, 0, prev
+		x.MediaID, x.ImageHash, x.Profile, x.PrevReport, x.Resume = nil, nil, 0, prev, false
 	})
 }
 

@@ -41,11 +41,26 @@ var legal = map[State][]State{
 	MediaCheck:  {Authorising, Failed},
 	Authorising: {Authorised, Failed},
 	Authorised:  {Writing, Spoiled},
-	Writing:     {Verifying, Spoiled},
+	Writing:     {Verifying, Spoiled, Authorised}, // Authorised: resumed on an untouched blank
 	Verifying:   {Finalising, Spoiled},
 	Finalising:  {Reporting, Spoiled},
 	Reporting:   {Done},
 	Spoiled:     {MediaCheck, Failed},
+}
+
+// Next returns the states s may move to, as the table lists them: the
+// first is where a good burn goes next.
+func Next(s State) []State { return append([]State(nil), legal[s]...) }
+
+// Path is a good burn's states in order, Queued to Done, each the first
+// move the table lists from the one before: what the crash test walks.
+func Path() []State {
+	out := []State{Queued}
+	for s := Queued; len(legal[s]) > 0 && len(out) <= len(States); {
+		s = legal[s][0]
+		out = append(out, s)
+	}
+	return out
 }
 
 // ErrIllegalTransition is returned for a transition the machine forbids.
@@ -126,6 +141,9 @@ type Job struct {
 	Code string `json:"code,omitempty"`
 	// NoRetry is set when another blank cannot cure the failure.
 	NoRetry bool `json:"no_retry,omitempty"`
+	// Resume is set when the job's write was cut off (a restart) on a
+	// BD-R that lets it continue at the next writable address.
+	Resume bool `json:"resume,omitempty"`
 	// Cancel is set when someone asked to stop the job.
 	Cancel  bool      `json:"cancel,omitempty"`
 	Created time.Time `json:"created"`

@@ -84,3 +84,21 @@ func TestEveryStateReachesTerminal(t *testing.T) {
 		}
 	}
 }
+
+// TestPath: a good burn walks the table's first moves from queued to done,
+// through every state of a burn once.
+func TestPath(t *testing.T) {
+	want := []State{Queued, MediaCheck, Authorising, Authorised, Writing, Verifying, Finalising, Reporting, Done}
+	got := Path()
+	if len(got) != len(want) {
+		t.Fatalf("Path() = %v, want %v", got, want)
+	}
+	for i := range want {
+		if got[i] != want[i] {
+			t.Fatalf("Path() = %v, want %v", got, want)
+		}
+	}
+	if n := Next(Writing); len(n) != 3 || n[0] != Verifying {
+		t.Errorf("Next(writing) = %v, want verifying first, then spoiled and authorised", n)
+	}
+}

@@ -33,8 +33,17 @@ type Store interface {
 	Counts(ctx context.Context) (map[job.State]int, error)
 	// Events returns a job's transitions in order.
 	Events(ctx context.Context, id string) ([]job.Event, error)
+	// Flag reads a station-wide flag (FlagTamper); false if never set.
+	Flag(ctx context.Context, name string) (bool, error)
+	// SetFlag sets or clears a flag; it returns once the change is
+	// durable.
+	SetFlag(ctx context.Context, name string, on bool) error
 	Close() error
 }
+
+// FlagTamper is the tamper alarm's latch: set when the enclosure is
+// opened, cleared only by an operator, so a power cycle does not forget it.
+const FlagTamper = "tamper"
 
 // Errors.
 var (

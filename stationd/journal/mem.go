@@ -17,6 +17,7 @@ type Mem struct {
 	jobs   map[string]job.Job
 	order  []string
 	events []job.Event
+	flags  map[string]bool
 }
 
 var _ Store = (*Mem)(nil)
@@ -26,7 +27,7 @@ func NewMem(now Clock) *Mem {
 	if now == nil {
 		now = time.Now
 	}
-	return &Mem{now: now, jobs: map[string]job.Job{}}
+	return &Mem{now: now, jobs: map[string]job.Job{}, flags: map[string]bool{}}
 }
 
 // Create implements Store.
@@ -143,4 +144,19 @@ func clone(j job.Job) job.Job {
 	j.MediaID = slices.Clone(j.MediaID)
 	j.ImageHash = slices.Clone(j.ImageHash)
 	return j
+}
+
+// Flag implements Store.
+func (m *Mem) Flag(_ context.Context, name string) (bool, error) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	return m.flags[name], nil
+}
+
+// SetFlag implements Store.
+func (m *Mem) SetFlag(_ context.Context, name string, on bool) error {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	m.flags[name] = on
+	return nil
 }

@@ -40,6 +40,10 @@ CREATE TABLE IF NOT EXISTS events (
 );
 CREATE INDEX IF NOT EXISTS events_job ON events(job, seq);
 CREATE INDEX IF NOT EXISTS jobs_state ON jobs(state, seq);
+CREATE TABLE IF NOT EXISTS flags (
+	name    TEXT PRIMARY KEY,
+	value   INTEGER NOT NULL
+);
 `
 
 // OpenSQLite opens (creating if needed) the journal at path. A nil clock
@@ -216,6 +220,31 @@ func (s *SQLite) Events(ctx context.Context, id string) ([]job.Event, error) {
 		out = append(out, e)
 	}
 	return out, rows.Err()
+}
+
+// Flag implements Store.
+func (s *SQLite) Flag(ctx context.Context, name string) (bool, error) {
+	var v int
+	err := s.db.QueryRowContext(ctx, "SELECT value FROM flags WHERE name = ?", name).Scan(&v)
+	if errors.Is(err, sql.ErrNoRows) {
+		return false, nil
+	}
+	if err != nil {
+		return false, fmt.Errorf("journal.Flag %s: %w", name, err)
+	}
+	return v != 0, nil
+}
+
+// SetFlag implements Store.
+func (s *SQLite) SetFlag(ctx context.Context, name string, on bool) error {
+	v := 0
+	if on {
+		v = 1
+	}
+	return s.tx(ctx, "journal.SetFlag "+name, func(tx *sql.Tx) error {
+		_, err := tx.ExecContext(ctx, "INSERT INTO flags(name, value) VALUES(?, ?) ON CONFLICT(name) DO UPDATE SET value = excluded.value", name, v)
+		return err
+	})
 }
 
 // Close implements Store.

@@ -248,3 +248,13 @@ func (k *Panel) show(l Light) error {
 	k.mu.Unlock()
 	return errors.Join(errs...)
 }
+
+// Latch latches the alarm without calling wipe: the daemon restarting with
+// an alarm its journal kept across the power cycle (nothing is held to
+// wipe yet). Only ClearTamper ends it.
+func (k *Panel) Latch() {
+	k.mu.Lock()
+	k.tampered = true
+	k.mu.Unlock()
+	k.refresh()
+}

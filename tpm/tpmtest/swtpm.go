@@ -10,6 +10,8 @@ import (
 	"path/filepath"
 	"testing"
 	"time"
+
+	"copystation/internal/testenv"
 )
 
 // Swtpm is an swtpm process serving one TPM 2.0 on a Unix socket, with its
@@ -39,7 +41,7 @@ type Options struct {
 func StartSwtpm(t testing.TB, opts Options) *Swtpm {
 	t.Helper()
 	if _, err := exec.LookPath("swtpm"); err != nil {
-		t.Skip("swtpm is not installed (apt-get install swtpm swtpm-tools); CI installs it")
+		testenv.Require(t, "swtpm is not installed (apt-get install swtpm swtpm-tools); CI installs it")
 	}
 	dir, err := os.MkdirTemp("", "swtpm")
 	if err != nil {
@@ -93,14 +95,14 @@ func freePortPair(t testing.TB) int {
 func (s *Swtpm) setupEKCert() {
 	s.t.Helper()
 	if _, err := exec.LookPath("swtpm_setup"); err != nil {
-		s.t.Skip("swtpm_setup is not installed (apt-get install swtpm-tools); CI installs it")
+		testenv.Require(s.t, "swtpm_setup is not installed (apt-get install swtpm-tools); CI installs it")
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
 	defer cancel()
 	cmd := exec.CommandContext(ctx, "swtpm_setup", "--tpm2", "--tpmstate", s.StateDir(),
 		"--create-ek-cert", "--create-platform-cert", "--ecc", "--overwrite")
 	if out, err := cmd.CombinedOutput(); err != nil {
-		s.t.Skipf("swtpm_setup could not make EK certificates (its local CA needs /etc/swtpm-localca.conf): %v\n%s", err, out)
+		testenv.Requiref(s.t, "swtpm_setup could not make EK certificates (its local CA needs /etc/swtpm-localca.conf): %v\n%s", err, out)
 	}
 }
 

@@ -5,6 +5,7 @@ import (
 	"context"
 	"copystation/drive"
 	"copystation/drive/serial"
+	"copystation/internal/testenv"
 	"copystation/robot"
 	"encoding/binary"
 	"errors"
@@ -25,7 +26,7 @@ import (
 func startCopysim(t *testing.T, args ...string) (driveLink, robotLink string, cmd *exec.Cmd) {
 	t.Helper()
 	if runtime.GOOS != "linux" {
-		t.Skip("copysim's pseudo-terminals need Linux")
+		testenv.Require(t, "copysim's pseudo-terminals need Linux")
 	}
 	dir := t.TempDir()
 	bin := filepath.Join(dir, "copysim")

@@ -10,6 +10,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"copystation/internal/testenv"
 )
 
 // startCopysim builds and runs copysim with a blank BD-R loaded and
@@ -17,7 +19,7 @@ import (
 func startCopysim(t *testing.T, args ...string) string {
 	t.Helper()
 	if runtime.GOOS != "linux" {
-		t.Skip("copysim's pseudo-terminals need Linux")
+		testenv.Require(t, "copysim's pseudo-terminals need Linux")
 	}
 	dir := t.TempDir()
 	bin := filepath.Join(dir, "copysim")

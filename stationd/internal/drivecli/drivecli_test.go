@@ -95,3 +95,36 @@ func TestMainWrite(t *testing.T) {
 		t.Errorf("a failed read left %s behind: %v", filepath.Join(dir, "out"), err)
 	}
 }
+
+// TestWriteSpeedRange: a --speed below 1x is a usage error and one past
+// the drive's fastest (the simulator writes 1x to 16x) is refused with the
+// range, not quietly turned into 1x or 16x; nothing is written.
+func TestWriteSpeedRange(t *testing.T) {
+	img := filepath.Join(t.TempDir(), "image.bin")
+	if err := os.WriteFile(img, bytes.Repeat([]byte("copystation "), 2000), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	tests := []struct {
+		speed    string
+		code     int
+		contains string
+	}{
+		{"-3", 2, "--speed -3: give a write speed in BD 1x units, 1 or more"},
+		{"0", 0, "writing at 16.0x"}, // unset: the drive's fastest
+		{"99", 1, "--speed 99: the drive writes this disc at"},
+		{"17", 1, "give --speed 1 to 16"},
+		{"16", 0, "writing at 16.0x"},
+		{"1", 0, "writing at 1.0x"},
+	}
+	for _, tc := range tests {
+		t.Run(tc.speed, func(t *testing.T) {
+			code, out, stderr := run(t, "write", "--device", "sim:", "--image", img, "--speed", tc.speed)
+			if code != tc.code || !strings.Contains(stderr, tc.contains) {
+				t.Errorf("write --speed %s = %d, %q; want %d and %q", tc.speed, code, stderr, tc.code, tc.contains)
+			}
+			if tc.code != 0 && strings.Contains(out, "wrote") {
+				t.Errorf("write --speed %s wrote: %s", tc.speed, out)
+			}
+		})
+	}
+}

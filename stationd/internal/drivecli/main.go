@@ -43,7 +43,7 @@ func Main(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		run = func(ctx context.Context, d *drive.Drive) error { return info(ctx, d, *device, *asJSON, stdout) }
 	case "write":
 		image := fs.String("image", "", "disc image to write")
-		speed := fs.Int("speed", 16, "highest write speed, in BD 1x units")
+		speed := fs.Int("speed", 0, "write speed, in BD 1x units, within what the drive reports for the disc (default: its fastest)")
 		noFinal := fs.Bool("no-finalize", false, "close the session but leave the disc appendable")
 		run = func(ctx context.Context, d *drive.Drive) error {
 			if *image == "" {

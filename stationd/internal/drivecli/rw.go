@@ -2,13 +2,53 @@ package drivecli
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"io"
+	"math"
 	"os"
 	"path/filepath"
 
 	"copystation/drive"
 )
+
+// ErrSpeed is a --speed the drive does not write the disc at.
+var ErrSpeed = errors.New("write speed out of range")
+
+// checkSpeed refuses a speed below 1x, or outside the write speeds the
+// drive reports for the disc (GET PERFORMANCE), rather than quietly write
+// at the nearest one. A drive that reports no speeds keeps its default
+// (ChooseWriteSpeed says so).
+func checkSpeed(ctx context.Context, d *drive.Drive, x int) error {
+	switch {
+	case x == 0:
+		return nil // the drive's fastest
+	case x < 0:
+		return usageError(fmt.Sprintf("--speed %d: give a write speed in BD 1x units, 1 or more", x))
+	}
+	perf, err := drive.GetPerformance{Type: drive.PerfTypeWriteSpeed, MaxDescriptors: 32}.Execute(d.Transport())
+	if err != nil {
+		return nil
+	}
+	lo, hi := math.Inf(1), 0.0
+	for _, s := range perf.Speeds {
+		if s.WriteKBps == 0 {
+			continue
+		}
+		v := float64(s.WriteKBps) * 1000 / drive.OneXBytesPerSecond
+		lo, hi = min(lo, v), max(hi, v)
+	}
+	if hi == 0 {
+		return nil
+	}
+	// Drives report speeds in kB/s, a little off whole multiples of 1x.
+	const slack = 0.1
+	if float64(x) > hi+slack || float64(x) < lo-slack {
+		return fmt.Errorf("%w: --speed %d: the drive writes this disc at %.0fx to %.0fx; give --speed %d to %d",
+			ErrSpeed, x, lo, hi, int(math.Ceil(lo-slack)), int(math.Floor(hi+slack)))
+	}
+	return nil
+}
 
 type writeArgs struct {
 	image    string
@@ -58,7 +98,14 @@ func write(ctx context.Context, d *drive.Drive, a writeArgs, stdout, stderr io.W
 	if need > int64(mi.FreeSectors) {
 		return fmt.Errorf("the image needs %d sectors, the disc has %d free", need, mi.FreeSectors)
 	}
-	if sp, err := d.ChooseWriteSpeed(ctx, a.speed); err != nil {
+	if err := checkSpeed(ctx, d, a.speed); err != nil {
+		return err
+	}
+	maxX := a.speed
+	if maxX == 0 {
+		maxX = math.MaxInt32 // the fastest the drive reports
+	}
+	if sp, err := d.ChooseWriteSpeed(ctx, maxX); err != nil {
 		fmt.Fprintf(stderr, "keeping the drive's default speed: %v\n", err)
 	} else {
 		fmt.Fprintf(stderr, "writing at %.1fx (%d kB/s)\n", sp.X, sp.KBps)
