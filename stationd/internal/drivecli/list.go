@@ -111,6 +111,9 @@ func ask(ctx context.Context, f Found, deps Deps) Listed {
 	return l
 }
 
+// printList prints one table row per drive, and the errors of the drives
+// that could not be asked below the table, so long messages do not break
+// its columns.
 func printList(w io.Writer, ls []Listed) {
 	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
 	fmt.Fprintln(tw, "PATH\tBLOCK\tVENDOR\tMODEL\tFIRMWARE\tWRITES")
@@ -122,10 +125,15 @@ func printList(w io.Writer, ls []Listed) {
 	}
 	for _, l := range ls {
 		if l.Error != "" {
-			fmt.Fprintf(tw, "%s\t%s\terror: %s\n", l.Path, dash(l.Block), l.Error)
+			fmt.Fprintf(tw, "%s\t%s\t?\t?\t?\t(error below)\n", l.Path, dash(l.Block))
 			continue
 		}
 		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\n", l.Path, dash(l.Block), dash(l.Vendor), dash(l.Model), dash(l.Firmware), dash(strings.Join(l.Writes, ", ")))
 	}
 	tw.Flush()
+	for _, l := range ls {
+		if l.Error != "" {
+			fmt.Fprintf(w, "%s: %s\n", l.Path, l.Error)
+		}
+	}
 }
