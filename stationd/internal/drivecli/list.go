@@ -71,7 +71,10 @@ func list(ctx context.Context, args []string, stdout, stderr io.Writer, deps Dep
 	if *asJSON {
 		enc := json.NewEncoder(stdout)
 		enc.SetIndent("", "  ")
-		enc.Encode(out)
+		if err := enc.Encode(out); err != nil {
+			fmt.Fprintf(stderr, "stationd drive list: %v\n", err)
+			return 1
+		}
 	} else {
 		printList(stdout, out)
 	}
