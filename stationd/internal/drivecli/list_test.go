@@ -8,6 +8,7 @@ import (
 	"strings"
 	"testing"
 
+	"copystation/drive"
 	"copystation/simulator/drivesim"
 )
 
@@ -125,6 +126,28 @@ func TestList(t *testing.T) {
 	if code != 1 || json.Unmarshal([]byte(out), &ls) != nil || len(ls) != 6 || ls[0].Vendor != "COPYSTN" || ls[0].Firmware != "1.00" ||
 		ls[0].Block != dev("sr0") || len(ls[0].Writes) != 3 || ls[2].Error == "" {
 		t.Errorf("list --json = %d, %+v\n%s", code, ls, out)
+	}
+}
+
+// TestListKeepsUnitAttention: listing a drive whose medium just changed
+// leaves the unit attention (06/28/00) for the daemon that uses it.
+func TestListKeepsUnitAttention(t *testing.T) {
+	root := sysfsTree(t, map[string]string{"sys/class/scsi_generic/sg0/device/type": "5\n"})
+	s := newShared(t)
+	sim := s.add("sg:"+filepath.Join(root, "dev", "sg0"), 0, false)
+	if err := (drive.TestUnitReady{}).Execute(sim); !errors.Is(err, drive.ErrUnitAttention) { // the power-on reset
+		t.Fatalf("TEST UNIT READY = %v, want the power-on unit attention", err)
+	}
+	if err := sim.Insert(drivesim.BDR25); err != nil {
+		t.Fatal(err)
+	}
+	if code, out, stderr := runDeps(t, s.deps(), "list", "--root", root); code != 0 {
+		t.Fatalf("list = %d\n%s%s", code, out, stderr)
+	}
+	err := drive.TestUnitReady{}.Execute(sim)
+	var se *drive.SenseError
+	if !errors.As(err, &se) || se.Code() != drive.ASCMediumMayHaveChanged {
+		t.Errorf("TEST UNIT READY after list = %v, want 06/28/00 still pending", err)
 	}
 }
 
