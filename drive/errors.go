@@ -34,6 +34,12 @@ var (
 	ErrBlankCheck          = errors.New("drive: blank sector")
 	ErrAborted             = errors.New("drive: command aborted")
 	ErrIncompatibleMedium  = errors.New("drive: incompatible medium")
+
+	// ErrNotRewritable: the medium cannot be formatted or blanked (a BD-R,
+	// a pressed disc); only a BD-RE can.
+	ErrNotRewritable = errors.New("drive: medium is not rewritable")
+	// ErrNotFormatted: a BD-RE that was never formatted; format it first.
+	ErrNotFormatted = errors.New("drive: BD-RE not formatted")
 )
 
 // SenseError is a command that ended in CHECK CONDITION, with its decoded

@@ -35,14 +35,24 @@ const (
 type Profile uint16
 
 const (
-	ProfileNone    Profile = 0x0000
-	ProfileCDROM   Profile = 0x0008
-	ProfileDVDROM  Profile = 0x0010
-	ProfileBDROM   Profile = 0x0040
-	ProfileBDRSRM  Profile = 0x0041 // BD-R sequential recording mode
-	ProfileBDRRRM  Profile = 0x0042 // BD-R random recording mode
-	ProfileBDRE    Profile = 0x0043
-	ProfileUnknown Profile = 0xFFFF
+	ProfileNone       Profile = 0x0000
+	ProfileCDROM      Profile = 0x0008
+	ProfileCDR        Profile = 0x0009
+	ProfileCDRW       Profile = 0x000A
+	ProfileDVDROM     Profile = 0x0010
+	ProfileDVDR       Profile = 0x0011 // DVD-R sequential recording
+	ProfileDVDRAM     Profile = 0x0012
+	ProfileDVDRWRO    Profile = 0x0013 // DVD-RW restricted overwrite
+	ProfileDVDRWSeq   Profile = 0x0014 // DVD-RW sequential recording
+	ProfileDVDRDL     Profile = 0x0015 // DVD-R dual layer, sequential
+	ProfileDVDPlusRW  Profile = 0x001A
+	ProfileDVDPlusR   Profile = 0x001B
+	ProfileDVDPlusRDL Profile = 0x002B
+	ProfileBDROM      Profile = 0x0040
+	ProfileBDRSRM     Profile = 0x0041 // BD-R sequential recording mode
+	ProfileBDRRRM     Profile = 0x0042 // BD-R random recording mode
+	ProfileBDRE       Profile = 0x0043
+	ProfileUnknown    Profile = 0xFFFF
 )
 
 // Physical constants of Blu-ray media.

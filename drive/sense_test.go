@@ -54,7 +54,7 @@ func TestParseSense(t *testing.T) {
 func TestSenseErrorIs(t *testing.T) {
 	all := []error{ErrNotReady, ErrBecomingReady, ErrLongWriteInProgress, ErrMediumNotPresent, ErrMediumError,
 		ErrWriteError, ErrUnrecoveredRead, ErrHardwareError, ErrIllegalRequest, ErrInvalidAddress, ErrUnitAttention,
-		ErrDataProtect, ErrBlankCheck, ErrAborted, ErrIncompatibleMedium, ErrTimeout}
+		ErrDataProtect, ErrBlankCheck, ErrAborted, ErrIncompatibleMedium, ErrTimeout, ErrNotRewritable, ErrNotFormatted}
 	tests := []struct {
 		key       SenseKey
 		code      ASCQ
@@ -168,11 +168,15 @@ func TestCodesUnique(t *testing.T) {
 		FeatureSMART, FeatureEmbeddedChanger, FeatureMicrocodeUpgrade, FeatureLayerJumpRecording, FeatureEnhancedDefectReport,
 		FeatureHDDVDRead, FeatureHDDVDWrite, FeatureCDRead, FeatureDVDRead, FeatureRandomWritable, FeatureSectorErasable,
 		FeatureWriteOnce, FeatureMultiRead, FeatureBDRPseudoOverwrite, FeatureDVDPlusRW, FeatureDVDPlusR, FeatureRigidRestrictedOverwrt})
-	checkUnique(t, "Profile", []Profile{ProfileNone, ProfileCDROM, ProfileDVDROM, ProfileBDROM, ProfileBDRSRM, ProfileBDRRRM, ProfileBDRE, ProfileUnknown})
+	checkUnique(t, "Profile", []Profile{ProfileNone, ProfileCDROM, ProfileCDR, ProfileCDRW, ProfileDVDROM, ProfileDVDR, ProfileDVDRAM,
+		ProfileDVDRWRO, ProfileDVDRWSeq, ProfileDVDRDL, ProfileDVDPlusRW, ProfileDVDPlusR, ProfileDVDPlusRDL, ProfileBDROM, ProfileBDRSRM,
+		ProfileBDRRRM, ProfileBDRE, ProfileUnknown})
+	checkUnique(t, "Tray", []Tray{TrayUnknown, TrayClosed, TrayOpen})
 	checkUnique(t, "CloseFunction", []CloseFunction{CloseTrack, CloseSession, CloseFinalize})
 	checkUnique(t, "sentinel", []error{ErrTimeout, ErrTransport, ErrBusy, ErrBadResponse, ErrNotReady, ErrBecomingReady,
 		ErrLongWriteInProgress, ErrMediumNotPresent, ErrMediumError, ErrWriteError, ErrUnrecoveredRead, ErrHardwareError,
-		ErrIllegalRequest, ErrInvalidAddress, ErrUnitAttention, ErrDataProtect, ErrBlankCheck, ErrAborted, ErrIncompatibleMedium})
+		ErrIllegalRequest, ErrInvalidAddress, ErrUnitAttention, ErrDataProtect, ErrBlankCheck, ErrAborted, ErrIncompatibleMedium,
+		ErrNotRewritable, ErrNotFormatted})
 }
 
 func checkUnique[T comparable](t *testing.T, what string, vs []T) {

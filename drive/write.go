@@ -116,26 +116,3 @@ func (d *Drive) closeOp(ctx context.Context, op string, fn CloseFunction, n uint
 		return CloseTrackSession{Immed: immed, Function: fn, Number: n}.Execute(t)
 	})
 }
-
-// Format formats a BD-RE with the drive's default spare areas (format type
-// 30h, or 00h), at the capacity the drive offers for it.
-func (d *Drive) Format(ctx context.Context) error {
-	t := d.bound(ctx)
-	var fc *FormatCapacities
-	if err := d.retry(ctx, "Format", func() (err error) { fc, err = ReadFormatCapacities{}.Execute(t); return err }); err != nil {
-		return err
-	}
-	var pick *FormatCapacity
-	for i := range fc.Formattable {
-		f := &fc.Formattable[i]
-		if f.FormatType == FormatTypeBDWithSpare || (f.FormatType == FormatTypeFull && pick == nil) {
-			pick = f
-		}
-	}
-	if pick == nil {
-		return fmt.Errorf("drive.Format: the medium offers no BD-RE format (is it a BD-RE?): %w", ErrIncompatibleMedium)
-	}
-	return d.longOp(ctx, "Format", func(t Transport, immed bool) error {
-		return FormatUnit{Immed: immed, Blocks: pick.Blocks, FormatType: pick.FormatType, Param: pick.Param}.Execute(t)
-	})
-}

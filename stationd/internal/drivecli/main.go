@@ -2,8 +2,6 @@ package drivecli
 
 import (
 	"context"
-	"encoding/hex"
-	"encoding/json"
 	"errors"
 	"flag"
 	"fmt"
@@ -13,17 +11,40 @@ import (
 )
 
 const usage = `usage:
-  stationd drive info  --device URI [--json]
-  stationd drive write --device URI --image FILE [--speed X] [--no-finalize]
-  stationd drive read  --device URI --out FILE [--sectors N]
+  stationd drive list   [--root DIR] [--json]
+  stationd drive info   --device URI [--json]
+  stationd drive format --device URI [--no-spare]   (BD-RE: erases the disc)
+  stationd drive blank  --device URI                (formatted BD-RE: quick reformat)
+  stationd drive write  --device URI --image FILE [--speed X] [--no-finalize]
+  stationd drive read   --device URI --out FILE [--sectors N]
 
 URI is sg:/dev/sgN, serial:/path/to/tty or sim: (in-process simulator).
 `
+
+// Deps is what the commands take from the machine; a nil field falls back
+// to the real thing. Tests put simulated drives behind Open.
+type Deps struct {
+	// Open opens a drive URI (list opens "sg:" + each device path it
+	// finds); nil means Open.
+	Open func(uri string) (drive.TransportCloser, error)
+}
+
+func (d Deps) open(uri string) (drive.TransportCloser, error) {
+	if d.Open != nil {
+		return d.Open(uri)
+	}
+	return Open(uri)
+}
 
 // Main runs `stationd drive ...`; args start after "drive" (a leading
 // "drive" is accepted too). It returns the process exit code: 0 done,
 // 1 failed, 2 usage error.
 func Main(ctx context.Context, args []string, stdout, stderr io.Writer) int {
+	return Run(ctx, args, stdout, stderr, Deps{})
+}
+
+// Run is Main with its dependencies given.
+func Run(ctx context.Context, args []string, stdout, stderr io.Writer, deps Deps) int {
 	if len(args) > 0 && args[0] == "drive" {
 		args = args[1:]
 	}
@@ -32,6 +53,9 @@ func Main(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		return 2
 	}
 	cmd, args := args[0], args[1:]
+	if cmd == "list" {
+		return list(ctx, args, stdout, stderr, deps)
+	}
 	fs := flag.NewFlagSet("stationd drive "+cmd, flag.ContinueOnError)
 	fs.SetOutput(stderr)
 	fs.Usage = func() { fmt.Fprint(stderr, usage) }
@@ -60,6 +84,13 @@ func Main(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 			}
 			return read(ctx, d, *out, uint32(*sectors), stdout)
 		}
+	case "format":
+		noSpare := fs.Bool("no-spare", false, "format without spare areas (format type 31h): more room, no defect management")
+		run = func(ctx context.Context, d *drive.Drive) error {
+			return format(ctx, d, drive.FormatOptions{NoSpare: *noSpare}, stdout)
+		}
+	case "blank":
+		run = func(ctx context.Context, d *drive.Drive) error { return blank(ctx, d, stdout) }
 	default:
 		fmt.Fprintf(stderr, "stationd drive: unknown command %q\n%s", cmd, usage)
 		return 2
@@ -71,7 +102,7 @@ func Main(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		fmt.Fprintf(stderr, "stationd drive %s: --device URI is required and no positional arguments are taken\n%s", cmd, usage)
 		return 2
 	}
-	t, err := Open(*device)
+	t, err := deps.open(*device)
 	if err != nil {
 		fmt.Fprintf(stderr, "stationd drive %s: %v\n", cmd, err)
 		return 1
@@ -92,68 +123,3 @@ func Main(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 type usageError string
 
 func (e usageError) Error() string { return string(e) }
-
-// Info is what `drive info` reports (and prints with --json).
-type Info struct {
-	Device          string   `json:"device"`
-	Vendor          string   `json:"vendor"`
-	Product         string   `json:"product"`
-	Revision        string   `json:"revision"`
-	Profile         string   `json:"profile"`
-	ProfileCode     uint16   `json:"profile_code"`
-	Profiles        []string `json:"profiles"`
-	MediaState      string   `json:"media_state"`
-	Erasable        bool     `json:"erasable"`
-	CapacitySectors uint32   `json:"capacity_sectors"`
-	NextWritable    *uint32  `json:"next_writable,omitempty"`
-	FreeSectors     uint32   `json:"free_sectors"`
-	LastRecorded    uint32   `json:"last_recorded"`
-	MediaID         string   `json:"media_id,omitempty"`
-	MediaIDError    string   `json:"media_id_error,omitempty"`
-}
-
-func info(ctx context.Context, d *drive.Drive, device string, asJSON bool, w io.Writer) error {
-	if err := d.WaitReady(ctx); err != nil {
-		return err
-	}
-	id, err := d.Identify(ctx)
-	if err != nil {
-		return err
-	}
-	mi, err := d.MediaInfo(ctx)
-	if err != nil {
-		return err
-	}
-	in := Info{Device: device, Vendor: id.Vendor, Product: id.Product, Revision: id.Revision,
-		Profile: mi.Profile.String(), ProfileCode: uint16(mi.Profile), MediaState: mi.State.String(), Erasable: mi.Erasable,
-		CapacitySectors: mi.CapacitySectors, FreeSectors: mi.FreeSectors, LastRecorded: mi.LastRecorded, MediaID: hex.EncodeToString(mi.MediaID)}
-	for _, p := range id.Profiles {
-		in.Profiles = append(in.Profiles, p.String())
-	}
-	if mi.NextWritableValid {
-		in.NextWritable = &mi.NextWritable
-	}
-	if mi.MediaIDErr != nil {
-		in.MediaIDError = mi.MediaIDErr.Error()
-	}
-	if asJSON {
-		enc := json.NewEncoder(w)
-		enc.SetIndent("", "  ")
-		return enc.Encode(in)
-	}
-	fmt.Fprintf(w, "device:        %s\n", in.Device)
-	fmt.Fprintf(w, "drive:         %s %s %s\n", in.Vendor, in.Product, in.Revision)
-	fmt.Fprintf(w, "profile:       %s (0x%04X)\n", in.Profile, in.ProfileCode)
-	fmt.Fprintf(w, "media state:   %s\n", in.MediaState)
-	fmt.Fprintf(w, "capacity:      %d sectors of 2048 bytes (%d bytes)\n", in.CapacitySectors, uint64(in.CapacitySectors)*drive.SectorSize)
-	if in.NextWritable != nil {
-		fmt.Fprintf(w, "next writable: %d\n", *in.NextWritable)
-	}
-	fmt.Fprintf(w, "free:          %d sectors\n", in.FreeSectors)
-	if in.MediaIDError != "" {
-		fmt.Fprintf(w, "media ID:      unavailable: %s\n", in.MediaIDError)
-	} else {
-		fmt.Fprintf(w, "media ID:      %s\n", in.MediaID)
-	}
-	return nil
-}

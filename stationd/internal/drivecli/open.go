@@ -1,5 +1,5 @@
 // Package drivecli opens drives by URI and implements the
-// `stationd drive info|write|read` diagnostic commands.
+// `stationd drive list|info|format|blank|write|read` diagnostic commands.
 package drivecli
 
 import (
@@ -23,6 +23,7 @@ var ErrBadURI = errors.New("drivecli: bad device URI")
 //	serial:/dev/ttyS0  a drive bridge or copysim on a serial line or pty
 //	sim:               an in-process simulated drive holding a blank BD-R 25;
 //	sim:bd-r-50        ... or another medium (bd-r-25, bd-r-50, bd-re-25)
+//	sim:none           ... or no medium, tray closed
 func Open(uri string) (drive.TransportCloser, error) {
 	scheme, rest, ok := strings.Cut(uri, ":")
 	if !ok {
@@ -49,7 +50,9 @@ func Open(uri string) (drive.TransportCloser, error) {
 		return t, nil
 	case "sim":
 		media := drivesim.BDR25
-		if rest != "" {
+		if rest == "none" {
+			media = 0
+		} else if rest != "" {
 			m, err := drivesim.ParseMediaType(rest)
 			if err != nil {
 				return nil, fmt.Errorf("%w %q: %w", ErrBadURI, uri, err)
