@@ -118,11 +118,11 @@ func (s *session) authorize(p CopyRequestParams) (*Authorization, error) {
 	if err != nil {
 		return nil, fmt.Errorf("%w: %w", ErrKeysDoNotOpen, err)
 	}
-	if k.Format != rel.Format {
+	if protocol.Format(k.Format) != rel.Format {
 		k.Wipe()
 		return nil, fmt.Errorf("%w: sealed format %+v differs from the signed %+v", ErrNodeMisbehaved, k.Format, rel.Format)
 	}
-	return &Authorization{Keys: k, Format: rel.Format, Receipt: Receipt{NodeID: s.node.ID(),
+	return &Authorization{Keys: k, Format: keys.FormatMetadata(rel.Format), Receipt: Receipt{NodeID: s.node.ID(),
 		Height: rel.Height, TxHash: rel.TxHash, HandshakeHash: hh, Signature: rel.NodeSignature}, Sealed: rel.Sealed}, nil
 }
 

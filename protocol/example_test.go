@@ -8,7 +8,6 @@ import (
 	"fmt"
 	"testing"
 
-	"copystation/keys"
 )
 
 // exampleKey returns a fixed P-256 key for documentation examples.
@@ -118,7 +117,7 @@ func examples(t testing.TB) []example {
 		Profile: 0x41, MediaID: fill(16, 0x30), Grant: grant.Encode()}
 	req.Signature = sign(station, req.Statement(hh, ch))
 	rel := &KeyReleaseMsg{JobID: "job-1", Sealed: fill(48, 0x50),
-		Format: keys.FormatMetadata{Profile: 0x41, Layers: 1, Finalize: true, MaxSpeedX: 6, HeaderSectors: 32},
+		Format: Format{Profile: 0x41, Layers: 1, Finalize: true, MaxSpeedX: 6, HeaderSectors: 32},
 		Height: 42, TxHash: fill(32, 0x70)}
 	rel.NodeSignature = sign(node, rel.Statement(exampleChain, hh))
 	spoil := &CopyReportMsg{StationID: stationID, JobID: "job-1", MediaID: fill(16, 0x30),
@@ -150,6 +149,6 @@ func examples(t testing.TB) []example {
 // exampleChain is the chain ID of the examples' network.
 const exampleChain = "copystation-example"
 
-type fmtT = keys.FormatMetadata
+type fmtT = Format
 
-var fmtOK = keys.FormatMetadata{Profile: 0x41, Layers: 1}
+var fmtOK = Format{Profile: 0x41, Layers: 1}

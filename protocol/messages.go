@@ -3,7 +3,6 @@ package protocol
 import (
 	"strconv"
 
-	"copystation/keys"
 )
 
 // MsgType identifies a message; the values are fixed by docs/protocol.md.
@@ -198,7 +197,7 @@ func (m *CopyRequestMsg) Statement(hh []byte, c *ChallengeMsg) *CopyRequest {
 type KeyReleaseMsg struct {
 	JobID         string
 	Sealed        []byte // keys.Seal output for the station's key-agreement key
-	Format        keys.FormatMetadata
+	Format        Format
 	Height        uint64 // block height of the spend
 	TxHash        []byte // hash of the spend transaction
 	NodeSignature []byte // over the KeyRelease statement
@@ -232,7 +231,7 @@ func (m *KeyReleaseMsg) Statement(chainID string, hh []byte) *KeyRelease {
 		Format: m.Format, Height: m.Height, TxHash: m.TxHash}
 }
 
-func encodeFormat(e *wenc, f keys.FormatMetadata) {
+func encodeFormat(e *wenc, f Format) {
 	e.u16(f.Profile)
 	e.u8(f.Layers)
 	e.boolean(f.Finalize)
@@ -240,8 +239,8 @@ func encodeFormat(e *wenc, f keys.FormatMetadata) {
 	e.u32(f.HeaderSectors)
 }
 
-func decodeFormat(d *wdec) keys.FormatMetadata {
-	var f keys.FormatMetadata
+func decodeFormat(d *wdec) Format {
+	var f Format
 	f.Profile = d.u16("format.profile")
 	f.Layers = d.u8("format.layers")
 	f.Finalize = d.boolean("format.finalize")

@@ -3,7 +3,6 @@ package protocol
 import (
 	"encoding/binary"
 
-	"copystation/keys"
 )
 
 // Labels of the statements a validation node signs.
@@ -20,7 +19,7 @@ type KeyRelease struct {
 	HandshakeHash []byte
 	JobID         string
 	Sealed        []byte
-	Format        keys.FormatMetadata
+	Format        Format
 	Height        uint64
 	TxHash        []byte
 }

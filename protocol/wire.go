@@ -209,3 +209,15 @@ func (d *wdec) finish() error {
 	}
 	return d.err
 }
+
+// Format is how a copy is laid out and closed on its disc, as a KeyRelease
+// carries it: the same fields as the sealed copy keys' format (a
+// keys.FormatMetadata converts to it), so a station can check the two
+// agree. The wire format knows no other package of the project.
+type Format struct {
+	Profile       uint16 // MMC profile: 0x41 BD-R SRM, 0x43 BD-RE
+	Layers        uint8  // 1 or 2
+	Finalize      bool   // close the disc
+	MaxSpeedX     uint8  // 0: the drive's best
+	HeaderSectors uint32 // sectors of the disc header before the image
+}

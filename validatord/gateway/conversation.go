@@ -215,7 +215,7 @@ func (c *conv) copyRequest(m *protocol.CopyRequestMsg) protocol.Message {
 	if err != nil {
 		return c.ledgerRefusal(err, subj)
 	}
-	out := &protocol.KeyReleaseMsg{JobID: m.JobID, Sealed: rel.Sealed, Format: rel.Format, Height: uint64(rc.Height), TxHash: rc.TxHash}
+	out := &protocol.KeyReleaseMsg{JobID: m.JobID, Sealed: rel.Sealed, Format: protocol.Format(rel.Format), Height: uint64(rc.Height), TxHash: rc.TxHash}
 	sig, err := protocol.Sign(c.s.cfg.Random, c.s.cfg.Signer, out.Statement(c.chal.ChainID, hh))
 	if err != nil {
 		c.why = err

@@ -59,12 +59,12 @@ func TestClientRefusesBadNodeAnswers(t *testing.T) {
 		{"release for another job", func(ch *protocol.Channel, c net.Conn) {
 			ch.Send(challenge(n, ch))
 			ch.Receive()
-			ch.Send(&protocol.KeyReleaseMsg{JobID: "other", Format: bdr})
+			ch.Send(&protocol.KeyReleaseMsg{JobID: "other", Format: protocol.Format(bdr)})
 		}, ledgerclient.ErrNodeMisbehaved},
 		{"unsigned release", func(ch *protocol.Channel, c net.Conn) {
 			ch.Send(challenge(n, ch))
 			ch.Receive()
-			ch.Send(&protocol.KeyReleaseMsg{JobID: "job-1", Sealed: []byte{1}, Format: bdr})
+			ch.Send(&protocol.KeyReleaseMsg{JobID: "job-1", Sealed: []byte{1}, Format: protocol.Format(bdr)})
 		}, ledgerclient.ErrNodeMisbehaved},
 		{"silence after the request", func(ch *protocol.Channel, c net.Conn) {
 			ch.Send(challenge(n, ch))
