@@ -7,7 +7,6 @@ import (
 	"crypto/sha256"
 	"fmt"
 	"testing"
-
 )
 
 // exampleKey returns a fixed P-256 key for documentation examples.

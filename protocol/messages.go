@@ -2,7 +2,6 @@ package protocol
 
 import (
 	"strconv"
-
 )
 
 // MsgType identifies a message; the values are fixed by docs/protocol.md.

@@ -2,7 +2,6 @@ package protocol
 
 import (
 	"encoding/binary"
-
 )
 
 // Labels of the statements a validation node signs.
