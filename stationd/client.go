@@ -21,13 +21,24 @@ func cmdClient(ctx context.Context, cmd string, args []string, stdout, stderr io
 	fs.SetOutput(stderr)
 	socket := fs.String("socket", "/run/stationd/stationd.sock", "the daemon's API socket")
 	asJSON := fs.Bool("json", false, "print JSON")
-	title := fs.String("title", "", "burn: the title ID")
-	token := fs.String("token", "", "burn: the copy token ID")
-	authz := fs.String("authorization", "", "burn: a file holding the customer's signed authorisation")
-	watch := fs.Bool("watch", false, "burn: follow the job until it ends")
-	active := fs.Bool("active", false, "jobs: only those not yet done or failed")
-	code := fs.String("code", "", "tamper-clear: the station's clear code")
+	// Each command lists only its own flags in its --help.
+	var title, token, authz, code string
+	var watch, active bool
+	switch cmd {
+	case "burn":
+		fs.StringVar(&title, "title", "", "the title ID")
+		fs.StringVar(&token, "token", "", "the copy token ID")
+		fs.StringVar(&authz, "authorization", "", "a file holding the customer's signed authorisation")
+		fs.BoolVar(&watch, "watch", false, "follow the job until it ends")
+	case "jobs":
+		fs.BoolVar(&active, "active", false, "only jobs not yet done or failed")
+	case "tamper-clear":
+		fs.StringVar(&code, "code", "", "the station's clear code")
+	}
 	if err := fs.Parse(args); err != nil {
+		if errors.Is(err, flag.ErrHelp) {
+			return 0
+		}
 		return 2
 	}
 	c := api.NewClient(*socket)
@@ -41,11 +52,11 @@ func cmdClient(ctx context.Context, cmd string, args []string, stdout, stderr io
 		}
 	case "jobs":
 		var js []api.Job
-		if js, err = c.Jobs(ctx, *active); err == nil {
+		if js, err = c.Jobs(ctx, active); err == nil {
 			out.jobs(js)
 		}
 	case "burn":
-		err = burn(ctx, c, out, *title, *token, *authz, *watch)
+		err = burn(ctx, c, out, title, token, authz, watch)
 	case "watch", "cancel":
 		if fs.NArg() != 1 {
 			fmt.Fprintf(stderr, "stationd %s: give one job ID\n", cmd)
@@ -60,7 +71,7 @@ func cmdClient(ctx context.Context, cmd string, args []string, stdout, stderr io
 			}
 		}
 	case "tamper-clear":
-		err = c.ClearTamper(ctx, *code)
+		err = c.ClearTamper(ctx, code)
 	}
 	if err != nil {
 		fmt.Fprintf(stderr, "stationd %s: %v\n", cmd, err)

@@ -39,22 +39,27 @@ const (
 // Main runs `tpm info`, `tpm init` or `enroll`; args start with "tpm" or
 // "enroll" as typed after `stationd`.
 func Main(ctx context.Context, args []string, stdout, stderr io.Writer) int {
+	prefix := "stationd "
 	if len(args) > 0 && args[0] == "tpm" {
-		args = args[1:]
+		args, prefix = args[1:], "stationd tpm "
 	}
 	if len(args) == 0 {
 		fmt.Fprint(stderr, usage)
 		return 2
 	}
 	cmd, rest := args[0], args[1:]
-	fs := flag.NewFlagSet("stationd "+cmd, flag.ContinueOnError)
+	fs := flag.NewFlagSet(prefix+cmd, flag.ContinueOnError)
 	fs.SetOutput(stderr)
 	uri := fs.String("tpm", DefaultTPM, "TPM URI")
 	state := fs.String("state", DefaultState, "state directory holding the key blobs")
 	asJSON := fs.Bool("json", false, "print JSON")
-	out := fs.String("out", "", "enroll: file to write")
-	nonce := fs.String("nonce", "", "enroll: the operator's nonce, hex")
-	activate := fs.String("activate", "", "enroll: answer this credential challenge file")
+	// Only enroll takes these: other commands' --help does not list them.
+	out, nonce, activate := new(string), new(string), new(string)
+	if cmd == "enroll" {
+		fs.StringVar(out, "out", "", "file to write")
+		fs.StringVar(nonce, "nonce", "", "the operator's nonce, hex")
+		fs.StringVar(activate, "activate", "", "answer this credential challenge file")
+	}
 	switch cmd {
 	case "info", "init", "enroll":
 	case "help", "-h", "--help":
@@ -65,6 +70,9 @@ func Main(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		return 2
 	}
 	if err := fs.Parse(rest); err != nil {
+		if errors.Is(err, flag.ErrHelp) {
+			return 0
+		}
 		return 2
 	}
 	if fs.NArg() != 0 {
