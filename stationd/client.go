@@ -159,9 +159,15 @@ func progressLine(j *api.Job) string {
 		}
 		return fmt.Sprintf("job %s  %s", j.ID, j.State)
 	}
-	const width = 30
 	frac := float64(p.Done) / float64(p.Total)
 	frac = max(0, min(1, frac))
+	if p.Phase != string(j.State) {
+		// A step within the job's state (the title package checked before
+		// writing): its percent is the step's own, not the burn's, so no
+		// bar that reads as the copy's progress.
+		return fmt.Sprintf("job %s  %s: %s %3.0f%%", j.ID, j.State, stepName(p.Phase), frac*100)
+	}
+	const width = 30
 	n := int(frac * width)
 	bar := strings.Repeat("#", n) + strings.Repeat(".", width-n)
 	rate, eta := "     -- MB/s", "--"
@@ -170,6 +176,15 @@ func progressLine(j *api.Job) string {
 		eta = p.ETA.Round(time.Second).String()
 	}
 	return fmt.Sprintf("[%s] %3.0f%%  %-14s %s  ETA %s", bar, frac*100, p.Phase, rate, eta)
+}
+
+// stepName says in words what a pipeline step does.
+func stepName(step string) string {
+	switch step {
+	case "authenticating":
+		return "checking the title package"
+	}
+	return step
 }
 
 type printer struct {
