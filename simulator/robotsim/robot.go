@@ -10,6 +10,7 @@ import (
 	"fmt"
 	"math/rand/v2"
 	"strconv"
+	"strings"
 	"sync"
 	"time"
 )
@@ -50,6 +51,9 @@ type Options struct {
 	After func(time.Duration) <-chan time.Time
 	Seed  uint64
 	Jams  []Jam
+	// Logf, if set, is told every command that moved or failed, with the
+	// reply and the bins' counts after it (copysim -v).
+	Logf func(format string, args ...any)
 }
 
 // Robot is the simulated autoloader. It is safe for concurrent use.
@@ -108,6 +112,13 @@ func (r *Robot) Output() []*drivesim.Disc {
 	return append([]*drivesim.Disc(nil), r.output...)
 }
 
+// Bins returns the discs in the input, output and reject bins.
+func (r *Robot) Bins() (input, output, rejected int) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return r.input, len(r.output), len(r.rejected)
+}
+
 // Close releases the discs in the bins.
 func (r *Robot) Close() error {
 	r.mu.Lock()
@@ -136,6 +147,10 @@ func (r *Robot) Handle(b []byte) ([]byte, time.Duration) {
 		return r.lastReply, 0 // a retransmission: never move twice
 	}
 	words, moved := r.exec(l.Words)
+	if r.opts.Logf != nil && (moved || (len(words) > 0 && words[0] == "ERR")) {
+		s := r.status()
+		r.opts.Logf("robot: %s -> %s (input %d, output %d, reject %d)", strings.Join(l.Words, " "), strings.Join(words, " "), s.Input, s.Output, s.Rejected)
+	}
 	reply := robot.AppendLine(nil, l.Seq, words...)
 	r.lastSeq, r.lastReply = l.Seq, reply
 	var wait time.Duration

@@ -4,6 +4,8 @@ import (
 	"copystation/robot"
 	"copystation/simulator/drivesim"
 	"errors"
+	"fmt"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -120,5 +122,31 @@ func TestLoadDriveFault(t *testing.T) {
 				t.Errorf("after a failed LOAD the gripper is empty, want the blank still held")
 			}
 		})
+	}
+}
+
+// TestLogf: a robot told to log says every motion and every refusal with
+// the bins' counts after it, and nothing for a STATUS; Bins reports them.
+func TestLogf(t *testing.T) {
+	drv, err := drivesim.New(drivesim.Options{Dir: t.TempDir()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer drv.Close()
+	var lines []string
+	r, err := New(Options{Drives: []Drive{drv}, Blanks: 2, Logf: func(f string, a ...any) { lines = append(lines, fmt.Sprintf(f, a...)) }})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer r.Close()
+	r.Handle(robot.AppendLine(nil, 1, "STATUS"))
+	r.Handle(robot.AppendLine(nil, 2, "PICK"))
+	r.Handle(robot.AppendLine(nil, 3, "UNLOAD", "1"))
+	want := []string{"robot: PICK -> OK (input 1, output 0, reject 0)", "robot: UNLOAD 1 -> ERR GRIPPER_FULL (input 1, output 0, reject 0)"}
+	if !slices.Equal(lines, want) {
+		t.Errorf("logged %q, want %q", lines, want)
+	}
+	if in, out, rej := r.Bins(); in != 1 || out != 0 || rej != 0 {
+		t.Errorf("Bins() = %d, %d, %d; want 1, 0, 0", in, out, rej)
 	}
 }

@@ -63,7 +63,9 @@ func Run(ctx context.Context, c Config, stdout io.Writer, logger *log.Logger) er
 		drives = append(drives, drv)
 		names = append(names, fmt.Sprintf("drive %d %s -> %s", k, c.driveLink(k), p.SlavePath))
 	}
-	bot, err := robotsim.New(c.robotOptions(drives))
+	ropts := c.robotOptions(drives)
+	ropts.Logf = logf
+	bot, err := robotsim.New(ropts)
 	if err != nil {
 		return err
 	}
@@ -79,6 +81,10 @@ func Run(ctx context.Context, c Config, stdout io.Writer, logger *log.Logger) er
 	fmt.Fprintf(stdout, "copysim: %s, robot %s -> %s, media %s, %d blanks, discs in %s\n",
 		strings.Join(names, ", "), c.RobotLink, p.SlavePath, c.Media, c.Blanks, dir)
 
+	defer func() {
+		in, out, rej := bot.Bins()
+		logger.Printf("robot bins: input %d, output %d, reject %d", in, out, rej)
+	}()
 	select {
 	case <-ctx.Done():
 		logger.Print("stopping")
