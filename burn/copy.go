@@ -205,9 +205,6 @@ func (c *copier) prepare(ctx context.Context) error {
 	return nil
 }
 
-// codewordBit is bit i of the codeword, most significant bit first.
-func codewordBit(cw []byte, i int) bool { return cw[i/8]>>(7-i%8)&1 == 1 }
-
 // TitleKeys are the title package keys a copy's keys hold: the base key and,
 // for segment s, the key of the variant the codeword names, in the slot of
 // that variant. The keys are copied; the caller wipes both.

@@ -3,6 +3,7 @@ package burn
 import (
 	"bytes"
 	"context"
+	"copystation/burn/titlepkg"
 	"errors"
 	"testing"
 	"time"
@@ -103,7 +104,7 @@ func TestCopiesDifferInVariantsOnly(t *testing.T) {
 	for s := 0; s < 300; s++ {
 		a, b := imgs[0][s*disc.SectorSize:(s+1)*disc.SectorSize], imgs[1][s*disc.SectorSize:(s+1)*disc.SectorSize]
 		seg, ok := inSeg[s]
-		wantDiff := ok && codewordBit(cws[0], seg) != codewordBit(cws[1], seg)
+		wantDiff := ok && titlepkg.CodewordBit(cws[0], seg) != titlepkg.CodewordBit(cws[1], seg)
 		if got := !bytes.Equal(a, b); got != wantDiff {
 			t.Errorf("sector %d differs = %v, want %v (segment %d, %v)", s, got, wantDiff, seg, ok)
 		}

@@ -71,7 +71,7 @@ func newFixture(t *testing.T, n int, segs ...[2]int) *fixture {
 func (f *fixture) want(cw []byte) []byte {
 	out := bytes.Clone(f.img)
 	for i, v := range f.vars {
-		if codewordBit(cw, i) {
+		if titlepkg.CodewordBit(cw, i) == 1 {
 			copy(out[int(v.Start)*disc.SectorSize:], v.B)
 		}
 	}

@@ -21,7 +21,7 @@ func newSelector(m *titlepkg.Manifest, codeword []byte) *selector {
 	for i, sg := range m.Segments {
 		a := int64(sg.Start)*titlepkg.SectorSize + extra
 		n := int64(sg.Sectors) * titlepkg.SectorSize
-		if codewordBit(codeword, i) {
+		if titlepkg.CodewordBit(codeword, i) == 1 {
 			s.drops = append(s.drops, span{a, a + n}) // keep B, drop A
 		} else {
 			s.drops = append(s.drops, span{a + n, a + 2*n})
