@@ -137,7 +137,7 @@ func (t *Title) CopyHash(codeword []byte) []byte {
 		out := buf
 		for i, v := range t.variants {
 			n := uint64(len(v.B) / titlepkg.SectorSize)
-			if sec >= v.Start && sec < v.Start+n && i/8 < len(codeword) && codeword[i/8]>>(7-i%8)&1 == 1 {
+			if sec >= v.Start && sec < v.Start+n && i/8 < len(codeword) && titlepkg.CodewordBit(codeword, i) == 1 {
 				off := (sec - v.Start) * titlepkg.SectorSize
 				out = v.B[off : off+titlepkg.SectorSize]
 			}
