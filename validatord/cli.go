@@ -30,10 +30,17 @@ const usage = `usage: validatord COMMAND [flags]
        validatord COMMAND --help       the command's flags
 
 node:
-  init --home DIR --kek-file FILE [--make-kek]
+  init --home DIR --kek-file FILE [--make-kek] [--moniker NAME]
                                          make a one-node network's home
   start --home DIR --kek-file FILE       run the node and its station gateway
   testnet --nodes N --out DIR            make N node homes on loopback
+
+genesis ceremony of a multi-operator network (docs/operators.md):
+  descriptor --home DIR [--out FILE]     this node's signed public descriptor
+  genesis assemble --chain-id ID --operator-key FILE... --out CEREMONY DESC...
+                                         check the descriptors, write the ceremony file
+  dkg run --home DIR --ceremony CEREMONY --exchange DIR [--timeout 10m]
+                                         this node's side of the DKG; writes genesis
 
 ledger (talk to a running node; --home DIR or --node tcp://HOST:PORT):
   station enroll --request FILE --nonce N --challenge-out C
@@ -126,7 +133,7 @@ func Main(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 var commands = map[string]func(*env, []string) error{}
 
 // groups are the first words of two-word commands.
-var groups = map[string]bool{"station": true, "title": true, "token": true, "copies": true, "key": true}
+var groups = map[string]bool{"station": true, "title": true, "token": true, "copies": true, "key": true, "genesis": true, "dkg": true}
 
 func isHelp(a string) bool { return a == "-h" || a == "-help" || a == "--help" }
 
@@ -151,6 +158,7 @@ func init() {
 		"title package":       cmdTitlePackage, "title register": cmdTitleRegister,
 		"token mint": cmdTokenMint, "token transfer": cmdTokenTransfer, "token show": cmdTokenShow,
 		"copies list": cmdCopiesList, "key new": cmdKeyNew,
+		"descriptor": cmdDescriptor, "genesis assemble": cmdGenesisAssemble, "dkg run": cmdDKGRun,
 		"title show": cmdTitleShow, "copies show": cmdCopiesShow,
 	} {
 		commands[k] = v

@@ -148,6 +148,7 @@ func cmdInit(e *env, args []string) error {
 	p2p := e.fs.String("p2p", "127.0.0.1:26656", "CometBFT peer address")
 	rpc := e.fs.String("rpc", "tcp://127.0.0.1:26657", "CometBFT RPC address (keep it on loopback)")
 	gw := e.fs.String("gateway", "127.0.0.1:7700", "station gateway address")
+	moniker := e.fs.String("moniker", "node0", "the node's name in a network's genesis (distinct per node)")
 	makeKEK := e.fs.Bool("make-kek", false, "create --kek-file if absent (written in plaintext: seal it with systemd-creds, then shred it)")
 	if err := e.parse(args, "home"); err != nil {
 		return err
@@ -164,7 +165,7 @@ func cmdInit(e *env, args []string) error {
 	if err != nil {
 		return err
 	}
-	nc.P2PListen, nc.RPCListen, nc.GatewayListen = *p2p, *rpc, *gw
+	nc.P2PListen, nc.RPCListen, nc.GatewayListen, nc.Moniker = *p2p, *rpc, *gw, *moniker
 	if err := chain.SaveNodeConfig(e.home, nc); err != nil {
 		return err
 	}

@@ -1,0 +1,128 @@
+package genesis
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"strings"
+	"time"
+
+	"copystation/atomicfile"
+)
+
+// maxBundleSize bounds a bundle file read from the exchange: a deal for
+// custody.MaxNodes nodes is about 40 KiB; anything far larger is not one.
+const maxBundleSize = 1 << 20
+
+// Phases of the exchange, in order; each node writes DIR/<phase>-<i>.bin.
+// A response or justification file is empty when the node has nothing to
+// say (no complaint, nothing to justify): the empty file is the marker
+// that it has finished the phase.
+const (
+	phaseDeal          = "deal"
+	phaseResponse      = "response"
+	phaseJustification = "justification"
+)
+
+// exchange is the directory every node of one ceremony reads and writes.
+// It must act as a broadcast: every node reads the same files, which
+// atomic writes (temp file, rename) and never rewriting a file give.
+type exchange struct {
+	dir  string
+	n    int
+	self int
+	poll time.Duration
+}
+
+func (x *exchange) path(phase string, i int) string {
+	return filepath.Join(x.dir, fmt.Sprintf("%s-%d.bin", phase, i))
+}
+
+// checkFresh refuses an exchange that already holds this node's deal: the
+// DKG's state can't be resumed, so a rerun needs a new ceremony (a new
+// nonce) and an empty directory.
+func (x *exchange) checkFresh() error {
+	st, err := os.Stat(x.dir)
+	if err != nil || !st.IsDir() {
+		return fmt.Errorf("%w: %s is not a directory: %v", ErrExchange, x.dir, err)
+	}
+	if _, err := os.Stat(x.path(phaseDeal, x.self)); err == nil {
+		return fmt.Errorf("%w: %s already holds this node's deal from an earlier run; a DKG can't resume: assemble a new ceremony file and use an empty directory", ErrExchange, x.dir)
+	}
+	return nil
+}
+
+// publish writes this node's file for a phase.
+func (x *exchange) publish(phase string, b []byte) error {
+	if err := atomicfile.Write(x.path(phase, x.self), b); err != nil {
+		return fmt.Errorf("%w: %v", ErrExchange, err)
+	}
+	// atomicfile writes 0600; the other operators must read it.
+	return os.Chmod(x.path(phase, x.self), 0o644)
+}
+
+// collect waits until every node's file for the phase is there and returns
+// the non-empty ones in node order. At the deadline it fails naming the
+// nodes whose files are missing: going on without them would need every
+// node to agree on who is missing, which a shared folder can't promise.
+func (x *exchange) collect(ctx context.Context, phase string) ([][]byte, error) {
+	got := make([][]byte, x.n)
+	have := make([]bool, x.n)
+	t := time.NewTicker(x.poll)
+	defer t.Stop()
+	for {
+		var missing []string
+		for i := range x.n {
+			if have[i] {
+				continue
+			}
+			b, err := readBounded(x.path(phase, i))
+			switch {
+			case err == nil:
+				got[i], have[i] = b, true
+			case errors.Is(err, fs.ErrNotExist):
+				missing = append(missing, fmt.Sprint(i))
+			default:
+				return nil, fmt.Errorf("%w: %v", ErrExchange, err)
+			}
+		}
+		if len(missing) == 0 {
+			var out [][]byte
+			for _, b := range got {
+				if len(b) > 0 {
+					out = append(out, b)
+				}
+			}
+			return out, nil
+		}
+		select {
+		case <-ctx.Done():
+			return nil, fmt.Errorf("%w: no %s file from node(s) %s in %s (%v): check those operators are running 'validatord dkg run' on the same ceremony file and directory; to go on without them, assemble a new ceremony without their descriptors",
+				ErrTimeout, phase, strings.Join(missing, ", "), x.dir, context.Cause(ctx))
+		case <-t.C:
+		}
+	}
+}
+
+func readBounded(path string) ([]byte, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, err
+	}
+	defer f.Close()
+	st, err := f.Stat()
+	if err != nil {
+		return nil, err
+	}
+	if st.Size() > maxBundleSize {
+		return nil, fmt.Errorf("%s: %d bytes, limit %d", path, st.Size(), maxBundleSize)
+	}
+	b := make([]byte, st.Size())
+	if _, err := f.ReadAt(b, 0); err != nil && st.Size() > 0 {
+		return nil, err
+	}
+	return b, nil
+}
