@@ -1,0 +1,240 @@
+package validatord
+
+import (
+	"bytes"
+	"context"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/cometbft/cometbft/types"
+
+	"copystation/custody"
+	"copystation/validatord/chain"
+	"copystation/validatord/contract"
+	"copystation/validatord/genesis"
+	"copystation/validatord/vault"
+)
+
+// operatorNode is one operator's machine in the ceremony tests: its home
+// and its own KEK.
+type operatorNode struct {
+	c    *cli
+	desc string
+}
+
+// initOperators runs `validatord init` once per node, each with its own
+// KEK, and exports each node's descriptor.
+func initOperators(t *testing.T, ctx context.Context, dir string, n int) []operatorNode {
+	t.Helper()
+	var ops []operatorNode
+	for i := range n {
+		sub := filepath.Join(dir, fmt.Sprintf("op%d", i))
+		c := &cli{t: t, ctx: ctx, home: filepath.Join(sub, "home"), kek: filepath.Join(sub, "kek")}
+		c.ok("init", "--home", c.home, "--kek-file", c.kek, "--make-kek", "--moniker", fmt.Sprintf("studio%d", i),
+			"--p2p", freeAddr(t), "--rpc", "tcp://"+freeAddr(t), "--gateway", freeAddr(t))
+		desc := filepath.Join(dir, fmt.Sprintf("desc%d.json", i))
+		c.ok("descriptor", "--home", c.home, "--kek-file", c.kek, "--out", desc)
+		ops = append(ops, operatorNode{c: c, desc: desc})
+	}
+	return ops
+}
+
+// operatorKey makes a governance key with operator 0's KEK and writes its
+// public half where assemble reads it.
+func operatorKey(t *testing.T, c *cli, dir, name string) string {
+	t.Helper()
+	var key struct {
+		PublicKey string `json:"public_key"`
+	}
+	if err := json.Unmarshal([]byte(c.ok("key", "new", "--kek-file", c.kek, "--out", filepath.Join(dir, name+".key"), "--json")), &key); err != nil {
+		t.Fatal(err)
+	}
+	pubFile := filepath.Join(dir, name+".pub")
+	if err := os.WriteFile(pubFile, []byte(key.PublicKey+"\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	return pubFile
+}
+
+// assemble writes a ceremony file for the descriptors.
+func assemble(t *testing.T, ops []operatorNode, dir, name string) string {
+	t.Helper()
+	out := filepath.Join(dir, name+".json")
+	args := []string{"genesis", "assemble", "--chain-id", "studios", "--operator-key", operatorKey(t, ops[0].c, dir, name), "--out", out}
+	for _, o := range ops {
+		args = append(args, o.desc)
+	}
+	ops[0].c.ok(args...)
+	return out
+}
+
+// mustHex decodes a KEK file as --make-kek writes it.
+func mustHex(t *testing.T, p []byte) []byte {
+	t.Helper()
+	b, err := hex.DecodeString(strings.TrimSpace(string(p)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return b
+}
+
+// runDKG runs `dkg run` for the given operators concurrently and returns
+// each one's exit code and stderr.
+func runDKG(ops []operatorNode, cer, exchange, timeout string) ([]int, []string) {
+	codes, errs := make([]int, len(ops)), make([]string, len(ops))
+	var wg sync.WaitGroup
+	for i, o := range ops {
+		wg.Go(func() {
+			var out, eb bytes.Buffer
+			codes[i] = Main(o.c.ctx, []string{"dkg", "run", "--home", o.c.home, "--kek-file", o.c.kek,
+				"--ceremony", cer, "--exchange", exchange, "--timeout", timeout}, &out, &eb)
+			errs[i] = eb.String()
+		})
+	}
+	wg.Wait()
+	return codes, errs
+}
+
+// TestMultiOperatorCeremony: four homes from four separate inits, their
+// descriptors, one ceremony file, four concurrent `dkg run`s on one
+// exchange directory. Every home ends with the same genesis, its own
+// share, and t shares sign a copy label the genesis group verifies.
+func TestMultiOperatorCeremony(t *testing.T) {
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
+	defer cancel()
+	dir := t.TempDir()
+	ops := initOperators(t, ctx, dir, 4)
+	cer := assemble(t, ops, dir, "ceremony")
+	exchange := filepath.Join(dir, "exchange")
+	if err := os.Mkdir(exchange, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	codes, errs := runDKG(ops, cer, exchange, "2m")
+	for i, c := range codes {
+		if c != ExitOK {
+			t.Fatalf("dkg run (node %d) = %d, stderr %q", i, c, errs[i])
+		}
+	}
+	var gen []byte
+	var shares []*custody.KeyShare
+	for i, o := range ops {
+		b, err := os.ReadFile(filepath.Join(o.c.home, chain.FileGenesis))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if gen == nil {
+			gen = b
+		} else if !bytes.Equal(b, gen) {
+			t.Fatalf("node %d's genesis.json differs from node 0's", i)
+		}
+		kek, err := os.ReadFile(o.c.kek)
+		if err != nil {
+			t.Fatal(err)
+		}
+		s, err := vault.Load(filepath.Join(o.c.home, chain.FileVault), mustHex(t, kek))
+		if err != nil {
+			t.Fatal(err)
+		}
+		ks, err := custody.UnmarshalKeyShare(s.CustodyShare)
+		s.Wipe()
+		if err != nil || ks.Node != i {
+			t.Fatalf("node %d's vault share: %v, index %v; want share %d", i, err, ks, i)
+		}
+		shares = append(shares, ks)
+		nc, err := chain.LoadNodeConfig(o.c.home)
+		if err != nil || len(nc.Peers) != 3 {
+			t.Fatalf("node %d's node.json peers = %v, %v; want the 3 others", i, nc, err)
+		}
+	}
+	doc, err := types.GenesisDocFromJSON(gen)
+	if err != nil {
+		t.Fatalf("genesis.json: %v", err)
+	}
+	var app contract.Genesis
+	if err := json.Unmarshal(doc.AppState, &app); err != nil {
+		t.Fatal(err)
+	}
+	if len(doc.Validators) != 4 || app.Custody == nil || app.Custody.Threshold != 2 || len(app.Custody.Nodes) != 4 {
+		t.Fatalf("genesis: %d validators, custody %+v; want 4 validators, 2 of 4", len(doc.Validators), app.Custody)
+	}
+	g, err := custody.UnmarshalGroup(app.Custody.Group)
+	if err != nil {
+		t.Fatal(err)
+	}
+	label, err := custody.CopyRecord{ChainID: "studios", TitleID: "film", JobID: "job-1", TokenID: "tok", StationKeyID: "st"}.Label()
+	if err != nil {
+		t.Fatal(err)
+	}
+	sign := func(nodes ...int) custody.Signature {
+		var ps []custody.Partial
+		for _, i := range nodes {
+			p, err := custody.PartialSign(shares[i], label)
+			if err != nil {
+				t.Fatal(err)
+			}
+			ps = append(ps, p)
+		}
+		sig, _, err := custody.Combine(g, label, ps)
+		if err != nil {
+			t.Fatalf("Combine(nodes %v) = %v", nodes, err)
+		}
+		return sig
+	}
+	a, b := sign(0, 3), sign(1, 2)
+	if a != b {
+		t.Fatalf("Combine(nodes 1, 2) = %x, want nodes 0 and 3's %x", b, a)
+	}
+	if err := custody.Verify(g.Key(), label, a); err != nil {
+		t.Fatalf("Verify(genesis group key, combined) = %v", err)
+	}
+}
+
+// TestCeremonyRefusals: an edited descriptor is refused by assemble, and a
+// node that never runs makes every other node's `dkg run` fail at its
+// deadline, naming it.
+func TestCeremonyRefusals(t *testing.T) {
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
+	defer cancel()
+	dir := t.TempDir()
+	ops := initOperators(t, ctx, dir, 4)
+
+	p, err := os.ReadFile(ops[1].desc)
+	if err != nil {
+		t.Fatal(err)
+	}
+	forged := filepath.Join(dir, "forged.json")
+	if err := os.WriteFile(forged, bytes.Replace(p, []byte("studio1"), []byte("studio9"), 1), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	code, _, errs := ops[0].c.run("genesis", "assemble", "--chain-id", "x", "--operator-key", operatorKey(t, ops[0].c, dir, "op"),
+		"--out", filepath.Join(dir, "bad.json"), ops[0].desc, forged, ops[2].desc, ops[3].desc)
+	if code != ExitFailed || !strings.Contains(errs, "signature does not verify") {
+		t.Fatalf("genesis assemble (forged descriptor) = %d, stderr %q; want a refusal naming the signature", code, errs)
+	}
+	if _, err := os.Stat(filepath.Join(dir, "bad.json")); err == nil {
+		t.Errorf("genesis assemble wrote a ceremony file despite a forged descriptor")
+	}
+	if _, err := genesis.DecodeDescriptor(bytes.Replace(p, []byte("studio1"), []byte("studio9"), 1)); !errors.Is(err, genesis.ErrDescriptor) {
+		t.Fatalf("DecodeDescriptor(edited moniker) = %v, want ErrDescriptor", err)
+	}
+
+	cer := assemble(t, ops, dir, "ceremony")
+	exchange := filepath.Join(dir, "exchange")
+	if err := os.Mkdir(exchange, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	codes, errl := runDKG(ops[:3], cer, exchange, "3s") // node 3's operator never runs
+	for i, c := range codes {
+		if c != ExitFailed || !strings.Contains(errl[i], "no deal file from node(s) 3") {
+			t.Errorf("dkg run (node %d, node 3 absent) = %d, stderr %q; want a failure naming node 3", i, c, errl[i])
+		}
+	}
+}
