@@ -20,6 +20,7 @@ import (
 	"copystation/validatord/chain"
 	"copystation/validatord/contract"
 	"copystation/validatord/genesis"
+	"copystation/validatord/ledger"
 	"copystation/validatord/vault"
 )
 
@@ -195,6 +196,82 @@ func TestMultiOperatorCeremony(t *testing.T) {
 	if err := custody.Verify(g.Key(), label, a); err != nil {
 		t.Fatalf("Verify(genesis group key, combined) = %v", err)
 	}
+	startCeremonyNetwork(t, ctx, ops, filepath.Join(dir, "ceremony.key"))
+}
+
+// startCeremonyNetwork starts the four homes of the ceremony as a network
+// and has the genesis operator key add an issuer through node 0: every
+// node commits it to the same app hash.
+func startCeremonyNetwork(t *testing.T, ctx context.Context, ops []operatorNode, opKeyFile string) {
+	t.Helper()
+	nodes := make([]*chain.Node, len(ops))
+	defer func() {
+		for _, n := range nodes {
+			if n != nil {
+				n.Stop()
+			}
+		}
+	}()
+	for i, o := range ops {
+		kek, err := os.ReadFile(o.c.kek)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if nodes[i], err = chain.Start(ctx, chain.Options{Home: o.c.home, KEK: mustHex(t, kek)}); err != nil {
+			t.Fatalf("chain.Start(node %d) = %v", i, err)
+		}
+	}
+	for i, n := range nodes {
+		if err := n.WaitHeight(ctx, 1); err != nil {
+			t.Fatalf("node %d: %v", i, err)
+		}
+	}
+	kek, err := os.ReadFile(ops[0].c.kek)
+	if err != nil {
+		t.Fatal(err)
+	}
+	opKey, err := vault.LoadSigningKey(opKeyFile, mustHex(t, kek))
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, err := ledger.Dial(nodes[0].Config.RPCListen)
+	if err != nil {
+		t.Fatal(err)
+	}
+	admin, err := ledger.NewAdmin(b, opKey, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	issuer, err := vault.NewSigningKey(filepath.Join(t.TempDir(), "issuer.key"), mustHex(t, kek), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	isPub, _ := issuer.PublicKey.Bytes()
+	r, err := admin.Do(ctx, "AddIssuer", contract.TxAddIssuer, contract.AddIssuerBody{Key: isPub, Name: "studio issuer"})
+	if err != nil {
+		t.Fatalf("AddIssuer through node 0 = %v", err)
+	}
+	// The app hash after the issuer's block is in the header of the block
+	// after it, which CometBFT makes because the app hash changed: every
+	// node holding that block agreed on it.
+	for i, n := range nodes {
+		if err := n.WaitHeight(ctx, r.Height+1); err != nil {
+			t.Fatalf("node %d: %v", i, err)
+		}
+	}
+	var want []byte
+	for i, n := range nodes {
+		meta := n.Comet.BlockStore().LoadBlockMeta(r.Height + 1)
+		if meta == nil {
+			t.Fatalf("node %d has no block %d", i, r.Height+1)
+		}
+		if want == nil {
+			want = meta.Header.AppHash
+		} else if !bytes.Equal(meta.Header.AppHash, want) {
+			t.Fatalf("node %d: app hash %x after the issuer's block, node 0's %x", i, meta.Header.AppHash, want)
+		}
+	}
+	t.Logf("issuer added at height %d; all 4 nodes hold block %d with app hash %x", r.Height, r.Height+1, want)
 }
 
 // TestCeremonyRefusals: an edited descriptor is refused by assemble, and a
