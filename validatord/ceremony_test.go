@@ -308,10 +308,22 @@ func TestCeremonyRefusals(t *testing.T) {
 	if err := os.Mkdir(exchange, 0o755); err != nil {
 		t.Fatal(err)
 	}
+	before, err := os.ReadFile(filepath.Join(ops[0].c.home, chain.FileGenesis))
+	if err != nil {
+		t.Fatal(err)
+	}
 	codes, errl := runDKG(ops[:3], cer, exchange, "3s") // node 3's operator never runs
 	for i, c := range codes {
 		if c != ExitFailed || !strings.Contains(errl[i], "no deal file from node(s) 3") {
 			t.Errorf("dkg run (node %d, node 3 absent) = %d, stderr %q; want a failure naming node 3", i, c, errl[i])
 		}
+	}
+	if after, _ := os.ReadFile(filepath.Join(ops[0].c.home, chain.FileGenesis)); !bytes.Equal(after, before) {
+		t.Errorf("a timed-out dkg run changed node 0's genesis.json")
+	}
+	// A DKG can't resume: the same directory again is refused at once.
+	codes, errl = runDKG(ops[:1], cer, exchange, "1m")
+	if codes[0] != ExitFailed || !strings.Contains(errl[0], "already holds this node's deal") {
+		t.Errorf("dkg run (again, same exchange) = %d, stderr %q; want a refusal", codes[0], errl[0])
 	}
 }

@@ -151,7 +151,10 @@ func cmdDKGRun(e *env, args []string) error {
 	if err != nil {
 		return err
 	}
-	e.print(map[string]any{"node": res.Node, "group_key": hex.EncodeToString(res.GroupKey)},
+	for _, r := range res.Rejected {
+		fmt.Fprintf(e.stderr, "warning: dropped an exchange file: %s\n", r)
+	}
+	e.print(map[string]any{"node": res.Node, "group_key": hex.EncodeToString(res.GroupKey), "rejected": res.Rejected},
 		fmt.Sprintf("node %d of %d: share sealed in the vault, genesis and peers written to %s\n  group key %x\n  (every operator must see the same group key)",
 			res.Node, len(c.Nodes), e.home, res.GroupKey))
 	return nil

@@ -34,6 +34,9 @@ type DKGOutcome struct {
 	Node     int    // this node's index
 	GroupKey []byte // the group public key (G2, compressed)
 	Genesis  []byte // the genesis.json written, the same on every node
+	// Rejected names the exchange files dropped as unparsable or wrongly
+	// signed (custody.Ceremony.Rejected): worth reporting to the others.
+	Rejected []string
 }
 
 // RunDKG runs this node's side of the ceremony's DKG through the exchange
@@ -97,7 +100,7 @@ func runDKG(ctx context.Context, o DKGOptions) (*DKGOutcome, error) {
 	}
 	ctx, cancel := context.WithTimeoutCause(ctx, o.Timeout, fmt.Errorf("--timeout %v passed", o.Timeout))
 	defer cancel()
-	res, err := dkgPhases(ctx, x, cc, key)
+	res, rejected, err := dkgPhases(ctx, x, cc, key)
 	if err != nil {
 		return nil, err
 	}
@@ -124,16 +127,25 @@ func runDKG(ctx context.Context, o DKGOptions) (*DKGOutcome, error) {
 	if err := chain.SaveNodeConfig(o.Home, nc); err != nil {
 		return nil, err
 	}
-	return &DKGOutcome{Node: self, GroupKey: res.Group.KeyBytes(), Genesis: gen}, nil
+	return &DKGOutcome{Node: self, GroupKey: res.Group.KeyBytes(), Genesis: gen, Rejected: rejected}, nil
 }
 
 // dkgPhases runs custody.Ceremony's four steps, each fed every node's file
 // of the phase before.
-func dkgPhases(ctx context.Context, x *exchange, cc custody.CeremonyConfig, key *custody.DKGKey) (*custody.DKGResult, error) {
+func dkgPhases(ctx context.Context, x *exchange, cc custody.CeremonyConfig, key *custody.DKGKey) (*custody.DKGResult, []string, error) {
 	cer, err := custody.NewCeremony(cc, key)
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
+	res, err := phases(ctx, x, cer)
+	var rejected []string
+	for _, r := range cer.Rejected {
+		rejected = append(rejected, r.Error())
+	}
+	return res, rejected, err
+}
+
+func phases(ctx context.Context, x *exchange, cer *custody.Ceremony) (*custody.DKGResult, error) {
 	deal, err := cer.Deal()
 	if err != nil {
 		return nil, err
