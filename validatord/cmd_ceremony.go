@@ -60,6 +60,10 @@ func cmdGenesisAssemble(e *env, args []string) error {
 	threshold := e.fs.Int("threshold", 0, "t of the custody group (default f+1 of n = 3f+1)")
 	out := e.fs.String("out", "", "ceremony file to write")
 	gtime := e.fs.String("genesis-time", "", "genesis time, RFC 3339 (default now)")
+	e.fs.Usage = func() {
+		fmt.Fprintf(e.fs.Output(), "usage: validatord genesis assemble [flags] DESCRIPTOR...\n\nThe descriptors in genesis order (it fixes validator, DKG and Shamir indices).\n\nflags:\n")
+		e.fs.PrintDefaults()
+	}
 	var opKeys multiFlag
 	e.fs.Var(&opKeys, "operator-key", "file holding an operator's public key in hex, as 'validatord key new' prints it (repeat per operator)")
 	if err := e.fs.Parse(args); err != nil {
