@@ -326,4 +326,25 @@ func TestCeremonyRefusals(t *testing.T) {
 	if codes[0] != ExitFailed || !strings.Contains(errl[0], "already holds this node's deal") {
 		t.Errorf("dkg run (again, same exchange) = %d, stderr %q; want a refusal", codes[0], errl[0])
 	}
+
+	// A node that fails mid-ceremony (here node 3: the directory holds a
+	// stale deal of its) says so in its abort file, and the others stop
+	// on reading it rather than wait out their deadline.
+	cer = assemble(t, ops, dir, "ceremony2")
+	exchange = filepath.Join(dir, "exchange2")
+	if err := os.Mkdir(exchange, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(exchange, "deal-3.bin"), []byte("stale"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	codes, errl = runDKG(ops, cer, exchange, "20s")
+	for i, c := range codes[:3] {
+		if c != ExitFailed || !strings.Contains(errl[i], "another node stopped the ceremony: node 3") {
+			t.Errorf("dkg run (node %d, node 3 aborted) = %d, stderr %q; want a failure naming node 3's abort", i, c, errl[i])
+		}
+	}
+	if codes[3] != ExitFailed || !strings.Contains(errl[3], "already holds this node's deal") {
+		t.Errorf("dkg run (node 3, stale deal) = %d, stderr %q; want a refusal", codes[3], errl[3])
+	}
 }

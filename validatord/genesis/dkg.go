@@ -3,6 +3,7 @@ package genesis
 import (
 	"context"
 	"crypto/rand"
+	"errors"
 	"fmt"
 	"io"
 	"path/filepath"
@@ -96,12 +97,18 @@ func runDKG(ctx context.Context, o DKGOptions) (*DKGOutcome, error) {
 	}
 	x := &exchange{dir: o.Exchange, n: len(c.Nodes), self: self, poll: o.Poll}
 	if err := x.checkFresh(); err != nil {
+		x.abort(err)
 		return nil, err
 	}
 	ctx, cancel := context.WithTimeoutCause(ctx, o.Timeout, fmt.Errorf("--timeout %v passed", o.Timeout))
 	defer cancel()
 	res, rejected, err := dkgPhases(ctx, x, cc, key)
 	if err != nil {
+		// Tell the others, unless they are the cause (a timeout or their
+		// own abort): then they know already.
+		if !errors.Is(err, ErrTimeout) && !errors.Is(err, ErrPeerAborted) {
+			x.abort(err)
+		}
 		return nil, err
 	}
 	defer res.Share.Wipe()

@@ -26,6 +26,9 @@ var (
 	ErrExchange = errors.New("exchange directory unusable")
 	// ErrTimeout: some nodes' files did not arrive before the deadline.
 	ErrTimeout = errors.New("ceremony timed out waiting for other nodes")
+	// ErrPeerAborted: another node stopped the ceremony and said why in
+	// its abort file, so this node stops too rather than wait for it.
+	ErrPeerAborted = errors.New("another node stopped the ceremony")
 )
 
 // hexBytes is a byte string written as hex in JSON, so operators can

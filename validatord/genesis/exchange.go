@@ -37,6 +37,52 @@ type exchange struct {
 	poll time.Duration
 }
 
+// maxAbortSize bounds the reason read from another node's abort file.
+const maxAbortSize = 1024
+
+// abortPath is where a node that fails mid-ceremony says why, so the
+// others stop at once instead of waiting for its files until the deadline.
+func (x *exchange) abortPath(i int) string {
+	return filepath.Join(x.dir, fmt.Sprintf("abort-%d.txt", i))
+}
+
+// abort publishes this node's reason for leaving the ceremony. Best effort:
+// the others time out anyway if it can't be written.
+func (x *exchange) abort(cause error) {
+	msg := []byte(cause.Error())
+	if len(msg) > maxAbortSize {
+		msg = msg[:maxAbortSize]
+	}
+	if atomicfile.Write(x.abortPath(x.self), msg) == nil {
+		os.Chmod(x.abortPath(x.self), 0o644)
+	}
+}
+
+// aborted returns ErrPeerAborted naming the first other node that has
+// left the ceremony, or nil.
+func (x *exchange) aborted() error {
+	for i := range x.n {
+		if i == x.self {
+			continue
+		}
+		b, err := readBounded(x.abortPath(i))
+		if err != nil {
+			continue // absent (or unreadable: its files will time out)
+		}
+		if len(b) > maxAbortSize {
+			b = b[:maxAbortSize]
+		}
+		reason := strings.Map(func(r rune) rune {
+			if r < 0x20 || r == 0x7f {
+				return ' '
+			}
+			return r
+		}, string(b))
+		return fmt.Errorf("%w: node %d: %q; fix its cause, assemble a new ceremony file and use an empty exchange directory", ErrPeerAborted, i, reason)
+	}
+	return nil
+}
+
 func (x *exchange) path(phase string, i int) string {
 	return filepath.Join(x.dir, fmt.Sprintf("%s-%d.bin", phase, i))
 }
@@ -74,6 +120,9 @@ func (x *exchange) collect(ctx context.Context, phase string) ([][]byte, error) 
 	t := time.NewTicker(x.poll)
 	defer t.Stop()
 	for {
+		if err := x.aborted(); err != nil {
+			return nil, err
+		}
 		var missing []string
 		for i := range x.n {
 			if have[i] {
