@@ -21,7 +21,9 @@ type Scorer struct {
 // with bias p where the leak shows B, a copy holding B scores +√((1−p)/p)
 // and one holding A scores −√(p/(1−p)); where it shows A, A scores
 // +√(p/(1−p)) and B −√((1−p)/p); erased positions score 0. The threshold
-// is Threshold(non-erased positions, largest |score| among them, logInv).
+// is the smaller of Threshold (Bernstein: non-erased positions, largest
+// |score| among them) and the exact Chernoff bound (chernoffThreshold):
+// each bounds an innocent copy's chance of exceeding it by Eps1/N.
 func NewScorer(b Biases, d Decisions, code Code) (*Scorer, error) {
 	m := len(b.T)
 	if m != len(d) || m != code.M {
@@ -32,6 +34,7 @@ func NewScorer(b Biases, d Decisions, code Code) (*Scorer, error) {
 	}
 	s := &Scorer{m: m, table: make([][256]float64, (m+7)/8)}
 	var bmax float64
+	var inn []posScore
 	var pos [8][2]float64 // per position in the byte: score for bit 0, bit 1
 	for j := range s.table {
 		pos = [8][2]float64{}
@@ -50,8 +53,10 @@ func NewScorer(b Biases, d Decisions, code Code) (*Scorer, error) {
 			g1, g0 := math.Sqrt((1-p)/p), math.Sqrt(p/(1-p))
 			if d[i] == B {
 				pos[k] = [2]float64{-g0, g1}
+				inn = append(inn, posScore{q: p, hit: g1, miss: g0})
 			} else {
 				pos[k] = [2]float64{g0, -g1}
+				inn = append(inn, posScore{q: 1 - p, hit: g0, miss: g1})
 			}
 			bmax = max(bmax, g0, g1)
 			s.present++
@@ -64,7 +69,8 @@ func NewScorer(b Biases, d Decisions, code Code) (*Scorer, error) {
 			s.table[j][v] = sum
 		}
 	}
-	s.threshold = Threshold(s.present, bmax, code.LogInv)
+	// Both bounds are sound; the smaller is the tighter.
+	s.threshold = min(Threshold(s.present, bmax, code.LogInv), chernoffThreshold(inn, code.LogInv))
 	return s, nil
 }
 

@@ -7,6 +7,7 @@ import (
 	"os"
 	"strconv"
 	"strings"
+	"sync"
 	"testing"
 )
 
@@ -118,7 +119,8 @@ type simResult struct {
 func simulate(t testing.TB, c, trials int, seed uint64, real bool) []simResult {
 	code, err := Params{N: simN, C: c, Eps1: simEps1}.Code()
 	if err != nil {
-		t.Fatal(err)
+		t.Error(err)
+		return nil
 	}
 	m, stride := code.M, (code.M+7)/8
 	res := make([]simResult, 2*len(attacks))
@@ -136,7 +138,8 @@ func simulate(t testing.TB, c, trials int, seed uint64, real bool) []simResult {
 		fillSeed(r, &ts)
 		b, err := DeriveBiases(ts, code)
 		if err != nil {
-			t.Fatal(err)
+			t.Error(err)
+			return nil
 		}
 		clear(words)
 		for j := range simN {
@@ -146,7 +149,8 @@ func simulate(t testing.TB, c, trials int, seed uint64, real bool) []simResult {
 				fillSeed(r, &cs)
 				d, err := DeriveCodeword(cs, b)
 				if err != nil {
-					t.Fatal(err)
+					t.Error(err)
+					return nil
 				}
 				copy(w, d)
 			} else {
@@ -179,7 +183,8 @@ func simulate(t testing.TB, c, trials int, seed uint64, real bool) []simResult {
 			}
 			s, err := NewScorer(b, d, code)
 			if err != nil {
-				t.Fatal(err)
+				t.Error(err)
+				return nil
 			}
 			res[k].add(s, copies, c)
 		}
@@ -253,9 +258,21 @@ func TestSimulationLong(t *testing.T) {
 	}
 	var sb strings.Builder
 	fmt.Fprintf(&sb, "N=%d Eps1=%g trials=%d\n| c | M | attack | colluder caught | trials with an innocent accused | max innocent score/Z | min best colluder score/Z |\n| --- | --- | --- | --- | --- | --- | --- |\n", simN, simEps1, n)
+	// Two coalition sizes at a time: the machine has two cores.
+	results := make([][]simResult, 5)
+	var wg sync.WaitGroup
+	sem := make(chan struct{}, 2)
+	for c := 4; c >= 1; c-- {
+		wg.Go(func() {
+			sem <- struct{}{}
+			defer func() { <-sem }()
+			results[c] = simulate(t, c, n, 2, false)
+		})
+	}
+	wg.Wait()
 	for c := 1; c <= 4; c++ {
 		code, _ := Params{N: simN, C: c, Eps1: simEps1}.Code()
-		for _, r := range simulate(t, c, n, 2, false) {
+		for _, r := range results[c] {
 			fmt.Fprintf(&sb, "| %d | %d | %s | %d/%d (%.1f%%) | %d | %.3f | %.3f |\n", c, code.M, r.name, r.caught, r.trials, 100*float64(r.caught)/float64(r.trials), r.innocentTrials, r.worstInnocent, r.weakestColluder)
 			if r.innocentTrials != 0 || float64(r.caught) < 0.99*float64(r.trials) {
 				t.Errorf("c=%d %s: caught %d/%d, innocent accused in %d trials", c, r.name, r.caught, r.trials, r.innocentTrials)
