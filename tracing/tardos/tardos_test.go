@@ -217,3 +217,37 @@ func TestScorerErrors(t *testing.T) {
 		t.Errorf("Score(short codeword) error = %v, want ErrLength", err)
 	}
 }
+
+// TestThresholdBoundsInnocentTail checks the threshold against innocent
+// copies at a large Eps1, where the tail is measurable: with N = 1 and
+// Eps1 = 0.05, at most 5% of innocent codewords may score above it.
+func TestThresholdBoundsInnocentTail(t *testing.T) {
+	code, _ := Params{N: 1, C: 2, Eps1: 0.05}.Code()
+	b, _ := DeriveBiases([32]byte{5}, code)
+	r := rand.New(rand.NewChaCha8([32]byte{6}))
+	d := make(Decisions, code.M)
+	for i := range d {
+		if r.IntN(5) != 0 {
+			d[i] = Decision(1 + r.IntN(2))
+		}
+	}
+	s, err := NewScorer(b, d, code)
+	if err != nil {
+		t.Fatal(err)
+	}
+	const copies = 20000
+	over := 0
+	for j := range copies {
+		var seed [32]byte
+		binary.BigEndian.PutUint64(seed[:], uint64(j))
+		w, _ := DeriveCodeword(seed, b)
+		if sc, _ := s.Score(w); sc > s.Threshold() {
+			over++
+		}
+	}
+	if frac := float64(over) / copies; frac > 0.05 {
+		t.Errorf("%d of %d innocent copies above the threshold (%.4f), want at most 0.05", over, copies, frac)
+	} else {
+		t.Logf("%d of %d innocent copies above Z = %.2f (%d positions present)", over, copies, s.Threshold(), s.Present())
+	}
+}
