@@ -69,8 +69,12 @@ func NewScorer(b Biases, d Decisions, code Code) (*Scorer, error) {
 			s.table[j][v] = sum
 		}
 	}
-	// Both bounds are sound; the smaller is the tighter.
-	s.threshold = min(Threshold(s.present, bmax, code.LogInv), chernoffThreshold(inn, code.LogInv))
+	// Both bounds are sound; the smaller is the tighter. A leak with no
+	// position read accuses nobody.
+	s.threshold = math.Inf(1)
+	if s.present > 0 {
+		s.threshold = min(Threshold(s.present, bmax, code.LogInv), chernoffThreshold(inn, code.LogInv))
+	}
 	return s, nil
 }
 

@@ -207,7 +207,7 @@ func TestScorerErrors(t *testing.T) {
 		t.Fatal(err)
 	}
 	w, _ := DeriveCodeword([32]byte{1}, b)
-	if acc, err := s.Accuse([]Copy{{ID: 1, Codeword: w}}); err != nil || len(acc) != 0 {
+	if acc, err := s.Accuse([]Copy{{ID: 1, Codeword: w}}); err != nil || len(acc) != 0 || !math.IsInf(s.Threshold(), 1) {
 		t.Errorf("Accuse(all erased) = %v, %v, want nobody", acc, err)
 	}
 	if _, err := s.Accuse([]Copy{{ID: 1, Codeword: w[1:]}}); !errors.Is(err, ErrLength) {
