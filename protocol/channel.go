@@ -93,6 +93,10 @@ type Channel struct {
 	hh         []byte
 	peer       []byte
 	buf        []byte
+	// MaxMessage bounds a message reassembled from fragments (default
+	// protocol.MaxMessage). A node lowers it: a station never needs to send
+	// more than one frame.
+	MaxMessage int
 }
 
 func newState(initiator bool, local noise.DHKey, peer []byte, rnd io.Reader) (*noise.HandshakeState, error) {
@@ -173,18 +177,44 @@ func (c *Channel) HandshakeHash() []byte { return c.hh }
 // PeerStatic is the peer's Noise static public key.
 func (c *Channel) PeerStatic() []byte { return c.peer }
 
-// Send encrypts and writes one message.
+// Send encrypts and writes one message: in one frame, or, when it does not
+// fit one, as Fragment frames (docs/protocol.md, "Fragments").
 func (c *Channel) Send(m Message) error {
 	pt := Marshal(m)
-	if len(pt)+16 > MaxFrame {
-		return fmt.Errorf("protocol.Send %s: %w: %d bytes", m.Type(), ErrFrameTooLarge, len(pt))
+	if len(pt) > MaxMessage {
+		return fmt.Errorf("protocol.Send %s: %w: %d bytes, limit %d", m.Type(), ErrMessageTooLarge, len(pt), MaxMessage)
 	}
+	if len(pt)+16 <= MaxFrame {
+		return c.sendFrame(m.Type(), pt)
+	}
+	for rest := pt; len(rest) > 0; {
+		n := min(len(rest), fragmentRoom)
+		f := make([]byte, 0, fragmentHead+n)
+		f = binary.BigEndian.AppendUint16(f, Version)
+		f = append(f, byte(MsgFragment))
+		f = binary.BigEndian.AppendUint32(f, uint32(len(pt)))
+		if err := c.sendFrame(m.Type(), append(f, rest[:n]...)); err != nil {
+			return err
+		}
+		rest = rest[n:]
+	}
+	return nil
+}
+
+// A fragment's plaintext: version (2), type 7 (1), the whole message's
+// length (4), then the next bytes of the message.
+const (
+	fragmentHead = 2 + 1 + 4
+	fragmentRoom = MaxFrame - 16 - fragmentHead
+)
+
+func (c *Channel) sendFrame(t MsgType, pt []byte) error {
 	ct, err := c.send.Encrypt(nil, nil, pt)
 	if err != nil {
-		return fmt.Errorf("protocol.Send %s: %w", m.Type(), err)
+		return fmt.Errorf("protocol.Send %s: %w", t, err)
 	}
 	if err := WriteFrame(c.conn, ct); err != nil {
-		return fmt.Errorf("protocol.Send %s: %w", m.Type(), err)
+		return fmt.Errorf("protocol.Send %s: %w", t, err)
 	}
 	return nil
 }
@@ -203,15 +233,16 @@ func (c *Channel) SendPlaintext(p []byte) error {
 	return WriteFrame(c.conn, ct)
 }
 
-// Receive reads, decrypts and decodes one message.
+// Receive reads, decrypts and decodes one message, reassembling fragments.
 func (c *Channel) Receive() (Message, error) {
-	frame, err := ReadFrame(c.conn, c.buf)
+	pt, err := c.readPlain()
 	if err != nil {
 		return nil, fmt.Errorf("protocol.Receive: %w", err)
 	}
-	pt, err := c.recv.Decrypt(frame[:0], nil, frame)
-	if err != nil {
-		return nil, fmt.Errorf("protocol.Receive: %w", ErrDecrypt)
+	if isFragment(pt) {
+		if pt, err = c.reassemble(pt); err != nil {
+			return nil, fmt.Errorf("protocol.Receive: %w", err)
+		}
 	}
 	m, err := Unmarshal(pt)
 	if err != nil {

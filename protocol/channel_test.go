@@ -3,6 +3,7 @@ package protocol
 import (
 	"bytes"
 	"crypto/rand"
+	"encoding/binary"
 	"errors"
 	"io"
 	"net"
@@ -112,9 +113,81 @@ func TestReceiveBadFrames(t *testing.T) {
 func TestSendRefusesOversized(t *testing.T) {
 	p, _, b := handshake(t, nil)
 	go io.Copy(io.Discard, b)
-	err := p.client.Send(&KeyReleaseMsg{JobID: "j", Sealed: make([]byte, MaxFrame)})
-	if !errors.Is(err, ErrFrameTooLarge) {
-		t.Fatalf("Send(oversized) = %v, want %v", err, ErrFrameTooLarge)
+	err := p.client.Send(&KeyReleaseMsg{JobID: "j", Sealed: make([]byte, MaxMessage)})
+	if !errors.Is(err, ErrMessageTooLarge) {
+		t.Fatalf("Send(oversized) = %v, want %v", err, ErrMessageTooLarge)
+	}
+}
+
+// TestFragments: a KeyRelease too large for one frame (the sealed keys of a
+// title with 4,096 forensic segments) goes in Fragment frames and arrives
+// whole; a side with a lower MaxMessage refuses it before allocating it.
+func TestFragments(t *testing.T) {
+	sealed := make([]byte, MaxSealedLen)
+	rand.Read(sealed)
+	want := &KeyReleaseMsg{JobID: "job-1", Sealed: sealed, Format: Format{Profile: 0x41, Layers: 1}, Height: 9, TxHash: make([]byte, 32), NodeSignature: []byte{1}}
+	for _, tt := range []struct {
+		name  string
+		limit int
+		err   error
+	}{
+		{"default limit", 0, nil},
+		{"a node's limit", MaxFrame, ErrMessageTooLarge},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			p, _, _ := handshake(t, nil)
+			if p.cerr != nil || p.serr != nil {
+				t.Fatal(p.cerr, p.serr)
+			}
+			p.client.MaxMessage = tt.limit
+			go p.server.Send(want)
+			got, err := p.client.Receive()
+			if !errors.Is(err, tt.err) {
+				t.Fatalf("Receive() = %v, want %v", err, tt.err)
+			}
+			if err == nil && !bytes.Equal(Marshal(got), Marshal(want)) {
+				t.Fatalf("Receive() = a %d-byte message, want the %d bytes sent", len(Marshal(got)), len(Marshal(want)))
+			}
+		})
+	}
+}
+
+// TestFragmentsRefused: fragments that do not add up, or a small message
+// sent in fragments (a second encoding of it), are refused.
+func TestFragmentsRefused(t *testing.T) {
+	frag := func(total uint32, part []byte) []byte {
+		f := binary.BigEndian.AppendUint16(nil, Version)
+		f = append(f, byte(MsgFragment))
+		return append(binary.BigEndian.AppendUint32(f, total), part...)
+	}
+	big := uint32(3 * MaxFrame)
+	tests := []struct {
+		name   string
+		frames [][]byte
+	}{
+		{"small message in fragments", [][]byte{frag(100, make([]byte, 100))}},
+		{"totals differ", [][]byte{frag(big, make([]byte, 1000)), frag(big+1, make([]byte, 1000))}},
+		{"fragments past the total", [][]byte{frag(big, make([]byte, MaxFrame-100)), frag(big, make([]byte, MaxFrame-100)), frag(big, make([]byte, MaxFrame-100)), frag(big, make([]byte, MaxFrame-100))}},
+		{"another message inside", [][]byte{frag(big, make([]byte, 1000)), Marshal(&RefusalMsg{Code: CodeBadRequest, Message: "x"})}},
+		{"empty fragment", [][]byte{frag(big, nil)}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			p, _, _ := handshake(t, nil)
+			if p.cerr != nil || p.serr != nil {
+				t.Fatal(p.cerr, p.serr)
+			}
+			go func() {
+				for _, f := range tt.frames {
+					if p.server.SendPlaintext(f) != nil {
+						return
+					}
+				}
+			}()
+			if _, err := p.client.Receive(); !errors.Is(err, ErrFragment) {
+				t.Fatalf("Receive() = %v, want %v", err, ErrFragment)
+			}
+		})
 	}
 }
 

@@ -15,6 +15,9 @@ const (
 	MsgRefusal     MsgType = 4 // node -> station, ends the conversation
 	MsgCopyReport  MsgType = 5 // station -> node
 	MsgReceipt     MsgType = 6 // node -> station, after the report is final
+	// MsgFragment carries part of a message too large for one frame; the
+	// channel reassembles it (Channel.Send, Channel.Receive).
+	MsgFragment MsgType = 7
 )
 
 func (t MsgType) String() string {
@@ -31,6 +34,8 @@ func (t MsgType) String() string {
 		return "CopyReport"
 	case MsgReceipt:
 		return "Receipt"
+	case MsgFragment:
+		return "Fragment"
 	}
 	return "MsgType(" + strconv.Itoa(int(t)) + ")"
 }
@@ -207,7 +212,7 @@ func (*KeyReleaseMsg) Type() MsgType { return MsgKeyRelease }
 
 func (m *KeyReleaseMsg) encode(e *wenc) {
 	e.str(m.JobID)
-	e.bytes(m.Sealed)
+	e.bytes32(m.Sealed)
 	encodeFormat(e, m.Format)
 	e.u64(m.Height)
 	e.bytes(m.TxHash)
@@ -216,7 +221,7 @@ func (m *KeyReleaseMsg) encode(e *wenc) {
 
 func (m *KeyReleaseMsg) decode(d *wdec) {
 	m.JobID = d.id("job_id")
-	m.Sealed = d.bytes("sealed", MaxSealedLen)
+	m.Sealed = d.bytes32("sealed", MaxSealedLen)
 	m.Format = decodeFormat(d)
 	m.Height = d.u64("height")
 	m.TxHash = d.bytes("tx_hash", MaxHashLen)

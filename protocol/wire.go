@@ -6,13 +6,17 @@ import (
 	"unicode/utf8"
 )
 
-// Field limits. They keep every message well inside one frame.
+// Field limits. Every message but a KeyRelease for a title with many
+// forensic segments fits one frame; that one is sent in fragments.
 const (
-	MaxIDLen         = 128  // job, token, title, station and node IDs
-	MaxMediaIDLen    = 64   // the blank's media identifier
-	MaxGrantLen      = 512  // an encoded SignedGrant
-	MaxSignatureLen  = 80   // ASN.1 DER ECDSA P-256 is at most 72 bytes
-	MaxSealedLen     = 4096 // HPKE-sealed copy keys
+	MaxIDLen        = 128       // job, token, title, station and node IDs
+	MaxMediaIDLen   = 64        // the blank's media identifier
+	MaxGrantLen     = 512       // an encoded SignedGrant
+	MaxSignatureLen = 80        // ASN.1 DER ECDSA P-256 is at most 72 bytes
+	MaxSealedLen    = 160 << 10 // HPKE-sealed copy keys: 32 bytes per forensic segment, 4096 segments
+	// MaxMessage bounds a message reassembled from fragments, by default:
+	// a KeyRelease of the largest sealed keys and its other fields.
+	MaxMessage       = MaxSealedLen + 4096
 	MaxReasonLen     = 256  // free text in reports
 	MaxMessageLen    = 1024 // free text in refusals
 	MaxHashLen       = 64   // image hashes, transaction hashes
@@ -36,6 +40,10 @@ func (e *wenc) fixed(p []byte) {
 }
 func (e *wenc) bytes(p []byte) {
 	e.u16(uint16(len(p)))
+	e.b = append(e.b, p...)
+}
+func (e *wenc) bytes32(p []byte) {
+	e.u32(uint32(len(p)))
 	e.b = append(e.b, p...)
 }
 func (e *wenc) str(s string) { e.bytes([]byte(s)) }

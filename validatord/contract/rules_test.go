@@ -88,14 +88,6 @@ func governanceCases() []ruleCase {
 			ti.Segments[1].StartSector = 110
 			return w.gov(w.issuer, TxRegisterTitle, RegisterTitleBody{Title: ti})
 		}},
-		{name: "register title with more segments than a release carries", want: CodeBadField, tx: func(w *world) []byte {
-			ti := testTitle("film-3")
-			ti.Segments = nil
-			for i := range MaxReleasedSegments + 1 {
-				ti.Segments = append(ti.Segments, Segment{StartSector: uint32(64 * i), Sectors: 32})
-			}
-			return w.gov(w.issuer, TxRegisterTitle, RegisterTitleBody{Title: ti})
-		}},
 		{name: "register title duplicate profile", want: CodeBadField, tx: func(w *world) []byte {
 			ti := testTitle("film-3")
 			ti.Formats = append(ti.Formats, fmtBDR)

@@ -36,11 +36,11 @@ const (
 	MaxNameLen  = 256
 	MaxSegments = 4096
 	// MaxReleasedSegments bounds the segments of a title whose copies a
-	// node can release today: a release carries one 32-byte variant key
-	// per segment, HPKE-sealed in one KeyRelease (protocol.MaxSealedLen,
-	// 4096 bytes, holds 120). Refused at registration, never after a
-	// spend. Releases in several frames lift it (docs/key-custody.md).
-	MaxReleasedSegments = 112
+	// node can release: a release carries one 32-byte variant key per
+	// segment, HPKE-sealed in one KeyRelease (protocol.MaxSealedLen, sent
+	// in fragments when it exceeds a frame). Checked at registration, never
+	// after a spend (TestLargestReleaseFits).
+	MaxReleasedSegments = MaxSegments
 	maxSigLen           = 80
 	txMagic             = 0xC5
 	txVersion           = 1

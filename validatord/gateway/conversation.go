@@ -62,6 +62,8 @@ func (c *conv) run() (reason, error) {
 		return reasonHandshake, err
 	}
 	c.ch = ch
+	// A station's messages each fit one frame: nothing to reassemble.
+	ch.MaxMessage = protocol.MaxFrame
 	nonce := make([]byte, protocol.NonceLen)
 	// ReadFull: an injected reader may return fewer bytes than asked, and a
 	// partly zero nonce is a guessable one.

@@ -61,12 +61,20 @@ func (c *chain) ctx() context.Context {
 	return ctx
 }
 
-func (c *chain) registerTitle(id string) {
+func (c *chain) registerTitle(id string) { c.registerTitleSegments(id, 1) }
+
+// registerTitleSegments registers a title with n forensic segments of one
+// cluster each.
+func (c *chain) registerTitleSegments(id string, n int) {
 	c.t.Helper()
 	pkg := make([]byte, 32)
 	rand.Read(pkg)
+	var segs []contract.Segment
+	for i := range n {
+		segs = append(segs, contract.Segment{StartSector: uint32(64 + 64*i), Sectors: 32})
+	}
 	err := c.node(0).Issuer.RegisterTitle(c.ctx(), contract.Title{ID: id, Name: id, ContentHash: make([]byte, 32),
-		Formats: []keys.FormatMetadata{bdr}, Segments: []contract.Segment{{StartSector: 64, Sectors: 32}}}, pkg)
+		Formats: []keys.FormatMetadata{bdr}, Segments: segs}, pkg)
 	if err != nil {
 		c.t.Fatalf("RegisterTitle(%s) = %v", id, err)
 	}
