@@ -31,22 +31,16 @@ const (
 
 // Limits on a transaction, checked before anything else is read.
 const (
-	MaxTxBytes  = 64 << 10
-	MaxIDLen    = 128
-	MaxNameLen  = 256
-	MaxSegments = 4096
-	// MaxReleasedSegments bounds the segments of a title whose copies a
-	// node can release: a release carries one 32-byte variant key per
-	// segment, HPKE-sealed in one KeyRelease (protocol.MaxSealedLen, sent
-	// in fragments when it exceeds a frame). Checked at registration, never
-	// after a spend (TestLargestReleaseFits).
-	MaxReleasedSegments = MaxSegments
-	maxSigLen           = 80
-	txMagic             = 0xC5
-	txVersion           = 1
-	txSignLabel         = "copystation ledger-tx"
-	keyLenSEC1          = 65
-	maxFieldSize        = 16 << 10
+	MaxTxBytes   = 64 << 10
+	MaxIDLen     = 128
+	MaxNameLen   = 256
+	MaxSegments  = 4096
+	maxSigLen    = 80
+	txMagic      = 0xC5
+	txVersion    = 1
+	txSignLabel  = "copystation ledger-tx"
+	keyLenSEC1   = 65
+	maxFieldSize = 16 << 10
 )
 
 // ErrBadTx is the error for bytes that are not a transaction.

@@ -88,9 +88,6 @@ func checkTitle(t *Title) *refusal {
 	if len(t.Segments) > MaxSegments {
 		return refuse(CodeBadField, "%d forensic segments, limit %d", len(t.Segments), MaxSegments)
 	}
-	if len(t.Segments) > MaxReleasedSegments {
-		return refuse(CodeBadField, "%d forensic segments: a copy's keys for more than %d do not fit one key release yet; package the title with fewer", len(t.Segments), MaxReleasedSegments)
-	}
 	var end uint64
 	for i, s := range t.Segments {
 		if s.Sectors == 0 || uint64(s.StartSector) < end {

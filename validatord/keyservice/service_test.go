@@ -219,7 +219,7 @@ func TestReleaseSealsToStation(t *testing.T) {
 // TestLargestReleaseFits: the copy keys of a title with the most segments
 // the contract registers, sealed for a station, fit one KeyRelease.
 func TestLargestReleaseFits(t *testing.T) {
-	n := contract.MaxReleasedSegments
+	n := contract.MaxSegments
 	k := &keys.CopyKeys{BaseKey: make([]byte, 32), DiscKey: make([]byte, 32), DiscKeyBlock: make([]byte, 61),
 		Codeword: make([]byte, (n+7)/8), Format: keys.FormatMetadata{Profile: 0x41, Layers: 1}}
 	for range n {
