@@ -11,6 +11,8 @@ var (
 	// ErrEncoding: bytes from outside (a file, a frame, a vault blob) are
 	// not a valid encoding of the expected structure. Nothing was accepted.
 	ErrEncoding = errors.New("custody: malformed encoding")
+	// ErrPoint: bytes that are not a compressed point of the group named.
+	ErrPoint = errors.New("custody: not a curve point")
 	// ErrThreshold: n or t is outside what docs/key-custody.md allows
 	// (1 <= n <= MaxNodes, f+1 <= t <= n with f = (n-1)/3).
 	ErrThreshold = errors.New("custody: invalid threshold")

@@ -4,6 +4,7 @@ import (
 	"fmt"
 
 	"go.dedis.ch/kyber/v4"
+	"go.dedis.ch/kyber/v4/pairing"
 	"go.dedis.ch/kyber/v4/pairing/bls12381/circl"
 	"go.dedis.ch/kyber/v4/share"
 )
@@ -155,16 +156,38 @@ func (r *reader) g2(what string) kyber.Point {
 	if r.err != nil {
 		return nil
 	}
-	p := suite.G2().Point()
-	if !compressed(b) {
-		r.fail("%s: not a compressed point (flags %#x)", what, b[0]&0xe0)
-		return nil
-	}
-	if err := p.UnmarshalBinary(b); err != nil {
-		r.fail("%s: not a G2 point: %v", what, err)
+	p, err := ParseG2(b)
+	if err != nil {
+		r.fail("%s: %v", what, err)
 		return nil
 	}
 	return p
+}
+
+// Suite is the pairing suite every point of the project's custody lives
+// on (BLS12-381 on circl), for code that pairs, such as IBE.
+func Suite() pairing.Suite { return suite }
+
+// ParseG1 and ParseG2 decode a compressed point of G1 (48 bytes) or G2 (96
+// bytes), refusing one without the compressed flag before circl sees it;
+// circl checks it is on the curve and in the prime-order subgroup.
+func ParseG1(b []byte) (kyber.Point, error) { return parsePoint(suite.G1(), G1Len, "G1", b) }
+
+// ParseG2: see ParseG1.
+func ParseG2(b []byte) (kyber.Point, error) { return parsePoint(suite.G2(), G2Len, "G2", b) }
+
+func parsePoint(g kyber.Group, n int, name string, b []byte) (kyber.Point, error) {
+	switch {
+	case len(b) != n:
+		return nil, fmt.Errorf("%w: %d bytes, a compressed %s point is %d", ErrPoint, len(b), name, n)
+	case !compressed(b):
+		return nil, fmt.Errorf("%w: not a compressed point (flags %#x)", ErrPoint, b[0]&0xe0)
+	}
+	p := g.Point()
+	if err := p.UnmarshalBinary(b); err != nil {
+		return nil, fmt.Errorf("%w: not a %s point: %v", ErrPoint, name, err)
+	}
+	return p, nil
 }
 
 // scalar reads a 32-byte big-endian scalar below the group order.

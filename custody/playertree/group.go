@@ -5,7 +5,6 @@ import (
 	"fmt"
 
 	"go.dedis.ch/kyber/v4"
-	"go.dedis.ch/kyber/v4/pairing/bls12381/circl"
 
 	"copystation/custody"
 )
@@ -24,19 +23,12 @@ var (
 	ErrNodeKey  = errors.New("playertree: a device key does not verify against the group key")
 )
 
-var suite = circl.NewSuiteBLS12381()
-
-// compressed reports whether b carries the compressed-point flag. circl
-// panics on some points without it, so nothing reaches circl without it.
-func compressed(b []byte) bool { return len(b) > 0 && b[0]&0x80 != 0 }
+var suite = custody.Suite()
 
 // ParseGroupKey decodes the network's group public key (96 bytes, G2).
 func ParseGroupKey(b []byte) (kyber.Point, error) {
-	if len(b) != GroupKeySize || !compressed(b) {
-		return nil, fmt.Errorf("%w: %d bytes, want a compressed G2 point of %d", ErrGroupKey, len(b), GroupKeySize)
-	}
-	p := suite.G2().Point()
-	if err := p.UnmarshalBinary(b); err != nil {
+	p, err := custody.ParseG2(b)
+	if err != nil {
 		return nil, fmt.Errorf("%w: %v", ErrGroupKey, err)
 	}
 	return p, nil

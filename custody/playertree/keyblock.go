@@ -1,6 +1,7 @@
 package playertree
 
 import (
+	"copystation/custody"
 	"crypto/aes"
 	"crypto/cipher"
 	"crypto/sha256"
@@ -167,10 +168,8 @@ func Open(k *DeviceKeys, block, mediaID []byte) ([]byte, error) {
 		if e.Node != k.Tree.Ancestor(k.Leaf, e.Node.Depth) {
 			continue
 		}
-		priv := suite.G1().Point()
-		if key := k.Keys[e.Node.Depth]; !compressed(key) {
-			return nil, fmt.Errorf("playertree.Open: %w: key at depth %d is not a compressed G1 point", ErrDeviceKeys, e.Node.Depth)
-		} else if err := priv.UnmarshalBinary(key); err != nil {
+		priv, err := custody.ParseG1(k.Keys[e.Node.Depth])
+		if err != nil {
 			return nil, fmt.Errorf("playertree.Open: %w: key at depth %d: %v", ErrDeviceKeys, e.Node.Depth, err)
 		}
 		ct, err := e.ciphertext()

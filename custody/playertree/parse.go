@@ -2,6 +2,7 @@ package playertree
 
 import (
 	"bytes"
+	"copystation/custody"
 	"crypto/sha256"
 	"encoding/binary"
 	"fmt"
@@ -71,12 +72,9 @@ func (e Entry) ciphertext() (*ibe.Ciphertext, error) {
 	if e.CT != nil {
 		return e.CT, nil
 	}
-	u := suite.G2().Point()
-	if !compressed(e.raw) {
-		return nil, fmt.Errorf("%w: the entry for node %d/%d is not a compressed G2 point", ErrKeyBlock, e.Node.Depth, e.Node.Path)
-	}
-	if err := u.UnmarshalBinary(e.raw[:GroupKeySize]); err != nil {
-		return nil, fmt.Errorf("%w: the entry for node %d/%d is not a G2 point", ErrKeyBlock, e.Node.Depth, e.Node.Path)
+	u, err := custody.ParseG2(e.raw[:GroupKeySize])
+	if err != nil {
+		return nil, fmt.Errorf("%w: the entry for node %d/%d: %v", ErrKeyBlock, e.Node.Depth, e.Node.Path, err)
 	}
 	v := e.raw[GroupKeySize:]
 	return &ibe.Ciphertext{U: u, V: v[:DiscKeySize], W: v[DiscKeySize:]}, nil
