@@ -14,6 +14,7 @@ import (
 
 	"copystation/burn/disc"
 	"copystation/burn/sector"
+	"copystation/internal/docexample"
 	"copystation/keys"
 )
 
@@ -96,7 +97,7 @@ func keyExamples(t *testing.T, sb *strings.Builder) []byte {
 	}
 	fmt.Fprintf(sb, "\n### Disc key derivation\n\nCopy secret `%x`, job ID `%s`, attempt %d, media ID `%s` (hex `%x`):\n\n",
 		exSecret, exJob, exAttempt, exMedia, exMedia)
-	fmt.Fprintf(sb, "```\nHKDF info (%d bytes):\n%sDK = %x\n```\n", len(info), hexDump(info), dk)
+	fmt.Fprintf(sb, "```\nHKDF info (%d bytes):\n%sDK = %x\n```\n", len(info), docexample.HexDump(info), dk)
 	fmt.Fprintf(sb, "\nKeys derived from DK:\n\n```\n")
 	for _, l := range []string{"copystation disc v1 header key", "copystation disc v1 sector key", "copystation disc v1 cluster mac key"} {
 		fmt.Fprintf(sb, "%-36s %x\n", l, mustHKDF(t, dk, l))
@@ -122,7 +123,7 @@ func keyBlockExample(t *testing.T, sb *strings.Builder, dk []byte) []byte {
 		t.Fatalf("disc.UnwrapKeyBlock() = %x, %v; want %x", got, err, dk)
 	}
 	fmt.Fprintf(sb, "\n### Disc key block\n\nThe DK above wrapped under the player key `%x` for the same media ID; the nonce is the key service's for that attempt:\n\n", exPlayerKey)
-	fmt.Fprintf(sb, "```\nnonce    %x\nAAD      %x\n         (\"copystation disc key block v1\" ‖ media ID)\nblock (%d bytes):\n%s```\n\n", nonce, aad, len(kb), hexDump(kb))
+	fmt.Fprintf(sb, "```\nnonce    %x\nAAD      %x\n         (\"copystation disc key block v1\" ‖ media ID)\nblock (%d bytes):\n%s```\n\n", nonce, aad, len(kb), docexample.HexDump(kb))
 	fmt.Fprintf(sb, "| offset | size | field | value |\n| --- | --- | --- | --- |\n| 0 | 1 | version | `%02x` |\n| 1 | 12 | nonce | `%x` |\n| 13 | 32 | wrapped DK | `%x` |\n| 45 | 16 | GCM tag | `%x` |\n",
 		kb[0], kb[1:13], kb[13:45], kb[45:])
 	return kb
@@ -153,7 +154,7 @@ func headerExample(t *testing.T, sb *strings.Builder, dk, kb []byte) {
 		t.Fatalf("disc.Parse/Open(example) = %v", err)
 	}
 	fmt.Fprintf(sb, "\n### Disc header\n\nA 100-sector image (204,800 bytes) written from LBA 0 of a blank BD-R, the format asking for finalisation; title `film-1`, copy `%s`, the media ID and key block above, codeword `%x` (20 segments). The header sector's first %d bytes (the rest of the sector is zero):\n\n```\n%s```\n\n",
-		exJob, exCodeword, n, hexDump(sec[:n]))
+		exJob, exCodeword, n, docexample.HexDump(sec[:n]))
 	sb.WriteString("| offset | size | field | value |\n| --- | --- | --- | --- |\n")
 	row := func(off, size int, name, v string) { fmt.Fprintf(sb, "| %d | %d | %s | %s |\n", off, size, name, v) }
 	hx := func(off, size int) string { return fmt.Sprintf("`%x`", sec[off:off+size]) }
