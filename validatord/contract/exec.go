@@ -15,7 +15,6 @@ type execEnv struct {
 	height    int64
 	time      int64 // block time, Unix seconds
 	txHash    []byte
-	statement []byte // StatementDigest of a spend or report, else nil
 	committer CodewordCommitter
 	verified  *verifiedCache // nil: verify every transaction
 }
@@ -31,10 +30,6 @@ func (e *execEnv) exec(v *view, raw []byte) ([]byte, *refusal, error) {
 		if r := VerifyTx(t, e.chainID); r != nil {
 			return nil, r, nil
 		}
-	}
-	e.statement = nil
-	if st, _, err := t.statement(); err == nil && st != nil {
-		e.statement = StatementDigest(st)
 	}
 	switch t.Type {
 	case TxSpend:

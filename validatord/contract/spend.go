@@ -2,7 +2,6 @@ package contract
 
 import (
 	"bytes"
-	"crypto/sha256"
 	"encoding/json"
 	"fmt"
 
@@ -54,7 +53,7 @@ func (e *execEnv) spend(v *view, t *Tx) ([]byte, *refusal, error) {
 	c = Copy{JobID: req.JobID, Token: tok.ID, Title: ti.ID, Station: st.ID, Profile: req.Profile}
 	v.put(keyByToken(tok.ID, c.JobID), []byte{})
 	v.put(keyByStation(st.ID, c.JobID), []byte{})
-	return e.newAttempt(v, &c, req.MediaID)
+	return e.newAttempt(v, &c, req)
 }
 
 // respend handles a spend for a job that already has a copy record.
@@ -100,7 +99,7 @@ func (e *execEnv) respend(v *view, c *Copy, st *Station, req *protocol.CopyReque
 	if _, _, r, err := e.authorise(v, st, req, c.Attempts[0].Time); r != nil || err != nil {
 		return nil, r, err
 	}
-	return e.newAttempt(v, c, req.MediaID)
+	return e.newAttempt(v, c, req)
 }
 
 // authorise checks the token, title, format and ownership for a request; a
@@ -181,8 +180,9 @@ type reportRecord struct {
 }
 
 // newAttempt records a disc attempt authorised by this transaction.
-func (e *execEnv) newAttempt(v *view, c *Copy, mediaID []byte) ([]byte, *refusal, error) {
-	a := Attempt{MediaID: mediaID, Height: e.height, TxHash: e.txHash, Statement: e.statement, Time: e.time, Outcome: OutcomePending}
+func (e *execEnv) newAttempt(v *view, c *Copy, req *protocol.CopyRequest) ([]byte, *refusal, error) {
+	mediaID := req.MediaID
+	a := Attempt{MediaID: mediaID, Height: e.height, TxHash: e.txHash, Statement: StatementDigest(req), Time: e.time, Outcome: OutcomePending}
 	if e.committer != nil {
 		cm, err := e.committer.CommitCodeword(c.JobID, len(c.Attempts), mediaID)
 		if err != nil {
@@ -236,12 +236,10 @@ func (e *execEnv) report(v *view, t *Tx) (*refusal, error) {
 	if c.Station != st.ID {
 		return refuse(CodeJobConflict, "job %s belongs to station %s", c.JobID, c.Station), nil
 	}
-	// A signed report is public once broadcast and carries no attempt
-	// number: each one counts once, so one made for an earlier disc can't
-	// be played against a later attempt on the same media ID (a BD-RE
-	// retried on the same disc).
-	d := sha256.Sum256(rep.SigningBytes())
-	if seen, err := v.get(keyReport(d[:])); err != nil || seen != nil {
+	// A signed report is public once broadcast: each one counts once, so a
+	// report can't be played again, not even for the attempt it names.
+	d := StatementDigest(rep)
+	if seen, err := v.get(keyReport(d)); err != nil || seen != nil {
 		return refuse(CodeReportReplayed, "job %s: report %x was recorded before", c.JobID, d[:8]), err
 	}
 	cur := c.Current()
