@@ -5,6 +5,9 @@ import (
 	"crypto/sha256"
 	"encoding/binary"
 	"fmt"
+
+	"copystation/burn/titlepkg"
+	"copystation/keys"
 )
 
 // HKDF info strings (docs/key-custody.md). Salt is empty throughout.
@@ -19,7 +22,7 @@ const (
 const MaxSegments = 255 * 32 * 8
 
 // MaxMediaIDLen bounds the media ID in a disc key's info (as keys.Info).
-const MaxMediaIDLen = 64
+const MaxMediaIDLen = keys.MaxMediaIDLen
 
 // Codeword is a copy's forensic codeword: Seed, and one bit per segment.
 type Codeword struct {
@@ -29,7 +32,7 @@ type Codeword struct {
 }
 
 // Bit is the variant (0 = A, 1 = B) segment s takes.
-func (c Codeword) Bit(s int) int { return int(c.bits[s/8]>>(7-uint(s%8))) & 1 }
+func (c Codeword) Bit(s int) int { return titlepkg.CodewordBit(c.bits, s) }
 
 // DeriveCodeword derives a copy's codeword from its group signature:
 // Seed = HKDF-SHA256(IKM = σ, salt = "", info = "copystation codeword v1",

@@ -17,7 +17,9 @@ const titleSharesMagic = "copystation title shares v1"
 // MarshalBinary: magic ‖ u16(node) ‖ u32(S) ‖ (1+2S) × 32-byte scalars in key
 // order. The caller seals it and clears the slice.
 func (ts *TitleShares) MarshalBinary() ([]byte, error) {
-	b := appendMagic(make([]byte, 0, 34+ScalarLen*len(ts.y)), titleSharesMagic)
+	// The exact size: a buffer that grew would leave a copy of the shares
+	// behind, uncleared.
+	b := appendMagic(make([]byte, 0, 2+len(titleSharesMagic)+2+4+ScalarLen*len(ts.y)), titleSharesMagic)
 	b = appendU16(b, ts.Node)
 	b = appendU32(b, ts.Segments)
 	for i := range ts.y {

@@ -5,6 +5,8 @@ import (
 	"errors"
 	"fmt"
 	"slices"
+
+	"copystation/burn/titlepkg"
 )
 
 // Sizes and bounds of the plaintext encoding of CopyKeys.
@@ -13,7 +15,7 @@ const (
 	KeySize = 32
 	// MaxVariantKeys bounds the variant keys: one per forensic segment,
 	// as many as a title package may have.
-	MaxVariantKeys = 4096
+	MaxVariantKeys = titlepkg.MaxSegments
 	// MaxDiscKeyBlockLen bounds the disc key block a node may send.
 	MaxDiscKeyBlockLen = 16 << 10
 	// MaxCodewordLen bounds the forensic codeword (65,536 segments).

@@ -90,7 +90,7 @@ func Unseal(t transport.TPM, blob []byte) ([]byte, error) {
 	for i, p := range f[0] {
 		pcrs[i] = int(p)
 	}
-	sel, _, err := pcrSelection(pcrs)
+	_, _, err = pcrSelection(pcrs) // checks the blob's PCR list before pcrAuth relies on it
 	if err != nil {
 		return nil, fmt.Errorf("tpm.Unseal: %w: %w", ErrBlob, err)
 	}
@@ -108,10 +108,7 @@ func Unseal(t transport.TPM, blob []byte) ([]byte, error) {
 		defer tpm2.FlushContext{FlushHandle: obj.ObjectHandle}.Execute(t)
 		auth := tpm2.PasswordAuth(nil)
 		if len(pcrs) > 0 {
-			auth = tpm2.Policy(tpm2.TPMAlgSHA256, 16, func(t transport.TPM, h tpm2.TPMISHPolicy, _ tpm2.TPM2BNonce) error {
-				_, err := tpm2.PolicyPCR{PolicySession: h, Pcrs: sel}.Execute(t)
-				return err
-			})
+			auth = pcrAuth(pcrs)
 		}
 		rsp, err := tpm2.Unseal{ItemHandle: tpm2.AuthHandle{Handle: obj.ObjectHandle, Name: obj.Name, Auth: auth}}.Execute(t)
 		if errors.Is(err, tpm2.TPMRCPolicyFail) {

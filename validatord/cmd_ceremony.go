@@ -101,7 +101,7 @@ func cmdGenesisAssemble(e *env, args []string) error {
 	}
 	var descs []*genesis.SignedDescriptor
 	for _, f := range e.fs.Args() {
-		p, err := readLimited(f, genesis.MaxDescriptorSize)
+		p, err := genesis.ReadBounded(f, genesis.MaxDescriptorSize)
 		if err != nil {
 			return err
 		}
@@ -143,7 +143,7 @@ func cmdDKGRun(e *env, args []string) error {
 	if err != nil {
 		return err
 	}
-	p, err := readLimited(*cer, genesis.MaxCeremonySize)
+	p, err := genesis.ReadBounded(*cer, genesis.MaxCeremonySize)
 	if err != nil {
 		return err
 	}
@@ -162,18 +162,6 @@ func cmdDKGRun(e *env, args []string) error {
 		fmt.Sprintf("node %d of %d: share sealed in the vault, genesis and peers written to %s\n  group key %x\n  (every operator must see the same group key)",
 			res.Node, len(c.Nodes), e.home, res.GroupKey))
 	return nil
-}
-
-// readLimited reads a file of at most limit bytes.
-func readLimited(path string, limit int) ([]byte, error) {
-	st, err := os.Stat(path)
-	if err != nil {
-		return nil, err
-	}
-	if st.Size() > int64(limit) {
-		return nil, fmt.Errorf("%s: %d bytes, limit %d", path, st.Size(), limit)
-	}
-	return os.ReadFile(path)
 }
 
 func jsonIndent(v any) ([]byte, error) {

@@ -38,6 +38,10 @@ func (m *Manifest) runs(f func(n int64, r Region)) {
 	f(m.ImageSize-pos, BaseRegion)
 }
 
+// bodyOff is chunk i's offset in the file after the manifest: the
+// plaintext before it plus one tag per chunk before it.
+func (m *Manifest) bodyOff(i int) int64 { return m.chunks[i].off + int64(i)*TagSize }
+
 // chunkCount is the number of chunks the sizes imply: each run is cut
 // into chunks of the chunk size, the last of each run shorter.
 func (m *Manifest) chunkCount() uint64 {

@@ -57,7 +57,7 @@ func InspectReader(f io.ReaderAt, size int64, titleID string) (*Manifest, error)
 	root := sha256.New()
 	var tag [TagSize]byte
 	for i, c := range m.layout() {
-		if _, err := f.ReadAt(tag[:], int64(n)+c.off+int64(i)*TagSize+c.n); err != nil {
+		if _, err := f.ReadAt(tag[:], int64(n)+m.bodyOff(i)+c.n); err != nil {
 			return nil, fmt.Errorf("titlepkg.Inspect: chunk %d: reading its tag: %w", i, err)
 		}
 		root.Write(tag[:])

@@ -1,6 +1,7 @@
 package titlepkg
 
 import (
+	"bytes"
 	"crypto/hkdf"
 	"crypto/sha256"
 	"encoding/binary"
@@ -68,14 +69,14 @@ func (k *Keys) Select(codeword []byte) (*Keys, error) {
 	if len(codeword)*8 < len(k.Variants) {
 		return nil, fmt.Errorf("titlepkg.Keys.Select: %w: codeword of %d bits for %d segments", ErrSpec, len(codeword)*8, len(k.Variants))
 	}
-	out := &Keys{Base: clone(k.Base), Variants: make([][2][]byte, len(k.Variants))}
+	out := &Keys{Base: bytes.Clone(k.Base), Variants: make([][2][]byte, len(k.Variants))}
 	for s, v := range k.Variants {
 		b := CodewordBit(codeword, s)
 		if v[b] == nil {
 			out.Wipe()
 			return nil, fmt.Errorf("titlepkg.Keys.Select: %w: segment %d variant %d", ErrNoKey, s, b)
 		}
-		out.Variants[s][b] = clone(v[b])
+		out.Variants[s][b] = bytes.Clone(v[b])
 	}
 	return out, nil
 }
@@ -102,11 +103,4 @@ func (k *Keys) regionKey(r Region) []byte {
 		return nil
 	}
 	return k.Variants[s][v]
-}
-
-func clone(b []byte) []byte {
-	if b == nil {
-		return nil
-	}
-	return append([]byte(nil), b...)
 }

@@ -224,7 +224,7 @@ func (m *Manifest) check() error {
 		next = s.Start + uint64(s.Sectors)
 	}
 	if want := m.chunkCount(); m.ChunkCount != want {
-		return fmt.Errorf("%w: chunk count %d, the sizes imply %d", ErrFormat, m.ChunkCount, m.chunkCount())
+		return fmt.Errorf("%w: chunk count %d, the sizes imply %d", ErrFormat, m.ChunkCount, want)
 	}
 	return nil
 }

@@ -127,8 +127,6 @@ func (p *Package) ChunkBufSize() int { return int(p.m.ChunkSize) + TagSize }
 // ChunkLen is chunk i's plaintext length.
 func (p *Package) ChunkLen(i uint64) int64 { return p.m.chunks[i].n }
 
-func (p *Package) chunkLen(i uint64) int64 { return p.m.chunks[i].n }
-
 // HasKey reports whether the keys given to Open open chunk i.
 func (p *Package) HasKey(i uint64) bool {
 	return i < p.m.ChunkCount && p.s.regions[p.m.chunks[i].region] != nil
@@ -139,12 +137,7 @@ func (p *Package) Region(i uint64) Region { return p.m.chunks[i].region }
 
 // ChunkOffset is chunk i's file offset: where its ciphertext starts; its
 // tag follows the ChunkLen(i) bytes of ciphertext.
-func (p *Package) ChunkOffset(i uint64) int64 { return p.offset(i) }
-
-// offset is chunk i's file offset.
-func (p *Package) offset(i uint64) int64 {
-	return p.base + p.m.chunks[i].off + int64(i)*TagSize
-}
+func (p *Package) ChunkOffset(i uint64) int64 { return p.base + p.m.bodyOff(int(i)) }
 
 // ReadChunk reads chunk i into buf (at least ChunkBufSize bytes), checks its
 // tag and decrypts it in place. It returns the plaintext (a prefix of buf)
@@ -153,7 +146,7 @@ func (p *Package) ReadChunk(i uint64, buf []byte) (plain []byte, tag [TagSize]by
 	if i >= p.m.ChunkCount {
 		return nil, tag, &ChunkError{i, fmt.Errorf("%w: index past the last chunk %d", ErrFormat, p.m.ChunkCount-1)}
 	}
-	n := p.chunkLen(i) + TagSize
+	n := p.ChunkLen(i) + TagSize
 	if int64(len(buf)) < n {
 		return nil, tag, &ChunkError{i, fmt.Errorf("%w: buffer of %d bytes, need %d", ErrSpec, len(buf), n)}
 	}
@@ -161,7 +154,7 @@ func (p *Package) ReadChunk(i uint64, buf []byte) (plain []byte, tag [TagSize]by
 	if aead == nil {
 		return nil, tag, &ChunkError{i, ErrNoKey}
 	}
-	off := p.offset(i)
+	off := p.ChunkOffset(i)
 	ct := buf[:n]
 	if _, err := p.r.ReadAt(ct, off); err != nil {
 		return nil, tag, &ChunkError{i, fmt.Errorf("reading at offset %d: %w", off, err)}
@@ -202,7 +195,7 @@ func (p *Package) Verify(ctx context.Context, workers int, done func(int64)) err
 				if err != nil && first == nil {
 					first = err
 				}
-				total += p.chunkLen(i)
+				total += p.ChunkLen(i)
 				if done != nil && err == nil {
 					done(total)
 				}
@@ -216,7 +209,7 @@ func (p *Package) Verify(ctx context.Context, workers int, done func(int64)) err
 	var err error
 	for i := uint64(0); i < p.m.ChunkCount; i++ {
 		var tag [TagSize]byte
-		off := p.offset(i) + p.chunkLen(i)
+		off := p.ChunkOffset(i) + p.ChunkLen(i)
 		if _, rerr := p.r.ReadAt(tag[:], off); rerr != nil {
 			err = &ChunkError{i, fmt.Errorf("reading tag: %w", rerr)}
 			break

@@ -80,12 +80,10 @@ func (sy *Synthetic) chunkLen(i uint64) int64 { return sy.m.chunks[i].n }
 // the offset within that chunk's ciphertext ‖ tag.
 func (sy *Synthetic) locate(off int64) (uint64, int64) {
 	rel := off - int64(len(sy.enc))
-	cs := sy.m.chunks
-	// Chunk i starts at cs[i].off + i*TagSize in the file body, which
-	// grows with i.
-	i := sort.Search(len(cs), func(i int) bool { return cs[i].off+int64(i)*TagSize > rel }) - 1
+	// bodyOff grows with i.
+	i := sort.Search(len(sy.m.chunks), func(i int) bool { return sy.m.bodyOff(i) > rel }) - 1
 	i = max(i, 0)
-	return uint64(i), rel - (cs[i].off + int64(i)*TagSize)
+	return uint64(i), rel - sy.m.bodyOff(i)
 }
 
 // Size is the package file's size.

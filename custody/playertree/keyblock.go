@@ -27,7 +27,7 @@ const (
 	// G2, V, W).
 	EntrySize  = 1 + 4 + GroupKeySize + 2*DiscKeySize
 	wrapSize   = DiscKeySize + 16
-	maxMediaID = 64
+	maxMediaID = custody.MaxMediaIDLen
 	blockLabel = "copystation disc key block v2"
 )
 

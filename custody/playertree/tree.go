@@ -14,7 +14,7 @@ const (
 	// DefaultDepth gives 2^20 = 1,048,576 players per tree.
 	DefaultDepth = 20
 	// MaxDepth bounds a tree so a path fits in 32 bits.
-	MaxDepth = 32
+	MaxDepth = custody.MaxTreeDepth
 	// MaxTreeID bounds a tree ID's length.
 	MaxTreeID   = 64
 	labelDomain = "copystation/player-tree/v1"

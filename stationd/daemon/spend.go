@@ -87,7 +87,7 @@ func (d *Daemon) burn(ctx context.Context, n int, j job.Job) (job.Job, error) {
 	d.clearProgress(j.ID)
 	if err != nil {
 		if ctx.Err() != nil {
-			return cur, ctx.Err() // daemon stopping; restart spoils the blank
+			return cur, ctx.Err() // daemon stopping; the restart resumes the write
 		}
 		if fresh, gerr := d.store.Get(ctx, j.ID); gerr == nil && fresh.Cancel {
 			err = fmt.Errorf("cancelled: %w", err)

@@ -6,6 +6,8 @@ import (
 	"encoding/binary"
 	"fmt"
 	"math"
+
+	"copystation/burn/titlepkg"
 )
 
 // HKDF info prefixes (docs/tracing.md). Each expansion is
@@ -80,7 +82,7 @@ func DeriveBiases(titleSeed [32]byte, code Code) (Biases, error) {
 type Codeword []byte
 
 // Bit is the variant of position i.
-func (c Codeword) Bit(i int) int { return int(c[i/8]>>(7-i%8)) & 1 }
+func (c Codeword) Bit(i int) int { return titlepkg.CodewordBit(c, i) }
 
 // DeriveCodeword maps a copy's 32-byte seed (custody's codeword seed) to its
 // codeword under the title's biases: a 32-bit draw u per position (4 bytes,

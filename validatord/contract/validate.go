@@ -160,9 +160,6 @@ func checkCustody(c *Custody) error {
 	case g.T() != c.Threshold:
 		return fmt.Errorf("%w: custody group of threshold %d, %d stated", errGenesis, g.T(), c.Threshold)
 	}
-	if err := custody.CheckThreshold(g.N(), g.T()); err != nil {
-		return fmt.Errorf("%w: %v", errGenesis, err)
-	}
 	for i, n := range c.Nodes {
 		if len(n.CustodyKey) != 32 {
 			return fmt.Errorf("%w: custody node %d: custody key of %d bytes, want 32", errGenesis, i, len(n.CustodyKey))

@@ -152,7 +152,7 @@ func (c *conv) station(id string) (*contract.Station, *protocol.RefusalMsg) {
 		return nil, c.ledgerRefusal(err, subject{station: id})
 	}
 	if st.Status != contract.StationActive {
-		return nil, refusal(protocol.CodeStationRevoked, "station %q is revoked; ask the operator", id)
+		return nil, refusal(protocol.CodeStationRevoked, "%s", ledgerText[protocol.CodeStationRevoked](subject{station: id}))
 	}
 	return st, nil
 }

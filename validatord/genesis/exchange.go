@@ -65,7 +65,7 @@ func (x *exchange) aborted() error {
 		if i == x.self {
 			continue
 		}
-		b, err := readBounded(x.abortPath(i))
+		b, err := ReadBounded(x.abortPath(i), maxBundleSize)
 		if err != nil {
 			continue // absent (or unreadable: its files will time out)
 		}
@@ -128,7 +128,7 @@ func (x *exchange) collect(ctx context.Context, phase string) ([][]byte, error) 
 			if have[i] {
 				continue
 			}
-			b, err := readBounded(x.path(phase, i))
+			b, err := ReadBounded(x.path(phase, i), maxBundleSize)
 			switch {
 			case err == nil:
 				got[i], have[i] = b, true
@@ -156,7 +156,9 @@ func (x *exchange) collect(ctx context.Context, phase string) ([][]byte, error) 
 	}
 }
 
-func readBounded(path string) ([]byte, error) {
+// ReadBounded reads the file at path if it holds at most limit bytes,
+// reading exactly the size it checked (a file growing meanwhile is cut).
+func ReadBounded(path string, limit int64) ([]byte, error) {
 	f, err := os.Open(path)
 	if err != nil {
 		return nil, err
@@ -166,8 +168,8 @@ func readBounded(path string) ([]byte, error) {
 	if err != nil {
 		return nil, err
 	}
-	if st.Size() > maxBundleSize {
-		return nil, fmt.Errorf("%s: %d bytes, limit %d", path, st.Size(), maxBundleSize)
+	if st.Size() > limit {
+		return nil, fmt.Errorf("%s: %d bytes, limit %d", path, st.Size(), limit)
 	}
 	b := make([]byte, st.Size())
 	if _, err := f.ReadAt(b, 0); err != nil && st.Size() > 0 {

@@ -53,12 +53,9 @@ func (s *Service) Close() { keys.Zero(s.secret) }
 // DepositPublicKey is the key issuers seal package keys to.
 func (s *Service) DepositPublicKey() *ecdh.PublicKey { return s.deposit.PublicKey() }
 
-// forAttempt names a purpose for one attempt of a job (keys.ForAttempt).
-func forAttempt(purpose string, attempt int) string { return keys.ForAttempt(purpose, attempt) }
-
 // codeword derives an attempt's forensic codeword: one bit per segment.
 func (s *Service) codeword(jobID string, attempt int, mediaID []byte, n int) ([]byte, error) {
-	return keys.DeriveCopySecret(s.secret, forAttempt(keys.PurposeCodeword, attempt), jobID, mediaID, n)
+	return keys.DeriveCopySecret(s.secret, keys.ForAttempt(keys.PurposeCodeword, attempt), jobID, mediaID, n)
 }
 
 // CommitCodeword implements contract.CodewordCommitter: HMAC-SHA256 under a
@@ -67,7 +64,7 @@ func (s *Service) codeword(jobID string, attempt int, mediaID []byte, n int) ([]
 // codeword yet a node can later prove which copy a traced codeword came
 // from.
 func (s *Service) CommitCodeword(jobID string, attempt int, mediaID []byte) ([]byte, error) {
-	k, err := keys.DeriveCopySecret(s.secret, forAttempt(purposeCommit, attempt), jobID, mediaID, 32)
+	k, err := keys.DeriveCopySecret(s.secret, keys.ForAttempt(purposeCommit, attempt), jobID, mediaID, 32)
 	if err != nil {
 		return nil, fmt.Errorf("keyservice.CommitCodeword: %w", err)
 	}
@@ -175,7 +172,7 @@ func (s *Service) discKeyBlock(jobID string, attempt int, mediaID, discKey []byt
 
 // blockNonce derives the disc key block's GCM nonce for one attempt.
 func (s *Service) blockNonce(jobID string, attempt int, mediaID []byte) ([]byte, error) {
-	n, err := keys.DeriveCopySecret(s.secret, forAttempt(purposeBlockIV, attempt), jobID, mediaID, disc.NonceSize)
+	n, err := keys.DeriveCopySecret(s.secret, keys.ForAttempt(purposeBlockIV, attempt), jobID, mediaID, disc.NonceSize)
 	if err != nil {
 		return nil, fmt.Errorf("keyservice: disc key block nonce: %w", err)
 	}

@@ -50,10 +50,8 @@ func info(ctx context.Context, d *drive.Drive, device string, asJSON bool, w io.
 		Profiles: []string{}, WritableProfiles: []string{}}
 	for _, p := range id.Profiles {
 		in.Profiles = append(in.Profiles, p.String())
-		if p.Writable() {
-			in.WritableProfiles = append(in.WritableProfiles, p.String())
-		}
 	}
+	in.WritableProfiles = writable(id)
 	if !present {
 		in.Medium, in.Tray, in.Profile, in.MediaState = "none", tray.String(), drive.ProfileNone.String(), "none"
 	} else if err := mediaFields(ctx, d, &in); err != nil {
@@ -109,4 +107,15 @@ func printInfo(w io.Writer, in Info) {
 	} else {
 		fmt.Fprintf(w, "media ID:      %s\n", in.MediaID)
 	}
+}
+
+// writable names the profiles the drive can write (never nil: JSON shows []).
+func writable(id *drive.Identity) []string {
+	w := []string{}
+	for _, p := range id.Profiles {
+		if p.Writable() {
+			w = append(w, p.String())
+		}
+	}
+	return w
 }

@@ -106,10 +106,8 @@ func ask(ctx context.Context, f Found, deps Deps) Listed {
 		return l
 	}
 	l.Vendor, l.Model, l.Firmware = id.Vendor, id.Product, id.Revision
-	for _, p := range id.Profiles {
-		if p.Writable() {
-			l.Writes = append(l.Writes, p.String())
-		}
+	if w := writable(id); len(w) > 0 {
+		l.Writes = w
 	}
 	return l
 }
