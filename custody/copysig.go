@@ -94,8 +94,8 @@ func Combine(g *Group, label []byte, partials []Partial) (sig Signature, rejecte
 			rejected = append(rejected, &NodeError{Node: p.Node, Err: fmt.Errorf("%w", ErrBadPartial)})
 			continue
 		}
-		pt := suite.G1().Point()
-		if err := pt.UnmarshalBinary(p.Sig[:]); err != nil {
+		pt, err := ParseG1(p.Sig[:])
+		if err != nil {
 			rejected = append(rejected, &NodeError{Node: p.Node, Err: fmt.Errorf("%w: %v", ErrBadPartial, err)})
 			continue
 		}

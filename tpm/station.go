@@ -85,6 +85,16 @@ func open(t transport.TPM, dir string, create bool) (*Station, error) {
 		sign:  &key{file: SigningKeyFile, template: signingTemplate, bound: true},
 		agree: &key{file: AgreementKeyFile, template: agreementTemplate, bound: true},
 	}
+	if create {
+		// One reading for both keys: two readings that differed (a PCR
+		// extended in between) would bind them to different states, and no
+		// quote could then vouch for both.
+		pcrs, err := readPCRs(t, StationPCRs)
+		if err != nil {
+			return nil, fmt.Errorf("tpm.Load %s: %w", dir, err)
+		}
+		s.sign.pcrs, s.agree.pcrs = pcrs, pcrs
+	}
 	err := withSRK(t, func(srk tpm2.AuthHandle) error {
 		s.srkName = srk.Name.Buffer
 		for _, k := range []*key{s.sign, s.agree} {
@@ -157,14 +167,16 @@ func (k *key) checkBinding(path string, pub *tpm2.TPMTPublic, blob *keyBlob) err
 }
 
 // createKey creates k under srk; a bound key gets the authPolicy of the
-// current values of StationPCRs.
+// values of StationPCRs read for it (k.pcrs), else of their current values.
 func createKey(t transport.TPM, srk tpm2.AuthHandle, k *key) (*keyBlob, error) {
 	tmpl := k.template()
-	var pcrs *pcrValues
+	pcrs := k.pcrs
 	if k.bound {
 		var err error
-		if pcrs, err = readPCRs(t, StationPCRs); err != nil {
-			return nil, err
+		if pcrs == nil {
+			if pcrs, err = readPCRs(t, StationPCRs); err != nil {
+				return nil, err
+			}
 		}
 		if tmpl, err = boundTemplate(tmpl, pcrs); err != nil {
 			return nil, err
