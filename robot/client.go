@@ -177,18 +177,26 @@ func (r *Robot) do(ctx context.Context, words ...string) (Reply, error) {
 // would be glued onto it, ignored for its checksum, and cost a whole retry
 // interval. The robot ignores the bad line the LF ends (and an empty one).
 func (r *Robot) endPartialLine(ctx context.Context) error {
+	return r.put(ctx, []byte{'\n'}, r.opts.After(r.opts.Timeout), func() error {
+		return fmt.Errorf("%w: the line would not take a LF within %v", ErrTimeout, r.opts.Timeout)
+	})
+}
+
+// put hands one line to the writer, giving up when ctx ends, the link
+// closes or the deadline passes (timeout says why).
+func (r *Robot) put(ctx context.Context, b []byte, deadline <-chan time.Time, timeout func() error) error {
 	select {
-	case r.out <- []byte{'\n'}:
+	case r.out <- b:
 		return nil
 	case <-ctx.Done():
 		return ctx.Err()
 	case <-r.closed:
 		return r.linkErr()
-	case <-r.opts.After(r.opts.Timeout):
+	case <-deadline:
 		if err := ctxExpired(ctx); err != nil {
 			return err
 		}
-		return fmt.Errorf("%w: the line would not take a LF within %v", ErrTimeout, r.opts.Timeout)
+		return timeout()
 	}
 }
 
@@ -205,17 +213,10 @@ func (r *Robot) send(ctx context.Context, words ...string) (Reply, error) {
 	line := AppendLine(nil, seq, words...)
 	deadline := r.opts.After(r.opts.Timeout)
 	for {
-		select {
-		case r.out <- line:
-		case <-ctx.Done():
-			return Reply{}, ctx.Err()
-		case <-deadline:
-			if err := ctxExpired(ctx); err != nil {
-				return Reply{}, err
-			}
-			return Reply{}, fmt.Errorf("%w: %s (seq %d): the line would not take it within %v", ErrTimeout, op, seq, r.opts.Timeout)
-		case <-r.closed:
-			return Reply{}, r.linkErr()
+		if err := r.put(ctx, line, deadline, func() error {
+			return fmt.Errorf("%w: %s (seq %d): the line would not take it within %v", ErrTimeout, op, seq, r.opts.Timeout)
+		}); err != nil {
+			return Reply{}, err
 		}
 		retry := r.opts.After(r.opts.Retry)
 	wait:

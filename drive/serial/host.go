@@ -251,14 +251,9 @@ func (t *Transport) exchange(seq uint32, cmdFrame, pollFrame []byte, dir drive.D
 	retry := t.opts.Clock.After(w.resend)
 	acked := false
 	send := func(b []byte) error {
-		select {
-		case t.out <- b:
-			return nil
-		case <-t.closed:
-			return fmt.Errorf("serial.Do: %w", t.linkErr())
-		case <-deadline:
+		return t.put(b, deadline, func() error {
 			return fmt.Errorf("serial.Do: sending seq %d: no progress within %v: %w", seq, limit, drive.ErrTimeout)
-		}
+		})
 	}
 	if err := send(cmdFrame); err != nil {
 		return drive.Result{}, err
@@ -300,6 +295,19 @@ func (t *Transport) exchange(seq uint32, cmdFrame, pollFrame []byte, dir drive.D
 		case <-t.closed:
 			return drive.Result{}, fmt.Errorf("serial.Do: %w", t.linkErr())
 		}
+	}
+}
+
+// put hands one frame to the writer, giving up when the link closes or
+// the deadline passes (timeout says why).
+func (t *Transport) put(b []byte, deadline <-chan time.Time, timeout func() error) error {
+	select {
+	case t.out <- b:
+		return nil
+	case <-t.closed:
+		return fmt.Errorf("serial.Do: %w", t.linkErr())
+	case <-deadline:
+		return timeout()
 	}
 }
 

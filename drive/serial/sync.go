@@ -26,14 +26,9 @@ func (t *Transport) sync() error {
 	busy := t.opts.DefaultTimeout + t.opts.LinkAllowance
 	deadline := clk.After(silent)
 	send := func() error {
-		select {
-		case t.out <- frame:
-			return nil
-		case <-t.closed:
-			return fmt.Errorf("serial.Do: sync: %w", t.linkErr())
-		case <-deadline:
+		return t.put(frame, deadline, func() error {
 			return fmt.Errorf("serial.Do: sync: the line took no Sync within %v (is the line blocked?): %w", silent, drive.ErrTimeout)
-		}
+		})
 	}
 	if err := send(); err != nil {
 		return err
