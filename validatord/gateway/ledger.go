@@ -4,8 +4,8 @@ import (
 	"errors"
 
 	"copystation/protocol"
-	"copystation/validatord/keyservice"
 	"copystation/validatord/contract"
+	"copystation/validatord/keyservice"
 	"copystation/validatord/ledger"
 )
 
