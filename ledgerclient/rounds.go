@@ -53,16 +53,40 @@ func (c *Client) logf(format string, args ...any) {
 	}
 }
 
-// collectPartials is round 1: it asks nodes in turn, starting with the last
-// that answered, for their partial signature on the copy label until t
-// verify, and combines them. The first node to answer spends the token; the
-// others find the spend final and spend nothing. A definitive refusal
-// before any partial ends the copy (another node would refuse alike); a
-// wrong partial is named, logged and skipped.
+// collectPartials is round 1: it asks nodes, starting with the last that
+// answered, for their partial signature on the copy label until t verify,
+// and combines them. The first node to answer spends the token, so it is
+// asked alone; the others find the spend final and spend nothing, so t-1 of
+// them are asked at once (and another for each that fails). A definitive
+// refusal before any partial ends the copy (another node would refuse
+// alike); a wrong partial is named, logged and skipped.
 func (c *Client) collectPartials(ctx context.Context, p CopyRequestParams) (*round1, error) {
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel() // lets go of the slower nodes once t partials verify
 	c.mu.Lock()
 	start := c.next
 	c.mu.Unlock()
+	type answer struct {
+		idx int
+		got *partialAnswer
+		err error
+	}
+	results := make(chan answer, len(c.cfg.Nodes))
+	next, inflight := 0, 0
+	launch := func() {
+		idx := (start + next) % len(c.cfg.Nodes)
+		next++
+		inflight++
+		go func() {
+			var got *partialAnswer
+			err := c.withSession(ctx, c.cfg.Nodes[idx], func(s *session) error {
+				a, err := s.partial(p)
+				got = a
+				return err
+			})
+			results <- answer{idx, got, err}
+		}()
+	}
 	r := &round1{}
 	var (
 		partials []custody.Partial
@@ -70,28 +94,31 @@ func (c *Client) collectPartials(ctx context.Context, p CopyRequestParams) (*rou
 		errs     []error
 	)
 	seen := map[int]bool{}
-	for i := range c.cfg.Nodes {
-		if err := ctx.Err(); err != nil {
-			errs = append(errs, err)
+	for len(partials) < c.group.T() {
+		want := 1 // alone until the spend is final somewhere
+		if len(partials) > 0 {
+			want = c.group.T() - len(partials)
+		}
+		for inflight < want && next < len(c.cfg.Nodes) && ctx.Err() == nil {
+			launch()
+		}
+		if inflight == 0 {
 			break
 		}
-		idx := (start + i) % len(c.cfg.Nodes)
-		node := c.cfg.Nodes[idx]
-		var got *partialAnswer
-		err := c.withSession(ctx, node, func(s *session) error {
-			a, err := s.partial(p)
-			got = a
-			return err
-		})
-		if err != nil {
-			if len(partials) == 0 && definitive(err) {
-				return nil, err
+		a := <-results
+		inflight--
+		node := c.cfg.Nodes[a.idx]
+		if a.err != nil {
+			if len(partials) == 0 && definitive(a.err) {
+				return nil, a.err
 			}
-			errs = append(errs, fmt.Errorf("node %s (%s): %w", node.ID(), node.Address, err))
+			errs = append(errs, fmt.Errorf("node %s (%s): %w", node.ID(), node.Address, a.err))
 			continue
 		}
+		got := a.got
 		if label == nil {
 			r.chainID = got.chainID
+			var err error
 			if label, err = (custody.CopyRecord{ChainID: got.chainID, TitleID: p.TitleID, JobID: p.JobID, TokenID: p.TokenID, StationKeyID: c.stationID}).Label(); err != nil {
 				return nil, fmt.Errorf("%w: %w", ErrBadRequestParams, err)
 			}
@@ -119,21 +146,24 @@ func (c *Client) collectPartials(ctx context.Context, p CopyRequestParams) (*rou
 		if len(partials) == 0 {
 			r.format, r.receipt = got.format, got.receipt
 			c.mu.Lock()
-			c.next = idx
+			c.next = a.idx
 			c.mu.Unlock()
 		}
 		seen[got.partial.Node] = true
 		partials = append(partials, got.partial)
 		r.from = append(r.from, node)
 		r.partials = append(r.partials, node.ID())
-		if len(partials) == c.group.T() {
-			sig, _, err := custody.Combine(c.group, label, partials)
-			if err != nil {
-				return nil, fmt.Errorf("%w: %w", ErrNoThreshold, err)
-			}
-			r.sigma = sig
-			return r, nil
+	}
+	if len(partials) == c.group.T() {
+		sig, _, err := custody.Combine(c.group, label, partials)
+		if err != nil {
+			return nil, fmt.Errorf("%w: %w", ErrNoThreshold, err)
 		}
+		r.sigma = sig
+		return r, nil
+	}
+	if err := ctx.Err(); err != nil {
+		errs = append(errs, err)
 	}
 	head := ErrNoThreshold
 	if len(partials) == 0 && len(r.rejected) == 0 {
