@@ -43,6 +43,7 @@ type App struct {
 	hash    []byte
 	wmu     sync.Mutex
 	watch   map[string][]chan TxResult
+	next    chan struct{} // closed at the next commit (under wmu)
 	chainID atomic.Pointer[string]
 }
 
@@ -68,7 +69,7 @@ type TxResult struct {
 // New opens the contract over a database, recovering the last committed
 // height and app hash (CometBFT's handshake replays any later blocks).
 func New(db dbm.DB, opts Options) (*App, error) {
-	a := &App{opts: opts, db: db, watch: map[string][]chan TxResult{}, verified: newVerifiedCache()}
+	a := &App{opts: opts, db: db, watch: map[string][]chan TxResult{}, next: make(chan struct{}), verified: newVerifiedCache()}
 	h, err := db.Get([]byte(metaHeight))
 	if err != nil {
 		return nil, fmt.Errorf("contract.New: %w", err)
@@ -257,6 +258,8 @@ func (a *App) Commit(context.Context, *abci.CommitRequest) (*abci.CommitResponse
 		}
 		delete(a.watch, key)
 	}
+	close(a.next)
+	a.next = make(chan struct{})
 	return &abci.CommitResponse{}, nil
 }
 
@@ -290,6 +293,15 @@ func (a *App) Watch(hash []byte) (<-chan TxResult, func()) {
 			a.watch[key] = list
 		}
 	}
+}
+
+// NextCommit returns a channel closed when the next block is committed
+// (its state readable), for a reader waiting on state another node's
+// transaction changes.
+func (a *App) NextCommit() <-chan struct{} {
+	a.wmu.Lock()
+	defer a.wmu.Unlock()
+	return a.next
 }
 
 // Result returns a committed transaction's result by hash.

@@ -36,6 +36,8 @@ func (refusingLedger) ReleaseKeys(context.Context, string, uint32, []byte, keys.
 
 func (refusingLedger) ChainID(context.Context) (string, error) { return "copystation-bench", nil }
 
+func (refusingLedger) NextCommit() <-chan struct{} { return nil }
+
 func (refusingLedger) Copy(context.Context, string) (*contract.Copy, error) {
 	return nil, ledger.ErrCopyNotFound
 }

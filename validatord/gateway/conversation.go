@@ -212,10 +212,8 @@ func (c *conv) copyRequest(m *protocol.CopyRequestMsg) protocol.Message {
 	ctx, cancel := context.WithTimeout(c.ctx, c.s.cfg.LedgerTimeout)
 	defer cancel()
 	c.conn.SetDeadline(c.deadline(c.s.cfg.LedgerTimeout + c.s.cfg.StepTimeout))
-	if !c.alreadySpent(ctx, st, m) {
-		if _, err := c.s.cfg.Ledger.Spend(ctx, st.SigningKey, stmt, m.Signature); err != nil {
-			return c.ledgerRefusal(err, subj)
-		}
+	if err := c.spend(ctx, st, m, stmt); err != nil {
+		return c.ledgerRefusal(err, subj)
 	}
 	rel, err := c.s.cfg.Ledger.ReleasePartial(ctx, st.ID, keys.Info{JobID: m.JobID, MediaID: m.MediaID, Transcript: hh})
 	if err != nil {
@@ -244,6 +242,38 @@ func (c *conv) alreadySpent(ctx context.Context, st *contract.Station, m *protoc
 	cur := cp.Current()
 	return cp.Station == st.ID && cp.Token == m.TokenID && cp.Title == m.TitleID && cp.Profile == m.Profile &&
 		cur.Outcome == contract.OutcomePending && uint32(cp.Retries()) == m.Attempt && bytes.Equal(cur.MediaID, m.MediaID)
+}
+
+// spend commits the spend m asks for, unless this node already holds it
+// final. A station asks a second node for its partial as soon as the first
+// answered, often before this node has committed the same block: so while
+// its own (idempotent) spend waits for a block, each commit is checked for
+// the job, and the first to hold it ends the wait. The submitted spend then
+// commits later as a repeat, changing nothing.
+func (c *conv) spend(ctx context.Context, st *contract.Station, m *protocol.CopyRequestMsg, stmt *protocol.CopyRequest) error {
+	l := c.s.cfg.Ledger
+	next := l.NextCommit()
+	if c.alreadySpent(ctx, st, m) {
+		return nil
+	}
+	sctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	done := make(chan error, 1)
+	go func() {
+		_, err := l.Spend(sctx, st.SigningKey, stmt, m.Signature)
+		done <- err
+	}()
+	for {
+		select {
+		case err := <-done:
+			return err
+		case <-next:
+			next = l.NextCommit()
+			if c.alreadySpent(ctx, st, m) {
+				return nil
+			}
+		}
+	}
 }
 
 // keyRequest is round 2 of a release: the station's group signature for a

@@ -48,6 +48,8 @@ type Ledger interface {
 	// ChainID is the ledger's chain ID, which every statement signed for
 	// it covers.
 	ChainID(ctx context.Context) (string, error)
+	// NextCommit is closed when the node commits its next block.
+	NextCommit() <-chan struct{}
 }
 
 // Receipt locates the committed transaction: height, hash and, for a spend,

@@ -96,6 +96,9 @@ func (l *Local) Station(_ context.Context, id string) (*contract.Station, error)
 	return st, err
 }
 
+// NextCommit implements Ledger.
+func (l *Local) NextCommit() <-chan struct{} { return l.node.App.NextCommit() }
+
 // Copy implements Ledger.
 func (l *Local) Copy(_ context.Context, jobID string) (*contract.Copy, error) {
 	c, err := l.node.App.Copy(jobID)
