@@ -17,19 +17,12 @@ import (
 // AppVersion is the contract's version, reported to CometBFT.
 const AppVersion uint64 = 1
 
-// CodewordCommitter makes the ledger's commitment to a copy's forensic
-// codeword. Every validation node holds the same secret, so every node
-// computes the same commitment; the codeword itself never reaches the ledger.
-type CodewordCommitter interface {
-	CommitCodeword(jobID string, attempt int, mediaID []byte) ([]byte, error)
-}
-
-// Options configure an App.
-type Options struct {
-	// Committer makes codeword commitments; nil records none (tests of
-	// the contract's rules alone).
-	Committer CodewordCommitter
-}
+// Options configure an App. There are none today: the codeword commitment
+// that needed the network's copy secret is gone, because the copy record
+// itself commits to the codeword (docs/key-custody.md, "Labels"), so the
+// contract holds no secret and every node, whatever its own secrets,
+// computes the same state.
+type Options struct{}
 
 var _ abci.Application = (*App)(nil)
 
@@ -50,6 +43,7 @@ type App struct {
 	hash    []byte
 	wmu     sync.Mutex
 	watch   map[string][]chan TxResult
+	next    chan struct{} // closed at the next commit (under wmu)
 	chainID atomic.Pointer[string]
 }
 
@@ -75,7 +69,7 @@ type TxResult struct {
 // New opens the contract over a database, recovering the last committed
 // height and app hash (CometBFT's handshake replays any later blocks).
 func New(db dbm.DB, opts Options) (*App, error) {
-	a := &App{opts: opts, db: db, watch: map[string][]chan TxResult{}, verified: newVerifiedCache()}
+	a := &App{opts: opts, db: db, watch: map[string][]chan TxResult{}, next: make(chan struct{}), verified: newVerifiedCache()}
 	h, err := db.Get([]byte(metaHeight))
 	if err != nil {
 		return nil, fmt.Errorf("contract.New: %w", err)
@@ -164,7 +158,7 @@ func (a *App) FinalizeBlock(_ context.Context, req *abci.FinalizeBlockRequest) (
 		staged = a.pending.staged
 	}
 	_, prev := a.LastCommit()
-	env := &execEnv{chainID: a.ChainID(), height: req.Height, time: req.Time.Unix(), committer: a.opts.Committer, verified: a.verified}
+	env := &execEnv{chainID: a.ChainID(), height: req.Height, time: req.Time.Unix(), verified: a.verified}
 	resp := &abci.FinalizeBlockResponse{TxResults: make([]*abci.ExecTxResult, len(req.Txs))}
 	results := make([]TxResult, len(req.Txs))
 	for i, raw := range req.Txs {
@@ -264,6 +258,8 @@ func (a *App) Commit(context.Context, *abci.CommitRequest) (*abci.CommitResponse
 		}
 		delete(a.watch, key)
 	}
+	close(a.next)
+	a.next = make(chan struct{})
 	return &abci.CommitResponse{}, nil
 }
 
@@ -297,6 +293,15 @@ func (a *App) Watch(hash []byte) (<-chan TxResult, func()) {
 			a.watch[key] = list
 		}
 	}
+}
+
+// NextCommit returns a channel closed when the next block is committed
+// (its state readable), for a reader waiting on state another node's
+// transaction changes.
+func (a *App) NextCommit() <-chan struct{} {
+	a.wmu.Lock()
+	defer a.wmu.Unlock()
+	return a.next
 }
 
 // Result returns a committed transaction's result by hash.
