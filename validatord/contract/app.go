@@ -29,6 +29,9 @@ type Options struct {
 	// Committer makes codeword commitments; nil records none (tests of
 	// the contract's rules alone).
 	Committer CodewordCommitter
+	// DealChecker opens this node's dealt title shares in CheckTx; nil
+	// checks none (the node checks again when it first releases).
+	DealChecker DealChecker
 }
 
 var _ abci.Application = (*App)(nil)
@@ -148,6 +151,9 @@ func (a *App) CheckTx(_ context.Context, req *abci.CheckTxRequest) (*abci.CheckT
 		return &abci.CheckTxResponse{Code: uint32(r.code), Log: r.log()}, nil
 	}
 	if r := VerifyTx(t, chainID); r != nil {
+		return &abci.CheckTxResponse{Code: uint32(r.code), Log: r.log()}, nil
+	}
+	if r := a.checkTxDeal(t); r != nil {
 		return &abci.CheckTxResponse{Code: uint32(r.code), Log: r.log()}, nil
 	}
 	a.verified.add(Hash(req.Tx))

@@ -31,7 +31,11 @@ const (
 
 // Limits on a transaction, checked before anything else is read.
 const (
-	MaxTxBytes   = 64 << 10
+	// MaxTxBytes bounds every transaction. The largest is a registration
+	// with dealt shares: n sealed blobs of custody.SealedSharesLen(S) =
+	// 64·S+115 bytes, base64 in JSON (×4/3), so about 85·n·S bytes: 4,096
+	// segments for up to 6 nodes, 1,000 for up to 24 (docs/contract.md).
+	MaxTxBytes   = 2 << 20
 	MaxIDLen     = 128
 	MaxNameLen   = 256
 	MaxSegments  = 4096
@@ -67,6 +71,10 @@ type (
 	}
 	RegisterTitleBody struct {
 		Title Title `json:"title"` // Issuer and Height are set by the contract
+		// Shares are the issuer's dealt title shares, node i's share vector
+		// HPKE-sealed to node i's custody key (custody.Deal), one per
+		// genesis custody node in order; with Title.ShareRoots.
+		Shares [][]byte `json:"shares,omitempty"`
 	}
 	EnrollStationBody struct {
 		SigningKey      []byte   `json:"signing_key"`
