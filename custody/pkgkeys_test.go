@@ -119,3 +119,26 @@ func TestSealedSharesLen(t *testing.T) {
 		t.Errorf("ReleaseLen(%d) = %d, keys.MaxReleaseLen = %d; want equal", titlepkg.MaxSegments, got, keys.MaxReleaseLen)
 	}
 }
+
+// TestDealFile: the public part of a deal round-trips, and the node's
+// shares open from the decoded file as from the deal.
+func TestDealFile(t *testing.T) {
+	title, privs, d := testTitle(t, 5, 2)
+	d.Keys.Wipe()
+	b, err := d.Public(title).MarshalBinary()
+	if err != nil {
+		t.Fatal(err)
+	}
+	f, err := UnmarshalDealFile(b)
+	if err != nil || f.Title != title || len(f.Roots) != 4 {
+		t.Fatalf("UnmarshalDealFile = %+v, %v; want the deal for %+v", f, err, title)
+	}
+	ts, err := OpenShares(privs[2], f.Title, 2, f.Blobs[2], f.Roots[2])
+	if err != nil {
+		t.Fatalf("OpenShares(from the deal file) = %v", err)
+	}
+	ts.Wipe()
+	if _, err := UnmarshalDealFile(b[:len(b)-1]); !errors.Is(err, ErrEncoding) {
+		t.Errorf("UnmarshalDealFile(truncated) = %v, want ErrEncoding", err)
+	}
+}
