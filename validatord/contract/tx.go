@@ -31,10 +31,13 @@ const (
 
 // Limits on a transaction, checked before anything else is read.
 const (
-	// MaxTxBytes bounds every transaction. The largest is a registration
-	// with dealt shares: n sealed blobs of custody.SealedSharesLen(S) =
-	// 64·S+115 bytes, base64 in JSON (×4/3), so about 85·n·S bytes: 4,096
-	// segments for up to 6 nodes, 1,000 for up to 24 (docs/contract.md).
+	// MaxTxBytes bounds every transaction (and the node's mempool and RPC
+	// limits follow it). The largest is a registration with dealt shares:
+	// n sealed blobs of custody.SealedSharesLen(S) = 64·S+115 bytes,
+	// base64 in JSON, about (85·n + 35)·S bytes with the segment table —
+	// 1,541,583 bytes for 4,096 segments and 4 nodes; 4,096 segments fit
+	// up to 5 nodes, 2,300 up to 10 (docs/contract.md). A block (4 MiB by
+	// CometBFT's default) holds one such transaction.
 	MaxTxBytes   = 2 << 20
 	MaxIDLen     = 128
 	MaxNameLen   = 256

@@ -237,6 +237,30 @@ func TestDealtTitleRelease(t *testing.T) {
 		}
 	})
 
+	t.Run("the largest title registers through the nodes", func(t *testing.T) {
+		cd, err := nw.Node(1).Issuer.CustodyDeal(ctx)
+		if err != nil {
+			t.Fatal(err)
+		}
+		big, err := cd.Deal("film-big", contract.MaxSegments)
+		if err != nil {
+			t.Fatal(err)
+		}
+		big.Keys.Wipe()
+		ti := contract.Title{ID: "film-big", Name: "big", ContentHash: make([]byte, 32),
+			Formats: []keys.FormatMetadata{{Profile: 0x41, Layers: 1, Finalize: true, HeaderSectors: 32}}}
+		for s := range contract.MaxSegments {
+			ti.Segments = append(ti.Segments, contract.Segment{StartSector: uint32(10 * s), Sectors: 1})
+		}
+		if err := nw.Node(1).Issuer.RegisterDealtTitle(ctx, ti, big); err != nil {
+			t.Fatalf("RegisterDealtTitle(%d segments, 4 nodes) = %v", contract.MaxSegments, err)
+		}
+		waitShares(ctx, nw, 3, "film-big")
+		if _, err := nodeRelease(nw, 3, &dealt{title: mustTitle(t, nw.Node(3).App, "film-big")}, label, sigma, st, info); err != nil {
+			t.Errorf("node 3 ReleaseShares(film-big) = %v", err)
+		}
+	})
+
 	t.Run("one node's home, KEK and ledger open nothing", func(t *testing.T) {
 		oneNodeRefused(t, nw, d, label, sigma, st, info, cw)
 	})
@@ -312,6 +336,15 @@ func waitShares(ctx context.Context, nw *Network, i int, id string) {
 		}
 		time.Sleep(20 * time.Millisecond)
 	}
+}
+
+func mustTitle(t *testing.T, app *contract.App, id string) *contract.Title {
+	t.Helper()
+	ti, err := app.Title(id)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return ti
 }
 
 func mustShares(t *testing.T, app *contract.App, id string, i int) []byte {

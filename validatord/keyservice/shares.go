@@ -85,7 +85,7 @@ func (c *Custodian) open(chainID string, cust *contract.Custody, t *contract.Tit
 		return nil, err
 	}
 	if i >= len(shares) || i >= len(t.ShareRoots) || len(t.ShareRoots[i]) != 32 {
-		return nil, fmt.Errorf("keyservice.Custodian: title %s from issuer %s: %w: no share for node %d", t.ID, t.Issuer, custody.ErrBadDeal, i)
+		return nil, fmt.Errorf("keyservice.Custodian: title %s: the issuer %s dealt badly to node %d (%s): %w: no sealed share or no 32-byte root for it", t.ID, t.Issuer, i, cust.Nodes[i].Name, custody.ErrBadDeal)
 	}
 	ts, err := custody.OpenShares(c.key, TitleOf(chainID, t), i, shares[i], [32]byte(t.ShareRoots[i]))
 	if err != nil {
