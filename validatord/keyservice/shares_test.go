@@ -15,6 +15,7 @@ import (
 	abci "github.com/cometbft/cometbft/abci/types"
 
 	"copystation/custody"
+	"copystation/keys"
 	"copystation/protocol"
 	"copystation/validatord/contract"
 )
@@ -154,3 +155,62 @@ func FuzzCheckDealTx(f *testing.F) {
 type signed struct{ t *contract.Tx }
 
 func (s signed) SigningBytes() []byte { return s.t.SigningBytes(testChain) }
+
+// BenchmarkReleaseShares: a node's whole round-2 answer for one copy of a
+// 4,096-segment title dealt to 4 nodes (t = 2): open its sealed shares and
+// check them against its root, verify σ_copy, select, encode, seal to the
+// station. It reports the sealed release's size.
+func BenchmarkReleaseShares(b *testing.B) {
+	const segs = 4096
+	c := &contract.Custody{Threshold: 2}
+	cc := custody.CeremonyConfig{Threshold: 2, Nonce: make([]byte, 32)}
+	var dkg []*custody.DKGKey
+	var pubs []*ecdh.PublicKey
+	var cu *Custodian
+	for i := range 4 {
+		k := custody.NewDKGKey()
+		p, _ := custody.ParseDKGPublic(k.Public())
+		dkg, cc.Nodes = append(dkg, k), append(cc.Nodes, p)
+		x, _ := ecdh.X25519().GenerateKey(rand.Reader)
+		pubs = append(pubs, x.PublicKey())
+		c.Nodes = append(c.Nodes, contract.CustodyNode{Name: "n", CustodyKey: x.PublicKey().Bytes()})
+		if i == 0 {
+			cu, _ = NewCustodian(x.Bytes())
+		}
+	}
+	res, err := custody.RunInProcess(cc, dkg)
+	if err != nil {
+		b.Fatal(err)
+	}
+	c.Group, _ = res[0].Group.MarshalBinary()
+	ti := &contract.Title{ID: "film-b", Segments: make([]contract.Segment, segs)}
+	d, err := custody.Deal(custody.Title{ChainID: testChain, TitleID: ti.ID, Segments: segs}, 2, pubs)
+	if err != nil {
+		b.Fatal(err)
+	}
+	d.Keys.Wipe()
+	for _, r := range d.Roots {
+		ti.ShareRoots = append(ti.ShareRoots, bytes.Clone(r[:]))
+	}
+	label, _ := custody.CopyRecord{ChainID: testChain, TitleID: ti.ID, JobID: "j", TokenID: "t", StationKeyID: "s"}.Label()
+	var parts []custody.Partial
+	for _, r := range res[:2] {
+		p, _ := custody.PartialSign(r.Share, label)
+		parts = append(parts, p)
+	}
+	sigma, _, err := custody.Combine(res[0].Group, label, parts)
+	if err != nil {
+		b.Fatal(err)
+	}
+	st, _ := ecdh.P256().GenerateKey(rand.Reader)
+	info := keys.Info{JobID: "j", MediaID: []byte("m")}
+	var size int
+	for b.Loop() {
+		sealed, err := cu.ReleaseShares(testChain, c, ti, d.Blobs[0], label, sigma, st.PublicKey(), info)
+		if err != nil {
+			b.Fatal(err)
+		}
+		size = len(sealed)
+	}
+	b.ReportMetric(float64(size), "B/sealed-release")
+}
