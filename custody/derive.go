@@ -31,6 +31,10 @@ type Codeword struct {
 	N    int
 }
 
+// Bytes is a copy of the codeword's bits, ceil(N/8) bytes, most
+// significant bit of byte 0 first (the order titlepkg.CodewordBit reads).
+func (c Codeword) Bytes() []byte { return append([]byte(nil), c.bits...) }
+
 // Bit is the variant (0 = A, 1 = B) segment s takes.
 func (c Codeword) Bit(s int) int { return titlepkg.CodewordBit(c.bits, s) }
 

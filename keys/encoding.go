@@ -68,8 +68,10 @@ func (k *CopyKeys) check() error {
 		return fmt.Errorf("%w: base key is %d bytes, want %d", ErrEncoding, len(k.BaseKey), KeySize)
 	case len(k.VariantKeys) > MaxVariantKeys || len(k.VariantKeys) > 8*len(k.Codeword):
 		return fmt.Errorf("%w: %d variant keys for a codeword of %d bits (at most %d)", ErrEncoding, len(k.VariantKeys), 8*len(k.Codeword), MaxVariantKeys)
-	case len(k.DiscKey) != KeySize:
-		return fmt.Errorf("%w: disc key is %d bytes, want %d", ErrEncoding, len(k.DiscKey), KeySize)
+	case len(k.DiscKey) != 0 && len(k.DiscKey) != KeySize:
+		// absent from a node's release: the station derives it from the
+		// copy's group signature (custody.DiscKey)
+		return fmt.Errorf("%w: disc key is %d bytes, want none or %d", ErrEncoding, len(k.DiscKey), KeySize)
 	case len(k.DiscKeyBlock) > MaxDiscKeyBlockLen:
 		return fmt.Errorf("%w: disc key block is %d bytes, want at most %d", ErrEncoding, len(k.DiscKeyBlock), MaxDiscKeyBlockLen)
 	case len(k.Codeword) > MaxCodewordLen:

@@ -40,7 +40,10 @@ type Info struct {
 // MarshalBinary returns the deterministic encoding used as HPKE info: the
 // label and version, then each field prefixed by its 16-bit length, so no
 // two different Infos share an encoding.
-func (i Info) MarshalBinary() ([]byte, error) {
+func (i Info) MarshalBinary() ([]byte, error) { return i.marshal(infoLabel) }
+
+// marshal encodes i under label, which names the envelope's purpose.
+func (i Info) marshal(label string) ([]byte, error) {
 	switch {
 	case len(i.JobID) == 0 || len(i.JobID) > MaxJobIDLen:
 		return nil, fmt.Errorf("%w: job ID is %d bytes, want 1 to %d", ErrInfo, len(i.JobID), MaxJobIDLen)
@@ -49,9 +52,9 @@ func (i Info) MarshalBinary() ([]byte, error) {
 	case len(i.Transcript) > MaxTranscriptLen:
 		return nil, fmt.Errorf("%w: transcript is %d bytes, want at most %d", ErrInfo, len(i.Transcript), MaxTranscriptLen)
 	}
-	b := make([]byte, 0, 1+len(infoLabel)+2+6+len(i.JobID)+len(i.MediaID)+len(i.Transcript))
-	b = append(b, byte(len(infoLabel)))
-	b = append(b, infoLabel...)
+	b := make([]byte, 0, 1+len(label)+2+6+len(i.JobID)+len(i.MediaID)+len(i.Transcript))
+	b = append(b, byte(len(label)))
+	b = append(b, label...)
 	b = append(b, 0, infoVersion)
 	b = appendBytes16(b, []byte(i.JobID))
 	b = appendBytes16(b, i.MediaID)

@@ -13,6 +13,7 @@ import (
 
 	"github.com/flynn/noise"
 
+	"copystation/custody"
 	"copystation/keys"
 	"copystation/protocol"
 )
@@ -54,12 +55,21 @@ type Config struct {
 	// another network is refused (ErrWrongChain) before anything is signed.
 	// Empty: sign for the network the node's challenge names.
 	ChainID string
+	// Group is the network's custody group (the genesis custody.group
+	// bytes), pinned at enrollment like the node keys: the station checks
+	// every node's partial signature and the combined signature against
+	// it, and never takes a group from a node. Required.
+	Group []byte
+	// Logf, if set, receives what a person operating the station should
+	// know but that does not stop a copy: a node that sent a wrong partial.
+	Logf func(format string, args ...any)
 }
 
 // Client talks to validation nodes for one station. It is safe for
 // concurrent use.
 type Client struct {
 	cfg       Config
+	group     *custody.Group
 	static    noise.DHKey
 	stationID string
 
@@ -79,6 +89,10 @@ func New(cfg Config) (*Client, error) {
 		if _, err := protocol.ParsePublicKey(n.SigningKey); err != nil {
 			return nil, fmt.Errorf("ledgerclient.New: %w: node %d signing key: %w", ErrBadConfig, i, err)
 		}
+	}
+	group, err := custody.UnmarshalGroup(cfg.Group)
+	if err != nil {
+		return nil, fmt.Errorf("ledgerclient.New: %w: custody group (pin the genesis custody.group at enrollment): %w", ErrBadConfig, err)
 	}
 	sec1, err := protocol.SignerPublicKey(cfg.Signer)
 	if err != nil {
@@ -100,7 +114,7 @@ func New(cfg Config) (*Client, error) {
 	if err != nil {
 		return nil, fmt.Errorf("ledgerclient.New: %w", err)
 	}
-	return &Client{cfg: cfg, static: static, stationID: protocol.KeyID(sec1)}, nil
+	return &Client{cfg: cfg, group: group, static: static, stationID: protocol.KeyID(sec1)}, nil
 }
 
 // StationID is the station's ledger ID (KeyID of its signing key).
@@ -138,13 +152,22 @@ type Receipt struct {
 // Authorization is a granted copy: the opened keys and the spend's receipt.
 // The caller wipes Keys when the copy is done.
 type Authorization struct {
+	// Keys are the copy's keys: from round 2 the title keys, codeword and
+	// disc key block; the disc key derived here from the copy's group
+	// signature.
 	Keys    *keys.CopyKeys
 	Format  keys.FormatMetadata
-	Receipt Receipt
-	// Sealed is the envelope as received: a station may journal it and
-	// reopen it with its TPM key after a restart, with keys.Info{JobID,
-	// MediaID, Transcript: Receipt.HandshakeHash}.
-	Sealed []byte
+	Receipt Receipt // round 1's, from the node that answered first
+	// Sealed is round 2's envelope as received (without the disc key),
+	// which reopens with the station's key and keys.Info{JobID, MediaID,
+	// Transcript: KeysTranscript}.
+	Sealed         []byte
+	KeysTranscript []byte
+	// Partials names the nodes whose valid partials made the group
+	// signature; Rejected, each wrapping ErrWrongPartial, the nodes whose
+	// partial did not verify.
+	Partials []string
+	Rejected []error
 }
 
 // ReportParams names a copy's outcome.
@@ -170,13 +193,16 @@ func (c *Client) Authorize(ctx context.Context, p CopyRequestParams) (*Authoriza
 		return nil, fmt.Errorf("ledgerclient.Authorize: %w: retry attempt %d needs the %d-byte digest of the report that spoiled attempt %d",
 			ErrBadRequestParams, p.Attempt, protocol.ReportDigestLen, p.Attempt-1)
 	}
-	var out *Authorization
-	err := c.failover(ctx, "ledgerclient.Authorize", func(s *session) error {
-		a, err := s.authorize(p)
-		out = a
-		return err
-	})
-	return out, err
+	r1, err := c.collectPartials(ctx, p)
+	if err != nil {
+		return nil, fmt.Errorf("ledgerclient.Authorize: %w", err)
+	}
+	defer clear(r1.sigma[:])
+	a, err := c.releaseKeys(ctx, p, r1)
+	if err != nil {
+		return nil, fmt.Errorf("ledgerclient.Authorize: %w", err)
+	}
+	return a, nil
 }
 
 // Report tells the nodes a copy was made or spoiled and returns the receipt.

@@ -11,6 +11,9 @@ import (
 	"fmt"
 	"testing"
 
+	"go.dedis.ch/kyber/v4"
+
+	"copystation/custody"
 	"copystation/protocol"
 )
 
@@ -21,7 +24,23 @@ func testConfig(t *testing.T) Config {
 	npub, _ := nk.PublicKey.Bytes()
 	ka, _ := ecdh.P256().GenerateKey(rand.Reader)
 	return Config{Nodes: []Node{{Address: "127.0.0.1:1", NoiseKey: make([]byte, 32), SigningKey: npub}},
-		Signer: sk, KeyExchanger: ka, Random: rand.Reader}
+		Signer: sk, KeyExchanger: ka, Random: rand.Reader, Group: oneNodeGroup(t)}
+}
+
+// oneNodeGroup is a custody group of one node from a real in-process DKG.
+func oneNodeGroup(t *testing.T) []byte {
+	t.Helper()
+	k := custody.NewDKGKey()
+	pub, err := custody.ParseDKGPublic(k.Public())
+	if err != nil {
+		t.Fatal(err)
+	}
+	res, err := custody.RunInProcess(custody.CeremonyConfig{Nodes: []kyber.Point{pub}, Threshold: 1, Nonce: make([]byte, 32)}, []*custody.DKGKey{k})
+	if err != nil {
+		t.Fatal(err)
+	}
+	g, _ := res[0].Group.MarshalBinary()
+	return g
 }
 
 func TestNewRefusesBadConfig(t *testing.T) {
@@ -38,6 +57,8 @@ func TestNewRefusesBadConfig(t *testing.T) {
 		{"no address", func(c *Config) { c.Nodes[0].Address = "" }},
 		{"bad node signing key", func(c *Config) { c.Nodes[0].SigningKey = []byte{4, 1, 2} }},
 		{"ed25519 signer", func(c *Config) { c.Signer = edKey }},
+		{"no custody group", func(c *Config) { c.Group = nil }},
+		{"truncated custody group", func(c *Config) { c.Group = c.Group[:len(c.Group)-1] }},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -35,6 +35,17 @@ var (
 	ErrNoNodeReachable  = errors.New("no validation node could be reached; check the network and try again")
 	ErrNodeMisbehaved   = errors.New("a validation node sent an answer that does not verify")
 	ErrKeysDoNotOpen    = errors.New("the copy keys do not open with this station's key")
+	// ErrWrongPartial names a node whose partial signature on the copy
+	// label does not verify against the pinned custody group: the node is
+	// faulty or hostile, and its operator should be told. Another node is
+	// asked instead.
+	ErrWrongPartial = errors.New("a validation node's partial signature on the copy does not verify against the network's custody group")
+	// ErrNoThreshold: fewer than t nodes gave a valid partial, so the
+	// copy's keys cannot be released now; try again when more nodes are up.
+	ErrNoThreshold = errors.New("fewer validation nodes than the network's threshold gave a valid partial signature; try again when more nodes are reachable")
+	// ErrBadSigma: a node refused the copy's group signature, which this
+	// station verified against its pinned group; the node's group differs.
+	ErrBadSigma         = errors.New("a validation node refused the copy's group signature; its custody group differs from the one pinned at enrollment")
 	ErrBadConfig        = errors.New("invalid ledger client configuration")
 	ErrBadRequestParams = errors.New("invalid copy request")
 	errTransientRefusal = errors.New("transient refusal")
@@ -61,6 +72,7 @@ var codeErrors = map[protocol.Code]error{
 	protocol.CodeAlreadyReported:  ErrAlreadyReported,
 	protocol.CodeAttemptMismatch:  ErrAttemptMismatch,
 	protocol.CodeSpoilBudget:      ErrSpoilBudget,
+	protocol.CodeBadSigma:         ErrBadSigma,
 }
 
 // RefusalError is a node's refusal.

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"time"
 
+	"copystation/custody"
 	"copystation/keys"
 	"copystation/protocol"
 )
@@ -90,7 +91,19 @@ func (s *session) exchange(m protocol.Message) (protocol.Message, error) {
 	return a, nil
 }
 
-func (s *session) authorize(p CopyRequestParams) (*Authorization, error) {
+// partialAnswer is one node's round-1 answer, opened and signature-checked
+// but not yet verified against the group.
+type partialAnswer struct {
+	partial custody.Partial
+	format  protocol.Format
+	receipt Receipt
+	chainID string
+}
+
+// partial is round 1 at one node: the copy request (a spend, or nothing if
+// the spend is already final there) answered by the node's partial
+// signature on the copy label.
+func (s *session) partial(p CopyRequestParams) (*partialAnswer, error) {
 	hh := s.ch.HandshakeHash()
 	req := &protocol.CopyRequestMsg{StationID: s.c.stationID, JobID: p.JobID, TokenID: p.TokenID,
 		TitleID: p.TitleID, Profile: p.Profile, MediaID: p.MediaID, Grant: p.Grant,
@@ -114,16 +127,62 @@ func (s *session) authorize(p CopyRequestParams) (*Authorization, error) {
 	if err := protocol.Verify(s.node.SigningKey, rel.Statement(s.chal.ChainID, hh), rel.NodeSignature); err != nil {
 		return nil, fmt.Errorf("%w: key release signature: %w", ErrNodeMisbehaved, err)
 	}
+	pb, err := keys.OpenPartial(s.c.cfg.KeyExchanger, keys.Info{JobID: p.JobID, MediaID: p.MediaID, Transcript: hh}, rel.Sealed)
+	if err != nil {
+		return nil, fmt.Errorf("%w: %w", ErrKeysDoNotOpen, err)
+	}
+	part, err := custody.UnmarshalPartial(pb)
+	if err != nil {
+		return nil, fmt.Errorf("%w: %w: %w", ErrNodeMisbehaved, ErrWrongPartial, err)
+	}
+	return &partialAnswer{partial: part, format: rel.Format, chainID: s.chal.ChainID, receipt: Receipt{NodeID: s.node.ID(),
+		Height: rel.Height, TxHash: rel.TxHash, HandshakeHash: hh, Signature: rel.NodeSignature}}, nil
+}
+
+// keys is round 2 at one node: the copy's group signature, answered by the
+// copy's keys. The codeword must be the one sigma gives; the disc key is
+// derived here, from sigma, never taken from a node.
+func (s *session) keys(p CopyRequestParams, r1 *round1) (*Authorization, error) {
+	if s.chal.ChainID != r1.chainID {
+		return nil, fmt.Errorf("%w: the node serves network %q, the copy's partials came from %q", ErrWrongChain, s.chal.ChainID, r1.chainID)
+	}
+	hh := s.ch.HandshakeHash()
+	req := &protocol.KeyRequestMsg{StationID: s.c.stationID, JobID: p.JobID, Attempt: p.Attempt, MediaID: p.MediaID, Sigma: r1.sigma[:]}
+	sig, err := protocol.Sign(s.c.cfg.Random, s.c.cfg.Signer, req.Statement(hh, s.chal))
+	if err != nil {
+		return nil, err
+	}
+	req.Signature = sig
+	a, err := s.exchange(req)
+	if err != nil {
+		return nil, err
+	}
+	rel, ok := a.(*protocol.ShareReleaseMsg)
+	switch {
+	case !ok:
+		return nil, fmt.Errorf("%w: %s instead of a share release", protocol.ErrUnexpected, a.Type())
+	case rel.JobID != p.JobID || rel.Attempt != p.Attempt:
+		return nil, fmt.Errorf("%w: share release for job %q attempt %d, asked for %q attempt %d", ErrNodeMisbehaved, rel.JobID, rel.Attempt, p.JobID, p.Attempt)
+	}
+	if err := protocol.Verify(s.node.SigningKey, rel.Statement(s.chal.ChainID, hh), rel.NodeSignature); err != nil {
+		return nil, fmt.Errorf("%w: share release signature: %w", ErrNodeMisbehaved, err)
+	}
 	k, err := keys.Open(s.c.cfg.KeyExchanger, keys.Info{JobID: p.JobID, MediaID: p.MediaID, Transcript: hh}, rel.Sealed)
 	if err != nil {
 		return nil, fmt.Errorf("%w: %w", ErrKeysDoNotOpen, err)
 	}
-	if protocol.Format(k.Format) != rel.Format {
+	if err := r1.check(k); err != nil {
 		k.Wipe()
-		return nil, fmt.Errorf("%w: sealed format %+v differs from the signed %+v", ErrNodeMisbehaved, k.Format, rel.Format)
+		return nil, err
 	}
-	return &Authorization{Keys: k, Format: keys.FormatMetadata(rel.Format), Receipt: Receipt{NodeID: s.node.ID(),
-		Height: rel.Height, TxHash: rel.TxHash, HandshakeHash: hh, Signature: rel.NodeSignature}, Sealed: rel.Sealed}, nil
+	dk, err := custody.DiscKey(r1.sigma, p.Attempt, p.MediaID)
+	if err != nil {
+		k.Wipe()
+		return nil, err
+	}
+	k.DiscKey = dk[:]
+	return &Authorization{Keys: k, Format: keys.FormatMetadata(r1.format), Receipt: r1.receipt,
+		Sealed: rel.Sealed, KeysTranscript: hh, Partials: r1.partials, Rejected: r1.rejected}, nil
 }
 
 func (s *session) report(r ReportParams) (*Receipt, error) {

@@ -30,6 +30,7 @@ const (
 	CodeAlreadyReported  Code = 22 // the job's current disc was already reported otherwise
 	CodeAttemptMismatch  Code = 23 // the request names another attempt (or closing report) than the job's next
 	CodeSpoilBudget      Code = 24 // the station's spoiled-disc budget for the period is used up
+	CodeBadSigma         Code = 25 // the key request's group signature is not the network's on this copy
 )
 
 var codeNames = map[Code]string{
@@ -57,6 +58,7 @@ var codeNames = map[Code]string{
 	CodeAlreadyReported:  "already reported",
 	CodeAttemptMismatch:  "attempt mismatch",
 	CodeSpoilBudget:      "spoil budget exhausted",
+	CodeBadSigma:         "group signature does not verify",
 }
 
 // Known reports whether c is a defined code.

@@ -115,7 +115,7 @@ func examples(t testing.TB) []example {
 	req := &CopyRequestMsg{StationID: stationID, JobID: "job-1", TokenID: "tok-1", TitleID: "title-1",
 		Profile: 0x41, MediaID: fill(16, 0x30), Grant: grant.Encode()}
 	req.Signature = sign(station, req.Statement(hh, ch))
-	rel := &KeyReleaseMsg{JobID: "job-1", Sealed: fill(48, 0x50),
+	rel := &KeyReleaseMsg{JobID: "job-1", Sealed: fill(48, 0x50), // stands for a sealed partial (132 bytes)
 		Format: Format{Profile: 0x41, Layers: 1, Finalize: true, MaxSpeedX: 6, HeaderSectors: 32},
 		Height: 42, TxHash: fill(32, 0x70)}
 	rel.NodeSignature = sign(node, rel.Statement(exampleChain, hh))
@@ -131,12 +131,18 @@ func examples(t testing.TB) []example {
 	rep.Signature = sign(station, rep.Statement(exampleChain, hh))
 	rc := &ReceiptMsg{JobID: "job-1", Outcome: OutcomeMade, Height: 43, TxHash: fill(32, 0xb0)}
 	rc.NodeSignature = sign(node, rc.Statement(exampleChain, hh))
+	kreq := &KeyRequestMsg{StationID: stationID, JobID: "job-1", MediaID: fill(16, 0x30), Sigma: fill(SigmaLen, 0xa0)}
+	kreq.Signature = sign(station, kreq.Statement(hh, ch))
+	srel := &ShareReleaseMsg{JobID: "job-1", Sealed: fill(48, 0x58)}
+	srel.NodeSignature = sign(node, srel.Statement(exampleChain, hh))
 	ref := &RefusalMsg{Code: CodeTokenSpent, Message: "token tok-1 was already used for another copy"}
 	return append(wire, []example{
 		{name: "Challenge", raw: Marshal(ch)},
 		{name: "SignedGrant", raw: grant.Encode()},
 		{name: "CopyRequest", raw: Marshal(req)},
 		{name: "KeyRelease", raw: Marshal(rel)},
+		{name: "KeyRequest", raw: Marshal(kreq)},
+		{name: "ShareRelease", raw: Marshal(srel)},
 		{name: "Refusal", raw: Marshal(ref)},
 		{name: "CopyReportSpoiled", raw: Marshal(spoil)},
 		{name: "CopyRequestRetry", raw: Marshal(retry)},

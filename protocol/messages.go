@@ -18,6 +18,9 @@ const (
 	// MsgFragment carries part of a message too large for one frame; the
 	// channel reassembles it (Channel.Send, Channel.Receive).
 	MsgFragment MsgType = 7
+	// Round 2 of a release (protocol version 3).
+	MsgKeyRequest   MsgType = 8 // station -> node, with the copy's group signature
+	MsgShareRelease MsgType = 9 // node -> station, the copy's keys
 )
 
 func (t MsgType) String() string {
@@ -36,6 +39,10 @@ func (t MsgType) String() string {
 		return "Receipt"
 	case MsgFragment:
 		return "Fragment"
+	case MsgKeyRequest:
+		return "KeyRequest"
+	case MsgShareRelease:
+		return "ShareRelease"
 	}
 	return "MsgType(" + strconv.Itoa(int(t)) + ")"
 }
@@ -84,6 +91,10 @@ func Unmarshal(b []byte) (Message, error) {
 		m = &CopyReportMsg{}
 	case MsgReceipt:
 		m = &ReceiptMsg{}
+	case MsgKeyRequest:
+		m = &KeyRequestMsg{}
+	case MsgShareRelease:
+		m = &ShareReleaseMsg{}
 	default:
 		return nil, &DecodeError{Message: "header", Field: "type", Err: ErrUnknownType}
 	}
@@ -197,10 +208,12 @@ func (m *CopyRequestMsg) Statement(hh []byte, c *ChallengeMsg) *CopyRequest {
 	}
 }
 
-// KeyReleaseMsg carries the sealed copy keys after the spend is final.
+// KeyReleaseMsg is round 1 of a release, after the spend is final: Sealed
+// is the node's partial signature on the copy label (keys.SealPartial), not
+// a key.
 type KeyReleaseMsg struct {
 	JobID         string
-	Sealed        []byte // keys.Seal output for the station's key-agreement key
+	Sealed        []byte // keys.SealPartial output for the station's key-agreement key
 	Format        Format
 	Height        uint64 // block height of the spend
 	TxHash        []byte // hash of the spend transaction

@@ -35,10 +35,12 @@ func TestUnmarshalRefusals(t *testing.T) {
 		in   []byte
 		want error
 	}{
-		{"version 1", []byte{0, 1, 1}, ErrVersion},
-		{"version 3", []byte{0, 3, 1}, ErrVersion},
-		{"unknown type", []byte{0, 2, 99}, ErrUnknownType},
-		{"type zero", []byte{0, 2, 0}, ErrUnknownType},
+		{"version 2", []byte{0, 2, 1}, ErrVersion},
+		{"version 4", []byte{0, 4, 1}, ErrVersion},
+		{"unknown type", []byte{0, 3, 99}, ErrUnknownType},
+		{"type zero", []byte{0, 3, 0}, ErrUnknownType},
+		{"key request with a short sigma", Marshal(&KeyRequestMsg{StationID: "s", JobID: "j", MediaID: []byte{1}, Sigma: make([]byte, 47)}), ErrFieldBadLength},
+		{"key request without a media ID", Marshal(&KeyRequestMsg{StationID: "s", JobID: "j", Sigma: make([]byte, SigmaLen)}), ErrFieldBadLength},
 		{"retry without its previous report", Marshal(&CopyRequestMsg{StationID: "s", JobID: "j", TokenID: "t", TitleID: "x", MediaID: []byte{1}, Attempt: 1}), ErrFieldInvalid},
 		{"first attempt with a previous report", Marshal(&CopyRequestMsg{StationID: "s", JobID: "j", TokenID: "t", TitleID: "x", MediaID: []byte{1}, PrevReport: make([]byte, 32)}), ErrFieldInvalid},
 		{"previous report of the wrong length", Marshal(&CopyRequestMsg{StationID: "s", JobID: "j", TokenID: "t", TitleID: "x", MediaID: []byte{1}, Attempt: 1, PrevReport: make([]byte, 31)}), ErrFieldBadLength},

@@ -15,8 +15,10 @@ import (
 
 // Version is the protocol version every signature covers. Version 2 added
 // the chain ID to every statement and grant, and the attempt binding to
-// copy requests and reports.
-const Version uint16 = 2
+// copy requests and reports. Version 3 made the release two rounds: the
+// KeyRelease carries a node's partial signature on the copy label, and
+// KeyRequest/ShareRelease carry the keys.
+const Version uint16 = 3
 
 // Domain-separation labels: every signed statement starts with one, so a
 // signature made for one kind of statement never verifies as another.

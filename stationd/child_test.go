@@ -3,6 +3,7 @@ package main
 import (
 	"bytes"
 	"context"
+	"encoding/hex"
 	"net"
 	"os"
 	"os/exec"
@@ -46,7 +47,7 @@ func (s *syncBuffer) String() string {
 func startChild(t *testing.T, dir string, nw *simstation.Network, env ...string) *child {
 	t.Helper()
 	pin := nw.Pin()
-	return startProc(t, []string{"simrun", "--dir", dir, "--node", pin.Address + "," + pin.StaticKey + "," + pin.SigningKey, "--log-level", "debug"}, env...)
+	return startProc(t, []string{"simrun", "--dir", dir, "--node", pin.Address + "," + pin.StaticKey + "," + pin.SigningKey, "--group", hex.EncodeToString(nw.Group()), "--log-level", "debug"}, env...)
 }
 
 // startProc runs stationd with args as a child process with a notify

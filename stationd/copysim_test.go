@@ -3,6 +3,7 @@ package main
 import (
 	"bytes"
 	"context"
+	"encoding/hex"
 	"fmt"
 	"os"
 	"os/exec"
@@ -112,6 +113,7 @@ func startCopysimStation(t *testing.T, ctx context.Context, tokens int) *copysim
 	sock := filepath.Join(dir, "api.sock")
 	cfg := fmt.Sprintf(`state_dir = %q
 socket = %q
+custody_group = %q
 [tpm]
 uri = "sim:%s"
 [[drive]]
@@ -122,7 +124,7 @@ device = %q
 address = %q
 static_key = %q
 signing_key = %q
-`, dir, sock, filepath.Join(dir, "tpm-sim"), filepath.Join(links, "drive"), filepath.Join(links, "robot"), pin.Address, pin.StaticKey, pin.SigningKey)
+`, dir, sock, hex.EncodeToString(nw.Group()), filepath.Join(dir, "tpm-sim"), filepath.Join(links, "drive"), filepath.Join(links, "robot"), pin.Address, pin.StaticKey, pin.SigningKey)
 	path := filepath.Join(root, "station.toml")
 	os.WriteFile(path, []byte(cfg), 0o600)
 	return &copysimStation{nw: nw, dir: dir, sock: sock, config: path, simErr: simErr, discs: discs}

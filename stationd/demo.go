@@ -127,7 +127,7 @@ func runDemo(ctx context.Context, out io.Writer, sizeMiB int, keep string) (*Dem
 	}
 
 	step("Starting the station daemon: one simulated BD-R burner (2x, time sped up 5 times), a disc loader with 5 blanks")
-	st, err := simstation.Start(ctx, keys, simstation.Options{Dir: sdir, Nodes: []config.Node{nw.Pin()}, Blanks: 5, SpeedX: 2, TimeScale: 0.2})
+	st, err := simstation.Start(ctx, keys, simstation.Options{Dir: sdir, Nodes: []config.Node{nw.Pin()}, Group: nw.Group(), Blanks: 5, SpeedX: 2, TimeScale: 0.2})
 	if err != nil {
 		return nil, err
 	}

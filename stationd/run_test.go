@@ -3,6 +3,7 @@ package main
 import (
 	"bytes"
 	"context"
+	"encoding/hex"
 	"encoding/json"
 	"fmt"
 	"os"
@@ -52,6 +53,7 @@ func TestRunFromConfig(t *testing.T) {
 	cfg := fmt.Sprintf(`state_dir = %q
 socket = %q
 metrics_listen = "127.0.0.1:0"
+custody_group = %q
 [tpm]
 uri = "sim:%s"
 [[drive]]
@@ -60,7 +62,7 @@ device = "sim:"
 address = %q
 static_key = %q
 signing_key = %q
-`, dir, sock, filepath.Join(dir, "tpm-sim"), pin.Address, pin.StaticKey, pin.SigningKey)
+`, dir, sock, hex.EncodeToString(nw.Group()), filepath.Join(dir, "tpm-sim"), pin.Address, pin.StaticKey, pin.SigningKey)
 	path := filepath.Join(root, "station.toml")
 	if err := os.WriteFile(path, []byte(cfg), 0o600); err != nil {
 		t.Fatal(err)
@@ -127,6 +129,7 @@ func TestRunRefusesUnprovisionedTPM(t *testing.T) {
 	path := filepath.Join(dir, "station.toml")
 	cfg := fmt.Sprintf(`state_dir = %q
 socket = %q
+custody_group = "ab"
 [tpm]
 uri = "sim:%s"
 [[drive]]

@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"encoding/hex"
 	"flag"
 	"fmt"
 	"io"
@@ -20,6 +21,7 @@ func cmdSimRun(ctx context.Context, args []string, stdout, stderr io.Writer) int
 	fs.SetOutput(stderr)
 	dir := fs.String("dir", "", "the station's state directory (TPM simulator, journal, titles)")
 	node := fs.String("node", "", "a validation node: ADDRESS,NOISE_KEY_HEX,SIGNING_KEY_HEX")
+	group := fs.String("group", "", "the network's custody group in hex (genesis custody.group)")
 	drives := fs.Int("drives", 1, "simulated burners")
 	speed := fs.Int("speed", 16, "simulated write speed (x BD)")
 	scale := fs.Float64("time-scale", 0, "simulated time scale (0: as fast as the machine goes)")
@@ -29,8 +31,9 @@ func cmdSimRun(ctx context.Context, args []string, stdout, stderr io.Writer) int
 		return 2
 	}
 	parts := strings.Split(*node, ",")
-	if *dir == "" || len(parts) != 3 {
-		fmt.Fprintln(stderr, "stationd simrun: give --dir and --node ADDRESS,NOISE_KEY_HEX,SIGNING_KEY_HEX")
+	g, gerr := hex.DecodeString(*group)
+	if *dir == "" || len(parts) != 3 || gerr != nil || len(g) == 0 {
+		fmt.Fprintln(stderr, "stationd simrun: give --dir, --node ADDRESS,NOISE_KEY_HEX,SIGNING_KEY_HEX and --group GROUP_HEX")
 		return 2
 	}
 	m, err := parseMedia(*media)
@@ -45,7 +48,7 @@ func cmdSimRun(ctx context.Context, args []string, stdout, stderr io.Writer) int
 	}
 	defer keys.Close()
 	st, err := simstation.Start(ctx, keys, simstation.Options{Dir: *dir, Drives: *drives, SpeedX: *speed, TimeScale: *scale, Media: m,
-		Nodes:  []config.Node{{Address: parts[0], StaticKey: parts[1], SigningKey: parts[2]}},
+		Nodes: []config.Node{{Address: parts[0], StaticKey: parts[1], SigningKey: parts[2]}}, Group: g,
 		Logger: newLogger(stderr, *level), Notifier: notify.FromEnv(), AfterTransition: afterTransition()})
 	if err != nil {
 		fmt.Fprintf(stderr, "stationd simrun: %v\n", err)

@@ -272,6 +272,7 @@ func startCeremonyNetwork(t *testing.T, ctx context.Context, ops []operatorNode,
 		}
 	}
 	t.Logf("issuer added at height %d; all 4 nodes hold block %d with app hash %x", r.Height, r.Height+1, want)
+	spendThroughCeremony(t, ctx, nodes, admin, b, issuer)
 }
 
 // TestCeremonyRefusals: an edited descriptor is refused by assemble, and a

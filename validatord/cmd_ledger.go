@@ -207,8 +207,8 @@ func cmdCopiesShow(e *env, args []string) error {
 	return e.show("/copy/"+*job, &c, func() string {
 		s := fmt.Sprintf("job %s: token %s, title %s, station %s, profile %#x", c.JobID, c.Token, c.Title, c.Station, c.Profile)
 		for i, a := range c.Attempts {
-			s += fmt.Sprintf("\n  attempt %d: media %x, %s, authorised at height %d (tx %X), codeword commitment %x",
-				i, a.MediaID, a.Outcome, a.Height, a.TxHash, a.CodewordCommitment)
+			s += fmt.Sprintf("\n  attempt %d: media %x, %s, authorised at height %d (tx %X)",
+				i, a.MediaID, a.Outcome, a.Height, a.TxHash)
 		}
 		return s
 	})

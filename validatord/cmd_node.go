@@ -6,6 +6,7 @@ import (
 	"crypto/elliptic"
 	"crypto/rand"
 	"encoding/hex"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"os"
@@ -13,6 +14,8 @@ import (
 	"path/filepath"
 	"strings"
 	"syscall"
+
+	"github.com/cometbft/cometbft/types"
 
 	"copystation/atomicfile"
 	"copystation/protocol"
@@ -88,6 +91,9 @@ type nodeInfo struct {
 	P2P        string `json:"p2p"`         // CometBFT peers
 	ChainID    string `json:"chain_id"`    //
 	OperatorID string `json:"operator_id"` //
+	// CustodyGroup is the network's custody group from genesis (hex):
+	// stations pin it as custody_group (docs/key-custody.md).
+	CustodyGroup string `json:"custody_group,omitempty"`
 }
 
 func describe(home string, kek []byte, chainID, operatorID string) (*nodeInfo, error) {
@@ -111,7 +117,21 @@ func describe(home string, kek []byte, chainID, operatorID string) (*nodeInfo, e
 	pub, _ := sk.PublicKey.Bytes()
 	return &nodeInfo{Home: home, NodeID: protocol.KeyID(pub), SignerKey: hex.EncodeToString(pub),
 		NoiseKey: hex.EncodeToString(gw.PublicKey().Bytes()), Gateway: nc.GatewayListen, RPC: nc.RPCListen,
-		P2P: nc.P2PListen, ChainID: chainID, OperatorID: operatorID}, nil
+		P2P: nc.P2PListen, ChainID: chainID, OperatorID: operatorID, CustodyGroup: custodyGroup(home)}, nil
+}
+
+// custodyGroup is the custody group in the home's genesis, hex; empty if
+// the home has none (made before the ceremony, or still awaiting `dkg run`).
+func custodyGroup(home string) string {
+	doc, err := types.GenesisDocFromFile(filepath.Join(home, chain.FileGenesis))
+	if err != nil {
+		return ""
+	}
+	var g contract.Genesis
+	if json.Unmarshal(doc.AppState, &g) != nil || g.Custody == nil {
+		return ""
+	}
+	return hex.EncodeToString(g.Custody.Group)
 }
 
 // makeNetwork writes node homes, the operator and issuer keys, and returns

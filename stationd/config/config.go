@@ -32,6 +32,12 @@ type Config struct {
 	// another is refused before anything is signed. Empty: the network the
 	// nodes name (every statement still covers it).
 	ChainID string `toml:"chain_id"`
+	// CustodyGroup is the network's custody group, the genesis
+	// custody.group bytes in hex, pinned at enrollment as the node keys
+	// are: the station checks every node's partial signature and each
+	// copy's group signature against it and never takes a group from a
+	// node (docs/key-custody.md).
+	CustodyGroup string `toml:"custody_group"`
 
 	TPM    TPM     `toml:"tpm"`
 	Drives []Drive `toml:"drive"`
@@ -169,6 +175,9 @@ func (c *Config) Check() error {
 		if !hasScheme(d.Device, "sg:", "serial:", "sim:") {
 			bad(fmt.Sprintf("drive[%d].device", i), "%q does not start with sg:, serial: or sim:", d.Device)
 		}
+	}
+	if g, err := hex.DecodeString(c.CustodyGroup); err != nil || len(g) == 0 {
+		bad("custody_group", "must be the network's custody group in hex, as `validatord station enroll` prints it (the genesis custody.group)")
 	}
 	if len(c.Nodes) == 0 {
 		bad("node", "no [[node]] tables: give at least one validation node (address and static_key)")

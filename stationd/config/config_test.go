@@ -8,6 +8,7 @@ import (
 
 const good = `
 state_dir = "/var/lib/stationd"
+custody_group = "ab"
 [[drive]]
 device = "sim:"
 [[node]]

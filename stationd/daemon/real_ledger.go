@@ -56,11 +56,15 @@ func RealLedger(cfg config.Config) (Ledger, error) {
 		}
 		nodes = append(nodes, ledgerclient.Node{Address: n.Address, NoiseKey: nk, SigningKey: sk})
 	}
+	group, err := hex.DecodeString(cfg.CustodyGroup)
+	if err != nil {
+		return nil, fmt.Errorf("custody_group: %w", err)
+	}
 	st, t, err := OpenStation(cfg)
 	if err != nil {
 		return nil, err
 	}
-	c, err := ledgerclient.New(ledgerclient.Config{Nodes: nodes, Signer: st.Signer(), KeyExchanger: st.KeyExchanger(), Random: rand.Reader, ChainID: cfg.ChainID})
+	c, err := ledgerclient.New(ledgerclient.Config{Nodes: nodes, Signer: st.Signer(), KeyExchanger: st.KeyExchanger(), Random: rand.Reader, ChainID: cfg.ChainID, Group: group})
 	if err != nil {
 		st.Close()
 		t.Close()

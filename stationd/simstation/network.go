@@ -78,6 +78,16 @@ func (nw *Network) Pin() config.Node {
 	return config.Node{Address: nw.Addr, StaticKey: hex.EncodeToString(nw.noise.Public), SigningKey: hex.EncodeToString(nw.signPub)}
 }
 
+// Group is the network's custody group as genesis holds it, what a
+// station pins at enrollment.
+func (nw *Network) Group() []byte {
+	c, err := nw.Node.App.Custody()
+	if err != nil {
+		return nil
+	}
+	return c.Group
+}
+
 // Close stops the gateway and the node.
 func (nw *Network) Close() error {
 	nw.stop()

@@ -31,6 +31,9 @@ type Options struct {
 	Dir string
 	// Nodes are the validation nodes the station trusts.
 	Nodes []config.Node
+	// Group is the network's custody group (Network.Group), pinned as
+	// the nodes are.
+	Group []byte
 	// Drives is the number of burners (default 1); Blanks the robot's
 	// input bin (default 10); Media the blanks' type (default BD-R 25).
 	Drives int
@@ -112,6 +115,7 @@ func Start(ctx context.Context, keys *StationKeys, o Options) (*Station, error) 
 	cfg.StateDir, cfg.Socket, cfg.TitlesDir = o.Dir, filepath.Join(o.Dir, "stationd.sock"), filepath.Join(o.Dir, "titles")
 	cfg.TPM.URI = "sim:" + filepath.Join(o.Dir, "tpm-sim")
 	cfg.Nodes = o.Nodes
+	cfg.CustodyGroup = hex.EncodeToString(o.Group)
 	for range o.Drives {
 		cfg.Drives = append(cfg.Drives, config.Drive{Device: "sim:"})
 	}
@@ -121,7 +125,7 @@ func Start(ctx context.Context, keys *StationKeys, o Options) (*Station, error) 
 	if err := cfg.Check(); err != nil {
 		return nil, err
 	}
-	lc, err := newLedgerClient(keys, o.Nodes)
+	lc, err := newLedgerClient(keys, o.Nodes, o.Group)
 	if err != nil {
 		return nil, err
 	}
@@ -201,7 +205,7 @@ func (s *Station) closeDrives() {
 	}
 }
 
-func newLedgerClient(k *StationKeys, nodes []config.Node) (*ledgerclient.Client, error) {
+func newLedgerClient(k *StationKeys, nodes []config.Node, group []byte) (*ledgerclient.Client, error) {
 	var pins []ledgerclient.Node
 	for _, n := range nodes {
 		nk, err1 := hex.DecodeString(n.StaticKey)
@@ -211,5 +215,5 @@ func newLedgerClient(k *StationKeys, nodes []config.Node) (*ledgerclient.Client,
 		}
 		pins = append(pins, ledgerclient.Node{Address: n.Address, NoiseKey: nk, SigningKey: sk})
 	}
-	return ledgerclient.New(ledgerclient.Config{Nodes: pins, Signer: k.TPM.Signer(), KeyExchanger: k.TPM.KeyExchanger(), Random: rand.Reader})
+	return ledgerclient.New(ledgerclient.Config{Nodes: pins, Signer: k.TPM.Signer(), KeyExchanger: k.TPM.KeyExchanger(), Random: rand.Reader, Group: group})
 }

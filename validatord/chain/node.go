@@ -38,6 +38,9 @@ type Options struct {
 	LogWriter io.Writer
 	// Tune may adjust CometBFT's configuration before start (tests).
 	Tune func(*cfg.Config)
+	// Fault makes the node's key service misbehave (tests of the
+	// station's checks against a real node); zero in production.
+	Fault keyservice.Fault
 }
 
 // Node is a running validation node.
@@ -76,8 +79,14 @@ func Start(ctx context.Context, o Options) (*Node, error) {
 	if err != nil {
 		return nil, fmt.Errorf("chain.Start: deposit key: %w", err)
 	}
-	ks, err := keyservice.New(sec.CopySecret, dep)
+	cust, err := loadCustody(o.Home, nc, sec.CustodyShare)
 	if err != nil {
+		return nil, fmt.Errorf("chain.Start: %w", err)
+	}
+	cust.Fault = o.Fault
+	ks, err := keyservice.New(sec.CopySecret, dep, cust)
+	if err != nil {
+		cust.Share.Wipe()
 		return nil, fmt.Errorf("chain.Start: %w", err)
 	}
 	signer, err := ecdsa.ParseRawPrivateKey(elliptic.P256(), sec.SignerKey)
@@ -100,7 +109,7 @@ func Start(ctx context.Context, o Options) (*Node, error) {
 		ks.Close()
 		return nil, fmt.Errorf("chain.Start: %w", err)
 	}
-	opts := contract.Options{Committer: ks}
+	opts := contract.Options{}
 	if cu != nil {
 		opts.DealChecker = cu
 	}

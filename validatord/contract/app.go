@@ -17,20 +17,15 @@ import (
 // AppVersion is the contract's version, reported to CometBFT.
 const AppVersion uint64 = 1
 
-// CodewordCommitter makes the ledger's commitment to a copy's forensic
-// codeword. Every validation node holds the same secret, so every node
-// computes the same commitment; the codeword itself never reaches the ledger.
-type CodewordCommitter interface {
-	CommitCodeword(jobID string, attempt int, mediaID []byte) ([]byte, error)
-}
-
-// Options configure an App.
+// Options configure an App. The contract holds no secret: the codeword
+// commitment that needed the network's copy secret is gone, because the
+// copy record itself commits to the codeword (docs/key-custody.md,
+// "Labels"), so every node, whatever its own secrets, computes the same
+// state.
 type Options struct {
-	// Committer makes codeword commitments; nil records none (tests of
-	// the contract's rules alone).
-	Committer CodewordCommitter
-	// DealChecker opens this node's dealt title shares in CheckTx; nil
-	// checks none (the node checks again when it first releases).
+	// DealChecker opens this node's dealt title shares in CheckTx (a
+	// node's own verdict, never part of the state); nil checks none (the
+	// node checks again when it releases).
 	DealChecker DealChecker
 }
 
@@ -170,7 +165,7 @@ func (a *App) FinalizeBlock(_ context.Context, req *abci.FinalizeBlockRequest) (
 		staged = a.pending.staged
 	}
 	_, prev := a.LastCommit()
-	env := &execEnv{chainID: a.ChainID(), height: req.Height, time: req.Time.Unix(), committer: a.opts.Committer, verified: a.verified}
+	env := &execEnv{chainID: a.ChainID(), height: req.Height, time: req.Time.Unix(), verified: a.verified}
 	resp := &abci.FinalizeBlockResponse{TxResults: make([]*abci.ExecTxResult, len(req.Txs))}
 	results := make([]TxResult, len(req.Txs))
 	for i, raw := range req.Txs {

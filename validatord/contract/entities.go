@@ -162,11 +162,8 @@ const (
 // spoiled disc.
 type Attempt struct {
 	MediaID []byte `json:"media_id"`
-	// CodewordCommitment commits to the forensic codeword without revealing
-	// it (a keyed hash only validation nodes can recompute).
-	CodewordCommitment []byte `json:"codeword_commitment"`
-	Height             int64  `json:"height"`
-	TxHash             []byte `json:"tx_hash"`
+	Height  int64  `json:"height"`
+	TxHash  []byte `json:"tx_hash"`
 	// Statement is the StatementDigest of the spend that opened the
 	// attempt: the attempt's identity whatever bytes carried it.
 	Statement    []byte `json:"statement,omitempty"`

@@ -11,12 +11,11 @@ import (
 // execEnv is the context of one transaction in a block: only block data,
 // never the local clock, so every node decides alike.
 type execEnv struct {
-	chainID   string
-	height    int64
-	time      int64 // block time, Unix seconds
-	txHash    []byte
-	committer CodewordCommitter
-	verified  *verifiedCache // nil: verify every transaction
+	chainID  string
+	height   int64
+	time     int64 // block time, Unix seconds
+	txHash   []byte
+	verified *verifiedCache // nil: verify every transaction
 }
 
 // exec runs one transaction. A refusal leaves the view unmerged; an error

@@ -52,12 +52,6 @@ func newParty(t *testing.T) *party {
 	return &party{key: k, pub: pub, id: protocol.KeyID(pub)}
 }
 
-type fakeCommitter struct{}
-
-func (fakeCommitter) CommitCodeword(job string, _ int, media []byte) ([]byte, error) {
-	return append([]byte(job+"|"), media...), nil
-}
-
 func newChain(t *testing.T, db dbm.DB, g Genesis) *chain {
 	t.Helper()
 	return newChainID(t, db, g, testChain)
@@ -66,7 +60,7 @@ func newChain(t *testing.T, db dbm.DB, g Genesis) *chain {
 // newChainID is newChain for a network with another chain ID.
 func newChainID(t *testing.T, db dbm.DB, g Genesis, chainID string) *chain {
 	t.Helper()
-	app, err := New(db, Options{Committer: fakeCommitter{}})
+	app, err := New(db, Options{})
 	if err != nil {
 		t.Fatalf("New() = %v", err)
 	}

@@ -3,7 +3,6 @@ package contract
 import (
 	"bytes"
 	"encoding/json"
-	"fmt"
 
 	"copystation/keys"
 	"copystation/protocol"
@@ -183,13 +182,6 @@ type reportRecord struct {
 func (e *execEnv) newAttempt(v *view, c *Copy, req *protocol.CopyRequest) ([]byte, *refusal, error) {
 	mediaID := req.MediaID
 	a := Attempt{MediaID: mediaID, Height: e.height, TxHash: e.txHash, Statement: StatementDigest(req), Time: e.time, Outcome: OutcomePending}
-	if e.committer != nil {
-		cm, err := e.committer.CommitCodeword(c.JobID, len(c.Attempts), mediaID)
-		if err != nil {
-			return nil, nil, fmt.Errorf("codeword commitment: %w", err)
-		}
-		a.CodewordCommitment = cm
-	}
 	c.Attempts = append(c.Attempts, a)
 	if err := v.putJSON(keyCopy(c.JobID), c); err != nil {
 		return nil, nil, err

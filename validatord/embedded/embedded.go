@@ -18,6 +18,7 @@ import (
 
 	"copystation/validatord/chain"
 	"copystation/validatord/contract"
+	"copystation/validatord/keyservice"
 	"copystation/validatord/ledger"
 )
 
@@ -36,6 +37,8 @@ type Options struct {
 	LogWriter io.Writer
 	// Tune adjusts CometBFT's configuration (timeouts in tests).
 	Tune func(*cfg.Config)
+	// Faults makes node i's key service misbehave (tests only).
+	Faults map[int]keyservice.Fault
 }
 
 // Node is one running embedded node with its Ledger API and, for tests and
@@ -154,8 +157,27 @@ func (nw *Network) Stop(i int) error {
 
 // Restart starts node i from its home; it catches up by CometBFT's
 // handshake, replay and block sync.
-func (nw *Network) Restart(ctx context.Context, i int) error {
-	cn, err := chain.Start(ctx, chain.Options{Home: nw.Homes[i], KEK: nw.opts.KEK, LogWriter: nw.opts.LogWriter, Tune: nw.opts.Tune})
+func (nw *Network) Restart(ctx context.Context, i int) error { return nw.RestartTuned(ctx, i, nil) }
+
+// Partition is a RestartTuned adjustment that cuts a node off: it listens
+// for peers on another port and dials none, so it neither sends nor
+// receives blocks and its ledger stays where it stopped.
+func Partition(c *cfg.Config) {
+	c.P2P.ListenAddress = "tcp://127.0.0.1:0"
+	c.P2P.PersistentPeers = ""
+	c.P2P.Seeds = ""
+	c.P2P.PexReactor = false
+}
+
+// RestartTuned is Restart with tune applied after Options.Tune.
+func (nw *Network) RestartTuned(ctx context.Context, i int, tune func(*cfg.Config)) error {
+	t := func(c *cfg.Config) {
+		nw.opts.Tune(c)
+		if tune != nil {
+			tune(c)
+		}
+	}
+	cn, err := chain.Start(ctx, chain.Options{Home: nw.Homes[i], KEK: nw.opts.KEK, LogWriter: nw.opts.LogWriter, Tune: t, Fault: nw.opts.Faults[i]})
 	if err != nil {
 		return fmt.Errorf("embedded: node %d: %w", i, err)
 	}

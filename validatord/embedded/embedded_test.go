@@ -98,14 +98,7 @@ func TestEmbeddedSpendAndRelease(t *testing.T) {
 		t.Fatalf("Prove(/token/tok-1) = %+v, %+v, %v; want spent, proved at height %d", tok, pr, err, rc.Height)
 	}
 	info := keys.Info{JobID: "job-1", MediaID: []byte("media-1"), Transcript: []byte("t")}
-	rel, err := n.Ledger.ReleaseKeys(ctx, st.id, info)
-	if err != nil {
-		t.Fatalf("ReleaseKeys() = %v", err)
-	}
-	k, err := keys.Open(st.ka, info, rel.Sealed)
-	if err != nil {
-		t.Fatalf("keys.Open() = %v", err)
-	}
+	k := releaseFrom(t, ctx, []*Node{n}, st, info)
 	want, _ := keys.DeriveDiscKey(make([]byte, 32), "job-1", 0, []byte("media-1"))
 	if len(k.DiscKey) != 32 || string(k.DiscKey) == string(want) || len(k.Codeword) != 1 || k.Format.Profile != 0x41 {
 		t.Fatalf("opened keys = disc %x codeword %x format %+v, want a derived key, 1 codeword byte, profile 0x41", k.DiscKey, k.Codeword, k.Format)
@@ -114,7 +107,7 @@ func TestEmbeddedSpendAndRelease(t *testing.T) {
 	if _, err := n.Ledger.Spend(ctx, st.signPub, req2, sig2); !errors.Is(err, contract.CodeTokenSpent) {
 		t.Fatalf("second Spend() = %v, want %v", err, contract.CodeTokenSpent)
 	}
-	if _, err := n.Ledger.ReleaseKeys(ctx, st.id, keys.Info{JobID: "job-2", MediaID: []byte("media-2")}); !errors.Is(err, contract.CodeUnknownCopy) {
+	if _, err := n.Ledger.ReleasePartial(ctx, st.id, keys.Info{JobID: "job-2", MediaID: []byte("media-2")}); !errors.Is(err, contract.CodeUnknownCopy) {
 		t.Fatalf("ReleaseKeys(unspent job) = %v, want %v", err, contract.CodeUnknownCopy)
 	}
 }

@@ -56,7 +56,7 @@ func TestLedgerAPI(t *testing.T) {
 		return keys.Info{JobID: "job-1", MediaID: []byte(media), Transcript: []byte("t")}
 	}
 	release := func(stationID, media string) error {
-		_, err := l.ReleaseKeys(ctx, stationID, info(media))
+		_, err := l.ReleasePartial(ctx, stationID, info(media))
 		return err
 	}
 	report := func(outcome uint8, media string) error {
@@ -98,7 +98,7 @@ func TestLedgerAPI(t *testing.T) {
 			return err
 		}, contract.CodeCopyMade},
 		{"release unknown job", func() error {
-			_, err := l.ReleaseKeys(ctx, st.id, keys.Info{JobID: "nope", MediaID: []byte("m")})
+			_, err := l.ReleasePartial(ctx, st.id, keys.Info{JobID: "nope", MediaID: []byte("m")})
 			return err
 		}, contract.CodeUnknownCopy},
 		{"spend with a bad signature", func() error {

@@ -175,8 +175,8 @@ func TestNetwork(t *testing.T) {
 			t.Fatalf("retried Spend() via node 2 = %+v, %v, want the first receipt %+v", retry, err, first)
 		}
 		info := keys.Info{JobID: "job-crash", MediaID: []byte("media-crash"), Transcript: []byte("t2")}
-		k2 := release(t, ctx, nw.Node(2), stA, info)
-		k0 := release(t, ctx, nw.Node(0), stA, info)
+		k2 := release(t, ctx, nw, nw.Node(2), stA, info)
+		k0 := release(t, ctx, nw, nw.Node(0), stA, info)
 		if !bytes.Equal(k0.DiscKey, k2.DiscKey) || !bytes.Equal(k0.Codeword, k2.Codeword) || !bytes.Equal(k0.DiscKeyBlock, k2.DiscKeyBlock) {
 			t.Fatalf("keys from node 0 and node 2 differ, want the same copy keys on every node")
 		}
@@ -188,23 +188,24 @@ func TestNetwork(t *testing.T) {
 			t.Fatalf("Restart(1) = %v", err)
 		}
 		converge(t, ctx, nw, 1)
-		if k1 := release(t, ctx, nw.Node(1), stA, info); !bytes.Equal(k1.DiscKey, k0.DiscKey) {
+		if k1 := release(t, ctx, nw, nw.Node(1), stA, info); !bytes.Equal(k1.DiscKey, k0.DiscKey) {
 			t.Fatalf("restarted node 1 releases other keys, want the same")
 		}
 	})
 }
 
-func release(t *testing.T, ctx context.Context, n *Node, st *station, info keys.Info) *keys.CopyKeys {
+// release runs both rounds of a release as a station does: partials from
+// n and then the other running nodes until the group's threshold, combined,
+// then round 2 at n; the disc key is derived from the group signature.
+func release(t *testing.T, ctx context.Context, nw *Network, n *Node, st *station, info keys.Info) *keys.CopyKeys {
 	t.Helper()
-	rel, err := n.Ledger.ReleaseKeys(ctx, st.id, info)
-	if err != nil {
-		t.Fatalf("ReleaseKeys() via %s = %v", n.Config.Moniker, err)
+	nodes := []*Node{n}
+	for i := range nw.Len() {
+		if m := nw.Node(i); m != nil && m != n {
+			nodes = append(nodes, m)
+		}
 	}
-	k, err := keys.Open(st.ka, info, rel.Sealed)
-	if err != nil {
-		t.Fatalf("keys.Open() = %v", err)
-	}
-	return k
+	return releaseFrom(t, ctx, nodes, st, info)
 }
 
 // converge waits until node i has committed the same height and app hash

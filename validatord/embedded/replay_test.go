@@ -67,7 +67,7 @@ func TestReplayedSpendAfterSpoilOnNode(t *testing.T) {
 	if err != nil || rc.Attempt != 1 {
 		t.Fatalf("Spend(retry on m2) = %+v, %v, want attempt 1", rc, err)
 	}
-	if _, err := n.Ledger.ReleaseKeys(ctx, st.id, keys.Info{JobID: "job-1", MediaID: []byte("m2"), Transcript: []byte("t")}); err != nil {
+	if _, err := n.Ledger.ReleasePartial(ctx, st.id, keys.Info{JobID: "job-1", MediaID: []byte("m2"), Transcript: []byte("t")}); err != nil {
 		t.Fatalf("ReleaseKeys(retry) = %v", err)
 	}
 	c, err := n.Ledger.Copy(ctx, "job-1")

@@ -15,6 +15,7 @@ import (
 	"copystation/custody"
 	"copystation/keys"
 	"copystation/ledgerclient"
+	"copystation/protocol"
 	"copystation/validatord/chain"
 	"copystation/validatord/contract"
 	"copystation/validatord/keyservice"
@@ -121,18 +122,56 @@ func groupOf(t *testing.T, app *contract.App) *custody.Group {
 	return g
 }
 
-// release is node i's round-2 answer, from its own ledger and custodian.
-func nodeRelease(nw *Network, i int, d *dealt, label []byte, sigma custody.Signature, st *ecdh.PrivateKey, info keys.Info) ([]byte, error) {
-	n := nw.Node(i)
-	cust, err := n.App.Custody()
+// aCopy is a copy of a dealt title spent on the ledger: its label, its
+// group signature (made as round 1 makes it) and its envelope info.
+type aCopy struct {
+	label []byte
+	sigma custody.Signature
+	info  keys.Info
+	cw    custody.Codeword
+}
+
+// spendCopy mints a token of title to the station itself (no customer grant
+// needed) and spends it for job on media through node 0.
+func spendCopy(t *testing.T, ctx context.Context, nw *Network, st *station, title, token, job string) *aCopy {
+	t.Helper()
+	n := nw.Node(0)
+	if err := n.Issuer.MintToken(ctx, token, title, st.signPub); err != nil {
+		t.Fatalf("MintToken(%s) = %v", token, err)
+	}
+	req := &protocol.CopyRequest{ChainID: testChainID, HandshakeHash: []byte("hh"), ChallengeNonce: []byte("n"), NodeID: "n0",
+		ChallengeExpiry: time.Now().Add(time.Minute).Unix(), JobID: job, TokenID: token, TitleID: title,
+		Profile: 0x41, MediaID: []byte("media-" + job)}
+	sig, err := protocol.Sign(rand.Reader, st.sign, req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := n.Ledger.Spend(ctx, st.signPub, req, sig); err != nil {
+		t.Fatalf("Spend(%s) = %v", job, err)
+	}
+	for i := range nw.Len() { // every node has the spend final before it is asked
+		for ctx.Err() == nil {
+			if _, err := nw.Node(i).App.Copy(job); err == nil {
+				break
+			}
+			time.Sleep(20 * time.Millisecond)
+		}
+	}
+	label, _ := custody.CopyRecord{ChainID: testChainID, TitleID: title, JobID: job, TokenID: token, StationKeyID: st.id}.Label()
+	a := &aCopy{label: label, sigma: copySigma(t, nw, label, 1, 3), info: keys.Info{JobID: job, MediaID: req.MediaID, Transcript: []byte("hh")}}
+	ti, _ := n.App.Title(title)
+	a.cw, _ = custody.DeriveCodeword(a.sigma, len(ti.Segments))
+	return a
+}
+
+// nodeRelease is node i's round-2 answer (ledger.Local.ReleaseKeys, what the
+// gateway calls) for the copy, with sigma.
+func nodeRelease(ctx context.Context, nw *Network, i int, st *station, a *aCopy, sigma custody.Signature) ([]byte, error) {
+	r, err := nw.Node(i).Ledger.ReleaseKeys(ctx, st.id, 0, sigma[:], a.info)
 	if err != nil {
 		return nil, err
 	}
-	blob, err := n.App.TitleShares(d.title.ID, i)
-	if err != nil {
-		return nil, err
-	}
-	return n.Custodian.ReleaseShares(n.ChainID, cust, d.title, blob, label, sigma, st.PublicKey(), info)
+	return r.Sealed, nil
 }
 
 // TestDealtTitleRelease runs four nodes on loopback (t = 2) and the issuer's
@@ -158,44 +197,43 @@ func TestDealtTitleRelease(t *testing.T) {
 	for i := range 4 { // every node has it committed before it is asked
 		waitShares(ctx, nw, i, "film-d")
 	}
-	st, _ := ecdh.P256().GenerateKey(rand.Reader)
+	st := newStation(t)
+	if _, err := nw.Node(0).Operator.EnrollStation(ctx, st.signPub, st.ka.PublicKey().Bytes(), []uint16{0x41}, nil); err != nil {
+		t.Fatalf("EnrollStation() = %v", err)
+	}
 	chainID := nw.Node(0).ChainID
-	rec := custody.CopyRecord{ChainID: chainID, TitleID: "film-d", JobID: "job-1", TokenID: "tok-1", StationKeyID: "station-1"}
-	label, _ := rec.Label()
-	sigma := copySigma(t, nw, label, 1, 3)
-	cw, _ := custody.DeriveCodeword(sigma, dealtSegments)
-	info := keys.Info{JobID: "job-1", MediaID: []byte("media-1"), Transcript: []byte("hh")}
+	cp := spendCopy(t, ctx, nw, st, "film-d", "tok-1", "job-1")
 
 	t.Run("t nodes' releases open the selected variants only", func(t *testing.T) {
 		var sealed []ledgerclient.SealedRelease
 		for _, i := range []int{2, 0} {
-			b, err := nodeRelease(nw, i, d, label, sigma, st, info)
+			b, err := nodeRelease(ctx, nw, i, st, cp, cp.sigma)
 			if err != nil {
-				t.Fatalf("node %d ReleaseShares() = %v", i, err)
+				t.Fatalf("node %d ReleaseKeys(dealt title) = %v", i, err)
 			}
 			sealed = append(sealed, ledgerclient.SealedRelease{Node: i, Sealed: b})
 		}
-		k, rejected, err := ledgerclient.CombineReleases(st, info, chainID, d.m, 2, cw, sealed)
+		k, rejected, err := ledgerclient.CombineReleases(st.ka, cp.info, chainID, d.m, 2, cp.cw, sealed)
 		if err != nil || len(rejected) != 0 {
 			t.Fatalf("CombineReleases() = %v, rejected %v", err, rejected)
 		}
 		defer k.Wipe()
-		checkSelected(t, d, k, cw)
+		checkSelected(t, d, k, cp.cw)
 	})
 
 	t.Run("a node's wrong share is named and another node used", func(t *testing.T) {
 		var sealed []ledgerclient.SealedRelease
 		for _, i := range []int{1, 2, 3} {
-			b, err := nodeRelease(nw, i, d, label, sigma, st, info)
+			b, err := nodeRelease(ctx, nw, i, st, cp, cp.sigma)
 			if err != nil {
 				t.Fatal(err)
 			}
 			if i == 1 {
-				b = wrongShare(t, b, st, info)
+				b = wrongShare(t, b, st.ka, cp.info)
 			}
 			sealed = append(sealed, ledgerclient.SealedRelease{Node: i, Sealed: b})
 		}
-		k, rejected, err := ledgerclient.CombineReleases(st, info, chainID, d.m, 2, cw, sealed)
+		k, rejected, err := ledgerclient.CombineReleases(st.ka, cp.info, chainID, d.m, 2, cp.cw, sealed)
 		if err != nil {
 			t.Fatalf("CombineReleases(node 1 wrong) = %v", err)
 		}
@@ -203,15 +241,13 @@ func TestDealtTitleRelease(t *testing.T) {
 		if len(rejected) != 1 || rejected[0].Node != 1 || !errors.Is(rejected[0], custody.ErrBadShare) {
 			t.Errorf("rejected = %v, want node 1 with ErrBadShare", rejected)
 		}
-		checkSelected(t, d, k, cw)
+		checkSelected(t, d, k, cp.cw)
 	})
 
-	t.Run("a sigma for another label releases nothing", func(t *testing.T) {
-		other := rec
-		other.JobID = "job-2"
-		ol, _ := other.Label()
-		if _, err := nodeRelease(nw, 0, d, label, copySigma(t, nw, ol, 0, 2), st, info); !errors.Is(err, custody.ErrBadSignature) {
-			t.Errorf("ReleaseShares(σ of another copy) = %v, want ErrBadSignature", err)
+	t.Run("a sigma for another copy releases nothing", func(t *testing.T) {
+		ol, _ := custody.CopyRecord{ChainID: chainID, TitleID: "film-d", JobID: "job-9", TokenID: "tok-1", StationKeyID: st.id}.Label()
+		if _, err := nodeRelease(ctx, nw, 0, st, cp, copySigma(t, nw, ol, 0, 2)); !errors.Is(err, keyservice.ErrBadSigma) {
+			t.Errorf("ReleaseKeys(σ of another copy) = %v, want ErrBadSigma", err)
 		}
 	})
 
@@ -228,17 +264,18 @@ func TestDealtTitleRelease(t *testing.T) {
 		}
 		waitShares(ctx, nw, 2, "film-bad")
 		waitShares(ctx, nw, 3, "film-bad")
-		_, err = nodeRelease(nw, 2, bad, label, sigma, st, info)
+		bc := spendCopy(t, ctx, nw, st, "film-bad", "tok-bad", "job-bad")
+		_, err = nodeRelease(ctx, nw, 2, st, bc, bc.sigma)
 		if !errors.Is(err, custody.ErrBadDeal) || !strings.Contains(err.Error(), "issuer "+bad.title.Issuer) {
-			t.Errorf("node 2 ReleaseShares(its garbled blob) = %v, want ErrBadDeal naming issuer %s", err, bad.title.Issuer)
+			t.Errorf("node 2 ReleaseKeys(its garbled blob) = %v, want ErrBadDeal naming issuer %s", err, bad.title.Issuer)
 		}
-		if _, err := nodeRelease(nw, 3, bad, label, sigma, st, info); err != nil {
-			t.Errorf("node 3 ReleaseShares(sound blob) = %v, want a release", err)
+		if _, err := nodeRelease(ctx, nw, 3, st, bc, bc.sigma); err != nil {
+			t.Errorf("node 3 ReleaseKeys(sound blob) = %v, want a release", err)
 		}
 	})
 
-	t.Run("the largest title registers through the nodes", func(t *testing.T) {
-		cd, err := nw.Node(1).Issuer.CustodyDeal(ctx)
+	t.Run("the largest title registers and releases through the nodes", func(t *testing.T) {
+		cd, err := nw.Node(0).Issuer.CustodyDeal(ctx)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -252,17 +289,22 @@ func TestDealtTitleRelease(t *testing.T) {
 		for s := range contract.MaxSegments {
 			ti.Segments = append(ti.Segments, contract.Segment{StartSector: uint32(10 * s), Sectors: 1})
 		}
-		if err := nw.Node(1).Issuer.RegisterDealtTitle(ctx, ti, big); err != nil {
+		if err := nw.Node(0).Issuer.RegisterDealtTitle(ctx, ti, big); err != nil {
 			t.Fatalf("RegisterDealtTitle(%d segments, 4 nodes) = %v", contract.MaxSegments, err)
 		}
 		waitShares(ctx, nw, 3, "film-big")
-		if _, err := nodeRelease(nw, 3, &dealt{title: mustTitle(t, nw.Node(3).App, "film-big")}, label, sigma, st, info); err != nil {
-			t.Errorf("node 3 ReleaseShares(film-big) = %v", err)
+		bc := spendCopy(t, ctx, nw, st, "film-big", "tok-big", "job-big")
+		b, err := nodeRelease(ctx, nw, 3, st, bc, bc.sigma)
+		if err != nil {
+			t.Fatalf("node 3 ReleaseKeys(film-big) = %v", err)
+		}
+		if want := 1 + 65 + custody.ReleaseLen(contract.MaxSegments) + 16; len(b) != want {
+			t.Errorf("sealed release of %d segments = %d bytes, want %d", contract.MaxSegments, len(b), want)
 		}
 	})
 
 	t.Run("one node's home, KEK and ledger open nothing", func(t *testing.T) {
-		oneNodeRefused(t, nw, d, label, sigma, st, info, cw)
+		oneNodeRefused(t, nw, d, st, cp)
 	})
 }
 
@@ -271,7 +313,8 @@ func TestDealtTitleRelease(t *testing.T) {
 // the title's keys: no other node's shares open with its custody key, its
 // own release alone is below threshold, and the deposit path has nothing
 // for a dealt title.
-func oneNodeRefused(t *testing.T, nw *Network, d *dealt, label []byte, sigma custody.Signature, st *ecdh.PrivateKey, info keys.Info, cw custody.Codeword) {
+func oneNodeRefused(t *testing.T, nw *Network, d *dealt, st *station, cp *aCopy) {
+	label, sigma, info, cw := cp.label, cp.sigma, cp.info, cp.cw
 	n := nw.Node(0)
 	sec, err := vault.Load(filepath.Join(nw.Homes[0], chain.FileVault), nw.opts.KEK)
 	if err != nil {
@@ -302,17 +345,17 @@ func oneNodeRefused(t *testing.T, nw *Network, d *dealt, label []byte, sigma cus
 			t.Errorf("node 0 OpenTitle(node %d's blob) = %v, want ErrBadDeal (it does not open)", i, err)
 		}
 	}
-	own, err := cu.ReleaseShares(n.ChainID, cust, d.title, mustShares(t, n.App, d.title.ID, 0), label, sigma, st.PublicKey(), info)
+	own, err := cu.ReleaseShares(n.ChainID, cust, d.title, mustShares(t, n.App, d.title.ID, 0), label, sigma, st.ka.PublicKey(), info)
 	if err != nil {
 		t.Fatal(err)
 	}
-	_, _, err = ledgerclient.CombineReleases(st, info, n.ChainID, d.m, 2, cw, []ledgerclient.SealedRelease{{Node: 0, Sealed: own}})
+	_, _, err = ledgerclient.CombineReleases(st.ka, info, n.ChainID, d.m, 2, cw, []ledgerclient.SealedRelease{{Node: 0, Sealed: own}})
 	if !errors.Is(err, custody.ErrNotEnoughShares) {
 		t.Errorf("CombineReleases(node 0's release only) = %v, want ErrNotEnoughShares", err)
 	}
 	// Claiming the threshold is 1 does not help: the shares interpolate to
 	// a key under which the manifest does not authenticate.
-	if k, _, err := ledgerclient.CombineReleases(st, info, n.ChainID, d.m, 1, cw, []ledgerclient.SealedRelease{{Node: 0, Sealed: own}}); err == nil {
+	if k, _, err := ledgerclient.CombineReleases(st.ka, info, n.ChainID, d.m, 1, cw, []ledgerclient.SealedRelease{{Node: 0, Sealed: own}}); err == nil {
 		_, err := titlepkg.Open(d.path, k)
 		k.Wipe()
 		if !errors.Is(err, titlepkg.ErrAuth) {
@@ -321,20 +364,10 @@ func oneNodeRefused(t *testing.T, nw *Network, d *dealt, label []byte, sigma cus
 	} else if !errors.Is(err, custody.ErrThreshold) {
 		t.Errorf("CombineReleases(t = 1 of 4) = %v, want ErrThreshold or keys that do not open", err)
 	}
-	c := &contract.Copy{JobID: "job-1", Title: d.title.ID, Profile: 0x41,
-		Attempts: []contract.Attempt{{MediaID: info.MediaID, Outcome: contract.OutcomePending}}}
-	if _, err := n.Keys.CopyKeys(d.title, c, info.MediaID); !errors.Is(err, keyservice.ErrPackageKey) {
-		t.Errorf("deposit path CopyKeys(dealt title) = %v, want ErrPackageKey", err)
-	}
-}
-
-// waitShares waits until node i has committed its shares of a title.
-func waitShares(ctx context.Context, nw *Network, i int, id string) {
-	for ctx.Err() == nil {
-		if _, err := nw.Node(i).App.TitleShares(id, i); err == nil {
-			return
-		}
-		time.Sleep(20 * time.Millisecond)
+	c, _ := n.App.Copy(info.JobID)
+	sta, _ := n.App.Station(st.id)
+	if _, _, err := n.Keys.ReleaseKeys(d.title, sta, c, info, sigma); !errors.Is(err, keyservice.ErrPackageKey) {
+		t.Errorf("deposit path ReleaseKeys(dealt title) = %v, want ErrPackageKey", err)
 	}
 }
 
@@ -402,5 +435,15 @@ func checkSelected(t *testing.T, d *dealt, k *titlepkg.Keys, cw custody.Codeword
 		if !selected && !errors.Is(err, titlepkg.ErrNoKey) {
 			t.Errorf("ReadChunk(%d, unselected variant) = %v, want ErrNoKey", i, err)
 		}
+	}
+}
+
+// waitShares waits until node i has committed its shares of a title.
+func waitShares(ctx context.Context, nw *Network, i int, id string) {
+	for ctx.Err() == nil {
+		if _, err := nw.Node(i).App.TitleShares(id, i); err == nil {
+			return
+		}
+		time.Sleep(20 * time.Millisecond)
 	}
 }

@@ -26,7 +26,11 @@ func (refusingLedger) Spend(context.Context, []byte, *protocol.CopyRequest, []by
 	return ledger.Receipt{}, fmt.Errorf("benchmark: %w", contract.CodeTokenSpent)
 }
 
-func (refusingLedger) ReleaseKeys(context.Context, string, keys.Info) (*ledger.Release, error) {
+func (refusingLedger) ReleasePartial(context.Context, string, keys.Info) (*ledger.Release, error) {
+	return nil, errors.New("benchmark: no keys")
+}
+
+func (refusingLedger) ReleaseKeys(context.Context, string, uint32, []byte, keys.Info) (*ledger.Release, error) {
 	return nil, errors.New("benchmark: no keys")
 }
 

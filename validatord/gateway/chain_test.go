@@ -19,7 +19,7 @@ func TestStationPinsChainID(t *testing.T) {
 		chain string
 		want  error
 	}{{"copystation-prod", ledgerclient.ErrWrongChain}, {"copystation-local", nil}} {
-		c, err := ledgerclient.New(ledgerclient.Config{Nodes: []ledgerclient.Node{f.node.pin}, Signer: f.st.signer,
+		c, err := ledgerclient.New(ledgerclient.Config{Nodes: []ledgerclient.Node{f.node.pin}, Group: groupOf(t, f.node.pin), Signer: f.st.signer,
 			KeyExchanger: f.st.exchanger, Random: rand.Reader, Now: f.clk.Now, StepTimeout: 2 * time.Second,
 			AnswerTimeout: 5 * time.Second, ChainID: tc.chain})
 		if err != nil {

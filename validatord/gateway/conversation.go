@@ -1,6 +1,7 @@
 package gateway
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"fmt"
@@ -98,8 +99,10 @@ func (c *conv) run() (reason, error) {
 		answer = c.copyRequest(m)
 	case *protocol.CopyReportMsg:
 		answer = c.copyReport(m)
+	case *protocol.KeyRequestMsg:
+		answer = c.keyRequest(m)
 	default:
-		answer = refusal(protocol.CodeBadRequest, "a station sends a copy request or a copy report, not a %s", m.Type())
+		answer = refusal(protocol.CodeBadRequest, "a station sends a copy request, a key request or a copy report, not a %s", m.Type())
 	}
 	c.conn.SetDeadline(c.deadline(cfg.StepTimeout))
 	if err := ch.Send(answer); err != nil {
@@ -209,15 +212,64 @@ func (c *conv) copyRequest(m *protocol.CopyRequestMsg) protocol.Message {
 	ctx, cancel := context.WithTimeout(c.ctx, c.s.cfg.LedgerTimeout)
 	defer cancel()
 	c.conn.SetDeadline(c.deadline(c.s.cfg.LedgerTimeout + c.s.cfg.StepTimeout))
-	rc, err := c.s.cfg.Ledger.Spend(ctx, st.SigningKey, stmt, m.Signature)
+	if !c.alreadySpent(ctx, st, m) {
+		if _, err := c.s.cfg.Ledger.Spend(ctx, st.SigningKey, stmt, m.Signature); err != nil {
+			return c.ledgerRefusal(err, subj)
+		}
+	}
+	rel, err := c.s.cfg.Ledger.ReleasePartial(ctx, st.ID, keys.Info{JobID: m.JobID, MediaID: m.MediaID, Transcript: hh})
 	if err != nil {
 		return c.ledgerRefusal(err, subj)
 	}
-	rel, err := c.s.cfg.Ledger.ReleaseKeys(ctx, st.ID, keys.Info{JobID: m.JobID, MediaID: m.MediaID, Transcript: hh})
+	out := &protocol.KeyReleaseMsg{JobID: m.JobID, Sealed: rel.Sealed, Format: protocol.Format(rel.Format), Height: uint64(rel.Spend.Height), TxHash: rel.Spend.TxHash}
+	sig, err := protocol.Sign(c.s.cfg.Random, c.s.cfg.Signer, out.Statement(c.chal.ChainID, hh))
 	if err != nil {
-		return c.ledgerRefusal(err, subj)
+		c.why = err
+		return refusal(protocol.CodeInternal, "the node could not sign the key release; try another node with the same job ID")
 	}
-	out := &protocol.KeyReleaseMsg{JobID: m.JobID, Sealed: rel.Sealed, Format: protocol.Format(rel.Format), Height: uint64(rc.Height), TxHash: rc.TxHash}
+	out.NodeSignature = sig
+	return out
+}
+
+// alreadySpent says whether the attempt m names is committed on this
+// node, pending, exactly as m asks for it: a station collecting partials
+// after the spend was final at another node. Such a request spends
+// nothing and waits for no block; anything else goes to the contract,
+// which refuses or spends.
+func (c *conv) alreadySpent(ctx context.Context, st *contract.Station, m *protocol.CopyRequestMsg) bool {
+	cp, err := c.s.cfg.Ledger.Copy(ctx, m.JobID)
+	if err != nil || len(cp.Attempts) == 0 {
+		return false
+	}
+	cur := cp.Current()
+	return cp.Station == st.ID && cp.Token == m.TokenID && cp.Title == m.TitleID && cp.Profile == m.Profile &&
+		cur.Outcome == contract.OutcomePending && uint32(cp.Retries()) == m.Attempt && bytes.Equal(cur.MediaID, m.MediaID)
+}
+
+// keyRequest is round 2 of a release: the station's group signature for a
+// copy whose spend is final on this node, answered with the copy's keys.
+func (c *conv) keyRequest(m *protocol.KeyRequestMsg) protocol.Message {
+	if r := checkIDs([2]string{"job ID", m.JobID}); r != nil {
+		return r
+	}
+	st, r := c.station(m.StationID)
+	if r != nil {
+		return r
+	}
+	hh := c.ch.HandshakeHash()
+	if err := protocol.Verify(st.SigningKey, m.Statement(hh, c.chal), m.Signature); err != nil {
+		return refusal(protocol.CodeBadSignature, "the station's signature does not verify on this connection")
+	}
+	if r := c.proved(); r != nil {
+		return r
+	}
+	ctx, cancel := context.WithTimeout(c.ctx, c.s.cfg.LedgerTimeout)
+	defer cancel()
+	rel, err := c.s.cfg.Ledger.ReleaseKeys(ctx, st.ID, m.Attempt, m.Sigma, keys.Info{JobID: m.JobID, MediaID: m.MediaID, Transcript: hh})
+	if err != nil {
+		return c.ledgerRefusal(err, subject{station: st.ID, job: m.JobID})
+	}
+	out := &protocol.ShareReleaseMsg{JobID: m.JobID, Attempt: m.Attempt, Sealed: rel.Sealed}
 	sig, err := protocol.Sign(c.s.cfg.Random, c.s.cfg.Signer, out.Statement(c.chal.ChainID, hh))
 	if err != nil {
 		c.why = err

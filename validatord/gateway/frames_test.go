@@ -131,7 +131,7 @@ func TestFailover(t *testing.T) {
 	st := f.st
 	// Bad nodes that fail fast, then one that commits the spend and drops
 	// the answer, then the good node.
-	c, err := ledgerclient.New(ledgerclient.Config{Nodes: []ledgerclient.Node{pin(closed), pin(hangup), startDropper(t, f.node), f.node.pin},
+	c, err := ledgerclient.New(ledgerclient.Config{Nodes: []ledgerclient.Node{pin(closed), pin(hangup), startDropper(t, f.node), f.node.pin}, Group: groupOf(t, f.node.pin),
 		Signer: st.signer, KeyExchanger: st.exchanger, Random: rand.Reader, Now: f.clk.Now,
 		StepTimeout: 5 * time.Second, AnswerTimeout: 20 * time.Second})
 	if err != nil {
@@ -149,7 +149,7 @@ func TestFailover(t *testing.T) {
 	if a.Receipt.NodeID != f.node.server.NodeID() {
 		t.Fatalf("answered by %s, want %s", a.Receipt.NodeID, f.node.server.NodeID())
 	}
-	c2, _ := ledgerclient.New(ledgerclient.Config{Nodes: bad, Signer: st.signer, KeyExchanger: st.exchanger,
+	c2, _ := ledgerclient.New(ledgerclient.Config{Nodes: bad, Group: groupOf(t, f.node.pin), Signer: st.signer, KeyExchanger: st.exchanger,
 		Random: rand.Reader, Now: f.clk.Now, StepTimeout: 300 * time.Millisecond, AnswerTimeout: time.Second})
 	_, err = c2.Authorize(context.Background(), f.params("job-1"))
 	if !errors.Is(err, ledgerclient.ErrNoNodeReachable) {

@@ -43,9 +43,14 @@ type chain struct {
 
 func startChain(t testing.TB, nodes int) *chain {
 	t.Helper()
+	return startChainOpts(t, nodes, embedded.Options{})
+}
+
+func startChainOpts(t testing.TB, nodes int, o embedded.Options) *chain {
+	t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
 	defer cancel()
-	nw, err := embedded.StartNetwork(ctx, t.TempDir(), nodes, embedded.Options{})
+	nw, err := embedded.StartNetwork(ctx, t.TempDir(), nodes, o)
 	if err != nil {
 		t.Fatalf("embedded.StartNetwork(%d) = %v", nodes, err)
 	}

@@ -5,6 +5,7 @@ import (
 
 	"copystation/protocol"
 	"copystation/validatord/contract"
+	"copystation/validatord/keyservice"
 	"copystation/validatord/ledger"
 )
 
@@ -45,6 +46,9 @@ var contractCodes = map[contract.Code]protocol.Code{
 func refusalCode(err error) protocol.Code {
 	if errors.Is(err, ledger.ErrStationNotFound) {
 		return protocol.CodeStationUnknown
+	}
+	if errors.Is(err, keyservice.ErrBadSigma) {
+		return protocol.CodeBadSigma
 	}
 	var c contract.Code
 	if errors.As(err, &c) {

@@ -25,7 +25,7 @@ func TestRetryOnAnotherNode(t *testing.T) {
 	l.mint("tok-1", "title-1", st.signPub)
 	n0 := startNode(t, l.node(0).Ledger, nodeOpts{now: clk.Now})
 	n1 := startNode(t, l.node(1).Ledger, nodeOpts{now: clk.Now})
-	c, err := ledgerclient.New(ledgerclient.Config{Nodes: []ledgerclient.Node{startDropper(t, n0), n1.pin},
+	c, err := ledgerclient.New(ledgerclient.Config{Nodes: []ledgerclient.Node{startDropper(t, n0), n1.pin}, Group: groupOf(t, n1.pin),
 		Signer: st.signer, KeyExchanger: st.exchanger, Random: rand.Reader, Now: clk.Now,
 		StepTimeout: 2 * time.Second, AnswerTimeout: 10 * time.Second})
 	if err != nil {

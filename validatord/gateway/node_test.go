@@ -2,10 +2,12 @@ package gateway_test
 
 import (
 	"context"
+	"copystation/custody"
 	"crypto"
 	"crypto/ecdh"
 	"crypto/rand"
 	"errors"
+	"go.dedis.ch/kyber/v4"
 	"io"
 	"net"
 	"sync"
@@ -106,6 +108,11 @@ func startNodeWithKeys(t testing.TB, l ledger.Ledger, o nodeOpts, priv, pub []by
 		})
 	}
 	t.Cleanup(stop)
+	if loc, ok := l.(*ledger.Local); ok {
+		if c, err := loc.Node().App.Custody(); err == nil {
+			groups.Store(string(signer.pub), c.Group)
+		}
+	}
 	return &testNode{
 		pin:    ledgerclient.Node{Address: ln.Addr().String(), NoiseKey: pub, SigningKey: signer.pub},
 		server: srv, signer: signer, addr: ln.Addr().String(), noise: priv, stop: stop,
@@ -140,7 +147,7 @@ func softStation(t testing.TB) *station {
 
 func (s *station) client(t testing.TB, now func() time.Time, nodes ...ledgerclient.Node) *ledgerclient.Client {
 	t.Helper()
-	c, err := ledgerclient.New(ledgerclient.Config{Nodes: nodes, Signer: s.signer, KeyExchanger: s.exchanger,
+	c, err := ledgerclient.New(ledgerclient.Config{Nodes: nodes, Group: groupOf(t, nodes...), Signer: s.signer, KeyExchanger: s.exchanger,
 		Random: rand.Reader, Now: now, StepTimeout: 2 * time.Second, AnswerTimeout: 5 * time.Second})
 	if err != nil {
 		t.Fatalf("ledgerclient.New = %v", err)
@@ -218,4 +225,39 @@ func closedByPeer(conn net.Conn) error {
 			return nil
 		}
 	}
+}
+
+// groups maps a node's signing key to its network's custody group, which a
+// station pins at enrollment: recorded when a gateway starts on a real
+// node, looked up when a test station is configured.
+var groups sync.Map
+
+var (
+	spareOnce  sync.Once
+	spareGroup []byte
+)
+
+// groupOf is the custody group of the first pinned node that runs on a
+// real ledger; for gateways on a stand-in ledger (no group of their own) a
+// one-node group made once by a real in-process DKG.
+func groupOf(t testing.TB, pins ...ledgerclient.Node) []byte {
+	t.Helper()
+	for _, p := range pins {
+		if g, ok := groups.Load(string(p.SigningKey)); ok {
+			return g.([]byte)
+		}
+	}
+	spareOnce.Do(func() {
+		k := custody.NewDKGKey()
+		pub, err := custody.ParseDKGPublic(k.Public())
+		if err != nil {
+			panic(err)
+		}
+		res, err := custody.RunInProcess(custody.CeremonyConfig{Nodes: []kyber.Point{pub}, Threshold: 1, Nonce: make([]byte, 32)}, []*custody.DKGKey{k})
+		if err != nil {
+			panic(err)
+		}
+		spareGroup, _ = res[0].Group.MarshalBinary()
+	})
+	return spareGroup
 }

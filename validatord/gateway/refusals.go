@@ -79,6 +79,12 @@ var ledgerText = map[protocol.Code]func(s subject) string{
 	protocol.CodeAlreadyReported: func(s subject) string {
 		return fmt.Sprintf("job %q's current disc was already reported", s.job)
 	},
+	protocol.CodeBadSigma: func(s subject) string {
+		return fmt.Sprintf("the group signature sent for job %q is not the network's signature on this copy; combine it again from the nodes' partials", s.job)
+	},
+	protocol.CodeAttemptMismatch: func(s subject) string {
+		return fmt.Sprintf("the request names another attempt than job %q's pending one", s.job)
+	},
 	protocol.CodeUnavailable: func(s subject) string {
 		return "the node cannot reach consensus now; try another node with the same job ID"
 	},

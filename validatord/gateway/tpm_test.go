@@ -59,7 +59,7 @@ func assertTPMCopy(t *testing.T, st *station, clk *clock, nodes ...*testNode) {
 	if len(a.Keys.DiscKey) != keys.KeySize || len(a.Keys.BaseKey) != keys.KeySize {
 		t.Fatalf("Authorize keys: disc %d bytes, package %d bytes; want %d each", len(a.Keys.DiscKey), len(a.Keys.BaseKey), keys.KeySize)
 	}
-	info := keys.Info{JobID: "job-tpm", MediaID: media, Transcript: a.Receipt.HandshakeHash}
+	info := keys.Info{JobID: "job-tpm", MediaID: media, Transcript: a.KeysTranscript}
 	again, err := keys.Open(st.exchanger, info, a.Sealed)
 	if err != nil {
 		t.Fatalf("keys.Open(TPM key) = %v", err)

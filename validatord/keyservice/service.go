@@ -4,12 +4,12 @@ import (
 	"crypto/ecdh"
 	"crypto/hmac"
 	"crypto/hpke"
-	"crypto/sha256"
 	"errors"
 	"fmt"
 
 	"copystation/burn/disc"
 	"copystation/burn/titlepkg"
+	"copystation/custody"
 	"copystation/keys"
 	"copystation/validatord/contract"
 )
@@ -20,106 +20,198 @@ var (
 	ErrPackageKey = errors.New("keyservice: the title's sealed package key does not open on this node")
 	ErrNotPending = errors.New("keyservice: the copy has no pending attempt on this disc")
 	ErrNoFormat   = errors.New("keyservice: the title has no format metadata for the copy's disc profile")
+	ErrNoCustody  = errors.New("keyservice: this node holds no custody share or group; its home predates the genesis ceremony, so make the node again with validatord init")
+	// ErrBadSigma: the station's group signature is not the network's
+	// signature on this node's own label for the copy, so no codeword
+	// follows from it and nothing is released.
+	ErrBadSigma = errors.New("keyservice: the group signature does not verify against the group key and this node's label for the copy")
 )
 
-// Purposes of the derived secrets, beyond keys.PurposeDiscKey and
-// keys.PurposeCodeword.
+// Purposes of the derived secrets, beyond keys.PurposeDiscKey.
 const (
-	purposeCommit    = "codeword-commitment"
 	purposeBlockKey  = "disc-key-block"
 	purposeBlockIV   = "disc-key-block-nonce"
 	depositInfoLabel = "copystation package-key deposit v1"
 )
 
+// Fault is a test-only misbehaviour of a node's key service, so tests can
+// run a real node that answers wrongly. Production never sets it.
+type Fault int
+
+// Faults.
+const (
+	NoFault Fault = iota
+	// FaultWrongPartial makes the node sign another label than the copy's
+	// with its share: a well-formed partial that does not verify.
+	FaultWrongPartial
+)
+
+// Custody is a node's part of the threshold group: its share of the group
+// secret from its vault, and the group (public) from genesis.
+type Custody struct {
+	ChainID string
+	Share   *custody.KeyShare
+	Group   *custody.Group
+	Fault   Fault
+}
+
 // Service holds a node's network secrets in memory.
 type Service struct {
 	secret  []byte
 	deposit *ecdh.PrivateKey
+	cust    Custody
 }
 
-var _ contract.CodewordCommitter = (*Service)(nil)
-
-// New makes a key service from the network's copy secret and deposit key.
-func New(copySecret []byte, deposit *ecdh.PrivateKey) (*Service, error) {
+// New makes a key service from the network's copy secret, deposit key and
+// the node's custody share. The copy secret now only keys the version-1
+// disc key block (PlayerKey, blockNonce).
+func New(copySecret []byte, deposit *ecdh.PrivateKey, c Custody) (*Service, error) {
 	if len(copySecret) < keys.MinMasterLen {
 		return nil, ErrSecret
 	}
-	return &Service{secret: append([]byte(nil), copySecret...), deposit: deposit}, nil
+	return &Service{secret: append([]byte(nil), copySecret...), deposit: deposit, cust: c}, nil
 }
 
-// Close wipes the copy secret from memory.
-func (s *Service) Close() { keys.Zero(s.secret) }
+// Close wipes the copy secret and the custody share from memory.
+func (s *Service) Close() {
+	keys.Zero(s.secret)
+	s.cust.Share.Wipe()
+}
 
 // DepositPublicKey is the key issuers seal package keys to.
 func (s *Service) DepositPublicKey() *ecdh.PublicKey { return s.deposit.PublicKey() }
 
-// codeword derives an attempt's forensic codeword: one bit per segment.
-func (s *Service) codeword(jobID string, attempt int, mediaID []byte, n int) ([]byte, error) {
-	return keys.DeriveCopySecret(s.secret, keys.ForAttempt(keys.PurposeCodeword, attempt), jobID, mediaID, n)
+// Label is the copy label the nodes sign (custody.CopyRecord.Label), built
+// from the committed copy record only.
+func (s *Service) Label(c *contract.Copy) ([]byte, error) {
+	l, err := custody.CopyRecord{ChainID: s.cust.ChainID, TitleID: c.Title, JobID: c.JobID, TokenID: c.Token, StationKeyID: c.Station}.Label()
+	if err != nil {
+		return nil, fmt.Errorf("keyservice: copy label of job %s: %w", c.JobID, err)
+	}
+	return l, nil
 }
 
-// CommitCodeword implements contract.CodewordCommitter: HMAC-SHA256 under a
-// key derived from the copy secret, over the job, the media ID and a
-// 32-byte codeword seed of one attempt, so the ledger can't reveal the
-// codeword yet a node can later prove which copy a traced codeword came
-// from.
-func (s *Service) CommitCodeword(jobID string, attempt int, mediaID []byte) ([]byte, error) {
-	k, err := keys.DeriveCopySecret(s.secret, keys.ForAttempt(purposeCommit, attempt), jobID, mediaID, 32)
-	if err != nil {
-		return nil, fmt.Errorf("keyservice.CommitCodeword: %w", err)
-	}
-	defer keys.Zero(k)
-	seed, err := s.codeword(jobID, attempt, mediaID, 32)
-	if err != nil {
-		return nil, fmt.Errorf("keyservice.CommitCodeword: %w", err)
-	}
-	defer keys.Zero(seed)
-	m := hmac.New(sha256.New, k)
-	m.Write(seed)
-	return m.Sum(nil), nil
-}
-
-// CopyKeys derives the media copy keys for the current attempt of a
-// committed copy. The caller must have read the copy from committed state.
-func (s *Service) CopyKeys(t *contract.Title, c *contract.Copy, mediaID []byte) (*keys.CopyKeys, error) {
+// pending checks the copy's current attempt is pending on mediaID and
+// returns its attempt number and the title's format for the copy.
+func pending(t *contract.Title, c *contract.Copy, mediaID []byte, op string) (uint32, keys.FormatMetadata, error) {
 	cur := c.Current()
 	if cur.Outcome != contract.OutcomePending || !hmac.Equal(cur.MediaID, mediaID) {
-		return nil, fmt.Errorf("keyservice.CopyKeys: job %s: %w", c.JobID, ErrNotPending)
+		return 0, keys.FormatMetadata{}, fmt.Errorf("%s: job %s: %w", op, c.JobID, ErrNotPending)
 	}
 	format, ok := t.Format(c.Profile)
 	if !ok {
-		return nil, fmt.Errorf("keyservice.CopyKeys: title %s, profile %#x: %w", t.ID, c.Profile, ErrNoFormat)
+		return 0, keys.FormatMetadata{}, fmt.Errorf("%s: title %s, profile %#x: %w", op, t.ID, c.Profile, ErrNoFormat)
 	}
-	k := &keys.CopyKeys{Format: format}
-	attempt := c.Retries()
-	var err error
-	if k.DiscKey, err = keys.DeriveDiscKey(s.secret, c.JobID, attempt, mediaID); err != nil {
-		k.Wipe()
-		return nil, fmt.Errorf("keyservice.CopyKeys: %w", err)
-	}
-	// The codeword carries one bit per forensic segment; the first bits of
-	// the seed are the same bits the commitment covers.
-	seed, err := s.codeword(c.JobID, attempt, mediaID, 32)
+	return uint32(c.Retries()), format, nil
+}
+
+func stationKey(st *contract.Station, op string) (*ecdh.PublicKey, error) {
+	pub, err := ecdh.P256().NewPublicKey(st.KeyAgreementKey)
 	if err != nil {
-		k.Wipe()
-		return nil, fmt.Errorf("keyservice.CopyKeys: %w", err)
+		return nil, fmt.Errorf("%s: station %s key-agreement key: %w", op, st.ID, err)
 	}
-	if n := contract.CodewordLen(t); n <= len(seed) {
-		k.Codeword = append([]byte(nil), seed[:n]...)
-	} else if k.Codeword, err = s.codeword(c.JobID, attempt, mediaID, n); err != nil {
-		k.Wipe()
-		return nil, fmt.Errorf("keyservice.CopyKeys: %w", err)
+	return pub, nil
+}
+
+// Partial is round 1 of a release: this node's partial signature on the
+// copy label of a committed, pending attempt, sealed to the station's
+// enrolled key-agreement key and bound to info. It carries no key: the
+// station needs t of them to make the copy's group signature.
+func (s *Service) Partial(t *contract.Title, st *contract.Station, c *contract.Copy, info keys.Info) ([]byte, keys.FormatMetadata, error) {
+	const op = "keyservice.Partial"
+	if s.cust.Share == nil || s.cust.Group == nil {
+		return nil, keys.FormatMetadata{}, fmt.Errorf("%s: %w", op, ErrNoCustody)
 	}
-	keys.Zero(seed)
+	_, format, err := pending(t, c, info.MediaID, op)
+	if err != nil {
+		return nil, format, err
+	}
+	label, err := s.Label(c)
+	if err != nil {
+		return nil, format, err
+	}
+	if s.cust.Fault == FaultWrongPartial {
+		label = append(label, "fault"...)
+	}
+	p, err := custody.PartialSign(s.cust.Share, label)
+	if err != nil {
+		return nil, format, fmt.Errorf("%s: %w", op, err)
+	}
+	pb, _ := p.MarshalBinary()
+	pub, err := stationKey(st, op)
+	if err != nil {
+		return nil, format, err
+	}
+	sealed, err := keys.SealPartial(pub, info, pb)
+	if err != nil {
+		return nil, format, fmt.Errorf("%s: %w", op, err)
+	}
+	return sealed, format, nil
+}
+
+// CheckSigma verifies a station's group signature against the group key
+// and this node's own label for the copy, so the station cannot choose the
+// codeword: BLS signatures are unique, and the label comes from the
+// committed record.
+func (s *Service) CheckSigma(c *contract.Copy, sigma []byte) (custody.Signature, error) {
+	var sig custody.Signature
+	if s.cust.Group == nil {
+		return sig, fmt.Errorf("keyservice.CheckSigma: %w", ErrNoCustody)
+	}
+	if len(sigma) != len(sig) {
+		return sig, fmt.Errorf("keyservice.CheckSigma: job %s: %w: %d bytes, want %d", c.JobID, ErrBadSigma, len(sigma), len(sig))
+	}
+	copy(sig[:], sigma)
+	label, err := s.Label(c)
+	if err != nil {
+		return sig, err
+	}
+	if err := custody.Verify(s.cust.Group.Key(), label, sig); err != nil {
+		return sig, fmt.Errorf("keyservice.CheckSigma: job %s: %w (%v)", c.JobID, ErrBadSigma, err)
+	}
+	return sig, nil
+}
+
+// ReleaseKeys is round 2 of a release, the one function the node's side
+// of it goes through: for a committed, pending attempt and the copy's group
+// signature (checked by CheckSigma), it derives the codeword from sigma and
+// seals to the station the base key and, per forensic segment, the key of
+// the variant the codeword names, with the version-1 disc key block over
+// the disc key custody.DiscKey(sigma, attempt, media ID). The disc key
+// itself is not sent: the station derives it from sigma.
+func (s *Service) ReleaseKeys(t *contract.Title, st *contract.Station, c *contract.Copy, info keys.Info, sigma custody.Signature) ([]byte, keys.FormatMetadata, error) {
+	const op = "keyservice.ReleaseKeys"
+	attempt, format, err := pending(t, c, info.MediaID, op)
+	if err != nil {
+		return nil, format, err
+	}
+	cw, err := custody.DeriveCodeword(sigma, 8*contract.CodewordLen(t))
+	if err != nil {
+		return nil, format, fmt.Errorf("%s: %w", op, err)
+	}
+	k := &keys.CopyKeys{Format: format, Codeword: cw.Bytes()}
+	defer k.Wipe()
 	if err := s.titleKeys(t, k); err != nil {
-		k.Wipe()
-		return nil, err
+		return nil, format, err
 	}
-	if k.DiscKeyBlock, err = s.discKeyBlock(c.JobID, attempt, mediaID, k.DiscKey); err != nil {
-		k.Wipe()
-		return nil, err
+	dk, err := custody.DiscKey(sigma, attempt, info.MediaID)
+	if err != nil {
+		return nil, format, fmt.Errorf("%s: %w", op, err)
 	}
-	return k, nil
+	k.DiscKeyBlock, err = s.discKeyBlock(c.JobID, int(attempt), info.MediaID, dk[:])
+	clear(dk[:])
+	if err != nil {
+		return nil, format, err
+	}
+	pub, err := stationKey(st, op)
+	if err != nil {
+		return nil, format, err
+	}
+	sealed, err := keys.Seal(pub, info, k)
+	if err != nil {
+		return nil, format, fmt.Errorf("%s: %w", op, err)
+	}
+	return sealed, format, nil
 }
 
 // titleKeys fills in the keys of the title this copy is given: the base key
@@ -134,12 +226,12 @@ func (s *Service) titleKeys(t *contract.Title, k *keys.CopyKeys) error {
 	all, err := titlepkg.DeriveKeys(secret, len(t.Segments))
 	keys.Zero(secret)
 	if err != nil {
-		return fmt.Errorf("keyservice.CopyKeys: title %s: %w", t.ID, err)
+		return fmt.Errorf("keyservice.ReleaseKeys: title %s: %w", t.ID, err)
 	}
 	defer all.Wipe()
 	sel, err := all.Select(k.Codeword)
 	if err != nil {
-		return fmt.Errorf("keyservice.CopyKeys: title %s: %w", t.ID, err)
+		return fmt.Errorf("keyservice.ReleaseKeys: title %s: %w", t.ID, err)
 	}
 	k.BaseKey = sel.Base
 	k.VariantKeys = make([][]byte, len(sel.Variants))
@@ -218,23 +310,4 @@ func (s *Service) OpenPackageKey(titleID string, sealed []byte) ([]byte, error) 
 		return nil, fmt.Errorf("keyservice.OpenPackageKey: title %s: %w", titleID, ErrPackageKey)
 	}
 	return k, nil
-}
-
-// Release derives the copy keys for a committed, pending attempt and seals
-// them to the station's enrolled key-agreement key.
-func (s *Service) Release(t *contract.Title, st *contract.Station, c *contract.Copy, info keys.Info) ([]byte, keys.FormatMetadata, error) {
-	k, err := s.CopyKeys(t, c, info.MediaID)
-	if err != nil {
-		return nil, keys.FormatMetadata{}, err
-	}
-	defer k.Wipe()
-	pub, err := ecdh.P256().NewPublicKey(st.KeyAgreementKey)
-	if err != nil {
-		return nil, keys.FormatMetadata{}, fmt.Errorf("keyservice.Release: station %s key-agreement key: %w", st.ID, err)
-	}
-	sealed, err := keys.Seal(pub, info, k)
-	if err != nil {
-		return nil, keys.FormatMetadata{}, fmt.Errorf("keyservice.Release: %w", err)
-	}
-	return sealed, k.Format, nil
 }

@@ -135,3 +135,54 @@ func (c *Custodian) ReleaseShares(chainID string, cust *contract.Custody, t *con
 	}
 	return sealed, nil
 }
+
+// ShareSource is the node's committed ledger as the share release reads
+// it: the genesis custody and the node's sealed shares of a title
+// (contract.App).
+type ShareSource interface {
+	Custody() (*contract.Custody, error)
+	TitleShares(titleID string, node int) ([]byte, error)
+}
+
+// ReleaseShares is round 2 of a release for a title dealt by its issuer,
+// beside ReleaseKeys (the deposit's): for a committed, pending attempt and
+// the copy's group signature (checked by CheckSigma), it seals to the
+// station this node's custody.Release for the copy's codeword: its share of
+// the base key and of the one variant key per segment the codeword names,
+// with the sibling leaf hashes. No key leaves the node, and the node holds
+// none: the station combines t releases (ledgerclient.CombineReleases).
+func (s *Service) ReleaseShares(cu *Custodian, src ShareSource, t *contract.Title, st *contract.Station, c *contract.Copy, info keys.Info, sigma custody.Signature) ([]byte, keys.FormatMetadata, error) {
+	const op = "keyservice.ReleaseShares"
+	if cu == nil {
+		return nil, keys.FormatMetadata{}, fmt.Errorf("%s: %w", op, ErrNotCustodian)
+	}
+	_, format, err := pending(t, c, info.MediaID, op)
+	if err != nil {
+		return nil, format, err
+	}
+	label, err := s.Label(c)
+	if err != nil {
+		return nil, format, err
+	}
+	cust, err := src.Custody()
+	if err != nil {
+		return nil, format, fmt.Errorf("%s: genesis custody: %w", op, err)
+	}
+	i, err := cu.Index(cust)
+	if err != nil {
+		return nil, format, err
+	}
+	blob, err := src.TitleShares(t.ID, i)
+	if err != nil {
+		return nil, format, fmt.Errorf("%s: %w", op, err)
+	}
+	pub, err := stationKey(st, op)
+	if err != nil {
+		return nil, format, err
+	}
+	sealed, err := cu.ReleaseShares(s.cust.ChainID, cust, t, blob, label, sigma, pub, info)
+	if err != nil {
+		return nil, format, err
+	}
+	return sealed, format, nil
+}

@@ -26,11 +26,17 @@ type Ledger interface {
 	// until it is committed. A repeat of a committed job returns the
 	// original receipt.
 	Spend(ctx context.Context, stationKey []byte, req *protocol.CopyRequest, sig []byte) (Receipt, error)
-	// ReleaseKeys derives the copy keys of the committed, pending attempt
-	// of info.JobID on info.MediaID and seals them to the station's
-	// enrolled key-agreement key, bound to info. Every node releases the
-	// same keys for the same job and disc.
-	ReleaseKeys(ctx context.Context, stationID string, info keys.Info) (*Release, error)
+	// ReleasePartial is round 1 of a release: for the committed, pending
+	// attempt of info.JobID on info.MediaID, this node's partial signature
+	// on the copy label, sealed to the station's enrolled key-agreement key
+	// and bound to info.
+	ReleasePartial(ctx context.Context, stationID string, info keys.Info) (*Release, error)
+	// ReleaseKeys is round 2: for the same pending attempt, numbered
+	// attempt, and sigma, the copy's group signature (which the node checks
+	// against the group key and its own label for the job, refusing with
+	// an error wrapping keyservice.ErrBadSigma), the copy's keys sealed
+	// like round 1. Every node releases the same keys for the same copy.
+	ReleaseKeys(ctx context.Context, stationID string, attempt uint32, sigma []byte, info keys.Info) (*Release, error)
 	// Report submits the station's signed copy report and waits until it
 	// is committed.
 	Report(ctx context.Context, stationKey []byte, rep *protocol.CopyReport, sig []byte) (Receipt, error)
@@ -48,9 +54,10 @@ type Ledger interface {
 // which attempt (0 for the first disc).
 type Receipt = contract.Receipt
 
-// Release is a copy's sealed keys.
+// Release is one round's sealed answer.
 type Release struct {
-	// Sealed is keys.Seal's envelope of the keys.CopyKeys.
+	// Sealed is keys.SealPartial's envelope of the node's partial (round
+	// 1) or keys.Seal's of the keys.CopyKeys (round 2).
 	Sealed []byte
 	// Format is the format metadata also inside the envelope, in the clear
 	// for the station's planning.

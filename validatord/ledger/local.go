@@ -105,44 +105,90 @@ func (l *Local) Copy(_ context.Context, jobID string) (*contract.Copy, error) {
 	return c, err
 }
 
-// ReleaseKeys implements Ledger. It reads committed state only, so keys are
-// released for a spend that is final and never for one merely proposed.
-func (l *Local) ReleaseKeys(_ context.Context, stationID string, info keys.Info) (*Release, error) {
-	const op = "ledger.ReleaseKeys"
+// pendingCopy reads, from committed state only, the copy of info.JobID and
+// checks it is this station's and pending on info.MediaID: so a release
+// follows a spend that is final, never one merely proposed.
+func (l *Local) pendingCopy(op, stationID string, info keys.Info) (*contract.Title, *contract.Station, *contract.Copy, error) {
 	app := l.node.App
 	c, err := app.Copy(info.JobID)
 	if errors.Is(err, contract.ErrNotFound) {
-		return nil, &RefusalError{Op: op, Code: contract.CodeUnknownCopy, Log: "no committed spend for job " + info.JobID}
+		return nil, nil, nil, &RefusalError{Op: op, Code: contract.CodeUnknownCopy, Log: "no committed spend for job " + info.JobID}
 	}
 	if err != nil {
-		return nil, fmt.Errorf("%s: %w", op, err)
+		return nil, nil, nil, fmt.Errorf("%s: %w", op, err)
 	}
 	if c.Station != stationID {
-		return nil, &RefusalError{Op: op, Code: contract.CodeJobConflict, Log: fmt.Sprintf("job %s belongs to station %s", c.JobID, c.Station)}
+		return nil, nil, nil, &RefusalError{Op: op, Code: contract.CodeJobConflict, Log: fmt.Sprintf("job %s belongs to station %s", c.JobID, c.Station)}
 	}
 	cur := c.Current()
 	switch {
 	case cur.Outcome == contract.OutcomeMade:
-		return nil, &RefusalError{Op: op, Code: contract.CodeCopyMade, Log: "job " + c.JobID + " was made"}
+		return nil, nil, nil, &RefusalError{Op: op, Code: contract.CodeCopyMade, Log: "job " + c.JobID + " was made"}
 	case !bytes.Equal(cur.MediaID, info.MediaID):
-		return nil, &RefusalError{Op: op, Code: contract.CodeReportMismatch, Log: fmt.Sprintf("job %s is authorised for media %x", c.JobID, cur.MediaID)}
+		return nil, nil, nil, &RefusalError{Op: op, Code: contract.CodeReportMismatch, Log: fmt.Sprintf("job %s is authorised for media %x", c.JobID, cur.MediaID)}
 	case cur.Outcome != contract.OutcomePending:
-		return nil, &RefusalError{Op: op, Code: contract.CodeAlreadyReported, Log: "job " + c.JobID + " attempt was reported " + cur.Outcome + "; spend again to retry"}
+		return nil, nil, nil, &RefusalError{Op: op, Code: contract.CodeAlreadyReported, Log: "job " + c.JobID + " attempt was reported " + cur.Outcome + "; spend again to retry"}
 	}
 	st, err := app.Station(stationID)
 	if err != nil {
-		return nil, fmt.Errorf("%s: %w", op, err)
+		return nil, nil, nil, fmt.Errorf("%s: %w", op, err)
 	}
 	if st.Status != contract.StationActive {
-		return nil, &RefusalError{Op: op, Code: contract.CodeStationRevoked, Log: "station " + st.ID + " is revoked"}
+		return nil, nil, nil, &RefusalError{Op: op, Code: contract.CodeStationRevoked, Log: "station " + st.ID + " is revoked"}
 	}
 	t, err := app.Title(c.Title)
 	if err != nil {
-		return nil, fmt.Errorf("%s: %w", op, err)
+		return nil, nil, nil, fmt.Errorf("%s: %w", op, err)
 	}
-	sealed, format, err := l.node.Keys.Release(t, st, c, info)
+	return t, st, c, nil
+}
+
+// ReleasePartial implements Ledger: round 1, this node's partial signature
+// on the copy label.
+func (l *Local) ReleasePartial(_ context.Context, stationID string, info keys.Info) (*Release, error) {
+	const op = "ledger.ReleasePartial"
+	t, st, c, err := l.pendingCopy(op, stationID, info)
+	if err != nil {
+		return nil, err
+	}
+	sealed, format, err := l.node.Keys.Partial(t, st, c, info)
 	if err != nil {
 		return nil, fmt.Errorf("%s: %w", op, err)
 	}
+	cur := c.Current()
+	return &Release{Sealed: sealed, Format: format, Spend: Receipt{Height: cur.Height, TxHash: cur.TxHash, Attempt: c.Retries()}}, nil
+}
+
+// ReleaseKeys implements Ledger: round 2, for the pending attempt named and
+// the copy's group signature.
+func (l *Local) ReleaseKeys(_ context.Context, stationID string, attempt uint32, sigma []byte, info keys.Info) (*Release, error) {
+	const op = "ledger.ReleaseKeys"
+	t, st, c, err := l.pendingCopy(op, stationID, info)
+	if err != nil {
+		return nil, err
+	}
+	if attempt != uint32(c.Retries()) {
+		return nil, &RefusalError{Op: op, Code: contract.CodeAttemptMismatch, Log: fmt.Sprintf("job %s has attempt %d pending, not %d", c.JobID, c.Retries(), attempt)}
+	}
+	sig, err := l.node.Keys.CheckSigma(c, sigma)
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", op, err)
+	}
+	// A title dealt by its issuer is released as this node's shares for
+	// the codeword (the station combines t nodes'); a deposited one as
+	// keys.
+	var (
+		sealed []byte
+		format keys.FormatMetadata
+	)
+	if len(t.ShareRoots) > 0 {
+		sealed, format, err = l.node.Keys.ReleaseShares(l.node.Custodian, l.node.App, t, st, c, info, sig)
+	} else {
+		sealed, format, err = l.node.Keys.ReleaseKeys(t, st, c, info, sig)
+	}
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", op, err)
+	}
+	cur := c.Current()
 	return &Release{Sealed: sealed, Format: format, Spend: Receipt{Height: cur.Height, TxHash: cur.TxHash, Attempt: c.Retries()}}, nil
 }

@@ -1,0 +1,188 @@
+package ledgerclient
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+
+	"copystation/custody"
+	"copystation/keys"
+	"copystation/protocol"
+)
+
+// round1 is what the station holds after round 1: the copy's group
+// signature, combined in memory from t nodes' partials and checked against
+// the pinned group, and the nodes that gave them.
+type round1 struct {
+	sigma    custody.Signature
+	chainID  string
+	format   protocol.Format
+	receipt  Receipt
+	from     []Node // nodes whose partials verified, asked first in round 2
+	partials []string
+	rejected []error
+}
+
+// check holds a node's round-2 keys to what round 1 fixed: the format, and
+// the codeword, which must be the one sigma gives (a node cannot pick the
+// variants); a node sends no disc key.
+func (r *round1) check(k *keys.CopyKeys) error {
+	if protocol.Format(k.Format) != r.format {
+		return fmt.Errorf("%w: sealed format %+v differs from round 1's %+v", ErrNodeMisbehaved, k.Format, r.format)
+	}
+	if len(k.DiscKey) != 0 {
+		return fmt.Errorf("%w: the node sent a disc key; the station derives it from the group signature", ErrNodeMisbehaved)
+	}
+	if len(k.Codeword) == 0 {
+		return fmt.Errorf("%w: no codeword", ErrNodeMisbehaved)
+	}
+	cw, err := custody.DeriveCodeword(r.sigma, 8*len(k.Codeword))
+	if err != nil {
+		return fmt.Errorf("%w: codeword: %w", ErrNodeMisbehaved, err)
+	}
+	if !bytes.Equal(cw.Bytes(), k.Codeword) {
+		return fmt.Errorf("%w: the codeword is not the one the copy's group signature gives", ErrNodeMisbehaved)
+	}
+	return nil
+}
+
+func (c *Client) logf(format string, args ...any) {
+	if c.cfg.Logf != nil {
+		c.cfg.Logf(format, args...)
+	}
+}
+
+// collectPartials is round 1: it asks nodes in turn, starting with the last
+// that answered, for their partial signature on the copy label until t
+// verify, and combines them. The first node to answer spends the token; the
+// others find the spend final and spend nothing. A definitive refusal
+// before any partial ends the copy (another node would refuse alike); a
+// wrong partial is named, logged and skipped.
+func (c *Client) collectPartials(ctx context.Context, p CopyRequestParams) (*round1, error) {
+	c.mu.Lock()
+	start := c.next
+	c.mu.Unlock()
+	r := &round1{}
+	var (
+		partials []custody.Partial
+		label    []byte
+		errs     []error
+	)
+	seen := map[int]bool{}
+	for i := range c.cfg.Nodes {
+		if err := ctx.Err(); err != nil {
+			errs = append(errs, err)
+			break
+		}
+		idx := (start + i) % len(c.cfg.Nodes)
+		node := c.cfg.Nodes[idx]
+		var got *partialAnswer
+		err := c.withSession(ctx, node, func(s *session) error {
+			a, err := s.partial(p)
+			got = a
+			return err
+		})
+		if err != nil {
+			if len(partials) == 0 && definitive(err) {
+				return nil, err
+			}
+			errs = append(errs, fmt.Errorf("node %s (%s): %w", node.ID(), node.Address, err))
+			continue
+		}
+		if label == nil {
+			r.chainID = got.chainID
+			if label, err = (custody.CopyRecord{ChainID: got.chainID, TitleID: p.TitleID, JobID: p.JobID, TokenID: p.TokenID, StationKeyID: c.stationID}).Label(); err != nil {
+				return nil, fmt.Errorf("%w: %w", ErrBadRequestParams, err)
+			}
+		}
+		bad := func(why error) {
+			e := fmt.Errorf("node %s (%s): %w: %w", node.ID(), node.Address, ErrWrongPartial, why)
+			r.rejected = append(r.rejected, e)
+			c.logf("station: %v; asking another node", e)
+		}
+		switch {
+		case got.chainID != r.chainID:
+			bad(fmt.Errorf("its challenge names network %q, not %q", got.chainID, r.chainID))
+			continue
+		case seen[got.partial.Node]:
+			bad(fmt.Errorf("share index %d was already given by another node", got.partial.Node))
+			continue
+		case len(partials) > 0 && got.format != r.format:
+			bad(fmt.Errorf("format %+v differs from the first node's %+v", got.format, r.format))
+			continue
+		}
+		if err := custody.VerifyPartial(c.group, label, got.partial); err != nil {
+			bad(err)
+			continue
+		}
+		if len(partials) == 0 {
+			r.format, r.receipt = got.format, got.receipt
+			c.mu.Lock()
+			c.next = idx
+			c.mu.Unlock()
+		}
+		seen[got.partial.Node] = true
+		partials = append(partials, got.partial)
+		r.from = append(r.from, node)
+		r.partials = append(r.partials, node.ID())
+		if len(partials) == c.group.T() {
+			sig, _, err := custody.Combine(c.group, label, partials)
+			if err != nil {
+				return nil, fmt.Errorf("%w: %w", ErrNoThreshold, err)
+			}
+			r.sigma = sig
+			return r, nil
+		}
+	}
+	head := ErrNoThreshold
+	if len(partials) == 0 && len(r.rejected) == 0 {
+		head = ErrNoNodeReachable
+	}
+	all := append([]error{fmt.Errorf("%w: %d valid of %d needed", head, len(partials), c.group.T())}, r.rejected...)
+	return nil, errors.Join(append(all, errs...)...)
+}
+
+// releaseKeys is round 2, the one function the station's side of it goes
+// through: it sends the copy's group signature to the nodes that gave
+// partials, then to the others, until one answers with keys that check
+// against round 1 (today one node's release carries every key; issuer-dealt
+// shares will need t of them).
+func (c *Client) releaseKeys(ctx context.Context, p CopyRequestParams, r1 *round1) (*Authorization, error) {
+	order := append([]Node(nil), r1.from...)
+	for _, n := range c.cfg.Nodes {
+		if !containsNode(order, n) {
+			order = append(order, n)
+		}
+	}
+	var errs []error
+	for _, node := range order {
+		if err := ctx.Err(); err != nil {
+			errs = append(errs, err)
+			break
+		}
+		var a *Authorization
+		err := c.withSession(ctx, node, func(s *session) error {
+			k, err := s.keys(p, r1)
+			a = k
+			return err
+		})
+		if err == nil {
+			return a, nil
+		}
+		if definitive(err) && !errors.Is(err, ErrBadSigma) && !errors.Is(err, ErrCopyUnknown) {
+			return nil, err
+		}
+		errs = append(errs, fmt.Errorf("node %s (%s): %w", node.ID(), node.Address, err))
+	}
+	return nil, errors.Join(append([]error{ErrNoNodeReachable}, errs...)...)
+}
+
+func containsNode(ns []Node, n Node) bool {
+	for _, m := range ns {
+		if m.Address == n.Address && bytes.Equal(m.SigningKey, n.SigningKey) {
+			return true
+		}
+	}
+	return false
+}
