@@ -211,9 +211,9 @@ func TestDealtTitleRelease(t *testing.T) {
 			if err != nil {
 				t.Fatalf("node %d ReleaseKeys(dealt title) = %v", i, err)
 			}
-			sealed = append(sealed, ledgerclient.SealedRelease{Node: i, Sealed: b})
+			sealed = append(sealed, ledgerclient.SealedRelease{Node: i, Info: cp.info, Sealed: b})
 		}
-		k, rejected, err := ledgerclient.CombineReleases(st.ka, cp.info, chainID, d.m, 2, cp.cw, sealed)
+		k, rejected, err := ledgerclient.CombineReleases(st.ka, chainID, d.m, 2, cp.cw, sealed)
 		if err != nil || len(rejected) != 0 {
 			t.Fatalf("CombineReleases() = %v, rejected %v", err, rejected)
 		}
@@ -231,9 +231,9 @@ func TestDealtTitleRelease(t *testing.T) {
 			if i == 1 {
 				b = wrongShare(t, b, st.ka, cp.info)
 			}
-			sealed = append(sealed, ledgerclient.SealedRelease{Node: i, Sealed: b})
+			sealed = append(sealed, ledgerclient.SealedRelease{Node: i, Info: cp.info, Sealed: b})
 		}
-		k, rejected, err := ledgerclient.CombineReleases(st.ka, cp.info, chainID, d.m, 2, cp.cw, sealed)
+		k, rejected, err := ledgerclient.CombineReleases(st.ka, chainID, d.m, 2, cp.cw, sealed)
 		if err != nil {
 			t.Fatalf("CombineReleases(node 1 wrong) = %v", err)
 		}
@@ -349,13 +349,13 @@ func oneNodeRefused(t *testing.T, nw *Network, d *dealt, st *station, cp *aCopy)
 	if err != nil {
 		t.Fatal(err)
 	}
-	_, _, err = ledgerclient.CombineReleases(st.ka, info, n.ChainID, d.m, 2, cw, []ledgerclient.SealedRelease{{Node: 0, Sealed: own}})
+	_, _, err = ledgerclient.CombineReleases(st.ka, n.ChainID, d.m, 2, cw, []ledgerclient.SealedRelease{{Node: 0, Info: info, Sealed: own}})
 	if !errors.Is(err, custody.ErrNotEnoughShares) {
 		t.Errorf("CombineReleases(node 0's release only) = %v, want ErrNotEnoughShares", err)
 	}
 	// Claiming the threshold is 1 does not help: the shares interpolate to
 	// a key under which the manifest does not authenticate.
-	if k, _, err := ledgerclient.CombineReleases(st.ka, info, n.ChainID, d.m, 1, cw, []ledgerclient.SealedRelease{{Node: 0, Sealed: own}}); err == nil {
+	if k, _, err := ledgerclient.CombineReleases(st.ka, n.ChainID, d.m, 1, cw, []ledgerclient.SealedRelease{{Node: 0, Info: info, Sealed: own}}); err == nil {
 		_, err := titlepkg.Open(d.path, k)
 		k.Wipe()
 		if !errors.Is(err, titlepkg.ErrAuth) {
