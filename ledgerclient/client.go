@@ -13,8 +13,8 @@ import (
 
 	"github.com/flynn/noise"
 
-	"copystation/custody"
 	"copystation/burn/titlepkg"
+	"copystation/custody"
 	"copystation/keys"
 	"copystation/protocol"
 )
