@@ -150,3 +150,24 @@ func FuzzDecodeDKGBundles(f *testing.F) {
 		}
 	})
 }
+
+func FuzzUnmarshalDealFile(f *testing.F) {
+	title, _, d := testTitle(f, 2, 2)
+	d.Keys.Wipe()
+	b, err := d.Public(title).MarshalBinary()
+	if err != nil {
+		f.Fatal(err)
+	}
+	f.Add(b)
+	f.Add(b[:40])
+	f.Fuzz(func(t *testing.T, in []byte) {
+		df, err := UnmarshalDealFile(in)
+		if err != nil {
+			return
+		}
+		out, err := df.MarshalBinary()
+		if err != nil || !bytes.Equal(out, in) {
+			t.Errorf("MarshalBinary(UnmarshalDealFile(%x)) = %x, %v", in, out, err)
+		}
+	})
+}

@@ -13,6 +13,7 @@ import (
 
 	"github.com/flynn/noise"
 
+	"copystation/burn/titlepkg"
 	"copystation/custody"
 	"copystation/keys"
 	"copystation/protocol"
@@ -135,6 +136,11 @@ type CopyRequestParams struct {
 	// the report that spoiled attempt n-1 (Receipt.ReportDigest of Report).
 	Attempt    uint32
 	PrevReport []byte
+	// Manifest is the title package's manifest. For a title dealt by its
+	// issuer (share roots in the manifest), round 2 collects t nodes'
+	// share releases, checks each against its node's root and combines
+	// them (docs/key-custody.md); nil or without roots, one node's keys.
+	Manifest *titlepkg.Manifest
 }
 
 // Receipt is a node's signed confirmation that a transaction is final.
@@ -198,7 +204,12 @@ func (c *Client) Authorize(ctx context.Context, p CopyRequestParams) (*Authoriza
 		return nil, fmt.Errorf("ledgerclient.Authorize: %w", err)
 	}
 	defer clear(r1.sigma[:])
-	a, err := c.releaseKeys(ctx, p, r1)
+	var a *Authorization
+	if p.Manifest != nil && len(p.Manifest.ShareRoots) > 0 {
+		a, err = c.releaseShares(ctx, p, r1)
+	} else {
+		a, err = c.releaseKeys(ctx, p, r1)
+	}
 	if err != nil {
 		return nil, fmt.Errorf("ledgerclient.Authorize: %w", err)
 	}

@@ -49,8 +49,9 @@ ledger (talk to a running node; --home DIR or --node tcp://HOST:PORT):
                                          step 2: check the TPM's answer, enroll the station
   station revoke --id ID --reason TEXT
   station show --id ID [--prove]
-  title package --image FILE --out DIR --title ID
-  title register --package FILE --key FILE
+  title package --image FILE --out DIR --title ID --variant START:FILE... [--genesis FILE]
+                                         deal the title's keys to the custody nodes, package it
+  title register --package FILE [--deal FILE]
   title show --id ID [--prove]
   token mint --id ID --title ID --owner HEX
   token transfer --id ID --to HEX --owner-key FILE

@@ -113,15 +113,11 @@ func TestOperatorCommands(t *testing.T) {
 	variant := filepath.Join(dir, "b.bin")
 	os.WriteFile(variant, bytes.Repeat([]byte{0x43}, 4*2048), 0o600)
 	pkgDir := filepath.Join(dir, "pkg")
-	c.ok("title", "package", "--image", img, "--out", pkgDir, "--title", "film-1", "--variant", "8:"+variant, "--kek-file", c.kek)
-	pkgs, _ := filepath.Glob(filepath.Join(pkgDir, "film-1*"))
-	var pkgFile string
-	for _, p := range pkgs {
-		if !strings.HasSuffix(p, ".key") {
-			pkgFile = p
-		}
-	}
-	c.ok("title", "register", "--home", c.home, "--kek-file", c.kek, "--package", pkgFile, "--key", filepath.Join(pkgDir, "film-1.key"), "--name", "Film")
+	c.ok("title", "package", "--home", c.home, "--image", img, "--out", pkgDir, "--title", "film-1", "--variant", "8:"+variant)
+	pkgFile := filepath.Join(pkgDir, "film-1.ctp")
+	c.ok("title", "register", "--home", c.home, "--kek-file", c.kek, "--package", pkgFile, "--name", "Film")
+	pkgDir2 := filepath.Join(dir, "pkg2")
+	c.ok("title", "package", "--home", c.home, "--image", img, "--out", pkgDir2, "--title", "film-2", "--variant", "9:"+variant)
 	c.ok("token", "mint", "--home", c.home, "--kek-file", c.kek, "--id", "tok-1", "--title", "film-1", "--owner", owner.PublicKey)
 
 	var tok struct{ State, Title string }
@@ -148,6 +144,8 @@ func TestOperatorCommands(t *testing.T) {
 		{"spoil limit for an unknown station", []string{"station", "spoil-limit", "--home", c.home, "--kek-file", c.kek, "--id", "nope", "--limit", "2"}, ExitFailed, "unknown-station"},
 		{"enroll garbage request", []string{"station", "enroll", "--home", c.home, "--kek-file", c.kek, "--request", img, "--nonce", "01", "--challenge-out", img + ".ch"}, ExitFailed, "enroll"},
 		{"missing flag", []string{"token", "show", "--home", c.home}, ExitUsage, "--id is required"},
+		{"package without a forensic segment", []string{"title", "package", "--home", c.home, "--image", img, "--out", pkgDir2, "--title", "film-3"}, ExitUsage, "--variant is required"},
+		{"register with another package's deal", []string{"title", "register", "--home", c.home, "--kek-file", c.kek, "--package", filepath.Join(pkgDir2, "film-2.ctp"), "--deal", filepath.Join(pkgDir, "film-1.deal")}, ExitFailed, "use the deal file"},
 		{"unknown command", []string{"frobnicate"}, ExitUsage, "unknown command"},
 		{"wrong KEK", []string{"token", "mint", "--home", c.home, "--kek-file", img, "--id", "t", "--title", "film-1", "--owner", owner.PublicKey}, ExitFailed, "key-encryption key"},
 	}

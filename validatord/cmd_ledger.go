@@ -2,17 +2,13 @@ package validatord
 
 import (
 	"context"
-	"crypto/rand"
 	"encoding/hex"
 	"errors"
 	"fmt"
 	"os"
 	"path/filepath"
-	"strings"
 	"time"
 
-	"copystation/burn/titlepkg"
-	"copystation/keys"
 	"copystation/protocol"
 	"copystation/validatord/contract"
 	"copystation/validatord/vault"
@@ -67,128 +63,6 @@ func (e *env) show(path string, out any, text func() string) error {
 	}
 	e.print(map[string]any{"record": out, "proof": p}, fmt.Sprintf("%s\nproved: written at height %d, verified against the app hash %X of block %d",
 		text(), p.Height, p.AppHash, p.HeaderHeight))
-	return nil
-}
-
-func cmdTitlePackage(e *env, args []string) error {
-	e.homeFlags()
-	image := e.fs.String("image", "", "disc image file (whole 2048-byte sectors)")
-	out := e.fs.String("out", "", "directory for the package and its sealed key")
-	title := e.fs.String("title", "", "title ID")
-	var variants []string
-	e.fs.Func("variant", "forensic segment START:FILE (B variant sectors); repeatable", func(s string) error {
-		variants = append(variants, s)
-		return nil
-	})
-	if err := e.parse(args, "image", "out", "title"); err != nil {
-		return err
-	}
-	kek, err := e.kek()
-	if err != nil {
-		return err
-	}
-	spec := titlepkg.Spec{TitleID: *title, Rand: rand.Reader}
-	secret := make([]byte, keys.KeySize)
-	defer keys.Zero(secret)
-	if _, err := rand.Read(secret); err != nil {
-		return err
-	}
-	for _, v := range variants {
-		start, file, ok := strings.Cut(v, ":")
-		var n uint64
-		if _, err := fmt.Sscan(start, &n); !ok || err != nil {
-			return usagef("--variant %q: want START:FILE", v)
-		}
-		b, err := os.ReadFile(file)
-		if err != nil {
-			return err
-		}
-		spec.Variants = append(spec.Variants, titlepkg.Variant{Start: n, B: b})
-	}
-	f, err := os.Open(*image)
-	if err != nil {
-		return err
-	}
-	defer f.Close()
-	fi, err := f.Stat()
-	if err != nil {
-		return err
-	}
-	spec.Image, spec.ImageSize = f, fi.Size()
-	if spec.Keys, err = titlepkg.DeriveKeys(secret, len(spec.Variants)); err != nil {
-		return err
-	}
-	defer spec.Keys.Wipe()
-	if err := os.MkdirAll(*out, 0o755); err != nil {
-		return err
-	}
-	m, err := titlepkg.Create(*out, spec)
-	if err != nil {
-		return err
-	}
-	keyFile := filepath.Join(*out, *title+".key")
-	if err := vault.SealFile(keyFile, kek, vault.LabelPackageKey, secret, nil); err != nil {
-		return err
-	}
-	pkg := filepath.Join(*out, titlepkg.FileName(*title))
-	e.print(map[string]any{"package": pkg, "key_file": keyFile, "segments": len(m.Segments), "image_size": m.ImageSize},
-		fmt.Sprintf("packaged %s: %s (%d bytes of image, %d forensic segments)\n  package key sealed in %s; register with 'validatord title register'", *title, pkg, m.ImageSize, len(m.Segments), keyFile))
-	return nil
-}
-
-func cmdTitleRegister(e *env, args []string) error {
-	e.nodeFlags()
-	pkg := e.fs.String("package", "", "title package file")
-	keyFile := e.fs.String("key", "", "the package's sealed key file")
-	name := e.fs.String("name", "", "title name for people")
-	profiles := e.fs.String("profiles", "0x41,0x43", "disc profiles the title may be written to")
-	isKey := e.keyFlag("issuer-key", FileIssuerKey, "issuer key file")
-	if err := e.parse(args, "package", "key"); err != nil {
-		return err
-	}
-	kek, err := e.kek()
-	if err != nil {
-		return err
-	}
-	pk, err := vault.OpenFile(*keyFile, kek, vault.LabelPackageKey)
-	if err != nil {
-		return err
-	}
-	defer keys.Zero(pk)
-	p, err := titlepkg.OpenSecret(*pkg, pk) // proves the key opens this package
-	if err != nil {
-		return err
-	}
-	m := p.Manifest()
-	p.Close()
-	profs, err := parseProfiles(*profiles)
-	if err != nil {
-		return err
-	}
-	t := contract.Title{ID: m.TitleID, Name: *name, ContentHash: m.Root[:]}
-	layers := uint8(1)
-	if m.ImageSize > 12219392*2048 {
-		layers = 2
-	}
-	for _, pr := range profs {
-		t.Formats = append(t.Formats, keys.FormatMetadata{Profile: pr, Layers: layers, Finalize: pr != 0x43})
-	}
-	for _, s := range m.Segments {
-		t.Segments = append(t.Segments, contract.Segment{StartSector: uint32(s.Start), Sectors: s.Sectors})
-	}
-	path, err := e.keyPath(*isKey, FileIssuerKey)
-	if err != nil {
-		return err
-	}
-	a, err := e.admin(path)
-	if err != nil {
-		return err
-	}
-	if err := a.RegisterTitle(e.ctx, t, pk); err != nil {
-		return err
-	}
-	e.print(map[string]any{"title": t.ID, "content_hash": hex.EncodeToString(t.ContentHash), "profiles": profs},
-		fmt.Sprintf("registered title %s (content %x), profiles %v; its package key is deposited with the network", t.ID, t.ContentHash, profs))
 	return nil
 }
 

@@ -41,6 +41,9 @@ type Spec struct {
 	// Keys are the title's keys: the base key and both variants' keys of
 	// every segment (DeriveKeys, or the keys the issuer deals).
 	Keys *Keys
+	// ShareRoots are the roots of the issuer's deal (custody.Dealt.Roots),
+	// recorded in the manifest under its MAC; nil for a title not dealt.
+	ShareRoots [][32]byte
 	// ChunkSize is the chunk plaintext size; 0 means DefaultChunkSize.
 	ChunkSize int
 	// Rand supplies the package salt (crypto/rand.Reader in production).
@@ -95,7 +98,8 @@ func plan(s Spec) (*Manifest, [][]byte, error) {
 	if s.ChunkSize == 0 {
 		s.ChunkSize = DefaultChunkSize
 	}
-	m := &Manifest{Version: Version, TitleID: s.TitleID, ImageSize: s.ImageSize, SectorSize: SectorSize, ChunkSize: uint32(s.ChunkSize)}
+	m := &Manifest{Version: Version, TitleID: s.TitleID, ImageSize: s.ImageSize, SectorSize: SectorSize, ChunkSize: uint32(s.ChunkSize),
+		ShareRoots: slices.Clone(s.ShareRoots)}
 	if s.ChunkSize < 0 || s.ChunkSize > MaxChunkSize {
 		m.ChunkSize = 0 // rejected by check
 	}

@@ -15,6 +15,9 @@ func FuzzParseManifest(f *testing.F) {
 	m, _ := seedPackage(f, dir)
 	f.Add(m.Marshal())
 	f.Add([]byte(magic))
+	dealt := *m // a manifest with share roots (flag bit 0)
+	dealt.ShareRoots = [][32]byte{{1}, {2}, {3}, {4}}
+	f.Add(dealt.Marshal())
 	f.Fuzz(func(t *testing.T, b []byte) {
 		m, err := ParseManifest(b)
 		if err != nil {

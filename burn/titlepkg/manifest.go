@@ -35,13 +35,19 @@ const (
 	TagSize = 16
 	// SaltSize is the random per-package salt for key derivation.
 	SaltSize = 32
+	// MaxShareRoots bounds the share roots (one per custody node;
+	// custody.MaxNodes).
+	MaxShareRoots = 256
+	// FlagShareRoots marks a manifest of a title dealt to the network's
+	// custody nodes: a share root table follows the segment table.
+	FlagShareRoots = 0x0001
 
 	magic         = "CSTPKG\r\n"
 	fixedHeadSize = 8 + 2 + 2 + 4 + 1            // magic, version, flags, manifest length, title ID length
 	fixedBodySize = 8 + 4 + 4 + 8 + SaltSize + 4 // image size, sector size, chunk size, chunk count, salt, segment count
 	segmentSize   = 8 + 4                        // start sector, sector count
 	trailerSize   = sha256.Size + sha256.Size    // integrity root, manifest MAC
-	maxManifest   = fixedHeadSize + MaxTitleIDLen + fixedBodySize + MaxSegments*segmentSize + trailerSize
+	maxManifest   = fixedHeadSize + MaxTitleIDLen + fixedBodySize + MaxSegments*segmentSize + 2 + MaxShareRoots*sha256.Size + trailerSize
 	minManifest   = fixedHeadSize + 1 + fixedBodySize + trailerSize
 	rootOffsetEnd = trailerSize // root starts this many bytes before the end
 )
@@ -78,6 +84,12 @@ type Manifest struct {
 	ChunkCount uint64
 	Salt       [SaltSize]byte
 	Segments   []Segment // sorted, disjoint, inside the image
+	// ShareRoots are the issuer's Merkle roots R_i over custody node i's
+	// dealt shares of the title's keys (docs/key-custody.md), in genesis
+	// order; empty for a title not dealt. The station checks each node's
+	// released shares against them; the manifest MAC, under the base key
+	// the shares combine to, then proves they were the issuer's.
+	ShareRoots [][sha256.Size]byte
 	// Root is SHA-256 over every chunk's GCM tag, in chunk order.
 	Root [sha256.Size]byte
 	// MAC is HMAC-SHA256 over every manifest byte before it.
@@ -98,7 +110,18 @@ func (m *Manifest) StreamSize() int64 {
 
 // Size is the encoded manifest's length in bytes.
 func (m *Manifest) Size() int {
-	return fixedHeadSize + len(m.TitleID) + fixedBodySize + len(m.Segments)*segmentSize + trailerSize
+	n := fixedHeadSize + len(m.TitleID) + fixedBodySize + len(m.Segments)*segmentSize + trailerSize
+	if len(m.ShareRoots) > 0 {
+		n += 2 + len(m.ShareRoots)*sha256.Size
+	}
+	return n
+}
+
+func (m *Manifest) flags() uint16 {
+	if len(m.ShareRoots) > 0 {
+		return FlagShareRoots
+	}
+	return 0
 }
 
 // FileSize is the whole package file's expected length.
@@ -111,7 +134,7 @@ func (m *Manifest) Marshal() []byte {
 	b := make([]byte, 0, m.Size())
 	b = append(b, magic...)
 	b = binary.BigEndian.AppendUint16(b, m.Version)
-	b = binary.BigEndian.AppendUint16(b, 0)
+	b = binary.BigEndian.AppendUint16(b, m.flags())
 	b = binary.BigEndian.AppendUint32(b, uint32(m.Size()))
 	b = append(b, byte(len(m.TitleID)))
 	b = append(b, m.TitleID...)
@@ -124,6 +147,12 @@ func (m *Manifest) Marshal() []byte {
 	for _, s := range m.Segments {
 		b = binary.BigEndian.AppendUint64(b, s.Start)
 		b = binary.BigEndian.AppendUint32(b, s.Sectors)
+	}
+	if len(m.ShareRoots) > 0 {
+		b = binary.BigEndian.AppendUint16(b, uint16(len(m.ShareRoots)))
+		for _, r := range m.ShareRoots {
+			b = append(b, r[:]...)
+		}
 	}
 	b = append(b, m.Root[:]...)
 	b = append(b, m.MAC[:]...)
@@ -164,7 +193,8 @@ func ParseManifest(b []byte) (*Manifest, error) {
 		return nil, fmt.Errorf("titlepkg.ParseManifest: %w: %d bytes, header says %d", ErrFormat, len(b), n)
 	}
 	m := &Manifest{Version: binary.BigEndian.Uint16(b[8:])}
-	if flags := binary.BigEndian.Uint16(b[10:]); flags != 0 {
+	flags := binary.BigEndian.Uint16(b[10:])
+	if flags&^FlagShareRoots != 0 {
 		return nil, fmt.Errorf("titlepkg.ParseManifest: %w: unknown flags %#04x", ErrFormat, flags)
 	}
 	idLen := int(b[16])
@@ -183,7 +213,7 @@ func ParseManifest(b []byte) (*Manifest, error) {
 	copy(m.Salt[:], p[24:])
 	nseg := binary.BigEndian.Uint32(p[24+SaltSize:])
 	p = p[fixedBodySize:]
-	if nseg > MaxSegments || int(nseg)*segmentSize+trailerSize != len(p) {
+	if nseg > MaxSegments || int(nseg)*segmentSize+trailerSize > len(p) {
 		return nil, fmt.Errorf("titlepkg.ParseManifest: %w: segment count %d does not match the manifest length", ErrFormat, nseg)
 	}
 	m.Segments = make([]Segment, nseg)
@@ -191,12 +221,39 @@ func ParseManifest(b []byte) (*Manifest, error) {
 		m.Segments[i] = Segment{Start: binary.BigEndian.Uint64(p), Sectors: binary.BigEndian.Uint32(p[8:])}
 		p = p[segmentSize:]
 	}
+	if p, err = m.parseShareRoots(flags, p); err != nil {
+		return nil, fmt.Errorf("titlepkg.ParseManifest: %w", err)
+	}
 	copy(m.Root[:], p)
 	copy(m.MAC[:], p[sha256.Size:])
 	if err := m.check(); err != nil {
 		return nil, fmt.Errorf("titlepkg.ParseManifest: %w", err)
 	}
 	return m, nil
+}
+
+// parseShareRoots reads the share root table if flags has it; what is left
+// must be exactly the trailer.
+func (m *Manifest) parseShareRoots(flags uint16, p []byte) ([]byte, error) {
+	if flags&FlagShareRoots != 0 {
+		if len(p) < 2 {
+			return nil, fmt.Errorf("%w: share root count runs past the manifest", ErrFormat)
+		}
+		n := int(binary.BigEndian.Uint16(p))
+		p = p[2:]
+		if n < 1 || n > MaxShareRoots || n*sha256.Size+trailerSize != len(p) {
+			return nil, fmt.Errorf("%w: %d share roots (want 1 to %d) do not match the manifest length", ErrFormat, n, MaxShareRoots)
+		}
+		m.ShareRoots = make([][sha256.Size]byte, n)
+		for i := range m.ShareRoots {
+			copy(m.ShareRoots[i][:], p)
+			p = p[sha256.Size:]
+		}
+	}
+	if len(p) != trailerSize {
+		return nil, fmt.Errorf("%w: %d bytes after the tables, want the %d-byte trailer", ErrFormat, len(p), trailerSize)
+	}
+	return p, nil
 }
 
 // check validates every field against the format's bounds.
@@ -214,6 +271,8 @@ func (m *Manifest) check() error {
 		return fmt.Errorf("%w: chunk size %d is not a multiple of %d between %d and %d", ErrFormat, m.ChunkSize, SectorSize, MinChunkSize, MaxChunkSize)
 	case len(m.Segments) > MaxSegments:
 		return fmt.Errorf("%w: %d segments, at most %d", ErrFormat, len(m.Segments), MaxSegments)
+	case len(m.ShareRoots) > MaxShareRoots:
+		return fmt.Errorf("%w: %d share roots, at most %d", ErrFormat, len(m.ShareRoots), MaxShareRoots)
 	}
 	sectors := uint64(m.ImageSize / SectorSize)
 	var next uint64

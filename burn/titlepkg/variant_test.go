@@ -94,3 +94,37 @@ func TestSelectNeedsCodeword(t *testing.T) {
 		t.Errorf("Select kept the wrong variant of segment 0")
 	}
 }
+
+// TestShareRootsRoundTrip: a manifest with share roots encodes them under
+// flag bit 0 and parses back the same; a count that disagrees with the
+// length, or a flag the format does not know, is ErrFormat.
+func TestShareRootsRoundTrip(t *testing.T) {
+	img := randomBytes(1, 20*SectorSize)
+	roots := [][32]byte{{1}, {2}, {3}}
+	m, err := Create(t.TempDir(), Spec{TitleID: "dealt", Image: bytes.NewReader(img), ImageSize: int64(len(img)),
+		Variants: []Variant{{Start: 3, B: randomBytes(2, SectorSize)}}, Keys: testKeys(t, 1), ShareRoots: roots, Rand: seeded(4)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	enc := m.Marshal()
+	got, err := ParseManifest(enc)
+	if err != nil || len(got.ShareRoots) != 3 || got.ShareRoots[2] != roots[2] {
+		t.Fatalf("ParseManifest(with roots) = %v, %v; want the 3 roots", got, err)
+	}
+	if enc[11] != FlagShareRoots {
+		t.Errorf("flags = %#x, want %#x", enc[11], FlagShareRoots)
+	}
+	cnt := m.Size() - trailerSize - 3*32 - 2
+	for name, edit := range map[string]func([]byte){
+		"count too high": func(b []byte) { b[cnt+1] = 4 },
+		"count zero":     func(b []byte) { b[cnt+1] = 0 },
+		"unknown flag":   func(b []byte) { b[11] |= 2 },
+		"flag cleared":   func(b []byte) { b[11] = 0 },
+	} {
+		b := bytes.Clone(enc)
+		edit(b)
+		if _, err := ParseManifest(b); !errors.Is(err, ErrFormat) {
+			t.Errorf("ParseManifest(%s) = %v, want ErrFormat", name, err)
+		}
+	}
+}

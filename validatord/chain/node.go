@@ -45,13 +45,16 @@ type Options struct {
 
 // Node is a running validation node.
 type Node struct {
-	Home    string
-	Config  *NodeConfig
-	App     *contract.App
-	Keys    *keyservice.Service
-	Comet   *nm.Node
-	Client  *local.Local
-	ChainID string
+	Home   string
+	Config *NodeConfig
+	App    *contract.App
+	Keys   *keyservice.Service
+	// Custodian opens this node's own dealt title shares (nil for a home
+	// made without a custody key).
+	Custodian *keyservice.Custodian
+	Comet     *nm.Node
+	Client    *local.Local
+	ChainID   string
 	// GatewayKey is the node's Noise static private key (X25519) from
 	// the vault, for the station gateway; Stop wipes it.
 	GatewayKey []byte
@@ -94,12 +97,23 @@ func Start(ctx context.Context, o Options) (*Node, error) {
 	if o.Tune != nil {
 		o.Tune(c)
 	}
+	var cu *keyservice.Custodian
+	if len(sec.CustodyKey) != 0 {
+		if cu, err = keyservice.NewCustodian(sec.CustodyKey); err != nil {
+			ks.Close()
+			return nil, fmt.Errorf("chain.Start: %w", err)
+		}
+	}
 	appDB, err := guardedProvider(&cfg.DBContext{ID: "contract", Config: c})
 	if err != nil {
 		ks.Close()
 		return nil, fmt.Errorf("chain.Start: %w", err)
 	}
-	app, err := contract.New(appDB, contract.Options{})
+	opts := contract.Options{}
+	if cu != nil {
+		opts.DealChecker = cu
+	}
+	app, err := contract.New(appDB, opts)
 	if err != nil {
 		appDB.Close()
 		ks.Close()
@@ -128,7 +142,7 @@ func Start(ctx context.Context, o Options) (*Node, error) {
 		ks.Close()
 		return nil, fmt.Errorf("chain.Start: %w", err)
 	}
-	return &Node{Home: o.Home, Config: nc, App: app, Keys: ks, Comet: cn, Client: local.New(cn), ChainID: cn.GenesisDoc().ChainID, GatewayKey: append([]byte(nil), sec.GatewayKey...), Signer: signer, appDB: appDB}, nil
+	return &Node{Home: o.Home, Config: nc, App: app, Keys: ks, Custodian: cu, Comet: cn, Client: local.New(cn), ChainID: cn.GenesisDoc().ChainID, GatewayKey: append([]byte(nil), sec.GatewayKey...), Signer: signer, appDB: appDB}, nil
 }
 
 // Stop stops CometBFT and closes the stores. A node stopped any other way
@@ -224,6 +238,10 @@ func cometConfig(home string, nc *NodeConfig) *cfg.Config {
 	c.RPC.ListenAddress = nc.RPCListen
 	c.TxIndex.Indexer = "null" // the contract keeps its own result index
 	c.Mempool.Recheck = false  // CheckTx is stateless
+	// A registration with dealt shares is the largest transaction
+	// (contract.MaxTxBytes); over RPC it travels base64 in JSON.
+	c.Mempool.MaxTxBytes = contract.MaxTxBytes
+	c.RPC.MaxBodyBytes = 2 * contract.MaxTxBytes
 	c.Consensus.TimeoutPropose = time.Duration(nc.Timeouts.ProposeMS) * time.Millisecond
 	c.Consensus.TimeoutPrevote = time.Duration(nc.Timeouts.PrevoteMS) * time.Millisecond
 	c.Consensus.TimeoutPrecommit = time.Duration(nc.Timeouts.PrecommitMS) * time.Millisecond

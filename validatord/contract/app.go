@@ -17,12 +17,17 @@ import (
 // AppVersion is the contract's version, reported to CometBFT.
 const AppVersion uint64 = 1
 
-// Options configure an App. There are none today: the codeword commitment
-// that needed the network's copy secret is gone, because the copy record
-// itself commits to the codeword (docs/key-custody.md, "Labels"), so the
-// contract holds no secret and every node, whatever its own secrets,
-// computes the same state.
-type Options struct{}
+// Options configure an App. The contract holds no secret: the codeword
+// commitment that needed the network's copy secret is gone, because the
+// copy record itself commits to the codeword (docs/key-custody.md,
+// "Labels"), so every node, whatever its own secrets, computes the same
+// state.
+type Options struct {
+	// DealChecker opens this node's dealt title shares in CheckTx (a
+	// node's own verdict, never part of the state); nil checks none (the
+	// node checks again when it releases).
+	DealChecker DealChecker
+}
 
 var _ abci.Application = (*App)(nil)
 
@@ -142,6 +147,9 @@ func (a *App) CheckTx(_ context.Context, req *abci.CheckTxRequest) (*abci.CheckT
 		return &abci.CheckTxResponse{Code: uint32(r.code), Log: r.log()}, nil
 	}
 	if r := VerifyTx(t, chainID); r != nil {
+		return &abci.CheckTxResponse{Code: uint32(r.code), Log: r.log()}, nil
+	}
+	if r := a.checkTxDeal(t); r != nil {
 		return &abci.CheckTxResponse{Code: uint32(r.code), Log: r.log()}, nil
 	}
 	a.verified.add(Hash(req.Tx))

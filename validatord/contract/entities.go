@@ -82,9 +82,16 @@ type Title struct {
 	Formats     []keys.FormatMetadata `json:"formats"` // one per disc profile, sorted by profile
 	Segments    []Segment             `json:"segments"`
 	// SealedPackageKey is the package key HPKE-sealed by the issuer to the
-	// network deposit key; only validation nodes can open it.
-	SealedPackageKey []byte `json:"sealed_package_key"`
-	Height           int64  `json:"height"`
+	// network deposit key; only validation nodes can open it. A title has
+	// either this (the deposit, being removed: docs/key-custody.md) or
+	// ShareRoots.
+	SealedPackageKey []byte `json:"sealed_package_key,omitempty"`
+	// ShareRoots are the issuer's Merkle roots R_i (32 bytes each) over
+	// node i's dealt title shares, in genesis custody order: what a node's
+	// release is checked against. The sealed shares themselves are stored
+	// apart (App.TitleShares), so reading a title does not read them.
+	ShareRoots [][]byte `json:"share_roots,omitempty"`
+	Height     int64    `json:"height"`
 }
 
 // Format returns the title's format metadata for a disc profile.

@@ -137,7 +137,13 @@ func (e *execEnv) registerTitle(v *view, t *Tx) (*refusal, error) {
 	if p, err := v.get(keyTitle(ti.ID)); err != nil || p != nil {
 		return refuse(CodeTitleExists, "title %s", ti.ID), err
 	}
+	if r, err := checkDeal(v, &ti, b.Shares); r != nil || err != nil {
+		return r, err
+	}
 	ti.Issuer, ti.Height = issuerID, e.height
+	for i, blob := range b.Shares {
+		v.put(keyTitleShares(ti.ID, i), blob)
+	}
 	return nil, v.putJSON(keyTitle(ti.ID), ti)
 }
 

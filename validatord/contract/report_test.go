@@ -201,9 +201,12 @@ func TestSameBlockDoubleSpend(t *testing.T) {
 }
 
 // TestEveryCodeTested checks the rule tables refuse with every code a
-// transaction can get (OK and the query-only not-found aside).
+// transaction can get (OK, the query-only not-found and the CheckTx-only
+// bad-deal aside).
 func TestEveryCodeTested(t *testing.T) {
-	seen := map[Code]bool{OK: true, CodeNotFound: true}
+	// bad-deal is a node's own CheckTx refusal, never FinalizeBlock's:
+	// TestCheckTxBadDeal.
+	seen := map[Code]bool{OK: true, CodeNotFound: true, CodeBadDeal: true}
 	for _, cs := range [][]ruleCase{governanceCases(), spendCases(), reportCases()} {
 		for _, c := range cs {
 			seen[c.want] = true

@@ -31,7 +31,14 @@ const (
 
 // Limits on a transaction, checked before anything else is read.
 const (
-	MaxTxBytes   = 64 << 10
+	// MaxTxBytes bounds every transaction (and the node's mempool and RPC
+	// limits follow it). The largest is a registration with dealt shares:
+	// n sealed blobs of custody.SealedSharesLen(S) = 64·S+115 bytes,
+	// base64 in JSON, about (85·n + 35)·S bytes with the segment table —
+	// 1,541,583 bytes for 4,096 segments and 4 nodes; 4,096 segments fit
+	// up to 5 nodes, 2,300 up to 10 (docs/contract.md). A block (4 MiB by
+	// CometBFT's default) holds one such transaction.
+	MaxTxBytes   = 2 << 20
 	MaxIDLen     = 128
 	MaxNameLen   = 256
 	MaxSegments  = 4096
@@ -67,6 +74,10 @@ type (
 	}
 	RegisterTitleBody struct {
 		Title Title `json:"title"` // Issuer and Height are set by the contract
+		// Shares are the issuer's dealt title shares, node i's share vector
+		// HPKE-sealed to node i's custody key (custody.Deal), one per
+		// genesis custody node in order; with Title.ShareRoots.
+		Shares [][]byte `json:"shares,omitempty"`
 	}
 	EnrollStationBody struct {
 		SigningKey      []byte   `json:"signing_key"`

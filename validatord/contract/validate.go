@@ -70,8 +70,12 @@ func checkTitle(t *Title) *refusal {
 	if r := checkBytes("content hash", t.ContentHash, 32, 64); r != nil {
 		return r
 	}
-	if r := checkBytes("sealed package key", t.SealedPackageKey, 1, 1024); r != nil {
-		return r
+	if len(t.ShareRoots) == 0 {
+		if r := checkBytes("sealed package key", t.SealedPackageKey, 1, 1024); r != nil {
+			return r
+		}
+	} else if len(t.SealedPackageKey) != 0 {
+		return refuse(CodeBadField, "a title carries dealt shares or a deposited package key, not both")
 	}
 	if len(t.Formats) == 0 || len(t.Formats) > 8 {
 		return refuse(CodeBadField, "%d formats, want 1 to 8", len(t.Formats))

@@ -1,0 +1,138 @@
+package gateway_test
+
+import (
+	"bytes"
+	"context"
+	"crypto/rand"
+	"errors"
+	"path/filepath"
+	"testing"
+	"time"
+
+	"copystation/burn/titlepkg"
+	"copystation/keys"
+	"copystation/ledgerclient"
+	"copystation/validatord/contract"
+)
+
+// dealtPackage deals a title's keys to the network's custody nodes through
+// node 0's issuer, packages it under them with the roots in its manifest,
+// wipes the keys and registers it.
+func dealtPackage(t *testing.T, c *chain, id string, segments int) (string, *titlepkg.Manifest) {
+	t.Helper()
+	cd, err := c.node(0).Issuer.CustodyDeal(c.ctx())
+	if err != nil {
+		t.Fatal(err)
+	}
+	d, err := cd.Deal(id, segments)
+	if err != nil {
+		t.Fatal(err)
+	}
+	img := make([]byte, 64*titlepkg.SectorSize)
+	rand.Read(img)
+	spec := titlepkg.Spec{TitleID: id, Image: bytes.NewReader(img), ImageSize: int64(len(img)), Keys: d.Keys.PackageKeys(),
+		ShareRoots: d.Roots, ChunkSize: titlepkg.MinChunkSize, Rand: rand.Reader}
+	for s := range segments {
+		b := make([]byte, titlepkg.SectorSize)
+		rand.Read(b)
+		spec.Variants = append(spec.Variants, titlepkg.Variant{Start: uint64(4 + 10*s), B: b})
+	}
+	dir := t.TempDir()
+	m, err := titlepkg.Create(dir, spec)
+	spec.Keys.Wipe()
+	d.Keys.Wipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	ti := contract.Title{ID: id, Name: id, ContentHash: m.Root[:],
+		Formats: []keys.FormatMetadata{{Profile: 0x41, Layers: 1, Finalize: true, HeaderSectors: 32}}}
+	for _, s := range m.Segments {
+		ti.Segments = append(ti.Segments, contract.Segment{StartSector: uint32(s.Start), Sectors: s.Sectors})
+	}
+	if err := c.node(0).Issuer.RegisterDealtTitle(c.ctx(), ti, d); err != nil {
+		t.Fatalf("RegisterDealtTitle(%s) = %v", id, err)
+	}
+	return filepath.Join(dir, titlepkg.FileName(id)), m
+}
+
+// TestDealtTitleCopy: a station copies a title its issuer dealt to four
+// nodes (t = 2) over the real protocol, with one node stopped: round 1
+// makes σ, round 2 gathers two nodes' share releases, checks them against
+// the manifest's roots and combines them. The keys open the base image and
+// the variant the codeword selects in every segment, and not the other;
+// the same copy asked again through other nodes gets the same keys.
+func TestDealtTitleCopy(t *testing.T) {
+	c := startChain(t, 4)
+	st := softStation(t)
+	path, m := dealtPackage(t, c, "dealt-1", 6)
+	c.enroll(st.signPub, st.exchanger.PublicKey())
+	c.mint("tok-d", "dealt-1", st.signPub)
+	var gw []*testNode
+	for i := range 4 {
+		gw = append(gw, startNode(t, c.node(i).Ledger, nodeOpts{}))
+	}
+	gw[3].stop()
+	if err := c.nw.Stop(3); err != nil {
+		t.Fatal(err)
+	}
+	client := func(order ...int) *ledgerclient.Client {
+		var pins []ledgerclient.Node
+		for _, i := range order {
+			pins = append(pins, gw[i].pin)
+		}
+		cl, err := ledgerclient.New(ledgerclient.Config{Nodes: pins, Group: groupOf(t, pins...), Signer: st.signer,
+			KeyExchanger: st.exchanger, Random: rand.Reader, Now: time.Now, StepTimeout: 2 * time.Second, AnswerTimeout: 10 * time.Second})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return cl
+	}
+	p := paramsFor("job-d", "tok-d", "dealt-1", []byte("media-d"))
+	p.Manifest = m
+	a, err := client(3, 0, 1, 2).Authorize(context.Background(), p)
+	if err != nil {
+		t.Fatalf("Authorize(dealt title, node 3 down) = %v", err)
+	}
+	k := a.Keys
+	if len(k.VariantKeys) != 6 || len(k.DiscKey) != 32 || len(k.Codeword) != 1 {
+		t.Fatalf("keys: %d variant keys, disc key %d bytes, codeword %x; want 6, 32, one byte", len(k.VariantKeys), len(k.DiscKey), k.Codeword)
+	}
+	given := &titlepkg.Keys{Base: k.BaseKey, Variants: make([][2][]byte, 6)}
+	for s := range 6 {
+		given.Variants[s][titlepkg.CodewordBit(k.Codeword, s)] = k.VariantKeys[s]
+	}
+	pkg, err := titlepkg.Open(path, given)
+	if err != nil {
+		t.Fatalf("titlepkg.Open(combined keys) = %v", err)
+	}
+	defer pkg.Close()
+	buf := make([]byte, pkg.ChunkBufSize())
+	refused := 0
+	for i := range m.ChunkCount {
+		_, _, err := pkg.ReadChunk(i, buf)
+		r := pkg.Region(i)
+		selected := r == titlepkg.BaseRegion
+		if !selected {
+			s, v := r.Segment()
+			selected = v == titlepkg.CodewordBit(k.Codeword, s)
+		}
+		switch {
+		case selected && err != nil:
+			t.Errorf("ReadChunk(%d) = %v, want it to open", i, err)
+		case !selected && !errors.Is(err, titlepkg.ErrNoKey):
+			t.Errorf("ReadChunk(%d, unselected variant) = %v, want ErrNoKey", i, err)
+		case !selected:
+			refused++
+		}
+	}
+	if refused != 6 {
+		t.Errorf("%d unselected variant chunks refused, want 6", refused)
+	}
+	again, err := client(2, 1).Authorize(context.Background(), p)
+	if err != nil {
+		t.Fatalf("Authorize(same copy, nodes 2 and 1) = %v", err)
+	}
+	if !bytes.Equal(again.Keys.BaseKey, k.BaseKey) || !bytes.Equal(again.Keys.Codeword, k.Codeword) || !bytes.Equal(again.Keys.DiscKey, k.DiscKey) {
+		t.Errorf("the same copy through other nodes got other keys")
+	}
+}

@@ -1,0 +1,188 @@
+package keyservice
+
+import (
+	"bytes"
+	"crypto/ecdh"
+	"errors"
+	"fmt"
+
+	"copystation/custody"
+	"copystation/keys"
+	"copystation/validatord/contract"
+)
+
+// Errors of a node's title custody.
+var (
+	// ErrNotCustodian: this node's custody key is not among the genesis
+	// custody nodes, so no title share is dealt to it.
+	ErrNotCustodian = errors.New("keyservice: this node is not a custody node of the network's genesis")
+	// ErrNotDealt: the title was registered with a deposited package key,
+	// not with dealt shares, so it has no share of this node to release.
+	ErrNotDealt = errors.New("keyservice: the title has no dealt shares")
+)
+
+// Custodian is a node's side of issuer-dealt title shares: its own custody
+// key (X25519, from its vault), which opens only its own share vector of
+// each title. It holds no title key and can compute none alone.
+type Custodian struct {
+	key *ecdh.PrivateKey
+}
+
+var _ contract.DealChecker = (*Custodian)(nil)
+
+// NewCustodian takes the node's 32-byte X25519 custody key from its vault.
+func NewCustodian(custodyKey []byte) (*Custodian, error) {
+	k, err := ecdh.X25519().NewPrivateKey(custodyKey)
+	if err != nil {
+		return nil, fmt.Errorf("keyservice.NewCustodian: custody key: %w", err)
+	}
+	return &Custodian{key: k}, nil
+}
+
+// Index is this node's 0-based custody index in genesis order, which is its
+// Shamir index.
+func (c *Custodian) Index(cust *contract.Custody) (int, error) {
+	pub := c.key.PublicKey().Bytes()
+	for i, n := range cust.Nodes {
+		if bytes.Equal(n.CustodyKey, pub) {
+			return i, nil
+		}
+	}
+	return 0, fmt.Errorf("keyservice.Custodian: %w", ErrNotCustodian)
+}
+
+// CheckDeal implements contract.DealChecker: the node opens its own blob of
+// a registration and checks every share against its root. An error wraps
+// custody.ErrBadDeal and names the issuer.
+func (c *Custodian) CheckDeal(chainID string, cust *contract.Custody, t *contract.Title, shares [][]byte) error {
+	ts, err := c.open(chainID, cust, t, shares)
+	if err != nil {
+		return err
+	}
+	ts.Wipe()
+	return nil
+}
+
+// OpenTitle opens this node's shares of a dealt, committed title: blob is
+// its sealed share vector from the ledger (contract.App.TitleShares). The
+// caller wipes the shares.
+func (c *Custodian) OpenTitle(chainID string, cust *contract.Custody, t *contract.Title, blob []byte) (*custody.TitleShares, error) {
+	i, err := c.Index(cust)
+	if err != nil {
+		return nil, err
+	}
+	shares := make([][]byte, i+1)
+	shares[i] = blob
+	return c.open(chainID, cust, t, shares)
+}
+
+func (c *Custodian) open(chainID string, cust *contract.Custody, t *contract.Title, shares [][]byte) (*custody.TitleShares, error) {
+	if len(t.ShareRoots) == 0 {
+		return nil, fmt.Errorf("keyservice.Custodian: title %s: %w", t.ID, ErrNotDealt)
+	}
+	i, err := c.Index(cust)
+	if err != nil {
+		return nil, err
+	}
+	if i >= len(shares) || i >= len(t.ShareRoots) || len(t.ShareRoots[i]) != 32 {
+		return nil, fmt.Errorf("keyservice.Custodian: title %s: the issuer %s dealt badly to node %d (%s): %w: no sealed share or no 32-byte root for it", t.ID, t.Issuer, i, cust.Nodes[i].Name, custody.ErrBadDeal)
+	}
+	ts, err := custody.OpenShares(c.key, TitleOf(chainID, t), i, shares[i], [32]byte(t.ShareRoots[i]))
+	if err != nil {
+		return nil, fmt.Errorf("keyservice.Custodian: title %s: the issuer %s dealt badly to node %d (%s): %w", t.ID, t.Issuer, i, cust.Nodes[i].Name, err)
+	}
+	return ts, nil
+}
+
+// TitleOf names a registered title for custody: its chain, ID and segment
+// count, which bind its sealed shares and leaves.
+func TitleOf(chainID string, t *contract.Title) custody.Title {
+	return custody.Title{ChainID: chainID, TitleID: t.ID, Segments: len(t.Segments)}
+}
+
+// ReleaseShares is the node's whole answer to a station's round 2 for a
+// committed copy of a dealt title: it opens its own shares (checking them
+// against its root again), checks sigma against the group key and label,
+// the copy label the node built from its own committed ledger (so the
+// station cannot choose the codeword), selects the base share and one
+// variant share per segment (custody.TitleShares.ReleaseFor) and seals them
+// to the station's key-agreement key under info. The shares are wiped
+// before it returns.
+func (c *Custodian) ReleaseShares(chainID string, cust *contract.Custody, t *contract.Title, blob []byte,
+	label []byte, sigma custody.Signature, station *ecdh.PublicKey, info keys.Info) ([]byte, error) {
+	g, err := custody.UnmarshalGroup(cust.Group)
+	if err != nil {
+		return nil, fmt.Errorf("keyservice.ReleaseShares: genesis group: %w", err)
+	}
+	ts, err := c.OpenTitle(chainID, cust, t, blob)
+	if err != nil {
+		return nil, fmt.Errorf("keyservice.ReleaseShares: %w", err)
+	}
+	defer ts.Wipe()
+	rel, err := ts.ReleaseFor(t.ID, g, label, sigma)
+	if err != nil {
+		return nil, fmt.Errorf("keyservice.ReleaseShares: title %s: %w", t.ID, err)
+	}
+	defer rel.Wipe()
+	body, err := rel.MarshalBinary()
+	if err != nil {
+		return nil, fmt.Errorf("keyservice.ReleaseShares: %w", err)
+	}
+	defer keys.Zero(body)
+	sealed, err := keys.SealRelease(station, info, body)
+	if err != nil {
+		return nil, fmt.Errorf("keyservice.ReleaseShares: %w", err)
+	}
+	return sealed, nil
+}
+
+// ShareSource is the node's committed ledger as the share release reads
+// it: the genesis custody and the node's sealed shares of a title
+// (contract.App).
+type ShareSource interface {
+	Custody() (*contract.Custody, error)
+	TitleShares(titleID string, node int) ([]byte, error)
+}
+
+// ReleaseShares is round 2 of a release for a title dealt by its issuer,
+// beside ReleaseKeys (the deposit's): for a committed, pending attempt and
+// the copy's group signature (checked by CheckSigma), it seals to the
+// station this node's custody.Release for the copy's codeword: its share of
+// the base key and of the one variant key per segment the codeword names,
+// with the sibling leaf hashes. No key leaves the node, and the node holds
+// none: the station combines t releases (ledgerclient.CombineReleases).
+func (s *Service) ReleaseShares(cu *Custodian, src ShareSource, t *contract.Title, st *contract.Station, c *contract.Copy, info keys.Info, sigma custody.Signature) ([]byte, keys.FormatMetadata, error) {
+	const op = "keyservice.ReleaseShares"
+	if cu == nil {
+		return nil, keys.FormatMetadata{}, fmt.Errorf("%s: %w", op, ErrNotCustodian)
+	}
+	_, format, err := pending(t, c, info.MediaID, op)
+	if err != nil {
+		return nil, format, err
+	}
+	label, err := s.Label(c)
+	if err != nil {
+		return nil, format, err
+	}
+	cust, err := src.Custody()
+	if err != nil {
+		return nil, format, fmt.Errorf("%s: genesis custody: %w", op, err)
+	}
+	i, err := cu.Index(cust)
+	if err != nil {
+		return nil, format, err
+	}
+	blob, err := src.TitleShares(t.ID, i)
+	if err != nil {
+		return nil, format, fmt.Errorf("%s: %w", op, err)
+	}
+	pub, err := stationKey(st, op)
+	if err != nil {
+		return nil, format, err
+	}
+	sealed, err := cu.ReleaseShares(s.cust.ChainID, cust, t, blob, label, sigma, pub, info)
+	if err != nil {
+		return nil, format, err
+	}
+	return sealed, format, nil
+}
