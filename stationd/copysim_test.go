@@ -122,7 +122,7 @@ device = %q
 address = %q
 static_key = %q
 signing_key = %q
-`, dir, sock, filepath.Join(dir, "tpm-sim"), filepath.Join(links, "drive"), filepath.Join(links, "robot"), pin.Address, pin.StaticKey, pin.SigningKey)
+%s`, dir, sock, filepath.Join(dir, "tpm-sim"), filepath.Join(links, "drive"), filepath.Join(links, "robot"), pin.Address, pin.StaticKey, pin.SigningKey, playersTOML(t, nw))
 	path := filepath.Join(root, "station.toml")
 	os.WriteFile(path, []byte(cfg), 0o600)
 	return &copysimStation{nw: nw, dir: dir, sock: sock, config: path, simErr: simErr, discs: discs}

@@ -5,6 +5,7 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"strconv"
 	"strings"
 
 	"copystation/stationd/config"
@@ -20,6 +21,7 @@ func cmdSimRun(ctx context.Context, args []string, stdout, stderr io.Writer) int
 	fs.SetOutput(stderr)
 	dir := fs.String("dir", "", "the station's state directory (TPM simulator, journal, titles)")
 	node := fs.String("node", "", "a validation node: ADDRESS,NOISE_KEY_HEX,SIGNING_KEY_HEX")
+	playersFlag := fs.String("players", "", "the network's player tree: TREE,DEPTH,GROUP_KEY_HEX")
 	drives := fs.Int("drives", 1, "simulated burners")
 	speed := fs.Int("speed", 16, "simulated write speed (x BD)")
 	scale := fs.Float64("time-scale", 0, "simulated time scale (0: as fast as the machine goes)")
@@ -29,8 +31,10 @@ func cmdSimRun(ctx context.Context, args []string, stdout, stderr io.Writer) int
 		return 2
 	}
 	parts := strings.Split(*node, ",")
-	if *dir == "" || len(parts) != 3 {
-		fmt.Fprintln(stderr, "stationd simrun: give --dir and --node ADDRESS,NOISE_KEY_HEX,SIGNING_KEY_HEX")
+	pp := strings.Split(*playersFlag, ",")
+	depth, derr := strconv.Atoi(pp[min(1, len(pp)-1)])
+	if *dir == "" || len(parts) != 3 || len(pp) != 3 || derr != nil {
+		fmt.Fprintln(stderr, "stationd simrun: give --dir, --node ADDRESS,NOISE_KEY_HEX,SIGNING_KEY_HEX and --players TREE,DEPTH,GROUP_KEY_HEX")
 		return 2
 	}
 	m, err := parseMedia(*media)
@@ -45,8 +49,9 @@ func cmdSimRun(ctx context.Context, args []string, stdout, stderr io.Writer) int
 	}
 	defer keys.Close()
 	st, err := simstation.Start(ctx, keys, simstation.Options{Dir: *dir, Drives: *drives, SpeedX: *speed, TimeScale: *scale, Media: m,
-		Nodes:  []config.Node{{Address: parts[0], StaticKey: parts[1], SigningKey: parts[2]}},
-		Logger: newLogger(stderr, *level), Notifier: notify.FromEnv(), AfterTransition: afterTransition()})
+		Nodes:   []config.Node{{Address: parts[0], StaticKey: parts[1], SigningKey: parts[2]}},
+		Players: config.Players{Tree: pp[0], Depth: depth, GroupKey: pp[2]},
+		Logger:  newLogger(stderr, *level), Notifier: notify.FromEnv(), AfterTransition: afterTransition()})
 	if err != nil {
 		fmt.Fprintf(stderr, "stationd simrun: %v\n", err)
 		return 1

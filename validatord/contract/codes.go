@@ -45,6 +45,9 @@ const (
 	CodeWrongChain       Code = 33
 	CodeAttemptMismatch  Code = 34
 	CodeSpoilBudget      Code = 35
+	CodePlayerExists     Code = 36
+	CodeUnknownPlayer    Code = 37
+	CodePlayerRevoked    Code = 38
 )
 
 // codeInfo names each code and says what to do about it.
@@ -89,6 +92,9 @@ var codeInfo = []struct {
 	{CodeWrongChain, "wrong-chain", "the statement was signed for another network (chain ID); sign it for this network"},
 	{CodeAttemptMismatch, "attempt-mismatch", "the spend names another attempt, or another closing report, than the job's next; a replayed or stale request, or the station must re-read its job's record"},
 	{CodeSpoilBudget, "spoil-budget", "this station has reported more spoiled discs this period than its operator-set limit allows; no retry until the period ends or the operator raises the limit (see docs/operators.md)"},
+	{CodePlayerExists, "player-exists", "this leaf of the player tree is already enrolled; enroll the player at another leaf"},
+	{CodeUnknownPlayer, "unknown-player", "no player is enrolled at this leaf of this tree; check the tree ID and leaf"},
+	{CodePlayerRevoked, "player-revoked", "this player is revoked: no key extraction for it, and it cannot be revoked twice"},
 }
 
 // Name is the code's stable short name, for scripts.

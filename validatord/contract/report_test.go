@@ -207,7 +207,7 @@ func TestSameBlockDoubleSpend(t *testing.T) {
 // transaction can get (OK and the query-only not-found aside).
 func TestEveryCodeTested(t *testing.T) {
 	seen := map[Code]bool{OK: true, CodeNotFound: true}
-	for _, cs := range [][]ruleCase{governanceCases(), spendCases(), reportCases()} {
+	for _, cs := range [][]ruleCase{governanceCases(), spendCases(), reportCases(), playerCases()} {
 		for _, c := range cs {
 			seen[c.want] = true
 		}

@@ -8,7 +8,6 @@ import (
 	"errors"
 	"fmt"
 
-	"copystation/burn/disc"
 	"copystation/burn/titlepkg"
 	"copystation/keys"
 	"copystation/validatord/contract"
@@ -26,8 +25,6 @@ var (
 // keys.PurposeCodeword.
 const (
 	purposeCommit    = "codeword-commitment"
-	purposeBlockKey  = "disc-key-block"
-	purposeBlockIV   = "disc-key-block-nonce"
 	depositInfoLabel = "copystation package-key deposit v1"
 )
 
@@ -115,10 +112,6 @@ func (s *Service) CopyKeys(t *contract.Title, c *contract.Copy, mediaID []byte) 
 		k.Wipe()
 		return nil, err
 	}
-	if k.DiscKeyBlock, err = s.discKeyBlock(c.JobID, attempt, mediaID, k.DiscKey); err != nil {
-		k.Wipe()
-		return nil, err
-	}
 	return k, nil
 }
 
@@ -147,47 +140,6 @@ func (s *Service) titleKeys(t *contract.Title, k *keys.CopyKeys) error {
 		k.VariantKeys[i] = v[titlepkg.CodewordBit(k.Codeword, i)]
 	}
 	return nil
-}
-
-// discKeyBlock wraps the disc key for players in a version-1 disc key
-// block (disc.WrapKeyBlock, which owns the format) under the player key,
-// with a derived nonce: unique per job, attempt and disc, and the same on
-// every node, so a repeated release gives the same block.
-func (s *Service) discKeyBlock(jobID string, attempt int, mediaID, discKey []byte) ([]byte, error) {
-	pk, err := s.PlayerKey()
-	if err != nil {
-		return nil, err
-	}
-	defer keys.Zero(pk)
-	nonce, err := s.blockNonce(jobID, attempt, mediaID)
-	if err != nil {
-		return nil, err
-	}
-	b, err := disc.WrapKeyBlock(pk, mediaID, nonce, discKey)
-	if err != nil {
-		return nil, fmt.Errorf("keyservice: disc key block: %w", err)
-	}
-	return b, nil
-}
-
-// blockNonce derives the disc key block's GCM nonce for one attempt.
-func (s *Service) blockNonce(jobID string, attempt int, mediaID []byte) ([]byte, error) {
-	n, err := keys.DeriveCopySecret(s.secret, keys.ForAttempt(purposeBlockIV, attempt), jobID, mediaID, disc.NonceSize)
-	if err != nil {
-		return nil, fmt.Errorf("keyservice: disc key block nonce: %w", err)
-	}
-	return n, nil
-}
-
-// PlayerKey is the key players use to open disc key blocks (disc.UnwrapKeyBlock).
-// It is derived from the copy secret for one fixed purpose, job "player" and
-// media ID "all", so it is the same for every copy; the caller must wipe it.
-func (s *Service) PlayerKey() ([]byte, error) {
-	k, err := keys.DeriveCopySecret(s.secret, purposeBlockKey, "player", []byte("all"), disc.KeySize)
-	if err != nil {
-		return nil, fmt.Errorf("keyservice.PlayerKey: %w", err)
-	}
-	return k, nil
 }
 
 func depositInfo(titleID string) []byte { return []byte(depositInfoLabel + "\x00" + titleID) }
@@ -221,13 +173,16 @@ func (s *Service) OpenPackageKey(titleID string, sealed []byte) ([]byte, error) 
 }
 
 // Release derives the copy keys for a committed, pending attempt and seals
-// them to the station's enrolled key-agreement key.
-func (s *Service) Release(t *contract.Title, st *contract.Station, c *contract.Copy, info keys.Info) ([]byte, keys.FormatMetadata, error) {
+// them to the station's enrolled key-agreement key, with the player tree's
+// leaves revoked at the spend's height (the station writes the disc key
+// block for every other player).
+func (s *Service) Release(t *contract.Title, st *contract.Station, c *contract.Copy, info keys.Info, revoked []uint32) ([]byte, keys.FormatMetadata, error) {
 	k, err := s.CopyKeys(t, c, info.MediaID)
 	if err != nil {
 		return nil, keys.FormatMetadata{}, err
 	}
 	defer k.Wipe()
+	k.Revoked = revoked
 	pub, err := ecdh.P256().NewPublicKey(st.KeyAgreementKey)
 	if err != nil {
 		return nil, keys.FormatMetadata{}, fmt.Errorf("keyservice.Release: station %s key-agreement key: %w", st.ID, err)

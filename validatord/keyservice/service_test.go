@@ -5,10 +5,9 @@ import (
 	"crypto/ecdh"
 	"crypto/rand"
 	"errors"
-	"fmt"
+	"slices"
 	"testing"
 
-	"copystation/burn/disc"
 	"copystation/burn/titlepkg"
 	"copystation/keys"
 	"copystation/protocol"
@@ -74,8 +73,8 @@ func TestSameKeysOnEveryNode(t *testing.T) {
 	c2 := *c
 	c2.Attempts = []contract.Attempt{{MediaID: []byte("m2"), Outcome: contract.OutcomePending}}
 	k2, _ := a.CopyKeys(ti, &c2, []byte("m2"))
-	if bytes.Equal(k2.DiscKey, ka.DiscKey) || bytes.Equal(k2.DiscKeyBlock, ka.DiscKeyBlock) {
-		t.Errorf("CopyKeys() for another disc gives the same disc key or block")
+	if bytes.Equal(k2.DiscKey, ka.DiscKey) {
+		t.Errorf("CopyKeys() for another disc gives the same disc key")
 	}
 	ca, _ := a.CommitCodeword("job-1", 0, []byte("m1"))
 	cb, _ := b.CommitCodeword("job-1", 0, []byte("m1"))
@@ -113,9 +112,6 @@ func TestAttemptKeys(t *testing.T) {
 	}
 	if bytes.Equal(first.DiscKey, second.DiscKey) {
 		t.Errorf("CopyKeys() disc key of attempt 1 on the same media = attempt 0's %x, want another", first.DiscKey)
-	}
-	if n1, n2 := first.DiscKeyBlock[1:13], second.DiscKeyBlock[1:13]; bytes.Equal(n1, n2) {
-		t.Errorf("disc key block nonce of attempt 1 = attempt 0's %x, want another", n1)
 	}
 	c0, _ := a.CommitCodeword("job-1", 0, media)
 	c1, _ := a.CommitCodeword("job-1", 1, media)
@@ -156,49 +152,12 @@ func TestCopyKeysRefusals(t *testing.T) {
 	}
 }
 
-// TestDiscKeyBlock: the block the key service releases is burn/disc's
-// version-1 disc key block, byte for byte: disc.WrapKeyBlock of the
-// attempt's disc key under the player key with the attempt's derived nonce,
-// and a player opens it with disc.UnwrapKeyBlock on that disc only.
-func TestDiscKeyBlock(t *testing.T) {
-	a, _, ti, c := fixture(t)
-	secret := bytes.Repeat([]byte{0x5A}, 32) // the fixture's copy secret
-	pk, err := a.PlayerKey()
-	if err != nil {
-		t.Fatal(err)
-	}
-	for attempt := range 2 {
-		cc := *c
-		cc.Attempts = []contract.Attempt{{MediaID: []byte("m0"), Outcome: contract.OutcomeSpoiled}, {MediaID: []byte("m1"), Outcome: contract.OutcomePending}}[1-attempt:]
-		k, err := a.CopyKeys(ti, &cc, []byte("m1"))
-		if err != nil {
-			t.Fatal(err)
-		}
-		dk, _ := keys.DeriveCopySecret(secret, fmt.Sprintf("disc-key/attempt-%d", attempt), "job-1", []byte("m1"), 32)
-		nonce, _ := keys.DeriveCopySecret(secret, fmt.Sprintf("disc-key-block-nonce/attempt-%d", attempt), "job-1", []byte("m1"), disc.NonceSize)
-		want, err := disc.WrapKeyBlock(pk, []byte("m1"), nonce, dk)
-		if err != nil {
-			t.Fatal(err)
-		}
-		if !bytes.Equal(k.DiscKey, dk) || !bytes.Equal(k.DiscKeyBlock, want) {
-			t.Fatalf("attempt %d: CopyKeys() = disc key %x, block %x; want %x, disc.WrapKeyBlock() = %x", attempt, k.DiscKey, k.DiscKeyBlock, dk, want)
-		}
-		got, err := disc.UnwrapKeyBlock(pk, []byte("m1"), k.DiscKeyBlock)
-		if err != nil || !bytes.Equal(got, k.DiscKey) {
-			t.Fatalf("disc.UnwrapKeyBlock(m1) = %x, %v, want the disc key", got, err)
-		}
-		if _, err := disc.UnwrapKeyBlock(pk, []byte("m2"), k.DiscKeyBlock); !errors.Is(err, disc.ErrKeyBlock) {
-			t.Errorf("disc.UnwrapKeyBlock(another disc) = %v, want %v (a cloned disc must not play)", err, disc.ErrKeyBlock)
-		}
-	}
-}
-
 func TestReleaseSealsToStation(t *testing.T) {
 	a, _, ti, c := fixture(t)
 	ka, _ := ecdh.P256().GenerateKey(rand.Reader)
 	st := &contract.Station{ID: "st", KeyAgreementKey: ka.PublicKey().Bytes()}
 	info := keys.Info{JobID: "job-1", MediaID: []byte("m1"), Transcript: []byte("hh")}
-	sealed, format, err := a.Release(ti, st, c, info)
+	sealed, format, err := a.Release(ti, st, c, info, []uint32{3, 9})
 	if err != nil {
 		t.Fatalf("Release() = %v", err)
 	}
@@ -207,8 +166,8 @@ func TestReleaseSealsToStation(t *testing.T) {
 		t.Fatalf("keys.Open() = %v", err)
 	}
 	want, _ := a.CopyKeys(ti, c, []byte("m1"))
-	if !bytes.Equal(k.DiscKey, want.DiscKey) || format.Profile != 0x41 {
-		t.Errorf("opened keys differ from derived ones, or format %+v", format)
+	if !bytes.Equal(k.DiscKey, want.DiscKey) || format.Profile != 0x41 || !slices.Equal(k.Revoked, []uint32{3, 9}) {
+		t.Errorf("opened keys differ from derived ones, or format %+v, or revoked players %v", format, k.Revoked)
 	}
 	other, _ := ecdh.P256().GenerateKey(rand.Reader)
 	if _, err := keys.Open(other, info, sealed); err == nil {
@@ -217,10 +176,11 @@ func TestReleaseSealsToStation(t *testing.T) {
 }
 
 // TestLargestReleaseFits: the copy keys of a title with the most segments
-// the contract registers, sealed for a station, fit one KeyRelease.
+// the contract registers and the most revoked players, sealed for a
+// station, fit one KeyRelease.
 func TestLargestReleaseFits(t *testing.T) {
 	n := contract.MaxSegments
-	k := &keys.CopyKeys{BaseKey: make([]byte, 32), DiscKey: make([]byte, 32), DiscKeyBlock: make([]byte, 61),
+	k := &keys.CopyKeys{BaseKey: make([]byte, 32), DiscKey: make([]byte, 32), Revoked: make([]uint32, keys.MaxRevoked),
 		Codeword: make([]byte, (n+7)/8), Format: keys.FormatMetadata{Profile: 0x41, Layers: 1}}
 	for range n {
 		k.VariantKeys = append(k.VariantKeys, make([]byte, 32))

@@ -140,7 +140,15 @@ func (l *Local) ReleaseKeys(_ context.Context, stationID string, info keys.Info)
 	if err != nil {
 		return nil, fmt.Errorf("%s: %w", op, err)
 	}
-	sealed, format, err := l.node.Keys.Release(t, st, c, info)
+	params, err := app.Params()
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", op, err)
+	}
+	revoked, err := app.RevokedPlayers(params.Players().ID)
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", op, err)
+	}
+	sealed, format, err := l.node.Keys.Release(t, st, c, info, revoked.At(cur.Height))
 	if err != nil {
 		return nil, fmt.Errorf("%s: %w", op, err)
 	}
