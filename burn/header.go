@@ -65,10 +65,10 @@ func readHeader(ctx context.Context, dev device, p Phase, start uint32) (*disc.H
 
 // resumeHeader takes the header region of a copy cut off while writing
 // from the disc: its key block was drawn at random, so it can't be made
-// again, and the disc holds it. The write must have passed the header
-// region, and the header must open under the job's disc key and name the
-// job. Otherwise the disc is spoiled: it holds something, and not a copy
-// this job can finish.
+// again, and the disc holds it. The write must have passed the key block
+// (the zeros after it in the region are written again), and the header
+// must open under the job's disc key and name the job. Otherwise the disc
+// is spoiled: it holds something, and not a copy this job can finish.
 func (c *copier) resumeHeader(ctx context.Context, nwa uint32) (*disc.Header, error) {
 	spoiled := func(err error) error {
 		return &Error{Phase: PhaseCheck, LBA: 0, HasLBA: true, Spoiled: true, Err: fmt.Errorf("%w: the copy cut off on this disc can't be continued: %w", ErrVerify, err)}
@@ -77,8 +77,8 @@ func (c *copier) resumeHeader(ctx context.Context, nwa uint32) (*disc.Header, er
 	if err != nil {
 		return nil, spoiled(err)
 	}
-	if nwa < h.HeaderSectors {
-		return nil, spoiled(fmt.Errorf("the write stopped inside the header region (next writable address %d of %d header sectors), so its disc key block is incomplete", nwa, h.HeaderSectors))
+	if end := 1 + h.KeyBlockSectors(); nwa < end {
+		return nil, spoiled(fmt.Errorf("the write stopped inside the disc key block (next writable address %d, the block ends at %d)", nwa, end))
 	}
 	if err := c.checkHeader(h); err != nil {
 		return nil, spoiled(err)

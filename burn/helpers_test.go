@@ -7,6 +7,7 @@ import (
 	"os"
 	"path/filepath"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -43,10 +44,14 @@ func players(tb testing.TB) (*playertree.Encrypter, *playertree.DeviceKeys) {
 	return testEnc, testDevice
 }
 
+// jobSeed gives every job's key block its own randomness, as a station's
+// random source does: a retried or resumed copy draws another block.
+var jobSeed atomic.Uint32
+
 // testPlayers is a job's Players: nobody revoked.
 func testPlayers(tb testing.TB) *Players {
 	e, _ := players(tb)
-	return &Players{Encrypter: e, Rand: chacha(0x70)}
+	return &Players{Encrypter: e, Rand: chacha(byte(0x70 + jobSeed.Add(1)))}
 }
 
 func chacha(seed byte) *rand.ChaCha8 {
