@@ -65,7 +65,7 @@ players (docs/key-custody.md, "Players"):
                                          record a maker's player on the ledger
   player extract --home DIR --leaf N --out FILE
                                          this node's partials for an enrolled leaf, sealed to its maker
-  player keys --maker-key FILE --out FILE PARTIALS...
+  player keys --maker-key FILE --out FILE --partials F...
                                          the maker combines t nodes' partials into sealed device keys
   player revoke --leaf N --reason TEXT [--from HEIGHT]
   player tree                            the [players] table of a station's configuration

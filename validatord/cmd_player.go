@@ -151,11 +151,16 @@ func cmdPlayerKeys(e *env, args []string) error {
 	e.nodeFlags()
 	makerFile := e.fs.String("maker-key", "", "the maker's key file from 'player maker-key'")
 	out := e.fs.String("out", "", "file for the device keys, sealed under the KEK")
+	var paths []string
+	e.fs.Func("partials", "a node's partials file from 'player extract'; repeat for t nodes", func(s string) error {
+		paths = append(paths, s)
+		return nil
+	})
 	if err := e.parse(args, "maker-key", "out"); err != nil {
 		return err
 	}
-	if e.fs.NArg() == 0 {
-		return usagef("give the nodes' partials files after the flags")
+	if len(paths) == 0 {
+		return usagef("give the nodes' partials files: --partials FILE, once per node")
 	}
 	kek, err := e.kek()
 	if err != nil {
@@ -184,7 +189,7 @@ func cmdPlayerKeys(e *env, args []string) error {
 		return err
 	}
 	var files [][]byte
-	for _, path := range e.fs.Args() {
+	for _, path := range paths {
 		f, err := os.ReadFile(path)
 		if err != nil {
 			return err
