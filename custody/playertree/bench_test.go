@@ -6,6 +6,8 @@ import (
 	mrand "math/rand/v2"
 	"testing"
 	"time"
+
+	"go.dedis.ch/kyber/v4/encrypt/ibe"
 )
 
 // revokedLeaves draws r distinct leaves of a tree, the same for a seed.
@@ -122,4 +124,41 @@ func BenchmarkEnroll(b *testing.B) {
 	for b.Loop() {
 		nw.enroll(b, tr, 999, 0, 1)
 	}
+}
+
+// BenchmarkEntry: one cover entry's encryption, as kyber's EncryptCCAonG2
+// does it (hash to G1, a pairing, a G2 multiplication, a GT
+// exponentiation) and as the Encrypter does it with the node's pairing
+// cached (the last two).
+func BenchmarkEntry(b *testing.B) {
+	nw := newNetwork(b, 2, 4)
+	tr := Tree{ID: "bench", Depth: DefaultDepth}
+	n := Node{Depth: 10, Path: 77}
+	label, err := tr.Label(n)
+	if err != nil {
+		b.Fatal(err)
+	}
+	msg := make([]byte, DiscKeySize)
+	b.Run("kyber", func(b *testing.B) {
+		for b.Loop() {
+			if _, err := ibe.EncryptCCAonG2(suite, nw.group(), label, msg); err != nil {
+				b.Fatal(err)
+			}
+		}
+	})
+	b.Run("cached", func(b *testing.B) {
+		e, err := NewEncrypter(nw.group(), tr)
+		if err != nil {
+			b.Fatal(err)
+		}
+		sigma := make([]byte, DiscKeySize)
+		if _, err := e.encrypt(n, msg, sigma); err != nil { // fills the cache
+			b.Fatal(err)
+		}
+		for b.Loop() {
+			if _, err := e.encrypt(n, msg, sigma); err != nil {
+				b.Fatal(err)
+			}
+		}
+	})
 }
