@@ -111,7 +111,7 @@ func runCopyBench(b *testing.B, p *titlepkg.Package, size int64, opts drivesim.O
 		if err != nil {
 			b.Fatal(err)
 		}
-		job := Job{Package: p, Keys: copyKeys(b, mi.MediaID, "bench-"+strconv.Itoa(i), cw, len(p.Manifest().Segments)), CopyID: "bench", MediaID: mi.MediaID, Clock: wallClock{}}
+		job := Job{Package: p, Keys: copyKeys(b, mi.MediaID, "bench-"+strconv.Itoa(i), cw, len(p.Manifest().Segments)), CopyID: "bench", MediaID: mi.MediaID, Clock: wallClock{}, Players: testPlayers(b)}
 		var cur Phase
 		var t0 time.Time
 		job.Progress = func(pr Progress) error {

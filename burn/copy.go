@@ -30,6 +30,9 @@ type Job struct {
 	Progress func(Progress) error
 	// Clock times the progress events (rate, ETA). Nil reports no rate.
 	Clock Clock
+	// Players makes the disc key block (not needed to resume or verify:
+	// the disc holds the block then).
+	Players *Players
 	// Resume continues this same copy on a BD-R it was cut off writing
 	// (see resume.go): the disc is not blank, and only the sectors from
 	// its next writable address on are sent.
@@ -95,6 +98,10 @@ func (c *copier) run(ctx context.Context) (*Result, error) {
 		return nil, err
 	}
 	if err := c.prepare(ctx); err != nil {
+		var e *Error
+		if errors.As(err, &e) {
+			return nil, e // a resumed disc's header, spoiled
+		}
 		return nil, &Error{Phase: PhaseCheck, Err: err}
 	}
 	for _, step := range []struct {
@@ -175,7 +182,26 @@ func (c *copier) prepare(ctx context.Context) error {
 		return fmt.Errorf("%w: the disc is not blank (BD-R) or rewritable (BD-RE)", ErrWrongDisc)
 	}
 	m := c.job.Package.Manifest()
-	c.layout, err = disc.NewLayout(start, f.HeaderSectors, m.ImageSize)
+	// The header region holds the key block: a resumed copy takes both
+	// from the disc, a new one builds the block now.
+	var h *disc.Header
+	var kb []byte
+	if resume && md.info.NextWritable > 0 {
+		if h, err = c.resumeHeader(ctx, md.info.NextWritable); err != nil {
+			return err
+		}
+		kb = h.KeyBlock
+	} else if kb, err = c.keyBlock(); err != nil {
+		return err
+	}
+	hs, err := disc.HeaderSectorsFor(len(kb), f.HeaderSectors)
+	if h != nil {
+		hs = h.HeaderSectors
+	}
+	if err != nil {
+		return fmt.Errorf("%w: %w", ErrJob, err)
+	}
+	c.layout, err = disc.NewLayout(start, hs, m.ImageSize)
 	if err != nil {
 		return fmt.Errorf("%w: %w", ErrJob, err)
 	}
@@ -192,15 +218,14 @@ func (c *copier) prepare(ctx context.Context) error {
 	if err := c.dev.speed(ctx, int(f.MaxSpeedX)); err != nil {
 		return err
 	}
-	h := &disc.Header{Version: disc.Version, Profile: md.Profile, Layers: f.Layers, Finalized: f.Finalize, Layout: c.layout,
-		ImageSize: m.ImageSize, PackageRoot: m.Root, TitleID: m.TitleID, CopyID: c.job.CopyID,
-		MediaID: c.job.MediaID, KeyBlock: c.job.Keys.DiscKeyBlock, Codeword: c.job.Keys.Codeword}
-	sec, err := h.Seal(c.job.Keys.DiscKey)
-	if err != nil {
+	if h == nil {
+		h = &disc.Header{Version: disc.Version, Profile: md.Profile, Layers: f.Layers, Finalized: f.Finalize, Layout: c.layout,
+			ImageSize: m.ImageSize, PackageRoot: m.Root, TitleID: m.TitleID, CopyID: c.job.CopyID,
+			MediaID: c.job.MediaID, KeyBlock: kb, Codeword: c.job.Keys.Codeword}
+	}
+	if c.header, err = h.Seal(c.job.Keys.DiscKey); err != nil {
 		return fmt.Errorf("%w: %w", ErrJob, err)
 	}
-	c.header = make([]byte, int(c.layout.HeaderSectors)*disc.SectorSize)
-	copy(c.header, sec)
 	c.table = make([]byte, int(c.layout.TableSectors)*disc.SectorSize)
 	return nil
 }

@@ -34,9 +34,14 @@
 // and the drive's sense (errors.As to *drive.SenseError); Spoiled says
 // whether the disc was written to.
 //
-// ReadDisc is the player: it reads the header, checks the media ID binding
-// against the drive, opens the key block with the player key, and
-// streams the decrypted image out, checking every cluster's tag.
+// Copy writes the disc key block (Job.Players: the station's player tree
+// encrypter and the revoked leaves) in the header region; a resumed copy
+// takes it from the disc.
+//
+// ReadDisc is the player: it reads the header and the key block, checks
+// the media ID binding against the drive, opens the key block with the
+// player's device keys, and streams the decrypted image out, checking
+// every cluster's tag.
 //
 // The disc layout is in docs/disc-format.md.
 package burn

@@ -10,6 +10,8 @@ import (
 	"testing"
 
 	"copystation/burn/disc"
+	"copystation/custody/playertree"
+	"copystation/custody/playertree/playertreetest"
 	"copystation/drive"
 	"copystation/simulator/drivesim"
 )
@@ -188,7 +190,7 @@ func TestPlayerChecksIntegrity(t *testing.T) {
 	}
 	flipByte(t, filepath.Join(dir, "disc-"+hex.EncodeToString(job.MediaID)+".img"), (imageLBA+130)*disc.SectorSize)
 	var out bytes.Buffer
-	_, err := ReadDisc(context.Background(), newDrive(sim), testRootKey, &out, ReadOptions{})
+	_, err := ReadDisc(context.Background(), newDrive(sim), testPlayer(t), &out, ReadOptions{})
 	var e *Error
 	if !errors.Is(err, ErrIntegrity) || !errors.As(err, &e) || e.LBA != imageLBA+128 {
 		t.Errorf("ReadDisc(altered sector) = %v, want %v at LBA %d", err, ErrIntegrity, imageLBA+128)
@@ -196,7 +198,8 @@ func TestPlayerChecksIntegrity(t *testing.T) {
 	if out.Len() > 128*disc.SectorSize {
 		t.Errorf("ReadDisc() released %d bytes, want at most the %d before the altered cluster", out.Len(), 128*disc.SectorSize)
 	}
-	if _, err := ReadDisc(context.Background(), newDrive(sim), bytes.Repeat([]byte{1}, 32), &out, ReadOptions{}); !errors.Is(err, disc.ErrKeyBlock) {
-		t.Errorf("ReadDisc(other player root key) = %v, want %v", err, disc.ErrKeyBlock)
+	other := playertreetest.New(t, testPlayer(t).Tree, "another network").Enroll(t, 5)
+	if _, err := ReadDisc(context.Background(), newDrive(sim), other, &out, ReadOptions{}); !errors.Is(err, playertree.ErrKeyBlock) {
+		t.Errorf("ReadDisc(a player of another network) = %v, want %v", err, playertree.ErrKeyBlock)
 	}
 }

@@ -6,23 +6,53 @@ import (
 	"math/rand/v2"
 	"os"
 	"path/filepath"
+	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
 	"copystation/burn/disc"
 	"copystation/burn/titlepkg"
+	"copystation/custody/playertree"
+	"copystation/custody/playertree/playertreetest"
 	"copystation/drive"
 	"copystation/keys"
 	"copystation/simulator/drivesim"
 )
 
-// Fixed test secrets: the validation node's master secret, the package
-// key and the players' root key.
+// Fixed test secrets: the validation node's master secret and the
+// package key.
 var (
-	testMaster  = bytes.Repeat([]byte{0x4D}, 32)
-	testPkgKey  = bytes.Repeat([]byte{0x50}, 32)
-	testRootKey = bytes.Repeat([]byte{0x52}, 32)
+	testMaster = bytes.Repeat([]byte{0x4D}, 32)
+	testPkgKey = bytes.Repeat([]byte{0x50}, 32)
 )
+
+// The players: a one-node group's player tree (real keys), the station's
+// encrypter for it and an enrolled player, made once.
+var (
+	playersOnce sync.Once
+	testNet     *playertreetest.Network
+	testEnc     *playertree.Encrypter
+	testDevice  *playertree.DeviceKeys
+)
+
+func players(tb testing.TB) (*playertree.Encrypter, *playertree.DeviceKeys) {
+	playersOnce.Do(func() {
+		testNet = playertreetest.New(tb, playertree.Tree{ID: "burn-test", Depth: 4}, "burn")
+		testEnc, testDevice = testNet.Encrypter(tb), testNet.Enroll(tb, 5)
+	})
+	return testEnc, testDevice
+}
+
+// jobSeed gives every job's key block its own randomness, as a station's
+// random source does: a retried or resumed copy draws another block.
+var jobSeed atomic.Uint32
+
+// testPlayers is a job's Players: nobody revoked.
+func testPlayers(tb testing.TB) *Players {
+	e, _ := players(tb)
+	return &Players{Encrypter: e, Rand: chacha(byte(0x70 + jobSeed.Add(1)))}
+}
 
 func chacha(seed byte) *rand.ChaCha8 {
 	var s [32]byte
@@ -140,16 +170,7 @@ func copyKeys(t testing.TB, media []byte, copyID string, cw []byte, nseg int) *k
 	if err != nil {
 		t.Fatalf("DeriveDiscKey() = %v", err)
 	}
-	// The nonce as the validation node's key service derives it.
-	nonce, err := keys.DeriveCopySecret(testMaster, keys.ForAttempt("disc-key-block-nonce", 0), copyID, media, disc.NonceSize)
-	if err != nil {
-		t.Fatalf("DeriveCopySecret() = %v", err)
-	}
-	kb, err := disc.WrapKeyBlock(testRootKey, media, nonce, dk)
-	if err != nil {
-		t.Fatalf("WrapKeyBlock() = %v", err)
-	}
-	return &keys.CopyKeys{BaseKey: sel.Base, VariantKeys: vk, DiscKey: dk, DiscKeyBlock: kb, Codeword: cw,
+	return &keys.CopyKeys{BaseKey: sel.Base, VariantKeys: vk, DiscKey: dk, Codeword: cw,
 		Format: keys.FormatMetadata{Profile: uint16(drive.ProfileBDRSRM), Layers: 1, Finalize: true}}
 }
 
@@ -157,7 +178,7 @@ func copyKeys(t testing.TB, media []byte, copyID string, cw []byte, nseg int) *k
 func (f *fixture) job(t *testing.T, sim drive.Transport, copyID string, cw []byte) Job {
 	media := mediaID(t, sim)
 	k := copyKeys(t, media, copyID, cw, len(f.vars))
-	return Job{Package: openAs(t, f.path, k), Keys: k, CopyID: copyID, MediaID: media}
+	return Job{Package: openAs(t, f.path, k), Keys: k, CopyID: copyID, MediaID: media, Players: testPlayers(t)}
 }
 
 // openAs opens a package as a station does, with only the keys a copy
@@ -181,7 +202,8 @@ func openAs(t testing.TB, path string, k *keys.CopyKeys) *titlepkg.Package {
 func play(t *testing.T, sim drive.Transport) ([]byte, *disc.Header, error) {
 	t.Helper()
 	var out bytes.Buffer
-	h, err := ReadDisc(context.Background(), newDrive(sim), testRootKey, &out, ReadOptions{})
+	_, player := players(t)
+	h, err := ReadDisc(context.Background(), newDrive(sim), player, &out, ReadOptions{})
 	return out.Bytes(), h, err
 }
 
@@ -217,5 +239,10 @@ func tamperedPackage(t *testing.T, f *fixture, i int) *titlepkg.Package {
 		t.Fatalf("titlepkg.Open(tampered) = %v, want nil (only a chunk is altered)", err)
 	}
 	t.Cleanup(func() { p.Close() })
+	return p
+}
+
+func testPlayer(tb testing.TB) *playertree.DeviceKeys {
+	_, p := players(tb)
 	return p
 }

@@ -9,6 +9,7 @@ import (
 
 	"copystation/burn/disc"
 	"copystation/burn/sector"
+	"copystation/custody/playertree"
 )
 
 // maxImageSectors bounds the image a player accepts (128 GiB, a BDXL disc),
@@ -25,14 +26,14 @@ type ReadOptions struct {
 }
 
 // ReadDisc plays a copy: it checks the header and its media ID binding,
-// unwraps the disc key with the player key, and writes the decrypted
+// opens the disc key block with the player's device keys, and writes the decrypted
 // image to w, every cluster checked against its tag before it is
 // decrypted. It returns the authenticated header, codeword included.
-func ReadDisc(ctx context.Context, d Reader, playerKey []byte, w io.Writer, opts ReadOptions) (*disc.Header, error) {
-	return readDisc(ctx, driveDevice{r: d}, playerKey, w, opts)
+func ReadDisc(ctx context.Context, d Reader, player *playertree.DeviceKeys, w io.Writer, opts ReadOptions) (*disc.Header, error) {
+	return readDisc(ctx, driveDevice{r: d}, player, w, opts)
 }
 
-func readDisc(ctx context.Context, dev device, playerKey []byte, w io.Writer, opts ReadOptions) (*disc.Header, error) {
+func readDisc(ctx context.Context, dev device, player *playertree.DeviceKeys, w io.Writer, opts ReadOptions) (*disc.Header, error) {
 	m := meter{clock: opts.Clock, fn: opts.Progress}
 	fail := func(err error) (*disc.Header, error) {
 		var e *Error
@@ -41,7 +42,7 @@ func readDisc(ctx context.Context, dev device, playerKey []byte, w io.Writer, op
 		}
 		return nil, &Error{Phase: PhaseRead, Err: err}
 	}
-	h, sec, err := openDisc(ctx, dev, playerKey, opts.StartLBA)
+	h, sec, err := openDisc(ctx, dev, player, opts.StartLBA)
 	if err != nil {
 		return fail(err)
 	}
@@ -61,27 +62,24 @@ func readDisc(ctx context.Context, dev device, playerKey []byte, w io.Writer, op
 	return h, nil
 }
 
-// openDisc reads and authenticates the header.
-func openDisc(ctx context.Context, dev device, playerKey []byte, start uint32) (*disc.Header, *sector.Cipher, error) {
+// openDisc reads the header and the key block, opens the block with the
+// player's device keys and authenticates the header with the disc key.
+func openDisc(ctx context.Context, dev device, player *playertree.DeviceKeys, start uint32) (*disc.Header, *sector.Cipher, error) {
 	md, err := dev.media(ctx)
 	if err != nil {
 		return nil, nil, err
 	}
-	first := make([]byte, disc.SectorSize)
-	if err := dev.read(ctx, start, first); err != nil {
-		return nil, nil, lbaError(PhaseRead, start, err)
-	}
-	h, err := disc.Parse(first)
+	h, err := readHeader(ctx, dev, PhaseRead, start)
 	if err != nil {
 		return nil, nil, err
 	}
-	if h.StartLBA != start || h.ImageSectors > maxImageSectors {
-		return nil, nil, fmt.Errorf("%w: header at LBA %d says it starts at %d with %d image sectors", disc.ErrHeader, start, h.StartLBA, h.ImageSectors)
+	if h.ImageSectors > maxImageSectors {
+		return nil, nil, fmt.Errorf("%w: header at LBA %d claims %d image sectors", disc.ErrHeader, start, h.ImageSectors)
 	}
 	if !bytes.Equal(h.MediaID, md.MediaID) {
 		return nil, nil, fmt.Errorf("%w: the disc was made for media ID %x, this disc is %x", ErrClone, h.MediaID, md.MediaID)
 	}
-	key, err := disc.UnwrapKeyBlock(playerKey, md.MediaID, h.KeyBlock)
+	key, err := playertree.Open(player, h.KeyBlock, md.MediaID)
 	if err != nil {
 		return nil, nil, err
 	}

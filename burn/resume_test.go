@@ -72,3 +72,46 @@ func TestCopyResume(t *testing.T) {
 		})
 	}
 }
+
+// TestResumeCutInHeaderRegion: a copy cut off inside a large header
+// region, after its key block, continues with the key block on the disc
+// (drawn at random, it can't be made again) and plays whole; one resumed
+// under another copy's keys is spoiled before anything is written.
+func TestResumeCutInHeaderRegion(t *testing.T) {
+	f := newFixture(t, 5000, [2]int{1024, 32})
+	cw := []byte{0x80}
+	for _, tc := range []struct {
+		name, again string
+		wantErr     error
+	}{
+		{"same copy", "job-1", nil},
+		{"another copy's keys", "job-2", ErrVerify},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			sim := newSim(t)
+			job := f.job(t, sim, "job-1", cw)
+			job.Keys.Format.HeaderSectors = 1024 // the first 1 MiB unit ends inside it
+			dev := &cutDevice{device: driveDevice{r: newDrive(sim), w: newDrive(sim)}, left: 1}
+			if _, err := copyTo(context.Background(), dev, job); !errors.Is(err, errCut) {
+				t.Fatalf("first Copy() = %v, want cut off", err)
+			}
+			again := f.job(t, sim, tc.again, cw)
+			again.Keys.Format.HeaderSectors = 1024
+			again.Resume = true
+			_, err := Copy(context.Background(), newDrive(sim), again)
+			if tc.wantErr != nil {
+				var e *Error
+				if !errors.Is(err, tc.wantErr) || !errors.As(err, &e) || !e.Spoiled {
+					t.Fatalf("resumed Copy() = %v, want %v on a spoiled disc", err, tc.wantErr)
+				}
+				return
+			}
+			if err != nil {
+				t.Fatalf("resumed Copy() = %v, want nil", err)
+			}
+			if img, _, err := play(t, sim); err != nil || !bytes.Equal(img, f.want(cw)) {
+				t.Fatalf("ReadDisc() after the resumed copy = %v", err)
+			}
+		})
+	}
+}

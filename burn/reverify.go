@@ -51,20 +51,21 @@ func (c *copier) reverify(ctx context.Context) (*Result, error) {
 	if !bytes.Equal(md.MediaID, c.job.MediaID) {
 		return nil, fmt.Errorf("%w: the drive reports media ID %x, the keys are for %x", ErrWrongDisc, md.MediaID, c.job.MediaID)
 	}
-	m := c.job.Package.Manifest()
-	c.layout, err = disc.NewLayout(0, c.job.Keys.Format.HeaderSectors, m.ImageSize)
+	h, err := readHeader(ctx, c.dev, PhaseVerify, 0)
+	if err == nil {
+		err = c.checkHeader(h)
+	}
 	if err != nil {
-		return nil, fmt.Errorf("%w: %w", ErrJob, err)
-	}
-	first := make([]byte, disc.SectorSize)
-	if err := c.dev.read(ctx, 0, first); err != nil {
-		return nil, lbaError(PhaseVerify, 0, err)
-	}
-	if err := c.checkHeader(first); err != nil {
+		var e *Error
+		if errors.As(err, &e) {
+			return nil, e
+		}
 		return nil, &Error{Phase: PhaseVerify, LBA: 0, HasLBA: true, Err: fmt.Errorf("%w: %w", ErrVerify, err)}
 	}
-	c.header = make([]byte, int(c.layout.HeaderSectors)*disc.SectorSize)
-	copy(c.header, first)
+	c.layout = h.Layout
+	if c.header, err = h.Seal(c.job.Keys.DiscKey); err != nil {
+		return nil, fmt.Errorf("%w: %w", ErrJob, err)
+	}
 	c.table = make([]byte, int(c.layout.TableSectors)*disc.SectorSize)
 	for off := 0; off < len(c.table); off += disc.ClusterSize {
 		lba := c.layout.TableLBA() + uint32(off/disc.SectorSize)
@@ -83,33 +84,9 @@ func (c *copier) reverify(ctx context.Context) (*Result, error) {
 		return nil, err
 	}
 	res := &Result{Layout: c.layout, Codeword: bytes.Clone(c.job.Keys.Codeword)}
-	h := sha256.New()
-	h.Write(first)
-	h.Write(c.table)
-	h.Sum(res.DiscHash[:0])
+	sum := sha256.New()
+	sum.Write(c.header[:disc.SectorSize])
+	sum.Write(c.table)
+	sum.Sum(res.DiscHash[:0])
 	return res, nil
-}
-
-// checkHeader authenticates the header sector read back and checks it is
-// the one Copy wrote for this job.
-func (c *copier) checkHeader(sec []byte) error {
-	h, err := disc.Parse(sec)
-	if err != nil {
-		return err
-	}
-	if err := h.Open(c.job.Keys.DiscKey); err != nil {
-		return err
-	}
-	m := c.job.Package.Manifest()
-	switch {
-	case h.Layout != c.layout:
-		return fmt.Errorf("the header lays out %+v, the package needs %+v", h.Layout, c.layout)
-	case h.CopyID != c.job.CopyID || !bytes.Equal(h.MediaID, c.job.MediaID):
-		return fmt.Errorf("the header names copy %q on media %x, not this job's", h.CopyID, h.MediaID)
-	case h.PackageRoot != m.Root || h.ImageSize != m.ImageSize || h.TitleID != m.TitleID:
-		return fmt.Errorf("the header names title %q (%d bytes), not this job's package", h.TitleID, h.ImageSize)
-	case !bytes.Equal(h.KeyBlock, c.job.Keys.DiscKeyBlock) || !bytes.Equal(h.Codeword, c.job.Keys.Codeword):
-		return errors.New("the header's key block or codeword is not this copy's")
-	}
-	return nil
 }

@@ -14,14 +14,15 @@ type CopyKeys struct {
 	// DiscKey encrypts the disc's sectors; it is bound to the media ID
 	// (32 bytes).
 	DiscKey []byte
-	// DiscKeyBlock is written in the disc header; a player opens it to get
-	// the disc key.
-	DiscKeyBlock []byte
 	// Codeword is the copy's forensic codeword: bit i selects variant A (0)
 	// or B (1) of forensic segment i.
 	Codeword []byte
 	// Format says how to write this disc.
 	Format FormatMetadata
+	// Revoked are the leaves of the network's player tree revoked at the
+	// spend's height, sorted: the station writes the disc key block for
+	// every other player (docs/disc-format.md).
+	Revoked []uint32
 }
 
 // FormatMetadata says how a copy is laid out and closed on a disc profile.
@@ -52,7 +53,6 @@ func (k *CopyKeys) Wipe() {
 		Zero(v)
 	}
 	Zero(k.DiscKey)
-	Zero(k.DiscKeyBlock)
 	Zero(k.Codeword)
 }
 

@@ -16,16 +16,16 @@ const (
 	// MaxVariantKeys bounds the variant keys: one per forensic segment,
 	// as many as a title package may have.
 	MaxVariantKeys = titlepkg.MaxSegments
-	// MaxDiscKeyBlockLen bounds the disc key block a node may send.
-	MaxDiscKeyBlockLen = 16 << 10
+	// MaxRevoked bounds the revoked players a release lists.
+	MaxRevoked = 2048
 	// MaxCodewordLen bounds the forensic codeword (65,536 segments).
 	MaxCodewordLen = 8 << 10
 	// MaxEncodedLen is the largest valid encoding of CopyKeys.
-	MaxEncodedLen = 1 + 2*(2+KeySize) + 2 + MaxDiscKeyBlockLen + 2 + MaxCodewordLen + 2 + MaxVariantKeys*KeySize + formatLen
+	MaxEncodedLen = 1 + 2*(2+KeySize) + 2 + MaxCodewordLen + 2 + MaxVariantKeys*KeySize + formatLen + 2 + 4*MaxRevoked
 )
 
 const (
-	encodingVersion = 2
+	encodingVersion = 3
 	formatLen       = 2 + 1 + 1 + 1 + 4
 )
 
@@ -34,18 +34,18 @@ const (
 var ErrEncoding = errors.New("keys: invalid copy-keys encoding")
 
 // MarshalBinary returns the deterministic, versioned encoding of k: a version
-// byte, the four byte fields (base key, disc key, disc key block, codeword)
-// each prefixed by a 16-bit length, the variant keys as a 16-bit count and
-// 32 bytes each, then the format metadata in fixed width. It checks every bound the decoder checks.
+// byte, the three byte fields (base key, disc key, codeword) each prefixed
+// by a 16-bit length, the variant keys as a 16-bit count and 32 bytes each,
+// the format metadata in fixed width, then the revoked players as a 16-bit
+// count and a u32 leaf each. It checks every bound the decoder checks.
 func (k *CopyKeys) MarshalBinary() ([]byte, error) {
 	if err := k.check(); err != nil {
 		return nil, fmt.Errorf("keys.CopyKeys.MarshalBinary: %w", err)
 	}
-	b := make([]byte, 0, 1+5*2+len(k.BaseKey)+len(k.DiscKey)+len(k.DiscKeyBlock)+len(k.Codeword)+len(k.VariantKeys)*KeySize+formatLen)
+	b := make([]byte, 0, 1+4*2+len(k.BaseKey)+len(k.DiscKey)+len(k.Codeword)+len(k.VariantKeys)*KeySize+formatLen+2+4*len(k.Revoked))
 	b = append(b, encodingVersion)
 	b = appendBytes16(b, k.BaseKey)
 	b = appendBytes16(b, k.DiscKey)
-	b = appendBytes16(b, k.DiscKeyBlock)
 	b = appendBytes16(b, k.Codeword)
 	b = binary.BigEndian.AppendUint16(b, uint16(len(k.VariantKeys)))
 	for _, v := range k.VariantKeys {
@@ -57,6 +57,10 @@ func (k *CopyKeys) MarshalBinary() ([]byte, error) {
 	b = append(b, boolByte(f.Finalize))
 	b = append(b, f.MaxSpeedX)
 	b = binary.BigEndian.AppendUint32(b, f.HeaderSectors)
+	b = binary.BigEndian.AppendUint16(b, uint16(len(k.Revoked)))
+	for _, l := range k.Revoked {
+		b = binary.BigEndian.AppendUint32(b, l)
+	}
 	return b, nil
 }
 
@@ -72,8 +76,8 @@ func (k *CopyKeys) check() error {
 		// absent from a node's release: the station derives it from the
 		// copy's group signature (custody.DiscKey)
 		return fmt.Errorf("%w: disc key is %d bytes, want none or %d", ErrEncoding, len(k.DiscKey), KeySize)
-	case len(k.DiscKeyBlock) > MaxDiscKeyBlockLen:
-		return fmt.Errorf("%w: disc key block is %d bytes, want at most %d", ErrEncoding, len(k.DiscKeyBlock), MaxDiscKeyBlockLen)
+	case len(k.Revoked) > MaxRevoked:
+		return fmt.Errorf("%w: %d revoked players, want at most %d", ErrEncoding, len(k.Revoked), MaxRevoked)
 	case len(k.Codeword) > MaxCodewordLen:
 		return fmt.Errorf("%w: codeword is %d bytes, want at most %d", ErrEncoding, len(k.Codeword), MaxCodewordLen)
 	case slices.ContainsFunc(k.VariantKeys, func(v []byte) bool { return len(v) != KeySize }):
@@ -96,10 +100,9 @@ func UnmarshalCopyKeys(b []byte) (*CopyKeys, error) {
 		return nil, fmt.Errorf("keys.UnmarshalCopyKeys: %w: version %d, want %d", ErrEncoding, v, encodingVersion)
 	}
 	k := &CopyKeys{
-		BaseKey:      clone(r.bytes16()),
-		DiscKey:      clone(r.bytes16()),
-		DiscKeyBlock: clone(r.bytes16()),
-		Codeword:     clone(r.bytes16()),
+		BaseKey:  clone(r.bytes16()),
+		DiscKey:  clone(r.bytes16()),
+		Codeword: clone(r.bytes16()),
 	}
 	if n := int(r.u16()); r.err == nil && n <= MaxVariantKeys && n*KeySize <= len(r.b) {
 		k.VariantKeys = make([][]byte, n)
@@ -114,6 +117,13 @@ func UnmarshalCopyKeys(b []byte) (*CopyKeys, error) {
 	fin := r.u8()
 	k.Format.MaxSpeedX = r.u8()
 	k.Format.HeaderSectors = r.u32()
+	if n := int(r.u16()); r.err == nil && n <= MaxRevoked && 4*n <= len(r.b) {
+		for range n {
+			k.Revoked = append(k.Revoked, r.u32())
+		}
+	} else if r.err == nil {
+		r.err = fmt.Errorf("%d revoked players (at most %d) in %d bytes", n, MaxRevoked, len(r.b))
+	}
 	var err error
 	switch {
 	case r.err != nil:

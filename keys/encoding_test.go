@@ -2,6 +2,7 @@ package keys
 
 import (
 	"bytes"
+	"encoding/binary"
 	"errors"
 	"slices"
 	"testing"
@@ -13,9 +14,9 @@ func TestEncodingRoundTrip(t *testing.T) {
 		k    *CopyKeys
 	}{
 		{"typical", testKeys()},
-		{"empty block and codeword", &CopyKeys{BaseKey: make([]byte, KeySize), DiscKey: make([]byte, KeySize), Format: FormatMetadata{Layers: 2}}},
+		{"empty codeword, none revoked", &CopyKeys{BaseKey: make([]byte, KeySize), DiscKey: make([]byte, KeySize), Format: FormatMetadata{Layers: 2}}},
 		{"largest", &CopyKeys{BaseKey: make([]byte, KeySize), DiscKey: make([]byte, KeySize), VariantKeys: slices.Repeat([][]byte{make([]byte, KeySize)}, MaxVariantKeys),
-			DiscKeyBlock: make([]byte, MaxDiscKeyBlockLen), Codeword: make([]byte, MaxCodewordLen), Format: FormatMetadata{Layers: 1}}},
+			Codeword: make([]byte, MaxCodewordLen), Format: FormatMetadata{Layers: 1}, Revoked: make([]uint32, MaxRevoked)}},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
@@ -46,11 +47,16 @@ func TestEncodingRejects(t *testing.T) {
 	}{
 		{"empty", nil},
 		{"version 1", mod(func(b []byte) []byte { b[0] = 1; return b })},
-		{"variant keys past end", mod(func(b []byte) []byte { i := 1 + 2 + 32 + 2 + 32 + 2 + 14 + 2 + 3; b[i], b[i+1] = 0x0f, 0xff; return b })},
+		{"variant keys past end", mod(func(b []byte) []byte { i := 1 + 2 + 32 + 2 + 32 + 2 + 3; b[i], b[i+1] = 0x0f, 0xff; return b })},
 		{"truncated", good[:len(good)-1]},
 		{"trailing", append(bytes.Clone(good), 0)},
-		{"finalize 2", mod(func(b []byte) []byte { b[len(b)-6] = 2; return b })},
-		{"layers 3", mod(func(b []byte) []byte { b[len(b)-7] = 3; return b })},
+		{"finalize 2", mod(func(b []byte) []byte { b[len(b)-16] = 2; return b })},
+		{"layers 3", mod(func(b []byte) []byte { b[len(b)-17] = 3; return b })},
+		{"revoked past end", mod(func(b []byte) []byte { b[len(b)-10] = 0xff; return b })},
+		{"too many revoked", mod(func(b []byte) []byte {
+			b = binary.BigEndian.AppendUint16(b[:len(b)-10], MaxRevoked+1)
+			return append(b, make([]byte, 4*(MaxRevoked+1))...)
+		})},
 		{"short base key", mod(func(b []byte) []byte { b[2] = 31; return b })},
 		{"length past end", mod(func(b []byte) []byte { b[1], b[2] = 0xff, 0xff; return b })},
 		{"oversized", make([]byte, MaxEncodedLen+1)},

@@ -14,12 +14,12 @@ import (
 
 func testKeys() *CopyKeys {
 	return &CopyKeys{
-		BaseKey:      bytes.Repeat([]byte{0x11}, KeySize),
-		VariantKeys:  [][]byte{bytes.Repeat([]byte{0x31}, KeySize), bytes.Repeat([]byte{0x32}, KeySize)},
-		DiscKey:      bytes.Repeat([]byte{0x22}, KeySize),
-		DiscKeyBlock: []byte("disc key block"),
-		Codeword:     []byte{0xa5, 0x5a, 0x01},
-		Format:       FormatMetadata{Profile: 0x41, Layers: 1, Finalize: true, MaxSpeedX: 6, HeaderSectors: 32},
+		BaseKey:     bytes.Repeat([]byte{0x11}, KeySize),
+		VariantKeys: [][]byte{bytes.Repeat([]byte{0x31}, KeySize), bytes.Repeat([]byte{0x32}, KeySize)},
+		DiscKey:     bytes.Repeat([]byte{0x22}, KeySize),
+		Codeword:    []byte{0xa5, 0x5a, 0x01},
+		Format:      FormatMetadata{Profile: 0x41, Layers: 1, Finalize: true, MaxSpeedX: 6, HeaderSectors: 32},
+		Revoked:     []uint32{5, 1 << 19},
 	}
 }
 
@@ -29,7 +29,7 @@ func testInfo() Info {
 
 func equalKeys(a, b *CopyKeys) bool {
 	return bytes.Equal(a.BaseKey, b.BaseKey) && slices.EqualFunc(a.VariantKeys, b.VariantKeys, bytes.Equal) && bytes.Equal(a.DiscKey, b.DiscKey) &&
-		bytes.Equal(a.DiscKeyBlock, b.DiscKeyBlock) && bytes.Equal(a.Codeword, b.Codeword) && a.Format == b.Format
+		slices.Equal(a.Revoked, b.Revoked) && bytes.Equal(a.Codeword, b.Codeword) && a.Format == b.Format
 }
 
 func TestSealOpen(t *testing.T) {

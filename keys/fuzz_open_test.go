@@ -39,7 +39,7 @@ func FuzzOpenPartial(f *testing.F) {
 	if err != nil {
 		f.Fatal(err)
 	}
-	sealed, err := SealPartial(priv.PublicKey(), testInfo(), make([]byte, 50))
+	sealed, err := SealPartial(priv.PublicKey(), testInfo(), make([]byte, 50), []uint32{3, 9})
 	if err != nil {
 		f.Fatal(err)
 	}
@@ -51,7 +51,7 @@ func FuzzOpenPartial(f *testing.F) {
 	f.Add(keysEnv)
 	f.Add([]byte{1})
 	f.Fuzz(func(t *testing.T, b []byte) {
-		pt, err := OpenPartial(priv, testInfo(), b)
+		pt, _, err := OpenPartial(priv, testInfo(), b)
 		if err == nil {
 			if bytes.Equal(b, keysEnv) {
 				t.Fatalf("OpenPartial(a copy-keys envelope) = %x, want a refusal", pt)

@@ -19,6 +19,10 @@ type round1 struct {
 	chainID  string
 	format   protocol.Format
 	receipt  Receipt
+	// revoked is the union of the revoked player-tree leaves the t nodes
+	// whose partials verified sent: one node leaving a revoked player out
+	// cannot let it open this disc.
+	revoked  []uint32
 	from     []Node // nodes whose partials verified, asked first in round 2
 	partials []string
 	rejected []error
@@ -150,9 +154,13 @@ func (c *Client) collectPartials(ctx context.Context, p CopyRequestParams) (*rou
 			c.mu.Unlock()
 		}
 		seen[got.partial.Node] = true
+		r.revoked = unionSorted(r.revoked, got.revoked)
 		partials = append(partials, got.partial)
 		r.from = append(r.from, node)
 		r.partials = append(r.partials, node.ID())
+	}
+	if len(r.revoked) > keys.MaxRevoked {
+		return nil, fmt.Errorf("%w: the nodes name %d revoked players together, more than a disc key block takes (%d)", ErrNodeMisbehaved, len(r.revoked), keys.MaxRevoked)
 	}
 	if len(partials) == c.group.T() {
 		sig, _, err := custody.Combine(c.group, label, partials)
@@ -215,4 +223,20 @@ func containsNode(ns []Node, n Node) bool {
 		}
 	}
 	return false
+}
+
+// unionSorted merges two sorted, distinct lists of leaves.
+func unionSorted(a, b []uint32) []uint32 {
+	out := make([]uint32, 0, len(a)+len(b))
+	for len(a) > 0 || len(b) > 0 {
+		switch {
+		case len(b) == 0 || len(a) > 0 && a[0] < b[0]:
+			out, a = append(out, a[0]), a[1:]
+		case len(a) == 0 || b[0] < a[0]:
+			out, b = append(out, b[0]), b[1:]
+		default:
+			out, a, b = append(out, a[0]), a[1:], b[1:]
+		}
+	}
+	return out
 }

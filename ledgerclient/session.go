@@ -95,6 +95,7 @@ func (s *session) exchange(m protocol.Message) (protocol.Message, error) {
 // but not yet verified against the group.
 type partialAnswer struct {
 	partial custody.Partial
+	revoked []uint32 // player-tree leaves revoked at the spend's height
 	format  protocol.Format
 	receipt Receipt
 	chainID string
@@ -127,7 +128,7 @@ func (s *session) partial(p CopyRequestParams) (*partialAnswer, error) {
 	if err := protocol.Verify(s.node.SigningKey, rel.Statement(s.chal.ChainID, hh), rel.NodeSignature); err != nil {
 		return nil, fmt.Errorf("%w: key release signature: %w", ErrNodeMisbehaved, err)
 	}
-	pb, err := keys.OpenPartial(s.c.cfg.KeyExchanger, keys.Info{JobID: p.JobID, MediaID: p.MediaID, Transcript: hh}, rel.Sealed)
+	pb, revoked, err := keys.OpenPartial(s.c.cfg.KeyExchanger, keys.Info{JobID: p.JobID, MediaID: p.MediaID, Transcript: hh}, rel.Sealed)
 	if err != nil {
 		return nil, fmt.Errorf("%w: %w", ErrKeysDoNotOpen, err)
 	}
@@ -135,7 +136,7 @@ func (s *session) partial(p CopyRequestParams) (*partialAnswer, error) {
 	if err != nil {
 		return nil, fmt.Errorf("%w: %w: %w", ErrNodeMisbehaved, ErrWrongPartial, err)
 	}
-	return &partialAnswer{partial: part, format: rel.Format, chainID: s.chal.ChainID, receipt: Receipt{NodeID: s.node.ID(),
+	return &partialAnswer{partial: part, revoked: revoked, format: rel.Format, chainID: s.chal.ChainID, receipt: Receipt{NodeID: s.node.ID(),
 		Height: rel.Height, TxHash: rel.TxHash, HandshakeHash: hh, Signature: rel.NodeSignature}}, nil
 }
 
@@ -180,7 +181,7 @@ func (s *session) keys(p CopyRequestParams, r1 *round1) (*Authorization, error) 
 		k.Wipe()
 		return nil, err
 	}
-	k.DiscKey = dk[:]
+	k.DiscKey, k.Revoked = dk[:], r1.revoked
 	return &Authorization{Keys: k, Format: keys.FormatMetadata(r1.format), Receipt: r1.receipt,
 		Sealed: rel.Sealed, KeysTranscript: hh, Partials: r1.partials, Rejected: r1.rejected}, nil
 }

@@ -199,7 +199,7 @@ func (c *Client) sharesAuthorization(p CopyRequestParams, r1 *round1, k *titlepk
 		k.Wipe()
 		return nil, err
 	}
-	ck.DiscKey = dk[:]
+	ck.DiscKey, ck.Revoked = dk[:], r1.revoked
 	a := &Authorization{Keys: ck, Format: keys.FormatMetadata(r1.format), Receipt: r1.receipt, Partials: r1.partials, Rejected: r1.rejected}
 	for _, b := range bad {
 		a.Rejected = append(a.Rejected, b)

@@ -186,7 +186,12 @@ func startDaemon(exe, dir string, nw *simstation.Network) (*daemonProc, time.Dur
 	}
 	defer ln.Close()
 	pin := nw.Pin()
-	cmd := exec.Command(exe, "simrun", "--dir", dir, "--node", pin.Address+","+pin.StaticKey+","+pin.SigningKey, "--log-level", "warn")
+	pl, err := nw.Players()
+	if err != nil {
+		return nil, 0, err
+	}
+	cmd := exec.Command(exe, "simrun", "--dir", dir, "--node", pin.Address+","+pin.StaticKey+","+pin.SigningKey,
+		"--players", fmt.Sprintf("%s,%d,%s", pl.Tree, pl.Depth, pl.GroupKey), "--log-level", "warn")
 	cmd.Env = append(os.Environ(), "NOTIFY_SOCKET="+sock)
 	cmd.Stderr = os.Stderr
 	t0 := time.Now()

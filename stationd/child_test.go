@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/hex"
+	"fmt"
 	"net"
 	"os"
 	"os/exec"
@@ -47,7 +48,12 @@ func (s *syncBuffer) String() string {
 func startChild(t *testing.T, dir string, nw *simstation.Network, env ...string) *child {
 	t.Helper()
 	pin := nw.Pin()
-	return startProc(t, []string{"simrun", "--dir", dir, "--node", pin.Address + "," + pin.StaticKey + "," + pin.SigningKey, "--group", hex.EncodeToString(nw.Group()), "--log-level", "debug"}, env...)
+	p, err := nw.Players()
+	if err != nil {
+		t.Fatal(err)
+	}
+	return startProc(t, []string{"simrun", "--dir", dir, "--node", pin.Address + "," + pin.StaticKey + "," + pin.SigningKey,
+		"--group", hex.EncodeToString(nw.Group()), "--players", fmt.Sprintf("%s,%d,%s", p.Tree, p.Depth, p.GroupKey), "--log-level", "debug"}, env...)
 }
 
 // startProc runs stationd with args as a child process with a notify

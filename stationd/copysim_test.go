@@ -124,7 +124,7 @@ device = %q
 address = %q
 static_key = %q
 signing_key = %q
-`, dir, sock, hex.EncodeToString(nw.Group()), filepath.Join(dir, "tpm-sim"), filepath.Join(links, "drive"), filepath.Join(links, "robot"), pin.Address, pin.StaticKey, pin.SigningKey)
+%s`, dir, sock, hex.EncodeToString(nw.Group()), filepath.Join(dir, "tpm-sim"), filepath.Join(links, "drive"), filepath.Join(links, "robot"), pin.Address, pin.StaticKey, pin.SigningKey, playersTOML(t, nw))
 	path := filepath.Join(root, "station.toml")
 	os.WriteFile(path, []byte(cfg), 0o600)
 	return &copysimStation{nw: nw, dir: dir, sock: sock, config: path, simErr: simErr, discs: discs}

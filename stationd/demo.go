@@ -78,6 +78,9 @@ func cmdDemo(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	return 0
 }
 
+// demoPlayerLeaf is the demo player's leaf in the network's player tree.
+const demoPlayerLeaf = 1
+
 func runDemo(ctx context.Context, out io.Writer, sizeMiB int, keep string) (*DemoResult, error) {
 	ctx, cancel := context.WithTimeout(ctx, 5*time.Minute)
 	defer cancel()
@@ -127,7 +130,17 @@ func runDemo(ctx context.Context, out io.Writer, sizeMiB int, keep string) (*Dem
 	}
 
 	step("Starting the station daemon: one simulated BD-R burner (2x, time sped up 5 times), a disc loader with 5 blanks")
-	st, err := simstation.Start(ctx, keys, simstation.Options{Dir: sdir, Nodes: []config.Node{nw.Pin()}, Group: nw.Group(), Blanks: 5, SpeedX: 2, TimeScale: 0.2})
+	step("A player maker enrolls a demo player (leaf %d of the network's player tree): its device keys, extracted by the node from its share of the group secret", demoPlayerLeaf)
+	player, err := nw.EnrollPlayer(ctx, demoPlayerLeaf)
+	if err != nil {
+		return nil, err
+	}
+	defer player.Wipe()
+	players, err := nw.Players()
+	if err != nil {
+		return nil, err
+	}
+	st, err := simstation.Start(ctx, keys, simstation.Options{Dir: sdir, Nodes: []config.Node{nw.Pin()}, Group: nw.Group(), Players: players, Blanks: 5, SpeedX: 2, TimeScale: 0.2})
 	if err != nil {
 		return nil, err
 	}
@@ -148,13 +161,8 @@ func runDemo(ctx context.Context, out io.Writer, sizeMiB int, keep string) (*Dem
 	r := DemoReceipt{CopyID: done.CopyID, JobID: done.ID, Token: token, MediaID: hex.EncodeToString(done.MediaID),
 		Height: done.Receipt.Height, TxHash: done.Receipt.TxHash, ImageHash: hex.EncodeToString(done.ImageHash),
 		Attempts: done.Attempt, Bytes: title.ImageSize}
-	step("Playing the disc back as a player does (header, media ID binding, disc key block, every cluster)")
-	pk, err := nw.Node.Keys.PlayerKey()
-	if err != nil {
-		return nil, err
-	}
-	pb, err := st.Play(ctx, pk)
-	clear(pk)
+	step("Playing the disc back as the demo player does (header, media ID binding, disc key block opened with its device keys, every cluster)")
+	pb, err := st.Play(ctx, player)
 	if err != nil {
 		return nil, err
 	}

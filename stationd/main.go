@@ -41,7 +41,8 @@ At the machine:
   drive info|write|read ...             the optical drive
   tpm info|init ...                     the station's TPM
   enroll --out request.json             the enrollment request for an operator
-  disc check --device URI               read a burned disc back as a player would
+  disc check --device URI --device-keys FILE --kek-file KEK
+                                        read a burned disc back as a player would
 `
 
 // Main runs one stationd command and returns its exit code.

@@ -62,7 +62,7 @@ device = "sim:"
 address = %q
 static_key = %q
 signing_key = %q
-`, dir, sock, hex.EncodeToString(nw.Group()), filepath.Join(dir, "tpm-sim"), pin.Address, pin.StaticKey, pin.SigningKey)
+%s`, dir, sock, hex.EncodeToString(nw.Group()), filepath.Join(dir, "tpm-sim"), pin.Address, pin.StaticKey, pin.SigningKey, playersTOML(t, nw))
 	path := filepath.Join(root, "station.toml")
 	if err := os.WriteFile(path, []byte(cfg), 0o600); err != nil {
 		t.Fatal(err)
@@ -138,7 +138,11 @@ device = "sim:"
 address = "127.0.0.1:1"
 static_key = "%064x"
 signing_key = "04%0128x"
-`, dir, filepath.Join(dir, "s.sock"), filepath.Join(dir, "tpm-sim"), 1, 1)
+[players]
+tree = "players-1"
+depth = 20
+group_key = "%0192x"
+`, dir, filepath.Join(dir, "s.sock"), filepath.Join(dir, "tpm-sim"), 1, 1, 1)
 	if err := os.WriteFile(path, []byte(cfg), 0o600); err != nil {
 		t.Fatal(err)
 	}
@@ -154,4 +158,14 @@ signing_key = "04%0128x"
 			t.Errorf("stationd run left %d files in state_dir/tpm, want no keys made", len(ents))
 		}
 	}
+}
+
+// playersTOML is the [players] table pinning nw's player tree.
+func playersTOML(t testing.TB, nw *simstation.Network) string {
+	t.Helper()
+	p, err := nw.Players()
+	if err != nil {
+		t.Fatal(err)
+	}
+	return fmt.Sprintf("[players]\ntree = %q\ndepth = %d\ngroup_key = %q\n", p.Tree, p.Depth, p.GroupKey)
 }

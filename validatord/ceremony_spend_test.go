@@ -96,7 +96,7 @@ func spendThroughCeremony(t *testing.T, ctx context.Context, nodes []*chain.Node
 		if err != nil {
 			t.Fatalf("ReleasePartial(node %d) = %v", i, err)
 		}
-		pb, err := keys.OpenPartial(ka, info, rel.Sealed)
+		pb, _, err := keys.OpenPartial(ka, info, rel.Sealed)
 		if err != nil {
 			t.Fatal(err)
 		}

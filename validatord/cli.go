@@ -60,6 +60,17 @@ ledger (talk to a running node; --home DIR or --node tcp://HOST:PORT):
   copies show --job ID [--prove]
   key new --out FILE                     make a sealed signing key
 
+players (docs/key-custody.md, "Players"):
+  player maker-key --out FILE            a player maker's key, sealed (prints its public half)
+  player enroll --leaf N --maker ID --maker-key HEX
+                                         record a maker's player on the ledger
+  player extract --home DIR --leaf N --out FILE
+                                         this node's partials for an enrolled leaf, sealed to its maker
+  player keys --maker-key FILE --out FILE --partials F...
+                                         the maker combines t nodes' partials into sealed device keys
+  player revoke --leaf N --reason TEXT [--from HEIGHT]
+  player tree                            the [players] table of a station's configuration
+
 Every command takes --json. Key files are sealed under the KEK (--kek-file,
 default $CREDENTIALS_DIRECTORY/validatord-kek).
 `

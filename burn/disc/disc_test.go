@@ -7,24 +7,25 @@ import (
 )
 
 var (
-	rootKey = bytes.Repeat([]byte{0x11}, KeySize)
 	discKey = bytes.Repeat([]byte{0x22}, KeySize)
 	mediaA  = bytes.Repeat([]byte{0xA0}, 16)
-	mediaB  = bytes.Repeat([]byte{0xB0}, 16)
-	nonce   = bytes.Repeat([]byte{0x0E}, NonceSize)
+	// keyBlock stands for a disc key block: this package stores the bytes
+	// and checks them against the header; custody/playertree owns their
+	// format.
+	keyBlock = bytes.Repeat([]byte{0x02, 0x4B}, 1500)
 )
 
 func testHeader(t testing.TB) *Header {
-	kb, err := WrapKeyBlock(rootKey, mediaA, nonce, discKey)
+	hs, err := HeaderSectorsFor(len(keyBlock), 0)
 	if err != nil {
-		t.Fatalf("WrapKeyBlock() = %v", err)
+		t.Fatalf("HeaderSectorsFor() = %v", err)
 	}
-	l, err := NewLayout(0, 0, 100*SectorSize)
+	l, err := NewLayout(0, hs, 100*SectorSize)
 	if err != nil {
 		t.Fatalf("NewLayout() = %v", err)
 	}
 	return &Header{Version: Version, Profile: 0x41, Layers: 1, Finalized: true, Layout: l, ImageSize: 100 * SectorSize,
-		TitleID: "film-1", CopyID: "job-1", MediaID: mediaA, KeyBlock: kb, Codeword: []byte{0xA5, 0x01}}
+		TitleID: "film-1", CopyID: "job-1", MediaID: mediaA, KeyBlock: keyBlock, Codeword: []byte{0xA5, 0x01}}
 }
 
 func TestLayout(t *testing.T) {
@@ -47,7 +48,7 @@ func TestLayout(t *testing.T) {
 	for _, bad := range []struct {
 		start, hdr uint32
 		size       int64
-	}{{0, 31, SectorSize}, {1, 32, SectorSize}, {0, 32, 100}, {0, 32, 0}, {0, 2048, SectorSize}} {
+	}{{0, 31, SectorSize}, {1, 32, SectorSize}, {0, 32, 100}, {0, 32, 0}, {0, MaxHeaderSectors + 32, SectorSize}} {
 		if _, err := NewLayout(bad.start, bad.hdr, bad.size); !errors.Is(err, ErrHeader) {
 			t.Errorf("NewLayout(%d, %d, %d) = %v, want %v", bad.start, bad.hdr, bad.size, err, ErrHeader)
 		}
@@ -56,48 +57,65 @@ func TestLayout(t *testing.T) {
 
 func TestHeaderRoundTrip(t *testing.T) {
 	h := testHeader(t)
-	sector, err := h.Seal(discKey)
+	region, err := h.Seal(discKey)
 	if err != nil {
 		t.Fatalf("Seal() = %v", err)
 	}
-	got, err := Parse(sector)
+	if len(region) != int(h.HeaderSectors)*SectorSize || !bytes.Equal(region[SectorSize:SectorSize+len(keyBlock)], keyBlock) {
+		t.Fatalf("Seal() = %d bytes, want %d with the key block from the second sector", len(region), h.HeaderSectors*SectorSize)
+	}
+	got, err := Parse(region[:SectorSize])
 	if err != nil {
 		t.Fatalf("Parse() = %v", err)
 	}
-	if got.Codeword != nil {
-		t.Errorf("Parse().Codeword = %x, want nil before Open", got.Codeword)
+	if got.Codeword != nil || got.KeyBlock != nil {
+		t.Errorf("Parse() = codeword %x, key block %d bytes, want neither before Open and SetKeyBlock", got.Codeword, len(got.KeyBlock))
+	}
+	if n := got.KeyBlockSectors(); n != 2 {
+		t.Errorf("KeyBlockSectors() = %d, want 2 for %d bytes", n, len(keyBlock))
+	}
+	if err := got.SetKeyBlock(region[SectorSize:]); err != nil {
+		t.Fatalf("SetKeyBlock() = %v", err)
 	}
 	if err := got.Open(discKey); err != nil {
 		t.Fatalf("Open() = %v", err)
 	}
 	if got.TitleID != h.TitleID || got.CopyID != h.CopyID || !bytes.Equal(got.MediaID, h.MediaID) || got.Layout != h.Layout ||
-		!bytes.Equal(got.Codeword, h.Codeword) || !got.Finalized || got.Profile != 0x41 {
+		!bytes.Equal(got.Codeword, h.Codeword) || !got.Finalized || got.Profile != 0x41 || !bytes.Equal(got.KeyBlock, keyBlock) {
 		t.Errorf("Open(Parse(Seal(h))) = %+v, want %+v", got, h)
 	}
+	kbAt := fixedSize + 1 + 6 + 2 + 5 + 1 + 16
 	tests := []struct {
 		name  string
 		at    int
 		parse error
 		open  error
+		block error
 	}{
-		{"magic", 0, ErrNotCopy, nil},
-		{"version", 9, ErrVersion, nil},
-		{"profile", 17, nil, ErrHeader},
-		{"package root", 50, nil, ErrHeader},
-		{"media ID", fixedSize + 1 + 6 + 2 + 5 + 1 + 3, nil, ErrHeader},
-		{"key block", fixedSize + 1 + 6 + 2 + 5 + 1 + 16 + 2 + 30, nil, ErrHeader},
-		{"sealed codeword", int(len(sector)) - 1, nil, nil}, // padding: not covered, ignored
+		{"magic", 0, ErrNotCopy, nil, nil},
+		{"version", 9, ErrVersion, nil, nil},
+		{"profile", 17, nil, ErrHeader, nil},
+		{"package root", 50, nil, ErrHeader, nil},
+		{"media ID", fixedSize + 1 + 6 + 2 + 5 + 1 + 3, nil, ErrHeader, nil},
+		{"key block length", kbAt + 3, nil, ErrHeader, ErrKeyBlock},
+		{"key block digest", kbAt + 4 + 7, nil, ErrHeader, ErrKeyBlock},
+		{"key block byte", SectorSize + 100, nil, nil, ErrKeyBlock},
+		{"key block padding", SectorSize + len(keyBlock) + 1, nil, nil, ErrKeyBlock},
+		{"sealed codeword", SectorSize - 1, nil, nil, nil}, // padding: not covered, ignored
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
-			b := bytes.Clone(sector)
+			b := bytes.Clone(region)
 			b[tc.at] ^= 1
-			h, err := Parse(b)
+			h, err := Parse(b[:SectorSize])
 			if !errors.Is(err, tc.parse) || (err != nil) != (tc.parse != nil) {
 				t.Fatalf("Parse() = %v, want %v", err, tc.parse)
 			}
 			if err != nil {
 				return
+			}
+			if err := h.SetKeyBlock(b[SectorSize:]); !errors.Is(err, tc.block) || (err != nil) != (tc.block != nil) {
+				t.Errorf("SetKeyBlock() = %v, want %v", err, tc.block)
 			}
 			if err := h.Open(discKey); !errors.Is(err, tc.open) || (err != nil) != (tc.open != nil) {
 				t.Errorf("Open() = %v, want %v", err, tc.open)
@@ -108,50 +126,36 @@ func TestHeaderRoundTrip(t *testing.T) {
 	if err := got.Open(other); !errors.Is(err, ErrHeader) {
 		t.Errorf("Open(other disc key) = %v, want %v", err, ErrHeader)
 	}
+	if err := got.SetKeyBlock(region[SectorSize : 2*SectorSize]); !errors.Is(err, ErrKeyBlock) {
+		t.Errorf("SetKeyBlock(one sector of two) = %v, want %v", err, ErrKeyBlock)
+	}
 }
 
-func TestKeyBlock(t *testing.T) {
-	kb, err := WrapKeyBlock(rootKey, mediaA, nonce, discKey)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if len(kb) != KeyBlockSize || kb[0] != KeyBlockVersion || !bytes.Equal(kb[1:1+NonceSize], nonce) {
-		t.Errorf("WrapKeyBlock() = %x, want version, nonce, %d bytes", kb, KeyBlockSize)
-	}
-	got, err := UnwrapKeyBlock(rootKey, mediaA, kb)
-	if err != nil || !bytes.Equal(got, discKey) {
-		t.Fatalf("UnwrapKeyBlock() = %x, %v, want %x", got, err, discKey)
-	}
-	flipped := bytes.Clone(kb)
-	flipped[20] ^= 1
+// TestHeaderSectorsFor: the header region holds the header sector and the
+// key block in whole clusters, and no less than the format asks.
+func TestHeaderSectorsFor(t *testing.T) {
 	tests := []struct {
-		name    string
-		root    []byte
-		media   []byte
-		block   []byte
-		wantErr error
+		n    int
+		min  uint32
+		want uint32
 	}{
-		{"other media ID (clone)", rootKey, mediaB, kb, ErrKeyBlock},
-		{"other player key", discKey, mediaA, kb, ErrKeyBlock},
-		{"flipped bit", rootKey, mediaA, flipped, ErrKeyBlock},
-		{"short block", rootKey, mediaA, kb[:10], ErrKeyBlock},
-		{"version 2", rootKey, mediaA, append([]byte{2}, kb[1:]...), ErrKeyBlock},
-		{"empty media ID", rootKey, nil, kb, ErrKeyInput},
+		{1, 0, 32}, {31 * SectorSize, 0, 32}, {31*SectorSize + 1, 0, 64}, {225, 64, 64},
+		{1522020, 32, 768}, {MaxKeyBlock, 0, MaxHeaderSectors},
 	}
 	for _, tc := range tests {
-		t.Run(tc.name, func(t *testing.T) {
-			if _, err := UnwrapKeyBlock(tc.root, tc.media, tc.block); !errors.Is(err, tc.wantErr) {
-				t.Errorf("UnwrapKeyBlock() = %v, want %v", err, tc.wantErr)
-			}
-		})
+		if got, err := HeaderSectorsFor(tc.n, tc.min); err != nil || got != tc.want {
+			t.Errorf("HeaderSectorsFor(%d, %d) = %d, %v, want %d", tc.n, tc.min, got, err, tc.want)
+		}
 	}
-	if _, err := WrapKeyBlock(rootKey, mediaA, nonce[:8], discKey); !errors.Is(err, ErrKeyInput) {
-		t.Errorf("WrapKeyBlock(8-byte nonce) = %v, want %v", err, ErrKeyInput)
+	for _, n := range []int{0, MaxKeyBlock + 1} {
+		if _, err := HeaderSectorsFor(n, 0); !errors.Is(err, ErrHeader) {
+			t.Errorf("HeaderSectorsFor(%d) = %v, want %v", n, err, ErrHeader)
+		}
 	}
 }
 
-// FuzzParse: any sector either parses into a header that seals back to the
-// same cleartext, or fails with an error.
+// FuzzParse: any header region either parses into a header that seals
+// back to the same bytes, or fails with an error.
 func FuzzParse(f *testing.F) {
 	sector, err := testHeader(f).Seal(discKey)
 	if err != nil {
@@ -160,8 +164,11 @@ func FuzzParse(f *testing.F) {
 	f.Add(sector)
 	f.Add([]byte(magic))
 	f.Fuzz(func(t *testing.T, b []byte) {
-		h, err := Parse(b)
-		if err != nil {
+		h, err := Parse(b[:min(len(b), SectorSize)])
+		if err != nil || len(b) < SectorSize {
+			return
+		}
+		if err := h.SetKeyBlock(b[SectorSize:]); err != nil {
 			return
 		}
 		if err := h.Open(discKey); err != nil {
@@ -172,7 +179,8 @@ func FuzzParse(f *testing.F) {
 			t.Fatalf("Seal(Parse(b)) = %v, want nil", err)
 		}
 		n := len(h.aad) + len(h.sealed)
-		if !bytes.Equal(again[:n], b[:n]) {
+		kb := SectorSize + len(h.KeyBlock)
+		if !bytes.Equal(again[:n], b[:n]) || !bytes.Equal(again[SectorSize:kb], b[SectorSize:kb]) {
 			t.Errorf("Seal(Open(Parse(b))) = %x, want %x", again[:n], b[:n])
 		}
 	})

@@ -8,12 +8,12 @@
 // clusters, and an integrity table of one GMAC tag per image cluster.
 //
 // Header: cleartext fields (format, title, copy ID, media ID, sizes, the
-// title package's integrity root) and the disc key block, followed by a
-// sealed part (AES-256-GCM under a key derived from the disc key, with every
-// cleartext byte as additional data) holding the forensic codeword.
+// title package's integrity root, the key block's length and SHA-256),
+// followed by a sealed part (AES-256-GCM under a key derived from the disc
+// key, with every cleartext byte as additional data) holding the forensic
+// codeword.
 //
-// Key block: the disc key sealed for players with AES-256-GCM under the
-// player key, the media ID in the additional data (the format the
-// validation node's key service writes). A clone on a blank with another
-// media ID can't open it. The byte layout is in docs/disc-format.md.
+// Key block: the disc key for every unrevoked player, in the header region
+// after the header sector. This package places and checks it; its format
+// is custody/playertree's. The byte layout is in docs/disc-format.md.
 package disc

@@ -13,7 +13,10 @@ import (
 // Header constants.
 const (
 	// Version is the disc format version this package writes and reads.
-	Version = 1
+	// Version 1 held a 61-byte key block under the retired network player
+	// key; version 2 a disc key block v2 (custody/playertree) after the
+	// header sector.
+	Version = 2
 	// SectorSize and ClusterSectors are the BD logical sector and ECC
 	// cluster; every region starts and ends on a cluster.
 	SectorSize     = 2048
@@ -22,9 +25,15 @@ const (
 	// TagSize is one integrity table entry (a GMAC tag per cluster).
 	TagSize = 16
 	// DefaultHeaderSectors is the header region when the format metadata
-	// names none; MaxHeaderSectors bounds it.
+	// names none; MaxHeaderSectors bounds it (12 MiB: the header sector and
+	// the largest key block playertree builds, 65,536 cover entries).
 	DefaultHeaderSectors = ClusterSectors
-	MaxHeaderSectors     = 1024
+	MaxHeaderSectors     = 6144
+	// MaxKeyBlock bounds the disc key block, which fills the header region
+	// after the header sector.
+	MaxKeyBlock = (MaxHeaderSectors - 1) * SectorSize
+	// KeySize is the size of the disc key.
+	KeySize = 32
 	// MaxCodeword bounds the codeword (one bit per forensic segment).
 	MaxCodeword    = 512
 	maxTitleID     = 64
@@ -32,6 +41,8 @@ const (
 	fixedSize      = 76
 	flagFinalized  = 1
 	headerKeyLabel = "copystation disc v1 header key"
+	maxMediaID     = 64
+	maxCopyID      = 256
 )
 
 var (
@@ -41,6 +52,11 @@ var (
 	ErrVersion = errors.New("disc: unsupported disc format version")
 	// ErrHeader: the header is malformed or fails authentication.
 	ErrHeader = errors.New("disc: invalid disc header")
+	// ErrKeyBlock: the key block read from the header region is not the
+	// one the header names (altered, or cut short).
+	ErrKeyBlock = errors.New("disc: the disc key block does not match its header")
+	// ErrKeyInput: a key has an unusable length.
+	ErrKeyInput = errors.New("disc: invalid key input")
 )
 
 // Header is the first sector of a copy.
@@ -55,7 +71,12 @@ type Header struct {
 	TitleID     string
 	CopyID      string
 	MediaID     []byte
+	// KeyBlock is the disc key block (custody/playertree format), written
+	// in the header region after the header sector; Parse leaves it nil
+	// and SetKeyBlock fills it.
 	KeyBlock    []byte
+	keyBlockLen int
+	keyBlockSum [32]byte
 	// Codeword is sealed under the disc key; Parse leaves it nil and Open
 	// fills it.
 	Codeword []byte
@@ -69,6 +90,27 @@ type Layout struct {
 	HeaderSectors uint32
 	ImageSectors  uint32 // image padded to whole clusters
 	TableSectors  uint32 // integrity table padded to whole clusters
+}
+
+// HeaderSectorsFor is the header region for a key block of n bytes: the
+// header sector and the block, in whole clusters, and at least min sectors
+// (0 means DefaultHeaderSectors).
+func HeaderSectorsFor(n int, min uint32) (uint32, error) {
+	if n <= 0 || n > MaxKeyBlock {
+		return 0, fmt.Errorf("disc.HeaderSectorsFor: %w: key block of %d bytes, want 1 to %d", ErrHeader, n, MaxKeyBlock)
+	}
+	if min == 0 {
+		min = DefaultHeaderSectors
+	}
+	need := uint32(1 + (n+SectorSize-1)/SectorSize)
+	need = (need + ClusterSectors - 1) / ClusterSectors * ClusterSectors
+	return max(need, min), nil
+}
+
+// KeyBlockSectors is the number of sectors after the header sector that
+// hold the key block.
+func (h *Header) KeyBlockSectors() uint32 {
+	return uint32((h.keyBlockLen + SectorSize - 1) / SectorSize)
 }
 
 // NewLayout lays out an image of size bytes from start, with headerSectors
@@ -123,9 +165,11 @@ func headerAEAD(discKey []byte) (cipher.AEAD, error) {
 	return cipher.NewGCM(b)
 }
 
-// Seal encodes the header into one sector, sealing the codeword under the
-// disc key.
+// Seal encodes the header region: the header sector, sealing the codeword
+// under the disc key, then the key block from the second sector, then
+// zeros to the end of the region (HeaderSectors sectors).
 func (h *Header) Seal(discKey []byte) ([]byte, error) {
+	h.keyBlockLen, h.keyBlockSum = len(h.KeyBlock), sha256.Sum256(h.KeyBlock)
 	if err := h.check(); err != nil {
 		return nil, fmt.Errorf("disc.Header.Seal: %w", err)
 	}
@@ -156,15 +200,16 @@ func (h *Header) Seal(discKey []byte) ([]byte, error) {
 	b = append(b, h.CopyID...)
 	b = append(b, byte(len(h.MediaID)))
 	b = append(b, h.MediaID...)
-	b = binary.BigEndian.AppendUint16(b, uint16(len(h.KeyBlock)))
-	b = append(b, h.KeyBlock...)
+	b = binary.BigEndian.AppendUint32(b, uint32(len(h.KeyBlock)))
+	b = append(b, h.keyBlockSum[:]...)
 	b = binary.BigEndian.AppendUint16(b, uint16(len(h.Codeword)+aead.Overhead()))
 	binary.BigEndian.PutUint32(b[12:], uint32(len(b)+len(h.Codeword)+aead.Overhead()))
 	var nonce [12]byte
 	b = aead.Seal(b, nonce[:], h.Codeword, b)
-	sector := make([]byte, SectorSize)
-	copy(sector, b)
-	return sector, nil
+	region := make([]byte, int(h.HeaderSectors)*SectorSize)
+	copy(region, b)
+	copy(region[SectorSize:], h.KeyBlock)
+	return region, nil
 }
 
 // check validates the cleartext fields.
@@ -181,8 +226,10 @@ func (h *Header) check() error {
 		return fmt.Errorf("%w: copy ID of %d bytes, want 1 to %d", ErrHeader, len(h.CopyID), maxCopyID)
 	case len(h.MediaID) == 0 || len(h.MediaID) > maxMediaID:
 		return fmt.Errorf("%w: media ID of %d bytes, want 1 to %d", ErrHeader, len(h.MediaID), maxMediaID)
-	case len(h.KeyBlock) != KeyBlockSize:
-		return fmt.Errorf("%w: key block of %d bytes, want %d", ErrHeader, len(h.KeyBlock), KeyBlockSize)
+	case h.keyBlockLen <= 0 || h.keyBlockLen > MaxKeyBlock:
+		return fmt.Errorf("%w: key block of %d bytes, want 1 to %d", ErrHeader, h.keyBlockLen, MaxKeyBlock)
+	case 1+h.KeyBlockSectors() > h.HeaderSectors:
+		return fmt.Errorf("%w: a key block of %d bytes does not fit a header region of %d sectors", ErrHeader, h.keyBlockLen, h.HeaderSectors)
 	}
 	return nil
 }

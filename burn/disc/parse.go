@@ -1,6 +1,8 @@
 package disc
 
 import (
+	"bytes"
+	"crypto/sha256"
 	"encoding/binary"
 	"fmt"
 )
@@ -38,7 +40,8 @@ func Parse(sector []byte) (*Header, error) {
 	h.TitleID = string(r.take(int(r.u8())))
 	h.CopyID = string(r.take(int(r.u16())))
 	h.MediaID = r.take(int(r.u8()))
-	h.KeyBlock = r.take(int(r.u16()))
+	h.keyBlockLen = int(r.u32())
+	copy(h.keyBlockSum[:], r.take(32))
 	aadLen := n - len(r.b) + 2
 	h.sealed = r.take(int(r.u16()))
 	if r.bad || len(r.b) != 0 || len(h.sealed) < 16 || len(h.sealed) > MaxCodeword+16 {
@@ -49,6 +52,33 @@ func Parse(sector []byte) (*Header, error) {
 		return nil, fmt.Errorf("disc.Parse: %w", err)
 	}
 	return h, nil
+}
+
+// SetKeyBlock takes the key block from the sectors that follow the header
+// sector (at least KeyBlockSectors of them): the header names its length
+// and SHA-256, so once Open has authenticated the header, a block that
+// passes here is the one the station wrote. The rest of its last sector
+// must be zero.
+func (h *Header) SetKeyBlock(sectors []byte) error {
+	n := int(h.KeyBlockSectors()) * SectorSize
+	if len(sectors) < n {
+		return fmt.Errorf("disc.Header.SetKeyBlock: %w: %d bytes read, the block takes %d sectors", ErrKeyBlock, len(sectors), h.KeyBlockSectors())
+	}
+	b := sectors[:h.keyBlockLen]
+	if sha256.Sum256(b) != h.keyBlockSum || !allZero(sectors[h.keyBlockLen:n]) {
+		return fmt.Errorf("disc.Header.SetKeyBlock: %w: SHA-256 or padding differs", ErrKeyBlock)
+	}
+	h.KeyBlock = bytes.Clone(b)
+	return nil
+}
+
+func allZero(b []byte) bool {
+	for _, c := range b {
+		if c != 0 {
+			return false
+		}
+	}
+	return true
 }
 
 // Open authenticates every header byte with the disc key and fills in the
@@ -89,6 +119,14 @@ func (f *fields) u8() uint8 {
 		return 0
 	}
 	return p[0]
+}
+
+func (f *fields) u32() uint32 {
+	p := f.take(4)
+	if p == nil {
+		return 0
+	}
+	return binary.BigEndian.Uint32(p)
 }
 
 func (f *fields) u16() uint16 {

@@ -18,7 +18,12 @@
 // maximal subtrees that hold no revoked leaf. A station writing a disc
 // encrypts a fresh block key to every cover node and wraps the disc key
 // under the block key with the media ID in the additional data. A player
-// finds the one cover node on its path; a revoked player has none.
+// finds the one cover node on its path; a revoked player has none. An
+// Encrypter keeps each cover node's pairing across discs.
+//
+// Enrollment: each of t nodes extracts its partials of a leaf's path keys
+// and seals them to the player maker (SealPartials); the maker opens and
+// combines them into DeviceKeys checked against the group key (Combine).
 //
 // The design, and who holds what, is docs/key-custody.md; the byte format
 // is docs/disc-format.md.

@@ -58,30 +58,44 @@ type KeyBlock struct {
 // node of the cover of the unrevoked players, and the disc key under the
 // block key with the media ID in the additional data, so a block copied
 // to another blank does not open. It needs public data only: the group
-// key, the tree and the revoked leaves.
+// key, the tree and the revoked leaves. A station writing many discs keeps
+// one Encrypter and calls its Build, which reuses the pairings.
 func Build(group kyber.Point, t Tree, revoked []uint32, mediaID, discKey []byte, rnd io.Reader) ([]byte, error) {
+	e, err := NewEncrypter(group, t)
+	if err != nil {
+		return nil, fmt.Errorf("playertree.Build: %w", err)
+	}
+	return e.Build(revoked, mediaID, discKey, rnd)
+}
+
+// Build makes a disc's key block as the package's Build does, with the
+// pairings of cover nodes seen before taken from the cache.
+func (e *Encrypter) Build(revoked []uint32, mediaID, discKey []byte, rnd io.Reader) ([]byte, error) {
 	if len(discKey) != DiscKeySize || len(mediaID) == 0 || len(mediaID) > maxMediaID {
 		return nil, fmt.Errorf("playertree.Build: %w: disc key %d bytes (want %d), media ID %d bytes (want 1 to %d)", ErrKeyInput, len(discKey), DiscKeySize, len(mediaID), maxMediaID)
 	}
-	cover, err := t.Cover(revoked)
+	cover, err := e.tree.Cover(revoked)
 	if err != nil {
 		return nil, fmt.Errorf("playertree.Build: %w", err)
 	}
 	if len(cover) == 0 || len(cover) > MaxCover {
 		return nil, fmt.Errorf("playertree.Build: %w: a cover of %d nodes (every player revoked, or more than %d)", ErrKeyInput, len(cover), MaxCover)
 	}
-	bk := make([]byte, DiscKeySize)
-	defer clear(bk)
-	if _, err := io.ReadFull(rnd, bk); err != nil {
+	// The block key, then one sigma per entry, all read here: rnd need
+	// not be safe for concurrent use.
+	random := make([]byte, DiscKeySize*(1+len(cover)))
+	defer clear(random)
+	if _, err := io.ReadFull(rnd, random); err != nil {
 		return nil, fmt.Errorf("playertree.Build: block key: %w", err)
 	}
-	entries, err := encryptAll(group, t, cover, bk)
+	bk := random[:DiscKeySize]
+	entries, err := e.encryptAll(cover, bk, random[DiscKeySize:])
 	if err != nil {
 		return nil, fmt.Errorf("playertree.Build: %w", err)
 	}
-	b := header(t, len(cover))
-	for _, e := range entries {
-		b = appendEntry(b, e)
+	b := header(e.tree, len(cover))
+	for _, en := range entries {
+		b = appendEntry(b, en)
 	}
 	g, err := gcm(bk)
 	if err != nil {
@@ -90,9 +104,8 @@ func Build(group kyber.Point, t Tree, revoked []uint32, mediaID, discKey []byte,
 	return g.Seal(b, make([]byte, g.NonceSize()), discKey, aad(mediaID, sha256.Sum256(b))), nil
 }
 
-// encryptAll encrypts the block key to every cover node, on every core: a
-// pairing per node is the cost of a revoked player.
-func encryptAll(group kyber.Point, t Tree, cover []Node, bk []byte) ([]Entry, error) {
+// encryptAll encrypts the block key to every cover node, on every core.
+func (e *Encrypter) encryptAll(cover []Node, bk, sigmas []byte) ([]Entry, error) {
 	entries := make([]Entry, len(cover))
 	errs := make([]error, len(cover))
 	var wg sync.WaitGroup
@@ -100,12 +113,8 @@ func encryptAll(group kyber.Point, t Tree, cover []Node, bk []byte) ([]Entry, er
 	for w := range workers {
 		wg.Go(func() {
 			for i := w; i < len(cover); i += workers {
-				label, err := t.Label(cover[i])
-				if err != nil {
-					errs[i] = err
-					continue
-				}
-				ct, err := ibe.EncryptCCAonG2(suite, group, label, bk)
+				sigma := sigmas[i*DiscKeySize : (i+1)*DiscKeySize]
+				ct, err := e.encrypt(cover[i], bk, sigma)
 				entries[i], errs[i] = Entry{Node: cover[i], CT: ct}, err
 			}
 		})

@@ -39,17 +39,28 @@ type Config struct {
 	// node (docs/key-custody.md).
 	CustodyGroup string `toml:"custody_group"`
 
-	TPM    TPM     `toml:"tpm"`
-	Drives []Drive `toml:"drive"`
-	Robot  Robot   `toml:"robot"`
-	Nodes  []Node  `toml:"node"`
-	Kiosk  Kiosk   `toml:"kiosk"`
+	TPM     TPM     `toml:"tpm"`
+	Players Players `toml:"players"`
+	Drives  []Drive `toml:"drive"`
+	Robot   Robot   `toml:"robot"`
+	Nodes   []Node  `toml:"node"`
+	Kiosk   Kiosk   `toml:"kiosk"`
 }
 
 // TPM names the station's TPM.
 type TPM struct {
 	// URI: /dev/tpmrm0, swtpm:unix:/path, swtpm:tcp:host:port or sim:/dir.
 	URI string `toml:"uri"`
+}
+
+// Players pins the network's player tree and custody group key, as the
+// operator gives them at enrollment (validatord player tree): the station
+// writes every disc's key block for that tree under that key, and never
+// takes either from a node it talks to.
+type Players struct {
+	Tree     string `toml:"tree"`
+	Depth    int    `toml:"depth"`
+	GroupKey string `toml:"group_key"` // compressed G2, 96 bytes, hex
 }
 
 // Drive is one burner in the tower.
@@ -167,6 +178,15 @@ func (c *Config) Check() error {
 	}
 	if c.TPM.URI == "" {
 		bad("tpm.uri", "missing: give /dev/tpmrm0, swtpm:unix:/path or sim:/dir")
+	}
+	if c.Players.Tree == "" || len(c.Players.Tree) > 64 {
+		bad("players.tree", "missing or longer than 64 bytes: give the network's player tree ID ('validatord player tree' prints the [players] table)")
+	}
+	if c.Players.Depth < 1 || c.Players.Depth > 32 {
+		bad("players.depth", "%d is out of range: give the player tree's depth, 1 to 32", c.Players.Depth)
+	}
+	if k, err := hex.DecodeString(c.Players.GroupKey); err != nil || len(k) != 96 {
+		bad("players.group_key", "must be the network's custody group key, 96 bytes (compressed G2) in hex")
 	}
 	if len(c.Drives) == 0 {
 		bad("drive", "no [[drive]] tables: give at least one drive with device = \"sg:/dev/sgN\"")

@@ -15,7 +15,13 @@ device = "sim:"
 address = "127.0.0.1:26670"
 static_key = "6a2f0d6c9e1b8f4a3c5d7e9f0a1b2c3d4e5f60718293a4b5c6d7e8f901a2b3c4"
 signing_key = "04abababababababababababababababababababababababababababababababababababababababababababababababababababababababababababababababab"
+[players]
+tree = "players-1"
+depth = 20
+group_key = "` + groupKey + `"
 `
+
+const groupKey = "8107aad1d722b74d1955f000f764b907aebc9fd0003cdc0db16ce57028e0417257abc93cdbd29bbeae81d85c29df2c4200c75b6acd7e2ad2ed48092947c7659d3fd7c5dae9340f1ed804b73417aaaf06f6bf985c8ff49c103482b606bf57042f"
 
 func TestExampleFile(t *testing.T) {
 	c, err := Load("testdata/station.toml")
@@ -44,6 +50,9 @@ func TestParse(t *testing.T) {
 		{"attempts out of range", "max_attempts = 0\n" + good, "max_attempts", "1 to 10"},
 		{"no drive", "state_dir = \"/x\"\n[[node]]\naddress=\"a:1\"\nstatic_key=\"" + strings.Repeat("00", 32) + "\"\nsigning_key=\"04" + strings.Repeat("ab", 64) + "\"\n", "drive", "at least one"},
 		{"kiosk missing pin", good + "[kiosk]\nenabled = true\ntamper_clear_code = \"12345678\"\n", "kiosk.door_pin", "missing"},
+		{"no player tree", strings.Replace(good, `tree = "players-1"`, "", 1), "players.tree", "player tree ID"},
+		{"player tree too deep", strings.Replace(good, "depth = 20", "depth = 33", 1), "players.depth", "1 to 32"},
+		{"short group key", strings.Replace(good, groupKey, groupKey[:190], 1), "players.group_key", "96 bytes"},
 		{"bad log level", "log_level = \"loud\"\n" + good, "log_level", "debug"},
 	}
 	for _, tt := range tests {

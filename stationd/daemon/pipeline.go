@@ -2,14 +2,18 @@ package daemon
 
 import (
 	"context"
+	"crypto/rand"
+	"encoding/hex"
 	"errors"
 	"fmt"
+	"io"
 	"path/filepath"
 	"time"
 
 	"copystation/burn"
 	"copystation/burn/disc"
 	"copystation/burn/titlepkg"
+	"copystation/custody/playertree"
 	"copystation/drive"
 	"copystation/stationd/config"
 )
@@ -19,6 +23,11 @@ import (
 type BurnPipeline struct {
 	TitlesDir string
 	Clock     func() time.Time
+	// Players writes the disc key blocks: the pinned player tree under
+	// the pinned group key, its pairings kept across copies.
+	Players *playertree.Encrypter
+	// Rand draws each key block's randomness; nil is crypto/rand.
+	Rand io.Reader
 }
 
 var (
@@ -63,7 +72,12 @@ func (p *BurnPipeline) Copy(ctx context.Context, d Drive, c CopyJob, progress fu
 	if clock == nil {
 		clock = time.Now
 	}
-	job := burn.Job{Package: pkg, Keys: c.Keys, CopyID: c.CopyID, MediaID: c.Media.MediaID, Clock: clockFunc(clock), Resume: c.Resume,
+	rnd := p.Rand
+	if rnd == nil {
+		rnd = rand.Reader
+	}
+	players := &burn.Players{Encrypter: p.Players, Revoked: c.Keys.Revoked, Rand: rnd}
+	job := burn.Job{Package: pkg, Keys: c.Keys, CopyID: c.CopyID, MediaID: c.Media.MediaID, Clock: clockFunc(clock), Resume: c.Resume, Players: players,
 		Progress: func(bp burn.Progress) error {
 			ph, ok := phaseOf[bp.Phase]
 			if !ok {
@@ -141,5 +155,27 @@ func (p *BurnPipeline) Verify(ctx context.Context, d Drive, c CopyJob, progress 
 // RealPipeline is the default Deps.Pipeline: the burn package over the
 // configured titles directory.
 func RealPipeline(c config.Config) (Pipeline, error) {
-	return &BurnPipeline{TitlesDir: c.TitlesDir}, nil
+	e, err := PlayersOf(c)
+	if err != nil {
+		return nil, err
+	}
+	return &BurnPipeline{TitlesDir: c.TitlesDir, Players: e}, nil
+}
+
+// PlayersOf makes the disc key block encrypter for the player tree and
+// group key the configuration pins.
+func PlayersOf(c config.Config) (*playertree.Encrypter, error) {
+	b, err := hex.DecodeString(c.Players.GroupKey)
+	if err != nil {
+		return nil, fmt.Errorf("players.group_key: %w", err)
+	}
+	g, err := playertree.ParseGroupKey(b)
+	if err != nil {
+		return nil, fmt.Errorf("players.group_key: %w", err)
+	}
+	e, err := playertree.NewEncrypter(g, playertree.Tree{ID: c.Players.Tree, Depth: uint8(c.Players.Depth)})
+	if err != nil {
+		return nil, fmt.Errorf("players: %w", err)
+	}
+	return e, nil
 }

@@ -32,7 +32,7 @@ func TestDoorHoldsRobot(t *testing.T) {
 		return kiosk.New(kiosk.Pins{Door: door, Tamper: &gpiotest.Pin{N: "tamper"}, Ready: &gpiotest.Pin{N: "ready"},
 			Busy: &gpiotest.Pin{N: "busy"}, ErrorLight: &gpiotest.Pin{N: "error"}}, "open-sesame", wipe)
 	}
-	st, err := Start(ctx, keys, Options{Dir: dir + "/station", Nodes: []config.Node{nw.Pin()}, Group: nw.Group(), Panel: panel})
+	st, err := Start(ctx, keys, Options{Dir: dir + "/station", Nodes: []config.Node{nw.Pin()}, Group: nw.Group(), Players: mustPlayers(t, nw), Panel: panel})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -39,7 +39,7 @@ func TestKioskCustomerGrant(t *testing.T) {
 		}
 		return g.Encode()
 	}
-	st, err := Start(ctx, keys, Options{Dir: dir + "/station", Nodes: []config.Node{nw.Pin()}, Group: nw.Group()})
+	st, err := Start(ctx, keys, Options{Dir: dir + "/station", Nodes: []config.Node{nw.Pin()}, Group: nw.Group(), Players: mustPlayers(t, nw)})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -33,7 +33,7 @@ func TestTamperDuringBurn(t *testing.T) {
 		return kiosk.New(kiosk.Pins{Door: door, Tamper: tamper, Ready: ready, Busy: busy, ErrorLight: errl}, "open-sesame", wipe)
 	}
 	// 1x sped up 10 times: 32 MiB take about 0.7 s to write.
-	st, err := Start(ctx, keys, Options{Dir: dir + "/station", Nodes: []config.Node{nw.Pin()}, Group: nw.Group(), SpeedX: 1, TimeScale: 0.1, Panel: panel})
+	st, err := Start(ctx, keys, Options{Dir: dir + "/station", Nodes: []config.Node{nw.Pin()}, Group: nw.Group(), Players: mustPlayers(t, nw), SpeedX: 1, TimeScale: 0.1, Panel: panel})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -13,17 +13,22 @@ import (
 	cmtcfg "github.com/cometbft/cometbft/config"
 	"github.com/flynn/noise"
 
+	"copystation/custody"
+	"copystation/custody/playertree"
 	"copystation/stationd/config"
 	"copystation/validatord/contract"
 	"copystation/validatord/embedded"
 	"copystation/validatord/gateway"
+	"copystation/validatord/players"
 )
 
 // Network is one embedded validation node with its station gateway on
 // loopback.
 type Network struct {
-	Node    *embedded.Node
-	Addr    string
+	Node *embedded.Node
+	Addr string
+	// KEK seals the node's vault (as an operator's --kek-file).
+	KEK     []byte
 	noise   noise.DHKey
 	signPub []byte
 	stop    context.CancelFunc
@@ -33,7 +38,11 @@ type Network struct {
 // StartNetwork starts a node with its home in dir and its gateway on a free
 // loopback port.
 func StartNetwork(ctx context.Context, dir string) (*Network, error) {
-	n, err := embedded.Start(ctx, dir, embedded.Options{Tune: fastBlocks})
+	kek := make([]byte, 32)
+	if _, err := rand.Read(kek); err != nil {
+		return nil, err
+	}
+	n, err := embedded.Start(ctx, dir, embedded.Options{Tune: fastBlocks, KEK: kek})
 	if err != nil {
 		return nil, fmt.Errorf("simstation: validation node: %w", err)
 	}
@@ -58,7 +67,7 @@ func StartNetwork(ctx context.Context, dir string) (*Network, error) {
 		return nil, err
 	}
 	gctx, cancel := context.WithCancel(context.Background())
-	nw := &Network{Node: n, Addr: ln.Addr().String(), noise: nk, signPub: pub, stop: cancel, done: make(chan error, 1)}
+	nw := &Network{Node: n, Addr: ln.Addr().String(), KEK: kek, noise: nk, signPub: pub, stop: cancel, done: make(chan error, 1)}
 	go func() { nw.done <- gw.Serve(gctx, ln) }()
 	return nw, nil
 }
@@ -108,3 +117,73 @@ func (nw *Network) Copy(jobID string) (*contract.Copy, error) { return nw.Node.A
 
 // Height is the node's last committed height.
 func (nw *Network) Height() int64 { h, _ := nw.Node.App.LastCommit(); return h }
+
+// Players is the [players] table a station's configuration pins: the
+// network's player tree and its group key, from the committed genesis.
+func (nw *Network) Players() (config.Players, error) {
+	p, err := nw.Node.App.Params()
+	if err != nil {
+		return config.Players{}, err
+	}
+	c, err := nw.Node.App.Custody()
+	if err != nil {
+		return config.Players{}, err
+	}
+	g, err := custody.UnmarshalGroup(c.Group)
+	if err != nil {
+		return config.Players{}, err
+	}
+	tr := p.Players()
+	return config.Players{Tree: tr.ID, Depth: int(tr.Depth), GroupKey: hex.EncodeToString(g.KeyBytes())}, nil
+}
+
+// EnrollPlayer enrolls a player at leaf and makes its device keys the way
+// the validatord player commands do: the enrollment transaction, the
+// node's partials from its vault share sealed to a fresh maker key, the
+// maker's combination checked against the group key.
+func (nw *Network) EnrollPlayer(ctx context.Context, leaf uint32) (*playertree.DeviceKeys, error) {
+	p, err := nw.Node.App.Params()
+	if err != nil {
+		return nil, err
+	}
+	tr := p.Players()
+	maker, err := ecdh.X25519().GenerateKey(rand.Reader)
+	if err != nil {
+		return nil, err
+	}
+	body := contract.EnrollPlayerBody{Tree: tr.ID, Depth: tr.Depth, Leaf: leaf, Maker: "demo-maker", MakerKey: maker.PublicKey().Bytes()}
+	if _, err := nw.Node.Operator.Do(ctx, "player enroll", contract.TxEnrollPlayer, body); err != nil {
+		return nil, err
+	}
+	rec, err := nw.Node.App.Player(tr.ID, leaf)
+	if err != nil {
+		return nil, err
+	}
+	f, _, err := players.Partials(nw.Node.Home, nw.KEK, tr, rec)
+	if err != nil {
+		return nil, err
+	}
+	c, err := nw.Node.App.Custody()
+	if err != nil {
+		return nil, err
+	}
+	g, err := custody.UnmarshalGroup(c.Group)
+	if err != nil {
+		return nil, err
+	}
+	return players.Keys(maker, g, [][]byte{f})
+}
+
+// RevokePlayer revokes leaf from the block that commits the revocation
+// and returns that height.
+func (nw *Network) RevokePlayer(ctx context.Context, leaf uint32, reason string) (int64, error) {
+	p, err := nw.Node.App.Params()
+	if err != nil {
+		return 0, err
+	}
+	res, err := nw.Node.Operator.Do(ctx, "player revoke", contract.TxRevokePlayer, contract.RevokePlayerBody{Tree: p.Players().ID, Leaf: leaf, Reason: reason})
+	if err != nil {
+		return 0, err
+	}
+	return res.Height, nil
+}

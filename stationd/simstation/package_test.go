@@ -56,7 +56,7 @@ func TestBadPackageSpendsNothing(t *testing.T) {
 			return os.WriteFile(path, b, 0o600)
 		}},
 	}
-	st, err := Start(ctx, keys, Options{Dir: filepath.Join(dir, "station"), Nodes: []config.Node{nw.Pin()}, Group: nw.Group()})
+	st, err := Start(ctx, keys, Options{Dir: filepath.Join(dir, "station"), Nodes: []config.Node{nw.Pin()}, Group: nw.Group(), Players: mustPlayers(t, nw)})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -8,6 +8,7 @@ import (
 
 	"copystation/burn"
 	"copystation/burn/disc"
+	"copystation/custody/playertree"
 	"copystation/drive"
 	"copystation/simulator/drivesim"
 )
@@ -20,8 +21,9 @@ type Playback struct {
 
 // Play reads the newest disc in the robot's output bin in a separate
 // simulated drive, as a player does: header, media ID binding, disc key
-// block opened with the player key, every cluster checked and decrypted.
-func (s *Station) Play(ctx context.Context, playerKey []byte) (*Playback, error) {
+// block opened with the player's device keys, every cluster checked and
+// decrypted.
+func (s *Station) Play(ctx context.Context, player *playertree.DeviceKeys) (*Playback, error) {
 	out := s.Robot.Sim.Output()
 	if len(out) == 0 {
 		return nil, errors.New("simstation.Play: the output bin is empty")
@@ -36,12 +38,12 @@ func (s *Station) Play(ctx context.Context, playerKey []byte) (*Playback, error)
 		return nil, err
 	}
 	defer sim.Remove() // the disc stays the robot's
-	player := drive.New(sim)
-	if err := player.WaitReady(ctx); err != nil {
+	rd := drive.New(sim)
+	if err := rd.WaitReady(ctx); err != nil {
 		return nil, fmt.Errorf("simstation.Play: %w", err)
 	}
 	h := sha256.New()
-	hdr, err := burn.ReadDisc(ctx, player, playerKey, h, burn.ReadOptions{})
+	hdr, err := burn.ReadDisc(ctx, rd, player, h, burn.ReadOptions{})
 	if err != nil {
 		return nil, fmt.Errorf("simstation.Play: %w", err)
 	}

@@ -3,6 +3,8 @@ package simstation
 import (
 	"context"
 	"testing"
+
+	"copystation/stationd/config"
 )
 
 // enrolledStation starts a validation node in dir/node, opens station keys
@@ -28,4 +30,14 @@ func enrolledStation(ctx context.Context, t *testing.T, dir string, size int64, 
 		t.Fatal(err)
 	}
 	return nw, keys
+}
+
+// mustPlayers is the network's [players] table.
+func mustPlayers(t testing.TB, nw *Network) config.Players {
+	t.Helper()
+	p, err := nw.Players()
+	if err != nil {
+		t.Fatal(err)
+	}
+	return p
 }

@@ -55,7 +55,7 @@ func TestEndToEnd(t *testing.T) {
 	if err := nw.Mint(ctx, "token-1", title.ID, keys.Signing); err != nil {
 		t.Fatalf("Mint = %v", err)
 	}
-	st, err := Start(ctx, keys, Options{Dir: dir + "/station", Nodes: []config.Node{nw.Pin()}, Group: nw.Group(), Logger: testLogger(t)})
+	st, err := Start(ctx, keys, Options{Dir: dir + "/station", Nodes: []config.Node{nw.Pin()}, Group: nw.Group(), Players: mustPlayers(t, nw), Logger: testLogger(t)})
 	if err != nil {
 		t.Fatalf("Start = %v", err)
 	}

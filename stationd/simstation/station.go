@@ -34,6 +34,9 @@ type Options struct {
 	// Group is the network's custody group (Network.Group), pinned as
 	// the nodes are.
 	Group []byte
+	// Players pins the network's player tree and group key
+	// (Network.Players).
+	Players config.Players
 	// Drives is the number of burners (default 1); Blanks the robot's
 	// input bin (default 10); Media the blanks' type (default BD-R 25).
 	Drives int
@@ -114,7 +117,7 @@ func Start(ctx context.Context, keys *StationKeys, o Options) (*Station, error) 
 	cfg := config.Defaults()
 	cfg.StateDir, cfg.Socket, cfg.TitlesDir = o.Dir, filepath.Join(o.Dir, "stationd.sock"), filepath.Join(o.Dir, "titles")
 	cfg.TPM.URI = "sim:" + filepath.Join(o.Dir, "tpm-sim")
-	cfg.Nodes = o.Nodes
+	cfg.Nodes, cfg.Players = o.Nodes, o.Players
 	cfg.CustodyGroup = hex.EncodeToString(o.Group)
 	for range o.Drives {
 		cfg.Drives = append(cfg.Drives, config.Drive{Device: "sim:"})
@@ -161,13 +164,11 @@ func Start(ctx context.Context, keys *StationKeys, o Options) (*Station, error) 
 		Robot: func(_ config.Config, ds []daemon.Drive) (daemon.Robot, error) {
 			return &daemon.AutoLoader{R: robo.client, Drives: ds}, nil
 		},
-		Ledger: func(config.Config) (daemon.Ledger, error) { return daemon.ClientLedger{C: lc}, nil },
-		Pipeline: func(c config.Config) (daemon.Pipeline, error) {
-			return &daemon.BurnPipeline{TitlesDir: c.TitlesDir}, nil
-		},
-		Panel: o.Panel,
-		Ready: func(d *daemon.Daemon) { ready <- d },
-		Retry: 100 * time.Millisecond,
+		Ledger:   func(config.Config) (daemon.Ledger, error) { return daemon.ClientLedger{C: lc}, nil },
+		Pipeline: daemon.RealPipeline,
+		Panel:    o.Panel,
+		Ready:    func(d *daemon.Daemon) { ready <- d },
+		Retry:    100 * time.Millisecond,
 	}
 	if deps.Panel == nil {
 		deps.Panel = func(config.Config, func()) (*kiosk.Panel, error) { return nil, nil }

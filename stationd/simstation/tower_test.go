@@ -18,7 +18,7 @@ func TestTowerSharesOneRobot(t *testing.T) {
 	defer cancel()
 	dir := t.TempDir()
 	nw, keys := enrolledStation(ctx, t, dir, 16<<20, 6)
-	st, err := Start(ctx, keys, Options{Dir: dir + "/station", Nodes: []config.Node{nw.Pin()}, Group: nw.Group(), Drives: 2, Blanks: 5, SpeedX: 1, TimeScale: 0.05})
+	st, err := Start(ctx, keys, Options{Dir: dir + "/station", Nodes: []config.Node{nw.Pin()}, Group: nw.Group(), Players: mustPlayers(t, nw), Drives: 2, Blanks: 5, SpeedX: 1, TimeScale: 0.05})
 	if err != nil {
 		t.Fatal(err)
 	}

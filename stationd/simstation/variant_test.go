@@ -30,7 +30,7 @@ func TestReleasedKeysOpenOneVariant(t *testing.T) {
 	if err := nw.Mint(ctx, "tok", "film", sk.Signing); err != nil {
 		t.Fatal(err)
 	}
-	st, err := Start(ctx, sk, Options{Dir: dir + "/station", Nodes: []config.Node{nw.Pin()}, Group: nw.Group(), SpeedX: 1, TimeScale: 0.1})
+	st, err := Start(ctx, sk, Options{Dir: dir + "/station", Nodes: []config.Node{nw.Pin()}, Group: nw.Group(), Players: mustPlayers(t, nw), SpeedX: 1, TimeScale: 0.1})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -46,6 +46,9 @@ const (
 	CodeAttemptMismatch  Code = 34
 	CodeSpoilBudget      Code = 35
 	CodeBadDeal          Code = 36
+	CodePlayerExists     Code = 37
+	CodeUnknownPlayer    Code = 38
+	CodePlayerRevoked    Code = 39
 )
 
 // codeInfo names each code and says what to do about it.
@@ -91,6 +94,9 @@ var codeInfo = []struct {
 	{CodeAttemptMismatch, "attempt-mismatch", "the spend names another attempt, or another closing report, than the job's next; a replayed or stale request, or the station must re-read its job's record"},
 	{CodeSpoilBudget, "spoil-budget", "this station has reported more spoiled discs this period than its operator-set limit allows; no retry until the period ends or the operator raises the limit (see docs/operators.md)"},
 	{CodeBadDeal, "bad-deal", "this node's dealt title shares do not open with its custody key or do not match the issuer's root for it: the issuer dealt badly; package and deal the title again against the network's genesis (validatord title package)"},
+	{CodePlayerExists, "player-exists", "this leaf of the player tree is already enrolled; enroll the player at another leaf"},
+	{CodeUnknownPlayer, "unknown-player", "no player is enrolled at this leaf of this tree; check the tree ID and leaf"},
+	{CodePlayerRevoked, "player-revoked", "this player is revoked: no key extraction for it, and it cannot be revoked twice"},
 }
 
 // Name is the code's stable short name, for scripts.

@@ -20,6 +20,10 @@ type Params struct {
 	// SpoilPeriod is the length in seconds of block time over which spoils
 	// are counted (0: DefaultSpoilPeriod).
 	SpoilPeriod int64 `json:"spoil_period,omitempty"`
+	// PlayerTree and PlayerDepth name the network's player tree (empty
+	// and 0: DefaultPlayerTree, playertree.DefaultDepth).
+	PlayerTree  string `json:"player_tree,omitempty"`
+	PlayerDepth uint8  `json:"player_depth,omitempty"`
 }
 
 // Genesis is the app state in the CometBFT genesis file.

@@ -56,6 +56,10 @@ func (e *execEnv) exec(v *view, raw []byte) ([]byte, *refusal, error) {
 		r, err = e.transferToken(v, t)
 	case TxSetSpoilLimit:
 		r, err = e.setSpoilLimit(v, t)
+	case TxEnrollPlayer:
+		r, err = e.enrollPlayer(v, t)
+	case TxRevokePlayer:
+		r, err = e.revokePlayer(v, t)
 	}
 	return nil, r, err
 }

@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"strconv"
 	"strings"
 
 	abci "github.com/cometbft/cometbft/abci/types"
@@ -135,7 +136,7 @@ func wrapQuery(what, id string, err error) error {
 // Query implements abci.Application. Paths: /title/ID, /station/ID,
 // /token/ID, /copy/JOB, /copies/token/ID, /copies/station/ID, /nonce/KEYID,
 // /params, /custody, /title-shares/ID/NODE (node NODE's sealed blob, as a
-// JSON string). The value is the record's JSON. With Prove, a single record
+// JSON string), /player/TREE/LEAF, /revoked-players/TREE. The value is the record's JSON. With Prove, a single record
 // comes as stored with a Proof (ProofOpType) in ProofOps and the response
 // height is the block that last wrote it: verify it against the AppHash of
 // the header one height later.
@@ -164,6 +165,14 @@ func (a *App) Query(_ context.Context, req *abci.QueryRequest) (*abci.QueryRespo
 		rec, err = a.Custody()
 	case len(parts) == 3 && parts[0] == "title-shares":
 		rec, err = a.titleSharesQuery(parts[1], parts[2])
+	case len(parts) == 3 && parts[0] == "player":
+		var leaf uint64
+		if leaf, err = strconv.ParseUint(parts[2], 10, 32); err != nil {
+			return &abci.QueryResponse{Code: uint32(CodeBadField), Log: fmt.Sprintf("player leaf %q is not a number", parts[2])}, nil
+		}
+		rec, err = a.Player(parts[1], uint32(leaf))
+	case len(parts) == 2 && parts[0] == "revoked-players":
+		rec, err = a.RevokedPlayers(parts[1])
 	default:
 		return &abci.QueryResponse{Code: uint32(CodeBadField), Log: fmt.Sprintf("unknown query path %q", req.Path)}, nil
 	}

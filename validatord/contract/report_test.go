@@ -207,7 +207,7 @@ func TestEveryCodeTested(t *testing.T) {
 	// bad-deal is a node's own CheckTx refusal, never FinalizeBlock's:
 	// TestCheckTxBadDeal.
 	seen := map[Code]bool{OK: true, CodeNotFound: true, CodeBadDeal: true}
-	for _, cs := range [][]ruleCase{governanceCases(), spendCases(), reportCases()} {
+	for _, cs := range [][]ruleCase{governanceCases(), spendCases(), reportCases(), playerCases()} {
 		for _, c := range cs {
 			seen[c.want] = true
 		}

@@ -27,6 +27,8 @@ const (
 	TxSpend         TxType = 7
 	TxReport        TxType = 8
 	TxSetSpoilLimit TxType = 9
+	TxEnrollPlayer  TxType = 10
+	TxRevokePlayer  TxType = 11
 )
 
 // Limits on a transaction, checked before anything else is read.
@@ -209,7 +211,7 @@ func DecodeTx(p []byte) (*Tx, error) {
 // VerifyTx checks what needs no state: the type is known, the body decodes,
 // and the signature verifies with the key the transaction presents.
 func VerifyTx(t *Tx, chainID string) *refusal {
-	if t.Type < TxAddIssuer || t.Type > TxSetSpoilLimit {
+	if t.Type < TxAddIssuer || t.Type > TxRevokePlayer {
 		return refuse(CodeUnknownTxType, "type %d", t.Type)
 	}
 	if st, stChain, err := t.statement(); err != nil {

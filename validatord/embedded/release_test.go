@@ -36,7 +36,7 @@ func releaseFrom(t *testing.T, ctx context.Context, nodes []*Node, st *station, 
 		if err != nil {
 			t.Fatalf("ReleasePartial() via %s = %v", n.Config.Moniker, err)
 		}
-		pb, err := keys.OpenPartial(st.ka, info, rel.Sealed)
+		pb, _, err := keys.OpenPartial(st.ka, info, rel.Sealed)
 		if err != nil {
 			t.Fatalf("keys.OpenPartial() = %v", err)
 		}

@@ -88,7 +88,7 @@ func (n *custodyNet) sigma(t *testing.T, job, media string) custody.Signature {
 		if err != nil {
 			t.Fatalf("ReleasePartial(node %d) = %v", i, err)
 		}
-		pb, err := keys.OpenPartial(n.st.exchanger, info, rel.Sealed)
+		pb, _, err := keys.OpenPartial(n.st.exchanger, info, rel.Sealed)
 		if err != nil {
 			t.Fatal(err)
 		}

@@ -54,7 +54,6 @@ func TestRetryOnAnotherNode(t *testing.T) {
 	}{
 		{"base key", viaN0.Keys.BaseKey, viaN1.Keys.BaseKey},
 		{"disc key", viaN0.Keys.DiscKey, viaN1.Keys.DiscKey},
-		{"disc key block", viaN0.Keys.DiscKeyBlock, viaN1.Keys.DiscKeyBlock},
 		{"codeword", viaN0.Keys.Codeword, viaN1.Keys.Codeword},
 	} {
 		if !bytes.Equal(f.n0, f.n1) || len(f.n0) == 0 {

@@ -7,7 +7,6 @@ import (
 	"errors"
 	"fmt"
 
-	"copystation/burn/disc"
 	"copystation/burn/titlepkg"
 	"copystation/custody"
 	"copystation/keys"
@@ -29,8 +28,6 @@ var (
 
 // Purposes of the derived secrets, beyond keys.PurposeDiscKey.
 const (
-	purposeBlockKey  = "disc-key-block"
-	purposeBlockIV   = "disc-key-block-nonce"
 	depositInfoLabel = "copystation package-key deposit v1"
 )
 
@@ -115,9 +112,11 @@ func stationKey(st *contract.Station, op string) (*ecdh.PublicKey, error) {
 
 // Partial is round 1 of a release: this node's partial signature on the
 // copy label of a committed, pending attempt, sealed to the station's
-// enrolled key-agreement key and bound to info. It carries no key: the
-// station needs t of them to make the copy's group signature.
-func (s *Service) Partial(t *contract.Title, st *contract.Station, c *contract.Copy, info keys.Info) ([]byte, keys.FormatMetadata, error) {
+// enrolled key-agreement key and bound to info, with the player-tree leaves
+// revoked at the spend's height (the station writes the disc key block for
+// every other player). It carries no key: the station needs t of them to
+// make the copy's group signature.
+func (s *Service) Partial(t *contract.Title, st *contract.Station, c *contract.Copy, info keys.Info, revoked []uint32) ([]byte, keys.FormatMetadata, error) {
 	const op = "keyservice.Partial"
 	if s.cust.Share == nil || s.cust.Group == nil {
 		return nil, keys.FormatMetadata{}, fmt.Errorf("%s: %w", op, ErrNoCustody)
@@ -142,7 +141,7 @@ func (s *Service) Partial(t *contract.Title, st *contract.Station, c *contract.C
 	if err != nil {
 		return nil, format, err
 	}
-	sealed, err := keys.SealPartial(pub, info, pb)
+	sealed, err := keys.SealPartial(pub, info, pb, revoked)
 	if err != nil {
 		return nil, format, fmt.Errorf("%s: %w", op, err)
 	}
@@ -176,12 +175,11 @@ func (s *Service) CheckSigma(c *contract.Copy, sigma []byte) (custody.Signature,
 // of it goes through: for a committed, pending attempt and the copy's group
 // signature (checked by CheckSigma), it derives the codeword from sigma and
 // seals to the station the base key and, per forensic segment, the key of
-// the variant the codeword names, with the version-1 disc key block over
-// the disc key custody.DiscKey(sigma, attempt, media ID). The disc key
-// itself is not sent: the station derives it from sigma.
+// the variant the codeword names. No disc key is sent: the station derives
+// it from sigma (custody.DiscKey) and writes the disc key block itself.
 func (s *Service) ReleaseKeys(t *contract.Title, st *contract.Station, c *contract.Copy, info keys.Info, sigma custody.Signature) ([]byte, keys.FormatMetadata, error) {
 	const op = "keyservice.ReleaseKeys"
-	attempt, format, err := pending(t, c, info.MediaID, op)
+	_, format, err := pending(t, c, info.MediaID, op)
 	if err != nil {
 		return nil, format, err
 	}
@@ -192,15 +190,6 @@ func (s *Service) ReleaseKeys(t *contract.Title, st *contract.Station, c *contra
 	k := &keys.CopyKeys{Format: format, Codeword: cw.Bytes()}
 	defer k.Wipe()
 	if err := s.titleKeys(t, k); err != nil {
-		return nil, format, err
-	}
-	dk, err := custody.DiscKey(sigma, attempt, info.MediaID)
-	if err != nil {
-		return nil, format, fmt.Errorf("%s: %w", op, err)
-	}
-	k.DiscKeyBlock, err = s.discKeyBlock(c.JobID, int(attempt), info.MediaID, dk[:])
-	clear(dk[:])
-	if err != nil {
 		return nil, format, err
 	}
 	pub, err := stationKey(st, op)
@@ -239,47 +228,6 @@ func (s *Service) titleKeys(t *contract.Title, k *keys.CopyKeys) error {
 		k.VariantKeys[i] = v[titlepkg.CodewordBit(k.Codeword, i)]
 	}
 	return nil
-}
-
-// discKeyBlock wraps the disc key for players in a version-1 disc key
-// block (disc.WrapKeyBlock, which owns the format) under the player key,
-// with a derived nonce: unique per job, attempt and disc, and the same on
-// every node, so a repeated release gives the same block.
-func (s *Service) discKeyBlock(jobID string, attempt int, mediaID, discKey []byte) ([]byte, error) {
-	pk, err := s.PlayerKey()
-	if err != nil {
-		return nil, err
-	}
-	defer keys.Zero(pk)
-	nonce, err := s.blockNonce(jobID, attempt, mediaID)
-	if err != nil {
-		return nil, err
-	}
-	b, err := disc.WrapKeyBlock(pk, mediaID, nonce, discKey)
-	if err != nil {
-		return nil, fmt.Errorf("keyservice: disc key block: %w", err)
-	}
-	return b, nil
-}
-
-// blockNonce derives the disc key block's GCM nonce for one attempt.
-func (s *Service) blockNonce(jobID string, attempt int, mediaID []byte) ([]byte, error) {
-	n, err := keys.DeriveCopySecret(s.secret, keys.ForAttempt(purposeBlockIV, attempt), jobID, mediaID, disc.NonceSize)
-	if err != nil {
-		return nil, fmt.Errorf("keyservice: disc key block nonce: %w", err)
-	}
-	return n, nil
-}
-
-// PlayerKey is the key players use to open disc key blocks (disc.UnwrapKeyBlock).
-// It is derived from the copy secret for one fixed purpose, job "player" and
-// media ID "all", so it is the same for every copy; the caller must wipe it.
-func (s *Service) PlayerKey() ([]byte, error) {
-	k, err := keys.DeriveCopySecret(s.secret, purposeBlockKey, "player", []byte("all"), disc.KeySize)
-	if err != nil {
-		return nil, fmt.Errorf("keyservice.PlayerKey: %w", err)
-	}
-	return k, nil
 }
 
 func depositInfo(titleID string) []byte { return []byte(depositInfoLabel + "\x00" + titleID) }

@@ -5,10 +5,8 @@ import (
 	"crypto/ecdh"
 	"crypto/rand"
 	"errors"
-	"fmt"
 	"testing"
 
-	"copystation/burn/disc"
 	"copystation/burn/titlepkg"
 	"copystation/custody"
 	"copystation/keys"
@@ -84,11 +82,11 @@ var info1 = keys.Info{JobID: "job-1", MediaID: []byte("m1"), Transcript: []byte(
 // partial is node i's round-1 answer, opened as the station opens it.
 func (f *fix) partial(t *testing.T, i int, c *contract.Copy, info keys.Info) custody.Partial {
 	t.Helper()
-	sealed, _, err := f.nodes[i].Partial(f.title, f.st, c, info)
+	sealed, _, err := f.nodes[i].Partial(f.title, f.st, c, info, nil)
 	if err != nil {
 		t.Fatalf("node %d: Partial() = %v", i, err)
 	}
-	pb, err := keys.OpenPartial(f.ka, info, sealed)
+	pb, _, err := keys.OpenPartial(f.ka, info, sealed)
 	if err != nil {
 		t.Fatalf("keys.OpenPartial() = %v", err)
 	}
@@ -205,7 +203,7 @@ func TestSigmaRefusals(t *testing.T) {
 		t.Errorf("CheckSigma(47 bytes) = %v, want %v", err, ErrBadSigma)
 	}
 	none, _ := New(bytes.Repeat([]byte{1}, 32), f.nodes[0].deposit, Custody{ChainID: "test-chain"})
-	if _, _, err := none.Partial(f.title, f.st, f.copy, info1); !errors.Is(err, ErrNoCustody) {
+	if _, _, err := none.Partial(f.title, f.st, f.copy, info1, nil); !errors.Is(err, ErrNoCustody) {
 		t.Errorf("Partial(no custody share) = %v, want %v", err, ErrNoCustody)
 	}
 }
@@ -229,9 +227,6 @@ func TestAttemptKeys(t *testing.T) {
 	second := f.release(t, 0, &retry, info1, sig)
 	if !bytes.Equal(first.Codeword, second.Codeword) {
 		t.Errorf("attempt 1 codeword %x, attempt 0's %x; want the same", second.Codeword, first.Codeword)
-	}
-	if n1, n2 := first.DiscKeyBlock[1:13], second.DiscKeyBlock[1:13]; bytes.Equal(n1, n2) {
-		t.Errorf("disc key block nonce of attempt 1 = attempt 0's %x, want another", n1)
 	}
 	d0, _ := custody.DiscKey(sig, 0, []byte("m1"))
 	d1, _ := custody.DiscKey(sig, 1, []byte("m1"))
@@ -269,48 +264,12 @@ func TestCopyKeysRefusals(t *testing.T) {
 	}
 }
 
-// TestDiscKeyBlock: the block the key service releases is burn/disc's
-// version-1 disc key block, byte for byte: disc.WrapKeyBlock of the
-// attempt's disc key from sigma (custody.DiscKey) under the player key with the attempt's derived nonce,
-// and a player opens it with disc.UnwrapKeyBlock on that disc only.
-func TestDiscKeyBlock(t *testing.T) {
-	f := fixture(t)
-	a, c := f.nodes[0], f.copy
-	secret := bytes.Repeat([]byte{0x5A}, 32) // the fixture's copy secret
-	sig := f.sigma(t, c, 2, 3)
-	pk, err := a.PlayerKey()
-	if err != nil {
-		t.Fatal(err)
-	}
-	for attempt := range 2 {
-		cc := *c
-		cc.Attempts = []contract.Attempt{{MediaID: []byte("m0"), Outcome: contract.OutcomeSpoiled}, {MediaID: []byte("m1"), Outcome: contract.OutcomePending}}[1-attempt:]
-		k := f.release(t, 0, &cc, info1, sig)
-		d, _ := custody.DiscKey(sig, uint32(attempt), []byte("m1"))
-		dk := d[:]
-		nonce, _ := keys.DeriveCopySecret(secret, fmt.Sprintf("disc-key-block-nonce/attempt-%d", attempt), "job-1", []byte("m1"), disc.NonceSize)
-		want, err := disc.WrapKeyBlock(pk, []byte("m1"), nonce, dk)
-		if err != nil {
-			t.Fatal(err)
-		}
-		if !bytes.Equal(k.DiscKeyBlock, want) {
-			t.Fatalf("attempt %d: block %x; want disc.WrapKeyBlock(custody.DiscKey(sigma)) = %x", attempt, k.DiscKeyBlock, want)
-		}
-		got, err := disc.UnwrapKeyBlock(pk, []byte("m1"), k.DiscKeyBlock)
-		if err != nil || !bytes.Equal(got, dk) {
-			t.Fatalf("disc.UnwrapKeyBlock(m1) = %x, %v, want the disc key", got, err)
-		}
-		if _, err := disc.UnwrapKeyBlock(pk, []byte("m2"), k.DiscKeyBlock); !errors.Is(err, disc.ErrKeyBlock) {
-			t.Errorf("disc.UnwrapKeyBlock(another disc) = %v, want %v (a cloned disc must not play)", err, disc.ErrKeyBlock)
-		}
-	}
-}
-
 // TestLargestReleaseFits: the copy keys of a title with the most segments
-// the contract registers, sealed for a station, fit one KeyRelease.
+// the contract registers and the most revoked players, sealed for a
+// station, fit one KeyRelease.
 func TestLargestReleaseFits(t *testing.T) {
 	n := contract.MaxSegments
-	k := &keys.CopyKeys{BaseKey: make([]byte, 32), DiscKey: make([]byte, 32), DiscKeyBlock: make([]byte, 61),
+	k := &keys.CopyKeys{BaseKey: make([]byte, 32), DiscKey: make([]byte, 32), Revoked: make([]uint32, keys.MaxRevoked),
 		Codeword: make([]byte, (n+7)/8), Format: keys.FormatMetadata{Profile: 0x41, Layers: 1}}
 	for range n {
 		k.VariantKeys = append(k.VariantKeys, make([]byte, 32))

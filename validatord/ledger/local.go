@@ -154,11 +154,19 @@ func (l *Local) ReleasePartial(_ context.Context, stationID string, info keys.In
 	if err != nil {
 		return nil, err
 	}
-	sealed, format, err := l.node.Keys.Partial(t, st, c, info)
+	cur := c.Current()
+	params, err := l.node.App.Params()
 	if err != nil {
 		return nil, fmt.Errorf("%s: %w", op, err)
 	}
-	cur := c.Current()
+	revoked, err := l.node.App.RevokedPlayers(params.Players().ID)
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", op, err)
+	}
+	sealed, format, err := l.node.Keys.Partial(t, st, c, info, revoked.At(cur.Height))
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", op, err)
+	}
 	return &Release{Sealed: sealed, Format: format, Spend: Receipt{Height: cur.Height, TxHash: cur.TxHash, Attempt: c.Retries()}}, nil
 }
 

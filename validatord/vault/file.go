@@ -19,6 +19,11 @@ import (
 const (
 	LabelSigningKey = "signing-key"
 	LabelPackageKey = "package-key"
+	// LabelDeviceKeys seals a player's device keys
+	// (playertree.DeviceKeys encoding); LabelMakerKey a player maker's
+	// X25519 key the nodes seal partial extractions to.
+	LabelDeviceKeys = "device-keys"
+	LabelMakerKey   = "player-maker-key"
 )
 
 // SealFile writes secret sealed under kek to path, atomically, mode 0600.

@@ -17,20 +17,23 @@ import (
 
 	"copystation/burn"
 	"copystation/burn/disc"
+	"copystation/custody/playertree"
 	"copystation/drive"
 	"copystation/stationd/internal/drivecli"
+	"copystation/validatord/vault"
 )
 
 // Opener opens a drive by URI (sg:/dev/sgN, serial:/path, sim:).
 type Opener func(uri string) (drive.TransportCloser, error)
 
-const usage = `usage: stationd disc check --device URI --player-key FILE [--out FILE] [--start LBA]
+const usage = `usage: stationd disc check --device URI --device-keys FILE --kek-file FILE [--out FILE] [--start LBA]
 
 Reads the copy on the disc in the drive as a player does: checks the header
-and its media ID binding, opens the disc key block with the player key
-(FILE holds 32 bytes, raw or as 64 hex digits), checks every cluster and
+and its media ID binding, opens the disc key block with a player's device
+keys (FILE as 'validatord player keys' wrote it, sealed under the key in
+--kek-file: 32 bytes, raw or 64 hex digits), checks every cluster and
 decrypts the image (to --out if given). Exit status 0: the disc plays;
-1: it does not (clone, altered, unreadable); 2: usage.
+1: it does not (revoked player, clone, altered, unreadable); 2: usage.
 `
 
 // Main runs `stationd disc ...` with args after "disc".
@@ -50,22 +53,23 @@ func Run(ctx context.Context, args []string, stdout, stderr io.Writer, open Open
 	fs := flag.NewFlagSet("disc check", flag.ContinueOnError)
 	fs.SetOutput(stderr)
 	device := fs.String("device", "", "drive URI")
-	keyFile := fs.String("player-key", "", "file holding the player key")
+	keyFile := fs.String("device-keys", "", "a player's device key file (sealed)")
+	kekFile := fs.String("kek-file", "", "the key the device key file is sealed under")
 	outFile := fs.String("out", "", "write the decrypted image here")
 	start := fs.Uint("start", 0, "LBA of the copy's header")
 	if err := fs.Parse(args[1:]); err != nil {
 		return 2
 	}
-	if *device == "" || *keyFile == "" || fs.NArg() != 0 || *start > 1<<32-1 {
+	if *device == "" || *keyFile == "" || *kekFile == "" || fs.NArg() != 0 || *start > 1<<32-1 {
 		fmt.Fprint(stderr, usage)
 		return 2
 	}
-	key, err := readKey(*keyFile)
+	key, err := readDeviceKeys(*keyFile, *kekFile)
 	if err != nil {
 		fmt.Fprintf(stderr, "disc check: %v\n", err)
 		return 2
 	}
-	defer clear(key)
+	defer key.Wipe()
 	t, err := open(*device)
 	if err != nil {
 		fmt.Fprintf(stderr, "disc check: opening %s: %v\n", *device, err)
@@ -80,7 +84,7 @@ func Run(ctx context.Context, args []string, stdout, stderr io.Writer, open Open
 }
 
 // check plays the disc and prints what it found.
-func check(ctx context.Context, d *drive.Drive, key []byte, outFile string, start uint32, stdout io.Writer) error {
+func check(ctx context.Context, d *drive.Drive, key *playertree.DeviceKeys, outFile string, start uint32, stdout io.Writer) error {
 	if err := d.WaitReady(ctx); err != nil {
 		return err
 	}
@@ -126,14 +130,37 @@ func explain(err error) error {
 	switch {
 	case errors.Is(err, burn.ErrClone):
 		return fmt.Errorf("this disc is a copy of another disc and will not play: %w", err)
-	case errors.Is(err, disc.ErrKeyBlock):
-		return fmt.Errorf("the disc key block does not open with this player key (wrong key, or an altered disc): %w", err)
+	case errors.Is(err, playertree.ErrRevoked):
+		return fmt.Errorf("this player is revoked for this disc (the disc was written after its revocation): %w", err)
+	case errors.Is(err, playertree.ErrOtherTree):
+		return fmt.Errorf("this player belongs to another player tree than the disc: %w", err)
+	case errors.Is(err, playertree.ErrKeyBlock), errors.Is(err, disc.ErrKeyBlock):
+		return fmt.Errorf("the disc key block does not open with these device keys (another network's player, or an altered disc): %w", err)
 	case errors.Is(err, disc.ErrNotCopy):
 		return fmt.Errorf("the disc was not made by a copy station (or is blank): %w", err)
 	case errors.Is(err, burn.ErrIntegrity):
 		return fmt.Errorf("the disc's contents were altered or damaged: %w", err)
 	}
 	return err
+}
+
+// readDeviceKeys opens a device key file sealed under the key in kekFile.
+func readDeviceKeys(path, kekFile string) (*playertree.DeviceKeys, error) {
+	kek, err := readKey(kekFile)
+	if err != nil {
+		return nil, err
+	}
+	defer clear(kek)
+	b, err := vault.OpenFile(path, kek, vault.LabelDeviceKeys)
+	if err != nil {
+		return nil, fmt.Errorf("device key file %s: %w (is --kek-file the key it was sealed under?)", path, err)
+	}
+	defer clear(b)
+	k, err := playertree.ParseDeviceKeys(b)
+	if err != nil {
+		return nil, fmt.Errorf("device key file %s: %w", path, err)
+	}
+	return k, nil
 }
 
 // readKey reads a 32-byte key, raw or hex.
@@ -150,7 +177,7 @@ func readKey(path string) ([]byte, error) {
 	}
 	if len(b) != disc.KeySize {
 		clear(b)
-		return nil, fmt.Errorf("player key file %s: want %d bytes or %d hex digits", path, disc.KeySize, 2*disc.KeySize)
+		return nil, fmt.Errorf("key file %s: want %d bytes or %d hex digits", path, disc.KeySize, 2*disc.KeySize)
 	}
 	return b, nil
 }

@@ -3,6 +3,8 @@ package disccli
 import (
 	"bytes"
 	"context"
+	"crypto/rand"
+	"encoding/hex"
 	"os"
 	"path/filepath"
 	"strings"
@@ -10,26 +12,33 @@ import (
 	"time"
 
 	"copystation/burn"
-	"copystation/burn/disc"
 	"copystation/burn/titlepkg"
+	"copystation/custody/playertree"
+	"copystation/custody/playertree/playertreetest"
 	"copystation/drive"
 	"copystation/keys"
 	"copystation/simulator/drivesim"
+	"copystation/validatord/vault"
 )
 
 var (
-	pkgKey  = bytes.Repeat([]byte{1}, 32)
-	rootKey = bytes.Repeat([]byte{2}, 32)
-	master  = bytes.Repeat([]byte{3}, 32)
+	pkgKey = bytes.Repeat([]byte{1}, 32)
+	master = bytes.Repeat([]byte{3}, 32)
+	kek    = bytes.Repeat([]byte{4}, 32)
+	tree   = playertree.Tree{ID: "disccli", Depth: 3}
 )
+
+// revokedLeaf is revoked when the test disc is written; leaf 2 is not.
+const revokedLeaf = 6
 
 // keepOpen lets several commands share one simulated drive.
 type keepOpen struct{ drive.Transport }
 
 func (keepOpen) Close() error { return nil }
 
-// burnDisc makes a copy on the blank in sim and returns its image.
-func burnDisc(t *testing.T, sim *drivesim.Drive) []byte {
+// burnDisc makes a copy on the blank in sim, with revokedLeaf revoked,
+// and returns its image.
+func burnDisc(t *testing.T, sim *drivesim.Drive, nw *playertreetest.Network) []byte {
 	t.Helper()
 	dir := t.TempDir()
 	img := bytes.Repeat([]byte("copy station disc check "), 300*2048/24)
@@ -52,12 +61,9 @@ func burnDisc(t *testing.T, sim *drivesim.Drive) []byte {
 		t.Fatal(err)
 	}
 	dk, _ := keys.DeriveDiscKey(master, "job-9", 0, mi.MediaID)
-	kb, err := disc.WrapKeyBlock(rootKey, mi.MediaID, bytes.Repeat([]byte{7}, disc.NonceSize), dk)
-	if err != nil {
-		t.Fatal(err)
-	}
-	k := &keys.CopyKeys{BaseKey: pkgKey, DiscKey: dk, DiscKeyBlock: kb, Codeword: []byte{0xAB}, Format: keys.FormatMetadata{Profile: 0x41, Layers: 1, Finalize: true}}
-	res, err := burn.Copy(ctx, d, burn.Job{Package: p, Keys: k, CopyID: "job-9", MediaID: mi.MediaID})
+	k := &keys.CopyKeys{BaseKey: pkgKey, DiscKey: dk, Codeword: []byte{0xAB}, Format: keys.FormatMetadata{Profile: 0x41, Layers: 1, Finalize: true}}
+	players := &burn.Players{Encrypter: nw.Encrypter(t), Revoked: []uint32{revokedLeaf}, Rand: rand.Reader}
+	res, err := burn.Copy(ctx, d, burn.Job{Package: p, Keys: k, CopyID: "job-9", MediaID: mi.MediaID, Players: players})
 	if err != nil {
 		t.Fatalf("burn.Copy() = %v", err)
 	}
@@ -74,12 +80,27 @@ func TestCheck(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer sim.Close()
-	raw := burnDisc(t, sim)
+	nw := playertreetest.New(t, tree, "disccli")
+	raw := burnDisc(t, sim, nw)
 	dir := t.TempDir()
-	good := filepath.Join(dir, "player.key")
-	os.WriteFile(good, []byte(strings.Repeat("02", 32)+"\n"), 0o600)
-	bad := filepath.Join(dir, "other.key")
-	os.WriteFile(bad, bytes.Repeat([]byte{9}, 32), 0o600)
+	kekFile := filepath.Join(dir, "kek")
+	os.WriteFile(kekFile, []byte(hex.EncodeToString(kek)+"\n"), 0o600)
+	seal := func(name string, k *playertree.DeviceKeys) string {
+		b, err := k.MarshalBinary()
+		if err != nil {
+			t.Fatal(err)
+		}
+		path := filepath.Join(dir, name)
+		if err := vault.SealFile(path, kek, vault.LabelDeviceKeys, b, nil); err != nil {
+			t.Fatal(err)
+		}
+		return path
+	}
+	good := seal("good.keys", nw.Enroll(t, 2))
+	revoked := seal("revoked.keys", nw.Enroll(t, revokedLeaf))
+	other := seal("other.keys", playertreetest.New(t, tree, "another network").Enroll(t, 2))
+	otherKEK := filepath.Join(dir, "other-kek")
+	os.WriteFile(otherKEK, bytes.Repeat([]byte{5}, 32), 0o600)
 	open := func(string) (drive.TransportCloser, error) { return keepOpen{sim}, nil }
 	run := func(args ...string) (int, string, string) {
 		var out, errb bytes.Buffer
@@ -93,11 +114,14 @@ func TestCheck(t *testing.T) {
 		code   int
 		want   string
 	}{
-		{"plays", []string{"check", "--device", "sim:", "--player-key", good}, nil, 0, "codeword:   ab"},
-		{"wrong player key", []string{"disc", "check", "--device", "sim:", "--player-key", bad}, nil, 1, "does not open"},
-		{"no device", []string{"check", "--player-key", good}, nil, 2, "usage"},
+		{"plays", []string{"check", "--device", "sim:", "--device-keys", good, "--kek-file", kekFile}, nil, 0, "codeword:   ab"},
+		{"revoked player", []string{"disc", "check", "--device", "sim:", "--device-keys", revoked, "--kek-file", kekFile}, nil, 1, "revoked"},
+		{"another network's player", []string{"check", "--device", "sim:", "--device-keys", other, "--kek-file", kekFile}, nil, 1, "does not open"},
+		{"device keys under another KEK", []string{"check", "--device", "sim:", "--device-keys", good, "--kek-file", otherKEK}, nil, 2, "device key file"},
+		{"no KEK", []string{"check", "--device", "sim:", "--device-keys", good}, nil, 2, "usage"},
+		{"no device", []string{"check", "--device-keys", good, "--kek-file", kekFile}, nil, 2, "usage"},
 		{"unknown subcommand", []string{"burn"}, nil, 2, "usage"},
-		{"clone on another blank", []string{"check", "--device", "sim:", "--player-key", good}, func() {
+		{"clone on another blank", []string{"check", "--device", "sim:", "--device-keys", good, "--kek-file", kekFile}, func() {
 			old, _ := sim.Remove()
 			old.Close()
 			sim.Insert(drivesim.BDR25)
