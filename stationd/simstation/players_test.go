@@ -55,7 +55,7 @@ func TestRevokedPlayer(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	st, err := Start(ctx, keys, Options{Dir: dir + "/station", Nodes: []config.Node{nw.Pin()}, Players: mustPlayers(t, nw), Logger: testLogger(t)})
+	st, err := Start(ctx, keys, Options{Dir: dir + "/station", Nodes: []config.Node{nw.Pin()}, Group: nw.Group(), Players: mustPlayers(t, nw), Logger: testLogger(t)})
 	if err != nil {
 		t.Fatal(err)
 	}
