@@ -49,8 +49,9 @@ ledger (talk to a running node; --home DIR or --node tcp://HOST:PORT):
                                          step 2: check the TPM's answer, enroll the station
   station revoke --id ID --reason TEXT
   station show --id ID [--prove]
-  title package --image FILE --out DIR --title ID
-  title register --package FILE --key FILE
+  title package --image FILE --out DIR --title ID [--copies N --coalition C --eps1 E]
+                                         package; with tracing parameters, the trace record
+  title register --package FILE --key FILE [--trace FILE]
   title show --id ID [--prove]
   token mint --id ID --title ID --owner HEX
   token transfer --id ID --to HEX --owner-key FILE
@@ -58,6 +59,8 @@ ledger (talk to a running node; --home DIR or --node tcp://HOST:PORT):
   copies list (--token ID | --station ID)
   copies show --job ID [--prove]
   key new --out FILE                     make a sealed signing key
+  trace --title ID --image FILE --trace FILE
+                                         decide A/B/erased per segment of a leaked image
 
 Every command takes --json. Key files are sealed under the KEK (--kek-file,
 default $CREDENTIALS_DIRECTORY/validatord-kek).
@@ -160,6 +163,7 @@ func init() {
 		"copies list": cmdCopiesList, "key new": cmdKeyNew,
 		"descriptor": cmdDescriptor, "genesis assemble": cmdGenesisAssemble, "dkg run": cmdDKGRun,
 		"title show": cmdTitleShow, "copies show": cmdCopiesShow,
+		"trace": cmdTrace,
 	} {
 		commands[k] = v
 	}

@@ -80,7 +80,12 @@ func cmdTitlePackage(e *env, args []string) error {
 		variants = append(variants, s)
 		return nil
 	})
+	tp := traceFlags(e)
 	if err := e.parse(args, "image", "out", "title"); err != nil {
+		return err
+	}
+	params, traced, err := tp.params()
+	if err != nil {
 		return err
 	}
 	kek, err := e.kek()
@@ -115,6 +120,12 @@ func cmdTitlePackage(e *env, args []string) error {
 		return err
 	}
 	spec.Image, spec.ImageSize = f, fi.Size()
+	var rec []byte
+	if traced { // before anything is written: too few segments is refused
+		if rec, err = traceRecord(*title, params, f, spec.Variants); err != nil {
+			return err
+		}
+	}
 	if spec.Keys, err = titlepkg.DeriveKeys(secret, len(spec.Variants)); err != nil {
 		return err
 	}
@@ -131,8 +142,20 @@ func cmdTitlePackage(e *env, args []string) error {
 		return err
 	}
 	pkg := filepath.Join(*out, titlepkg.FileName(*title))
-	e.print(map[string]any{"package": pkg, "key_file": keyFile, "segments": len(m.Segments), "image_size": m.ImageSize},
-		fmt.Sprintf("packaged %s: %s (%d bytes of image, %d forensic segments)\n  package key sealed in %s; register with 'validatord title register'", *title, pkg, m.ImageSize, len(m.Segments), keyFile))
+	res := map[string]any{"package": pkg, "key_file": keyFile, "segments": len(m.Segments), "image_size": m.ImageSize}
+	text := fmt.Sprintf("packaged %s: %s (%d bytes of image, %d forensic segments)\n  package key sealed in %s; register with 'validatord title register'", *title, pkg, m.ImageSize, len(m.Segments), keyFile)
+	if traced {
+		rf, code, err := writeTraceRecord(*out, *title, params, rec)
+		if err != nil {
+			return err
+		}
+		res["trace_record"], res["segments_needed"] = rf, code.M
+		text += fmt.Sprintf("\n  tracing N=%d C=%d Eps1=%g needs %d segments, has %d; trace record %s (keep it: 'validatord trace' reads it; register with --trace)",
+			params.N, params.C, params.Eps1, code.M, len(m.Segments), rf)
+	} else {
+		text += "\n  no tracing parameters (--copies, --coalition, --eps1): copies of this title cannot be traced"
+	}
+	e.print(res, text)
 	return nil
 }
 
@@ -143,6 +166,7 @@ func cmdTitleRegister(e *env, args []string) error {
 	name := e.fs.String("name", "", "title name for people")
 	profiles := e.fs.String("profiles", "0x41,0x43", "disc profiles the title may be written to")
 	isKey := e.keyFlag("issuer-key", FileIssuerKey, "issuer key file")
+	traceFile := e.fs.String("trace", "", "the title's trace record from 'title package' (records its tracing parameters and root)")
 	if err := e.parse(args, "package", "key"); err != nil {
 		return err
 	}
@@ -175,6 +199,11 @@ func cmdTitleRegister(e *env, args []string) error {
 	}
 	for _, s := range m.Segments {
 		t.Segments = append(t.Segments, contract.Segment{StartSector: uint32(s.Start), Sectors: s.Sectors})
+	}
+	if *traceFile != "" {
+		if t.Tracing, err = titleTracing(*traceFile, m); err != nil {
+			return err
+		}
 	}
 	path, err := e.keyPath(*isKey, FileIssuerKey)
 	if err != nil {
@@ -317,8 +346,12 @@ func cmdTitleShow(e *env, args []string) error {
 	}
 	var t contract.Title
 	return e.show("/title/"+*id, &t, func() string {
-		return fmt.Sprintf("title %s (%s): issuer %s, content %x, %d formats, %d forensic segments, registered at height %d",
+		s := fmt.Sprintf("title %s (%s): issuer %s, content %x, %d formats, %d forensic segments, registered at height %d",
 			t.ID, t.Name, t.Issuer, t.ContentHash, len(t.Formats), len(t.Segments), t.Height)
+		if tr := t.Tracing; tr != nil {
+			s += fmt.Sprintf("\n  tracing: N=%d C=%d Eps1=%s, trace record root %x", tr.Copies, tr.Coalition, tr.Eps1, tr.Root)
+		}
+		return s
 	})
 }
 

@@ -85,6 +85,20 @@ type Title struct {
 	// network deposit key; only validation nodes can open it.
 	SealedPackageKey []byte `json:"sealed_package_key"`
 	Height           int64  `json:"height"`
+	// Tracing is the title's tracing parameters and trace record root
+	// (docs/tracing.md); absent, copies of the title cannot be traced.
+	Tracing *TitleTracing `json:"tracing,omitempty"`
+}
+
+// TitleTracing is what registration records for tracing a title's copies:
+// the Tardos parameters (N, C, Eps1) and the Merkle root of the issuer's
+// trace record (tracing/digests), which holds both variants' digests of
+// every segment. Eps1 is text (digests.FormatEps1), never a float.
+type TitleTracing struct {
+	Copies    uint64 `json:"copies"`
+	Coalition int    `json:"coalition"`
+	Eps1      string `json:"eps1"`
+	Root      []byte `json:"digests_root"`
 }
 
 // Format returns the title's format metadata for a disc profile.
