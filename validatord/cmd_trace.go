@@ -157,6 +157,9 @@ type traceOut struct {
 	Erased    int    `json:"erased"`
 	Missing   int    `json:"missing"`
 	Decisions string `json:"decisions"` // tardos.Decisions encoding, hex
+	// Scored and Accused are present with --openings.
+	Scored  int          `json:"scored,omitempty"`
+	Accused []accusedOut `json:"accused,omitempty"`
 }
 
 func cmdTrace(e *env, args []string) error {
@@ -164,10 +167,11 @@ func cmdTrace(e *env, args []string) error {
 	title := e.fs.String("title", "", "title ID")
 	image := e.fs.String("image", "", "the leaked plain image (a decrypted copy or a rip, whole or partial)")
 	recFile := e.fs.String("trace", "", "the title's trace record (from 'title package')")
+	openings := e.fs.String("openings", "", "opened signatures of the title and the copies to score (JSON); without it, only the decisions")
 	if err := e.parse(args, "title", "image", "trace"); err != nil {
 		return err
 	}
-	rec, _, err := e.ledgerRecord(*title, *recFile)
+	rec, t, err := e.ledgerRecord(*title, *recFile)
 	if err != nil {
 		return err
 	}
@@ -189,6 +193,12 @@ func cmdTrace(e *env, args []string) error {
 	fmt.Fprintf(&text, "title %s: %d forensic segments read from %s: %d A, %d B, %d erased (%d beyond the end of the image)\n",
 		*title, len(d), *image, rep.A, rep.B, rep.Erased, rep.Missing)
 	fmt.Fprintf(&text, "  decisions %x", enc)
+	if *openings != "" {
+		if out.Accused, out.Scored, err = e.score(*openings, rec, t, d); err != nil {
+			return err
+		}
+		text.WriteString(accusedText(out.Scored, out.Accused))
+	}
 	e.print(out, text.String())
 	return nil
 }

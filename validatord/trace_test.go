@@ -13,8 +13,10 @@ import (
 	"testing"
 	"time"
 
+	"copystation/custody"
 	"copystation/tracing/tardos"
 	"copystation/validatord/chain"
+	"copystation/validatord/vault"
 )
 
 // startNode inits a one-node network in c's home and runs it until the test
@@ -46,6 +48,39 @@ func startNode(t *testing.T, c *cli) {
 			t.Errorf("Run() after cancel = %v", err)
 		}
 	})
+}
+
+// openWithVault signs a title's tracing label with the node's custody
+// share: on a one-node network (t = 1) that is the group signature.
+func openWithVault(t *testing.T, c *cli, title string) custody.Signature {
+	t.Helper()
+	kek, err := (&env{kekFile: c.kek}).kek()
+	if err != nil {
+		t.Fatal(err)
+	}
+	sec, err := vault.Load(filepath.Join(c.home, chain.FileVault), kek)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer sec.Wipe()
+	ks, err := custody.UnmarshalKeyShare(sec.CustodyShare)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var cg struct {
+		ChainID string `json:"chain_id"`
+	}
+	b, _ := os.ReadFile(filepath.Join(c.home, chain.FileGenesis))
+	json.Unmarshal(b, &cg)
+	label, err := custody.TracingLabel(cg.ChainID, title)
+	if err != nil {
+		t.Fatal(err)
+	}
+	p, err := custody.PartialSign(ks, label)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return custody.Signature(p.Sig)
 }
 
 // TestTraceCommand packages a title with tracing parameters (and refuses
@@ -126,6 +161,34 @@ func TestTraceCommand(t *testing.T) {
 	enc, _ := want.MarshalBinary()
 	if got.Decisions != hex.EncodeToString(enc) || got.Erased != 2 || got.Missing != 1 {
 		t.Errorf("trace = %+v, want decisions %x, 2 erased of which 1 missing", got, enc)
+	}
+
+	// Openings: the title's tracing signature made with the node's own
+	// custody share (a one-node network: t = 1), as the opening round
+	// would hand it to the tracer. No copies exist on this network, so
+	// none are scored; a copy that is not on the ledger, or a signature on
+	// another label, is refused.
+	sig := openWithVault(t, c, "film-1")
+	openings := func(name string, op Openings) string {
+		b, _ := json.Marshal(op)
+		p := filepath.Join(dir, name)
+		os.WriteFile(p, b, 0o600)
+		return p
+	}
+	good := openings("open.json", Openings{Title: "film-1", TitleSigma: hex.EncodeToString(sig[:])})
+	if out := c.ok("trace", "--home", c.home, "--title", "film-1", "--image", leakFile, "--trace", rec, "--openings", good); !strings.Contains(out, "0 copies scored, 0 accused") {
+		t.Errorf("trace --openings = %q, want 0 copies scored", out)
+	}
+	other := openWithVault(t, c, "film-2")
+	for name, op := range map[string]Openings{
+		"title signature on another label": {Title: "film-1", TitleSigma: hex.EncodeToString(other[:])},
+		"copy not on the ledger":           {Title: "film-1", TitleSigma: hex.EncodeToString(sig[:]), Copies: []OpenedCopyRef{{Job: "nope", Sigma: hex.EncodeToString(sig[:])}}},
+		"openings of another title":        {Title: "film-2", TitleSigma: hex.EncodeToString(other[:])},
+	} {
+		f := openings("bad-open.json", op)
+		if code, _, errs := c.run("trace", "--home", c.home, "--title", "film-1", "--image", leakFile, "--trace", rec, "--openings", f); code != ExitFailed {
+			t.Errorf("%s: trace = %d %q, want %d", name, code, errs, ExitFailed)
+		}
 	}
 
 	// A trace record altered after registration is not the ledger's.

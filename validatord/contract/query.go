@@ -134,7 +134,7 @@ func wrapQuery(what, id string, err error) error {
 
 // Query implements abci.Application. Paths: /title/ID, /station/ID,
 // /token/ID, /copy/JOB, /copies/token/ID, /copies/station/ID, /nonce/KEYID,
-// /params. The value is the record's JSON. With Prove, a single record
+// /params, /custody. The value is the record's JSON. With Prove, a single record
 // comes as stored with a Proof (ProofOpType) in ProofOps and the response
 // height is the block that last wrote it: verify it against the AppHash of
 // the header one height later.
@@ -159,6 +159,8 @@ func (a *App) Query(_ context.Context, req *abci.QueryRequest) (*abci.QueryRespo
 		rec, err = a.Nonce(parts[1])
 	case len(parts) == 1 && parts[0] == "params":
 		rec, err = a.Params()
+	case len(parts) == 1 && parts[0] == "custody":
+		rec, err = a.Custody()
 	default:
 		return &abci.QueryResponse{Code: uint32(CodeBadField), Log: fmt.Sprintf("unknown query path %q", req.Path)}, nil
 	}
