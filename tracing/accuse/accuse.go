@@ -48,9 +48,8 @@ type Accused struct {
 }
 
 // Biases checks σ_title against the group key and the title's tracing
-// label and derives the biases from it: seed = HKDF-SHA256(IKM = σ_title,
-// salt = "", info = "copystation tardos title seed v1", 32 bytes), then
-// tardos.DeriveBiases over the title's segments.
+// label and derives the biases from it (TitleBiases), over every segment of
+// the title; the parameters must need no more segments than it has.
 func Biases(group *custody.Group, t Title) (tardos.Biases, tardos.Code, error) {
 	code, err := t.Params.Code()
 	if err != nil {
@@ -60,26 +59,39 @@ func Biases(group *custody.Group, t Title) (tardos.Biases, tardos.Code, error) {
 		return tardos.Biases{}, code, fmt.Errorf("accuse.Biases: %w: title %s has %d segments, its parameters need %d to %d", tardos.ErrParams, t.ID, t.Segments, code.M, tardos.MaxLength)
 	}
 	code.M = t.Segments // every segment is a position: more only helps
-	label, err := custody.TracingLabel(t.ChainID, t.ID)
-	if err != nil {
-		return tardos.Biases{}, code, fmt.Errorf("accuse.Biases: %w", err)
+	b, err := TitleBiases(group, t.ChainID, t.ID, t.Params.C, t.Segments, t.Sigma)
+	return b, code, err
+}
+
+// TitleBiases checks σ_title against the group key and the label of title
+// on chainID, and derives the biases of a code of m positions for
+// coalitions of c: seed = HKDF-SHA256(IKM = σ_title, salt = "", info =
+// "copystation tardos title seed v1", 32 bytes), then tardos.DeriveBiases
+// with δ = tardos.Cutoff(c). It takes no logarithm, so the ledger runs it.
+func TitleBiases(group *custody.Group, chainID, titleID string, c, m int, sigma custody.Signature) (tardos.Biases, error) {
+	if c < 1 || c > tardos.MaxColluders {
+		return tardos.Biases{}, fmt.Errorf("accuse.TitleBiases: %w: C=%d", tardos.ErrParams, c)
 	}
-	if err := custody.Verify(group.Key(), label, t.Sigma); err != nil {
-		return tardos.Biases{}, code, fmt.Errorf("accuse.Biases: %w: title %s: %w", ErrOpening, t.ID, err)
-	}
-	raw, err := hkdf.Key(sha256.New, t.Sigma[:], nil, infoTitleSeed, 32)
+	label, err := custody.TracingLabel(chainID, titleID)
 	if err != nil {
-		return tardos.Biases{}, code, fmt.Errorf("accuse.Biases: %w", err)
+		return tardos.Biases{}, fmt.Errorf("accuse.TitleBiases: %w", err)
+	}
+	if err := custody.Verify(group.Key(), label, sigma); err != nil {
+		return tardos.Biases{}, fmt.Errorf("accuse.TitleBiases: %w: title %s: %w", ErrOpening, titleID, err)
+	}
+	raw, err := hkdf.Key(sha256.New, sigma[:], nil, infoTitleSeed, 32)
+	if err != nil {
+		return tardos.Biases{}, fmt.Errorf("accuse.TitleBiases: %w", err)
 	}
 	var seed [32]byte
 	copy(seed[:], raw)
 	clear(raw)
-	b, err := tardos.DeriveBiases(seed, code)
+	b, err := tardos.DeriveBiases(seed, tardos.Code{M: m, Delta: tardos.Cutoff(c)})
 	clear(seed[:])
 	if err != nil {
-		return b, code, fmt.Errorf("accuse.Biases: %w", err)
+		return b, fmt.Errorf("accuse.TitleBiases: %w", err)
 	}
-	return b, code, nil
+	return b, nil
 }
 
 // Codeword checks a copy's σ_copy against the group key and the copy's
@@ -87,14 +99,19 @@ func Biases(group *custody.Group, t Title) (tardos.Biases, tardos.Code, error) {
 // custody.DeriveCodeword (docs/key-custody.md, "Labels"), mapped through
 // the title's biases by tardos.DeriveCodeword.
 func Codeword(group *custody.Group, t Title, b tardos.Biases, c Copy) (tardos.Codeword, error) {
-	label, err := custody.CopyRecord{ChainID: t.ChainID, TitleID: t.ID, JobID: c.JobID, TokenID: c.TokenID, StationKeyID: c.StationKeyID}.Label()
+	return CopyCodeword(group, custody.CopyRecord{ChainID: t.ChainID, TitleID: t.ID, JobID: c.JobID, TokenID: c.TokenID, StationKeyID: c.StationKeyID}, b, c.Sigma)
+}
+
+// CopyCodeword is Codeword for a copy record and its σ_copy.
+func CopyCodeword(group *custody.Group, rec custody.CopyRecord, b tardos.Biases, sigma custody.Signature) (tardos.Codeword, error) {
+	label, err := rec.Label()
 	if err != nil {
 		return nil, fmt.Errorf("accuse.Codeword: %w", err)
 	}
-	if err := custody.Verify(group.Key(), label, c.Sigma); err != nil {
-		return nil, fmt.Errorf("accuse.Codeword: %w: copy %s: %w", ErrOpening, c.JobID, err)
+	if err := custody.Verify(group.Key(), label, sigma); err != nil {
+		return nil, fmt.Errorf("accuse.Codeword: %w: copy %s: %w", ErrOpening, rec.JobID, err)
 	}
-	cw, err := custody.DeriveCodeword(c.Sigma, 1)
+	cw, err := custody.DeriveCodeword(sigma, 1)
 	if err != nil {
 		return nil, fmt.Errorf("accuse.Codeword: %w", err)
 	}

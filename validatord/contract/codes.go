@@ -45,6 +45,7 @@ const (
 	CodeWrongChain       Code = 33
 	CodeAttemptMismatch  Code = 34
 	CodeSpoilBudget      Code = 35
+	CodeNotAccused       Code = 36
 )
 
 // codeInfo names each code and says what to do about it.
@@ -89,6 +90,7 @@ var codeInfo = []struct {
 	{CodeWrongChain, "wrong-chain", "the statement was signed for another network (chain ID); sign it for this network"},
 	{CodeAttemptMismatch, "attempt-mismatch", "the spend names another attempt, or another closing report, than the job's next; a replayed or stale request, or the station must re-read its job's record"},
 	{CodeSpoilBudget, "spoil-budget", "this station has reported more spoiled discs this period than its operator-set limit allows; no retry until the period ends or the operator raises the limit (see docs/operators.md)"},
+	{CodeNotAccused, "not-accused", "a listed copy's score does not exceed the threshold: the ledger records only copies it can accuse; drop it and resubmit"},
 }
 
 // Name is the code's stable short name, for scripts.

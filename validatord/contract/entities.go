@@ -20,6 +20,9 @@ type Params struct {
 	// SpoilPeriod is the length in seconds of block time over which spoils
 	// are counted (0: DefaultSpoilPeriod).
 	SpoilPeriod int64 `json:"spoil_period,omitempty"`
+	// Arbiter is the SEC1 P-256 key of the arbiter who, besides a title's
+	// issuer, may request openings and accuse (docs/tracing.md).
+	Arbiter []byte `json:"arbiter,omitempty"`
 }
 
 // Genesis is the app state in the CometBFT genesis file.

@@ -57,6 +57,10 @@ func (e *execEnv) exec(v *view, raw []byte) ([]byte, *refusal, error) {
 		r, err = e.transferToken(v, t)
 	case TxSetSpoilLimit:
 		r, err = e.setSpoilLimit(v, t)
+	case TxOpenRequest:
+		r, err = e.openRequest(v, t)
+	case TxAccuse:
+		r, err = e.accuse(v, t)
 	}
 	return nil, r, err
 }

@@ -65,6 +65,18 @@ func (a *App) Copy(jobID string) (*Copy, error) {
 	return &c, wrapQuery("copy", jobID, a.committed(keyCopy(jobID), &c))
 }
 
+// Opening returns a committed opening request.
+func (a *App) Opening(id string) (*Opening, error) {
+	var o Opening
+	return &o, wrapQuery("opening", id, a.committed(keyOpening(id), &o))
+}
+
+// Accusation returns the accusation recorded from an opening.
+func (a *App) Accusation(opening string) (*Accusation, error) {
+	var c Accusation
+	return &c, wrapQuery("accusation", opening, a.committed(keyAccusation(opening), &c))
+}
+
 // Params returns the chain parameters.
 func (a *App) Params() (*Params, error) {
 	var p Params
@@ -134,7 +146,7 @@ func wrapQuery(what, id string, err error) error {
 
 // Query implements abci.Application. Paths: /title/ID, /station/ID,
 // /token/ID, /copy/JOB, /copies/token/ID, /copies/station/ID, /nonce/KEYID,
-// /params, /custody. The value is the record's JSON. With Prove, a single record
+// /params, /custody, /opening/ID, /accusation/ID. The value is the record's JSON. With Prove, a single record
 // comes as stored with a Proof (ProofOpType) in ProofOps and the response
 // height is the block that last wrote it: verify it against the AppHash of
 // the header one height later.
@@ -161,6 +173,10 @@ func (a *App) Query(_ context.Context, req *abci.QueryRequest) (*abci.QueryRespo
 		rec, err = a.Params()
 	case len(parts) == 1 && parts[0] == "custody":
 		rec, err = a.Custody()
+	case len(parts) == 2 && parts[0] == "opening":
+		rec, err = a.Opening(parts[1])
+	case len(parts) == 2 && parts[0] == "accusation":
+		rec, err = a.Accusation(parts[1])
 	default:
 		return &abci.QueryResponse{Code: uint32(CodeBadField), Log: fmt.Sprintf("unknown query path %q", req.Path)}, nil
 	}

@@ -207,6 +207,9 @@ func TestSameBlockDoubleSpend(t *testing.T) {
 // transaction can get (OK and the query-only not-found aside).
 func TestEveryCodeTested(t *testing.T) {
 	seen := map[Code]bool{OK: true, CodeNotFound: true}
+	for _, c := range accusationCodes { // TestAccusation: needs a custody group
+		seen[c] = true
+	}
 	for _, cs := range [][]ruleCase{governanceCases(), spendCases(), reportCases()} {
 		for _, c := range cs {
 			seen[c.want] = true
