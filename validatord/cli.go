@@ -59,8 +59,17 @@ ledger (talk to a running node; --home DIR or --node tcp://HOST:PORT):
   copies list (--token ID | --station ID)
   copies show --job ID [--prove]
   key new --out FILE                     make a sealed signing key
-  trace --title ID --image FILE --trace FILE
-                                         decide A/B/erased per segment of a leaked image
+
+tracing a leak (docs/tracing.md):
+  trace --title ID --image FILE --trace FILE [--openings FILE]
+                                         decide A/B/erased per segment; with openings, the accused
+  trace request --id ID --title ID --image FILE --trace FILE --jobs J1,J2 --key-out FILE
+                                         commit the decisions, ask the nodes to open these copies
+  trace answer --opening ID --out FILE   a node's partials for a final opening, sealed to the requester
+  trace combine --opening ID --key FILE --out FILE --answer FILE...
+                                         t answers -> the openings file
+  trace accuse --opening ID --openings FILE
+                                         record the accusation (the ledger recomputes every score)
 
 Every command takes --json. Key files are sealed under the KEK (--kek-file,
 default $CREDENTIALS_DIRECTORY/validatord-kek).
@@ -136,7 +145,7 @@ func Main(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 var commands = map[string]func(*env, []string) error{}
 
 // groups are the first words of two-word commands.
-var groups = map[string]bool{"station": true, "title": true, "token": true, "copies": true, "key": true, "genesis": true, "dkg": true}
+var groups = map[string]bool{"station": true, "title": true, "token": true, "copies": true, "key": true, "genesis": true, "dkg": true, "trace": true}
 
 func isHelp(a string) bool { return a == "-h" || a == "-help" || a == "--help" }
 
@@ -163,7 +172,8 @@ func init() {
 		"copies list": cmdCopiesList, "key new": cmdKeyNew,
 		"descriptor": cmdDescriptor, "genesis assemble": cmdGenesisAssemble, "dkg run": cmdDKGRun,
 		"title show": cmdTitleShow, "copies show": cmdCopiesShow,
-		"trace": cmdTrace,
+		"trace": cmdTrace, "trace request": cmdTraceRequest, "trace answer": cmdTraceAnswer,
+		"trace combine": cmdTraceCombine, "trace accuse": cmdTraceAccuse,
 	} {
 		commands[k] = v
 	}

@@ -54,6 +54,21 @@ func startNode(t *testing.T, c *cli) {
 // share: on a one-node network (t = 1) that is the group signature.
 func openWithVault(t *testing.T, c *cli, title string) custody.Signature {
 	t.Helper()
+	var cg struct {
+		ChainID string `json:"chain_id"`
+	}
+	b, _ := os.ReadFile(filepath.Join(c.home, chain.FileGenesis))
+	json.Unmarshal(b, &cg)
+	label, err := custody.TracingLabel(cg.ChainID, title)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return signWithVault(t, c, label)
+}
+
+// signWithVault is the one-node network's group signature on a label.
+func signWithVault(t *testing.T, c *cli, label []byte) custody.Signature {
+	t.Helper()
 	kek, err := (&env{kekFile: c.kek}).kek()
 	if err != nil {
 		t.Fatal(err)
@@ -64,15 +79,6 @@ func openWithVault(t *testing.T, c *cli, title string) custody.Signature {
 	}
 	defer sec.Wipe()
 	ks, err := custody.UnmarshalKeyShare(sec.CustodyShare)
-	if err != nil {
-		t.Fatal(err)
-	}
-	var cg struct {
-		ChainID string `json:"chain_id"`
-	}
-	b, _ := os.ReadFile(filepath.Join(c.home, chain.FileGenesis))
-	json.Unmarshal(b, &cg)
-	label, err := custody.TracingLabel(cg.ChainID, title)
 	if err != nil {
 		t.Fatal(err)
 	}
