@@ -98,7 +98,7 @@ func Open(priv ecdh.KeyExchanger, chainID, openingID string, blob []byte, copies
 }
 
 func parse(pt []byte, copies int) (*Answer, error) {
-	if len(pt) < 4 || binary.BigEndian.Uint32(pt) != uint32(copies) || copies > MaxCopies || len(pt) != 4+(copies+1)*custody.PartialLen {
+	if copies < 0 || copies > MaxCopies || len(pt) < 4 || binary.BigEndian.Uint32(pt) != uint32(copies) || len(pt) != 4+(copies+1)*custody.PartialLen {
 		return nil, fmt.Errorf("opening.Open: %w: %d bytes, want %d partials", ErrAnswer, len(pt), copies+1)
 	}
 	ps := make([]custody.Partial, copies+1)
