@@ -53,6 +53,9 @@ ledger (talk to a running node; --home DIR or --node tcp://HOST:PORT):
                                          package; with tracing parameters, the trace record
   title register --package FILE --key FILE [--trace FILE]
   title show --id ID [--prove]
+  title record --id ID [--description T] [--rights-holder T] [--contact T]
+                                         the rights holder updates the title's public record
+  title history --id ID [--prove]        the title's public record, every version
   token mint --id ID --title ID --owner HEX
   token transfer --id ID --to HEX --owner-key FILE
   token show --id ID [--prove]
@@ -174,6 +177,7 @@ func init() {
 		"title show": cmdTitleShow, "copies show": cmdCopiesShow,
 		"trace": cmdTrace, "trace request": cmdTraceRequest, "trace answer": cmdTraceAnswer,
 		"trace combine": cmdTraceCombine, "trace accuse": cmdTraceAccuse,
+		"title record": cmdTitleRecord, "title history": cmdTitleHistory,
 	} {
 		commands[k] = v
 	}

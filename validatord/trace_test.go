@@ -139,6 +139,13 @@ func TestTraceCommand(t *testing.T) {
 		t.Errorf("title show = %q, want its tracing parameters", out)
 	}
 
+	// The owner's record: two signed updates, both kept.
+	c.ok("title", "record", "--home", c.home, "--kek-file", c.kek, "--id", "film-1", "--rights-holder", "Studio", "--contact", "takedown@studio.example", "--description", "A film")
+	c.ok("title", "record", "--home", c.home, "--kek-file", c.kek, "--id", "film-1", "--rights-holder", "Studio Two", "--contact", "legal@two.example")
+	if out := c.ok("title", "history", "--home", c.home, "--id", "film-1", "--prove"); !strings.Contains(out, "2 versions") || !strings.Contains(out, "Studio Two") || !strings.Contains(out, "proved") {
+		t.Errorf("title history = %q, want both versions, proved", out)
+	}
+
 	// The leak: even segments from a copy with bits s%3==0, odd from one
 	// with bits s%2==0 (so B at even positions of the second); segment 5
 	// damaged; cut in the middle of segment 31.

@@ -61,6 +61,8 @@ func (e *execEnv) exec(v *view, raw []byte) ([]byte, *refusal, error) {
 		r, err = e.openRequest(v, t)
 	case TxAccuse:
 		r, err = e.accuse(v, t)
+	case TxUpdateRecord:
+		r, err = e.updateRecord(v, t)
 	}
 	return nil, r, err
 }

@@ -146,7 +146,7 @@ func wrapQuery(what, id string, err error) error {
 
 // Query implements abci.Application. Paths: /title/ID, /station/ID,
 // /token/ID, /copy/JOB, /copies/token/ID, /copies/station/ID, /nonce/KEYID,
-// /params, /custody, /opening/ID, /accusation/ID. The value is the record's JSON. With Prove, a single record
+// /params, /custody, /opening/ID, /accusation/ID, /record/TITLE. The value is the record's JSON. With Prove, a single record
 // comes as stored with a Proof (ProofOpType) in ProofOps and the response
 // height is the block that last wrote it: verify it against the AppHash of
 // the header one height later.
@@ -177,6 +177,8 @@ func (a *App) Query(_ context.Context, req *abci.QueryRequest) (*abci.QueryRespo
 		rec, err = a.Opening(parts[1])
 	case len(parts) == 2 && parts[0] == "accusation":
 		rec, err = a.Accusation(parts[1])
+	case len(parts) == 2 && parts[0] == "record":
+		rec, err = a.Record(parts[1])
 	default:
 		return &abci.QueryResponse{Code: uint32(CodeBadField), Log: fmt.Sprintf("unknown query path %q", req.Path)}, nil
 	}
