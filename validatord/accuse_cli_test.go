@@ -62,36 +62,12 @@ func TestTraceAccuseCommands(t *testing.T) {
 	c.ok("title", "register", "--home", c.home, "--kek-file", c.kek, "--package", filepath.Join(dir, "pkg", "film-1.ctp"),
 		"--key", filepath.Join(dir, "pkg", "film-1.key"), "--trace", rec)
 
-	// A station (a software key stands in for its TPM: the contract sees
-	// only the signature) spends four tokens.
-	sk, _ := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
-	spub, _ := sk.PublicKey.Bytes()
-	ka, _ := ecdh.P256().GenerateKey(rand.Reader)
-	e := &env{ctx: ctx, home: c.home, kekFile: c.kek, keyFlags: map[string]string{}}
-	opKey, _ := e.signingKey(filepath.Join(c.home, FileOperatorKey))
-	b, err := e.backend()
+	spub := spendCopies(t, c, "film-1", 4)
+	b, err := (&env{ctx: ctx, home: c.home}).backend()
 	if err != nil {
-		t.Fatal(err)
-	}
-	op, err := ledger.NewAdmin(b, opKey, nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if _, err := op.EnrollStation(ctx, spub, ka.PublicKey().Bytes(), []uint16{0x41}, nil); err != nil {
 		t.Fatal(err)
 	}
 	chainID, _ := b.ChainID(ctx)
-	for i := range 4 {
-		job, tok := fmt.Sprintf("job-%d", i), fmt.Sprintf("tok-%d", i)
-		c.ok("token", "mint", "--home", c.home, "--kek-file", c.kek, "--id", tok, "--title", "film-1", "--owner", fmt.Sprintf("%x", spub))
-		req := &protocol.CopyRequest{ChainID: chainID, HandshakeHash: []byte("hh"), ChallengeNonce: []byte("n"), NodeID: "n0",
-			ChallengeExpiry: time.Now().Add(time.Hour).Unix(), JobID: job, TokenID: tok, TitleID: "film-1", Profile: 0x41, MediaID: []byte("m" + job)}
-		sig, _ := protocol.Sign(rand.Reader, sk, req)
-		tx, _ := contract.NewSpendTx(spub, req, sig)
-		if _, err := b.Submit(ctx, "spend", tx); err != nil {
-			t.Fatal(err)
-		}
-	}
 
 	// The colluders' codewords, as their stations would hold them.
 	group := nodeGroup(t, c)
@@ -150,6 +126,45 @@ func TestTraceAccuseCommands(t *testing.T) {
 		}
 	}
 	t.Logf("float accused %d, ledger accused %d", len(tr.Accused), len(acc.Accused))
+}
+
+// spendCopies enrolls a station (a software key stands in for its TPM:
+// the contract sees only signatures) and spends n tokens of a title, jobs
+// job-0... on media mjob-0...; it returns the station's signing key.
+func spendCopies(t *testing.T, c *cli, title string, n int) []byte {
+	t.Helper()
+	sk, _ := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
+	spub, _ := sk.PublicKey.Bytes()
+	ka, _ := ecdh.P256().GenerateKey(rand.Reader)
+	e := &env{ctx: c.ctx, home: c.home, kekFile: c.kek, keyFlags: map[string]string{}}
+	opKey, err := e.signingKey(filepath.Join(c.home, FileOperatorKey))
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, err := e.backend()
+	if err != nil {
+		t.Fatal(err)
+	}
+	op, err := ledger.NewAdmin(b, opKey, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := op.EnrollStation(c.ctx, spub, ka.PublicKey().Bytes(), []uint16{0x41}, nil); err != nil {
+		t.Fatal(err)
+	}
+	chainID, _ := b.ChainID(c.ctx)
+	for i := range n {
+		job, tok := fmt.Sprintf("job-%d", i), fmt.Sprintf("tok-%d", i)
+		c.ok("token", "mint", "--home", c.home, "--kek-file", c.kek, "--id", tok, "--title", title, "--owner", fmt.Sprintf("%x", spub))
+		req := &protocol.CopyRequest{ChainID: chainID, HandshakeHash: []byte("hh"), ChallengeNonce: []byte("n"), NodeID: "n0",
+			ChallengeExpiry: time.Now().Add(time.Hour).Unix(), JobID: job, TokenID: tok, TitleID: title, Profile: 0x41, MediaID: []byte("m" + job)}
+		sig, _ := protocol.Sign(rand.Reader, sk, req)
+		tx, _ := contract.NewSpendTx(spub, req, sig)
+		if _, err := b.Submit(c.ctx, "spend", tx); err != nil {
+			t.Fatal(err)
+		}
+	}
+	return spub
 }
 
 func nodeGroup(t *testing.T, c *cli) *custody.Group {

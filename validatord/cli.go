@@ -61,6 +61,9 @@ ledger (talk to a running node; --home DIR or --node tcp://HOST:PORT):
   token show --id ID [--prove]
   copies list (--token ID | --station ID)
   copies show --job ID [--prove]
+  copies verify --image FILE [--genesis FILE]
+                                         check a disc image's header against its copy record,
+                                         proved against the genesis validators' signatures
   key new --out FILE                     make a sealed signing key
 
 tracing a leak (docs/tracing.md):
@@ -178,6 +181,7 @@ func init() {
 		"trace": cmdTrace, "trace request": cmdTraceRequest, "trace answer": cmdTraceAnswer,
 		"trace combine": cmdTraceCombine, "trace accuse": cmdTraceAccuse,
 		"title record": cmdTitleRecord, "title history": cmdTitleHistory,
+		"copies verify": cmdCopiesVerify,
 	} {
 		commands[k] = v
 	}
