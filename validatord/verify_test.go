@@ -13,6 +13,7 @@ import (
 
 	"copystation/burn/disc"
 	"copystation/validatord/contract"
+	"copystation/validatord/ledger"
 )
 
 // packageTitle packages and registers a small title (one segment) on c's
@@ -66,7 +67,7 @@ func TestCopiesVerify(t *testing.T) {
 
 	good := filepath.Join(dir, "copy.img")
 	discImage(t, good, ti, "job-0", "mjob-0")
-	var v verifiedCopy
+	var v ledger.VerifiedCopy
 	json.Unmarshal([]byte(c.ok("copies", "verify", "--home", c.home, "--image", good, "--json")), &v)
 	if v.Copy != "job-0" || v.Title != "film-1" || v.Outcome != contract.OutcomePending || v.ProvedHeight <= v.Height || v.Registered == 0 {
 		t.Errorf("copies verify = %+v, want job-0 of film-1, proved", v)
@@ -89,7 +90,7 @@ func TestCopiesVerify(t *testing.T) {
 	spendCopies(t, f, "film-1", 1)
 	forked := filepath.Join(dir, "forked.img")
 	discImage(t, forked, fti, "job-0", "mjob-0")
-	var fv verifiedCopy
+	var fv ledger.VerifiedCopy
 	json.Unmarshal([]byte(f.ok("copies", "verify", "--home", f.home, "--image", forked, "--json")), &fv)
 	if fv.Copy != "job-0" {
 		t.Fatalf("the fork's own genesis refuses its record: %+v", fv) // the fork is self-consistent
