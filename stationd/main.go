@@ -42,6 +42,8 @@ At the machine:
   tpm info|init ...                     the station's TPM
   enroll --out request.json             the enrollment request for an operator
   disc check --device URI               read a burned disc back as a player would
+  disc verify --device URI --node URL --genesis FILE
+                                         check the disc's copy record, light-client proved
 `
 
 // Main runs one stationd command and returns its exit code.

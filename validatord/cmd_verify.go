@@ -63,4 +63,3 @@ func readHeader(path string) (*disc.Header, error) {
 	}
 	return disc.Parse(sector)
 }
-
