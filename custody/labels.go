@@ -10,7 +10,24 @@ import (
 const (
 	DomainCopy       = "copystation/copy/v1"
 	DomainPlayerTree = "copystation/player-tree/v1"
+	// DomainTracing labels a title's tracing secret: σ_title on it seeds
+	// the title's Tardos biases (docs/tracing.md, "Opening").
+	DomainTracing = "copystation/tracing-title/v1"
 )
+
+// TracingLabel is a title's tracing label: u16(len(domain)) ‖ domain ‖
+// u16(len) ‖ chain ID ‖ u16(len) ‖ title ID. The group signature on it
+// seeds the title's biases, so they are secret until t nodes open them.
+func TracingLabel(chainID, titleID string) ([]byte, error) {
+	b := appendField(nil, []byte(DomainTracing))
+	for _, f := range []struct{ name, v string }{{"chain ID", chainID}, {"title ID", titleID}} {
+		if err := checkLabelField(f.name, f.v); err != nil {
+			return nil, fmt.Errorf("custody.TracingLabel: %w", err)
+		}
+		b = appendField(b, []byte(f.v))
+	}
+	return b, nil
+}
 
 // MaxLabelField bounds every string field of a label.
 const MaxLabelField = 256

@@ -43,6 +43,7 @@ At the machine:
   enroll --out request.json             the enrollment request for an operator
   disc check --device URI --device-keys FILE --kek-file KEK
                                         read a burned disc back as a player would
+                                         check the disc's copy record, light-client proved
 `
 
 // Main runs one stationd command and returns its exit code.

@@ -49,15 +49,21 @@ ledger (talk to a running node; --home DIR or --node tcp://HOST:PORT):
                                          step 2: check the TPM's answer, enroll the station
   station revoke --id ID --reason TEXT
   station show --id ID [--prove]
-  title package --image FILE --out DIR --title ID --variant START:FILE... [--genesis FILE]
-                                         deal the title's keys to the custody nodes, package it
-  title register --package FILE [--deal FILE]
+  title package --image FILE --out DIR --title ID --variant START:FILE... [--genesis FILE] [--copies N --coalition C --eps1 E]
+                                         deal the title's keys to the custody nodes, package it; with tracing parameters, the trace record
+  title register --package FILE [--deal FILE] [--trace FILE]
   title show --id ID [--prove]
+  title record --id ID [--description T] [--rights-holder T] [--contact T]
+                                         the rights holder updates the title's public record
+  title history --id ID [--prove]        the title's public record, every version
   token mint --id ID --title ID --owner HEX
   token transfer --id ID --to HEX --owner-key FILE
   token show --id ID [--prove]
   copies list (--token ID | --station ID)
   copies show --job ID [--prove]
+  copies verify --image FILE [--genesis FILE]
+                                         check a disc image's header against its copy record,
+                                         proved against the genesis validators' signatures
   key new --out FILE                     make a sealed signing key
 
 players (docs/key-custody.md, "Players"):
@@ -70,6 +76,16 @@ players (docs/key-custody.md, "Players"):
                                          the maker combines t nodes' partials into sealed device keys
   player revoke --leaf N --reason TEXT [--from HEIGHT]
   player tree                            the [players] table of a station's configuration
+tracing a leak (docs/tracing.md):
+  trace --title ID --image FILE --trace FILE [--openings FILE]
+                                         decide A/B/erased per segment; with openings, the accused
+  trace request --id ID --title ID --image FILE --trace FILE --jobs J1,J2 --key-out FILE
+                                         commit the decisions, ask the nodes to open these copies
+  trace answer --opening ID --out FILE   a node's partials for a final opening, sealed to the requester
+  trace combine --opening ID --key FILE --out FILE --answer FILE...
+                                         t answers -> the openings file
+  trace accuse --opening ID --openings FILE
+                                         record the accusation (the ledger recomputes every score)
 
 Every command takes --json. Key files are sealed under the KEK (--kek-file,
 default $CREDENTIALS_DIRECTORY/validatord-kek).
@@ -145,7 +161,7 @@ func Main(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 var commands = map[string]func(*env, []string) error{}
 
 // groups are the first words of two-word commands.
-var groups = map[string]bool{"station": true, "title": true, "token": true, "copies": true, "key": true, "genesis": true, "dkg": true}
+var groups = map[string]bool{"station": true, "title": true, "token": true, "copies": true, "key": true, "genesis": true, "dkg": true, "trace": true}
 
 func isHelp(a string) bool { return a == "-h" || a == "-help" || a == "--help" }
 
@@ -172,6 +188,10 @@ func init() {
 		"copies list": cmdCopiesList, "key new": cmdKeyNew,
 		"descriptor": cmdDescriptor, "genesis assemble": cmdGenesisAssemble, "dkg run": cmdDKGRun,
 		"title show": cmdTitleShow, "copies show": cmdCopiesShow,
+		"trace": cmdTrace, "trace request": cmdTraceRequest, "trace answer": cmdTraceAnswer,
+		"trace combine": cmdTraceCombine, "trace accuse": cmdTraceAccuse,
+		"title record": cmdTitleRecord, "title history": cmdTitleHistory,
+		"copies verify": cmdCopiesVerify,
 	} {
 		commands[k] = v
 	}

@@ -191,8 +191,12 @@ func cmdTitleShow(e *env, args []string) error {
 	}
 	var t contract.Title
 	return e.show("/title/"+*id, &t, func() string {
-		return fmt.Sprintf("title %s (%s): issuer %s, content %x, %d formats, %d forensic segments, registered at height %d",
+		s := fmt.Sprintf("title %s (%s): issuer %s, content %x, %d formats, %d forensic segments, registered at height %d",
 			t.ID, t.Name, t.Issuer, t.ContentHash, len(t.Formats), len(t.Segments), t.Height)
+		if tr := t.Tracing; tr != nil {
+			s += fmt.Sprintf("\n  tracing: N=%d C=%d Eps1=%s, trace record root %x", tr.Copies, tr.Coalition, tr.Eps1, tr.Root)
+		}
+		return s
 	})
 }
 

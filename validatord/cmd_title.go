@@ -56,7 +56,12 @@ func cmdTitlePackage(e *env, args []string) error {
 		variants = append(variants, s)
 		return nil
 	})
+	tp := traceFlags(e)
 	if err := e.parse(args, "image", "out", "title"); err != nil {
+		return err
+	}
+	params, traced, err := tp.params()
+	if err != nil {
 		return err
 	}
 	if len(variants) == 0 {
@@ -96,6 +101,12 @@ func cmdTitlePackage(e *env, args []string) error {
 		return err
 	}
 	spec.Image, spec.ImageSize = f, fi.Size()
+	var rec []byte
+	if traced { // before anything is dealt or written: too few segments is refused
+		if rec, err = traceRecord(*title, params, f, spec.Variants); err != nil {
+			return err
+		}
+	}
 	// The keys are made, dealt and used to package here, then wiped: after
 	// this command no one holds them whole, the issuer included.
 	d, err := cd.Deal(*title, len(spec.Variants))
@@ -121,10 +132,22 @@ func cmdTitlePackage(e *env, args []string) error {
 		return err
 	}
 	pkg := filepath.Join(*out, titlepkg.FileName(*title))
-	e.print(map[string]any{"package": pkg, "deal_file": dealFile, "segments": len(m.Segments), "image_size": m.ImageSize,
-		"nodes": len(cd.Keys), "threshold": cd.Threshold},
-		fmt.Sprintf("packaged %s: %s (%d bytes of image, %d forensic segments)\n  keys dealt %d of %d to the custody nodes of %s and wiped; deal in %s; register with 'validatord title register'",
-			*title, pkg, m.ImageSize, len(m.Segments), cd.Threshold, len(cd.Keys), cd.ChainID, dealFile))
+	res := map[string]any{"package": pkg, "deal_file": dealFile, "segments": len(m.Segments), "image_size": m.ImageSize,
+		"nodes": len(cd.Keys), "threshold": cd.Threshold}
+	text := fmt.Sprintf("packaged %s: %s (%d bytes of image, %d forensic segments)\n  keys dealt %d of %d to the custody nodes of %s and wiped; deal in %s; register with 'validatord title register'",
+		*title, pkg, m.ImageSize, len(m.Segments), cd.Threshold, len(cd.Keys), cd.ChainID, dealFile)
+	if traced {
+		rf, code, err := writeTraceRecord(*out, *title, params, rec)
+		if err != nil {
+			return err
+		}
+		res["trace_record"], res["segments_needed"] = rf, code.M
+		text += fmt.Sprintf("\n  tracing N=%d C=%d Eps1=%g needs %d segments, has %d; trace record %s (keep it: 'validatord trace' reads it; register with --trace)",
+			params.N, params.C, params.Eps1, code.M, len(m.Segments), rf)
+	} else {
+		text += "\n  no tracing parameters (--copies, --coalition, --eps1): copies of this title cannot be traced"
+	}
+	e.print(res, text)
 	return nil
 }
 
@@ -135,6 +158,7 @@ func cmdTitleRegister(e *env, args []string) error {
 	name := e.fs.String("name", "", "title name for people")
 	profiles := e.fs.String("profiles", "0x41,0x43", "disc profiles the title may be written to")
 	isKey := e.keyFlag("issuer-key", FileIssuerKey, "issuer key file")
+	traceFile := e.fs.String("trace", "", "the title's trace record from 'title package' (records its tracing parameters and root)")
 	if err := e.parse(args, "package"); err != nil {
 		return err
 	}
@@ -170,6 +194,11 @@ func cmdTitleRegister(e *env, args []string) error {
 	}
 	for _, s := range m.Segments {
 		t.Segments = append(t.Segments, contract.Segment{StartSector: uint32(s.Start), Sectors: s.Sectors})
+	}
+	if *traceFile != "" {
+		if t.Tracing, err = titleTracing(*traceFile, m); err != nil {
+			return err
+		}
 	}
 	path, err := e.keyPath(*isKey, FileIssuerKey)
 	if err != nil {

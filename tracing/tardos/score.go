@@ -13,6 +13,7 @@ type Scorer struct {
 	m         int
 	table     [][256]float64
 	threshold float64
+	bernstein float64 // Bernstein's bound alone: what the ledger checks (FixedScorer)
 	present   int
 }
 
@@ -71,15 +72,20 @@ func NewScorer(b Biases, d Decisions, code Code) (*Scorer, error) {
 	}
 	// Both bounds are sound; the smaller is the tighter. A leak with no
 	// position read accuses nobody.
-	s.threshold = math.Inf(1)
+	s.threshold, s.bernstein = math.Inf(1), math.Inf(1)
 	if s.present > 0 {
-		s.threshold = min(Threshold(s.present, bmax, code.LogInv), chernoffThreshold(inn, code.LogInv))
+		s.bernstein = Threshold(s.present, bmax, code.LogInv)
+		s.threshold = min(s.bernstein, chernoffThreshold(inn, code.LogInv))
 	}
 	return s, nil
 }
 
 // Threshold is the score a copy must exceed to be accused.
 func (s *Scorer) Threshold() float64 { return s.threshold }
+
+// Bernstein is Bernstein's bound alone (Threshold), the one the ledger's
+// fixed-point check uses: never below Threshold.
+func (s *Scorer) Bernstein() float64 { return s.bernstein }
 
 // Present is the number of non-erased positions.
 func (s *Scorer) Present() int { return s.present }

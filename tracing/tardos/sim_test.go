@@ -110,6 +110,9 @@ type simResult struct {
 	innocentTrials  int     // trials where any innocent copy was accused
 	worstInnocent   float64 // highest innocent score / threshold
 	weakestColluder float64 // lowest (best colluder score / threshold)
+	// caughtLedger counts trials where the best colluder also exceeds
+	// Bernstein's bound, the ledger's (fixed-point) threshold.
+	caughtLedger int
 }
 
 // simulate runs trials for coalitions of c with fixed seeds. real derives
@@ -209,6 +212,9 @@ func (res *simResult) add(s *Scorer, copies []Copy, c int) {
 	if best > s.threshold {
 		res.caught++
 	}
+	if best > s.bernstein {
+		res.caughtLedger++
+	}
 	res.weakestColluder = min(res.weakestColluder, best/s.threshold)
 	if innocent {
 		res.innocentTrials++
@@ -257,7 +263,7 @@ func TestSimulationLong(t *testing.T) {
 		return
 	}
 	var sb strings.Builder
-	fmt.Fprintf(&sb, "N=%d Eps1=%g trials=%d\n| c | M | attack | colluder caught | trials with an innocent accused | max innocent score/Z | min best colluder score/Z |\n| --- | --- | --- | --- | --- | --- | --- |\n", simN, simEps1, n)
+	fmt.Fprintf(&sb, "N=%d Eps1=%g trials=%d\n| c | M | attack | colluder caught | trials with an innocent accused | max innocent score/Z | min best colluder score/Z | colluder caught by the ledger's Z_B |\n| --- | --- | --- | --- | --- | --- | --- | --- |\n", simN, simEps1, n)
 	// Two coalition sizes at a time: the machine has two cores.
 	results := make([][]simResult, 5)
 	var wg sync.WaitGroup
@@ -273,7 +279,8 @@ func TestSimulationLong(t *testing.T) {
 	for c := 1; c <= 4; c++ {
 		code, _ := Params{N: simN, C: c, Eps1: simEps1}.Code()
 		for _, r := range results[c] {
-			fmt.Fprintf(&sb, "| %d | %d | %s | %d/%d (%.1f%%) | %d | %.3f | %.3f |\n", c, code.M, r.name, r.caught, r.trials, 100*float64(r.caught)/float64(r.trials), r.innocentTrials, r.worstInnocent, r.weakestColluder)
+			fmt.Fprintf(&sb, "| %d | %d | %s | %d/%d (%.1f%%) | %d | %.3f | %.3f | %d/%d (%.1f%%) |\n", c, code.M, r.name, r.caught, r.trials, 100*float64(r.caught)/float64(r.trials), r.innocentTrials, r.worstInnocent, r.weakestColluder,
+				r.caughtLedger, r.trials, 100*float64(r.caughtLedger)/float64(r.trials))
 			if r.innocentTrials != 0 || float64(r.caught) < 0.99*float64(r.trials) {
 				t.Errorf("c=%d %s: caught %d/%d, innocent accused in %d trials", c, r.name, r.caught, r.trials, r.innocentTrials)
 			}

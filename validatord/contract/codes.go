@@ -49,6 +49,7 @@ const (
 	CodePlayerExists     Code = 37
 	CodeUnknownPlayer    Code = 38
 	CodePlayerRevoked    Code = 39
+	CodeNotAccused       Code = 40
 )
 
 // codeInfo names each code and says what to do about it.
@@ -97,6 +98,7 @@ var codeInfo = []struct {
 	{CodePlayerExists, "player-exists", "this leaf of the player tree is already enrolled; enroll the player at another leaf"},
 	{CodeUnknownPlayer, "unknown-player", "no player is enrolled at this leaf of this tree; check the tree ID and leaf"},
 	{CodePlayerRevoked, "player-revoked", "this player is revoked: no key extraction for it, and it cannot be revoked twice"},
+	{CodeNotAccused, "not-accused", "a listed copy's score does not exceed the threshold: the ledger records only copies it can accuse; drop it and resubmit"},
 }
 
 // Name is the code's stable short name, for scripts.

@@ -24,6 +24,9 @@ type Params struct {
 	// and 0: DefaultPlayerTree, playertree.DefaultDepth).
 	PlayerTree  string `json:"player_tree,omitempty"`
 	PlayerDepth uint8  `json:"player_depth,omitempty"`
+	// Arbiter is the SEC1 P-256 key of the arbiter who, besides a title's
+	// issuer, may request openings and accuse (docs/tracing.md).
+	Arbiter []byte `json:"arbiter,omitempty"`
 }
 
 // Genesis is the app state in the CometBFT genesis file.
@@ -96,6 +99,20 @@ type Title struct {
 	// apart (App.TitleShares), so reading a title does not read them.
 	ShareRoots [][]byte `json:"share_roots,omitempty"`
 	Height     int64    `json:"height"`
+	// Tracing is the title's tracing parameters and trace record root
+	// (docs/tracing.md); absent, copies of the title cannot be traced.
+	Tracing *TitleTracing `json:"tracing,omitempty"`
+}
+
+// TitleTracing is what registration records for tracing a title's copies:
+// the Tardos parameters (N, C, Eps1) and the Merkle root of the issuer's
+// trace record (tracing/digests), which holds both variants' digests of
+// every segment. Eps1 is text (digests.FormatEps1), never a float.
+type TitleTracing struct {
+	Copies    uint64 `json:"copies"`
+	Coalition int    `json:"coalition"`
+	Eps1      string `json:"eps1"`
+	Root      []byte `json:"digests_root"`
 }
 
 // Format returns the title's format metadata for a disc profile.

@@ -60,6 +60,12 @@ func (e *execEnv) exec(v *view, raw []byte) ([]byte, *refusal, error) {
 		r, err = e.enrollPlayer(v, t)
 	case TxRevokePlayer:
 		r, err = e.revokePlayer(v, t)
+	case TxOpenRequest:
+		r, err = e.openRequest(v, t)
+	case TxAccuse:
+		r, err = e.accuse(v, t)
+	case TxUpdateRecord:
+		r, err = e.updateRecord(v, t)
 	}
 	return nil, r, err
 }

@@ -45,7 +45,8 @@ func (p *Proof) Verify(appHash []byte, key string, value []byte) error {
 // StateKey is the state key of a record query path (/token/ID and the
 // like), the key a Proof names.
 func StateKey(path string) (string, bool) {
-	for pfx, key := range map[string]func(string) string{"/title/": keyTitle, "/station/": keyStation, "/token/": keyToken, "/copy/": keyCopy} {
+	for pfx, key := range map[string]func(string) string{"/title/": keyTitle, "/station/": keyStation, "/token/": keyToken, "/copy/": keyCopy,
+		"/opening/": keyOpening, "/accusation/": keyAccusation, "/record/": keyRecord} {
 		if id, ok := bytes.CutPrefix([]byte(path), []byte(pfx)); ok && len(id) > 0 {
 			return key(string(id)), true
 		}

@@ -66,6 +66,18 @@ func (a *App) Copy(jobID string) (*Copy, error) {
 	return &c, wrapQuery("copy", jobID, a.committed(keyCopy(jobID), &c))
 }
 
+// Opening returns a committed opening request.
+func (a *App) Opening(id string) (*Opening, error) {
+	var o Opening
+	return &o, wrapQuery("opening", id, a.committed(keyOpening(id), &o))
+}
+
+// Accusation returns the accusation recorded from an opening.
+func (a *App) Accusation(opening string) (*Accusation, error) {
+	var c Accusation
+	return &c, wrapQuery("accusation", opening, a.committed(keyAccusation(opening), &c))
+}
+
 // Params returns the chain parameters.
 func (a *App) Params() (*Params, error) {
 	var p Params
@@ -136,7 +148,8 @@ func wrapQuery(what, id string, err error) error {
 // Query implements abci.Application. Paths: /title/ID, /station/ID,
 // /token/ID, /copy/JOB, /copies/token/ID, /copies/station/ID, /nonce/KEYID,
 // /params, /custody, /title-shares/ID/NODE (node NODE's sealed blob, as a
-// JSON string), /player/TREE/LEAF, /revoked-players/TREE. The value is the record's JSON. With Prove, a single record
+// JSON string), /player/TREE/LEAF, /revoked-players/TREE, /opening/ID,
+// /accusation/ID, /record/TITLE. The value is the record's JSON. With Prove, a single record
 // comes as stored with a Proof (ProofOpType) in ProofOps and the response
 // height is the block that last wrote it: verify it against the AppHash of
 // the header one height later.
@@ -173,6 +186,12 @@ func (a *App) Query(_ context.Context, req *abci.QueryRequest) (*abci.QueryRespo
 		rec, err = a.Player(parts[1], uint32(leaf))
 	case len(parts) == 2 && parts[0] == "revoked-players":
 		rec, err = a.RevokedPlayers(parts[1])
+	case len(parts) == 2 && parts[0] == "opening":
+		rec, err = a.Opening(parts[1])
+	case len(parts) == 2 && parts[0] == "accusation":
+		rec, err = a.Accusation(parts[1])
+	case len(parts) == 2 && parts[0] == "record":
+		rec, err = a.Record(parts[1])
 	default:
 		return &abci.QueryResponse{Code: uint32(CodeBadField), Log: fmt.Sprintf("unknown query path %q", req.Path)}, nil
 	}

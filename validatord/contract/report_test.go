@@ -207,6 +207,9 @@ func TestEveryCodeTested(t *testing.T) {
 	// bad-deal is a node's own CheckTx refusal, never FinalizeBlock's:
 	// TestCheckTxBadDeal.
 	seen := map[Code]bool{OK: true, CodeNotFound: true, CodeBadDeal: true}
+	for _, c := range accusationCodes { // TestAccusation: needs a custody group
+		seen[c] = true
+	}
 	for _, cs := range [][]ruleCase{governanceCases(), spendCases(), reportCases(), playerCases()} {
 		for _, c := range cs {
 			seen[c.want] = true

@@ -211,7 +211,7 @@ func DecodeTx(p []byte) (*Tx, error) {
 // VerifyTx checks what needs no state: the type is known, the body decodes,
 // and the signature verifies with the key the transaction presents.
 func VerifyTx(t *Tx, chainID string) *refusal {
-	if t.Type < TxAddIssuer || t.Type > TxRevokePlayer {
+	if (t.Type < TxAddIssuer || t.Type > TxRevokePlayer) && t.Type != TxOpenRequest && t.Type != TxAccuse && t.Type != TxUpdateRecord {
 		return refuse(CodeUnknownTxType, "type %d", t.Type)
 	}
 	if st, stChain, err := t.statement(); err != nil {

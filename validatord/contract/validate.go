@@ -8,6 +8,7 @@ import (
 
 	"copystation/keys"
 	"copystation/protocol"
+	"copystation/tracing/digests"
 )
 
 // checkID accepts 1 to MaxIDLen characters from [A-Za-z0-9._:-]: no slash,
@@ -99,7 +100,27 @@ func checkTitle(t *Title) *refusal {
 		}
 		end = uint64(s.StartSector) + uint64(s.Sectors)
 	}
-	return nil
+	return checkTracing(t)
+}
+
+// checkTracing checks a title's tracing parameters with integer and exact
+// comparisons only. It does not recompute the code length M from them:
+// that takes a logarithm, which in floating point could differ in its last
+// bit between platforms and split the network. It need not: the
+// accusation threshold keeps an innocent copy's risk at Eps1 whatever M is,
+// and the packager refuses too few segments (docs/tracing.md).
+func checkTracing(t *Title) *refusal {
+	tr := t.Tracing
+	if tr == nil {
+		return nil
+	}
+	if err := digests.CheckParams(tr.Copies, tr.Coalition, tr.Eps1); err != nil {
+		return refuse(CodeBadField, "tracing parameters: %v", err)
+	}
+	if len(t.Segments) == 0 {
+		return refuse(CodeBadField, "tracing parameters for a title without forensic segments")
+	}
+	return checkBytes("trace record root", tr.Root, 32, 32)
 }
 
 // CodewordLen is the codeword length in bytes for a title: one bit per

@@ -46,6 +46,9 @@ func Run(ctx context.Context, args []string, stdout, stderr io.Writer, open Open
 	if len(args) > 0 && args[0] == "disc" {
 		args = args[1:]
 	}
+	if len(args) > 0 && args[0] == "verify" {
+		return runVerify(ctx, args[1:], stdout, stderr, open)
+	}
 	if len(args) == 0 || args[0] != "check" {
 		fmt.Fprint(stderr, usage)
 		return 2

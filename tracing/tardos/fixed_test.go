@@ -1,0 +1,110 @@
+package tardos
+
+import (
+	"crypto/sha256"
+	"encoding/binary"
+	"encoding/hex"
+	"math"
+	"math/rand/v2"
+	"testing"
+)
+
+func TestFixedLogInv(t *testing.T) {
+	for _, c := range []struct {
+		n    uint64
+		eps1 float64
+	}{{1, 0.5}, {10, 0.5}, {10000, 1e-6}, {1 << 32, 1e-300}, {3, 0.3}, {1000000, 1e-200}} {
+		got, err := FixedLogInv(c.n, c.eps1)
+		if err != nil {
+			t.Fatal(err)
+		}
+		want := math.Log(float64(c.n)) - math.Log(c.eps1)
+		if g := float64(got) / Q; g < want || g > want+3e-9 {
+			t.Errorf("FixedLogInv(%d, %g) = %.12f, want just above %.12f", c.n, c.eps1, g, want)
+		}
+	}
+	if _, err := FixedLogInv(0, 0.5); err == nil {
+		t.Error("N = 0 accepted")
+	}
+}
+
+// TestFixedScorer: the fixed-point score is the float score to within one
+// unit per position, and the fixed threshold is at least Bernstein's.
+func TestFixedScorer(t *testing.T) {
+	code, _ := Params{N: 10000, C: 3, Eps1: 1e-6}.Code()
+	b, _ := DeriveBiases([32]byte{9}, code)
+	r := rand.New(rand.NewChaCha8([32]byte{4}))
+	d := make(Decisions, code.M)
+	present := 0
+	for i := range d {
+		d[i] = Decision(r.IntN(3))
+		if d[i] != Erased {
+			present++
+		}
+	}
+	li, _ := FixedLogInv(10000, 1e-6)
+	fs, err := NewFixedScorer(b, d, li)
+	if err != nil {
+		t.Fatal(err)
+	}
+	s, _ := NewScorer(b, d, code)
+	for k := range 50 {
+		cw, _ := DeriveCodeword([32]byte{byte(k)}, b)
+		fx, err := fs.Score(cw)
+		if err != nil {
+			t.Fatal(err)
+		}
+		fl, _ := s.Score(cw)
+		if math.Abs(float64(fx)/Q-fl) > float64(code.M)/Q+1e-9 {
+			t.Errorf("copy %d: fixed score %.9f, float %.9f", k, float64(fx)/Q, fl)
+		}
+	}
+	var bmax float64
+	for i, x := range b.T {
+		if d[i] != Erased {
+			p := float64(x) / Q
+			bmax = max(bmax, math.Sqrt((1-p)/p), math.Sqrt(p/(1-p)))
+		}
+	}
+	zb := Threshold(present, bmax, code.LogInv)
+	if z := float64(fs.Threshold()) / Q; z < zb || z > zb*1.000001 {
+		t.Errorf("fixed threshold %.6f, Bernstein %.6f", z, zb)
+	}
+	if _, err := fs.Score(make(Codeword, 3)); err == nil {
+		t.Error("a short codeword scored")
+	}
+}
+
+// TestFixedVector pins the fixed-point rules: any change to them changes
+// which accusations the ledger records and must be deliberate.
+func TestFixedVector(t *testing.T) {
+	code, _ := Params{N: 10000, C: 2, Eps1: 1e-6}.Code()
+	b, _ := DeriveBiases([32]byte{1}, code)
+	d := make(Decisions, code.M)
+	for i := range d {
+		d[i] = Decision(i % 3)
+	}
+	li, _ := FixedLogInv(10000, 1e-6)
+	fs, _ := NewFixedScorer(b, d, li)
+	cw, _ := DeriveCodeword([32]byte{2}, b)
+	sc, _ := fs.Score(cw)
+	h := sha256.New()
+	for _, x := range b.T {
+		a, bb := FixedHits(x)
+		h.Write(binary.BigEndian.AppendUint64(binary.BigEndian.AppendUint64(nil, a), bb))
+	}
+	t.Logf("L=%d Z=%d S=%d hits=%x", li, fs.Threshold(), sc, h.Sum(nil))
+	if got := hex.EncodeToString(h.Sum(nil)); got != fixedHitsDigest {
+		t.Errorf("FixedHits digest %s, want %s", got, fixedHitsDigest)
+	}
+	if li != fixedL || fs.Threshold() != fixedZ || sc != fixedS {
+		t.Errorf("L=%d Z=%d S=%d, want %d %d %d", li, fs.Threshold(), sc, fixedL, fixedZ, fixedS)
+	}
+}
+
+const (
+	fixedHitsDigest = "b52d7d06b1887b42c713f1a1c2cf8daa2e705c1ff7f9ce392dfc9df11d95f5b8"
+	fixedL          = 98895276708
+	fixedZ          = 916531316782
+	fixedS          = -227316617025
+)
