@@ -52,7 +52,7 @@ func cmdSimRun(ctx context.Context, args []string, stdout, stderr io.Writer) int
 	}
 	defer keys.Close()
 	st, err := simstation.Start(ctx, keys, simstation.Options{Dir: *dir, Drives: *drives, SpeedX: *speed, TimeScale: *scale, Media: m,
-		Nodes:   []config.Node{{Address: parts[0], StaticKey: parts[1], SigningKey: parts[2]}}, Group: g,
+		Nodes: []config.Node{{Address: parts[0], StaticKey: parts[1], SigningKey: parts[2]}}, Group: g,
 		Players: config.Players{Tree: pp[0], Depth: depth, GroupKey: pp[2]},
 		Logger:  newLogger(stderr, *level), Notifier: notify.FromEnv(), AfterTransition: afterTransition()})
 	if err != nil {

@@ -177,7 +177,7 @@ func TestNetwork(t *testing.T) {
 		info := keys.Info{JobID: "job-crash", MediaID: []byte("media-crash"), Transcript: []byte("t2")}
 		k2 := release(t, ctx, nw, nw.Node(2), stA, info)
 		k0 := release(t, ctx, nw, nw.Node(0), stA, info)
-		if !bytes.Equal(k0.DiscKey, k2.DiscKey) || !bytes.Equal(k0.Codeword, k2.Codeword)  {
+		if !bytes.Equal(k0.DiscKey, k2.DiscKey) || !bytes.Equal(k0.Codeword, k2.Codeword) {
 			t.Fatalf("keys from node 0 and node 2 differ, want the same copy keys on every node")
 		}
 		if tok, _ := nw.Node(2).App.Token("crash-1"); tok.State != contract.TokenSpent || tok.Job != "job-crash" {

@@ -13,10 +13,10 @@ import (
 	"time"
 
 	"copystation/burn/disc"
+	"copystation/custody/playertree/playertreetest"
 	"copystation/drive"
 	"copystation/keys"
 	"copystation/protocol"
-	"copystation/custody/playertree/playertreetest"
 	"copystation/simulator/drivesim"
 	"copystation/validatord/chain"
 	"copystation/validatord/contract"
