@@ -46,7 +46,7 @@ func TestTraceAccuseCommands(t *testing.T) {
 	}
 	img := filepath.Join(dir, "film.img")
 	os.WriteFile(img, image, 0o600)
-	args := []string{"title", "package", "--image", img, "--out", filepath.Join(dir, "pkg"), "--title", "film-1", "--kek-file", c.kek,
+	args := []string{"title", "package", "--image", img, "--out", filepath.Join(dir, "pkg"), "--title", "film-1", "--home", c.home,
 		"--copies", "10", "--coalition", "3", "--eps1", "0.01"}
 	variants := make([][]byte, segs)
 	for s := range segs {
@@ -59,8 +59,7 @@ func TestTraceAccuseCommands(t *testing.T) {
 	}
 	c.ok(args...)
 	rec := filepath.Join(dir, "pkg", "film-1.trace")
-	c.ok("title", "register", "--home", c.home, "--kek-file", c.kek, "--package", filepath.Join(dir, "pkg", "film-1.ctp"),
-		"--key", filepath.Join(dir, "pkg", "film-1.key"), "--trace", rec)
+	c.ok("title", "register", "--home", c.home, "--kek-file", c.kek, "--package", filepath.Join(dir, "pkg", "film-1.ctp"), "--trace", rec)
 
 	spub := spendCopies(t, c, "film-1", 4)
 	b, err := (&env{ctx: ctx, home: c.home}).backend()

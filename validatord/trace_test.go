@@ -121,7 +121,7 @@ func TestTraceCommand(t *testing.T) {
 		vflags = append(vflags, "--variant", fmt.Sprintf("%d:%s", at, f))
 	}
 	pkgDir := filepath.Join(dir, "pkg")
-	base := []string{"title", "package", "--image", img, "--out", pkgDir, "--title", "film-1", "--kek-file", c.kek, "--copies", "10", "--coalition", "1", "--eps1", "0.5"}
+	base := []string{"title", "package", "--image", img, "--out", pkgDir, "--title", "film-1", "--home", c.home, "--copies", "10", "--coalition", "1", "--eps1", "0.5"}
 	if code, _, errs := c.run(append(base, vflags[:2*29]...)...); code != ExitFailed || !strings.Contains(errs, "need 30") {
 		t.Fatalf("title package with 29 segments = %d %q, want %d and 'need 30'", code, errs, ExitFailed)
 	}
@@ -133,8 +133,7 @@ func TestTraceCommand(t *testing.T) {
 		t.Errorf("title package = %q, want the segments needed", out)
 	}
 	rec := filepath.Join(pkgDir, "film-1.trace")
-	c.ok("title", "register", "--home", c.home, "--kek-file", c.kek, "--package", filepath.Join(pkgDir, "film-1.ctp"),
-		"--key", filepath.Join(pkgDir, "film-1.key"), "--name", "Film", "--trace", rec)
+	c.ok("title", "register", "--home", c.home, "--kek-file", c.kek, "--package", filepath.Join(pkgDir, "film-1.ctp"), "--name", "Film", "--trace", rec)
 	if out := c.ok("title", "show", "--home", c.home, "--id", "film-1"); !strings.Contains(out, "tracing: N=10 C=1 Eps1=0.5") {
 		t.Errorf("title show = %q, want its tracing parameters", out)
 	}

@@ -25,8 +25,8 @@ func packageTitle(t *testing.T, c *cli, dir string) contract.Title {
 	variant := filepath.Join(dir, "b.bin")
 	os.WriteFile(variant, bytes.Repeat([]byte{0x43}, 4*2048), 0o600)
 	pkg := filepath.Join(dir, "pkg")
-	c.ok("title", "package", "--image", img, "--out", pkg, "--title", "film-1", "--variant", "8:"+variant, "--kek-file", c.kek)
-	c.ok("title", "register", "--home", c.home, "--kek-file", c.kek, "--package", filepath.Join(pkg, "film-1.ctp"), "--key", filepath.Join(pkg, "film-1.key"), "--name", "Film")
+	c.ok("title", "package", "--image", img, "--out", pkg, "--title", "film-1", "--variant", "8:"+variant, "--home", c.home)
+	c.ok("title", "register", "--home", c.home, "--kek-file", c.kek, "--package", filepath.Join(pkg, "film-1.ctp"), "--name", "Film")
 	var ti contract.Title
 	json.Unmarshal([]byte(c.ok("title", "show", "--home", c.home, "--id", "film-1", "--json")), &ti)
 	return ti
