@@ -20,6 +20,7 @@ import (
 	"copystation/stationd/api"
 	"copystation/stationd/job"
 	"copystation/stationd/simstation"
+	"copystation/stationd/titles"
 )
 
 // fullDisc is the largest round image that fits a BD-R 25 with its header
@@ -97,7 +98,14 @@ func runBench(ctx context.Context, log io.Writer, dir string, size int64, starts
 		return nil, err
 	}
 	fmt.Fprintf(log, "packaging a %d-byte title...\n", size)
-	if _, err := simstation.MakeTitle(ctx, nw, filepath.Join(sdir, "titles"), "bench-film", size, 3); err != nil {
+	title, err := simstation.MakeTitle(ctx, nw, filepath.Join(sdir, "titles"), "bench-film", size, 3)
+	if err != nil {
+		return nil, err
+	}
+	// Installed as an operator would (stationd titles add): the burn then
+	// reads the package once.
+	fmt.Fprintf(log, "installing it...\n")
+	if _, err := titles.ForState(sdir, filepath.Join(sdir, "titles")).Add(ctx, title.Path, titles.AddOptions{ContentHash: title.Manifest.Root[:]}); err != nil {
 		return nil, err
 	}
 	if err := nw.Mint(ctx, "bench-token", "bench-film", signing); err != nil {

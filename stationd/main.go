@@ -3,6 +3,7 @@
 //	stationd run --config /etc/stationd/station.toml   the daemon
 //	stationd status|jobs|burn|watch|cancel [--json]    talk to it
 //	stationd demo [--json]                             the whole job, simulated
+//	stationd titles add|list|remove ...                installed title packages
 //	stationd drive|tpm|enroll|disc ...                 diagnostics at the machine
 package main
 
@@ -38,6 +39,7 @@ Client (talks to the daemon on --socket, default /run/stationd/stationd.sock):
   tamper-clear --code CODE              clear a latched tamper alarm
 
 At the machine:
+  titles  add|list|remove ...           install title packages (checked once, burned in one read)
   drive info|write|read ...             the optical drive
   tpm info|init ...                     the station's TPM
   enroll --out request.json             the enrollment request for an operator
@@ -60,6 +62,8 @@ func Main(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		return cmdBench(ctx, rest, stdout, stderr)
 	case "simrun":
 		return cmdSimRun(ctx, rest, stdout, stderr)
+	case "titles":
+		return cmdTitles(ctx, rest, stdout, stderr)
 	case "status", "jobs", "burn", "watch", "cancel", "tamper-clear":
 		return cmdClient(ctx, cmd, rest, stdout, stderr)
 	case "help", "-h", "--help":

@@ -159,7 +159,7 @@ func Start(ctx context.Context, keys *StationKeys, o Options) (*Station, error) 
 		},
 		Ledger: func(config.Config) (daemon.Ledger, error) { return daemon.ClientLedger{C: lc}, nil },
 		Pipeline: func(c config.Config) (daemon.Pipeline, error) {
-			return &daemon.BurnPipeline{TitlesDir: c.TitlesDir}, nil
+			return daemon.RealPipeline(c)
 		},
 		Panel: o.Panel,
 		Ready: func(d *daemon.Daemon) { ready <- d },

@@ -26,6 +26,12 @@ type Store struct {
 	Now func() time.Time
 }
 
+// ForState is the store of a station whose state directory is stateDir
+// and whose packages are in titlesDir: records go in stateDir/installed.
+func ForState(stateDir, titlesDir string) *Store {
+	return &Store{TitlesDir: titlesDir, RecordsDir: filepath.Join(stateDir, "installed")}
+}
+
 // recordExt names record files: <title ID>.installed.json.
 const recordExt = ".installed.json"
 
