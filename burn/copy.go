@@ -59,6 +59,7 @@ type copier struct {
 	job     Job
 	dev     device
 	pipe    pipe
+	units   chan []byte // unit buffers (unitPool)
 	m       meter
 	sec     *sector.Cipher
 	layout  disc.Layout

@@ -85,6 +85,16 @@ func (g *group) spawnN(n int, f func() error, last func()) {
 
 func (g *group) wait() error { g.wg.Wait(); return g.err }
 
+// unitPool is the copy's pool of unit buffers, made once: the write gives
+// every buffer back when it succeeds, and the read-back takes them again,
+// so the two phases share one set instead of leaving one to the collector.
+func (c *copier) unitPool() chan []byte {
+	if c.units == nil {
+		c.units = newPool(c.pipe.unitBufs, unitSize)
+	}
+	return c.units
+}
+
 // newPool returns a channel holding n buffers of size bytes.
 func newPool(n, size int) chan []byte {
 	pool := make(chan []byte, n)
@@ -158,7 +168,7 @@ func (c *copier) writeImage(ctx context.Context, done int64) error {
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
 	g := &group{cancel: cancel}
-	units := newPool(c.pipe.unitBufs, unitSize)
+	units := c.unitPool()
 	opened := make(chan openedChunk, c.pipe.chunkBufs)
 	plain := make(chan unit, c.pipe.unitBufs)
 	sealed := make(chan unit, c.pipe.unitBufs)

@@ -56,7 +56,7 @@ func (c *copier) verifyImage(ctx context.Context, done *int64) error {
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
 	g := &group{cancel: cancel}
-	pool := newPool(c.pipe.unitBufs, unitSize)
+	pool := c.unitPool()
 	read := make(chan unit, c.pipe.unitBufs)
 	var (
 		stop  atomic.Bool
