@@ -28,7 +28,7 @@ func TestStreamStats(t *testing.T) {
 	write(0)
 	clk.Advance(10 * time.Millisecond) // the buffer ran dry after `drain`
 	write(32)
-	write(64) // right behind: the buffer still holds data
+	write(64)                                                                 // right behind: the buffer still holds data
 	run(t, d, []byte{0x35, 0x02, 0, 0, 0, 0, 0, 0, 0, 0}, drive.DirNone, nil) // SYNCHRONIZE CACHE, IMMED
 	clk.Advance(time.Second)
 	write(96) // a new stream
