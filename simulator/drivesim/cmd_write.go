@@ -140,6 +140,7 @@ func (d *Drive) closeTrackSession(c *cmd) reply {
 		disc.finalized = true
 		took = finalizeTime
 	}
+	d.stats.Closing += d.scaled(took)
 	return d.slow(c, immed, took)
 }
 

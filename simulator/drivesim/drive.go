@@ -249,6 +249,7 @@ func (d *Drive) load(disc *Disc) {
 // mediaArrived starts the becoming-ready period after a disc is seen.
 func (d *Drive) mediaArrived(now time.Time) {
 	d.readyAt = now.Add(d.scaled(d.opts.LoadTime))
+	d.stats.Loading += d.scaled(d.opts.LoadTime)
 	d.ua = append(d.ua, CondMediumMayHaveChanged)
 	d.event = 2 // NewMedia
 	d.speedX = d.opts.SpeedX

@@ -18,7 +18,18 @@ type Stats struct {
 	// Streams counts write streams: runs of WRITE commands that a
 	// SYNCHRONIZE CACHE, a close, an eject or a reset ends.
 	Streams int
+	// Closing and Loading are the modelled times of closing tracks and
+	// sessions and finalising, and of spinning up discs put in (not one
+	// present at power-on): with
+	// Writing, the time the drive itself needs, whatever the host does.
+	Closing time.Duration
+	Loading time.Duration
 }
+
+// DriveTime is the time the drive's own work took: writing at speed,
+// closing and loading. A host that never kept the drive waiting would
+// finish its discs in this time.
+func (s Stats) DriveTime() time.Duration { return s.Writing + s.Closing + s.Loading }
 
 // FedShare is the share of the stream time the drive was writing at its
 // rated speed: Writing / (Writing + Starved), 1 when nothing was written.

@@ -33,7 +33,7 @@ func TestStreamStats(t *testing.T) {
 	clk.Advance(time.Second)
 	write(96) // a new stream
 	got := d.Stats()
-	want := Stats{Writing: 4 * drain, Starved: 10*time.Millisecond - drain, Underruns: 1, Streams: 2}
+	want := Stats{Writing: 4 * drain, Starved: 10*time.Millisecond - drain, Underruns: 1, Streams: 2} // the blank was in at power-on: no load
 	if got != want {
 		t.Errorf("Stats() = %+v, want %+v", got, want)
 	}
