@@ -49,8 +49,27 @@ func cmdBench(ctx context.Context, args []string, stdout, stderr io.Writer) int 
 	size := fs.Int64("size", fullDisc, "bytes of the title image to burn (a whole number of 64 KiB; the default fills 96% of a BD-R 25)")
 	starts := fs.Int("starts", 10, "daemon start-ups to time")
 	dir := fs.String("dir", "", "work directory (default a temporary one; needs about twice --size of free disk)")
+	tower := fs.Int("tower", 0, "instead: a tower of N simulated 16x drives and one robot, in real time (default image 1 GiB)")
+	discs := fs.Int("discs", 2, "with --tower: copies per drive")
 	if err := fs.Parse(args); err != nil {
 		return 2
+	}
+	if *tower > 0 {
+		sized := false
+		fs.Visit(func(f *flag.Flag) { sized = sized || f.Name == "size" })
+		if !sized {
+			*size = 1 << 30
+		}
+		r, err := runTower(ctx, stderr, *dir, *tower, max(1, *discs), *size, 1)
+		if err != nil {
+			fmt.Fprintf(stderr, "stationd bench --tower: %v\n", err)
+			return 1
+		}
+		if *asJSON {
+			return printJSON(stdout, r)
+		}
+		printTower(stdout, r)
+		return 0
 	}
 	r, err := runBench(ctx, stderr, *dir, *size, *starts)
 	if err != nil {

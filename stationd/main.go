@@ -29,6 +29,7 @@ Daemon:
   run     --config FILE                 run the station daemon
   demo    [--json]                      burn one copy on simulated hardware, then show a refused second copy
   bench   [--json]                      measure start-up to READY and memory during a 25 GB burn
+  bench   --tower N [--discs K]         N simulated 16x drives, one robot: drives fed, underruns, discs/hour
 
 Client (talks to the daemon on --socket, default /run/stationd/stationd.sock):
   status  [--json]                      the station at a glance
