@@ -11,7 +11,7 @@
 // the root against the content hash the title was registered with on the
 // ledger when the operator gives it; it hashes the whole file (SHA-256) as
 // it copies it into the titles directory; and it writes a Record naming the
-// file as installed: device, inode, size, modification and change times
+// file as installed: inode, size, modification and change times
 // (the change time cannot be set back by a program, so an edit that
 // restores the modification time is still seen). Check compares the file
 // with its record from one stat call: the cheap check a station makes

@@ -99,7 +99,8 @@ func (s *Store) Add(ctx context.Context, src string, opts AddOptions) (*Record, 
 
 // Check is the cheap check before a spend: the title's record exists, no
 // burn has found the file unsound, and the file is the one installed (one
-// stat call). It returns the record.
+// stat call: inode, size, modification and change times). It returns the
+// record.
 func (s *Store) Check(titleID string) (*Record, error) {
 	r, err := s.Get(titleID)
 	if err != nil {
@@ -112,7 +113,10 @@ func (s *Store) Check(titleID string) (*Record, error) {
 	if err := statInto(filepath.Join(s.TitlesDir, r.File), &now); err != nil {
 		return nil, fmt.Errorf("titles.Check: title %s: %w: %w", titleID, ErrChanged, err)
 	}
-	if now.Size != r.Size || now.Dev != r.Dev || now.Inode != r.Inode || now.MtimeNS != r.MtimeNS || now.CtimeNS != r.CtimeNS {
+	// The device number is not compared: a device-mapper or network
+	// volume may come back under another number after a reboot, and the
+	// titles directory is one file system anyway.
+	if now.Size != r.Size || now.Inode != r.Inode || now.MtimeNS != r.MtimeNS || now.CtimeNS != r.CtimeNS {
 		return nil, fmt.Errorf("titles.Check: title %s: %w (installed %d bytes, inode %d, changed %s; now %d bytes, inode %d, changed %s)", titleID, ErrChanged,
 			r.Size, r.Inode, time.Unix(0, r.CtimeNS).UTC().Format(time.RFC3339), now.Size, now.Inode, time.Unix(0, now.CtimeNS).UTC().Format(time.RFC3339))
 	}
