@@ -5,6 +5,7 @@ import (
 	"context"
 	"encoding/binary"
 	"errors"
+	"fmt"
 	"os"
 	"runtime"
 	"sync/atomic"
@@ -15,6 +16,7 @@ import (
 	"copystation/burn/titlepkg"
 	"copystation/drive"
 	"copystation/keys"
+	"copystation/simulator/drivesim"
 )
 
 // countingReader counts the bytes read from a package file.
@@ -143,5 +145,44 @@ func TestPipeFollowsGOMAXPROCS(t *testing.T) {
 		if p.workers != tc.workers || p.unitBufs != 2*tc.workers+2 || p.chunkBufs != tc.workers+2 {
 			t.Errorf("newPipe() at GOMAXPROCS %d = %+v, want %d workers", tc.procs, p, tc.workers)
 		}
+	}
+}
+
+// TestCopySameAtAnyWorkerCount: one, two and eight workers (GOMAXPROCS),
+// one pass or two, make the same disc: units sealed out of order are
+// written in order, and the player reads the copy's image.
+func TestCopySameAtAnyWorkerCount(t *testing.T) {
+	f := newFixture(t, 5000, [2]int{511, 2}, [2]int{1024, 32}, [2]int{4990, 10}) // ten units, variants across unit edges
+	cw := []byte{0b1010_0000}
+	var first [32]byte
+	for i, tc := range []struct {
+		procs  int
+		single bool
+	}{{1, false}, {2, true}, {8, false}, {8, true}, {1, true}} {
+		t.Run(fmt.Sprintf("GOMAXPROCS=%d single=%v", tc.procs, tc.single), func(t *testing.T) {
+			defer runtime.GOMAXPROCS(runtime.GOMAXPROCS(tc.procs))
+			// The same seed: the same media ID, so the same disc key.
+			sim, err := drivesim.New(drivesim.Options{Dir: t.TempDir(), Media: drivesim.BDR25, Seed: 7})
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer sim.Close()
+			waitReady(t, sim)
+			job := f.job(t, sim, "job-1", cw)
+			job.SinglePass = tc.single
+			res, err := Copy(context.Background(), newDrive(sim), job)
+			if err != nil {
+				t.Fatalf("Copy() = %v", err)
+			}
+			if i == 0 {
+				first = res.DiscHash
+			} else if res.DiscHash != first {
+				t.Errorf("DiscHash = %x, want %x (the disc made at GOMAXPROCS 1)", res.DiscHash, first)
+			}
+			img, _, err := play(t, sim)
+			if err != nil || !bytes.Equal(img, f.want(cw)) {
+				t.Errorf("play() = %d bytes, %v; want the copy's image", len(img), err)
+			}
+		})
 	}
 }
