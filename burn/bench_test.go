@@ -21,6 +21,8 @@ import (
 // unthrottled (TimeScale 0). Figures and commands are in
 // docs/benchmarks.md ("Copy pipeline").
 //
+//	go test -run X -bench 'CopyPipeline$|Floor$' -cpu 1,2,4 -benchtime 3x ./burn ./burn/sector
+//	go test -run X -bench 'Stages' -cpu 1 ./burn
 //	go test -run X -bench 'Copy$' -benchtime 3x ./burn
 //	BURN_BENCH_DIR=/dev/shm go test -run X -bench 'Copy$' -benchtime 3x ./burn
 //	BURN_BENCH_DIR=/dev/shm go test -run X -bench 'CopyPipeline$' -benchtime 3x ./burn
@@ -35,7 +37,20 @@ func (wallClock) Now() time.Time { return time.Now() }
 func BenchmarkCopy(b *testing.B) {
 	p := benchPackage(b)
 	defer p.Close()
-	runCopyBench(b, p, 1<<30, drivesim.Options{Dir: benchDir(b)})
+	runPasses(b, p, 1<<30, drivesim.Options{Dir: benchDir(b)})
+}
+
+// runPasses runs a copy benchmark both ways: two-pass authenticates the
+// whole package before writing (a package not installed), single-pass
+// reads it once (an installed package, Job.SinglePass).
+func runPasses(b *testing.B, p *titlepkg.Package, size int64, opts drivesim.Options) {
+	for _, single := range []bool{false, true} {
+		name := "two-pass"
+		if single {
+			name = "single-pass"
+		}
+		b.Run(name, func(b *testing.B) { runCopyBench(b, p, size, opts, single) })
+	}
 }
 
 // BenchmarkCopyPipeline is BenchmarkCopy with the simulated disc kept in
@@ -46,7 +61,7 @@ func BenchmarkCopy(b *testing.B) {
 func BenchmarkCopyPipeline(b *testing.B) {
 	p := benchPackage(b)
 	defer p.Close()
-	runCopyBench(b, p, 1<<30, drivesim.Options{InMemory: true})
+	runPasses(b, p, 1<<30, drivesim.Options{InMemory: true})
 }
 
 // benchPackage makes a package file of a 1 GiB title.
@@ -84,10 +99,10 @@ func BenchmarkCopy25GB(b *testing.B) {
 	if err != nil {
 		b.Fatal(err)
 	}
-	runCopyBench(b, p, size, drivesim.Options{Dir: benchDir(b)})
+	runPasses(b, p, size, drivesim.Options{Dir: benchDir(b)})
 }
 
-func runCopyBench(b *testing.B, p *titlepkg.Package, size int64, opts drivesim.Options) {
+func runCopyBench(b *testing.B, p *titlepkg.Package, size int64, opts drivesim.Options, single bool) {
 	sim, err := drivesim.New(opts)
 	if err != nil {
 		b.Fatal(err)
@@ -111,7 +126,7 @@ func runCopyBench(b *testing.B, p *titlepkg.Package, size int64, opts drivesim.O
 		if err != nil {
 			b.Fatal(err)
 		}
-		job := Job{Package: p, Keys: copyKeys(b, mi.MediaID, "bench-"+strconv.Itoa(i), cw, len(p.Manifest().Segments)), CopyID: "bench", MediaID: mi.MediaID, Clock: wallClock{}, Players: testPlayers(b)}
+		job := Job{Package: p, Keys: copyKeys(b, mi.MediaID, "bench-"+strconv.Itoa(i), cw, len(p.Manifest().Segments)), CopyID: "bench", MediaID: mi.MediaID, Clock: wallClock{}, Players: testPlayers(b), SinglePass: single}
 		var cur Phase
 		var t0 time.Time
 		job.Progress = func(pr Progress) error {

@@ -33,6 +33,13 @@ type Job struct {
 	// Players makes the disc key block (not needed to resume or verify:
 	// the disc holds the block then).
 	Players *Players
+	// SinglePass skips the authentication pass: the caller vouches that the
+	// package file is the one authenticated whole when it was installed
+	// (stationd titles add) and checked unchanged since. The copy then
+	// reads and decrypts the package once, as it writes; a chunk that fails
+	// its tag still stops the copy before any of its bytes reach the drive,
+	// but the disc is spoiled (Error.Spoiled, ErrPackage, the chunk named).
+	SinglePass bool
 	// Resume continues this same copy on a BD-R it was cut off writing
 	// (see resume.go): the disc is not blank, and only the sectors from
 	// its next writable address on are sent.
@@ -54,6 +61,8 @@ type Result struct {
 type copier struct {
 	job     Job
 	dev     device
+	pipe    pipe
+	units   chan []byte // unit buffers (unitPool)
 	m       meter
 	sec     *sector.Cipher
 	layout  disc.Layout
@@ -70,7 +79,7 @@ func Copy(ctx context.Context, d Drive, job Job) (*Result, error) {
 }
 
 func copyTo(ctx context.Context, dev device, job Job) (*Result, error) {
-	c := &copier{job: job, dev: dev, m: meter{clock: job.Clock, fn: job.Progress}}
+	c := &copier{job: job, dev: dev, pipe: newPipe(), m: meter{clock: job.Clock, fn: job.Progress}}
 	res, err := c.run(ctx)
 	if err != nil {
 		var e *Error
@@ -87,12 +96,10 @@ func (c *copier) run(ctx context.Context) (*Result, error) {
 	if err := c.checkJob(); err != nil {
 		return nil, &Error{Phase: PhaseAuthenticate, Err: err}
 	}
-	p := c.job.Package
-	if err := c.m.begin(PhaseAuthenticate, p.Manifest().StreamSize()); err != nil {
-		return nil, err
-	}
-	if err := p.Verify(ctx, 2, func(n int64) { c.m.update(n) }); err != nil {
-		return nil, &Error{Phase: PhaseAuthenticate, Err: fmt.Errorf("%w: %w", ErrPackage, err)}
+	if !c.job.SinglePass {
+		if err := c.authenticate(ctx); err != nil {
+			return nil, err
+		}
 	}
 	if err := c.m.begin(PhaseCheck, 0); err != nil {
 		return nil, err
@@ -135,6 +142,20 @@ func (c *copier) run(ctx context.Context) (*Result, error) {
 	h.Sum(res.DiscHash[:0])
 	c.m.begin(PhaseDone, 0) // the disc is made: a progress error changes nothing now
 	return res, nil
+}
+
+// authenticate is the first pass: every chunk the copy holds a key for is
+// authenticated, and the integrity root checked, before the drive is
+// touched, so a damaged package costs no blank.
+func (c *copier) authenticate(ctx context.Context) error {
+	p := c.job.Package
+	if err := c.m.begin(PhaseAuthenticate, p.Manifest().StreamSize()); err != nil {
+		return err
+	}
+	if err := p.Verify(ctx, c.pipe.workers, func(n int64) { c.m.update(n) }); err != nil {
+		return &Error{Phase: PhaseAuthenticate, Err: fmt.Errorf("%w: %w", ErrPackage, err)}
+	}
+	return nil
 }
 
 // checkJob refuses a job that could only fail later.

@@ -4,25 +4,28 @@
 // # Concepts
 //
 // Copy runs in phases. Authenticate: every chunk of the title package is
-// checked (two workers) and the integrity root compared, before the drive
-// is touched; a tampered package never costs a blank. Check: the disc in the
-// drive must be the blank the keys were released for (media ID), with the
-// profile and room the format metadata asks. Write: a second pass streams
-// the package through goroutines joined by bounded channels, so that both
-// cores work: (1) two openers read and authenticate chunks; (2) an
+// checked and the integrity root compared, before the drive is touched; a
+// tampered package never costs a blank. It is left out for a package the
+// station installed and checked unchanged (Job.SinglePass; stationd/titles),
+// which is then read once. Check: the disc in the drive must be the blank
+// the keys were released for (media ID), with the profile and room the
+// format metadata asks. Write: the package streams through goroutines
+// joined by bounded channels; w workers per parallel stage, w following
+// GOMAXPROCS up to 8: (1) w openers read and authenticate chunks; (2) an
 // assembler puts them back in order, drops the forensic variant the
 // codeword does not name and fills 1 MiB units (16 ECC clusters) in disc
-// order; (3) two sealers encrypt each unit's sectors and compute its
+// order; (3) w sealers encrypt each unit's sectors and compute its
 // clusters' GMAC tags (burn/sector); (4) a writer sends the units to the
 // drive in order (one command each when the drive takes 1 MiB transfers,
-// else 64 KiB commands). Buffers come from fixed pools, so memory does not
-// grow with the image. The header region goes first, the integrity table
-// (the tags) last. A chunk that fails in this second pass (the file
-// changed underneath) stops the copy and the disc is spoiled. Sync:
-// SYNCHRONIZE CACHE. Verify: every sector is read back and checked against
-// what was written (header and table byte for byte, image clusters against
-// the tags computed while writing, by two checkers; nothing is decrypted,
-// as the tags are over the ciphertext). Finalise:
+// else 64 KiB commands). Buffers come from fixed pools (2w+2 units, w+2
+// chunks, shared by the write and the read-back), so memory does not grow
+// with the image. The header region goes first, the integrity table (the
+// tags) last. A chunk that fails here (the file changed underneath) stops
+// the copy before any of its bytes reach the drive, and the disc is
+// spoiled. Sync: SYNCHRONIZE CACHE. Verify: every sector is read back and
+// checked against what was written (header and table byte for byte, image
+// clusters against the tags computed while writing, by w checkers; nothing
+// is decrypted, as the tags are over the ciphertext). Finalise:
 // close track and session, and finalise the disc if the format says so.
 //
 // A station that died mid-copy finishes the same disc rather than spoil

@@ -94,6 +94,9 @@ func openDisc(ctx context.Context, dev device, player *playertree.DeviceKeys, st
 	return h, sec, nil
 }
 
+// playerBufs units in flight: one read, one checked, two waiting.
+const playerBufs = 4
+
 // playImage reads the image a unit at a time in one goroutine; this one
 // checks each cluster's tag, then decrypts it and writes it out, so nothing
 // is released from a cluster that fails.
@@ -101,8 +104,8 @@ func playImage(ctx context.Context, dev device, h *disc.Header, sec *sector.Ciph
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
 	g := &group{cancel: cancel}
-	pool := newPool(unitBufs, unitSize)
-	read := make(chan unit, unitBufs)
+	pool := newPool(playerBufs, unitSize)
+	read := make(chan unit, playerBufs)
 	g.spawn(func() error {
 		defer close(read)
 		total := h.Clusters()

@@ -27,7 +27,7 @@ func VerifyDisc(ctx context.Context, d Reader, job Job) (*Result, error) {
 }
 
 func verifyDisc(ctx context.Context, dev device, job Job) (*Result, error) {
-	c := &copier{job: job, dev: dev, m: meter{clock: job.Clock, fn: job.Progress}}
+	c := &copier{job: job, dev: dev, pipe: newPipe(), m: meter{clock: job.Clock, fn: job.Progress}}
 	res, err := c.reverify(ctx)
 	if err != nil {
 		var e *Error

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"runtime"
 	"sync"
 	"sync/atomic"
 
@@ -14,14 +15,29 @@ import (
 // Sizes of the pipeline's buffers. A unit is what goes to the drive in one
 // call: 16 ECC clusters (1 MiB), which a drive that takes large transfers
 // gets in one command, and any other in 64 KiB commands. The pipeline's
-// memory is a constant: unitBufs units and chunkBufs package chunks.
+// memory is bounded by its worker count (see pipe): 2w+2 units and w+2
+// package chunks of 1 MiB, so at most 26 MiB at maxWorkers.
 const (
 	unitClusters = 16
 	unitSize     = unitClusters * disc.ClusterSize
-	unitBufs     = 6
-	chunkBufs    = 4
-	workers      = 2 // goroutines that open chunks, and that seal units
+	maxWorkers   = 8
 )
+
+// pipe is the pipeline's shape for one copy: the number of goroutines
+// that open chunks, that seal units and that check read-back tags, and
+// the buffers in flight. Workers follow the cores the process may use
+// (GOMAXPROCS), so a box given more cores copies faster and one given one
+// core runs no idle goroutines; the cap bounds memory on big machines.
+type pipe struct {
+	workers   int
+	unitBufs  int // every worker busy, one unit waiting at each end
+	chunkBufs int // every opener busy, plus the one the assembler waits on
+}
+
+func newPipe() pipe {
+	w := max(1, min(runtime.GOMAXPROCS(0), maxWorkers))
+	return pipe{workers: w, unitBufs: 2*w + 2, chunkBufs: w + 2}
+}
 
 // unit is a run of up to unitClusters clusters on its way to or from the
 // drive, starting at image cluster idx.
@@ -68,6 +84,16 @@ func (g *group) spawnN(n int, f func() error, last func()) {
 }
 
 func (g *group) wait() error { g.wg.Wait(); return g.err }
+
+// unitPool is the copy's pool of unit buffers, made once: the write gives
+// every buffer back when it succeeds, and the read-back takes them again,
+// so the two phases share one set instead of leaving one to the collector.
+func (c *copier) unitPool() chan []byte {
+	if c.units == nil {
+		c.units = newPool(c.pipe.unitBufs, unitSize)
+	}
+	return c.units
+}
 
 // newPool returns a channel holding n buffers of size bytes.
 func newPool(n, size int) chan []byte {
@@ -131,25 +157,25 @@ func (c *copier) writeRegion(ctx context.Context, lba uint32, b []byte, done int
 }
 
 // writeImage streams the package to the drive through four stages joined
-// by bounded channels, so that both cores stay busy:
+// by bounded channels, so that every core stays busy:
 //
-//	openers (2): read and authenticate chunks, in any order
+//	openers (w): read and authenticate chunks, in any order
 //	assembler:   in chunk order, keep the variants the codeword names and
 //	             fill units in disc order
-//	sealers (2): encrypt units and tag their clusters, in any order
+//	sealers (w): encrypt units and tag their clusters, in any order
 //	writer:      write units to the drive in disc order
 func (c *copier) writeImage(ctx context.Context, done int64) error {
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
 	g := &group{cancel: cancel}
-	units := newPool(unitBufs, unitSize)
-	opened := make(chan openedChunk, chunkBufs)
-	plain := make(chan unit, unitBufs)
-	sealed := make(chan unit, unitBufs)
-	chunks := newPool(chunkBufs, c.job.Package.ChunkBufSize())
-	g.spawnN(workers, c.opener(ctx, chunks, opened), func() { close(opened) })
+	units := c.unitPool()
+	opened := make(chan openedChunk, c.pipe.chunkBufs)
+	plain := make(chan unit, c.pipe.unitBufs)
+	sealed := make(chan unit, c.pipe.unitBufs)
+	chunks := newPool(c.pipe.chunkBufs, c.job.Package.ChunkBufSize())
+	g.spawnN(c.pipe.workers, c.opener(ctx, chunks, opened), func() { close(opened) })
 	g.spawn(func() error { defer close(plain); return c.assemble(ctx, opened, chunks, units, plain) })
-	g.spawnN(workers, func() error { return c.seal(ctx, plain, sealed) }, func() { close(sealed) })
+	g.spawnN(c.pipe.workers, func() error { return c.seal(ctx, plain, sealed) }, func() { close(sealed) })
 	g.spawn(func() error { return c.writeUnits(ctx, sealed, units, done) })
 	if err := g.wait(); err != nil {
 		return err
@@ -189,8 +215,9 @@ func (c *copier) opener(ctx context.Context, pool chan []byte, out chan<- opened
 			}
 			plain, _, err := p.ReadChunk(i, buf)
 			if err != nil {
-				// The first pass passed: the file changed underneath us.
-				return &Error{Phase: PhaseWrite, Err: fmt.Errorf("%w: %w", ErrPackage, err)}
+				// The file changed after the first pass or, in a single
+				// pass, after it was installed: none of this chunk is sent.
+				return &Error{Phase: PhaseWrite, Err: fmt.Errorf("%w: %w (the package file changed after it was authenticated: reinstall the title)", ErrPackage, err)}
 			}
 			if err := give(ctx, out, openedChunk{i: i, buf: buf, plain: plain}); err != nil {
 				return err
@@ -279,7 +306,7 @@ func (c *copier) assemble(ctx context.Context, in <-chan openedChunk, chunks, po
 
 // seal encrypts each unit's sectors (one CTR stream: consecutive sectors
 // have consecutive counters) and computes its clusters' tags into the
-// integrity table; units are independent, so two sealers run at once.
+// integrity table; units are independent, so the sealers run at once.
 func (c *copier) seal(ctx context.Context, in <-chan unit, out chan<- unit) error {
 	for u := range in {
 		if err := c.sec.XOR(u.buf, u.buf, u.idx*disc.ClusterSectors); err != nil {

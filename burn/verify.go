@@ -49,15 +49,15 @@ func (c *copier) compare(ctx context.Context, lba uint32, want []byte, done *int
 }
 
 // verifyImage reads the image a unit at a time in one goroutine and checks
-// the clusters' tags in two. When a cluster fails, the reader stops but
+// the clusters' tags in the pipe's workers. When a cluster fails, the reader stops but
 // every unit already read is still checked, so the failure reported is
 // the first in disc order whatever the checkers' timing.
 func (c *copier) verifyImage(ctx context.Context, done *int64) error {
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
 	g := &group{cancel: cancel}
-	pool := newPool(unitBufs, unitSize)
-	read := make(chan unit, unitBufs)
+	pool := c.unitPool()
+	read := make(chan unit, c.pipe.unitBufs)
 	var (
 		stop  atomic.Bool
 		mu    sync.Mutex // guards first, *done and the meter
@@ -82,7 +82,7 @@ func (c *copier) verifyImage(ctx context.Context, done *int64) error {
 		}
 		return nil
 	})
-	g.spawnN(workers, func() error {
+	g.spawnN(c.pipe.workers, func() error {
 		for u := range read {
 			bad := c.checkUnit(u)
 			mu.Lock()

@@ -20,6 +20,7 @@ import (
 	"copystation/stationd/api"
 	"copystation/stationd/job"
 	"copystation/stationd/simstation"
+	"copystation/stationd/titles"
 )
 
 // fullDisc is the largest round image that fits a BD-R 25 with its header
@@ -35,6 +36,7 @@ type BenchResult struct {
 	BurnBytes     int64   `json:"burn_image_bytes"`
 	BurnSeconds   float64 `json:"burn_seconds"`
 	BurnMBps      float64 `json:"burn_mb_per_second"`
+	ReadyRSSMiB   float64 `json:"daemon_ready_rss_mib"`
 	PeakRSSMiB    float64 `json:"daemon_peak_rss_mib"`
 	SampledMaxMiB float64 `json:"daemon_sampled_max_rss_mib"`
 	Attempts      int     `json:"attempts"`
@@ -47,8 +49,27 @@ func cmdBench(ctx context.Context, args []string, stdout, stderr io.Writer) int 
 	size := fs.Int64("size", fullDisc, "bytes of the title image to burn (a whole number of 64 KiB; the default fills 96% of a BD-R 25)")
 	starts := fs.Int("starts", 10, "daemon start-ups to time")
 	dir := fs.String("dir", "", "work directory (default a temporary one; needs about twice --size of free disk)")
+	tower := fs.Int("tower", 0, "instead: a tower of N simulated 16x drives and one robot, in real time (default image 1 GiB)")
+	discs := fs.Int("discs", 2, "with --tower: copies per drive")
 	if err := fs.Parse(args); err != nil {
 		return 2
+	}
+	if *tower > 0 {
+		sized := false
+		fs.Visit(func(f *flag.Flag) { sized = sized || f.Name == "size" })
+		if !sized {
+			*size = 1 << 30
+		}
+		r, err := runTower(ctx, stderr, *dir, *tower, max(1, *discs), *size, 1)
+		if err != nil {
+			fmt.Fprintf(stderr, "stationd bench --tower: %v\n", err)
+			return 1
+		}
+		if *asJSON {
+			return printJSON(stdout, r)
+		}
+		printTower(stdout, r)
+		return 0
 	}
 	r, err := runBench(ctx, stderr, *dir, *size, *starts)
 	if err != nil {
@@ -63,7 +84,7 @@ func cmdBench(ctx context.Context, args []string, stdout, stderr io.Writer) int 
 	}
 	fmt.Fprintf(stdout, "start-up to READY (%d runs): min %.0f ms, median %.0f ms, max %.0f ms\n", r.StartupRuns, r.StartupMinMS, r.StartupMedMS, r.StartupMaxMS)
 	fmt.Fprintf(stdout, "burn of %d bytes: %.1f s (%.0f MB/s end to end), %d attempt(s)\n", r.BurnBytes, r.BurnSeconds, r.BurnMBps, r.Attempts)
-	fmt.Fprintf(stdout, "daemon resident memory during the burn: peak (VmHWM) %.1f MiB, sampled max %.1f MiB\n", r.PeakRSSMiB, r.SampledMaxMiB)
+	fmt.Fprintf(stdout, "daemon resident memory during the burn: peak (VmHWM) %.1f MiB, sampled max %.1f MiB (%.1f MiB when READY)\n", r.PeakRSSMiB, r.SampledMaxMiB, r.ReadyRSSMiB)
 	return 0
 }
 
@@ -97,7 +118,14 @@ func runBench(ctx context.Context, log io.Writer, dir string, size int64, starts
 		return nil, err
 	}
 	fmt.Fprintf(log, "packaging a %d-byte title...\n", size)
-	if _, err := simstation.MakeTitle(ctx, nw, filepath.Join(sdir, "titles"), "bench-film", size, 3); err != nil {
+	title, err := simstation.MakeTitle(ctx, nw, filepath.Join(sdir, "titles"), "bench-film", size, 3)
+	if err != nil {
+		return nil, err
+	}
+	// Installed as an operator would (stationd titles add): the burn then
+	// reads the package once.
+	fmt.Fprintf(log, "installing it...\n")
+	if _, err := titles.ForState(sdir, filepath.Join(sdir, "titles")).Add(ctx, title.Path, titles.AddOptions{ContentHash: title.Manifest.Root[:]}); err != nil {
 		return nil, err
 	}
 	if err := nw.Mint(ctx, "bench-token", "bench-film", signing); err != nil {
@@ -123,6 +151,9 @@ func runBench(ctx context.Context, log io.Writer, dir string, size int64, starts
 		return nil, err
 	}
 	defer p.stop()
+	if rss, err := procKiB(p.cmd.Process.Pid, "VmRSS"); err == nil {
+		r.ReadyRSSMiB = float64(rss) / 1024
+	}
 	c := api.NewClient(filepath.Join(sdir, "stationd.sock"))
 	t0 := time.Now()
 	j, err := c.Burn(ctx, api.BurnRequest{TitleID: "bench-film", TokenID: "bench-token"})

@@ -3,6 +3,7 @@
 //	stationd run --config /etc/stationd/station.toml   the daemon
 //	stationd status|jobs|burn|watch|cancel [--json]    talk to it
 //	stationd demo [--json]                             the whole job, simulated
+//	stationd titles add|list|remove ...                installed title packages
 //	stationd drive|tpm|enroll|disc ...                 diagnostics at the machine
 package main
 
@@ -28,6 +29,7 @@ Daemon:
   run     --config FILE                 run the station daemon
   demo    [--json]                      burn one copy on simulated hardware, then show a refused second copy
   bench   [--json]                      measure start-up to READY and memory during a 25 GB burn
+  bench   --tower N [--discs K]         N simulated 16x drives, one robot: drives fed, underruns, discs/hour
 
 Client (talks to the daemon on --socket, default /run/stationd/stationd.sock):
   status  [--json]                      the station at a glance
@@ -38,6 +40,7 @@ Client (talks to the daemon on --socket, default /run/stationd/stationd.sock):
   tamper-clear --code CODE              clear a latched tamper alarm
 
 At the machine:
+  titles  add|list|remove ...           install title packages (checked once, burned in one read)
   drive info|write|read ...             the optical drive
   tpm info|init ...                     the station's TPM
   enroll --out request.json             the enrollment request for an operator
@@ -62,6 +65,8 @@ func Main(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		return cmdBench(ctx, rest, stdout, stderr)
 	case "simrun":
 		return cmdSimRun(ctx, rest, stdout, stderr)
+	case "titles":
+		return cmdTitles(ctx, rest, stdout, stderr)
 	case "status", "jobs", "burn", "watch", "cancel", "tamper-clear":
 		return cmdClient(ctx, cmd, rest, stdout, stderr)
 	case "help", "-h", "--help":

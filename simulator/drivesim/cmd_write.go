@@ -63,6 +63,7 @@ func (d *Drive) write(c *cmd) reply {
 // returns at once and the drive reports LONG WRITE IN PROGRESS until done.
 func (d *Drive) synchronizeCache(c *cmd) reply {
 	d.flushCache()
+	d.endStream()
 	return d.slow(c, c.cdb[1]&0x02 != 0, 0)
 }
 
@@ -95,6 +96,7 @@ func (d *Drive) closeTrackSession(c *cmd) reply {
 	if fn != closeTrack && fn != closeSession && fn != closeFinalize {
 		return fail(badCDB(2, 2))
 	}
+	d.endStream()
 	if disc.erasable() {
 		return reply{} // nothing to close on random-access media
 	}
@@ -138,6 +140,7 @@ func (d *Drive) closeTrackSession(c *cmd) reply {
 		disc.finalized = true
 		took = finalizeTime
 	}
+	d.stats.Closing += d.scaled(took)
 	return d.slow(c, immed, took)
 }
 

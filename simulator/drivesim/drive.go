@@ -93,6 +93,8 @@ type Drive struct {
 	busyStart     time.Time
 	busyCond      Condition
 	drainAt       time.Time // the write buffer is empty from then on
+	streaming     bool      // inside a write stream (stream.go)
+	stats         Stats
 	noMediumUntil time.Time
 	speedX        int
 	event         uint8 // pending media event code (MMC-6 table 136)
@@ -247,6 +249,7 @@ func (d *Drive) load(disc *Disc) {
 // mediaArrived starts the becoming-ready period after a disc is seen.
 func (d *Drive) mediaArrived(now time.Time) {
 	d.readyAt = now.Add(d.scaled(d.opts.LoadTime))
+	d.stats.Loading += d.scaled(d.opts.LoadTime)
 	d.ua = append(d.ua, CondMediumMayHaveChanged)
 	d.event = 2 // NewMedia
 	d.speedX = d.opts.SpeedX
@@ -263,6 +266,7 @@ func (d *Drive) Remove() (*Disc, error) {
 	}
 	disc := d.disc
 	d.loseCache()
+	d.endStream()
 	d.disc = nil
 	d.trayOpen = false
 	d.prevent = false
@@ -307,6 +311,7 @@ func (d *Drive) reset(now time.Time, power bool) {
 	if power {
 		d.loseCache()
 		d.busyUntil, d.drainAt = time.Time{}, time.Time{}
+		d.endStream()
 		if d.disc != nil && !d.trayOpen {
 			d.readyAt = now.Add(d.scaled(d.opts.LoadTime))
 		}

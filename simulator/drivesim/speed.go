@@ -123,7 +123,9 @@ func (d *Drive) queueWrite(now time.Time, n int) time.Time {
 		return time.Time{}
 	}
 	rate := float64(d.currentSpeed()) * float64(oneXkBps) * 1000
-	d.drainAt = maxTime(now, d.drainAt).Add(d.scaled(time.Duration(float64(n) / rate * float64(time.Second))))
+	drain := d.scaled(time.Duration(float64(n) / rate * float64(time.Second)))
+	d.streamWrite(now, drain)
+	d.drainAt = maxTime(now, d.drainAt).Add(drain)
 	buffered := d.scaled(time.Duration(float64(d.opts.CacheSize) / rate * float64(time.Second)))
 	return d.drainAt.Add(-buffered)
 }

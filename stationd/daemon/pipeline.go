@@ -16,12 +16,19 @@ import (
 	"copystation/custody/playertree"
 	"copystation/drive"
 	"copystation/stationd/config"
+	"copystation/stationd/titles"
 )
 
 // BurnPipeline is the Pipeline over the burn package: title packages from
 // a directory, written to an MMCDrive.
 type BurnPipeline struct {
 	TitlesDir string
+	// Installed holds the install records (stationd titles add). A title
+	// whose file matches its record is burned in one pass
+	// (burn.Job.SinglePass); one without a record is authenticated whole
+	// first, as before; one whose file changed is refused before the
+	// spend. Nil: no records, every burn authenticates first.
+	Installed *titles.Store
 	Clock     func() time.Time
 	// Players writes the disc key blocks: the pinned player tree under
 	// the pinned group key, its pairings kept across copies.
@@ -62,6 +69,14 @@ func (p *BurnPipeline) Copy(ctx context.Context, d Drive, c CopyJob, progress fu
 	if err != nil {
 		return nil, fmt.Errorf("%w: title %s: %w", ErrNoRetry, c.TitleID, err)
 	}
+	// The install record is checked again here, after the spend: the file
+	// may have changed since CheckPackage, and then it is authenticated
+	// whole before the drive is touched, as an uninstalled one.
+	single := false
+	if p.Installed != nil {
+		_, err := p.Installed.Check(c.TitleID)
+		single = err == nil
+	}
 	pkg, err := titlepkg.Open(path, tk)
 	tk.Wipe() // the package keeps only the keys derived from them
 	if err != nil {
@@ -77,7 +92,7 @@ func (p *BurnPipeline) Copy(ctx context.Context, d Drive, c CopyJob, progress fu
 		rnd = rand.Reader
 	}
 	players := &burn.Players{Encrypter: p.Players, Revoked: c.Keys.Revoked, Rand: rnd}
-	job := burn.Job{Package: pkg, Keys: c.Keys, CopyID: c.CopyID, MediaID: c.Media.MediaID, Clock: clockFunc(clock), Resume: c.Resume, Players: players,
+	job := burn.Job{Package: pkg, Keys: c.Keys, CopyID: c.CopyID, MediaID: c.Media.MediaID, Clock: clockFunc(clock), Resume: c.Resume, Players: players, SinglePass: single,
 		Progress: func(bp burn.Progress) error {
 			ph, ok := phaseOf[bp.Phase]
 			if !ok {
@@ -87,6 +102,14 @@ func (p *BurnPipeline) Copy(ctx context.Context, d Drive, c CopyJob, progress fu
 		}}
 	res, err := burn.Copy(ctx, md.D, job)
 	if err != nil {
+		if single && errors.Is(err, burn.ErrPackage) {
+			// The installed file no longer authenticates: this disc is
+			// spoiled, and no later copy is spent on it until the title
+			// is installed again.
+			if merr := p.Installed.MarkFailed(c.TitleID, fmt.Sprintf("job %s: %v", c.CopyID, err)); merr != nil {
+				err = errors.Join(err, merr)
+			}
+		}
 		if errors.Is(err, burn.ErrPackage) || errors.Is(err, burn.ErrJob) || errors.Is(err, burn.ErrNoRoom) {
 			err = fmt.Errorf("%w: %w", ErrNoRetry, err)
 		}
@@ -98,10 +121,16 @@ func (p *BurnPipeline) Copy(ctx context.Context, d Drive, c CopyJob, progress fu
 // ResumesWrites implements Resumer (burn.Job.Resume).
 func (p *BurnPipeline) ResumesWrites() bool { return true }
 
-// CheckPackage implements PackageChecker: before the spend, the package
-// must be there and sound as far as can be told without its key
-// (titlepkg.Inspect), and the copy must fit the blank in a BD profile.
+// CheckPackage implements PackageChecker: before the spend, an installed
+// package must be the file installed (titles.Store.Check: one stat call),
+// the package must be there and sound as far as can be told without its
+// key (titlepkg.Inspect), and the copy must fit the blank in a BD profile.
 func (p *BurnPipeline) CheckPackage(ctx context.Context, titleID string, m Media) error {
+	if p.Installed != nil {
+		if _, err := p.Installed.Check(titleID); err != nil && !errors.Is(err, titles.ErrNotInstalled) {
+			return fmt.Errorf("check package: title %s: %w: %w", titleID, ErrTitlePackage, err)
+		}
+	}
 	path := filepath.Join(p.TitlesDir, titlepkg.FileName(titleID))
 	man, err := titlepkg.Inspect(path, titleID)
 	if err != nil {
@@ -153,13 +182,14 @@ func (p *BurnPipeline) Verify(ctx context.Context, d Drive, c CopyJob, progress 
 }
 
 // RealPipeline is the default Deps.Pipeline: the burn package over the
-// configured titles directory.
+// configured titles directory, with the install records under the state
+// directory.
 func RealPipeline(c config.Config) (Pipeline, error) {
 	e, err := PlayersOf(c)
 	if err != nil {
 		return nil, err
 	}
-	return &BurnPipeline{TitlesDir: c.TitlesDir, Players: e}, nil
+	return &BurnPipeline{TitlesDir: c.TitlesDir, Players: e, Installed: titles.ForState(c.StateDir, c.TitlesDir)}, nil
 }
 
 // PlayersOf makes the disc key block encrypter for the player tree and

@@ -1,0 +1,66 @@
+package drivesim
+
+import "time"
+
+// Stats count how well the host fed the drive while it wrote: a drive
+// writes at its rated speed only while its buffer holds data, and one that
+// runs dry mid-stream (an underrun) stops, re-links and loses time. Only a
+// throttled drive (TimeScale > 0) keeps them; durations are on the
+// drive's clock, scaled.
+type Stats struct {
+	// Writing is the time the buffer spent draining at speed.
+	Writing time.Duration
+	// Starved is the time inside a write stream the buffer sat empty,
+	// waiting for the host's next WRITE.
+	Starved time.Duration
+	// Underruns counts the times the buffer ran empty inside a stream.
+	Underruns int
+	// Streams counts write streams: runs of WRITE commands that a
+	// SYNCHRONIZE CACHE, a close, an eject or a reset ends.
+	Streams int
+	// Closing and Loading are the modelled times of closing tracks and
+	// sessions and finalising, and of spinning up discs put in (not one
+	// present at power-on): with
+	// Writing, the time the drive itself needs, whatever the host does.
+	Closing time.Duration
+	Loading time.Duration
+}
+
+// DriveTime is the time the drive's own work took: writing at speed,
+// closing and loading. A host that never kept the drive waiting would
+// finish its discs in this time.
+func (s Stats) DriveTime() time.Duration { return s.Writing + s.Closing + s.Loading }
+
+// FedShare is the share of the stream time the drive was writing at its
+// rated speed: Writing / (Writing + Starved), 1 when nothing was written.
+func (s Stats) FedShare() float64 {
+	if s.Writing+s.Starved == 0 {
+		return 1
+	}
+	return float64(s.Writing) / float64(s.Writing+s.Starved)
+}
+
+// Stats returns the drive's write-streaming counters since it was made.
+func (d *Drive) Stats() Stats {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	return d.stats
+}
+
+// streamWrite accounts a WRITE of a duration d of drain time arriving at
+// now, before the buffer's drain time is moved on.
+func (d *Drive) streamWrite(now time.Time, drain time.Duration) {
+	if d.streaming && now.After(d.drainAt) {
+		d.stats.Underruns++
+		d.stats.Starved += now.Sub(d.drainAt)
+	}
+	if !d.streaming {
+		d.stats.Streams++
+	}
+	d.streaming = true
+	d.stats.Writing += drain
+}
+
+// endStream marks the end of a write stream: the gap before the next
+// WRITE is not the host's fault.
+func (d *Drive) endStream() { d.streaming = false }

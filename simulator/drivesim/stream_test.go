@@ -1,0 +1,43 @@
+package drivesim
+
+import (
+	"testing"
+	"time"
+
+	"copystation/drive"
+)
+
+// TestStreamStats: a WRITE that finds the buffer already empty inside a
+// stream is an underrun, and the time it sat empty is starved time; a
+// SYNCHRONIZE CACHE ends the stream, so the gap after it is not.
+func TestStreamStats(t *testing.T) {
+	clk := newFakeClock()
+	d, err := New(Options{Clock: clk, Dir: t.TempDir(), TimeScale: 1, SpeedX: 16, Media: BDR25, LoadTime: time.Second})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer d.Close()
+	clk.Advance(time.Second)
+	for range 3 { // power-on and new-medium attentions
+		d.Do(cdbTUR(), drive.DirNone, nil, time.Second)
+	}
+	run(t, d, cdbTUR(), drive.DirNone, nil)
+	buf := make([]byte, 32*drive.SectorSize)
+	drain := time.Duration(float64(len(buf)) / (16 * 4.5e6) * float64(time.Second))
+	write := func(lba uint32) { run(t, d, cdbWrite12(lba, 32, true), drive.DirOut, buf) }
+	write(0)
+	clk.Advance(10 * time.Millisecond) // the buffer ran dry after `drain`
+	write(32)
+	write(64)                                                                 // right behind: the buffer still holds data
+	run(t, d, []byte{0x35, 0x02, 0, 0, 0, 0, 0, 0, 0, 0}, drive.DirNone, nil) // SYNCHRONIZE CACHE, IMMED
+	clk.Advance(time.Second)
+	write(96) // a new stream
+	got := d.Stats()
+	want := Stats{Writing: 4 * drain, Starved: 10*time.Millisecond - drain, Underruns: 1, Streams: 2} // the blank was in at power-on: no load
+	if got != want {
+		t.Errorf("Stats() = %+v, want %+v", got, want)
+	}
+	if share, w := got.FedShare(), float64(want.Writing)/float64(want.Writing+want.Starved); share != w {
+		t.Errorf("FedShare() = %.3f, want %.3f", share, w)
+	}
+}

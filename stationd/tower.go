@@ -1,0 +1,168 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"time"
+
+	"copystation/stationd/api"
+	"copystation/stationd/config"
+	"copystation/stationd/job"
+	"copystation/stationd/simstation"
+	"copystation/stationd/titles"
+)
+
+// TowerDrive is one drive's share of a tower bench.
+type TowerDrive struct {
+	Drive      int     `json:"drive"`
+	Discs      int     `json:"discs"`
+	WritingS   float64 `json:"writing_seconds"`   // buffer draining at rated speed
+	StarvedS   float64 `json:"starved_seconds"`   // buffer empty inside a write stream
+	FedPercent float64 `json:"fed_percent"`       // writing / (writing + starved)
+	Underruns  int     `json:"underruns"`         // buffer ran empty mid-stream
+	DriveS     float64 `json:"drive_seconds"`     // writing + closing + loading (the drive's own work)
+	HostWaitS  float64 `json:"host_wait_seconds"` // the rest of the wall time
+}
+
+// TowerResult is what `stationd bench --tower N` measures.
+type TowerResult struct {
+	Drives       int          `json:"drives"`
+	SpeedX       int          `json:"speed_x"`
+	ImageBytes   int64        `json:"image_bytes"`
+	Discs        int          `json:"discs"`
+	WallSeconds  float64      `json:"wall_seconds"`
+	DiscsPerHour float64      `json:"discs_per_hour"`
+	BoundPerHour float64      `json:"bound_discs_per_hour"`
+	BoundPercent float64      `json:"percent_of_bound"`
+	PerDrive     []TowerDrive `json:"per_drive"`
+}
+
+// runTower burns discs copies on a tower of n simulated 16x drives served
+// by one robot, in this process, in real time (scale 1; the test runs
+// faster, scaled drives needing the host faster in proportion): each copy
+// goes the whole way (media check, spend, write, verify, finalise,
+// unload). The drives' own counters (drivesim.Stats) say how well the
+// host fed them. The physical bound is what the drives alone need: per
+// drive, the modelled time of writing every disc at rated speed, closing
+// and finalising, and loading; the tower's discs per hour can be no more
+// than n drives' discs over the slowest drive's own time. The simulator
+// reads back and moves discs instantly, so neither is in the bound.
+func runTower(ctx context.Context, log io.Writer, dir string, n, perDrive int, size int64, scale float64) (*TowerResult, error) {
+	if dir == "" {
+		d, err := os.MkdirTemp("", "stationd-tower-")
+		if err != nil {
+			return nil, err
+		}
+		defer os.RemoveAll(d)
+		dir = d
+	}
+	nw, err := simstation.StartNetwork(ctx, filepath.Join(dir, "node"))
+	if err != nil {
+		return nil, err
+	}
+	defer nw.Close()
+	sdir := filepath.Join(dir, "station")
+	keys, err := simstation.OpenKeys(sdir)
+	if err != nil {
+		return nil, err
+	}
+	defer keys.Close()
+	if _, err := nw.Enroll(ctx, keys.Signing, keys.Agreement); err != nil {
+		return nil, err
+	}
+	fmt.Fprintf(log, "packaging and installing a %d-byte title...\n", size)
+	title, err := simstation.MakeTitle(ctx, nw, filepath.Join(sdir, "titles"), "tower-film", size, 5)
+	if err != nil {
+		return nil, err
+	}
+	if _, err := titles.ForState(sdir, filepath.Join(sdir, "titles")).Add(ctx, title.Path, titles.AddOptions{ContentHash: title.Manifest.Root[:]}); err != nil {
+		return nil, err
+	}
+	total := n * perDrive
+	for i := range total {
+		if err := nw.Mint(ctx, fmt.Sprintf("tower-%d", i), "tower-film", keys.Signing); err != nil {
+			return nil, err
+		}
+	}
+	const speed = 16
+	st, err := simstation.Start(ctx, keys, simstation.Options{Dir: sdir, Nodes: []config.Node{nw.Pin()}, Drives: n, Blanks: total,
+		SpeedX: speed, TimeScale: scale})
+	if err != nil {
+		return nil, err
+	}
+	defer st.Stop()
+	fmt.Fprintf(log, "burning %d copies on %d drives...\n", total, n)
+	t0 := time.Now()
+	var ids []string
+	for i := range total {
+		j, err := st.Client.Burn(ctx, api.BurnRequest{TitleID: "tower-film", TokenID: fmt.Sprintf("tower-%d", i)})
+		if err != nil {
+			return nil, err
+		}
+		ids = append(ids, j.ID)
+	}
+	r := &TowerResult{Drives: n, SpeedX: speed, ImageBytes: size, Discs: total, PerDrive: make([]TowerDrive, n)}
+	for _, id := range ids {
+		j, err := towerWait(ctx, st.Client, id)
+		if err != nil {
+			return nil, err
+		}
+		if j.State != job.Done {
+			return nil, fmt.Errorf("job %s ended %s: %s", id, j.State, j.Reason)
+		}
+		if j.Drive >= 0 && j.Drive < n {
+			r.PerDrive[j.Drive].Discs++
+		}
+	}
+	wall := time.Since(t0)
+	r.WallSeconds = wall.Seconds()
+	// Rates are per hour of modelled time: wall time over the scale.
+	hours := wall.Hours() / scale
+	r.DiscsPerHour = float64(total) / hours
+	var slowest time.Duration // the most drive time one disc needed
+	for i, d := range st.Drives {
+		s := d.Stats()
+		pd := &r.PerDrive[i]
+		pd.Drive, pd.WritingS, pd.StarvedS, pd.Underruns = i, s.Writing.Seconds(), s.Starved.Seconds(), s.Underruns
+		pd.FedPercent, pd.DriveS, pd.HostWaitS = 100*s.FedShare(), s.DriveTime().Seconds(), (wall - s.DriveTime()).Seconds()
+		if pd.Discs > 0 {
+			slowest = max(slowest, s.DriveTime()/time.Duration(pd.Discs))
+		}
+	}
+	if slowest > 0 {
+		r.BoundPerHour = float64(n) / (slowest.Hours() / scale)
+		r.BoundPercent = 100 * r.DiscsPerHour / r.BoundPerHour
+	}
+	return r, nil
+}
+
+// towerWait polls a job until it ends.
+func towerWait(ctx context.Context, c *api.Client, id string) (*api.Job, error) {
+	for {
+		j, err := c.Job(ctx, id)
+		if err != nil {
+			return nil, err
+		}
+		if j.State.Terminal() {
+			return j, nil
+		}
+		select {
+		case <-ctx.Done():
+			return nil, ctx.Err()
+		case <-time.After(100 * time.Millisecond):
+		}
+	}
+}
+
+// printTower prints a tower bench's figures.
+func printTower(w io.Writer, r *TowerResult) {
+	fmt.Fprintf(w, "tower of %d drives at %dx, %d copies of %d bytes: %.1f s, %.1f discs/hour, bound %.1f (%.1f%%)\n",
+		r.Drives, r.SpeedX, r.Discs, r.ImageBytes, r.WallSeconds, r.DiscsPerHour, r.BoundPerHour, r.BoundPercent)
+	for _, d := range r.PerDrive {
+		fmt.Fprintf(w, "  drive %d: %d discs, writing %.1f s, starved %.2f s, fed %.2f%% of writing time, %d underruns, drive's own time %.1f s\n",
+			d.Drive, d.Discs, d.WritingS, d.StarvedS, d.FedPercent, d.Underruns, d.DriveS)
+	}
+}
