@@ -55,10 +55,10 @@ const (
 
 // Errors of the wallet file.
 var (
-	ErrExists        = errors.New("a wallet already exists there: use it, or choose another --wallet file")
-	ErrNoWallet      = errors.New("no wallet there: make one with `wallet init`")
-	ErrPassphrase    = errors.New("wrong passphrase (or a damaged wallet file)")
-	ErrBadFile       = errors.New("not a wallet file")
+	ErrExists         = errors.New("a wallet already exists there: use it, or choose another --wallet file")
+	ErrNoWallet       = errors.New("no wallet there: make one with `wallet init`")
+	ErrPassphrase     = errors.New("wrong passphrase (or a damaged wallet file)")
+	ErrBadFile        = errors.New("not a wallet file")
 	ErrWeakPassphrase = errors.New("the passphrase must be at least 8 characters")
 )
 
