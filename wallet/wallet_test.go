@@ -5,16 +5,13 @@ import (
 	"context"
 	"crypto/rand"
 	"errors"
-	"image"
 	"os"
 	"path/filepath"
 	"testing"
 	"time"
 
-	"github.com/makiuchi-d/gozxing"
-	zxqr "github.com/makiuchi-d/gozxing/qrcode"
-
 	"copystation/grantcode"
+	"copystation/internal/qr/qrtest"
 	"copystation/stationd/simstation"
 )
 
@@ -94,22 +91,14 @@ func TestGrantQR(t *testing.T) {
 	}
 }
 
-// DecodeQR decodes a QR code PNG with gozxing.
+// DecodeQR decodes a QR code PNG as a phone's camera would.
 func DecodeQR(t testing.TB, p []byte) string {
 	t.Helper()
-	img, _, err := image.Decode(bytes.NewReader(p))
+	s, err := qrtest.Decode(p)
 	if err != nil {
 		t.Fatal(err)
 	}
-	bmp, err := gozxing.NewBinaryBitmapFromImage(img)
-	if err != nil {
-		t.Fatal(err)
-	}
-	res, err := zxqr.NewQRCodeReader().Decode(bmp, nil)
-	if err != nil {
-		t.Fatalf("QR decode: %v", err)
-	}
-	return res.GetText()
+	return s
 }
 
 // TestTokenTransfer: against a real node, the wallet sees a token minted

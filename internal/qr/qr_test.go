@@ -1,35 +1,21 @@
 package qr
 
 import (
-	"bytes"
 	"errors"
-	"image"
 	"strings"
 	"testing"
 
-	"github.com/makiuchi-d/gozxing"
-	zxqr "github.com/makiuchi-d/gozxing/qrcode"
+	"copystation/internal/qr/qrtest"
 )
 
-// decodePNG reads a code back with an independent decoder (gozxing, a
-// port of ZXing), as a phone or a scanner would.
 func decodePNG(t *testing.T, p []byte) string {
 	t.Helper()
-	img, _, err := image.Decode(bytes.NewReader(p))
+	s, err := qrtest.Decode(p)
 	if err != nil {
 		t.Fatal(err)
 	}
-	bmp, err := gozxing.NewBinaryBitmapFromImage(img)
-	if err != nil {
-		t.Fatal(err)
-	}
-	res, err := zxqr.NewQRCodeReader().Decode(bmp, nil)
-	if err != nil {
-		t.Fatalf("decode = %v", err)
-	}
-	return res.GetText()
+	return s
 }
-
 func TestPNGDecodes(t *testing.T) {
 	tests := []struct{ name, text string }{
 		{"short", "copystation:copy/job-1"},
