@@ -44,7 +44,6 @@ func TestListenLoopbackOnly(t *testing.T) {
 	}
 }
 
-
 // TestGuards: cross-site posts and non-loopback Host names are refused
 // before any handler runs; pages carry a policy that loads nothing from
 // elsewhere.

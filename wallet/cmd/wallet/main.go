@@ -59,7 +59,7 @@ const PassphraseVar = "COPYSTATION_WALLET_PASSPHRASE"
 
 type opts struct {
 	file, passFile, node, chain, station, title, token, to, png string
-	life                                                         time.Duration
+	life                                                        time.Duration
 }
 
 // Main runs one wallet command and returns its exit code.
