@@ -27,6 +27,7 @@ func TestKioskInChromium(t *testing.T) {
 
 	t.Run("customer copy to receipt", func(t *testing.T) { customerFlow(t, r, b) })
 	t.Run("token already used", func(t *testing.T) { refusalFlow(t, r, b) })
+	t.Run("home appliance's own token", func(t *testing.T) { homeFlow(t, r, b) })
 	t.Run("staff view", func(t *testing.T) { staffFlow(ctx, t, r) })
 	t.Run("PIN lockout", func(t *testing.T) { lockoutFlow(ctx, t, r) })
 	if off := r.offMachine(); len(off) > 0 {
@@ -108,6 +109,34 @@ func refusalFlow(t *testing.T, r *kioskRig, b context.Context) {
 		t.Errorf("refusal = %q (code %q, %v), want the token already used", head, kind.Value, err)
 	}
 	screenshot(b, t, "5-refusal")
+}
+
+// homeFlow copies with the station's own token: a confirmation and the
+// owner's PIN, no phone; a wrong PIN is refused first.
+func homeFlow(t *testing.T, r *kioskRig, b context.Context) {
+	run(t, b, 20*time.Second,
+		chromedp.Navigate(r.base+"/title/film"),
+		chromedp.WaitVisible(chromedp.CSS("#home")),
+		chromedp.SendKeys(chromedp.CSS("#homepin"), "0000"),
+		chromedp.Click(chromedp.CSS("#home-confirm")),
+		chromedp.WaitVisible(chromedp.CSS("#refusal")))
+	if kind, err := chromedp.Run(b, chromedp.AttributeValue(chromedp.CSS("#refusal"), "data-code")); err != nil || kind.Value != "home_pin" {
+		t.Errorf("wrong home PIN: refusal %q (%v), want home_pin", kind.Value, err)
+	}
+	screenshot(b, t, "2b-home")
+	run(t, b, 90*time.Second,
+		chromedp.SendKeys(chromedp.CSS("#homepin"), homePIN),
+		chromedp.Click(chromedp.CSS("#home-confirm")),
+		chromedp.WaitVisible(chromedp.CSS("#receipt")))
+	if tok, err := r.nw.Token("home-1"); err != nil || tok.State != "spent" {
+		t.Errorf("home token after the copy = %+v, %v; want spent", tok, err)
+	}
+	run(t, b, 10*time.Second,
+		chromedp.Navigate(r.base+"/title/film"),
+		chromedp.WaitVisible(chromedp.CSS("#code")))
+	if n, err := chromedp.Run(b, chromedp.Evaluate[int](`document.querySelectorAll("#home").length`)); err != nil || n != 0 {
+		t.Errorf("after its copy the home token is still offered (%d forms, %v)", n, err)
+	}
 }
 
 func staffLogin(t *testing.T, b context.Context, base, pin string) {

@@ -49,7 +49,8 @@ func (s *Server) titlePage(w http.ResponseWriter, r *http.Request) {
 		s.render(w, http.StatusNotFound, "refusal.html", map[string]any{"Refusal": Refusal{"This film is not on this station", "Choose a film from the list.", "no_title"}})
 		return
 	}
-	s.render(w, http.StatusOK, "title.html", map[string]any{"Title": t, "StationID": stationID(r, s.cfg.Station)})
+	s.render(w, http.StatusOK, "title.html", map[string]any{"Title": t, "StationID": stationID(r, s.cfg.Station),
+		"HomeToken": s.homeTokenFor(r, t.ID), "HomePIN": s.home.enabled})
 }
 
 // startCopy takes the code the scanner typed. Everything the station can
@@ -64,7 +65,8 @@ func (s *Server) startCopy(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	refuse := func(code int, ref Refusal) {
-		s.render(w, code, "title.html", map[string]any{"Title": t, "Refusal": ref, "StationID": stationID(r, s.cfg.Station)})
+		s.render(w, code, "title.html", map[string]any{"Title": t, "Refusal": ref, "StationID": stationID(r, s.cfg.Station),
+			"HomeToken": s.homeTokenFor(r, t.ID), "HomePIN": s.home.enabled})
 	}
 	if err := r.ParseForm(); err != nil {
 		refuse(http.StatusBadRequest, Refusal{"The code could not be read", "Scan it again.", "bad_form"})

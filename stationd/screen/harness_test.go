@@ -32,6 +32,7 @@ var shots = flag.String("screenshots", "", "write a PNG of each screen into this
 
 const (
 	staffPIN   = "2468"
+	homePIN    = "1357"
 	tamperCode = "open-sesame"
 )
 
@@ -95,6 +96,10 @@ func startRig(ctx context.Context, t *testing.T, tokens ...string) *kioskRig {
 			t.Fatal(err)
 		}
 	}
+	// A token the station owns, as a home appliance's are.
+	if err := r.nw.Mint(ctx, "home-1", "film", r.keys.Signing); err != nil {
+		t.Fatal(err)
+	}
 	if r.chain, err = r.nw.Node.Ledger.ChainID(ctx); err != nil {
 		t.Fatal(err)
 	}
@@ -109,7 +114,8 @@ func startRig(ctx context.Context, t *testing.T, tokens ...string) *kioskRig {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { r.st.Stop() })
-	srv, err := screen.New(screen.Config{Station: r.st.Client, TitlesDir: titles, StaffPIN: staffPIN, Poll: 200 * time.Millisecond})
+	srv, err := screen.New(screen.Config{Station: r.st.Client, TitlesDir: titles, StaffPIN: staffPIN, Poll: 200 * time.Millisecond,
+		HomeTokens: []screen.HomeToken{{Token: "home-1", Title: "film"}}, HomePIN: homePIN})
 	if err != nil {
 		t.Fatal(err)
 	}

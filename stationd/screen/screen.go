@@ -43,6 +43,11 @@ type Config struct {
 	TitlesDir string
 	// StaffPIN opens the staff view (4 to 12 digits); empty: no staff view.
 	StaffPIN string
+	// HomeTokens are tokens the station owns (a home appliance): the
+	// screen offers them with a confirmation and no phone. HomePIN (4 to
+	// 12 digits, optional) must then be entered too.
+	HomeTokens []HomeToken
+	HomePIN    string
 	// RejectBinCapacity raises "reject bin full" at this count (default 50,
 	// the simulated robot's).
 	RejectBinCapacity int
@@ -65,6 +70,7 @@ type Server struct {
 	pages   *template.Template
 	catalog *catalog
 	staff   *staffGate
+	home    *staffGate // the home PIN, with the same lockout
 }
 
 //go:embed templates/*.html
@@ -80,6 +86,9 @@ func New(cfg Config) (*Server, error) {
 	}
 	if cfg.StaffPIN != "" && !validPIN(cfg.StaffPIN) {
 		return nil, fmt.Errorf("screen.New: %w", ErrBadPIN)
+	}
+	if cfg.HomePIN != "" && !validPIN(cfg.HomePIN) {
+		return nil, fmt.Errorf("screen.New: home PIN: %w", ErrBadPIN)
 	}
 	if cfg.RejectBinCapacity <= 0 {
 		cfg.RejectBinCapacity = 50
@@ -97,7 +106,7 @@ func New(cfg Config) (*Server, error) {
 	if err != nil {
 		return nil, fmt.Errorf("screen.New: templates: %w", err)
 	}
-	return &Server{cfg: cfg, pages: t, catalog: newCatalog(cfg.TitlesDir), staff: newStaffGate(cfg.StaffPIN, cfg.Now)}, nil
+	return &Server{cfg: cfg, pages: t, catalog: newCatalog(cfg.TitlesDir), staff: newStaffGate(cfg.StaffPIN, cfg.Now), home: newStaffGate(cfg.HomePIN, cfg.Now)}, nil
 }
 
 // Handler is the screen's pages behind its guards: bounded bodies, strict
@@ -112,6 +121,7 @@ func (s *Server) Handler() http.Handler {
 	mux.HandleFunc("GET /poster/{title}", s.poster)
 	mux.HandleFunc("GET /title/{title}", s.titlePage)
 	mux.HandleFunc("POST /title/{title}/copy", s.startCopy)
+	mux.HandleFunc("POST /title/{title}/home", s.startHomeCopy)
 	mux.HandleFunc("GET /copy/{job}", s.copyPage)
 	mux.HandleFunc("GET /copy/{job}/events", s.copyEvents)
 	mux.HandleFunc("GET /staff", s.staffPage)
