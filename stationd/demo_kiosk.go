@@ -19,6 +19,7 @@ import (
 // Demo kiosk's fixed secrets: this is a demonstration on simulated parts.
 const (
 	demoPIN        = "2468"
+	demoHomePIN    = "1357"
 	demoPassphrase = "demo-passphrase"
 )
 
@@ -86,13 +87,18 @@ func runDemoKiosk(ctx context.Context, out io.Writer, sizeMiB int, keep, listen 
 			return err
 		}
 	}
+	step("Issuer mints demo-home-1 for %q to the station itself, as a home appliance owns its tokens", demoTitles[1].display.Name)
+	if err := nw.Mint(ctx, "demo-home-1", demoTitles[1].id, keys.Signing); err != nil {
+		return err
+	}
 	step("Starting the station daemon (one simulated burner at 2x, time sped up 5 times, 5 blanks)")
 	st, err := simstation.Start(ctx, keys, simstation.Options{Dir: sdir, Nodes: []config.Node{nw.Pin()}, Blanks: 5, SpeedX: 2, TimeScale: 0.2})
 	if err != nil {
 		return err
 	}
 	defer st.Stop()
-	srv, err := screen.New(screen.Config{Station: st.Client, TitlesDir: titles, StaffPIN: demoPIN})
+	srv, err := screen.New(screen.Config{Station: st.Client, TitlesDir: titles, StaffPIN: demoPIN,
+		HomeTokens: []screen.HomeToken{{Token: "demo-home-1", Title: demoTitles[1].id}}, HomePIN: demoHomePIN})
 	if err != nil {
 		return err
 	}
@@ -116,6 +122,8 @@ Station ID:     %s
 Ledger RPC:     %s   (chain %s)
 Demo wallet:    %s   passphrase %q
                 owns demo-token-1, demo-token-2, demo-token-3 for demo-film
+Home appliance: the station owns demo-home-1 for demo-short: its page offers the copy
+                with a confirmation and the owner's PIN %s, no phone
 
 A copy code for demo-token-1, valid 15 minutes (type or paste it on the film's page, as a scanner would):
   %s
@@ -125,7 +133,7 @@ A fresh code, as a QR code and a PNG, from the wallet command:
     --node %s --station %s --title demo-film --token demo-token-2 --png grant.png
 
 Press Ctrl-C to stop.
-`, base, base, base, demoPIN, keys.ID, nw.Node.Config.RPCListen, chain, wpath, demoPassphrase, code,
+`, base, base, base, demoPIN, keys.ID, nw.Node.Config.RPCListen, chain, wpath, demoPassphrase, demoHomePIN, code,
 		demoPassphrase, wpath, nw.Node.Config.RPCListen, keys.ID)
 	if ready != nil {
 		ready(base)

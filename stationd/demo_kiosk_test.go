@@ -49,6 +49,15 @@ func TestDemoKiosk(t *testing.T) {
 	if resp.StatusCode != 200 || !bytes.Contains(body, []byte("The Copy Station Story")) || !bytes.Contains(body, []byte("Blank Disc Blues")) {
 		t.Fatalf("GET / = %d:\n%s", resp.StatusCode, body)
 	}
+	resp, err = http.Get(base + "/title/demo-short")
+	if err != nil {
+		t.Fatal(err)
+	}
+	body, _ = io.ReadAll(resp.Body)
+	resp.Body.Close()
+	if !bytes.Contains(body, []byte(`id="home"`)) || !bytes.Contains(body, []byte(`id="homepin"`)) {
+		t.Errorf("GET /title/demo-short offers no home copy with a PIN:\n%s", body)
+	}
 	code := regexp.MustCompile(`CSG1:[A-Za-z0-9_-]+`).FindString(out.String())
 	noRedirect := &http.Client{CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
 	resp, err = noRedirect.PostForm(base+"/title/demo-film/copy", url.Values{"code": {code}})

@@ -21,20 +21,27 @@ func cmdScreen(ctx context.Context, args []string, stdout, stderr io.Writer) int
 	socket := fs.String("socket", "/run/stationd/stationd.sock", "the daemon's API socket")
 	titles := fs.String("titles", "/var/lib/stationd/titles", "the daemon's titles_dir (packages, display sidecars, posters)")
 	pinFile := fs.String("staff-pin-file", "", "file holding the staff PIN (4 to 12 digits); none: no staff view")
+	homeFile := fs.String("home-tokens", "", "home appliance: file of tokens the station owns, one \"TOKEN TITLE\" a line")
+	homePinFile := fs.String("home-pin-file", "", "home appliance: file holding the owner's PIN for copies (optional)")
 	if err := fs.Parse(args); err != nil {
 		return 2
 	}
-	pin := ""
-	if *pinFile != "" {
-		b, err := os.ReadFile(*pinFile)
-		if err != nil {
-			fmt.Fprintf(stderr, "stationd screen: %v\n", err)
-			return 1
-		}
-		pin = strings.TrimSpace(string(b))
+	cfg := screen.Config{Station: api.NewClient(*socket), TitlesDir: *titles, Logger: slog.New(slog.NewTextHandler(stderr, nil))}
+	var err error
+	if cfg.StaffPIN, err = readPIN(*pinFile); err == nil {
+		cfg.HomePIN, err = readPIN(*homePinFile)
 	}
-	log := slog.New(slog.NewTextHandler(stderr, nil))
-	srv, err := screen.New(screen.Config{Station: api.NewClient(*socket), TitlesDir: *titles, StaffPIN: pin, Logger: log})
+	if err == nil && *homeFile != "" {
+		var b []byte
+		if b, err = os.ReadFile(*homeFile); err == nil {
+			cfg.HomeTokens, err = screen.ParseHomeTokens(b)
+		}
+	}
+	if err != nil {
+		fmt.Fprintf(stderr, "stationd screen: %v\n", err)
+		return 1
+	}
+	srv, err := screen.New(cfg)
 	if err != nil {
 		fmt.Fprintf(stderr, "stationd screen: %v\n", err)
 		return 1
@@ -50,4 +57,13 @@ func cmdScreen(ctx context.Context, args []string, stdout, stderr io.Writer) int
 		return 1
 	}
 	return 0
+}
+
+// readPIN reads a PIN file ("" for no file).
+func readPIN(path string) (string, error) {
+	if path == "" {
+		return "", nil
+	}
+	b, err := os.ReadFile(path)
+	return strings.TrimSpace(string(b)), err
 }
