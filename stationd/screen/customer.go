@@ -126,7 +126,13 @@ type copyView struct {
 	Finished bool
 }
 
+// ErrBadJob is the error for a job ID no daemon would have made.
+var ErrBadJob = errors.New("not a job ID")
+
 func (s *Server) copyView(r *http.Request, id string) (*copyView, error) {
+	if !homeID.MatchString(id) {
+		return nil, fmt.Errorf("%w: %q", ErrBadJob, id)
+	}
 	j, err := s.cfg.Station.Job(r.Context(), id)
 	if err != nil {
 		return nil, err

@@ -29,6 +29,8 @@ const (
 	maxHomeTokens = 1000
 )
 
+// homeID is the daemon's ID rule (stationd/daemon CheckBurn): tokens,
+// titles and jobs.
 var homeID = regexp.MustCompile(`^[A-Za-z0-9._-]{1,64}$`)
 
 // ParseHomeTokens reads the home tokens file: one "TOKEN TITLE" per line,

@@ -192,6 +192,9 @@ func (s *Server) act(w http.ResponseWriter, r *http.Request, what string, do fun
 
 func (s *Server) staffCancel(w http.ResponseWriter, r *http.Request) {
 	s.act(w, r, "Cancel job "+r.PathValue("job"), func() error {
+		if !homeID.MatchString(r.PathValue("job")) {
+			return fmt.Errorf("%w: %q", ErrBadJob, r.PathValue("job"))
+		}
 		_, err := s.cfg.Station.Cancel(r.Context(), r.PathValue("job"))
 		return err
 	})
