@@ -17,9 +17,9 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
-	"strings"
 	"time"
 
+	"copystation/internal/localweb"
 	"copystation/stationd/api"
 )
 
@@ -60,7 +60,7 @@ type Config struct {
 
 // Errors of the screen's set-up.
 var (
-	ErrNotLoopback = errors.New("the kiosk screen serves only loopback addresses or a Unix socket: use 127.0.0.1:PORT, [::1]:PORT, localhost:PORT or unix:/path")
+	ErrNotLoopback = localweb.ErrNotLoopback
 	ErrBadPIN      = errors.New("the staff PIN must be 4 to 12 digits")
 )
 
@@ -131,65 +131,13 @@ func (s *Server) Handler() http.Handler {
 	mux.HandleFunc("POST /staff/cancel/{job}", s.staffCancel)
 	mux.HandleFunc("POST /staff/tamper-clear", s.staffTamperClear)
 	mux.HandleFunc("POST /staff/robot-reset", s.staffRobotReset)
-	cop := http.NewCrossOriginProtection()
-	cop.SetDenyHandler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		s.cfg.Logger.Warn("screen: cross-site request refused", "method", r.Method, "path", r.URL.Path, "origin", r.Header.Get("Origin"))
-		http.Error(w, "Refused: this request came from another site. The kiosk screen takes requests only from its own pages.", http.StatusForbidden)
-	}))
-	return guard(cop.Handler(mux))
-}
-
-const maxForm = 16 << 10
-
-func guard(next http.Handler) http.Handler {
-	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		h := w.Header()
-		h.Set("Content-Security-Policy", "default-src 'self'; img-src 'self'; style-src 'self'; script-src 'self'; connect-src 'self'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'")
-		h.Set("X-Content-Type-Options", "nosniff")
-		h.Set("X-Frame-Options", "DENY")
-		h.Set("Referrer-Policy", "no-referrer")
-		h.Set("Cache-Control", "no-store")
-		if !loopbackHost(r.Host) {
-			// DNS rebinding: a name that resolves to 127.0.0.1 still names
-			// another site; only loopback names reach the screen.
-			http.Error(w, "Refused: the kiosk screen answers only to a loopback address.", http.StatusMisdirectedRequest)
-			return
-		}
-		r.Body = http.MaxBytesReader(w, r.Body, maxForm)
-		next.ServeHTTP(w, r)
-	})
-}
-
-// loopbackHost reports whether a Host header names this machine's
-// loopback (an empty one is a Unix socket client's).
-func loopbackHost(host string) bool {
-	if host == "" {
-		return true
-	}
-	if h, _, err := net.SplitHostPort(host); err == nil {
-		host = h
-	}
-	host = strings.Trim(host, "[]")
-	if strings.EqualFold(host, "localhost") {
-		return true
-	}
-	ip := net.ParseIP(host)
-	return ip != nil && ip.IsLoopback()
+	return localweb.Guard(mux, s.cfg.Logger)
 }
 
 // Listen opens the screen's listener: a loopback TCP address or
-// "unix:/path". Any other address is refused: the screen is for the
-// kiosk's own browser, never the network.
-func Listen(addr string) (net.Listener, error) {
-	if path, ok := strings.CutPrefix(addr, "unix:"); ok && path != "" {
-		return net.Listen("unix", path)
-	}
-	host, _, err := net.SplitHostPort(addr)
-	if err != nil || !loopbackHost(host) || host == "" {
-		return nil, fmt.Errorf("screen.Listen %q: %w", addr, ErrNotLoopback)
-	}
-	return net.Listen("tcp", addr)
-}
+// "unix:/path". Any other address is refused (ErrNotLoopback): the screen
+// is for the kiosk's own browser, never the network.
+func Listen(addr string) (net.Listener, error) { return localweb.Listen(addr) }
 
 // Serve serves the screen on ln until ctx ends.
 func (s *Server) Serve(ctx context.Context, ln net.Listener) error {
