@@ -6,6 +6,7 @@
 //	wallet token --node URL ID...    tokens with their proofs, and whose they are
 //	wallet transfer --node URL --token ID --to PUBKEY
 //	wallet verify --node URL RECEIPT the receipt of a copy, against the ledger
+//	wallet serve [--listen ADDR]     the same as a page for this device's browser
 //
 // The passphrase comes from the file named by --passphrase-file or from
 // the COPYSTATION_WALLET_PASSPHRASE variable, never from a flag (flags
@@ -20,6 +21,7 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"net/http"
 	"os"
 	"os/signal"
 	"path/filepath"
@@ -27,8 +29,10 @@ import (
 	"syscall"
 	"time"
 
+	"copystation/internal/localweb"
 	"copystation/validatord/ledger"
 	"copystation/wallet"
+	"copystation/wallet/page"
 )
 
 func main() {
@@ -48,6 +52,8 @@ const usage = `usage: wallet COMMAND [flags]
   transfer --node URL --token ID --to PUBKEY
                                          give a token to another owner
   verify --node URL RECEIPT              check a kiosk receipt's text against the ledger
+  serve [--listen 127.0.0.1:8099] [--node URL | --chain C]
+                                         the wallet as a page for this device's browser (loopback only)
 
 Every command takes --wallet FILE (default ~/.config/copystation/wallet.json) and
 --passphrase-file FILE (or COPYSTATION_WALLET_PASSPHRASE). --node is a validation
@@ -58,8 +64,8 @@ node's RPC address, e.g. tcp://127.0.0.1:26657.
 const PassphraseVar = "COPYSTATION_WALLET_PASSPHRASE"
 
 type opts struct {
-	file, passFile, node, chain, station, title, token, to, png string
-	life                                                        time.Duration
+	file, passFile, node, chain, station, title, token, to, png, listen string
+	life                                                                time.Duration
 }
 
 // Main runs one wallet command and returns its exit code.
@@ -82,6 +88,7 @@ func Main(ctx context.Context, args []string, stdout, stderr io.Writer, getenv f
 	fs.StringVar(&o.token, "token", "", "the copy token's ID")
 	fs.StringVar(&o.to, "to", "", "the new owner's public key (hex, from their `wallet id`)")
 	fs.StringVar(&o.png, "png", "", "also write the grant's QR code to this PNG file")
+	fs.StringVar(&o.listen, "listen", "127.0.0.1:8099", "serve: the page's loopback address")
 	fs.DurationVar(&o.life, "life", 5*time.Minute, "how long the grant is valid (at most 15m)")
 	if err := fs.Parse(args[1:]); err != nil {
 		return 2
@@ -127,6 +134,8 @@ func run(ctx context.Context, cmd string, args []string, o opts, out io.Writer, 
 		return nil
 	case "grant":
 		return grant(ctx, w, o, out)
+	case "serve":
+		return serve(ctx, w, o, out)
 	}
 	if o.node == "" {
 		return fmt.Errorf("%w: --node is needed", errUsage)
@@ -223,4 +232,35 @@ func passphrase(file string, getenv func(string) string) ([]byte, error) {
 		return []byte(p), nil
 	}
 	return nil, fmt.Errorf("%w: no passphrase: use --passphrase-file FILE or set %s", errUsage, PassphraseVar)
+}
+
+// serve runs the wallet's page on loopback until ctx ends.
+func serve(ctx context.Context, w *wallet.Wallet, o opts, out io.Writer) error {
+	p := &page.Page{W: w, ChainID: o.chain}
+	if o.node != "" {
+		l, err := ledger.Dial(o.node)
+		if err != nil {
+			return err
+		}
+		p.Ledger = l
+		if p.ChainID == "" {
+			if p.ChainID, err = l.ChainID(ctx); err != nil {
+				return err
+			}
+		}
+	}
+	if p.ChainID == "" {
+		return fmt.Errorf("%w: --chain or --node is needed", errUsage)
+	}
+	ln, err := localweb.Listen(o.listen)
+	if err != nil {
+		return err
+	}
+	hs := &http.Server{Handler: p.Handler(), ReadHeaderTimeout: 5 * time.Second}
+	go func() { <-ctx.Done(); hs.Close() }()
+	fmt.Fprintf(out, "wallet page on http://%s/ (Ctrl-C to stop)\n", ln.Addr())
+	if err := hs.Serve(ln); !errors.Is(err, http.ErrServerClosed) {
+		return err
+	}
+	return nil
 }
