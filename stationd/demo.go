@@ -58,8 +58,17 @@ func cmdDemo(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	asJSON := fs.Bool("json", false, "end with one JSON object holding the receipt and the refusal (narration goes to stderr)")
 	sizeMiB := fs.Int("size", 96, "size of the demo title's image in MiB")
 	keep := fs.String("keep", "", "keep the demo's state in this directory instead of a temporary one")
+	kiosk := fs.Bool("kiosk", false, "serve the kiosk screen on the simulated station and wait (print its address and a demo wallet)")
+	listen := fs.String("listen", "127.0.0.1:8088", "with --kiosk: the screen's loopback address")
 	if err := fs.Parse(args); err != nil {
 		return 2
+	}
+	if *kiosk {
+		if err := runDemoKiosk(ctx, stdout, *sizeMiB, *keep, *listen, nil); err != nil {
+			fmt.Fprintf(stderr, "stationd demo --kiosk: %v\n", err)
+			return 1
+		}
+		return 0
 	}
 	say := stdout
 	if *asJSON {

@@ -28,6 +28,8 @@ const usage = `usage: stationd COMMAND [flags]
 Daemon:
   run     --config FILE                 run the station daemon
   demo    [--json]                      burn one copy on simulated hardware, then show a refused second copy
+  demo    --kiosk [--listen ADDR]       the simulated station with its kiosk screen and a demo wallet
+  screen  [--listen ADDR] [--staff-pin-file F]  the kiosk screen for the daemon on --socket (loopback only)
   bench   [--json]                      measure start-up to READY and memory during a 25 GB burn
   bench   --tower N [--discs K]         N simulated 16x drives, one robot: drives fed, underruns, discs/hour
 
@@ -61,6 +63,8 @@ func Main(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		return cmdRun(ctx, rest, stdout, stderr)
 	case "demo":
 		return cmdDemo(ctx, rest, stdout, stderr)
+	case "screen":
+		return cmdScreen(ctx, rest, stdout, stderr)
 	case "bench":
 		return cmdBench(ctx, rest, stdout, stderr)
 	case "simrun":

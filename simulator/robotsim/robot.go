@@ -225,3 +225,11 @@ func (r *Robot) driveArg(verb string, args []string) (int, []string) {
 	}
 	return n, nil
 }
+
+// SetInput sets the blanks in the input bin, as a person filling or
+// emptying it by hand does.
+func (r *Robot) SetInput(n int) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	r.input = max(n, 0)
+}

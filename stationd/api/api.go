@@ -15,6 +15,7 @@ const (
 	PathJob         = "/v1/jobs/{id}" // GET one, with progress
 	PathCancel      = "/v1/jobs/{id}/cancel"
 	PathTamperClear = "/v1/tamper/clear" // POST
+	PathRobotReset  = "/v1/robot/reset"  // POST: a person freed a jam
 	MaxBody         = 64 << 10           // request bodies are small; refuse more
 )
 
@@ -73,6 +74,18 @@ type Status struct {
 	// node answers is separate: NodesReachable of len(Nodes).
 	NodesReachable int          `json:"nodes_reachable"`
 	Nodes          []NodeStatus `json:"nodes"`
+	// Robot is the disc robot's bins (nil: discs are loaded by hand).
+	Robot *RobotStatus `json:"robot,omitempty"`
+}
+
+// RobotStatus is the disc robot's STATUS, read when the status was asked.
+type RobotStatus struct {
+	Input    int  `json:"input"`    // blanks left
+	Output   int  `json:"output"`   // made discs
+	Rejected int  `json:"rejected"` // spoiled discs and rejected blanks
+	Jammed   bool `json:"jammed"`
+	// Error says why the robot did not answer (then the counts are zero).
+	Error string `json:"error,omitempty"`
 }
 
 // NodeStatus is what the station last saw of one configured validation

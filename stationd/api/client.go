@@ -71,6 +71,11 @@ func (c *Client) ClearTamper(ctx context.Context, code string) error {
 	return c.do(ctx, http.MethodPost, PathTamperClear, TamperClear{Code: code}, nil)
 }
 
+// ResetRobot tells the robot a person has freed a jam (RESET).
+func (c *Client) ResetRobot(ctx context.Context) error {
+	return c.do(ctx, http.MethodPost, PathRobotReset, struct{}{}, nil)
+}
+
 func (c *Client) do(ctx context.Context, method, path string, in, out any) error {
 	var body io.Reader
 	if in != nil {

@@ -23,6 +23,7 @@ func (d *Daemon) handler() http.Handler {
 	mux.HandleFunc("GET "+api.PathJob, d.getJob)
 	mux.HandleFunc("POST "+api.PathCancel, d.cancelJob)
 	mux.HandleFunc("POST "+api.PathTamperClear, d.clearTamper)
+	mux.HandleFunc("POST "+api.PathRobotReset, d.resetRobot)
 	return mux
 }
 
@@ -78,6 +79,7 @@ func (d *Daemon) Status(ctx context.Context) *api.Status {
 	s.Tampered = s.Tampered || d.isTampered()
 	s.Ready = !s.Tampered
 	s.Nodes, s.NodesReachable = d.nodeStatus()
+	s.Robot = d.robotStatus(ctx)
 	d.mu.Lock()
 	s.DiscMovesHeld = d.movesHeld
 	d.mu.Unlock()

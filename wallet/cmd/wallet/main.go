@@ -1,0 +1,266 @@
+// Command wallet is the customer's wallet for copy tokens.
+//
+//	wallet init                      make the owner key, sealed under a passphrase
+//	wallet id                        the public key and ledger owner ID
+//	wallet grant --station S --title T --token TOK [--png FILE]
+//	wallet token --node URL ID...    tokens with their proofs, and whose they are
+//	wallet transfer --node URL --token ID --to PUBKEY
+//	wallet verify --node URL RECEIPT the receipt of a copy, against the ledger
+//	wallet serve [--listen ADDR]     the same as a page for this device's browser
+//
+// The passphrase comes from the file named by --passphrase-file or from
+// the COPYSTATION_WALLET_PASSPHRASE variable, never from a flag (flags
+// show in the process list).
+package main
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"net/http"
+	"os"
+	"os/signal"
+	"path/filepath"
+	"strings"
+	"syscall"
+	"time"
+
+	"copystation/internal/localweb"
+	"copystation/validatord/ledger"
+	"copystation/wallet"
+	"copystation/wallet/page"
+)
+
+func main() {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	code := Main(ctx, os.Args[1:], os.Stdout, os.Stderr, os.Getenv)
+	stop()
+	os.Exit(code)
+}
+
+const usage = `usage: wallet COMMAND [flags]
+
+  init                                   make the owner key, sealed under the passphrase
+  id                                     show the public key (give it to whoever mints or transfers to you)
+  grant --station ID --title T --token TOK [--chain C | --node URL] [--life 5m] [--png FILE]
+                                         a copy code for a kiosk: QR code in the terminal (and PNG)
+  token --node URL ID...                 tokens, proved against the ledger, and whether they are yours
+  transfer --node URL --token ID --to PUBKEY
+                                         give a token to another owner
+  verify --node URL RECEIPT              check a kiosk receipt's text against the ledger
+  serve [--listen 127.0.0.1:8099] [--node URL | --chain C]
+                                         the wallet as a page for this device's browser (loopback only)
+
+Every command takes --wallet FILE (default ~/.config/copystation/wallet.json) and
+--passphrase-file FILE (or COPYSTATION_WALLET_PASSPHRASE). --node is a validation
+node's RPC address, e.g. tcp://127.0.0.1:26657.
+`
+
+// PassphraseVar names the environment variable holding the passphrase.
+const PassphraseVar = "COPYSTATION_WALLET_PASSPHRASE"
+
+type opts struct {
+	file, passFile, node, chain, station, title, token, to, png, listen string
+	life                                                                time.Duration
+}
+
+// Main runs one wallet command and returns its exit code.
+func Main(ctx context.Context, args []string, stdout, stderr io.Writer, getenv func(string) string) int {
+	if len(args) == 0 || args[0] == "help" || args[0] == "-h" || args[0] == "--help" {
+		fmt.Fprint(stderr, usage)
+		return 2
+	}
+	cmd := args[0]
+	fs := flag.NewFlagSet("wallet "+cmd, flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	var o opts
+	home, _ := os.UserHomeDir()
+	fs.StringVar(&o.file, "wallet", filepath.Join(home, ".config", "copystation", "wallet.json"), "the wallet file")
+	fs.StringVar(&o.passFile, "passphrase-file", "", "read the passphrase from this file (else $"+PassphraseVar+")")
+	fs.StringVar(&o.node, "node", "", "a validation node's RPC address (tcp://HOST:PORT)")
+	fs.StringVar(&o.chain, "chain", "", "the ledger's chain ID (asked of --node when empty)")
+	fs.StringVar(&o.station, "station", "", "the kiosk's station ID, as its screen shows it")
+	fs.StringVar(&o.title, "title", "", "the film's title ID")
+	fs.StringVar(&o.token, "token", "", "the copy token's ID")
+	fs.StringVar(&o.to, "to", "", "the new owner's public key (hex, from their `wallet id`)")
+	fs.StringVar(&o.png, "png", "", "also write the grant's QR code to this PNG file")
+	fs.StringVar(&o.listen, "listen", "127.0.0.1:8099", "serve: the page's loopback address")
+	fs.DurationVar(&o.life, "life", 5*time.Minute, "how long the grant is valid (at most 15m)")
+	if err := fs.Parse(args[1:]); err != nil {
+		return 2
+	}
+	err := run(ctx, cmd, fs.Args(), o, stdout, getenv)
+	if errors.Is(err, errUsage) {
+		fmt.Fprintf(stderr, "wallet %s: %v\n\n%s", cmd, err, usage)
+		return 2
+	}
+	if err != nil {
+		fmt.Fprintf(stderr, "wallet %s: %v\n", cmd, err)
+		return 1
+	}
+	return 0
+}
+
+var errUsage = errors.New("wrong use")
+
+func run(ctx context.Context, cmd string, args []string, o opts, out io.Writer, getenv func(string) string) error {
+	pass, err := passphrase(o.passFile, getenv)
+	if err != nil {
+		return err
+	}
+	defer clear(pass)
+	if cmd == "init" {
+		if err := os.MkdirAll(filepath.Dir(o.file), 0o700); err != nil {
+			return err
+		}
+		w, err := wallet.Create(o.file, pass, wallet.DefaultKDF, rand.Reader)
+		if err != nil {
+			return err
+		}
+		fmt.Fprintf(out, "wallet made: %s\nowner ID    %s\npublic key  %x\n", o.file, w.OwnerID(), w.PublicKey())
+		return nil
+	}
+	w, err := wallet.Open(o.file, pass)
+	if err != nil {
+		return err
+	}
+	switch cmd {
+	case "id":
+		fmt.Fprintf(out, "owner ID    %s\npublic key  %x\n", w.OwnerID(), w.PublicKey())
+		return nil
+	case "grant":
+		return grant(ctx, w, o, out)
+	case "serve":
+		return serve(ctx, w, o, out)
+	}
+	if o.node == "" {
+		return fmt.Errorf("%w: --node is needed", errUsage)
+	}
+	l, err := ledger.Dial(o.node)
+	if err != nil {
+		return err
+	}
+	switch cmd {
+	case "token":
+		if len(args) == 0 {
+			return fmt.Errorf("%w: name at least one token ID", errUsage)
+		}
+		for _, id := range args {
+			t, err := w.Token(ctx, l, id)
+			if err != nil {
+				return err
+			}
+			whose := "not yours (owner " + t.OwnerID + ")"
+			if t.Mine {
+				whose = "yours"
+			}
+			fmt.Fprintf(out, "%s  title %s  %s  %s  (proved at block %d)\n", t.ID, t.Title, t.State, whose, t.Proved.Height)
+		}
+		return nil
+	case "transfer":
+		to, err := hex.DecodeString(o.to)
+		if err != nil || o.token == "" {
+			return fmt.Errorf("%w: --token ID and --to PUBKEY (hex) are needed", errUsage)
+		}
+		if err := w.Transfer(ctx, l, rand.Reader, o.token, to); err != nil {
+			return err
+		}
+		fmt.Fprintf(out, "token %s transferred\n", o.token)
+		return nil
+	case "verify":
+		if len(args) != 1 {
+			return fmt.Errorf("%w: give the receipt's text (copystation:copy?...)", errUsage)
+		}
+		v, err := wallet.VerifyReceipt(ctx, l, args[0])
+		if err != nil {
+			return err
+		}
+		fmt.Fprintf(out, "copy %s of token %s (title %s) at station %s: made, image %x\nproved against the header at height %d\n",
+			v.Copy.JobID, v.Copy.Token, v.Copy.Title, v.Copy.Station, v.Attempt.ImageHash, v.Proved.HeaderHeight)
+		return nil
+	}
+	return fmt.Errorf("%w: unknown command %q", errUsage, cmd)
+}
+
+func grant(ctx context.Context, w *wallet.Wallet, o opts, out io.Writer) error {
+	if o.chain == "" && o.node != "" {
+		l, err := ledger.Dial(o.node)
+		if err != nil {
+			return err
+		}
+		if o.chain, err = l.ChainID(ctx); err != nil {
+			return err
+		}
+	}
+	if o.chain == "" {
+		return fmt.Errorf("%w: --chain or --node is needed", errUsage)
+	}
+	text, err := w.Grant(rand.Reader, time.Now(), wallet.GrantRequest{ChainID: o.chain, StationID: o.station, TitleID: o.title, TokenID: o.token, Life: o.life})
+	if err != nil {
+		return err
+	}
+	qr, err := wallet.GrantTerminal(text)
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(out, "%s\nShow this to the kiosk's scanner within %v.\n%s\n", qr, o.life, text)
+	if o.png != "" {
+		p, err := wallet.GrantPNG(text)
+		if err != nil {
+			return err
+		}
+		if err := os.WriteFile(o.png, p, 0o600); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+func passphrase(file string, getenv func(string) string) ([]byte, error) {
+	if file != "" {
+		b, err := os.ReadFile(file)
+		if err != nil {
+			return nil, err
+		}
+		return []byte(strings.TrimRight(string(b), "\r\n")), nil
+	}
+	if p := getenv(PassphraseVar); p != "" {
+		return []byte(p), nil
+	}
+	return nil, fmt.Errorf("%w: no passphrase: use --passphrase-file FILE or set %s", errUsage, PassphraseVar)
+}
+
+// serve runs the wallet's page on loopback until ctx ends.
+func serve(ctx context.Context, w *wallet.Wallet, o opts, out io.Writer) error {
+	p := &page.Page{W: w, ChainID: o.chain}
+	if o.node != "" {
+		l, err := ledger.Dial(o.node)
+		if err != nil {
+			return err
+		}
+		p.Ledger = l
+		if p.ChainID == "" {
+			if p.ChainID, err = l.ChainID(ctx); err != nil {
+				return err
+			}
+		}
+	}
+	if p.ChainID == "" {
+		return fmt.Errorf("%w: --chain or --node is needed", errUsage)
+	}
+	ln, err := localweb.Listen(o.listen)
+	if err != nil {
+		return err
+	}
+	hs := &http.Server{Handler: p.Handler(), ReadHeaderTimeout: 5 * time.Second}
+	go func() { <-ctx.Done(); hs.Close() }()
+	fmt.Fprintf(out, "wallet page on http://%s/ (Ctrl-C to stop)\n", ln.Addr())
+	if err := hs.Serve(ln); !errors.Is(err, http.ErrServerClosed) {
+		return err
+	}
+	return nil
+}
