@@ -125,6 +125,10 @@ func Build(ctx context.Context, s Spec, outDir string) (string, error) {
 		return "", fmt.Errorf("%w: %v", ErrBuild, err)
 	}
 	defer os.RemoveAll(stage)
+	// MkdirTemp makes 0700; the archive's "./" entry is the target's /.
+	if err := os.Chmod(stage, 0o755); err != nil {
+		return "", fmt.Errorf("%w: %v", ErrBuild, err)
+	}
 	put := func(rel string, data []byte, mode os.FileMode) error {
 		p := filepath.Join(stage, rel)
 		if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {

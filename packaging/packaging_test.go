@@ -154,6 +154,9 @@ func TestBuild(t *testing.T) {
 				if f := strings.Fields(l); len(f) < 6 || f[1] != "root/root" {
 					t.Errorf("dpkg-deb --contents: %q, want owner root/root", l)
 				}
+				if strings.HasSuffix(l, " ./") && !strings.HasPrefix(l, "drwxr-xr-x") {
+					t.Errorf("root entry: %q, want drwxr-xr-x (it is the target's /)", l)
+				}
 				if strings.Contains(l, "./usr/bin/"+name) && !strings.HasPrefix(l, "-rwxr-xr-x") {
 					t.Errorf("binary mode: %q, want -rwxr-xr-x", l)
 				}

@@ -129,7 +129,7 @@ func build(ctx context.Context, arch, dir string) (string, error) {
 		return "", fmt.Errorf("%w: %s for %s not found: apt-get install gcc-aarch64-linux-gnu libc6-dev-arm64-cross", ErrToolchain, cc, arch)
 	}
 	for _, c := range commands {
-		cmd := exec.CommandContext(ctx, "go", "build", "-o", filepath.Join(dir, c.name), c.pkg)
+		cmd := exec.CommandContext(ctx, "go", "build", "-ldflags=-s -w", "-o", filepath.Join(dir, c.name), c.pkg)
 		cmd.Env = append(os.Environ(), "GOOS=linux", "GOARCH="+arch, "CGO_ENABLED=1", "CC="+cc)
 		if msg, err := cmd.CombinedOutput(); err != nil {
 			return "", fmt.Errorf("%w: go build %s for %s: %v\n%s", ErrToolchain, c.pkg, arch, err, msg)
