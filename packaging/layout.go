@@ -41,9 +41,13 @@ func Stationd(in Inputs) (Spec, error) {
 	if err != nil {
 		return Spec{}, err
 	}
+	libs, err := LibDepends(in.Binary["stationd"])
+	if err != nil {
+		return Spec{}, err
+	}
 	return Spec{
 		Name: "stationd", Version: in.Version, Arch: in.Arch,
-		Depends:    []string{"libc6", "systemd (>= 247)", "udev"},
+		Depends:    append(libs, "systemd (>= 247)", "udev"),
 		Recommends: []string{"tpm-udev"},
 		Description: `copy station daemon: burns verified Blu-ray copies from copy tokens
 The station daemon turns a copy token on the copy-token ledger into a
@@ -69,9 +73,13 @@ func Validatord(in Inputs) (Spec, error) {
 	if err != nil {
 		return Spec{}, err
 	}
+	libs, err := LibDepends(in.Binary["validatord"])
+	if err != nil {
+		return Spec{}, err
+	}
 	return Spec{
 		Name: "validatord", Version: in.Version, Arch: in.Arch,
-		Depends: []string{"libc6", "systemd (>= 247)"},
+		Depends: append(libs, "systemd (>= 247)"),
 		Description: `copy-token validation node (CometBFT with the contract built in)
 A validation node of the copy-token ledger: it runs the contract, serves
 stations over Noise and releases its share of the copy keys once a spend

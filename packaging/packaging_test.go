@@ -216,3 +216,36 @@ func TestSpecRefusesBadInput(t *testing.T) {
 		})
 	}
 }
+
+// TestDependsFromBinaries: the packages depend on the libraries the real
+// binaries link (libcrypto from the reference TPM's cgo, libc), found in
+// the ELF files rather than written by hand.
+func TestDependsFromBinaries(t *testing.T) {
+	bins := hostBinaries(t)
+	man, _ := Page{Name: "x", Section: 8, Summary: "s", Version: "1", Usage: "u"}.Gzip()
+	in := Inputs{Version: "1", Arch: "amd64", SystemdDir: "../systemd",
+		ExampleConfig: "../stationd/config/testdata/station.toml",
+		Binary:        map[string][]byte{}, Manual: map[string][]byte{"stationd": man, "validatord": man}}
+	for _, name := range []string{"stationd", "validatord"} {
+		b, err := os.ReadFile(filepath.Join(bins, name))
+		if err != nil {
+			t.Fatal(err)
+		}
+		in.Binary[name] = b
+	}
+	for name, make := range map[string]func(Inputs) (Spec, error){"stationd": Stationd, "validatord": Validatord} {
+		spec, err := make(in)
+		if err != nil {
+			t.Fatal(err)
+		}
+		deps := strings.Join(spec.Depends, ", ")
+		for _, want := range []string{"libc6", "libssl3"} {
+			if !strings.Contains(deps, want) {
+				t.Errorf("%s Depends = %q, want %s (the binary links it)", name, deps, want)
+			}
+		}
+	}
+	if _, err := LibDepends([]byte("not an ELF file")); err == nil {
+		t.Error("LibDepends(garbage) = nil error, want one")
+	}
+}
