@@ -3,10 +3,12 @@
 //
 //	go run ./packaging/pkgbuild [--arch amd64,arm64] [--version V] [--out dist]
 //
-// Both binaries need cgo (SQLite); arm64 is cross-compiled with Debian's
-// aarch64-linux-gnu-gcc (apt-get install gcc-aarch64-linux-gnu
-// libc6-dev-arm64-cross). The man pages come from this machine's build of
-// the same source, so they say what the binaries say.
+// Both binaries need cgo (SQLite, and the reference TPM with OpenSSL's
+// libcrypto); arm64 is cross-compiled with Debian's aarch64-linux-gnu-gcc
+// (apt-get install gcc-aarch64-linux-gnu libc6-dev-arm64-cross
+// libssl-dev:arm64, after dpkg --add-architecture arm64). The man pages
+// come from this machine's build of the same source, so they say what the
+// binaries say.
 package main
 
 import (
@@ -126,7 +128,7 @@ func build(ctx context.Context, arch, dir string) (string, error) {
 		cc = "gcc"
 	}
 	if _, err := exec.LookPath(cc); err != nil {
-		return "", fmt.Errorf("%w: %s for %s not found: apt-get install gcc-aarch64-linux-gnu libc6-dev-arm64-cross", ErrToolchain, cc, arch)
+		return "", fmt.Errorf("%w: %s for %s not found: apt-get install gcc-aarch64-linux-gnu libc6-dev-arm64-cross libssl-dev:arm64", ErrToolchain, cc, arch)
 	}
 	for _, c := range commands {
 		cmd := exec.CommandContext(ctx, "go", "build", "-ldflags=-s -w", "-o", filepath.Join(dir, c.name), c.pkg)
