@@ -17,13 +17,16 @@ var ErrUnknownLibrary = errors.New("packaging: shared library without a known De
 // in; the reference TPM links OpenSSL's libcrypto) to the bookworm packages
 // that ship them, what dpkg-shlibdeps would find.
 var sonamePackage = map[string]string{
-	"libc.so.6":       "libc6",
-	"libm.so.6":       "libc6",
-	"libpthread.so.0": "libc6",
-	"libdl.so.2":      "libc6",
-	"libresolv.so.2":  "libc6",
-	"libcrypto.so.3":  "libssl3",
-	"libssl.so.3":     "libssl3",
+	"libc.so.6": "libc6",
+	// Go's arm64 linker names the dynamic loader as a DT_NEEDED entry too.
+	"ld-linux-aarch64.so.1": "libc6",
+	"ld-linux-x86-64.so.2":  "libc6",
+	"libm.so.6":             "libc6",
+	"libpthread.so.0":       "libc6",
+	"libdl.so.2":            "libc6",
+	"libresolv.so.2":        "libc6",
+	"libcrypto.so.3":        "libssl3",
+	"libssl.so.3":           "libssl3",
 }
 
 // LibDepends reads an ELF binary's DT_NEEDED entries and returns the
