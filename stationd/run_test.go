@@ -25,50 +25,7 @@ func TestRunFromConfig(t *testing.T) {
 		t.Skip("starts a validation node and a station process")
 	}
 	ctx := testContext(t, 3*time.Minute)
-	root := t.TempDir()
-	nw, err := simstation.StartNetwork(ctx, filepath.Join(root, "node"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer nw.Close()
-	dir := filepath.Join(root, "station")
-	keys, err := simstation.OpenKeys(dir)
-	if err != nil {
-		t.Fatal(err)
-	}
-	signing := keys.Signing
-	_, err = nw.Enroll(ctx, keys.Signing, keys.Agreement)
-	keys.Close()
-	if err != nil {
-		t.Fatal(err)
-	}
-	if _, err := simstation.MakeTitle(ctx, nw, filepath.Join(dir, "titles"), "film", 1<<20, 4); err != nil {
-		t.Fatal(err)
-	}
-	if err := nw.Mint(ctx, "tok", "film", signing); err != nil {
-		t.Fatal(err)
-	}
-	pin := nw.Pin()
-	sock := filepath.Join(dir, "api.sock")
-	cfg := fmt.Sprintf(`state_dir = %q
-socket = %q
-metrics_listen = "127.0.0.1:0"
-custody_group = %q
-[tpm]
-uri = "sim:%s"
-[[drive]]
-device = "sim:"
-[[node]]
-address = %q
-static_key = %q
-signing_key = %q
-%s`, dir, sock, hex.EncodeToString(nw.Group()), filepath.Join(dir, "tpm-sim"), pin.Address, pin.StaticKey, pin.SigningKey, playersTOML(t, nw))
-	path := filepath.Join(root, "station.toml")
-	if err := os.WriteFile(path, []byte(cfg), 0o600); err != nil {
-		t.Fatal(err)
-	}
-	c := startProc(t, []string{"run", "--config", path})
-	c.waitReady(t, time.Now())
+	sock, c := startConfigured(ctx, t, "sim:")
 	defer c.stop(t)
 	var out, errb bytes.Buffer
 	if code := Main(ctx, []string{"burn", "--socket", sock, "--title", "film", "--token", "tok", "--watch"}, &out, &errb); code != 0 {
@@ -168,4 +125,55 @@ func playersTOML(t testing.TB, nw *simstation.Network) string {
 		t.Fatal(err)
 	}
 	return fmt.Sprintf("[players]\ntree = %q\ndepth = %d\ngroup_key = %q\n", p.Tree, p.Depth, p.GroupKey)
+}
+
+// startConfigured starts a validation node, enrolls a station with a title
+// "film" and a token "tok", and runs `stationd run` on a configuration with
+// the given drive URIs; it returns the API socket and the READY process.
+func startConfigured(ctx context.Context, t *testing.T, drives ...string) (string, *child) {
+	t.Helper()
+	root := t.TempDir()
+	nw, err := simstation.StartNetwork(ctx, filepath.Join(root, "node"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { nw.Close() })
+	dir := filepath.Join(root, "station")
+	keys, err := simstation.OpenKeys(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	signing := keys.Signing
+	_, err = nw.Enroll(ctx, keys.Signing, keys.Agreement)
+	keys.Close()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := simstation.MakeTitle(ctx, nw, filepath.Join(dir, "titles"), "film", 1<<20, 4); err != nil {
+		t.Fatal(err)
+	}
+	if err := nw.Mint(ctx, "tok", "film", signing); err != nil {
+		t.Fatal(err)
+	}
+	pin := nw.Pin()
+	sock := filepath.Join(dir, "api.sock")
+	cfg := fmt.Sprintf(`state_dir = %q
+socket = %q
+metrics_listen = "127.0.0.1:0"
+custody_group = %q
+[tpm]
+uri = "sim:%s"
+`, dir, sock, hex.EncodeToString(nw.Group()), filepath.Join(dir, "tpm-sim"))
+	for _, d := range drives {
+		cfg += fmt.Sprintf("[[drive]]\ndevice = %q\n", d)
+	}
+	cfg += fmt.Sprintf("[[node]]\naddress = %q\nstatic_key = %q\nsigning_key = %q\n", pin.Address, pin.StaticKey, pin.SigningKey)
+	cfg += playersTOML(t, nw)
+	path := filepath.Join(root, "station.toml")
+	if err := os.WriteFile(path, []byte(cfg), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	c := startProc(t, []string{"run", "--config", path})
+	c.waitReady(t, time.Now())
+	return sock, c
 }

@@ -22,16 +22,16 @@ func init() {
 }
 
 // openDrives is the daemon's Deps.Drives: it opens the configured drives
-// by the same URIs as the diagnostics.
+// by the same URIs as the diagnostics. A drive that does not open is
+// kept as a daemon.FailedDrive, so a tower with one dead drive starts and
+// burns on the others (and says which one is out).
 func openDrives(c config.Config) ([]daemon.Drive, error) {
 	var out []daemon.Drive
 	for i, d := range c.Drives {
 		t, err := drivecli.Open(d.Device)
 		if err != nil {
-			for _, o := range out {
-				o.(io.Closer).Close()
-			}
-			return nil, fmt.Errorf("drive[%d] %s: %w", i, d.Device, err)
+			out = append(out, &daemon.FailedDrive{Label: d.Device, Err: fmt.Errorf("drive[%d]: %w", i, err)})
+			continue
 		}
 		out = append(out, daemon.NewMMCDrive(t, d.Device))
 	}

@@ -1,3 +1,4 @@
-// Package systemd holds the daemons' unit files and their sysusers.d and
-// tmpfiles.d companions; its test checks them with systemd-analyze.
+// Package systemd holds the daemons' unit files and their sysusers.d,
+// tmpfiles.d and udev companions, one set per Debian package (packaging/
+// installs them); its test checks them with systemd-analyze.
 package systemd

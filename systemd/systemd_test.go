@@ -14,6 +14,12 @@ import (
 
 var units = []string{"stationd.service", "validatord.service"}
 
+// companions are the sysusers.d and tmpfiles.d files, one of each per package.
+var companions = []string{
+	"stationd.sysusers.conf", "stationd.tmpfiles.conf",
+	"validatord.sysusers.conf", "validatord.tmpfiles.conf",
+}
+
 // staged copies the units into a temporary directory with ExecStart pointing
 // at an executable that exists, since verify checks the binary.
 func staged(t *testing.T) string {
@@ -83,8 +89,12 @@ var exposure = regexp.MustCompile(`Overall exposure level for \S+: ([0-9.]+)`)
 func TestSecurity(t *testing.T) {
 	sa := analyze(t)
 	dir := staged(t)
-	const max = 2.5 // systemd calls up to 1.9 "OK" and up to 4.9 "MEDIUM"
+	// The ceilings are the exposures the units reached when they were
+	// hardened; a change that loosens a unit has to raise them here, in
+	// review. (systemd calls up to 1.9 "OK".)
+	ceiling := map[string]float64{"stationd.service": 1.6, "validatord.service": 1.2}
 	for _, u := range units {
+		max := ceiling[u]
 		t.Run(u, func(t *testing.T) {
 			cmd := exec.Command(sa, "security", "--offline=yes", "--no-pager", filepath.Join(dir, u))
 			out, _ := cmd.CombinedOutput()
@@ -102,7 +112,7 @@ func TestSecurity(t *testing.T) {
 }
 
 func TestCompanionsParse(t *testing.T) {
-	for _, f := range []string{"copystation.sysusers.conf", "copystation.tmpfiles.conf"} {
+	for _, f := range companions {
 		b, err := os.ReadFile(f)
 		if err != nil {
 			t.Fatal(err)
@@ -118,10 +128,12 @@ func TestCompanionsParse(t *testing.T) {
 		}
 	}
 	if p, err := exec.LookPath("systemd-sysusers"); err == nil {
-		abs, _ := filepath.Abs("copystation.sysusers.conf")
-		out, err := exec.Command(p, "--dry-run", "--root", t.TempDir(), abs).CombinedOutput()
-		if err != nil {
-			t.Errorf("systemd-sysusers --dry-run: %v\n%s", err, out)
+		for _, f := range []string{"stationd.sysusers.conf", "validatord.sysusers.conf"} {
+			abs, _ := filepath.Abs(f)
+			out, err := exec.Command(p, "--dry-run", "--root", t.TempDir(), abs).CombinedOutput()
+			if err != nil {
+				t.Errorf("systemd-sysusers --dry-run %s: %v\n%s", f, err, out)
+			}
 		}
 	}
 }

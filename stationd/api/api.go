@@ -55,7 +55,10 @@ type DriveStatus struct {
 	Index int    `json:"index"`
 	Name  string `json:"name"`
 	JobID string `json:"job_id,omitempty"`
+	// State is idle, busy, a job's phase, or failed (Error says why: the
+	// drive could not be opened and gets no job).
 	State string `json:"state"`
+	Error string `json:"error,omitempty"`
 }
 
 // Status is the station at a glance.

@@ -257,7 +257,11 @@ func (d *Daemon) statusLine() string {
 		}
 	}
 	d.mu.Unlock()
-	return fmt.Sprintf("%d of %d drives burning", busy, len(d.drives)) + d.reachLine()
+	line := fmt.Sprintf("%d of %d drives burning", busy, len(d.drives))
+	if bad := d.failedDrives(); bad > 0 {
+		line += fmt.Sprintf(", %d failed", bad)
+	}
+	return line + d.reachLine()
 }
 
 func (d *Daemon) newID() (string, error) {
@@ -269,6 +273,7 @@ func (d *Daemon) newID() (string, error) {
 }
 
 func (d *Daemon) refreshMetrics(ctx context.Context) {
+	d.metrics.DrivesFailed.Set(float64(d.failedDrives()))
 	counts, err := d.store.Counts(ctx)
 	if err != nil {
 		return

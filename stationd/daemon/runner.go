@@ -13,6 +13,11 @@ import (
 
 // worker runs the jobs of drive n, one at a time.
 func (d *Daemon) worker(ctx context.Context, n int) {
+	if err := d.driveFailure(n); err != nil {
+		// Claims nothing: the queue goes to the drives that work.
+		d.log.Error("drive out of service; the station burns on its other drives", "drive", n, "err", err)
+		return
+	}
 	for ctx.Err() == nil {
 		j, ok := d.claim(ctx, n)
 		if !ok {

@@ -92,7 +92,9 @@ func (d *Daemon) Status(ctx context.Context) *api.Status {
 	defer d.mu.Unlock()
 	for i, dr := range d.drives {
 		ds := api.DriveStatus{Index: i, Name: dr.Name(), JobID: d.driveJob[i], State: "idle"}
-		if ds.JobID != "" {
+		if err := d.driveFailure(i); err != nil {
+			ds.State, ds.Error = "failed", err.Error()
+		} else if ds.JobID != "" {
 			ds.State = "busy"
 			if p := d.progress[ds.JobID]; p != nil {
 				ds.State = p.Phase

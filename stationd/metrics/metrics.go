@@ -20,6 +20,7 @@ type Metrics struct {
 	WriteRate    *prometheus.GaugeVec     // bytes per second, by drive
 	SenseErrors  *prometheus.CounterVec   // drive sense errors, by drive and kind
 	NodeLatency  *prometheus.HistogramVec // ledger round trips, by operation
+	DrivesFailed prometheus.Gauge         // configured drives out of service
 }
 
 // New builds and registers the collectors.
@@ -45,8 +46,11 @@ func New() *Metrics {
 			Name: "stationd_node_latency_seconds", Help: "Round trips to validation nodes, by operation.",
 			Buckets: prometheus.ExponentialBuckets(0.01, 2, 12),
 		}, []string{"op"}),
+		DrivesFailed: prometheus.NewGauge(prometheus.GaugeOpts{
+			Name: "stationd_drives_failed", Help: "Configured drives that could not be opened; the station burns on the others.",
+		}),
 	}
-	m.Registry.MustRegister(m.Jobs, m.Transitions, m.BytesWritten, m.WriteRate, m.SenseErrors, m.NodeLatency,
+	m.Registry.MustRegister(m.Jobs, m.Transitions, m.BytesWritten, m.WriteRate, m.SenseErrors, m.NodeLatency, m.DrivesFailed,
 		prometheus.NewGoCollector(), prometheus.NewProcessCollector(prometheus.ProcessCollectorOpts{}))
 	for _, s := range job.States {
 		m.Jobs.WithLabelValues(string(s))
