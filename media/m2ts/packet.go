@@ -99,7 +99,7 @@ func pmt(audio bool) []byte {
 		0xF0, 6, 0x05, 4, 'H', 'D', 'M', 'V',
 		StreamTypeH264, 0xE0 | byte(PIDVideo>>8), byte(PIDVideo & 0xFF), 0xF0, 0}
 	if audio {
-		b = append(b, StreamTypeAC3, 0xE0|byte(PIDAudio>>8), byte(PIDAudio & 0xFF), 0xF0, 0)
+		b = append(b, StreamTypeAC3, 0xE0|byte(PIDAudio>>8), byte(PIDAudio&0xFF), 0xF0, 0)
 	}
 	return section(0x02, b)
 }
