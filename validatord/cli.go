@@ -50,6 +50,8 @@ ledger (talk to a running node; --home DIR or --node tcp://HOST:PORT):
   station revoke --id ID --reason TEXT
   station show --id ID [--prove]
   title package --image FILE --out DIR --title ID
+  title package --film DIR --out DIR --title ID
+                                         a BDMV film from two encodings (docs/tracing.md)
   title register --package FILE --key FILE
   title show --id ID [--prove]
   token mint --id ID --title ID --owner HEX

@@ -73,6 +73,7 @@ func (e *env) show(path string, out any, text func() string) error {
 func cmdTitlePackage(e *env, args []string) error {
 	e.homeFlags()
 	image := e.fs.String("image", "", "disc image file (whole 2048-byte sectors)")
+	filmDir := e.fs.String("film", "", "instead of --image and --variant: a BDMV film from DIR (video-a.h264, video-b.h264, audio.ac3)")
 	out := e.fs.String("out", "", "directory for the package and its sealed key")
 	title := e.fs.String("title", "", "title ID")
 	var variants []string
@@ -80,8 +81,11 @@ func cmdTitlePackage(e *env, args []string) error {
 		variants = append(variants, s)
 		return nil
 	})
-	if err := e.parse(args, "image", "out", "title"); err != nil {
+	if err := e.parse(args, "out", "title"); err != nil {
 		return err
+	}
+	if *image == "" && *filmDir == "" {
+		return usagef("--image is required (or --film)")
 	}
 	kek, err := e.kek()
 	if err != nil {
@@ -105,16 +109,29 @@ func cmdTitlePackage(e *env, args []string) error {
 		}
 		spec.Variants = append(spec.Variants, titlepkg.Variant{Start: n, B: b})
 	}
-	f, err := os.Open(*image)
-	if err != nil {
-		return err
+	table := ""
+	if *filmDir != "" {
+		if *image != "" || len(variants) > 0 {
+			return usagef("--film replaces --image and --variant")
+		}
+		if err := os.MkdirAll(*out, 0o755); err != nil {
+			return err
+		}
+		if table, err = filmSpec(*filmDir, *out, *title, &spec); err != nil {
+			return err
+		}
+	} else {
+		f, err := os.Open(*image)
+		if err != nil {
+			return err
+		}
+		defer f.Close()
+		fi, err := f.Stat()
+		if err != nil {
+			return err
+		}
+		spec.Image, spec.ImageSize = f, fi.Size()
 	}
-	defer f.Close()
-	fi, err := f.Stat()
-	if err != nil {
-		return err
-	}
-	spec.Image, spec.ImageSize = f, fi.Size()
 	if spec.Keys, err = titlepkg.DeriveKeys(secret, len(spec.Variants)); err != nil {
 		return err
 	}
@@ -131,8 +148,11 @@ func cmdTitlePackage(e *env, args []string) error {
 		return err
 	}
 	pkg := filepath.Join(*out, titlepkg.FileName(*title))
-	e.print(map[string]any{"package": pkg, "key_file": keyFile, "segments": len(m.Segments), "image_size": m.ImageSize},
-		fmt.Sprintf("packaged %s: %s (%d bytes of image, %d forensic segments)\n  package key sealed in %s; register with 'validatord title register'", *title, pkg, m.ImageSize, len(m.Segments), keyFile))
+	msg := fmt.Sprintf("packaged %s: %s (%d bytes of image, %d forensic segments)\n  package key sealed in %s; register with 'validatord title register'", *title, pkg, m.ImageSize, len(m.Segments), keyFile)
+	if table != "" {
+		msg += "\n  variant digests (for tracing) in " + table
+	}
+	e.print(map[string]any{"package": pkg, "key_file": keyFile, "segments": len(m.Segments), "image_size": m.ImageSize, "variant_digests": table}, msg)
 	return nil
 }
 
