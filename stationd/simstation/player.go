@@ -5,6 +5,7 @@ import (
 	"crypto/sha256"
 	"errors"
 	"fmt"
+	"io"
 
 	"copystation/burn"
 	"copystation/burn/disc"
@@ -22,6 +23,11 @@ type Playback struct {
 // simulated drive, as a player does: header, media ID binding, disc key
 // block opened with the player key, every cluster checked and decrypted.
 func (s *Station) Play(ctx context.Context, playerKey []byte) (*Playback, error) {
+	return s.PlayTo(ctx, playerKey, io.Discard)
+}
+
+// PlayTo is Play that also writes the decrypted image to w.
+func (s *Station) PlayTo(ctx context.Context, playerKey []byte, w io.Writer) (*Playback, error) {
 	out := s.Robot.Sim.Output()
 	if len(out) == 0 {
 		return nil, errors.New("simstation.Play: the output bin is empty")
@@ -41,7 +47,7 @@ func (s *Station) Play(ctx context.Context, playerKey []byte) (*Playback, error)
 		return nil, fmt.Errorf("simstation.Play: %w", err)
 	}
 	h := sha256.New()
-	hdr, err := burn.ReadDisc(ctx, player, playerKey, h, burn.ReadOptions{})
+	hdr, err := burn.ReadDisc(ctx, player, playerKey, io.MultiWriter(h, w), burn.ReadOptions{})
 	if err != nil {
 		return nil, fmt.Errorf("simstation.Play: %w", err)
 	}
