@@ -15,11 +15,10 @@ import (
 // video-b.h264, audio.ac3, as film.Encode makes them). It authors the
 // BDMV image with one forensic segment per inner GOP, sets the spec's
 // image and variants, and writes the title's digest table to
-// out/<title>.variants.json for tracing (docs/tracing.md). The film is
-// 720p at 24 frames per second (what the clip information declares).
+// out/<title>.variants.json for tracing (docs/tracing.md).
 func filmSpec(dir, out, title string, spec *titlepkg.Spec) (string, error) {
 	enc := &film.Encoding{VideoA: filepath.Join(dir, "video-a.h264"), VideoB: filepath.Join(dir, "video-b.h264"),
-		Audio: filepath.Join(dir, "audio.ac3"), Width: 1280}
+		Audio: filepath.Join(dir, "audio.ac3")}
 	f, err := film.Author(enc, title)
 	if err != nil {
 		return "", fmt.Errorf("title package --film: %w", err)

@@ -39,7 +39,7 @@ type Film struct {
 	// presentation interval (90 kHz).
 	Frames     int
 	Start, End int64
-	width      int
+	format     byte // bdmv.Video720p or bdmv.Video1080p
 }
 
 // Author builds the film from the issuer's encodings: every GOP but the
@@ -58,10 +58,17 @@ func Author(e *Encoding, title string) (*Film, error) {
 	}
 	ga := h264.GOPs(h264.AccessUnits(h264.NALs(src[0])))
 	gb := h264.GOPs(h264.AccessUnits(h264.NALs(src[1])))
+	if len(ga) == 0 {
+		return nil, fmt.Errorf("film.Author: %w: %s holds no IDR picture", ErrSource, e.VideoA)
+	}
+	format, err := videoFormat(ga[0])
+	if err != nil {
+		return nil, fmt.Errorf("film.Author: %w", err)
+	}
 	if err := matchGOPs(ga, gb); err != nil {
 		return nil, fmt.Errorf("film.Author: %w", err)
 	}
-	f := &Film{Table: Table{Version: TableVersion, Title: title}, width: e.Width}
+	f := &Film{Table: Table{Version: TableVersion, Title: title}, format: format}
 	var video []m2ts.Access
 	for g := range ga {
 		seg := -1
@@ -118,6 +125,32 @@ func matchGOPs(a, b []h264.GOP) error {
 	return nil
 }
 
+// videoFormat reads the first GOP's SPS: the film must be 1280x720 or
+// 1920x1080 at FPS frames per second (what the clip information and the
+// muxer's timing declare).
+func videoFormat(g h264.GOP) (byte, error) {
+	for _, n := range g.Units[0].NALs {
+		if h264.Type(n) != h264.TypeSPS {
+			continue
+		}
+		s, err := h264.ParseSPS(n)
+		if err != nil {
+			return 0, fmt.Errorf("%w: %v", ErrSource, err)
+		}
+		if s.FrameRate != FPS {
+			return 0, fmt.Errorf("%w: %g frames per second; encode at %d", ErrSource, s.FrameRate, FPS)
+		}
+		switch {
+		case s.Width == 1280 && s.Height == 720:
+			return bdmv.Video720p, nil
+		case s.Width == 1920 && s.Height == 1080:
+			return bdmv.Video1080p, nil
+		}
+		return 0, fmt.Errorf("%w: %dx%d pictures; encode at 1280x720 or 1920x1080", ErrSource, s.Width, s.Height)
+	}
+	return 0, fmt.Errorf("%w: the first picture has no sequence parameter set", ErrSource)
+}
+
 func paramSets(g h264.GOP) []byte {
 	var b []byte
 	for _, n := range g.Units[0].NALs {
@@ -140,10 +173,7 @@ func annexB(au h264.AccessUnit) []byte {
 // image writes the BDMV tree into a UDF 2.50 image and places the
 // segments in it.
 func (f *Film) image(r *m2ts.Result) error {
-	video := bdmv.Video720p
-	if f.width == 1920 {
-		video = bdmv.Video1080p
-	}
+	video := f.format
 	secs := max(1, (r.End-r.Start)/m2ts.Clock90k)
 	c := bdmv.Clip{Packets: uint32(len(r.A) / m2ts.PacketSize), Rate: uint32(int64(len(r.A)) / secs),
 		Start: r.Start, End: r.End, VideoPID: m2ts.PIDVideo, VideoFormat: video, FPS: bdmv.Rate24,

@@ -2,6 +2,7 @@ package film
 
 import (
 	"bytes"
+	"errors"
 	"math"
 	"os"
 	"os/exec"
@@ -147,4 +148,35 @@ func psnrStats(t *testing.T, path string) (worst float64, frames, differ int) {
 		}
 	}
 	return worst, frames, differ
+}
+
+// TestAuthorRefuses: encodings that cannot be a film's variants are
+// refused with ErrSource: GOPs that differ between the two, and a picture
+// size the clip information cannot declare.
+func TestAuthorRefuses(t *testing.T) {
+	need(t, "ffmpeg", "mkudffs")
+	enc, _ := testFilm(t)
+	dir := t.TempDir()
+	small := func(name string, gop int) string {
+		p := filepath.Join(dir, name)
+		o := Options{Seconds: 3, GOP: gop}
+		args := append([]string{"-v", "error", "-nostdin", "-f", "lavfi", "-i", "testsrc2=size=320x180:rate=24:duration=3"}, x264Args(o)...)
+		tool(t, "ffmpeg", append(args, p)...)
+		return p
+	}
+	a, b := small("a.h264", 24), small("b.h264", 12)
+	for _, tc := range []struct {
+		name string
+		e    Encoding
+		want string
+	}{
+		{"different GOPs", Encoding{VideoA: enc.VideoA, VideoB: b, Audio: enc.Audio}, "pictures in the two encodings"},
+		{"320x180", Encoding{VideoA: a, VideoB: a, Audio: enc.Audio}, "320x180"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			if _, err := Author(&tc.e, "x"); !errors.Is(err, ErrSource) || !strings.Contains(err.Error(), tc.want) {
+				t.Errorf("Author(%s) = %v, want ErrSource naming %q", tc.name, err, tc.want)
+			}
+		})
+	}
 }

@@ -46,8 +46,6 @@ type Encoding struct {
 	VideoA, VideoB string
 	// Audio is an AC-3 elementary stream (48 kHz).
 	Audio string
-	// Width is 1280 (720p) or 1920 (1080p); the frame rate is FPS.
-	Width int
 }
 
 // Options shape the test film.
@@ -89,7 +87,7 @@ func Encode(ctx context.Context, dir string, o Options) (*Encoding, error) {
 	if o.Seconds < 1 || o.GOP < 1 || (o.Width != 1280 && o.Width != 1920) {
 		return nil, fmt.Errorf("film.Encode: %w: want at least a second, a GOP of at least one frame, width 1280 or 1920", ErrSource)
 	}
-	e := &Encoding{VideoA: filepath.Join(dir, "video-a.h264"), VideoB: filepath.Join(dir, "video-b.h264"), Audio: filepath.Join(dir, "audio.ac3"), Width: o.Width}
+	e := &Encoding{VideoA: filepath.Join(dir, "video-a.h264"), VideoB: filepath.Join(dir, "video-b.h264"), Audio: filepath.Join(dir, "audio.ac3")}
 	src := fmt.Sprintf("testsrc2=size=%dx%d:rate=%d:duration=%d", o.Width, o.height(), FPS, o.Seconds)
 	in := []string{"-f", "lavfi", "-i", src}
 	// The pattern: temporal noise of one grey level (alls=1), from the
