@@ -88,6 +88,9 @@ func Author(e *Encoding, title string) (*Film, error) {
 			video = append(video, a)
 		}
 	}
+	if err := f.Table.check(); err != nil {
+		return nil, fmt.Errorf("film.Author: %w: the digest table would be unusable: %v (a repeated digest means two GOPs coded the same, as a still stretch is)", ErrSource, err)
+	}
 	audio, err := ac3Frames(src[2])
 	if err != nil {
 		return nil, fmt.Errorf("film.Author: %w", err)

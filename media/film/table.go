@@ -62,20 +62,29 @@ func ReadTable(r io.Reader) (*Table, error) {
 	if t.Version != TableVersion {
 		return nil, fmt.Errorf("film.ReadTable: %w: version %d, this build reads %d", ErrTable, t.Version, TableVersion)
 	}
+	if err := t.check(); err != nil {
+		return nil, fmt.Errorf("film.ReadTable: %w", err)
+	}
+	return &t, nil
+}
+
+// check holds a table to what tracing needs: 1 to 4096 segments, two
+// different 32-byte digests each, no digest used twice.
+func (t *Table) check() error {
 	if len(t.Segments) == 0 || len(t.Segments) > 4096 {
-		return nil, fmt.Errorf("film.ReadTable: %w: %d segments, want 1 to 4096", ErrTable, len(t.Segments))
+		return fmt.Errorf("%w: %d segments, want 1 to 4096", ErrTable, len(t.Segments))
 	}
 	seen := map[string]bool{}
 	for i, s := range t.Segments {
 		if len(s.A) != 32 || len(s.B) != 32 || bytes.Equal(s.A, s.B) {
-			return nil, fmt.Errorf("film.ReadTable: %w: segment %d needs two different 32-byte digests", ErrTable, i)
+			return fmt.Errorf("%w: segment %d needs two different 32-byte digests", ErrTable, i)
 		}
 		for _, d := range [][]byte{s.A, s.B} {
 			if seen[string(d)] {
-				return nil, fmt.Errorf("film.ReadTable: %w: segment %d repeats a digest", ErrTable, i)
+				return fmt.Errorf("%w: segment %d repeats a digest", ErrTable, i)
 			}
 			seen[string(d)] = true
 		}
 	}
-	return &t, nil
+	return nil
 }

@@ -33,15 +33,21 @@ var ErrNoVideo = errors.New("film: no H.264 video in the leak")
 // when both appear (a leak that shows both variants of a position tells
 // nothing about it).
 func Decide(ctx context.Context, path string, t *Table) (tardos.Decisions, error) {
+	if err := t.check(); err != nil {
+		return nil, fmt.Errorf("film.Decide: %w", err)
+	}
 	es, err := videoES(ctx, path)
 	if err != nil {
 		return nil, fmt.Errorf("film.Decide: %w", err)
 	}
-	return DecideES(es, t), nil
+	return DecideES(es, t)
 }
 
 // DecideES is Decide on an H.264 elementary stream in Annex B form.
-func DecideES(es []byte, t *Table) tardos.Decisions {
+func DecideES(es []byte, t *Table) (tardos.Decisions, error) {
+	if err := t.check(); err != nil {
+		return nil, fmt.Errorf("film.DecideES: %w", err)
+	}
 	type hit struct {
 		seg int
 		v   tardos.Decision
@@ -65,7 +71,7 @@ func DecideES(es []byte, t *Table) tardos.Decisions {
 			d[i] = s
 		}
 	}
-	return d
+	return d, nil
 }
 
 // videoES returns the leak's first video stream as Annex B. A disc image

@@ -116,6 +116,9 @@ func TestDecideRefuses(t *testing.T) {
 	tone := filepath.Join(dir, "tone.mka")
 	tool(t, "ffmpeg", "-v", "error", "-nostdin", "-f", "lavfi", "-i", "sine=duration=1", tone)
 	tab := &Table{Version: TableVersion, Segments: []SegmentDigests{{A: make([]byte, 32), B: bytes.Repeat([]byte{1}, 32)}}}
+	if _, err := DecideES(nil, &Table{Segments: []SegmentDigests{{A: []byte{1}, B: []byte{2}}}}); !errors.Is(err, ErrTable) {
+		t.Errorf("DecideES(table with 1-byte digests) = %v, want ErrTable", err)
+	}
 	if _, err := Decide(context.Background(), tone, tab); !errors.Is(err, ErrNoVideo) {
 		t.Errorf("Decide(audio only) = %v, want ErrNoVideo", err)
 	}
@@ -155,6 +158,8 @@ func FuzzReadTable(f *testing.F) {
 			}
 			return
 		}
-		DecideES(b, tab) // any bytes as a stream: decisions, never a panic
+		if _, err := DecideES(b, tab); err != nil { // any bytes as a stream: decisions, never a panic
+			t.Fatalf("DecideES(checked table) = %v", err)
+		}
 	})
 }
