@@ -12,6 +12,7 @@ import (
 	"copystation/burn/disc"
 	"copystation/burn/titlepkg"
 	"copystation/internal/testenv"
+	"copystation/media/udf"
 )
 
 // TestUDFRoundTrip copies a real UDF 2.50 file system made by mkudffs (as a
@@ -34,35 +35,36 @@ func TestUDFRoundTrip(t *testing.T) {
 		t.Fatal(err)
 	}
 	// The BDMV tree a BD-R master carries, written into the file system
-	// as a sequential recorder would (see udfwrite_test.go).
-	u, err := openUDF(empty)
+	// as a sequential recorder would (package media/udf).
+	u, err := udf.Open(empty)
 	if err != nil {
-		t.Fatalf("openUDF(mkudffs image) = %v", err)
+		t.Fatalf("udf.Open(mkudffs image) = %v", err)
 	}
 	stream := randBytes(30, 1500*1024)
-	tree := []udfFile{
-		{path: "BDMV"}, {path: "CERTIFICATE"},
-		{path: "BDMV/index.bdmv", data: []byte("INDX0200 copy station test title")},
-		{path: "BDMV/MovieObject.bdmv", data: []byte("MOBJ0200")},
-		{path: "BDMV/PLAYLIST"}, {path: "BDMV/PLAYLIST/00000.mpls", data: []byte("MPLS0200")},
-		{path: "BDMV/CLIPINF"}, {path: "BDMV/CLIPINF/00000.clpi", data: []byte("HDMV0200")},
-		{path: "BDMV/STREAM"}, {path: "BDMV/STREAM/00000.m2ts", data: stream},
-		{path: "BDMV/BACKUP"}, {path: "BDMV/BACKUP/index.bdmv", data: []byte("INDX0200 copy station test title")},
+	tree := []udf.File{
+		{Path: "BDMV"}, {Path: "CERTIFICATE"},
+		{Path: "BDMV/index.bdmv", Data: []byte("INDX0200 copy station test title")},
+		{Path: "BDMV/MovieObject.bdmv", Data: []byte("MOBJ0200")},
+		{Path: "BDMV/PLAYLIST"}, {Path: "BDMV/PLAYLIST/00000.mpls", Data: []byte("MPLS0200")},
+		{Path: "BDMV/CLIPINF"}, {Path: "BDMV/CLIPINF/00000.clpi", Data: []byte("HDMV0200")},
+		{Path: "BDMV/STREAM"}, {Path: "BDMV/STREAM/00000.m2ts", Data: stream},
+		{Path: "BDMV/BACKUP"}, {Path: "BDMV/BACKUP/index.bdmv", Data: []byte("INDX0200 copy station test title")},
 	}
-	if err := u.addTree(tree); err != nil {
-		t.Fatalf("addTree() = %v", err)
+	if err := u.Add(tree); err != nil {
+		t.Fatalf("Add() = %v", err)
 	}
-	if err := os.WriteFile(img, u.img, 0o600); err != nil {
+	if err := os.WriteFile(img, u.Image(), 0o600); err != nil {
 		t.Fatal(err)
 	}
-	image := u.img
+	image := u.Image()
 	info := udfInfo(t, udfinfo, img)
 	if info["numfiles"] != "6" || info["numdirs"] != "7" || info["udfrev"] != "2.50" {
 		t.Fatalf("udfinfo(mastered image) = %v, want 6 files, 7 directories (root included), UDF 2.50", info)
 	}
 	// Forensic segments inside the stream file's data: the variants are
 	// different pictures, the file system around them is the same.
-	m2ts := uint64(u.where["BDMV/STREAM/00000.m2ts"])
+	where, _ := u.Where("BDMV/STREAM/00000.m2ts")
+	m2ts := uint64(where)
 	segs := [][2]uint64{{m2ts + 10, 8}, {m2ts + 300, 16}, {m2ts + 700, 1}}
 	var vars []titlepkg.Variant
 	for i, s := range segs {

@@ -12,10 +12,13 @@ import (
 	"path/filepath"
 	"time"
 
+	"copystation/burn/titlepkg"
+	"copystation/media/film"
 	"copystation/stationd/api"
 	"copystation/stationd/config"
 	"copystation/stationd/job"
 	"copystation/stationd/simstation"
+	"copystation/tracing/tardos"
 )
 
 // DemoResult is what `stationd demo --json` prints last.
@@ -60,6 +63,7 @@ func cmdDemo(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	keep := fs.String("keep", "", "keep the demo's state in this directory instead of a temporary one")
 	kiosk := fs.Bool("kiosk", false, "serve the kiosk screen on the simulated station and wait (print its address and a demo wallet)")
 	listen := fs.String("listen", "127.0.0.1:8088", "with --kiosk: the screen's loopback address")
+	withFilm := fs.Bool("film", false, "burn a real film (a Blu-ray movie made with ffmpeg) instead of a generated image; with --keep, the decrypted copy stays as DIR/copy.udf")
 	if err := fs.Parse(args); err != nil {
 		return 2
 	}
@@ -74,7 +78,7 @@ func cmdDemo(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	if *asJSON {
 		say = stderr
 	}
-	res, err := runDemo(ctx, say, *sizeMiB, *keep)
+	res, err := runDemo(ctx, say, *sizeMiB, *keep, *withFilm)
 	if err != nil {
 		fmt.Fprintf(stderr, "stationd demo: %v\n", err)
 		return 1
@@ -90,7 +94,7 @@ func cmdDemo(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 // demoPlayerLeaf is the demo player's leaf in the network's player tree.
 const demoPlayerLeaf = 1
 
-func runDemo(ctx context.Context, out io.Writer, sizeMiB int, keep string) (*DemoResult, error) {
+func runDemo(ctx context.Context, out io.Writer, sizeMiB int, keep string, withFilm bool) (*DemoResult, error) {
 	ctx, cancel := context.WithTimeout(ctx, 5*time.Minute)
 	defer cancel()
 	dir := keep
@@ -127,8 +131,18 @@ func runDemo(ctx context.Context, out io.Writer, sizeMiB int, keep string) (*Dem
 	}
 
 	const titleID, token = "demo-film", "demo-token-1"
-	step("Issuer packages and registers title %q (%d MiB image, 2 forensic segments)", titleID, sizeMiB)
-	title, err := simstation.MakeTitle(ctx, nw, filepath.Join(sdir, "titles"), titleID, int64(sizeMiB)<<20, 1)
+	var title *simstation.Title
+	var fm *film.Film
+	if withFilm {
+		step("Issuer encodes a 6-second test film twice (ffmpeg), authors it as a Blu-ray movie, packages and registers %q", titleID)
+		title, fm, err = simstation.MakeFilmTitle(ctx, nw, filepath.Join(sdir, "titles"), titleID)
+		if err == nil {
+			fmt.Fprintf(out, "    %d-byte UDF 2.50 image; %d forensic segments, each a GOP inside BDMV/STREAM/00000.m2ts\n", title.ImageSize, len(fm.Variants))
+		}
+	} else {
+		step("Issuer packages and registers title %q (%d MiB image, 2 forensic segments)", titleID, sizeMiB)
+		title, err = simstation.MakeTitle(ctx, nw, filepath.Join(sdir, "titles"), titleID, int64(sizeMiB)<<20, 1)
+	}
 	if err != nil {
 		return nil, err
 	}
@@ -171,7 +185,12 @@ func runDemo(ctx context.Context, out io.Writer, sizeMiB int, keep string) (*Dem
 		Height: done.Receipt.Height, TxHash: done.Receipt.TxHash, ImageHash: hex.EncodeToString(done.ImageHash),
 		Attempts: done.Attempt, Bytes: title.ImageSize}
 	step("Playing the disc back as the demo player does (header, media ID binding, disc key block opened with its device keys, every cluster)")
-	pb, err := st.Play(ctx, player)
+	var decrypted bytes.Buffer // kept only for a film, whose variants are read back
+	var sink io.Writer = io.Discard
+	if fm != nil {
+		sink = &decrypted
+	}
+	pb, err := st.PlayTo(ctx, player, sink)
 	if err != nil {
 		return nil, err
 	}
@@ -180,6 +199,11 @@ func runDemo(ctx context.Context, out io.Writer, sizeMiB int, keep string) (*Dem
 	}
 	r.PlayedBack = true
 	fmt.Fprintf(out, "    plays: %d bytes, the title's image with this copy's own forensic variants\n", title.ImageSize)
+	if fm != nil {
+		if err := traceFilm(ctx, out, dir, decrypted.Bytes(), fm, pb.Header.Codeword); err != nil {
+			return nil, err
+		}
+	}
 	fmt.Fprintf(out, "\nReceipt\n  copy ID      %s\n  token        %s\n  media ID     %s\n  ledger       height %d, tx %s\n  image hash   %s\n  attempts     %d\n\n",
 		r.CopyID, r.Token, r.MediaID, r.Height, r.TxHash, r.ImageHash, r.Attempts)
 
@@ -238,4 +262,29 @@ func isTerminal(w io.Writer) bool {
 	}
 	fi, err := f.Stat()
 	return err == nil && fi.Mode()&os.ModeCharDevice != 0
+}
+
+// traceFilm saves the decrypted copy as dir/copy.udf and reads its
+// forensic variants back from the video stream, as a trace would.
+func traceFilm(ctx context.Context, out io.Writer, dir string, img []byte, fm *film.Film, codeword []byte) error {
+	path := filepath.Join(dir, "copy.udf")
+	if err := os.WriteFile(path, img, 0o600); err != nil {
+		return err
+	}
+	got, err := film.Decide(ctx, path, &fm.Table)
+	if err != nil {
+		return err
+	}
+	for i, d := range got {
+		want := tardos.A
+		if titlepkg.CodewordBit(codeword, i) == 1 {
+			want = tardos.B
+		}
+		if d != want {
+			return fmt.Errorf("the copy's video stream shows %v at segment %d, not the variant its codeword names", d, i)
+		}
+	}
+	fmt.Fprintf(out, "    traced: the video stream of the decrypted copy shows, in all %d segments, the variants the network gave this copy\n", len(got))
+	fmt.Fprintf(out, "    decrypted copy: %s (a UDF 2.50 BD-R image holding a BDMV movie; see README)\n", path)
+	return nil
 }

@@ -4,8 +4,15 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"os"
+	"os/exec"
+	"path/filepath"
 	"strings"
 	"testing"
+
+	"copystation/internal/testenv"
+	"copystation/media/film"
+	"copystation/media/udf"
 )
 
 // TestDemo runs `stationd demo --json` end to end: embedded node, TPM
@@ -39,5 +46,41 @@ func TestDemo(t *testing.T) {
 	}
 	if !strings.Contains(errb.String(), "Receipt") || !strings.Contains(errb.String(), "Refused:") {
 		t.Errorf("narration lacks the receipt or the refusal:\n%s", errb.String())
+	}
+}
+
+// TestDemoFilm runs `stationd demo --film`: a real film (docs/film.md) is
+// burned, played back, saved decrypted, and its variants read back from
+// the video stream.
+func TestDemoFilm(t *testing.T) {
+	if testing.Short() {
+		t.Skip("the demo burns a disc")
+	}
+	for _, tool := range []string{"ffmpeg", "mkudffs"} {
+		if _, err := exec.LookPath(tool); err != nil {
+			testenv.Requiref(t, "%s not installed: apt-get install ffmpeg udftools", tool)
+		}
+	}
+	dir := t.TempDir()
+	var out, errb bytes.Buffer
+	if code := Main(context.Background(), []string{"demo", "--json", "--film", "--keep", dir}, &out, &errb); code != 0 {
+		t.Fatalf("stationd demo --film = exit %d\nstderr:\n%s", code, errb.String())
+	}
+	var r DemoResult
+	if err := json.Unmarshal(out.Bytes(), &r); err != nil || !r.Copy.PlayedBack {
+		t.Fatalf("stationd demo --film = %+v, %v; want a copy played back", r, err)
+	}
+	if !strings.Contains(errb.String(), "traced: the video stream of the decrypted copy shows, in all 4 segments") {
+		t.Errorf("narration lacks the trace of the copy:\n%s", errb.String())
+	}
+	if strings.Contains(strings.ToLower(out.String()+errb.String()), "codeword") {
+		t.Errorf("the demo shows the forensic codeword:\n%s", errb.String())
+	}
+	img, err := os.ReadFile(filepath.Join(dir, "copy.udf"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := udf.ReadFile(img, film.StreamPath); err != nil {
+		t.Errorf("udf.ReadFile(copy.udf, %s) = %v, want the film's stream", film.StreamPath, err)
 	}
 }

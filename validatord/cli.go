@@ -51,6 +51,8 @@ ledger (talk to a running node; --home DIR or --node tcp://HOST:PORT):
   station show --id ID [--prove]
   title package --image FILE --out DIR --title ID --variant START:FILE... [--genesis FILE] [--copies N --coalition C --eps1 E]
                                          deal the title's keys to the custody nodes, package it; with tracing parameters, the trace record
+  title package --film DIR --out DIR --title ID [--genesis FILE]
+                                         a BDMV film from two encodings (docs/film.md)
   title register --package FILE [--deal FILE] [--trace FILE]
   title show --id ID [--prove]
   title record --id ID [--description T] [--rights-holder T] [--contact T]

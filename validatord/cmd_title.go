@@ -49,6 +49,7 @@ func cmdTitlePackage(e *env, args []string) error {
 	e.homeFlags()
 	gen := e.fs.String("genesis", "", "the network's genesis file (default: the home's "+"genesis.json)")
 	image := e.fs.String("image", "", "disc image file (whole 2048-byte sectors)")
+	filmDir := e.fs.String("film", "", "instead of --image and --variant: a BDMV film from DIR (video-a.h264, video-b.h264, audio.ac3)")
 	out := e.fs.String("out", "", "directory for the package and its deal")
 	title := e.fs.String("title", "", "title ID")
 	var variants []string
@@ -57,14 +58,21 @@ func cmdTitlePackage(e *env, args []string) error {
 		return nil
 	})
 	tp := traceFlags(e)
-	if err := e.parse(args, "image", "out", "title"); err != nil {
+	if err := e.parse(args, "out", "title"); err != nil {
 		return err
 	}
 	params, traced, err := tp.params()
 	if err != nil {
 		return err
 	}
-	if len(variants) == 0 {
+	switch {
+	case *image == "" && *filmDir == "":
+		return usagef("--image is required (or --film)")
+	case *filmDir != "" && (*image != "" || len(variants) > 0):
+		return usagef("--film replaces --image and --variant")
+	case *filmDir != "" && traced:
+		return usagef("tracing parameters with --film are not built yet: a film's variants are traced from its digest table (docs/tracing.md, \"Variants in the video stream\")")
+	case *filmDir == "" && len(variants) == 0:
 		return usagef("--variant is required: a title's keys are dealt per forensic segment, so it needs at least one")
 	}
 	genPath := *gen
@@ -91,19 +99,29 @@ func cmdTitlePackage(e *env, args []string) error {
 		}
 		spec.Variants = append(spec.Variants, titlepkg.Variant{Start: n, B: b})
 	}
-	f, err := os.Open(*image)
-	if err != nil {
-		return err
+	table, img := "", (*os.File)(nil)
+	if *filmDir != "" {
+		if err := os.MkdirAll(*out, 0o755); err != nil {
+			return err
+		}
+		if table, err = filmSpec(*filmDir, *out, *title, &spec); err != nil {
+			return err
+		}
+	} else {
+		f, err := os.Open(*image)
+		if err != nil {
+			return err
+		}
+		defer f.Close()
+		fi, err := f.Stat()
+		if err != nil {
+			return err
+		}
+		spec.Image, spec.ImageSize, img = f, fi.Size(), f
 	}
-	defer f.Close()
-	fi, err := f.Stat()
-	if err != nil {
-		return err
-	}
-	spec.Image, spec.ImageSize = f, fi.Size()
 	var rec []byte
 	if traced { // before anything is dealt or written: too few segments is refused
-		if rec, err = traceRecord(*title, params, f, spec.Variants); err != nil {
+		if rec, err = traceRecord(*title, params, img, spec.Variants); err != nil {
 			return err
 		}
 	}
@@ -136,6 +154,10 @@ func cmdTitlePackage(e *env, args []string) error {
 		"nodes": len(cd.Keys), "threshold": cd.Threshold}
 	text := fmt.Sprintf("packaged %s: %s (%d bytes of image, %d forensic segments)\n  keys dealt %d of %d to the custody nodes of %s and wiped; deal in %s; register with 'validatord title register'",
 		*title, pkg, m.ImageSize, len(m.Segments), cd.Threshold, len(cd.Keys), cd.ChainID, dealFile)
+	if table != "" {
+		res["variant_digests"] = table
+		text += "\n  variant digests (for tracing) in " + table
+	}
 	if traced {
 		rf, code, err := writeTraceRecord(*out, *title, params, rec)
 		if err != nil {

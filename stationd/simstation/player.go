@@ -5,6 +5,7 @@ import (
 	"crypto/sha256"
 	"errors"
 	"fmt"
+	"io"
 
 	"copystation/burn"
 	"copystation/burn/disc"
@@ -24,6 +25,11 @@ type Playback struct {
 // block opened with the player's device keys, every cluster checked and
 // decrypted.
 func (s *Station) Play(ctx context.Context, player *playertree.DeviceKeys) (*Playback, error) {
+	return s.PlayTo(ctx, player, io.Discard)
+}
+
+// PlayTo is Play that also writes the decrypted image to w.
+func (s *Station) PlayTo(ctx context.Context, player *playertree.DeviceKeys, w io.Writer) (*Playback, error) {
 	out := s.Robot.Sim.Output()
 	if len(out) == 0 {
 		return nil, errors.New("simstation.Play: the output bin is empty")
@@ -43,7 +49,7 @@ func (s *Station) Play(ctx context.Context, player *playertree.DeviceKeys) (*Pla
 		return nil, fmt.Errorf("simstation.Play: %w", err)
 	}
 	h := sha256.New()
-	hdr, err := burn.ReadDisc(ctx, rd, player, h, burn.ReadOptions{})
+	hdr, err := burn.ReadDisc(ctx, rd, player, io.MultiWriter(h, w), burn.ReadOptions{})
 	if err != nil {
 		return nil, fmt.Errorf("simstation.Play: %w", err)
 	}

@@ -1,6 +1,7 @@
 package simstation
 
 import (
+	"bytes"
 	"context"
 	"crypto/rand"
 	"crypto/sha256"
@@ -20,6 +21,7 @@ type Title struct {
 	ID        string
 	ImageSize int64
 	seed      uint64
+	image     []byte // a film title's image; nil for a generated one
 	variants  []titlepkg.Variant
 	// ImageHash is SHA-256 of the image with every segment in variant A.
 	ImageHash []byte
@@ -128,7 +130,10 @@ func (r *imageReader) Read(p []byte) (int, error) {
 // significant first) is set.
 func (t *Title) CopyHash(codeword []byte) []byte {
 	h := sha256.New()
-	img := &imageReader{left: t.ImageSize, rng: mrand.NewChaCha8(seedBytes(t.seed))}
+	var img io.Reader = &imageReader{left: t.ImageSize, rng: mrand.NewChaCha8(seedBytes(t.seed))}
+	if t.image != nil {
+		img = bytes.NewReader(t.image)
+	}
 	buf := make([]byte, titlepkg.SectorSize)
 	for sec := uint64(0); ; sec++ {
 		if _, err := io.ReadFull(img, buf); err != nil {

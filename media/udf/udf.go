@@ -1,18 +1,25 @@
-package burn
+// Package udf adds a directory tree to the empty UDF 2.50 file system
+// mkudffs makes for a BD-R (a physical partition, a virtual partition
+// mapped by a VAT, the VAT in the last block), the way a sequential writer
+// does: new blocks appended, root directory rewritten, a new VAT last.
+// Layout references: ECMA-167 3rd edition parts 3 and 4; OSTA UDF 2.50
+// sections 2.2 (VAT) and 2.3 (ICBs, FIDs).
+package udf
 
 import (
 	"encoding/binary"
+	"errors"
 	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
 	"sort"
 	"strings"
 )
 
-// A tiny UDF appender for tests: it adds a directory tree to the empty
-// UDF 2.50 file system mkudffs makes for a BD-R (a physical partition, a
-// virtual partition mapped by a VAT, the VAT in the last block), the way a
-// sequential writer does: new blocks appended, root directory rewritten,
-// a new VAT last. Layout references: ECMA-167 3rd edition parts 3 and 4;
-// OSTA UDF 2.50 sections 2.2 (VAT) and 2.3 (ICBs, FIDs).
+// ErrImage reports an image this package cannot extend, or a tree it
+// cannot write.
+var ErrImage = errors.New("udf image")
 
 const (
 	udfBlock      = 2048
@@ -29,8 +36,8 @@ const (
 	vatHeaderSize = 152
 )
 
-// udfTree is the image being extended: blocks are appended to img.
-type udfTree struct {
+// Tree is the image being extended: blocks are appended to img.
+type Tree struct {
 	img      []byte
 	part     int      // first block of the physical partition
 	vat      []uint32 // virtual block -> partition block
@@ -43,10 +50,20 @@ type udfTree struct {
 	where map[string]int
 }
 
-// udfFile is one file or directory of the tree to add.
-type udfFile struct {
-	path string // slash-separated; directories end without a slash
-	data []byte // nil for a directory
+// File is one file or directory of the tree to add.
+type File struct {
+	Path string // slash-separated; directories end without a slash
+	Data []byte // nil for a directory
+}
+
+// Image is the image as extended so far.
+func (u *Tree) Image() []byte { return u.img }
+
+// Where is the image sector (2048 bytes) holding the first byte of the
+// file at path, added by Add; ok is false for a path not added.
+func (u *Tree) Where(path string) (sector int, ok bool) {
+	sector, ok = u.where[path]
+	return sector, ok
 }
 
 func crcITU(b []byte) uint16 {
@@ -108,7 +125,7 @@ func fid(name string, chars byte, icbVirt uint32, loc uint32) []byte {
 
 // efe encodes an extended file entry (ECMA-167 4/14.17) with the given
 // allocation descriptors (or embedded data).
-func (u *udfTree) efe(ftype byte, adType uint16, size uint64, blocks uint64, ads []byte, loc uint32, links uint16) []byte {
+func (u *Tree) efe(ftype byte, adType uint16, size uint64, blocks uint64, ads []byte, loc uint32, links uint16) []byte {
 	d := make([]byte, udfBlock)
 	icb := d[16:36]
 	binary.LittleEndian.PutUint16(icb[4:], 4) // strategy 4
@@ -137,7 +154,7 @@ func (u *udfTree) efe(ftype byte, adType uint16, size uint64, blocks uint64, ads
 
 // appendBlock adds one block at the end of the image and returns its
 // partition block number.
-func (u *udfTree) appendBlock(b []byte) uint32 {
+func (u *Tree) appendBlock(b []byte) uint32 {
 	blk := uint32(len(u.img)/udfBlock - u.part)
 	pad := make([]byte, udfBlock)
 	copy(pad, b)
@@ -146,7 +163,7 @@ func (u *udfTree) appendBlock(b []byte) uint32 {
 }
 
 // addICB appends an ICB block and maps a virtual block to it.
-func (u *udfTree) addICB(virt uint32, build func(loc uint32) []byte) {
+func (u *Tree) addICB(virt uint32, build func(loc uint32) []byte) {
 	blk := uint32(len(u.img)/udfBlock - u.part)
 	u.appendBlock(build(virt))
 	for uint32(len(u.vat)) <= virt {
@@ -155,42 +172,42 @@ func (u *udfTree) addICB(virt uint32, build func(loc uint32) []byte) {
 	u.vat[virt] = blk
 }
 
-// addTree writes files (data first, then their entries, then the
+// Add writes files (data first, then their entries, then the
 // directories bottom-up, the root last) and a new VAT.
-func (u *udfTree) addTree(files []udfFile) error {
+func (u *Tree) Add(files []File) error {
 	virt := map[string]uint32{"": u.rootVirt}
 	next := uint32(len(u.vat))
 	children := map[string][]string{}
 	isDir := map[string]bool{"": true}
 	for _, f := range files {
 		parent := ""
-		if i := strings.LastIndex(f.path, "/"); i >= 0 {
-			parent = f.path[:i]
+		if i := strings.LastIndex(f.Path, "/"); i >= 0 {
+			parent = f.Path[:i]
 		}
 		if !isDir[parent] {
-			return fmt.Errorf("udf: %s added before its directory", f.path)
+			return fmt.Errorf("udf.Add: %w: %s added before its directory", ErrImage, f.Path)
 		}
-		children[parent] = append(children[parent], f.path)
-		isDir[f.path] = f.data == nil
-		if f.path != "" {
-			virt[f.path] = next
+		children[parent] = append(children[parent], f.Path)
+		isDir[f.Path] = f.Data == nil
+		if f.Path != "" {
+			virt[f.Path] = next
 			next++
 		}
 	}
 	for _, f := range files {
-		if f.data == nil {
+		if f.Data == nil {
 			continue
 		}
 		start := uint32(len(u.img)/udfBlock - u.part)
-		u.where[f.path] = len(u.img) / udfBlock
-		nblk := (len(f.data) + udfBlock - 1) / udfBlock
+		u.where[f.Path] = len(u.img) / udfBlock
+		nblk := (len(f.Data) + udfBlock - 1) / udfBlock
 		for i := range nblk {
-			u.appendBlock(f.data[i*udfBlock : min(len(f.data), (i+1)*udfBlock)])
+			u.appendBlock(f.Data[i*udfBlock : min(len(f.Data), (i+1)*udfBlock)])
 		}
 		ad := make([]byte, 16)
-		longAD(ad, uint32(len(f.data)), start, physPartRef)
-		u.addICB(virt[f.path], func(loc uint32) []byte {
-			return u.efe(fileTypeFile, adLong, uint64(len(f.data)), uint64(nblk), ad, loc, 1)
+		longAD(ad, uint32(len(f.Data)), start, physPartRef)
+		u.addICB(virt[f.Path], func(loc uint32) []byte {
+			return u.efe(fileTypeFile, adLong, uint64(len(f.Data)), uint64(nblk), ad, loc, 1)
 		})
 		u.nfiles++
 	}
@@ -216,7 +233,7 @@ func (u *udfTree) addTree(files []udfFile) error {
 			ids = append(ids, fid(c[strings.LastIndex(c, "/")+1:], chars, virt[c], virt[d])...)
 		}
 		if len(ids) > udfBlock-efeFixedSize {
-			return fmt.Errorf("udf: directory %q too large for an embedded ICB", d)
+			return fmt.Errorf("udf.Add: %w: directory %q too large for an embedded ICB", ErrImage, d)
 		}
 		u.addICB(virt[d], func(loc uint32) []byte {
 			return u.efe(fileTypeDir, adInICB, uint64(len(ids)), 0, ids, loc, links)
@@ -229,7 +246,7 @@ func (u *udfTree) addTree(files []udfFile) error {
 }
 
 // writeVAT appends the VAT (UDF 2.50 2.2.11) as the last block.
-func (u *udfTree) writeVAT() error {
+func (u *Tree) writeVAT() error {
 	data := make([]byte, vatHeaderSize, vatHeaderSize+4*len(u.vat))
 	binary.LittleEndian.PutUint16(data[0:], vatHeaderSize)
 	data[4] = 8
@@ -245,18 +262,18 @@ func (u *udfTree) writeVAT() error {
 		data = binary.LittleEndian.AppendUint32(data, v)
 	}
 	if len(data) > udfBlock-efeFixedSize {
-		return fmt.Errorf("udf: VAT of %d entries does not fit one block", len(u.vat))
+		return fmt.Errorf("udf.Add: %w: VAT of %d entries does not fit one block", ErrImage, len(u.vat))
 	}
 	loc := uint32(len(u.img)/udfBlock - u.part)
 	u.appendBlock(u.efe(fileTypeVAT, adInICB, uint64(len(data)), 0, data, loc, 0))
 	return nil
 }
 
-// openUDF reads what addTree needs from a mkudffs BD-R image: the
-// partition start (partition descriptor), the VAT (last block), the root
-// ICB's virtual block (file set descriptor) and a timestamp.
-func openUDF(img []byte) (*udfTree, error) {
-	u := &udfTree{img: img, unique: 16, where: map[string]int{}}
+// Open reads what Add needs from a mkudffs BD-R image: the partition
+// start (partition descriptor), the VAT (last block), the root ICB's
+// virtual block (file set descriptor) and a timestamp. Add appends to img.
+func Open(img []byte) (*Tree, error) {
+	u := &Tree{img: img, unique: 16, where: map[string]int{}}
 	n := len(img) / udfBlock
 	for i := 32; i < 512 && i < n; i++ {
 		b := img[i*udfBlock:]
@@ -265,22 +282,64 @@ func openUDF(img []byte) (*udfTree, error) {
 			break
 		}
 	}
-	if u.part == 0 {
-		return nil, fmt.Errorf("udf: no partition descriptor")
+	if u.part == 0 || u.part >= n {
+		return nil, fmt.Errorf("udf.Open: %w: no partition descriptor (not a mkudffs BD-R image?)", ErrImage)
 	}
 	last := img[(n-1)*udfBlock:]
 	if binary.LittleEndian.Uint16(last) != tagEFE || last[16+11] != fileTypeVAT {
-		return nil, fmt.Errorf("udf: last block is not a VAT")
+		return nil, fmt.Errorf("udf.Open: %w: last block is not a VAT (not a mkudffs BD-R image?)", ErrImage)
 	}
 	lea, lad := binary.LittleEndian.Uint32(last[208:]), binary.LittleEndian.Uint32(last[212:])
+	if uint64(efeFixedSize)+uint64(lea)+uint64(lad) > udfBlock || lad < 2 {
+		return nil, fmt.Errorf("udf.Open: %w: VAT entry lengths out of bounds", ErrImage)
+	}
 	vat := last[efeFixedSize+lea : efeFixedSize+lea+lad]
 	hd := binary.LittleEndian.Uint16(vat)
 	for p := int(hd); p+4 <= len(vat); p += 4 {
 		u.vat = append(u.vat, binary.LittleEndian.Uint32(vat[p:]))
 	}
-	fsd := img[(u.part+int(u.vat[0]))*udfBlock:]
+	block := func(virt uint32) ([]byte, error) {
+		if int(virt) >= len(u.vat) || u.part+int(u.vat[virt]) >= n {
+			return nil, fmt.Errorf("udf.Open: %w: virtual block %d outside the image", ErrImage, virt)
+		}
+		return img[(u.part+int(u.vat[virt]))*udfBlock:], nil
+	}
+	fsd, err := block(0)
+	if err != nil {
+		return nil, err
+	}
 	u.rootVirt = binary.LittleEndian.Uint32(fsd[400+4:])
-	root := img[(u.part+int(u.vat[u.rootVirt]))*udfBlock:]
+	root, err := block(u.rootVirt)
+	if err != nil {
+		return nil, err
+	}
 	u.stamp = append([]byte(nil), root[80:92]...)
 	return u, nil // the old VAT stays: a sequential disc never rewrites
+}
+
+// ErrTool reports that mkudffs (udftools) is missing or failed.
+var ErrTool = errors.New("mkudffs")
+
+// Blank makes the empty UDF 2.50 BD-R file system mkudffs writes, of
+// blocks 2048-byte blocks, labelled label, and opens it for Add.
+func Blank(label string, blocks int) (*Tree, error) {
+	mk, err := exec.LookPath("mkudffs")
+	if err != nil {
+		return nil, fmt.Errorf("udf.Blank: %w: not installed (apt-get install udftools)", ErrTool)
+	}
+	dir, err := os.MkdirTemp("", "udf-*")
+	if err != nil {
+		return nil, fmt.Errorf("udf.Blank: %w", err)
+	}
+	defer os.RemoveAll(dir)
+	path := filepath.Join(dir, "blank.udf")
+	out, err := exec.Command(mk, "--media-type=bdr", "--udfrev=2.50", "--label="+label, "--new-file", path, fmt.Sprint(blocks)).CombinedOutput()
+	if err != nil {
+		return nil, fmt.Errorf("udf.Blank: %w: %v: %s", ErrTool, err, strings.TrimSpace(string(out)))
+	}
+	img, err := os.ReadFile(path)
+	if err != nil {
+		return nil, fmt.Errorf("udf.Blank: %w", err)
+	}
+	return Open(img)
 }

@@ -1,0 +1,162 @@
+package film
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"os/exec"
+	"strings"
+
+	"copystation/media/h264"
+	"copystation/media/udf"
+	"copystation/tracing/tardos"
+)
+
+// MaxLeak bounds the video elementary stream Decide reads from a leak.
+const MaxLeak = 8 << 30
+
+// MaxImage bounds a disc image Decide reads: it reads images whole, so
+// today a leaked image of a short film, not of a full disc.
+const MaxImage = 2 << 30
+
+// ErrNoVideo reports a leak with no H.264 video to read.
+var ErrNoVideo = errors.New("film: no H.264 video in the leak")
+
+// Decide reads a leak — a disc image (UDF, as burned and decrypted), a
+// BDAV or MPEG-2 transport stream, or any container ffmpeg reads (MKV,
+// MP4) holding the video stream copied unchanged — and decides, for each
+// segment of the table, which variant it shows: A or B when one of the
+// leak's GOPs has that variant's digest, Erased when none has either, or
+// when both appear (a leak that shows both variants of a position tells
+// nothing about it).
+func Decide(ctx context.Context, path string, t *Table) (tardos.Decisions, error) {
+	if err := t.check(); err != nil {
+		return nil, fmt.Errorf("film.Decide: %w", err)
+	}
+	es, err := videoES(ctx, path)
+	if err != nil {
+		return nil, fmt.Errorf("film.Decide: %w", err)
+	}
+	return DecideES(es, t)
+}
+
+// DecideES is Decide on an H.264 elementary stream in Annex B form.
+func DecideES(es []byte, t *Table) (tardos.Decisions, error) {
+	if err := t.check(); err != nil {
+		return nil, fmt.Errorf("film.DecideES: %w", err)
+	}
+	type hit struct {
+		seg int
+		v   tardos.Decision
+	}
+	index := make(map[[32]byte]hit, 2*len(t.Segments))
+	for i, s := range t.Segments {
+		index[[32]byte(s.A)] = hit{i, tardos.A}
+		index[[32]byte(s.B)] = hit{i, tardos.B}
+	}
+	d := make(tardos.Decisions, len(t.Segments))
+	seen := make([]tardos.Decision, len(t.Segments))
+	for _, g := range h264.GOPs(h264.AccessUnits(h264.NALs(es))) {
+		h, ok := index[g.Digest()]
+		if !ok {
+			continue
+		}
+		seen[h.seg] |= h.v
+	}
+	for i, s := range seen {
+		if s == tardos.A || s == tardos.B {
+			d[i] = s
+		}
+	}
+	return d, nil
+}
+
+// videoES returns the leak's first video stream as Annex B. A disc image
+// is opened here (its BDMV/STREAM/00000.m2ts read with media/udf, since
+// ffmpeg cannot read a VAT volume); ffmpeg demuxes everything else,
+// copying the stream ("-c copy") and rewriting MP4/MKV length-prefixed
+// NAL units as Annex B (h264_mp4toannexb), which leaves every slice byte
+// as it was. ffmpeg is used rather than MKV and MP4 parsers of our own:
+// leaks come in every container ffmpeg reads, and none of its changes
+// touch a slice.
+func videoES(ctx context.Context, path string) ([]byte, error) {
+	src := path
+	if img, ok, err := udfImage(path); err != nil {
+		return nil, err
+	} else if ok {
+		m2ts, err := udf.ReadFile(img, StreamPath)
+		if err != nil {
+			return nil, err
+		}
+		f, err := os.CreateTemp("", "leak-*.m2ts")
+		if err != nil {
+			return nil, err
+		}
+		defer os.Remove(f.Name())
+		if _, err := f.Write(m2ts); err != nil {
+			f.Close()
+			return nil, err
+		}
+		if err := f.Close(); err != nil {
+			return nil, err
+		}
+		src = f.Name()
+	}
+	ff, err := exec.LookPath("ffmpeg")
+	if err != nil {
+		return nil, fmt.Errorf("%w: not installed (apt-get install ffmpeg)", ErrTool)
+	}
+	cmd := exec.CommandContext(ctx, ff, "-v", "error", "-nostdin", "-i", src, "-map", "0:v:0", "-c", "copy",
+		"-bsf:v", "h264_mp4toannexb", "-f", "h264", "-")
+	var stderr bytes.Buffer
+	cmd.Stderr = &stderr
+	out, err := cmd.StdoutPipe()
+	if err != nil {
+		return nil, err
+	}
+	if err := cmd.Start(); err != nil {
+		return nil, fmt.Errorf("%w: %v", ErrTool, err)
+	}
+	es, rerr := io.ReadAll(io.LimitReader(out, MaxLeak+1))
+	werr := cmd.Wait()
+	switch {
+	case rerr != nil:
+		return nil, rerr
+	case len(es) > MaxLeak:
+		return nil, fmt.Errorf("%w: the video stream is longer than %d bytes", ErrSource, int64(MaxLeak))
+	case werr != nil && strings.Contains(stderr.String(), "matches no streams"):
+		return nil, fmt.Errorf("%w: %s", ErrNoVideo, path)
+	case werr != nil:
+		return nil, fmt.Errorf("%w: reading %s: %v: %s", ErrTool, path, werr, strings.TrimSpace(stderr.String()))
+	}
+	return es, nil
+}
+
+// udfImage reads path whole if it is a UDF image (an NSR02/NSR03
+// descriptor in the volume recognition sequence at 32 KiB).
+func udfImage(path string) ([]byte, bool, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, false, err
+	}
+	defer f.Close()
+	head := make([]byte, 20*2048)
+	if _, err := io.ReadFull(f, head); err != nil {
+		return nil, false, nil // too short for an image: let ffmpeg try
+	}
+	if !bytes.Contains(head[16*2048:], []byte("NSR0")) {
+		return nil, false, nil
+	}
+	fi, err := f.Stat()
+	if err != nil {
+		return nil, false, err
+	}
+	if fi.Size() > MaxImage {
+		return nil, false, fmt.Errorf("%w: image of %d bytes is larger than this reader holds in memory", ErrSource, fi.Size())
+	}
+	img, err := os.ReadFile(path)
+	return img, err == nil, err
+}
