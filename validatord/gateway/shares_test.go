@@ -5,14 +5,20 @@ import (
 	"context"
 	"crypto/rand"
 	"errors"
+	"fmt"
 	"path/filepath"
+	"strings"
+	"sync"
 	"testing"
 	"time"
 
 	"copystation/burn/titlepkg"
+	"copystation/custody"
 	"copystation/keys"
 	"copystation/ledgerclient"
 	"copystation/validatord/contract"
+	"copystation/validatord/embedded"
+	"copystation/validatord/keyservice"
 )
 
 // dealtPackage deals a title's keys to the network's custody nodes through
@@ -56,13 +62,14 @@ func dealtPackage(t *testing.T, c *chain, id string, segments int) (string, *tit
 }
 
 // TestDealtTitleCopy: a station copies a title its issuer dealt to four
-// nodes (t = 2) over the real protocol, with one node stopped: round 1
-// makes σ, round 2 gathers two nodes' share releases, checks them against
-// the manifest's roots and combines them. The keys open the base image and
-// the variant the codeword selects in every segment, and not the other;
-// the same copy asked again through other nodes gets the same keys.
+// nodes (t = 2) over the real protocol, with one node stopped and another
+// releasing a wrong share: round 1 makes σ, round 2 gathers share
+// releases, names and skips the wrong one, and combines two that check
+// against the manifest's roots. The keys open the base image and the
+// variant the codeword selects in every segment, and not the other; the
+// same copy asked again through other nodes gets the same keys.
 func TestDealtTitleCopy(t *testing.T) {
-	c := startChain(t, 4)
+	c := startChainOpts(t, 4, embedded.Options{Faults: map[int]keyservice.Fault{1: keyservice.FaultWrongShare}})
 	st := softStation(t)
 	path, m := dealtPackage(t, c, "dealt-1", 6)
 	c.enroll(st.signPub, st.exchanger.PublicKey())
@@ -75,13 +82,18 @@ func TestDealtTitleCopy(t *testing.T) {
 	if err := c.nw.Stop(3); err != nil {
 		t.Fatal(err)
 	}
+	var (
+		mu  sync.Mutex
+		log []string
+	)
 	client := func(order ...int) *ledgerclient.Client {
 		var pins []ledgerclient.Node
 		for _, i := range order {
 			pins = append(pins, gw[i].pin)
 		}
 		cl, err := ledgerclient.New(ledgerclient.Config{Nodes: pins, Group: groupOf(t, pins...), Signer: st.signer,
-			KeyExchanger: st.exchanger, Random: rand.Reader, Now: time.Now, StepTimeout: 2 * time.Second, AnswerTimeout: 10 * time.Second})
+			KeyExchanger: st.exchanger, Random: rand.Reader, Now: time.Now, StepTimeout: 2 * time.Second, AnswerTimeout: 10 * time.Second,
+			Logf: func(f string, a ...any) { mu.Lock(); log = append(log, fmt.Sprintf(f, a...)); mu.Unlock() }})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -93,6 +105,21 @@ func TestDealtTitleCopy(t *testing.T) {
 	if err != nil {
 		t.Fatalf("Authorize(dealt title, node 3 down) = %v", err)
 	}
+	var named bool
+	for _, r := range a.Rejected {
+		var ne *custody.NodeError
+		if errors.As(r, &ne) && ne.Node == 1 && errors.Is(r, custody.ErrBadShare) {
+			named = true
+		}
+	}
+	if !named {
+		t.Errorf("Authorize rejected %v, want node 1's wrong share named (custody.ErrBadShare)", a.Rejected)
+	}
+	mu.Lock()
+	if len(log) != 1 || !strings.Contains(log[0], "node 1") {
+		t.Errorf("station log = %q, want one line naming node 1", log)
+	}
+	mu.Unlock()
 	k := a.Keys
 	if len(k.VariantKeys) != 6 || len(k.DiscKey) != 32 || len(k.Codeword) != 1 {
 		t.Fatalf("keys: %d variant keys, disc key %d bytes, codeword %x; want 6, 32, one byte", len(k.VariantKeys), len(k.DiscKey), k.Codeword)
@@ -128,9 +155,9 @@ func TestDealtTitleCopy(t *testing.T) {
 	if refused != 6 {
 		t.Errorf("%d unselected variant chunks refused, want 6", refused)
 	}
-	again, err := client(2, 1).Authorize(context.Background(), p)
+	again, err := client(2, 1, 0).Authorize(context.Background(), p)
 	if err != nil {
-		t.Fatalf("Authorize(same copy, nodes 2 and 1) = %v", err)
+		t.Fatalf("Authorize(same copy, nodes 2, 1, 0) = %v", err)
 	}
 	if !bytes.Equal(again.Keys.BaseKey, k.BaseKey) || !bytes.Equal(again.Keys.Codeword, k.Codeword) || !bytes.Equal(again.Keys.DiscKey, k.DiscKey) {
 		t.Errorf("the same copy through other nodes got other keys")

@@ -41,6 +41,10 @@ const (
 	// FaultWrongPartial makes the node sign another label than the copy's
 	// with its share: a well-formed partial that does not verify.
 	FaultWrongPartial
+	// FaultWrongShare makes the node release, for a dealt title, a share
+	// of the base key that is not its committed one: a well-formed release
+	// that does not match its root.
+	FaultWrongShare
 )
 
 // Custody is a node's part of the threshold group: its share of the group

@@ -114,6 +114,11 @@ func (c *Custodian) ReleaseShares(chainID string, cust *contract.Custody, t *con
 	if err != nil {
 		return nil, fmt.Errorf("keyservice.ReleaseShares: genesis group: %w", err)
 	}
+	return c.releaseShares(chainID, cust, g, t, blob, label, sigma, station, info, NoFault)
+}
+
+func (c *Custodian) releaseShares(chainID string, cust *contract.Custody, g *custody.Group, t *contract.Title, blob []byte,
+	label []byte, sigma custody.Signature, station *ecdh.PublicKey, info keys.Info, fault Fault) ([]byte, error) {
 	ts, err := c.OpenTitle(chainID, cust, t, blob)
 	if err != nil {
 		return nil, fmt.Errorf("keyservice.ReleaseShares: %w", err)
@@ -124,6 +129,9 @@ func (c *Custodian) ReleaseShares(chainID string, cust *contract.Custody, t *con
 		return nil, fmt.Errorf("keyservice.ReleaseShares: title %s: %w", t.ID, err)
 	}
 	defer rel.Wipe()
+	if fault == FaultWrongShare {
+		rel.Base[31] ^= 1 // below the group order but for one value in 2^255
+	}
 	body, err := rel.MarshalBinary()
 	if err != nil {
 		return nil, fmt.Errorf("keyservice.ReleaseShares: %w", err)
@@ -180,7 +188,13 @@ func (s *Service) ReleaseShares(cu *Custodian, src ShareSource, t *contract.Titl
 	if err != nil {
 		return nil, format, err
 	}
-	sealed, err := cu.ReleaseShares(s.cust.ChainID, cust, t, blob, label, sigma, pub, info)
+	g := s.cust.Group
+	if g == nil {
+		if g, err = custody.UnmarshalGroup(cust.Group); err != nil {
+			return nil, format, fmt.Errorf("%s: genesis group: %w", op, err)
+		}
+	}
+	sealed, err := cu.releaseShares(s.cust.ChainID, cust, g, t, blob, label, sigma, pub, info, s.cust.Fault)
 	if err != nil {
 		return nil, format, err
 	}
