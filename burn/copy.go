@@ -203,24 +203,9 @@ func (c *copier) prepare(ctx context.Context) error {
 		return fmt.Errorf("%w: the disc is not blank (BD-R) or rewritable (BD-RE)", ErrWrongDisc)
 	}
 	m := c.job.Package.Manifest()
-	// The header region holds the key block: a resumed copy takes both
-	// from the disc, a new one builds the block now.
-	var h *disc.Header
-	var kb []byte
-	if resume && md.info.NextWritable > 0 {
-		if h, err = c.resumeHeader(ctx, md.info.NextWritable); err != nil {
-			return err
-		}
-		kb = h.KeyBlock
-	} else if kb, err = c.keyBlock(); err != nil {
-		return err
-	}
-	hs, err := disc.HeaderSectorsFor(len(kb), f.HeaderSectors)
-	if h != nil {
-		hs = h.HeaderSectors
-	}
+	h, kb, hs, err := c.headerRegion(ctx, md, resume)
 	if err != nil {
-		return fmt.Errorf("%w: %w", ErrJob, err)
+		return err
 	}
 	c.layout, err = disc.NewLayout(start, hs, m.ImageSize)
 	if err != nil {

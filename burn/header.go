@@ -36,6 +36,25 @@ func (c *copier) keyBlock() ([]byte, error) {
 	return kb, nil
 }
 
+// headerRegion sizes the header region around the key block: a resumed
+// copy takes header and block from the disc (h set), a new one builds the
+// block now.
+func (c *copier) headerRegion(ctx context.Context, md media, resume bool) (h *disc.Header, kb []byte, sectors uint32, err error) {
+	if resume && md.info.NextWritable > 0 {
+		if h, err = c.resumeHeader(ctx, md.info.NextWritable); err != nil {
+			return nil, nil, 0, err
+		}
+		return h, h.KeyBlock, h.HeaderSectors, nil
+	}
+	if kb, err = c.keyBlock(); err != nil {
+		return nil, nil, 0, err
+	}
+	if sectors, err = disc.HeaderSectorsFor(len(kb), c.job.Keys.Format.HeaderSectors); err != nil {
+		return nil, nil, 0, fmt.Errorf("%w: %w", ErrJob, err)
+	}
+	return nil, kb, sectors, nil
+}
+
 // readHeader reads the header sector at start and the key block that
 // follows it, and parses both; Open authenticates them.
 func readHeader(ctx context.Context, dev device, p Phase, start uint32) (*disc.Header, error) {

@@ -87,3 +87,28 @@ func playerCases() []ruleCase {
 }
 
 func TestPlayerRules(t *testing.T) { runRules(t, playerCases()) }
+
+// TestGenesisPlayerTree: the genesis names the network's player tree, or
+// takes the default; an unusable one is refused at genesis.
+func TestGenesisPlayerTree(t *testing.T) {
+	for _, tc := range []struct {
+		name  string
+		tree  string
+		depth uint8
+		ok    bool
+	}{
+		{"default", "", 0, true},
+		{"named", "players-2", 24, true},
+		{"too deep", "players-2", 33, false},
+		{"bad ID", "players/2", 20, false},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			p := Params{PlayerTree: tc.tree, PlayerDepth: tc.depth}
+			v := &view{writes: map[string][]byte{}}
+			err := applyGenesis(v, &Genesis{Params: p, Operators: [][]byte{newParty(t).pub}})
+			if (err == nil) != tc.ok {
+				t.Fatalf("applyGenesis(player tree %q, depth %d) = %v, want ok %v", tc.tree, tc.depth, err, tc.ok)
+			}
+		})
+	}
+}

@@ -140,6 +140,9 @@ func applyGenesis(v *view, g *Genesis) error {
 	if g.Params.SpoilPeriod < 0 {
 		return fmt.Errorf("%w: spoil_period %d s, want 0 (one day) or more", errGenesis, g.Params.SpoilPeriod)
 	}
+	if r := checkID("player_tree", g.Params.Players().ID); r != nil || g.Params.Players().Check() != nil {
+		return fmt.Errorf("%w: player tree %q of depth %d: want an ID of letters, digits and . _ : - (1 to 64 bytes) and a depth of 1 to 32", errGenesis, g.Params.PlayerTree, g.Params.PlayerDepth)
+	}
 	if err := v.putJSON(keyParams, g.Params); err != nil {
 		return err
 	}
