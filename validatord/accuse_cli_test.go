@@ -19,6 +19,7 @@ import (
 	"copystation/custody"
 	"copystation/protocol"
 	"copystation/tracing/accuse"
+	"copystation/tracing/tardos"
 	"copystation/validatord/contract"
 	"copystation/validatord/ledger"
 )
@@ -32,7 +33,7 @@ import (
 // them; `trace --openings` names the accused, never copy 3; `trace
 // accuse` records the accusation, which the ledger recomputed.
 func TestTraceAccuseCommands(t *testing.T) {
-	ctx, cancel := context.WithTimeout(context.Background(), 120*time.Second)
+	ctx, cancel := context.WithTimeout(context.Background(), 300*time.Second)
 	defer cancel()
 	dir := t.TempDir()
 	c := &cli{t: t, ctx: ctx, home: filepath.Join(dir, "home"), kek: filepath.Join(dir, "kek")}
@@ -75,15 +76,19 @@ func TestTraceAccuseCommands(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	leak := bytes.Clone(image)
-	for s := range segs {
-		i := rng.IntN(3)
-		lbl, _ := custody.CopyRecord{ChainID: chainID, TitleID: "film-1", JobID: fmt.Sprintf("job-%d", i), TokenID: fmt.Sprintf("tok-%d", i), StationKeyID: protocol.KeyID(spub)}.Label()
-		cw, err := accuse.CopyCodeword(group, custody.CopyRecord{ChainID: chainID, TitleID: "film-1", JobID: fmt.Sprintf("job-%d", i), TokenID: fmt.Sprintf("tok-%d", i), StationKeyID: protocol.KeyID(spub)}, bs, signWithVault(t, c, lbl))
+	var cws []tardos.Codeword
+	for i := range 3 {
+		rec := custody.CopyRecord{ChainID: chainID, TitleID: "film-1", JobID: fmt.Sprintf("job-%d", i), TokenID: fmt.Sprintf("tok-%d", i), StationKeyID: protocol.KeyID(spub)}
+		lbl, _ := rec.Label()
+		cw, err := accuse.CopyCodeword(group, rec, bs, signWithVault(t, c, lbl))
 		if err != nil {
 			t.Fatal(err)
 		}
-		if cw.Bit(s) == 1 {
+		cws = append(cws, cw)
+	}
+	leak := bytes.Clone(image)
+	for s := range segs {
+		if cws[rng.IntN(3)].Bit(s) == 1 {
 			copy(leak[(1+2*s)*2048:], variants[s])
 		}
 	}

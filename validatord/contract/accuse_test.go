@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"fmt"
 	mrand "math/rand/v2"
+	"strings"
 	"testing"
 
 	dbm "github.com/cometbft/cometbft-db"
@@ -119,7 +120,8 @@ var accusationCodes = []Code{CodeNotAccused, CodeNotIssuer, CodeBadSignature, Co
 // copies for opening; the accusation of the copies above the ledger's
 // threshold is recorded with their recomputed scores; copy 3, not in the
 // mix, is refused as not accused; a swapped signature, a stranger, a second
-// accusation and a request by a non-tracer are refused.
+// accusation, a request by a non-tracer and a second opening of a copy are
+// refused.
 func TestAccusation(t *testing.T) {
 	n := newTraceNet(t)
 	m := len(n.title.Segments)
@@ -151,7 +153,7 @@ func TestAccusation(t *testing.T) {
 	}
 	seal := make([]byte, 32)
 	req := OpenRequestBody{ID: "leak-1", Title: n.title.ID, Decisions: enc, SealTo: seal,
-		Jobs: []string{"job-0", "job-1", "job-2", "job-3", "job-4", "job-5"}}
+		Jobs: []string{"job-0", "job-1", "job-2", "job-3", "job-4"}}
 	stranger := newParty(t)
 	if r := n.one(n.gov(stranger, TxOpenRequest, req)); Code(r.Code) != CodeNotIssuer {
 		t.Errorf("opening requested by a stranger = %d %s, want not-issuer", r.Code, r.Log)
@@ -162,8 +164,13 @@ func TestAccusation(t *testing.T) {
 		t.Errorf("opening with malformed decisions = %d %s, want bad-field", r.Code, r.Log)
 	}
 	n.mustOK(n.gov(n.issuer, TxOpenRequest, req))
+	again := req
+	again.ID, again.Jobs = "leak-again", []string{"job-2"}
+	if r := n.one(n.gov(n.issuer, TxOpenRequest, again)); Code(r.Code) != CodeBadField || !strings.Contains(r.Log, "opened once") {
+		t.Errorf("opening a copy a second time = %d %s, want bad-field", r.Code, r.Log)
+	}
 	arbReq := req
-	arbReq.ID = "leak-arb"
+	arbReq.ID, arbReq.Jobs = "leak-arb", []string{"job-5"}
 	n.mustOK(n.gov(n.arb, TxOpenRequest, arbReq))
 
 	accuseTx := func(p *party, copies ...OpenedCopy) *AccuseBody {

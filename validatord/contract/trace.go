@@ -26,6 +26,7 @@ const (
 )
 
 func keyOpening(id string) string    { return "r/" + id }
+func keyOpened(job string) string    { return "ro/" + job }
 func keyAccusation(id string) string { return "a/" + id }
 
 // OpenRequestBody is TxOpenRequest's body.
@@ -140,9 +141,17 @@ func (e *execEnv) openRequest(v *view, t *Tx) (*refusal, error) {
 		if slices.Contains(b.Jobs[:i], j) {
 			return refuse(CodeBadField, "job %q named twice", j), nil
 		}
+		// A copy is opened once: its codeword is then known to the
+		// requester, and decisions committed later could be fitted to it.
+		if p, err := v.get(keyOpened(j)); err != nil || p != nil {
+			return refuse(CodeBadField, "copy %s was opened by an earlier request (%s): a copy is opened once, so no decisions can be fitted to a codeword already known", j, p), err
+		}
 	}
 	if p, err := v.get(keyOpening(b.ID)); err != nil || p != nil {
 		return refuse(CodeBadField, "opening %s already exists", b.ID), err
+	}
+	for _, j := range b.Jobs {
+		v.put(keyOpened(j), []byte(b.ID))
 	}
 	return nil, v.putJSON(keyOpening(b.ID), Opening{OpenRequestBody: b, Requester: protocol.KeyID(t.Signer), Height: e.height, Time: e.time})
 }
