@@ -2,6 +2,7 @@ package screen_test
 
 import (
 	"context"
+	"crypto/rand"
 	"strings"
 	"testing"
 	"time"
@@ -27,6 +28,7 @@ func TestKioskInChromium(t *testing.T) {
 
 	t.Run("customer copy to receipt", func(t *testing.T) { customerFlow(t, r, b) })
 	t.Run("token already used", func(t *testing.T) { refusalFlow(t, r, b) })
+	t.Run("codes refused before any job", func(t *testing.T) { codeRefusals(t, r, b) })
 	t.Run("home appliance's own token", func(t *testing.T) { homeFlow(t, r, b) })
 	t.Run("staff view", func(t *testing.T) { staffFlow(ctx, t, r) })
 	t.Run("PIN lockout", func(t *testing.T) { lockoutFlow(ctx, t, r) })
@@ -109,6 +111,46 @@ func refusalFlow(t *testing.T, r *kioskRig, b context.Context) {
 		t.Errorf("refusal = %q (code %q, %v), want the token already used", head, kind.Value, err)
 	}
 	screenshot(b, t, "5-refusal")
+}
+
+// codeRefusals: codes the station can judge itself are refused on the
+// title page, in a customer's words, and no job is made.
+func codeRefusals(t *testing.T, r *kioskRig, b context.Context) {
+	grant := func(now time.Time, station, title string) string {
+		text, err := r.wallet.Grant(rand.Reader, now, wallet.GrantRequest{ChainID: r.chain, StationID: station, TitleID: title, TokenID: "tok-1"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return text
+	}
+	good := grant(time.Now(), r.keys.ID, "film")
+	tests := []struct{ name, code, want string }{
+		{"expired", grant(time.Now().Add(-10*time.Minute), r.keys.ID, "film"), "grant_expired"},
+		{"another station", grant(time.Now(), "0123456789abcdef0123456789abcdef", "film"), "grant_mismatch"},
+		{"another film", grant(time.Now(), r.keys.ID, "other-film"), "grant_mismatch"},
+		{"a product barcode", "4006381333931", "not_grant"},
+		{"half a scan", good[:len(good)/2], "damaged"},
+	}
+	before, err := r.st.Client.Jobs(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			run(t, b, 20*time.Second,
+				chromedp.Navigate(r.base+"/title/film"),
+				chromedp.WaitVisible(chromedp.CSS("#code")),
+				chromedp.SendKeys(chromedp.CSS("#code"), tt.code+kb.Enter),
+				chromedp.WaitVisible(chromedp.CSS("#refusal")))
+			kind, err := chromedp.Run(b, chromedp.AttributeValue(chromedp.CSS("#refusal"), "data-code"))
+			if err != nil || kind.Value != tt.want {
+				t.Errorf("refusal code %q (%v), want %q: %s", kind.Value, err, tt.want, text(t, b, "#refusal"))
+			}
+		})
+	}
+	if after, err := r.st.Client.Jobs(context.Background()); err != nil || len(after) != len(before) {
+		t.Errorf("jobs %d before, %d after (%v): a refused code made a job", len(before), len(after), err)
+	}
 }
 
 // homeFlow copies with the station's own token: a confirmation and the

@@ -93,7 +93,7 @@ func (s *Server) startCopy(w http.ResponseWriter, r *http.Request) {
 		refuse(http.StatusBadRequest, Refusal{"This code is for another station", "Make a new code in your wallet for this station (its number is at the bottom of the screen), then scan it.", "grant_mismatch"})
 		return
 	case time.Unix(g.Grant.Expiry, 0).Before(s.cfg.Now()):
-		refuse(http.StatusBadRequest, refusals["grant_expired"])
+		refuse(http.StatusBadRequest, refusalOf("grant_expired"))
 		return
 	}
 	j, err := s.cfg.Station.Burn(r.Context(), api.BurnRequest{TitleID: t.ID, TokenID: g.Grant.TokenID, Grant: raw})

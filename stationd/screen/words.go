@@ -36,17 +36,23 @@ var refusals = map[string]Refusal{
 	"wrong_media":        {"The blank disc is of the wrong kind", "Staff have been called. Your token has not been used.", ""},
 }
 
+// refusalOf is the refusal for a station code, with the code filled in
+// (the table leaves it out to stay readable).
+func refusalOf(code string) Refusal {
+	r, ok := refusals[code]
+	if !ok {
+		r = Refusal{"The copy could not be made", "Staff have been called and can help you.", ""}
+	}
+	r.Code = code
+	return r
+}
+
 // refusalFor says why a job failed, in a customer's words.
 func refusalFor(j *api.Job) Refusal {
 	if j.Cancel {
 		return Refusal{"The copy was stopped", "Staff stopped this copy. Ask them for help; if the token was used, the ledger records the copy as not made.", "cancelled"}
 	}
-	r, ok := refusals[j.Code]
-	if !ok {
-		r = Refusal{"The copy could not be made", "Staff have been called and can help you.", ""}
-	}
-	r.Code = j.Code
-	return r
+	return refusalOf(j.Code)
 }
 
 // refusalForCode says why a scanned code was not taken.
