@@ -5,6 +5,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
 
 	"copystation/custody"
 	"copystation/keys"
@@ -139,11 +140,13 @@ func (c *Client) collectPartials(ctx context.Context, p CopyRequestParams) (*rou
 			bad(fmt.Errorf("format %+v differs from the first node's %+v", got.format, r.format))
 			continue
 		}
-		if err := custody.VerifyPartial(c.group, label, got.partial); err != nil {
-			bad(err)
-			continue
-		}
 		if len(partials) == 0 {
+			// the first partial is checked alone: its node's receipt and
+			// format are the copy's
+			if err := custody.VerifyPartial(c.group, label, got.partial); err != nil {
+				bad(err)
+				continue
+			}
 			r.format, r.receipt = got.format, got.receipt
 			c.mu.Lock()
 			c.next = a.idx
@@ -153,14 +156,31 @@ func (c *Client) collectPartials(ctx context.Context, p CopyRequestParams) (*rou
 		partials = append(partials, got.partial)
 		r.from = append(r.from, node)
 		r.partials = append(r.partials, node.ID())
+		if len(partials) < c.group.T() {
+			continue
+		}
+		// t partials: combine and check the result once; only if it
+		// fails, check each to name the wrong one, drop it, ask on
+		if sig, err := custody.CombineOptimistic(c.group, label, partials); err == nil {
+			r.sigma = sig
+			return r, nil
+		}
+		for i := len(partials) - 1; i >= 1; i-- {
+			if err := custody.VerifyPartial(c.group, label, partials[i]); err != nil {
+				node := r.from[i]
+				e := fmt.Errorf("node %s (%s): %w: %w", node.ID(), node.Address, ErrWrongPartial, err)
+				r.rejected = append(r.rejected, e)
+				c.logf("station: %v; asking another node", e)
+				partials = slices.Delete(partials, i, i+1)
+				r.from = slices.Delete(r.from, i, i+1)
+				r.partials = slices.Delete(r.partials, i, i+1)
+			}
+		}
 	}
 	if len(partials) == c.group.T() {
-		sig, _, err := custody.Combine(c.group, label, partials)
-		if err != nil {
-			return nil, fmt.Errorf("%w: %w", ErrNoThreshold, err)
-		}
-		r.sigma = sig
-		return r, nil
+		// every partial verified alone, yet they do not combine: cannot
+		// happen for partials that verify; refuse rather than guess
+		return nil, fmt.Errorf("%w: %d partials that verify do not combine", ErrNoThreshold, len(partials))
 	}
 	if err := ctx.Err(); err != nil {
 		errs = append(errs, err)
