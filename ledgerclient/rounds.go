@@ -141,12 +141,6 @@ func (c *Client) collectPartials(ctx context.Context, p CopyRequestParams) (*rou
 			continue
 		}
 		if len(partials) == 0 {
-			// the first partial is checked alone: its node's receipt and
-			// format are the copy's
-			if err := custody.VerifyPartial(c.group, label, got.partial); err != nil {
-				bad(err)
-				continue
-			}
 			r.format, r.receipt = got.format, got.receipt
 			c.mu.Lock()
 			c.next = a.idx
@@ -165,7 +159,7 @@ func (c *Client) collectPartials(ctx context.Context, p CopyRequestParams) (*rou
 			r.sigma = sig
 			return r, nil
 		}
-		for i := len(partials) - 1; i >= 1; i-- {
+		for i := len(partials) - 1; i >= 0; i-- {
 			if err := custody.VerifyPartial(c.group, label, partials[i]); err != nil {
 				node := r.from[i]
 				e := fmt.Errorf("node %s (%s): %w: %w", node.ID(), node.Address, ErrWrongPartial, err)
