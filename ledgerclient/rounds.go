@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"slices"
+	"time"
 
 	"copystation/custody"
 	"copystation/keys"
@@ -23,6 +24,8 @@ type round1 struct {
 	from     []Node // nodes whose partials verified, asked first in round 2
 	partials []string
 	rejected []error
+	start    time.Time     // of round 1
+	spent    time.Duration // from start to the first node's answer: the spend
 }
 
 // check holds a node's round-2 keys to what round 1 fixed: the format, and
@@ -88,7 +91,7 @@ func (c *Client) collectPartials(ctx context.Context, p CopyRequestParams) (*rou
 			results <- answer{idx, got, err}
 		}()
 	}
-	r := &round1{}
+	r := &round1{start: time.Now()}
 	var (
 		partials []custody.Partial
 		label    []byte
@@ -141,6 +144,7 @@ func (c *Client) collectPartials(ctx context.Context, p CopyRequestParams) (*rou
 			continue
 		}
 		if len(partials) == 0 {
+			r.spent = time.Since(r.start)
 			r.format, r.receipt = got.format, got.receipt
 			c.mu.Lock()
 			c.next = a.idx
