@@ -118,6 +118,42 @@ func Combine(g *Group, label []byte, partials []Partial) (sig Signature, rejecte
 	return sig, rejected, nil
 }
 
+// CombineOptimistic interpolates the group signature from t partials of
+// distinct nodes without checking each, and checks only the result against
+// the group key: one pairing check instead of t+1. A result that does not
+// verify means some partial is wrong: the caller then checks each with
+// VerifyPartial to name it. Interpolation is linear, so a wrong partial
+// cannot give a signature that verifies (BLS signatures are unique).
+func CombineOptimistic(g *Group, label []byte, partials []Partial) (Signature, error) {
+	var sig Signature
+	if len(partials) != g.T() {
+		return sig, fmt.Errorf("custody.CombineOptimistic: %w: %d partials, need exactly %d", ErrNotEnoughShares, len(partials), g.T())
+	}
+	seen := map[int]bool{}
+	shares := make([]*share.PubShare, 0, len(partials))
+	for _, p := range partials {
+		if p.Node < 0 || p.Node >= g.n || seen[p.Node] || !compressed(p.Sig[:]) {
+			return sig, fmt.Errorf("custody.CombineOptimistic: %w", &NodeError{Node: p.Node, Err: fmt.Errorf("%w: index out of range, repeated, or not a compressed point", ErrBadPartial)})
+		}
+		seen[p.Node] = true
+		pt, err := ParseG1(p.Sig[:])
+		if err != nil {
+			return sig, fmt.Errorf("custody.CombineOptimistic: %w", &NodeError{Node: p.Node, Err: fmt.Errorf("%w: %v", ErrBadPartial, err)})
+		}
+		shares = append(shares, &share.PubShare{I: uint32(p.Node), V: pt})
+	}
+	pt, err := share.RecoverCommit(suite.G1(), shares, uint32(g.T()), uint32(g.n))
+	if err != nil {
+		return sig, fmt.Errorf("custody.CombineOptimistic: %w: %v", ErrNotEnoughShares, err)
+	}
+	b, _ := pt.MarshalBinary()
+	copy(sig[:], b)
+	if err := Verify(g.Key(), label, sig); err != nil {
+		return Signature{}, fmt.Errorf("custody.CombineOptimistic: %w", err)
+	}
+	return sig, nil
+}
+
 // Verify checks a group signature on label against the group key X:
 // e(σ, G2) = e(H1(label), X).
 func Verify(key kyber.Point, label []byte, sig Signature) error {

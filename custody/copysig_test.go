@@ -151,3 +151,36 @@ func TestCodewordBounds(t *testing.T) {
 		t.Errorf("DeriveCodeword(MaxSegments) = %v", err)
 	}
 }
+
+// TestCombineOptimistic: t good partials give Combine's signature with one
+// check; a wrong one makes the result fail to verify (ErrBadSignature), so
+// the caller goes on to name it with VerifyPartial.
+func TestCombineOptimistic(t *testing.T) {
+	res := testNetwork(t, 4, 2)
+	g := res[0].Group
+	label := copyLabel(t, "job-1")
+	p := func(i int, l []byte) Partial {
+		ps, err := PartialSign(res[i].Share, l)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return ps
+	}
+	want, _, err := Combine(g, label, []Partial{p(0, label), p(3, label)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	got, err := CombineOptimistic(g, label, []Partial{p(3, label), p(0, label)})
+	if err != nil || got != want {
+		t.Fatalf("CombineOptimistic() = %x, %v; want Combine's %x", got, err, want)
+	}
+	if _, err := CombineOptimistic(g, label, []Partial{p(0, label), p(1, []byte("another label"))}); !errors.Is(err, ErrBadSignature) {
+		t.Errorf("CombineOptimistic(one wrong partial) = %v, want %v", err, ErrBadSignature)
+	}
+	if _, err := CombineOptimistic(g, label, []Partial{p(0, label), p(0, label)}); !errors.Is(err, ErrBadPartial) {
+		t.Errorf("CombineOptimistic(a node twice) = %v, want %v", err, ErrBadPartial)
+	}
+	if _, err := CombineOptimistic(g, label, []Partial{p(0, label)}); !errors.Is(err, ErrNotEnoughShares) {
+		t.Errorf("CombineOptimistic(one partial) = %v, want %v", err, ErrNotEnoughShares)
+	}
+}

@@ -174,6 +174,10 @@ type Authorization struct {
 	// partial did not verify.
 	Partials []string
 	Rejected []error
+	// SpendTime is the wait for the first node's answer to round 1 (the
+	// spend, final); ReleaseTime the wait until the keys opened. Their
+	// difference is what the threshold release costs (benchmarks).
+	SpendTime, ReleaseTime time.Duration
 }
 
 // ReportParams names a copy's outcome.

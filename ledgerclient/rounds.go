@@ -5,6 +5,8 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
+	"time"
 
 	"copystation/custody"
 	"copystation/keys"
@@ -26,6 +28,8 @@ type round1 struct {
 	from     []Node // nodes whose partials verified, asked first in round 2
 	partials []string
 	rejected []error
+	start    time.Time     // of round 1
+	spent    time.Duration // from start to the first node's answer: the spend
 }
 
 // check holds a node's round-2 keys to what round 1 fixed: the format, and
@@ -91,7 +95,7 @@ func (c *Client) collectPartials(ctx context.Context, p CopyRequestParams) (*rou
 			results <- answer{idx, got, err}
 		}()
 	}
-	r := &round1{}
+	r := &round1{start: time.Now()}
 	var (
 		partials []custody.Partial
 		label    []byte
@@ -143,11 +147,8 @@ func (c *Client) collectPartials(ctx context.Context, p CopyRequestParams) (*rou
 			bad(fmt.Errorf("format %+v differs from the first node's %+v", got.format, r.format))
 			continue
 		}
-		if err := custody.VerifyPartial(c.group, label, got.partial); err != nil {
-			bad(err)
-			continue
-		}
 		if len(partials) == 0 {
+			r.spent = time.Since(r.start)
 			r.format, r.receipt = got.format, got.receipt
 			c.mu.Lock()
 			c.next = a.idx
@@ -158,17 +159,34 @@ func (c *Client) collectPartials(ctx context.Context, p CopyRequestParams) (*rou
 		partials = append(partials, got.partial)
 		r.from = append(r.from, node)
 		r.partials = append(r.partials, node.ID())
+		if len(partials) < c.group.T() {
+			continue
+		}
+		// t partials: combine and check the result once; only if it
+		// fails, check each to name the wrong one, drop it, ask on
+		if sig, err := custody.CombineOptimistic(c.group, label, partials); err == nil {
+			r.sigma = sig
+			return r, nil
+		}
+		for i := len(partials) - 1; i >= 0; i-- {
+			if err := custody.VerifyPartial(c.group, label, partials[i]); err != nil {
+				node := r.from[i]
+				e := fmt.Errorf("node %s (%s): %w: %w", node.ID(), node.Address, ErrWrongPartial, err)
+				r.rejected = append(r.rejected, e)
+				c.logf("station: %v; asking another node", e)
+				partials = slices.Delete(partials, i, i+1)
+				r.from = slices.Delete(r.from, i, i+1)
+				r.partials = slices.Delete(r.partials, i, i+1)
+			}
+		}
 	}
 	if len(r.revoked) > keys.MaxRevoked {
 		return nil, fmt.Errorf("%w: the nodes name %d revoked players together, more than a disc key block takes (%d)", ErrNodeMisbehaved, len(r.revoked), keys.MaxRevoked)
 	}
 	if len(partials) == c.group.T() {
-		sig, _, err := custody.Combine(c.group, label, partials)
-		if err != nil {
-			return nil, fmt.Errorf("%w: %w", ErrNoThreshold, err)
-		}
-		r.sigma = sig
-		return r, nil
+		// every partial verified alone, yet they do not combine: cannot
+		// happen for partials that verify; refuse rather than guess
+		return nil, fmt.Errorf("%w: %d partials that verify do not combine", ErrNoThreshold, len(partials))
 	}
 	if err := ctx.Err(); err != nil {
 		errs = append(errs, err)

@@ -183,7 +183,8 @@ func (s *session) keys(p CopyRequestParams, r1 *round1) (*Authorization, error) 
 	}
 	k.DiscKey, k.Revoked = dk[:], r1.revoked
 	return &Authorization{Keys: k, Format: keys.FormatMetadata(r1.format), Receipt: r1.receipt,
-		Sealed: rel.Sealed, KeysTranscript: hh, Partials: r1.partials, Rejected: r1.rejected}, nil
+		Sealed: rel.Sealed, KeysTranscript: hh, Partials: r1.partials, Rejected: r1.rejected,
+		SpendTime: r1.spent, ReleaseTime: time.Since(r1.start)}, nil
 }
 
 func (s *session) report(r ReportParams) (*Receipt, error) {

@@ -157,9 +157,14 @@ func TestThresholdRelease(t *testing.T) {
 	}
 
 	t.Run("same codeword through every node and retry", func(t *testing.T) {
-		again, err := n.client(t, new([]string), 2, 1, 0).Authorize(context.Background(), p)
+		// node 1 first, then the faulty node 0 among those asked at once:
+		// the combined signature fails, node 0 is named, node 2 asked
+		again, err := n.client(t, new([]string), 1, 0, 2).Authorize(context.Background(), p)
 		if err != nil {
 			t.Fatalf("Authorize(same attempt, other nodes first) = %v", err)
+		}
+		if len(again.Rejected) != 1 || !strings.Contains(again.Rejected[0].Error(), liar) {
+			t.Fatalf("Authorize(nodes 1, 0, 2) rejected %v, want node 0 (%s) named", again.Rejected, liar)
 		}
 		if !bytes.Equal(again.Keys.Codeword, cw) || !bytes.Equal(again.Keys.DiscKey, first.Keys.DiscKey) {
 			t.Fatalf("the same attempt through other nodes got another codeword or disc key")
