@@ -17,10 +17,10 @@ import (
 // signature, combined in memory from t nodes' partials and checked against
 // the pinned group, and the nodes that gave them.
 type round1 struct {
-	sigma    custody.Signature
-	chainID  string
-	format   protocol.Format
-	receipt  Receipt
+	sigma   custody.Signature
+	chainID string
+	format  protocol.Format
+	receipt Receipt
 	// revoked is the union of the revoked player-tree leaves the t nodes
 	// whose partials verified sent: one node leaving a revoked player out
 	// cannot let it open this disc.
