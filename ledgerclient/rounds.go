@@ -21,9 +21,9 @@ type round1 struct {
 	chainID string
 	format  protocol.Format
 	receipt Receipt
-	// revoked is the union of the revoked player-tree leaves the t nodes
-	// whose partials verified sent: one node leaving a revoked player out
-	// cannot let it open this disc.
+	// revoked is the union of the revoked player-tree leaves the nodes
+	// that answered sent: one node leaving a revoked player out cannot let
+	// it open this disc (a node adding one only keeps that player from it).
 	revoked  []uint32
 	from     []Node // nodes whose partials verified, asked first in round 2
 	partials []string
@@ -165,6 +165,9 @@ func (c *Client) collectPartials(ctx context.Context, p CopyRequestParams) (*rou
 		// t partials: combine and check the result once; only if it
 		// fails, check each to name the wrong one, drop it, ask on
 		if sig, err := custody.CombineOptimistic(c.group, label, partials); err == nil {
+			if len(r.revoked) > keys.MaxRevoked {
+				return nil, fmt.Errorf("%w: the nodes name %d revoked players together, more than a disc key block takes (%d)", ErrNodeMisbehaved, len(r.revoked), keys.MaxRevoked)
+			}
 			r.sigma = sig
 			return r, nil
 		}
@@ -179,9 +182,6 @@ func (c *Client) collectPartials(ctx context.Context, p CopyRequestParams) (*rou
 				r.partials = slices.Delete(r.partials, i, i+1)
 			}
 		}
-	}
-	if len(r.revoked) > keys.MaxRevoked {
-		return nil, fmt.Errorf("%w: the nodes name %d revoked players together, more than a disc key block takes (%d)", ErrNodeMisbehaved, len(r.revoked), keys.MaxRevoked)
 	}
 	if len(partials) == c.group.T() {
 		// every partial verified alone, yet they do not combine: cannot
