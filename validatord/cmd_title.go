@@ -184,7 +184,7 @@ func cmdTitleRegister(e *env, args []string) error {
 	if err := e.parse(args, "package"); err != nil {
 		return err
 	}
-	m, err := readManifest(*pkg)
+	m, err := titlepkg.ReadManifest(*pkg)
 	if err != nil {
 		return err
 	}
@@ -238,32 +238,6 @@ func cmdTitleRegister(e *env, args []string) error {
 	return nil
 }
 
-// readManifest reads a package's manifest without a key: the issuer no
-// longer holds one.
-func readManifest(path string) (*titlepkg.Manifest, error) {
-	f, err := os.Open(path)
-	if err != nil {
-		return nil, err
-	}
-	defer f.Close()
-	head := make([]byte, 16)
-	if _, err := f.ReadAt(head, 0); err != nil {
-		return nil, fmt.Errorf("title package %s: %w", path, err)
-	}
-	n, err := titlepkg.ManifestLen(head)
-	if err != nil {
-		return nil, fmt.Errorf("title package %s: %w", path, err)
-	}
-	b := make([]byte, n)
-	if _, err := f.ReadAt(b, 0); err != nil {
-		return nil, fmt.Errorf("title package %s: %w", path, err)
-	}
-	m, err := titlepkg.ParseManifest(b)
-	if err != nil {
-		return nil, fmt.Errorf("title package %s: %w", path, err)
-	}
-	return m, nil
-}
 
 // dealMatches checks the deal is the one the package was made under: same
 // title, segment count and roots.

@@ -30,6 +30,35 @@ func Inspect(path, titleID string) (*Manifest, error) {
 	return InspectReader(f, st.Size(), titleID)
 }
 
+// ReadManifest reads and parses the manifest of the package file at path,
+// nothing more: what an issuer or a station needs of a package it holds no
+// key for (its title, segments and share roots). The manifest's MAC is not
+// checked here; Open checks it under the key.
+func ReadManifest(path string) (*Manifest, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, fmt.Errorf("titlepkg.ReadManifest: %w", err)
+	}
+	defer f.Close()
+	var head [16]byte
+	if _, err := f.ReadAt(head[:], 0); err != nil {
+		return nil, fmt.Errorf("titlepkg.ReadManifest: %s: %w: reading the header: %v", path, ErrFormat, err)
+	}
+	n, err := ManifestLen(head[:])
+	if err != nil {
+		return nil, fmt.Errorf("titlepkg.ReadManifest: %s: %w", path, err)
+	}
+	enc := make([]byte, n)
+	if _, err := f.ReadAt(enc, 0); err != nil {
+		return nil, fmt.Errorf("titlepkg.ReadManifest: %s: %w: reading the manifest: %v", path, ErrFormat, err)
+	}
+	m, err := ParseManifest(enc)
+	if err != nil {
+		return nil, fmt.Errorf("titlepkg.ReadManifest: %s: %w", path, err)
+	}
+	return m, nil
+}
+
 // InspectReader is Inspect over any io.ReaderAt of the given size.
 func InspectReader(f io.ReaderAt, size int64, titleID string) (*Manifest, error) {
 	var head [16]byte

@@ -37,7 +37,7 @@ func (l ClientLedger) Authorize(ctx context.Context, r AuthRequest) (*Authorizat
 	}
 	a, err := l.C.Authorize(ctx, ledgerclient.CopyRequestParams{JobID: r.JobID, TokenID: r.TokenID,
 		TitleID: r.TitleID, Profile: r.Profile, MediaID: r.MediaID, Grant: r.Grant,
-		Attempt: attempt, PrevReport: r.PrevReport})
+		Attempt: attempt, PrevReport: r.PrevReport, Manifest: r.Manifest})
 	if err != nil {
 		return nil, refusal(err)
 	}

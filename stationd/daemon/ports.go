@@ -2,6 +2,7 @@ package daemon
 
 import (
 	"context"
+	"copystation/burn/titlepkg"
 	"errors"
 	"fmt"
 
@@ -59,6 +60,10 @@ type AuthRequest struct {
 	// PrevReport names the report that spoiled the previous attempt
 	// (empty for the first): the ledger binds a retry to it.
 	PrevReport []byte
+	// Manifest is the title package's manifest, when the station holds
+	// it: a title dealt by its issuer is released as shares, which the
+	// station checks against the manifest's roots (docs/key-custody.md).
+	Manifest *titlepkg.Manifest
 }
 
 // Authorization is the ledger's answer: the spend's receipt and the keys.

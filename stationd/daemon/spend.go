@@ -2,6 +2,9 @@ package daemon
 
 import (
 	"context"
+	"path/filepath"
+
+	"copystation/burn/titlepkg"
 	"copystation/drive"
 	"errors"
 	"fmt"
@@ -17,9 +20,13 @@ import (
 // moves the job on; from Authorised (keys lost in a restart) it only
 // refills the key ring.
 func (d *Daemon) authorise(ctx context.Context, j job.Job) (job.Job, error) {
+	// The manifest names the share roots of a dealt title; a package the
+	// station cannot read here was refused before the spend, and after it
+	// the copy is asked for as a deposited one (the nodes then refuse it).
+	m, _ := titlepkg.ReadManifest(filepath.Join(d.cfg.TitlesDir, titlepkg.FileName(j.TitleID)))
 	t0 := time.Now()
 	a, err := d.ledger.Authorize(ctx, AuthRequest{JobID: j.ID, Attempt: j.Attempt, TokenID: j.TokenID,
-		TitleID: j.TitleID, Profile: j.Profile, MediaID: j.MediaID, Grant: j.Grant, PrevReport: j.PrevReport})
+		TitleID: j.TitleID, Profile: j.Profile, MediaID: j.MediaID, Grant: j.Grant, PrevReport: j.PrevReport, Manifest: m})
 	d.metrics.NodeLatency.WithLabelValues("authorize").Observe(time.Since(t0).Seconds())
 	var ref *Refusal
 	if errors.As(err, &ref) {

@@ -41,8 +41,8 @@ const segmentSectors = 32
 
 // MakeTitle generates a deterministic image of size bytes (a whole number
 // of 64 KiB clusters) with two forensic segments, packages it into dir
-// under a fresh package key, and registers it on the network through the
-// issuer, depositing the key.
+// under keys dealt to the network's custody nodes, and registers it with
+// the deal through the issuer.
 func MakeTitle(ctx context.Context, nw *Network, dir, id string, size int64, seed uint64) (*Title, error) {
 	const cluster = 64 << 10
 	if size < 4*cluster || size%cluster != 0 {
@@ -63,23 +63,26 @@ func MakeTitle(ctx context.Context, nw *Network, dir, id string, size int64, see
 	}
 	img := &imageReader{left: size, rng: mrand.NewChaCha8(seedBytes(seed))}
 	h := sha256.New()
-	key := make([]byte, 32)
-	if _, err := rand.Read(key); err != nil {
-		return nil, err
-	}
-	defer keys.Zero(key)
-	tk, err := titlepkg.DeriveKeys(key, len(variants))
+	// The issuer deals the title's keys to the network's custody nodes,
+	// packages under them and wipes them: no one holds them whole after.
+	cd, err := nw.Node.Issuer.CustodyDeal(ctx)
 	if err != nil {
-		return nil, err
+		return nil, fmt.Errorf("simstation: deal title %s: %w", id, err)
 	}
+	d, err := cd.Deal(id, len(variants))
+	if err != nil {
+		return nil, fmt.Errorf("simstation: deal title %s: %w", id, err)
+	}
+	defer d.Keys.Wipe()
+	tk := d.Keys.PackageKeys()
 	defer tk.Wipe()
 	m, err := titlepkg.Create(dir, titlepkg.Spec{TitleID: id, Image: io.TeeReader(img, h), ImageSize: size,
-		Variants: variants, Keys: tk, ChunkSize: 1 << 20, Rand: rand.Reader})
+		Variants: variants, Keys: tk, ShareRoots: d.Roots, ChunkSize: 1 << 20, Rand: rand.Reader})
 	if err != nil {
 		return nil, err
 	}
 	t := contract.Title{ID: id, Name: "Demo film " + id, ContentHash: m.Root[:], Formats: Formats, Segments: segs}
-	if err := nw.Node.Issuer.RegisterTitle(ctx, t, key); err != nil {
+	if err := nw.Node.Issuer.RegisterDealtTitle(ctx, t, d); err != nil {
 		return nil, fmt.Errorf("simstation: register title %s: %w", id, err)
 	}
 	p := dir + string(os.PathSeparator) + titlepkg.FileName(id)
