@@ -14,9 +14,10 @@
 // Open runs on the station with any ecdh.KeyExchanger; with the TPM's key it
 // costs exactly one TPM2_ECDH_ZGen.
 //
-// DeriveDiscKey binds a disc key to a job, an attempt and a media ID with
-// HKDF-SHA256 so that every node holding the same copy secret derives the
-// same key for a retry.
+// DeriveDiscKey (HKDF-SHA256 of a master secret, a job, an attempt and a
+// media ID) no longer keys any disc the system writes: since the release
+// rounds a disc key comes from the copy's group signature
+// (custody.DiscKey). Tests use it to make distinct disc keys.
 //
 // Wiping: CopyKeys.Wipe and Zero overwrite buffers; Seal and Open wipe the
 // plaintext encoding they make.

@@ -20,12 +20,11 @@ import (
 	"copystation/custody"
 	"copystation/custody/playertree"
 	"copystation/internal/docexample"
-	"copystation/keys"
 )
 
 // Fixed inputs of the worked examples.
 var (
-	exSecret      = seq(0x00, 32) // the network copy secret
+	exSigma       = seq(0x00, 48) // σ_copy as the derivation takes it: its 48 bytes
 	exGroupSecret = seq(0x01, 32) // the example group's secret x
 	exTree        = playertree.Tree{ID: "doc-tree", Depth: 2}
 	exRevoked     = []uint32{3}
@@ -45,18 +44,6 @@ func seq(first byte, n int) []byte {
 		b[i] = first + byte(i)
 	}
 	return b
-}
-
-// hkdfInfo builds keys.DeriveCopySecret's HKDF info from the layout the doc
-// states, independently of the keys package.
-func hkdfInfo(purpose, job string, media []byte) []byte {
-	const label = "copystation copy-secret v1"
-	info := append([]byte{byte(len(label))}, label...)
-	info = append(append(info, byte(len(purpose))), purpose...)
-	info = binary.BigEndian.AppendUint16(info, uint16(len(job)))
-	info = append(info, job...)
-	info = binary.BigEndian.AppendUint16(info, uint16(len(media)))
-	return append(info, media...)
 }
 
 func mustHKDF(t *testing.T, secret []byte, info string) []byte {
@@ -93,17 +80,18 @@ func examples(t *testing.T) string {
 }
 
 func keyExamples(t *testing.T, sb *strings.Builder) []byte {
-	purpose := keys.ForAttempt(keys.PurposeDiscKey, exAttempt)
-	dk, err := keys.DeriveDiscKey(exSecret, exJob, exAttempt, exMedia)
+	d, err := custody.DiscKey(custody.Signature(exSigma), exAttempt, exMedia)
 	if err != nil {
 		t.Fatal(err)
 	}
-	info := hkdfInfo(purpose, exJob, exMedia)
-	if indep := mustHKDF(t, exSecret, string(info)); !bytes.Equal(indep, dk) {
-		t.Fatalf("keys.DeriveDiscKey() = %x, HKDF with the documented info = %x", dk, indep)
+	dk := d[:]
+	info := binary.BigEndian.AppendUint32([]byte("copystation disc key v2"), exAttempt)
+	info = append(info, exMedia...)
+	if indep := mustHKDF(t, exSigma, string(info)); !bytes.Equal(indep, dk) {
+		t.Fatalf("custody.DiscKey() = %x, HKDF with the documented info = %x", dk, indep)
 	}
-	fmt.Fprintf(sb, "\n### Disc key derivation\n\nCopy secret `%x`, job ID `%s`, attempt %d, media ID `%s` (hex `%x`):\n\n",
-		exSecret, exJob, exAttempt, exMedia, exMedia)
+	fmt.Fprintf(sb, "\n### Disc key derivation\n\nσ_copy `%x` (48 bytes as the station combined them; the derivation does not decode the point), attempt %d, media ID `%s` (hex `%x`):\n\n",
+		exSigma, exAttempt, exMedia, exMedia)
 	fmt.Fprintf(sb, "```\nHKDF info (%d bytes):\n%sDK = %x\n```\n", len(info), docexample.HexDump(info), dk)
 	fmt.Fprintf(sb, "\nKeys derived from DK:\n\n```\n")
 	for _, l := range []string{"copystation disc v1 header key", "copystation disc v1 sector key", "copystation disc v1 cluster mac key"} {

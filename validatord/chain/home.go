@@ -105,10 +105,7 @@ func InitHomes(homes []string, kek []byte, g GenesisOptions, basePort int, rnd i
 	if g.MaxRetries == 0 {
 		g.MaxRetries = 3
 	}
-	network := vault.Secrets{CopySecret: make([]byte, 32)}
-	if _, err := io.ReadFull(rnd, network.CopySecret); err != nil {
-		return fmt.Errorf("chain.InitHomes: %w", err)
-	}
+	var network vault.Secrets
 	dep, err := ecdh.P256().GenerateKey(rnd)
 	if err != nil {
 		return fmt.Errorf("chain.InitHomes: %w", err)
@@ -158,7 +155,7 @@ func InitHomes(homes []string, kek []byte, g GenesisOptions, basePort int, rnd i
 		if err != nil {
 			return fmt.Errorf("chain.InitHomes: %w", err)
 		}
-		secrets[i] = vault.Secrets{ConsensusKey: cons.Bytes(), NodeKey: nodeKey.Bytes(), CopySecret: network.CopySecret,
+		secrets[i] = vault.Secrets{ConsensusKey: cons.Bytes(), NodeKey: nodeKey.Bytes(),
 			DepositKey: network.DepositKey, GatewayKey: gw.Bytes(), SignerKey: sb, DKGKey: dk, CustodyKey: ck.Bytes()}
 		ports := all[i*PortsPerNode:]
 		cfgs[i] = NodeConfig{

@@ -51,7 +51,7 @@ func TestNoPlaintextSecrets(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	secrets := map[string][]byte{"consensus key": s.ConsensusKey[:32], "node key": s.NodeKey[:32], "copy secret": s.CopySecret,
+	secrets := map[string][]byte{"consensus key": s.ConsensusKey[:32], "node key": s.NodeKey[:32],
 		"deposit key": s.DepositKey, "gateway key": s.GatewayKey, "signer key": s.SignerKey,
 		"DKG key": s.DKGKey[len(s.DKGKey)-32:], "custody share": s.CustodyShare[len(s.CustodyShare)-32:], "custody key": s.CustodyKey}
 	err = filepath.WalkDir(dir, func(path string, d fs.DirEntry, err error) error {

@@ -84,11 +84,7 @@ func Start(ctx context.Context, o Options) (*Node, error) {
 		return nil, fmt.Errorf("chain.Start: %w", err)
 	}
 	cust.Fault = o.Fault
-	ks, err := keyservice.New(sec.CopySecret, dep, cust)
-	if err != nil {
-		cust.Share.Wipe()
-		return nil, fmt.Errorf("chain.Start: %w", err)
-	}
+	ks := keyservice.New(dep, cust)
 	signer, err := ecdsa.ParseRawPrivateKey(elliptic.P256(), sec.SignerKey)
 	if err != nil {
 		return nil, fmt.Errorf("chain.Start: signer key: %w", err)

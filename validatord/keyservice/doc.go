@@ -16,9 +16,10 @@
 // (ReleaseKeys, the one function issuer-dealt title shares will replace).
 // The disc key is not sent: the station derives it from sigma.
 //
-// Every node still holds two network secrets, sealed at rest in its vault:
-// the deposit key, which opens each title's package key (sealed to it by the
-// issuer at registration), and the copy secret, which now only keys the
-// version-1 disc key block (PlayerKey and the block's nonce). Nothing
+// Every node still holds one network secret, sealed at rest in its vault:
+// the deposit key, which opens the package key of a title registered by
+// the deposit (being removed: titles dealt by their issuer need none, and
+// the demo and simulated station register only dealt titles). The copy
+// secret is gone: no key derives from a secret every node shares. Nothing
 // secret enters the ledger: the copy record is the codeword's commitment.
 package keyservice

@@ -15,7 +15,6 @@ import (
 
 // Errors of the key service.
 var (
-	ErrSecret     = errors.New("keyservice: the copy secret must be 32 bytes or more")
 	ErrPackageKey = errors.New("keyservice: the title's sealed package key does not open on this node")
 	ErrNotPending = errors.New("keyservice: the copy has no pending attempt on this disc")
 	ErrNoFormat   = errors.New("keyservice: the title has no format metadata for the copy's disc profile")
@@ -56,28 +55,23 @@ type Custody struct {
 	Fault   Fault
 }
 
-// Service holds a node's network secrets in memory.
+// Service holds a node's secrets in memory: its custody share and, for
+// titles registered by the deposit (being removed), the deposit key.
 type Service struct {
-	secret  []byte
 	deposit *ecdh.PrivateKey
 	cust    Custody
 }
 
-// New makes a key service from the network's copy secret, deposit key and
-// the node's custody share. The copy secret now only keys the version-1
-// disc key block (PlayerKey, blockNonce).
-func New(copySecret []byte, deposit *ecdh.PrivateKey, c Custody) (*Service, error) {
-	if len(copySecret) < keys.MinMasterLen {
-		return nil, ErrSecret
-	}
-	return &Service{secret: append([]byte(nil), copySecret...), deposit: deposit, cust: c}, nil
+// New makes a key service from the deposit key and the node's custody
+// share. No secret is shared by every node any more: a copy's codeword and
+// disc key come from its group signature, and the station writes the disc
+// key block.
+func New(deposit *ecdh.PrivateKey, c Custody) *Service {
+	return &Service{deposit: deposit, cust: c}
 }
 
-// Close wipes the copy secret and the custody share from memory.
-func (s *Service) Close() {
-	keys.Zero(s.secret)
-	s.cust.Share.Wipe()
-}
+// Close wipes the custody share from memory.
+func (s *Service) Close() { s.cust.Share.Wipe() }
 
 // DepositPublicKey is the key issuers seal package keys to.
 func (s *Service) DepositPublicKey() *ecdh.PublicKey { return s.deposit.PublicKey() }

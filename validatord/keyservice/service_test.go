@@ -49,19 +49,14 @@ type fix struct {
 }
 
 // fixture is four nodes, threshold 2, each with its own custody share,
-// holding the same copy secret and deposit key as today's vaults do.
+// holding the same deposit key as today's vaults do.
 func fixture(t *testing.T) *fix {
 	t.Helper()
 	dep, _ := ecdh.P256().GenerateKey(rand.Reader)
-	secret := bytes.Repeat([]byte{0x5A}, 32)
 	shares, g := group(t, 4, 2)
 	f := &fix{group: g}
 	for _, sh := range shares {
-		s, err := New(secret, dep, Custody{ChainID: "test-chain", Share: sh, Group: g})
-		if err != nil {
-			t.Fatalf("New() = %v", err)
-		}
-		f.nodes = append(f.nodes, s)
+		f.nodes = append(f.nodes, New(dep, Custody{ChainID: "test-chain", Share: sh, Group: g}))
 	}
 	sealed, err := SealPackageKey(dep.PublicKey(), "film-1", bytes.Repeat([]byte{1}, 32))
 	if err != nil {
@@ -202,7 +197,7 @@ func TestSigmaRefusals(t *testing.T) {
 	if _, err := f.nodes[2].CheckSigma(&other, s2[:47]); !errors.Is(err, ErrBadSigma) {
 		t.Errorf("CheckSigma(47 bytes) = %v, want %v", err, ErrBadSigma)
 	}
-	none, _ := New(bytes.Repeat([]byte{1}, 32), f.nodes[0].deposit, Custody{ChainID: "test-chain"})
+	none := New(f.nodes[0].deposit, Custody{ChainID: "test-chain"})
 	if _, _, err := none.Partial(f.title, f.st, f.copy, info1, nil); !errors.Is(err, ErrNoCustody) {
 		t.Errorf("Partial(no custody share) = %v, want %v", err, ErrNoCustody)
 	}

@@ -35,11 +35,6 @@ type Secrets struct {
 	ConsensusKey []byte `json:"consensus_key"`
 	// NodeKey is the node's CometBFT p2p key (ed25519, 64 bytes).
 	NodeKey []byte `json:"node_key"`
-	// CopySecret is the network's copy secret, the same on every node of a
-	// testnet: since the release rounds it keys only the version-1 disc key
-	// block (the player key and the block's nonce); a copy's codeword and
-	// disc key come from the copy's group signature.
-	CopySecret []byte `json:"copy_secret"`
 	// DepositKey is the network's P-256 deposit private key (32 bytes), the
 	// same on every node: issuers seal package keys to its public half.
 	DepositKey []byte `json:"deposit_key"`
@@ -65,7 +60,6 @@ type Secrets struct {
 func (s *Secrets) Wipe() {
 	keys.Zero(s.ConsensusKey)
 	keys.Zero(s.NodeKey)
-	keys.Zero(s.CopySecret)
 	keys.Zero(s.DepositKey)
 	keys.Zero(s.GatewayKey)
 	keys.Zero(s.SignerKey)

@@ -12,16 +12,16 @@ func TestSaveLoad(t *testing.T) {
 	dir := t.TempDir()
 	path := filepath.Join(dir, "vault.bin")
 	kek := bytes.Repeat([]byte{7}, 32)
-	s := &Secrets{CopySecret: bytes.Repeat([]byte{0xAB}, 32), DepositKey: []byte("deposit-private")}
+	s := &Secrets{CustodyKey: bytes.Repeat([]byte{0xAB}, 32), DepositKey: []byte("deposit-private")}
 	if err := Save(path, kek, s, nil); err != nil {
 		t.Fatalf("Save() = %v", err)
 	}
 	raw, _ := os.ReadFile(path)
-	if bytes.Contains(raw, s.CopySecret) || bytes.Contains(raw, s.DepositKey) {
+	if bytes.Contains(raw, s.CustodyKey) || bytes.Contains(raw, s.DepositKey) {
 		t.Fatalf("vault file holds a secret in plaintext")
 	}
 	got, err := Load(path, kek)
-	if err != nil || !bytes.Equal(got.CopySecret, s.CopySecret) {
+	if err != nil || !bytes.Equal(got.CustodyKey, s.CustodyKey) {
 		t.Fatalf("Load() = %v, %v, want the secrets back", got, err)
 	}
 	tests := []struct {
