@@ -222,7 +222,7 @@ func startDaemon(exe, dir string, nw *simstation.Network) (*daemonProc, time.Dur
 		return nil, 0, err
 	}
 	cmd := exec.Command(exe, "simrun", "--dir", dir, "--node", pin.Address+","+pin.StaticKey+","+pin.SigningKey,
-		"--players", fmt.Sprintf("%s,%d,%s", pl.Tree, pl.Depth, pl.GroupKey), "--log-level", "warn")
+		"--players", fmt.Sprintf("%s,%d", pl.Tree, pl.Depth), "--log-level", "warn")
 	cmd.Env = append(os.Environ(), "NOTIFY_SOCKET="+sock)
 	cmd.Stderr = os.Stderr
 	t0 := time.Now()

@@ -53,7 +53,7 @@ func startChild(t *testing.T, dir string, nw *simstation.Network, env ...string)
 		t.Fatal(err)
 	}
 	return startProc(t, []string{"simrun", "--dir", dir, "--node", pin.Address + "," + pin.StaticKey + "," + pin.SigningKey,
-		"--group", hex.EncodeToString(nw.Group()), "--players", fmt.Sprintf("%s,%d,%s", p.Tree, p.Depth, p.GroupKey), "--log-level", "debug"}, env...)
+		"--group", hex.EncodeToString(nw.Group()), "--players", fmt.Sprintf("%s,%d", p.Tree, p.Depth), "--log-level", "debug"}, env...)
 }
 
 // startProc runs stationd with args as a child process with a notify

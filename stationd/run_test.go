@@ -98,8 +98,7 @@ signing_key = "04%0128x"
 [players]
 tree = "players-1"
 depth = 20
-group_key = "%0192x"
-`, dir, filepath.Join(dir, "s.sock"), filepath.Join(dir, "tpm-sim"), 1, 1, 1)
+`, dir, filepath.Join(dir, "s.sock"), filepath.Join(dir, "tpm-sim"), 1, 1)
 	if err := os.WriteFile(path, []byte(cfg), 0o600); err != nil {
 		t.Fatal(err)
 	}
@@ -124,7 +123,7 @@ func playersTOML(t testing.TB, nw *simstation.Network) string {
 	if err != nil {
 		t.Fatal(err)
 	}
-	return fmt.Sprintf("[players]\ntree = %q\ndepth = %d\ngroup_key = %q\n", p.Tree, p.Depth, p.GroupKey)
+	return fmt.Sprintf("[players]\ntree = %q\ndepth = %d\n", p.Tree, p.Depth)
 }
 
 // startConfigured starts a validation node, enrolls a station with a title

@@ -23,7 +23,7 @@ func cmdSimRun(ctx context.Context, args []string, stdout, stderr io.Writer) int
 	dir := fs.String("dir", "", "the station's state directory (TPM simulator, journal, titles)")
 	node := fs.String("node", "", "a validation node: ADDRESS,NOISE_KEY_HEX,SIGNING_KEY_HEX")
 	group := fs.String("group", "", "the network's custody group in hex (genesis custody.group)")
-	playersFlag := fs.String("players", "", "the network's player tree: TREE,DEPTH,GROUP_KEY_HEX")
+	playersFlag := fs.String("players", "", "the network's player tree: TREE,DEPTH")
 	drives := fs.Int("drives", 1, "simulated burners")
 	speed := fs.Int("speed", 16, "simulated write speed (x BD)")
 	scale := fs.Float64("time-scale", 0, "simulated time scale (0: as fast as the machine goes)")
@@ -36,8 +36,8 @@ func cmdSimRun(ctx context.Context, args []string, stdout, stderr io.Writer) int
 	pp := strings.Split(*playersFlag, ",")
 	depth, derr := strconv.Atoi(pp[min(1, len(pp)-1)])
 	g, gerr := hex.DecodeString(*group)
-	if *dir == "" || len(parts) != 3 || len(pp) != 3 || derr != nil || gerr != nil || len(g) == 0 {
-		fmt.Fprintln(stderr, "stationd simrun: give --dir, --node ADDRESS,NOISE_KEY_HEX,SIGNING_KEY_HEX, --group GROUP_HEX and --players TREE,DEPTH,GROUP_KEY_HEX")
+	if *dir == "" || len(parts) != 3 || len(pp) != 2 || derr != nil || gerr != nil || len(g) == 0 {
+		fmt.Fprintln(stderr, "stationd simrun: give --dir, --node ADDRESS,NOISE_KEY_HEX,SIGNING_KEY_HEX, --group GROUP_HEX and --players TREE,DEPTH")
 		return 2
 	}
 	m, err := parseMedia(*media)
@@ -53,7 +53,7 @@ func cmdSimRun(ctx context.Context, args []string, stdout, stderr io.Writer) int
 	defer keys.Close()
 	st, err := simstation.Start(ctx, keys, simstation.Options{Dir: *dir, Drives: *drives, SpeedX: *speed, TimeScale: *scale, Media: m,
 		Nodes: []config.Node{{Address: parts[0], StaticKey: parts[1], SigningKey: parts[2]}}, Group: g,
-		Players: config.Players{Tree: pp[0], Depth: depth, GroupKey: pp[2]},
+		Players: config.Players{Tree: pp[0], Depth: depth},
 		Logger:  newLogger(stderr, *level), Notifier: notify.FromEnv(), AfterTransition: afterTransition()})
 	if err != nil {
 		fmt.Fprintf(stderr, "stationd simrun: %v\n", err)

@@ -268,6 +268,6 @@ func cmdPlayerTree(e *env, args []string) error {
 	}
 	key := hex.EncodeToString(g.KeyBytes())
 	e.print(map[string]any{"tree": tr.ID, "depth": tr.Depth, "group_key": key},
-		fmt.Sprintf("[players]\ntree = %q\ndepth = %d\ngroup_key = %q", tr.ID, tr.Depth, key))
+		fmt.Sprintf("[players]\ntree = %q\ndepth = %d\n# under the group key %s of the custody_group the station pins", tr.ID, tr.Depth, key))
 	return nil
 }

@@ -53,14 +53,13 @@ type TPM struct {
 	URI string `toml:"uri"`
 }
 
-// Players pins the network's player tree and custody group key, as the
-// operator gives them at enrollment (validatord player tree): the station
-// writes every disc's key block for that tree under that key, and never
-// takes either from a node it talks to.
+// Players pins the network's player tree, as the operator gives it at
+// enrollment (validatord player tree): the station writes every disc's key
+// block for that tree under the group key of the pinned custody_group,
+// and never takes either from a node it talks to.
 type Players struct {
-	Tree     string `toml:"tree"`
-	Depth    int    `toml:"depth"`
-	GroupKey string `toml:"group_key"` // compressed G2, 96 bytes, hex
+	Tree  string `toml:"tree"`
+	Depth int    `toml:"depth"`
 }
 
 // Drive is one burner in the tower.
@@ -184,9 +183,6 @@ func (c *Config) Check() error {
 	}
 	if c.Players.Depth < 1 || c.Players.Depth > 32 {
 		bad("players.depth", "%d is out of range: give the player tree's depth, 1 to 32", c.Players.Depth)
-	}
-	if k, err := hex.DecodeString(c.Players.GroupKey); err != nil || len(k) != 96 {
-		bad("players.group_key", "must be the network's custody group key, 96 bytes (compressed G2) in hex")
 	}
 	if len(c.Drives) == 0 {
 		bad("drive", "no [[drive]] tables: give at least one drive with device = \"sg:/dev/sgN\"")

@@ -18,10 +18,8 @@ signing_key = "04abababababababababababababababababababababababababababababababa
 [players]
 tree = "players-1"
 depth = 20
-group_key = "` + groupKey + `"
 `
 
-const groupKey = "8107aad1d722b74d1955f000f764b907aebc9fd0003cdc0db16ce57028e0417257abc93cdbd29bbeae81d85c29df2c4200c75b6acd7e2ad2ed48092947c7659d3fd7c5dae9340f1ed804b73417aaaf06f6bf985c8ff49c103482b606bf57042f"
 
 func TestExampleFile(t *testing.T) {
 	c, err := Load("testdata/station.toml")
@@ -52,7 +50,6 @@ func TestParse(t *testing.T) {
 		{"kiosk missing pin", good + "[kiosk]\nenabled = true\ntamper_clear_code = \"12345678\"\n", "kiosk.door_pin", "missing"},
 		{"no player tree", strings.Replace(good, `tree = "players-1"`, "", 1), "players.tree", "player tree ID"},
 		{"player tree too deep", strings.Replace(good, "depth = 20", "depth = 33", 1), "players.depth", "1 to 32"},
-		{"short group key", strings.Replace(good, groupKey, groupKey[:190], 1), "players.group_key", "96 bytes"},
 		{"bad log level", "log_level = \"loud\"\n" + good, "log_level", "debug"},
 	}
 	for _, tt := range tests {

@@ -13,6 +13,7 @@ import (
 	"copystation/burn"
 	"copystation/burn/disc"
 	"copystation/burn/titlepkg"
+	"copystation/custody"
 	"copystation/custody/playertree"
 	"copystation/drive"
 	"copystation/stationd/config"
@@ -192,18 +193,18 @@ func RealPipeline(c config.Config) (Pipeline, error) {
 	return &BurnPipeline{TitlesDir: c.TitlesDir, Players: e, Installed: titles.ForState(c.StateDir, c.TitlesDir)}, nil
 }
 
-// PlayersOf makes the disc key block encrypter for the player tree and
-// group key the configuration pins.
+// PlayersOf makes the disc key block encrypter for the player tree the
+// configuration pins, under the group key of its pinned custody group.
 func PlayersOf(c config.Config) (*playertree.Encrypter, error) {
-	b, err := hex.DecodeString(c.Players.GroupKey)
+	b, err := hex.DecodeString(c.CustodyGroup)
 	if err != nil {
-		return nil, fmt.Errorf("players.group_key: %w", err)
+		return nil, fmt.Errorf("custody_group: %w", err)
 	}
-	g, err := playertree.ParseGroupKey(b)
+	g, err := custody.UnmarshalGroup(b)
 	if err != nil {
-		return nil, fmt.Errorf("players.group_key: %w", err)
+		return nil, fmt.Errorf("custody_group: %w", err)
 	}
-	e, err := playertree.NewEncrypter(g, playertree.Tree{ID: c.Players.Tree, Depth: uint8(c.Players.Depth)})
+	e, err := playertree.NewEncrypter(g.Key(), playertree.Tree{ID: c.Players.Tree, Depth: uint8(c.Players.Depth)})
 	if err != nil {
 		return nil, fmt.Errorf("players: %w", err)
 	}

@@ -119,22 +119,15 @@ func (nw *Network) Copy(jobID string) (*contract.Copy, error) { return nw.Node.A
 func (nw *Network) Height() int64 { h, _ := nw.Node.App.LastCommit(); return h }
 
 // Players is the [players] table a station's configuration pins: the
-// network's player tree and its group key, from the committed genesis.
+// network's player tree, from the committed genesis (its group key is the
+// pinned custody group's).
 func (nw *Network) Players() (config.Players, error) {
 	p, err := nw.Node.App.Params()
 	if err != nil {
 		return config.Players{}, err
 	}
-	c, err := nw.Node.App.Custody()
-	if err != nil {
-		return config.Players{}, err
-	}
-	g, err := custody.UnmarshalGroup(c.Group)
-	if err != nil {
-		return config.Players{}, err
-	}
 	tr := p.Players()
-	return config.Players{Tree: tr.ID, Depth: int(tr.Depth), GroupKey: hex.EncodeToString(g.KeyBytes())}, nil
+	return config.Players{Tree: tr.ID, Depth: int(tr.Depth)}, nil
 }
 
 // EnrollPlayer enrolls a player at leaf and makes its device keys the way
