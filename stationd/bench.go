@@ -3,6 +3,7 @@ package main
 import (
 	"bufio"
 	"context"
+	"encoding/hex"
 	"encoding/json"
 	"flag"
 	"fmt"
@@ -222,7 +223,7 @@ func startDaemon(exe, dir string, nw *simstation.Network) (*daemonProc, time.Dur
 		return nil, 0, err
 	}
 	cmd := exec.Command(exe, "simrun", "--dir", dir, "--node", pin.Address+","+pin.StaticKey+","+pin.SigningKey,
-		"--players", fmt.Sprintf("%s,%d", pl.Tree, pl.Depth), "--log-level", "warn")
+		"--group", hex.EncodeToString(nw.Group()), "--players", fmt.Sprintf("%s,%d", pl.Tree, pl.Depth), "--log-level", "warn")
 	cmd.Env = append(os.Environ(), "NOTIFY_SOCKET="+sock)
 	cmd.Stderr = os.Stderr
 	t0 := time.Now()

@@ -10,7 +10,6 @@ import (
 	"path/filepath"
 	"time"
 
-	"copystation/stationd/config"
 	"copystation/stationd/screen"
 	"copystation/stationd/simstation"
 	"copystation/wallet"
@@ -92,7 +91,11 @@ func runDemoKiosk(ctx context.Context, out io.Writer, sizeMiB int, keep, listen 
 		return err
 	}
 	step("Starting the station daemon (one simulated burner at 2x, time sped up 5 times, 5 blanks)")
-	st, err := simstation.Start(ctx, keys, simstation.Options{Dir: sdir, Nodes: []config.Node{nw.Pin()}, Blanks: 5, SpeedX: 2, TimeScale: 0.2})
+	nodes, group, players, err := nw.Pins()
+	if err != nil {
+		return err
+	}
+	st, err := simstation.Start(ctx, keys, simstation.Options{Dir: sdir, Nodes: nodes, Group: group, Players: players, Blanks: 5, SpeedX: 2, TimeScale: 0.2})
 	if err != nil {
 		return err
 	}

@@ -29,6 +29,10 @@ func cmdTitles(ctx context.Context, args []string, stdout, stderr io.Writer) int
 		fmt.Fprint(stderr, titlesUsage)
 		return 2
 	}
+	if args[0] == "--help" || args[0] == "-h" || args[0] == "help" {
+		fmt.Fprint(stdout, titlesUsage)
+		return 0
+	}
 	sub, rest := args[0], args[1:]
 	fs := flag.NewFlagSet("stationd titles "+sub, flag.ContinueOnError)
 	fs.SetOutput(stderr)

@@ -23,6 +23,10 @@ func TestTitlesCommand(t *testing.T) {
 	state := filepath.Join(root, "state")
 	cfg := filepath.Join(root, "station.toml")
 	os.WriteFile(cfg, []byte(fmt.Sprintf(`state_dir = %q
+custody_group = "ab"
+[players]
+tree = "players-1"
+depth = 20
 [[drive]]
 device = "sim:"
 [[node]]

@@ -9,7 +9,6 @@ import (
 	"time"
 
 	"copystation/stationd/api"
-	"copystation/stationd/config"
 	"copystation/stationd/job"
 	"copystation/stationd/simstation"
 	"copystation/stationd/titles"
@@ -88,7 +87,11 @@ func runTower(ctx context.Context, log io.Writer, dir string, n, perDrive int, s
 		}
 	}
 	const speed = 16
-	st, err := simstation.Start(ctx, keys, simstation.Options{Dir: sdir, Nodes: []config.Node{nw.Pin()}, Drives: n, Blanks: total,
+	nodes, group, players, err := nw.Pins()
+	if err != nil {
+		return nil, err
+	}
+	st, err := simstation.Start(ctx, keys, simstation.Options{Dir: sdir, Nodes: nodes, Group: group, Players: players, Drives: n, Blanks: total,
 		SpeedX: speed, TimeScale: scale})
 	if err != nil {
 		return nil, err

@@ -238,7 +238,6 @@ func cmdTitleRegister(e *env, args []string) error {
 	return nil
 }
 
-
 // dealMatches checks the deal is the one the package was made under: same
 // title, segment count and roots.
 func dealMatches(df *custody.DealFile, m *titlepkg.Manifest) error {

@@ -2,6 +2,8 @@ package validatord
 
 import (
 	"context"
+	"copystation/validatord/chain"
+	"crypto/ecdh"
 	"crypto/rand"
 	"encoding/hex"
 	"encoding/json"
@@ -43,13 +45,19 @@ func TestTitlePackageFilm(t *testing.T) {
 		t.Fatal(err)
 	}
 	c := &cli{t: t, ctx: ctx, kek: kek}
+	// A network's genesis to deal the film's keys to: no node need run.
+	op, _ := ecdh.P256().GenerateKey(rand.Reader)
+	homes, err := chain.Testnet(filepath.Join(dir, "net"), 1, key, chain.GenesisOptions{Operators: [][]byte{op.PublicKey().Bytes()}}, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
 	out := filepath.Join(dir, "pkg")
 	var res struct {
 		Package        string `json:"package"`
 		Segments       int    `json:"segments"`
 		VariantDigests string `json:"variant_digests"`
 	}
-	if err := json.Unmarshal([]byte(c.ok("title", "package", "--film", src, "--out", out, "--title", "film-bd", "--kek-file", kek, "--json")), &res); err != nil {
+	if err := json.Unmarshal([]byte(c.ok("title", "package", "--film", src, "--out", out, "--title", "film-bd", "--home", homes[0], "--json")), &res); err != nil {
 		t.Fatal(err)
 	}
 	m, err := titlepkg.Inspect(res.Package, "film-bd")

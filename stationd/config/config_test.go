@@ -20,7 +20,6 @@ tree = "players-1"
 depth = 20
 `
 
-
 func TestExampleFile(t *testing.T) {
 	c, err := Load("testdata/station.toml")
 	if err != nil {

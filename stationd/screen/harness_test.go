@@ -109,7 +109,11 @@ func startRig(ctx context.Context, t *testing.T, tokens ...string) *kioskRig {
 	}
 	// 8 MiB at 1x sped up 2 times: about a second of writing, so the
 	// progress screen is seen.
-	if r.st, err = simstation.Start(ctx, r.keys, simstation.Options{Dir: filepath.Join(dir, "station"), Nodes: []config.Node{r.nw.Pin()},
+	nodes, group, players, err := r.nw.Pins()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if r.st, err = simstation.Start(ctx, r.keys, simstation.Options{Dir: filepath.Join(dir, "station"), Nodes: nodes, Group: group, Players: players,
 		Blanks: 5, SpeedX: 1, TimeScale: 0.5, Panel: panel}); err != nil {
 		t.Fatal(err)
 	}

@@ -180,3 +180,12 @@ func (nw *Network) RevokePlayer(ctx context.Context, leaf uint32, reason string)
 	}
 	return res.Height, nil
 }
+
+// Pins are what a station enrolled with this network pins in its
+// configuration: the node, the custody group and the player tree.
+func (nw *Network) Pins() (nodes []config.Node, group []byte, players config.Players, err error) {
+	if players, err = nw.Players(); err != nil {
+		return nil, nil, config.Players{}, err
+	}
+	return []config.Node{nw.Pin()}, nw.Group(), players, nil
+}
