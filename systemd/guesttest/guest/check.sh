@@ -109,7 +109,7 @@ chmod 0640 /etc/stationd/station.toml
 check stationd-start timeout 320 systemctl start stationd.service
 journalctl --no-pager -u stationd -n 15 2>&1 | sed 's/^/journal /' >&3
 is stationd-ready active prop stationd.service ActiveState
-check stationd-status sh -c 'waitfor() { n=$1; shift; while ! "$@"; do n=$((n-1)); [ $n -gt 0 ] || return 1; sleep 1; done; }; waitfor 20 sh -c "stationd status --json | grep -q reachable"; stationd status'
+check stationd-status sh -c 'waitfor() { n=$1; shift; while ! "$@"; do n=$((n-1)); [ $n -gt 0 ] || return 1; sleep 1; done; }; waitfor 60 sh -c "stationd status --json | grep -q reachable" && stationd status'
 
 # --- watchdog, crash, stop --------------------------------------------------------
 for u in validatord stationd; do
