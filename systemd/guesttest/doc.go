@@ -1,0 +1,14 @@
+// Package guesttest boots a Debian guest with real systemd under QEMU,
+// installs the stationd and validatord packages in it and checks, with PID 1
+// being systemd, what the unit files promise: both units start and reach
+// READY, answer the watchdog, restart after a crash, stop cleanly, keep
+// their systemd-analyze security exposure, find their devices (a TPM from
+// swtpm through QEMU's tpm-emulator, an MMC drive's sg node) with the
+// groups the package's udev rule gives them, and removal keeps the state.
+//
+// The guest's kernel comes from .ci/guest-kernel and its root file system
+// from .ci/guest-rootfs (debootstrap), both cached outside the repository;
+// docs/systemd-guest.md says how a run works. The test is behind the
+// guestsystemd build tag (go test -tags guestsystemd) until it has passed
+// on the CI machine; see that document.
+package guesttest

@@ -1,0 +1,142 @@
+#!/bin/sh
+# Runs inside the systemd guest (systemd/guesttest) as copystation-check.service,
+# after the guest booted to multi-user.target. Each check writes one line to
+# the report port (ttyS1): "ok NAME detail" or "fail NAME detail"; the host
+# test reads them. The last line is "done"; then the guest powers off.
+set -u
+exec 3>/dev/ttyS1
+stty -F /dev/ttyS1 raw -echo 2>/dev/null || true
+
+# Each line also goes to the console (the unit's stdout), for a person
+# watching the boot.
+say() {
+	printf '%s\n' "$*" >&3
+	printf 'check: %s\n' "$*"
+}
+oneline() { tr '\n' ' ' | cut -c1-600; }
+# check NAME COMMAND...: ok when the command exits 0; its output is the detail.
+check() {
+	name="$1"
+	shift
+	if out="$("$@" 2>&1)"; then
+		say "ok $name $(printf '%s' "$out" | oneline)"
+	else
+		say "fail $name $(printf '%s' "$out" | oneline)"
+	fi
+}
+prop() { systemctl show -p "$2" --value "$1"; }
+# is NAME WANT COMMAND...: ok when the command prints exactly WANT.
+is() {
+	name="$1" want="$2"
+	shift 2
+	got="$("$@" 2>&1)"
+	if [ "$got" = "$want" ]; then say "ok $name $got"; else say "fail $name got '$(printf '%s' "$got" | oneline)' want '$want'"; fi
+}
+# waitfor SECONDS COMMAND...: retries the command once a second.
+waitfor() {
+	n="$1"
+	shift
+	while ! "$@" >/dev/null 2>&1; do
+		n=$((n - 1))
+		[ "$n" -gt 0 ] || return 1
+		sleep 1
+	done
+}
+exposure() {
+	systemd-analyze security --no-pager "$1" 2>&1 | sed -n 's/.*Overall exposure level for [^:]*: \([0-9.]*\).*/\1/p'
+}
+le() { awk -v a="$1" -v b="$2" 'BEGIN { exit !(a + 0 <= b + 0) }'; }
+
+say "start $(uname -r) systemd $(systemctl --version | head -n 1)"
+
+# --- install -----------------------------------------------------------------
+check install dpkg -i /payload/stationd.deb /payload/validatord.deb
+is stationd-unit-after-install inactive systemctl is-active stationd.service
+is stationd-enabled enabled systemctl is-enabled stationd.service
+check man-pages sh -c 'test -s /usr/share/man/man8/stationd.8.gz && test -s /usr/share/man/man8/validatord.8.gz'
+check stationd-groups sh -c 'id -nG stationd | tr " " "\n" | sort | tr "\n" " " | grep -q "cdrom dialout gpio stationd tss"; id -nG stationd'
+
+# --- devices and the udev rule ------------------------------------------------
+check tpmrm0 sh -c 'test -c /dev/tpmrm0 && stat -c "%G %a" /dev/tpmrm0 | grep -qx "tss 660"; stat -c "%n %G %a" /dev/tpmrm0'
+check tpmrm0-device-unit sh -c 'systemctl is-active dev-tpmrm0.device'
+check sg-node sh -c 'modprobe sg; udevadm settle; for d in /dev/sg*; do stat -c "%n %G %a" "$d"; done | grep -q "cdrom 660"; ls -l /dev/sg*'
+
+# --- validatord ----------------------------------------------------------------
+umask 077
+check validatord-init sh -c 'validatord init --home /var/lib/validatord --kek-file /root/kek --make-kek && chown -R validatord:validatord /var/lib/validatord'
+check validatord-kek sh -c 'mkdir -p /etc/credstore.encrypted && systemd-creds encrypt --name=validatord-kek /root/kek /etc/credstore.encrypted/validatord-kek'
+mkdir -p /etc/systemd/system/validatord.service.d /etc/systemd/system/stationd.service.d
+# A shorter watchdog, so that a daemon that stopped answering it would be
+# killed within the test's time, and a longer start timeout: under software
+# emulation on a busy host stationd's start (TPM key loads through swtpm)
+# took more than the unit's 30 s.
+for u in validatord stationd; do
+	printf '[Service]\nWatchdogSec=20s\nTimeoutStartSec=300s\n' >/etc/systemd/system/$u.service.d/test.conf
+done
+systemctl daemon-reload
+check validatord-start timeout 320 systemctl start validatord.service
+is validatord-ready active prop validatord.service ActiveState
+
+# --- stationd ------------------------------------------------------------------
+desc="$(validatord descriptor --home /var/lib/validatord --kek-file /root/kek 2>&1)"
+noise="$(printf '%s' "$desc" | sed -n 's/.*"noise_key": "\([0-9a-f]*\)".*/\1/p')"
+signer="$(printf '%s' "$desc" | sed -n 's/.*"signer_key": "\([0-9a-f]*\)".*/\1/p')"
+check stationd-tpm-init runuser -u stationd -- stationd tpm init --tpm /dev/tpmrm0 --state /var/lib/stationd/tpm
+cat >/etc/stationd/station.toml <<TOML
+state_dir = "/var/lib/stationd"
+socket = "/run/stationd/stationd.sock"
+metrics_listen = "127.0.0.1:9464"
+max_attempts = 3
+
+[tpm]
+uri = "/dev/tpmrm0"
+
+[[drive]]
+device = "sim:"
+
+[[node]]
+address = "127.0.0.1:7700"
+static_key = "$noise"
+signing_key = "$signer"
+
+[[node]]
+address = "127.0.0.1:9"
+static_key = "$noise"
+signing_key = "$signer"
+TOML
+chgrp stationd /etc/stationd/station.toml
+chmod 0640 /etc/stationd/station.toml
+check stationd-start timeout 320 systemctl start stationd.service
+journalctl --no-pager -u stationd -n 15 2>&1 | sed 's/^/journal /' >&3
+is stationd-ready active prop stationd.service ActiveState
+check stationd-status sh -c 'waitfor() { n=$1; shift; while ! "$@"; do n=$((n-1)); [ $n -gt 0 ] || return 1; sleep 1; done; }; waitfor 60 sh -c "stationd status --json | grep -q reachable" && stationd status'
+
+# --- watchdog, crash, stop --------------------------------------------------------
+for u in validatord stationd; do
+	sleep 45 # more than two watchdog periods
+	is $u-watchdog "active 0" sh -c "echo \$(systemctl show -p ActiveState --value $u.service) \$(systemctl show -p NRestarts --value $u.service)"
+	pid="$(prop $u.service MainPID)"
+	kill -SEGV "$pid"
+	if waitfor 60 sh -c "[ \"\$(systemctl show -p NRestarts --value $u.service)\" = 1 ] && systemctl -q is-active $u.service"; then
+		say "ok $u-restart-after-crash old pid $pid new pid $(prop $u.service MainPID)"
+	else
+		say "fail $u-restart-after-crash $(systemctl status --no-pager $u.service 2>&1 | oneline)"
+	fi
+done
+for u in stationd validatord; do
+	e="$(exposure $u.service)"
+	case $u in stationd) max=1.6 ;; *) max=1.2 ;; esac
+	if [ -n "$e" ] && le "$e" "$max"; then say "ok $u-exposure $e"; else say "fail $u-exposure '$e' want <= $max"; fi
+done
+for u in stationd validatord; do
+	check $u-stop timeout 90 systemctl stop $u.service
+	is $u-stopped-cleanly "inactive success" sh -c "echo \$(systemctl show -p ActiveState --value $u.service) \$(systemctl show -p Result --value $u.service)"
+done
+
+# --- removal keeps state ---------------------------------------------------------
+check remove dpkg --purge stationd validatord
+check state-kept sh -c 'test -d /var/lib/stationd/tpm && test -s /var/lib/validatord/genesis.json && ls /var/lib/stationd /var/lib/validatord'
+
+journalctl --no-pager -u stationd -u validatord -n 40 2>&1 | sed 's/^/journal /' >&3
+say done
+systemctl poweroff --no-block

@@ -1,0 +1,200 @@
+//go:build guestsystemd
+
+package guesttest
+
+import (
+	"bytes"
+	"context"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	sgguest "copystation/drive/sgio/guesttest"
+	"copystation/internal/testenv"
+	"copystation/packaging"
+)
+
+// guestDeadline bounds one boot; docs/systemd-guest.md has the measured
+// times (software emulation, no KVM).
+const guestDeadline = 15 * time.Minute
+
+// wantChecks are the checks check.sh must report, each "ok".
+var wantChecks = []string{
+	"install", "stationd-unit-after-install", "stationd-enabled", "man-pages", "stationd-groups",
+	"tpmrm0", "tpmrm0-device-unit", "sg-node",
+	"validatord-init", "validatord-kek", "validatord-start", "validatord-ready",
+	"stationd-tpm-init", "stationd-start", "stationd-ready", "stationd-status",
+	"validatord-watchdog", "validatord-restart-after-crash", "stationd-watchdog", "stationd-restart-after-crash",
+	"stationd-exposure", "validatord-exposure",
+	"stationd-stop", "stationd-stopped-cleanly", "validatord-stop", "validatord-stopped-cleanly",
+	"remove", "state-kept",
+}
+
+func TestSystemdGuest(t *testing.T) {
+	k, err := sgguest.FindKernel(sgguest.KernelDir())
+	if err != nil {
+		testenv.Requiref(t, "%v (run .ci/guest-kernel)", err)
+	}
+	qemu, err := sgguest.QEMUPath()
+	if err != nil {
+		testenv.Require(t, err.Error())
+	}
+	rootfs, err := Rootfs()
+	if err != nil {
+		testenv.Require(t, err.Error())
+	}
+	busybox, err := sgguest.FindBusybox()
+	if err != nil {
+		testenv.Require(t, err.Error())
+	}
+	for _, tool := range []string{"swtpm", "mkfs.ext4", "dpkg-deb"} {
+		if _, err := exec.LookPath(tool); err != nil {
+			testenv.Requiref(t, "%s not installed (.ci/run installs swtpm, e2fsprogs, dpkg)", tool)
+		}
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), guestDeadline+10*time.Minute)
+	defer cancel()
+	dir := t.TempDir()
+
+	debs := buildPackages(t, ctx, dir)
+	img, initrd := filepath.Join(dir, "root.img"), filepath.Join(dir, "initrd")
+	if err := Disk(ctx, rootfs, debs, img); err != nil {
+		t.Fatal(err)
+	}
+	if err := Initramfs(k, busybox, initrd); err != nil {
+		t.Fatal(err)
+	}
+	sock := startSwtpm(t, dir)
+
+	report := filepath.Join(dir, "report")
+	bctx, bcancel := context.WithTimeout(ctx, guestDeadline)
+	defer bcancel()
+	// The console goes to a file, so a slow boot can be followed while it
+	// runs (tail -f $TMPDIR/TestSystemdGuest*/001/console).
+	consoleFile := filepath.Join(dir, "console")
+	cf, err := os.Create(consoleFile)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer cf.Close()
+	cmd := exec.CommandContext(bctx, qemu, QEMUArgs(k, initrd, img, sock, report)...)
+	cmd.Stdout, cmd.Stderr = cf, cf
+	cmd.WaitDelay = 2 * time.Second
+	start := time.Now()
+	err = cmd.Run()
+	t.Logf("guest ran %v", time.Since(start).Round(time.Second))
+	got, _ := os.ReadFile(report)
+	console, _ := os.ReadFile(consoleFile)
+	results := parse(string(got))
+	if err != nil || results["done"] == "" {
+		t.Errorf("guest: %v (report done: %q)\nreport:\n%s\nconsole (tail):\n%s", err, results["done"], got, tail(string(console), 6000))
+	}
+	for _, c := range wantChecks {
+		switch r := results[c]; {
+		case r == "":
+			t.Errorf("check %s: not reported", c)
+		case !strings.HasPrefix(r, "ok"):
+			t.Errorf("check %s: %s", c, r)
+		default:
+			t.Logf("check %s: %s", c, r)
+		}
+	}
+	if t.Failed() {
+		t.Logf("full report:\n%s", got)
+	}
+}
+
+// parse maps each check's name to its line ("ok ..." or "fail ...");
+// "done" maps to "done".
+func parse(report string) map[string]string {
+	out := map[string]string{}
+	for _, l := range strings.Split(report, "\n") {
+		f := strings.Fields(l)
+		switch {
+		case len(f) == 1 && f[0] == "done":
+			out["done"] = "done"
+		case len(f) >= 2 && (f[0] == "ok" || f[0] == "fail"):
+			out[f[1]] = l
+		}
+	}
+	return out
+}
+
+func tail(s string, n int) string {
+	if len(s) > n {
+		return s[len(s)-n:]
+	}
+	return s
+}
+
+// buildPackages builds both packages for amd64 from this tree, as
+// packaging/pkgbuild does.
+func buildPackages(t *testing.T, ctx context.Context, dir string) map[string]string {
+	t.Helper()
+	bins := filepath.Join(dir, "bin")
+	cmd := exec.CommandContext(ctx, "go", "build", "-o", bins+"/", "copystation/stationd", "copystation/validatord/cmd/validatord")
+	if out, err := cmd.CombinedOutput(); err != nil {
+		t.Fatalf("go build: %v\n%s", err, out)
+	}
+	in := packaging.Inputs{
+		Version: "0.0.1", Arch: "amd64", SystemdDir: "..",
+		ExampleConfig: "../../stationd/config/testdata/station.toml",
+		Binary:        map[string][]byte{}, Manual: map[string][]byte{},
+	}
+	for _, name := range []string{"stationd", "validatord"} {
+		usage, subs, err := packaging.Collect(ctx, filepath.Join(bins, name))
+		if err != nil {
+			t.Fatal(err)
+		}
+		page := packaging.Page{Name: name, Section: 8, Summary: name, Version: in.Version, Usage: usage, Subs: subs}
+		if in.Manual[name], err = page.Gzip(); err != nil {
+			t.Fatal(err)
+		}
+		if in.Binary[name], err = os.ReadFile(filepath.Join(bins, name)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	debs := map[string]string{}
+	for name, spec := range map[string]func(packaging.Inputs) (packaging.Spec, error){"stationd": packaging.Stationd, "validatord": packaging.Validatord} {
+		s, err := spec(in)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if debs[name], err = packaging.Build(ctx, s, dir); err != nil {
+			t.Fatal(err)
+		}
+	}
+	return debs
+}
+
+// startSwtpm runs swtpm for the guest's TPM and returns its control socket.
+func startSwtpm(t *testing.T, dir string) string {
+	t.Helper()
+	state := filepath.Join(dir, "tpm")
+	if err := os.Mkdir(state, 0o700); err != nil {
+		t.Fatal(err)
+	}
+	sock := filepath.Join(dir, "swtpm.sock")
+	cmd := exec.Command("swtpm", "socket", "--tpm2", "--tpmstate", "dir="+state,
+		"--ctrl", "type=unixio,path="+sock, "--terminate")
+	var out bytes.Buffer
+	cmd.Stdout, cmd.Stderr = &out, &out
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() {
+		cmd.Process.Kill()
+		cmd.Wait()
+	})
+	for i := 0; i < 100; i++ {
+		if _, err := os.Stat(sock); err == nil {
+			return sock
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+	t.Fatalf("swtpm made no control socket %s:\n%s", sock, out.String())
+	return ""
+}
