@@ -71,11 +71,7 @@ func (e *env) score(path string, rec *digests.Record, t *contract.Title, d tardo
 	if err != nil {
 		return nil, 0, err
 	}
-	var cust contract.Custody
-	if err := be.Query(e.ctx, "/custody", &cust); err != nil {
-		return nil, 0, fmt.Errorf("the network's custody group: %w", err)
-	}
-	g, err := custody.UnmarshalGroup(cust.Group)
+	g, err := e.custodyGroup(be)
 	if err != nil {
 		return nil, 0, err
 	}

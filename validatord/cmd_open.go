@@ -227,11 +227,7 @@ func cmdTraceCombine(e *env, args []string) error {
 		}
 		answers = append(answers, a)
 	}
-	var cust contract.Custody
-	if err := b.Query(e.ctx, "/custody", &cust); err != nil {
-		return err
-	}
-	g, err := custody.UnmarshalGroup(cust.Group)
+	g, err := e.custodyGroup(b)
 	if err != nil {
 		return err
 	}
@@ -304,14 +300,10 @@ func (e *env) fixedAccused(b *ledger.Remote, op *contract.Opening, path string) 
 		return nil, fmt.Errorf("%w: openings file %s is not for title %s (%v)", accuse.ErrOpening, path, op.Title, err)
 	}
 	var t contract.Title
-	var cust contract.Custody
 	if err := b.Query(e.ctx, "/title/"+op.Title, &t); err != nil {
 		return nil, err
 	}
-	if err := b.Query(e.ctx, "/custody", &cust); err != nil {
-		return nil, err
-	}
-	g, err := custody.UnmarshalGroup(cust.Group)
+	g, err := e.custodyGroup(b)
 	if err != nil {
 		return nil, err
 	}

@@ -9,7 +9,6 @@ import (
 	"os"
 
 	"copystation/atomicfile"
-	"copystation/custody"
 	"copystation/custody/playertree"
 	"copystation/validatord/contract"
 	"copystation/validatord/players"
@@ -180,11 +179,7 @@ func cmdPlayerKeys(e *env, args []string) error {
 	if err != nil {
 		return err
 	}
-	var c contract.Custody
-	if err := b.Query(e.ctx, "/custody", &c); err != nil {
-		return fmt.Errorf("the network's custody group: %w", err)
-	}
-	g, err := custody.UnmarshalGroup(c.Group)
+	g, err := e.custodyGroup(b)
 	if err != nil {
 		return err
 	}
@@ -258,11 +253,7 @@ func cmdPlayerTree(e *env, args []string) error {
 	if err != nil {
 		return err
 	}
-	var c contract.Custody
-	if err := b.Query(e.ctx, "/custody", &c); err != nil {
-		return fmt.Errorf("the network's custody group: %w", err)
-	}
-	g, err := custody.UnmarshalGroup(c.Group)
+	g, err := e.custodyGroup(b)
 	if err != nil {
 		return err
 	}
