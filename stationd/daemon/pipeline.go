@@ -142,12 +142,16 @@ func (p *BurnPipeline) CheckPackage(ctx context.Context, titleID string, m Media
 	default:
 		return fmt.Errorf("check package: %w: profile %#04x", ErrWrongMedia, m.Profile)
 	}
-	l, err := disc.NewLayout(0, 0, man.ImageSize)
+	// The disc key block's size is known only after the spend (it covers
+	// the players revoked at the spend's height), so the check reserves
+	// the largest header region a block may need (12 MiB): a blank this
+	// passes never runs out of room after the token is spent.
+	l, err := disc.NewLayout(0, disc.MaxHeaderSectors, man.ImageSize)
 	if err != nil {
 		return fmt.Errorf("check package: title %s: %w: %w", titleID, ErrTitlePackage, err)
 	}
 	if m.CapacitySectors > 0 && l.Sectors() > uint64(m.CapacitySectors) {
-		return fmt.Errorf("check package: title %s: %w: the copy needs %d sectors, the blank holds %d", titleID, ErrNoRoom, l.Sectors(), m.CapacitySectors)
+		return fmt.Errorf("check package: title %s: %w: the copy needs up to %d sectors (with the largest disc key block), the blank holds %d", titleID, ErrNoRoom, l.Sectors(), m.CapacitySectors)
 	}
 	return nil
 }

@@ -135,3 +135,26 @@ func TestInstalledPackageChangedRefusedBeforeSpend(t *testing.T) {
 		t.Errorf("CheckPackage(replaced file) = %v, want %v and %v", err, ErrTitlePackage, titles.ErrChanged)
 	}
 }
+
+// TestCheckPackageReservesKeyBlock: a blank with room for the copy under a
+// small disc key block but not under the largest one is refused before the
+// spend, since the block's size is known only after it (the revoked set at
+// the spend's height); before, such a blank passed and a large revocation
+// list made the copy fail with ErrNoRoom after the token was spent.
+func TestCheckPackageReservesKeyBlock(t *testing.T) {
+	p, _, _ := installedStation(t)
+	man, err := titlepkg.Inspect(filepath.Join(p.TitlesDir, titlepkg.FileName("film-1")), "film-1")
+	if err != nil {
+		t.Fatal(err)
+	}
+	small, _ := disc.NewLayout(0, 0, man.ImageSize)
+	largest, _ := disc.NewLayout(0, disc.MaxHeaderSectors, man.ImageSize)
+	tight := Media{Profile: uint16(drive.ProfileBDRSRM), CapacitySectors: uint32(small.Sectors())}
+	if err := p.CheckPackage(context.Background(), "film-1", tight); !errors.Is(err, ErrNoRoom) {
+		t.Errorf("CheckPackage(blank of %d sectors) = %v, want %v (the largest key block needs %d)", small.Sectors(), err, ErrNoRoom, largest.Sectors())
+	}
+	roomy := Media{Profile: uint16(drive.ProfileBDRSRM), CapacitySectors: uint32(largest.Sectors())}
+	if err := p.CheckPackage(context.Background(), "film-1", roomy); err != nil {
+		t.Errorf("CheckPackage(blank of %d sectors) = %v, want nil", largest.Sectors(), err)
+	}
+}
