@@ -9,11 +9,13 @@ import (
 // Field limits. Every message but a KeyRelease for a title with many
 // forensic segments fits one frame; that one is sent in fragments.
 const (
-	MaxIDLen        = 128       // job, token, title, station and node IDs
-	MaxMediaIDLen   = 64        // the blank's media identifier
-	MaxGrantLen     = 512       // an encoded SignedGrant
-	MaxSignatureLen = 80        // ASN.1 DER ECDSA P-256 is at most 72 bytes
-	MaxSealedLen    = 160 << 10 // HPKE-sealed copy keys: 32 bytes per forensic segment, 4096 segments
+	MaxIDLen        = 128 // job, token, title, station and node IDs
+	MaxMediaIDLen   = 64  // the blank's media identifier
+	MaxGrantLen     = 512 // an encoded SignedGrant
+	MaxSignatureLen = 80  // ASN.1 DER ECDSA P-256 is at most 72 bytes
+	// MaxSealedLen bounds a sealed release: a node's share release for the
+	// largest title (4,096 segments: 262,288 bytes sealed) with room.
+	MaxSealedLen = 272 << 10
 	// MaxMessage bounds a message reassembled from fragments, by default:
 	// a KeyRelease of the largest sealed keys and its other fields.
 	MaxMessage       = MaxSealedLen + 4096

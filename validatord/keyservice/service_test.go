@@ -278,3 +278,18 @@ func TestLargestReleaseFits(t *testing.T) {
 		t.Errorf("sealed keys for %d segments = %d bytes, a KeyRelease carries %d", n, len(sealed), protocol.MaxSealedLen)
 	}
 }
+
+// TestLargestShareReleaseFits: a node's sealed share release for the
+// largest title a package holds fits a ShareRelease's sealed field (it
+// crosses the wire in fragments).
+func TestLargestShareReleaseFits(t *testing.T) {
+	st, _ := ecdh.P256().GenerateKey(rand.Reader)
+	body := make([]byte, keys.MaxReleaseLen)
+	sealed, err := keys.SealRelease(st.PublicKey(), keys.Info{JobID: "job", MediaID: []byte("m"), Transcript: make([]byte, 32)}, body)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(sealed) > protocol.MaxSealedLen {
+		t.Errorf("sealed release of %d bytes = %d bytes sealed, a ShareRelease carries %d", len(body), len(sealed), protocol.MaxSealedLen)
+	}
+}
