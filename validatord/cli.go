@@ -288,6 +288,16 @@ func (e *env) backend() (*ledger.Remote, error) {
 	return ledger.Dial(addr)
 }
 
+// adminFor is admin with the key file a command's key flag names (v), or
+// the home's default file def.
+func (e *env) adminFor(v, def string) (*ledger.Admin, error) {
+	path, err := e.keyPath(v, def)
+	if err != nil {
+		return nil, err
+	}
+	return e.admin(path)
+}
+
 // admin is a governance client for a sealed signing key file.
 func (e *env) admin(keyFile string) (*ledger.Admin, error) {
 	b, err := e.backend()

@@ -79,11 +79,7 @@ func cmdTokenMint(e *env, args []string) error {
 	if err != nil {
 		return err
 	}
-	path, err := e.keyPath(*isKey, FileIssuerKey)
-	if err != nil {
-		return err
-	}
-	a, err := e.admin(path)
+	a, err := e.adminFor(*isKey, FileIssuerKey)
 	if err != nil {
 		return err
 	}

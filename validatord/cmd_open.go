@@ -87,11 +87,7 @@ func cmdTraceRequest(e *env, args []string) error {
 }
 
 func (e *env) tracerDo(op, keyFlag string, typ contract.TxType, body any) error {
-	path, err := e.keyPath(keyFlag, FileIssuerKey)
-	if err != nil {
-		return err
-	}
-	a, err := e.admin(path)
+	a, err := e.adminFor(keyFlag, FileIssuerKey)
 	if err != nil {
 		return err
 	}

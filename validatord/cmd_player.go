@@ -87,11 +87,7 @@ func cmdPlayerEnroll(e *env, args []string) error {
 	if err != nil {
 		return err
 	}
-	path, err := e.keyPath(*opKey, FileOperatorKey)
-	if err != nil {
-		return err
-	}
-	a, err := e.admin(path)
+	a, err := e.adminFor(*opKey, FileOperatorKey)
 	if err != nil {
 		return err
 	}
@@ -222,11 +218,7 @@ func cmdPlayerRevoke(e *env, args []string) error {
 	if err != nil {
 		return err
 	}
-	path, err := e.keyPath(*opKey, FileOperatorKey)
-	if err != nil {
-		return err
-	}
-	a, err := e.admin(path)
+	a, err := e.adminFor(*opKey, FileOperatorKey)
 	if err != nil {
 		return err
 	}

@@ -19,11 +19,7 @@ func cmdStationSpoilLimit(e *env, args []string) error {
 	if *limit > 10000 {
 		return usagef("--limit %d: at most 10000", *limit)
 	}
-	path, err := e.keyPath(*opKey, FileOperatorKey)
-	if err != nil {
-		return err
-	}
-	a, err := e.admin(path)
+	a, err := e.adminFor(*opKey, FileOperatorKey)
 	if err != nil {
 		return err
 	}

@@ -90,11 +90,7 @@ func cmdStationEnroll(e *env, args []string) error {
 	if err != nil {
 		return err
 	}
-	path, err := e.keyPath(*opKey, FileOperatorKey)
-	if err != nil {
-		return err
-	}
-	a, err := e.admin(path)
+	a, err := e.adminFor(*opKey, FileOperatorKey)
 	if err != nil {
 		return err
 	}
@@ -251,11 +247,7 @@ func cmdStationRevoke(e *env, args []string) error {
 	if err := e.parse(args, "id", "reason"); err != nil {
 		return err
 	}
-	path, err := e.keyPath(*opKey, FileOperatorKey)
-	if err != nil {
-		return err
-	}
-	a, err := e.admin(path)
+	a, err := e.adminFor(*opKey, FileOperatorKey)
 	if err != nil {
 		return err
 	}

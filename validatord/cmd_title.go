@@ -222,11 +222,7 @@ func cmdTitleRegister(e *env, args []string) error {
 			return err
 		}
 	}
-	path, err := e.keyPath(*isKey, FileIssuerKey)
-	if err != nil {
-		return err
-	}
-	a, err := e.admin(path)
+	a, err := e.adminFor(*isKey, FileIssuerKey)
 	if err != nil {
 		return err
 	}
