@@ -85,25 +85,7 @@ func startCopysimStation(t *testing.T, ctx context.Context, tokens int) *copysim
 			time.Sleep(20 * time.Millisecond)
 		}
 	}
-	nw, err := simstation.StartNetwork(ctx, filepath.Join(root, "node"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { nw.Close() })
-	dir := filepath.Join(root, "station")
-	keys, err := simstation.OpenKeys(dir)
-	if err != nil {
-		t.Fatal(err)
-	}
-	signing := keys.Signing
-	_, err = nw.Enroll(ctx, keys.Signing, keys.Agreement)
-	keys.Close()
-	if err != nil {
-		t.Fatal(err)
-	}
-	if _, err := simstation.MakeTitle(ctx, nw, filepath.Join(dir, "titles"), "film", 1<<20, 8); err != nil {
-		t.Fatal(err)
-	}
+	nw, dir, signing := provisionStation(ctx, t, root, 8)
 	for i := range tokens {
 		if err := nw.Mint(ctx, fmt.Sprintf("tok-%d", i), "film", signing); err != nil {
 			t.Fatal(err)

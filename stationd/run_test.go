@@ -132,25 +132,7 @@ func playersTOML(t testing.TB, nw *simstation.Network) string {
 func startConfigured(ctx context.Context, t *testing.T, drives ...string) (string, *child) {
 	t.Helper()
 	root := t.TempDir()
-	nw, err := simstation.StartNetwork(ctx, filepath.Join(root, "node"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { nw.Close() })
-	dir := filepath.Join(root, "station")
-	keys, err := simstation.OpenKeys(dir)
-	if err != nil {
-		t.Fatal(err)
-	}
-	signing := keys.Signing
-	_, err = nw.Enroll(ctx, keys.Signing, keys.Agreement)
-	keys.Close()
-	if err != nil {
-		t.Fatal(err)
-	}
-	if _, err := simstation.MakeTitle(ctx, nw, filepath.Join(dir, "titles"), "film", 1<<20, 4); err != nil {
-		t.Fatal(err)
-	}
+	nw, dir, signing := provisionStation(ctx, t, root, 4)
 	if err := nw.Mint(ctx, "tok", "film", signing); err != nil {
 		t.Fatal(err)
 	}
@@ -175,4 +157,32 @@ uri = "sim:%s"
 	c := startProc(t, []string{"run", "--config", path})
 	c.waitReady(t, time.Now())
 	return sock, c
+}
+
+// provisionStation starts a validation node under root, enrolls a station
+// whose keys are made in root/station, and registers a 1 MiB title "film"
+// (image seed seed) in its titles directory; it returns the network, the
+// station's directory and its signing key.
+func provisionStation(ctx context.Context, t *testing.T, root string, seed uint64) (*simstation.Network, string, []byte) {
+	t.Helper()
+	nw, err := simstation.StartNetwork(ctx, filepath.Join(root, "node"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { nw.Close() })
+	dir := filepath.Join(root, "station")
+	keys, err := simstation.OpenKeys(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	signing := keys.Signing
+	_, err = nw.Enroll(ctx, keys.Signing, keys.Agreement)
+	keys.Close()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := simstation.MakeTitle(ctx, nw, filepath.Join(dir, "titles"), "film", 1<<20, seed); err != nil {
+		t.Fatal(err)
+	}
+	return nw, dir, signing
 }
