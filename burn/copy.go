@@ -49,10 +49,10 @@ type Job struct {
 // Result describes a finished copy.
 type Result struct {
 	Layout disc.Layout
-	// DiscHash is SHA-256 of the header sector followed by the integrity
+	// DiscDigest is SHA-256 of the header sector followed by the integrity
 	// table: a digest of exactly what is on the disc, since every table
 	// entry is a MAC of one cluster as written.
-	DiscHash [sha256.Size]byte
+	DiscDigest [sha256.Size]byte
 	// Codeword is the forensic codeword the copy carries.
 	Codeword []byte
 }
@@ -139,7 +139,7 @@ func (c *copier) run(ctx context.Context) (*Result, error) {
 	h := sha256.New()
 	h.Write(c.header[:disc.SectorSize])
 	h.Write(c.table)
-	h.Sum(res.DiscHash[:0])
+	h.Sum(res.DiscDigest[:0])
 	c.m.begin(PhaseDone, 0) // the disc is made: a progress error changes nothing now
 	return res, nil
 }

@@ -20,7 +20,7 @@ import (
 // the region must be zeros. Every image cluster must then match its tag in
 // the integrity table read from the disc. A cluster can only match under
 // the disc key, which never left the station, so a disc that passes holds
-// the sectors the write sent. It returns the same Result (DiscHash
+// the sectors the write sent. It returns the same Result (DiscDigest
 // included) Copy returned, or an *Error with Spoiled set.
 func VerifyDisc(ctx context.Context, d Reader, job Job) (*Result, error) {
 	return verifyDisc(ctx, driveDevice{r: d}, job)
@@ -87,6 +87,6 @@ func (c *copier) reverify(ctx context.Context) (*Result, error) {
 	sum := sha256.New()
 	sum.Write(c.header[:disc.SectorSize])
 	sum.Write(c.table)
-	sum.Sum(res.DiscHash[:0])
+	sum.Sum(res.DiscDigest[:0])
 	return res, nil
 }

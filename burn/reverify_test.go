@@ -68,8 +68,8 @@ func TestVerifyDisc(t *testing.T) {
 			if err != nil {
 				t.Fatalf("VerifyDisc() = %v, want nil", err)
 			}
-			if made != nil && res.DiscHash != made.DiscHash {
-				t.Errorf("VerifyDisc() hash = %x, Copy() returned %x", res.DiscHash, made.DiscHash)
+			if made != nil && res.DiscDigest != made.DiscDigest {
+				t.Errorf("VerifyDisc() hash = %x, Copy() returned %x", res.DiscDigest, made.DiscDigest)
 			}
 		})
 	}

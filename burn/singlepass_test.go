@@ -177,9 +177,9 @@ func TestCopySameAtAnyWorkerCount(t *testing.T) {
 				t.Fatalf("Copy() = %v", err)
 			}
 			if i == 0 {
-				first = res.DiscHash
-			} else if res.DiscHash != first {
-				t.Errorf("DiscHash = %x, want %x (the disc made at GOMAXPROCS 1)", res.DiscHash, first)
+				first = res.DiscDigest
+			} else if res.DiscDigest != first {
+				t.Errorf("DiscDigest = %x, want %x (the disc made at GOMAXPROCS 1)", res.DiscDigest, first)
 			}
 			img, _, err := play(t, sim)
 			if err != nil || !bytes.Equal(img, f.want(cw)) {

@@ -182,12 +182,12 @@ type Authorization struct {
 
 // ReportParams names a copy's outcome.
 type ReportParams struct {
-	JobID     string
-	Attempt   uint32 // the attempt the disc was authorised as
-	MediaID   []byte
-	Outcome   uint8 // protocol.OutcomeMade or protocol.OutcomeSpoiled
-	ImageHash []byte
-	Reason    string
+	JobID      string
+	Attempt    uint32 // the attempt the disc was authorised as
+	MediaID    []byte
+	Outcome    uint8 // protocol.OutcomeMade or protocol.OutcomeSpoiled
+	DiscDigest []byte
+	Reason     string
 }
 
 // Authorize asks the nodes, one after another, to spend the token for this

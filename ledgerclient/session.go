@@ -190,7 +190,7 @@ func (s *session) keys(p CopyRequestParams, r1 *round1) (*Authorization, error) 
 func (s *session) report(r ReportParams) (*Receipt, error) {
 	hh := s.ch.HandshakeHash()
 	m := &protocol.CopyReportMsg{StationID: s.c.stationID, JobID: r.JobID, Attempt: r.Attempt, MediaID: r.MediaID,
-		Outcome: r.Outcome, ImageHash: r.ImageHash, Reason: r.Reason}
+		Outcome: r.Outcome, DiscDigest: r.DiscDigest, Reason: r.Reason}
 	stmt := m.Statement(s.chal.ChainID, hh)
 	sig, err := protocol.Sign(s.c.cfg.Random, s.c.cfg.Signer, stmt)
 	if err != nil {

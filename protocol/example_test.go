@@ -127,7 +127,7 @@ func examples(t testing.TB) []example {
 		Attempt: 1, PrevReport: ReportDigest(spoil.Statement(exampleChain, hh))}
 	retry.Signature = sign(station, retry.Statement(hh, ch))
 	rep := &CopyReportMsg{StationID: stationID, JobID: "job-1", Attempt: 1, MediaID: fill(16, 0x40),
-		Outcome: OutcomeMade, ImageHash: fill(32, 0x90), Reason: ""}
+		Outcome: OutcomeMade, DiscDigest: fill(32, 0x90), Reason: ""}
 	rep.Signature = sign(station, rep.Statement(exampleChain, hh))
 	rc := &ReceiptMsg{JobID: "job-1", Outcome: OutcomeMade, Height: 43, TxHash: fill(32, 0xb0)}
 	rc.NodeSignature = sign(node, rc.Statement(exampleChain, hh))

@@ -294,14 +294,14 @@ func (m *RefusalMsg) decode(d *wdec) {
 // CopyReportMsg reports a copy made or spoiled; Signature is the station's
 // signature over the CopyReport statement on this channel.
 type CopyReportMsg struct {
-	StationID string
-	JobID     string
-	Attempt   uint32 // the attempt the disc was authorised as
-	MediaID   []byte
-	Outcome   uint8 // OutcomeMade or OutcomeSpoiled
-	ImageHash []byte
-	Reason    string
-	Signature []byte
+	StationID  string
+	JobID      string
+	Attempt    uint32 // the attempt the disc was authorised as
+	MediaID    []byte
+	Outcome    uint8 // OutcomeMade or OutcomeSpoiled
+	DiscDigest []byte
+	Reason     string
+	Signature  []byte
 }
 
 // Type implements Message.
@@ -313,7 +313,7 @@ func (m *CopyReportMsg) encode(e *wenc) {
 	e.u32(m.Attempt)
 	e.bytes(m.MediaID)
 	e.u8(m.Outcome)
-	e.bytes(m.ImageHash)
+	e.bytes(m.DiscDigest)
 	e.str(m.Reason)
 	e.bytes(m.Signature)
 }
@@ -324,7 +324,7 @@ func (m *CopyReportMsg) decode(d *wdec) {
 	m.Attempt = d.u32("attempt")
 	m.MediaID = d.bytes("media_id", MaxMediaIDLen)
 	m.Outcome = d.u8("outcome")
-	m.ImageHash = d.bytes("image_hash", MaxHashLen)
+	m.DiscDigest = d.bytes("disc_digest", MaxHashLen)
 	m.Reason = d.str("reason", MaxReasonLen)
 	m.Signature = d.bytes("signature", MaxSignatureLen)
 	if d.err == nil && m.Outcome != OutcomeMade && m.Outcome != OutcomeSpoiled {
@@ -336,7 +336,7 @@ func (m *CopyReportMsg) decode(d *wdec) {
 // network.
 func (m *CopyReportMsg) Statement(chainID string, hh []byte) *CopyReport {
 	return &CopyReport{ChainID: chainID, HandshakeHash: hh, JobID: m.JobID, Attempt: m.Attempt, MediaID: m.MediaID,
-		Outcome: m.Outcome, ImageHash: m.ImageHash, Reason: m.Reason}
+		Outcome: m.Outcome, DiscDigest: m.DiscDigest, Reason: m.Reason}
 }
 
 // ReceiptMsg confirms a copy report is on the ledger.

@@ -80,7 +80,7 @@ type CopyReport struct {
 	Attempt       uint32 // the attempt this disc was authorised as (CopyRequest.Attempt)
 	MediaID       []byte
 	Outcome       uint8 // OutcomeMade or OutcomeSpoiled
-	ImageHash     []byte
+	DiscDigest    []byte
 	Reason        string
 }
 
@@ -156,7 +156,7 @@ func (c *CopyReport) SigningBytes() []byte {
 	e.u32(c.Attempt)
 	e.bytes(c.MediaID)
 	e.u8(c.Outcome)
-	e.bytes(c.ImageHash)
+	e.bytes(c.DiscDigest)
 	e.str(c.Reason)
 	return e.done()
 }

@@ -21,7 +21,7 @@ const (
 	MaxMessage       = MaxSealedLen + 4096
 	MaxReasonLen     = 256  // free text in reports
 	MaxMessageLen    = 1024 // free text in refusals
-	MaxHashLen       = 64   // image hashes, transaction hashes
+	MaxHashLen       = 64   // disc digests, transaction hashes
 	NonceLen         = 32
 	HandshakeHashLen = 32
 	ReportDigestLen  = 32 // SHA-256, see ReportDigest

@@ -31,15 +31,15 @@ type DemoResult struct {
 
 // DemoReceipt is the receipt of the burned copy.
 type DemoReceipt struct {
-	CopyID    string `json:"copy_id"`
-	JobID     string `json:"job_id"`
-	Token     string `json:"token"`
-	MediaID   string `json:"media_id"`
-	Height    int64  `json:"ledger_height"`
-	TxHash    string `json:"tx_hash"`
-	ImageHash string `json:"image_hash"`
-	Attempts  int    `json:"attempts"`
-	Bytes     int64  `json:"image_bytes"`
+	CopyID     string `json:"copy_id"`
+	JobID      string `json:"job_id"`
+	Token      string `json:"token"`
+	MediaID    string `json:"media_id"`
+	Height     int64  `json:"ledger_height"`
+	TxHash     string `json:"tx_hash"`
+	DiscDigest string `json:"disc_digest"`
+	Attempts   int    `json:"attempts"`
+	Bytes      int64  `json:"image_bytes"`
 	// PlayedBack: a player read the disc (header, media ID binding, key
 	// block, every cluster) and its image is the title's with this copy's
 	// forensic variants. The codeword itself is not shown: it is committed
@@ -182,7 +182,7 @@ func runDemo(ctx context.Context, out io.Writer, sizeMiB int, keep string, withF
 		return nil, fmt.Errorf("the copy did not complete: job %s %s: %s", done.ID, done.State, done.Reason)
 	}
 	r := DemoReceipt{CopyID: done.CopyID, JobID: done.ID, Token: token, MediaID: hex.EncodeToString(done.MediaID),
-		Height: done.Receipt.Height, TxHash: done.Receipt.TxHash, ImageHash: hex.EncodeToString(done.ImageHash),
+		Height: done.Receipt.Height, TxHash: done.Receipt.TxHash, DiscDigest: hex.EncodeToString(done.DiscDigest),
 		Attempts: done.Attempt, Bytes: title.ImageSize}
 	step("Playing the disc back as the demo player does (header, media ID binding, disc key block opened with its device keys, every cluster)")
 	var decrypted bytes.Buffer // kept only for a film, whose variants are read back
@@ -194,8 +194,8 @@ func runDemo(ctx context.Context, out io.Writer, sizeMiB int, keep string, withF
 	if err != nil {
 		return nil, err
 	}
-	if want := title.CopyHash(pb.Header.Codeword); !bytes.Equal(pb.ImageHash, want) {
-		return nil, fmt.Errorf("the disc plays, but its image %x is not the title's with this copy's forensic variants (%x)", pb.ImageHash, want)
+	if want := title.CopyHash(pb.Header.Codeword); !bytes.Equal(pb.DiscDigest, want) {
+		return nil, fmt.Errorf("the disc plays, but its image %x is not the title's with this copy's forensic variants (%x)", pb.DiscDigest, want)
 	}
 	r.PlayedBack = true
 	fmt.Fprintf(out, "    plays: %d bytes, the title's image with this copy's own forensic variants\n", title.ImageSize)
@@ -204,8 +204,8 @@ func runDemo(ctx context.Context, out io.Writer, sizeMiB int, keep string, withF
 			return nil, err
 		}
 	}
-	fmt.Fprintf(out, "\nReceipt\n  copy ID      %s\n  token        %s\n  media ID     %s\n  ledger       height %d, tx %s\n  image hash   %s\n  attempts     %d\n\n",
-		r.CopyID, r.Token, r.MediaID, r.Height, r.TxHash, r.ImageHash, r.Attempts)
+	fmt.Fprintf(out, "\nReceipt\n  copy ID      %s\n  token        %s\n  media ID     %s\n  ledger       height %d, tx %s\n  disc digest  %s\n  attempts     %d\n\n",
+		r.CopyID, r.Token, r.MediaID, r.Height, r.TxHash, r.DiscDigest, r.Attempts)
 
 	step("Trying a second copy with the same token")
 	j2, err := st.Client.Burn(ctx, api.BurnRequest{TitleID: titleID, TokenID: token})

@@ -31,8 +31,8 @@ func TestDemo(t *testing.T) {
 		t.Fatalf("stdout is not one JSON object: %v\n%s", err, out.String())
 	}
 	c := r.Copy
-	if c.CopyID == "" || c.Token == "" || len(c.MediaID) != 32 || c.Height <= 0 || len(c.TxHash) != 64 || len(c.ImageHash) != 64 {
-		t.Errorf("receipt = %+v, want copy ID, token, 16-byte media ID, height, 32-byte tx hash and image hash", c)
+	if c.CopyID == "" || c.Token == "" || len(c.MediaID) != 32 || c.Height <= 0 || len(c.TxHash) != 64 || len(c.DiscDigest) != 64 {
+		t.Errorf("receipt = %+v, want copy ID, token, 16-byte media ID, height, 32-byte tx hash and disc digest", c)
 	}
 	if !c.PlayedBack {
 		t.Errorf("receipt = %+v, want the disc played back", c)

@@ -112,8 +112,8 @@ func TestBurnToDoneAndSecondSpendRefused(t *testing.T) {
 		t.Fatalf("Burn = %v", err)
 	}
 	done := waitState(t, s.client, j.ID, job.Done)
-	if string(done.ImageHash) != "hash" || done.CopyID == "" || done.Receipt.Height != 1 {
-		t.Errorf("done job = %+v, want image hash, copy ID and receipt", done.Job)
+	if string(done.DiscDigest) != "hash" || done.CopyID == "" || done.Receipt.Height != 1 {
+		t.Errorf("done job = %+v, want disc digest, copy ID and receipt", done.Job)
 	}
 	ev, _ := s.d.Store().Events(ctx, j.ID)
 	var got []job.State

@@ -156,7 +156,7 @@ func (p *testPipeline) Copy(ctx context.Context, d Drive, c CopyJob, progress fu
 		if ph == PhaseFinalising {
 			h = []byte("hash")
 		}
-		if err := progress(Progress{Phase: ph, Done: 0, Total: 100, ImageHash: h}); err != nil {
+		if err := progress(Progress{Phase: ph, Done: 0, Total: 100, DiscDigest: h}); err != nil {
 			return nil, err
 		}
 		if ph == PhaseWriting {

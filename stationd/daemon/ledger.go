@@ -49,7 +49,7 @@ func (l ClientLedger) Authorize(ctx context.Context, r AuthRequest) (*Authorizat
 // after a crash the daemon cannot know whether its last report arrived.
 func (l ClientLedger) Report(ctx context.Context, o Outcome) ([]byte, error) {
 	p := ledgerclient.ReportParams{JobID: o.JobID, Attempt: uint32(max(o.Attempt, 1) - 1), MediaID: o.MediaID,
-		Outcome: protocol.OutcomeSpoiled, ImageHash: o.ImageHash, Reason: o.Reason}
+		Outcome: protocol.OutcomeSpoiled, DiscDigest: o.DiscDigest, Reason: o.Reason}
 	if o.Made {
 		p.Outcome = protocol.OutcomeMade
 	}

@@ -116,7 +116,7 @@ func (p *BurnPipeline) Copy(ctx context.Context, d Drive, c CopyJob, progress fu
 		}
 		return nil, err
 	}
-	return res.DiscHash[:], nil
+	return res.DiscDigest[:], nil
 }
 
 // ResumesWrites implements Resumer (burn.Job.Resume).
@@ -183,7 +183,7 @@ func (p *BurnPipeline) Verify(ctx context.Context, d Drive, c CopyJob, progress 
 	if err != nil {
 		return nil, err
 	}
-	return res.DiscHash[:], nil
+	return res.DiscDigest[:], nil
 }
 
 // RealPipeline is the default Deps.Pipeline: the burn package over the

@@ -75,12 +75,12 @@ type Authorization struct {
 
 // Outcome is what a job reports for one blank.
 type Outcome struct {
-	JobID     string
-	Attempt   int
-	MediaID   []byte
-	Made      bool
-	ImageHash []byte
-	Reason    string
+	JobID      string
+	Attempt    int
+	MediaID    []byte
+	Made       bool
+	DiscDigest []byte
+	Reason     string
 }
 
 // Ledger is the station's side of the validation network.
@@ -121,9 +121,9 @@ type Progress struct {
 	Step  string
 	Done  int64 // bytes done in this phase
 	Total int64 // bytes in this phase
-	// ImageHash is set on the event that enters PhaseFinalising: the hash
+	// DiscDigest is set on the event that enters PhaseFinalising: the hash
 	// of the image as written and verified.
-	ImageHash []byte
+	DiscDigest []byte
 }
 
 // CopyJob is what the pipeline needs to make one disc.
@@ -142,7 +142,7 @@ type CopyJob struct {
 // call announcing it returns (the runner journals the phase there); an
 // error from progress stops the copy.
 type Pipeline interface {
-	Copy(ctx context.Context, d Drive, c CopyJob, progress func(Progress) error) (imageHash []byte, err error)
+	Copy(ctx context.Context, d Drive, c CopyJob, progress func(Progress) error) (discDigest []byte, err error)
 }
 
 // Resumer is a Pipeline that honours CopyJob.Resume: it continues a copy
@@ -186,8 +186,8 @@ var (
 
 // Verifier is a Pipeline that can check a copy already on the disc, for a
 // job whose daemon died after the write (verifying or finalising): it
-// verifies the disc again and returns the image hash Copy would have.
+// verifies the disc again and returns the disc digest Copy would have.
 // Any error but the context's spoils the disc, as in Copy.
 type Verifier interface {
-	Verify(ctx context.Context, d Drive, c CopyJob, progress func(Progress) error) (imageHash []byte, err error)
+	Verify(ctx context.Context, d Drive, c CopyJob, progress func(Progress) error) (discDigest []byte, err error)
 }

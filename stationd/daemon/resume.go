@@ -86,7 +86,7 @@ func (d *Daemon) resumeVerifying(ctx context.Context, n int, j job.Job) (job.Job
 		return d.spoil(ctx, n, j, fmt.Errorf("verify again after a restart: %w", err))
 	}
 	d.log.Info("disc verified again after a restart", "job", j.ID, "drive", n)
-	return d.move(ctx, j, job.Finalising, "resume: verified again", func(x *job.Job) { x.ImageHash = hash })
+	return d.move(ctx, j, job.Finalising, "resume: verified again", func(x *job.Job) { x.DiscDigest = hash })
 }
 
 // resumeFinalising handles a job found in Finalising: the disc was
@@ -98,18 +98,18 @@ func (d *Daemon) resumeFinalising(ctx context.Context, n int, j job.Job) (job.Jo
 		}
 		return d.move(ctx, j, job.Spoiled, "disc changed", func(x *job.Job) { x.Reason = errBlankChanged.Error() })
 	}
-	if len(j.ImageHash) == 0 {
+	if len(j.DiscDigest) == 0 {
 		// The disc was verified before the restart; its hash is read
 		// back from it, or the copy cannot be reported made.
-		dh, ok := d.drives[n].(discHasher)
+		dh, ok := d.drives[n].(discDigester)
 		if !ok {
 			return d.move(ctx, j, job.Spoiled, "interrupted", func(x *job.Job) { x.Reason = ErrInterrupted.Error() })
 		}
-		h, err := dh.DiscHash(ctx, j.CopyID, j.MediaID)
+		h, err := dh.DiscDigest(ctx, j.CopyID, j.MediaID)
 		if err != nil {
 			return d.spoil(ctx, n, j, err)
 		}
-		if j, err = d.store.Update(ctx, j.ID, func(x *job.Job) { x.ImageHash = h }); err != nil {
+		if j, err = d.store.Update(ctx, j.ID, func(x *job.Job) { x.DiscDigest = h }); err != nil {
 			return j, err
 		}
 	}

@@ -78,8 +78,8 @@ func (d *Daemon) burn(ctx context.Context, n int, j job.Job) (job.Job, error) {
 			return nil
 		}
 		next, err := d.move(ctx, cur, to, "", func(x *job.Job) {
-			if len(p.ImageHash) > 0 {
-				x.ImageHash = p.ImageHash
+			if len(p.DiscDigest) > 0 {
+				x.DiscDigest = p.DiscDigest
 			}
 		})
 		if err != nil {
@@ -112,7 +112,7 @@ func (d *Daemon) burn(ctx context.Context, n int, j job.Job) (job.Job, error) {
 			}
 		}
 	}
-	return d.move(ctx, cur, job.Reporting, "", func(x *job.Job) { x.ImageHash = hash })
+	return d.move(ctx, cur, job.Reporting, "", func(x *job.Job) { x.DiscDigest = hash })
 }
 
 func (d *Daemon) spoil(ctx context.Context, n int, j job.Job, cause error) (job.Job, error) {
@@ -145,14 +145,14 @@ func (d *Daemon) retry(ctx context.Context, n int, j job.Job) (job.Job, error) {
 	}
 	return d.move(ctx, j, job.MediaCheck, "retry on a new blank", func(x *job.Job) {
 		x.Attempt++
-		x.MediaID, x.ImageHash, x.Profile, x.PrevReport, x.Resume = nil, nil, 0, prev, false
+		x.MediaID, x.DiscDigest, x.Profile, x.PrevReport, x.Resume = nil, nil, 0, prev, false
 	})
 }
 
 // report records the copy as made, puts the disc in the output bin and ends
 // the job.
 func (d *Daemon) report(ctx context.Context, n int, j job.Job) (job.Job, error) {
-	if _, err := d.reportOutcome(ctx, Outcome{JobID: j.ID, Attempt: j.Attempt, MediaID: j.MediaID, Made: true, ImageHash: j.ImageHash}); err != nil {
+	if _, err := d.reportOutcome(ctx, Outcome{JobID: j.ID, Attempt: j.Attempt, MediaID: j.MediaID, Made: true, DiscDigest: j.DiscDigest}); err != nil {
 		return j, err
 	}
 	if err := d.unload(ctx, n, true); err != nil {

@@ -126,12 +126,12 @@ type Job struct {
 	Grant []byte `json:"grant,omitempty"`
 	State State  `json:"state"`
 	// Attempt counts blanks used, from 1; a spoiled disc starts the next.
-	Attempt   int     `json:"attempt"`
-	MediaID   []byte  `json:"media_id,omitempty"`
-	Profile   uint16  `json:"profile,omitempty"`
-	CopyID    string  `json:"copy_id,omitempty"`
-	Receipt   Receipt `json:"receipt"`
-	ImageHash []byte  `json:"image_hash,omitempty"`
+	Attempt    int     `json:"attempt"`
+	MediaID    []byte  `json:"media_id,omitempty"`
+	Profile    uint16  `json:"profile,omitempty"`
+	CopyID     string  `json:"copy_id,omitempty"`
+	Receipt    Receipt `json:"receipt"`
+	DiscDigest []byte  `json:"disc_digest,omitempty"`
 	// PrevReport is the ledger's name (digest) for the report that spoiled
 	// the previous attempt; a retry's spend must carry it.
 	PrevReport []byte `json:"prev_report,omitempty"`

@@ -137,3 +137,12 @@ func TestSQLiteRejectsGarbageFile(t *testing.T) {
 		t.Errorf("OpenSQLite(garbage) = nil error, want one")
 	}
 }
+
+// A record written before the disc digest's rename (as image_hash) keeps
+// its digest, so a station upgraded between verify and report still reports.
+func TestDecodeReadsImageHash(t *testing.T) {
+	j, err := decode("j", []byte(`{"id":"j","state":"reporting","image_hash":"AQID"}`))
+	if err != nil || string(j.DiscDigest) != "\x01\x02\x03" {
+		t.Fatalf("decode(old record) = %x, %v, want digest 010203", j.DiscDigest, err)
+	}
+}

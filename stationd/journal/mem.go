@@ -142,7 +142,7 @@ func (m *Mem) Close() error { return nil }
 func clone(j job.Job) job.Job {
 	j.Grant = slices.Clone(j.Grant)
 	j.MediaID = slices.Clone(j.MediaID)
-	j.ImageHash = slices.Clone(j.ImageHash)
+	j.DiscDigest = slices.Clone(j.DiscDigest)
 	return j
 }
 

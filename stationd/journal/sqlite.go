@@ -291,6 +291,15 @@ func decode(id string, rec []byte) (job.Job, error) {
 	if err := json.Unmarshal(rec, &j); err != nil {
 		return job.Job{}, fmt.Errorf("journal: record of job %s is corrupt: %w", id, err)
 	}
+	if j.DiscDigest == nil {
+		// Journals written before the field's rename call it image_hash.
+		var old struct {
+			ImageHash []byte `json:"image_hash"`
+		}
+		if json.Unmarshal(rec, &old) == nil {
+			j.DiscDigest = old.ImageHash
+		}
+	}
 	if !j.State.Valid() {
 		return job.Job{}, fmt.Errorf("journal: record of job %s: %w: %q", id, job.ErrUnknownState, j.State)
 	}

@@ -57,6 +57,6 @@ func MakeFilmTitle(ctx context.Context, nw *Network, dir, id string) (*Title, *f
 		return nil, nil, fmt.Errorf("simstation: register title %s: %w", id, err)
 	}
 	h := sha256.Sum256(f.Image)
-	return &Title{ID: id, ImageSize: int64(len(f.Image)), image: f.Image, variants: f.Variants, ImageHash: h[:],
+	return &Title{ID: id, ImageSize: int64(len(f.Image)), image: f.Image, variants: f.Variants, DiscDigest: h[:],
 		Manifest: m, Path: filepath.Join(dir, titlepkg.FileName(id))}, f, nil
 }

@@ -16,8 +16,8 @@ import (
 
 // Playback is what a player found on a disc.
 type Playback struct {
-	Header    *disc.Header
-	ImageHash []byte // SHA-256 of the decrypted image
+	Header     *disc.Header
+	DiscDigest []byte // SHA-256 of the decrypted image
 }
 
 // Play reads the newest disc in the robot's output bin in a separate
@@ -53,5 +53,5 @@ func (s *Station) PlayTo(ctx context.Context, player *playertree.DeviceKeys, w i
 	if err != nil {
 		return nil, fmt.Errorf("simstation.Play: %w", err)
 	}
-	return &Playback{Header: hdr, ImageHash: h.Sum(nil)}, nil
+	return &Playback{Header: hdr, DiscDigest: h.Sum(nil)}, nil
 }

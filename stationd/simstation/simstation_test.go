@@ -77,8 +77,8 @@ func TestEndToEnd(t *testing.T) {
 	defer sim.Remove()
 	md := daemon.NewMMCDrive(sim, "reader")
 	md.D.WaitReady(ctx)
-	if h, err := md.DiscHash(ctx, done.CopyID, done.MediaID); err != nil || !bytes.Equal(h, done.ImageHash) {
-		t.Errorf("DiscHash() = %x, %v; want the pipeline's %x", h, err, done.ImageHash)
+	if h, err := md.DiscDigest(ctx, done.CopyID, done.MediaID); err != nil || !bytes.Equal(h, done.DiscDigest) {
+		t.Errorf("DiscDigest() = %x, %v; want the pipeline's %x", h, err, done.DiscDigest)
 	}
 	c, err := nw.Copy(j.ID)
 	if err != nil || len(c.Attempts) != 1 || c.Current().Outcome != "made" {

@@ -23,10 +23,10 @@ type Title struct {
 	seed      uint64
 	image     []byte // a film title's image; nil for a generated one
 	variants  []titlepkg.Variant
-	// ImageHash is SHA-256 of the image with every segment in variant A.
-	ImageHash []byte
-	Manifest  *titlepkg.Manifest
-	Path      string
+	// DiscDigest is SHA-256 of the image with every segment in variant A.
+	DiscDigest []byte
+	Manifest   *titlepkg.Manifest
+	Path       string
 }
 
 // Formats are the disc formats demo titles allow: a finalised BD-R and a
@@ -86,7 +86,7 @@ func MakeTitle(ctx context.Context, nw *Network, dir, id string, size int64, see
 		return nil, fmt.Errorf("simstation: register title %s: %w", id, err)
 	}
 	p := dir + string(os.PathSeparator) + titlepkg.FileName(id)
-	return &Title{ID: id, ImageSize: size, seed: seed, variants: variants, ImageHash: h.Sum(nil), Manifest: m, Path: p}, nil
+	return &Title{ID: id, ImageSize: size, seed: seed, variants: variants, DiscDigest: h.Sum(nil), Manifest: m, Path: p}, nil
 }
 
 // Mint mints a token for a title to an owner key (SEC1 P-256).

@@ -190,7 +190,7 @@ type Attempt struct {
 	Statement    []byte `json:"statement,omitempty"`
 	Time         int64  `json:"time"` // block time, Unix seconds
 	Outcome      string `json:"outcome"`
-	ImageHash    []byte `json:"image_hash,omitempty"`
+	DiscDigest   []byte `json:"disc_digest,omitempty"`
 	Reason       string `json:"reason,omitempty"`
 	ReportDigest []byte `json:"report_digest,omitempty"`
 	ReportHeight int64  `json:"report_height,omitempty"`

@@ -209,7 +209,7 @@ func (w *world) reportTx(st *party, job, media string, outcome uint8) []byte {
 // reportTxIn is a report signed in the session with handshake hash hh.
 func (w *world) reportTxIn(st *party, hh, job, media string, outcome uint8) []byte {
 	w.t.Helper()
-	rep := &protocol.CopyReport{ChainID: w.chainID, HandshakeHash: []byte(hh), JobID: job, Attempt: w.attempt(job), MediaID: []byte(media), Outcome: outcome, ImageHash: make([]byte, 32), Reason: "test"}
+	rep := &protocol.CopyReport{ChainID: w.chainID, HandshakeHash: []byte(hh), JobID: job, Attempt: w.attempt(job), MediaID: []byte(media), Outcome: outcome, DiscDigest: make([]byte, 32), Reason: "test"}
 	return w.signedReport(st, rep)
 }
 

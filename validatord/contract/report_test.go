@@ -70,7 +70,7 @@ func reportCases() []ruleCase {
 		}, tx: func(w *world) []byte {
 			req := w.request("job-1", "tok-a", "film-1", 0x41, "m2")
 			rep := &protocol.CopyReport{ChainID: w.chainID, HandshakeHash: []byte("hh-again"), JobID: "job-1", MediaID: []byte("m1"),
-				Outcome: protocol.OutcomeSpoiled, ImageHash: make([]byte, 32), Reason: "test"}
+				Outcome: protocol.OutcomeSpoiled, DiscDigest: make([]byte, 32), Reason: "test"}
 			req.PrevReport = protocol.ReportDigest(rep)
 			return w.spendTx(w.stA, req)
 		}},
@@ -96,7 +96,7 @@ func reportCases() []ruleCase {
 		}},
 		{name: "report names another attempt", want: CodeReportMismatch, setup: spent, tx: func(w *world) []byte {
 			rep := &protocol.CopyReport{ChainID: w.chainID, HandshakeHash: []byte("hh"), JobID: "job-1", Attempt: 1, MediaID: []byte("m1"),
-				Outcome: protocol.OutcomeSpoiled, ImageHash: make([]byte, 32)}
+				Outcome: protocol.OutcomeSpoiled, DiscDigest: make([]byte, 32)}
 			return w.signedReport(w.stA, rep)
 		}},
 		{name: "retry past the station's spoil budget", want: CodeSpoilBudget, setup: func(w *world) {

@@ -208,14 +208,14 @@ func (e *execEnv) report(v *view, t *Tx) (*refusal, error) {
 	if rep.Outcome != protocol.OutcomeMade && rep.Outcome != protocol.OutcomeSpoiled {
 		return refuse(CodeBadField, "outcome %d, want 1 (made) or 2 (spoiled)", rep.Outcome), nil
 	}
-	if r := checkBytes("image hash", rep.ImageHash, 0, 64); r != nil {
+	if r := checkBytes("disc digest", rep.DiscDigest, 0, 64); r != nil {
 		return r, nil
 	}
 	if r := checkText("reason", rep.Reason, MaxNameLen); r != nil {
 		return r, nil
 	}
-	if rep.Outcome == protocol.OutcomeMade && len(rep.ImageHash) < 32 {
-		return refuse(CodeBadField, "a made copy needs the image hash (32 to 64 bytes)"), nil
+	if rep.Outcome == protocol.OutcomeMade && len(rep.DiscDigest) < 32 {
+		return refuse(CodeBadField, "a made copy needs the disc digest (32 to 64 bytes)"), nil
 	}
 	st, r, err := e.activeStation(v, t.Signer)
 	if r != nil || err != nil {
@@ -246,7 +246,7 @@ func (e *execEnv) report(v *view, t *Tx) (*refusal, error) {
 		outcome = OutcomeMade
 	}
 	if cur.Outcome != OutcomePending {
-		if cur.Outcome != outcome || !bytes.Equal(cur.ImageHash, rep.ImageHash) {
+		if cur.Outcome != outcome || !bytes.Equal(cur.DiscDigest, rep.DiscDigest) {
 			return refuse(CodeAlreadyReported, "job %s attempt %d was reported %s", c.JobID, c.Retries(), cur.Outcome), nil
 		}
 		// The station's repeat of its report (its receipt was lost):
@@ -254,7 +254,7 @@ func (e *execEnv) report(v *view, t *Tx) (*refusal, error) {
 		// never count for a later attempt, and a retry may name it.
 		return nil, v.putJSON(keyReport(d[:]), reportRecord{Job: c.JobID, Attempt: rep.Attempt, Outcome: outcome})
 	}
-	cur.Outcome, cur.ImageHash, cur.Reason, cur.ReportDigest, cur.ReportHeight = outcome, rep.ImageHash, rep.Reason, d[:], e.height
+	cur.Outcome, cur.DiscDigest, cur.Reason, cur.ReportDigest, cur.ReportHeight = outcome, rep.DiscDigest, rep.Reason, d[:], e.height
 	if err := e.countReport(v, st.ID, outcome); err != nil {
 		return nil, err
 	}

@@ -14,7 +14,7 @@ import (
 )
 
 func (s *station) report(t *testing.T, job, media string, outcome uint8) (*protocol.CopyReport, []byte) {
-	rep := &protocol.CopyReport{ChainID: testChainID, HandshakeHash: []byte("hh"), JobID: job, Attempt: s.attempt, MediaID: []byte(media), Outcome: outcome, ImageHash: make([]byte, 32)}
+	rep := &protocol.CopyReport{ChainID: testChainID, HandshakeHash: []byte("hh"), JobID: job, Attempt: s.attempt, MediaID: []byte(media), Outcome: outcome, DiscDigest: make([]byte, 32)}
 	sig, err := protocol.Sign(rand.Reader, s.sign, rep)
 	if err != nil {
 		t.Fatal(err)

@@ -73,7 +73,7 @@ func TestAuthorizeReportAndRetry(t *testing.T) {
 		t.Fatalf("Authorize(job-2) = %v, want %v", err, ledgerclient.ErrTokenSpent)
 	}
 	rc, err := c.Report(ctx, ledgerclient.ReportParams{JobID: "job-1", MediaID: []byte("media-0001"),
-		Outcome: protocol.OutcomeMade, ImageHash: make([]byte, 32)})
+		Outcome: protocol.OutcomeMade, DiscDigest: make([]byte, 32)})
 	if err != nil {
 		t.Fatalf("Report = %v", err)
 	}

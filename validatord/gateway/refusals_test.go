@@ -167,7 +167,7 @@ func TestRefusalsSayOnlyWhatTheStationNeeds(t *testing.T) {
 }
 
 // TestLedgerMalformedRefusalExplained: a request the ledger itself finds
-// malformed (a made report without the image hash) is refused with code 1
+// malformed (a made report without the disc digest) is refused with code 1
 // and the ledger's account, which concerns the request's own fields.
 func TestLedgerMalformedRefusalExplained(t *testing.T) {
 	f := newFixture(t)
@@ -178,7 +178,7 @@ func TestLedgerMalformedRefusalExplained(t *testing.T) {
 	}
 	_, err := c.Report(ctx, ledgerclient.ReportParams{JobID: "job-1", MediaID: []byte("media-0001"), Outcome: protocol.OutcomeMade})
 	var r *ledgerclient.RefusalError
-	if !errors.As(err, &r) || r.Code != protocol.CodeBadRequest || !strings.Contains(r.Message, "image hash") {
-		t.Fatalf("Report(made, no image hash) = %v, want refusal %d explaining the image hash", err, protocol.CodeBadRequest)
+	if !errors.As(err, &r) || r.Code != protocol.CodeBadRequest || !strings.Contains(r.Message, "disc digest") {
+		t.Fatalf("Report(made, no disc digest) = %v, want refusal %d explaining the disc digest", err, protocol.CodeBadRequest)
 	}
 }

@@ -85,7 +85,7 @@ func TestCollectorOnNode(t *testing.T) {
 		}
 		rep := &protocol.CopyReport{ChainID: chainID, HandshakeHash: []byte("hh"), JobID: job, MediaID: media, Outcome: protocol.OutcomeSpoiled}
 		if i == 4 {
-			rep.Outcome, rep.ImageHash = protocol.OutcomeMade, make([]byte, 32)
+			rep.Outcome, rep.DiscDigest = protocol.OutcomeMade, make([]byte, 32)
 		}
 		rsig, _ := protocol.Sign(rand.Reader, key, rep)
 		if _, err := n.Ledger.Report(ctx, pub, rep, rsig); err != nil {

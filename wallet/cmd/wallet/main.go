@@ -180,7 +180,7 @@ func run(ctx context.Context, cmd string, args []string, o opts, out io.Writer, 
 			return err
 		}
 		fmt.Fprintf(out, "copy %s of token %s (title %s) at station %s: made, image %x\nproved against the header at height %d\n",
-			v.Copy.JobID, v.Copy.Token, v.Copy.Title, v.Copy.Station, v.Attempt.ImageHash, v.Proved.HeaderHeight)
+			v.Copy.JobID, v.Copy.Token, v.Copy.Title, v.Copy.Station, v.Attempt.DiscDigest, v.Proved.HeaderHeight)
 		return nil
 	}
 	return fmt.Errorf("%w: unknown command %q", errUsage, cmd)

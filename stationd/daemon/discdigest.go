@@ -9,14 +9,14 @@ import (
 	"copystation/burn/disc"
 )
 
-// DiscHash recomputes, from a written disc, the hash the burn pipeline
-// reports as the copy's image hash (burn.Result.DiscHash): SHA-256 of the
+// DiscDigest recomputes, from a written disc, the hash the burn pipeline
+// reports as the copy's disc digest (burn.Result.DiscDigest): SHA-256 of the
 // header sector followed by the integrity table region, both as read back.
 // Every table entry is a MAC of one written cluster, so the hash covers the
 // whole disc. A daemon that died after verification, while finalising,
 // uses it to finish a verified disc instead of spoiling it. The header must
 // name the job's copy and media.
-func (d *MMCDrive) DiscHash(ctx context.Context, copyID string, mediaID []byte) ([]byte, error) {
+func (d *MMCDrive) DiscDigest(ctx context.Context, copyID string, mediaID []byte) ([]byte, error) {
 	const start = 0 // a copy is the only thing on its disc
 	sec := make([]byte, disc.SectorSize)
 	if err := d.D.Read(ctx, start, sec); err != nil {
@@ -45,7 +45,7 @@ func (d *MMCDrive) DiscHash(ctx context.Context, copyID string, mediaID []byte) 
 	return sum.Sum(nil), nil
 }
 
-// discHasher is a Drive that can recompute a written copy's hash.
-type discHasher interface {
-	DiscHash(ctx context.Context, copyID string, mediaID []byte) ([]byte, error)
+// discDigester is a Drive that can recompute a written copy's hash.
+type discDigester interface {
+	DiscDigest(ctx context.Context, copyID string, mediaID []byte) ([]byte, error)
 }
