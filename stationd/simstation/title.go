@@ -50,13 +50,11 @@ func MakeTitle(ctx context.Context, nw *Network, dir, id string, size int64, see
 	}
 	sectors := uint64(size / titlepkg.SectorSize)
 	var variants []titlepkg.Variant
-	var segs []contract.Segment
 	for _, at := range []uint64{sectors / 4, sectors / 2} {
 		at -= at % segmentSectors
 		b := make([]byte, segmentSectors*titlepkg.SectorSize)
 		fill(b, seed^bits.RotateLeft64(at, 17))
 		variants = append(variants, titlepkg.Variant{Start: at, B: b})
-		segs = append(segs, contract.Segment{StartSector: uint32(at), Sectors: segmentSectors})
 	}
 	if err := os.MkdirAll(dir, 0o700); err != nil {
 		return nil, err
@@ -65,25 +63,11 @@ func MakeTitle(ctx context.Context, nw *Network, dir, id string, size int64, see
 	h := sha256.New()
 	// The issuer deals the title's keys to the network's custody nodes,
 	// packages under them and wipes them: no one holds them whole after.
-	cd, err := nw.Node.Issuer.CustodyDeal(ctx)
+	t := contract.Title{ID: id, Name: "Demo film " + id, Formats: Formats}
+	m, err := nw.Node.Issuer.PackageTitle(ctx, dir, t, titlepkg.Spec{Image: io.TeeReader(img, h), ImageSize: size,
+		Variants: variants, ChunkSize: 1 << 20, Rand: rand.Reader})
 	if err != nil {
-		return nil, fmt.Errorf("simstation: deal title %s: %w", id, err)
-	}
-	d, err := cd.Deal(id, len(variants))
-	if err != nil {
-		return nil, fmt.Errorf("simstation: deal title %s: %w", id, err)
-	}
-	defer d.Keys.Wipe()
-	tk := d.Keys.PackageKeys()
-	defer tk.Wipe()
-	m, err := titlepkg.Create(dir, titlepkg.Spec{TitleID: id, Image: io.TeeReader(img, h), ImageSize: size,
-		Variants: variants, Keys: tk, ShareRoots: d.Roots, ChunkSize: 1 << 20, Rand: rand.Reader})
-	if err != nil {
-		return nil, err
-	}
-	t := contract.Title{ID: id, Name: "Demo film " + id, ContentHash: m.Root[:], Formats: Formats, Segments: segs}
-	if err := nw.Node.Issuer.RegisterDealtTitle(ctx, t, d); err != nil {
-		return nil, fmt.Errorf("simstation: register title %s: %w", id, err)
+		return nil, fmt.Errorf("simstation: title %s: %w", id, err)
 	}
 	p := dir + string(os.PathSeparator) + titlepkg.FileName(id)
 	return &Title{ID: id, ImageSize: size, seed: seed, variants: variants, DiscDigest: h.Sum(nil), Manifest: m, Path: p}, nil

@@ -5,6 +5,7 @@ import (
 	"crypto/ecdh"
 	"fmt"
 
+	"copystation/burn/titlepkg"
 	"copystation/custody"
 	"copystation/validatord/contract"
 )
@@ -69,4 +70,38 @@ func (a *Admin) RegisterDealtTitle(ctx context.Context, t contract.Title, d *cus
 	}
 	_, err := a.Do(ctx, "ledger.RegisterDealtTitle", contract.TxRegisterTitle, contract.RegisterTitleBody{Title: t, Shares: d.Blobs})
 	return err
+}
+
+// PackageTitle is an issuer's whole registration of a title on one machine,
+// the way `validatord title package` and `title register` do it on two: it
+// deals the title's keys to the network's custody nodes (read from the
+// ledger), packages spec's image into dir under them with the deal's roots
+// in the manifest, wipes the keys, and registers t with the deal. t's
+// content hash and segments are taken from the package; spec's title ID,
+// keys and roots are set here.
+func (a *Admin) PackageTitle(ctx context.Context, dir string, t contract.Title, spec titlepkg.Spec) (*titlepkg.Manifest, error) {
+	cd, err := a.CustodyDeal(ctx)
+	if err != nil {
+		return nil, fmt.Errorf("ledger.PackageTitle: title %s: %w", t.ID, err)
+	}
+	d, err := cd.Deal(t.ID, len(spec.Variants))
+	if err != nil {
+		return nil, fmt.Errorf("ledger.PackageTitle: title %s: %w", t.ID, err)
+	}
+	// No one holds the keys whole after this, the issuer included.
+	defer d.Keys.Wipe()
+	spec.TitleID, spec.Keys, spec.ShareRoots = t.ID, d.Keys.PackageKeys(), d.Roots
+	defer spec.Keys.Wipe()
+	m, err := titlepkg.Create(dir, spec)
+	if err != nil {
+		return nil, fmt.Errorf("ledger.PackageTitle: %w", err)
+	}
+	t.ContentHash, t.Segments = m.Root[:], nil
+	for _, s := range m.Segments {
+		t.Segments = append(t.Segments, contract.Segment{StartSector: uint32(s.Start), Sectors: s.Sectors})
+	}
+	if err := a.RegisterDealtTitle(ctx, t, d); err != nil {
+		return nil, err
+	}
+	return m, nil
 }
