@@ -90,7 +90,7 @@ func BenchmarkAuthorizeConsensus(b *testing.B) {
 				tok := fmt.Sprintf("tok-%d", i)
 				l.mint(tok, "title-1", st.signPub)
 				b.StartTimer()
-				a, err := c.Authorize(context.Background(), paramsFor("job-"+tok, tok, "title-1", []byte("media")))
+				a, err := c.Authorize(context.Background(), l.paramsFor("job-"+tok, tok, "title-1", []byte("media")))
 				if err != nil {
 					b.Fatalf("Authorize = %v", err)
 				}

@@ -37,17 +37,17 @@ func TestStationPinsChainID(t *testing.T) {
 	}
 }
 
-// TestLargeRelease: the copy keys of a title with 1,500 forensic segments
-// (a 32-byte variant key each: about 48 KB sealed, six frames) reach the
-// station whole, in Fragment frames, through a real node; before releases
-// spanned frames the gateway could not send them after the spend.
+// TestLargeRelease: the share release of a title with 1,500 forensic
+// segments (a share of one variant key each, with its sibling hashes)
+// reaches the station whole, in Fragment frames, through a real node;
+// before releases spanned frames the gateway could not send them after the
+// spend.
 func TestLargeRelease(t *testing.T) {
 	f := newFixture(t)
 	f.ledger.registerTitleSegments("title-big", 1500)
 	f.ledger.mint("tok-big", "title-big", f.st.signPub)
 	c := f.st.client(t, f.clk.Now, f.node.pin)
-	p := f.params("job-big")
-	p.TokenID, p.TitleID = "tok-big", "title-big"
+	p := f.ledger.paramsFor("job-big", "tok-big", "title-big", []byte("media-0001"))
 	a, err := c.Authorize(context.Background(), p)
 	if err != nil {
 		t.Fatalf("Authorize(1,500 segments) = %v", err)

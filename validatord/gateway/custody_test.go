@@ -124,7 +124,7 @@ func TestThresholdRelease(t *testing.T) {
 		t.Fatal(err)
 	}
 	var log []string
-	p := paramsFor("job-1", "tok-0", "title-1", []byte("media-1"))
+	p := n.paramsFor("job-1", "tok-0", "title-1", []byte("media-1"))
 	first, err := n.client(t, &log, 0, 1, 2, 3).Authorize(context.Background(), p)
 	if err != nil {
 		t.Fatalf("Authorize with node 3 down and node 0 faulty = %v", err)
@@ -184,7 +184,7 @@ func TestThresholdRelease(t *testing.T) {
 			t.Fatalf("retry: codeword equal %v, disc key equal %v; want the same codeword and a new disc key",
 				bytes.Equal(r.Keys.Codeword, cw), bytes.Equal(r.Keys.DiscKey, first.Keys.DiscKey))
 		}
-		other, err := c.Authorize(context.Background(), paramsFor("job-2", "tok-1", "title-1", []byte("media-3")))
+		other, err := c.Authorize(context.Background(), n.paramsFor("job-2", "tok-1", "title-1", []byte("media-3")))
 		if err != nil {
 			t.Fatalf("Authorize(another copy) = %v", err)
 		}

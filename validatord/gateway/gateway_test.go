@@ -35,7 +35,7 @@ func newFixture(t *testing.T) *fixture {
 }
 
 func (f *fixture) params(job string) ledgerclient.CopyRequestParams {
-	return ledgerclient.CopyRequestParams{JobID: job, TokenID: "tok-1", TitleID: "title-1", Profile: 0x41, MediaID: []byte("media-0001")}
+	return f.ledger.paramsFor(job, "tok-1", "title-1", []byte("media-0001"))
 }
 
 func (f *fixture) attempts(t *testing.T, job string) int { return f.ledger.attempts(t, job) }
@@ -244,8 +244,8 @@ func TestCustomerGrant(t *testing.T) {
 	c := f.st.client(t, f.clk.Now, f.node.pin)
 	for i, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			p := ledgerclient.CopyRequestParams{JobID: "cjob-" + string(rune('a'+i)), TokenID: "tok-c", TitleID: "title-1",
-				Profile: 0x41, MediaID: []byte("media-c"), Grant: tt.grant}
+			p := f.ledger.paramsFor("cjob-"+string(rune('a'+i)), "tok-c", "title-1", []byte("media-c"))
+			p.Grant = tt.grant
 			_, err := c.Authorize(context.Background(), p)
 			if !errors.Is(err, tt.want) && !(tt.want == nil && err == nil) {
 				t.Fatalf("Authorize(%s) = %v, want %v", tt.name, err, tt.want)
@@ -321,7 +321,8 @@ func TestKioskRetryAfterGrantExpired(t *testing.T) {
 	sg.Signature, _ = protocol.Sign(rand.Reader, customer.key, &sg.Grant)
 	c := f.st.client(t, f.clk.Now, f.node.pin)
 	ctx := context.Background()
-	p := ledgerclient.CopyRequestParams{JobID: "kjob", TokenID: "tok-c", TitleID: "title-1", Profile: 0x41, MediaID: []byte("media-k1"), Grant: sg.Encode()}
+	p := f.ledger.paramsFor("kjob", "tok-c", "title-1", []byte("media-k1"))
+	p.Grant = sg.Encode()
 	if _, err := c.Authorize(ctx, p); err != nil {
 		t.Fatalf("Authorize = %v", err)
 	}

@@ -10,10 +10,13 @@ import (
 	"testing"
 	"time"
 
+	"copystation/burn/titlepkg"
 	"copystation/keys"
+	"copystation/ledgerclient"
 	"copystation/protocol"
 	"copystation/validatord/contract"
 	"copystation/validatord/embedded"
+	"copystation/validatord/ledger/ledgertest"
 )
 
 type party struct {
@@ -39,6 +42,9 @@ var bdr = keys.FormatMetadata{Profile: 0x41, Layers: 1, Finalize: true, MaxSpeed
 type chain struct {
 	t  testing.TB
 	nw *embedded.Network
+	// manifests are the registered titles' package manifests, which a
+	// station passes in CopyRequestParams to combine share releases.
+	manifests map[string]*titlepkg.Manifest
 }
 
 func startChain(t testing.TB, nodes int) *chain {
@@ -55,7 +61,7 @@ func startChainOpts(t testing.TB, nodes int, o embedded.Options) *chain {
 		t.Fatalf("embedded.StartNetwork(%d) = %v", nodes, err)
 	}
 	t.Cleanup(func() { nw.Close() })
-	return &chain{t: t, nw: nw}
+	return &chain{t: t, nw: nw, manifests: map[string]*titlepkg.Manifest{}}
 }
 
 func (c *chain) node(i int) *embedded.Node { return c.nw.Node(i) }
@@ -68,21 +74,24 @@ func (c *chain) ctx() context.Context {
 
 func (c *chain) registerTitle(id string) { c.registerTitleSegments(id, 1) }
 
-// registerTitleSegments registers a title with n forensic segments of one
-// cluster each.
-func (c *chain) registerTitleSegments(id string, n int) {
+// registerTitleSegments registers a title with n forensic segments, dealt
+// by its issuer to the network's custody nodes as in production.
+func (c *chain) registerTitleSegments(id string, n int) *ledgertest.Title {
 	c.t.Helper()
-	pkg := make([]byte, 32)
-	rand.Read(pkg)
-	var segs []contract.Segment
-	for i := range n {
-		segs = append(segs, contract.Segment{StartSector: uint32(64 + 64*i), Sectors: 32})
-	}
-	err := c.node(0).Issuer.RegisterTitle(c.ctx(), contract.Title{ID: id, Name: id, ContentHash: make([]byte, 32),
-		Formats: []keys.FormatMetadata{bdr}, Segments: segs}, pkg)
+	ti, err := ledgertest.DealTitle(c.ctx(), c.node(0).Issuer, c.t.TempDir(), id, n, bdr)
 	if err != nil {
-		c.t.Fatalf("RegisterTitle(%s) = %v", id, err)
+		c.t.Fatalf("DealTitle(%s) = %v", id, err)
 	}
+	c.manifests[id] = ti.Manifest
+	return ti
+}
+
+// paramsFor is paramsFor with the title's manifest, so round 2 combines
+// the nodes' share releases.
+func (c *chain) paramsFor(job, token, title string, media []byte) ledgerclient.CopyRequestParams {
+	p := paramsFor(job, token, title, media)
+	p.Manifest = c.manifests[title]
+	return p
 }
 
 func (c *chain) enroll(signing []byte, agreement *ecdh.PublicKey) {

@@ -31,7 +31,7 @@ func TestRetryOnAnotherNode(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	p := paramsFor("job-1", "tok-1", "title-1", []byte("media-1"))
+	p := l.paramsFor("job-1", "tok-1", "title-1", []byte("media-1"))
 	viaN1, err := c.Authorize(context.Background(), p)
 	if err != nil {
 		t.Fatalf("Authorize(node 0 drops, node 1 answers) = %v", err)
@@ -89,7 +89,7 @@ func TestConcurrentSpendsOnce(t *testing.T) {
 			wg.Add(1)
 			go func() {
 				defer wg.Done()
-				a, err := c.Authorize(context.Background(), paramsFor(fmt.Sprintf("job-%d-%d", round, i), tok, "title-1", []byte("media")))
+				a, err := c.Authorize(context.Background(), l.paramsFor(fmt.Sprintf("job-%d-%d", round, i), tok, "title-1", []byte("media")))
 				if err == nil {
 					a.Keys.Wipe()
 				}

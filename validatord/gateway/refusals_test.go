@@ -111,8 +111,9 @@ func TestRefusalsSayOnlyWhatTheStationNeeds(t *testing.T) {
 	ctx := context.Background()
 	ca, cb := a.client(t, f.clk.Now, f.node.pin), b.client(t, f.clk.Now, f.node.pin)
 	// A spends the customer's token with job secret-job on media-0001.
-	if _, err := ca.Authorize(ctx, ledgerclient.CopyRequestParams{JobID: "secret-job", TokenID: "tok-c", TitleID: "title-1",
-		Profile: 0x41, MediaID: []byte("media-0001"), Grant: grant(a)}); err != nil {
+	spend := f.ledger.paramsFor("secret-job", "tok-c", "title-1", []byte("media-0001"))
+	spend.Grant = grant(a)
+	if _, err := ca.Authorize(ctx, spend); err != nil {
 		t.Fatalf("Authorize(A, tok-c) = %v", err)
 	}
 	secrets := []string{protocol.KeyID(customer.pub), a.id, "secret-job", hex.EncodeToString([]byte("media-0001"))}

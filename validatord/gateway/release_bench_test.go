@@ -84,7 +84,7 @@ func benchSpendToKeys(b *testing.B, workers int) {
 			defer wg.Done()
 			for i := range work {
 				t0 := time.Now()
-				a, err := clients[w].Authorize(ctx, paramsFor(fmt.Sprintf("job-%d", i), fmt.Sprintf("bench-%d", i), "title-1", []byte(fmt.Sprintf("m-%d", i))))
+				a, err := clients[w].Authorize(ctx, c.paramsFor(fmt.Sprintf("job-%d", i), fmt.Sprintf("bench-%d", i), "title-1", []byte(fmt.Sprintf("m-%d", i))))
 				lat[i] = time.Since(t0)
 				if err != nil {
 					failed.Do(func() { b.Errorf("Authorize(%d) = %v", i, err) })

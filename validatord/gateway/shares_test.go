@@ -6,7 +6,6 @@ import (
 	"crypto/rand"
 	"errors"
 	"fmt"
-	"path/filepath"
 	"strings"
 	"sync"
 	"testing"
@@ -14,9 +13,7 @@ import (
 
 	"copystation/burn/titlepkg"
 	"copystation/custody"
-	"copystation/keys"
 	"copystation/ledgerclient"
-	"copystation/validatord/contract"
 	"copystation/validatord/embedded"
 	"copystation/validatord/keyservice"
 )
@@ -26,39 +23,8 @@ import (
 // wipes the keys and registers it.
 func dealtPackage(t *testing.T, c *chain, id string, segments int) (string, *titlepkg.Manifest) {
 	t.Helper()
-	cd, err := c.node(0).Issuer.CustodyDeal(c.ctx())
-	if err != nil {
-		t.Fatal(err)
-	}
-	d, err := cd.Deal(id, segments)
-	if err != nil {
-		t.Fatal(err)
-	}
-	img := make([]byte, 64*titlepkg.SectorSize)
-	rand.Read(img)
-	spec := titlepkg.Spec{TitleID: id, Image: bytes.NewReader(img), ImageSize: int64(len(img)), Keys: d.Keys.PackageKeys(),
-		ShareRoots: d.Roots, ChunkSize: titlepkg.MinChunkSize, Rand: rand.Reader}
-	for s := range segments {
-		b := make([]byte, titlepkg.SectorSize)
-		rand.Read(b)
-		spec.Variants = append(spec.Variants, titlepkg.Variant{Start: uint64(4 + 10*s), B: b})
-	}
-	dir := t.TempDir()
-	m, err := titlepkg.Create(dir, spec)
-	spec.Keys.Wipe()
-	d.Keys.Wipe()
-	if err != nil {
-		t.Fatal(err)
-	}
-	ti := contract.Title{ID: id, Name: id, ContentHash: m.Root[:],
-		Formats: []keys.FormatMetadata{{Profile: 0x41, Layers: 1, Finalize: true, HeaderSectors: 32}}}
-	for _, s := range m.Segments {
-		ti.Segments = append(ti.Segments, contract.Segment{StartSector: uint32(s.Start), Sectors: s.Sectors})
-	}
-	if err := c.node(0).Issuer.RegisterDealtTitle(c.ctx(), ti, d); err != nil {
-		t.Fatalf("RegisterDealtTitle(%s) = %v", id, err)
-	}
-	return filepath.Join(dir, titlepkg.FileName(id)), m
+	ti := c.registerTitleSegments(id, segments)
+	return ti.Path, ti.Manifest
 }
 
 // TestDealtTitleCopy: a station copies a title its issuer dealt to four
