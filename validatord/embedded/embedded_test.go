@@ -10,9 +10,11 @@ import (
 	"testing"
 	"time"
 
+	"copystation/burn/titlepkg"
 	"copystation/keys"
 	"copystation/protocol"
 	"copystation/validatord/contract"
+	"copystation/validatord/ledger/ledgertest"
 )
 
 // station is a software stand-in for a station's two TPM keys.
@@ -56,18 +58,19 @@ func (s *station) request(t testing.TB, job, token, media string) (*protocol.Cop
 	return req, sig
 }
 
-// setup registers a title and enrolls a station on a node.
-func setup(t testing.TB, ctx context.Context, n *Node, st *station) {
+// setup registers a title of one forensic segment, dealt by its issuer to
+// the network's custody nodes, and enrolls a station on a node. It returns
+// the title's manifest, which a station combines share releases against.
+func setup(t testing.TB, ctx context.Context, n *Node, st *station) *titlepkg.Manifest {
 	t.Helper()
-	title := contract.Title{ID: "film-1", Name: "Film", ContentHash: make([]byte, 32),
-		Formats:  []keys.FormatMetadata{{Profile: 0x41, Layers: 1, Finalize: true, HeaderSectors: 32}},
-		Segments: []contract.Segment{{StartSector: 64, Sectors: 32}}}
-	if err := n.Issuer.RegisterTitle(ctx, title, make([]byte, 32)); err != nil {
-		t.Fatalf("RegisterTitle() = %v", err)
+	ti, err := ledgertest.DealTitle(ctx, n.Issuer, t.TempDir(), "film-1", 1)
+	if err != nil {
+		t.Fatalf("DealTitle() = %v", err)
 	}
 	if _, err := n.Operator.EnrollStation(ctx, st.signPub, st.ka.PublicKey().Bytes(), []uint16{0x41}, nil); err != nil {
 		t.Fatalf("EnrollStation() = %v", err)
 	}
+	return ti.Manifest
 }
 
 func TestEmbeddedSpendAndRelease(t *testing.T) {
@@ -79,7 +82,7 @@ func TestEmbeddedSpendAndRelease(t *testing.T) {
 	}
 	defer n.Stop()
 	st := newStation(t)
-	setup(t, ctx, n, st)
+	m := setup(t, ctx, n, st)
 	if err := n.Issuer.MintToken(ctx, "tok-1", "film-1", st.signPub); err != nil {
 		t.Fatalf("MintToken() = %v", err)
 	}
@@ -98,7 +101,7 @@ func TestEmbeddedSpendAndRelease(t *testing.T) {
 		t.Fatalf("Prove(/token/tok-1) = %+v, %+v, %v; want spent, proved at height %d", tok, pr, err, rc.Height)
 	}
 	info := keys.Info{JobID: "job-1", MediaID: []byte("media-1"), Transcript: []byte("t")}
-	k := releaseFrom(t, ctx, []*Node{n}, st, info)
+	k := releaseFrom(t, ctx, []*Node{n}, st, info, m)
 	want, _ := keys.DeriveDiscKey(make([]byte, 32), "job-1", 0, []byte("media-1"))
 	if len(k.DiscKey) != 32 || string(k.DiscKey) == string(want) || len(k.Codeword) != 1 || k.Format.Profile != 0x41 {
 		t.Fatalf("opened keys = disc %x codeword %x format %+v, want a derived key, 1 codeword byte, profile 0x41", k.DiscKey, k.Codeword, k.Format)

@@ -12,6 +12,7 @@ import (
 	"testing"
 	"time"
 
+	"copystation/burn/titlepkg"
 	"copystation/keys"
 	"copystation/protocol"
 	"copystation/validatord/contract"
@@ -68,7 +69,7 @@ func TestNetwork(t *testing.T) {
 	}
 	defer nw.Close()
 	stA, stB, cust := newStation(t), newStation(t), newCustomer(t)
-	setup(t, ctx, nw.Node(0), stA)
+	m := setup(t, ctx, nw.Node(0), stA)
 	if _, err := nw.Node(0).Operator.EnrollStation(ctx, stB.signPub, stB.ka.PublicKey().Bytes(), []uint16{0x41}, nil); err != nil {
 		t.Fatalf("EnrollStation(B) = %v", err)
 	}
@@ -175,8 +176,8 @@ func TestNetwork(t *testing.T) {
 			t.Fatalf("retried Spend() via node 2 = %+v, %v, want the first receipt %+v", retry, err, first)
 		}
 		info := keys.Info{JobID: "job-crash", MediaID: []byte("media-crash"), Transcript: []byte("t2")}
-		k2 := release(t, ctx, nw, nw.Node(2), stA, info)
-		k0 := release(t, ctx, nw, nw.Node(0), stA, info)
+		k2 := release(t, ctx, nw, nw.Node(2), stA, info, m)
+		k0 := release(t, ctx, nw, nw.Node(0), stA, info, m)
 		if !bytes.Equal(k0.DiscKey, k2.DiscKey) || !bytes.Equal(k0.Codeword, k2.Codeword) {
 			t.Fatalf("keys from node 0 and node 2 differ, want the same copy keys on every node")
 		}
@@ -188,7 +189,7 @@ func TestNetwork(t *testing.T) {
 			t.Fatalf("Restart(1) = %v", err)
 		}
 		converge(t, ctx, nw, 1)
-		if k1 := release(t, ctx, nw, nw.Node(1), stA, info); !bytes.Equal(k1.DiscKey, k0.DiscKey) {
+		if k1 := release(t, ctx, nw, nw.Node(1), stA, info, m); !bytes.Equal(k1.DiscKey, k0.DiscKey) {
 			t.Fatalf("restarted node 1 releases other keys, want the same")
 		}
 	})
@@ -197,7 +198,7 @@ func TestNetwork(t *testing.T) {
 // release runs both rounds of a release as a station does: partials from
 // n and then the other running nodes until the group's threshold, combined,
 // then round 2 at n; the disc key is derived from the group signature.
-func release(t *testing.T, ctx context.Context, nw *Network, n *Node, st *station, info keys.Info) *keys.CopyKeys {
+func release(t *testing.T, ctx context.Context, nw *Network, n *Node, st *station, info keys.Info, m *titlepkg.Manifest) *keys.CopyKeys {
 	t.Helper()
 	nodes := []*Node{n}
 	for i := range nw.Len() {
@@ -205,7 +206,7 @@ func release(t *testing.T, ctx context.Context, nw *Network, n *Node, st *statio
 			nodes = append(nodes, m)
 		}
 	}
-	return releaseFrom(t, ctx, nodes, st, info)
+	return releaseFrom(t, ctx, nodes, st, info, m)
 }
 
 // converge waits until node i has committed the same height and app hash

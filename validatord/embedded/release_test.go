@@ -4,15 +4,19 @@ import (
 	"context"
 	"testing"
 
+	"copystation/burn/titlepkg"
 	"copystation/custody"
 	"copystation/keys"
+	"copystation/ledgerclient"
 )
 
 // releaseFrom runs both release rounds against real nodes as a station
 // does: round 1 at each of nodes in turn until the group's threshold of
 // partials verify, combined into the copy's group signature, then round 2
-// at nodes[0]. The disc key, which no node sends, is derived from sigma.
-func releaseFrom(t *testing.T, ctx context.Context, nodes []*Node, st *station, info keys.Info) *keys.CopyKeys {
+// at nodes in turn until the threshold of share releases, combined against
+// the title's manifest m. The disc key, which no node sends, is derived
+// from sigma.
+func releaseFrom(t *testing.T, ctx context.Context, nodes []*Node, st *station, info keys.Info, m *titlepkg.Manifest) *keys.CopyKeys {
 	t.Helper()
 	cust, err := nodes[0].App.Custody()
 	if err != nil {
@@ -53,13 +57,35 @@ func releaseFrom(t *testing.T, ctx context.Context, nodes []*Node, st *station, 
 		t.Fatalf("custody.Combine() = %v", err)
 	}
 	attempt := uint32(c.Retries())
-	rel, err := nodes[0].Ledger.ReleaseKeys(ctx, st.id, attempt, sig[:], info)
+	cw, err := custody.DeriveCodeword(sig, len(m.Segments))
 	if err != nil {
-		t.Fatalf("ReleaseKeys() via %s = %v", nodes[0].Config.Moniker, err)
+		t.Fatal(err)
 	}
-	k, err := keys.Open(st.ka, info, rel.Sealed)
-	if err != nil {
-		t.Fatalf("keys.Open() = %v", err)
+	var (
+		sealed []ledgerclient.SealedRelease
+		format keys.FormatMetadata
+	)
+	for _, n := range nodes {
+		rel, err := n.Ledger.ReleaseKeys(ctx, st.id, attempt, sig[:], info)
+		if err != nil {
+			t.Fatalf("ReleaseKeys() via %s = %v", n.Config.Moniker, err)
+		}
+		i, err := n.Custodian.Index(cust)
+		if err != nil {
+			t.Fatal(err)
+		}
+		sealed, format = append(sealed, ledgerclient.SealedRelease{Node: i, Info: info, Sealed: rel.Sealed}), rel.Format
+		if len(sealed) == g.T() {
+			break
+		}
+	}
+	tk, rejected, err := ledgerclient.CombineReleases(st.ka, nodes[0].ChainID, m, g.T(), cw, sealed)
+	if err != nil || len(rejected) != 0 {
+		t.Fatalf("CombineReleases() = %v, rejected %v", err, rejected)
+	}
+	k := &keys.CopyKeys{BaseKey: tk.Base, Codeword: cw.Bytes(), Format: format}
+	for s, v := range tk.Variants {
+		k.VariantKeys = append(k.VariantKeys, v[cw.Bit(s)])
 	}
 	dk, err := custody.DiscKey(sig, attempt, info.MediaID)
 	if err != nil {
