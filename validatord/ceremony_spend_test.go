@@ -14,13 +14,13 @@ import (
 	"copystation/keys"
 	"copystation/protocol"
 	"copystation/validatord/chain"
-	"copystation/validatord/contract"
 	"copystation/validatord/ledger"
+	"copystation/validatord/ledger/ledgertest"
 )
 
 // spendThroughCeremony takes a spend on the network the multi-operator
-// ceremony made, where every node holds its own secrets (no copy secret or
-// deposit key is shared): every node commits the spend to the same app
+// ceremony made, where every node holds its own secrets (no secret is
+// shared between nodes): every node commits the spend to the same app
 // hash (no node computes anything secret into the state), and each node's
 // partial on the copy label, made from its own vault share, verifies, so
 // any two make the copy's group signature.
@@ -30,13 +30,9 @@ func spendThroughCeremony(t *testing.T, ctx context.Context, nodes []*chain.Node
 	if err != nil {
 		t.Fatal(err)
 	}
-	// The network has no deposit key (item 2 of docs/key-custody.md
-	// replaces it with issuer-dealt shares): the sealed package key here
-	// is opaque bytes, which the spend and round 1 never open.
-	title := contract.Title{ID: "film", Name: "film", ContentHash: make([]byte, 32), SealedPackageKey: bytes.Repeat([]byte{1}, 64),
-		Formats: []keys.FormatMetadata{{Profile: 0x41, Layers: 1, HeaderSectors: 32}}}
-	if _, err := issuer.Do(ctx, "RegisterTitle", contract.TxRegisterTitle, contract.RegisterTitleBody{Title: title}); err != nil {
-		t.Fatalf("RegisterTitle = %v", err)
+	// The issuer deals the title to the custody nodes the ceremony made.
+	if _, err := ledgertest.DealTitle(ctx, issuer, t.TempDir(), "film", 1); err != nil {
+		t.Fatalf("DealTitle = %v", err)
 	}
 	sk, _ := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
 	ka, _ := ecdh.P256().GenerateKey(rand.Reader)

@@ -12,10 +12,10 @@ import (
 
 	"github.com/prometheus/client_golang/prometheus"
 
-	"copystation/keys"
 	"copystation/protocol"
 	"copystation/validatord/contract"
 	"copystation/validatord/embedded"
+	"copystation/validatord/ledger/ledgertest"
 )
 
 func TestRule(t *testing.T) {
@@ -59,10 +59,7 @@ func TestCollectorOnNode(t *testing.T) {
 	ka, _ := ecdh.P256().GenerateKey(rand.Reader)
 	pub, _ := key.PublicKey.Bytes()
 	id := protocol.KeyID(pub)
-	title := contract.Title{ID: "film-1", Name: "Film", ContentHash: make([]byte, 32),
-		Formats:  []keys.FormatMetadata{{Profile: 0x41, Layers: 1, Finalize: true, HeaderSectors: 32}},
-		Segments: []contract.Segment{{StartSector: 64, Sectors: 32}}}
-	if err := n.Issuer.RegisterTitle(ctx, title, make([]byte, 32)); err != nil {
+	if _, err := ledgertest.DealTitle(ctx, n.Issuer, t.TempDir(), "film-1", 1); err != nil {
 		t.Fatal(err)
 	}
 	if _, err := n.Operator.EnrollStation(ctx, pub, ka.PublicKey().Bytes(), []uint16{0x41}, nil); err != nil {

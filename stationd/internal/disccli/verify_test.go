@@ -27,9 +27,20 @@ import (
 // the station that burned it did.
 func recordCopy(t *testing.T, ctx context.Context, n *embedded.Node, h *disc.Header) {
 	t.Helper()
+	// The title is dealt to the custody nodes; its content hash is the
+	// package root the burned disc's header names.
+	cd, err := n.Issuer.CustodyDeal(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	d, err := cd.Deal(h.TitleID, 1)
+	if err != nil {
+		t.Fatal(err)
+	}
+	d.Keys.Wipe()
 	ti := contract.Title{ID: h.TitleID, Name: "Film", ContentHash: h.PackageRoot[:],
 		Formats: []keys.FormatMetadata{{Profile: 0x41, Layers: 1, Finalize: true, HeaderSectors: 32}}, Segments: []contract.Segment{{StartSector: 64, Sectors: 32}}}
-	if err := n.Issuer.RegisterTitle(ctx, ti, make([]byte, 32)); err != nil {
+	if err := n.Issuer.RegisterDealtTitle(ctx, ti, d); err != nil {
 		t.Fatal(err)
 	}
 	sk, _ := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
