@@ -34,12 +34,14 @@ func newTraceNet(t *testing.T) *traceNet {
 	rand.Read(cc.Nonce)
 	var dks []*custody.DKGKey
 	cust := &Custody{Threshold: 3}
+	var xs []*ecdh.PublicKey
 	for range 4 {
 		k := custody.NewDKGKey()
 		p, _ := custody.ParseDKGPublic(k.Public())
 		x, _ := ecdh.X25519().GenerateKey(rand.Reader)
 		dks, cc.Nodes = append(dks, k), append(cc.Nodes, p)
 		cust.Nodes = append(cust.Nodes, CustodyNode{Name: "n", CustodyKey: x.PublicKey().Bytes(), DKGKey: k.Public()})
+		xs = append(xs, x.PublicKey())
 	}
 	res, err := custody.RunInProcess(cc, dks)
 	if err != nil {
@@ -48,6 +50,7 @@ func newTraceNet(t *testing.T) *traceNet {
 	cust.Group, _ = res[0].Group.MarshalBinary()
 	n := &traceNet{world: &world{op: newParty(t), issuer: newParty(t), stA: newParty(t), stB: newParty(t), kaA: newParty(t), customer: newParty(t)}, arb: newParty(t), nodes: res}
 	w := n.world
+	w.custody, w.custodyKeys = cust, xs
 	w.chain = newChain(t, dbm.NewMemDB(), Genesis{Params: Params{MaxRetries: 2, Arbiter: n.arb.pub}, Operators: [][]byte{w.op.pub},
 		Issuers: []Issuer{{Key: w.issuer.pub, Name: "Studio"}}, Custody: cust})
 	w.mustOK(w.gov(w.op, TxEnrollStation, EnrollStationBody{SigningKey: w.stA.pub, KeyAgreementKey: w.kaA.pub, Profiles: []uint16{0x41}}))
@@ -61,7 +64,7 @@ func newTraceNet(t *testing.T) *traceNet {
 		ti.Segments = append(ti.Segments, Segment{StartSector: uint32(100 + 40*i), Sectors: 32})
 	}
 	ti.Tracing = &TitleTracing{Copies: 10, Coalition: 3, Eps1: "0.001", Root: make([]byte, 32)}
-	w.mustOK(w.gov(w.issuer, TxRegisterTitle, RegisterTitleBody{Title: ti}))
+	w.mustOK(w.gov(w.issuer, TxRegisterTitle, w.dealt(ti)))
 	n.title = ti
 	lt, _ := custody.TracingLabel(testChain, ti.ID)
 	n.sigT = n.open(t, lt)

@@ -1,17 +1,21 @@
 package contract
 
 import (
+	"bytes"
 	"context"
+	"crypto/ecdh"
 	"crypto/ecdsa"
 	"crypto/elliptic"
 	"crypto/rand"
 	"encoding/json"
+	"sync"
 	"testing"
 	"time"
 
 	dbm "github.com/cometbft/cometbft-db"
 	abci "github.com/cometbft/cometbft/abci/types"
 
+	"copystation/custody"
 	"copystation/keys"
 	"copystation/protocol"
 )
@@ -109,6 +113,10 @@ func (c *chain) gov(p *party, typ TxType, body any) []byte {
 type world struct {
 	*chain
 	op, issuer, stA, stB, kaA, customer *party
+	// custody and custodyKeys are the genesis custody nodes and their
+	// X25519 keys, which titles are dealt to.
+	custody     *Custody
+	custodyKeys []*ecdh.PublicKey
 }
 
 var (
@@ -119,10 +127,73 @@ var (
 func testTitle(id string) Title {
 	return Title{
 		ID: id, Name: "A Film", ContentHash: make([]byte, 32),
-		Formats:          []keys.FormatMetadata{fmtBDRE, fmtBDR},
-		Segments:         []Segment{{StartSector: 100, Sectors: 32}, {StartSector: 200, Sectors: 32}, {StartSector: 300, Sectors: 64}},
-		SealedPackageKey: []byte("sealed"),
+		Formats:  []keys.FormatMetadata{fmtBDRE, fmtBDR},
+		Segments: []Segment{{StartSector: 100, Sectors: 32}, {StartSector: 200, Sectors: 32}, {StartSector: 300, Sectors: 64}},
 	}
+}
+
+// worldCustody is the custody nodes of every world's genesis: one genesis
+// ceremony (4 nodes, t = 2) per test binary, as a DKG costs more than the
+// worlds it would otherwise be run for.
+var worldCustody struct {
+	once sync.Once
+	c    *Custody
+	keys []*ecdh.PublicKey
+	err  error
+}
+
+func sharedCustody(t *testing.T) (*Custody, []*ecdh.PublicKey) {
+	t.Helper()
+	worldCustody.once.Do(func() {
+		cc := custody.CeremonyConfig{Threshold: 2, Nonce: make([]byte, 32)}
+		rand.Read(cc.Nonce)
+		var dks []*custody.DKGKey
+		c := &Custody{Threshold: 2}
+		for range 4 {
+			k := custody.NewDKGKey()
+			p, err := custody.ParseDKGPublic(k.Public())
+			if err != nil {
+				worldCustody.err = err
+				return
+			}
+			x, _ := ecdh.X25519().GenerateKey(rand.Reader)
+			dks, cc.Nodes = append(dks, k), append(cc.Nodes, p)
+			c.Nodes = append(c.Nodes, CustodyNode{Name: "n", CustodyKey: x.PublicKey().Bytes(), DKGKey: k.Public()})
+			worldCustody.keys = append(worldCustody.keys, x.PublicKey())
+		}
+		res, err := custody.RunInProcess(cc, dks)
+		if err != nil {
+			worldCustody.err = err
+			return
+		}
+		c.Group, _ = res[0].Group.MarshalBinary()
+		worldCustody.c = c
+	})
+	if worldCustody.err != nil {
+		t.Fatalf("genesis ceremony for the test worlds: %v", worldCustody.err)
+	}
+	return worldCustody.c, worldCustody.keys
+}
+
+// dealt is a registration of ti as its issuer makes it: the title's keys
+// dealt to the world's custody nodes for its chain, the roots in the
+// title, each node's sealed shares beside it. A title without segments is
+// sent without a deal (the contract refuses it).
+func (w *world) dealt(ti Title) RegisterTitleBody {
+	w.t.Helper()
+	if len(ti.Segments) == 0 {
+		return RegisterTitleBody{Title: ti}
+	}
+	d, err := custody.Deal(custody.Title{ChainID: w.chainID, TitleID: ti.ID, Segments: len(ti.Segments)}, w.custody.Threshold, w.custodyKeys)
+	if err != nil {
+		w.t.Fatal(err)
+	}
+	d.Keys.Wipe()
+	ti.ShareRoots = nil
+	for _, r := range d.Roots {
+		ti.ShareRoots = append(ti.ShareRoots, bytes.Clone(r[:]))
+	}
+	return RegisterTitleBody{Title: ti, Shares: d.Blobs}
 }
 
 func newWorld(t *testing.T) *world {
@@ -141,13 +212,15 @@ func (w *world) twin(t *testing.T, chainID string) *world {
 
 func (w *world) build(t *testing.T, chainID string) *world {
 	t.Helper()
+	w.custody, w.custodyKeys = sharedCustody(t)
 	w.chain = newChainID(t, dbm.NewMemDB(), Genesis{
 		Params:    Params{MaxRetries: 2},
 		Operators: [][]byte{w.op.pub},
 		Issuers:   []Issuer{{Key: w.issuer.pub, Name: "Studio"}},
+		Custody:   w.custody,
 	}, chainID)
-	w.mustOK(w.gov(w.issuer, TxRegisterTitle, RegisterTitleBody{Title: testTitle("film-1")}))
-	w.mustOK(w.gov(w.issuer, TxRegisterTitle, RegisterTitleBody{Title: testTitle("film-2")}))
+	w.mustOK(w.gov(w.issuer, TxRegisterTitle, w.dealt(testTitle("film-1"))))
+	w.mustOK(w.gov(w.issuer, TxRegisterTitle, w.dealt(testTitle("film-2"))))
 	w.mustOK(w.gov(w.op, TxEnrollStation, EnrollStationBody{SigningKey: w.stA.pub, KeyAgreementKey: w.kaA.pub, Profiles: []uint16{0x41, 0x43}}))
 	w.mustOK(w.gov(w.op, TxEnrollStation, EnrollStationBody{SigningKey: w.stB.pub, KeyAgreementKey: w.kaA.pub, Profiles: []uint16{0x41}}))
 	w.mint("tok-a", "film-1", w.stA)

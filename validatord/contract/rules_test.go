@@ -72,57 +72,57 @@ func governanceCases() []ruleCase {
 			return tx.Marshal()
 		}},
 		{name: "register title", want: OK, tx: func(w *world) []byte {
-			return w.gov(w.issuer, TxRegisterTitle, RegisterTitleBody{Title: testTitle("film-3")})
+			return w.gov(w.issuer, TxRegisterTitle, w.dealt(testTitle("film-3")))
 		}},
 		{name: "register title by non-issuer", want: CodeNotIssuer, tx: func(w *world) []byte {
-			return w.gov(w.op, TxRegisterTitle, RegisterTitleBody{Title: testTitle("film-3")})
+			return w.gov(w.op, TxRegisterTitle, w.dealt(testTitle("film-3")))
 		}},
 		{name: "register existing title", want: CodeTitleExists, tx: func(w *world) []byte {
-			return w.gov(w.issuer, TxRegisterTitle, RegisterTitleBody{Title: testTitle("film-1")})
+			return w.gov(w.issuer, TxRegisterTitle, w.dealt(testTitle("film-1")))
 		}},
 		{name: "register title with slash in ID", want: CodeBadField, tx: func(w *world) []byte {
-			return w.gov(w.issuer, TxRegisterTitle, RegisterTitleBody{Title: testTitle("a/b")})
+			return w.gov(w.issuer, TxRegisterTitle, w.dealt(testTitle("a/b")))
 		}},
 		{name: "register title overlapping segments", want: CodeBadField, tx: func(w *world) []byte {
 			ti := testTitle("film-3")
 			ti.Segments[1].StartSector = 110
-			return w.gov(w.issuer, TxRegisterTitle, RegisterTitleBody{Title: ti})
+			return w.gov(w.issuer, TxRegisterTitle, w.dealt(ti))
 		}},
 		{name: "register title with tracing parameters", want: OK, tx: func(w *world) []byte {
 			ti := testTitle("film-3")
 			ti.Tracing = &TitleTracing{Copies: 10000, Coalition: 2, Eps1: "1e-06", Root: make([]byte, 32)}
-			return w.gov(w.issuer, TxRegisterTitle, RegisterTitleBody{Title: ti})
+			return w.gov(w.issuer, TxRegisterTitle, w.dealt(ti))
 		}},
 		{name: "register title with Eps1 not in canonical text", want: CodeBadField, tx: func(w *world) []byte {
 			ti := testTitle("film-3")
 			ti.Tracing = &TitleTracing{Copies: 10000, Coalition: 2, Eps1: "0.000001", Root: make([]byte, 32)}
-			return w.gov(w.issuer, TxRegisterTitle, RegisterTitleBody{Title: ti})
+			return w.gov(w.issuer, TxRegisterTitle, w.dealt(ti))
 		}},
 		{name: "register title with Eps1 above one half", want: CodeBadField, tx: func(w *world) []byte {
 			ti := testTitle("film-3")
 			ti.Tracing = &TitleTracing{Copies: 10000, Coalition: 2, Eps1: "0.6", Root: make([]byte, 32)}
-			return w.gov(w.issuer, TxRegisterTitle, RegisterTitleBody{Title: ti})
+			return w.gov(w.issuer, TxRegisterTitle, w.dealt(ti))
 		}},
 		{name: "register title with no copies to trace", want: CodeBadField, tx: func(w *world) []byte {
 			ti := testTitle("film-3")
 			ti.Tracing = &TitleTracing{Copies: 0, Coalition: 2, Eps1: "1e-06", Root: make([]byte, 32)}
-			return w.gov(w.issuer, TxRegisterTitle, RegisterTitleBody{Title: ti})
+			return w.gov(w.issuer, TxRegisterTitle, w.dealt(ti))
 		}},
 		{name: "register title with a short trace root", want: CodeBadField, tx: func(w *world) []byte {
 			ti := testTitle("film-3")
 			ti.Tracing = &TitleTracing{Copies: 10000, Coalition: 2, Eps1: "1e-06", Root: make([]byte, 31)}
-			return w.gov(w.issuer, TxRegisterTitle, RegisterTitleBody{Title: ti})
+			return w.gov(w.issuer, TxRegisterTitle, w.dealt(ti))
 		}},
 		{name: "register title with tracing but no segments", want: CodeBadField, tx: func(w *world) []byte {
 			ti := testTitle("film-3")
 			ti.Segments = nil
 			ti.Tracing = &TitleTracing{Copies: 10000, Coalition: 2, Eps1: "1e-06", Root: make([]byte, 32)}
-			return w.gov(w.issuer, TxRegisterTitle, RegisterTitleBody{Title: ti})
+			return w.gov(w.issuer, TxRegisterTitle, w.dealt(ti))
 		}},
 		{name: "register title duplicate profile", want: CodeBadField, tx: func(w *world) []byte {
 			ti := testTitle("film-3")
 			ti.Formats = append(ti.Formats, fmtBDR)
-			return w.gov(w.issuer, TxRegisterTitle, RegisterTitleBody{Title: ti})
+			return w.gov(w.issuer, TxRegisterTitle, w.dealt(ti))
 		}},
 		{name: "enroll by non-operator", want: CodeNotOperator, tx: func(w *world) []byte {
 			p := newParty(w.t)
