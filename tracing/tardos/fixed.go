@@ -98,20 +98,32 @@ func isqrtQuo(x, y uint64) uint64 {
 	return new(big.Int).SetUint64(q).Sqrt(new(big.Int).SetUint64(q)).Uint64()
 }
 
-// FixedScorer scores codewords against a leak in Q32.
+// FixedScorer scores codewords against a leak in Q32. It holds, per byte of
+// a codeword (8 positions), the score of each of the 256 byte values, so a
+// codeword of M positions costs ⌈M/8⌉ table lookups; the sums are exact
+// (int64), so they equal the position-by-position definition in Score.
 type FixedScorer struct {
-	d         Decisions
-	a, b      []int64
+	m         int
+	table     [][256]int64
 	threshold int64
+	bernstein int64 // the global bound alone, kept for the simulations' comparison
+	present   int
 }
 
 // NewFixedScorer builds the scorer: per position the two magnitudes of
-// FixedHits, and the threshold Z = a + ⌈√(a² + 2·L·m′·2³²)⌉ + m′ (all
-// Q32), where L = logInv (FixedLogInv), m′ the non-erased positions, B the
-// largest magnitude among them plus one unit, a = ⌈L·B/(3·2³²)⌉. It is
-// Bernstein's bound (Threshold) rounded up, plus one unit per position for
-// the floors in the scores, so it is sound: an innocent copy's fixed score
-// exceeds it with probability at most e^{−L}.
+// FixedHits, and the threshold Z (Q32): the smaller of two bounds, each
+// sound on its own (an innocent copy's fixed score exceeds it with
+// probability at most e^{−L}), with L = logInv (FixedLogInv) and m′ the
+// non-erased positions:
+//
+//   - Bernstein's bound (Threshold) rounded up, with B the largest
+//     magnitude among the present positions plus one unit,
+//     α = ⌈L·B/(3·2³²)⌉: α + ⌈√(α² + 2·L·m′·2³²)⌉ + m′;
+//   - Bernstein's moment bound position by position (perPositionThreshold),
+//     with each position's own hit (the magnitude an innocent copy scores
+//     when it holds the variant the leak shows, plus one unit).
+//
+// The m′ units pay for the floors in the scores.
 func NewFixedScorer(bs Biases, d Decisions, logInv uint64) (*FixedScorer, error) {
 	m := len(bs.T)
 	if m != len(d) || m < 1 || m > MaxLength {
@@ -120,21 +132,41 @@ func NewFixedScorer(bs Biases, d Decisions, logInv uint64) (*FixedScorer, error)
 	if logInv == 0 || logInv > 1024*Q {
 		return nil, fmt.Errorf("tardos.NewFixedScorer: %w: ln(N/Eps1) of %d/2³²", ErrParams, logInv)
 	}
-	s := &FixedScorer{d: d, a: make([]int64, m), b: make([]int64, m)}
+	s := &FixedScorer{m: m, table: make([][256]int64, (m+7)/8)}
 	var bmax uint64
-	present := 0
-	for i, t := range bs.T {
-		if d[i] > B {
-			return nil, fmt.Errorf("tardos.NewFixedScorer: %w: position %d is %v", ErrDecisions, i, d[i])
-		}
-		a, b := FixedHits(t)
-		s.a[i], s.b[i] = int64(a), int64(b)
-		if d[i] != Erased {
-			present++
+	hits := make([]uint64, 0, m)
+	var pos [8][2]int64 // per position in the byte: score for bit 0, bit 1
+	for j := range s.table {
+		pos = [8][2]int64{}
+		for k := 0; k < 8 && 8*j+k < m; k++ {
+			i := 8*j + k
+			if d[i] > B {
+				return nil, fmt.Errorf("tardos.NewFixedScorer: %w: position %d is %v", ErrDecisions, i, d[i])
+			}
+			if d[i] == Erased {
+				continue
+			}
+			a, b := FixedHits(bs.T[i])
+			if d[i] == B {
+				pos[k] = [2]int64{-int64(a), int64(b)}
+				hits = append(hits, b+1)
+			} else {
+				pos[k] = [2]int64{int64(a), -int64(b)}
+				hits = append(hits, a+1)
+			}
 			bmax = max(bmax, a, b)
+			s.present++
+		}
+		for v := range 256 {
+			var sum int64
+			for k := range 8 {
+				sum += pos[k][(v>>(7-k))&1]
+			}
+			s.table[j][v] = sum
 		}
 	}
-	s.threshold = fixedThreshold(present, bmax+1, logInv)
+	s.bernstein = fixedThreshold(s.present, bmax+1, logInv)
+	s.threshold = min(s.bernstein, perPositionThreshold(hits, logInv))
 	return s, nil
 }
 
@@ -157,29 +189,26 @@ func fixedThreshold(present int, b, logInv uint64) int64 {
 	return z.Int64()
 }
 
-// Threshold is Z in Q32.
+// Threshold is Z in Q32: a copy is accused when its score exceeds it.
 func (s *FixedScorer) Threshold() int64 { return s.threshold }
+
+// Present is the number of non-erased positions.
+func (s *FixedScorer) Present() int { return s.present }
 
 // Score is the codeword's score in Q32: per non-erased position, +b where
 // leak and copy both show B, −a where the leak shows B and the copy A, +a
 // where both show A, −b where the leak shows A and the copy B.
 func (s *FixedScorer) Score(c Codeword) (int64, error) {
-	if len(c) != (len(s.d)+7)/8 {
-		return 0, fmt.Errorf("tardos.FixedScorer.Score: %w: codeword of %d bytes, want %d", ErrLength, len(c), (len(s.d)+7)/8)
+	if len(c) != len(s.table) {
+		return 0, fmt.Errorf("tardos.FixedScorer.Score: %w: codeword of %d bytes, want %d", ErrLength, len(c), len(s.table))
 	}
+	return s.score(c), nil
+}
+
+func (s *FixedScorer) score(c Codeword) int64 {
 	var sum int64
-	for i, d := range s.d {
-		bit := c.Bit(i)
-		switch {
-		case d == B && bit == 1:
-			sum += s.b[i]
-		case d == B:
-			sum -= s.a[i]
-		case d == A && bit == 0:
-			sum += s.a[i]
-		case d == A:
-			sum -= s.b[i]
-		}
+	for j, v := range c {
+		sum += s.table[j][v]
 	}
-	return sum, nil
+	return sum
 }

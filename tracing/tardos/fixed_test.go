@@ -66,9 +66,11 @@ func TestFixedScorer(t *testing.T) {
 			bmax = max(bmax, math.Sqrt((1-p)/p), math.Sqrt(p/(1-p)))
 		}
 	}
+	// Never above global Bernstein (it is one of the two bounds), never
+	// below √(2·L·m′): every term of the per-position sum is at least 1.
 	zb := Threshold(present, bmax, code.LogInv)
-	if z := float64(fs.Threshold()) / Q; z < zb || z > zb*1.000001 {
-		t.Errorf("fixed threshold %.6f, Bernstein %.6f", z, zb)
+	if z := float64(fs.Threshold()) / Q; z > zb*1.000001 || z < math.Sqrt(2*code.LogInv*float64(present)) {
+		t.Errorf("fixed threshold %.6f, Bernstein %.6f, √(2Lm′) %.6f", z, zb, math.Sqrt(2*code.LogInv*float64(present)))
 	}
 	if _, err := fs.Score(make(Codeword, 3)); err == nil {
 		t.Error("a short codeword scored")
@@ -105,6 +107,6 @@ func TestFixedVector(t *testing.T) {
 const (
 	fixedHitsDigest = "b52d7d06b1887b42c713f1a1c2cf8daa2e705c1ff7f9ce392dfc9df11d95f5b8"
 	fixedL          = 98895276708
-	fixedZ          = 916531316782
+	fixedZ          = 767754586238
 	fixedS          = -227316617025
 )
