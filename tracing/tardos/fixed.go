@@ -83,19 +83,30 @@ func FixedHits(t uint32) (a, b uint64) {
 	return isqrtQuo(uint64(t), Q-uint64(t)), isqrtQuo(Q-uint64(t), uint64(t))
 }
 
-// isqrtQuo is ⌊√(⌊x·2⁶⁴/y⌋)⌋ for x, y ≤ 2³², y > 0.
+// isqrtQuo is ⌊√(⌊x·2⁶⁴/y⌋)⌋ for x, y ≤ 2³², y > 0, exactly: the 128-bit
+// quotient, a floating-point estimate of its root, then integer
+// corrections until r² ≤ q < (r+1)², so the result does not depend on the
+// estimate's rounding.
 func isqrtQuo(x, y uint64) uint64 {
 	if y == 0 {
 		return math.MaxUint64 >> 16
 	}
-	hi, lo := x, uint64(0) // x·2⁶⁴ as 128 bits
-	if hi >= y {           // quotient ≥ 2⁶⁴: go wide
-		q := new(big.Int).Lsh(new(big.Int).SetUint64(x), 64)
-		q.Quo(q, new(big.Int).SetUint64(y))
-		return q.Sqrt(q).Uint64()
+	qh, rem := x/y, x%y // x·2⁶⁴/y = qh·2⁶⁴ + ⌊rem·2⁶⁴/y⌋
+	ql, _ := bits.Div64(rem, 0, y)
+	r := uint64(math.Sqrt(float64(qh)*(1<<64) + float64(ql)))
+	for r > 0 && sqGreater(r, qh, ql) {
+		r--
 	}
-	q, _ := bits.Div64(hi, lo, y)
-	return new(big.Int).SetUint64(q).Sqrt(new(big.Int).SetUint64(q)).Uint64()
+	for !sqGreater(r+1, qh, ql) {
+		r++
+	}
+	return r
+}
+
+// sqGreater reports r² > (qh·2⁶⁴ + ql).
+func sqGreater(r, qh, ql uint64) bool {
+	h, l := bits.Mul64(r, r)
+	return h > qh || (h == qh && l > ql)
 }
 
 // FixedScorer scores codewords against a leak in Q32. It holds, per byte of
@@ -157,12 +168,15 @@ func NewFixedScorer(bs Biases, d Decisions, logInv uint64) (*FixedScorer, error)
 			bmax = max(bmax, a, b)
 			s.present++
 		}
-		for v := range 256 {
-			var sum int64
-			for k := range 8 {
-				sum += pos[k][(v>>(7-k))&1]
-			}
-			s.table[j][v] = sum
+		t := &s.table[j]
+		for k := range 8 {
+			t[0] += pos[k][0]
+		}
+		// Each byte value from one with its lowest set bit cleared: that
+		// bit (position 7−tz in the byte) turns from 0 to 1. Exact in int64.
+		for v := 1; v < 256; v++ {
+			k := 7 - bits.TrailingZeros(uint(v))
+			t[v] = t[v&(v-1)] + pos[k][1] - pos[k][0]
 		}
 	}
 	s.bernstein = fixedThreshold(s.present, bmax+1, logInv)

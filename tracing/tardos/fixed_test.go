@@ -5,6 +5,7 @@ import (
 	"encoding/binary"
 	"encoding/hex"
 	"math"
+	"math/big"
 	"math/rand/v2"
 	"testing"
 )
@@ -110,3 +111,23 @@ const (
 	fixedZ          = 767754586238
 	fixedS          = -227316617025
 )
+
+// TestIsqrtQuo: the fast exact square root agrees with math/big's on edge
+// values and on random ones.
+func TestIsqrtQuo(t *testing.T) {
+	want := func(x, y uint64) uint64 {
+		q := new(big.Int).Lsh(new(big.Int).SetUint64(x), 64)
+		q.Quo(q, new(big.Int).SetUint64(y))
+		return q.Sqrt(q).Uint64()
+	}
+	r := rand.New(rand.NewChaCha8([32]byte{8}))
+	cases := [][2]uint64{{1, 1}, {1, Q}, {Q, 1}, {Q, Q}, {Q - 1, 1}, {1, Q - 1}, {Q / 2, Q / 2}, {3, 7}}
+	for range 20000 {
+		cases = append(cases, [2]uint64{1 + r.Uint64N(Q), 1 + r.Uint64N(Q)})
+	}
+	for _, c := range cases {
+		if got, w := isqrtQuo(c[0], c[1]), want(c[0], c[1]); got != w {
+			t.Fatalf("isqrtQuo(%d, %d) = %d, want %d", c[0], c[1], got, w)
+		}
+	}
+}
