@@ -117,8 +117,11 @@ type FixedScorer struct {
 	m         int
 	table     [][256]int64
 	threshold int64
-	bernstein int64 // the global bound alone, kept for the simulations' comparison
-	present   int
+	// The two bounds and the λ grid point (λ = lambda/2¹⁶) of the second,
+	// kept for the test vector and the simulations' comparison.
+	bernstein, perPosition int64
+	lambda                 uint64
+	present                int
 }
 
 // NewFixedScorer builds the scorer: per position the two magnitudes of
@@ -180,7 +183,8 @@ func NewFixedScorer(bs Biases, d Decisions, logInv uint64) (*FixedScorer, error)
 		}
 	}
 	s.bernstein = fixedThreshold(s.present, bmax+1, logInv)
-	s.threshold = min(s.bernstein, perPositionThreshold(hits, logInv))
+	s.perPosition, s.lambda = perPositionThreshold(hits, logInv)
+	s.threshold = min(s.bernstein, s.perPosition)
 	return s, nil
 }
 

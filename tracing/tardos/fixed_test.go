@@ -96,7 +96,10 @@ func TestFixedVector(t *testing.T) {
 		a, bb := FixedHits(x)
 		h.Write(binary.BigEndian.AppendUint64(binary.BigEndian.AppendUint64(nil, a), bb))
 	}
-	t.Logf("L=%d Z=%d S=%d hits=%x", li, fs.Threshold(), sc, h.Sum(nil))
+	t.Logf("L=%d Z=%d (global %d, per position %d at l=%d) S=%d hits=%x", li, fs.Threshold(), fs.bernstein, fs.perPosition, fs.lambda, sc, h.Sum(nil))
+	if fs.bernstein != fixedZB || fs.perPosition != fixedZ || fs.lambda != fixedLambda {
+		t.Errorf("global Bernstein %d, per position %d at l=%d, want %d, %d at l=%d", fs.bernstein, fs.perPosition, fs.lambda, fixedZB, fixedZ, fixedLambda)
+	}
 	if got := hex.EncodeToString(h.Sum(nil)); got != fixedHitsDigest {
 		t.Errorf("FixedHits digest %s, want %s", got, fixedHitsDigest)
 	}
@@ -109,6 +112,8 @@ const (
 	fixedHitsDigest = "b52d7d06b1887b42c713f1a1c2cf8daa2e705c1ff7f9ce392dfc9df11d95f5b8"
 	fixedL          = 98895276708
 	fixedZ          = 767754586238
+	fixedZB         = 916531316782
+	fixedLambda     = 15738
 	fixedS          = -227316617025
 )
 
@@ -128,6 +133,55 @@ func TestIsqrtQuo(t *testing.T) {
 	for _, c := range cases {
 		if got, w := isqrtQuo(c[0], c[1]), want(c[0], c[1]); got != w {
 			t.Fatalf("isqrtQuo(%d, %d) = %d, want %d", c[0], c[1], got, w)
+		}
+	}
+}
+
+// TestPerPositionMatchesFloat: the integer per-position bound is the
+// real-valued Z(λ) = λ/2·Σ 1/(1 − λh_i/3) + L/λ, minimised over λ, rounded
+// up: at the chosen λ never below the float value, and its minimum within
+// a millionth of the float minimum found by a fine scan.
+func TestPerPositionMatchesFloat(t *testing.T) {
+	for c := 1; c <= 4; c++ {
+		code, _ := Params{N: 10000, C: c, Eps1: 1e-6}.Code()
+		b, _ := DeriveBiases([32]byte{byte(c)}, code)
+		r := rand.New(rand.NewChaCha8([32]byte{5, byte(c)}))
+		d := make(Decisions, code.M)
+		var hits []float64
+		var hq []uint64
+		for i := range d {
+			d[i] = Decision(r.IntN(3))
+			p := b.P(i)
+			fa, fb := FixedHits(b.T[i])
+			switch d[i] {
+			case A:
+				hits, hq = append(hits, math.Sqrt(p/(1-p))), append(hq, fa+1)
+			case B:
+				hits, hq = append(hits, math.Sqrt((1-p)/p)), append(hq, fb+1)
+			}
+		}
+		zf := func(l float64) float64 {
+			var sum float64
+			for _, h := range hits {
+				sum += 1 / (1 - l*h/3)
+			}
+			return l/2*sum + code.LogInv/l
+		}
+		zq, lq := perPositionThreshold(hq, code.LogInvQ)
+		lambda := float64(lq) / (1 << lambdaBits)
+		if got, want := float64(zq)/Q, zf(lambda); got < want || got > want*(1+1e-6) {
+			t.Errorf("C=%d: Z(λ=%.6f) = %.6f, float %.6f", c, lambda, got, want)
+		}
+		best := math.Inf(1)
+		var hmax float64
+		for _, h := range hits {
+			hmax = max(hmax, h)
+		}
+		for k := 1; k < 3000; k++ {
+			best = min(best, zf(3/hmax*float64(k)/3000))
+		}
+		if got := float64(zq) / Q; got > best*(1+1e-6) {
+			t.Errorf("C=%d: integer search found %.6f, a scan %.6f", c, got, best)
 		}
 	}
 }

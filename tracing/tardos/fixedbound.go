@@ -35,16 +35,17 @@ const (
 
 // perPositionThreshold is min over the search below of Z(l), in Q32, for
 // the hits h_i (Q32 upper bounds on each present position's positive
-// score) and L = logInv (Q32); MaxInt64 when no position is present.
+// score) and L = logInv (Q32), and the least l giving it; MaxInt64 when no
+// position is present.
 //
 // Search (integer ternary search, specified so any implementation gets the
 // same bits): lo = 1, hi = lmax = min(maxL, ⌊(3·2⁴⁸ − 2³⁶)/h_max⌋); while
 // hi − lo > 2: m1 = lo + ⌊(hi−lo)/3⌋, m2 = hi − ⌊(hi−lo)/3⌋; if Z(m1) ≤
 // Z(m2) then hi = m2, else lo = m1. The result is the least Z(l) for l in
 // [lo, hi].
-func perPositionThreshold(hits []uint64, logInv uint64) int64 {
+func perPositionThreshold(hits []uint64, logInv uint64) (int64, uint64) {
 	if len(hits) == 0 {
-		return math.MaxInt64
+		return math.MaxInt64, 0
 	}
 	var hmax uint64
 	for _, h := range hits {
@@ -52,7 +53,7 @@ func perPositionThreshold(hits []uint64, logInv uint64) int64 {
 	}
 	lmax := min(uint64(maxL), (3<<(32+lambdaBits)-1<<minDenBits)/hmax)
 	if lmax < 1 {
-		return math.MaxInt64 // unreachable: hits are below 2^44 (biases ≥ 2⁻²⁴)
+		return math.MaxInt64, 0 // unreachable: hits are below 2^44 (biases ≥ 2⁻²⁴)
 	}
 	z := func(l uint64) uint64 { return zOf(hits, l, logInv) }
 	lo, hi := uint64(1), lmax
@@ -65,14 +66,16 @@ func perPositionThreshold(hits []uint64, logInv uint64) int64 {
 			lo = m1
 		}
 	}
-	best := uint64(math.MaxUint64)
+	best, bestL := uint64(math.MaxUint64), uint64(0)
 	for l := lo; l <= hi; l++ {
-		best = min(best, z(l))
+		if v := z(l); v < best {
+			best, bestL = v, l
+		}
 	}
 	if best > math.MaxInt64 {
-		return math.MaxInt64
+		return math.MaxInt64, 0
 	}
-	return int64(best)
+	return int64(best), bestL
 }
 
 // zOf is Z(λ) for λ = l/2^lambdaBits, in Q32, rounded up:
