@@ -84,7 +84,10 @@ func (p Params) Code() (Code, error) {
 // constant from the papers.
 func Cutoff(c int) float64 { return 1 / (10*float64(c) + 10) }
 
-// Threshold is the accusation threshold Z for a decision vector with
+// Threshold is global Bernstein's bound in floating point, for tests and
+// explanation; the threshold that decides is NewFixedScorer's (the ledger's),
+// which rounds this up and may be lower (the per-position bound). It is the
+// accusation threshold Z for a decision vector with
 // `present` non-erased positions whose largest single score is at most b:
 // the smallest Z with exp(−Z²/(2(present + b·Z/3))) ≤ exp(−logInv), by
 // Bernstein's inequality (an innocent copy's per-position scores are
