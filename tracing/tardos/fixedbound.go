@@ -25,9 +25,9 @@ import (
 // lambdaBits: λ is searched on the grid l/2^lambdaBits.
 const lambdaBits = 16
 
-// Bounds that keep every intermediate in 64 bits: 1 − λh/3 ≥ 2^-12
-// (denominators of at least 2^minDenBits in units of 2^-(32+lambdaBits)),
-// and l ≤ 2^22 (λ < 64).
+// Bounds that keep every intermediate in 64 bits: the denominator
+// 3·2^(32+lambdaBits) − l·h (which is 3·2⁴⁸·(1 − λh/3)) at least
+// 2^minDenBits, and l ≤ 2^22 (λ < 64).
 const (
 	minDenBits = 36
 	maxL       = 1 << 22
@@ -53,7 +53,7 @@ func perPositionThreshold(hits []uint64, logInv uint64) (int64, uint64) {
 	}
 	lmax := min(uint64(maxL), (3<<(32+lambdaBits)-1<<minDenBits)/hmax)
 	if lmax < 1 {
-		return math.MaxInt64, 0 // unreachable: hits are below 2^44 (biases ≥ 2⁻²⁴)
+		return math.MaxInt64, 0 // unreachable: FixedHits is at most about 2⁴⁸ (T = 1)
 	}
 	z := func(l uint64) uint64 { return zOf(hits, l, logInv) }
 	lo, hi := uint64(1), lmax
