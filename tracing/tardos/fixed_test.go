@@ -185,3 +185,47 @@ func TestPerPositionMatchesFloat(t *testing.T) {
 		}
 	}
 }
+
+// FuzzFixedScorer: for any decisions (one byte each, mod 3) under derived
+// biases of any coalition size, the ledger's scorer builds without error,
+// its threshold is never above global Bernstein and never below √(2·L·m′)
+// (the per-position sum has every term at least 1), and building it twice
+// gives the same threshold.
+func FuzzFixedScorer(f *testing.F) {
+	f.Add(uint8(1), []byte{1, 2, 0, 1})
+	f.Add(uint8(4), make([]byte, 300))
+	f.Add(uint8(16), []byte{2, 2, 2, 2, 2, 2, 2, 2, 1})
+	li, _ := FixedLogInv(10000, 1e-6)
+	f.Fuzz(func(t *testing.T, c uint8, raw []byte) {
+		if len(raw) == 0 || len(raw) > MaxLength {
+			return
+		}
+		code := Code{M: len(raw), Delta: Cutoff(1 + int(c)%MaxColluders)}
+		b, err := DeriveBiases([32]byte{c}, code)
+		if err != nil {
+			t.Fatal(err)
+		}
+		d := make(Decisions, len(raw))
+		for i, x := range raw {
+			d[i] = Decision(x % 3)
+		}
+		fs, err := NewFixedScorer(b, d, li)
+		if err != nil {
+			t.Fatal(err)
+		}
+		again, _ := NewFixedScorer(b, d, li)
+		z := fs.Threshold()
+		if again.Threshold() != z {
+			t.Fatalf("threshold %d, then %d", z, again.Threshold())
+		}
+		if fs.present == 0 {
+			if z != math.MaxInt64 {
+				t.Fatalf("nothing read, threshold %d", z)
+			}
+			return
+		}
+		if z > fs.bernstein || float64(z)/Q < math.Sqrt(2*float64(li)/Q*float64(fs.present)) {
+			t.Fatalf("threshold %d, global Bernstein %d, %d present", z, fs.bernstein, fs.present)
+		}
+	})
+}
