@@ -224,9 +224,10 @@ func (s *FixedScorer) Score(c Codeword) (int64, error) {
 }
 
 func (s *FixedScorer) score(c Codeword) int64 {
+	t := s.table[:len(c)] // callers check the length; this drops the bounds checks
 	var sum int64
 	for j, v := range c {
-		sum += s.table[j][v]
+		sum += t[j][v]
 	}
 	return sum
 }
