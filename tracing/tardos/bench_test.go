@@ -54,3 +54,24 @@ func BenchmarkDeriveCodeword(b *testing.B) {
 		}
 	}
 }
+
+// BenchmarkNewFixedScorer builds the ledger's scorer for a leak of 4,096
+// positions (C = 4 biases, 20% erased): the byte tables and both bounds,
+// what the contract computes once per accusation.
+func BenchmarkNewFixedScorer(b *testing.B) {
+	code := Code{M: MaxLength, Delta: Cutoff(4)}
+	bs, _ := DeriveBiases([32]byte{1}, code)
+	li, _ := FixedLogInv(10000, 1e-6)
+	r := rand.New(rand.NewChaCha8([32]byte{2}))
+	d := make(Decisions, code.M)
+	for i := range d {
+		if r.IntN(5) != 0 {
+			d[i] = Decision(1 + r.IntN(2))
+		}
+	}
+	for b.Loop() {
+		if _, err := NewFixedScorer(bs, d, li); err != nil {
+			b.Fatal(err)
+		}
+	}
+}

@@ -83,35 +83,61 @@ func FixedHits(t uint32) (a, b uint64) {
 	return isqrtQuo(uint64(t), Q-uint64(t)), isqrtQuo(Q-uint64(t), uint64(t))
 }
 
-// isqrtQuo is ⌊√(⌊x·2⁶⁴/y⌋)⌋ for x, y ≤ 2³², y > 0.
+// isqrtQuo is ⌊√(⌊x·2⁶⁴/y⌋)⌋ for x, y ≤ 2³², y > 0, exactly: the 128-bit
+// quotient, a floating-point estimate of its root, then integer
+// corrections until r² ≤ q < (r+1)², so the result does not depend on the
+// estimate's rounding.
 func isqrtQuo(x, y uint64) uint64 {
 	if y == 0 {
 		return math.MaxUint64 >> 16
 	}
-	hi, lo := x, uint64(0) // x·2⁶⁴ as 128 bits
-	if hi >= y {           // quotient ≥ 2⁶⁴: go wide
-		q := new(big.Int).Lsh(new(big.Int).SetUint64(x), 64)
-		q.Quo(q, new(big.Int).SetUint64(y))
-		return q.Sqrt(q).Uint64()
+	qh, rem := x/y, x%y // x·2⁶⁴/y = qh·2⁶⁴ + ⌊rem·2⁶⁴/y⌋
+	ql, _ := bits.Div64(rem, 0, y)
+	r := uint64(math.Sqrt(float64(qh)*(1<<64) + float64(ql)))
+	for r > 0 && sqGreater(r, qh, ql) {
+		r--
 	}
-	q, _ := bits.Div64(hi, lo, y)
-	return new(big.Int).SetUint64(q).Sqrt(new(big.Int).SetUint64(q)).Uint64()
+	for !sqGreater(r+1, qh, ql) {
+		r++
+	}
+	return r
 }
 
-// FixedScorer scores codewords against a leak in Q32.
+// sqGreater reports r² > (qh·2⁶⁴ + ql).
+func sqGreater(r, qh, ql uint64) bool {
+	h, l := bits.Mul64(r, r)
+	return h > qh || (h == qh && l > ql)
+}
+
+// FixedScorer scores codewords against a leak in Q32. It holds, per byte of
+// a codeword (8 positions), the score of each of the 256 byte values, so a
+// codeword of M positions costs ⌈M/8⌉ table lookups; the sums are exact
+// (int64), so they equal the position-by-position definition in Score.
 type FixedScorer struct {
-	d         Decisions
-	a, b      []int64
+	m         int
+	table     [][256]int64
 	threshold int64
+	// The two bounds and the λ grid point (λ = lambda/2¹⁶) of the second,
+	// kept for the test vector and the simulations' comparison.
+	bernstein, perPosition int64
+	lambda                 uint64
+	present                int
 }
 
 // NewFixedScorer builds the scorer: per position the two magnitudes of
-// FixedHits, and the threshold Z = a + ⌈√(a² + 2·L·m′·2³²)⌉ + m′ (all
-// Q32), where L = logInv (FixedLogInv), m′ the non-erased positions, B the
-// largest magnitude among them plus one unit, a = ⌈L·B/(3·2³²)⌉. It is
-// Bernstein's bound (Threshold) rounded up, plus one unit per position for
-// the floors in the scores, so it is sound: an innocent copy's fixed score
-// exceeds it with probability at most e^{−L}.
+// FixedHits, and the threshold Z (Q32): the smaller of two bounds, each
+// sound on its own (an innocent copy's fixed score exceeds it with
+// probability at most e^{−L}), with L = logInv (FixedLogInv) and m′ the
+// non-erased positions:
+//
+//   - Bernstein's bound (Threshold) rounded up, with B the largest
+//     magnitude among the present positions plus one unit,
+//     α = ⌈L·B/(3·2³²)⌉: α + ⌈√(α² + 2·L·m′·2³²)⌉ + m′;
+//   - Bernstein's moment bound position by position (perPositionThreshold),
+//     with each position's own hit (the magnitude an innocent copy scores
+//     when it holds the variant the leak shows, plus one unit).
+//
+// The m′ units pay for the floors in the scores.
 func NewFixedScorer(bs Biases, d Decisions, logInv uint64) (*FixedScorer, error) {
 	m := len(bs.T)
 	if m != len(d) || m < 1 || m > MaxLength {
@@ -120,21 +146,45 @@ func NewFixedScorer(bs Biases, d Decisions, logInv uint64) (*FixedScorer, error)
 	if logInv == 0 || logInv > 1024*Q {
 		return nil, fmt.Errorf("tardos.NewFixedScorer: %w: ln(N/Eps1) of %d/2³²", ErrParams, logInv)
 	}
-	s := &FixedScorer{d: d, a: make([]int64, m), b: make([]int64, m)}
+	s := &FixedScorer{m: m, table: make([][256]int64, (m+7)/8)}
 	var bmax uint64
-	present := 0
-	for i, t := range bs.T {
-		if d[i] > B {
-			return nil, fmt.Errorf("tardos.NewFixedScorer: %w: position %d is %v", ErrDecisions, i, d[i])
-		}
-		a, b := FixedHits(t)
-		s.a[i], s.b[i] = int64(a), int64(b)
-		if d[i] != Erased {
-			present++
+	hits := make([]uint64, 0, m)
+	var pos [8][2]int64 // per position in the byte: score for bit 0, bit 1
+	for j := range s.table {
+		pos = [8][2]int64{}
+		for k := 0; k < 8 && 8*j+k < m; k++ {
+			i := 8*j + k
+			if d[i] > B {
+				return nil, fmt.Errorf("tardos.NewFixedScorer: %w: position %d is %v", ErrDecisions, i, d[i])
+			}
+			if d[i] == Erased {
+				continue
+			}
+			a, b := FixedHits(bs.T[i])
+			if d[i] == B {
+				pos[k] = [2]int64{-int64(a), int64(b)}
+				hits = append(hits, b+1)
+			} else {
+				pos[k] = [2]int64{int64(a), -int64(b)}
+				hits = append(hits, a+1)
+			}
 			bmax = max(bmax, a, b)
+			s.present++
+		}
+		t := &s.table[j]
+		for k := range 8 {
+			t[0] += pos[k][0]
+		}
+		// Each byte value from one with its lowest set bit cleared: that
+		// bit (position 7−tz in the byte) turns from 0 to 1. Exact in int64.
+		for v := 1; v < 256; v++ {
+			k := 7 - bits.TrailingZeros(uint(v))
+			t[v] = t[v&(v-1)] + pos[k][1] - pos[k][0]
 		}
 	}
-	s.threshold = fixedThreshold(present, bmax+1, logInv)
+	s.bernstein = fixedThreshold(s.present, bmax+1, logInv)
+	s.perPosition, s.lambda = perPositionThreshold(hits, logInv)
+	s.threshold = min(s.bernstein, s.perPosition)
 	return s, nil
 }
 
@@ -157,29 +207,27 @@ func fixedThreshold(present int, b, logInv uint64) int64 {
 	return z.Int64()
 }
 
-// Threshold is Z in Q32.
+// Threshold is Z in Q32: a copy is accused when its score exceeds it.
 func (s *FixedScorer) Threshold() int64 { return s.threshold }
+
+// Present is the number of non-erased positions.
+func (s *FixedScorer) Present() int { return s.present }
 
 // Score is the codeword's score in Q32: per non-erased position, +b where
 // leak and copy both show B, −a where the leak shows B and the copy A, +a
 // where both show A, −b where the leak shows A and the copy B.
 func (s *FixedScorer) Score(c Codeword) (int64, error) {
-	if len(c) != (len(s.d)+7)/8 {
-		return 0, fmt.Errorf("tardos.FixedScorer.Score: %w: codeword of %d bytes, want %d", ErrLength, len(c), (len(s.d)+7)/8)
+	if len(c) != len(s.table) {
+		return 0, fmt.Errorf("tardos.FixedScorer.Score: %w: codeword of %d bytes, want %d", ErrLength, len(c), len(s.table))
 	}
+	return s.score(c), nil
+}
+
+func (s *FixedScorer) score(c Codeword) int64 {
+	t := s.table[:len(c)] // callers check the length; this drops the bounds checks
 	var sum int64
-	for i, d := range s.d {
-		bit := c.Bit(i)
-		switch {
-		case d == B && bit == 1:
-			sum += s.b[i]
-		case d == B:
-			sum -= s.a[i]
-		case d == A && bit == 0:
-			sum += s.a[i]
-		case d == A:
-			sum -= s.b[i]
-		}
+	for j, v := range c {
+		sum += t[j][v]
 	}
-	return sum, nil
+	return sum
 }

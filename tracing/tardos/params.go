@@ -48,8 +48,11 @@ type Code struct {
 	M     int     // segments (positions)
 	Delta float64 // biases lie in [Delta, 1-Delta]
 	// LogInv is ln(N/Eps1): ln of the inverse per-copy false-accusation
-	// probability, which the threshold needs.
+	// probability, in floating point, for sizing M and for display.
 	LogInv float64
+	// LogInvQ is ln(N/Eps1) in Q32 as the ledger computes it
+	// (FixedLogInv): what the threshold uses.
+	LogInvQ uint64
 }
 
 // Code returns the code the parameters need, or ErrParams if they are out of
@@ -67,7 +70,11 @@ func (p Params) Code() (Code, error) {
 		return Code{}, fmt.Errorf("tardos.Params.Code: %w: N=%d, C=%d, Eps1=%g need %.0f segments, a title holds at most %d: lower C or raise Eps1",
 			ErrParams, p.N, p.C, p.Eps1, m, MaxLength)
 	}
-	return Code{M: int(m), Delta: Cutoff(p.C), LogInv: logInv}, nil
+	logInvQ, err := FixedLogInv(p.N, p.Eps1)
+	if err != nil {
+		return Code{}, fmt.Errorf("tardos.Params.Code: %w", err)
+	}
+	return Code{M: int(m), Delta: Cutoff(p.C), LogInv: logInv, LogInvQ: logInvQ}, nil
 }
 
 // Cutoff is the bias cutoff δ = 1/(10·C + 10). Tardos's δ = 1/(300·C)
@@ -77,7 +84,10 @@ func (p Params) Code() (Code, error) {
 // constant from the papers.
 func Cutoff(c int) float64 { return 1 / (10*float64(c) + 10) }
 
-// Threshold is the accusation threshold Z for a decision vector with
+// Threshold is global Bernstein's bound in floating point, for tests and
+// explanation; the threshold that decides is NewFixedScorer's (the ledger's),
+// which rounds this up and may be lower (the per-position bound). It is the
+// accusation threshold Z for a decision vector with
 // `present` non-erased positions whose largest single score is at most b:
 // the smallest Z with exp(−Z²/(2(present + b·Z/3))) ≤ exp(−logInv), by
 // Bernstein's inequality (an innocent copy's per-position scores are

@@ -182,7 +182,9 @@ func TestScorerMatchesDefinition(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		if math.Abs(got-want) > 1e-9*max(1, math.Abs(want)) {
+		// The scorer is the ledger's fixed-point one: each position's
+		// magnitude is floored to 2⁻³².
+		if math.Abs(got-want) > float64(code.M)/Q+1e-9 {
 			t.Errorf("Score(copy %d) = %v, want %v", j, got, want)
 		}
 	}
