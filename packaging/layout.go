@@ -25,6 +25,7 @@ type Inputs struct {
 func Stationd(in Inputs) (Spec, error) {
 	files, err := in.files("stationd", []install{
 		{"stationd.service", "/usr/lib/systemd/system/stationd.service"},
+		{"stationd-screen.service", "/usr/lib/systemd/system/stationd-screen.service"},
 		{"stationd.sysusers.conf", "/usr/lib/sysusers.d/stationd.conf"},
 		{"stationd.tmpfiles.conf", "/usr/lib/tmpfiles.d/stationd.conf"},
 		{"60-stationd.rules", "/usr/lib/udev/rules.d/60-stationd.rules"},

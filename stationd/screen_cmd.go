@@ -10,6 +10,7 @@ import (
 	"strings"
 
 	"copystation/stationd/api"
+	"copystation/stationd/notify"
 	"copystation/stationd/screen"
 )
 
@@ -52,6 +53,10 @@ func cmdScreen(ctx context.Context, args []string, stdout, stderr io.Writer) int
 		return 1
 	}
 	fmt.Fprintf(stdout, "kiosk screen on http://%s/ (staff view: /staff)\n", ln.Addr())
+	// Type=notify in stationd-screen.service: ready once the address is bound.
+	if err := notify.FromEnv().Ready("kiosk screen on " + ln.Addr().String()); err != nil {
+		fmt.Fprintf(stderr, "stationd screen: tell systemd: %v\n", err)
+	}
 	if err := srv.Serve(ctx, ln); err != nil {
 		fmt.Fprintf(stderr, "stationd screen: %v\n", err)
 		return 1

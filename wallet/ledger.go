@@ -35,9 +35,8 @@ type TokenView struct {
 	Proved *ledger.Proved
 }
 
-// Token reads a token with its proof and says whether this wallet owns it.
-// The ledger keeps no index of an owner's tokens, so the wallet asks by
-// ID (the issuer or seller gives the ID with the token).
+// Token reads a token with its proof and says whether this wallet owns it
+// (Tokens lists those it holds).
 func (w *Wallet) Token(ctx context.Context, l Ledger, id string) (*TokenView, error) {
 	var t TokenView
 	p, err := l.Prove(ctx, "/token/"+id, &t.Token)

@@ -54,7 +54,12 @@ func LoopbackHost(host string) bool {
 // not a loopback name refused (421: a DNS name rebound to 127.0.0.1 is
 // still another site); every cross-site non-GET request refused (403, by
 // net/http's CrossOriginProtection); bodies bounded.
-func Guard(next http.Handler, log *slog.Logger) http.Handler {
+func Guard(next http.Handler, log *slog.Logger) http.Handler { return GuardSized(next, log, nil) }
+
+// GuardSized is Guard with a body bound per request: limit returns the
+// bound for a request, or 0 for MaxBody (the kiosk's camera frames are
+// larger than forms).
+func GuardSized(next http.Handler, log *slog.Logger, limit func(*http.Request) int64) http.Handler {
 	cop := http.NewCrossOriginProtection()
 	cop.SetDenyHandler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		log.Warn("localweb: cross-site request refused", "method", r.Method, "path", r.URL.Path, "origin", r.Header.Get("Origin"))
@@ -72,7 +77,13 @@ func Guard(next http.Handler, log *slog.Logger) http.Handler {
 			http.Error(w, "Refused: this page answers only to a loopback address.", http.StatusMisdirectedRequest)
 			return
 		}
-		r.Body = http.MaxBytesReader(w, r.Body, MaxBody)
+		n := int64(MaxBody)
+		if limit != nil {
+			if l := limit(r); l > 0 {
+				n = l
+			}
+		}
+		r.Body = http.MaxBytesReader(w, r.Body, n)
 		inner.ServeHTTP(w, r)
 	})
 }

@@ -72,8 +72,8 @@ func (c *Code) Dark(x, y int) bool {
 	return c.dark[y*c.n+x]
 }
 
-// PNG draws the code with scale pixels per module and the quiet zone.
-func (c *Code) PNG(scale int) ([]byte, error) {
+// Image draws the code with scale pixels per module and the quiet zone.
+func (c *Code) Image(scale int) *image.Gray {
 	if scale < 1 {
 		scale = 1
 	}
@@ -88,8 +88,13 @@ func (c *Code) PNG(scale int) ([]byte, error) {
 			img.SetGray(x, y, v)
 		}
 	}
+	return img
+}
+
+// PNG draws the code with scale pixels per module and the quiet zone.
+func (c *Code) PNG(scale int) ([]byte, error) {
 	var b bytes.Buffer
-	if err := png.Encode(&b, img); err != nil {
+	if err := png.Encode(&b, c.Image(scale)); err != nil {
 		return nil, fmt.Errorf("qr.PNG: %w", err)
 	}
 	return b.Bytes(), nil

@@ -47,6 +47,7 @@ type kioskRig struct {
 	wallet *wallet.Wallet
 	base   string
 	chain  string
+	camera string // a y4m for the browsers' fake camera (cameraFeed)
 
 	mu       sync.Mutex
 	requests []string // every URL the browser asked for
@@ -141,6 +142,12 @@ func (r *kioskRig) browser(ctx context.Context, t *testing.T) context.Context {
 	t.Helper()
 	opts := append(chromedp.DefaultExecAllocatorOptions[:], chromedp.ExecPath(chromiumPath(t)), chromedp.NoSandbox,
 		chromedp.WindowSize(1280, 900), chromedp.Flag("disable-gpu", true), chromedp.UserDataDir(t.TempDir()))
+	if r.camera != "" {
+		// A fake camera playing the file, and camera permission granted
+		// without a prompt (a kiosk sets this by policy).
+		opts = append(opts, chromedp.Flag("use-fake-device-for-media-stream", true), chromedp.Flag("use-fake-ui-for-media-stream", true),
+			chromedp.Flag("use-file-for-fake-video-capture", r.camera))
+	}
 	actx, cancelA := chromedp.NewExecAllocator(ctx, opts...)
 	bctx, cancelB := chromedp.NewContext(actx)
 	t.Cleanup(func() { cancelB(); cancelA() })

@@ -20,6 +20,7 @@ import (
 	"time"
 
 	"copystation/internal/localweb"
+	"copystation/internal/qr/qrscan"
 	"copystation/stationd/api"
 )
 
@@ -131,7 +132,13 @@ func (s *Server) Handler() http.Handler {
 	mux.HandleFunc("POST /staff/cancel/{job}", s.staffCancel)
 	mux.HandleFunc("POST /staff/tamper-clear", s.staffTamperClear)
 	mux.HandleFunc("POST /staff/robot-reset", s.staffRobotReset)
-	return localweb.Guard(mux, s.cfg.Logger)
+	mux.HandleFunc("POST /scan", s.scanFrame)
+	return localweb.GuardSized(mux, s.cfg.Logger, func(r *http.Request) int64 {
+		if r.URL.Path == "/scan" {
+			return qrscan.MaxPixel
+		}
+		return 0
+	})
 }
 
 // Listen opens the screen's listener: a loopback TCP address or

@@ -50,6 +50,9 @@ const (
 	CodeUnknownPlayer    Code = 38
 	CodePlayerRevoked    Code = 39
 	CodeNotAccused       Code = 40
+	CodeOwnerExists      Code = 41
+	CodeBadOwnerProof    Code = 42
+	CodeBadOwnerKey      Code = 43
 )
 
 // codeInfo names each code and says what to do about it.
@@ -99,6 +102,9 @@ var codeInfo = []struct {
 	{CodeUnknownPlayer, "unknown-player", "no player is enrolled at this leaf of this tree; check the tree ID and leaf"},
 	{CodePlayerRevoked, "player-revoked", "this player is revoked: no key extraction for it, and it cannot be revoked twice"},
 	{CodeNotAccused, "not-accused", "a listed copy's score does not exceed the threshold: the ledger records only copies it can accuse; drop it and resubmit"},
+	{CodeOwnerExists, "owner-exists", "this owner key is already registered; nothing more to do (a key is registered once, on each network)"},
+	{CodeBadOwnerProof, "bad-owner-proof", "the registration's signature does not prove possession of the owner key for this network; sign the registration statement with the key being registered"},
+	{CodeBadOwnerKey, "bad-owner-key", "the owner key is not an uncompressed SEC1 P-256 public key (65 bytes, 0x04, a point on the curve); register the key the wallet shows"},
 }
 
 // Name is the code's stable short name, for scripts.

@@ -5,7 +5,9 @@
 //
 // Operators (keys in the genesis app state) govern: they add issuers and
 // enroll or revoke stations. Issuers register titles and mint tokens. A
-// token's owner may transfer it. A station spends a token for one copy (a
+// token's owner may transfer it. An owner key may register itself once, with
+// proof of possession, as a pseudonymous owner identity (owner.go); an index
+// lists the tokens each owner holds (ownerindex.go). A station spends a token for one copy (a
 // job) and later reports the copy made or spoiled; a spoiled copy may be
 // retried under the same spend a bounded number of times.
 //

@@ -36,6 +36,9 @@ func (e *execEnv) exec(v *view, raw []byte) ([]byte, *refusal, error) {
 	case TxReport:
 		r, err := e.report(v, t)
 		return nil, r, err
+	case TxRegisterOwner: // no nonce: a key registers once
+		r, err := e.registerOwner(v, t)
+		return nil, r, err
 	}
 	if r, err := e.checkNonce(v, t); r != nil || err != nil {
 		return nil, r, err
@@ -232,6 +235,7 @@ func (e *execEnv) mintToken(v *view, t *Tx) (*refusal, error) {
 		return refuse(CodeTokenExists, "token %s", b.ID), err
 	}
 	tok := Token{ID: b.ID, Title: ti.ID, Owner: b.Owner, OwnerID: protocol.KeyID(b.Owner), State: TokenUnspent, Height: e.height}
+	indexToken(v, tok.OwnerID, tok.ID, tok.State)
 	return nil, v.putJSON(keyToken(b.ID), tok)
 }
 
@@ -253,6 +257,8 @@ func (e *execEnv) transferToken(v *view, t *Tx) (*refusal, error) {
 	if tok.State != TokenUnspent {
 		return refuse(CodeTokenSpent, "token %s was spent by job %s", tok.ID, tok.Job), nil
 	}
+	from := tok.OwnerID
 	tok.Owner, tok.OwnerID = b.NewOwner, protocol.KeyID(b.NewOwner)
+	indexTransfer(v, from, tok.OwnerID, tok.ID, tok.State)
 	return nil, v.putJSON(keyToken(tok.ID), tok)
 }

@@ -28,6 +28,8 @@ func FuzzDecodeTx(f *testing.F) {
 	f.Add(spend)
 	gov, _ := NewTx(rand.Reader, k, pub, "", TxMintToken, 1, MintTokenBody{ID: "t", Title: "f", Owner: pub})
 	f.Add(gov)
+	reg, _ := NewRegisterOwnerTx(rand.Reader, k, "")
+	f.Add(reg)
 	app, err := New(dbm.NewMemDB(), Options{})
 	if err != nil {
 		f.Fatal(err)

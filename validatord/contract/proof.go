@@ -46,7 +46,7 @@ func (p *Proof) Verify(appHash []byte, key string, value []byte) error {
 // like), the key a Proof names.
 func StateKey(path string) (string, bool) {
 	for pfx, key := range map[string]func(string) string{"/title/": keyTitle, "/station/": keyStation, "/token/": keyToken, "/copy/": keyCopy,
-		"/opening/": keyOpening, "/accusation/": keyAccusation, "/record/": keyRecord} {
+		"/opening/": keyOpening, "/accusation/": keyAccusation, "/record/": keyRecord, "/owner/": keyOwner} {
 		if id, ok := bytes.CutPrefix([]byte(path), []byte(pfx)); ok && len(id) > 0 {
 			return key(string(id)), true
 		}

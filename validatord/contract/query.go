@@ -147,6 +147,8 @@ func wrapQuery(what, id string, err error) error {
 
 // Query implements abci.Application. Paths: /title/ID, /station/ID,
 // /token/ID, /copy/JOB, /copies/token/ID, /copies/station/ID, /nonce/KEYID,
+// /owner/ID (a registered owner), /tokens/owner/ID (the tokens an owner
+// holds, from the owner index, unproved: prove each with /token/ID),
 // /params, /custody, /title-shares/ID/NODE (node NODE's sealed blob, as a
 // JSON string), /player/TREE/LEAF, /revoked-players/TREE, /opening/ID,
 // /accusation/ID, /record/TITLE. The value is the record's JSON. With Prove, a single record
@@ -170,6 +172,10 @@ func (a *App) Query(_ context.Context, req *abci.QueryRequest) (*abci.QueryRespo
 		rec, err = a.Copy(parts[1])
 	case len(parts) == 3 && parts[0] == "copies":
 		rec, err = a.Copies(parts[1], parts[2], 1000)
+	case len(parts) == 2 && parts[0] == "owner":
+		rec, err = a.Owner(parts[1])
+	case len(parts) == 3 && parts[0] == "tokens" && parts[1] == "owner":
+		rec, err = a.OwnerTokens(parts[2], MaxOwnerTokens)
 	case len(parts) == 2 && parts[0] == "nonce":
 		rec, err = a.Nonce(parts[1])
 	case len(parts) == 1 && parts[0] == "params":

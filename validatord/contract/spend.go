@@ -46,6 +46,7 @@ func (e *execEnv) spend(v *view, t *Tx) ([]byte, *refusal, error) {
 		return nil, refuse(CodeTokenSpent, "token %s was spent by job %s", tok.ID, tok.Job), nil
 	}
 	tok.State, tok.Job = TokenSpent, req.JobID
+	indexToken(v, tok.OwnerID, tok.ID, tok.State)
 	if err := v.putJSON(keyToken(tok.ID), tok); err != nil {
 		return nil, nil, err
 	}

@@ -2,6 +2,8 @@
 //
 //	wallet init                      make the owner key, sealed under a passphrase
 //	wallet id                        the public key and ledger owner ID
+//	wallet register --node URL       record the owner identity on the ledger
+//	wallet tokens --node URL         the tokens this wallet holds, proved
 //	wallet grant --station S --title T --token TOK [--png FILE]
 //	wallet token --node URL ID...    tokens with their proofs, and whose they are
 //	wallet transfer --node URL --token ID --to PUBKEY
@@ -46,6 +48,8 @@ const usage = `usage: wallet COMMAND [flags]
 
   init                                   make the owner key, sealed under the passphrase
   id                                     show the public key (give it to whoever mints or transfers to you)
+  register --node URL                    record your owner identity on the ledger, proving you hold the key
+  tokens --node URL                      the tokens you hold (from the ledger's owner index), each proved
   grant --station ID --title T --token TOK [--chain C | --node URL] [--life 5m] [--png FILE]
                                          a copy code for a kiosk: QR code in the terminal (and PNG)
   token --node URL ID...                 tokens, proved against the ledger, and whether they are yours
@@ -145,6 +149,29 @@ func run(ctx context.Context, cmd string, args []string, o opts, out io.Writer, 
 		return err
 	}
 	switch cmd {
+	case "register":
+		h, err := w.Register(ctx, l, rand.Reader)
+		if errors.Is(err, wallet.ErrAlreadyRegistered) {
+			fmt.Fprintf(out, "owner %s is already registered; nothing to do\n", w.OwnerID())
+			return nil
+		}
+		if err != nil {
+			return err
+		}
+		fmt.Fprintf(out, "owner %s registered at block %d\n", w.OwnerID(), h)
+		return nil
+	case "tokens":
+		toks, err := w.Tokens(ctx, l)
+		if err != nil {
+			return err
+		}
+		if len(toks) == 0 {
+			fmt.Fprintf(out, "owner %s holds no tokens\n", w.OwnerID())
+		}
+		for _, t := range toks {
+			fmt.Fprintf(out, "%s  title %s  %s  (proved at block %d)\n", t.ID, t.Title, t.State, t.Proved.Height)
+		}
+		return nil
 	case "token":
 		if len(args) == 0 {
 			return fmt.Errorf("%w: name at least one token ID", errUsage)

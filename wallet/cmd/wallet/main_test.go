@@ -73,6 +73,15 @@ func TestWalletCommands(t *testing.T) {
 	if tok := sh("token", "--node", rpc, "tok-9"); !strings.Contains(tok, "unspent  yours") {
 		t.Errorf("token = %q, want unspent and yours", tok)
 	}
+	if reg := sh("register", "--node", rpc); !strings.Contains(reg, "registered at block") {
+		t.Errorf("register = %q", reg)
+	}
+	if reg := sh("register", "--node", rpc); !strings.Contains(reg, "already registered") {
+		t.Errorf("register again = %q", reg)
+	}
+	if toks := sh("tokens", "--node", rpc); !strings.HasPrefix(toks, "tok-9  title film  unspent  (proved at block") {
+		t.Errorf("tokens = %q, want tok-9 unspent", toks)
+	}
 	var errb bytes.Buffer
 	if code := Main(ctx, []string{"id", "--wallet", w}, &bytes.Buffer{}, &errb, func(string) string { return "wrong passphrase" }); code != 1 || !strings.Contains(errb.String(), "wrong passphrase") {
 		t.Errorf("id with a wrong passphrase = exit %d: %s", code, errb.String())
