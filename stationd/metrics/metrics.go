@@ -20,7 +20,7 @@ type Metrics struct {
 	WriteRate    *prometheus.GaugeVec     // bytes per second, by drive
 	SenseErrors  *prometheus.CounterVec   // drive sense errors, by drive and kind
 	NodeLatency  *prometheus.HistogramVec // ledger round trips, by operation
-	DrivesFailed prometheus.Gauge         // configured drives out of service
+	DrivesFailed prometheus.Gauge         // configured drives out of service (not opened, or failed since)
 }
 
 // New builds and registers the collectors.
@@ -47,7 +47,7 @@ func New() *Metrics {
 			Buckets: prometheus.ExponentialBuckets(0.01, 2, 12),
 		}, []string{"op"}),
 		DrivesFailed: prometheus.NewGauge(prometheus.GaugeOpts{
-			Name: "stationd_drives_failed", Help: "Configured drives that could not be opened; the station burns on the others.",
+			Name: "stationd_drives_failed", Help: "Configured drives out of service (not opened, or failed in service); the station burns on the others.",
 		}),
 	}
 	m.Registry.MustRegister(m.Jobs, m.Transitions, m.BytesWritten, m.WriteRate, m.SenseErrors, m.NodeLatency, m.DrivesFailed,
