@@ -21,6 +21,10 @@ type Metrics struct {
 	SenseErrors  *prometheus.CounterVec   // drive sense errors, by drive and kind
 	NodeLatency  *prometheus.HistogramVec // ledger round trips, by operation
 	DrivesFailed prometheus.Gauge         // configured drives out of service (not opened, or failed since)
+	// NodesReachable counts the configured validation nodes that answered
+	// the last probe; NodeReachable is each one's 1 or 0, by address.
+	NodesReachable prometheus.Gauge
+	NodeReachable  *prometheus.GaugeVec
 }
 
 // New builds and registers the collectors.
@@ -49,8 +53,15 @@ func New() *Metrics {
 		DrivesFailed: prometheus.NewGauge(prometheus.GaugeOpts{
 			Name: "stationd_drives_failed", Help: "Configured drives out of service (not opened, or failed in service); the station burns on the others.",
 		}),
+		NodesReachable: prometheus.NewGauge(prometheus.GaugeOpts{
+			Name: "stationd_nodes_reachable", Help: "Configured validation nodes that answered the last probe; at 0, copies wait.",
+		}),
+		NodeReachable: prometheus.NewGaugeVec(prometheus.GaugeOpts{
+			Name: "stationd_node_reachable", Help: "1 if the validation node answered the last probe, else 0, by address.",
+		}, []string{"address"}),
 	}
 	m.Registry.MustRegister(m.Jobs, m.Transitions, m.BytesWritten, m.WriteRate, m.SenseErrors, m.NodeLatency, m.DrivesFailed,
+		m.NodesReachable, m.NodeReachable,
 		prometheus.NewGoCollector(), prometheus.NewProcessCollector(prometheus.ProcessCollectorOpts{}))
 	for _, s := range job.States {
 		m.Jobs.WithLabelValues(string(s))
