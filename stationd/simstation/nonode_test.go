@@ -65,6 +65,7 @@ func TestStationStartsWithNoNodeReachable(t *testing.T) {
 	if held.State.Terminal() || held.State.Spent() && held.State != job.Authorising {
 		t.Errorf("held job = %s, want it waiting to be authorised", held.State)
 	}
+	t.Logf("held in %s: %s", held.State, held.Progress.Waiting)
 	if !strings.Contains(held.Progress.Waiting, "node") {
 		t.Errorf("held job says %q, want it to name the unreachable node(s)", held.Progress.Waiting)
 	}
