@@ -99,6 +99,7 @@ type Drive struct {
 	speedX        int
 	event         uint8 // pending media event code (MMC-6 table 136)
 	faults        []*faultState
+	broken        *Fault // a sticky fault that fired: the drive stays broken
 }
 
 var _ drive.TransportCloser = (*Drive)(nil)

@@ -98,11 +98,17 @@ func (d *Drive) exec(cdb []byte, dir drive.Direction, buf []byte, now time.Time)
 		return outcome{}, fmt.Errorf("drivesim.Do: empty command block: %w", ErrBadCommand)
 	}
 	op := drive.Opcode(cdb[0])
-	if d.preFaults(op, now) {
+	hang, pre := d.preFaults(op, now)
+	if hang {
 		return outcome{hang: true}, nil
 	}
 	c := &cmd{cdb: cdb, dir: dir, buf: buf, now: now}
-	r := d.dispatch(c)
+	var r reply
+	if pre != nil {
+		r = *pre
+	} else {
+		r = d.dispatch(c)
+	}
 	if r.err != nil {
 		return outcome{}, r.err
 	}

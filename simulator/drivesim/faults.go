@@ -2,7 +2,9 @@ package drivesim
 
 import (
 	"copystation/drive"
+	"fmt"
 	"slices"
+	"syscall"
 	"time"
 )
 
@@ -31,7 +33,20 @@ const (
 	// FaultHang: the command is accepted and never answered; Do returns an
 	// error wrapping drive.ErrTimeout at the command's deadline.
 	FaultHang
+	// FaultHardwareError: the command fails with 04/44/00 INTERNAL TARGET
+	// FAILURE (SPC-4 annex D): the drive's own failure, not the disc's.
+	// With Sticky, every later command but INQUIRY and REQUEST SENSE
+	// fails the same (a dead laser or sled; the electronics still answer).
+	FaultHardwareError
+	// FaultGone: the drive leaves the bus (unplugged, its sg node removed):
+	// the command and every one after it fail with an error wrapping
+	// drive.ErrTransport and ENODEV, as SG_IO's ioctl does on a removed
+	// device. It is always sticky.
+	FaultGone
 )
+
+// ErrGone is the error a drive that left the bus returns (FaultGone).
+var ErrGone = fmt.Errorf("drivesim: the drive left the bus: %w", syscall.ENODEV)
 
 // Fault is one injected fault. A fault with an LBA range fires on commands
 // that touch it; one with a Rate fires on each eligible command with that
@@ -50,6 +65,14 @@ type Fault struct {
 	// Duration is how long NoMedium and BecomingReady last, in clock time,
 	// from the moment they fire.
 	Duration time.Duration
+	// Skip lets the first Skip eligible commands pass before the fault
+	// fires: a drive that fails part way through a write ("the 40th
+	// WRITE hangs").
+	Skip int
+	// Sticky keeps the drive broken once the fault fires: every later
+	// command, of any opcode, fails the same way until ClearFaults (Hang,
+	// HardwareError; Gone always sticks).
+	Sticky bool
 }
 
 // lbaFault says whether the kind is tied to an LBA range.
@@ -59,7 +82,8 @@ func (k FaultKind) lbaFault() bool {
 
 type faultState struct {
 	Fault
-	fired int
+	fired   int
+	skipped int
 }
 
 // Inject adds a fault. Faults of the same kind are tried in the order given.
@@ -74,6 +98,7 @@ func (d *Drive) ClearFaults() {
 	d.mu.Lock()
 	defer d.mu.Unlock()
 	d.faults = nil
+	d.broken = nil
 	d.noMediumUntil = time.Time{}
 }
 
@@ -101,6 +126,10 @@ func (d *Drive) fire(kind FaultKind, op drive.Opcode, lba, n uint32) (*Fault, ui
 		if !ok {
 			continue
 		}
+		if f.skipped < f.Skip {
+			f.skipped++
+			continue
+		}
 		f.fired++
 		if f.Count > 0 && f.fired >= f.Count {
 			d.faults = slices.Delete(d.faults, i, i+1)
@@ -111,14 +140,28 @@ func (d *Drive) fire(kind FaultKind, op drive.Opcode, lba, n uint32) (*Fault, ui
 }
 
 // preFaults runs the faults that strike before a command executes: a
+// broken drive, a hang, a hardware failure, the drive leaving the bus, a
 // reset, a period without medium or becoming ready. It reports whether the
-// command must hang. Callers hold mu.
-func (d *Drive) preFaults(op drive.Opcode, now time.Time) (hang bool) {
-	if len(d.faults) == 0 {
-		return false
+// command must hang, or the reply it gets instead of running. Callers hold
+// mu.
+func (d *Drive) preFaults(op drive.Opcode, now time.Time) (hang bool, r *reply) {
+	if d.broken == nil && len(d.faults) == 0 {
+		return false, nil
 	}
-	if f, _ := d.fire(FaultHang, op, 0, 0); f != nil {
-		return true
+	for _, k := range []FaultKind{FaultGone, FaultHang, FaultHardwareError} {
+		f, _ := d.fire(k, op, 0, 0)
+		if f == nil {
+			continue
+		}
+		if !f.Sticky && k != FaultGone {
+			return brokenReply(k, op)
+		}
+		b := *f
+		d.broken = &b
+		break
+	}
+	if d.broken != nil {
+		return brokenReply(d.broken.Kind, op)
 	}
 	if f, _ := d.fire(FaultReset, op, 0, 0); f != nil {
 		d.reset(now, false)
@@ -129,7 +172,22 @@ func (d *Drive) preFaults(op drive.Opcode, now time.Time) (hang bool) {
 	if f, _ := d.fire(FaultBecomingReady, op, 0, 0); f != nil {
 		d.readyAt = maxTime(d.readyAt, now.Add(f.Duration))
 	}
-	return false
+	return false, nil
+}
+
+// brokenReply is what a command gets from a drive failing with kind.
+func brokenReply(k FaultKind, op drive.Opcode) (bool, *reply) {
+	switch k {
+	case FaultHang:
+		return true, nil
+	case FaultGone:
+		return false, &reply{err: fmt.Errorf("drivesim.Do: opcode %02Xh: %w: %w", byte(op), ErrGone, drive.ErrTransport)}
+	}
+	if op == drive.OpInquiry || op == drive.OpRequestSense {
+		return false, nil
+	}
+	r := fail(newSense(CondInternalTargetFailure))
+	return false, &r
 }
 
 func maxTime(a, b time.Time) time.Time {

@@ -4,6 +4,7 @@ import (
 	"copystation/drive"
 	"errors"
 	"fmt"
+	"syscall"
 	"testing"
 	"time"
 )
@@ -165,4 +166,64 @@ func TestRateFaultsRepeat(t *testing.T) {
 	if a == c {
 		t.Errorf("failures(seed 7) = failures(seed 8) = %q, want them to differ", a)
 	}
+}
+
+// TestDriveFailsMidWrite: the failures of a drive itself (not its disc)
+// strike after Skip writes and, sticky, stay: a hardware failure answers
+// 04/44/00 to everything but INQUIRY, a drive gone from the bus fails
+// every command with ENODEV under drive.ErrTransport, a sticky hang
+// answers nothing. ClearFaults mends the drive.
+func TestDriveFailsMidWrite(t *testing.T) {
+	writes := []drive.Opcode{drive.OpWrite12}
+	inquiry := []byte{0x12, 0, 0, 0, 36, 0}
+	t.Run("hardware error", func(t *testing.T) {
+		d, _ := newTestDrive(t, BDR25, Options{})
+		d.Inject(Fault{Kind: FaultHardwareError, Ops: writes, Skip: 2, Sticky: true})
+		run(t, d, cdbWrite12(0, 32, true), drive.DirOut, pattern(0, 32))
+		run(t, d, cdbWrite12(32, 32, true), drive.DirOut, pattern(32, 32))
+		hw := fixedSense(4, 0x44, 0, nil, [3]byte{})
+		wantSense(t, d, cdbWrite12(64, 32, true), drive.DirOut, pattern(64, 32), hw)
+		wantSense(t, d, cdbTUR(), drive.DirNone, nil, hw)
+		wantSense(t, d, cdbRead12(0, 1), drive.DirIn, make([]byte, 2048), hw)
+		run(t, d, inquiry, drive.DirIn, make([]byte, 36))
+		d.ClearFaults()
+		run(t, d, cdbTUR(), drive.DirNone, nil)
+	})
+	t.Run("gone from the bus", func(t *testing.T) {
+		d, _ := newTestDrive(t, BDR25, Options{})
+		d.Inject(Fault{Kind: FaultGone, Ops: writes, Skip: 1})
+		run(t, d, cdbWrite12(0, 32, true), drive.DirOut, pattern(0, 32))
+		for _, c := range [][]byte{cdbWrite12(32, 32, true), cdbTUR(), inquiry} {
+			buf, dir := pattern(32, 32), drive.DirOut
+			if c[0] != 0xAA {
+				buf, dir = make([]byte, 36), drive.DirIn
+				if c[0] == 0 {
+					buf, dir = nil, drive.DirNone
+				}
+			}
+			_, err := d.Do(c, dir, buf, time.Second)
+			if !errors.Is(err, ErrGone) || !errors.Is(err, drive.ErrTransport) || !errors.Is(err, syscall.ENODEV) {
+				t.Errorf("Do(%02Xh) on a drive gone = %v, want ErrGone, ENODEV and drive.ErrTransport", c[0], err)
+			}
+		}
+	})
+	t.Run("sticky hang", func(t *testing.T) {
+		d, err := New(Options{Dir: t.TempDir(), Media: BDR25, LoadTime: time.Nanosecond,
+			Faults: []Fault{{Kind: FaultHang, Ops: writes, Skip: 1, Sticky: true}}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer d.Close()
+		d.Do(cdbTUR(), drive.DirNone, nil, time.Second) // the power-on attention
+		run(t, d, cdbWrite12(0, 32, true), drive.DirOut, pattern(0, 32))
+		for _, c := range [][]byte{cdbWrite12(32, 32, true), inquiry} {
+			buf, dir := pattern(32, 32), drive.DirOut
+			if c[0] == 0x12 {
+				buf, dir = make([]byte, 36), drive.DirIn
+			}
+			if _, err := d.Do(c, dir, buf, 20*time.Millisecond); !errors.Is(err, drive.ErrTimeout) {
+				t.Errorf("Do(%02Xh) on a hung drive = %v, want drive.ErrTimeout", c[0], err)
+			}
+		}
+	})
 }

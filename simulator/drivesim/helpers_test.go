@@ -57,6 +57,30 @@ func (c *fakeClock) Advance(d time.Duration) {
 	c.waiters = kept
 }
 
+// nextWait waits, in real time up to limit, until something waits on the
+// clock, and returns the earliest time waited for. The clock does not move.
+func (c *fakeClock) nextWait(t *testing.T, limit time.Duration) time.Time {
+	t.Helper()
+	deadline := time.Now().Add(limit)
+	for {
+		c.mu.Lock()
+		var at time.Time
+		for _, w := range c.waiters {
+			if at.IsZero() || w.at.Before(at) {
+				at = w.at
+			}
+		}
+		c.mu.Unlock()
+		if !at.IsZero() {
+			return at
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("nothing waited on the clock within %v", limit)
+		}
+		time.Sleep(time.Millisecond)
+	}
+}
+
 // newTestDrive makes a drive with a fake clock, a disc of type m (0 for
 // none) and its power-on and media-change attentions already consumed.
 func newTestDrive(t *testing.T, m MediaType, opts Options) (*Drive, *fakeClock) {

@@ -23,30 +23,31 @@ type Condition struct {
 // Conditions the simulator reports. ASC/ASCQ values come from SPC-4 annex D
 // (table D.1) and MMC-6 annex F.
 var (
-	CondNoSense              = Condition{KeyNoSense, 0x00, 0x00}
-	CondBecomingReady        = Condition{KeyNotReady, 0x04, 0x01} // LOGICAL UNIT IS IN PROCESS OF BECOMING READY
-	CondFormatInProgress     = Condition{KeyNotReady, 0x04, 0x04} // LOGICAL UNIT NOT READY, FORMAT IN PROGRESS
-	CondLongWriteInProgress  = Condition{KeyNotReady, 0x04, 0x08} // LOGICAL UNIT NOT READY, LONG WRITE IN PROGRESS
-	CondMediumNotPresent     = Condition{KeyNotReady, 0x3A, 0x00} // MEDIUM NOT PRESENT
-	CondMediumNotPresentShut = Condition{KeyNotReady, 0x3A, 0x01} // MEDIUM NOT PRESENT - TRAY CLOSED
-	CondMediumNotPresentOpen = Condition{KeyNotReady, 0x3A, 0x02} // MEDIUM NOT PRESENT - TRAY OPEN
-	CondWriteError           = Condition{KeyMediumError, 0x0C, 0x00}
-	CondUnrecoveredRead      = Condition{KeyMediumError, 0x11, 0x00}
-	CondInvalidOpcode        = Condition{KeyIllegalRequest, 0x20, 0x00}
-	CondLBAOutOfRange        = Condition{KeyIllegalRequest, 0x21, 0x00}
-	CondInvalidAddrForWrite  = Condition{KeyIllegalRequest, 0x21, 0x02}
-	CondInvalidFieldInCDB    = Condition{KeyIllegalRequest, 0x24, 0x00}
-	CondInvalidFieldInParam  = Condition{KeyIllegalRequest, 0x26, 0x00}
-	CondParamListLength      = Condition{KeyIllegalRequest, 0x1A, 0x00} // PARAMETER LIST LENGTH ERROR
-	CondCommandSequenceError = Condition{KeyIllegalRequest, 0x2C, 0x00}
-	CondIncompatibleFormat   = Condition{KeyIllegalRequest, 0x30, 0x02} // CANNOT READ MEDIUM - INCOMPATIBLE FORMAT
-	CondCannotWriteFormat    = Condition{KeyIllegalRequest, 0x30, 0x05} // CANNOT WRITE MEDIUM - INCOMPATIBLE FORMAT
-	CondMediumNotFormatted   = Condition{KeyIllegalRequest, 0x30, 0x10}
-	CondSavingNotSupported   = Condition{KeyIllegalRequest, 0x39, 0x00}
-	CondRemovalPrevented     = Condition{KeyIllegalRequest, 0x53, 0x02} // MEDIUM REMOVAL PREVENTED
-	CondIllegalModeForTrack  = Condition{KeyIllegalRequest, 0x64, 0x00}
-	CondMediumMayHaveChanged = Condition{KeyUnitAttention, 0x28, 0x00} // NOT READY TO READY CHANGE, MEDIUM MAY HAVE CHANGED
-	CondPowerOnReset         = Condition{KeyUnitAttention, 0x29, 0x00} // POWER ON, RESET, OR BUS DEVICE RESET OCCURRED
+	CondNoSense               = Condition{KeyNoSense, 0x00, 0x00}
+	CondBecomingReady         = Condition{KeyNotReady, 0x04, 0x01} // LOGICAL UNIT IS IN PROCESS OF BECOMING READY
+	CondFormatInProgress      = Condition{KeyNotReady, 0x04, 0x04} // LOGICAL UNIT NOT READY, FORMAT IN PROGRESS
+	CondLongWriteInProgress   = Condition{KeyNotReady, 0x04, 0x08} // LOGICAL UNIT NOT READY, LONG WRITE IN PROGRESS
+	CondMediumNotPresent      = Condition{KeyNotReady, 0x3A, 0x00} // MEDIUM NOT PRESENT
+	CondMediumNotPresentShut  = Condition{KeyNotReady, 0x3A, 0x01} // MEDIUM NOT PRESENT - TRAY CLOSED
+	CondMediumNotPresentOpen  = Condition{KeyNotReady, 0x3A, 0x02} // MEDIUM NOT PRESENT - TRAY OPEN
+	CondWriteError            = Condition{KeyMediumError, 0x0C, 0x00}
+	CondUnrecoveredRead       = Condition{KeyMediumError, 0x11, 0x00}
+	CondInternalTargetFailure = Condition{KeyHardwareError, 0x44, 0x00} // INTERNAL TARGET FAILURE
+	CondInvalidOpcode         = Condition{KeyIllegalRequest, 0x20, 0x00}
+	CondLBAOutOfRange         = Condition{KeyIllegalRequest, 0x21, 0x00}
+	CondInvalidAddrForWrite   = Condition{KeyIllegalRequest, 0x21, 0x02}
+	CondInvalidFieldInCDB     = Condition{KeyIllegalRequest, 0x24, 0x00}
+	CondInvalidFieldInParam   = Condition{KeyIllegalRequest, 0x26, 0x00}
+	CondParamListLength       = Condition{KeyIllegalRequest, 0x1A, 0x00} // PARAMETER LIST LENGTH ERROR
+	CondCommandSequenceError  = Condition{KeyIllegalRequest, 0x2C, 0x00}
+	CondIncompatibleFormat    = Condition{KeyIllegalRequest, 0x30, 0x02} // CANNOT READ MEDIUM - INCOMPATIBLE FORMAT
+	CondCannotWriteFormat     = Condition{KeyIllegalRequest, 0x30, 0x05} // CANNOT WRITE MEDIUM - INCOMPATIBLE FORMAT
+	CondMediumNotFormatted    = Condition{KeyIllegalRequest, 0x30, 0x10}
+	CondSavingNotSupported    = Condition{KeyIllegalRequest, 0x39, 0x00}
+	CondRemovalPrevented      = Condition{KeyIllegalRequest, 0x53, 0x02} // MEDIUM REMOVAL PREVENTED
+	CondIllegalModeForTrack   = Condition{KeyIllegalRequest, 0x64, 0x00}
+	CondMediumMayHaveChanged  = Condition{KeyUnitAttention, 0x28, 0x00} // NOT READY TO READY CHANGE, MEDIUM MAY HAVE CHANGED
+	CondPowerOnReset          = Condition{KeyUnitAttention, 0x29, 0x00} // POWER ON, RESET, OR BUS DEVICE RESET OCCURRED
 )
 
 // sense is one reportable sense: a condition plus its information field

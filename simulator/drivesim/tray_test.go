@@ -144,34 +144,35 @@ func TestLongWriteInProgress(t *testing.T) {
 // the modelled drive has room, and that Do honours the clock.
 func TestThrottledWriteWaits(t *testing.T) {
 	d, clk := newTestDrive(t, BDR25, Options{TimeScale: 1, SpeedX: 16, CacheSize: 1 << 20})
+	start := clk.Now()
 	done := make(chan error, 1)
 	go func() {
 		_, err := d.Do(cdbWrite12(0, 4096, true), drive.DirOut, pattern(0, 4096), time.Minute)
 		done <- err
 	}()
-	// 8 MiB at 72 MB/s: about 116 ms, of which all but the last 1 MiB
-	// (about 14.5 ms) must pass before WRITE returns. The clock goes to
-	// 200 ms in 1 ms steps and then stays; the writer may take any real
-	// time to notice (a loaded machine under -race is slow), so only the
-	// clock time is asserted.
-	start := time.Date(2026, 1, 1, 0, 1, 0, 0, time.UTC)
-	deadline := time.After(30 * time.Second)
-	for {
-		select {
-		case err := <-done:
-			if err != nil {
-				t.Fatalf("throttled WRITE = %v", err)
-			}
-			if now := clk.Now(); now.Sub(start) < 100*time.Millisecond {
-				t.Errorf("WRITE returned after %v of clock time, want at least 100ms", now.Sub(start))
-			}
-			return
-		case <-deadline:
-			t.Fatalf("throttled WRITE did not return, %v of clock time and 30 s of real time after it began", clk.Now().Sub(start))
-		case <-time.After(time.Millisecond):
-			if clk.Now().Sub(start) < 200*time.Millisecond {
-				clk.Advance(time.Millisecond)
-			}
+	// 8 MiB at 72 MB/s drains in about 116.5 ms, and WRITE returns once
+	// all but the last 1 MiB (about 14.6 ms) has drained: at about 101.9
+	// ms. The clock stands still until the WRITE waits on it, so its wait
+	// is the model's alone, however long the writer took to start (a
+	// loaded machine under -race is slow); then the clock is moved to just
+	// short of it (WRITE still waits), and to it (WRITE returns).
+	at := clk.nextWait(t, 30*time.Second)
+	if w := at.Sub(start); w < 100*time.Millisecond || w > 104*time.Millisecond {
+		t.Fatalf("throttled WRITE waits %v of clock time, want about 101.9 ms", w)
+	}
+	clk.Advance(at.Sub(start) - time.Microsecond)
+	select {
+	case err := <-done:
+		t.Fatalf("throttled WRITE returned (%v) before the buffer had drained to its size", err)
+	default:
+	}
+	clk.Advance(time.Microsecond)
+	select {
+	case err := <-done:
+		if err != nil {
+			t.Fatalf("throttled WRITE = %v", err)
 		}
+	case <-time.After(30 * time.Second):
+		t.Fatal("throttled WRITE did not return once its clock time had passed")
 	}
 }

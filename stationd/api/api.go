@@ -56,9 +56,12 @@ type DriveStatus struct {
 	Name  string `json:"name"`
 	JobID string `json:"job_id,omitempty"`
 	// State is idle, busy, a job's phase, or failed (Error says why: the
-	// drive could not be opened and gets no job).
+	// drive could not be opened, or failed in service; it gets no job).
 	State string `json:"state"`
 	Error string `json:"error,omitempty"`
+	// Disc names a disc a failed drive still holds, for a person to take
+	// out by hand (the robot reaches a disc only through a working tray).
+	Disc string `json:"disc,omitempty"`
 }
 
 // Status is the station at a glance.

@@ -49,7 +49,7 @@ func (d *Daemon) blank(ctx context.Context, n int, j job.Job) (Media, error) {
 			return Media{}, fmt.Errorf("insert a blank disc in drive %s", d.drives[n].Name())
 		}
 		if m.Present {
-			if err := d.unload(ctx, n, false); err != nil {
+			if err := d.unload(ctx, n, false, j); err != nil {
 				return Media{}, err
 			}
 		}

@@ -93,6 +93,7 @@ type Daemon struct {
 	// usable blank.
 	loadFails map[string]int
 	reach     reach
+	health    health // drives that failed in service
 }
 
 // Run runs the station until ctx ends.
@@ -175,6 +176,7 @@ func newDaemon(cfg config.Config, deps Deps) (*Daemon, error) {
 		d.wake[i] = make(chan struct{}, 1)
 	}
 	d.driveJob = make([]string, len(d.drives))
+	d.health.down, d.health.left = make([]error, len(d.drives)), make([]string, len(d.drives))
 	return d, nil
 }
 

@@ -42,6 +42,14 @@ func start(t *testing.T, cfg config.Config, drives int, panel func(config.Config
 // startWith is start on a given journal (one a test filled beforehand).
 func startWith(t *testing.T, cfg config.Config, drives int, panel func(config.Config, func()) (*kiosk.Panel, error), store journal.Store) *station {
 	t.Helper()
+	return startOn(t, cfg, drives, panel, store, nil)
+}
+
+// startOn is startWith with the drives the daemon gets passed through
+// swap (nil: as they are) before it starts, so a test can put a failed
+// drive in a slot, or fill the stand-ins' state first.
+func startOn(t *testing.T, cfg config.Config, drives int, panel func(config.Config, func()) (*kiosk.Panel, error), store journal.Store, swap func(*station, []Drive) []Drive) *station {
+	t.Helper()
 	s := &station{robot: &testRobot{blanks: 10}, ledger: &testLedger{}, pipe: &testPipeline{failOnce: map[string]bool{}}}
 	for i := range drives {
 		s.robot.drives = append(s.robot.drives, &testDrive{n: i})
@@ -54,6 +62,9 @@ func startWith(t *testing.T, cfg config.Config, drives int, panel func(config.Co
 			var out []Drive
 			for _, d := range s.robot.drives {
 				out = append(out, d)
+			}
+			if swap != nil {
+				out = swap(s, out)
 			}
 			return out, nil
 		},

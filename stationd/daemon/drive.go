@@ -75,6 +75,13 @@ func (d *MMCDrive) MediaInfo(ctx context.Context) (Media, error) {
 	return m, nil
 }
 
+// Probe implements Prober: the drive answers INQUIRY (and GET
+// CONFIGURATION) at all.
+func (d *MMCDrive) Probe(ctx context.Context) error {
+	_, err := d.D.Identify(ctx)
+	return err
+}
+
 // trayHoldsDisc asks the drive (GET EVENT STATUS NOTIFICATION, media
 // class) whether its tray is open with a disc in it. Any error counts as no.
 func (d *MMCDrive) trayHoldsDisc() bool {

@@ -8,6 +8,7 @@ import (
 	"sync"
 
 	"copystation/keys"
+	"copystation/robot"
 	"copystation/stationd/job"
 )
 
@@ -61,7 +62,9 @@ func (r *testRobot) LoadBlank(_ context.Context, n int) error {
 		return r.jam
 	}
 	if r.blanks == 0 {
-		return fmt.Errorf("input bin empty")
+		// As the robot's client says it (robot.ErrInputEmpty): an empty
+		// bin costs no blank, and holds the job rather than fail it.
+		return fmt.Errorf("pick: %w", robot.ErrInputEmpty)
 	}
 	r.blanks--
 	if r.loadErr != nil {

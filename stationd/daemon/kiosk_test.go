@@ -122,6 +122,19 @@ func TestDoorHoldsDiscMoves(t *testing.T) {
 		jj, _ := s.client.Job(ctx, j.ID)
 		return jj.Progress != nil && strings.Contains(jj.Progress.Waiting, "input bin empty")
 	})
+	// The hold outlasts the loads that would fail a job (maxLoadFailures):
+	// however long this goroutine takes to refill the bin, the job waits.
+	s.robot.mu.Lock()
+	from := s.robot.loads
+	s.robot.mu.Unlock()
+	waitFor(t, "more refused loads than fail a job", func() bool {
+		s.robot.mu.Lock()
+		defer s.robot.mu.Unlock()
+		return s.robot.loads > from+maxLoadFailures
+	})
+	if jj, _ := s.client.Job(ctx, j.ID); jj.State != job.MediaCheck {
+		t.Fatalf("with the input bin empty: job %s (%s), want held in media_check", jj.State, jj.Reason)
+	}
 	s.robot.mu.Lock()
 	s.robot.blanks = 10
 	s.robot.mu.Unlock()

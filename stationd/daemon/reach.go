@@ -12,11 +12,15 @@ import (
 
 // READY=1 means the daemon serves its API and takes jobs (a job waits, and
 // says so, while no validation node answers). Whether a node answers is
-// shown apart, in the status and the systemd STATUS= line: each configured
-// node is tried every reachInterval by opening a TCP connection to it, the
-// cheapest test that does not load the node's Noise gateway.
+// shown apart, in the status, the systemd STATUS= line and the metrics:
+// each configured node is tried every reachInterval (reachRetry while none
+// answers, so the status catches up soon after one comes back) by opening
+// a TCP connection to it, the cheapest test that does not load the node's
+// Noise gateway. The jobs do not wait for the probe: each held job asks
+// the ledger again every Deps.Retry.
 const (
 	reachInterval = 15 * time.Second
+	reachRetry    = 2 * time.Second
 	reachTimeout  = 3 * time.Second
 )
 
@@ -31,15 +35,15 @@ func (d *Daemon) probeNodes(ctx context.Context) {
 	if len(d.cfg.Nodes) == 0 {
 		return
 	}
-	t := time.NewTicker(reachInterval)
-	defer t.Stop()
 	for {
 		d.probeOnce(ctx)
 		d.notifier.Status(d.statusLine())
-		select {
-		case <-ctx.Done():
+		wait := reachInterval
+		if _, up := d.nodeStatus(); up == 0 {
+			wait = reachRetry
+		}
+		if !sleep(ctx, wait) {
 			return
-		case <-t.C:
 		}
 	}
 }
@@ -69,6 +73,15 @@ func (d *Daemon) probeOnce(ctx context.Context) {
 	d.reach.mu.Lock()
 	d.reach.nodes = out
 	d.reach.mu.Unlock()
+	up := 0
+	for _, n := range out {
+		v := 0.0
+		if n.Reachable {
+			v, up = 1, up+1
+		}
+		d.metrics.NodeReachable.WithLabelValues(n.Address).Set(v)
+	}
+	d.metrics.NodesReachable.Set(float64(up))
 }
 
 // nodeStatus returns the configured nodes as last seen (unchecked ones

@@ -12,15 +12,16 @@ import (
 )
 
 // worker runs the jobs of drive n, one at a time.
+// A drive out of service still moves its own unfinished jobs off itself
+// (leave), then stops: the queue goes to the drives that work.
 func (d *Daemon) worker(ctx context.Context, n int) {
-	if err := d.driveFailure(n); err != nil {
-		// Claims nothing: the queue goes to the drives that work.
-		d.log.Error("drive out of service; the station burns on its other drives", "drive", n, "err", err)
-		return
-	}
 	for ctx.Err() == nil {
 		j, ok := d.claim(ctx, n)
 		if !ok {
+			if err := d.driveFailure(n); err != nil {
+				d.log.Error("drive out of service; the station burns on its other drives", "drive", n, "err", err)
+				return
+			}
 			select {
 			case <-ctx.Done():
 				return
@@ -36,7 +37,9 @@ func (d *Daemon) worker(ctx context.Context, n int) {
 }
 
 // claim returns the job drive n should work on: one of its own left
-// unfinished (after a restart), else the oldest queued job no drive holds.
+// unfinished (after a restart), else, if the drive is in service, the
+// oldest job waiting for a drive (queued, or handed back by a drive that
+// failed before its blank was spent on).
 func (d *Daemon) claim(ctx context.Context, n int) (job.Job, bool) {
 	d.claimMu.Lock()
 	defer d.claimMu.Unlock()
@@ -52,8 +55,11 @@ func (d *Daemon) claim(ctx context.Context, n int) (job.Job, bool) {
 			return j, true
 		}
 	}
+	if d.driveFailure(n) != nil {
+		return job.Job{}, false
+	}
 	for _, j := range jobs {
-		if j.Drive < 0 && j.State == job.Queued {
+		if j.Drive < 0 && (j.State == job.Queued || j.State == job.MediaCheck) {
 			j, err := d.store.Update(ctx, j.ID, func(x *job.Job) { x.Drive = n })
 			if err != nil {
 				if ctx.Err() == nil {
@@ -85,11 +91,23 @@ func (d *Daemon) setDriveJob(n int, id string) {
 func (d *Daemon) run(ctx context.Context, n int, j job.Job) {
 	log := d.log.With("job", j.ID, "drive", n)
 	lastErr := ""
-	for ctx.Err() == nil && !j.State.Terminal() {
-		next, err := d.step(ctx, n, j)
+	// A job handed back to the queue (Drive -1) is no longer this drive's.
+	for ctx.Err() == nil && !j.State.Terminal() && j.Drive == n {
+		step := d.step
+		if d.driveFailure(n) != nil {
+			step = d.leave
+		}
+		next, err := step(ctx, n, j)
 		if err != nil {
 			if ctx.Err() != nil {
 				return // shutting down: the journal says where we were
+			}
+			if d.noteFault(ctx, n, err) {
+				// The drive failed: the next pass moves the job off it.
+				if fresh, gerr := d.store.Get(ctx, j.ID); gerr == nil {
+					j = fresh
+				}
+				continue
 			}
 			// Say it once at warning level, then quietly while it lasts.
 			if err.Error() != lastErr {
@@ -286,7 +304,18 @@ func (d *Daemon) moveDisc(ctx context.Context, fn func() error) error {
 	return fn()
 }
 
-func (d *Daemon) unload(ctx context.Context, n int, good bool) error {
+// unload takes the disc out of drive n. A drive out of service keeps its
+// disc (the robot reaches it only through a tray the drive opens): it is
+// recorded for a person to take out, and the job goes on without it.
+func (d *Daemon) unload(ctx context.Context, n int, good bool, j job.Job) error {
+	if d.driveFailure(n) != nil {
+		what := fmt.Sprintf("the spoiled disc of job %s (attempt %d, media %x)", j.ID, j.Attempt, j.MediaID)
+		if good {
+			what = fmt.Sprintf("the made copy of job %s (media %x): give it to its owner", j.ID, j.MediaID)
+		}
+		d.leftDisc(n, what)
+		return nil
+	}
 	if d.robot == nil {
 		return nil
 	}

@@ -93,7 +93,7 @@ func (d *Daemon) Status(ctx context.Context) *api.Status {
 	for i, dr := range d.drives {
 		ds := api.DriveStatus{Index: i, Name: dr.Name(), JobID: d.driveJob[i], State: "idle"}
 		if err := d.driveFailure(i); err != nil {
-			ds.State, ds.Error = "failed", err.Error()
+			ds.State, ds.Error, ds.Disc = "failed", err.Error(), d.discLeft(i)
 		} else if ds.JobID != "" {
 			ds.State = "busy"
 			if p := d.progress[ds.JobID]; p != nil {
@@ -170,13 +170,18 @@ func (d *Daemon) Submit(ctx context.Context, b api.BurnRequest) (job.Job, error)
 		return job.Job{}, err
 	}
 	d.refreshMetrics(ctx)
+	d.wakeAll()
+	return d.store.Get(ctx, id)
+}
+
+// wakeAll tells every drive's worker a job may be waiting.
+func (d *Daemon) wakeAll() {
 	for _, c := range d.wake {
 		select {
 		case c <- struct{}{}:
 		default:
 		}
 	}
-	return d.store.Get(ctx, id)
 }
 
 func (d *Daemon) getJob(w http.ResponseWriter, r *http.Request) {

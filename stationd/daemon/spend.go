@@ -115,7 +115,11 @@ func (d *Daemon) burn(ctx context.Context, n int, j job.Job) (job.Job, error) {
 	return d.move(ctx, cur, job.Reporting, "", func(x *job.Job) { x.DiscDigest = hash })
 }
 
+// spoil records the job's disc as spoiled; a cause that says the drive
+// itself failed takes the drive out of service first, so the retry leaves
+// the disc in it and hands the job to another drive.
 func (d *Daemon) spoil(ctx context.Context, n int, j job.Job, cause error) (job.Job, error) {
+	d.noteFault(ctx, n, cause)
 	d.log.Warn("disc spoiled", "job", j.ID, "drive", n, "state", j.State, "err", cause)
 	return d.move(ctx, j, job.Spoiled, string(j.State), func(x *job.Job) {
 		x.Reason, x.NoRetry = cause.Error(), errors.Is(cause, ErrNoRetry)
@@ -129,7 +133,7 @@ func (d *Daemon) retry(ctx context.Context, n int, j job.Job) (job.Job, error) {
 	if err != nil {
 		return j, err
 	}
-	if err := d.unload(ctx, n, false); err != nil {
+	if err := d.unload(ctx, n, false, j); err != nil {
 		return j, err
 	}
 	d.keys.Drop(j.ID)
@@ -143,10 +147,21 @@ func (d *Daemon) retry(ctx context.Context, n int, j job.Job) (job.Job, error) {
 	if err := d.mayStart(ctx); err != nil {
 		return j, err
 	}
-	return d.move(ctx, j, job.MediaCheck, "retry on a new blank", func(x *job.Job) {
+	note, failed := "retry on a new blank", d.driveFailure(n) != nil
+	if failed {
+		note = fmt.Sprintf("retry on a new blank in another drive (drive %d failed)", n)
+	}
+	next, err := d.move(ctx, j, job.MediaCheck, note, func(x *job.Job) {
 		x.Attempt++
 		x.MediaID, x.DiscDigest, x.Profile, x.PrevReport, x.Resume = nil, nil, 0, prev, false
+		if failed {
+			x.Drive = -1 // back to the queue: any drive in service takes it
+		}
 	})
+	if err == nil && failed {
+		d.wakeAll()
+	}
+	return next, err
 }
 
 // report records the copy as made, puts the disc in the output bin and ends
@@ -155,7 +170,7 @@ func (d *Daemon) report(ctx context.Context, n int, j job.Job) (job.Job, error) 
 	if _, err := d.reportOutcome(ctx, Outcome{JobID: j.ID, Attempt: j.Attempt, MediaID: j.MediaID, Made: true, DiscDigest: j.DiscDigest}); err != nil {
 		return j, err
 	}
-	if err := d.unload(ctx, n, true); err != nil {
+	if err := d.unload(ctx, n, true, j); err != nil {
 		return j, err
 	}
 	d.keys.Drop(j.ID)

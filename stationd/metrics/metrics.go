@@ -20,7 +20,11 @@ type Metrics struct {
 	WriteRate    *prometheus.GaugeVec     // bytes per second, by drive
 	SenseErrors  *prometheus.CounterVec   // drive sense errors, by drive and kind
 	NodeLatency  *prometheus.HistogramVec // ledger round trips, by operation
-	DrivesFailed prometheus.Gauge         // configured drives out of service
+	DrivesFailed prometheus.Gauge         // configured drives out of service (not opened, or failed since)
+	// NodesReachable counts the configured validation nodes that answered
+	// the last probe; NodeReachable is each one's 1 or 0, by address.
+	NodesReachable prometheus.Gauge
+	NodeReachable  *prometheus.GaugeVec
 }
 
 // New builds and registers the collectors.
@@ -47,10 +51,17 @@ func New() *Metrics {
 			Buckets: prometheus.ExponentialBuckets(0.01, 2, 12),
 		}, []string{"op"}),
 		DrivesFailed: prometheus.NewGauge(prometheus.GaugeOpts{
-			Name: "stationd_drives_failed", Help: "Configured drives that could not be opened; the station burns on the others.",
+			Name: "stationd_drives_failed", Help: "Configured drives out of service (not opened, or failed in service); the station burns on the others.",
 		}),
+		NodesReachable: prometheus.NewGauge(prometheus.GaugeOpts{
+			Name: "stationd_nodes_reachable", Help: "Configured validation nodes that answered the last probe; at 0, copies wait.",
+		}),
+		NodeReachable: prometheus.NewGaugeVec(prometheus.GaugeOpts{
+			Name: "stationd_node_reachable", Help: "1 if the validation node answered the last probe, else 0, by address.",
+		}, []string{"address"}),
 	}
 	m.Registry.MustRegister(m.Jobs, m.Transitions, m.BytesWritten, m.WriteRate, m.SenseErrors, m.NodeLatency, m.DrivesFailed,
+		m.NodesReachable, m.NodeReachable,
 		prometheus.NewGoCollector(), prometheus.NewProcessCollector(prometheus.ProcessCollectorOpts{}))
 	for _, s := range job.States {
 		m.Jobs.WithLabelValues(string(s))

@@ -19,7 +19,7 @@ type board struct {
 
 // Alert is one thing staff must see to, most urgent first.
 type Alert struct {
-	Kind string // stable: out_of_blanks, reject_bin_full, robot_jam, robot_unreachable, tamper, no_node, door_open
+	Kind string // stable: out_of_blanks, reject_bin_full, robot_jam, robot_unreachable, tamper, no_node, door_open, drive_failed
 	Text string
 }
 
@@ -89,6 +89,16 @@ func alerts(st *api.Status, rejectCap int) []Alert {
 	}
 	if len(st.Nodes) > 0 && st.NodesReachable == 0 {
 		add("no_node", "No validation node reachable: copies wait until one answers. Check the network.")
+	}
+	for _, d := range st.Drives {
+		if d.State != "failed" {
+			continue
+		}
+		text := fmt.Sprintf("Drive %d (%s) is out of service; the station burns on its other drives. %s", d.Index, d.Name, d.Error)
+		if d.Disc != "" {
+			text += " It still holds " + d.Disc + ": take it out by hand."
+		}
+		add("drive_failed", "%s", text)
 	}
 	if st.DoorOpen {
 		add("door_open", "The station's door is open: the robot waits until it is closed.")

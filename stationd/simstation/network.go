@@ -56,20 +56,40 @@ func StartNetwork(ctx context.Context, dir string) (*Network, error) {
 	nk := noise.DHKey{Private: n.GatewayKey, Public: gk.PublicKey().Bytes()}
 	signer := n.Signer
 	pub, _ := signer.PublicKey.Bytes()
-	gw, err := gateway.New(gateway.Config{NoiseKey: nk, Signer: signer, Ledger: n.Ledger, Random: rand.Reader})
-	if err != nil {
+	nw := &Network{Node: n, Addr: "127.0.0.1:0", KEK: kek, noise: nk, signPub: pub}
+	if err := nw.StartGateway(); err != nil {
 		n.Stop()
 		return nil, err
 	}
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	return nw, nil
+}
+
+// StartGateway starts the node's station gateway on the network's address
+// (a free loopback port the first time, the same one after StopGateway).
+func (nw *Network) StartGateway() error {
+	gw, err := gateway.New(gateway.Config{NoiseKey: nw.noise, Signer: nw.Node.Signer, Ledger: nw.Node.Ledger, Random: rand.Reader})
 	if err != nil {
-		n.Stop()
-		return nil, err
+		return err
+	}
+	ln, err := net.Listen("tcp", nw.Addr)
+	if err != nil {
+		return fmt.Errorf("simstation: gateway: %w", err)
 	}
 	gctx, cancel := context.WithCancel(context.Background())
-	nw := &Network{Node: n, Addr: ln.Addr().String(), KEK: kek, noise: nk, signPub: pub, stop: cancel, done: make(chan error, 1)}
+	nw.Addr, nw.stop, nw.done = ln.Addr().String(), cancel, make(chan error, 1)
 	go func() { nw.done <- gw.Serve(gctx, ln) }()
-	return nw, nil
+	return nil
+}
+
+// StopGateway stops the station gateway (the node keeps running): to a
+// station the network is unreachable until StartGateway.
+func (nw *Network) StopGateway() error {
+	if nw.stop == nil {
+		return nil
+	}
+	nw.stop()
+	nw.stop = nil
+	return <-nw.done
 }
 
 // fastBlocks tunes consensus for one node on loopback.
@@ -97,11 +117,9 @@ func (nw *Network) Group() []byte {
 	return c.Group
 }
 
-// Close stops the gateway and the node.
+// Close stops the gateway (if running) and the node.
 func (nw *Network) Close() error {
-	nw.stop()
-	err := <-nw.done
-	return errors.Join(err, nw.Node.Stop())
+	return errors.Join(nw.StopGateway(), nw.Node.Stop())
 }
 
 // Enroll enrolls a station's TPM keys for BD-R and BD-RE.

@@ -21,6 +21,7 @@ import (
 	"copystation/stationd/daemon"
 	"copystation/stationd/job"
 	"copystation/stationd/kiosk"
+	"copystation/stationd/metrics"
 	"copystation/stationd/notify"
 	"copystation/tpm"
 )
@@ -52,6 +53,8 @@ type Options struct {
 	AfterTransition func(job.Job)
 	// Panel builds the kiosk panel (nil: none).
 	Panel func(config.Config, func()) (*kiosk.Panel, error)
+	// Metrics receives the daemon's metrics (nil: its own).
+	Metrics *metrics.Metrics
 }
 
 // Station is a running simulated station.
@@ -159,7 +162,7 @@ func Start(ctx context.Context, keys *StationKeys, o Options) (*Station, error) 
 	s.Robot = robo
 	ready := make(chan *daemon.Daemon, 1)
 	deps := daemon.Deps{
-		Logger: o.Logger, Notifier: o.Notifier, AfterTransition: o.AfterTransition,
+		Logger: o.Logger, Notifier: o.Notifier, AfterTransition: o.AfterTransition, Metrics: o.Metrics,
 		Drives: func(config.Config) ([]daemon.Drive, error) { return drives, nil },
 		Robot: func(_ config.Config, ds []daemon.Drive) (daemon.Robot, error) {
 			return &daemon.AutoLoader{R: robo.client, Drives: ds}, nil
