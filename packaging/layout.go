@@ -3,7 +3,9 @@ package packaging
 import (
 	"bytes"
 	"embed"
+	"errors"
 	"fmt"
+	"io/fs"
 	"os"
 	"path/filepath"
 )
@@ -116,19 +118,33 @@ func (in Inputs) files(name string, from []install) ([]File, error) {
 
 // scripts reads a package's maintainer scripts; "#IDLE#" in a stationd
 // script is replaced by the shared wait-for-idle function, so the scripts
-// need no helper file that a removal could take away before they run.
+// need no helper file that a removal could take away before they run, and
+// "#SYSUSERS#" by the package's sysusers.d file (a preinst makes the users
+// and groups before the files that name them are unpacked). A preinst is
+// optional.
 func (in Inputs) scripts(name string) (map[string][]byte, error) {
 	idle, err := scripts.ReadFile("scripts/stationd.idle.sh")
 	if err != nil {
 		return nil, err
 	}
 	out := map[string][]byte{}
-	for _, s := range []string{"postinst", "prerm", "postrm"} {
+	for _, s := range []string{"preinst", "postinst", "prerm", "postrm"} {
 		b, err := scripts.ReadFile("scripts/" + name + "." + s)
 		if err != nil {
+			if s == "preinst" && errors.Is(err, fs.ErrNotExist) {
+				continue
+			}
 			return nil, fmt.Errorf("%w: %s has no %s: %v", ErrSpec, name, s, err)
 		}
-		out[s] = bytes.Replace(b, []byte("#IDLE#\n"), idle, 1)
+		b = bytes.Replace(b, []byte("#IDLE#\n"), idle, 1)
+		if bytes.Contains(b, []byte("#SYSUSERS#\n")) {
+			users, err := os.ReadFile(filepath.Join(in.SystemdDir, name+".sysusers.conf"))
+			if err != nil {
+				return nil, fmt.Errorf("%w: %s %s: %v", ErrSpec, name, s, err)
+			}
+			b = bytes.Replace(b, []byte("#SYSUSERS#\n"), users, 1)
+		}
+		out[s] = b
 	}
 	return out, nil
 }

@@ -170,14 +170,18 @@ func TestBuild(t *testing.T) {
 			if msg, err := exec.Command("dpkg-deb", "--control", deb, ctl).CombinedOutput(); err != nil {
 				t.Fatalf("dpkg-deb --control: %v\n%s", err, msg)
 			}
-			for _, s := range []string{"postinst", "prerm", "postrm"} {
+			scripts := []string{"postinst", "prerm", "postrm"}
+			if name == "stationd" {
+				scripts = append(scripts, "preinst")
+			}
+			for _, s := range scripts {
 				p := filepath.Join(ctl, s)
 				b, err := os.ReadFile(p)
 				if err != nil {
 					t.Fatal(err)
 				}
-				if bytes.Contains(b, []byte("#IDLE#")) {
-					t.Errorf("%s %s still holds the #IDLE# placeholder", name, s)
+				if bytes.Contains(b, []byte("#IDLE#")) || bytes.Contains(b, []byte("#SYSUSERS#")) {
+					t.Errorf("%s %s still holds a placeholder", name, s)
 				}
 				if msg, err := exec.Command("sh", "-n", p).CombinedOutput(); err != nil {
 					t.Errorf("sh -n %s %s: %v\n%s", name, s, err, msg)

@@ -3,7 +3,6 @@
 package guesttest
 
 import (
-	"bufio"
 	"context"
 	_ "embed"
 	"errors"
@@ -14,13 +13,12 @@ import (
 	"strings"
 
 	sgguest "copystation/drive/sgio/guesttest"
-	"copystation/drive/sgio/guesttest/initramfs"
 )
 
 // ErrNoRootfs means .ci/guest-rootfs has not made the guest's root file system.
 var ErrNoRootfs = errors.New("guesttest: no guest root file system (run .ci/guest-rootfs after .ci/guest-kernel)")
 
-// ErrStage means the guest's disk or initramfs could not be made.
+// ErrStage means the guest's disk could not be made.
 var ErrStage = errors.New("guesttest: staging the guest")
 
 //go:embed guest/check.sh
@@ -38,110 +36,103 @@ func Rootfs() (string, error) {
 	return dir, nil
 }
 
-// Disk makes the guest's root disk at img: a copy of rootfs with the two
-// packages in /payload and the check service enabled, as an ext4 image
-// (mkfs.ext4 -d, so no loop mount and no root on the host are needed).
+// Disk makes the guest's root disk at img: the cached rootfs as an ext4
+// image (mkfs.ext4 -d, so no loop mount and no root on the host are
+// needed), then, written into the image with debugfs, the two packages in
+// /payload, the check service enabled and the units the checks do not need
+// masked. The cached tree is read, never copied or changed.
 func Disk(ctx context.Context, rootfs string, debs map[string]string, img string) error {
-	stage := img + ".d"
-	defer os.RemoveAll(stage)
-	steps := [][]string{
-		{"cp", "-a", rootfs, stage},
-		{"mkdir", "-p", stage + "/payload", stage + "/usr/local/sbin", stage + "/etc/systemd/system/multi-user.target.wants"},
-	}
-	for name, deb := range debs {
-		steps = append(steps, []string{"cp", deb, filepath.Join(stage, "payload", name+".deb")})
-	}
-	for _, s := range steps {
-		if out, err := exec.CommandContext(ctx, s[0], s[1:]...).CombinedOutput(); err != nil {
-			return fmt.Errorf("%w: %s: %v\n%s", ErrStage, strings.Join(s, " "), err, out)
-		}
-	}
-	files := map[string][]byte{
-		"usr/local/sbin/copystation-check":             checkScript,
-		"etc/systemd/system/copystation-check.service": checkUnit,
-		"etc/fstab": []byte("/dev/vda / ext4 rw,errors=remount-ro 0 1\n"),
-	}
-	for name, b := range files {
-		if err := os.WriteFile(filepath.Join(stage, name), b, 0o755); err != nil {
-			return fmt.Errorf("%w: %v", ErrStage, err)
-		}
-	}
-	if err := os.Symlink("/etc/systemd/system/copystation-check.service",
-		filepath.Join(stage, "etc/systemd/system/multi-user.target.wants/copystation-check.service")); err != nil {
-		return fmt.Errorf("%w: %v", ErrStage, err)
-	}
-	// No login prompt on the report port, nor on the console; no login
-	// manager, timers or maintenance jobs competing with the checks for an
-	// emulated CPU.
-	for _, mask := range []string{"serial-getty@ttyS0.service", "serial-getty@ttyS1.service", "getty@tty1.service",
-		"systemd-logind.service", "apt-daily.timer", "apt-daily-upgrade.timer", "e2scrub_all.timer",
-		"fstrim.timer", "dpkg-db-backup.timer", "systemd-timesyncd.service"} {
-		os.Symlink("/dev/null", filepath.Join(stage, "etc/systemd/system", mask))
-	}
-	mk := exec.CommandContext(ctx, "mkfs.ext4", "-q", "-F", "-L", "root", "-d", stage, img, "3G")
+	mk := exec.CommandContext(ctx, "mkfs.ext4", "-q", "-F", "-L", "root", "-d", rootfs, img, "3G")
 	if out, err := mk.CombinedOutput(); err != nil {
 		return fmt.Errorf("%w: mkfs.ext4 -d: %v\n%s", ErrStage, err, out)
 	}
+	extra := img + ".d"
+	defer os.RemoveAll(extra)
+	if err := os.Mkdir(extra, 0o755); err != nil {
+		return fmt.Errorf("%w: %v", ErrStage, err)
+	}
+	files := []struct {
+		path string
+		data []byte
+		mode os.FileMode
+	}{
+		{"/usr/local/sbin/copystation-check", checkScript, 0o755},
+		{"/etc/systemd/system/copystation-check.service", checkUnit, 0o644},
+		{"/etc/fstab", []byte("/dev/nvme0n1 / ext4 rw,errors=remount-ro 0 1\n"), 0o644},
+	}
+	cmds := []string{"mkdir /payload"}
+	for i, f := range files {
+		src := filepath.Join(extra, fmt.Sprint(i))
+		if err := os.WriteFile(src, f.data, f.mode); err != nil {
+			return fmt.Errorf("%w: %v", ErrStage, err)
+		}
+		os.Chmod(src, f.mode) // past the umask: debugfs copies the mode
+		if _, err := os.Lstat(filepath.Join(rootfs, f.path)); err == nil {
+			cmds = append(cmds, "rm "+f.path)
+		}
+		cmds = append(cmds, fmt.Sprintf("write %s %s", src, f.path))
+	}
+	for name, deb := range debs {
+		cmds = append(cmds, fmt.Sprintf("write %s /payload/%s.deb", deb, name))
+	}
+	cmds = append(cmds, "symlink /etc/systemd/system/multi-user.target.wants/copystation-check.service /etc/systemd/system/copystation-check.service")
+	for _, mask := range masked {
+		if _, err := os.Lstat(filepath.Join(rootfs, "etc/systemd/system", mask)); err == nil {
+			continue
+		}
+		cmds = append(cmds, fmt.Sprintf("symlink /etc/systemd/system/%s /dev/null", mask))
+	}
+	script := filepath.Join(extra, "debugfs")
+	if err := os.WriteFile(script, []byte(strings.Join(cmds, "\n")+"\n"), 0o644); err != nil {
+		return fmt.Errorf("%w: %v", ErrStage, err)
+	}
+	// debugfs exits 0 whatever its commands do; a failed command says so on
+	// stderr, where otherwise only its banner goes.
+	var stderr strings.Builder
+	dbg := exec.CommandContext(ctx, "debugfs", "-w", "-f", script, img)
+	dbg.Stderr = &stderr
+	if err := dbg.Run(); err != nil {
+		return fmt.Errorf("%w: debugfs: %v\n%s", ErrStage, err, stderr.String())
+	}
+	for _, l := range strings.Split(strings.TrimSpace(stderr.String()), "\n") {
+		if l != "" && !strings.HasPrefix(l, "debugfs ") {
+			return fmt.Errorf("%w: debugfs: %s\n%s", ErrStage, l, stderr.String())
+		}
+	}
 	return nil
 }
 
-// Initramfs writes an initramfs that loads virtio_blk, mounts the root disk
-// and hands over to systemd. The cloud kernel builds ext4 in but not
-// virtio_blk.
-func Initramfs(k *sgguest.Kernel, busybox, path string) error {
-	mods, err := k.Modules("virtio_pci", "virtio_blk")
-	if err != nil {
-		return err
-	}
-	bb, err := os.ReadFile(busybox)
-	if err != nil {
-		return fmt.Errorf("%w: %v", ErrStage, err)
-	}
-	var init strings.Builder
-	init.WriteString("#!/bin/busybox sh\nbb=/bin/busybox\n")
-	init.WriteString("$bb mount -t proc proc /proc\n$bb mount -t sysfs sysfs /sys\n$bb mount -t devtmpfs devtmpfs /dev\n")
-	for _, m := range mods {
-		fmt.Fprintf(&init, "$bb insmod /lib/modules/%s.ko\n", m.Name)
-	}
-	init.WriteString("$bb mount -t ext4 -o rw /dev/vda /newroot || { echo 'init: no root disk'; $bb poweroff -f; }\n")
-	init.WriteString("$bb umount /proc /sys\n$bb mount --move /dev /newroot/dev\n")
-	init.WriteString("exec $bb switch_root /newroot /lib/systemd/systemd\n")
+// masked are the units the guest does not start: no login prompt on the
+// report port, nor on the console; no login manager, timers, maintenance
+// jobs or boot-time bookkeeping (utmp, pstore, binfmt, debug file systems,
+// the journal's flush to disk) competing with the checks for an emulated
+// CPU. udev, journald, dbus, sysusers and tmpfiles stay: the packages use
+// them.
+var masked = []string{"serial-getty@ttyS0.service", "serial-getty@ttyS1.service", "getty@tty1.service",
+	"getty.target", "systemd-logind.service", "systemd-user-sessions.service",
+	"apt-daily.timer", "apt-daily-upgrade.timer", "e2scrub_all.timer", "e2scrub_reap.service",
+	"fstrim.timer", "dpkg-db-backup.timer", "systemd-timesyncd.service",
+	"systemd-update-utmp.service", "systemd-update-utmp-runlevel.service", "systemd-pstore.service",
+	"systemd-binfmt.service", "proc-sys-fs-binfmt_misc.automount", "sys-kernel-debug.mount",
+	"sys-kernel-tracing.mount", "dev-hugepages.mount", "systemd-journal-flush.service",
+	"systemd-ask-password-wall.path"}
 
-	f, err := os.Create(path)
-	if err != nil {
-		return fmt.Errorf("%w: %v", ErrStage, err)
-	}
-	defer f.Close()
-	w := bufio.NewWriter(f)
-	a := initramfs.NewWriter(w)
-	for _, d := range []string{"proc", "sys", "dev", "newroot"} {
-		a.Dir(d, 0o755)
-	}
-	a.CharDevice("dev/console", 0o600, 5, 1)
-	a.File("bin/busybox", 0o755, bb)
-	a.File("init", 0o755, []byte(init.String()))
-	for _, m := range mods {
-		a.File("lib/modules/"+m.Name+".ko", 0o644, m.Data)
-	}
-	if err := errors.Join(a.Close(), w.Flush(), f.Close()); err != nil {
-		return fmt.Errorf("%w: initramfs: %v", ErrStage, err)
-	}
-	return nil
-}
-
-// QEMUArgs is the guest's command line: software emulation, 1 GiB, the root
-// disk on virtio-blk, the TPM from swtpm's control socket through QEMU's
-// tpm-emulator on a TIS interface, one scsi-cd with no medium (its sg node
-// is what the udev rule must give the cdrom group), the console on stdio
-// and the report on ttyS1.
-func QEMUArgs(k *sgguest.Kernel, initrd, disk, swtpmSock, report string) []string {
+// QEMUArgs is the guest's command line: software emulation on two
+// emulated CPUs, each its own host thread (multi-threaded TCG), 1 GiB; the
+// root disk on NVMe, whose driver the cloud kernel builds in (virtio_blk is
+// a module), so the kernel mounts it with no initramfs; the TPM from
+// swtpm's control socket through QEMU's tpm-emulator on a TIS interface,
+// one scsi-cd with no medium (its sg node is what the udev rule must give
+// the cdrom group), the console on stdio and the report on ttyS1.
+func QEMUArgs(k *sgguest.Kernel, disk, swtpmSock, report string) []string {
 	esc := func(s string) string { return strings.ReplaceAll(s, ",", ",,") }
 	return []string{
-		"-accel", "tcg", "-cpu", "max", "-m", "1024", "-smp", "1",
+		"-accel", "tcg,thread=multi", "-cpu", "max", "-m", "1024", "-smp", "2",
 		"-nographic", "-no-reboot", "-nic", "none",
-		"-kernel", k.Image, "-initrd", initrd,
-		"-append", "console=ttyS0 root=/dev/vda rw panic=-1 loglevel=4 systemd.show_status=1",
-		"-drive", "file=" + esc(disk) + ",if=virtio,format=raw",
+		"-kernel", k.Image,
+		"-append", "console=ttyS0 root=/dev/nvme0n1 rootfstype=ext4 rw panic=-1 loglevel=4 systemd.show_status=1",
+		"-drive", "file=" + esc(disk) + ",if=none,id=root,format=raw,cache=unsafe",
+		"-device", "nvme,drive=root,serial=root",
 		"-chardev", "socket,id=chrtpm,path=" + esc(swtpmSock),
 		"-tpmdev", "emulator,id=tpm0,chardev=chrtpm", "-device", "tpm-tis,tpmdev=tpm0",
 		"-device", "virtio-scsi-pci,id=scsi0",

@@ -26,7 +26,7 @@ var wantChecks = []string{
 	"install", "stationd-unit-after-install", "stationd-enabled", "man-pages", "stationd-groups",
 	"tpmrm0", "tpmrm0-device-unit", "sg-node",
 	"validatord-init", "validatord-kek", "validatord-start", "validatord-ready",
-	"stationd-tpm-init", "stationd-start", "stationd-ready", "stationd-status",
+	"validatord-node-info", "validatord-player-tree", "stationd-tpm-init", "stationd-start", "stationd-ready", "stationd-status",
 	"validatord-watchdog", "validatord-restart-after-crash", "stationd-watchdog", "stationd-restart-after-crash",
 	"stationd-exposure", "validatord-exposure",
 	"stationd-stop", "stationd-stopped-cleanly", "validatord-stop", "validatord-stopped-cleanly",
@@ -46,10 +46,6 @@ func TestSystemdGuest(t *testing.T) {
 	if err != nil {
 		testenv.Require(t, err.Error())
 	}
-	busybox, err := sgguest.FindBusybox()
-	if err != nil {
-		testenv.Require(t, err.Error())
-	}
 	for _, tool := range []string{"swtpm", "mkfs.ext4", "dpkg-deb"} {
 		if _, err := exec.LookPath(tool); err != nil {
 			testenv.Requiref(t, "%s not installed (.ci/run installs swtpm, e2fsprogs, dpkg)", tool)
@@ -60,11 +56,8 @@ func TestSystemdGuest(t *testing.T) {
 	dir := t.TempDir()
 
 	debs := buildPackages(t, ctx, dir)
-	img, initrd := filepath.Join(dir, "root.img"), filepath.Join(dir, "initrd")
+	img := filepath.Join(dir, "root.img")
 	if err := Disk(ctx, rootfs, debs, img); err != nil {
-		t.Fatal(err)
-	}
-	if err := Initramfs(k, busybox, initrd); err != nil {
 		t.Fatal(err)
 	}
 	sock := startSwtpm(t, dir)
@@ -80,7 +73,7 @@ func TestSystemdGuest(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer cf.Close()
-	cmd := exec.CommandContext(bctx, qemu, QEMUArgs(k, initrd, img, sock, report)...)
+	cmd := exec.CommandContext(bctx, qemu, QEMUArgs(k, img, sock, report)...)
 	cmd.Stdout, cmd.Stderr = cf, cf
 	cmd.WaitDelay = 2 * time.Second
 	start := time.Now()
@@ -135,7 +128,7 @@ func tail(s string, n int) string {
 func buildPackages(t *testing.T, ctx context.Context, dir string) map[string]string {
 	t.Helper()
 	bins := filepath.Join(dir, "bin")
-	cmd := exec.CommandContext(ctx, "go", "build", "-o", bins+"/", "copystation/stationd", "copystation/validatord/cmd/validatord")
+	cmd := exec.CommandContext(ctx, "go", "build", "-ldflags=-s -w", "-o", bins+"/", "copystation/stationd", "copystation/validatord/cmd/validatord")
 	if out, err := cmd.CombinedOutput(); err != nil {
 		t.Fatalf("go build: %v\n%s", err, out)
 	}

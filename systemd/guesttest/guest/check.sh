@@ -57,13 +57,16 @@ check man-pages sh -c 'test -s /usr/share/man/man8/stationd.8.gz && test -s /usr
 check stationd-groups sh -c 'id -nG stationd | tr " " "\n" | sort | tr "\n" " " | grep -q "cdrom dialout gpio stationd tss"; id -nG stationd'
 
 # --- devices and the udev rule ------------------------------------------------
-check tpmrm0 sh -c 'test -c /dev/tpmrm0 && stat -c "%G %a" /dev/tpmrm0 | grep -qx "tss 660"; stat -c "%n %G %a" /dev/tpmrm0'
+# No udevadm settle here: the postinst's trigger waits for udev, so the
+# groups are on the devices once dpkg -i returns.
+is tpmrm0 "/dev/tpmrm0 tss 660" stat -c "%n %G %a" /dev/tpmrm0
+journalctl --no-pager -u systemd-udevd -n 8 2>&1 | sed 's/^/journal /' >&3
 check tpmrm0-device-unit sh -c 'systemctl is-active dev-tpmrm0.device'
-check sg-node sh -c 'modprobe sg; udevadm settle; for d in /dev/sg*; do stat -c "%n %G %a" "$d"; done | grep -q "cdrom 660"; ls -l /dev/sg*'
+check sg-node sh -c 'ls -l /dev/sg* && for d in /dev/sg*; do stat -c "%n %G %a" "$d"; done | grep -q " cdrom 660$"'
 
 # --- validatord ----------------------------------------------------------------
 umask 077
-check validatord-init sh -c 'validatord init --home /var/lib/validatord --kek-file /root/kek --make-kek && chown -R validatord:validatord /var/lib/validatord'
+check validatord-init sh -c 'validatord init --json --home /var/lib/validatord --kek-file /root/kek --make-kek >/root/node.json && chown -R validatord:validatord /var/lib/validatord && cat /root/node.json'
 check validatord-kek sh -c 'mkdir -p /etc/credstore.encrypted && systemd-creds encrypt --name=validatord-kek /root/kek /etc/credstore.encrypted/validatord-kek'
 mkdir -p /etc/systemd/system/validatord.service.d /etc/systemd/system/stationd.service.d
 # A shorter watchdog, so that a daemon that stopped answering it would be
@@ -78,12 +81,19 @@ check validatord-start timeout 320 systemctl start validatord.service
 is validatord-ready active prop validatord.service ActiveState
 
 # --- stationd ------------------------------------------------------------------
-desc="$(validatord descriptor --home /var/lib/validatord --kek-file /root/kek 2>&1)"
-noise="$(printf '%s' "$desc" | sed -n 's/.*"noise_key": "\([0-9a-f]*\)".*/\1/p')"
-signer="$(printf '%s' "$desc" | sed -n 's/.*"signer_key": "\([0-9a-f]*\)".*/\1/p')"
+# The station's configuration pins what the node published at init: its
+# gateway, Noise and signing keys and the network's custody group
+# (validatord init --json), and the player tree ([players], validatord player
+# tree, read from the running node).
+field() { sed -n "s/.*\"$1\": \"\([^\"]*\)\".*/\1/p" /root/node.json; }
+noise="$(field noise_key)" signer="$(field signer_key)" gateway="$(field gateway)" group="$(field custody_group)"
+check validatord-node-info sh -c "test -n '$noise' && test -n '$signer' && test -n '$gateway' && test -n '$group' && echo gateway $gateway custody_group $group"
+check validatord-player-tree sh -c 'validatord player tree --home /var/lib/validatord >/root/players.toml && grep -q "^tree = " /root/players.toml && grep -q "^depth = " /root/players.toml && cat /root/players.toml'
+players="$(grep -v '^#' /root/players.toml)"
 check stationd-tpm-init runuser -u stationd -- stationd tpm init --tpm /dev/tpmrm0 --state /var/lib/stationd/tpm
 cat >/etc/stationd/station.toml <<TOML
 state_dir = "/var/lib/stationd"
+custody_group = "$group"
 socket = "/run/stationd/stationd.sock"
 metrics_listen = "127.0.0.1:9464"
 max_attempts = 3
@@ -91,11 +101,13 @@ max_attempts = 3
 [tpm]
 uri = "/dev/tpmrm0"
 
+$players
+
 [[drive]]
 device = "sim:"
 
 [[node]]
-address = "127.0.0.1:7700"
+address = "$gateway"
 static_key = "$noise"
 signing_key = "$signer"
 
@@ -112,8 +124,10 @@ is stationd-ready active prop stationd.service ActiveState
 check stationd-status sh -c 'waitfor() { n=$1; shift; while ! "$@"; do n=$((n-1)); [ $n -gt 0 ] || return 1; sleep 1; done; }; waitfor 60 sh -c "stationd status --json | grep -q reachable" && stationd status'
 
 # --- watchdog, crash, stop --------------------------------------------------------
+# Both units run since their start: one wait of more than two watchdog
+# periods covers both.
+sleep 45
 for u in validatord stationd; do
-	sleep 45 # more than two watchdog periods
 	is $u-watchdog "active 0" sh -c "echo \$(systemctl show -p ActiveState --value $u.service) \$(systemctl show -p NRestarts --value $u.service)"
 	pid="$(prop $u.service MainPID)"
 	kill -SEGV "$pid"
