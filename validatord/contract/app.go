@@ -123,6 +123,9 @@ func (a *App) InitChain(_ context.Context, req *abci.InitChainRequest) (*abci.In
 	if err := applyGenesis(v, &g); err != nil {
 		return nil, fmt.Errorf("contract.InitChain: %w", err)
 	}
+	if err := genesisValidators(v, &g, req.Validators); err != nil {
+		return nil, fmt.Errorf("contract.InitChain: %w", err)
+	}
 	v.merge()
 	cs := changes(v.staged)
 	hash := chainHash(nil, req.InitialHeight-1, cs.root)
@@ -171,7 +174,7 @@ func (a *App) FinalizeBlock(_ context.Context, req *abci.FinalizeBlockRequest) (
 	results := make([]TxResult, len(req.Txs))
 	for i, raw := range req.Txs {
 		v := &view{db: a.db, staged: staged, writes: map[string][]byte{}}
-		env.txHash = Hash(raw)
+		env.txHash, env.update = Hash(raw), nil
 		data, ref, err := env.exec(v, raw)
 		if err != nil {
 			return nil, fmt.Errorf("contract.FinalizeBlock: height %d tx %d: %w", req.Height, i, err)
@@ -181,6 +184,9 @@ func (a *App) FinalizeBlock(_ context.Context, req *abci.FinalizeBlockRequest) (
 			res.Code, res.Data, res.Log = ref.code, nil, ref.log()
 		} else {
 			v.merge()
+			if env.update != nil {
+				resp.ValidatorUpdates = blockUpdates(resp.ValidatorUpdates, *env.update)
+			}
 		}
 		results[i] = res
 		resp.TxResults[i] = &abci.ExecTxResult{Code: uint32(res.Code), Data: res.Data, Log: res.Log}

@@ -99,20 +99,35 @@ var codeInfo = []struct {
 	{CodeUnknownPlayer, "unknown-player", "no player is enrolled at this leaf of this tree; check the tree ID and leaf"},
 	{CodePlayerRevoked, "player-revoked", "this player is revoked: no key extraction for it, and it cannot be revoked twice"},
 	{CodeNotAccused, "not-accused", "a listed copy's score does not exceed the threshold: the ledger records only copies it can accuse; drop it and resubmit"},
+	{CodeUnknownProposal, "unknown-proposal", "no open validator proposal has this ID (never made, or already passed); check the ID with 'validatord validator proposals'"},
+	{CodeAlreadyVoted, "already-voted", "this operator has already approved the proposal; one approval per operator counts"},
+	{CodeNoVotingPower, "no-voting-power", "this operator governs no validator of the current set, so its approval carries no power; an operator of a current validator must vote"},
+	{CodeTooFewValidators, "too-few-validators", "the removal would leave fewer than 4 validators (3f+1 with f = 1); add a validator first"},
 }
 
 // Name is the code's stable short name, for scripts.
 func (c Code) Name() string {
-	if int(c) < len(codeInfo) {
-		return codeInfo[c].name
+	if i := c.info(); i >= 0 {
+		return codeInfo[i].name
 	}
 	return fmt.Sprintf("code-%d", uint32(c))
 }
 
+// info finds a code's entry: the table is not indexed by code, because
+// codes are reserved in ranges and a range may still be unfilled.
+func (c Code) info() int {
+	for i := range codeInfo {
+		if codeInfo[i].code == c {
+			return i
+		}
+	}
+	return -1
+}
+
 // Error implements error: the message says what went wrong and what to do.
 func (c Code) Error() string {
-	if int(c) < len(codeInfo) {
-		return codeInfo[c].msg
+	if i := c.info(); i >= 0 {
+		return codeInfo[i].msg
 	}
 	return fmt.Sprintf("unknown result code %d; upgrade the client", uint32(c))
 }
