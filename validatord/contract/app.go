@@ -27,6 +27,11 @@ type Options struct {
 	// node's own verdict, never part of the state); nil checks none (the
 	// node checks again when it releases).
 	DealChecker DealChecker
+	// ChainID is the network's, from the genesis file: a snapshot of
+	// another chain is refused (empty: any).
+	ChainID string
+	// Snapshots make the node keep snapshots for state sync.
+	Snapshots SnapshotOptions
 }
 
 var _ abci.Application = (*App)(nil)
@@ -50,6 +55,11 @@ type App struct {
 	watch   map[string][]chan TxResult
 	next    chan struct{} // closed at the next commit (under wmu)
 	chainID atomic.Pointer[string]
+
+	restoring *restore // a state sync in progress (under mu)
+	snapBusy  atomic.Bool
+	snapWG    sync.WaitGroup
+	snapErr   atomic.Pointer[error]
 }
 
 // block is what FinalizeBlock staged for Commit.
@@ -274,6 +284,7 @@ func (a *App) Commit(context.Context, *abci.CommitRequest) (*abci.CommitResponse
 	}
 	close(a.next)
 	a.next = make(chan struct{})
+	a.maybeSnapshot(p.height, p.hash)
 	return &abci.CommitResponse{}, nil
 }
 
