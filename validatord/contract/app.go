@@ -111,6 +111,16 @@ func (a *App) LastCommit() (int64, []byte) {
 	return a.height, append([]byte(nil), a.hash...)
 }
 
+// AppHashAt returns the app hash after the committed block at height h
+// (nil if this node holds no record of it: it joined later, or h is ahead).
+func (a *App) AppHashAt(h int64) ([]byte, error) {
+	p, err := a.db.Get(heightKey(hashPfx, h))
+	if err != nil {
+		return nil, fmt.Errorf("contract.AppHashAt(%d): %w", h, err)
+	}
+	return p, nil
+}
+
 // Info implements abci.Application: CometBFT compares it with its block
 // store after a restart and replays the blocks the app has not committed.
 func (a *App) Info(context.Context, *abci.InfoRequest) (*abci.InfoResponse, error) {
