@@ -99,7 +99,7 @@ var codeInfo = []struct {
 	{CodeUnknownPlayer, "unknown-player", "no player is enrolled at this leaf of this tree; check the tree ID and leaf"},
 	{CodePlayerRevoked, "player-revoked", "this player is revoked: no key extraction for it, and it cannot be revoked twice"},
 	{CodeNotAccused, "not-accused", "a listed copy's score does not exceed the threshold: the ledger records only copies it can accuse; drop it and resubmit"},
-	{CodeUnknownProposal, "unknown-proposal", "no open validator proposal has this ID (never made, or already passed); check the ID with 'validatord validator proposals'"},
+	{CodeUnknownProposal, "unknown-proposal", "no open validator proposal has this ID (never made, or already passed); check the ID (query /proposal/ID)"},
 	{CodeAlreadyVoted, "already-voted", "this operator has already approved the proposal; one approval per operator counts"},
 	{CodeNoVotingPower, "no-voting-power", "this operator governs no validator of the current set, so its approval carries no power; an operator of a current validator must vote"},
 	{CodeTooFewValidators, "too-few-validators", "the removal would leave fewer than 4 validators (3f+1 with f = 1); add a validator first"},
