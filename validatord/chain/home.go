@@ -44,7 +44,15 @@ type NodeConfig struct {
 	// Peers are the other validators, "nodeid@host:port".
 	Peers    []string `json:"peers,omitempty"`
 	Timeouts Timeouts `json:"timeouts"`
+	// Snapshots are kept for joining nodes; nil: DefaultSnapshots.
+	Snapshots *Snapshots `json:"snapshots,omitempty"`
+	// StateSync makes a joining node's first start catch up from a
+	// snapshot (ignored once the node has a ledger).
+	StateSync *StateSync `json:"state_sync,omitempty"`
 }
+
+// DefaultSnapshots are a node's snapshots unless node.json says otherwise.
+var DefaultSnapshots = Snapshots{Interval: 1000, Keep: 2}
 
 // Timeouts are CometBFT's consensus timeouts, in milliseconds.
 type Timeouts struct {
@@ -71,6 +79,10 @@ type GenesisOptions struct {
 	// Threshold is t of the custody group; 0 means f+1 of n = 3f+1
 	// (custody.DefaultThreshold).
 	Threshold int
+	// NodeOperators[i], if given, is the operator key governing node i's
+	// validator (its vote on validator set changes); the rest are governed
+	// by Operators[0].
+	NodeOperators [][]byte
 }
 
 // ErrHome is returned for a home directory that can't be used.
@@ -194,11 +206,18 @@ func genesisDoc(g GenesisOptions, vals []types.GenesisValidator, depositPub []by
 	if len(g.Operators) == 0 {
 		return nil, fmt.Errorf("%w: the genesis needs at least one operator key", ErrHome)
 	}
+	var gvals []contract.GenesisValidator
+	for i, op := range g.NodeOperators {
+		if i < len(vals) && op != nil {
+			gvals = append(gvals, contract.GenesisValidator{PubKey: vals[i].PubKey.Bytes(), Operator: op})
+		}
+	}
 	state, err := json.Marshal(contract.Genesis{
-		Params:    contract.Params{MaxRetries: g.MaxRetries, DepositKey: depositPub},
-		Operators: g.Operators,
-		Issuers:   g.Issuers,
-		Custody:   cust,
+		Params:     contract.Params{MaxRetries: g.MaxRetries, DepositKey: depositPub},
+		Operators:  g.Operators,
+		Issuers:    g.Issuers,
+		Custody:    cust,
+		Validators: gvals,
 	})
 	if err != nil {
 		return nil, err

@@ -75,9 +75,11 @@ func Start(ctx context.Context, o Options) (*Node, error) {
 		return nil, fmt.Errorf("chain.Start: %w", err)
 	}
 	defer sec.Wipe()
-	dep, err := ecdh.P256().NewPrivateKey(sec.DepositKey)
-	if err != nil {
-		return nil, fmt.Errorf("chain.Start: deposit key: %w", err)
+	var dep *ecdh.PrivateKey // a node that joined later holds none
+	if len(sec.DepositKey) != 0 {
+		if dep, err = ecdh.P256().NewPrivateKey(sec.DepositKey); err != nil {
+			return nil, fmt.Errorf("chain.Start: deposit key: %w", err)
+		}
 	}
 	cust, err := loadCustody(o.Home, nc, sec.CustodyShare)
 	if err != nil {
@@ -90,6 +92,9 @@ func Start(ctx context.Context, o Options) (*Node, error) {
 		return nil, fmt.Errorf("chain.Start: signer key: %w", err)
 	}
 	c := cometConfig(o.Home, nc)
+	if nc.StateSync != nil {
+		nc.StateSync.apply(c)
+	}
 	if o.Tune != nil {
 		o.Tune(c)
 	}
@@ -105,7 +110,7 @@ func Start(ctx context.Context, o Options) (*Node, error) {
 		ks.Close()
 		return nil, fmt.Errorf("chain.Start: %w", err)
 	}
-	opts := contract.Options{}
+	opts := contract.Options{ChainID: cust.ChainID, Snapshots: snapshotOptions(o.Home, nc)}
 	if cu != nil {
 		opts.DealChecker = cu
 	}
@@ -156,6 +161,7 @@ func (n *Node) Stop() error {
 		errs = append(errs, n.Comet.Stop())
 		n.Comet.Wait()
 	}
+	n.App.WaitSnapshots()
 	errs = append(errs, n.appDB.Close())
 	n.Keys.Close()
 	clear(n.GatewayKey)

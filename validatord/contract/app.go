@@ -27,6 +27,11 @@ type Options struct {
 	// node's own verdict, never part of the state); nil checks none (the
 	// node checks again when it releases).
 	DealChecker DealChecker
+	// ChainID is the network's, from the genesis file: a snapshot of
+	// another chain is refused (empty: any).
+	ChainID string
+	// Snapshots make the node keep snapshots for state sync.
+	Snapshots SnapshotOptions
 }
 
 var _ abci.Application = (*App)(nil)
@@ -50,6 +55,11 @@ type App struct {
 	watch   map[string][]chan TxResult
 	next    chan struct{} // closed at the next commit (under wmu)
 	chainID atomic.Pointer[string]
+
+	restoring *restore // a state sync in progress (under mu)
+	snapBusy  atomic.Bool
+	snapWG    sync.WaitGroup
+	snapErr   atomic.Pointer[error]
 }
 
 // block is what FinalizeBlock staged for Commit.
@@ -101,6 +111,16 @@ func (a *App) LastCommit() (int64, []byte) {
 	return a.height, append([]byte(nil), a.hash...)
 }
 
+// AppHashAt returns the app hash after the committed block at height h
+// (nil if this node holds no record of it: it joined later, or h is ahead).
+func (a *App) AppHashAt(h int64) ([]byte, error) {
+	p, err := a.db.Get(heightKey(hashPfx, h))
+	if err != nil {
+		return nil, fmt.Errorf("contract.AppHashAt(%d): %w", h, err)
+	}
+	return p, nil
+}
+
 // Info implements abci.Application: CometBFT compares it with its block
 // store after a restart and replays the blocks the app has not committed.
 func (a *App) Info(context.Context, *abci.InfoRequest) (*abci.InfoResponse, error) {
@@ -121,6 +141,9 @@ func (a *App) InitChain(_ context.Context, req *abci.InitChainRequest) (*abci.In
 	}
 	v := &view{db: a.db, staged: map[string][]byte{}, writes: map[string][]byte{}}
 	if err := applyGenesis(v, &g); err != nil {
+		return nil, fmt.Errorf("contract.InitChain: %w", err)
+	}
+	if err := genesisValidators(v, &g, req.Validators); err != nil {
 		return nil, fmt.Errorf("contract.InitChain: %w", err)
 	}
 	v.merge()
@@ -171,7 +194,7 @@ func (a *App) FinalizeBlock(_ context.Context, req *abci.FinalizeBlockRequest) (
 	results := make([]TxResult, len(req.Txs))
 	for i, raw := range req.Txs {
 		v := &view{db: a.db, staged: staged, writes: map[string][]byte{}}
-		env.txHash = Hash(raw)
+		env.txHash, env.update = Hash(raw), nil
 		data, ref, err := env.exec(v, raw)
 		if err != nil {
 			return nil, fmt.Errorf("contract.FinalizeBlock: height %d tx %d: %w", req.Height, i, err)
@@ -181,6 +204,9 @@ func (a *App) FinalizeBlock(_ context.Context, req *abci.FinalizeBlockRequest) (
 			res.Code, res.Data, res.Log = ref.code, nil, ref.log()
 		} else {
 			v.merge()
+			if env.update != nil {
+				resp.ValidatorUpdates = blockUpdates(resp.ValidatorUpdates, *env.update)
+			}
 		}
 		results[i] = res
 		resp.TxResults[i] = &abci.ExecTxResult{Code: uint32(res.Code), Data: res.Data, Log: res.Log}
@@ -268,6 +294,7 @@ func (a *App) Commit(context.Context, *abci.CommitRequest) (*abci.CommitResponse
 	}
 	close(a.next)
 	a.next = make(chan struct{})
+	a.maybeSnapshot(p.height, p.hash)
 	return &abci.CommitResponse{}, nil
 }
 

@@ -105,20 +105,35 @@ var codeInfo = []struct {
 	{CodeOwnerExists, "owner-exists", "this owner key is already registered; nothing more to do (a key is registered once, on each network)"},
 	{CodeBadOwnerProof, "bad-owner-proof", "the registration's signature does not prove possession of the owner key for this network; sign the registration statement with the key being registered"},
 	{CodeBadOwnerKey, "bad-owner-key", "the owner key is not an uncompressed SEC1 P-256 public key (65 bytes, 0x04, a point on the curve); register the key the wallet shows"},
+	{CodeUnknownProposal, "unknown-proposal", "no open validator proposal has this ID (never made, or already passed); check the ID (query /proposal/ID)"},
+	{CodeAlreadyVoted, "already-voted", "this operator has already approved the proposal; one approval per operator counts"},
+	{CodeNoVotingPower, "no-voting-power", "this operator governs no validator of the current set, so its approval carries no power; an operator of a current validator must vote"},
+	{CodeTooFewValidators, "too-few-validators", "the removal would leave fewer than 4 validators (3f+1 with f = 1); add a validator first"},
 }
 
 // Name is the code's stable short name, for scripts.
 func (c Code) Name() string {
-	if int(c) < len(codeInfo) {
-		return codeInfo[c].name
+	if i := c.info(); i >= 0 {
+		return codeInfo[i].name
 	}
 	return fmt.Sprintf("code-%d", uint32(c))
 }
 
+// info finds a code's entry: the table is not indexed by code, because
+// codes are reserved in ranges and a range may still be unfilled.
+func (c Code) info() int {
+	for i := range codeInfo {
+		if codeInfo[i].code == c {
+			return i
+		}
+	}
+	return -1
+}
+
 // Error implements error: the message says what went wrong and what to do.
 func (c Code) Error() string {
-	if int(c) < len(codeInfo) {
-		return codeInfo[c].msg
+	if i := c.info(); i >= 0 {
+		return codeInfo[i].msg
 	}
 	return fmt.Sprintf("unknown result code %d; upgrade the client", uint32(c))
 }

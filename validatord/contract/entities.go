@@ -37,6 +37,10 @@ type Genesis struct {
 	// Custody is the network's public key material for threshold custody,
 	// made by the genesis ceremony (docs/key-custody.md).
 	Custody *Custody `json:"custody,omitempty"`
+	// Validators names the operator governing each genesis validator
+	// (validator set changes, docs/contract.md); one not listed is
+	// governed by the first operator.
+	Validators []GenesisValidator `json:"validators,omitempty"`
 }
 
 // Custody is the public outcome of the genesis ceremony.
@@ -64,6 +68,9 @@ type CustodyNode struct {
 type Operator struct {
 	ID  string `json:"id"`
 	Key []byte `json:"key"`
+	// Departed is the height at which the operator's last validator left
+	// the set (TxProposeValidator); it governs nothing from then on.
+	Departed int64 `json:"departed,omitempty"`
 }
 
 // Issuer is a content owner: it registers titles and mints their tokens.

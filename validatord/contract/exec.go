@@ -5,6 +5,8 @@ import (
 	"encoding/json"
 	"slices"
 
+	abci "github.com/cometbft/cometbft/abci/types"
+
 	"copystation/protocol"
 )
 
@@ -15,7 +17,8 @@ type execEnv struct {
 	height   int64
 	time     int64 // block time, Unix seconds
 	txHash   []byte
-	verified *verifiedCache // nil: verify every transaction
+	verified *verifiedCache        // nil: verify every transaction
+	update   *abci.ValidatorUpdate // set by a validator change that passed
 }
 
 // exec runs one transaction. A refusal leaves the view unmerged; an error
@@ -69,6 +72,10 @@ func (e *execEnv) exec(v *view, raw []byte) ([]byte, *refusal, error) {
 		r, err = e.accuse(v, t)
 	case TxUpdateRecord:
 		r, err = e.updateRecord(v, t)
+	case TxProposeValidator:
+		r, err = e.proposeValidator(v, t)
+	case TxVoteValidator:
+		r, err = e.voteValidator(v, t)
 	}
 	return nil, r, err
 }
@@ -109,6 +116,9 @@ func (e *execEnv) requireOperator(v *view, t *Tx) (*refusal, error) {
 	found, err := v.getJSON(keyOperator(protocol.KeyID(t.Signer)), &op)
 	if err != nil || !found {
 		return refuse(CodeNotOperator, "signer %s", protocol.KeyID(t.Signer)), err
+	}
+	if op.Departed != 0 {
+		return refuse(CodeNotOperator, "operator %s left the network at height %d", op.ID, op.Departed), nil
 	}
 	return nil, nil
 }

@@ -151,7 +151,7 @@ func wrapQuery(what, id string, err error) error {
 // holds, from the owner index, unproved: prove each with /token/ID),
 // /params, /custody, /title-shares/ID/NODE (node NODE's sealed blob, as a
 // JSON string), /player/TREE/LEAF, /revoked-players/TREE, /opening/ID,
-// /accusation/ID, /record/TITLE. The value is the record's JSON. With Prove, a single record
+// /accusation/ID, /record/TITLE, /validators, /proposal/ID. The value is the record's JSON. With Prove, a single record
 // comes as stored with a Proof (ProofOpType) in ProofOps and the response
 // height is the block that last wrote it: verify it against the AppHash of
 // the header one height later.
@@ -198,6 +198,10 @@ func (a *App) Query(_ context.Context, req *abci.QueryRequest) (*abci.QueryRespo
 		rec, err = a.Accusation(parts[1])
 	case len(parts) == 2 && parts[0] == "record":
 		rec, err = a.Record(parts[1])
+	case len(parts) == 1 && parts[0] == "validators":
+		rec, err = a.Validators()
+	case len(parts) == 2 && parts[0] == "proposal":
+		rec, err = a.Proposal(parts[1])
 	default:
 		return &abci.QueryResponse{Code: uint32(CodeBadField), Log: fmt.Sprintf("unknown query path %q", req.Path)}, nil
 	}

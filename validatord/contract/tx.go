@@ -211,7 +211,8 @@ func DecodeTx(p []byte) (*Tx, error) {
 // VerifyTx checks what needs no state: the type is known, the body decodes,
 // and the signature verifies with the key the transaction presents.
 func VerifyTx(t *Tx, chainID string) *refusal {
-	if (t.Type < TxAddIssuer || t.Type > TxRevokePlayer) && t.Type != TxOpenRequest && t.Type != TxAccuse && t.Type != TxUpdateRecord && t.Type != TxRegisterOwner {
+	if (t.Type < TxAddIssuer || t.Type > TxRevokePlayer) && t.Type != TxOpenRequest && t.Type != TxAccuse && t.Type != TxUpdateRecord &&
+		t.Type != TxRegisterOwner && t.Type != TxProposeValidator && t.Type != TxVoteValidator {
 		return refuse(CodeUnknownTxType, "type %d", t.Type)
 	}
 	if t.Type == TxRegisterOwner {

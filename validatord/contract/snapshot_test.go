@@ -1,0 +1,215 @@
+package contract
+
+import (
+	"bytes"
+	"context"
+	"crypto/sha256"
+	"os"
+	"strconv"
+	"testing"
+
+	dbm "github.com/cometbft/cometbft-db"
+	abci "github.com/cometbft/cometbft/abci/types"
+
+	"copystation/protocol"
+)
+
+// snapWorld is a world with a few blocks of history and a snapshot of it
+// in small chunks, so records span chunks.
+func snapWorld(t *testing.T) (*world, *abci.Snapshot) {
+	t.Helper()
+	w := newWorld(t)
+	w.mustOK(w.spendTx(w.stA, w.request("job-1", "tok-a", "film-1", 0x41, "m1")))
+	w.mustOK(w.reportTx(w.stA, "job-1", "m1", protocol.OutcomeMade))
+	w.block() // a block that writes nothing
+	w.app.opts.Snapshots = SnapshotOptions{Dir: t.TempDir(), ChunkSize: 700, Keep: 1}
+	h, hash := w.app.LastCommit()
+	if err := w.app.MakeSnapshot(h, hash); err != nil {
+		t.Fatalf("MakeSnapshot(%d) = %v", h, err)
+	}
+	l, _ := w.app.ListSnapshots(context.Background(), &abci.ListSnapshotsRequest{})
+	if len(l.Snapshots) != 1 || l.Snapshots[0].Height != uint64(h) || l.Snapshots[0].Chunks < 3 {
+		t.Fatalf("ListSnapshots = %v, want one at height %d in 3 or more chunks", l.Snapshots, h)
+	}
+	return w, l.Snapshots[0]
+}
+
+func chunksOf(t *testing.T, a *App, s *abci.Snapshot) [][]byte {
+	t.Helper()
+	var out [][]byte
+	for i := range s.Chunks {
+		r, _ := a.LoadSnapshotChunk(context.Background(), &abci.LoadSnapshotChunkRequest{Height: s.Height, Format: s.Format, Chunk: i})
+		out = append(out, r.Chunk)
+	}
+	return out
+}
+
+// restoreInto offers the snapshot to a fresh app and applies the chunks,
+// returning the last chunk's result.
+func restoreInto(t *testing.T, a *App, s *abci.Snapshot, trusted []byte, chunks [][]byte) abci.ApplySnapshotChunkResult {
+	t.Helper()
+	o, err := a.OfferSnapshot(context.Background(), &abci.OfferSnapshotRequest{Snapshot: s, AppHash: trusted})
+	if err != nil || o.Result != abci.OFFER_SNAPSHOT_RESULT_ACCEPT {
+		t.Fatalf("OfferSnapshot = %v, %v; want accept", o, err)
+	}
+	var res abci.ApplySnapshotChunkResult
+	for i, c := range chunks {
+		r, err := a.ApplySnapshotChunk(context.Background(), &abci.ApplySnapshotChunkRequest{Index: uint32(i), Chunk: c, Sender: "peer"})
+		if err != nil {
+			t.Fatalf("ApplySnapshotChunk(%d) = %v", i, err)
+		}
+		if res = r.Result; res != abci.APPLY_SNAPSHOT_CHUNK_RESULT_ACCEPT {
+			break
+		}
+	}
+	return res
+}
+
+// TestSnapshotRestore: a fresh app restored from the snapshot reports the
+// same height and app hash, holds the same records, proves them with the
+// same proofs, and then executes the next block to the same app hash.
+func TestSnapshotRestore(t *testing.T) {
+	w, s := snapWorld(t)
+	h, hash := w.app.LastCommit()
+	fresh, err := New(dbm.NewMemDB(), Options{ChainID: testChain})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if r := restoreInto(t, fresh, s, hash, chunksOf(t, w.app, s)); r != abci.APPLY_SNAPSHOT_CHUNK_RESULT_ACCEPT {
+		t.Fatalf("restore = %v, want accept", r)
+	}
+	info, _ := fresh.Info(context.Background(), &abci.InfoRequest{})
+	if info.LastBlockHeight != h || !bytes.Equal(info.LastBlockAppHash, hash) {
+		t.Fatalf("Info after restore = %d %X, want %d %X", info.LastBlockHeight, info.LastBlockAppHash, h, hash)
+	}
+	for _, path := range []string{"/copy/job-1", "/token/tok-a", "/station/" + w.stA.id} {
+		want, _ := w.app.Query(context.Background(), &abci.QueryRequest{Path: path, Prove: true})
+		got, _ := fresh.Query(context.Background(), &abci.QueryRequest{Path: path, Prove: true})
+		if !bytes.Equal(got.Value, want.Value) || got.Height != want.Height || got.ProofOps.String() != want.ProofOps.String() {
+			t.Errorf("Query(%s) after restore = %s at %d, want %s at %d with the same proof", path, got.Value, got.Height, want.Value, want.Height)
+		}
+	}
+	// The next block, on both.
+	w.mint("tok-z", "film-1", w.customer)
+	next := w.blocks[len(w.blocks)-1]
+	if _, err := fresh.FinalizeBlock(context.Background(), &abci.FinalizeBlockRequest{Height: h + 1, Time: w.now, Txs: next}); err != nil {
+		t.Fatal(err)
+	}
+	fresh.Commit(context.Background(), &abci.CommitRequest{})
+	_, want := w.app.LastCommit()
+	if _, got := fresh.LastCommit(); !bytes.Equal(got, want) {
+		t.Fatalf("app hash after the next block: restored %X, original %X", got, want)
+	}
+}
+
+// TestSnapshotTampered: a chunk that is not the one the metadata names is
+// fetched again from another peer; content that does not chain up to the
+// trusted app hash is rejected and leaves the store empty; metadata naming
+// another app hash is refused at once.
+func TestSnapshotTampered(t *testing.T) {
+	w, s := snapWorld(t)
+	_, hash := w.app.LastCommit()
+	chunks := chunksOf(t, w.app, s)
+	fresh := func() *App {
+		a, err := New(dbm.NewMemDB(), Options{ChainID: testChain})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return a
+	}
+
+	a := fresh()
+	a.OfferSnapshot(context.Background(), &abci.OfferSnapshotRequest{Snapshot: s, AppHash: hash})
+	bad := bytes.Clone(chunks[0])
+	bad[len(bad)-1] ^= 1
+	r, _ := a.ApplySnapshotChunk(context.Background(), &abci.ApplySnapshotChunkRequest{Index: 0, Chunk: bad, Sender: "liar"})
+	if r.Result != abci.APPLY_SNAPSHOT_CHUNK_RESULT_RETRY || len(r.RejectSenders) != 1 || r.RejectSenders[0] != "liar" {
+		t.Fatalf("ApplySnapshotChunk(altered chunk) = %v, want retry rejecting the sender", r)
+	}
+
+	// A consistent forgery: altered content with metadata to match.
+	m, _ := DecodeSnapshotMeta(s.Metadata)
+	forged := bytes.Clone(chunks[len(chunks)-1])
+	forged[len(forged)-1] ^= 1
+	d := sha256.Sum256(forged)
+	m.Chunks[len(chunks)-1] = d[:]
+	fs := &abci.Snapshot{Height: s.Height, Format: s.Format, Chunks: s.Chunks, Metadata: m.Marshal()}
+	sum := sha256.Sum256(fs.Metadata)
+	fs.Hash = sum[:]
+	a = fresh()
+	got := restoreInto(t, a, fs, hash, append(chunks[:len(chunks)-1:len(chunks)-1], forged))
+	if got != abci.APPLY_SNAPSHOT_CHUNK_RESULT_REJECT_SNAPSHOT {
+		t.Fatalf("restore(forged content) = %v, want reject", got)
+	}
+	it, _ := a.db.Iterator(nil, nil)
+	if it.Valid() {
+		t.Errorf("store after a rejected restore holds %q, want empty", it.Key())
+	}
+	it.Close()
+	if h, _ := a.LastCommit(); h != 0 {
+		t.Errorf("height after a rejected restore = %d, want 0", h)
+	}
+
+	o, _ := fresh().OfferSnapshot(context.Background(), &abci.OfferSnapshotRequest{Snapshot: s, AppHash: make([]byte, 32)})
+	if o.Result != abci.OFFER_SNAPSHOT_RESULT_REJECT {
+		t.Fatalf("OfferSnapshot(other app hash) = %v, want reject", o.Result)
+	}
+	o, _ = w.app.OfferSnapshot(context.Background(), &abci.OfferSnapshotRequest{Snapshot: s, AppHash: hash})
+	if o.Result != abci.OFFER_SNAPSHOT_RESULT_ABORT {
+		t.Fatalf("OfferSnapshot(over a ledger) = %v, want abort", o.Result)
+	}
+}
+
+// TestSnapshotEveryInterval: Commit makes a snapshot at each multiple of
+// the interval and keeps only the newest.
+func TestSnapshotEveryInterval(t *testing.T) {
+	w := newWorld(t)
+	dir := t.TempDir()
+	w.app.opts.Snapshots = SnapshotOptions{Dir: dir, Interval: 2, Keep: 2}
+	for i := range 6 {
+		w.mint("tok-i"+string(rune('0'+i)), "film-1", w.customer)
+		w.app.WaitSnapshots()
+	}
+	if err := w.app.SnapshotError(); err != nil {
+		t.Fatal(err)
+	}
+	ents, _ := os.ReadDir(dir)
+	h, _ := w.app.LastCommit()
+	last := h - h%2
+	if len(ents) != 2 || ents[len(ents)-1].Name() != strconv.FormatInt(last, 10) && ents[0].Name() != strconv.FormatInt(last, 10) {
+		t.Fatalf("snapshots kept = %v, want 2, the newest at %d", ents, last)
+	}
+}
+
+// FuzzDecodeSnapshotMeta: never a panic, and what decodes re-encodes to
+// the same bytes.
+func FuzzDecodeSnapshotMeta(f *testing.F) {
+	f.Add((&SnapshotMeta{ChainID: "c", Height: 4, AppHash: make([]byte, 32), First: make([]byte, 32), Chunks: [][]byte{make([]byte, 32)}}).Marshal())
+	f.Add([]byte(snapMetaMagic + "\x01"))
+	f.Fuzz(func(t *testing.T, p []byte) {
+		m, err := DecodeSnapshotMeta(p)
+		if err == nil && !bytes.Equal(m.Marshal(), p) {
+			t.Fatalf("DecodeSnapshotMeta(%x) re-encodes differently", p)
+		}
+	})
+}
+
+// FuzzSnapshotChunk: any chunk content under matching metadata is applied
+// or rejected, never a panic or an error.
+func FuzzSnapshotChunk(f *testing.F) {
+	f.Add(appendRecord(nil, 1, encodeLeaves([][]byte{leaf("a/x", []byte("1"))})))
+	f.Add(appendRecord(nil, 1, []byte{0, 0, 0, 9, 1}))
+	f.Add([]byte{0, 0, 0, 0, 0, 0, 0, 0, 255, 255, 255, 255})
+	f.Fuzz(func(t *testing.T, chunk []byte) {
+		d := sha256.Sum256(chunk)
+		m := &SnapshotMeta{ChainID: testChain, Height: 5, AppHash: make([]byte, 32), First: make([]byte, 32), Chunks: [][]byte{d[:]}}
+		meta := m.Marshal()
+		sum := sha256.Sum256(meta)
+		a, _ := New(dbm.NewMemDB(), Options{})
+		a.OfferSnapshot(context.Background(), &abci.OfferSnapshotRequest{Snapshot: &abci.Snapshot{Height: 5, Format: SnapshotFormat, Chunks: 1, Hash: sum[:], Metadata: meta}, AppHash: m.AppHash})
+		r, err := a.ApplySnapshotChunk(context.Background(), &abci.ApplySnapshotChunkRequest{Index: 0, Chunk: chunk})
+		if err != nil || r.Result != abci.APPLY_SNAPSHOT_CHUNK_RESULT_REJECT_SNAPSHOT {
+			t.Fatalf("ApplySnapshotChunk(%x) = %v, %v; want reject (no chain ends in a zero hash)", chunk, r, err)
+		}
+	})
+}
