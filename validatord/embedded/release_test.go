@@ -53,7 +53,7 @@ func releaseFrom(t *testing.T, ctx context.Context, nodes []*Node, st *station, 
 		t.Fatalf("custody.Combine() = %v", err)
 	}
 	attempt := uint32(c.Retries())
-	rel, err := nodes[0].Ledger.ReleaseKeys(ctx, st.id, attempt, sig[:], info)
+	rel, err := nodes[0].Ledger.ReleaseKeys(ctx, st.id, attempt, sig[:], info, nil)
 	if err != nil {
 		t.Fatalf("ReleaseKeys() via %s = %v", nodes[0].Config.Moniker, err)
 	}
