@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"slices"
+	"time"
 
 	"copystation/burn/titlepkg"
 	"copystation/custody"
@@ -268,7 +269,8 @@ func (c *Client) sharesAuthorization(p CopyRequestParams, r1 *round1, k *titlepk
 		return nil, err
 	}
 	ck.DiscKey, ck.Revoked = dk[:], r1.revoked
-	a := &Authorization{Keys: ck, Format: keys.FormatMetadata(r1.format), Receipt: r1.receipt, Partials: r1.partials, Rejected: r1.rejected}
+	a := &Authorization{Keys: ck, Format: keys.FormatMetadata(r1.format), Receipt: r1.receipt, Partials: r1.partials, Rejected: r1.rejected,
+		SpendTime: r1.spent, ReleaseTime: time.Since(r1.start)}
 	for _, b := range bad {
 		a.Rejected = append(a.Rejected, b)
 	}

@@ -202,9 +202,8 @@ func (s *Service) ReleaseShares(cu *Custodian, src ShareSource, t *contract.Titl
 			return nil, format, fmt.Errorf("%s: genesis group: %w", op, err)
 		}
 	}
-	if err := custody.Verify(g.Key(), label, sigma); err != nil {
-		return nil, format, fmt.Errorf("%s: job %s: %w (%v)", op, c.JobID, ErrBadSigma, err)
-	}
+	// sigma was checked by CheckSigma (ledger.Local.ReleaseKeys) and is
+	// again by ReleaseFor, before any share is selected
 	derive, err := s.tardosDerive(cu, cust, g, t, titlePartials)
 	if err != nil {
 		return nil, format, fmt.Errorf("%s: %w", op, err)
