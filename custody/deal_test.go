@@ -183,7 +183,7 @@ func TestOneNodeAlone(t *testing.T) {
 		t.Errorf("Combine(one node) = %v, want ErrNotEnoughShares", err)
 	}
 	// A node releases only for a σ that verifies for the label it built.
-	if _, err := shares[2].ReleaseFor(title.TitleID, res[2].Group, label, Signature{1}); !errors.Is(err, ErrBadSignature) {
+	if _, err := shares[2].ReleaseFor(title.TitleID, res[2].Group, label, Signature{1}, nil); !errors.Is(err, ErrBadSignature) {
 		t.Errorf("ReleaseFor(forged σ) = %v, want ErrBadSignature", err)
 	}
 }

@@ -1,6 +1,7 @@
 package custody
 
 import (
+	"bytes"
 	"crypto/hkdf"
 	"crypto/sha256"
 	"encoding/binary"
@@ -37,6 +38,40 @@ func (c Codeword) Bytes() []byte { return append([]byte(nil), c.bits...) }
 
 // Bit is the variant (0 = A, 1 = B) segment s takes.
 func (c Codeword) Bit(s int) int { return titlepkg.CodewordBit(c.bits, s) }
+
+// CodewordFromBits is the codeword of n bits packed as Bytes packs them
+// (a Tardos codeword, or one read off a release); its Seed is zero, since
+// it did not come from one here. Padding bits must be zero, so a codeword
+// has one encoding.
+func CodewordFromBits(bits []byte, n int) (Codeword, error) {
+	if n < 1 || n > MaxSegments || len(bits) != (n+7)/8 {
+		return Codeword{}, fmt.Errorf("custody.CodewordFromBits: %w: %d bytes for %d bits, want 1 to %d bits in ceil(bits/8) bytes", ErrCodeword, len(bits), n, MaxSegments)
+	}
+	if n%8 != 0 && bits[len(bits)-1]&(0xff>>(n%8)) != 0 {
+		return Codeword{}, fmt.Errorf("custody.CodewordFromBits: %w: padding bits after bit %d are not zero", ErrCodeword, n)
+	}
+	return Codeword{bits: append([]byte(nil), bits...), N: n}, nil
+}
+
+// Equal reports whether two codewords have the same N bits (seeds and
+// padding bits aside).
+func (c Codeword) Equal(d Codeword) bool {
+	if c.N != d.N || len(c.bits) != len(d.bits) {
+		return false
+	}
+	a, b := c.clone(), d.clone()
+	return bytes.Equal(a.bits, b.bits)
+}
+
+// clone copies the bits with the padding bits cleared (DeriveCodeword's
+// last byte may have them set), as a release encodes them.
+func (c Codeword) clone() Codeword {
+	c.bits = append([]byte(nil), c.bits...)
+	if c.N%8 != 0 && len(c.bits) > 0 {
+		c.bits[len(c.bits)-1] &^= 0xff >> (c.N % 8)
+	}
+	return c
+}
 
 // DeriveCodeword derives a copy's codeword from its group signature:
 // Seed = HKDF-SHA256(IKM = σ, salt = "", info = "copystation codeword v1",

@@ -11,8 +11,8 @@ import (
 const releaseLabel = "copystation share-release envelope v1"
 
 // MaxReleaseLen bounds a release body: custody.ReleaseLen of the largest
-// title (4,096 segments, titlepkg.MaxSegments) is 262,206 bytes.
-const MaxReleaseLen = 62 + 64*4096
+// title (4,096 segments, titlepkg.MaxSegments) is 262,718 bytes.
+const MaxReleaseLen = 62 + 4096/8 + 64*4096
 
 func releaseInfo(info Info) ([]byte, error) {
 	ib, err := info.MarshalBinary()

@@ -24,12 +24,17 @@ type round1 struct {
 	// revoked is the union of the revoked player-tree leaves the nodes
 	// that answered sent: one node leaving a revoked player out cannot let
 	// it open this disc (a node adding one only keeps that player from it).
-	revoked  []uint32
-	from     []Node // nodes whose partials verified, asked first in round 2
-	partials []string
-	rejected []error
-	start    time.Time     // of round 1
-	spent    time.Duration // from start to the first node's answer: the spend
+	revoked []uint32
+	// titlePartials are the sealed title partials of the nodes whose copy
+	// partials were taken (a traced title), relayed to every node in round
+	// 2; traced says some node sent any, so the codeword comes from the
+	// releases, not from sigma.
+	titlePartials []protocol.TitlePartial
+	from          []Node // nodes whose partials verified, asked first in round 2
+	partials      []string
+	rejected      []error
+	start         time.Time     // of round 1
+	spent         time.Duration // from start to the first node's answer: the spend
 }
 
 // check holds a node's round-2 keys to what round 1 fixed: the format, and
@@ -156,6 +161,7 @@ func (c *Client) collectPartials(ctx context.Context, p CopyRequestParams) (*rou
 		}
 		seen[got.partial.Node] = true
 		r.revoked = unionSorted(r.revoked, got.revoked)
+		r.titlePartials = append(r.titlePartials, got.titlePartials...)
 		partials = append(partials, got.partial)
 		r.from = append(r.from, node)
 		r.partials = append(r.partials, node.ID())
@@ -177,6 +183,7 @@ func (c *Client) collectPartials(ctx context.Context, p CopyRequestParams) (*rou
 				e := fmt.Errorf("node %s (%s): %w: %w", node.ID(), node.Address, ErrWrongPartial, err)
 				r.rejected = append(r.rejected, e)
 				c.logf("station: %v; asking another node", e)
+				r.titlePartials = slices.DeleteFunc(r.titlePartials, func(tp protocol.TitlePartial) bool { return int(tp.From) == partials[i].Node })
 				partials = slices.Delete(partials, i, i+1)
 				r.from = slices.Delete(r.from, i, i+1)
 				r.partials = slices.Delete(r.partials, i, i+1)

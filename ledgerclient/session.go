@@ -99,6 +99,9 @@ type partialAnswer struct {
 	format  protocol.Format
 	receipt Receipt
 	chainID string
+	// titlePartials: for a traced title, the node's sealed partials on the
+	// title's tracing label, one per other custody node, relayed in round 2
+	titlePartials []protocol.TitlePartial
 }
 
 // partial is round 1 at one node: the copy request (a spend, or nothing if
@@ -136,8 +139,13 @@ func (s *session) partial(p CopyRequestParams) (*partialAnswer, error) {
 	if err != nil {
 		return nil, fmt.Errorf("%w: %w: %w", ErrNodeMisbehaved, ErrWrongPartial, err)
 	}
+	for _, tp := range rel.TitlePartials {
+		if int(tp.From) != part.Node {
+			return nil, fmt.Errorf("%w: custody node %d sent a title partial as node %d", ErrNodeMisbehaved, part.Node, tp.From)
+		}
+	}
 	return &partialAnswer{partial: part, revoked: revoked, format: rel.Format, chainID: s.chal.ChainID, receipt: Receipt{NodeID: s.node.ID(),
-		Height: rel.Height, TxHash: rel.TxHash, HandshakeHash: hh, Signature: rel.NodeSignature}}, nil
+		Height: rel.Height, TxHash: rel.TxHash, HandshakeHash: hh, Signature: rel.NodeSignature}, titlePartials: rel.TitlePartials}, nil
 }
 
 // keys is round 2 at one node: the copy's group signature, answered by the

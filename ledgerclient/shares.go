@@ -5,6 +5,8 @@ import (
 	"crypto/ecdh"
 	"errors"
 	"fmt"
+	"slices"
+	"time"
 
 	"copystation/burn/titlepkg"
 	"copystation/custody"
@@ -34,15 +36,34 @@ type SealedRelease struct {
 // the caller wipes the keys.
 //
 // Every release that does not open, names another node than the one it came
-// from, or does not match its root is returned in rejected (a
-// *custody.NodeError wrapping custody.ErrBadShare): the caller asks another
-// node and calls again with the releases so far. Fewer than t valid
-// releases is an error wrapping custody.ErrNotEnoughShares.
+// from, names another codeword than cw, or does not match its root is
+// returned in rejected (a *custody.NodeError wrapping custody.ErrBadShare):
+// the caller asks another node and calls again with the releases so far.
+// Fewer than t valid releases is an error wrapping
+// custody.ErrNotEnoughShares.
 func CombineReleases(kex ecdh.KeyExchanger, chainID string, m *titlepkg.Manifest, t int, cw custody.Codeword,
 	sealed []SealedRelease) (k *titlepkg.Keys, rejected []*custody.NodeError, err error) {
+	k, _, rejected, err = combineReleases(kex, chainID, m, t, &cw, sealed)
+	return k, rejected, err
+}
+
+// CombineTracedReleases is CombineReleases for a title registered with
+// tracing parameters, whose codeword (Tardos, from biases only the nodes
+// know) the station cannot derive: each release names the codeword its
+// node selected for, and the keys come from t releases that name the same
+// one and check against their roots. It returns that codeword; a release
+// naming another is rejected (custody.ErrBadShare), so no single node
+// chooses the variants.
+func CombineTracedReleases(kex ecdh.KeyExchanger, chainID string, m *titlepkg.Manifest, t int,
+	sealed []SealedRelease) (*titlepkg.Keys, custody.Codeword, []*custody.NodeError, error) {
+	return combineReleases(kex, chainID, m, t, nil, sealed)
+}
+
+func combineReleases(kex ecdh.KeyExchanger, chainID string, m *titlepkg.Manifest, t int, want *custody.Codeword,
+	sealed []SealedRelease) (k *titlepkg.Keys, cw custody.Codeword, rejected []*custody.NodeError, err error) {
 	const op = "ledgerclient.CombineReleases"
 	if len(m.ShareRoots) == 0 {
-		return nil, nil, fmt.Errorf("%s: %w: title %s has no share roots in its manifest (not a dealt title)", op, ErrBadRequestParams, m.TitleID)
+		return nil, cw, nil, fmt.Errorf("%s: %w: title %s has no share roots in its manifest (not a dealt title)", op, ErrBadRequestParams, m.TitleID)
 	}
 	title := custody.Title{ChainID: chainID, TitleID: m.TitleID, Segments: len(m.Segments)}
 	var rels []*custody.Release
@@ -59,13 +80,52 @@ func CombineReleases(kex ecdh.KeyExchanger, chainID string, m *titlepkg.Manifest
 		}
 		rels = append(rels, r)
 	}
-	ck, bad, err := custody.CombineKeys(title, m.ShareRoots, t, rels, cw)
-	rejected = append(rejected, bad...)
-	if err != nil {
-		return nil, rejected, fmt.Errorf("%s: title %s: %w", op, m.TitleID, err)
+	// group the releases by the codeword they name, largest group first;
+	// with want, only that codeword counts
+	var groups [][]*custody.Release
+	for _, r := range rels {
+		if want != nil && !want.Equal(r.Codeword) {
+			rejected = append(rejected, &custody.NodeError{Node: r.Node, Err: fmt.Errorf("%w: the release names another codeword than the copy's group signature gives", custody.ErrBadShare)})
+			continue
+		}
+		i := slices.IndexFunc(groups, func(g []*custody.Release) bool { return g[0].Codeword.Equal(r.Codeword) })
+		if i < 0 {
+			groups = append(groups, nil)
+			i = len(groups) - 1
+		}
+		groups[i] = append(groups[i], r)
 	}
-	defer ck.Wipe()
-	return ck.PackageKeys(), rejected, nil
+	slices.SortStableFunc(groups, func(a, b []*custody.Release) int { return len(b) - len(a) })
+	if len(groups) == 0 {
+		groups = append(groups, nil)
+	}
+	var errs []error
+	for gi, g := range groups {
+		switch {
+		case want != nil:
+			cw = *want
+		case len(g) > 0:
+			cw = g[0].Codeword
+		}
+		ck, bad, err := custody.CombineKeys(title, m.ShareRoots, t, g, cw)
+		if err != nil {
+			errs = append(errs, err)
+			rejected = append(rejected, bad...)
+			continue
+		}
+		defer ck.Wipe()
+		rejected = append(rejected, bad...)
+		for gj, h := range groups {
+			if gj == gi {
+				continue
+			}
+			for _, r := range h {
+				rejected = append(rejected, &custody.NodeError{Node: r.Node, Err: fmt.Errorf("%w: the release names another codeword than %d nodes that agree", custody.ErrBadShare, t)})
+			}
+		}
+		return ck.PackageKeys(), cw, rejected, nil
+	}
+	return nil, cw, rejected, fmt.Errorf("%s: title %s: %w", op, m.TitleID, errors.Join(errs...))
 }
 
 // openRelease opens and decodes one node's release and checks it is that
@@ -95,7 +155,8 @@ func (s *session) shareRelease(p CopyRequestParams, r1 *round1) (SealedRelease, 
 		return SealedRelease{}, fmt.Errorf("%w: the node serves network %q, the copy's partials came from %q", ErrWrongChain, s.chal.ChainID, r1.chainID)
 	}
 	hh := s.ch.HandshakeHash()
-	req := &protocol.KeyRequestMsg{StationID: s.c.stationID, JobID: p.JobID, Attempt: p.Attempt, MediaID: p.MediaID, Sigma: r1.sigma[:]}
+	req := &protocol.KeyRequestMsg{StationID: s.c.stationID, JobID: p.JobID, Attempt: p.Attempt, MediaID: p.MediaID, Sigma: r1.sigma[:],
+		TitlePartials: r1.titlePartials}
 	sig, err := protocol.Sign(s.c.cfg.Random, s.c.cfg.Signer, req.Statement(hh, s.chal))
 	if err != nil {
 		return SealedRelease{}, err
@@ -127,9 +188,17 @@ func (s *session) shareRelease(p CopyRequestParams, r1 *round1) (SealedRelease, 
 // key from sigma; no node's answer carries a key.
 func (c *Client) releaseShares(ctx context.Context, p CopyRequestParams, r1 *round1) (*Authorization, error) {
 	m := p.Manifest
-	cw, err := custody.DeriveCodeword(r1.sigma, len(m.Segments))
-	if err != nil {
-		return nil, fmt.Errorf("%w: %w", ErrBadRequestParams, err)
+	// A title without tracing takes custody's uniform bits, which the
+	// station derives from sigma and holds every node to; a traced title's
+	// Tardos codeword needs biases only the nodes know, so it comes from t
+	// releases that agree (docs/tracing.md, "Opening").
+	var want *custody.Codeword
+	if len(r1.titlePartials) == 0 {
+		cw, err := custody.DeriveCodeword(r1.sigma, len(m.Segments))
+		if err != nil {
+			return nil, fmt.Errorf("%w: %w", ErrBadRequestParams, err)
+		}
+		want = &cw
 	}
 	order := append([]Node(nil), r1.from...)
 	for _, n := range c.cfg.Nodes {
@@ -165,7 +234,7 @@ func (c *Client) releaseShares(ctx context.Context, p CopyRequestParams, r1 *rou
 		if len(got) < c.group.T() {
 			continue
 		}
-		k, rejected, err := CombineReleases(c.cfg.KeyExchanger, r1.chainID, m, c.group.T(), cw, got)
+		k, cw, rejected, err := combineReleases(c.cfg.KeyExchanger, r1.chainID, m, c.group.T(), want, got)
 		for _, r := range rejected {
 			if !logged[r.Error()] {
 				logged[r.Error()] = true
@@ -200,7 +269,8 @@ func (c *Client) sharesAuthorization(p CopyRequestParams, r1 *round1, k *titlepk
 		return nil, err
 	}
 	ck.DiscKey, ck.Revoked = dk[:], r1.revoked
-	a := &Authorization{Keys: ck, Format: keys.FormatMetadata(r1.format), Receipt: r1.receipt, Partials: r1.partials, Rejected: r1.rejected}
+	a := &Authorization{Keys: ck, Format: keys.FormatMetadata(r1.format), Receipt: r1.receipt, Partials: r1.partials, Rejected: r1.rejected,
+		SpendTime: r1.spent, ReleaseTime: time.Since(r1.start)}
 	for _, b := range bad {
 		a.Rejected = append(a.Rejected, b)
 	}

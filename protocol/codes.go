@@ -31,6 +31,10 @@ const (
 	CodeAttemptMismatch  Code = 23 // the request names another attempt (or closing report) than the job's next
 	CodeSpoilBudget      Code = 24 // the station's spoiled-disc budget for the period is used up
 	CodeBadSigma         Code = 25 // the key request's group signature is not the network's on this copy
+	// CodeTitlePartials: the key request relays too few valid partials on
+	// a traced title's tracing label for this node to derive the copy's
+	// Tardos codeword (48: the tracing range, apart from the others).
+	CodeTitlePartials Code = 48
 )
 
 var codeNames = map[Code]string{
@@ -59,6 +63,7 @@ var codeNames = map[Code]string{
 	CodeAttemptMismatch:  "attempt mismatch",
 	CodeSpoilBudget:      "spoil budget exhausted",
 	CodeBadSigma:         "group signature does not verify",
+	CodeTitlePartials:    "too few title partials",
 }
 
 // Known reports whether c is a defined code.
@@ -74,5 +79,6 @@ func (c Code) String() string {
 // Transient reports whether another node (or a later attempt) may answer
 // differently, so a station should fail over rather than give up.
 func (c Code) Transient() bool {
-	return c == CodeUnavailable || c == CodeInternal || c == CodeChallengeExpired
+	return c == CodeUnavailable || c == CodeInternal || c == CodeChallengeExpired ||
+		c == CodeTitlePartials // another node may hold the title's biases already
 }

@@ -117,7 +117,10 @@ func examples(t testing.TB) []example {
 	req.Signature = sign(station, req.Statement(hh, ch))
 	rel := &KeyReleaseMsg{JobID: "job-1", Sealed: fill(48, 0x50), // stands for a sealed partial (132 bytes)
 		Format: Format{Profile: 0x41, Layers: 1, Finalize: true, MaxSpeedX: 6, HeaderSectors: 32},
-		Height: 42, TxHash: fill(32, 0x70)}
+		Height: 42, TxHash: fill(32, 0x70),
+		// a traced title: the node's title partial sealed to custody node 1
+		// (a real answer carries one per custody node)
+		TitlePartials: []TitlePartial{{From: 0, To: 1, Sealed: fill(TitlePartialLen, 0x60)}}}
 	rel.NodeSignature = sign(node, rel.Statement(exampleChain, hh))
 	spoil := &CopyReportMsg{StationID: stationID, JobID: "job-1", MediaID: fill(16, 0x30),
 		Outcome: OutcomeSpoiled, Reason: "verify failed"}
@@ -131,7 +134,8 @@ func examples(t testing.TB) []example {
 	rep.Signature = sign(station, rep.Statement(exampleChain, hh))
 	rc := &ReceiptMsg{JobID: "job-1", Outcome: OutcomeMade, Height: 43, TxHash: fill(32, 0xb0)}
 	rc.NodeSignature = sign(node, rc.Statement(exampleChain, hh))
-	kreq := &KeyRequestMsg{StationID: stationID, JobID: "job-1", MediaID: fill(16, 0x30), Sigma: fill(SigmaLen, 0xa0)}
+	kreq := &KeyRequestMsg{StationID: stationID, JobID: "job-1", MediaID: fill(16, 0x30), Sigma: fill(SigmaLen, 0xa0),
+		TitlePartials: []TitlePartial{{From: 0, To: 1, Sealed: fill(TitlePartialLen, 0x60)}}}
 	kreq.Signature = sign(station, kreq.Statement(hh, ch))
 	srel := &ShareReleaseMsg{JobID: "job-1", Sealed: fill(48, 0x58)}
 	srel.NodeSignature = sign(node, srel.Statement(exampleChain, hh))

@@ -12,6 +12,9 @@ import (
 // bytes, or to a *DecodeError; never a panic.
 func FuzzUnmarshal(f *testing.F) {
 	f.Add([]byte{0, 1, 1})
+	tp := []TitlePartial{{From: 2, To: 3, Sealed: make([]byte, TitlePartialLen)}}
+	f.Add(Marshal(&KeyRequestMsg{StationID: "s", JobID: "j", MediaID: []byte{1}, Sigma: make([]byte, SigmaLen), TitlePartials: tp}))
+	f.Add(Marshal(&KeyReleaseMsg{JobID: "j", Format: Format{Profile: 0x41, Layers: 1}, TitlePartials: tp}))
 	f.Fuzz(func(t *testing.T, b []byte) {
 		m, err := Unmarshal(b)
 		if err != nil {

@@ -212,11 +212,15 @@ func (m *CopyRequestMsg) Statement(hh []byte, c *ChallengeMsg) *CopyRequest {
 // is the node's partial signature on the copy label (keys.SealPartial), not
 // a key.
 type KeyReleaseMsg struct {
-	JobID         string
-	Sealed        []byte // keys.SealPartial output for the station's key-agreement key
-	Format        Format
-	Height        uint64 // block height of the spend
-	TxHash        []byte // hash of the spend transaction
+	JobID  string
+	Sealed []byte // keys.SealPartial output for the station's key-agreement key
+	Format Format
+	Height uint64 // block height of the spend
+	TxHash []byte // hash of the spend transaction
+	// TitlePartials, for a title registered with tracing parameters: the
+	// node's partial on the title's tracing label sealed to each custody
+	// node (version 4); empty for a title without tracing.
+	TitlePartials []TitlePartial
 	NodeSignature []byte // over the KeyRelease statement
 }
 
@@ -229,6 +233,7 @@ func (m *KeyReleaseMsg) encode(e *wenc) {
 	encodeFormat(e, m.Format)
 	e.u64(m.Height)
 	e.bytes(m.TxHash)
+	encodeTitlePartials(e, m.TitlePartials)
 	e.bytes(m.NodeSignature)
 }
 
@@ -238,6 +243,7 @@ func (m *KeyReleaseMsg) decode(d *wdec) {
 	m.Format = decodeFormat(d)
 	m.Height = d.u64("height")
 	m.TxHash = d.bytes("tx_hash", MaxHashLen)
+	m.TitlePartials = decodeTitlePartials(d)
 	m.NodeSignature = d.bytes("node_signature", MaxSignatureLen)
 }
 
@@ -245,7 +251,7 @@ func (m *KeyReleaseMsg) decode(d *wdec) {
 // chainID's network.
 func (m *KeyReleaseMsg) Statement(chainID string, hh []byte) *KeyRelease {
 	return &KeyRelease{ChainID: chainID, HandshakeHash: hh, JobID: m.JobID, Sealed: m.Sealed,
-		Format: m.Format, Height: m.Height, TxHash: m.TxHash}
+		Format: m.Format, Height: m.Height, TxHash: m.TxHash, TitlePartials: m.TitlePartials}
 }
 
 func encodeFormat(e *wenc, f Format) {

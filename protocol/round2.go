@@ -29,6 +29,7 @@ type KeyRequest struct {
 	Attempt         uint32
 	MediaID         []byte
 	Sigma           []byte // SigmaLen bytes
+	TitlePartials   []TitlePartial
 }
 
 // SigningBytes implements Statement.
@@ -43,6 +44,7 @@ func (r *KeyRequest) SigningBytes() []byte {
 	e.u32(r.Attempt)
 	e.bytes(r.MediaID)
 	e.bytes(r.Sigma)
+	signTitlePartials(e, r.TitlePartials)
 	return e.done()
 }
 
@@ -76,7 +78,11 @@ type KeyRequestMsg struct {
 	Attempt   uint32
 	MediaID   []byte
 	Sigma     []byte // SigmaLen bytes
-	Signature []byte
+	// TitlePartials relays, for a traced title, every sealed title partial
+	// the station received in round 1 (version 4); the node opens those
+	// sealed to it.
+	TitlePartials []TitlePartial
+	Signature     []byte
 }
 
 // Type implements Message.
@@ -88,6 +94,7 @@ func (m *KeyRequestMsg) encode(e *wenc) {
 	e.u32(m.Attempt)
 	e.bytes(m.MediaID)
 	e.bytes(m.Sigma)
+	encodeTitlePartials(e, m.TitlePartials)
 	e.bytes(m.Signature)
 }
 
@@ -97,6 +104,7 @@ func (m *KeyRequestMsg) decode(d *wdec) {
 	m.Attempt = d.u32("attempt")
 	m.MediaID = d.bytes("media_id", MaxMediaIDLen)
 	m.Sigma = d.bytes("sigma", SigmaLen)
+	m.TitlePartials = decodeTitlePartials(d)
 	m.Signature = d.bytes("signature", MaxSignatureLen)
 	if d.err == nil && len(m.MediaID) == 0 {
 		d.fail("media_id", ErrFieldBadLength)
@@ -110,7 +118,7 @@ func (m *KeyRequestMsg) decode(d *wdec) {
 // covers on a channel with handshake hash hh and challenge c.
 func (m *KeyRequestMsg) Statement(hh []byte, c *ChallengeMsg) *KeyRequest {
 	return &KeyRequest{ChainID: c.ChainID, HandshakeHash: hh, ChallengeNonce: c.Nonce, NodeID: c.NodeID,
-		ChallengeExpiry: c.Expiry, JobID: m.JobID, Attempt: m.Attempt, MediaID: m.MediaID, Sigma: m.Sigma}
+		ChallengeExpiry: c.Expiry, JobID: m.JobID, Attempt: m.Attempt, MediaID: m.MediaID, Sigma: m.Sigma, TitlePartials: m.TitlePartials}
 }
 
 // ShareReleaseMsg is message 9, node -> station: the copy's keys from this

@@ -21,6 +21,7 @@ type KeyRelease struct {
 	Format        Format
 	Height        uint64
 	TxHash        []byte
+	TitlePartials []TitlePartial
 }
 
 // SigningBytes implements Statement.
@@ -37,6 +38,7 @@ func (k *KeyRelease) SigningBytes() []byte {
 	e.u32(k.Format.HeaderSectors)
 	e.i64(int64(k.Height))
 	e.bytes(k.TxHash)
+	signTitlePartials(e, k.TitlePartials)
 	return e.done()
 }
 

@@ -17,8 +17,10 @@ import (
 // the chain ID to every statement and grant, and the attempt binding to
 // copy requests and reports. Version 3 made the release two rounds: the
 // KeyRelease carries a node's partial signature on the copy label, and
-// KeyRequest/ShareRelease carry the keys.
-const Version uint16 = 3
+// KeyRequest/ShareRelease carry the keys. Version 4 added the sealed title
+// partials to KeyRelease and KeyRequest (Tardos codewords for traced
+// titles) and the codeword to the sealed share release.
+const Version uint16 = 4
 
 // Domain-separation labels: every signed statement starts with one, so a
 // signature made for one kind of statement never verifies as another.

@@ -14,7 +14,7 @@ const (
 	MaxGrantLen     = 512 // an encoded SignedGrant
 	MaxSignatureLen = 80  // ASN.1 DER ECDSA P-256 is at most 72 bytes
 	// MaxSealedLen bounds a sealed release: a node's share release for the
-	// largest title (4,096 segments: 262,288 bytes sealed) with room.
+	// largest title (4,096 segments: 262,800 bytes sealed) with room.
 	MaxSealedLen = 272 << 10
 	// MaxMessage bounds a message reassembled from fragments, by default:
 	// a KeyRelease of the largest sealed keys and its other fields.

@@ -66,7 +66,7 @@ func releaseFrom(t *testing.T, ctx context.Context, nodes []*Node, st *station, 
 		format keys.FormatMetadata
 	)
 	for _, n := range nodes {
-		rel, err := n.Ledger.ReleaseKeys(ctx, st.id, attempt, sig[:], info)
+		rel, err := n.Ledger.ReleaseKeys(ctx, st.id, attempt, sig[:], info, nil)
 		if err != nil {
 			t.Fatalf("ReleaseKeys() via %s = %v", n.Config.Moniker, err)
 		}

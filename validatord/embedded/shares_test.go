@@ -167,7 +167,7 @@ func spendCopy(t *testing.T, ctx context.Context, nw *Network, st *station, titl
 // nodeRelease is node i's round-2 answer (ledger.Local.ReleaseKeys, what the
 // gateway calls) for the copy, with sigma.
 func nodeRelease(ctx context.Context, nw *Network, i int, st *station, a *aCopy, sigma custody.Signature) ([]byte, error) {
-	r, err := nw.Node(i).Ledger.ReleaseKeys(ctx, st.id, 0, sigma[:], a.info)
+	r, err := nw.Node(i).Ledger.ReleaseKeys(ctx, st.id, 0, sigma[:], a.info, nil)
 	if err != nil {
 		return nil, err
 	}

@@ -11,6 +11,7 @@ import (
 	"copystation/protocol"
 	"copystation/validatord/contract"
 	"copystation/validatord/ledger"
+	"copystation/validatord/keyservice"
 )
 
 // refusingLedger knows one station and refuses every spend at once: it
@@ -30,7 +31,7 @@ func (refusingLedger) ReleasePartial(context.Context, string, keys.Info) (*ledge
 	return nil, errors.New("benchmark: no keys")
 }
 
-func (refusingLedger) ReleaseKeys(context.Context, string, uint32, []byte, keys.Info) (*ledger.Release, error) {
+func (refusingLedger) ReleaseKeys(context.Context, string, uint32, []byte, keys.Info, []keyservice.TitlePartial) (*ledger.Release, error) {
 	return nil, errors.New("benchmark: no keys")
 }
 

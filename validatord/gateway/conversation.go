@@ -13,6 +13,7 @@ import (
 	"copystation/keys"
 	"copystation/protocol"
 	"copystation/validatord/contract"
+	"copystation/validatord/keyservice"
 	"copystation/validatord/ledger"
 )
 
@@ -220,6 +221,9 @@ func (c *conv) copyRequest(m *protocol.CopyRequestMsg) protocol.Message {
 		return c.ledgerRefusal(err, subj)
 	}
 	out := &protocol.KeyReleaseMsg{JobID: m.JobID, Sealed: rel.Sealed, Format: protocol.Format(rel.Format), Height: uint64(rel.Spend.Height), TxHash: rel.Spend.TxHash}
+	for _, p := range rel.TitlePartials {
+		out.TitlePartials = append(out.TitlePartials, protocol.TitlePartial{From: uint16(p.From), To: uint16(p.To), Sealed: p.Sealed})
+	}
 	sig, err := protocol.Sign(c.s.cfg.Random, c.s.cfg.Signer, out.Statement(c.chal.ChainID, hh))
 	if err != nil {
 		c.why = err
@@ -295,7 +299,11 @@ func (c *conv) keyRequest(m *protocol.KeyRequestMsg) protocol.Message {
 	}
 	ctx, cancel := context.WithTimeout(c.ctx, c.s.cfg.LedgerTimeout)
 	defer cancel()
-	rel, err := c.s.cfg.Ledger.ReleaseKeys(ctx, st.ID, m.Attempt, m.Sigma, keys.Info{JobID: m.JobID, MediaID: m.MediaID, Transcript: hh})
+	var tps []keyservice.TitlePartial
+	for _, p := range m.TitlePartials {
+		tps = append(tps, keyservice.TitlePartial{From: int(p.From), To: int(p.To), Sealed: p.Sealed})
+	}
+	rel, err := c.s.cfg.Ledger.ReleaseKeys(ctx, st.ID, m.Attempt, m.Sigma, keys.Info{JobID: m.JobID, MediaID: m.MediaID, Transcript: hh}, tps)
 	if err != nil {
 		return c.ledgerRefusal(err, subject{station: st.ID, job: m.JobID})
 	}

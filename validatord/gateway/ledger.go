@@ -50,6 +50,9 @@ func refusalCode(err error) protocol.Code {
 	if errors.Is(err, keyservice.ErrBadSigma) {
 		return protocol.CodeBadSigma
 	}
+	if errors.Is(err, keyservice.ErrTitlePartials) {
+		return protocol.CodeTitlePartials
+	}
 	var c contract.Code
 	if errors.As(err, &c) {
 		if pc, ok := contractCodes[c]; ok {

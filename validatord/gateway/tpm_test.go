@@ -88,7 +88,7 @@ func assertTPMCopy(t *testing.T, l *chain, st *station, clk *clock, nodes ...*te
 	if err != nil {
 		t.Fatal(err)
 	}
-	r2, err := n0.Ledger.ReleaseKeys(ctx, st.id, 0, sigma[:], info)
+	r2, err := n0.Ledger.ReleaseKeys(ctx, st.id, 0, sigma[:], info, nil)
 	if err != nil {
 		t.Fatalf("ReleaseKeys(job-tpm) = %v", err)
 	}

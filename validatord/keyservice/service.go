@@ -60,6 +60,7 @@ type Custody struct {
 type Service struct {
 	deposit *ecdh.PrivateKey
 	cust    Custody
+	biases  biasCache // traced titles' biases, once combined (tracing.go)
 }
 
 // New makes a key service from the deposit key and the node's custody

@@ -114,17 +114,18 @@ func (c *Custodian) ReleaseShares(chainID string, cust *contract.Custody, t *con
 	if err != nil {
 		return nil, fmt.Errorf("keyservice.ReleaseShares: genesis group: %w", err)
 	}
-	return c.releaseShares(chainID, cust, g, t, blob, label, sigma, station, info, NoFault)
+	return c.releaseShares(chainID, cust, g, t, blob, label, sigma, station, info, NoFault, nil)
 }
 
 func (c *Custodian) releaseShares(chainID string, cust *contract.Custody, g *custody.Group, t *contract.Title, blob []byte,
-	label []byte, sigma custody.Signature, station *ecdh.PublicKey, info keys.Info, fault Fault) ([]byte, error) {
+	label []byte, sigma custody.Signature, station *ecdh.PublicKey, info keys.Info, fault Fault,
+	derive func(custody.Signature, int) (custody.Codeword, error)) ([]byte, error) {
 	ts, err := c.OpenTitle(chainID, cust, t, blob)
 	if err != nil {
 		return nil, fmt.Errorf("keyservice.ReleaseShares: %w", err)
 	}
 	defer ts.Wipe()
-	rel, err := ts.ReleaseFor(t.ID, g, label, sigma)
+	rel, err := ts.ReleaseFor(t.ID, g, label, sigma, derive)
 	if err != nil {
 		return nil, fmt.Errorf("keyservice.ReleaseShares: title %s: %w", t.ID, err)
 	}
@@ -159,7 +160,14 @@ type ShareSource interface {
 // the base key and of the one variant key per segment the codeword names,
 // with the sibling leaf hashes. No key leaves the node, and the node holds
 // none: the station combines t releases (ledgerclient.CombineReleases).
-func (s *Service) ReleaseShares(cu *Custodian, src ShareSource, t *contract.Title, st *contract.Station, c *contract.Copy, info keys.Info, sigma custody.Signature) ([]byte, keys.FormatMetadata, error) {
+//
+// For a title registered with tracing parameters the codeword is the
+// copy's Tardos codeword under the title's biases, which come from σ_title:
+// combined from this node's own partial and titlePartials (those the
+// station relays from round 1, sealed to this node), then kept in memory
+// (tracing.go). Too few valid ones is ErrTitlePartials.
+func (s *Service) ReleaseShares(cu *Custodian, src ShareSource, t *contract.Title, st *contract.Station, c *contract.Copy, info keys.Info,
+	sigma custody.Signature, titlePartials []TitlePartial) ([]byte, keys.FormatMetadata, error) {
 	const op = "keyservice.ReleaseShares"
 	if cu == nil {
 		return nil, keys.FormatMetadata{}, fmt.Errorf("%s: %w", op, ErrNotCustodian)
@@ -194,7 +202,13 @@ func (s *Service) ReleaseShares(cu *Custodian, src ShareSource, t *contract.Titl
 			return nil, format, fmt.Errorf("%s: genesis group: %w", op, err)
 		}
 	}
-	sealed, err := cu.releaseShares(s.cust.ChainID, cust, g, t, blob, label, sigma, pub, info, s.cust.Fault)
+	// sigma was checked by CheckSigma (ledger.Local.ReleaseKeys) and is
+	// again by ReleaseFor, before any share is selected
+	derive, err := s.tardosDerive(cu, cust, g, t, titlePartials)
+	if err != nil {
+		return nil, format, fmt.Errorf("%s: %w", op, err)
+	}
+	sealed, err := cu.releaseShares(s.cust.ChainID, cust, g, t, blob, label, sigma, pub, info, s.cust.Fault, derive)
 	if err != nil {
 		return nil, format, err
 	}

@@ -11,6 +11,7 @@ import (
 	"copystation/keys"
 	"copystation/protocol"
 	"copystation/validatord/contract"
+	"copystation/validatord/keyservice"
 )
 
 // Ledger is what the gateway asks of its node. Every method waits for
@@ -36,7 +37,11 @@ type Ledger interface {
 	// against the group key and its own label for the job, refusing with
 	// an error wrapping keyservice.ErrBadSigma), the copy's keys sealed
 	// like round 1. Every node releases the same keys for the same copy.
-	ReleaseKeys(ctx context.Context, stationID string, attempt uint32, sigma []byte, info keys.Info) (*Release, error)
+	// For a title registered with tracing parameters, titlePartials are the
+	// sealed partials on the title's tracing label the station relays from
+	// round 1 (Release.TitlePartials); the node opens those sealed to it.
+	ReleaseKeys(ctx context.Context, stationID string, attempt uint32, sigma []byte, info keys.Info,
+		titlePartials []keyservice.TitlePartial) (*Release, error)
 	// Report submits the station's signed copy report and waits until it
 	// is committed.
 	Report(ctx context.Context, stationKey []byte, rep *protocol.CopyReport, sig []byte) (Receipt, error)
@@ -66,6 +71,10 @@ type Release struct {
 	Format keys.FormatMetadata
 	// Spend is the receipt of the spend that authorised this attempt.
 	Spend Receipt
+	// TitlePartials (round 1, a title registered with tracing parameters):
+	// the node's partial on the title's tracing label sealed to each other
+	// custody node (keyservice.Service.TitlePartials).
+	TitlePartials []keyservice.TitlePartial
 }
 
 // Errors that are not refusals.

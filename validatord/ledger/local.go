@@ -13,6 +13,7 @@ import (
 	"copystation/protocol"
 	"copystation/validatord/chain"
 	"copystation/validatord/contract"
+	"copystation/validatord/keyservice"
 )
 
 // Local is the Ledger of one in-process node.
@@ -167,12 +168,22 @@ func (l *Local) ReleasePartial(_ context.Context, stationID string, info keys.In
 	if err != nil {
 		return nil, fmt.Errorf("%s: %w", op, err)
 	}
-	return &Release{Sealed: sealed, Format: format, Spend: Receipt{Height: cur.Height, TxHash: cur.TxHash, Attempt: c.Retries()}}, nil
+	var tps []keyservice.TitlePartial
+	if t.Tracing != nil && len(t.ShareRoots) > 0 {
+		cust, err := l.node.App.Custody()
+		if err != nil {
+			return nil, fmt.Errorf("%s: genesis custody: %w", op, err)
+		}
+		if tps, err = l.node.Keys.TitlePartials(l.node.Custodian, cust, t); err != nil {
+			return nil, fmt.Errorf("%s: %w", op, err)
+		}
+	}
+	return &Release{Sealed: sealed, Format: format, Spend: Receipt{Height: cur.Height, TxHash: cur.TxHash, Attempt: c.Retries()}, TitlePartials: tps}, nil
 }
 
 // ReleaseKeys implements Ledger: round 2, for the pending attempt named and
 // the copy's group signature.
-func (l *Local) ReleaseKeys(_ context.Context, stationID string, attempt uint32, sigma []byte, info keys.Info) (*Release, error) {
+func (l *Local) ReleaseKeys(_ context.Context, stationID string, attempt uint32, sigma []byte, info keys.Info, titlePartials []keyservice.TitlePartial) (*Release, error) {
 	const op = "ledger.ReleaseKeys"
 	t, st, c, err := l.pendingCopy(op, stationID, info)
 	if err != nil {
@@ -193,7 +204,7 @@ func (l *Local) ReleaseKeys(_ context.Context, stationID string, attempt uint32,
 		format keys.FormatMetadata
 	)
 	if len(t.ShareRoots) > 0 {
-		sealed, format, err = l.node.Keys.ReleaseShares(l.node.Custodian, l.node.App, t, st, c, info, sig)
+		sealed, format, err = l.node.Keys.ReleaseShares(l.node.Custodian, l.node.App, t, st, c, info, sig, titlePartials)
 	} else {
 		sealed, format, err = l.node.Keys.ReleaseKeys(t, st, c, info, sig)
 	}
