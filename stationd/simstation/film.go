@@ -10,15 +10,14 @@ import (
 	"path/filepath"
 
 	"copystation/burn/titlepkg"
-	"copystation/keys"
 	"copystation/media/film"
 	"copystation/validatord/contract"
 )
 
 // MakeFilmTitle is MakeTitle for a real film: it encodes the test film
 // with ffmpeg (docs/film.md), authors it as a BDMV movie whose forensic
-// segments are GOPs inside the m2ts, packages it into dir under a fresh
-// package key and registers it. The film is returned for tracing.
+// segments are GOPs inside the m2ts, packages it into dir under keys
+// dealt to the network's custody nodes and registers it with the deal. The film is returned for tracing.
 func MakeFilmTitle(ctx context.Context, nw *Network, dir, id string) (*Title, *film.Film, error) {
 	src := filepath.Join(dir, id+"-source")
 	if err := os.MkdirAll(src, 0o700); err != nil {
@@ -37,23 +36,26 @@ func MakeFilmTitle(ctx context.Context, nw *Network, dir, id string) (*Title, *f
 	for _, v := range f.Variants {
 		segs = append(segs, contract.Segment{StartSector: uint32(v.Start), Sectors: uint32(len(v.B) / titlepkg.SectorSize)})
 	}
-	key := make([]byte, 32)
-	if _, err := rand.Read(key); err != nil {
-		return nil, nil, err
-	}
-	defer keys.Zero(key)
-	tk, err := titlepkg.DeriveKeys(key, len(f.Variants))
+	// Dealt as MakeTitle deals: the issuer deals the keys to the custody
+	// nodes, packages under them and wipes them.
+	cd, err := nw.Node.Issuer.CustodyDeal(ctx)
 	if err != nil {
-		return nil, nil, err
+		return nil, nil, fmt.Errorf("simstation: deal title %s: %w", id, err)
 	}
+	d, err := cd.Deal(id, len(f.Variants))
+	if err != nil {
+		return nil, nil, fmt.Errorf("simstation: deal title %s: %w", id, err)
+	}
+	defer d.Keys.Wipe()
+	tk := d.Keys.PackageKeys()
 	defer tk.Wipe()
 	m, err := titlepkg.Create(dir, titlepkg.Spec{TitleID: id, Image: bytes.NewReader(f.Image), ImageSize: int64(len(f.Image)),
-		Variants: f.Variants, Keys: tk, ChunkSize: 1 << 20, Rand: rand.Reader})
+		Variants: f.Variants, Keys: tk, ShareRoots: d.Roots, ChunkSize: 1 << 20, Rand: rand.Reader})
 	if err != nil {
 		return nil, nil, err
 	}
 	t := contract.Title{ID: id, Name: "Demo film " + id, ContentHash: m.Root[:], Formats: Formats, Segments: segs}
-	if err := nw.Node.Issuer.RegisterTitle(ctx, t, key); err != nil {
+	if err := nw.Node.Issuer.RegisterDealtTitle(ctx, t, d); err != nil {
 		return nil, nil, fmt.Errorf("simstation: register title %s: %w", id, err)
 	}
 	h := sha256.Sum256(f.Image)
