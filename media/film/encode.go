@@ -123,6 +123,22 @@ func Encode(ctx context.Context, dir string, o Options) (*Encoding, error) {
 	return e, nil
 }
 
+// Tools checks that the tools making a film are installed: ffmpeg (the
+// encodings) and mkudffs (the image). It names the missing ones and the
+// Debian packages that hold them.
+func Tools() error {
+	var missing []string
+	for _, t := range []string{"ffmpeg", "mkudffs"} {
+		if _, err := exec.LookPath(t); err != nil {
+			missing = append(missing, t)
+		}
+	}
+	if len(missing) > 0 {
+		return fmt.Errorf("%w: %s not installed (apt-get install ffmpeg udftools)", ErrTool, strings.Join(missing, " and "))
+	}
+	return nil
+}
+
 // ffmpeg runs ffmpeg quietly; its error output goes into the error.
 func ffmpeg(ctx context.Context, args ...string) error {
 	return run(ctx, "ffmpeg", append([]string{"-v", "error", "-nostdin", "-y"}, args...)...)
