@@ -19,6 +19,7 @@ import "encoding/binary"
 
 // Video formats and frame rates (clip and stream attributes).
 const (
+	Video480p  byte = 3 // libbluray reads it; not a Blu-ray 24p format (docs/film.md)
 	Video720p  byte = 5
 	Video1080p byte = 6
 	Rate24     byte = 2 // 24 Hz

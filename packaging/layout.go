@@ -51,7 +51,7 @@ func Stationd(in Inputs) (Spec, error) {
 	return Spec{
 		Name: "stationd", Version: in.Version, Arch: in.Arch,
 		Depends:    append(libs, "systemd (>= 247)", "udev"),
-		Recommends: []string{"tpm-udev"},
+		Recommends: []string{"tpm-udev", "ffmpeg", "udftools"}, // ffmpeg, udftools: stationd demo burns a film
 		Description: `copy station daemon: burns verified Blu-ray copies from copy tokens
 The station daemon turns a copy token on the copy-token ledger into a
 burned, verified disc: it talks to the validation nodes over Noise, keeps

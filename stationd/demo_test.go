@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"errors"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -15,14 +16,15 @@ import (
 	"copystation/media/udf"
 )
 
-// TestDemo runs `stationd demo --json` end to end: embedded node, TPM
-// simulator, simulated drive, a real burn and a refused second copy.
+// TestDemo runs `stationd demo --synthetic --json` end to end: embedded
+// node, TPM simulator, simulated drive, a real burn of a generated image
+// and a refused second copy.
 func TestDemo(t *testing.T) {
 	if testing.Short() {
 		t.Skip("the demo burns a disc")
 	}
 	var out, errb bytes.Buffer
-	code := Main(context.Background(), []string{"demo", "--json", "--size", "8"}, &out, &errb)
+	code := Main(context.Background(), []string{"demo", "--json", "--synthetic", "--size", "8"}, &out, &errb)
 	if code != 0 {
 		t.Fatalf("stationd demo --json = exit %d\nstderr:\n%s", code, errb.String())
 	}
@@ -49,9 +51,9 @@ func TestDemo(t *testing.T) {
 	}
 }
 
-// TestDemoFilm runs `stationd demo --film`: a real film (docs/film.md) is
-// burned, played back, saved decrypted, and its variants read back from
-// the video stream.
+// TestDemoFilm runs `stationd demo`, which burns a real film by default
+// (docs/film.md): it is burned, played back, saved decrypted, and its
+// variants read back from the video stream.
 func TestDemoFilm(t *testing.T) {
 	if testing.Short() {
 		t.Skip("the demo burns a disc")
@@ -63,12 +65,12 @@ func TestDemoFilm(t *testing.T) {
 	}
 	dir := t.TempDir()
 	var out, errb bytes.Buffer
-	if code := Main(context.Background(), []string{"demo", "--json", "--film", "--keep", dir}, &out, &errb); code != 0 {
-		t.Fatalf("stationd demo --film = exit %d\nstderr:\n%s", code, errb.String())
+	if code := Main(context.Background(), []string{"demo", "--json", "--keep", dir}, &out, &errb); code != 0 {
+		t.Fatalf("stationd demo = exit %d\nstderr:\n%s", code, errb.String())
 	}
 	var r DemoResult
 	if err := json.Unmarshal(out.Bytes(), &r); err != nil || !r.Copy.PlayedBack {
-		t.Fatalf("stationd demo --film = %+v, %v; want a copy played back", r, err)
+		t.Fatalf("stationd demo = %+v, %v; want a copy played back", r, err)
 	}
 	if !strings.Contains(errb.String(), "traced: the video stream of the decrypted copy shows, in all 4 segments") {
 		t.Errorf("narration lacks the trace of the copy:\n%s", errb.String())
@@ -82,5 +84,24 @@ func TestDemoFilm(t *testing.T) {
 	}
 	if _, err := udf.ReadFile(img, film.StreamPath); err != nil {
 		t.Errorf("udf.ReadFile(copy.udf, %s) = %v, want the film's stream", film.StreamPath, err)
+	}
+}
+
+// TestDemoWithoutFFmpeg: without ffmpeg the demo (a real film by default)
+// stops before starting anything and says what is missing, what to
+// install and how to run without it.
+func TestDemoWithoutFFmpeg(t *testing.T) {
+	t.Setenv("PATH", t.TempDir()) // no tool at all
+	var out, errb bytes.Buffer
+	code := Main(context.Background(), []string{"demo"}, &out, &errb)
+	msg := errb.String()
+	if code != 1 || !strings.Contains(msg, "ffmpeg and mkudffs not installed (apt-get install ffmpeg udftools)") || !strings.Contains(msg, "stationd demo --synthetic") {
+		t.Errorf("stationd demo without ffmpeg = exit %d, %q; want 1 and a message naming ffmpeg, its package and --synthetic", code, msg)
+	}
+	if strings.Contains(out.String(), "Starting an embedded validation node") {
+		t.Errorf("stationd demo without ffmpeg started the network first:\n%s", out.String())
+	}
+	if _, err := runDemo(context.Background(), &out, 8, "", true); !errors.Is(err, ErrDemoTools) || !errors.Is(err, film.ErrTool) {
+		t.Errorf("runDemo(film) without ffmpeg = %v, want ErrDemoTools and film.ErrTool", err)
 	}
 }

@@ -27,7 +27,8 @@ const usage = `usage: stationd COMMAND [flags]
 
 Daemon:
   run     --config FILE                 run the station daemon
-  demo    [--json]                      burn one copy on simulated hardware, then show a refused second copy
+  demo    [--json] [--keep DIR]         burn a copy of a real film (ffmpeg) on simulated hardware, then show a refused second copy
+  demo    --synthetic [--size MiB]      the same with a generated image (needs no ffmpeg)
   demo    --kiosk [--listen ADDR]       the simulated station with its kiosk screen and a demo wallet
   screen  [--listen ADDR] [--staff-pin-file F]  the kiosk screen for the daemon on --socket (loopback only)
   bench   [--json]                      measure start-up to READY and memory during a 25 GB burn

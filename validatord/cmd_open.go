@@ -8,14 +8,12 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"os"
 	"path/filepath"
 	"strings"
 
 	"copystation/atomicfile"
 	"copystation/custody"
 	"copystation/tracing/accuse"
-	"copystation/tracing/leak"
 	"copystation/tracing/opening"
 	"copystation/tracing/tardos"
 	"copystation/validatord/chain"
@@ -40,7 +38,7 @@ func cmdTraceRequest(e *env, args []string) error {
 	e.nodeFlags()
 	id := e.fs.String("id", "", "opening ID (names the request and the accusation)")
 	title := e.fs.String("title", "", "title ID")
-	image := e.fs.String("image", "", "the leaked plain image")
+	image := e.fs.String("image", "", "the leak: a plain image; for a film also an m2ts, MKV or MP4")
 	recFile := e.fs.String("trace", "", "the title's trace record")
 	jobs := e.fs.String("jobs", "", "copies to open: job IDs, comma-separated")
 	keyOut := e.fs.String("key-out", "", "file for the key the nodes seal their answers to (sealed under the KEK)")
@@ -52,12 +50,7 @@ func cmdTraceRequest(e *env, args []string) error {
 	if err != nil {
 		return err
 	}
-	f, err := os.Open(*image)
-	if err != nil {
-		return err
-	}
-	d, rep, err := leak.Read(f, rec)
-	f.Close()
+	d, rep, err := decideLeak(e.ctx, *image, rec)
 	if err != nil {
 		return err
 	}

@@ -13,6 +13,7 @@ import (
 	"copystation/burn/titlepkg"
 	"copystation/custody"
 	"copystation/keys"
+	"copystation/media/film"
 	"copystation/validatord/contract"
 	"copystation/validatord/genesis"
 	"copystation/validatord/ledger"
@@ -70,8 +71,6 @@ func cmdTitlePackage(e *env, args []string) error {
 		return usagef("--image is required (or --film)")
 	case *filmDir != "" && (*image != "" || len(variants) > 0):
 		return usagef("--film replaces --image and --variant")
-	case *filmDir != "" && traced:
-		return usagef("tracing parameters with --film are not built yet: a film's variants are traced from its digest table (docs/tracing.md, \"Variants in the video stream\")")
 	case *filmDir == "" && len(variants) == 0:
 		return usagef("--variant is required: a title's keys are dealt per forensic segment, so it needs at least one")
 	}
@@ -99,12 +98,10 @@ func cmdTitlePackage(e *env, args []string) error {
 		}
 		spec.Variants = append(spec.Variants, titlepkg.Variant{Start: n, B: b})
 	}
-	table, img := "", (*os.File)(nil)
+	var img *os.File
+	var fm *film.Film
 	if *filmDir != "" {
-		if err := os.MkdirAll(*out, 0o755); err != nil {
-			return err
-		}
-		if table, err = filmSpec(*filmDir, *out, *title, &spec); err != nil {
+		if fm, err = filmSpec(*filmDir, *title, &spec); err != nil {
 			return err
 		}
 	} else {
@@ -121,7 +118,12 @@ func cmdTitlePackage(e *env, args []string) error {
 	}
 	var rec []byte
 	if traced { // before anything is dealt or written: too few segments is refused
-		if rec, err = traceRecord(*title, params, img, spec.Variants); err != nil {
+		if fm != nil {
+			rec, err = marshalRecord(filmRecord(fm, params))
+		} else {
+			rec, err = traceRecord(*title, params, img, spec.Variants)
+		}
+		if err != nil {
 			return err
 		}
 	}
@@ -154,10 +156,6 @@ func cmdTitlePackage(e *env, args []string) error {
 		"nodes": len(cd.Keys), "threshold": cd.Threshold}
 	text := fmt.Sprintf("packaged %s: %s (%d bytes of image, %d forensic segments)\n  keys dealt %d of %d to the custody nodes of %s and wiped; deal in %s; register with 'validatord title register'",
 		*title, pkg, m.ImageSize, len(m.Segments), cd.Threshold, len(cd.Keys), cd.ChainID, dealFile)
-	if table != "" {
-		res["variant_digests"] = table
-		text += "\n  variant digests (for tracing) in " + table
-	}
 	if traced {
 		rf, code, err := writeTraceRecord(*out, *title, params, rec)
 		if err != nil {

@@ -67,7 +67,10 @@ func traceRecord(title string, p tardos.Params, img *os.File, variants []titlepk
 	if err != nil {
 		return nil, err
 	}
-	rec, err := leak.Build(title, p, io.NewSectionReader(img, 0, fi.Size()), variants)
+	return marshalRecord(leak.Build(title, p, io.NewSectionReader(img, 0, fi.Size()), variants))
+}
+
+func marshalRecord(rec *digests.Record, err error) ([]byte, error) {
 	if err != nil {
 		return nil, err
 	}
@@ -165,7 +168,7 @@ type traceOut struct {
 func cmdTrace(e *env, args []string) error {
 	e.nodeFlags()
 	title := e.fs.String("title", "", "title ID")
-	image := e.fs.String("image", "", "the leaked plain image (a decrypted copy or a rip, whole or partial)")
+	image := e.fs.String("image", "", "the leak: a plain image (a decrypted copy or a rip, whole or partial); for a film also an m2ts, MKV or MP4")
 	recFile := e.fs.String("trace", "", "the title's trace record (from 'title package')")
 	openings := e.fs.String("openings", "", "opened signatures of the title and the copies to score (JSON); without it, only the decisions")
 	if err := e.parse(args, "title", "image", "trace"); err != nil {
@@ -175,12 +178,7 @@ func cmdTrace(e *env, args []string) error {
 	if err != nil {
 		return err
 	}
-	f, err := os.Open(*image)
-	if err != nil {
-		return err
-	}
-	defer f.Close()
-	d, rep, err := leak.Read(f, rec)
+	d, rep, err := decideLeak(e.ctx, *image, rec)
 	if err != nil {
 		return err
 	}

@@ -68,7 +68,7 @@ func Author(e *Encoding, title string) (*Film, error) {
 	if err := matchGOPs(ga, gb); err != nil {
 		return nil, fmt.Errorf("film.Author: %w", err)
 	}
-	f := &Film{Table: Table{Version: TableVersion, Title: title}, format: format}
+	f := &Film{Table: Table{Title: title}, format: format}
 	var video []m2ts.Access
 	for g := range ga {
 		seg := -1
@@ -128,8 +128,8 @@ func matchGOPs(a, b []h264.GOP) error {
 	return nil
 }
 
-// videoFormat reads the first GOP's SPS: the film must be 1280x720 or
-// 1920x1080 at FPS frames per second (what the clip information and the
+// videoFormat reads the first GOP's SPS: the film must be 720x480,
+// 1280x720 or 1920x1080 at FPS frames per second (what the clip information and the
 // muxer's timing declare).
 func videoFormat(g h264.GOP) (byte, error) {
 	for _, n := range g.Units[0].NALs {
@@ -144,12 +144,14 @@ func videoFormat(g h264.GOP) (byte, error) {
 			return 0, fmt.Errorf("%w: %g frames per second; encode at %d", ErrSource, s.FrameRate, FPS)
 		}
 		switch {
+		case s.Width == 720 && s.Height == 480:
+			return bdmv.Video480p, nil
 		case s.Width == 1280 && s.Height == 720:
 			return bdmv.Video720p, nil
 		case s.Width == 1920 && s.Height == 1080:
 			return bdmv.Video1080p, nil
 		}
-		return 0, fmt.Errorf("%w: %dx%d pictures; encode at 1280x720 or 1920x1080", ErrSource, s.Width, s.Height)
+		return 0, fmt.Errorf("%w: %dx%d pictures; encode at 720x480, 1280x720 or 1920x1080", ErrSource, s.Width, s.Height)
 	}
 	return 0, fmt.Errorf("%w: the first picture has no sequence parameter set", ErrSource)
 }

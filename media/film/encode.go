@@ -26,6 +26,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
 	"strings"
 )
 
@@ -51,20 +52,31 @@ type Encoding struct {
 // Options shape the test film.
 type Options struct {
 	Seconds int // length
-	Width   int // 1280 (720p) or 1920 (1080p)
+	Width   int // 720 (480p), 1280 (720p) or 1920 (1080p)
 	GOP     int // frames per GOP at 24 frames per second
 }
 
 // DefaultOptions is a 6-second 720p film with 1-second GOPs.
 var DefaultOptions = Options{Seconds: 6, Width: 1280, GOP: 24}
 
+// TracingOptions is the film the tracing tests burn: enough GOPs
+// (forensic segments) for tracing parameters that name a coalition of 3
+// among 4 copies (N=4, C=3, Eps1=0.01 needs 533 segments; this film has
+// 538), made in seconds: 90 seconds of 480p in GOPs of 4 frames (a sixth
+// of a second). The short GOP buys segments per second of film, the low
+// resolution encoding time (docs/film.md, "The tracing film").
+var TracingOptions = Options{Seconds: 90, Width: 720, GOP: 4}
+
 // FPS is the test film's frame rate (24p, which Blu-ray allows at 720p
 // and 1080p).
 const FPS = 24
 
 func (o Options) height() int {
-	if o.Width == 1920 {
+	switch o.Width {
+	case 1920:
 		return 1080
+	case 720:
+		return 480
 	}
 	return 720
 }
@@ -84,18 +96,24 @@ func x264Args(o Options) []string {
 // and a 440 Hz tone; nothing is downloaded) into dir: both encodings of
 // the video and the audio.
 func Encode(ctx context.Context, dir string, o Options) (*Encoding, error) {
-	if o.Seconds < 1 || o.GOP < 1 || (o.Width != 1280 && o.Width != 1920) {
-		return nil, fmt.Errorf("film.Encode: %w: want at least a second, a GOP of at least one frame, width 1280 or 1920", ErrSource)
+	if o.Seconds < 1 || o.GOP < 1 || (o.Width != 720 && o.Width != 1280 && o.Width != 1920) {
+		return nil, fmt.Errorf("film.Encode: %w: want at least a second, a GOP of at least one frame, width 720, 1280 or 1920", ErrSource)
 	}
 	e := &Encoding{VideoA: filepath.Join(dir, "video-a.h264"), VideoB: filepath.Join(dir, "video-b.h264"), Audio: filepath.Join(dir, "audio.ac3")}
 	src := fmt.Sprintf("testsrc2=size=%dx%d:rate=%d:duration=%d", o.Width, o.height(), FPS, o.Seconds)
 	in := []string{"-f", "lavfi", "-i", src}
 	// The pattern: temporal noise of one grey level (alls=1), from the
 	// filter's fixed default seed, so B is made the same way every time.
-	if err := ffmpeg(ctx, append(append(in, x264Args(o)...), e.VideoA)...); err != nil {
-		return nil, fmt.Errorf("film.Encode: %w", err)
-	}
-	if err := ffmpeg(ctx, append(append(append(in, "-vf", "noise=alls=1:allf=t"), x264Args(o)...), e.VideoB)...); err != nil {
+	// The two encodings run at once: each is one ffmpeg process.
+	var errB error
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		errB = ffmpeg(ctx, append(append(append(slices.Clip(in), "-vf", "noise=alls=1:allf=t"), x264Args(o)...), e.VideoB)...)
+	}()
+	errA := ffmpeg(ctx, append(append(slices.Clip(in), x264Args(o)...), e.VideoA)...)
+	<-done
+	if err := errors.Join(errA, errB); err != nil {
 		return nil, fmt.Errorf("film.Encode: %w", err)
 	}
 	tone := fmt.Sprintf("sine=frequency=440:sample_rate=48000:duration=%d", o.Seconds)
@@ -103,6 +121,22 @@ func Encode(ctx context.Context, dir string, o Options) (*Encoding, error) {
 		return nil, fmt.Errorf("film.Encode: %w", err)
 	}
 	return e, nil
+}
+
+// Tools checks that the tools making a film are installed: ffmpeg (the
+// encodings) and mkudffs (the image). It names the missing ones and the
+// Debian packages that hold them.
+func Tools() error {
+	var missing []string
+	for _, t := range []string{"ffmpeg", "mkudffs"} {
+		if _, err := exec.LookPath(t); err != nil {
+			missing = append(missing, t)
+		}
+	}
+	if len(missing) > 0 {
+		return fmt.Errorf("%w: %s not installed (apt-get install ffmpeg udftools)", ErrTool, strings.Join(missing, " and "))
+	}
+	return nil
 }
 
 // ffmpeg runs ffmpeg quietly; its error output goes into the error.

@@ -135,22 +135,12 @@ func videoES(ctx context.Context, path string) ([]byte, error) {
 	return es, nil
 }
 
-// udfImage reads path whole if it is a UDF image (an NSR02/NSR03
-// descriptor in the volume recognition sequence at 32 KiB).
+// udfImage reads path whole if it is a UDF image.
 func udfImage(path string) ([]byte, bool, error) {
-	f, err := os.Open(path)
-	if err != nil {
+	if ok, err := IsImage(path); err != nil || !ok {
 		return nil, false, err
 	}
-	defer f.Close()
-	head := make([]byte, 20*2048)
-	if _, err := io.ReadFull(f, head); err != nil {
-		return nil, false, nil // too short for an image: let ffmpeg try
-	}
-	if !bytes.Contains(head[16*2048:], []byte("NSR0")) {
-		return nil, false, nil
-	}
-	fi, err := f.Stat()
+	fi, err := os.Stat(path)
 	if err != nil {
 		return nil, false, err
 	}
@@ -159,4 +149,20 @@ func udfImage(path string) ([]byte, bool, error) {
 	}
 	img, err := os.ReadFile(path)
 	return img, err == nil, err
+}
+
+// IsImage reports whether path is a UDF disc image (the volume
+// recognition sequence names NSR02 or NSR03), which a sector reader can
+// read; a transport stream or an MKV or MP4 file is not.
+func IsImage(path string) (bool, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return false, fmt.Errorf("film.IsImage: %w", err)
+	}
+	defer f.Close()
+	head := make([]byte, 20*2048)
+	if _, err := io.ReadFull(f, head); err != nil {
+		return false, nil // too short for an image
+	}
+	return bytes.Contains(head[16*2048:], []byte("NSR0")), nil
 }

@@ -1,7 +1,9 @@
 package m2ts
 
 import (
+	"bytes"
 	"fmt"
+	"io"
 	"sort"
 )
 
@@ -58,13 +60,79 @@ const (
 	packetGap  = 27000000 * TSPacketSize * 8 / 48000000
 )
 
-// mux is the state while writing both renderings.
-type mux struct {
-	r       Result
-	ats     int64 // arrival time of the last packet, 27 MHz
-	cc      map[uint16]byte
-	segment int
-	spanAt  int
+// Muxer writes a BDAV stream as its accesses come, in presentation
+// order, without holding the stream: rendering A goes to one writer and,
+// inside forensic segments only, rendering B to another (outside them
+// the two are the same bytes). Mux is the in-memory form.
+type Muxer struct {
+	r        Result // Entries and Spans; A and B stay nil
+	a, b     io.Writer
+	bAll     bool // write B outside segments too (Mux's whole B stream)
+	audio    bool
+	packets  int
+	ats      int64 // arrival time of the last packet, 27 MHz
+	cc       map[uint16]byte
+	segment  int
+	spanAt   int
+	err      error
+	first    bool
+	start    int64
+	lastPTS  int64
+	accesses int
+}
+
+// NewMuxer starts a stream that writes rendering A to a and rendering B
+// of the segments to b (the concatenation of every segment's B bytes, in
+// order). audio says whether the program map lists the audio stream.
+func NewMuxer(a, b io.Writer, audio bool) *Muxer {
+	return &Muxer{a: a, b: b, audio: audio, cc: map[uint16]byte{}, segment: -1, first: true}
+}
+
+// Add writes the next access in presentation order (video before audio
+// at equal times). The first video access must be a key picture.
+func (m *Muxer) Add(a Access, video bool) error {
+	if m.err != nil {
+		return m.err
+	}
+	switch {
+	case video && m.first && !a.Key:
+		return fmt.Errorf("m2ts.Mux: %w: the video must start with a key picture", ErrMux)
+	case a.PTS < m.lastPTS:
+		return fmt.Errorf("m2ts.Mux: %w: access %d at PTS %d after PTS %d: accesses come in presentation order", ErrMux, m.accesses, a.PTS, m.lastPTS)
+	case !video && m.first:
+		return fmt.Errorf("m2ts.Mux: %w: the video must start with a key picture", ErrMux)
+	}
+	if video && m.first {
+		m.first, m.start = false, a.PTS
+	}
+	m.lastPTS = a.PTS
+	if video && a.Key {
+		if a.Segment != m.segment {
+			m.alignTo(a.Segment)
+		}
+		m.r.Entries = append(m.r.Entries, EntryPoint{SPN: uint32(m.packets), PTS: a.PTS})
+		m.psi(PIDPAT, pat())
+		m.psi(PIDPMT, pmt(m.audio))
+	} else if video && a.Segment >= 0 && a.Segment != m.segment {
+		return fmt.Errorf("m2ts.Mux: %w: access %d names segment %d but is not a key picture", ErrMux, m.accesses, a.Segment)
+	}
+	m.accesses++
+	if err := m.access(a, video); err != nil {
+		return fmt.Errorf("m2ts.Mux: %w", err)
+	}
+	return m.err
+}
+
+// Close pads the stream to an aligned unit and returns the entry points,
+// the segments' spans and the presentation interval (the first picture's
+// PTS to end). A and B of the result are nil.
+func (m *Muxer) Close(end int64) (*Result, error) {
+	if m.first {
+		return nil, fmt.Errorf("m2ts.Mux: %w: the video must start with a key picture", ErrMux)
+	}
+	m.alignTo(-1)
+	m.r.Start, m.r.End = m.start, end
+	return &m.r, m.err
 }
 
 // Mux writes video and audio (each in presentation order; audio may be
@@ -75,7 +143,9 @@ func Mux(video, audio []Access, frameDur int64) (*Result, error) {
 	if len(video) == 0 || !video[0].Key {
 		return nil, fmt.Errorf("m2ts.Mux: %w: the video must start with a key picture", ErrMux)
 	}
-	m := &mux{cc: map[uint16]byte{}, segment: -1}
+	var a, b bytes.Buffer
+	m := NewMuxer(&a, &b, len(audio) > 0)
+	m.bAll = true
 	type item struct {
 		a     Access
 		video bool
@@ -88,33 +158,26 @@ func Mux(video, audio []Access, frameDur int64) (*Result, error) {
 		items = append(items, item{a, false})
 	}
 	sort.SliceStable(items, func(i, j int) bool { return items[i].a.PTS < items[j].a.PTS })
-	for i, it := range items {
-		if it.video && it.a.Key {
-			if it.a.Segment != m.segment {
-				m.alignTo(it.a.Segment)
-			}
-			m.r.Entries = append(m.r.Entries, EntryPoint{SPN: uint32(len(m.r.A) / PacketSize), PTS: it.a.PTS})
-			m.psi(PIDPAT, pat())
-			m.psi(PIDPMT, pmt(len(audio) > 0))
-		} else if it.video && it.a.Segment >= 0 && it.a.Segment != m.segment {
-			return nil, fmt.Errorf("m2ts.Mux: %w: access %d names segment %d but is not a key picture", ErrMux, i, it.a.Segment)
-		}
-		if err := m.access(it.a, it.video); err != nil {
-			return nil, fmt.Errorf("m2ts.Mux: %w", err)
+	for _, it := range items {
+		if err := m.Add(it.a, it.video); err != nil {
+			return nil, err
 		}
 	}
-	m.alignTo(-1)
-	m.r.Start, m.r.End = video[0].PTS, video[len(video)-1].PTS+frameDur
-	return &m.r, nil
+	r, err := m.Close(video[len(video)-1].PTS + frameDur)
+	if err != nil {
+		return nil, err
+	}
+	r.A, r.B = a.Bytes(), b.Bytes()
+	return r, nil
 }
 
 // alignTo pads to an aligned-unit boundary, closing the open segment and
 // opening segment s (-1 for none).
-func (m *mux) alignTo(s int) {
-	for len(m.r.A)%UnitSize != 0 {
+func (m *Muxer) alignTo(s int) {
+	for m.packets%(UnitSize/PacketSize) != 0 {
 		m.null()
 	}
-	unit := len(m.r.A) / UnitSize
+	unit := m.packets / (UnitSize / PacketSize)
 	if m.segment >= 0 {
 		m.r.Spans = append(m.r.Spans, Span{Segment: m.segment, Start: m.spanAt, Size: unit - m.spanAt})
 	}
@@ -123,9 +186,9 @@ func (m *mux) alignTo(s int) {
 
 // header starts a source packet: arrival time, then the 4-byte transport
 // packet header. earliest is the earliest arrival time (27 MHz).
-func (m *mux) header(pid uint16, start bool, earliest int64) []byte {
+func (m *Muxer) header(pid uint16, start bool, earliest int64) []byte {
 	m.ats = max(m.ats+packetGap, earliest)
-	if len(m.r.A) == 0 {
+	if m.packets == 0 {
 		m.ats = 0
 	}
 	p := make([]byte, PacketSize)
@@ -142,12 +205,25 @@ func (m *mux) header(pid uint16, start bool, earliest int64) []byte {
 	return p
 }
 
-func (m *mux) emit(a, b []byte) {
-	m.r.A = append(m.r.A, a...)
-	m.r.B = append(m.r.B, b...)
+// emit writes one source packet in both renderings: B only inside a
+// segment (or everywhere for Mux).
+func (m *Muxer) emit(a, b []byte) {
+	m.packets++
+	if m.err != nil {
+		return
+	}
+	if _, err := m.a.Write(a); err != nil {
+		m.err = fmt.Errorf("m2ts.Mux: %w", err)
+		return
+	}
+	if m.segment >= 0 || m.bAll {
+		if _, err := m.b.Write(b); err != nil {
+			m.err = fmt.Errorf("m2ts.Mux: %w", err)
+		}
+	}
 }
 
-func (m *mux) null() {
+func (m *Muxer) null() {
 	p := m.header(PIDNull, false, 0)
 	for i := 8; i < PacketSize; i++ {
 		p[i] = 0xFF
@@ -156,7 +232,7 @@ func (m *mux) null() {
 }
 
 // psi writes one section in one packet: pointer field, section, stuffing.
-func (m *mux) psi(pid uint16, sec []byte) {
+func (m *Muxer) psi(pid uint16, sec []byte) {
 	p := m.header(pid, true, 0)
 	p[8] = 0
 	n := copy(p[9:], sec)
@@ -168,7 +244,7 @@ func (m *mux) psi(pid uint16, sec []byte) {
 
 // access writes one access unit in both renderings over the same number
 // of packets; a video key picture's first packet carries the PCR.
-func (m *mux) access(a Access, video bool) error {
+func (m *Muxer) access(a Access, video bool) error {
 	pid := PIDAudio
 	if video {
 		pid = PIDVideo

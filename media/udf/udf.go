@@ -10,6 +10,7 @@ import (
 	"encoding/binary"
 	"errors"
 	"fmt"
+	"io"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -36,9 +37,14 @@ const (
 	vatHeaderSize = 152
 )
 
-// Tree is the image being extended: blocks are appended to img.
+// Tree is the image being extended: blocks are appended to img, or,
+// once StreamTo is called, written to a writer (a sequential recorder
+// never rewrites a block, so nothing written is read back).
 type Tree struct {
 	img      []byte
+	w        io.Writer // nil: append to img
+	blocks   int       // blocks in the image so far
+	werr     error
 	part     int      // first block of the physical partition
 	vat      []uint32 // virtual block -> partition block
 	stamp    []byte   // a timestamp taken from mkudffs's root
@@ -53,7 +59,11 @@ type Tree struct {
 // File is one file or directory of the tree to add.
 type File struct {
 	Path string // slash-separated; directories end without a slash
-	Data []byte // nil for a directory
+	Data []byte // nil for a directory (and for a file read from Reader)
+	// Reader, if set, supplies the file's Size bytes instead of Data,
+	// read once as the file is added.
+	Reader io.Reader
+	Size   int64
 }
 
 // Image is the image as extended so far.
@@ -155,16 +165,23 @@ func (u *Tree) efe(ftype byte, adType uint16, size uint64, blocks uint64, ads []
 // appendBlock adds one block at the end of the image and returns its
 // partition block number.
 func (u *Tree) appendBlock(b []byte) uint32 {
-	blk := uint32(len(u.img)/udfBlock - u.part)
+	blk := uint32(u.blocks - u.part)
 	pad := make([]byte, udfBlock)
 	copy(pad, b)
-	u.img = append(u.img, pad...)
+	u.blocks++
+	if u.w == nil {
+		u.img = append(u.img, pad...)
+	} else if u.werr == nil {
+		if _, err := u.w.Write(pad); err != nil {
+			u.werr = err
+		}
+	}
 	return blk
 }
 
 // addICB appends an ICB block and maps a virtual block to it.
 func (u *Tree) addICB(virt uint32, build func(loc uint32) []byte) {
-	blk := uint32(len(u.img)/udfBlock - u.part)
+	blk := uint32(u.blocks - u.part)
 	u.appendBlock(build(virt))
 	for uint32(len(u.vat)) <= virt {
 		u.vat = append(u.vat, 0xFFFFFFFF)
@@ -188,26 +205,30 @@ func (u *Tree) Add(files []File) error {
 			return fmt.Errorf("udf.Add: %w: %s added before its directory", ErrImage, f.Path)
 		}
 		children[parent] = append(children[parent], f.Path)
-		isDir[f.Path] = f.Data == nil
+		isDir[f.Path] = f.dir()
 		if f.Path != "" {
 			virt[f.Path] = next
 			next++
 		}
 	}
 	for _, f := range files {
-		if f.Data == nil {
+		if f.dir() {
 			continue
 		}
-		start := uint32(len(u.img)/udfBlock - u.part)
-		u.where[f.Path] = len(u.img) / udfBlock
-		nblk := (len(f.Data) + udfBlock - 1) / udfBlock
-		for i := range nblk {
-			u.appendBlock(f.Data[i*udfBlock : min(len(f.Data), (i+1)*udfBlock)])
+		size := f.size()
+		if size < 0 || size > maxExtent {
+			return fmt.Errorf("udf.Add: %w: %s is %d bytes; one extent holds at most %d", ErrImage, f.Path, size, int64(maxExtent))
+		}
+		start := uint32(u.blocks - u.part)
+		u.where[f.Path] = u.blocks
+		nblk := int((size + udfBlock - 1) / udfBlock)
+		if err := u.appendData(f, nblk); err != nil {
+			return fmt.Errorf("udf.Add: %s: %w", f.Path, err)
 		}
 		ad := make([]byte, 16)
-		longAD(ad, uint32(len(f.Data)), start, physPartRef)
+		longAD(ad, uint32(size), start, physPartRef)
 		u.addICB(virt[f.Path], func(loc uint32) []byte {
-			return u.efe(fileTypeFile, adLong, uint64(len(f.Data)), uint64(nblk), ad, loc, 1)
+			return u.efe(fileTypeFile, adLong, uint64(size), uint64(nblk), ad, loc, 1)
 		})
 		u.nfiles++
 	}
@@ -242,7 +263,13 @@ func (u *Tree) Add(files []File) error {
 			u.ndirs++
 		}
 	}
-	return u.writeVAT()
+	if err := u.writeVAT(); err != nil {
+		return err
+	}
+	if u.werr != nil {
+		return fmt.Errorf("udf.Add: %w", u.werr)
+	}
+	return nil
 }
 
 // writeVAT appends the VAT (UDF 2.50 2.2.11) as the last block.
@@ -264,7 +291,7 @@ func (u *Tree) writeVAT() error {
 	if len(data) > udfBlock-efeFixedSize {
 		return fmt.Errorf("udf.Add: %w: VAT of %d entries does not fit one block", ErrImage, len(u.vat))
 	}
-	loc := uint32(len(u.img)/udfBlock - u.part)
+	loc := uint32(u.blocks - u.part)
 	u.appendBlock(u.efe(fileTypeVAT, adInICB, uint64(len(data)), 0, data, loc, 0))
 	return nil
 }
@@ -273,7 +300,7 @@ func (u *Tree) writeVAT() error {
 // start (partition descriptor), the VAT (last block), the root ICB's
 // virtual block (file set descriptor) and a timestamp. Add appends to img.
 func Open(img []byte) (*Tree, error) {
-	u := &Tree{img: img, unique: 16, where: map[string]int{}}
+	u := &Tree{img: img, unique: 16, where: map[string]int{}, blocks: len(img) / udfBlock}
 	n := len(img) / udfBlock
 	for i := 32; i < 512 && i < n; i++ {
 		b := img[i*udfBlock:]

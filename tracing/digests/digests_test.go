@@ -18,6 +18,58 @@ func testRecord(n int) *Record {
 	return r
 }
 
+// videoRecord is testRecord as a film's: each entry with video digests.
+func videoRecord(n int) *Record {
+	r := testRecord(n)
+	r.Video = true
+	for i := range r.Entries {
+		r.Entries[i].VA = sha256.Sum256([]byte{byte(i), 'a'})
+		r.Entries[i].VB = sha256.Sum256([]byte{byte(i), 'b'})
+	}
+	return r
+}
+
+// TestVideoRecord: a film's record (version 2) round-trips with its video
+// digests, its root binds them, and it refuses video digests that are
+// zero, equal or shared between segments.
+func TestVideoRecord(t *testing.T) {
+	r := videoRecord(30)
+	b, err := r.Marshal()
+	if err != nil {
+		t.Fatalf("Marshal() = %v", err)
+	}
+	if v := int(b[8])<<8 | int(b[9]); v != VersionVideo {
+		t.Errorf("version = %d, want %d", v, VersionVideo)
+	}
+	got, err := Parse(b)
+	if err != nil || !got.Video || got.Entries[29].VB != r.Entries[29].VB {
+		t.Fatalf("Parse() = %+v, %v; want the video digests back", got, err)
+	}
+	if err := got.Verify("film-1", 10, 1, "0.5", r.Root()); err != nil {
+		t.Errorf("Verify() = %v", err)
+	}
+	other := videoRecord(30)
+	other.Entries[4].VA[0] ^= 1
+	if err := other.Verify("film-1", 10, 1, "0.5", r.Root()); !errors.Is(err, ErrRoot) {
+		t.Errorf("altered video digest: Verify() = %v, want ErrRoot", err)
+	}
+	if plain := testRecord(30); bytes.Equal(plain.Root(), r.Root()) {
+		t.Error("a film's root equals the image record's with the same image digests")
+	}
+	for name, spoil := range map[string]func(*Record){
+		"zero":     func(r *Record) { r.Entries[2].VA = [DigestSize]byte{} },
+		"equal":    func(r *Record) { r.Entries[2].VB = r.Entries[2].VA },
+		"shared":   func(r *Record) { r.Entries[2].VB = r.Entries[7].VA },
+		"in image": func(r *Record) { r.Video = false },
+	} {
+		bad := videoRecord(30)
+		spoil(bad)
+		if _, err := bad.Marshal(); !errors.Is(err, ErrSpec) {
+			t.Errorf("%s: Marshal() = %v, want ErrSpec", name, err)
+		}
+	}
+}
+
 func TestRoundTripAndRoot(t *testing.T) {
 	r := testRecord(30)
 	b, err := r.Marshal()
@@ -79,6 +131,8 @@ func FuzzParse(f *testing.F) {
 	f.Add(b)
 	f.Add(b[:len(b)-1])
 	f.Add([]byte("CSTRACE\n\x00\x01"))
+	v, _ := videoRecord(30).Marshal()
+	f.Add(v)
 	f.Fuzz(func(t *testing.T, b []byte) {
 		r, err := Parse(b)
 		if err != nil {

@@ -24,14 +24,18 @@ var (
 
 // Format constants (docs/tracing.md, "The trace record").
 const (
-	// Version is the record version this package writes and reads.
-	Version = 1
+	// Version is the record version of an image title; VersionVideo that
+	// of a film title, whose entries also carry the video digests.
+	Version      = 1
+	VersionVideo = 2
 	// FileExt is the extension `validatord title package` gives the record.
 	FileExt = ".trace"
 	// DigestSize is one variant's digest: SHA-256.
 	DigestSize = sha256.Size
-	// EntrySize is one encoded entry: u64 start, u32 sectors, two digests.
-	EntrySize = 8 + 4 + 2*DigestSize
+	// EntrySize is one encoded entry: u64 start, u32 sectors, two digests;
+	// EntrySizeVideo one of a film's: two more (the video digests).
+	EntrySize      = 8 + 4 + 2*DigestSize
+	EntrySizeVideo = EntrySize + 2*DigestSize
 	// MaxEps1Len bounds the encoded Eps1 (strconv 'g' of a float64).
 	MaxEps1Len = 32
 
@@ -40,8 +44,8 @@ const (
 	// paramsSize: u64 N, u8 C, u8 len(Eps1) (the Eps1 text follows), then
 	// u32 entry count.
 	paramsSize = 8 + 1 + 1 + 4
-	// MaxSize bounds an encoded record (about 310 KiB).
-	MaxSize = headSize + titlepkg.MaxTitleIDLen + paramsSize + MaxEps1Len + titlepkg.MaxSegments*EntrySize
+	// MaxSize bounds an encoded record (about 570 KiB).
+	MaxSize = headSize + titlepkg.MaxTitleIDLen + paramsSize + MaxEps1Len + titlepkg.MaxSegments*EntrySizeVideo
 )
 
 // Entry is one forensic segment and the digests of its two variants.
@@ -49,6 +53,9 @@ type Entry struct {
 	Start   uint64 // first sector in the image
 	Sectors uint32
 	A, B    [DigestSize]byte // SHA-256 of variant A's and B's sectors
+	// VA and VB are a film's video digests (media/h264 GOP.Digest) of the
+	// variants' GOP, which survive a remux; zero unless Record.Video.
+	VA, VB [DigestSize]byte
 }
 
 // Record is a title's trace record.
@@ -56,6 +63,24 @@ type Record struct {
 	TitleID string
 	Params  tardos.Params
 	Entries []Entry // sorted by Start, disjoint
+	// Video: a film title's record (version 2), whose entries carry the
+	// video digests as well, so a leak is read from the video stream of
+	// any container (media/film), not only from an image's sectors.
+	Video bool
+}
+
+func (r *Record) version() uint16 {
+	if r.Video {
+		return VersionVideo
+	}
+	return Version
+}
+
+func (r *Record) entrySize() int {
+	if r.Video {
+		return EntrySizeVideo
+	}
+	return EntrySize
 }
 
 // FormatEps1 is Eps1's canonical text: strconv 'g' with the shortest
@@ -107,12 +132,23 @@ func (r *Record) Check() error {
 			ErrSpec, len(r.Entries), r.Params.N, r.Params.C, r.Params.Eps1, code.M, titlepkg.MaxSegments)
 	}
 	var next uint64
+	seen := map[[DigestSize]byte]bool{}
 	for i, e := range r.Entries {
 		if e.Sectors == 0 || e.Sectors > titlepkg.MaxSegmentSectors || e.Start < next || e.Start > titlepkg.MaxImageSize/titlepkg.SectorSize {
 			return fmt.Errorf("%w: segment %d (sector %d, %d sectors) is empty, too long, out of order or overlapping", ErrFormat, i, e.Start, e.Sectors)
 		}
 		if e.A == e.B {
 			return fmt.Errorf("%w: segment %d's two variants are identical: it carries no mark", ErrSpec, i)
+		}
+		if r.Video {
+			// A GOP digest is looked up wherever it appears in a leak, so
+			// it must name one variant of one segment.
+			if e.VA == e.VB || seen[e.VA] || seen[e.VB] || e.VA == ([DigestSize]byte{}) || e.VB == ([DigestSize]byte{}) {
+				return fmt.Errorf("%w: segment %d's video digests are zero, identical or used by another segment (two GOPs coded the same)", ErrSpec, i)
+			}
+			seen[e.VA], seen[e.VB] = true, true
+		} else if e.VA != ([DigestSize]byte{}) || e.VB != ([DigestSize]byte{}) {
+			return fmt.Errorf("%w: segment %d has video digests in a record that is not a film's", ErrSpec, i)
 		}
 		next = e.Start + uint64(e.Sectors)
 	}
@@ -125,9 +161,9 @@ func (r *Record) Marshal() ([]byte, error) {
 		return nil, fmt.Errorf("digests.Record.Marshal: %w", err)
 	}
 	eps := FormatEps1(r.Params.Eps1)
-	b := make([]byte, 0, headSize+len(r.TitleID)+paramsSize+len(eps)+len(r.Entries)*EntrySize)
+	b := make([]byte, 0, headSize+len(r.TitleID)+paramsSize+len(eps)+len(r.Entries)*r.entrySize())
 	b = append(b, magic...)
-	b = binary.BigEndian.AppendUint16(b, Version)
+	b = binary.BigEndian.AppendUint16(b, r.version())
 	b = append(b, byte(len(r.TitleID)))
 	b = append(b, r.TitleID...)
 	b = binary.BigEndian.AppendUint64(b, r.Params.N)
@@ -135,16 +171,20 @@ func (r *Record) Marshal() ([]byte, error) {
 	b = append(b, eps...)
 	b = binary.BigEndian.AppendUint32(b, uint32(len(r.Entries)))
 	for _, e := range r.Entries {
-		b = e.append(b)
+		b = e.append(b, r.Video)
 	}
 	return b, nil
 }
 
-func (e Entry) append(b []byte) []byte {
+func (e Entry) append(b []byte, video bool) []byte {
 	b = binary.BigEndian.AppendUint64(b, e.Start)
 	b = binary.BigEndian.AppendUint32(b, e.Sectors)
 	b = append(b, e.A[:]...)
-	return append(b, e.B[:]...)
+	b = append(b, e.B[:]...)
+	if video {
+		b = append(append(b, e.VA[:]...), e.VB[:]...)
+	}
+	return b
 }
 
 // Parse decodes and checks an encoded record, refusing anything Marshal
@@ -159,10 +199,11 @@ func Parse(b []byte) (*Record, error) {
 	if len(b) < headSize || string(b[:8]) != magic {
 		return fail("no trace record magic")
 	}
-	if v := binary.BigEndian.Uint16(b[8:]); v != Version {
-		return fail("version %d, this code reads %d", v, Version)
+	v := binary.BigEndian.Uint16(b[8:])
+	if v != Version && v != VersionVideo {
+		return fail("version %d, this code reads %d and %d", v, Version, VersionVideo)
 	}
-	r := &Record{}
+	r := &Record{Video: v == VersionVideo}
 	p := b[headSize:]
 	idLen := int(b[headSize-1])
 	if len(p) < idLen+paramsSize {
@@ -182,7 +223,8 @@ func Parse(b []byte) (*Record, error) {
 	r.Params.Eps1 = eps
 	n := binary.BigEndian.Uint32(p[epsLen:])
 	p = p[epsLen+4:]
-	if n > titlepkg.MaxSegments || uint64(len(p)) != uint64(n)*EntrySize {
+	size := r.entrySize()
+	if n > titlepkg.MaxSegments || uint64(len(p)) != uint64(n)*uint64(size) {
 		return fail("%d entries in %d bytes", n, len(p))
 	}
 	r.Entries = make([]Entry, n)
@@ -191,7 +233,11 @@ func Parse(b []byte) (*Record, error) {
 		e.Start, e.Sectors = binary.BigEndian.Uint64(p), binary.BigEndian.Uint32(p[8:])
 		copy(e.A[:], p[12:])
 		copy(e.B[:], p[12+DigestSize:])
-		p = p[EntrySize:]
+		if r.Video {
+			copy(e.VA[:], p[EntrySize:])
+			copy(e.VB[:], p[EntrySize+DigestSize:])
+		}
+		p = p[size:]
 	}
 	if err := r.Check(); err != nil {
 		return nil, fmt.Errorf("digests.Parse: %w", err)

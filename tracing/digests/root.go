@@ -8,14 +8,24 @@ import (
 )
 
 // leafPrefix opens every leaf, so a trace record's leaf is never another
-// tree's leaf in this project.
-const leafPrefix = "copystation trace leaf v1"
+// tree's leaf in this project; a film's record has its own, so an image
+// record's leaf is never read as a film's.
+const (
+	leafPrefix      = "copystation trace leaf v1"
+	leafPrefixVideo = "copystation trace leaf v2"
+)
 
 // Leaf is entry i's Merkle leaf: "copystation trace leaf v1" ‖ u32(i) ‖
-// the entry's encoding (u64 start ‖ u32 sectors ‖ A ‖ B).
+// the entry's encoding (u64 start ‖ u32 sectors ‖ A ‖ B); for a film's
+// record "copystation trace leaf v2" ‖ u32(i) ‖ start ‖ sectors ‖ A ‖ B ‖
+// VA ‖ VB.
 func (r *Record) Leaf(i int) []byte {
-	b := append([]byte(leafPrefix), byte(i>>24), byte(i>>16), byte(i>>8), byte(i))
-	return r.Entries[i].append(b)
+	prefix := leafPrefix
+	if r.Video {
+		prefix = leafPrefixVideo
+	}
+	b := append([]byte(prefix), byte(i>>24), byte(i>>16), byte(i>>8), byte(i))
+	return r.Entries[i].append(b, r.Video)
 }
 
 // Root is the RFC 6962 Merkle tree hash over the leaves (CometBFT's

@@ -1,0 +1,215 @@
+package validatord
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"slices"
+	"testing"
+	"time"
+
+	"copystation/custody"
+	"copystation/internal/testenv"
+	"copystation/media/film"
+	"copystation/media/h264"
+	"copystation/media/udf"
+	"copystation/protocol"
+	"copystation/tracing/accuse"
+	"copystation/tracing/digests"
+)
+
+// TestFilmTraceNamesCopies: a real film (film.TracingOptions: 538 GOP
+// segments) packaged with tracing parameters that name a coalition of 3
+// among 4 copies (N=4, C=3, Eps1=0.01: 533 segments), registered with its
+// trace record, four copies spent on the ledger. Each copy's plain disc
+// image holds the variants of the Tardos codeword the ledger's opening
+// defines (built from the codewords: stations do not burn Tardos bits
+// yet); each is remuxed to MKV with "ffmpeg -c copy", and one MKV is
+// spliced from copies 0, 1 and 2, GOP segments alternating. `validatord
+// trace` names each copy from its MKV as from its image, reads the same
+// decisions from the spliced MKV as from the spliced image, and accuses
+// only colluders in the splice.
+func TestFilmTraceNamesCopies(t *testing.T) {
+	for _, tool := range []string{"ffmpeg", "mkudffs"} {
+		if _, err := exec.LookPath(tool); err != nil {
+			testenv.Requiref(t, "%s not installed: apt-get install ffmpeg udftools", tool)
+		}
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 600*time.Second)
+	defer cancel()
+	dir := t.TempDir()
+	c := &cli{t: t, ctx: ctx, home: filepath.Join(dir, "home"), kek: filepath.Join(dir, "kek")}
+	startNode(t, c)
+	src := filepath.Join(dir, "src")
+	if err := os.Mkdir(src, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	enc, err := film.Encode(ctx, src, film.TracingOptions)
+	if err != nil {
+		t.Fatalf("film.Encode(TracingOptions) = %v", err)
+	}
+	const title = "film-t"
+	pkg := filepath.Join(dir, "pkg")
+	c.ok("title", "package", "--film", src, "--out", pkg, "--title", title, "--home", c.home, "--copies", "4", "--coalition", "3", "--eps1", "0.01")
+	recFile := filepath.Join(pkg, title+digests.FileExt)
+	c.ok("title", "register", "--home", c.home, "--kek-file", c.kek, "--package", filepath.Join(pkg, title+".ctp"), "--trace", recFile)
+	fm, err := film.Author(enc, title) // the image the package holds: authoring is deterministic
+	if err != nil {
+		t.Fatal(err)
+	}
+	segs := len(fm.Variants)
+
+	spub := spendCopies(t, c, title, 4)
+	b, err := (&env{ctx: ctx, home: c.home}).backend()
+	if err != nil {
+		t.Fatal(err)
+	}
+	chainID, _ := b.ChainID(ctx)
+	group := nodeGroup(t, c)
+	bs, err := accuse.TitleBiases(group, chainID, title, 3, segs, openWithVault(t, c, title))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var imgs [][]byte
+	var mkvs []string
+	for k := range 4 {
+		rec := custody.CopyRecord{ChainID: chainID, TitleID: title, JobID: fmt.Sprintf("job-%d", k), TokenID: fmt.Sprintf("tok-%d", k), StationKeyID: protocol.KeyID(spub)}
+		lbl, _ := rec.Label()
+		cw, err := accuse.CopyCodeword(group, rec, bs, signWithVault(t, c, lbl))
+		if err != nil {
+			t.Fatal(err)
+		}
+		img := bytes.Clone(fm.Image)
+		for s, v := range fm.Variants {
+			if cw.Bit(s) == 1 {
+				copy(img[v.Start*2048:], v.B)
+			}
+		}
+		imgs = append(imgs, img)
+		mkvs = append(mkvs, remuxCopy(t, dir, fmt.Sprintf("copy%d", k), img))
+	}
+	// The splice: segment s from colluder s mod 3, in the image and in
+	// the video stream.
+	splice := bytes.Clone(fm.Image)
+	for s, v := range fm.Variants {
+		n := v.Start * 2048
+		copy(splice[n:n+uint64(len(v.B))], imgs[s%3][n:])
+	}
+	spliceImg := filepath.Join(dir, "splice.udf")
+	if err := os.WriteFile(spliceImg, splice, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	spliceMKV := spliceMKVs(t, dir, mkvs[:3])
+
+	key, answer, openings := filepath.Join(dir, "opening.key"), filepath.Join(dir, "answer0"), filepath.Join(dir, "open.json")
+	c.ok("trace", "request", "--home", c.home, "--kek-file", c.kek, "--id", "leak-1", "--title", title, "--image", spliceMKV, "--trace", recFile,
+		"--jobs", "job-0,job-1,job-2,job-3", "--key-out", key)
+	c.ok("trace", "answer", "--home", c.home, "--kek-file", c.kek, "--opening", "leak-1", "--out", answer)
+	c.ok("trace", "combine", "--home", c.home, "--kek-file", c.kek, "--opening", "leak-1", "--key", key, "--out", openings, "--answer", answer)
+	trace := func(leak string) traceOut {
+		var tr traceOut
+		out := c.ok("trace", "--home", c.home, "--title", title, "--image", leak, "--trace", recFile, "--openings", openings, "--json")
+		if err := json.Unmarshal([]byte(out), &tr); err != nil || tr.Scored != 4 || tr.Segments != segs {
+			t.Fatalf("trace %s = %+v, %v; want %d segments and 4 copies scored", leak, tr, err, segs)
+		}
+		return tr
+	}
+	for k := range 4 {
+		img := filepath.Join(dir, fmt.Sprintf("copy%d.udf", k))
+		fromImg, fromMKV := trace(img), trace(mkvs[k])
+		if fromImg.Decisions != fromMKV.Decisions || fromMKV.Erased != 0 {
+			t.Errorf("copy %d: decisions from the MKV %+v, from the image %+v; want the same, none erased", k, fromMKV, fromImg)
+		}
+		if top := topAccused(fromMKV); top != fmt.Sprintf("job-%d", k) {
+			t.Errorf("trace copy%d.mkv accused %+v; want job-%d first", k, fromMKV.Accused, k)
+		}
+	}
+	fromImg, fromMKV := trace(spliceImg), trace(spliceMKV)
+	if fromImg.Decisions != fromMKV.Decisions || fromMKV.Erased != 0 {
+		t.Errorf("splice: decisions from the MKV %+v, from the image %+v; want the same, none erased", fromMKV, fromImg)
+	}
+	if len(fromMKV.Accused) == 0 {
+		t.Errorf("trace splice.mkv accused no one, want colluders")
+	}
+	for _, a := range fromMKV.Accused {
+		if !slices.Contains([]string{"job-0", "job-1", "job-2"}, a.Copy) || a.Station != protocol.KeyID(spub) || a.Height == 0 {
+			t.Errorf("trace splice.mkv accused %+v, want only copies 0, 1 and 2", a)
+		}
+	}
+	t.Logf("splice.mkv: %d accused of 3 colluders", len(fromMKV.Accused))
+}
+
+// topAccused is the highest-scoring accused copy.
+func topAccused(tr traceOut) string {
+	best, id := 0.0, ""
+	for _, a := range tr.Accused {
+		if id == "" || a.Score > best {
+			best, id = a.Score, a.Copy
+		}
+	}
+	return id
+}
+
+// remuxCopy writes a copy's plain image as name.udf and its film stream
+// remuxed with "ffmpeg -c copy" as name.mkv, which it returns.
+func remuxCopy(t *testing.T, dir, name string, img []byte) string {
+	t.Helper()
+	if err := os.WriteFile(filepath.Join(dir, name+".udf"), img, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	m2ts, err := udf.ReadFile(img, film.StreamPath)
+	if err != nil {
+		t.Fatalf("udf.ReadFile(%s, %s) = %v", name, film.StreamPath, err)
+	}
+	stream, mkv := filepath.Join(dir, name+".m2ts"), filepath.Join(dir, name+".mkv")
+	if err := os.WriteFile(stream, m2ts, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	ffmpegOK(t, nil, "-i", stream, "-map", "0", "-c", "copy", mkv)
+	return mkv
+}
+
+// spliceMKVs takes the video out of each MKV (as Annex B, "-c copy"),
+// takes segment s (GOP s+1) from MKV s mod len(mkvs), as the image splice
+// does, and muxes the result into one
+// MKV with "-c copy".
+func spliceMKVs(t *testing.T, dir string, mkvs []string) string {
+	t.Helper()
+	var gops [][]h264.GOP
+	for _, m := range mkvs {
+		var es bytes.Buffer
+		ffmpegOK(t, &es, "-i", m, "-map", "0:v:0", "-c", "copy", "-bsf:v", "h264_mp4toannexb", "-f", "h264", "-")
+		gops = append(gops, h264.GOPs(h264.AccessUnits(h264.NALs(es.Bytes()))))
+	}
+	var out []byte
+	for g := range gops[0] {
+		for _, au := range gops[(g+len(gops)-1)%len(gops)][g].Units {
+			for _, n := range au.NALs {
+				out = append(append(out, 0, 0, 0, 1), n...)
+			}
+		}
+	}
+	es, mkv := filepath.Join(dir, "splice.h264"), filepath.Join(dir, "splice.mkv")
+	if err := os.WriteFile(es, out, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	ffmpegOK(t, nil, "-f", "h264", "-framerate", fmt.Sprint(film.FPS), "-i", es, "-c", "copy", mkv)
+	return mkv
+}
+
+func ffmpegOK(t *testing.T, stdout *bytes.Buffer, args ...string) {
+	t.Helper()
+	cmd := exec.Command("ffmpeg", append([]string{"-v", "error", "-nostdin", "-y"}, args...)...)
+	var stderr bytes.Buffer
+	cmd.Stderr = &stderr
+	if stdout != nil {
+		cmd.Stdout = stdout
+	}
+	if err := cmd.Run(); err != nil {
+		t.Fatalf("ffmpeg %v: %v\n%s", args, err, stderr.String())
+	}
+}
