@@ -3,6 +3,7 @@ package gateway_test
 import (
 	"bytes"
 	"context"
+	"copystation/burn/titlepkg"
 	"crypto/ecdsa"
 	"crypto/elliptic"
 	"crypto/rand"
@@ -73,7 +74,7 @@ func startGrowNet(t *testing.T) *growNet {
 		t.Fatalf("embedded.StartNetwork(4) = %v", err)
 	}
 	t.Cleanup(func() { nw.Close() })
-	n.chain = &chain{t: t, nw: nw}
+	n.chain = &chain{t: t, nw: nw, manifests: map[string]*titlepkg.Manifest{}}
 	for i, k := range n.ops {
 		a, err := ledger.NewAdmin(nw.Node(i).Ledger, k, nil)
 		if err != nil {
@@ -118,7 +119,7 @@ func (n *growNet) spend(t *testing.T) *spender {
 			err := n.node(0).Issuer.MintToken(ctx, tok, "title-1", n.st.signPub)
 			if err == nil {
 				var a *ledgerclient.Authorization
-				if a, err = c.Authorize(ctx, paramsFor(fmt.Sprintf("job-%d", i), tok, "title-1", []byte(tok))); err == nil {
+				if a, err = c.Authorize(ctx, n.paramsFor(fmt.Sprintf("job-%d", i), tok, "title-1", []byte(tok))); err == nil {
 					a.Keys.Wipe()
 				}
 			}
