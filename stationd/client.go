@@ -215,7 +215,14 @@ func (p printer) status(s *api.Status) {
 		}
 	}
 	for _, d := range s.Drives {
-		fmt.Fprintf(p.w, "  drive %d (%s): %s %s\n", d.Index, d.Name, d.State, d.JobID)
+		line := fmt.Sprintf("  drive %d (%s): %s %s", d.Index, d.Name, d.State, d.JobID)
+		if d.Error != "" {
+			line += "(" + d.Error + ")"
+		}
+		if d.Disc != "" {
+			line += "; it holds " + d.Disc
+		}
+		fmt.Fprintln(p.w, strings.TrimRight(line, " "))
 	}
 	for _, st := range job.States {
 		if n := s.Jobs[string(st)]; n > 0 {
