@@ -43,6 +43,20 @@ genesis ceremony of a multi-operator network (docs/operators.md):
   dkg run --home DIR --ceremony CEREMONY --exchange DIR [--timeout 10m]
                                          this node's side of the DKG; writes genesis
 
+a network that grows (docs/validatord.md, "Joining and leaving"):
+  trusted-header [--node tcp://HOST:PORT]
+                                         a header to trust, for a joining node
+  join --home DIR --genesis FILE --moniker NAME --peers P,.. --rpc-servers R,R,..
+       --trust-height H --trust-hash HASH
+                                         make a joining node's home (it catches up by state sync)
+  validator list                         the validator set
+  validator propose --id ID --kind add|remove --pub-key HEX [--power N --operator HEX --descriptor FILE]
+  validator vote --id ID                 approve; passes at more than 2/3 of the power
+  backup --home DIR --backup-key-file K --out FILE
+                                         the node's secrets and home, sealed under the backup key
+  restore --home DIR --backup-key-file K --in FILE
+                                         onto a fresh home, sealed under this machine's KEK
+
 ledger (talk to a running node; --home DIR or --node tcp://HOST:PORT):
   station enroll --request FILE --nonce N --challenge-out C
                                          step 1: verify a station's TPM evidence, challenge its TPM
@@ -255,9 +269,14 @@ func (e *env) kek() ([]byte, error) {
 		}
 		path = filepath.Join(dir, kekCredName)
 	}
+	return readKey32(path, "key-encryption key")
+}
+
+// readKey32 reads a 32-byte key file, raw or hex (a KEK or a backup key).
+func readKey32(path, what string) ([]byte, error) {
 	p, err := os.ReadFile(path)
 	if err != nil {
-		return nil, fmt.Errorf("key-encryption key: %w", err)
+		return nil, fmt.Errorf("%s: %w", what, err)
 	}
 	if s := strings.TrimSpace(string(p)); len(s) == 64 {
 		if b, err := hex.DecodeString(s); err == nil {
@@ -265,7 +284,7 @@ func (e *env) kek() ([]byte, error) {
 		}
 	}
 	if len(p) != 32 {
-		return nil, fmt.Errorf("key-encryption key %s: %d bytes, want 32 raw or 64 hex digits", path, len(p))
+		return nil, fmt.Errorf("%s %s: %d bytes, want 32 raw or 64 hex digits", what, path, len(p))
 	}
 	return p, nil
 }

@@ -206,6 +206,11 @@ func (c *Ceremony) networkGenesis(g *custody.Group) ([]byte, error) {
 	for i, k := range c.Operators {
 		ops[i] = k
 	}
-	return chain.NetworkGenesis(chain.GenesisOptions{ChainID: c.ChainID, Operators: ops, MaxRetries: c.MaxRetries,
-		Time: c.GenesisTime, Threshold: c.Threshold}, vals, cust)
+	o := chain.GenesisOptions{ChainID: c.ChainID, Operators: ops, MaxRetries: c.MaxRetries, Time: c.GenesisTime, Threshold: c.Threshold}
+	if len(ops) == len(vals) {
+		// one operator key per node, in node order: each operator governs
+		// its own node's validator (its vote on validator set changes)
+		o.NodeOperators = ops
+	}
+	return chain.NetworkGenesis(o, vals, cust)
 }
