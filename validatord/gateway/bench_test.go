@@ -10,8 +10,8 @@ import (
 	"copystation/ledgerclient"
 	"copystation/protocol"
 	"copystation/validatord/contract"
-	"copystation/validatord/ledger"
 	"copystation/validatord/keyservice"
+	"copystation/validatord/ledger"
 )
 
 // refusingLedger knows one station and refuses every spend at once: it
