@@ -166,12 +166,12 @@ func (s *Service) titleBiases(cu *Custodian, cust *contract.Custody, g *custody.
 		if p.To != me || seen[p.From] {
 			continue
 		}
+		seen[p.From] = true // one try per sender: a station cannot make the node open many
 		q, err := custody.OpenTitlePartial(cu.key, s.cust.ChainID, t.ID, p.From, me, p.Sealed)
 		if err != nil {
 			errs = append(errs, err)
 			continue
 		}
-		seen[p.From] = true
 		ps = append(ps, q)
 	}
 	sig, _, err := custody.Combine(g, label, ps)
