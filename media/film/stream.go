@@ -2,6 +2,7 @@ package film
 
 import (
 	"bufio"
+	"cmp"
 	"bytes"
 	"errors"
 	"fmt"
@@ -27,6 +28,9 @@ type gopReader struct {
 	buf  []byte     // from the start of the GOP not yet complete
 	out  []h264.GOP // complete GOPs not yet returned
 	eof  bool
+	// chunk is the read size; 0 means readChunk (the fuzz target reads
+	// in small pieces to cut the stream everywhere).
+	chunk int
 }
 
 // next returns the next GOP; ok is false at the end of the stream.
@@ -35,7 +39,7 @@ func (g *gopReader) next() (gop h264.GOP, ok bool, err error) {
 		if g.eof {
 			return h264.GOP{}, false, nil
 		}
-		chunk := make([]byte, readChunk)
+		chunk := make([]byte, cmp.Or(g.chunk, readChunk))
 		n, err := io.ReadFull(g.r, chunk)
 		switch {
 		case errors.Is(err, io.EOF) || errors.Is(err, io.ErrUnexpectedEOF):
@@ -44,11 +48,14 @@ func (g *gopReader) next() (gop h264.GOP, ok bool, err error) {
 			return h264.GOP{}, false, fmt.Errorf("%w: reading %s: %v", ErrSource, g.path, err)
 		}
 		buf := append(g.buf, chunk[:n]...)
-		gops := h264.GOPs(h264.AccessUnits(h264.NALs(buf)))
 		if g.eof {
-			g.out, g.buf = gops, nil
+			g.out, g.buf = h264.GOPs(h264.AccessUnits(h264.NALs(buf))), nil
 			break
 		}
+		// The NAL unit after the last start code may be cut short: parse
+		// only up to it, so every NAL unit parsed is whole and the GOPs
+		// found are those of the whole stream.
+		gops := h264.GOPs(h264.AccessUnits(h264.NALs(buf[:max(0, bytes.LastIndex(buf, []byte{0, 0, 1}))])))
 		// A GOP is complete once the next one's key picture is read: keep
 		// the last GOP's bytes (from its first start code) for the next
 		// chunk, in a buffer of their own, since the GOPs returned point
@@ -63,6 +70,9 @@ func (g *gopReader) next() (gop h264.GOP, ok bool, err error) {
 		last := gops[len(gops)-1]
 		off := cap(buf) - cap(last.Units[0].NALs[0]) - 3 // the 00 00 01 before it
 		g.out, g.buf = gops[:len(gops)-1], bytes.Clone(buf[off:])
+	}
+	if len(g.out) == 0 { // the stream ended with no GOP left
+		return h264.GOP{}, false, nil
 	}
 	gop, g.out = g.out[0], g.out[1:]
 	return gop, true, nil
