@@ -66,8 +66,8 @@ ledger (talk to a running node; --home DIR or --node tcp://HOST:PORT):
   station show --id ID [--prove]
   title package --image FILE --out DIR --title ID --variant START:FILE... [--genesis FILE] [--copies N --coalition C --eps1 E]
                                          deal the title's keys to the custody nodes, package it; with tracing parameters, the trace record
-  title package --film DIR --out DIR --title ID [--genesis FILE]
-                                         a BDMV film from two encodings (docs/film.md)
+  title package --film DIR --out DIR --title ID [--genesis FILE] [--copies N --coalition C --eps1 E]
+                                         a BDMV film from two encodings (docs/film.md); its trace record reads remuxes too
   title register --package FILE [--deal FILE] [--trace FILE]
   title show --id ID [--prove]
   title record --id ID [--description T] [--rights-holder T] [--contact T]
@@ -95,7 +95,7 @@ players (docs/key-custody.md, "Players"):
   player tree                            the [players] table of a station's configuration
 tracing a leak (docs/tracing.md):
   trace --title ID --image FILE --trace FILE [--openings FILE]
-                                         decide A/B/erased per segment; with openings, the accused
+                                         decide A/B/erased per segment (a film: also m2ts, MKV, MP4); with openings, the accused
   trace request --id ID --title ID --image FILE --trace FILE --jobs J1,J2 --key-out FILE
                                          commit the decisions, ask the nodes to open these copies
   trace answer --opening ID --out FILE   a node's partials for a final opening, sealed to the requester

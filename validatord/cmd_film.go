@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"fmt"
+	"io"
 	"os"
 	"path/filepath"
 
@@ -18,23 +19,32 @@ import (
 // the issuer's two encodings of the video and the audio (video-a.h264,
 // video-b.h264, audio.ac3, as film.Encode makes them). It authors the
 // BDMV image with one forensic segment per inner GOP and sets the spec's
-// image and variants.
-func filmSpec(dir, title string, spec *titlepkg.Spec) (*film.Film, error) {
+// image and variants. Authoring streams into work (film.AuthorTo); the
+// image is read from there, the B variants are loaded (a package holds
+// them in memory). The caller closes the returned image file.
+func filmSpec(dir, work, title string, spec *titlepkg.Spec) (*film.Film, *os.File, error) {
 	enc := &film.Encoding{VideoA: filepath.Join(dir, "video-a.h264"), VideoB: filepath.Join(dir, "video-b.h264"),
 		Audio: filepath.Join(dir, "audio.ac3")}
-	f, err := film.Author(enc, title)
+	f, err := film.AuthorTo(enc, title, work)
 	if err != nil {
-		return nil, fmt.Errorf("title package --film: %w", err)
+		return nil, nil, fmt.Errorf("title package --film: %w", err)
 	}
-	spec.Image, spec.ImageSize, spec.Variants = bytes.NewReader(f.Image), int64(len(f.Image)), f.Variants
-	return f, nil
+	if spec.Variants, err = f.LoadVariants(); err != nil {
+		return nil, nil, fmt.Errorf("title package --film: %w", err)
+	}
+	img, err := os.Open(f.ImagePath)
+	if err != nil {
+		return nil, nil, fmt.Errorf("title package --film: %w", err)
+	}
+	spec.Image, spec.ImageSize = img, f.ImageSize
+	return f, img, nil
 }
 
 // filmRecord is a film's trace record (version 2): each segment's image
 // digests, as for any title, and its video digests, which survive a
 // remux (docs/tracing.md, "Variants in the video stream").
-func filmRecord(f *film.Film, p tardos.Params) (*digests.Record, error) {
-	rec, err := leak.Build(f.Table.Title, p, bytes.NewReader(f.Image), f.Variants)
+func filmRecord(f *film.Film, img *os.File, variants []titlepkg.Variant, p tardos.Params) (*digests.Record, error) {
+	rec, err := leak.Build(f.Table.Title, p, io.NewSectionReader(img, 0, f.ImageSize), variants)
 	if err != nil {
 		return nil, err
 	}

@@ -101,9 +101,18 @@ func cmdTitlePackage(e *env, args []string) error {
 	var img *os.File
 	var fm *film.Film
 	if *filmDir != "" {
-		if fm, err = filmSpec(*filmDir, *title, &spec); err != nil {
+		if err := os.MkdirAll(*out, 0o755); err != nil {
 			return err
 		}
+		work, err := os.MkdirTemp(*out, ".film-*") // the image is written here, beside the package
+		if err != nil {
+			return err
+		}
+		defer os.RemoveAll(work)
+		if fm, img, err = filmSpec(*filmDir, work, *title, &spec); err != nil {
+			return err
+		}
+		defer img.Close()
 	} else {
 		f, err := os.Open(*image)
 		if err != nil {
@@ -119,7 +128,7 @@ func cmdTitlePackage(e *env, args []string) error {
 	var rec []byte
 	if traced { // before anything is dealt or written: too few segments is refused
 		if fm != nil {
-			rec, err = marshalRecord(filmRecord(fm, params))
+			rec, err = marshalRecord(filmRecord(fm, img, spec.Variants, params))
 		} else {
 			rec, err = traceRecord(*title, params, img, spec.Variants)
 		}

@@ -57,7 +57,7 @@ func TestFilmTraceNamesCopies(t *testing.T) {
 	c.ok("title", "package", "--film", src, "--out", pkg, "--title", title, "--home", c.home, "--copies", "4", "--coalition", "3", "--eps1", "0.01")
 	recFile := filepath.Join(pkg, title+digests.FileExt)
 	c.ok("title", "register", "--home", c.home, "--kek-file", c.kek, "--package", filepath.Join(pkg, title+".ctp"), "--trace", recFile)
-	fm, err := film.Author(enc, title) // the image the package holds: authoring is deterministic
+	fm, err := film.Author(enc, title) // the package's stream and segments: their bytes are deterministic (the UDF volume's timestamps are not)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -23,7 +23,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"os"
 	"os/exec"
 	"path/filepath"
 	"slices"
@@ -156,16 +155,4 @@ func run(ctx context.Context, tool string, args ...string) error {
 		return fmt.Errorf("%w: %s %s: %v: %s", ErrTool, tool, strings.Join(args, " "), err, strings.TrimSpace(stderr.String()))
 	}
 	return nil
-}
-
-// readBounded reads a whole source file of at most limit bytes.
-func readBounded(path string, limit int64) ([]byte, error) {
-	fi, err := os.Stat(path)
-	if err != nil {
-		return nil, err
-	}
-	if fi.Size() > limit {
-		return nil, fmt.Errorf("%w: %s is %d bytes, more than the %d this authoring step holds in memory", ErrSource, path, fi.Size(), limit)
-	}
-	return os.ReadFile(path)
 }
