@@ -22,7 +22,8 @@ import (
 func (d *Daemon) authorise(ctx context.Context, j job.Job) (job.Job, error) {
 	// The manifest names the share roots of a dealt title; a package the
 	// station cannot read here was refused before the spend, and after it
-	// the copy is asked for as a deposited one (the nodes then refuse it).
+	// the copy gets no keys (every node's round 2 is its title shares, which
+	// only the manifest's roots combine).
 	m, _ := titlepkg.ReadManifest(filepath.Join(d.cfg.TitlesDir, titlepkg.FileName(j.TitleID)))
 	t0 := time.Now()
 	a, err := d.ledger.Authorize(ctx, AuthRequest{JobID: j.ID, Attempt: j.Attempt, TokenID: j.TokenID,

@@ -117,14 +117,6 @@ func InitHomes(homes []string, kek []byte, g GenesisOptions, basePort int, rnd i
 	if g.MaxRetries == 0 {
 		g.MaxRetries = 3
 	}
-	var network vault.Secrets
-	dep, err := ecdh.P256().GenerateKey(rnd)
-	if err != nil {
-		return fmt.Errorf("chain.InitHomes: %w", err)
-	}
-	network.DepositKey = dep.Bytes()
-	defer network.Wipe()
-
 	all, err := allocatePorts(n*PortsPerNode, basePort)
 	if err != nil {
 		return fmt.Errorf("chain.InitHomes: %w", err)
@@ -168,7 +160,7 @@ func InitHomes(homes []string, kek []byte, g GenesisOptions, basePort int, rnd i
 			return fmt.Errorf("chain.InitHomes: %w", err)
 		}
 		secrets[i] = vault.Secrets{ConsensusKey: cons.Bytes(), NodeKey: nodeKey.Bytes(),
-			DepositKey: network.DepositKey, GatewayKey: gw.Bytes(), SignerKey: sb, DKGKey: dk, CustodyKey: ck.Bytes()}
+			GatewayKey: gw.Bytes(), SignerKey: sb, DKGKey: dk, CustodyKey: ck.Bytes()}
 		ports := all[i*PortsPerNode:]
 		cfgs[i] = NodeConfig{
 			Moniker:       fmt.Sprintf("node%d", i),
@@ -185,7 +177,7 @@ func InitHomes(homes []string, kek []byte, g GenesisOptions, basePort int, rnd i
 	if err != nil {
 		return fmt.Errorf("chain.InitHomes: %w", err)
 	}
-	gen, err := genesisDoc(g, vals, dep.PublicKey().Bytes(), cust)
+	gen, err := genesisDoc(g, vals, cust)
 	if err != nil {
 		return fmt.Errorf("chain.InitHomes: %w", err)
 	}
@@ -202,7 +194,7 @@ func InitHomes(homes []string, kek []byte, g GenesisOptions, basePort int, rnd i
 	return nil
 }
 
-func genesisDoc(g GenesisOptions, vals []types.GenesisValidator, depositPub []byte, cust *contract.Custody) (*types.GenesisDoc, error) {
+func genesisDoc(g GenesisOptions, vals []types.GenesisValidator, cust *contract.Custody) (*types.GenesisDoc, error) {
 	if len(g.Operators) == 0 {
 		return nil, fmt.Errorf("%w: the genesis needs at least one operator key", ErrHome)
 	}
@@ -213,7 +205,7 @@ func genesisDoc(g GenesisOptions, vals []types.GenesisValidator, depositPub []by
 		}
 	}
 	state, err := json.Marshal(contract.Genesis{
-		Params:     contract.Params{MaxRetries: g.MaxRetries, DepositKey: depositPub},
+		Params:     contract.Params{MaxRetries: g.MaxRetries},
 		Operators:  g.Operators,
 		Issuers:    g.Issuers,
 		Custody:    cust,

@@ -51,8 +51,13 @@ func TestNoPlaintextSecrets(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	// No network-wide key is made: the genesis names none (the deposit key
+	// every node held is gone), and the vault holds the node's own only.
+	if g, err := os.ReadFile(filepath.Join(homes[0], FileGenesis)); err != nil || bytes.Contains(g, []byte("deposit")) {
+		t.Errorf("genesis = %v, names a deposit key %v; want none", err, bytes.Contains(g, []byte("deposit")))
+	}
 	secrets := map[string][]byte{"consensus key": s.ConsensusKey[:32], "node key": s.NodeKey[:32],
-		"deposit key": s.DepositKey, "gateway key": s.GatewayKey, "signer key": s.SignerKey,
+		"gateway key": s.GatewayKey, "signer key": s.SignerKey,
 		"DKG key": s.DKGKey[len(s.DKGKey)-32:], "custody share": s.CustodyShare[len(s.CustodyShare)-32:], "custody key": s.CustodyKey}
 	err = filepath.WalkDir(dir, func(path string, d fs.DirEntry, err error) error {
 		if err != nil || d.IsDir() {

@@ -11,9 +11,7 @@ import (
 
 // NetworkGenesis builds a multi-operator network's genesis from public
 // parts only (the ceremony file and the DKG's group), so every node that
-// runs it gets the same bytes: g.Time must be set, and no deposit key is
-// given (the network deposit key has no multi-operator ceremony yet; see
-// docs/key-custody.md "Status of the code").
+// runs it gets the same bytes: g.Time must be set.
 func NetworkGenesis(g GenesisOptions, vals []types.GenesisValidator, cust *contract.Custody) ([]byte, error) {
 	const op = "chain.NetworkGenesis"
 	if g.Time.IsZero() {
@@ -22,7 +20,7 @@ func NetworkGenesis(g GenesisOptions, vals []types.GenesisValidator, cust *contr
 	if g.MaxRetries == 0 {
 		g.MaxRetries = 3
 	}
-	doc, err := genesisDoc(g, vals, nil, cust)
+	doc, err := genesisDoc(g, vals, cust)
 	if err != nil {
 		return nil, fmt.Errorf("%s: %w", op, err)
 	}

@@ -2,7 +2,6 @@ package chain
 
 import (
 	"context"
-	"crypto/ecdh"
 	"crypto/ecdsa"
 	"crypto/elliptic"
 	"errors"
@@ -75,18 +74,12 @@ func Start(ctx context.Context, o Options) (*Node, error) {
 		return nil, fmt.Errorf("chain.Start: %w", err)
 	}
 	defer sec.Wipe()
-	var dep *ecdh.PrivateKey // a node that joined later holds none
-	if len(sec.DepositKey) != 0 {
-		if dep, err = ecdh.P256().NewPrivateKey(sec.DepositKey); err != nil {
-			return nil, fmt.Errorf("chain.Start: deposit key: %w", err)
-		}
-	}
 	cust, err := loadCustody(o.Home, nc, sec.CustodyShare)
 	if err != nil {
 		return nil, fmt.Errorf("chain.Start: %w", err)
 	}
 	cust.Fault = o.Fault
-	ks := keyservice.New(dep, cust)
+	ks := keyservice.New(cust)
 	signer, err := ecdsa.ParseRawPrivateKey(elliptic.P256(), sec.SignerKey)
 	if err != nil {
 		return nil, fmt.Errorf("chain.Start: signer key: %w", err)

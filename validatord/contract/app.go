@@ -139,6 +139,9 @@ func (a *App) InitChain(_ context.Context, req *abci.InitChainRequest) (*abci.In
 	if err := json.Unmarshal(req.AppStateBytes, &g); err != nil {
 		return nil, fmt.Errorf("contract.InitChain: genesis app state: %w", err)
 	}
+	if err := refuseDeposit(req.AppStateBytes); err != nil {
+		return nil, fmt.Errorf("contract.InitChain: %w", err)
+	}
 	v := &view{db: a.db, staged: map[string][]byte{}, writes: map[string][]byte{}}
 	if err := applyGenesis(v, &g); err != nil {
 		return nil, fmt.Errorf("contract.InitChain: %w", err)

@@ -23,12 +23,6 @@ type DealChecker interface {
 // (DealChecker); a node whose blob does not is named when it refuses to
 // release.
 func checkDeal(v *view, t *Title, shares [][]byte) (*refusal, error) {
-	if len(t.ShareRoots) == 0 {
-		if len(shares) != 0 {
-			return refuse(CodeBadField, "dealt shares without their roots"), nil
-		}
-		return nil, nil
-	}
 	var c Custody
 	found, err := v.getJSON(keyCustody, &c)
 	if err != nil {

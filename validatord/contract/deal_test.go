@@ -38,7 +38,6 @@ func newDealWorld(t *testing.T) *dealWorld {
 	w.chain = newChain(t, dbm.NewMemDB(), Genesis{Operators: [][]byte{w.op.pub},
 		Issuers: []Issuer{{Key: w.issuer.pub, Name: "Studio"}}, Custody: c})
 	w.title = testTitle("film-d")
-	w.title.SealedPackageKey = nil
 	d, err := custody.Deal(custody.Title{ChainID: testChain, TitleID: "film-d", Segments: len(w.title.Segments)}, 2, pubs)
 	if err != nil {
 		t.Fatal(err)
@@ -60,8 +59,7 @@ func (w *dealWorld) body() RegisterTitleBody {
 // TestDealtRegistration: a title registered with dealt shares keeps its
 // roots in the record and each node's sealed shares apart, served by
 // TitleShares; what the contract can check without a node's key (one root
-// and one blob of the exact size per custody node, no deposit beside them)
-// is refused otherwise.
+// and one blob of the exact size per custody node) is refused otherwise.
 func TestDealtRegistration(t *testing.T) {
 	tests := []struct {
 		name string
@@ -73,8 +71,8 @@ func TestDealtRegistration(t *testing.T) {
 		{"a root missing", func(b *RegisterTitleBody) { b.Title.ShareRoots = b.Title.ShareRoots[:3] }, CodeBadField},
 		{"short blob", func(b *RegisterTitleBody) { b.Shares[2] = b.Shares[2][:100] }, CodeBadField},
 		{"short root", func(b *RegisterTitleBody) { b.Title.ShareRoots[1] = b.Title.ShareRoots[1][:31] }, CodeBadField},
-		{"shares without roots", func(b *RegisterTitleBody) { b.Title.ShareRoots = nil; b.Title.SealedPackageKey = []byte("k") }, CodeBadField},
-		{"deposit and shares", func(b *RegisterTitleBody) { b.Title.SealedPackageKey = []byte("k") }, CodeBadField},
+		{"shares without roots", func(b *RegisterTitleBody) { b.Title.ShareRoots = nil }, CodeBadField},
+		{"no deal", func(b *RegisterTitleBody) { b.Title.ShareRoots, b.Shares = nil, nil }, CodeBadField},
 		{"no segments", func(b *RegisterTitleBody) { b.Title.Segments = nil }, CodeBadField},
 	}
 	for _, tc := range tests {

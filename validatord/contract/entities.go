@@ -10,9 +10,6 @@ type Params struct {
 	// MaxRetries bounds how many times a spoiled copy may be retried under
 	// one spend.
 	MaxRetries uint32 `json:"max_retries"`
-	// DepositKey is the network's P-256 key-agreement public key (SEC1):
-	// issuers seal each title's package key to it.
-	DepositKey []byte `json:"deposit_key,omitempty"`
 	// SpoilLimit is every station's default limit of retries after
 	// spoiled discs per SpoilPeriod (0: none); TxSetSpoilLimit sets a
 	// station's own.
@@ -95,14 +92,10 @@ type Title struct {
 	ContentHash []byte                `json:"content_hash"`
 	Formats     []keys.FormatMetadata `json:"formats"` // one per disc profile, sorted by profile
 	Segments    []Segment             `json:"segments"`
-	// SealedPackageKey is the package key HPKE-sealed by the issuer to the
-	// network deposit key; only validation nodes can open it. A title has
-	// either this (the deposit, being removed: docs/key-custody.md) or
-	// ShareRoots.
-	SealedPackageKey []byte `json:"sealed_package_key,omitempty"`
 	// ShareRoots are the issuer's Merkle roots R_i (32 bytes each) over
 	// node i's dealt title shares, in genesis custody order: what a node's
-	// release is checked against. The sealed shares themselves are stored
+	// release is checked against. Every title has them: its keys exist only
+	// as those shares (docs/key-custody.md). The sealed shares themselves are stored
 	// apart (App.TitleShares), so reading a title does not read them.
 	ShareRoots [][]byte `json:"share_roots,omitempty"`
 	Height     int64    `json:"height"`

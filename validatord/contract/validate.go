@@ -2,6 +2,7 @@ package contract
 
 import (
 	"copystation/custody"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"slices"
@@ -59,8 +60,8 @@ func checkBytes(what string, p []byte, min, max int) *refusal {
 	return nil
 }
 
-// checkTitle checks a title before registration: ID, content hash, one
-// format per profile, segments in order without overlap.
+// checkTitle checks a title before registration: ID, content hash, dealt
+// shares' roots, one format per profile, segments in order without overlap.
 func checkTitle(t *Title) *refusal {
 	if r := checkID("title ID", t.ID); r != nil {
 		return r
@@ -72,11 +73,7 @@ func checkTitle(t *Title) *refusal {
 		return r
 	}
 	if len(t.ShareRoots) == 0 {
-		if r := checkBytes("sealed package key", t.SealedPackageKey, 1, 1024); r != nil {
-			return r
-		}
-	} else if len(t.SealedPackageKey) != 0 {
-		return refuse(CodeBadField, "a title carries dealt shares or a deposited package key, not both")
+		return refuse(CodeBadField, "title %s has no dealt shares: its issuer deals the title's keys to the network's custody nodes and registers the share roots and sealed shares ('validatord title package', then 'title register'); a package key sealed to the network is not accepted", t.ID)
 	}
 	if len(t.Formats) == 0 || len(t.Formats) > 8 {
 		return refuse(CodeBadField, "%d formats, want 1 to 8", len(t.Formats))
@@ -128,6 +125,25 @@ func checkTracing(t *Title) *refusal {
 func CodewordLen(t *Title) int { return max(1, (len(t.Segments)+7)/8) }
 
 var errGenesis = errors.New("invalid genesis app state")
+
+// ErrDepositGenesis: the genesis names a network deposit key, a key every
+// node held that opened every title registered to it. No node holds or
+// uses one now, and a genesis that names one was made for nodes that hold
+// it, so it is refused rather than read without it.
+var ErrDepositGenesis = errors.New("the genesis names a network deposit key (params.deposit_key): it was made for nodes that each hold one key opening every title, which this version neither holds nor uses; make the network again with the genesis ceremony (validatord testnet, or validatord genesis from the operators' descriptors) and register its titles dealt to the custody nodes")
+
+// refuseDeposit refuses an app state whose params name a deposit key.
+func refuseDeposit(appState []byte) error {
+	var old struct {
+		Params struct {
+			DepositKey json.RawMessage `json:"deposit_key"`
+		} `json:"params"`
+	}
+	if json.Unmarshal(appState, &old) == nil && len(old.Params.DepositKey) > 0 && string(old.Params.DepositKey) != "null" {
+		return fmt.Errorf("%w: %w", errGenesis, ErrDepositGenesis)
+	}
+	return nil
+}
 
 // applyGenesis writes the genesis app state.
 func applyGenesis(v *view, g *Genesis) error {

@@ -313,9 +313,12 @@ func TestDealtTitleRelease(t *testing.T) {
 
 // oneNodeRefused: with exactly what node 0 has (its vault opened with its
 // KEK, and its whole ledger), the project's own code refuses every path to
-// the title's keys: no other node's shares open with its custody key, its
-// own release alone is below threshold, and the deposit path has nothing
-// for a dealt title.
+// the title's keys and the copy's disc key: no other node's shares open
+// with its custody key, its own release alone is below threshold (and a
+// false threshold of 1 gives keys the package refuses), its own partial
+// makes no group signature and does not pass for one, and its key service
+// releases nothing but its shares (no title without a deal is released at
+// all).
 func oneNodeRefused(t *testing.T, nw *Network, d *dealt, st *station, cp *aCopy) {
 	label, sigma, info, cw := cp.label, cp.sigma, cp.info, cp.cw
 	n := nw.Node(0)
@@ -367,10 +370,46 @@ func oneNodeRefused(t *testing.T, nw *Network, d *dealt, st *station, cp *aCopy)
 	} else if !errors.Is(err, custody.ErrThreshold) {
 		t.Errorf("CombineReleases(t = 1 of 4) = %v, want ErrThreshold or keys that do not open", err)
 	}
+	// The copy's disc key is custody.DiscKey(σ_copy, attempt, media ID), and
+	// σ_copy takes t partials: node 0's own, from its vault's share, is one
+	// and combines to nothing, nor does it pass for σ at round 2.
+	ks, err := custody.UnmarshalKeyShare(sec.CustodyShare)
+	if err != nil {
+		t.Fatal(err)
+	}
+	p0, err := custody.PartialSign(ks, label)
+	ks.Wipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, _, err := custody.Combine(groupOf(t, n.App), label, []custody.Partial{p0}); !errors.Is(err, custody.ErrNotEnoughShares) {
+		t.Errorf("Combine(node 0's partial only) = %v, want ErrNotEnoughShares: no σ_copy, so no disc key", err)
+	}
 	c, _ := n.App.Copy(info.JobID)
+	if _, err := n.Keys.CheckSigma(c, p0.Sig[:]); !errors.Is(err, keyservice.ErrBadSigma) {
+		t.Errorf("CheckSigma(node 0's partial as σ) = %v, want ErrBadSigma", err)
+	}
+	// The ledger holds every title record and copy record: a title's roots
+	// and sealed shares, a copy's label fields. No title on it lacks a deal
+	// (the contract refuses one), and none is released as keys: the node's
+	// own round 2 for the copy, with the true σ, is its shares only, which
+	// alone are below threshold (above).
 	sta, _ := n.App.Station(st.id)
-	if _, _, err := n.Keys.ReleaseKeys(d.title, sta, c, info, sigma); !errors.Is(err, keyservice.ErrPackageKey) {
-		t.Errorf("deposit path ReleaseKeys(dealt title) = %v, want ErrPackageKey", err)
+	rel, _, err := n.Keys.ReleaseShares(n.Custodian, n.App, d.title, sta, c, info, sigma, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	body, err := keys.OpenRelease(st.ka, info, rel)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(body) != custody.ReleaseLen(len(d.title.Segments)) {
+		t.Errorf("node 0's round 2 = %d bytes, want its share release only (%d)", len(body), custody.ReleaseLen(len(d.title.Segments)))
+	}
+	undealt := *d.title
+	undealt.ShareRoots = nil
+	if _, _, err := n.Keys.ReleaseShares(n.Custodian, n.App, &undealt, sta, c, info, sigma, nil); !errors.Is(err, keyservice.ErrNotDealt) {
+		t.Errorf("ReleaseShares(a title record without a deal) = %v, want ErrNotDealt", err)
 	}
 }
 

@@ -10,16 +10,15 @@
 //
 // Round 2: the node checks sigma against the group key and its own label
 // (CheckSigma), so the station cannot choose the codeword; derives the
-// codeword from sigma; and releases the title's base key and, per forensic
-// segment, the key of the variant the codeword names, with the version-1
-// disc key block over custody.DiscKey(sigma, attempt, media ID)
-// (ReleaseKeys, the one function issuer-dealt title shares will replace).
-// The disc key is not sent: the station derives it from sigma.
+// codeword from sigma; and releases its own shares of the title's base key
+// and, per forensic segment, of the key of the variant the codeword names,
+// opened from the sealed shares the issuer dealt it (ReleaseShares, with
+// the node's Custodian). The station combines t nodes' releases; the disc
+// key is not sent: the station derives it from sigma.
 //
-// Every node still holds one network secret, sealed at rest in its vault:
-// the deposit key, which opens the package key of a title registered by
-// the deposit (being removed: titles dealt by their issuer need none, and
-// the demo and simulated station register only dealt titles). The copy
-// secret is gone: no key derives from a secret every node shares. Nothing
-// secret enters the ledger: the copy record is the codeword's commitment.
+// No node holds a secret another node holds, and none holds a title key:
+// every title is registered with its keys dealt in shares, so a node alone
+// releases below threshold (docs/key-custody.md, "What one party can do
+// alone"). Nothing secret enters the ledger: the copy record is the
+// codeword's commitment.
 package keyservice

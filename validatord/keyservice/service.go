@@ -3,11 +3,9 @@ package keyservice
 import (
 	"crypto/ecdh"
 	"crypto/hmac"
-	"crypto/hpke"
 	"errors"
 	"fmt"
 
-	"copystation/burn/titlepkg"
 	"copystation/custody"
 	"copystation/keys"
 	"copystation/validatord/contract"
@@ -15,7 +13,6 @@ import (
 
 // Errors of the key service.
 var (
-	ErrPackageKey = errors.New("keyservice: the title's sealed package key does not open on this node")
 	ErrNotPending = errors.New("keyservice: the copy has no pending attempt on this disc")
 	ErrNoFormat   = errors.New("keyservice: the title has no format metadata for the copy's disc profile")
 	ErrNoCustody  = errors.New("keyservice: this node holds no custody share or group; its home predates the genesis ceremony, so make the node again with validatord init")
@@ -23,11 +20,6 @@ var (
 	// signature on this node's own label for the copy, so no codeword
 	// follows from it and nothing is released.
 	ErrBadSigma = errors.New("keyservice: the group signature does not verify against the group key and this node's label for the copy")
-)
-
-// Purposes of the derived secrets, beyond keys.PurposeDiscKey.
-const (
-	depositInfoLabel = "copystation package-key deposit v1"
 )
 
 // Fault is a test-only misbehaviour of a node's key service, so tests can
@@ -55,27 +47,24 @@ type Custody struct {
 	Fault   Fault
 }
 
-// Service holds a node's secrets in memory: its custody share and, for
-// titles registered by the deposit (being removed), the deposit key.
+// Service holds a node's one secret of the release rounds in memory: its
+// own share of the group secret. It holds no title key: a title's keys
+// exist only as the shares its issuer dealt (Custodian).
 type Service struct {
-	deposit *ecdh.PrivateKey
-	cust    Custody
-	biases  biasCache // traced titles' biases, once combined (tracing.go)
+	cust   Custody
+	biases biasCache // traced titles' biases, once combined (tracing.go)
 }
 
-// New makes a key service from the deposit key and the node's custody
-// share. No secret is shared by every node any more: a copy's codeword and
-// disc key come from its group signature, and the station writes the disc
-// key block.
-func New(deposit *ecdh.PrivateKey, c Custody) *Service {
-	return &Service{deposit: deposit, cust: c}
+// New makes a key service from the node's custody share. No secret is
+// shared by every node: a copy's codeword and disc key come from its group
+// signature, its title keys from t nodes' dealt shares, and the station
+// writes the disc key block.
+func New(c Custody) *Service {
+	return &Service{cust: c}
 }
 
 // Close wipes the custody share from memory.
 func (s *Service) Close() { s.cust.Share.Wipe() }
-
-// DepositPublicKey is the key issuers seal package keys to.
-func (s *Service) DepositPublicKey() *ecdh.PublicKey { return s.deposit.PublicKey() }
 
 // Label is the copy label the nodes sign (custody.CopyRecord.Label), built
 // from the committed copy record only.
@@ -168,93 +157,4 @@ func (s *Service) CheckSigma(c *contract.Copy, sigma []byte) (custody.Signature,
 		return sig, fmt.Errorf("keyservice.CheckSigma: job %s: %w (%v)", c.JobID, ErrBadSigma, err)
 	}
 	return sig, nil
-}
-
-// ReleaseKeys is round 2 of a release, the one function the node's side
-// of it goes through: for a committed, pending attempt and the copy's group
-// signature (checked by CheckSigma), it derives the codeword from sigma and
-// seals to the station the base key and, per forensic segment, the key of
-// the variant the codeword names. No disc key is sent: the station derives
-// it from sigma (custody.DiscKey) and writes the disc key block itself.
-func (s *Service) ReleaseKeys(t *contract.Title, st *contract.Station, c *contract.Copy, info keys.Info, sigma custody.Signature) ([]byte, keys.FormatMetadata, error) {
-	const op = "keyservice.ReleaseKeys"
-	_, format, err := pending(t, c, info.MediaID, op)
-	if err != nil {
-		return nil, format, err
-	}
-	cw, err := custody.DeriveCodeword(sigma, 8*contract.CodewordLen(t))
-	if err != nil {
-		return nil, format, fmt.Errorf("%s: %w", op, err)
-	}
-	k := &keys.CopyKeys{Format: format, Codeword: cw.Bytes()}
-	defer k.Wipe()
-	if err := s.titleKeys(t, k); err != nil {
-		return nil, format, err
-	}
-	pub, err := stationKey(st, op)
-	if err != nil {
-		return nil, format, err
-	}
-	sealed, err := keys.Seal(pub, info, k)
-	if err != nil {
-		return nil, format, fmt.Errorf("%s: %w", op, err)
-	}
-	return sealed, format, nil
-}
-
-// titleKeys fills in the keys of the title this copy is given: the base key
-// and, per forensic segment, the key of the variant its codeword names.
-// The title secret and the other variants' keys are wiped here and never
-// leave the node.
-func (s *Service) titleKeys(t *contract.Title, k *keys.CopyKeys) error {
-	secret, err := s.OpenPackageKey(t.ID, t.SealedPackageKey)
-	if err != nil {
-		return err
-	}
-	all, err := titlepkg.DeriveKeys(secret, len(t.Segments))
-	keys.Zero(secret)
-	if err != nil {
-		return fmt.Errorf("keyservice.ReleaseKeys: title %s: %w", t.ID, err)
-	}
-	defer all.Wipe()
-	sel, err := all.Select(k.Codeword)
-	if err != nil {
-		return fmt.Errorf("keyservice.ReleaseKeys: title %s: %w", t.ID, err)
-	}
-	k.BaseKey = sel.Base
-	k.VariantKeys = make([][]byte, len(sel.Variants))
-	for i, v := range sel.Variants {
-		k.VariantKeys[i] = v[titlepkg.CodewordBit(k.Codeword, i)]
-	}
-	return nil
-}
-
-func depositInfo(titleID string) []byte { return []byte(depositInfoLabel + "\x00" + titleID) }
-
-// SealPackageKey is the issuer's side of a deposit: it seals a title's
-// package key to the network deposit key with HPKE (DHKEM(P-256),
-// HKDF-SHA256, AES-256-GCM), bound to the title ID.
-func SealPackageKey(deposit *ecdh.PublicKey, titleID string, packageKey []byte) ([]byte, error) {
-	pk, err := hpke.NewDHKEMPublicKey(deposit)
-	if err != nil {
-		return nil, fmt.Errorf("keyservice.SealPackageKey: %w", err)
-	}
-	out, err := hpke.Seal(pk, hpke.HKDFSHA256(), hpke.AES256GCM(), depositInfo(titleID), packageKey)
-	if err != nil {
-		return nil, fmt.Errorf("keyservice.SealPackageKey: %w", err)
-	}
-	return out, nil
-}
-
-// OpenPackageKey opens a title's deposited package key.
-func (s *Service) OpenPackageKey(titleID string, sealed []byte) ([]byte, error) {
-	sk, err := hpke.NewDHKEMPrivateKey(s.deposit)
-	if err != nil {
-		return nil, fmt.Errorf("keyservice.OpenPackageKey: %w", err)
-	}
-	k, err := hpke.Open(sk, hpke.HKDFSHA256(), hpke.AES256GCM(), depositInfo(titleID), sealed)
-	if err != nil || len(k) != keys.KeySize {
-		return nil, fmt.Errorf("keyservice.OpenPackageKey: title %s: %w", titleID, ErrPackageKey)
-	}
-	return k, nil
 }

@@ -5,9 +5,10 @@ import (
 	"crypto/ecdh"
 	"crypto/rand"
 	"errors"
+	"fmt"
+	"slices"
 	"testing"
 
-	"copystation/burn/titlepkg"
 	"copystation/custody"
 	"copystation/keys"
 	"copystation/protocol"
@@ -41,30 +42,65 @@ func group(t *testing.T, n, th int) ([]*custody.KeyShare, *custody.Group) {
 
 type fix struct {
 	nodes []*Service
+	custs []*Custodian // node i's custody key
 	group *custody.Group
 	title *contract.Title
+	want  *custody.TitleKeys // the dealt keys, kept to check releases against
+	src   *ledgerShares
 	copy  *contract.Copy
 	st    *contract.Station
 	ka    *ecdh.PrivateKey
 }
 
-// fixture is four nodes, threshold 2, each with its own custody share,
-// holding the same deposit key as today's vaults do.
+// ledgerShares is the committed ledger's part a release reads: the genesis
+// custody and each node's sealed shares of a title, by title ID, as
+// contract.App serves them.
+type ledgerShares struct {
+	cust  *contract.Custody
+	blobs map[string][][]byte
+}
+
+func (l *ledgerShares) Custody() (*contract.Custody, error) { return l.cust, nil }
+
+func (l *ledgerShares) TitleShares(id string, node int) ([]byte, error) {
+	b, ok := l.blobs[id]
+	if !ok || node >= len(b) {
+		return nil, fmt.Errorf("title shares %s/%d: %w", id, node, contract.ErrNotFound)
+	}
+	return b[node], nil
+}
+
+// fixture is four nodes, threshold 2, each with its own custody share and
+// custody key, and a 20-segment title its issuer dealt to them.
 func fixture(t *testing.T) *fix {
 	t.Helper()
-	dep, _ := ecdh.P256().GenerateKey(rand.Reader)
 	shares, g := group(t, 4, 2)
-	f := &fix{group: g}
+	gb, _ := g.MarshalBinary()
+	f := &fix{group: g, src: &ledgerShares{cust: &contract.Custody{Threshold: 2, Group: gb}, blobs: map[string][][]byte{}}}
+	var pubs []*ecdh.PublicKey
 	for _, sh := range shares {
-		f.nodes = append(f.nodes, New(dep, Custody{ChainID: "test-chain", Share: sh, Group: g}))
+		f.nodes = append(f.nodes, New(Custody{ChainID: "test-chain", Share: sh, Group: g}))
+		k, _ := ecdh.X25519().GenerateKey(rand.Reader)
+		cu, err := NewCustodian(k.Bytes())
+		if err != nil {
+			t.Fatal(err)
+		}
+		f.custs, pubs = append(f.custs, cu), append(pubs, k.PublicKey())
+		f.src.cust.Nodes = append(f.src.cust.Nodes, contract.CustodyNode{Name: "n", CustodyKey: k.PublicKey().Bytes()})
 	}
-	sealed, err := SealPackageKey(dep.PublicKey(), "film-1", bytes.Repeat([]byte{1}, 32))
+	f.title = &contract.Title{ID: "film-1", Issuer: "issuer-x",
+		Formats:  []keys.FormatMetadata{{Profile: 0x41, Layers: 1}},
+		Segments: make([]contract.Segment, 20)}
+	d, err := custody.Deal(TitleOf("test-chain", f.title), 2, pubs)
 	if err != nil {
 		t.Fatal(err)
 	}
-	f.title = &contract.Title{ID: "film-1", SealedPackageKey: sealed,
-		Formats:  []keys.FormatMetadata{{Profile: 0x41, Layers: 1}},
-		Segments: make([]contract.Segment, 20)}
+	f.want = d.Keys
+	t.Cleanup(f.want.Wipe)
+	for _, r := range d.Roots {
+		f.title.ShareRoots = append(f.title.ShareRoots, bytes.Clone(r[:]))
+	}
+	f.src.blobs["film-1"] = d.Blobs
 	f.copy = &contract.Copy{JobID: "job-1", Title: "film-1", Token: "tok-1", Station: "st", Profile: 0x41,
 		Attempts: []contract.Attempt{{MediaID: []byte("m1"), Outcome: contract.OutcomePending}}}
 	f.ka, _ = ecdh.P256().GenerateKey(rand.Reader)
@@ -106,52 +142,74 @@ func (f *fix) sigma(t *testing.T, c *contract.Copy, a, b int) custody.Signature 
 	return sig
 }
 
-// release is node i's round-2 answer, opened.
-func (f *fix) release(t *testing.T, i int, c *contract.Copy, info keys.Info, sig custody.Signature) *keys.CopyKeys {
+// release is node i's round-2 answer, opened as the station opens it: the
+// body of its share release.
+func (f *fix) release(t *testing.T, i int, c *contract.Copy, info keys.Info, sig custody.Signature) []byte {
 	t.Helper()
 	if _, err := f.nodes[i].CheckSigma(c, sig[:]); err != nil {
 		t.Fatalf("node %d: CheckSigma() = %v", i, err)
 	}
-	sealed, _, err := f.nodes[i].ReleaseKeys(f.title, f.st, c, info, sig)
+	sealed, _, err := f.nodes[i].ReleaseShares(f.custs[i], f.src, f.title, f.st, c, info, sig, nil)
 	if err != nil {
-		t.Fatalf("node %d: ReleaseKeys() = %v", i, err)
+		t.Fatalf("node %d: ReleaseShares() = %v", i, err)
 	}
-	k, err := keys.Open(f.ka, info, sealed)
+	body, err := keys.OpenRelease(f.ka, info, sealed)
 	if err != nil {
-		t.Fatalf("keys.Open() = %v", err)
+		t.Fatalf("keys.OpenRelease() = %v", err)
+	}
+	return body
+}
+
+// combine is the station combining nodes' release bodies against the
+// title's roots for codeword cw.
+func (f *fix) combine(t *testing.T, cw custody.Codeword, bodies ...[]byte) *custody.CopyKeys {
+	t.Helper()
+	var rels []*custody.Release
+	for _, b := range bodies {
+		r, err := custody.UnmarshalRelease(b)
+		if err != nil {
+			t.Fatal(err)
+		}
+		rels = append(rels, r)
+	}
+	roots := make([][32]byte, len(f.title.ShareRoots))
+	for i, r := range f.title.ShareRoots {
+		roots[i] = [32]byte(r)
+	}
+	k, rejected, err := custody.CombineKeys(TitleOf("test-chain", f.title), roots, 2, rels, cw)
+	if err != nil || len(rejected) != 0 {
+		t.Fatalf("CombineKeys() = %v, rejected %v", err, rejected)
 	}
 	return k
 }
 
 // TestSameKeysOnEveryNode: any two nodes' partials make the same group
-// signature, and every node releases the same keys for it: the codeword
-// sigma gives, the base key and the one variant key per segment it names.
+// signature, and any two nodes' share releases for it combine to the same
+// keys: the base key and the one variant key per segment the codeword
+// sigma gives names, as the issuer dealt them. A release carries shares
+// only: no disc key, no other variant.
 func TestSameKeysOnEveryNode(t *testing.T) {
 	f := fixture(t)
 	s01, s23 := f.sigma(t, f.copy, 0, 1), f.sigma(t, f.copy, 2, 3)
 	if s01 != s23 {
 		t.Fatalf("sigma from nodes 0,1 differs from nodes 2,3")
 	}
-	ka, kb := f.release(t, 0, f.copy, info1, s01), f.release(t, 3, f.copy, info1, s01)
-	ea, _ := ka.MarshalBinary()
-	eb, _ := kb.MarshalBinary()
-	if !bytes.Equal(ea, eb) {
-		t.Fatalf("released keys differ between nodes")
+	cw, _ := custody.DeriveCodeword(s01, 20)
+	b0, b3 := f.release(t, 0, f.copy, info1, s01), f.release(t, 3, f.copy, info1, s01)
+	if len(b0) != custody.ReleaseLen(20) {
+		t.Fatalf("release body = %d bytes, want custody.ReleaseLen(20) = %d (shares only)", len(b0), custody.ReleaseLen(20))
 	}
-	cw, _ := custody.DeriveCodeword(s01, 24)
-	if !bytes.Equal(ka.Codeword, cw.Bytes()) || len(ka.DiscKey) != 0 {
-		t.Fatalf("codeword %x, disc key %x; want custody.DeriveCodeword(sigma) = %x and no disc key", ka.Codeword, ka.DiscKey, cw.Bytes())
+	ka := f.combine(t, cw, b0, f.release(t, 1, f.copy, info1, s01))
+	kb := f.combine(t, cw, f.release(t, 2, f.copy, info1, s01), b3)
+	if ka.Base != kb.Base || !slices.Equal(ka.Segments, kb.Segments) || !slices.Equal(ka.Variant, kb.Variant) {
+		t.Fatalf("keys combined from nodes 0,1 differ from nodes 2,3")
 	}
-	all, err := titlepkg.DeriveKeys(bytes.Repeat([]byte{1}, 32), 20)
-	if err != nil {
-		t.Fatal(err)
+	if ka.Base != f.want.Base || len(ka.Segments) != 20 {
+		t.Fatalf("base key %x, %d variant keys; want the dealt title's base key, 20 keys", ka.Base, len(ka.Segments))
 	}
-	if !bytes.Equal(ka.BaseKey, all.Base) || len(ka.VariantKeys) != 20 {
-		t.Fatalf("base key %x, %d variant keys; want the deposited title's base key, 20 keys", ka.BaseKey, len(ka.VariantKeys))
-	}
-	for s, v := range ka.VariantKeys {
-		bit := titlepkg.CodewordBit(ka.Codeword, s)
-		if !bytes.Equal(v, all.Variants[s][bit]) || bytes.Equal(v, all.Variants[s][1-bit]) {
+	for s, v := range ka.Segments {
+		bit := cw.Bit(s)
+		if ka.Variant[s] != bit || v != f.want.Variants[s][bit] || v == f.want.Variants[s][1-bit] {
 			t.Errorf("variant key %d is not the key of the variant %d its codeword names", s, bit)
 		}
 	}
@@ -197,7 +255,7 @@ func TestSigmaRefusals(t *testing.T) {
 	if _, err := f.nodes[2].CheckSigma(&other, s2[:47]); !errors.Is(err, ErrBadSigma) {
 		t.Errorf("CheckSigma(47 bytes) = %v, want %v", err, ErrBadSigma)
 	}
-	none := New(f.nodes[0].deposit, Custody{ChainID: "test-chain"})
+	none := New(Custody{ChainID: "test-chain"})
 	if _, _, err := none.Partial(f.title, f.st, f.copy, info1, nil); !errors.Is(err, ErrNoCustody) {
 		t.Errorf("Partial(no custody share) = %v, want %v", err, ErrNoCustody)
 	}
@@ -211,17 +269,15 @@ func TestSigmaRefusals(t *testing.T) {
 func TestAttemptKeys(t *testing.T) {
 	f := fixture(t)
 	sig := f.sigma(t, f.copy, 0, 1)
-	first, again := f.release(t, 0, f.copy, info1, sig), f.release(t, 1, f.copy, info1, sig)
-	e1, _ := first.MarshalBinary()
-	e2, _ := again.MarshalBinary()
-	if !bytes.Equal(e1, e2) {
+	first, again := f.release(t, 0, f.copy, info1, sig), f.release(t, 0, f.copy, info1, sig)
+	if !bytes.Equal(first, again) {
 		t.Errorf("the same attempt's release twice differs; a lost release must get the same keys")
 	}
 	retry := *f.copy
 	retry.Attempts = []contract.Attempt{{MediaID: []byte("m1"), Outcome: contract.OutcomeSpoiled}, {MediaID: []byte("m1"), Outcome: contract.OutcomePending}}
 	second := f.release(t, 0, &retry, info1, sig)
-	if !bytes.Equal(first.Codeword, second.Codeword) {
-		t.Errorf("attempt 1 codeword %x, attempt 0's %x; want the same", second.Codeword, first.Codeword)
+	if !bytes.Equal(first, second) {
+		t.Errorf("attempt 1's release differs from attempt 0's; want the same codeword's shares")
 	}
 	d0, _ := custody.DiscKey(sig, 0, []byte("m1"))
 	d1, _ := custody.DiscKey(sig, 1, []byte("m1"))
@@ -230,10 +286,15 @@ func TestAttemptKeys(t *testing.T) {
 	}
 }
 
+// TestCopyKeysRefusals: a release is refused for a disc the copy is not
+// pending on, a title's shares bound to another title, a title with no
+// dealt shares and a profile the title has no format for.
 func TestCopyKeysRefusals(t *testing.T) {
 	f := fixture(t)
 	a, ti, c := f.nodes[0], f.title, f.copy
 	sig := f.sigma(t, c, 0, 1)
+	// The ledger serving node 0 film-1's shares as film-2's.
+	f.src.blobs["film-2"] = f.src.blobs["film-1"]
 	tests := []struct {
 		name  string
 		edit  func(c *contract.Copy, ti *contract.Title)
@@ -243,7 +304,8 @@ func TestCopyKeysRefusals(t *testing.T) {
 		{"other disc", func(*contract.Copy, *contract.Title) {}, "m9", ErrNotPending},
 		{"made", func(c *contract.Copy, _ *contract.Title) { c.Attempts[0].Outcome = contract.OutcomeMade }, "m1", ErrNotPending},
 		{"spoiled", func(c *contract.Copy, _ *contract.Title) { c.Attempts[0].Outcome = contract.OutcomeSpoiled }, "m1", ErrNotPending},
-		{"package key for another title", func(_ *contract.Copy, ti *contract.Title) { ti.ID = "film-2" }, "m1", ErrPackageKey},
+		{"another title's shares", func(_ *contract.Copy, ti *contract.Title) { ti.ID = "film-2" }, "m1", custody.ErrBadDeal},
+		{"no dealt shares", func(_ *contract.Copy, ti *contract.Title) { ti.ShareRoots = nil }, "m1", ErrNotDealt},
 		{"no format for the profile", func(c *contract.Copy, _ *contract.Title) { c.Profile = 0x43 }, "m1", ErrNoFormat},
 	}
 	for _, tc := range tests {
@@ -252,30 +314,10 @@ func TestCopyKeysRefusals(t *testing.T) {
 			cc.Attempts = append([]contract.Attempt(nil), c.Attempts...)
 			tc.edit(&cc, &tt)
 			info := keys.Info{JobID: "job-1", MediaID: []byte(tc.media)}
-			if _, _, err := a.ReleaseKeys(&tt, f.st, &cc, info, sig); !errors.Is(err, tc.want) {
-				t.Errorf("ReleaseKeys(%s) = %v, want %v", tc.name, err, tc.want)
+			if _, _, err := a.ReleaseShares(f.custs[0], f.src, &tt, f.st, &cc, info, sig, nil); !errors.Is(err, tc.want) {
+				t.Errorf("ReleaseShares(%s) = %v, want %v", tc.name, err, tc.want)
 			}
 		})
-	}
-}
-
-// TestLargestReleaseFits: the copy keys of a title with the most segments
-// the contract registers and the most revoked players, sealed for a
-// station, fit one KeyRelease.
-func TestLargestReleaseFits(t *testing.T) {
-	n := contract.MaxSegments
-	k := &keys.CopyKeys{BaseKey: make([]byte, 32), DiscKey: make([]byte, 32), Revoked: make([]uint32, keys.MaxRevoked),
-		Codeword: make([]byte, (n+7)/8), Format: keys.FormatMetadata{Profile: 0x41, Layers: 1}}
-	for range n {
-		k.VariantKeys = append(k.VariantKeys, make([]byte, 32))
-	}
-	st, _ := ecdh.P256().GenerateKey(rand.Reader)
-	sealed, err := keys.Seal(st.PublicKey(), keys.Info{JobID: "job", MediaID: []byte("m"), Transcript: make([]byte, 32)}, k)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if len(sealed) > protocol.MaxSealedLen {
-		t.Errorf("sealed keys for %d segments = %d bytes, a KeyRelease carries %d", n, len(sealed), protocol.MaxSealedLen)
 	}
 }
 

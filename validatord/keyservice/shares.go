@@ -16,9 +16,10 @@ var (
 	// ErrNotCustodian: this node's custody key is not among the genesis
 	// custody nodes, so no title share is dealt to it.
 	ErrNotCustodian = errors.New("keyservice: this node is not a custody node of the network's genesis")
-	// ErrNotDealt: the title was registered with a deposited package key,
-	// not with dealt shares, so it has no share of this node to release.
-	ErrNotDealt = errors.New("keyservice: the title has no dealt shares")
+	// ErrNotDealt: the title has no dealt shares (a record from before
+	// every title was dealt), so this node has no share of it to release;
+	// no node has any other way to its keys.
+	ErrNotDealt = errors.New("keyservice: the title has no dealt shares, so no node holds anything of its keys to release; its issuer registers it dealt to the custody nodes")
 )
 
 // Custodian is a node's side of issuer-dealt title shares: its own custody
@@ -153,8 +154,8 @@ type ShareSource interface {
 	TitleShares(titleID string, node int) ([]byte, error)
 }
 
-// ReleaseShares is round 2 of a release for a title dealt by its issuer,
-// beside ReleaseKeys (the deposit's): for a committed, pending attempt and
+// ReleaseShares is round 2 of a release (every title is dealt by its
+// issuer): for a committed, pending attempt and
 // the copy's group signature (checked by CheckSigma), it seals to the
 // station this node's custody.Release for the copy's codeword: its share of
 // the base key and of the one variant key per segment the codeword names,

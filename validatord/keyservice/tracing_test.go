@@ -56,7 +56,7 @@ func newTracedNet(t *testing.T, segs int) *tracedNet {
 			t.Fatal(err)
 		}
 		n.cu = append(n.cu, cu)
-		n.sv = append(n.sv, New(nil, Custody{ChainID: testChain, Share: res[i].Share, Group: res[i].Group}))
+		n.sv = append(n.sv, New(Custody{ChainID: testChain, Share: res[i].Share, Group: res[i].Group}))
 	}
 	n.title = &contract.Title{ID: "film-t", Issuer: "issuer-x", Segments: make([]contract.Segment, segs),
 		Tracing: &contract.TitleTracing{Copies: 10, Coalition: 3, Eps1: "0.01", Root: make([]byte, 32)}}
@@ -187,7 +187,7 @@ func TestTitlePartialRefusals(t *testing.T) {
 	misrouted[0].To = 3
 	// node 1 signs with node 2's share: a well-formed partial that fails
 	// node 1's public share
-	wrong := New(nil, Custody{ChainID: testChain, Share: n.res[2].Share, Group: n.group})
+	wrong := New(Custody{ChainID: testChain, Share: n.res[2].Share, Group: n.group})
 	wtps, err := wrong.TitlePartials(n.cu[1], n.cust, n.title)
 	if err != nil {
 		t.Fatal(err)

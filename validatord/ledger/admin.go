@@ -3,7 +3,6 @@ package ledger
 import (
 	"context"
 	"crypto"
-	"crypto/ecdh"
 	"crypto/rand"
 	"encoding/json"
 	"errors"
@@ -15,7 +14,6 @@ import (
 
 	"copystation/protocol"
 	"copystation/validatord/contract"
-	"copystation/validatord/keyservice"
 )
 
 // Backend carries signed transactions to a node and queries it: Local in
@@ -115,24 +113,6 @@ func (a *Admin) Do(ctx context.Context, op string, typ contract.TxType, body any
 // AddIssuer registers an issuer (operator).
 func (a *Admin) AddIssuer(ctx context.Context, key []byte, name string) error {
 	_, err := a.Do(ctx, "ledger.AddIssuer", contract.TxAddIssuer, contract.AddIssuerBody{Key: key, Name: name})
-	return err
-}
-
-// RegisterTitle registers a title (issuer), depositing its package key
-// sealed to the network's deposit key.
-func (a *Admin) RegisterTitle(ctx context.Context, t contract.Title, packageKey []byte) error {
-	var p contract.Params
-	if err := a.b.Query(ctx, "/params", &p); err != nil {
-		return fmt.Errorf("ledger.RegisterTitle: %w", err)
-	}
-	dep, err := ecdh.P256().NewPublicKey(p.DepositKey)
-	if err != nil {
-		return fmt.Errorf("ledger.RegisterTitle: the network has no usable deposit key: %w", err)
-	}
-	if t.SealedPackageKey, err = keyservice.SealPackageKey(dep, t.ID, packageKey); err != nil {
-		return fmt.Errorf("ledger.RegisterTitle: %w", err)
-	}
-	_, err = a.Do(ctx, "ledger.RegisterTitle", contract.TxRegisterTitle, contract.RegisterTitleBody{Title: t})
 	return err
 }
 

@@ -63,7 +63,6 @@ func (a *Admin) CustodyDeal(ctx context.Context) (*CustodyDeal, error) {
 // roots in the title record, node i's sealed shares beside it. t.Segments
 // must be the segments the shares were dealt for.
 func (a *Admin) RegisterDealtTitle(ctx context.Context, t contract.Title, d *custody.Dealt) error {
-	t.SealedPackageKey = nil
 	t.ShareRoots = make([][]byte, len(d.Roots))
 	for i := range d.Roots {
 		t.ShareRoots[i] = d.Roots[i][:]

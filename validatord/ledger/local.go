@@ -196,18 +196,9 @@ func (l *Local) ReleaseKeys(_ context.Context, stationID string, attempt uint32,
 	if err != nil {
 		return nil, fmt.Errorf("%s: %w", op, err)
 	}
-	// A title dealt by its issuer is released as this node's shares for
-	// the codeword (the station combines t nodes'); a deposited one as
-	// keys.
-	var (
-		sealed []byte
-		format keys.FormatMetadata
-	)
-	if len(t.ShareRoots) > 0 {
-		sealed, format, err = l.node.Keys.ReleaseShares(l.node.Custodian, l.node.App, t, st, c, info, sig, titlePartials)
-	} else {
-		sealed, format, err = l.node.Keys.ReleaseKeys(t, st, c, info, sig)
-	}
+	// The node releases its shares of the title for the codeword, the
+	// station combines t nodes'; no node has the title's keys to send.
+	sealed, format, err := l.node.Keys.ReleaseShares(l.node.Custodian, l.node.App, t, st, c, info, sig, titlePartials)
 	if err != nil {
 		return nil, fmt.Errorf("%s: %w", op, err)
 	}

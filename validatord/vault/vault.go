@@ -21,6 +21,12 @@ import (
 var (
 	ErrKEK    = errors.New("vault: the key-encryption key must be 32 bytes")
 	ErrSealed = errors.New("vault: the sealed file does not open with this key-encryption key (wrong key or damaged file)")
+	// ErrDepositKey: the vault holds a network deposit key, the one key
+	// every node of an older network held that opens every title
+	// registered to it. Nothing uses it now, and a home that still holds
+	// it is exactly what key custody forbids, so the vault is refused, not
+	// read without it.
+	ErrDepositKey = errors.New("vault: the vault holds a network deposit key, which opens every title deposited to its network and which this version no longer uses; make the node again with 'validatord init' in a new home (and the network with the genesis ceremony), then destroy this home and its backups")
 )
 
 const (
@@ -35,9 +41,6 @@ type Secrets struct {
 	ConsensusKey []byte `json:"consensus_key"`
 	// NodeKey is the node's CometBFT p2p key (ed25519, 64 bytes).
 	NodeKey []byte `json:"node_key"`
-	// DepositKey is the network's P-256 deposit private key (32 bytes), the
-	// same on every node: issuers seal package keys to its public half.
-	DepositKey []byte `json:"deposit_key"`
 	// GatewayKey is the node's own Noise static private key (X25519, 32
 	// bytes) for the station gateway.
 	GatewayKey []byte `json:"gateway_key"`
@@ -60,7 +63,6 @@ type Secrets struct {
 func (s *Secrets) Wipe() {
 	keys.Zero(s.ConsensusKey)
 	keys.Zero(s.NodeKey)
-	keys.Zero(s.DepositKey)
 	keys.Zero(s.GatewayKey)
 	keys.Zero(s.SignerKey)
 	keys.Zero(s.DKGKey)
@@ -125,6 +127,14 @@ func Load(path string, kek []byte) (*Secrets, error) {
 	var s Secrets
 	if err := json.Unmarshal(plain, &s); err != nil {
 		return nil, fmt.Errorf("vault.Load: %s: %w", path, err)
+	}
+	var old struct {
+		DepositKey []byte `json:"deposit_key"`
+	}
+	if json.Unmarshal(plain, &old) == nil && len(old.DepositKey) > 0 {
+		keys.Zero(old.DepositKey)
+		s.Wipe()
+		return nil, fmt.Errorf("vault.Load: %s: %w", path, ErrDepositKey)
 	}
 	return &s, nil
 }

@@ -12,12 +12,12 @@ func TestSaveLoad(t *testing.T) {
 	dir := t.TempDir()
 	path := filepath.Join(dir, "vault.bin")
 	kek := bytes.Repeat([]byte{7}, 32)
-	s := &Secrets{CustodyKey: bytes.Repeat([]byte{0xAB}, 32), DepositKey: []byte("deposit-private")}
+	s := &Secrets{CustodyKey: bytes.Repeat([]byte{0xAB}, 32), SignerKey: []byte("signer-private")}
 	if err := Save(path, kek, s, nil); err != nil {
 		t.Fatalf("Save() = %v", err)
 	}
 	raw, _ := os.ReadFile(path)
-	if bytes.Contains(raw, s.CustodyKey) || bytes.Contains(raw, s.DepositKey) {
+	if bytes.Contains(raw, s.CustodyKey) || bytes.Contains(raw, s.SignerKey) {
 		t.Fatalf("vault file holds a secret in plaintext")
 	}
 	got, err := Load(path, kek)
@@ -47,6 +47,34 @@ func TestSaveLoad(t *testing.T) {
 				t.Errorf("Load(%s) = %v, want %v", tc.name, err, tc.want)
 			}
 		})
+	}
+}
+
+// TestVaultWithDepositKeyRefused: a vault sealed by an older node, which
+// still holds the network deposit key, is refused with ErrDepositKey rather
+// than read without it; the same vault without it loads.
+func TestVaultWithDepositKeyRefused(t *testing.T) {
+	dir := t.TempDir()
+	kek := bytes.Repeat([]byte{5}, 32)
+	seal := func(name, plain string) string {
+		g, err := aead(kek)
+		if err != nil {
+			t.Fatal(err)
+		}
+		nonce := make([]byte, g.NonceSize())
+		p := filepath.Join(dir, name)
+		if err := os.WriteFile(p, g.Seal(append([]byte{version}, nonce...), nonce, []byte(plain), []byte(aad)), 0o600); err != nil {
+			t.Fatal(err)
+		}
+		return p
+	}
+	old := seal("old", `{"consensus_key":null,"node_key":null,"deposit_key":"AQIDBAUGBwgJCgsMDQ4PEBESExQVFhcYGRobHB0eHyA=","gateway_key":"AQID"}`)
+	if s, err := Load(old, kek); !errors.Is(err, ErrDepositKey) || s != nil {
+		t.Errorf("Load(vault with a deposit key) = %v, %v; want nil, %v", s, err, ErrDepositKey)
+	}
+	now := seal("now", `{"consensus_key":null,"node_key":null,"gateway_key":"AQID"}`)
+	if s, err := Load(now, kek); err != nil || !bytes.Equal(s.GatewayKey, []byte{1, 2, 3}) {
+		t.Errorf("Load(vault without one) = %v, %v; want its gateway key", s, err)
 	}
 }
 
