@@ -131,7 +131,6 @@ func cameraFlow(t *testing.T, r *kioskRig, b context.Context) {
 	run(t, b, 60*time.Second,
 		chromedp.Click(chromedp.CSS("#camera-start")),
 		chromedp.WaitVisible(chromedp.CSS("#progress .phase")))
-	screenshot(b, t, "3b-camera-progress")
 	run(t, b, 90*time.Second, chromedp.WaitVisible(chromedp.CSS("#receipt")))
 	if tok, err := r.nw.Token("tok-cam"); err != nil || tok.State != "spent" {
 		t.Errorf("token after the camera's copy = %+v, %v; want spent", tok, err)
