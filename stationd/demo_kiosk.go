@@ -135,12 +135,13 @@ A fresh code, as a QR code and a PNG, from the wallet command:
   COPYSTATION_WALLET_PASSPHRASE=%s go run ./wallet/cmd/wallet grant --wallet %s \
     --node %s --station %s --title demo-film --token demo-token-2 --png grant.png
 
-The wallet as a page for this machine's browser:
-  COPYSTATION_WALLET_PASSPHRASE=%s go run ./wallet/cmd/wallet serve --wallet %s --node %s
+The wallet as a page for this machine's browser (its key is made in the browser;
+give it a token with: wallet transfer --wallet %s --node %s --token demo-token-3 --to <its public key>):
+  go run ./wallet/cmd/wallet serve --node %s
 
 Press Ctrl-C to stop.
 `, base, base, base, demoPIN, keys.ID, nw.Node.Config.RPCListen, chain, wpath, demoPassphrase, demoHomePIN, code,
-		demoPassphrase, wpath, nw.Node.Config.RPCListen, keys.ID, demoPassphrase, wpath, nw.Node.Config.RPCListen)
+		demoPassphrase, wpath, nw.Node.Config.RPCListen, keys.ID, wpath, nw.Node.Config.RPCListen, nw.Node.Config.RPCListen)
 	if ready != nil {
 		ready(base)
 	}

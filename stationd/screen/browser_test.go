@@ -16,16 +16,17 @@ import (
 
 // TestKioskInChromium drives the kiosk screen in a real headless Chromium
 // against a simulated station: a customer's copy from the catalog to the
-// receipt with a grant from the wallet's QR code, typed by a scanner and
-// then read by the camera (a fake camera playing the QR code), a refusal (the token is
+// receipt with a grant from the wallet's QR code typed by a scanner, a
+// second copy whose code the wallet page makes and the camera reads (a
+// fake camera playing the page's QR code), a refusal (the token is
 // already used), the staff view (out of blanks, tamper latch and clear)
 // and the staff PIN's lockout. No request leaves the screen's address.
 func TestKioskInChromium(t *testing.T) {
 	ctx, cancel := context.WithTimeout(context.Background(), 4*time.Minute)
 	defer cancel()
-	r := startRig(ctx, t, "tok-1", "tok-cam")
+	r := startRig(ctx, t, "tok-1")
 	loopbackOnly(t, r.base)
-	r.camera = r.cameraFeed(t, "tok-cam")
+	r.camera = cameraFeed(t, r.pageGrant(ctx, t, "tok-cam"))
 	b := r.browser(ctx, t)
 
 	t.Run("customer copy to receipt", func(t *testing.T) { customerFlow(t, r, b) })

@@ -4,12 +4,23 @@ import (
 	"context"
 	"crypto/rand"
 	"errors"
+	"slices"
 	"testing"
 
 	abci "github.com/cometbft/cometbft/abci/types"
 
 	"copystation/protocol"
 )
+
+// ownerCodes are the refusals TestRegisterOwner expects (for
+// TestEveryCodeTested).
+var ownerCodes = []Code{CodeOwnerExists, CodeBadOwnerProof, CodeBadOwnerKey}
+
+type ownerCase struct {
+	name string
+	tx   []byte
+	want Code
+}
 
 // registration signs a registration of key (as signed by signer) for chain.
 func registration(t *testing.T, signer *party, key []byte, chainID, bodyChain string) []byte {
@@ -38,11 +49,7 @@ func TestRegisterOwner(t *testing.T) {
 	withNonce.Nonce = 1
 	spaced, _ := DecodeTx(registration(t, alice, alice.pub, w.chainID, w.chainID))
 	spaced.Body = []byte(`{ "chain_id":"` + w.chainID + `"}`)
-	tests := []struct {
-		name string
-		tx   []byte
-		want Code
-	}{
+	tests := []ownerCase{
 		{"registration", good, OK},
 		{"the same again", good, CodeOwnerExists},
 		{"bob's key signed by mallory", registration(t, mallory, bob.pub, w.chainID, w.chainID), CodeBadOwnerProof},
@@ -52,6 +59,11 @@ func TestRegisterOwner(t *testing.T) {
 		{"compressed key", registration(t, mallory, mallory.pub[:33], w.chainID, w.chainID), CodeBadOwnerKey},
 		{"a nonce", withNonce.Marshal(), CodeBadEncoding},
 		{"body not canonical", spaced.Marshal(), CodeBadEncoding},
+	}
+	for _, c := range ownerCodes {
+		if !slices.ContainsFunc(tests, func(tt ownerCase) bool { return tt.want == c }) {
+			t.Errorf("no case expects %s", c.Name())
+		}
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -213,6 +213,9 @@ func TestEveryCodeTested(t *testing.T) {
 	for _, c := range validatorCodes { // TestValidatorJoinAndLeave, TestValidatorRefusals: need validators
 		seen[c] = true
 	}
+	for _, c := range ownerCodes { // TestRegisterOwner
+		seen[c] = true
+	}
 	for _, cs := range [][]ruleCase{governanceCases(), spendCases(), reportCases(), playerCases()} {
 		for _, c := range cs {
 			seen[c.want] = true

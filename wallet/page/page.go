@@ -1,184 +1,195 @@
-// Package page is the wallet as a page a phone's browser opens: the
-// owner's ID, a copy code shown as a QR code for a kiosk's scanner, the
-// tokens it owns (proved), a transfer, and the check of a receipt. It is
-// served by `wallet serve` on loopback, on the device that holds the
-// wallet, with the key open in that process only.
+// Package page is the wallet as a page a phone's browser opens (`wallet
+// serve`): the owner key is made and kept in the browser, sealed by the
+// passphrase (WebCrypto: PBKDF2-SHA256 and AES-256-GCM), and the page signs
+// registrations, transfers and grants itself. This server holds no key: it
+// serves the page, relays the page's signed transactions to a validation
+// node, lists an owner's tokens with their proofs, checks receipts and
+// draws QR codes, on loopback behind localweb's guards.
 package page
 
 import (
 	"context"
-	"crypto/rand"
 	"embed"
-	"encoding/hex"
-	"html/template"
+	"encoding/json"
+	"errors"
+	"io"
 	"log/slog"
 	"net/http"
-	"strconv"
-	"strings"
 	"time"
 
+	"copystation/grantcode"
 	"copystation/internal/localweb"
 	"copystation/internal/qr"
+	"copystation/validatord/contract"
 	"copystation/wallet"
 )
 
-//go:embed page.html wallet.css
+//go:embed page.html wallet.css wallet.js
 var files embed.FS
 
-var tmpl = template.Must(template.ParseFS(files, "page.html"))
-
-// Page serves one open wallet.
+// Page serves the wallet page for one network.
 type Page struct {
-	W       *wallet.Wallet
-	Ledger  wallet.Ledger // nil: no tokens, transfers or receipts, only codes
+	Ledger  wallet.Ledger // nil: offline, only copy codes
 	ChainID string
-	Now     func() time.Time
 	Logger  *slog.Logger
 }
 
-type view struct {
-	OwnerID, PublicKey string
-	Online             bool
-	Code               string
-	QR                 template.HTML
-	Expires            string
-	Tokens             []*wallet.TokenView
-	Verified           *wallet.Verified
-	Done, Problem      string
-	Form               map[string]string
-}
+// relayed are the transactions the page makes; the server relays no other.
+var relayed = map[contract.TxType]bool{contract.TxRegisterOwner: true, contract.TxTransferToken: true}
 
 // Handler is the page behind localweb's guards.
 func (p *Page) Handler() http.Handler {
-	if p.Now == nil {
-		p.Now = time.Now
-	}
 	if p.Logger == nil {
 		p.Logger = slog.New(slog.DiscardHandler)
 	}
 	mux := http.NewServeMux()
-	mux.HandleFunc("GET /{$}", func(w http.ResponseWriter, r *http.Request) { p.render(w, http.StatusOK, p.base()) })
-	mux.HandleFunc("GET /wallet.css", func(w http.ResponseWriter, r *http.Request) {
-		w.Header().Set("Content-Type", "text/css")
-		b, _ := files.ReadFile("wallet.css")
-		w.Write(b)
+	for _, f := range []struct{ path, name, typ string }{
+		{"/{$}", "page.html", "text/html; charset=utf-8"}, {"/wallet.css", "wallet.css", "text/css"}, {"/wallet.js", "wallet.js", "text/javascript"},
+	} {
+		mux.HandleFunc("GET "+f.path, func(w http.ResponseWriter, r *http.Request) {
+			b, _ := files.ReadFile(f.name)
+			w.Header().Set("Content-Type", f.typ)
+			w.Write(b)
+		})
+	}
+	mux.HandleFunc("GET /api/info", func(w http.ResponseWriter, r *http.Request) {
+		answer(w, http.StatusOK, map[string]any{"chain_id": p.ChainID, "online": p.Ledger != nil})
 	})
-	mux.HandleFunc("POST /grant", p.grant)
-	mux.HandleFunc("GET /tokens", p.tokens)
-	mux.HandleFunc("POST /transfer", p.transfer)
-	mux.HandleFunc("POST /verify", p.verify)
+	mux.HandleFunc("GET /api/nonce/{owner}", p.nonce)
+	mux.HandleFunc("GET /api/tokens/{owner}", p.tokens)
+	mux.HandleFunc("POST /api/submit", p.submit)
+	mux.HandleFunc("POST /api/verify", p.verify)
+	mux.HandleFunc("POST /api/qr", p.qr)
 	return localweb.Guard(mux, p.Logger)
 }
 
-func (p *Page) base() *view {
-	return &view{OwnerID: p.W.OwnerID(), PublicKey: hex.EncodeToString(p.W.PublicKey()), Online: p.Ledger != nil, Form: map[string]string{}}
-}
-
-func (p *Page) render(w http.ResponseWriter, code int, v *view) {
-	w.Header().Set("Content-Type", "text/html; charset=utf-8")
+// answer writes JSON; a refusal is {"message": ...} with its status.
+func answer(w http.ResponseWriter, code int, v any) {
+	w.Header().Set("Content-Type", "application/json")
 	w.WriteHeader(code)
-	if err := tmpl.Execute(w, v); err != nil {
-		p.Logger.Error("wallet page: render", "err", err)
-	}
+	json.NewEncoder(w).Encode(v)
 }
 
-func (p *Page) fail(w http.ResponseWriter, v *view, code int, msg string) {
-	v.Problem = msg
-	p.render(w, code, v)
+func refuse(w http.ResponseWriter, code int, msg string) {
+	answer(w, code, map[string]string{"message": msg})
 }
 
-func (p *Page) grant(w http.ResponseWriter, r *http.Request) {
-	v := p.base()
-	if err := r.ParseForm(); err != nil {
-		p.fail(w, v, http.StatusBadRequest, "The form could not be read.")
-		return
-	}
-	for _, k := range []string{"station", "title", "token", "minutes"} {
-		v.Form[k] = strings.TrimSpace(r.PostForm.Get(k))
-	}
-	minutes, err := strconv.Atoi(v.Form["minutes"])
-	if err != nil {
-		minutes = 5
-	}
-	text, err := p.W.Grant(rand.Reader, p.Now(), wallet.GrantRequest{ChainID: p.ChainID, StationID: v.Form["station"],
-		TitleID: v.Form["title"], TokenID: v.Form["token"], Life: time.Duration(minutes) * time.Minute})
-	if err != nil {
-		p.fail(w, v, http.StatusBadRequest, "No code made: "+err.Error())
-		return
-	}
-	c, err := qr.Encode(text)
-	if err != nil {
-		p.fail(w, v, http.StatusInternalServerError, err.Error())
-		return
-	}
-	v.Code, v.QR = text, template.HTML(c.SVG("copy code for the kiosk's scanner"))
-	v.Expires = p.Now().Add(time.Duration(minutes) * time.Minute).Format("15:04")
-	p.render(w, http.StatusOK, v)
-}
-
-func (p *Page) online(w http.ResponseWriter, v *view) bool {
+// online answers 409 when the page has no node.
+func (p *Page) online(w http.ResponseWriter) bool {
 	if p.Ledger == nil {
-		p.fail(w, v, http.StatusConflict, "No validation node: start the wallet with --node to read the ledger.")
-		return false
+		refuse(w, http.StatusConflict, "No validation node: start the wallet with --node to reach the ledger.")
 	}
-	return true
+	return p.Ledger != nil
+}
+
+func (p *Page) nonce(w http.ResponseWriter, r *http.Request) {
+	if !p.online(w) {
+		return
+	}
+	var n uint64
+	if err := p.Ledger.Query(r.Context(), "/nonce/"+r.PathValue("owner"), &n); err != nil {
+		refuse(w, http.StatusBadGateway, "The ledger did not answer: "+err.Error())
+		return
+	}
+	answer(w, http.StatusOK, map[string]uint64{"nonce": n})
+}
+
+// tokenView is a token as the page lists it.
+type tokenView struct {
+	ID           string `json:"id"`
+	Title        string `json:"title"`
+	State        string `json:"state"`
+	ProvedHeight int64  `json:"proved_height"`
 }
 
 func (p *Page) tokens(w http.ResponseWriter, r *http.Request) {
-	v := p.base()
-	if !p.online(w, v) {
+	if !p.online(w) {
 		return
 	}
 	ctx, cancel := context.WithTimeout(r.Context(), 20*time.Second)
 	defer cancel()
-	v.Form["ids"] = r.URL.Query().Get("ids")
-	for _, id := range strings.Fields(v.Form["ids"]) {
-		t, err := p.W.Token(ctx, p.Ledger, id)
-		if err != nil {
-			p.fail(w, v, http.StatusBadGateway, "Token "+id+": "+err.Error())
-			return
-		}
-		v.Tokens = append(v.Tokens, t)
+	toks, err := wallet.OwnerTokens(ctx, p.Ledger, r.PathValue("owner"))
+	if err != nil {
+		refuse(w, http.StatusBadGateway, "Your tokens could not be read: "+err.Error())
+		return
 	}
-	p.render(w, http.StatusOK, v)
+	out := make([]tokenView, 0, len(toks))
+	for _, t := range toks {
+		out = append(out, tokenView{ID: t.ID, Title: t.Title, State: t.State, ProvedHeight: t.Proved.Height})
+	}
+	answer(w, http.StatusOK, out)
 }
 
-func (p *Page) transfer(w http.ResponseWriter, r *http.Request) {
-	v := p.base()
-	if !p.online(w, v) {
+// submit relays a transaction the page signed, after checking it is one
+// the page makes; the ledger checks the rest and its refusal is answered
+// with the contract's code and words.
+func (p *Page) submit(w http.ResponseWriter, r *http.Request) {
+	if !p.online(w) {
 		return
 	}
-	if err := r.ParseForm(); err != nil {
-		p.fail(w, v, http.StatusBadRequest, "The form could not be read.")
-		return
-	}
-	to, err := hex.DecodeString(strings.TrimSpace(r.PostForm.Get("to")))
+	raw, err := io.ReadAll(r.Body)
 	if err != nil {
-		p.fail(w, v, http.StatusBadRequest, "The new owner's key must be the hex their wallet shows.")
+		refuse(w, http.StatusRequestEntityTooLarge, "The transaction is too large.")
 		return
 	}
-	if err := p.W.Transfer(r.Context(), p.Ledger, rand.Reader, strings.TrimSpace(r.PostForm.Get("token")), to); err != nil {
-		p.fail(w, v, http.StatusBadGateway, "Not transferred: "+err.Error())
+	tx, err := contract.DecodeTx(raw)
+	if err != nil || !relayed[tx.Type] {
+		refuse(w, http.StatusBadRequest, "Not a transaction this page makes (an owner registration or a transfer).")
 		return
 	}
-	v.Done = "Token " + r.PostForm.Get("token") + " transferred."
-	p.render(w, http.StatusOK, v)
+	ctx, cancel := context.WithTimeout(r.Context(), 30*time.Second)
+	defer cancel()
+	res, err := p.Ledger.Submit(ctx, "wallet page", raw)
+	var code contract.Code
+	if errors.As(err, &code) {
+		msg := code.Error()
+		if code == contract.CodeOwnerExists {
+			msg = "You are already registered: nothing more to do."
+		}
+		answer(w, http.StatusUnprocessableEntity, map[string]any{"code": code, "name": code.Name(), "message": msg})
+		return
+	}
+	if err != nil {
+		refuse(w, http.StatusBadGateway, "The ledger did not take it: "+err.Error())
+		return
+	}
+	answer(w, http.StatusOK, map[string]any{"code": 0, "height": res.Height})
 }
 
 func (p *Page) verify(w http.ResponseWriter, r *http.Request) {
-	v := p.base()
-	if !p.online(w, v) {
+	if !p.online(w) {
 		return
 	}
-	if err := r.ParseForm(); err != nil {
-		p.fail(w, v, http.StatusBadRequest, "The form could not be read.")
-		return
-	}
-	got, err := wallet.VerifyReceipt(r.Context(), p.Ledger, r.PostForm.Get("receipt"))
+	text, err := io.ReadAll(r.Body)
 	if err != nil {
-		p.fail(w, v, http.StatusBadRequest, "The receipt does not check out: "+err.Error())
+		refuse(w, http.StatusRequestEntityTooLarge, "The receipt is too long.")
 		return
 	}
-	v.Verified = got
-	p.render(w, http.StatusOK, v)
+	v, err := wallet.VerifyReceipt(r.Context(), p.Ledger, string(text))
+	if err != nil {
+		refuse(w, http.StatusBadRequest, "The receipt does not check out: "+err.Error())
+		return
+	}
+	answer(w, http.StatusOK, map[string]string{"message": "Your copy is on the ledger: copy " + v.Copy.JobID + " of token " + v.Copy.Token +
+		" (" + v.Copy.Title + "), made at station " + v.Copy.Station + "."})
+}
+
+// qr draws a copy code as an SVG; it draws nothing but grant codes.
+func (p *Page) qr(w http.ResponseWriter, r *http.Request) {
+	text, err := io.ReadAll(r.Body)
+	if err != nil {
+		refuse(w, http.StatusRequestEntityTooLarge, "The code is too long.")
+		return
+	}
+	if _, _, err := grantcode.Decode(string(text)); err != nil {
+		refuse(w, http.StatusBadRequest, "Not a copy code: "+err.Error())
+		return
+	}
+	c, err := qr.Encode(string(text))
+	if err != nil {
+		refuse(w, http.StatusBadRequest, err.Error())
+		return
+	}
+	w.Header().Set("Content-Type", "image/svg+xml")
+	io.WriteString(w, c.SVG("copy code for the kiosk"))
 }

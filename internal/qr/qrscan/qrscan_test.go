@@ -1,12 +1,14 @@
 package qrscan
 
 import (
+	"bytes"
 	"errors"
 	"image"
 	"image/color"
 	"image/draw"
 	"math/rand/v2"
 	"strconv"
+	"strings"
 	"testing"
 
 	"copystation/internal/qr"
@@ -93,4 +95,27 @@ func FuzzDecode(f *testing.F) {
 			t.Fatalf("Decode = %v, want a text or a typed error", err)
 		}
 	})
+}
+
+// BenchmarkDecode: the screen's cost per camera frame (640×480, the
+// largest it takes), with a grant-sized code in it and with none (what
+// most frames hold while the customer finds the phone).
+func BenchmarkDecode(b *testing.B) {
+	grant := "CSG1:" + strings.Repeat("AbCdEfGh0123-_", 24) // 341 characters, as a real grant code
+	for _, bc := range []struct {
+		name string
+		f    *Frame
+	}{
+		{"code", frameOf(b, grant, 640, 480, 120, 40)},
+		{"none", &Frame{W: 640, H: 480, Y: bytes.Repeat([]byte{0x80}, 640*480)}},
+	} {
+		b.Run(bc.name, func(b *testing.B) {
+			if _, err := Decode(bc.f); (err == nil) != (bc.name == "code") {
+				b.Fatalf("Decode(%s) = %v", bc.name, err)
+			}
+			for b.Loop() {
+				Decode(bc.f)
+			}
+		})
+	}
 }

@@ -8,7 +8,7 @@
 //	wallet token --node URL ID...    tokens with their proofs, and whose they are
 //	wallet transfer --node URL --token ID --to PUBKEY
 //	wallet verify --node URL RECEIPT the receipt of a copy, against the ledger
-//	wallet serve [--listen ADDR]     the same as a page for this device's browser
+//	wallet serve [--listen ADDR]     the wallet as a page; its key is made and kept in the browser
 //
 // The passphrase comes from the file named by --passphrase-file or from
 // the COPYSTATION_WALLET_PASSPHRASE variable, never from a flag (flags
@@ -57,9 +57,10 @@ const usage = `usage: wallet COMMAND [flags]
                                          give a token to another owner
   verify --node URL RECEIPT              check a kiosk receipt's text against the ledger
   serve [--listen 127.0.0.1:8099] [--node URL | --chain C]
-                                         the wallet as a page for this device's browser (loopback only)
+                                         the wallet as a page for this device's browser (loopback only);
+                                         the page makes and keeps its own key, sealed in the browser
 
-Every command takes --wallet FILE (default ~/.config/copystation/wallet.json) and
+Every command but serve takes --wallet FILE (default ~/.config/copystation/wallet.json) and
 --passphrase-file FILE (or COPYSTATION_WALLET_PASSPHRASE). --node is a validation
 node's RPC address, e.g. tcp://127.0.0.1:26657.
 `
@@ -112,6 +113,9 @@ func Main(ctx context.Context, args []string, stdout, stderr io.Writer, getenv f
 var errUsage = errors.New("wrong use")
 
 func run(ctx context.Context, cmd string, args []string, o opts, out io.Writer, getenv func(string) string) error {
+	if cmd == "serve" { // the page's key lives in the browser, not in the wallet file
+		return serve(ctx, o, out)
+	}
 	pass, err := passphrase(o.passFile, getenv)
 	if err != nil {
 		return err
@@ -138,8 +142,6 @@ func run(ctx context.Context, cmd string, args []string, o opts, out io.Writer, 
 		return nil
 	case "grant":
 		return grant(ctx, w, o, out)
-	case "serve":
-		return serve(ctx, w, o, out)
 	}
 	if o.node == "" {
 		return fmt.Errorf("%w: --node is needed", errUsage)
@@ -262,8 +264,8 @@ func passphrase(file string, getenv func(string) string) ([]byte, error) {
 }
 
 // serve runs the wallet's page on loopback until ctx ends.
-func serve(ctx context.Context, w *wallet.Wallet, o opts, out io.Writer) error {
-	p := &page.Page{W: w, ChainID: o.chain}
+func serve(ctx context.Context, o opts, out io.Writer) error {
+	p := &page.Page{ChainID: o.chain}
 	if o.node != "" {
 		l, err := ledger.Dial(o.node)
 		if err != nil {
