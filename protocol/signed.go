@@ -102,7 +102,7 @@ func DecodeGrant(b []byte) (*SignedGrant, error) {
 	if l := d.bytes32("label", len(LabelCustomerGrant)); d.err == nil && string(l) != LabelCustomerGrant {
 		d.fail("label", ErrFieldInvalid)
 	}
-	if v := d.u16("version"); d.err == nil && v != Version {
+	if v := d.u16("version"); d.err == nil && v != GrantVersion {
 		d.fail("version", ErrVersion)
 	}
 	g := &SignedGrant{}

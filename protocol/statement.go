@@ -22,6 +22,13 @@ import (
 // titles) and the codeword to the sealed share release.
 const Version uint16 = 4
 
+// GrantVersion is the customer grant's own version, apart from the wire
+// protocol's: a grant is signed by the customer's wallet (a phone page, a
+// command) that is not upgraded with the stations and nodes, so a change
+// of the station-node protocol must not invalidate it. It changes only
+// when the grant's own encoding does.
+const GrantVersion uint16 = 3
+
 // Domain-separation labels: every signed statement starts with one, so a
 // signature made for one kind of statement never verifies as another.
 const (
@@ -102,10 +109,12 @@ const (
 
 type enc struct{ b []byte }
 
-func newEnc(label string) *enc {
+func newEnc(label string) *enc { return newEncVersion(label, Version) }
+
+func newEncVersion(label string, v uint16) *enc {
 	e := &enc{}
 	e.str(label)
-	e.b = binary.BigEndian.AppendUint16(e.b, Version)
+	e.b = binary.BigEndian.AppendUint16(e.b, v)
 	return e
 }
 
@@ -140,7 +149,7 @@ func (r *CopyRequest) SigningBytes() []byte {
 
 // SigningBytes implements Statement.
 func (g *CustomerGrant) SigningBytes() []byte {
-	e := newEnc(LabelCustomerGrant)
+	e := newEncVersion(LabelCustomerGrant, GrantVersion)
 	e.str(g.ChainID)
 	e.str(g.TokenID)
 	e.str(g.StationID)

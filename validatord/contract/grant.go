@@ -45,8 +45,8 @@ func DecodeGrant(p []byte) (*protocol.CustomerGrant, []byte, error) {
 		return nil, nil, fmt.Errorf("contract.DecodeGrant: %w: %v", ErrBadGrant, r.err)
 	case string(label) != protocol.LabelCustomerGrant:
 		return nil, nil, fmt.Errorf("contract.DecodeGrant: %w: label %q", ErrBadGrant, label)
-	case binary.BigEndian.Uint16(ver) != protocol.Version:
-		return nil, nil, fmt.Errorf("contract.DecodeGrant: %w: version %d, want %d", ErrBadGrant, binary.BigEndian.Uint16(ver), protocol.Version)
+	case binary.BigEndian.Uint16(ver) != protocol.GrantVersion:
+		return nil, nil, fmt.Errorf("contract.DecodeGrant: %w: version %d, want %d", ErrBadGrant, binary.BigEndian.Uint16(ver), protocol.GrantVersion)
 	case len(r.b) != 0:
 		return nil, nil, fmt.Errorf("contract.DecodeGrant: %w: %d trailing bytes", ErrBadGrant, len(r.b))
 	}

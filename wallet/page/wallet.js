@@ -136,6 +136,7 @@
   // grant: protocol.SignedGrant in its text form, CSG1: + base64url.
   function grant(station, title, token, minutes) {
     var expiry = Math.floor(Date.now() / 1000) + minutes * 60;
+    // u16(3): the grant's own version, protocol.GrantVersion, fixed apart from the wire protocol.
     var g = new Bytes().str("copystation customer-authorization").u16(3).str(chainID).str(token).str(station).str(title).u64(expiry).done();
     return sign(g).then(function (sig) {
       var all = new Bytes().raw(g).bytes(sig).done();
