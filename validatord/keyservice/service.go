@@ -247,6 +247,9 @@ func SealPackageKey(deposit *ecdh.PublicKey, titleID string, packageKey []byte) 
 
 // OpenPackageKey opens a title's deposited package key.
 func (s *Service) OpenPackageKey(titleID string, sealed []byte) ([]byte, error) {
+	if s.deposit == nil { // a node that joined after genesis holds none
+		return nil, fmt.Errorf("keyservice.OpenPackageKey: title %s: %w: this node joined after genesis and holds no deposit key", titleID, ErrPackageKey)
+	}
 	sk, err := hpke.NewDHKEMPrivateKey(s.deposit)
 	if err != nil {
 		return nil, fmt.Errorf("keyservice.OpenPackageKey: %w", err)
