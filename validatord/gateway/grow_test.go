@@ -62,7 +62,11 @@ func startGrowNet(t *testing.T) *growNet {
 		if err != nil {
 			t.Fatal(err)
 		}
-		nc.Snapshots = &vchain.Snapshots{Interval: 4, Keep: 2, ChunkBytes: 2048}
+		// A snapshot must outlive the joiner's discovery (5 s at least)
+		// and fetch, while the copies below move the chain several
+		// heights a second: kept 2, a snapshot every 4 heights was pruned
+		// before the joiner fetched it, and it never caught up.
+		nc.Snapshots = &vchain.Snapshots{Interval: 4, Keep: 20, ChunkBytes: 2048}
 		if err := vchain.SaveNodeConfig(h, nc); err != nil {
 			t.Fatal(err)
 		}
