@@ -50,7 +50,9 @@ func TestClientRefusesBadNodeAnswers(t *testing.T) {
 		{"oversized frame", func(ch *protocol.Channel, c net.Conn) { c.Write([]byte{0xff, 0xff, 0}) }, protocol.ErrFrameTooLarge},
 		{"garbage frame", func(ch *protocol.Channel, c net.Conn) { c.Write(append([]byte{0, 30}, make([]byte, 30)...)) }, protocol.ErrDecrypt},
 		{"truncated frame", func(ch *protocol.Channel, c net.Conn) { c.Write([]byte{0, 30, 1}) }, protocol.ErrTruncated},
-		{"malformed message", func(ch *protocol.Channel, c net.Conn) { ch.SendPlaintext([]byte{byte(protocol.Version >> 8), byte(protocol.Version), 1, 0}) }, protocol.ErrTruncated},
+		{"malformed message", func(ch *protocol.Channel, c net.Conn) {
+			ch.SendPlaintext([]byte{byte(protocol.Version >> 8), byte(protocol.Version), 1, 0})
+		}, protocol.ErrTruncated},
 		{"challenge for another handshake", func(ch *protocol.Channel, c net.Conn) {
 			m := challenge(n, ch)
 			m.HandshakeHash = make([]byte, 32)
