@@ -205,3 +205,34 @@ func discCheckOut(t *testing.T, ctx context.Context, d *drivesim.Disc, keysFile,
 	code := disccli.Run(ctx, []string{"disc", "check", "--device", "sim:", "--device-keys", keysFile, "--kek-file", kekFile, "--out", outFile}, &out, &out, open)
 	return code, out.String()
 }
+
+// registerTraced runs `validatord title register`. The registration (about
+// 170 KB of sealed shares, checked by every node) can outlast the RPC's
+// write deadline on a loaded machine (-race, a busy CI host): the command
+// then says the node cannot take transactions now, as CometBFT's
+// broadcast_tx_commit closed the connection, though the transaction may
+// well commit. So on that answer the test waits for the title to be on
+// the ledger instead of failing.
+func registerTraced(ctx context.Context, t *testing.T, b *ledger.Remote, args ...string) {
+	t.Helper()
+	var out, errb bytes.Buffer
+	code := validatord.Main(ctx, args, &out, &errb)
+	if code == validatord.ExitOK {
+		return
+	}
+	if !strings.Contains(errb.String(), "cannot take transactions now") {
+		t.Fatalf("validatord %s = %d: %s", strings.Join(args, " "), code, errb.String())
+	}
+	t.Logf("title register: %s; waiting for the title on the ledger", strings.TrimSpace(errb.String()))
+	for {
+		var ti contract.Title
+		if err := b.Query(ctx, "/title/film-t", &ti); err == nil && ti.Tracing != nil {
+			return
+		}
+		select {
+		case <-ctx.Done():
+			t.Fatalf("title film-t not on the ledger after title register failed: %s", errb.String())
+		case <-time.After(200 * time.Millisecond):
+		}
+	}
+}

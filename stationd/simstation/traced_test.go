@@ -93,7 +93,7 @@ func TestTracedCopiesFourNodes(t *testing.T) {
 	args = append(args, variants...)
 	vd(args...)
 	rec := filepath.Join(pkgDir, "film-t.trace")
-	vd("title", "register", "--home", home0, "--kek-file", kekFile, "--package", filepath.Join(pkgDir, titlepkg.FileName("film-t")), "--trace", rec)
+	registerTraced(ctx, t, b, "title", "register", "--home", home0, "--kek-file", kekFile, "--package", filepath.Join(pkgDir, titlepkg.FileName("film-t")), "--trace", rec)
 	titles := filepath.Join(dir, "station", "titles")
 	if err := os.MkdirAll(titles, 0o700); err != nil {
 		t.Fatal(err)

@@ -95,7 +95,7 @@ func (n *tracedNet) sign(t *testing.T, label []byte) custody.Signature {
 // without knowing the biases and learns that codeword; a release naming
 // another codeword is rejected.
 func TestTardosRelease(t *testing.T) {
-	const segs = 64
+	const segs = 61 // not a whole number of bytes: the codeword's padding bits
 	n := newTracedNet(t, segs)
 	tps, err := n.sv[0].TitlePartials(n.cu[0], n.cust, n.title)
 	if err != nil {
@@ -170,7 +170,7 @@ func TestTardosRelease(t *testing.T) {
 // node, one from a node's wrong share; once combined, the title's biases
 // are kept and later copies need none.
 func TestTitlePartialRefusals(t *testing.T) {
-	n := newTracedNet(t, 8)
+	n := newTracedNet(t, 13)
 	tps, err := n.sv[0].TitlePartials(n.cu[0], n.cust, n.title)
 	if err != nil {
 		t.Fatal(err)
