@@ -99,6 +99,9 @@ func TestSystemdGuest(t *testing.T) {
 	if err != nil || results["done"] == "" {
 		t.Errorf("guest: %v (report done: %q)\nreport:\n%s\nconsole (tail):\n%s", err, results["done"], got, tail(string(console), 6000))
 	}
+	if start := results["start"]; start != "" {
+		t.Logf("guest: %s", start)
+	}
 	for _, c := range wantChecks {
 		switch r := results[c]; {
 		case r == "":
@@ -115,7 +118,8 @@ func TestSystemdGuest(t *testing.T) {
 }
 
 // parse maps each check's name to its line ("ok ..." or "fail ...");
-// "done" maps to "done".
+// "done" maps to "done" and "start" to the first line (the guest's kernel,
+// systemd and uptime when the checks began).
 func parse(report string) map[string]string {
 	out := map[string]string{}
 	for _, l := range strings.Split(report, "\n") {
@@ -123,6 +127,8 @@ func parse(report string) map[string]string {
 		switch {
 		case len(f) >= 1 && f[0] == "done":
 			out["done"] = "done"
+		case len(f) >= 1 && f[0] == "start":
+			out["start"] = l
 		case len(f) >= 2 && (f[0] == "ok" || f[0] == "fail"):
 			out[f[1]] = l
 		}
