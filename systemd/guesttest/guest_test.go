@@ -3,6 +3,7 @@ package guesttest
 import (
 	"bytes"
 	"context"
+	"fmt"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -96,6 +97,9 @@ func TestSystemdGuest(t *testing.T) {
 	got, _ := os.ReadFile(report)
 	console, _ := os.ReadFile(consoleFile)
 	results := parse(string(got))
+	if bctx.Err() != nil {
+		err = fmt.Errorf("stopped at the deadline, %v after the boot began, before the checks were done: software emulation on a busy host is slow (docs/systemd-guest.md gives the times); give go test a longer -timeout, e.g. -timeout 30m (%v)", time.Since(start).Round(time.Second), err)
+	}
 	if err != nil || results["done"] == "" {
 		t.Errorf("guest: %v (report done: %q)\nreport:\n%s\nconsole (tail):\n%s", err, results["done"], got, tail(string(console), 6000))
 	}
