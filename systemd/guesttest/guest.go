@@ -1,5 +1,3 @@
-//go:build guestsystemd
-
 package guesttest
 
 import (
