@@ -101,7 +101,7 @@ func TestBackupRestore(t *testing.T) {
 	}
 	gwR := startNode(t, ledger.NewLocal(node), nodeOpts{})
 	gw0 := startNode(t, c.node(0).Ledger, nodeOpts{})
-	a, err := st.client(t, time.Now, gwR.pin, gw0.pin).Authorize(ctx, paramsFor("job-1", "tok-0", "title-1", []byte("media-1")))
+	a, err := st.client(t, time.Now, gwR.pin, gw0.pin).Authorize(ctx, c.paramsFor("job-1", "tok-0", "title-1", []byte("media-1")))
 	if err != nil {
 		t.Fatalf("Authorize(restored node first) = %v", err)
 	}
