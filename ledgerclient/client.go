@@ -136,10 +136,10 @@ type CopyRequestParams struct {
 	// the report that spoiled attempt n-1 (Receipt.ReportDigest of Report).
 	Attempt    uint32
 	PrevReport []byte
-	// Manifest is the title package's manifest. For a title dealt by its
-	// issuer (share roots in the manifest), round 2 collects t nodes'
-	// share releases, checks each against its node's root and combines
-	// them (docs/key-custody.md); nil or without roots, one node's keys.
+	// Manifest is the title package's manifest, required: every title is
+	// dealt by its issuer, and round 2 collects t nodes' share releases,
+	// checks each against its node's root in the manifest and combines
+	// them (docs/key-custody.md).
 	Manifest *titlepkg.Manifest
 }
 
@@ -164,11 +164,6 @@ type Authorization struct {
 	Keys    *keys.CopyKeys
 	Format  keys.FormatMetadata
 	Receipt Receipt // round 1's, from the node that answered first
-	// Sealed is round 2's envelope as received (without the disc key),
-	// which reopens with the station's key and keys.Info{JobID, MediaID,
-	// Transcript: KeysTranscript}.
-	Sealed         []byte
-	KeysTranscript []byte
 	// Partials names the nodes whose valid partials made the group
 	// signature; Rejected, each wrapping ErrWrongPartial, the nodes whose
 	// partial did not verify.
@@ -203,17 +198,17 @@ func (c *Client) Authorize(ctx context.Context, p CopyRequestParams) (*Authoriza
 		return nil, fmt.Errorf("ledgerclient.Authorize: %w: retry attempt %d needs the %d-byte digest of the report that spoiled attempt %d",
 			ErrBadRequestParams, p.Attempt, protocol.ReportDigestLen, p.Attempt-1)
 	}
+	// Checked before round 1, which spends the token: without the roots no
+	// release could be checked, and the spent token would give no keys.
+	if p.Manifest == nil || len(p.Manifest.ShareRoots) == 0 {
+		return nil, fmt.Errorf("ledgerclient.Authorize: %w: title %s: the package manifest with its share roots is required (every title is dealt by its issuer); pass the installed package's manifest", ErrBadRequestParams, p.TitleID)
+	}
 	r1, err := c.collectPartials(ctx, p)
 	if err != nil {
 		return nil, fmt.Errorf("ledgerclient.Authorize: %w", err)
 	}
 	defer clear(r1.sigma[:])
-	var a *Authorization
-	if p.Manifest != nil && len(p.Manifest.ShareRoots) > 0 {
-		a, err = c.releaseShares(ctx, p, r1)
-	} else {
-		a, err = c.releaseKeys(ctx, p, r1)
-	}
+	a, err := c.releaseShares(ctx, p, r1)
 	if err != nil {
 		return nil, fmt.Errorf("ledgerclient.Authorize: %w", err)
 	}

@@ -2,6 +2,7 @@ package ledgerclient
 
 import (
 	"context"
+	"copystation/burn/titlepkg"
 	"crypto/ecdh"
 	"crypto/ecdsa"
 	"crypto/ed25519"
@@ -80,8 +81,12 @@ func TestAuthorizeRefusesBadParams(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	good := CopyRequestParams{JobID: "j", TokenID: "t", TitleID: "x", MediaID: []byte{1}}
-	for _, p := range []CopyRequestParams{{}, {TokenID: "t", TitleID: "x", MediaID: []byte{1}}, {JobID: "j", TokenID: "t", TitleID: "x"}} {
+	m := &titlepkg.Manifest{ShareRoots: [][32]byte{{1}}}
+	good := CopyRequestParams{JobID: "j", TokenID: "t", TitleID: "x", MediaID: []byte{1}, Manifest: m}
+	// Without a manifest's share roots no release could be checked: refused
+	// before round 1, which would spend the token.
+	for _, p := range []CopyRequestParams{{}, {TokenID: "t", TitleID: "x", MediaID: []byte{1}, Manifest: m}, {JobID: "j", TokenID: "t", TitleID: "x", Manifest: m},
+		{JobID: "j", TokenID: "t", TitleID: "x", MediaID: []byte{1}}, {JobID: "j", TokenID: "t", TitleID: "x", MediaID: []byte{1}, Manifest: &titlepkg.Manifest{}}} {
 		if _, err := c.Authorize(context.Background(), p); !errors.Is(err, ErrBadRequestParams) {
 			t.Errorf("Authorize(%+v) = %v, want %v", p, err, ErrBadRequestParams)
 		}

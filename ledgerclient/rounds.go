@@ -37,29 +37,6 @@ type round1 struct {
 	spent         time.Duration // from start to the first node's answer: the spend
 }
 
-// check holds a node's round-2 keys to what round 1 fixed: the format, and
-// the codeword, which must be the one sigma gives (a node cannot pick the
-// variants); a node sends no disc key.
-func (r *round1) check(k *keys.CopyKeys) error {
-	if protocol.Format(k.Format) != r.format {
-		return fmt.Errorf("%w: sealed format %+v differs from round 1's %+v", ErrNodeMisbehaved, k.Format, r.format)
-	}
-	if len(k.DiscKey) != 0 {
-		return fmt.Errorf("%w: the node sent a disc key; the station derives it from the group signature", ErrNodeMisbehaved)
-	}
-	if len(k.Codeword) == 0 {
-		return fmt.Errorf("%w: no codeword", ErrNodeMisbehaved)
-	}
-	cw, err := custody.DeriveCodeword(r.sigma, 8*len(k.Codeword))
-	if err != nil {
-		return fmt.Errorf("%w: codeword: %w", ErrNodeMisbehaved, err)
-	}
-	if !bytes.Equal(cw.Bytes(), k.Codeword) {
-		return fmt.Errorf("%w: the codeword is not the one the copy's group signature gives", ErrNodeMisbehaved)
-	}
-	return nil
-}
-
 func (c *Client) logf(format string, args ...any) {
 	if c.cfg.Logf != nil {
 		c.cfg.Logf(format, args...)
@@ -204,41 +181,6 @@ func (c *Client) collectPartials(ctx context.Context, p CopyRequestParams) (*rou
 	}
 	all := append([]error{fmt.Errorf("%w: %d valid of %d needed", head, len(partials), c.group.T())}, r.rejected...)
 	return nil, errors.Join(append(all, errs...)...)
-}
-
-// releaseKeys is round 2, the one function the station's side of it goes
-// through: it sends the copy's group signature to the nodes that gave
-// partials, then to the others, until one answers with keys that check
-// against round 1 (today one node's release carries every key; issuer-dealt
-// shares will need t of them).
-func (c *Client) releaseKeys(ctx context.Context, p CopyRequestParams, r1 *round1) (*Authorization, error) {
-	order := append([]Node(nil), r1.from...)
-	for _, n := range c.cfg.Nodes {
-		if !containsNode(order, n) {
-			order = append(order, n)
-		}
-	}
-	var errs []error
-	for _, node := range order {
-		if err := ctx.Err(); err != nil {
-			errs = append(errs, err)
-			break
-		}
-		var a *Authorization
-		err := c.withSession(ctx, node, func(s *session) error {
-			k, err := s.keys(p, r1)
-			a = k
-			return err
-		})
-		if err == nil {
-			return a, nil
-		}
-		if definitive(err) && !errors.Is(err, ErrBadSigma) && !errors.Is(err, ErrCopyUnknown) {
-			return nil, err
-		}
-		errs = append(errs, fmt.Errorf("node %s (%s): %w", node.ID(), node.Address, err))
-	}
-	return nil, errors.Join(append([]error{ErrNoNodeReachable}, errs...)...)
 }
 
 func containsNode(ns []Node, n Node) bool {

@@ -148,53 +148,6 @@ func (s *session) partial(p CopyRequestParams) (*partialAnswer, error) {
 		Height: rel.Height, TxHash: rel.TxHash, HandshakeHash: hh, Signature: rel.NodeSignature}, titlePartials: rel.TitlePartials}, nil
 }
 
-// keys is round 2 at one node: the copy's group signature, answered by the
-// copy's keys. The codeword must be the one sigma gives; the disc key is
-// derived here, from sigma, never taken from a node.
-func (s *session) keys(p CopyRequestParams, r1 *round1) (*Authorization, error) {
-	if s.chal.ChainID != r1.chainID {
-		return nil, fmt.Errorf("%w: the node serves network %q, the copy's partials came from %q", ErrWrongChain, s.chal.ChainID, r1.chainID)
-	}
-	hh := s.ch.HandshakeHash()
-	req := &protocol.KeyRequestMsg{StationID: s.c.stationID, JobID: p.JobID, Attempt: p.Attempt, MediaID: p.MediaID, Sigma: r1.sigma[:]}
-	sig, err := protocol.Sign(s.c.cfg.Random, s.c.cfg.Signer, req.Statement(hh, s.chal))
-	if err != nil {
-		return nil, err
-	}
-	req.Signature = sig
-	a, err := s.exchange(req)
-	if err != nil {
-		return nil, err
-	}
-	rel, ok := a.(*protocol.ShareReleaseMsg)
-	switch {
-	case !ok:
-		return nil, fmt.Errorf("%w: %s instead of a share release", protocol.ErrUnexpected, a.Type())
-	case rel.JobID != p.JobID || rel.Attempt != p.Attempt:
-		return nil, fmt.Errorf("%w: share release for job %q attempt %d, asked for %q attempt %d", ErrNodeMisbehaved, rel.JobID, rel.Attempt, p.JobID, p.Attempt)
-	}
-	if err := protocol.Verify(s.node.SigningKey, rel.Statement(s.chal.ChainID, hh), rel.NodeSignature); err != nil {
-		return nil, fmt.Errorf("%w: share release signature: %w", ErrNodeMisbehaved, err)
-	}
-	k, err := keys.Open(s.c.cfg.KeyExchanger, keys.Info{JobID: p.JobID, MediaID: p.MediaID, Transcript: hh}, rel.Sealed)
-	if err != nil {
-		return nil, fmt.Errorf("%w: %w", ErrKeysDoNotOpen, err)
-	}
-	if err := r1.check(k); err != nil {
-		k.Wipe()
-		return nil, err
-	}
-	dk, err := custody.DiscKey(r1.sigma, p.Attempt, p.MediaID)
-	if err != nil {
-		k.Wipe()
-		return nil, err
-	}
-	k.DiscKey, k.Revoked = dk[:], r1.revoked
-	return &Authorization{Keys: k, Format: keys.FormatMetadata(r1.format), Receipt: r1.receipt,
-		Sealed: rel.Sealed, KeysTranscript: hh, Partials: r1.partials, Rejected: r1.rejected,
-		SpendTime: r1.spent, ReleaseTime: time.Since(r1.start)}, nil
-}
-
 func (s *session) report(r ReportParams) (*Receipt, error) {
 	hh := s.ch.HandshakeHash()
 	m := &protocol.CopyReportMsg{StationID: s.c.stationID, JobID: r.JobID, Attempt: r.Attempt, MediaID: r.MediaID,
