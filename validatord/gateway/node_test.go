@@ -2,6 +2,7 @@ package gateway_test
 
 import (
 	"context"
+	"copystation/burn/titlepkg"
 	"copystation/custody"
 	"crypto"
 	"crypto/ecdh"
@@ -123,8 +124,13 @@ type ledgerclientNode = ledgerclient.Node
 
 func stationID(pub []byte) string { return protocol.KeyID(pub) }
 
+// paramsFor is a copy request for a test that expects a refusal in round 1:
+// its manifest only has the share roots the client requires before it
+// spends. A test whose copy reaches round 2 uses chain.paramsFor, which
+// passes the registered title's manifest.
 func paramsFor(job, token, title string, media []byte) ledgerclient.CopyRequestParams {
-	return ledgerclient.CopyRequestParams{JobID: job, TokenID: token, TitleID: title, Profile: 0x41, MediaID: media}
+	return ledgerclient.CopyRequestParams{JobID: job, TokenID: token, TitleID: title, Profile: 0x41, MediaID: media,
+		Manifest: &titlepkg.Manifest{ShareRoots: make([][32]byte, 4)}}
 }
 
 // station is a station's keys: software in unit tests, the TPM in the

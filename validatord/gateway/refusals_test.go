@@ -146,8 +146,9 @@ func TestRefusalsSayOnlyWhatTheStationNeeds(t *testing.T) {
 			return err
 		}, protocol.CodeJobMismatch, "secret-job"},
 		{"own job on another disc while one is pending", func() error {
-			_, err := ca.Authorize(ctx, ledgerclient.CopyRequestParams{JobID: "secret-job", TokenID: "tok-c", TitleID: "title-1",
-				Profile: 0x41, MediaID: []byte("media-0002"), Grant: grant(a)})
+			p := f.ledger.paramsFor("secret-job", "tok-c", "title-1", []byte("media-0002"))
+			p.Grant = grant(a)
+			_, err := ca.Authorize(ctx, p)
 			return err
 		}, protocol.CodeAttemptPending, "secret-job"},
 	}
