@@ -9,6 +9,8 @@ import (
 	"testing"
 	"time"
 
+	cfg "github.com/cometbft/cometbft/config"
+
 	"copystation/protocol"
 	"copystation/validatord/contract"
 )
@@ -20,8 +22,8 @@ type benchNet struct {
 	nonce uint64
 }
 
-func startBenchNet(b *testing.B, ctx context.Context, n int) *benchNet {
-	nw, err := StartNetwork(ctx, b.TempDir(), n, Options{})
+func startBenchNet(b *testing.B, ctx context.Context, n int, tune func(*cfg.Config)) *benchNet {
+	nw, err := StartNetwork(ctx, b.TempDir(), n, Options{Tune: tune})
 	if err != nil {
 		b.Fatalf("StartNetwork(%d) = %v", n, err)
 	}
@@ -61,10 +63,12 @@ func (bn *benchNet) mint(b *testing.B, ctx context.Context, count int) []string 
 	return ids
 }
 
-func benchSpends(b *testing.B, nodes, workers int) {
+func benchSpends(b *testing.B, nodes, workers int) { benchSpendsTuned(b, nodes, workers, nil) }
+
+func benchSpendsTuned(b *testing.B, nodes, workers int, tune func(*cfg.Config)) {
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
 	defer cancel()
-	bn := startBenchNet(b, ctx, nodes)
+	bn := startBenchNet(b, ctx, nodes, tune)
 	defer bn.nw.Close()
 	toks := bn.mint(b, ctx, b.N)
 	type job struct {
@@ -120,3 +124,18 @@ func BenchmarkSpend1Node(b *testing.B)        { benchSpends(b, 1, 256) }
 func BenchmarkSpend4Nodes(b *testing.B)       { benchSpends(b, 4, 256) }
 func BenchmarkSpendSerial1Node(b *testing.B)  { benchSpends(b, 1, 1) }
 func BenchmarkSpendSerial4Nodes(b *testing.B) { benchSpends(b, 4, 1) }
+
+// BenchmarkSpend4NodesTuned is BenchmarkSpend4Nodes over CometBFT's
+// timeout_commit and the requests in flight, the two that bound
+// throughput once CPU does not (throughput = in flight / latency): run one
+// sub-benchmark at a time and alternate them, e.g.
+// -bench 'Spend4NodesTuned/commit=50ms/inflight=512'.
+func BenchmarkSpend4NodesTuned(b *testing.B) {
+	for _, commit := range []time.Duration{100 * time.Millisecond, 50 * time.Millisecond, 25 * time.Millisecond} {
+		for _, inflight := range []int{256, 512} {
+			b.Run(fmt.Sprintf("commit=%v/inflight=%d", commit, inflight), func(b *testing.B) {
+				benchSpendsTuned(b, 4, inflight, func(c *cfg.Config) { c.Consensus.TimeoutCommit = commit })
+			})
+		}
+	}
+}
