@@ -30,7 +30,7 @@ Daemon:
   demo    [--json]                      burn one copy on simulated hardware, then show a refused second copy
   demo    --kiosk [--listen ADDR]       the simulated station with its kiosk screen and a demo wallet
   screen  [--listen ADDR] [--staff-pin-file F]  the kiosk screen for the daemon on --socket (loopback only)
-  bench   [--json]                      measure start-up to READY and memory during a 25 GB burn
+  bench   [--json] [--daemon BIN]       measure start-up to READY and memory during a 25 GB burn
   bench   --tower N [--discs K]         N simulated 16x drives, one robot: drives fed, underruns, discs/hour
 
 Client (talks to the daemon on --socket, default /run/stationd/stationd.sock):
