@@ -11,6 +11,7 @@ import (
 	"strings"
 
 	"copystation/stationd/config"
+	"copystation/stationd/daemon"
 	"copystation/stationd/job"
 	"copystation/stationd/notify"
 )
@@ -47,6 +48,7 @@ func Main(ctx context.Context, args []string, stderr io.Writer, hook func(job.Jo
 		fmt.Fprintf(stderr, "stationd simrun: %v\n", err)
 		return 2
 	}
+	daemon.SetGCPercent()
 	keys, err := OpenKeys(*dir)
 	if err != nil {
 		fmt.Fprintf(stderr, "stationd simrun: %v\n", err)
