@@ -41,6 +41,8 @@ type BenchResult struct {
 	PeakRSSMiB    float64 `json:"daemon_peak_rss_mib"`
 	SampledMaxMiB float64 `json:"daemon_sampled_max_rss_mib"`
 	Attempts      int     `json:"attempts"`
+	Daemon        string  `json:"daemon_binary"`
+	DaemonBytes   int64   `json:"daemon_binary_bytes"`
 }
 
 func cmdBench(ctx context.Context, args []string, stdout, stderr io.Writer) int {
@@ -52,6 +54,7 @@ func cmdBench(ctx context.Context, args []string, stdout, stderr io.Writer) int 
 	dir := fs.String("dir", "", "work directory (default a temporary one; needs about twice --size of free disk)")
 	tower := fs.Int("tower", 0, "instead: a tower of N simulated 16x drives and one robot, in real time (default image 1 GiB)")
 	discs := fs.Int("discs", 2, "with --tower: copies per drive")
+	daemonBin := fs.String("daemon", "", "the binary run as `BIN simrun` for the measured daemon (default: stationd-simrun beside this executable if there is one, else this executable)")
 	if err := fs.Parse(args); err != nil {
 		return 2
 	}
@@ -72,7 +75,7 @@ func cmdBench(ctx context.Context, args []string, stdout, stderr io.Writer) int 
 		printTower(stdout, r)
 		return 0
 	}
-	r, err := runBench(ctx, stderr, *dir, *size, *starts)
+	r, err := runBench(ctx, stderr, *dir, *daemonBin, *size, *starts)
 	if err != nil {
 		fmt.Fprintf(stderr, "stationd bench: %v\n", err)
 		return 1
@@ -83,13 +86,14 @@ func cmdBench(ctx context.Context, args []string, stdout, stderr io.Writer) int 
 		e.Encode(r)
 		return 0
 	}
+	fmt.Fprintf(stdout, "daemon binary: %s (%.1f MB)\n", r.Daemon, float64(r.DaemonBytes)/1e6)
 	fmt.Fprintf(stdout, "start-up to READY (%d runs): min %.0f ms, median %.0f ms, max %.0f ms\n", r.StartupRuns, r.StartupMinMS, r.StartupMedMS, r.StartupMaxMS)
 	fmt.Fprintf(stdout, "burn of %d bytes: %.1f s (%.0f MB/s end to end), %d attempt(s)\n", r.BurnBytes, r.BurnSeconds, r.BurnMBps, r.Attempts)
 	fmt.Fprintf(stdout, "daemon resident memory during the burn: peak (VmHWM) %.1f MiB, sampled max %.1f MiB (%.1f MiB when READY)\n", r.PeakRSSMiB, r.SampledMaxMiB, r.ReadyRSSMiB)
 	return 0
 }
 
-func runBench(ctx context.Context, log io.Writer, dir string, size int64, starts int) (*BenchResult, error) {
+func runBench(ctx context.Context, log io.Writer, dir, daemonBin string, size int64, starts int) (*BenchResult, error) {
 	if dir == "" {
 		d, err := os.MkdirTemp("", "stationd-bench-")
 		if err != nil {
@@ -98,9 +102,13 @@ func runBench(ctx context.Context, log io.Writer, dir string, size int64, starts
 		defer os.RemoveAll(d)
 		dir = d
 	}
-	exe, err := os.Executable()
+	exe, err := daemonBinary(daemonBin)
 	if err != nil {
 		return nil, err
+	}
+	fi, err := os.Stat(exe)
+	if err != nil {
+		return nil, fmt.Errorf("the daemon binary: %w", err)
 	}
 	nw, err := simstation.StartNetwork(ctx, filepath.Join(dir, "node"))
 	if err != nil {
@@ -132,7 +140,7 @@ func runBench(ctx context.Context, log io.Writer, dir string, size int64, starts
 	if err := nw.Mint(ctx, "bench-token", "bench-film", signing); err != nil {
 		return nil, err
 	}
-	r := &BenchResult{StartupRuns: starts, BurnBytes: size}
+	r := &BenchResult{StartupRuns: starts, BurnBytes: size, Daemon: exe, DaemonBytes: fi.Size()}
 	var times []float64
 	for range starts {
 		p, t, err := startDaemon(exe, sdir, nw)
@@ -190,6 +198,25 @@ func runBench(ctx context.Context, log io.Writer, dir string, size int64, starts
 	}
 	r.PeakRSSMiB = float64(hwm) / 1024
 	return r, nil
+}
+
+// daemonBinary picks the binary the bench runs as the daemon: the one
+// named, else stationd-simrun beside this executable (the daemon without
+// the bench's validation node, whose mapped text would otherwise count in
+// the daemon's memory), else this executable.
+func daemonBinary(named string) (string, error) {
+	if named != "" {
+		return filepath.Abs(named)
+	}
+	exe, err := os.Executable()
+	if err != nil {
+		return "", err
+	}
+	slim := filepath.Join(filepath.Dir(exe), "stationd-simrun")
+	if fi, err := os.Stat(slim); err == nil && fi.Mode().IsRegular() {
+		return slim, nil
+	}
+	return exe, nil
 }
 
 type daemonProc struct {

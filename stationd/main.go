@@ -31,7 +31,7 @@ Daemon:
   demo    --synthetic [--size MiB]      the same with a generated image (needs no ffmpeg)
   demo    --kiosk [--listen ADDR]       the simulated station with its kiosk screen and a demo wallet
   screen  [--listen ADDR] [--staff-pin-file F]  the kiosk screen for the daemon on --socket (loopback only)
-  bench   [--json]                      measure start-up to READY and memory during a 25 GB burn
+  bench   [--json] [--daemon BIN]       measure start-up to READY and memory during a 25 GB burn
   bench   --tower N [--discs K]         N simulated 16x drives, one robot: drives fed, underruns, discs/hour
 
 Client (talks to the daemon on --socket, default /run/stationd/stationd.sock):

@@ -38,6 +38,7 @@ func cmdRun(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		return 1
 	}
 	log := newLogger(stderr, cfg.LogLevel)
+	daemon.SetGCPercent()
 	deps := daemon.Deps{Logger: log, AfterTransition: afterTransition(), Drives: openDrives}
 	if err := daemon.Run(ctx, cfg, deps); err != nil {
 		log.Error("stationd stopped", "err", err)

@@ -12,5 +12,8 @@
 // stations, an issuer that registers titles and mints tokens).
 //
 // Station is the station side: its TPM-resident keys, drives, loader, the
-// title packages on its disk, and the daemon serving its API socket.
+// title packages on its disk, and the daemon serving its API socket. It
+// lives in stationd/simdaemon, which links no validation node (so a
+// process running only a station stays the daemon's size); the names here
+// are aliases.
 package simstation
