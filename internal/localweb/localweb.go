@@ -60,6 +60,13 @@ func Guard(next http.Handler, log *slog.Logger) http.Handler { return GuardSized
 // bound for a request, or 0 for MaxBody (the kiosk's camera frames are
 // larger than forms).
 func GuardSized(next http.Handler, log *slog.Logger, limit func(*http.Request) int64) http.Handler {
+	return GuardHosts(next, log, limit, nil)
+}
+
+// GuardHosts is GuardSized that also answers to the public names in names
+// (the names a TLS listener's certificate holds, see ListenTLS): a Host
+// header naming anything else, loopback apart, is refused.
+func GuardHosts(next http.Handler, log *slog.Logger, limit func(*http.Request) int64, names []string) http.Handler {
 	cop := http.NewCrossOriginProtection()
 	cop.SetDenyHandler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		log.Warn("localweb: cross-site request refused", "method", r.Method, "path", r.URL.Path, "origin", r.Header.Get("Origin"))
@@ -73,8 +80,9 @@ func GuardSized(next http.Handler, log *slog.Logger, limit func(*http.Request) i
 		h.Set("X-Frame-Options", "DENY")
 		h.Set("Referrer-Policy", "no-referrer")
 		h.Set("Cache-Control", "no-store")
-		if !LoopbackHost(r.Host) {
-			http.Error(w, "Refused: this page answers only to a loopback address.", http.StatusMisdirectedRequest)
+		if !HostAllowed(r.Host, names) {
+			log.Warn("localweb: request for another host refused", "host", r.Host)
+			http.Error(w, "Refused: this page does not answer to that name; open it by the address its server printed.", http.StatusMisdirectedRequest)
 			return
 		}
 		n := int64(MaxBody)
