@@ -1,8 +1,9 @@
 // Package localweb is what a page served for this machine's own browser
-// needs: a listener on loopback or a Unix socket only, and the guards in
-// front of its handler (loopback Host names only, cross-site writes
-// refused, a policy that loads nothing from elsewhere, bounded bodies).
-// The kiosk screen and the wallet's page use it.
+// needs: a listener on loopback or a Unix socket (or, for a phone on the
+// network, TLS 1.3 with the names it answers to), and the guards in front
+// of its handler (known Host names only, cross-site writes refused, a
+// policy that loads nothing from elsewhere, bounded bodies). The kiosk
+// screen and the wallet's page use it.
 package localweb
 
 import (
