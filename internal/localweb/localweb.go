@@ -1,8 +1,9 @@
 // Package localweb is what a page served for this machine's own browser
-// needs: a listener on loopback or a Unix socket only, and the guards in
-// front of its handler (loopback Host names only, cross-site writes
-// refused, a policy that loads nothing from elsewhere, bounded bodies).
-// The kiosk screen and the wallet's page use it.
+// needs: a listener on loopback or a Unix socket (or, for a phone on the
+// network, TLS 1.3 with the names it answers to), and the guards in front
+// of its handler (known Host names only, cross-site writes refused, a
+// policy that loads nothing from elsewhere, bounded bodies). The kiosk
+// screen and the wallet's page use it.
 package localweb
 
 import (
@@ -60,6 +61,13 @@ func Guard(next http.Handler, log *slog.Logger) http.Handler { return GuardSized
 // bound for a request, or 0 for MaxBody (the kiosk's camera frames are
 // larger than forms).
 func GuardSized(next http.Handler, log *slog.Logger, limit func(*http.Request) int64) http.Handler {
+	return GuardHosts(next, log, limit, nil)
+}
+
+// GuardHosts is GuardSized that also answers to the public names in names
+// (the names a TLS listener's certificate holds, see ListenTLS): a Host
+// header naming anything else, loopback apart, is refused.
+func GuardHosts(next http.Handler, log *slog.Logger, limit func(*http.Request) int64, names []string) http.Handler {
 	cop := http.NewCrossOriginProtection()
 	cop.SetDenyHandler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		log.Warn("localweb: cross-site request refused", "method", r.Method, "path", r.URL.Path, "origin", r.Header.Get("Origin"))
@@ -73,8 +81,9 @@ func GuardSized(next http.Handler, log *slog.Logger, limit func(*http.Request) i
 		h.Set("X-Frame-Options", "DENY")
 		h.Set("Referrer-Policy", "no-referrer")
 		h.Set("Cache-Control", "no-store")
-		if !LoopbackHost(r.Host) {
-			http.Error(w, "Refused: this page answers only to a loopback address.", http.StatusMisdirectedRequest)
+		if !HostAllowed(r.Host, names) {
+			log.Warn("localweb: request for another host refused", "host", r.Host)
+			http.Error(w, "Refused: this page does not answer to that name; open it by the address its server printed.", http.StatusMisdirectedRequest)
 			return
 		}
 		n := int64(MaxBody)

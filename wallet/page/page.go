@@ -4,7 +4,8 @@
 // registrations, transfers and grants itself. This server holds no key: it
 // serves the page, relays the page's signed transactions to a validation
 // node, lists an owner's tokens with their proofs, checks receipts and
-// draws QR codes, on loopback behind localweb's guards.
+// draws QR codes, behind localweb's guards: on loopback, or over TLS to
+// the public names in Hosts.
 package page
 
 import (
@@ -32,6 +33,9 @@ type Page struct {
 	Ledger  wallet.Ledger // nil: offline, only copy codes
 	ChainID string
 	Logger  *slog.Logger
+	// Hosts are the public names the page answers to besides loopback
+	// (served over TLS to a phone, see `wallet serve --host`).
+	Hosts []string
 }
 
 // relayed are the transactions the page makes; the server relays no other.
@@ -60,7 +64,7 @@ func (p *Page) Handler() http.Handler {
 	mux.HandleFunc("POST /api/submit", p.submit)
 	mux.HandleFunc("POST /api/verify", p.verify)
 	mux.HandleFunc("POST /api/qr", p.qr)
-	return localweb.Guard(mux, p.Logger)
+	return localweb.GuardHosts(mux, p.Logger, nil, p.Hosts)
 }
 
 // answer writes JSON; a refusal is {"message": ...} with its status.

@@ -50,16 +50,7 @@ func TestPageInChromium(t *testing.T) {
 	ctx, cancel := context.WithTimeout(context.Background(), 4*time.Minute)
 	defer cancel()
 	chromium := chromiumPath(t)
-	dir := t.TempDir()
-	nw, err := simstation.StartNetwork(ctx, filepath.Join(dir, "node"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer nw.Close()
-	if _, err := simstation.MakeTitle(ctx, nw, filepath.Join(dir, "titles"), "film", 1<<20, 1); err != nil {
-		t.Fatal(err)
-	}
-	chain, _ := nw.Node.Ledger.ChainID(ctx)
+	nw, chain := startLedger(ctx, t)
 	base := serveOn(t, &Page{Ledger: nw.Node.Ledger, ChainID: chain})
 	b, requests := browser(ctx, t, chromium)
 
@@ -68,15 +59,7 @@ func TestPageInChromium(t *testing.T) {
 		chromedp.Navigate(base+"/"),
 		chromedp.WaitVisible(chromedp.CSS("#create")))
 	screenshot(t, b, "w1-wallet-setup")
-	run(t, b, 60*time.Second,
-		chromedp.SendKeys(chromedp.CSS("#new-pass"), pass),
-		chromedp.SendKeys(chromedp.CSS("#new-pass2"), pass),
-		chromedp.Click(chromedp.CSS("#create")),
-		chromedp.WaitVisible(chromedp.CSS("#open")))
-	pub, err := hex.DecodeString(text(t, b, "#public-key"))
-	if err != nil || text(t, b, "#owner-id") != protocol.KeyID(pub) {
-		t.Fatalf("page shows owner %q for key %x (%v), want its protocol.KeyID", text(t, b, "#owner-id"), pub, err)
-	}
+	pub := createKey(t, b, pass)
 	ownerID := protocol.KeyID(pub)
 	checkSealed(t, b, pass, pub)
 
@@ -98,6 +81,50 @@ func TestPageInChromium(t *testing.T) {
 		t.Fatalf("reopened as %s, want %s", got, ownerID)
 	}
 
+	ownerSteps(t, b, nw, chain, pub)
+	screenshot(t, b, "w2-wallet-code")
+	t.Run("transfer", func(t *testing.T) {
+		k, _ := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
+		to, _ := k.PublicKey.Bytes()
+		run(t, b, 30*time.Second,
+			chromedp.SendKeys(chromedp.CSS("#ttoken"), "tok-p2"),
+			chromedp.SendKeys(chromedp.CSS("#to"), hex.EncodeToString(to)),
+			chromedp.Click(chromedp.CSS("#transfer")),
+			chromedp.WaitVisible(chromedp.CSS("#done")))
+		if tok, err := nw.Token("tok-p2"); err != nil || tok.OwnerID != protocol.KeyID(to) {
+			t.Errorf("tok-p2 after the transfer = %+v, %v", tok, err)
+		}
+		click(t, b, "#list-tokens", "#done") // the list is redrawn before the message shows
+		if n, err := chromedp.Run(b, chromedp.Evaluate[int](`document.querySelectorAll("#token-tok-p2").length`)); err != nil || n != 0 {
+			t.Errorf("after the transfer the list still shows tok-p2 (%d, %v)", n, err)
+		}
+	})
+	checkRequests(t, *requests, base)
+}
+
+// createKey makes the owner key in the page (open at its setup screen)
+// and returns its public key, checking the owner ID the page shows.
+func createKey(t *testing.T, b context.Context, pass string) []byte {
+	t.Helper()
+	run(t, b, 60*time.Second,
+		chromedp.SendKeys(chromedp.CSS("#new-pass"), pass),
+		chromedp.SendKeys(chromedp.CSS("#new-pass2"), pass),
+		chromedp.Click(chromedp.CSS("#create")),
+		chromedp.WaitVisible(chromedp.CSS("#open")))
+	pub, err := hex.DecodeString(text(t, b, "#public-key"))
+	if err != nil || text(t, b, "#owner-id") != protocol.KeyID(pub) {
+		t.Fatalf("page shows owner %q for key %x (%v), want its protocol.KeyID", text(t, b, "#owner-id"), pub, err)
+	}
+	return pub
+}
+
+// ownerSteps mints tok-p1 and tok-p2 to the page's key, then registers
+// the owner (a second time is "already registered"), lists its tokens
+// and makes a copy code for tok-p1 whose QR code decodes to a grant the
+// ledger's check accepts.
+func ownerSteps(t *testing.T, b context.Context, nw *simstation.Network, chain string, pub []byte) {
+	ctx := context.Background()
+	ownerID := protocol.KeyID(pub)
 	for _, id := range []string{"tok-p1", "tok-p2"} {
 		if err := nw.Mint(ctx, id, "film", pub); err != nil {
 			t.Fatal(err)
@@ -148,26 +175,14 @@ func TestPageInChromium(t *testing.T) {
 		if err != nil || protocol.Verify(tok.Owner, cg, sig) != nil {
 			t.Errorf("the ledger's check of the page's grant: %v, %v", err, protocol.Verify(tok.Owner, cg, sig))
 		}
-		screenshot(t, b, "w2-wallet-code")
 	})
-	t.Run("transfer", func(t *testing.T) {
-		k, _ := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
-		to, _ := k.PublicKey.Bytes()
-		run(t, b, 30*time.Second,
-			chromedp.SendKeys(chromedp.CSS("#ttoken"), "tok-p2"),
-			chromedp.SendKeys(chromedp.CSS("#to"), hex.EncodeToString(to)),
-			chromedp.Click(chromedp.CSS("#transfer")),
-			chromedp.WaitVisible(chromedp.CSS("#done")))
-		if tok, err := nw.Token("tok-p2"); err != nil || tok.OwnerID != protocol.KeyID(to) {
-			t.Errorf("tok-p2 after the transfer = %+v, %v", tok, err)
-		}
-		click(t, b, "#list-tokens", "#done") // the list is redrawn before the message shows
-		if n, err := chromedp.Run(b, chromedp.Evaluate[int](`document.querySelectorAll("#token-tok-p2").length`)); err != nil || n != 0 {
-			t.Errorf("after the transfer the list still shows tok-p2 (%d, %v)", n, err)
-		}
-	})
-	for _, u := range *requests {
-		if p, err := url.Parse(u); err != nil || "http://"+p.Host != base {
+}
+
+// checkRequests: no request the browser made left the page's origin.
+func checkRequests(t *testing.T, requests []string, base string) {
+	t.Helper()
+	for _, u := range requests {
+		if p, err := url.Parse(u); err != nil || p.Scheme+"://"+p.Host != base {
 			t.Errorf("request left the page's address: %s", u)
 		}
 	}
@@ -240,9 +255,10 @@ func serveOn(t *testing.T, p *Page) string {
 
 // browser opens a headless Chromium with its own profile, recording every
 // request it makes.
-func browser(ctx context.Context, t *testing.T, path string) (context.Context, *[]string) {
+func browser(ctx context.Context, t *testing.T, path string, extra ...chromedp.ExecAllocatorOption) (context.Context, *[]string) {
 	opts := append(chromedp.DefaultExecAllocatorOptions[:], chromedp.ExecPath(path), chromedp.NoSandbox,
 		chromedp.WindowSize(480, 1400), chromedp.Flag("disable-gpu", true), chromedp.UserDataDir(t.TempDir()))
+	opts = append(opts, extra...)
 	actx, cancelA := chromedp.NewExecAllocator(ctx, opts...)
 	bctx, cancelB := chromedp.NewContext(actx)
 	t.Cleanup(func() { cancelB(); cancelA() })

@@ -9,6 +9,8 @@
 //	wallet transfer --node URL --token ID --to PUBKEY
 //	wallet verify --node URL RECEIPT the receipt of a copy, against the ledger
 //	wallet serve [--listen ADDR]     the wallet as a page; its key is made and kept in the browser
+//	wallet cert --name NAME --tls-cert FILE --tls-key FILE
+//	                                 a self-signed certificate for serving the page to a phone
 //
 // The passphrase comes from the file named by --passphrase-file or from
 // the COPYSTATION_WALLET_PASSPHRASE variable, never from a flag (flags
@@ -23,7 +25,6 @@ import (
 	"flag"
 	"fmt"
 	"io"
-	"net/http"
 	"os"
 	"os/signal"
 	"path/filepath"
@@ -31,10 +32,8 @@ import (
 	"syscall"
 	"time"
 
-	"copystation/internal/localweb"
 	"copystation/validatord/ledger"
 	"copystation/wallet"
-	"copystation/wallet/page"
 )
 
 func main() {
@@ -59,6 +58,12 @@ const usage = `usage: wallet COMMAND [flags]
   serve [--listen 127.0.0.1:8099] [--node URL | --chain C]
                                          the wallet as a page for this device's browser (loopback only);
                                          the page makes and keeps its own key, sealed in the browser
+  serve --listen ADDR --tls-cert FILE --tls-key FILE [--host NAME]...
+                                         the page over HTTPS for a phone on this network; it answers
+                                         only to NAME (default: the certificate's names) and loopback
+  cert --name NAME... --tls-cert FILE --tls-key FILE
+                                         make a self-signed certificate for NAME (a LAN host name or
+                                         IP) and print its SHA-256 fingerprint to check on the phone
 
 Every command but serve takes --wallet FILE (default ~/.config/copystation/wallet.json) and
 --passphrase-file FILE (or COPYSTATION_WALLET_PASSPHRASE). --node is a validation
@@ -70,6 +75,8 @@ const PassphraseVar = "COPYSTATION_WALLET_PASSPHRASE"
 
 type opts struct {
 	file, passFile, node, chain, station, title, token, to, png, listen string
+	tlsCert, tlsKey                                                     string
+	hosts, names                                                        names
 	life                                                                time.Duration
 }
 
@@ -94,6 +101,10 @@ func Main(ctx context.Context, args []string, stdout, stderr io.Writer, getenv f
 	fs.StringVar(&o.to, "to", "", "the new owner's public key (hex, from their `wallet id`)")
 	fs.StringVar(&o.png, "png", "", "also write the grant's QR code to this PNG file")
 	fs.StringVar(&o.listen, "listen", "127.0.0.1:8099", "serve: the page's loopback address")
+	fs.StringVar(&o.tlsCert, "tls-cert", "", "serve, cert: the page's TLS certificate (PEM)")
+	fs.StringVar(&o.tlsKey, "tls-key", "", "serve, cert: the certificate's key (PEM; a TLS key for this relay, not an owner key)")
+	fs.Var(&o.hosts, "host", "serve: a public name the page answers to (repeatable; default: the certificate's names)")
+	fs.Var(&o.names, "name", "cert: a host name or IP address the phone opens (repeatable)")
 	fs.DurationVar(&o.life, "life", 5*time.Minute, "how long the grant is valid (at most 15m)")
 	if err := fs.Parse(args[1:]); err != nil {
 		return 2
@@ -113,8 +124,11 @@ func Main(ctx context.Context, args []string, stdout, stderr io.Writer, getenv f
 var errUsage = errors.New("wrong use")
 
 func run(ctx context.Context, cmd string, args []string, o opts, out io.Writer, getenv func(string) string) error {
-	if cmd == "serve" { // the page's key lives in the browser, not in the wallet file
+	switch cmd {
+	case "serve": // the page's key lives in the browser, not in the wallet file
 		return serve(ctx, o, out)
+	case "cert":
+		return makeCert(o, out)
 	}
 	pass, err := passphrase(o.passFile, getenv)
 	if err != nil {
@@ -261,35 +275,4 @@ func passphrase(file string, getenv func(string) string) ([]byte, error) {
 		return []byte(p), nil
 	}
 	return nil, fmt.Errorf("%w: no passphrase: use --passphrase-file FILE or set %s", errUsage, PassphraseVar)
-}
-
-// serve runs the wallet's page on loopback until ctx ends.
-func serve(ctx context.Context, o opts, out io.Writer) error {
-	p := &page.Page{ChainID: o.chain}
-	if o.node != "" {
-		l, err := ledger.Dial(o.node)
-		if err != nil {
-			return err
-		}
-		p.Ledger = l
-		if p.ChainID == "" {
-			if p.ChainID, err = l.ChainID(ctx); err != nil {
-				return err
-			}
-		}
-	}
-	if p.ChainID == "" {
-		return fmt.Errorf("%w: --chain or --node is needed", errUsage)
-	}
-	ln, err := localweb.Listen(o.listen)
-	if err != nil {
-		return err
-	}
-	hs := &http.Server{Handler: p.Handler(), ReadHeaderTimeout: 5 * time.Second}
-	go func() { <-ctx.Done(); hs.Close() }()
-	fmt.Fprintf(out, "wallet page on http://%s/ (Ctrl-C to stop)\n", ln.Addr())
-	if err := hs.Serve(ln); !errors.Is(err, http.ErrServerClosed) {
-		return err
-	}
-	return nil
 }
