@@ -202,16 +202,19 @@ func (n *tracedNet) open(leak, rec string, jobs []string) string {
 
 // tracedOut is what `validatord trace --openings --json` prints.
 type tracedOut struct {
-	Segments  int    `json:"segments"`
-	Erased    int    `json:"erased"`
-	Decisions string `json:"decisions"`
-	Scored    int    `json:"scored"`
-	Accused   []struct {
-		Copy    string  `json:"copy"`
-		Station string  `json:"station"`
-		Height  int64   `json:"height"`
-		Score   float64 `json:"score"`
-	} `json:"accused"`
+	Segments  int           `json:"segments"`
+	Erased    int           `json:"erased"`
+	Decisions string        `json:"decisions"`
+	Scored    int           `json:"scored"`
+	Accused   []accusedCopy `json:"accused"`
+}
+
+// accusedCopy is one accused copy in tracedOut.
+type accusedCopy struct {
+	Copy    string  `json:"copy"` // the job ID
+	Station string  `json:"station"`
+	Height  int64   `json:"height"`
+	Score   float64 `json:"score"`
 }
 
 // trace runs `validatord trace --openings` on a leak.
