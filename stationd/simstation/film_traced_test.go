@@ -32,12 +32,15 @@ import (
 // The three copies' main title is remuxed to MKV with "ffmpeg -c copy",
 // and one MKV is spliced from the three, GOP segments alternating.
 // `validatord trace` (opened by two nodes) names each copy from its own
-// MKV, and in the splice accuses colluders only — at least one, never
-// the fourth copy — and `trace accuse` records that on the ledger. Those
-// are Tardos's guarantees: with Eps1 = 0.01 any innocent copy is accused
-// with probability at most 1% per trace (a loose bound: the observed rate
-// is far lower), and a coalition of at most C = 3 has at least one member
-// accused except with probability Eps1^(C/4).
+// MKV (that copy first; the fourth copy, never read back, not at all),
+// and in the splice accuses colluders only — at least one, never the
+// fourth copy — and `trace accuse` records that on the ledger. The
+// assertions stay within what Tardos's code promises: a coalition of at
+// most C = 3 has a member accused, and with Eps1 = 0.01 an innocent copy
+// is accused with probability at most 1% per trace, a loose bound (the
+// rate observed in simulation is about 0.1%: docs/tracing.md, "Naming
+// copies from MKVs"), so an innocent copy beside the leaker of a single
+// copy is tolerated, the fourth copy is not.
 func TestFilmCopiesTracedFromMKV(t *testing.T) {
 	for _, tool := range []string{"ffmpeg", "mkudffs", "bd_info", "bd_list_titles"} {
 		if _, err := exec.LookPath(tool); err != nil {
@@ -99,14 +102,16 @@ func TestFilmCopiesTracedFromMKV(t *testing.T) {
 		if tr.Scored != 4 || tr.Erased != 0 {
 			t.Fatalf("trace copy%d.mkv = %+v, want 4 copies scored, no segment erased", i, tr)
 		}
-		named := slices.ContainsFunc(tr.Accused, func(a accusedCopy) bool { return a.Copy == jobs[i] })
-		for _, a := range tr.Accused {
-			if a.Copy != jobs[i] {
-				t.Errorf("trace copy%d.mkv accused %+v; only copy %s leaked", i, a, jobs[i])
-			}
+		// The leaker first; an innocent copy beside it is within Eps1
+		// (docs/tracing.md: 5 in 4,000 simulated single-copy leaks), the
+		// copy never read back must not be.
+		if top := topAccused(tr); top != jobs[i] {
+			t.Errorf("trace copy%d.mkv accused %+v; want copy %s first", i, tr.Accused, jobs[i])
 		}
-		if !named {
-			t.Errorf("trace copy%d.mkv = %+v; want copy %s accused", i, tr.Accused, jobs[i])
+		for _, a := range tr.Accused {
+			if a.Copy == jobs[3] || a.Station != n.keys.ID || a.Height == 0 {
+				t.Errorf("trace copy%d.mkv accused %+v; copy %s never leaked", i, a, jobs[3])
+			}
 		}
 	}
 	tr := n.trace(splice, rec, openings)
@@ -120,6 +125,17 @@ func TestFilmCopiesTracedFromMKV(t *testing.T) {
 	}
 	acc := n.accuse(openings, jobs[3])
 	t.Logf("%d segments; splice.mkv: %d of 3 colluders accused, %d on the ledger", tr.Segments, len(tr.Accused), len(acc.Accused))
+}
+
+// topAccused is the highest-scoring accused copy.
+func topAccused(tr tracedOut) string {
+	best, id := 0.0, ""
+	for _, a := range tr.Accused {
+		if id == "" || a.Score > best {
+			best, id = a.Score, a.Copy
+		}
+	}
+	return id
 }
 
 // remuxToMKV writes the main title of a decrypted copy (its m2ts, as a
