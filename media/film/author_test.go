@@ -12,29 +12,7 @@ import (
 	"testing"
 
 	"copystation/media/m2ts"
-	"copystation/media/udf"
 )
-
-// extract writes the BDMV tree of a film image into dir/BDMV, as someone
-// would copy it off a mounted disc: libbluray opens folders and ISO
-// images, but not a BD-R's VAT volume.
-func extract(t *testing.T, img []byte, dir string) {
-	t.Helper()
-	for _, p := range []string{"BDMV/index.bdmv", "BDMV/MovieObject.bdmv", "BDMV/PLAYLIST/00000.mpls",
-		"BDMV/CLIPINF/00000.clpi", StreamPath, "BDMV/BACKUP/index.bdmv", "BDMV/BACKUP/MovieObject.bdmv",
-		"BDMV/BACKUP/PLAYLIST/00000.mpls", "BDMV/BACKUP/CLIPINF/00000.clpi"} {
-		b, err := udf.ReadFile(img, p)
-		if err != nil {
-			t.Fatalf("udf.ReadFile(image, %s) = %v", p, err)
-		}
-		if err := os.MkdirAll(filepath.Join(dir, filepath.Dir(p)), 0o755); err != nil {
-			t.Fatal(err)
-		}
-		if err := os.WriteFile(filepath.Join(dir, p), b, 0o644); err != nil {
-			t.Fatal(err)
-		}
-	}
-}
 
 func tool(t *testing.T, name string, args ...string) string {
 	t.Helper()
@@ -53,7 +31,9 @@ func TestAuthorOpensInLibbluray(t *testing.T) {
 	need(t, "bd_info", "bd_list_titles", "ffprobe")
 	_, f := testFilm(t)
 	dir := t.TempDir()
-	extract(t, f.Image, dir)
+	if err := Extract(f.Image, dir); err != nil {
+		t.Fatal(err)
+	}
 	info := tool(t, "bd_info", dir)
 	for _, want := range []string{"BluRay detected     : yes", "HDMV titles         : 1", "720p (0x5)", "24 Hz (0x2)"} {
 		if !strings.Contains(info, want) {

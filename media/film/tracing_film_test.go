@@ -26,7 +26,9 @@ func TestAuthor480p(t *testing.T) {
 		t.Errorf("Author() = %d variants, %d table entries; want %d (a segment per inner GOP)", len(f.Variants), len(f.Table.Segments), want)
 	}
 	bd := t.TempDir()
-	extract(t, f.Image, bd)
+	if err := Extract(f.Image, bd); err != nil {
+		t.Fatal(err)
+	}
 	info := tool(t, "bd_info", bd)
 	for _, want := range []string{"HDMV titles         : 1", "480p (0x3)", "24 Hz (0x2)"} {
 		if !strings.Contains(info, want) {
