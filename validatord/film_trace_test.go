@@ -27,8 +27,9 @@ import (
 // among 4 copies (N=4, C=3, Eps1=0.01: 533 segments), registered with its
 // trace record, four copies spent on the ledger. Each copy's plain disc
 // image holds the variants of the Tardos codeword the ledger's opening
-// defines (built from the codewords: stations do not burn Tardos bits
-// yet); each is remuxed to MKV with "ffmpeg -c copy", and one MKV is
+// defines (built here from the opened codewords, without a station, so
+// images and remuxes can be compared; stationd/simstation
+// TestFilmCopiesTracedFromMKV burns them); each is remuxed to MKV with "ffmpeg -c copy", and one MKV is
 // spliced from copies 0, 1 and 2, GOP segments alternating. `validatord
 // trace` names each copy from its MKV as from its image, reads the same
 // decisions from the spliced MKV as from the spliced image, and accuses
