@@ -60,7 +60,7 @@ func cmdDemo(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	fs := flag.NewFlagSet("stationd demo", flag.ContinueOnError)
 	fs.SetOutput(stderr)
 	asJSON := fs.Bool("json", false, "end with one JSON object holding the receipt and the refusal (narration goes to stderr)")
-	synthetic := fs.Bool("synthetic", false, "burn a generated image of --size MiB instead of the film (needs no ffmpeg)")
+	synthetic := fs.Bool("synthetic", false, "burn a generated image of --size MiB instead of the film (the default where ffmpeg or mkudffs is missing)")
 	sizeMiB := fs.Int("size", 96, "with --synthetic or --kiosk: size of the generated title's image in MiB")
 	keep := fs.String("keep", "", "keep the demo's state in this directory instead of a temporary one")
 	kiosk := fs.Bool("kiosk", false, "serve the kiosk screen on the simulated station and wait (print its address and a demo wallet)")
@@ -79,7 +79,14 @@ func cmdDemo(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	if *asJSON {
 		say = stderr
 	}
-	res, err := runDemo(ctx, say, *sizeMiB, *keep, !*synthetic)
+	withFilm := !*synthetic
+	if err := film.Tools(); withFilm && err != nil {
+		// A fresh machine has no ffmpeg: the demo still runs, on generated
+		// bytes, and says how to get the film.
+		fmt.Fprintf(stderr, "stationd demo: %v: burning a generated title instead of the film\n", err)
+		withFilm = false
+	}
+	res, err := runDemo(ctx, say, *sizeMiB, *keep, withFilm)
 	if err != nil {
 		fmt.Fprintf(stderr, "stationd demo: %v\n", err)
 		return 1

@@ -16,17 +16,22 @@ import (
 	"copystation/media/udf"
 )
 
-// TestDemo runs `stationd demo --synthetic --json` end to end: embedded
-// node, TPM simulator, simulated drive, a real burn of a generated image
-// and a refused second copy.
+// TestDemo runs `stationd demo --json` end to end on a machine without
+// ffmpeg, as a fresh one is: the demo says so and burns a generated image
+// instead of the film (embedded node, TPM simulator, simulated drive, a
+// real burn and a refused second copy). TestDemoFilm burns the film.
 func TestDemo(t *testing.T) {
 	if testing.Short() {
 		t.Skip("the demo burns a disc")
 	}
+	t.Setenv("PATH", t.TempDir()) // no tool at all
 	var out, errb bytes.Buffer
-	code := Main(context.Background(), []string{"demo", "--json", "--synthetic", "--size", "8"}, &out, &errb)
+	code := Main(context.Background(), []string{"demo", "--json", "--size", "8"}, &out, &errb)
 	if code != 0 {
 		t.Fatalf("stationd demo --json = exit %d\nstderr:\n%s", code, errb.String())
+	}
+	if msg := errb.String(); !strings.Contains(msg, "ffmpeg and mkudffs not installed (apt-get install ffmpeg udftools)") || !strings.Contains(msg, "generated title instead of the film") {
+		t.Errorf("stationd demo without ffmpeg said %q; want a notice naming ffmpeg, its package and the generated title", msg)
 	}
 	var r DemoResult
 	if err := json.Unmarshal(out.Bytes(), &r); err != nil {
@@ -87,21 +92,16 @@ func TestDemoFilm(t *testing.T) {
 	}
 }
 
-// TestDemoWithoutFFmpeg: without ffmpeg the demo (a real film by default)
-// stops before starting anything and says what is missing, what to
-// install and how to run without it.
+// TestDemoWithoutFFmpeg: asked for the film on a machine without ffmpeg,
+// runDemo stops before starting anything (cmdDemo then burns a generated
+// title: TestDemo).
 func TestDemoWithoutFFmpeg(t *testing.T) {
 	t.Setenv("PATH", t.TempDir()) // no tool at all
-	var out, errb bytes.Buffer
-	code := Main(context.Background(), []string{"demo"}, &out, &errb)
-	msg := errb.String()
-	if code != 1 || !strings.Contains(msg, "ffmpeg and mkudffs not installed (apt-get install ffmpeg udftools)") || !strings.Contains(msg, "stationd demo --synthetic") {
-		t.Errorf("stationd demo without ffmpeg = exit %d, %q; want 1 and a message naming ffmpeg, its package and --synthetic", code, msg)
-	}
-	if strings.Contains(out.String(), "Starting an embedded validation node") {
-		t.Errorf("stationd demo without ffmpeg started the network first:\n%s", out.String())
-	}
-	if _, err := runDemo(context.Background(), &out, 8, "", true); !errors.Is(err, ErrDemoTools) || !errors.Is(err, film.ErrTool) {
+	var say bytes.Buffer
+	if _, err := runDemo(context.Background(), &say, 8, "", true); !errors.Is(err, ErrDemoTools) || !errors.Is(err, film.ErrTool) {
 		t.Errorf("runDemo(film) without ffmpeg = %v, want ErrDemoTools and film.ErrTool", err)
+	}
+	if strings.Contains(say.String(), "Starting an embedded validation node") {
+		t.Errorf("runDemo(film) without ffmpeg started the network first:\n%s", say.String())
 	}
 }
