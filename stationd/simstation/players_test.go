@@ -102,8 +102,9 @@ func TestRevokedPlayer(t *testing.T) {
 	}
 }
 
-// discCheck runs `stationd disc check` on d in a drive of its own.
-func discCheck(t *testing.T, ctx context.Context, d *drivesim.Disc, keysFile, kekFile string) (int, string) {
+// discCheck runs `stationd disc check` on d in a drive of its own, with
+// any further arguments (e.g. --out FILE).
+func discCheck(t *testing.T, ctx context.Context, d *drivesim.Disc, keysFile, kekFile string, more ...string) (int, string) {
 	t.Helper()
 	sim, err := drivesim.New(drivesim.Options{})
 	if err != nil {
@@ -116,7 +117,8 @@ func discCheck(t *testing.T, ctx context.Context, d *drivesim.Disc, keysFile, ke
 	defer sim.Remove() // the disc stays the robot's
 	open := func(string) (drive.TransportCloser, error) { return nopCloser{sim}, nil }
 	var out bytes.Buffer
-	code := disccli.Run(ctx, []string{"disc", "check", "--device", "sim:", "--device-keys", keysFile, "--kek-file", kekFile}, &out, &out, open)
+	args := append([]string{"disc", "check", "--device", "sim:", "--device-keys", keysFile, "--kek-file", kekFile}, more...)
+	code := disccli.Run(ctx, args, &out, &out, open)
 	return code, out.String()
 }
 

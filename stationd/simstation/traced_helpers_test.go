@@ -16,9 +16,6 @@ import (
 
 	"copystation/burn/titlepkg"
 	"copystation/custody"
-	"copystation/drive"
-	"copystation/simulator/drivesim"
-	"copystation/stationd/internal/disccli"
 	"copystation/validatord"
 	"copystation/validatord/chain"
 	"copystation/validatord/contract"
@@ -185,25 +182,6 @@ func traceAnswer(ctx context.Context, t *testing.T, home, kekFile, out string) {
 		}
 		time.Sleep(100 * time.Millisecond)
 	}
-}
-
-// discCheckOut runs `stationd disc check --out FILE` on d in a drive of its
-// own.
-func discCheckOut(t *testing.T, ctx context.Context, d *drivesim.Disc, keysFile, kekFile, outFile string) (int, string) {
-	t.Helper()
-	sim, err := drivesim.New(drivesim.Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer sim.Close()
-	if err := sim.InsertDisc(d); err != nil {
-		t.Fatal(err)
-	}
-	defer sim.Remove() // the disc stays the robot's
-	open := func(string) (drive.TransportCloser, error) { return nopCloser{sim}, nil }
-	var out bytes.Buffer
-	code := disccli.Run(ctx, []string{"disc", "check", "--device", "sim:", "--device-keys", keysFile, "--kek-file", kekFile, "--out", outFile}, &out, &out, open)
-	return code, out.String()
 }
 
 // registerTraced runs `validatord title register`. The registration (about

@@ -166,7 +166,7 @@ func (n *tracedNet) readBack(discs []*drivesim.Disc) []string {
 	var paths []string
 	for i, d := range discs {
 		out := filepath.Join(n.dir, fmt.Sprintf("copy%d.img", i))
-		if code, msg := discCheckOut(t, n.ctx, d, keysFile, playerKEK, out); code != 0 {
+		if code, msg := discCheck(t, n.ctx, d, keysFile, playerKEK, "--out", out); code != 0 {
 			t.Fatalf("stationd disc check --out (copy %d) = %d: %s", i, code, msg)
 		}
 		paths = append(paths, out)
