@@ -47,6 +47,16 @@ var (
 	// the set of deals every node received; the others exclude it, so this
 	// node stops rather than compute a different group key.
 	ErrDealRejected = errors.New("custody: own DKG deal not received by the others")
+	// ErrReshare: a resharing session cannot complete (bad configuration,
+	// too few good dealers, a result whose group key is not the old one, or
+	// dealers whose title shares disagree with no way to tell which is
+	// wrong); rerun it with a new nonce, without the dealers named.
+	ErrReshare = errors.New("custody: resharing failed")
+	// ErrBadReshare: an old node's resharing deal of title shares is wrong:
+	// its values do not match its commitments, its blob does not open, or
+	// the share it reshared is off the polynomial the other dealers' lie
+	// on. It is named in a NodeError; rerun the session without it.
+	ErrBadReshare = errors.New("custody: resharing deal rejected")
 )
 
 // NodeError names the node whose contribution was rejected. Err wraps

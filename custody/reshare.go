@@ -1,0 +1,291 @@
+package custody
+
+import (
+	"bytes"
+	"errors"
+	"fmt"
+
+	"go.dedis.ch/kyber/v4"
+	dkg "go.dedis.ch/kyber/v4/share/dkg/pedersen"
+)
+
+// ReshareConfig is the public description of one resharing session: the old
+// custody set's DKG keys in old order, the new set's in new order (a node in
+// both appears in both, at its index in each), the old group, the new
+// threshold, and a fresh 32-byte nonce naming the session.
+type ReshareConfig struct {
+	OldNodes     []kyber.Point
+	NewNodes     []kyber.Point
+	OldGroup     *Group
+	NewThreshold int
+	Nonce        []byte
+}
+
+// Reshare is one party's side of kyber's Pedersen resharing of the group
+// secret x (docs/key-custody.md, "Resharing"): old nodes deal their x_i,
+// new nodes combine t_old deals into x'_j, and the group key X stays. The
+// phases and files are the DKG's (Ceremony); a joining node has no deal, a
+// leaving node's result is nil.
+type Reshare struct {
+	cfg      *dkg.Config
+	gen      *dkg.DistKeyGenerator
+	rc       ReshareConfig
+	oldIdx   int // -1: joining
+	newIdx   int // -1: leaving
+	ownDeal  []byte
+	result   *dkg.Result
+	Rejected []*NodeError
+}
+
+// NewReshare checks the config and prepares this node's side. share is the
+// node's old x_i (nil for a joining node); it is used, not kept beyond the
+// session, and the caller wipes it afterwards.
+func NewReshare(rc ReshareConfig, key *DKGKey, share *KeyShare) (*Reshare, error) {
+	const op = "custody.NewReshare"
+	if rc.OldGroup == nil || rc.OldGroup.N() != len(rc.OldNodes) {
+		return nil, fmt.Errorf("%s: %w: old group missing or not of %d nodes", op, ErrReshare, len(rc.OldNodes))
+	}
+	if err := CheckThreshold(len(rc.NewNodes), rc.NewThreshold); err != nil {
+		return nil, fmt.Errorf("%s: %w", op, err)
+	}
+	if len(rc.Nonce) != dkg.NonceLength {
+		return nil, fmt.Errorf("%s: %w: nonce is %d bytes, want %d", op, ErrReshare, len(rc.Nonce), dkg.NonceLength)
+	}
+	r := &Reshare{rc: rc, oldIdx: indexOf(rc.OldNodes, key.public), newIdx: indexOf(rc.NewNodes, key.public)}
+	if r.oldIdx < 0 && r.newIdx < 0 {
+		return nil, fmt.Errorf("%s: %w: this node's DKG key is in neither the old nor the new node list", op, ErrReshare)
+	}
+	cfg := &dkg.Config{
+		Suite:        dkgSuite,
+		Longterm:     key.secret,
+		OldNodes:     nodes(rc.OldNodes),
+		NewNodes:     nodes(rc.NewNodes),
+		Threshold:    uint32(rc.NewThreshold),
+		OldThreshold: uint32(rc.OldGroup.T()),
+		Nonce:        bytes.Clone(rc.Nonce),
+		Auth:         dkgAuth,
+	}
+	switch {
+	case r.oldIdx >= 0 && share == nil:
+		return nil, fmt.Errorf("%s: %w: node %d of the old set must give its share", op, ErrReshare, r.oldIdx)
+	case r.oldIdx >= 0:
+		if share.Node != r.oldIdx || !rc.OldGroup.PublicShare(share.Node).Equal(dkgSuite.Point().Mul(share.v, nil)) {
+			return nil, fmt.Errorf("%s: %w: the share given is not old node %d's share of the old group", op, ErrReshare, r.oldIdx)
+		}
+		cfg.Share = &dkg.DistKeyShare{Commits: rc.OldGroup.commits, Share: share.priShare()}
+	default:
+		cfg.PublicCoeffs = rc.OldGroup.commits
+	}
+	gen, err := dkg.NewDistKeyHandler(cfg)
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w: %v", op, ErrReshare, err)
+	}
+	r.cfg, r.gen = cfg, gen
+	return r, nil
+}
+
+func indexOf(ps []kyber.Point, p kyber.Point) int {
+	for i, q := range ps {
+		if q.Equal(p) {
+			return i
+		}
+	}
+	return -1
+}
+
+// Deal makes an old node's deal file; a joining node deals nothing (nil).
+func (r *Reshare) Deal() ([]byte, error) {
+	if r.oldIdx < 0 {
+		return nil, nil
+	}
+	d, err := r.gen.Deals()
+	if err != nil {
+		return nil, fmt.Errorf("custody.Reshare.Deal: %w: %v", ErrReshare, err)
+	}
+	b, err := encodeDeal(d)
+	if err != nil {
+		return nil, fmt.Errorf("custody.Reshare.Deal: %w", err)
+	}
+	r.ownDeal = b
+	return bytes.Clone(b), nil
+}
+
+// Respond processes every old node's deal file and returns this node's
+// complaints, or nil. A dealing node must find its own deal unchanged
+// (ErrDealRejected otherwise); a leaving node receives nothing and returns
+// nil.
+func (r *Reshare) Respond(deals [][]byte) ([]byte, error) {
+	const op = "custody.Reshare.Respond"
+	if r.oldIdx >= 0 && !containsBytes(deals, r.ownDeal) {
+		return nil, fmt.Errorf("%s: %w", op, ErrDealRejected)
+	}
+	if r.newIdx < 0 {
+		return nil, nil // kyber: a leaving node goes on to the responses
+	}
+	bundles := decodeAll(r.cfg, deals, DecodeDeal, &r.Rejected)
+	rb, err := r.gen.ProcessDeals(bundles)
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w: %v", op, ErrReshare, err)
+	}
+	if rb == nil {
+		return nil, nil
+	}
+	return encodeResponse(rb), nil
+}
+
+func containsBytes(set [][]byte, b []byte) bool {
+	for _, s := range set {
+		if bytes.Equal(s, b) {
+			return true
+		}
+	}
+	return false
+}
+
+// Justify processes every new node's response file and returns this old
+// node's justifications, or nil. A leaving node's part ends with its deal
+// (kyber v4 lets it process no responses), so a complaint against it is
+// never justified and its deal is left out: it returns nil.
+func (r *Reshare) Justify(responses [][]byte) ([]byte, error) {
+	const op = "custody.Reshare.Justify"
+	if r.newIdx < 0 {
+		return nil, nil
+	}
+	bundles := decodeAll(r.cfg, responses, DecodeResponse, &r.Rejected)
+	res, jb, err := r.gen.ProcessResponses(bundles)
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w: %v", op, ErrReshare, err)
+	}
+	r.result = res
+	if jb == nil {
+		return nil, nil
+	}
+	b, err := encodeJustification(jb)
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", op, err)
+	}
+	return b, nil
+}
+
+// Finish processes the justification files. A node of the new set gets the
+// new group (the same key X) and its share x'_j at its new index; a leaving
+// node gets nil, nil.
+func (r *Reshare) Finish(justifications [][]byte) (*DKGResult, error) {
+	const op = "custody.Reshare.Finish"
+	if r.newIdx < 0 {
+		return nil, nil
+	}
+	res := r.result
+	if res == nil {
+		bundles := decodeAll(r.cfg, justifications, DecodeJustification, &r.Rejected)
+		var err error
+		if res, err = r.gen.ProcessJustifications(bundles); err != nil {
+			return nil, fmt.Errorf("%s: %w: %v", op, ErrReshare, err)
+		}
+	}
+	if res == nil || res.Key == nil {
+		return nil, fmt.Errorf("%s: %w: no key share for this node", op, ErrReshare)
+	}
+	defer res.Key.Share.V.Zero()
+	g, err := NewGroup(len(r.rc.NewNodes), res.Key.Commits)
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w: %w", op, ErrReshare, err)
+	}
+	if !g.Key().Equal(r.rc.OldGroup.Key()) {
+		return nil, fmt.Errorf("%s: %w: the new group key differs from the old one", op, ErrReshare)
+	}
+	ks := newKeyShare(res.Key.Share)
+	if ks.Node != r.newIdx || !g.PublicShare(ks.Node).Equal(dkgSuite.Point().Mul(ks.v, nil)) {
+		ks.Wipe()
+		return nil, fmt.Errorf("%s: %w: share does not match the new public polynomial", op, ErrReshare)
+	}
+	out := &DKGResult{Group: g, Share: ks}
+	for _, q := range res.QUAL {
+		out.Qualified = append(out.Qualified, int(q.Index))
+	}
+	return out, nil
+}
+
+// ReshareParty is one participant of an in-process resharing: its DKG key
+// and, for an old node, its old share.
+type ReshareParty struct {
+	Key   *DKGKey
+	Share *KeyShare
+}
+
+// RunReshareInProcess runs the session for every party in one process,
+// exchanging only encoded files. results[p] is party p's outcome (nil for a
+// leaving node); every node of the new set must end with the same group.
+func RunReshareInProcess(rc ReshareConfig, parties []ReshareParty) ([]*DKGResult, error) {
+	res, errs := runReshare(rc, parties, nil)
+	if err := errors.Join(errs...); err != nil {
+		return nil, fmt.Errorf("custody.RunReshareInProcess: %w", err)
+	}
+	var first *DKGResult
+	for p, r := range res {
+		if r == nil {
+			continue
+		}
+		if first == nil {
+			first = r
+		} else if !r.Group.Equal(first.Group) {
+			return nil, fmt.Errorf("custody.RunReshareInProcess: %w: party %d computed a different group", ErrReshare, p)
+		}
+	}
+	return res, nil
+}
+
+// runReshare drives the phases; tamper may replace or drop (nil) the deal
+// file of the party at index p, as a faulty dealer or channel would.
+func runReshare(rc ReshareConfig, parties []ReshareParty, tamper func(p int, deal []byte) []byte) ([]*DKGResult, []error) {
+	rs := make([]*Reshare, len(parties))
+	errs := make([]error, len(parties))
+	fail := func(p int, err error) { errs[p], rs[p] = fmt.Errorf("party %d: %w", p, err), nil }
+	for p, pt := range parties {
+		r, err := NewReshare(rc, pt.Key, pt.Share)
+		if err != nil {
+			fail(p, err)
+			continue
+		}
+		rs[p] = r
+	}
+	phase := func(step func(p int, r *Reshare, in [][]byte) ([]byte, error), in [][]byte) [][]byte {
+		var out [][]byte
+		for p, r := range rs {
+			if r == nil {
+				continue
+			}
+			b, err := step(p, r, in)
+			if err != nil {
+				fail(p, err)
+				continue
+			}
+			if b != nil {
+				out = append(out, b)
+			}
+		}
+		return out
+	}
+	deals := phase(func(p int, r *Reshare, _ [][]byte) ([]byte, error) {
+		b, err := r.Deal()
+		if err == nil && b != nil && tamper != nil {
+			b = tamper(p, b)
+		}
+		return b, err
+	}, nil)
+	resps := phase(func(_ int, r *Reshare, in [][]byte) ([]byte, error) { return r.Respond(in) }, deals)
+	justs := phase(func(_ int, r *Reshare, in [][]byte) ([]byte, error) { return r.Justify(in) }, resps)
+	results := make([]*DKGResult, len(parties))
+	phase(func(p int, r *Reshare, in [][]byte) ([]byte, error) {
+		res, err := r.Finish(in)
+		results[p] = res
+		return nil, err
+	}, justs)
+	var out []error
+	for _, e := range errs {
+		if e != nil {
+			out = append(out, e)
+		}
+	}
+	return results, out
+}
