@@ -180,7 +180,10 @@ func TestReshareConfigChecks(t *testing.T) {
 		{"old node without share", func(*ReshareConfig) (*DKGKey, *KeyShare) { return f.oldKeys[0], nil }, ErrReshare, 0},
 		{"outsider", func(*ReshareConfig) (*DKGKey, *KeyShare) { return NewDKGKey(), nil }, ErrReshare, 0},
 		{"t = 1 of 5", func(rc *ReshareConfig) (*DKGKey, *KeyShare) { rc.NewThreshold = 1; return f.oldKeys[0], f.old[0].Share }, ErrThreshold, 0},
-		{"short nonce", func(rc *ReshareConfig) (*DKGKey, *KeyShare) { rc.Nonce = rc.Nonce[:5]; return f.oldKeys[0], f.old[0].Share }, ErrReshare, 0},
+		{"short nonce", func(rc *ReshareConfig) (*DKGKey, *KeyShare) {
+			rc.Nonce = rc.Nonce[:5]
+			return f.oldKeys[0], f.old[0].Share
+		}, ErrReshare, 0},
 		{"old group of other size", func(rc *ReshareConfig) (*DKGKey, *KeyShare) {
 			rc.OldNodes = append([]kyber.Point(nil), rc.OldNodes[:3]...)
 			return f.oldKeys[0], f.old[0].Share
