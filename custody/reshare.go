@@ -168,8 +168,9 @@ func (r *Reshare) Justify(responses [][]byte) ([]byte, error) {
 }
 
 // Finish processes the justification files. A node of the new set gets the
-// new group (the same key X) and its share x'_j at its new index; a leaving
-// node gets nil, nil.
+// new group (the same key X) and its share x'_j at its new index, with
+// Qualified the new nodes kyber found compliant (in a resharing kyber's
+// QUAL lists new nodes, not dealers); a leaving node gets nil, nil.
 func (r *Reshare) Finish(justifications [][]byte) (*DKGResult, error) {
 	const op = "custody.Reshare.Finish"
 	if r.newIdx < 0 {
