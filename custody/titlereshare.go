@@ -212,8 +212,11 @@ func (c TitleReshareConfig) acceptDeals(files [][]byte, bad *[]*NodeError) []*Ti
 			*bad = append(*bad, &NodeError{Node: d.Dealer, Err: fmt.Errorf("%w: file %d: %s", ErrBadBundle, i, why)})
 			continue
 		}
-		if byDealer[d.Dealer] != nil {
-			twice[d.Dealer] = true
+		if prev := byDealer[d.Dealer]; prev != nil {
+			// the same file given twice is one deal; two different ones
+			// from one dealer are equivocation
+			twice[d.Dealer] = twice[d.Dealer] || !bytes.Equal(prev.signed, d.signed) || !bytes.Equal(prev.Sig, d.Sig)
+			continue
 		}
 		byDealer[d.Dealer] = d
 	}

@@ -229,10 +229,26 @@ func TestTitleReshareTamperedValue(t *testing.T) {
 		t.Errorf("CombineTitleReshare(node 1) = %v, want its values accepted", err)
 	}
 
+	// The same file twice is one deal; two different deals from one dealer
+	// drop that dealer.
+	deals = f.deals(t, nil)
+	r, err := CombineTitleReshare(f.cfg, 4, f.newPriv[4], append(deals, deals[0]))
+	if err != nil || len(r.Rejected) != 0 || r.Dealers[0] != 0 {
+		t.Errorf("CombineTitleReshare(deal 0 twice) = %v, rejected %v, dealers %v; want it used once", err, r.Rejected, r.Dealers)
+	}
+	again, err := DealTitleReshare(f.cfg, f.oldDKG[0], f.old[0])
+	if err != nil {
+		t.Fatal(err)
+	}
+	r, err = CombineTitleReshare(f.cfg, 4, f.newPriv[4], append(deals, again))
+	if err != nil || len(r.Rejected) != 1 || r.Rejected[0].Node != 0 || r.Dealers[0] != 1 {
+		t.Errorf("CombineTitleReshare(two deals from 0) = %v, rejected %v, dealers %v; want 0 dropped", err, r.Rejected, r.Dealers)
+	}
+
 	deals = f.deals(t, nil)
 	deals[2] = bytes.Clone(deals[2])
 	deals[2][200] ^= 1
-	r, err := CombineTitleReshare(f.cfg, 4, f.newPriv[4], deals)
+	r, err = CombineTitleReshare(f.cfg, 4, f.newPriv[4], deals)
 	if err != nil || len(r.Rejected) != 1 || !errors.Is(r.Rejected[0], ErrBadBundle) {
 		t.Fatalf("CombineTitleReshare(deal 2 altered) = %v, rejected %v; want deal 2 dropped as ErrBadBundle", err, r)
 	}
