@@ -122,7 +122,8 @@ func (r *Reshare) Respond(deals [][]byte) ([]byte, error) {
 	if r.newIdx < 0 {
 		return nil, nil // kyber: a leaving node goes on to the responses
 	}
-	bundles := decodeAll(r.cfg, deals, DecodeDeal, &r.Rejected)
+	// kyber evicts a dealer seen twice; the same file given twice is one deal
+	bundles := decodeAll(r.cfg, unique(deals), DecodeDeal, &r.Rejected)
 	rb, err := r.gen.ProcessDeals(bundles)
 	if err != nil {
 		return nil, fmt.Errorf("%s: %w: %v", op, ErrReshare, err)
@@ -131,6 +132,16 @@ func (r *Reshare) Respond(deals [][]byte) ([]byte, error) {
 		return nil, nil
 	}
 	return encodeResponse(rb), nil
+}
+
+func unique(files [][]byte) [][]byte {
+	var out [][]byte
+	for _, f := range files {
+		if !containsBytes(out, f) {
+			out = append(out, f)
+		}
+	}
+	return out
 }
 
 func containsBytes(set [][]byte, b []byte) bool {
@@ -236,9 +247,10 @@ func RunReshareInProcess(rc ReshareConfig, parties []ReshareParty) ([]*DKGResult
 	return res, nil
 }
 
-// runReshare drives the phases; tamper may replace or drop (nil) the deal
-// file of the party at index p, as a faulty dealer or channel would.
-func runReshare(rc ReshareConfig, parties []ReshareParty, tamper func(p int, deal []byte) []byte) ([]*DKGResult, []error) {
+// runReshare drives the phases; tamper gives the files published for the
+// deal of the party at index p (none, a changed one, or it twice), as a
+// faulty dealer or channel would.
+func runReshare(rc ReshareConfig, parties []ReshareParty, tamper func(p int, deal []byte) [][]byte) ([]*DKGResult, []error) {
 	rs := make([]*Reshare, len(parties))
 	errs := make([]error, len(parties))
 	fail := func(p int, err error) { errs[p], rs[p] = fmt.Errorf("party %d: %w", p, err), nil }
@@ -250,34 +262,38 @@ func runReshare(rc ReshareConfig, parties []ReshareParty, tamper func(p int, dea
 		}
 		rs[p] = r
 	}
-	phase := func(step func(p int, r *Reshare, in [][]byte) ([]byte, error), in [][]byte) [][]byte {
+	phase := func(step func(p int, r *Reshare, in [][]byte) ([][]byte, error), in [][]byte) [][]byte {
 		var out [][]byte
 		for p, r := range rs {
 			if r == nil {
 				continue
 			}
-			b, err := step(p, r, in)
+			bs, err := step(p, r, in)
 			if err != nil {
 				fail(p, err)
 				continue
 			}
-			if b != nil {
-				out = append(out, b)
-			}
+			out = append(out, bs...)
 		}
 		return out
 	}
-	deals := phase(func(p int, r *Reshare, _ [][]byte) ([]byte, error) {
+	one := func(b []byte, err error) ([][]byte, error) {
+		if b == nil {
+			return nil, err
+		}
+		return [][]byte{b}, err
+	}
+	deals := phase(func(p int, r *Reshare, _ [][]byte) ([][]byte, error) {
 		b, err := r.Deal()
 		if err == nil && b != nil && tamper != nil {
-			b = tamper(p, b)
+			return tamper(p, b), nil
 		}
-		return b, err
+		return one(b, err)
 	}, nil)
-	resps := phase(func(_ int, r *Reshare, in [][]byte) ([]byte, error) { return r.Respond(in) }, deals)
-	justs := phase(func(_ int, r *Reshare, in [][]byte) ([]byte, error) { return r.Justify(in) }, resps)
+	resps := phase(func(_ int, r *Reshare, in [][]byte) ([][]byte, error) { return one(r.Respond(in)) }, deals)
+	justs := phase(func(_ int, r *Reshare, in [][]byte) ([][]byte, error) { return one(r.Justify(in)) }, resps)
 	results := make([]*DKGResult, len(parties))
-	phase(func(p int, r *Reshare, in [][]byte) ([]byte, error) {
+	phase(func(p int, r *Reshare, in [][]byte) ([][]byte, error) {
 		res, err := r.Finish(in)
 		results[p] = res
 		return nil, err

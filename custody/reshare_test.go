@@ -127,15 +127,19 @@ func TestReshareKeepsGroupKey(t *testing.T) {
 
 // TestReshareFaultyDealer: an old dealer whose deal is corrupted in
 // transit draws complaints and is left out; the others still give every
-// new node a share of the same key; the dealer itself stops.
+// new node a share of the same key; the dealer itself stops. A deal file
+// listed twice counts once (kyber would evict its dealer).
 func TestReshareFaultyDealer(t *testing.T) {
 	f := newReshareFixture(t, 4, nil, 1)
-	res, errs := runReshare(f.rc, f.parties, func(p int, b []byte) []byte {
-		if p == 3 {
+	res, errs := runReshare(f.rc, f.parties, func(p int, b []byte) [][]byte {
+		switch p {
+		case 0:
+			return [][]byte{b, b} // listed twice: still one deal
+		case 3:
 			b = bytes.Clone(b)
 			b[len(b)-200] ^= 1
 		}
-		return b
+		return [][]byte{b}
 	})
 	if len(errs) != 1 || !errors.Is(errs[0], ErrDealRejected) {
 		t.Fatalf("errors = %v, want party 3 alone to fail with ErrDealRejected", errs)
