@@ -14,7 +14,7 @@ import (
 )
 
 // ErrNoRootfs means .ci/guest-rootfs has not made the guest's root file system.
-var ErrNoRootfs = errors.New("guesttest: no guest root file system (run .ci/guest-rootfs after .ci/guest-kernel)")
+var ErrNoRootfs = errors.New("guesttest: no guest root file system (run .ci/guest-rootfs after .ci/guest-kernel-gpio)")
 
 // ErrStage means the guest's disk could not be made.
 var ErrStage = errors.New("guesttest: staging the guest")
@@ -25,9 +25,10 @@ var checkScript []byte
 //go:embed guest/copystation-check.service
 var checkUnit []byte
 
-// Rootfs returns the cached root file system made by .ci/guest-rootfs.
+// Rootfs returns the cached root file system made by .ci/guest-rootfs,
+// beside the kernel whose modules it holds.
 func Rootfs() (string, error) {
-	dir := filepath.Join(sgguest.KernelDir(), "rootfs")
+	dir := filepath.Join(sgguest.KernelDir(), "generic", "rootfs")
 	if _, err := os.Stat(filepath.Join(dir, "lib/systemd/systemd")); err != nil {
 		return "", fmt.Errorf("%w: %v", ErrNoRootfs, err)
 	}
@@ -117,17 +118,17 @@ var masked = []string{"serial-getty@ttyS0.service", "serial-getty@ttyS1.service"
 
 // QEMUArgs is the guest's command line: software emulation on two
 // emulated CPUs, each its own host thread (multi-threaded TCG), 1 GiB; the
-// root disk on NVMe, whose driver the cloud kernel builds in (virtio_blk is
-// a module), so the kernel mounts it with no initramfs; the TPM from
+// generic kernel with the boot stage initrd (BootInitramfs), which mounts
+// the root disk on NVMe and starts systemd; the TPM from
 // swtpm's control socket through QEMU's tpm-emulator on a TIS interface,
 // one scsi-cd with no medium (its sg node is what the udev rule must give
 // the cdrom group), the console on stdio and the report on ttyS1.
-func QEMUArgs(k *sgguest.Kernel, disk, swtpmSock, report string) []string {
+func QEMUArgs(k *sgguest.Kernel, initrd, disk, swtpmSock, report string) []string {
 	esc := func(s string) string { return strings.ReplaceAll(s, ",", ",,") }
 	return []string{
 		"-accel", "tcg,thread=multi", "-cpu", "max", "-m", "1024", "-smp", "2",
 		"-nographic", "-no-reboot", "-nic", "none",
-		"-kernel", k.Image,
+		"-kernel", k.Image, "-initrd", initrd,
 		"-append", "console=ttyS0 root=/dev/nvme0n1 rootfstype=ext4 rw panic=-1 loglevel=4 systemd.show_status=1",
 		"-drive", "file=" + esc(disk) + ",if=none,id=root,format=raw,cache=unsafe",
 		"-device", "nvme,drive=root,serial=root",

@@ -34,20 +34,21 @@ func bootDeadline(t *testing.T) time.Duration {
 
 // wantChecks are the checks check.sh must report, each "ok".
 var wantChecks = []string{
-	"install", "stationd-unit-after-install", "stationd-enabled", "man-pages", "stationd-groups",
-	"tpmrm0", "tpmrm0-device-unit", "sg-node",
+	"gpio-sim", "install", "stationd-unit-after-install", "stationd-enabled", "man-pages", "stationd-groups",
+	"tpmrm0", "tpmrm0-device-unit", "sg-node", "gpiochip", "gpio-refused-outside-group", "gpio-stationd-opens",
 	"validatord-init", "validatord-kek", "validatord-start", "validatord-ready",
 	"validatord-node-info", "validatord-player-tree", "stationd-tpm-init", "stationd-start", "stationd-ready", "stationd-status",
-	"validatord-watchdog", "validatord-restart-after-crash", "stationd-watchdog", "stationd-restart-after-crash",
+	"gpio-leds-ready", "gpio-door",
+	"validatord-watchdog", "validatord-restart-after-crash", "stationd-watchdog", "stationd-restart-after-crash", "gpio-tamper",
 	"stationd-exposure", "validatord-exposure",
 	"stationd-stop", "stationd-stopped-cleanly", "validatord-stop", "validatord-stopped-cleanly",
 	"remove", "state-kept",
 }
 
 func TestSystemdGuest(t *testing.T) {
-	k, err := sgguest.FindKernel(sgguest.KernelDir())
+	k, err := Kernel()
 	if err != nil {
-		testenv.Requiref(t, "%v (run .ci/guest-kernel)", err)
+		testenv.Require(t, err.Error())
 	}
 	qemu, err := sgguest.QEMUPath()
 	if err != nil {
@@ -73,6 +74,10 @@ func TestSystemdGuest(t *testing.T) {
 	if err := Disk(ctx, rootfs, debs, img); err != nil {
 		t.Fatal(err)
 	}
+	initrd := filepath.Join(dir, "initrd")
+	if err := BootInitramfs(k, initrd); err != nil {
+		t.Fatal(err)
+	}
 	t.Logf("packages built in %v, disk made in %v (load average: %s)", built.Sub(prep).Round(time.Second),
 		time.Since(built).Round(time.Second), loadAverage())
 	sock := startSwtpm(t, dir)
@@ -88,7 +93,7 @@ func TestSystemdGuest(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer cf.Close()
-	cmd := exec.CommandContext(bctx, qemu, QEMUArgs(k, img, sock, report)...)
+	cmd := exec.CommandContext(bctx, qemu, QEMUArgs(k, initrd, img, sock, report)...)
 	cmd.Stdout, cmd.Stderr = cf, cf
 	cmd.WaitDelay = 2 * time.Second
 	start := time.Now()

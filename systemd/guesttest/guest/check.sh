@@ -50,6 +50,34 @@ le() { awk -v a="$1" -v b="$2" 'BEGIN { exit !(a + 0 <= b + 0) }'; }
 
 say "start $(uname -r) systemd $(systemctl --version | head -n 1)"
 
+# --- the kiosk's GPIO, before the install -------------------------------------
+# gpio-sim (built for the guest's kernel by .ci/guest-kernel-gpio) makes a
+# GPIO chip through configfs whose lines are named as a kiosk's wiring and
+# whose inputs the host side drives through sysfs (sim_gpioN/pull) and
+# whose outputs it reads (sim_gpioN/value). It exists before the package is
+# installed, as a kiosk's chip does, so the postinst's udev trigger is what
+# must give it to the gpio group.
+sim=/sys/kernel/config/gpio-sim/kiosk
+gpio_sim() {
+	modprobe gpio-sim || return 1
+	mountpoint -q /sys/kernel/config || mount -t configfs configfs /sys/kernel/config || return 1
+	mkdir $sim $sim/bank0 && echo 5 >$sim/bank0/num_lines || return 1
+	i=0
+	for n in door tamper led-ready led-busy led-error; do
+		mkdir $sim/bank0/line$i && echo $n >$sim/bank0/line$i/name || return 1
+		i=$((i + 1))
+	done
+	echo 1 >$sim/live && echo "$(cat $sim/dev_name) $(cat $sim/bank0/chip_name)" && ls -l /dev/gpiochip*
+}
+check gpio-sim gpio_sim
+chip="$(cat $sim/bank0/chip_name 2>/dev/null)"
+simdir="/sys/devices/platform/$(cat $sim/dev_name 2>/dev/null)/$chip"
+# pull LINE pull-up|pull-down: the host side of an input (the door switch).
+pull() { echo "$2" >"$simdir/sim_gpio$1/pull"; }
+# leds: what stationd drives on the ready, busy and error lines.
+leds() { echo "$(cat $simdir/sim_gpio2/value) $(cat $simdir/sim_gpio3/value) $(cat $simdir/sim_gpio4/value)"; }
+leds_are() { [ "$(leds)" = "$1" ]; }
+
 # --- install -----------------------------------------------------------------
 check install dpkg -i /payload/stationd.deb /payload/validatord.deb
 is stationd-unit-after-install inactive systemctl is-active stationd.service
@@ -64,6 +92,16 @@ is tpmrm0 "/dev/tpmrm0 tss 660" stat -c "%n %G %a" /dev/tpmrm0
 journalctl --no-pager -u systemd-udevd -n 8 2>&1 | sed 's/^/journal /' >&3
 check tpmrm0-device-unit sh -c 'systemctl is-active dev-tpmrm0.device'
 check sg-node sh -c 'ls -l /dev/sg* && for d in /dev/sg*; do stat -c "%n %G %a" "$d"; done | grep -q " cdrom 660$"'
+is gpiochip "/dev/$chip gpio 660" stat -c "%n %G %a" "/dev/$chip"
+# The rule grants the group, not the world: a user outside gpio is refused
+# the chip, the stationd user opens it.
+refused() {
+	if id -nG nobody | grep -qw gpio; then echo "nobody is in group gpio"; return 1; fi
+	if out="$(runuser -u nobody -- sh -c "exec 3<>/dev/$chip" 2>&1)"; then echo "nobody opened /dev/$chip"; return 1; fi
+	echo "nobody: $out" && echo "$out" | grep -q 'Permission denied'
+}
+check gpio-refused-outside-group refused
+check gpio-stationd-opens runuser -u stationd -- sh -c "exec 3<>/dev/$chip && echo stationd opened /dev/$chip"
 
 # --- validatord ----------------------------------------------------------------
 umask 077
@@ -104,6 +142,15 @@ uri = "/dev/tpmrm0"
 
 $players
 
+[kiosk]
+enabled = true
+door_pin = "door"
+tamper_pin = "tamper"
+led_ready_pin = "led-ready"
+led_busy_pin = "led-busy"
+led_error_pin = "led-error"
+tamper_clear_code = "guest-clear-1234"
+
 [[drive]]
 device = "sim:"
 
@@ -123,6 +170,20 @@ check stationd-start timeout 320 systemctl start stationd.service
 journalctl --no-pager -u stationd -n 15 2>&1 | sed 's/^/journal /' >&3
 is stationd-ready active prop stationd.service ActiveState
 check stationd-status sh -c 'waitfor() { n=$1; shift; while ! "$@"; do n=$((n-1)); [ $n -gt 0 ] || return 1; sleep 1; done; }; waitfor 60 sh -c "stationd status --json | grep -q reachable" && stationd status'
+
+# --- the kiosk through stationd ----------------------------------------------------
+# The daemon, as the unit runs it (user stationd, DevicePolicy=closed with
+# char-gpiochip allowed), found the lines by name and requested them: it
+# drives the ready LED, and reads the door switch as the host side moves it.
+status_has() { stationd status --json | grep -q "\"$1\":$2"; }
+is gpio-leds-ready "1 0 0" leds
+door() {
+	status_has door_open false || { echo "door open before the switch moved"; return 1; }
+	pull 0 pull-up && waitfor 10 status_has door_open true || { echo "door_open never true"; return 1; }
+	pull 0 pull-down && waitfor 10 status_has door_open false || { echo "door_open never false again"; return 1; }
+	echo "door_open false, true at pull-up, false at pull-down"
+}
+check gpio-door door
 
 # --- exposure, watchdog, crash, stop -------------------------------------------------
 for u in stationd validatord; do
@@ -152,6 +213,18 @@ for u in validatord stationd; do
 		say "fail $u-restart-after-crash $(systemctl status --no-pager $u.service 2>&1 | oneline)"
 	fi
 done
+# The tamper switch (after the crash: the restarted daemon requested the
+# lines again): the enclosure opening latches the alarm and lights the
+# error LED; closed again and cleared with the code, the station is ready.
+tamper() {
+	pull 1 pull-up && waitfor 10 status_has tampered true || { echo "tampered never true"; return 1; }
+	waitfor 5 leds_are "0 0 1" || { echo "leds $(leds), want 0 0 1"; return 1; }
+	pull 1 pull-down && stationd tamper-clear --code guest-clear-1234 >/dev/null || return 1
+	status_has tampered false && [ "$(leds)" = "1 0 0" ] || { echo "after the clear: leds $(leds) $(stationd status)"; return 1; }
+	echo "tampered true with leds 0 0 1, cleared to leds 1 0 0"
+}
+check gpio-tamper tamper
+
 for u in stationd validatord; do
 	check $u-stop timeout 90 systemctl stop $u.service
 	is $u-stopped-cleanly "inactive success" sh -c "echo \$(systemctl show -p ActiveState --value $u.service) \$(systemctl show -p Result --value $u.service)"
