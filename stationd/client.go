@@ -204,6 +204,9 @@ func (p printer) status(s *api.Status) {
 		return
 	}
 	fmt.Fprintf(p.w, "station %s: ready=%v tampered=%v door_open=%v keys_held=%d nodes_reachable=%d/%d\n", s.StationID, s.Ready, s.Tampered, s.DoorOpen, s.KeysHeld, s.NodesReachable, len(s.Nodes))
+	if s.Draining {
+		fmt.Fprintln(p.w, "  draining for update: running jobs finish, no new copy starts (stationd drain --cancel ends it)")
+	}
 	for _, n := range s.Nodes {
 		switch {
 		case n.Checked.IsZero():

@@ -2,6 +2,7 @@
 //
 //	stationd run --config /etc/stationd/station.toml   the daemon
 //	stationd status|jobs|burn|watch|cancel [--json]    talk to it
+//	stationd drain [--wait DURATION] [--cancel]        drain it for an update
 //	stationd demo [--json]                             the whole job, simulated
 //	stationd titles add|list|remove ...                installed title packages
 //	stationd drive|tpm|enroll|disc ...                 diagnostics at the machine
@@ -41,6 +42,8 @@ Client (talks to the daemon on --socket, default /run/stationd/stationd.sock):
   watch   JOB [--json]                  follow a job: progress bar with rate, ETA and phase
   cancel  JOB [--json]                  stop a job
   tamper-clear --code CODE              clear a latched tamper alarm
+  drain   [--wait DURATION] [--cancel]  drain for an update: no new copy starts, running jobs finish
+                                         (--wait: exit 0 once none runs, 1 at the deadline)
 
 At the machine:
   titles  add|list|remove ...           install title packages (checked once, burned in one read)
@@ -72,6 +75,8 @@ func Main(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		return cmdSimRun(ctx, rest, stdout, stderr)
 	case "titles":
 		return cmdTitles(ctx, rest, stdout, stderr)
+	case "drain":
+		return cmdDrain(ctx, rest, stdout, stderr)
 	case "status", "jobs", "burn", "watch", "cancel", "tamper-clear":
 		return cmdClient(ctx, cmd, rest, stdout, stderr)
 	case "help", "-h", "--help":

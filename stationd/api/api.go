@@ -16,6 +16,7 @@ const (
 	PathCancel      = "/v1/jobs/{id}/cancel"
 	PathTamperClear = "/v1/tamper/clear" // POST
 	PathRobotReset  = "/v1/robot/reset"  // POST: a person freed a jam
+	PathDrain       = "/v1/drain"        // GET the drain, POST start or cancel it
 	MaxBody         = 64 << 10           // request bodies are small; refuse more
 )
 
@@ -25,6 +26,24 @@ type BurnRequest struct {
 	TokenID string `json:"token_id"`
 	// Grant is the customer's signed authorisation (kiosk), raw bytes.
 	Grant []byte `json:"grant,omitempty"`
+}
+
+// DrainRequest starts the drain for an update, or with Cancel ends it.
+type DrainRequest struct {
+	Cancel bool `json:"cancel,omitempty"`
+}
+
+// DrainStatus is the update drain: while Draining no new copy starts
+// (POST /v1/jobs answers 503 with code "draining"; queued jobs wait before
+// their blank is loaded) and the jobs in Busy run to their end. Idle (draining with
+// no job busy) is when an update may restart the daemon; the drain is
+// in memory only, so the restarted daemon admits jobs again.
+type DrainStatus struct {
+	Draining bool `json:"draining"`
+	// Busy are the unfinished jobs past the admission gate (a blank
+	// loaded for them); jobs still waiting to start are not in it.
+	Busy []string `json:"busy"`
+	Idle bool     `json:"idle"`
 }
 
 // TamperClear clears a latched tamper alarm.
@@ -69,7 +88,10 @@ type Status struct {
 	StationID string `json:"station_id"`
 	Ready     bool   `json:"ready"`
 	Tampered  bool   `json:"tampered"`
-	DoorOpen  bool   `json:"door_open"`
+	// Draining says the station drains for a software update: running
+	// jobs finish, no new copy starts (see DrainStatus).
+	Draining bool `json:"draining,omitempty"`
+	DoorOpen bool `json:"door_open"`
 	// DiscMovesHeld counts robot moves waiting for the door to close (or
 	// a tamper alarm to clear).
 	DiscMovesHeld int            `json:"disc_moves_held"`

@@ -76,6 +76,64 @@ func (c *Client) ResetRobot(ctx context.Context) error {
 	return c.do(ctx, http.MethodPost, PathRobotReset, struct{}{}, nil)
 }
 
+// ErrDrainUnsupported means the daemon answering predates the drain (an
+// upgrade from an older version): the caller falls back to waiting for
+// the station to be idle by its job list.
+var ErrDrainUnsupported = errors.New("the running stationd has no drain (an older version): wait for no active job instead")
+
+// ErrDrainTimeout means jobs still ran when the wait for a drain ended.
+var ErrDrainTimeout = errors.New("the station is still burning")
+
+// Drain starts the drain for an update (cancel false) or ends it.
+func (c *Client) Drain(ctx context.Context, cancel bool) (*DrainStatus, error) {
+	var s DrainStatus
+	err := c.do(ctx, http.MethodPost, PathDrain, DrainRequest{Cancel: cancel}, &s)
+	if e, ok := errors.AsType[*statusError](err); ok && e.code == http.StatusNotFound {
+		return nil, fmt.Errorf("stationd drain: %w", ErrDrainUnsupported)
+	}
+	return &s, err
+}
+
+// DrainStatus fetches the drain's state.
+func (c *Client) DrainStatus(ctx context.Context) (*DrainStatus, error) {
+	var s DrainStatus
+	return &s, c.do(ctx, http.MethodGet, PathDrain, nil, &s)
+}
+
+// WaitDrained polls the drain every poll until it is idle (no job busy),
+// and fails with ErrDrainTimeout, naming the jobs still busy, when ctx
+// ends first. A drain cancelled meanwhile (by someone else) is an error.
+func (c *Client) WaitDrained(ctx context.Context, poll time.Duration) (*DrainStatus, error) {
+	last := &DrainStatus{Draining: true}
+	for {
+		s, err := c.DrainStatus(ctx)
+		switch {
+		case ctx.Err() != nil:
+			return last, fmt.Errorf("stationd drain: %w at the deadline: jobs %v run on", ErrDrainTimeout, last.Busy)
+		case err != nil:
+			return nil, fmt.Errorf("stationd drain: %w", err)
+		case s.Idle:
+			return s, nil
+		case !s.Draining:
+			return s, errors.New("stationd drain: the drain was cancelled while waiting")
+		}
+		last = s
+		select {
+		case <-ctx.Done():
+		case <-time.After(poll):
+		}
+	}
+}
+
+// statusError is an answer that was not 2xx and not the API's JSON error
+// (a 404 from a daemon that predates a path).
+type statusError struct {
+	code   int
+	status string
+}
+
+func (e *statusError) Error() string { return "stationd answered " + e.status }
+
 func (c *Client) do(ctx context.Context, method, path string, in, out any) error {
 	var body io.Reader
 	if in != nil {
@@ -106,7 +164,7 @@ func (c *Client) do(ctx context.Context, method, path string, in, out any) error
 	if resp.StatusCode/100 != 2 {
 		var e Error
 		if json.Unmarshal(b, &e) != nil || e.Message == "" {
-			return fmt.Errorf("stationd answered %s", resp.Status)
+			return &statusError{resp.StatusCode, resp.Status}
 		}
 		return &e
 	}

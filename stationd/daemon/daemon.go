@@ -94,6 +94,7 @@ type Daemon struct {
 	loadFails map[string]int
 	reach     reach
 	health    health // drives that failed in service
+	drain     drain  // the update drain (drain.go), under mu
 }
 
 // Run runs the station until ctx ends.
@@ -262,6 +263,9 @@ func (d *Daemon) statusLine() string {
 	line := fmt.Sprintf("%d of %d drives burning", busy, len(d.drives))
 	if bad := d.failedDrives(); bad > 0 {
 		line += fmt.Sprintf(", %d failed", bad)
+	}
+	if d.draining() {
+		line += ", draining for update"
 	}
 	return line + d.reachLine()
 }

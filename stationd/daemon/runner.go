@@ -134,6 +134,7 @@ func (d *Daemon) run(ctx context.Context, n int, j job.Job) {
 	}
 	if j.State.Terminal() {
 		d.keys.Drop(j.ID)
+		d.ungate(j.ID)
 		d.clearProgress(j.ID)
 		d.loadFailed(j.ID, nil)
 		log.Info("job finished", "state", j.State, "attempts", j.Attempt, "reason", j.Reason)
@@ -206,7 +207,7 @@ func (d *Daemon) stepQueued(ctx context.Context, _ int, j job.Job) (job.Job, err
 	if j.Cancel {
 		return d.move(ctx, j, job.Failed, "cancelled", func(x *job.Job) { x.Reason = "cancelled before a blank was loaded" })
 	}
-	if err := d.mayStart(ctx); err != nil {
+	if err := d.gate(ctx, j.ID); err != nil {
 		return j, err
 	}
 	return d.move(ctx, j, job.MediaCheck, "", func(x *job.Job) { x.Attempt = max(x.Attempt, 1) })
@@ -248,7 +249,7 @@ func (d *Daemon) mediaCheck(ctx context.Context, n int, j job.Job) (job.Job, err
 	if j.Cancel {
 		return d.move(ctx, j, job.Failed, "cancelled", func(x *job.Job) { x.Reason = "cancelled" })
 	}
-	if err := d.mayStart(ctx); err != nil {
+	if err := d.gate(ctx, j.ID); err != nil {
 		return j, err
 	}
 	m, err := d.blank(ctx, n, j)

@@ -24,6 +24,8 @@ func (d *Daemon) handler() http.Handler {
 	mux.HandleFunc("POST "+api.PathCancel, d.cancelJob)
 	mux.HandleFunc("POST "+api.PathTamperClear, d.clearTamper)
 	mux.HandleFunc("POST "+api.PathRobotReset, d.resetRobot)
+	mux.HandleFunc("GET "+api.PathDrain, d.getDrain)
+	mux.HandleFunc("POST "+api.PathDrain, d.postDrain)
 	return mux
 }
 
@@ -78,6 +80,7 @@ func (d *Daemon) Status(ctx context.Context) *api.Status {
 	}
 	s.Tampered = s.Tampered || d.isTampered()
 	s.Ready = !s.Tampered
+	s.Draining = d.draining()
 	s.Nodes, s.NodesReachable = d.nodeStatus()
 	s.Robot = d.robotStatus(ctx)
 	d.mu.Lock()
@@ -149,6 +152,10 @@ func (d *Daemon) createJob(w http.ResponseWriter, r *http.Request) {
 		replyErr(w, http.StatusServiceUnavailable, "tampered", err)
 		return
 	}
+	if errors.Is(err, ErrDraining) {
+		replyErr(w, http.StatusServiceUnavailable, "draining", err)
+		return
+	}
 	if err != nil {
 		replyErr(w, http.StatusInternalServerError, "journal", err)
 		return
@@ -160,6 +167,9 @@ func (d *Daemon) createJob(w http.ResponseWriter, r *http.Request) {
 func (d *Daemon) Submit(ctx context.Context, b api.BurnRequest) (job.Job, error) {
 	if err := d.mayStart(ctx); err != nil {
 		return job.Job{}, err
+	}
+	if d.draining() {
+		return job.Job{}, fmt.Errorf("stationd: start a copy: %w", ErrDraining)
 	}
 	id, err := d.newID()
 	if err != nil {

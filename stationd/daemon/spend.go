@@ -145,7 +145,7 @@ func (d *Daemon) retry(ctx context.Context, n int, j job.Job) (job.Job, error) {
 		}
 		return d.move(ctx, j, job.Failed, "no retry", func(x *job.Job) { x.Reason = why })
 	}
-	if err := d.mayStart(ctx); err != nil {
+	if err := d.gate(ctx, j.ID); err != nil {
 		return j, err
 	}
 	note, failed := "retry on a new blank", d.driveFailure(n) != nil

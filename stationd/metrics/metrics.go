@@ -25,6 +25,9 @@ type Metrics struct {
 	// the last probe; NodeReachable is each one's 1 or 0, by address.
 	NodesReachable prometheus.Gauge
 	NodeReachable  *prometheus.GaugeVec
+	// Draining is 1 while the station drains for an update (no new copy
+	// starts), else 0.
+	Draining prometheus.Gauge
 }
 
 // New builds and registers the collectors.
@@ -59,9 +62,12 @@ func New() *Metrics {
 		NodeReachable: prometheus.NewGaugeVec(prometheus.GaugeOpts{
 			Name: "stationd_node_reachable", Help: "1 if the validation node answered the last probe, else 0, by address.",
 		}, []string{"address"}),
+		Draining: prometheus.NewGauge(prometheus.GaugeOpts{
+			Name: "stationd_draining", Help: "1 while the station drains for a software update: running jobs finish, no new copy starts.",
+		}),
 	}
 	m.Registry.MustRegister(m.Jobs, m.Transitions, m.BytesWritten, m.WriteRate, m.SenseErrors, m.NodeLatency, m.DrivesFailed,
-		m.NodesReachable, m.NodeReachable,
+		m.NodesReachable, m.NodeReachable, m.Draining,
 		prometheus.NewGoCollector(), prometheus.NewProcessCollector(prometheus.ProcessCollectorOpts{}))
 	for _, s := range job.States {
 		m.Jobs.WithLabelValues(string(s))

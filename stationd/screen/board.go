@@ -19,7 +19,7 @@ type board struct {
 
 // Alert is one thing staff must see to, most urgent first.
 type Alert struct {
-	Kind string // stable: out_of_blanks, reject_bin_full, robot_jam, robot_unreachable, tamper, no_node, door_open, drive_failed
+	Kind string // stable: out_of_blanks, reject_bin_full, robot_jam, robot_unreachable, tamper, no_node, door_open, drive_failed, draining
 	Text string
 }
 
@@ -99,6 +99,9 @@ func alerts(st *api.Status, rejectCap int) []Alert {
 			text += " It still holds " + d.Disc + ": take it out by hand."
 		}
 		add("drive_failed", "%s", text)
+	}
+	if st.Draining {
+		add("draining", "Draining for update: the running copies finish, no new copy starts until the updated daemon runs (stationd drain --cancel ends it).")
 	}
 	if st.DoorOpen {
 		add("door_open", "The station's door is open: the robot waits until it is closed.")

@@ -86,6 +86,9 @@ func (s *Server) startCopy(w http.ResponseWriter, r *http.Request) {
 	case st.Tampered:
 		refuse(http.StatusServiceUnavailable, Refusal{"This station is closed for service", "Staff have been called. Your token has not been used.", "tampered"})
 		return
+	case st.Draining:
+		refuse(http.StatusServiceUnavailable, drainingRefusal)
+		return
 	case g.Grant.TitleID != t.ID:
 		refuse(http.StatusBadRequest, Refusal{"This code is for another film", "Choose the film the code is for, or make a new code for this one.", "grant_mismatch"})
 		return
@@ -103,12 +106,20 @@ func (s *Server) startCopy(w http.ResponseWriter, r *http.Request) {
 			refuse(http.StatusServiceUnavailable, Refusal{"This station is closed for service", "Staff have been called. Your token has not been used.", "tampered"})
 			return
 		}
+		if errors.As(err, &ae) && ae.Code == "draining" {
+			refuse(http.StatusServiceUnavailable, drainingRefusal)
+			return
+		}
 		s.cfg.Logger.Error("screen: burn refused", "err", err)
 		refuse(http.StatusServiceUnavailable, Refusal{"The station could not start your copy", "Staff have been called. Your token has not been used.", "burn"})
 		return
 	}
 	http.Redirect(w, r, "/copy/"+url.PathEscape(j.ID), http.StatusSeeOther)
 }
+
+// drainingRefusal answers a customer while the station drains for an
+// update: the copies already burning finish, then the daemon restarts.
+var drainingRefusal = Refusal{"This station is being updated", "It takes new copies again in a few minutes: please wait and scan your code again. Your token has not been used.", "draining"}
 
 // copyView is what the progress, receipt and refusal pages show.
 type copyView struct {
