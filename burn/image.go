@@ -76,21 +76,36 @@ func (c *copier) sealChunks(ctx context.Context, kept []keptChunk, next *atomic.
 		}
 		sc := sealedChunk{k: int(k), buf: buf, plain: plain}
 		sc.lo, sc.hi = wholeClusters(kc.off, len(plain))
-		// Cluster by cluster, so each is tagged while its ciphertext is
-		// still in the core's cache.
-		for x := sc.lo; x < sc.hi; x += disc.ClusterSize {
-			cl := plain[x : x+disc.ClusterSize]
-			i := uint64(kc.off+int64(x)) / disc.ClusterSize
-			if err := c.sec.XOR(cl, cl, i*disc.ClusterSectors); err != nil {
-				return err
-			}
-			tag := c.sec.Tag(i, cl)
-			copy(c.table[i*disc.TagSize:], tag[:])
+		if err := c.sealClusters(plain[sc.lo:sc.hi], uint64(kc.off+int64(sc.lo))/disc.ClusterSize); err != nil {
+			return err
 		}
 		if err := give(ctx, out, sc); err != nil {
 			return err
 		}
 	}
+}
+
+// sealGroup is how many clusters are encrypted in one CTR call before
+// they are tagged: few enough (256 KiB) that the tags read them back from
+// the core's cache, enough that setting up the CTR stream costs little.
+const sealGroup = 4
+
+// sealClusters encrypts whole clusters in place, the first being image
+// cluster first, and puts their tags in the integrity table.
+func (c *copier) sealClusters(b []byte, first uint64) error {
+	for x := 0; x < len(b); x += sealGroup * disc.ClusterSize {
+		g := b[x:min(len(b), x+sealGroup*disc.ClusterSize)]
+		i := first + uint64(x/disc.ClusterSize)
+		if err := c.sec.XOR(g, g, i*disc.ClusterSectors); err != nil {
+			return err
+		}
+		for k := 0; k < len(g); k += disc.ClusterSize {
+			tag := c.sec.Tag(i, g[k:k+disc.ClusterSize])
+			copy(c.table[i*disc.TagSize:], tag[:])
+			i++
+		}
+	}
+	return nil
 }
 
 // wholeClusters returns the range [lo, hi) of the n bytes at image offset
@@ -180,12 +195,9 @@ func (j *joiner) add(ctx context.Context, b []byte) error {
 
 // flush seals the joined cluster and writes it.
 func (j *joiner) flush(ctx context.Context) error {
-	i := uint64(j.written / disc.ClusterSize)
-	if err := j.c.sec.XOR(j.buf, j.buf, i*disc.ClusterSectors); err != nil {
+	if err := j.c.sealClusters(j.buf, uint64(j.written/disc.ClusterSize)); err != nil {
 		return err
 	}
-	tag := j.c.sec.Tag(i, j.buf)
-	copy(j.c.table[i*disc.TagSize:], tag[:])
 	j.fill = 0
 	return j.write(ctx, j.buf)
 }
