@@ -7,6 +7,7 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"runtime/pprof"
 	"strconv"
 	"strings"
 	"syscall"
@@ -113,6 +114,7 @@ func runCopyBench(b *testing.B, p *titlepkg.Package, size int64, opts drivesim.O
 	cw := bytes.Repeat([]byte{0x5A}, 16)
 	var phase map[Phase]time.Duration
 	var inCopy time.Duration // CPU time inside Copy alone
+	var inSys time.Duration  // of which in the kernel
 	// copyOnce makes one disc; only Copy itself runs with the timer on.
 	copyOnce := func(i int) {
 		b.StopTimer()
@@ -140,11 +142,12 @@ func runCopyBench(b *testing.B, p *titlepkg.Package, size int64, opts drivesim.O
 			return nil
 		}
 		b.StartTimer()
-		c0 := cpuTime()
+		c0, s0 := cpuTime(), sysTime()
 		if _, err := Copy(ctx, d, job); err != nil {
 			b.Fatal(err)
 		}
 		inCopy += cpuTime() - c0
+		inSys += sysTime() - s0
 		b.StopTimer()
 		disc, err := sim.Remove()
 		if err != nil {
@@ -160,7 +163,9 @@ func runCopyBench(b *testing.B, p *titlepkg.Package, size int64, opts drivesim.O
 		phase = map[Phase]time.Duration{}
 		copyOnce(-1)
 	}
-	phase, inCopy = map[Phase]time.Duration{}, 0
+	phase, inCopy, inSys = map[Phase]time.Duration{}, 0, 0
+	stop := profileCopies(b)
+	defer stop()
 	b.SetBytes(size)
 	cpu0 := cpuTime()
 	b.ResetTimer()
@@ -173,10 +178,30 @@ func runCopyBench(b *testing.B, p *titlepkg.Package, size int64, opts drivesim.O
 	// making and deleting each disc's file); copy-cpu-s/GB only Copy.
 	b.ReportMetric((cpuTime()-cpu0).Seconds()/gb, "cpu-s/GB")
 	b.ReportMetric(inCopy.Seconds()/gb, "copy-cpu-s/GB")
+	b.ReportMetric(inSys.Seconds()/gb, "copy-sys-s/GB")
 	b.ReportMetric(float64(peakRSS())/(1<<20), "peak-RSS-MiB")
 	for _, ph := range []Phase{PhaseAuthenticate, PhaseWrite, PhaseVerify} {
 		b.ReportMetric(phase[ph].Seconds()/float64(b.N), strings.Fields(string(ph))[0]+"-s")
 	}
+}
+
+// profileCopies starts a CPU profile of the measured copies alone (not
+// the package's making nor the untimed first copy, whose page faults
+// would dominate it) when BURN_BENCH_CPUPROFILE names a file; the
+// sub-benchmark's name is appended to it.
+func profileCopies(b *testing.B) (stop func()) {
+	path := os.Getenv("BURN_BENCH_CPUPROFILE")
+	if path == "" {
+		return func() {}
+	}
+	f, err := os.Create(path + "." + strings.NewReplacer("/", "_").Replace(b.Name()))
+	if err != nil {
+		b.Fatal(err)
+	}
+	if err := pprof.StartCPUProfile(f); err != nil {
+		b.Fatal(err)
+	}
+	return func() { pprof.StopCPUProfile(); f.Close() }
 }
 
 // benchDir is where the package and the simulator's disc files go:
@@ -239,6 +264,14 @@ func cpuTime() time.Duration {
 	var ru syscall.Rusage
 	syscall.Getrusage(syscall.RUSAGE_SELF, &ru)
 	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
+}
+
+// sysTime is the process's system CPU time (the kernel working for it:
+// the package file's reads, page faults, futex wake-ups).
+func sysTime() time.Duration {
+	var ru syscall.Rusage
+	syscall.Getrusage(syscall.RUSAGE_SELF, &ru)
+	return time.Duration(ru.Stime.Nano())
 }
 
 // peakRSS is the process's peak resident set (VmHWM) in bytes.

@@ -62,7 +62,7 @@ type copier struct {
 	job     Job
 	dev     device
 	pipe    pipe
-	units   chan []byte // unit buffers (unitPool)
+	bufs    chan []byte // chunk and unit buffers (bufPool)
 	m       meter
 	sec     *sector.Cipher
 	layout  disc.Layout

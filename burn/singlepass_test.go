@@ -142,7 +142,7 @@ func TestPipeFollowsGOMAXPROCS(t *testing.T) {
 		old := runtime.GOMAXPROCS(tc.procs)
 		p := newPipe()
 		runtime.GOMAXPROCS(old)
-		if p.workers != tc.workers || p.unitBufs != 2*tc.workers+2 || p.chunkBufs != tc.workers+2 {
+		if p.workers != tc.workers || p.bufs != 2*tc.workers+2 {
 			t.Errorf("newPipe() at GOMAXPROCS %d = %+v, want %d workers", tc.procs, p, tc.workers)
 		}
 	}

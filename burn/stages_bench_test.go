@@ -29,7 +29,6 @@ func BenchmarkStages(b *testing.B) {
 		Variants: vars, Rand: chacha(1)}); err != nil {
 		b.Fatal(err)
 	}
-	cw := bytes.Repeat([]byte{0x5A}, 16)
 	p, err := titlepkg.Open(filepath.Join(dir, titlepkg.FileName("stages")), titleKeys(b, len(vars)))
 	if err != nil {
 		b.Fatal(err)
@@ -58,26 +57,6 @@ func BenchmarkStages(b *testing.B) {
 	stage("decrypt", func(b *testing.B) { // read each chunk the copy keeps and open it
 		for i := range m.ChunkCount {
 			if _, _, err := p.ReadChunk(i, chunk); err != nil {
-				b.Fatal(err)
-			}
-		}
-	})
-	plain, _, err := p.ReadChunk(0, chunk)
-	if err != nil {
-		b.Fatal(err)
-	}
-	stage("select", func(b *testing.B) { // drop the other variant, fill units
-		sel := newSelector(m, cw)
-		fill := 0
-		emit := func(x []byte) error {
-			for len(x) > 0 {
-				n := copy(unitBuf[fill:], x)
-				fill, x = (fill+n)%unitSize, x[n:]
-			}
-			return nil
-		}
-		for i := range m.ChunkCount {
-			if err := sel.keep(plain[:p.ChunkLen(i)], emit); err != nil {
 				b.Fatal(err)
 			}
 		}

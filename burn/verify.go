@@ -56,8 +56,8 @@ func (c *copier) verifyImage(ctx context.Context, done *int64) error {
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
 	g := &group{cancel: cancel}
-	pool := c.unitPool()
-	read := make(chan unit, c.pipe.unitBufs)
+	pool := c.bufPool()
+	read := make(chan unit, c.pipe.bufs)
 	var (
 		stop  atomic.Bool
 		mu    sync.Mutex // guards first, *done and the meter

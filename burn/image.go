@@ -1,0 +1,216 @@
+package burn
+
+import (
+	"context"
+	"fmt"
+	"sync/atomic"
+
+	"copystation/burn/disc"
+)
+
+// writeImage streams the package to the drive in two stages joined by a
+// bounded channel, so that every core stays busy and each byte is touched
+// by one core while it is in its cache:
+//
+//	sealers (w): read a chunk the copy keeps, authenticate and decrypt it
+//	             in place, encrypt its whole clusters in place and tag
+//	             them, in any order
+//	writer:      in chunk order, write each chunk's whole clusters to the
+//	             drive straight from its buffer; the pieces of clusters a
+//	             chunk shares with its neighbours (a forensic segment need
+//	             not start on a cluster) are joined, sealed and written
+//	             here
+//
+// The only copies of the image's bytes are the kernel's into the chunk
+// buffer (pread) and those of the joined clusters, at most two per chunk
+// and none when the segments fall on cluster boundaries.
+func (c *copier) writeImage(ctx context.Context, done int64) error {
+	kept, err := planChunks(c.job.Package, c.job.Keys.Codeword)
+	if err != nil {
+		return err
+	}
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	g := &group{cancel: cancel}
+	pool := c.bufPool()
+	sealed := make(chan sealedChunk, c.pipe.bufs)
+	var next atomic.Uint64
+	g.spawnN(c.pipe.workers, func() error { return c.sealChunks(ctx, kept, &next, pool, sealed) }, func() { close(sealed) })
+	g.spawn(func() error { return c.writeChunks(ctx, kept, sealed, pool, done) })
+	if err := g.wait(); err != nil {
+		return err
+	}
+	return ctx.Err()
+}
+
+// sealedChunk is a kept chunk opened in its buffer: plain[lo:hi] are whole
+// image clusters, already encrypted and tagged; plain[:lo] and plain[hi:]
+// are plaintext pieces of clusters shared with the chunks around it.
+type sealedChunk struct {
+	k      int    // index into the kept list
+	buf    []byte // from the pool
+	plain  []byte // within buf
+	lo, hi int
+}
+
+// sealChunks is a sealer: it takes a buffer, then the next kept chunk, so
+// the chunk the writer waits for always has a buffer.
+func (c *copier) sealChunks(ctx context.Context, kept []keptChunk, next *atomic.Uint64, pool chan []byte, out chan<- sealedChunk) error {
+	p := c.job.Package
+	for {
+		buf, ok := take(ctx, pool)
+		if !ok {
+			return ctx.Err()
+		}
+		k := next.Add(1) - 1
+		if k >= uint64(len(kept)) {
+			pool <- buf // never blocks: the pool has room for every buffer
+			return nil
+		}
+		kc := kept[k]
+		plain, _, err := p.ReadChunk(kc.i, buf)
+		if err != nil {
+			// The file changed after the first pass or, in a single
+			// pass, after it was installed: none of this chunk is sent.
+			return &Error{Phase: PhaseWrite, Err: fmt.Errorf("%w: %w (the package file changed after it was authenticated: reinstall the title)", ErrPackage, err)}
+		}
+		sc := sealedChunk{k: int(k), buf: buf, plain: plain}
+		sc.lo, sc.hi = wholeClusters(kc.off, len(plain))
+		if err := c.sealClusters(plain[sc.lo:sc.hi], uint64(kc.off+int64(sc.lo))/disc.ClusterSize); err != nil {
+			return err
+		}
+		if err := give(ctx, out, sc); err != nil {
+			return err
+		}
+	}
+}
+
+// sealGroup is how many clusters are encrypted in one CTR call before
+// they are tagged: few enough (256 KiB) that the tags read them back from
+// the core's cache, enough that setting up the CTR stream costs little.
+const sealGroup = 4
+
+// sealClusters encrypts whole clusters in place, the first being image
+// cluster first, and puts their tags in the integrity table.
+func (c *copier) sealClusters(b []byte, first uint64) error {
+	for x := 0; x < len(b); x += sealGroup * disc.ClusterSize {
+		g := b[x:min(len(b), x+sealGroup*disc.ClusterSize)]
+		i := first + uint64(x/disc.ClusterSize)
+		if err := c.sec.XOR(g, g, i*disc.ClusterSectors); err != nil {
+			return err
+		}
+		for k := 0; k < len(g); k += disc.ClusterSize {
+			tag := c.sec.Tag(i, g[k:k+disc.ClusterSize])
+			copy(c.table[i*disc.TagSize:], tag[:])
+			i++
+		}
+	}
+	return nil
+}
+
+// wholeClusters returns the range [lo, hi) of the n bytes at image offset
+// off that are whole image clusters; lo == hi when there are none, and the
+// bytes before lo and from hi on belong to clusters shared with the
+// neighbouring chunks.
+func wholeClusters(off int64, n int) (lo, hi int) {
+	const cs = disc.ClusterSize
+	lo = min(n, int((off+cs-1)/cs*cs-off))
+	hi = max(lo, int((off+int64(n))/cs*cs-off))
+	return lo, hi
+}
+
+// writeChunks puts the sealed chunks back in disc order and writes them,
+// joining the pieces of shared clusters in a cluster buffer of its own.
+// The image's last cluster is padded with zeros.
+func (c *copier) writeChunks(ctx context.Context, kept []keptChunk, in <-chan sealedChunk, pool chan<- []byte, done int64) error {
+	j := joiner{c: c, buf: make([]byte, disc.ClusterSize)}
+	waiting := map[int]sealedChunk{}
+	for next := 0; next < len(kept); {
+		sc, ok := waiting[next]
+		if !ok {
+			if sc, ok = take(ctx, in); !ok {
+				if err := ctx.Err(); err != nil {
+					return err
+				}
+				return fmt.Errorf("burn: the sealers stopped before chunk %d", kept[next].i)
+			}
+			waiting[sc.k] = sc
+			continue
+		}
+		delete(waiting, next)
+		if err := j.add(ctx, sc.plain[:sc.lo]); err != nil {
+			return err
+		}
+		if sc.hi > sc.lo {
+			if err := j.write(ctx, sc.plain[sc.lo:sc.hi]); err != nil {
+				return err
+			}
+		}
+		if err := j.add(ctx, sc.plain[sc.hi:]); err != nil {
+			return err
+		}
+		pool <- sc.buf
+		next++
+		if err := c.m.update(done + j.written); err != nil {
+			return err
+		}
+	}
+	if j.fill > 0 {
+		clear(j.buf[j.fill:])
+		j.fill = len(j.buf)
+		if err := j.flush(ctx); err != nil {
+			return err
+		}
+	}
+	if want := int64(c.layout.Clusters()) * disc.ClusterSize; j.written != want {
+		return fmt.Errorf("burn: the package gives %d image bytes, the layout %d", j.written, want)
+	}
+	return c.m.update(done + j.written)
+}
+
+// joiner writes the image in disc order: whole clusters straight from a
+// chunk's buffer, and the clusters shared by two or more chunks assembled
+// in buf and sealed here.
+type joiner struct {
+	c       *copier
+	buf     []byte // one cluster of plaintext being joined
+	fill    int
+	written int64 // image bytes sent to the drive
+}
+
+// add appends plaintext to the shared cluster, sealing and writing it once
+// it is whole.
+func (j *joiner) add(ctx context.Context, b []byte) error {
+	for len(b) > 0 {
+		n := copy(j.buf[j.fill:], b)
+		j.fill, b = j.fill+n, b[n:]
+		if j.fill == len(j.buf) {
+			if err := j.flush(ctx); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
+}
+
+// flush seals the joined cluster and writes it.
+func (j *joiner) flush(ctx context.Context) error {
+	if err := j.c.sealClusters(j.buf, uint64(j.written/disc.ClusterSize)); err != nil {
+		return err
+	}
+	j.fill = 0
+	return j.write(ctx, j.buf)
+}
+
+// write sends sealed whole clusters, the next in disc order, to the drive.
+func (j *joiner) write(ctx context.Context, b []byte) error {
+	if j.fill != 0 {
+		return fmt.Errorf("burn: whole clusters at image byte %d while a shared cluster is half joined", j.written)
+	}
+	lba := j.c.layout.ImageLBA() + uint32(j.written/disc.SectorSize)
+	if err := j.c.dev.write(ctx, lba, b); err != nil {
+		return lbaError(PhaseWrite, lba, err)
+	}
+	j.written += int64(len(b))
+	return nil
+}
