@@ -47,6 +47,9 @@ var (
 	// the set of deals every node received; the others exclude it, so this
 	// node stops rather than compute a different group key.
 	ErrDealRejected = errors.New("custody: own DKG deal not received by the others")
+	// ErrFixedRand: a fixed random stream for a DKG outside a test binary;
+	// a real network's secret comes from crypto/rand (RunInProcess).
+	ErrFixedRand = errors.New("custody: fixed DKG randomness is for tests only")
 )
 
 // NodeError names the node whose contribution was rejected. Err wraps
