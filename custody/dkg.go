@@ -4,6 +4,8 @@ import (
 	"bytes"
 	"errors"
 	"fmt"
+	"io"
+	"testing"
 
 	"go.dedis.ch/kyber/v4"
 	dkg "go.dedis.ch/kyber/v4/share/dkg/pedersen"
@@ -52,6 +54,12 @@ type Ceremony struct {
 // NewCeremony checks the config (n, t per CheckThreshold; key among the
 // nodes) and prepares this node's dealing polynomial.
 func NewCeremony(cc CeremonyConfig, key *DKGKey) (*Ceremony, error) {
+	return newCeremony(cc, key, nil)
+}
+
+// newCeremony is NewCeremony drawing this node's secret from rnd alone
+// when rnd is not nil (RunInProcessFrom).
+func newCeremony(cc CeremonyConfig, key *DKGKey, rnd io.Reader) (*Ceremony, error) {
 	const op = "custody.NewCeremony"
 	n := len(cc.Nodes)
 	if err := CheckThreshold(n, cc.Threshold); err != nil {
@@ -76,6 +84,9 @@ func NewCeremony(cc CeremonyConfig, key *DKGKey) (*Ceremony, error) {
 		Threshold: uint32(cc.Threshold),
 		Nonce:     bytes.Clone(cc.Nonce),
 		Auth:      dkgAuth,
+	}
+	if rnd != nil {
+		cfg.Reader, cfg.UserReaderOnly = rnd, true
 	}
 	gen, err := dkg.NewDistKeyHandler(cfg)
 	if err != nil {
@@ -182,28 +193,53 @@ func (c *Ceremony) Finish(justifications [][]byte) (*DKGResult, error) {
 // state, and they exchange only the encoded public bundles. Every node must
 // finish with the same group.
 func RunInProcess(cc CeremonyConfig, keys []*DKGKey) ([]*DKGResult, error) {
-	res, errs := runCeremony(cc, keys, nil)
+	return runInProcess("custody.RunInProcess", cc, keys, nil)
+}
+
+// RunInProcessFrom is RunInProcess with each node's secret (the constant
+// term of its dealing polynomial; the qualified dealers' terms add up to
+// the group secret) drawn from rnd alone, node after node (kyber's
+// Config.Reader with UserReaderOnly). A test fixes rnd so that its network
+// has the same group key on every run, hence the same signatures,
+// codewords and disc keys; the other coefficients, the DKG keys and the
+// bundles' encryption stay random, and change nothing the group signs.
+// Outside a test binary it refuses with ErrFixedRand: a network's secret
+// comes from crypto/rand, through RunInProcess.
+func RunInProcessFrom(cc CeremonyConfig, keys []*DKGKey, rnd io.Reader) ([]*DKGResult, error) {
+	const op = "custody.RunInProcessFrom"
+	if !testing.Testing() {
+		return nil, fmt.Errorf("%s: %w", op, ErrFixedRand)
+	}
+	if rnd == nil {
+		return nil, fmt.Errorf("%s: %w: no random stream given; use RunInProcess", op, ErrFixedRand)
+	}
+	return runInProcess(op, cc, keys, rnd)
+}
+
+func runInProcess(op string, cc CeremonyConfig, keys []*DKGKey, rnd io.Reader) ([]*DKGResult, error) {
+	res, errs := runCeremony(cc, keys, rnd, nil)
 	if err := errors.Join(errs...); err != nil {
-		return nil, fmt.Errorf("custody.RunInProcess: %w", err)
+		return nil, fmt.Errorf("%s: %w", op, err)
 	}
 	for i := 1; i < len(res); i++ {
 		if !res[i].Group.Equal(res[0].Group) {
-			return nil, fmt.Errorf("custody.RunInProcess: %w: node %d computed a different group key", ErrDKG, i)
+			return nil, fmt.Errorf("%s: %w: node %d computed a different group key", op, ErrDKG, i)
 		}
 	}
 	return res, nil
 }
 
-// runCeremony drives the phases; tamper, when set, may replace or drop
-// (return nil) a published deal file, as a faulty dealer or channel would.
-// A node that fails leaves the ceremony; its slot in results is nil.
-func runCeremony(cc CeremonyConfig, keys []*DKGKey, tamper func(dealer int, deal []byte) []byte) ([]*DKGResult, []error) {
+// runCeremony drives the phases; rnd, when set, is every node's secret
+// (newCeremony); tamper, when set, may replace or drop (return nil) a
+// published deal file, as a faulty dealer or channel would. A node that
+// fails leaves the ceremony; its slot in results is nil.
+func runCeremony(cc CeremonyConfig, keys []*DKGKey, rnd io.Reader, tamper func(dealer int, deal []byte) []byte) ([]*DKGResult, []error) {
 	n := len(keys)
 	cs := make([]*Ceremony, n)
 	errs := make([]error, n)
 	fail := func(i int, err error) { errs[i], cs[i] = fmt.Errorf("node %d: %w", i, err), nil }
 	for i, k := range keys {
-		c, err := NewCeremony(cc, k)
+		c, err := newCeremony(cc, k, rnd)
 		if err != nil {
 			fail(i, err)
 			continue

@@ -40,7 +40,7 @@ func TestDKGFaultyDealer(t *testing.T) {
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
 			cc, keys := testCeremony(t, 4, 2)
-			res, errs := runCeremony(cc, keys, func(dealer int, b []byte) []byte {
+			res, errs := runCeremony(cc, keys, nil, func(dealer int, b []byte) []byte {
 				if dealer == 3 {
 					return tc.tamper(b)
 				}
@@ -69,7 +69,7 @@ func TestDKGFaultyDealer(t *testing.T) {
 // qualified, below t: every node fails with ErrDKG.
 func TestDKGTooFewDealers(t *testing.T) {
 	cc, keys := testCeremony(t, 4, 4)
-	_, errs := runCeremony(cc, keys, func(dealer int, b []byte) []byte {
+	_, errs := runCeremony(cc, keys, nil, func(dealer int, b []byte) []byte {
 		if dealer == 0 {
 			return nil
 		}
@@ -136,5 +136,35 @@ func TestCeremonyRejectsForeignBundle(t *testing.T) {
 	}
 	if len(cs[0].Rejected) != 1 || !errors.Is(cs[0].Rejected[0], ErrBadBundle) {
 		t.Errorf("Rejected = %v, want one ErrBadBundle", cs[0].Rejected)
+	}
+}
+
+// TestDKGFixedRand: with the same fixed stream, two ceremonies among
+// different DKG keys make the same group key (so a test network's
+// codewords repeat run after run); without one, two ceremonies differ.
+func TestDKGFixedRand(t *testing.T) {
+	run := func(seeded bool) *Group {
+		cc, keys := testCeremony(t, 4, 2)
+		var res []*DKGResult
+		var err error
+		if seeded {
+			res, err = RunInProcessFrom(cc, keys, bytes.NewReader(bytes.Repeat([]byte{7}, 4096)))
+		} else {
+			res, err = RunInProcess(cc, keys)
+		}
+		if err != nil {
+			t.Fatal(err)
+		}
+		return res[0].Group
+	}
+	if a, b := run(true), run(true); !a.Key().Equal(b.Key()) {
+		t.Errorf("RunInProcessFrom with one stream made two group keys, want one")
+	}
+	if a, b := run(false), run(false); a.Key().Equal(b.Key()) {
+		t.Errorf("RunInProcess made the same group key twice")
+	}
+	cc, keys := testCeremony(t, 2, 1)
+	if _, err := RunInProcessFrom(cc, keys, nil); !errors.Is(err, ErrFixedRand) {
+		t.Errorf("RunInProcessFrom(nil stream) = %v, want %v", err, ErrFixedRand)
 	}
 }

@@ -57,6 +57,9 @@ var (
 	// the share it reshared is off the polynomial the other dealers' lie
 	// on. It is named in a NodeError; rerun the session without it.
 	ErrBadReshare = errors.New("custody: resharing deal rejected")
+	// ErrFixedRand: a fixed random stream for a DKG outside a test binary;
+	// a real network's secret comes from crypto/rand (RunInProcess).
+	ErrFixedRand = errors.New("custody: fixed DKG randomness is for tests only")
 )
 
 // NodeError names the node whose contribution was rejected. Err wraps

@@ -110,6 +110,20 @@ default $CREDENTIALS_DIRECTORY/validatord-kek).
 
 // Main runs the command line and returns the exit code.
 func Main(ctx context.Context, args []string, stdout, stderr io.Writer) int {
+	return runMain(ctx, args, stdout, stderr, nil)
+}
+
+// MainDKGRand is Main with the genesis DKG of `testnet` and `init` drawing
+// each node's secret from dkgRand (chain.GenesisOptions.DKGRand): a test
+// fixes dkgRand so that its network's custody group key, and so every
+// copy's codeword, is the same on every run. Only a test binary can use it
+// (custody refuses a fixed stream elsewhere); the shipped command calls
+// Main, and no flag leads here.
+func MainDKGRand(ctx context.Context, dkgRand io.Reader, args []string, stdout, stderr io.Writer) int {
+	return runMain(ctx, args, stdout, stderr, dkgRand)
+}
+
+func runMain(ctx context.Context, args []string, stdout, stderr io.Writer, dkgRand io.Reader) int {
 	if len(args) == 0 {
 		fmt.Fprint(stderr, usage)
 		return ExitUsage
@@ -139,7 +153,7 @@ func Main(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		fmt.Fprintf(stderr, "validatord: unknown command %q\n\n%s", cmd, usage)
 		return ExitUsage
 	}
-	e := &env{ctx: ctx, stdout: stdout, stderr: stderr, fs: flag.NewFlagSet("validatord "+cmd, flag.ContinueOnError), keyFlags: map[string]string{}}
+	e := &env{ctx: ctx, dkgRand: dkgRand, stdout: stdout, stderr: stderr, fs: flag.NewFlagSet("validatord "+cmd, flag.ContinueOnError), keyFlags: map[string]string{}}
 	e.fs.SetOutput(stderr)
 	if help { // asked for: the answer, on stdout
 		e.fs.SetOutput(stdout)
@@ -223,6 +237,7 @@ func usagef(format string, args ...any) error { return usageError{fmt.Sprintf(fo
 // env is one command's context.
 type env struct {
 	ctx            context.Context
+	dkgRand        io.Reader // chain.GenesisOptions.DKGRand; nil but in tests (MainDKGRand)
 	stdout, stderr io.Writer
 	fs             *flag.FlagSet
 	json, prove    bool

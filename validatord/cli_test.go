@@ -3,9 +3,12 @@ package validatord
 import (
 	"bytes"
 	"context"
+	"encoding/binary"
 	"encoding/hex"
 	"encoding/json"
 	"fmt"
+	"io"
+	mathrand "math/rand/v2"
 	"net"
 	"os"
 	"path/filepath"
@@ -35,13 +38,16 @@ type cli struct {
 	ctx  context.Context
 	home string
 	kek  string
+	// dkgRand, when set, is the genesis DKG's randomness for init and
+	// testnet (MainDKGRand): a fixed stream repeats the group key.
+	dkgRand io.Reader
 }
 
 // run runs Main and returns its exit code, stdout and stderr.
 func (c *cli) run(args ...string) (int, string, string) {
 	c.t.Helper()
 	var out, errb bytes.Buffer
-	code := Main(c.ctx, args, &out, &errb)
+	code := runMain(c.ctx, args, &out, &errb, c.dkgRand)
 	return code, out.String(), errb.String()
 }
 
@@ -309,4 +315,11 @@ func enrollWithTPMEvidence(t *testing.T, c *cli, dir string) {
 	if code, _, errs := c.run(append(withNonce, "--challenge-out", chFile)...); code != ExitFailed || !strings.Contains(errs, "tpm.VerifyEvidence") {
 		t.Errorf("station enroll with tampered evidence = %d %q, want %d and a verification error", code, errs, ExitFailed)
 	}
+}
+
+// testDKGRand is a genesis DKG's randomness fixed by seed (cli.dkgRand).
+func testDKGRand(seed uint64) io.Reader {
+	var k [32]byte
+	binary.BigEndian.PutUint64(k[:], seed)
+	return mathrand.NewChaCha8(k)
 }

@@ -9,6 +9,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
 	"os"
 	"os/signal"
 	"path/filepath"
@@ -136,7 +137,7 @@ func custodyGroup(home string) string {
 
 // makeNetwork writes node homes, the operator and issuer keys, and returns
 // the nodes' descriptions.
-func makeNetwork(homes []string, keyDir string, kek []byte, chainID string, basePort int) ([]*nodeInfo, error) {
+func makeNetwork(homes []string, keyDir string, kek []byte, chainID string, basePort int, dkgRand io.Reader) ([]*nodeInfo, error) {
 	op, err := vault.NewSigningKey(filepath.Join(keyDir, FileOperatorKey), kek, nil)
 	if err != nil {
 		return nil, err
@@ -147,7 +148,7 @@ func makeNetwork(homes []string, keyDir string, kek []byte, chainID string, base
 	}
 	opPub, _ := op.PublicKey.Bytes()
 	isPub, _ := is.PublicKey.Bytes()
-	g := chain.GenesisOptions{ChainID: chainID, Operators: [][]byte{opPub}, Issuers: []contract.Issuer{{Key: isPub, Name: "first issuer"}}}
+	g := chain.GenesisOptions{ChainID: chainID, Operators: [][]byte{opPub}, Issuers: []contract.Issuer{{Key: isPub, Name: "first issuer"}}, DKGRand: dkgRand}
 	if err := chain.InitHomes(homes, kek, g, basePort, nil); err != nil {
 		return nil, err
 	}
@@ -177,7 +178,7 @@ func cmdInit(e *env, args []string) error {
 	if err != nil {
 		return err
 	}
-	infos, err := makeNetwork([]string{e.home}, e.home, kek, *chainID, 0)
+	infos, err := makeNetwork([]string{e.home}, e.home, kek, *chainID, 0, e.dkgRand)
 	if err != nil {
 		return err
 	}
@@ -223,7 +224,7 @@ func cmdTestnet(e *env, args []string) error {
 	for i := range homes {
 		homes[i] = filepath.Join(*out, fmt.Sprintf("node%d", i))
 	}
-	infos, err := makeNetwork(homes, *out, kek, *chainID, *basePort)
+	infos, err := makeNetwork(homes, *out, kek, *chainID, *basePort, e.dkgRand)
 	if err != nil {
 		return err
 	}

@@ -43,7 +43,10 @@ func TestFilmTraceNamesCopies(t *testing.T) {
 	ctx, cancel := context.WithTimeout(context.Background(), 600*time.Second)
 	defer cancel()
 	dir := t.TempDir()
-	c := &cli{t: t, ctx: ctx, home: filepath.Join(dir, "home"), kek: filepath.Join(dir, "kek")}
+	// Seed 1 fixes the group secret; with the fixed film, station key and
+	// job IDs it fixes the codewords and so the verdicts, right for this
+	// seed (fresh ones are wrong in at most a few Eps1 of networks).
+	c := &cli{t: t, ctx: ctx, home: filepath.Join(dir, "home"), kek: filepath.Join(dir, "kek"), dkgRand: testDKGRand(1)}
 	startNode(t, c)
 	src := filepath.Join(dir, "src")
 	if err := os.Mkdir(src, 0o755); err != nil {

@@ -1,15 +1,20 @@
 package validatord
 
 import (
+	"bytes"
 	"context"
+	"encoding/hex"
 	"encoding/json"
 	"fmt"
+	"io"
+	mathrand "math/rand/v2"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
 	"time"
 
+	"copystation/custody"
 	"copystation/validatord/chain"
 )
 
@@ -79,5 +84,50 @@ func TestTestnetAsDocumented(t *testing.T) {
 		if code != ExitFailed || !strings.Contains(errs, w) {
 			t.Errorf("station revoke with no operator key = %d, stderr %q; want %d and %q", code, errs, ExitFailed, w)
 		}
+	}
+}
+
+// TestTestnetKeysFresh: `validatord testnet` run twice makes two networks
+// with different keys (custody group key, node signing and Noise keys): no
+// fixed randomness reaches the command line. MainDKGRand, which tests use
+// to repeat a network's codewords, repeats the group key alone.
+func TestTestnetKeysFresh(t *testing.T) {
+	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
+	defer cancel()
+	dir := t.TempDir()
+	testnet := func(name string, dkgRand io.Reader) (groupKey []byte, signer, noise string) {
+		t.Helper()
+		var out, errb bytes.Buffer
+		args := []string{"testnet", "--nodes", "2", "--out", filepath.Join(dir, name), "--json"}
+		var code int
+		if dkgRand == nil {
+			code = Main(ctx, args, &out, &errb)
+		} else {
+			code = MainDKGRand(ctx, dkgRand, args, &out, &errb)
+		}
+		var infos []nodeInfo
+		if err := json.Unmarshal(out.Bytes(), &infos); code != ExitOK || err != nil || len(infos) != 2 {
+			t.Fatalf("Main(%q) = %d, %v: %s", args, code, err, errb.String())
+		}
+		raw, err := hex.DecodeString(infos[0].CustodyGroup)
+		if err != nil {
+			t.Fatal(err)
+		}
+		g, err := custody.UnmarshalGroup(raw)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return g.KeyBytes(), infos[0].SignerKey, infos[0].NoiseKey
+	}
+	g1, s1, n1 := testnet("a", nil)
+	g2, s2, n2 := testnet("b", nil)
+	if bytes.Equal(g1, g2) || s1 == s2 || n1 == n2 {
+		t.Errorf("two `validatord testnet` runs share keys: group %t, signer %t, noise %t; want none shared", bytes.Equal(g1, g2), s1 == s2, n1 == n2)
+	}
+	seed := func() io.Reader { return mathrand.NewChaCha8([32]byte{1}) }
+	g3, s3, _ := testnet("c", seed())
+	g4, s4, _ := testnet("d", seed())
+	if !bytes.Equal(g3, g4) || s3 == s4 {
+		t.Errorf("MainDKGRand with one seed twice: same group key %t, same signer %t; want the group key alone repeated", bytes.Equal(g3, g4), s3 == s4)
 	}
 }

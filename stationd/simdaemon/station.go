@@ -7,6 +7,7 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
+	"io"
 	"log/slog"
 	"os"
 	"path/filepath"
@@ -55,6 +56,10 @@ type Options struct {
 	Panel func(config.Config, func()) (*kiosk.Panel, error)
 	// Metrics receives the daemon's metrics (nil: its own).
 	Metrics *metrics.Metrics
+	// Rand draws the daemon's job IDs (daemon.Deps.Rand; nil: crypto/rand).
+	// A test fixes it so that its copies' labels, and so their codewords,
+	// repeat run after run.
+	Rand io.Reader
 }
 
 // Station is a running simulated station.
@@ -172,6 +177,7 @@ func Start(ctx context.Context, keys *StationKeys, o Options) (*Station, error) 
 		Panel:    o.Panel,
 		Ready:    func(d *daemon.Daemon) { ready <- d },
 		Retry:    100 * time.Millisecond,
+		Rand:     o.Rand,
 	}
 	if deps.Panel == nil {
 		deps.Panel = func(config.Config, func()) (*kiosk.Panel, error) { return nil, nil }

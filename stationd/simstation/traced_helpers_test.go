@@ -8,6 +8,7 @@ import (
 	"encoding/hex"
 	"encoding/json"
 	"fmt"
+	"io"
 	"os"
 	"path/filepath"
 	"strings"
@@ -38,13 +39,18 @@ type nodeInfo struct {
 	CustodyGroup string `json:"custody_group"`
 }
 
-// startTestnet makes an n-node test network with `validatord testnet` and
-// runs every node (validatord.Run: CometBFT and the gateway) until the
-// test ends.
-func startTestnet(ctx context.Context, t *testing.T, vd func(...string) string, dir string, n int) ([]nodeInfo, []*chain.Node) {
+// startTestnet makes an n-node test network with `validatord testnet`,
+// its genesis DKG drawing the nodes' secrets from dkgRand
+// (validatord.MainDKGRand), and runs every node (validatord.Run: CometBFT
+// and the gateway) until the test ends.
+func startTestnet(ctx context.Context, t *testing.T, dkgRand io.Reader, dir string, n int) ([]nodeInfo, []*chain.Node) {
 	t.Helper()
+	var out, errb bytes.Buffer
+	if code := validatord.MainDKGRand(ctx, dkgRand, []string{"testnet", "--nodes", fmt.Sprint(n), "--out", dir, "--json"}, &out, &errb); code != validatord.ExitOK {
+		t.Fatalf("validatord testnet = %d: %s", code, errb.String())
+	}
 	var infos []nodeInfo
-	if err := json.Unmarshal([]byte(vd("testnet", "--nodes", fmt.Sprint(n), "--out", dir, "--json")), &infos); err != nil || len(infos) != n {
+	if err := json.Unmarshal(out.Bytes(), &infos); err != nil || len(infos) != n {
 		t.Fatalf("testnet --json: %v, %d nodes", err, len(infos))
 	}
 	kek := readKEK(t, filepath.Join(dir, "kek"))

@@ -4,9 +4,13 @@ import (
 	"bytes"
 	"context"
 	"crypto/rand"
+	"crypto/sha256"
+	"encoding/binary"
 	"encoding/hex"
 	"encoding/json"
 	"fmt"
+	"io"
+	mathrand "math/rand/v2"
 	"os"
 	"path/filepath"
 	"strings"
@@ -41,15 +45,28 @@ type tracedNet struct {
 	op      *ledger.Admin
 	keys    *StationKeys
 	params  contract.Params
+	seed    uint64 // newTracedNet
 }
 
 // newTracedNet starts the four nodes and enrolls the station's keys.
-func newTracedNet(ctx context.Context, t *testing.T, dir string) *tracedNet {
+//
+// A copy's Tardos codeword is a function of the network's group secret and
+// the copy's label (chain, title, job, token, station key), so a trace's
+// verdict is a draw that a fresh network would redraw every run, failing
+// "the fourth copy is never accused" with a probability up to Eps1. Here
+// every input is fixed by seed: the nodes' secrets in the genesis DKG
+// (validatord.MainDKGRand) and the daemon's job IDs are streams derived
+// from it, and the station's TPM keys are testdata/traced-station (the
+// in-process reference TPM's seed file and the key blobs it made from it:
+// station ID 1889e2cc1c51ec9a428923429b870578). The chain ID, title and
+// token IDs are constants. So the same seed gives the same codewords and
+// the same verdicts; a test's seed is one for which they are right.
+func newTracedNet(ctx context.Context, t *testing.T, dir string, seed uint64) *tracedNet {
 	t.Helper()
-	n := &tracedNet{ctx: ctx, t: t, dir: dir}
+	n := &tracedNet{ctx: ctx, t: t, dir: dir, seed: seed}
 	net := filepath.Join(dir, "net")
 	n.kekFile = filepath.Join(net, "kek")
-	n.infos, n.nodes = startTestnet(ctx, t, n.vd, net, 4)
+	n.infos, n.nodes = startTestnet(ctx, t, seededStream(seed, "dkg"), net, 4)
 	var err error
 	if n.b, err = ledger.Dial(n.infos[0].RPC); err != nil {
 		t.Fatal(err)
@@ -60,6 +77,9 @@ func newTracedNet(ctx context.Context, t *testing.T, dir string) *tracedNet {
 		t.Fatal(err)
 	}
 	if n.op, err = ledger.NewAdmin(n.b, opKey, rand.Reader); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.CopyFS(filepath.Join(dir, "station"), os.DirFS(filepath.Join("testdata", "traced-station"))); err != nil {
 		t.Fatal(err)
 	}
 	if n.keys, err = OpenKeys(filepath.Join(dir, "station")); err != nil {
@@ -133,7 +153,8 @@ func (n *tracedNet) burn(copies int, timeout time.Duration) ([]*drivesim.Disc, [
 		pins = append(pins, config.Node{Address: in.Gateway, StaticKey: in.NoiseKey, SigningKey: in.SignerKey})
 	}
 	st, err := Start(n.ctx, n.keys, Options{Dir: filepath.Join(n.dir, "station"), Nodes: pins, Group: group,
-		Players: config.Players{Tree: n.params.Players().ID, Depth: int(n.params.Players().Depth)}, Logger: testLogger(t)})
+		Players: config.Players{Tree: n.params.Players().ID, Depth: int(n.params.Players().Depth)}, Logger: testLogger(t),
+		Rand: seededStream(n.seed, "job IDs")})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -246,4 +267,10 @@ func (n *tracedNet) accuse(openings, innocent string) contract.Accusation {
 		}
 	}
 	return acc
+}
+
+// seededStream is a ChaCha8 stream keyed by SHA-256(use ‖ seed): one
+// stream per use of a test's seed.
+func seededStream(seed uint64, use string) io.Reader {
+	return mathrand.NewChaCha8(sha256.Sum256(binary.BigEndian.AppendUint64([]byte(use), seed)))
 }

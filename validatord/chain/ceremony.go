@@ -40,7 +40,13 @@ func ceremony(g GenesisOptions, cfgs []NodeConfig, secrets []vault.Secrets, keys
 		}
 		out.Nodes = append(out.Nodes, contract.CustodyNode{Name: cfgs[i].Moniker, CustodyKey: ck.PublicKey().Bytes(), DKGKey: k.Public()})
 	}
-	res, err := custody.RunInProcess(cc, keys)
+	var res []*custody.DKGResult
+	var err error
+	if g.DKGRand != nil {
+		res, err = custody.RunInProcessFrom(cc, keys, g.DKGRand)
+	} else {
+		res, err = custody.RunInProcess(cc, keys)
+	}
 	if err != nil {
 		return nil, fmt.Errorf("genesis ceremony: %w", err)
 	}

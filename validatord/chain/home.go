@@ -83,6 +83,12 @@ type GenesisOptions struct {
 	// validator (its vote on validator set changes); the rest are governed
 	// by Operators[0].
 	NodeOperators [][]byte
+	// DKGRand, tests only, is the stream the genesis DKG draws each node's
+	// secret from (custody.RunInProcessFrom), so a test network has the same
+	// custody group key, hence the same codewords, on every run; nil, as
+	// every command leaves it, is crypto/rand. Outside a test binary a
+	// non-nil stream is refused.
+	DKGRand io.Reader
 }
 
 // ErrHome is returned for a home directory that can't be used.
