@@ -76,6 +76,8 @@ type Client struct {
 
 	mu   sync.Mutex
 	next int // index of the node to try first: the last that answered
+
+	epoch epochState // the custody epoch accepted (epoch.go)
 }
 
 // New checks the configuration and makes the client's Noise key.

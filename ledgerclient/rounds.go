@@ -84,10 +84,10 @@ func (c *Client) collectPartials(ctx context.Context, p CopyRequestParams) (*rou
 		errs     []error
 	)
 	seen := map[int]bool{}
-	for len(partials) < c.group.T() {
+	for len(partials) < c.curGroup().T() {
 		want := 1 // alone until the spend is final somewhere
 		if len(partials) > 0 {
-			want = c.group.T() - len(partials)
+			want = c.curGroup().T() - len(partials)
 		}
 		for inflight < want && next < len(c.cfg.Nodes) && ctx.Err() == nil {
 			launch()
@@ -142,12 +142,12 @@ func (c *Client) collectPartials(ctx context.Context, p CopyRequestParams) (*rou
 		partials = append(partials, got.partial)
 		r.from = append(r.from, node)
 		r.partials = append(r.partials, node.ID())
-		if len(partials) < c.group.T() {
+		if len(partials) < c.curGroup().T() {
 			continue
 		}
 		// t partials: combine and check the result once; only if it
 		// fails, check each to name the wrong one, drop it, ask on
-		if sig, err := custody.CombineOptimistic(c.group, label, partials); err == nil {
+		if sig, err := custody.CombineOptimistic(c.curGroup(), label, partials); err == nil {
 			if len(r.revoked) > keys.MaxRevoked {
 				return nil, fmt.Errorf("%w: the nodes name %d revoked players together, more than a disc key block takes (%d)", ErrNodeMisbehaved, len(r.revoked), keys.MaxRevoked)
 			}
@@ -155,7 +155,7 @@ func (c *Client) collectPartials(ctx context.Context, p CopyRequestParams) (*rou
 			return r, nil
 		}
 		for i := len(partials) - 1; i >= 0; i-- {
-			if err := custody.VerifyPartial(c.group, label, partials[i]); err != nil {
+			if err := custody.VerifyPartial(c.curGroup(), label, partials[i]); err != nil {
 				node := r.from[i]
 				e := fmt.Errorf("node %s (%s): %w: %w", node.ID(), node.Address, ErrWrongPartial, err)
 				r.rejected = append(r.rejected, e)
@@ -167,7 +167,7 @@ func (c *Client) collectPartials(ctx context.Context, p CopyRequestParams) (*rou
 			}
 		}
 	}
-	if len(partials) == c.group.T() {
+	if len(partials) == c.curGroup().T() {
 		// every partial verified alone, yet they do not combine: cannot
 		// happen for partials that verify; refuse rather than guess
 		return nil, fmt.Errorf("%w: %d partials that verify do not combine", ErrNoThreshold, len(partials))
@@ -179,7 +179,7 @@ func (c *Client) collectPartials(ctx context.Context, p CopyRequestParams) (*rou
 	if len(partials) == 0 && len(r.rejected) == 0 {
 		head = ErrNoNodeReachable
 	}
-	all := append([]error{fmt.Errorf("%w: %d valid of %d needed", head, len(partials), c.group.T())}, r.rejected...)
+	all := append([]error{fmt.Errorf("%w: %d valid of %d needed", head, len(partials), c.curGroup().T())}, r.rejected...)
 	return nil, errors.Join(append(all, errs...)...)
 }
 

@@ -85,6 +85,15 @@ func (s *session) exchange(m protocol.Message) (protocol.Message, error) {
 	if err != nil {
 		return nil, fmt.Errorf("answer to %s: %w", m.Type(), err)
 	}
+	if ep, ok := a.(*protocol.EpochMsg); ok {
+		// the custody epoch in force comes just before the answer
+		if err := s.c.acceptEpoch(s.chal.ChainID, ep); err != nil {
+			return nil, fmt.Errorf("node %s: %w", s.node.ID(), err)
+		}
+		if a, err = s.ch.Receive(); err != nil {
+			return nil, fmt.Errorf("answer to %s: %w", m.Type(), err)
+		}
+	}
 	if r, ok := a.(*protocol.RefusalMsg); ok {
 		return nil, s.refusal(r)
 	}

@@ -187,7 +187,7 @@ func (s *session) shareRelease(p CopyRequestParams, r1 *round1) (SealedRelease, 
 // variant keys, the codeword from sigma (one bit per segment) and the disc
 // key from sigma; no node's answer carries a key.
 func (c *Client) releaseShares(ctx context.Context, p CopyRequestParams, r1 *round1) (*Authorization, error) {
-	m := p.Manifest
+	m := c.manifestAt(p.Manifest)
 	// A title without tracing takes custody's uniform bits, which the
 	// station derives from sigma and holds every node to; a traced title's
 	// Tardos codeword needs biases only the nodes know, so it comes from t
@@ -231,10 +231,10 @@ func (c *Client) releaseShares(ctx context.Context, p CopyRequestParams, r1 *rou
 			continue
 		}
 		got = append(got, sr)
-		if len(got) < c.group.T() {
+		if len(got) < c.curGroup().T() {
 			continue
 		}
-		k, cw, rejected, err := combineReleases(c.cfg.KeyExchanger, r1.chainID, m, c.group.T(), want, got)
+		k, cw, rejected, err := combineReleases(c.cfg.KeyExchanger, r1.chainID, m, c.curGroup().T(), want, got)
 		for _, r := range rejected {
 			if !logged[r.Error()] {
 				logged[r.Error()] = true
@@ -250,7 +250,7 @@ func (c *Client) releaseShares(ctx context.Context, p CopyRequestParams, r1 *rou
 		}
 		return c.sharesAuthorization(p, r1, k, cw, bad)
 	}
-	all := []error{fmt.Errorf("%w: fewer than %d nodes' share releases check against the title's roots", ErrNoNodeReachable, c.group.T())}
+	all := []error{fmt.Errorf("%w: fewer than %d nodes' share releases check against the title's roots", ErrNoNodeReachable, c.curGroup().T())}
 	for _, b := range bad {
 		all = append(all, b)
 	}

@@ -139,11 +139,15 @@ func examples(t testing.TB) []example {
 	kreq.Signature = sign(station, kreq.Statement(hh, ch))
 	srel := &ShareReleaseMsg{JobID: "job-1", Sealed: fill(48, 0x58)}
 	srel.NodeSignature = sign(node, srel.Statement(exampleChain, hh))
+	// stands for a custody epoch record (a real one is the group and
+	// every title's new roots) and its group signature
+	ep := &EpochMsg{Record: fill(40, 0xc0), Sig: fill(EpochSigLen, 0xd0)}
 	ref := &RefusalMsg{Code: CodeTokenSpent, Message: "token tok-1 was already used for another copy"}
 	return append(wire, []example{
 		{name: "Challenge", raw: Marshal(ch)},
 		{name: "SignedGrant", raw: grant.Encode()},
 		{name: "CopyRequest", raw: Marshal(req)},
+		{name: "Epoch", raw: Marshal(ep)},
 		{name: "KeyRelease", raw: Marshal(rel)},
 		{name: "KeyRequest", raw: Marshal(kreq)},
 		{name: "ShareRelease", raw: Marshal(srel)},

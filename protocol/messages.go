@@ -43,6 +43,8 @@ func (t MsgType) String() string {
 		return "KeyRequest"
 	case MsgShareRelease:
 		return "ShareRelease"
+	case MsgEpoch:
+		return "Epoch"
 	}
 	return "MsgType(" + strconv.Itoa(int(t)) + ")"
 }
@@ -95,6 +97,8 @@ func Unmarshal(b []byte) (Message, error) {
 		m = &KeyRequestMsg{}
 	case MsgShareRelease:
 		m = &ShareReleaseMsg{}
+	case MsgEpoch:
+		m = &EpochMsg{}
 	default:
 		return nil, &DecodeError{Message: "header", Field: "type", Err: ErrUnknownType}
 	}

@@ -11,6 +11,7 @@ import (
 	"copystation/custody"
 	"copystation/validatord/contract"
 	"copystation/validatord/keyservice"
+	"copystation/validatord/vault"
 )
 
 // ErrCustody is a node whose custody share and genesis group disagree.
@@ -51,4 +52,20 @@ func loadCustody(home string, nc *NodeConfig, share []byte) (keyservice.Custody,
 		return keyservice.Custody{}, fmt.Errorf("node %s: %w (%v)", nc.Moniker, ErrCustody, err)
 	}
 	return c, nil
+}
+
+// loadEpochShares decodes the node's reshared shares from its vault, by
+// epoch; the key service uses one only once its epoch's record commits.
+func loadEpochShares(c *keyservice.Custody, shares []vault.EpochShare) error {
+	for _, es := range shares {
+		ks, err := custody.UnmarshalKeyShare(es.Share)
+		if err != nil {
+			return fmt.Errorf("custody share of epoch %d: %w", es.Epoch, err)
+		}
+		if c.Epochs == nil {
+			c.Epochs = map[uint32]*custody.KeyShare{}
+		}
+		c.Epochs[es.Epoch] = ks
+	}
+	return nil
 }

@@ -78,6 +78,10 @@ func Start(ctx context.Context, o Options) (*Node, error) {
 	if err != nil {
 		return nil, fmt.Errorf("chain.Start: %w", err)
 	}
+	if err := loadEpochShares(&cust, sec.EpochShares); err != nil {
+		cust.Share.Wipe()
+		return nil, fmt.Errorf("chain.Start: %w", err)
+	}
 	cust.Fault = o.Fault
 	ks := keyservice.New(cust)
 	signer, err := ecdsa.ParseRawPrivateKey(elliptic.P256(), sec.SignerKey)
@@ -131,6 +135,7 @@ func Start(ctx context.Context, o Options) (*Node, error) {
 		ks.Close()
 		return nil, fmt.Errorf("chain.Start: %w", err)
 	}
+	ks.Follow(app) // a custody epoch, once one commits, replaces the genesis share
 	if err := cn.Start(); err != nil {
 		appDB.Close()
 		ks.Close()

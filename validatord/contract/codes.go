@@ -109,6 +109,10 @@ var codeInfo = []struct {
 	{CodeAlreadyVoted, "already-voted", "this operator has already approved the proposal; one approval per operator counts"},
 	{CodeNoVotingPower, "no-voting-power", "this operator governs no validator of the current set, so its approval carries no power; an operator of a current validator must vote"},
 	{CodeTooFewValidators, "too-few-validators", "the removal would leave fewer than 4 validators (3f+1 with f = 1); add a validator first"},
+	{CodeBadEpochSignature, "bad-epoch-signature", "the custody epoch record is not signed by the network's group under its key X, or names another group key; rebuild the record from the resharing and have t new nodes sign it"},
+	{CodeStaleEpoch, "stale-epoch", "the custody epoch is not the network's next (current + 1); query /custody-epoch and reshare from the current epoch"},
+	{CodeEpochMembership, "epoch-membership", "the new custody set is not the validator set (a joined validator missing, a node that is neither a custody node nor a validator, a node twice, or another count); reshare to the current validator set"},
+	{CodeEpochTitle, "epoch-title", "the custody epoch names a title that is not registered, leaves out a registered one, or lacks a new node's sealed shares of one; reshare every registered title and send each title's shares before the record"},
 }
 
 // Name is the code's stable short name, for scripts.

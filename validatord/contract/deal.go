@@ -17,14 +17,14 @@ type DealChecker interface {
 }
 
 // checkDeal checks a registration's dealt shares against what needs no
-// node secret: one root and one blob per genesis custody node, each blob
+// node secret: one root and one blob per custody node in force (the
+// genesis ones, or the last custody epoch's), each blob
 // exactly the size of a sealed share vector for the title's segments.
 // Whether a blob opens and matches its root is each node's own check
 // (DealChecker); a node whose blob does not is named when it refuses to
 // release.
 func checkDeal(v *view, t *Title, shares [][]byte) (*refusal, error) {
-	var c Custody
-	found, err := v.getJSON(keyCustody, &c)
+	c, _, found, err := currentCustody(v)
 	if err != nil {
 		return nil, err
 	}
@@ -59,7 +59,7 @@ func (a *App) checkTxDeal(t *Tx) *refusal {
 	if err := json.Unmarshal(t.Body, &b); err != nil || len(b.Title.ShareRoots) == 0 {
 		return nil // FinalizeBlock refuses what does not decode
 	}
-	c, err := a.Custody()
+	c, _, err := a.CurrentCustody()
 	if err != nil {
 		return nil // FinalizeBlock refuses a deal to a network without custody nodes
 	}

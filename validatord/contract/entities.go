@@ -98,7 +98,10 @@ type Title struct {
 	// as those shares (docs/key-custody.md). The sealed shares themselves are stored
 	// apart (App.TitleShares), so reading a title does not read them.
 	ShareRoots [][]byte `json:"share_roots,omitempty"`
-	Height     int64    `json:"height"`
+	// Epoch is the custody epoch the issuer dealt to (0: genesis): its
+	// roots and blobs hold until a later epoch's record reshares them.
+	Epoch  uint32 `json:"epoch,omitempty"`
+	Height int64  `json:"height"`
 	// Tracing is the title's tracing parameters and trace record root
 	// (docs/tracing.md); absent, copies of the title cannot be traced.
 	Tracing *TitleTracing `json:"tracing,omitempty"`

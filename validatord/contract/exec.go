@@ -76,6 +76,8 @@ func (e *execEnv) exec(v *view, raw []byte) ([]byte, *refusal, error) {
 		r, err = e.proposeValidator(v, t)
 	case TxVoteValidator:
 		r, err = e.voteValidator(v, t)
+	case TxCustodyEpoch:
+		r, err = e.custodyEpoch(v, t)
 	}
 	return nil, r, err
 }
@@ -164,6 +166,11 @@ func (e *execEnv) registerTitle(v *view, t *Tx) (*refusal, error) {
 		return r, err
 	}
 	ti.Issuer, ti.Height = issuerID, e.height
+	_, epoch, _, err := currentCustody(v)
+	if err != nil {
+		return nil, err
+	}
+	ti.Epoch = epoch
 	for i, blob := range b.Shares {
 		v.put(keyTitleShares(ti.ID, i), blob)
 	}

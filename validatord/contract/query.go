@@ -150,7 +150,9 @@ func wrapQuery(what, id string, err error) error {
 // /owner/ID (a registered owner), /tokens/owner/ID (the tokens an owner
 // holds, from the owner index, unproved: prove each with /token/ID),
 // /params, /custody, /title-shares/ID/NODE (node NODE's sealed blob, as a
-// JSON string), /player/TREE/LEAF, /revoked-players/TREE, /opening/ID,
+// JSON string), /custody-epoch (the custody epoch in force, not found at
+// epoch 0), /epoch-shares/ID/EPOCH/NODE (new node NODE's resealed blob of
+// epoch EPOCH), /player/TREE/LEAF, /revoked-players/TREE, /opening/ID,
 // /accusation/ID, /record/TITLE, /validators, /proposal/ID. The value is the record's JSON. With Prove, a single record
 // comes as stored with a Proof (ProofOpType) in ProofOps and the response
 // height is the block that last wrote it: verify it against the AppHash of
@@ -184,6 +186,10 @@ func (a *App) Query(_ context.Context, req *abci.QueryRequest) (*abci.QueryRespo
 		rec, err = a.Custody()
 	case len(parts) == 3 && parts[0] == "title-shares":
 		rec, err = a.titleSharesQuery(parts[1], parts[2])
+	case len(parts) == 1 && parts[0] == "custody-epoch":
+		rec, err = a.CustodyEpoch()
+	case len(parts) == 4 && parts[0] == "epoch-shares":
+		rec, err = a.epochSharesQuery(parts[1], parts[2], parts[3])
 	case len(parts) == 3 && parts[0] == "player":
 		var leaf uint64
 		if leaf, err = strconv.ParseUint(parts[2], 10, 32); err != nil {

@@ -212,7 +212,7 @@ func DecodeTx(p []byte) (*Tx, error) {
 // and the signature verifies with the key the transaction presents.
 func VerifyTx(t *Tx, chainID string) *refusal {
 	if (t.Type < TxAddIssuer || t.Type > TxRevokePlayer) && t.Type != TxOpenRequest && t.Type != TxAccuse && t.Type != TxUpdateRecord &&
-		t.Type != TxRegisterOwner && t.Type != TxProposeValidator && t.Type != TxVoteValidator {
+		t.Type != TxRegisterOwner && t.Type != TxProposeValidator && t.Type != TxVoteValidator && t.Type != TxCustodyEpoch {
 		return refuse(CodeUnknownTxType, "type %d", t.Type)
 	}
 	if t.Type == TxRegisterOwner {

@@ -28,6 +28,9 @@ type conv struct {
 	// why is the ledger's own account of a refusal, for the node's log
 	// only (the station is told what ledgerText says).
 	why error
+	// epoch is the custody epoch in force, sent before a KeyRelease
+	// (protocol message 12); nil at epoch 0
+	epoch *protocol.EpochMsg
 }
 
 func (c *conv) deadline(d time.Duration) time.Time { return c.s.cfg.Now().Add(d) }
@@ -106,6 +109,12 @@ func (c *conv) run() (reason, error) {
 		answer = refusal(protocol.CodeBadRequest, "a station sends a copy request, a key request or a copy report, not a %s", m.Type())
 	}
 	c.conn.SetDeadline(c.deadline(cfg.StepTimeout))
+	if _, ok := answer.(*protocol.KeyReleaseMsg); ok && c.epoch != nil {
+		// the custody epoch in force, just before the answer it concerns
+		if err := ch.Send(c.epoch); err != nil {
+			return reasonConn, err
+		}
+	}
 	if err := ch.Send(answer); err != nil {
 		return reasonConn, err
 	}
@@ -230,6 +239,9 @@ func (c *conv) copyRequest(m *protocol.CopyRequestMsg) protocol.Message {
 		return refusal(protocol.CodeInternal, "the node could not sign the key release; try another node with the same job ID")
 	}
 	out.NodeSignature = sig
+	if len(rel.EpochRecord) > 0 {
+		c.epoch = &protocol.EpochMsg{Record: rel.EpochRecord, Sig: rel.EpochSig}
+	}
 	return out
 }
 

@@ -44,7 +44,10 @@ type Custody struct {
 	ChainID string
 	Share   *custody.KeyShare
 	Group   *custody.Group
-	Fault   Fault
+	// Epochs are the node's reshared shares by custody epoch (from its
+	// vault), used from the height that epoch's record commits (Follow).
+	Epochs map[uint32]*custody.KeyShare
+	Fault  Fault
 }
 
 // Service holds a node's one secret of the release rounds in memory: its
@@ -52,7 +55,9 @@ type Custody struct {
 // exist only as the shares its issuer dealt (Custodian).
 type Service struct {
 	cust   Custody
-	biases biasCache // traced titles' biases, once combined (tracing.go)
+	biases biasCache   // traced titles' biases, once combined (tracing.go)
+	epochs EpochSource // nil: epoch 0 only (Follow)
+	cache  epochCache
 }
 
 // New makes a key service from the node's custody share. No secret is
@@ -64,7 +69,12 @@ func New(c Custody) *Service {
 }
 
 // Close wipes the custody share from memory.
-func (s *Service) Close() { s.cust.Share.Wipe() }
+func (s *Service) Close() {
+	s.cust.Share.Wipe()
+	for _, sh := range s.cust.Epochs {
+		sh.Wipe()
+	}
+}
 
 // Label is the copy label the nodes sign (custody.CopyRecord.Label), built
 // from the committed copy record only.
@@ -106,7 +116,11 @@ func stationKey(st *contract.Station, op string) (*ecdh.PublicKey, error) {
 // make the copy's group signature.
 func (s *Service) Partial(t *contract.Title, st *contract.Station, c *contract.Copy, info keys.Info, revoked []uint32) ([]byte, keys.FormatMetadata, error) {
 	const op = "keyservice.Partial"
-	if s.cust.Share == nil || s.cust.Group == nil {
+	ef, err := s.inForce(op)
+	if err != nil {
+		return nil, keys.FormatMetadata{}, err
+	}
+	if ef.share == nil || ef.group == nil {
 		return nil, keys.FormatMetadata{}, fmt.Errorf("%s: %w", op, ErrNoCustody)
 	}
 	_, format, err := pending(t, c, info.MediaID, op)
@@ -120,7 +134,7 @@ func (s *Service) Partial(t *contract.Title, st *contract.Station, c *contract.C
 	if s.cust.Fault == FaultWrongPartial {
 		label = append(label, "fault"...)
 	}
-	p, err := custody.PartialSign(s.cust.Share, label)
+	p, err := custody.PartialSign(ef.share, label)
 	if err != nil {
 		return nil, format, fmt.Errorf("%s: %w", op, err)
 	}
@@ -142,7 +156,11 @@ func (s *Service) Partial(t *contract.Title, st *contract.Station, c *contract.C
 // committed record.
 func (s *Service) CheckSigma(c *contract.Copy, sigma []byte) (custody.Signature, error) {
 	var sig custody.Signature
-	if s.cust.Group == nil {
+	ef, err := s.inForce("keyservice.CheckSigma")
+	if err != nil {
+		return sig, err
+	}
+	if ef.group == nil {
 		return sig, fmt.Errorf("keyservice.CheckSigma: %w", ErrNoCustody)
 	}
 	if len(sigma) != len(sig) {
@@ -153,7 +171,7 @@ func (s *Service) CheckSigma(c *contract.Copy, sigma []byte) (custody.Signature,
 	if err != nil {
 		return sig, err
 	}
-	if err := custody.Verify(s.cust.Group.Key(), label, sig); err != nil {
+	if err := custody.Verify(ef.group.Key(), label, sig); err != nil {
 		return sig, fmt.Errorf("keyservice.CheckSigma: job %s: %w (%v)", c.JobID, ErrBadSigma, err)
 	}
 	return sig, nil

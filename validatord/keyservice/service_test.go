@@ -56,8 +56,10 @@ type fix struct {
 // custody and each node's sealed shares of a title, by title ID, as
 // contract.App serves them.
 type ledgerShares struct {
-	cust  *contract.Custody
-	blobs map[string][][]byte
+	cust       *contract.Custody
+	blobs      map[string][][]byte
+	epoch      *contract.CustodyEpoch // nil: epoch 0
+	epochBlobs map[string][][]byte    // by "title/epoch"
 }
 
 func (l *ledgerShares) Custody() (*contract.Custody, error) { return l.cust, nil }
@@ -334,4 +336,20 @@ func TestLargestShareReleaseFits(t *testing.T) {
 	if len(sealed) > protocol.MaxSealedLen {
 		t.Errorf("sealed release of %d bytes = %d bytes sealed, a ShareRelease carries %d", len(body), len(sealed), protocol.MaxSealedLen)
 	}
+}
+
+func (l *ledgerShares) EpochTitleShares(id string, e uint32, node int) ([]byte, error) {
+	b, ok := l.epochBlobs[fmt.Sprintf("%s/%d", id, e)]
+	if !ok || node >= len(b) {
+		return nil, fmt.Errorf("epoch title shares %s/%d/%d: %w", id, e, node, contract.ErrNotFound)
+	}
+	return b[node], nil
+}
+
+// CustodyEpoch is the epoch in force, as contract.App serves it.
+func (l *ledgerShares) CustodyEpoch() (*contract.CustodyEpoch, error) {
+	if l.epoch == nil {
+		return nil, contract.ErrNotFound
+	}
+	return l.epoch, nil
 }

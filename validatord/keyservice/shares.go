@@ -152,6 +152,9 @@ func (c *Custodian) releaseShares(chainID string, cust *contract.Custody, g *cus
 type ShareSource interface {
 	Custody() (*contract.Custody, error)
 	TitleShares(titleID string, node int) ([]byte, error)
+	// EpochTitleShares is new node j's resealed blob of a title for a
+	// custody epoch (contract.App).
+	EpochTitleShares(titleID string, epoch uint32, node int) ([]byte, error)
 }
 
 // ReleaseShares is round 2 of a release (every title is dealt by its
@@ -181,15 +184,33 @@ func (s *Service) ReleaseShares(cu *Custodian, src ShareSource, t *contract.Titl
 	if err != nil {
 		return nil, format, err
 	}
-	cust, err := src.Custody()
-	if err != nil {
-		return nil, format, fmt.Errorf("%s: genesis custody: %w", op, err)
-	}
-	i, err := cu.Index(cust)
+	ef, err := s.inForce(op)
 	if err != nil {
 		return nil, format, err
 	}
-	blob, err := src.TitleShares(t.ID, i)
+	cust := ef.cust
+	if cust == nil {
+		if cust, err = src.Custody(); err != nil {
+			return nil, format, fmt.Errorf("%s: genesis custody: %w", op, err)
+		}
+	}
+	i, err := cu.Index(cust)
+	if err != nil && ef.epoch > 0 {
+		return nil, format, fmt.Errorf("%s: epoch %d: %w", op, ef.epoch, ErrNotInEpoch)
+	}
+	if err != nil {
+		return nil, format, err
+	}
+	t, reshared, err := ef.titleAt(t)
+	if err != nil {
+		return nil, format, fmt.Errorf("%s: %w", op, err)
+	}
+	var blob []byte
+	if reshared {
+		blob, err = src.EpochTitleShares(t.ID, ef.epoch, i)
+	} else {
+		blob, err = src.TitleShares(t.ID, i)
+	}
 	if err != nil {
 		return nil, format, fmt.Errorf("%s: %w", op, err)
 	}
@@ -197,7 +218,7 @@ func (s *Service) ReleaseShares(cu *Custodian, src ShareSource, t *contract.Titl
 	if err != nil {
 		return nil, format, err
 	}
-	g := s.cust.Group
+	g := ef.group
 	if g == nil {
 		if g, err = custody.UnmarshalGroup(cust.Group); err != nil {
 			return nil, format, fmt.Errorf("%s: genesis group: %w", op, err)

@@ -59,7 +59,14 @@ func (s *Service) TitlePartials(cu *Custodian, cust *contract.Custody, t *contra
 	if t.Tracing == nil {
 		return nil, nil
 	}
-	if s.cust.Share == nil || cu == nil {
+	ef, err := s.inForce(op)
+	if err != nil {
+		return nil, err
+	}
+	if ef.cust != nil {
+		cust = ef.cust // the epoch's set: partials go to its nodes
+	}
+	if ef.share == nil || cu == nil {
 		return nil, fmt.Errorf("%s: %w", op, ErrNoCustody)
 	}
 	me, err := cu.Index(cust)
@@ -70,7 +77,7 @@ func (s *Service) TitlePartials(cu *Custodian, cust *contract.Custody, t *contra
 	if err != nil {
 		return nil, fmt.Errorf("%s: %w", op, err)
 	}
-	p, err := custody.PartialSign(s.cust.Share, label)
+	p, err := custody.PartialSign(ef.share, label)
 	if err != nil {
 		return nil, fmt.Errorf("%s: %w", op, err)
 	}
@@ -146,6 +153,10 @@ func (s *Service) titleBiases(cu *Custodian, cust *contract.Custody, g *custody.
 	if b, ok := s.biases.get(t.ID); ok {
 		return b, nil
 	}
+	ef, err := s.inForce(op)
+	if err != nil {
+		return tardos.Biases{}, err
+	}
 	me, err := cu.Index(cust)
 	if err != nil {
 		return tardos.Biases{}, fmt.Errorf("%s: %w", op, err)
@@ -154,7 +165,7 @@ func (s *Service) titleBiases(cu *Custodian, cust *contract.Custody, g *custody.
 	if err != nil {
 		return tardos.Biases{}, fmt.Errorf("%s: %w", op, err)
 	}
-	own, err := custody.PartialSign(s.cust.Share, label)
+	own, err := custody.PartialSign(ef.share, label)
 	if err != nil {
 		return tardos.Biases{}, fmt.Errorf("%s: %w", op, err)
 	}

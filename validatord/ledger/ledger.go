@@ -75,6 +75,11 @@ type Release struct {
 	// the node's partial on the title's tracing label sealed to each other
 	// custody node (keyservice.Service.TitlePartials).
 	TitlePartials []keyservice.TitlePartial
+	// EpochRecord and EpochSig (round 1, once a custody epoch is in
+	// force): the epoch's record and group signature, which the gateway
+	// sends the station before the KeyRelease (protocol message 12).
+	// Empty at epoch 0.
+	EpochRecord, EpochSig []byte
 }
 
 // Errors that are not refusals.

@@ -170,15 +170,21 @@ func (l *Local) ReleasePartial(_ context.Context, stationID string, info keys.In
 	}
 	var tps []keyservice.TitlePartial
 	if t.Tracing != nil && len(t.ShareRoots) > 0 {
-		cust, err := l.node.App.Custody()
+		cust, _, err := l.node.App.CurrentCustody()
 		if err != nil {
-			return nil, fmt.Errorf("%s: genesis custody: %w", op, err)
+			return nil, fmt.Errorf("%s: custody: %w", op, err)
 		}
 		if tps, err = l.node.Keys.TitlePartials(l.node.Custodian, cust, t); err != nil {
 			return nil, fmt.Errorf("%s: %w", op, err)
 		}
 	}
-	return &Release{Sealed: sealed, Format: format, Spend: Receipt{Height: cur.Height, TxHash: cur.TxHash, Attempt: c.Retries()}, TitlePartials: tps}, nil
+	rel := &Release{Sealed: sealed, Format: format, Spend: Receipt{Height: cur.Height, TxHash: cur.TxHash, Attempt: c.Retries()}, TitlePartials: tps}
+	if ce, err := l.node.App.CustodyEpoch(); err == nil {
+		rel.EpochRecord, rel.EpochSig = ce.Record, ce.Sig
+	} else if !errors.Is(err, contract.ErrNotFound) {
+		return nil, fmt.Errorf("%s: custody epoch: %w", op, err)
+	}
+	return rel, nil
 }
 
 // ReleaseKeys implements Ledger: round 2, for the pending attempt named and

@@ -57,6 +57,39 @@ type Secrets struct {
 	// CustodyKey is the node's own X25519 key issuers seal its title
 	// shares to (32 bytes).
 	CustodyKey []byte `json:"custody_key,omitempty"`
+	// EpochShares are the node's reshared shares of the group secret, one
+	// per custody epoch it is in (docs/key-custody.md, "Resharing"): a
+	// resharing adds one, and once a later epoch's record commits the
+	// older ones and CustodyShare are wiped (WipeBefore).
+	EpochShares []EpochShare `json:"epoch_shares,omitempty"`
+}
+
+// EpochShare is the node's share x'_j of custody epoch Epoch
+// (custody.KeyShare encoding, at its index in that epoch's set).
+type EpochShare struct {
+	Epoch uint32 `json:"epoch"`
+	Share []byte `json:"share"`
+}
+
+// WipeBefore zeroes and drops every share of an epoch before e (the
+// ceremony share is epoch 0): they are not the network's any more once
+// epoch e's record commits, and a departed node's old share still signs
+// with t-1 other old ones, so no node keeps them.
+func (s *Secrets) WipeBefore(e uint32) {
+	if e == 0 {
+		return
+	}
+	keys.Zero(s.CustodyShare)
+	s.CustodyShare = nil
+	kept := s.EpochShares[:0]
+	for _, es := range s.EpochShares {
+		if es.Epoch < e {
+			keys.Zero(es.Share)
+			continue
+		}
+		kept = append(kept, es)
+	}
+	s.EpochShares = kept
 }
 
 // Wipe zeroes the secrets.
@@ -68,6 +101,9 @@ func (s *Secrets) Wipe() {
 	keys.Zero(s.DKGKey)
 	keys.Zero(s.CustodyShare)
 	keys.Zero(s.CustodyKey)
+	for _, es := range s.EpochShares {
+		keys.Zero(es.Share)
+	}
 }
 
 func aead(kek []byte) (cipher.AEAD, error) {

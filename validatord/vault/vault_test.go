@@ -94,3 +94,38 @@ func TestSigningKeyFile(t *testing.T) {
 		t.Errorf("OpenFile(signing key as package key) = %v, want %v", err, ErrSealed)
 	}
 }
+
+// TestEpochSharesWiped: reshared shares are sealed like the rest, and
+// WipeBefore(e) zeroes and drops the ceremony share and every share of an
+// earlier epoch, keeping epoch e's, through a save and load.
+func TestEpochSharesWiped(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "vault.bin")
+	kek := bytes.Repeat([]byte{7}, 32)
+	old, e1, e2 := bytes.Repeat([]byte{1}, 40), bytes.Repeat([]byte{2}, 40), bytes.Repeat([]byte{3}, 40)
+	s := &Secrets{CustodyShare: bytes.Clone(old), EpochShares: []EpochShare{{1, bytes.Clone(e1)}, {2, bytes.Clone(e2)}}}
+	if err := Save(path, kek, s, nil); err != nil {
+		t.Fatal(err)
+	}
+	if raw, _ := os.ReadFile(path); bytes.Contains(raw, e1) {
+		t.Fatal("vault file holds an epoch share in plaintext")
+	}
+	got, err := Load(path, kek)
+	if err != nil {
+		t.Fatal(err)
+	}
+	held := got.EpochShares[0].Share
+	got.WipeBefore(2)
+	if err := Save(path, kek, got, nil); err != nil {
+		t.Fatal(err)
+	}
+	if !bytes.Equal(held, make([]byte, 40)) {
+		t.Error("epoch 1's share was dropped but not zeroed")
+	}
+	got, err = Load(path, kek)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got.CustodyShare != nil || len(got.EpochShares) != 1 || got.EpochShares[0].Epoch != 2 || !bytes.Equal(got.EpochShares[0].Share, e2) {
+		t.Fatalf("after WipeBefore(2): ceremony share %x, epoch shares %+v; want none and epoch 2's only", got.CustodyShare, got.EpochShares)
+	}
+}

@@ -1,0 +1,105 @@
+package keyservice
+
+import (
+	"errors"
+	"fmt"
+	"sync"
+
+	"copystation/custody"
+	"copystation/validatord/contract"
+)
+
+// ErrNotInEpoch: a custody epoch is in force (docs/key-custody.md, "The
+// epoch record") and this node holds no share of it: it is not in that
+// epoch's custody set, or it is and its reshared share is not in its
+// vault. It releases nothing: its older shares are not the network's any
+// more.
+var ErrNotInEpoch = errors.New("keyservice: this node holds no share of the custody epoch in force: it is not in the epoch's custody set, or its reshared share is not in its vault (validatord reshare)")
+
+// EpochSource is the committed ledger's custody epoch (contract.App):
+// ErrNotFound at epoch 0.
+type EpochSource interface {
+	CustodyEpoch() (*contract.CustodyEpoch, error)
+}
+
+// epochState is the custody a release uses: at epoch 0 the genesis group
+// and the node's ceremony share; after a resharing the epoch's group,
+// set and record, and the node's share of that epoch.
+type epochState struct {
+	epoch uint32
+	share *custody.KeyShare
+	group *custody.Group
+	cust  *contract.Custody    // nil at epoch 0: the caller's genesis custody
+	rec   *custody.EpochRecord // nil at epoch 0
+}
+
+// epochCache keeps the last epoch's decoded group and record: decoding a
+// group costs a point decompression per coefficient.
+type epochCache struct {
+	mu  sync.Mutex
+	at  uint32
+	grp *custody.Group
+	rec *custody.EpochRecord
+}
+
+// Follow makes the service release under the custody epoch in force on
+// src from the height its record commits. Without it, or at epoch 0, the
+// service uses the genesis group and the ceremony share only.
+func (s *Service) Follow(src EpochSource) { s.epochs = src }
+
+// inForce returns the custody in force for a release now.
+func (s *Service) inForce(op string) (*epochState, error) {
+	genesis := &epochState{share: s.cust.Share, group: s.cust.Group}
+	if s.epochs == nil {
+		return genesis, nil
+	}
+	ce, err := s.epochs.CustodyEpoch()
+	if errors.Is(err, contract.ErrNotFound) {
+		return genesis, nil
+	}
+	if err != nil {
+		return nil, fmt.Errorf("%s: custody epoch: %w", op, err)
+	}
+	g, rec, err := s.cache.decode(ce)
+	if err != nil {
+		return nil, fmt.Errorf("%s: custody epoch %d: %w", op, ce.Epoch, err)
+	}
+	sh := s.cust.Epochs[ce.Epoch]
+	if sh == nil {
+		return nil, fmt.Errorf("%s: epoch %d: %w", op, ce.Epoch, ErrNotInEpoch)
+	}
+	return &epochState{epoch: ce.Epoch, share: sh, group: g, cust: &ce.Custody, rec: rec}, nil
+}
+
+func (c *epochCache) decode(ce *contract.CustodyEpoch) (*custody.Group, *custody.EpochRecord, error) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.grp != nil && c.at == ce.Epoch {
+		return c.grp, c.rec, nil
+	}
+	rec, err := custody.UnmarshalEpochRecord(ce.Record)
+	if err != nil {
+		return nil, nil, err
+	}
+	c.at, c.grp, c.rec = ce.Epoch, rec.Group, rec
+	return c.grp, c.rec, nil
+}
+
+// titleAt returns the title as the epoch in force holds it: a title dealt
+// before the epoch takes the record's new roots (its blobs then come from
+// EpochTitleShares), one dealt at or after it keeps its registration's.
+func (e *epochState) titleAt(t *contract.Title) (*contract.Title, bool, error) {
+	if e.rec == nil || t.Epoch >= e.epoch {
+		return t, false, nil
+	}
+	roots, ok := e.rec.Roots(t.ID)
+	if !ok {
+		return nil, false, fmt.Errorf("title %s is not in custody epoch %d's record: %w", t.ID, e.epoch, ErrNotDealt)
+	}
+	nt := *t
+	nt.ShareRoots = make([][]byte, len(roots))
+	for j := range roots {
+		nt.ShareRoots[j] = roots[j][:]
+	}
+	return &nt, true, nil
+}
