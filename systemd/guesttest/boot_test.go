@@ -6,6 +6,7 @@ import (
 	"strings"
 	"testing"
 
+	sgguest "copystation/drive/sgio/guesttest"
 	"copystation/internal/testenv"
 )
 
@@ -15,6 +16,9 @@ import (
 func TestBootInitramfs(t *testing.T) {
 	k, err := Kernel()
 	if err != nil {
+		testenv.Require(t, err.Error())
+	}
+	if _, err := sgguest.FindBusybox(); err != nil {
 		testenv.Require(t, err.Error())
 	}
 	mods, err := k.Modules(bootModules...)

@@ -58,6 +58,9 @@ func TestSystemdGuest(t *testing.T) {
 	if err != nil {
 		testenv.Require(t, err.Error())
 	}
+	if _, err := sgguest.FindBusybox(); err != nil {
+		testenv.Require(t, err.Error())
+	}
 	for _, tool := range []string{"swtpm", "mkfs.ext4", "debugfs", "dpkg-deb"} {
 		if _, err := exec.LookPath(tool); err != nil {
 			testenv.Requiref(t, "%s not installed (.ci/run installs swtpm, e2fsprogs, dpkg)", tool)

@@ -175,7 +175,8 @@ check stationd-status sh -c 'waitfor() { n=$1; shift; while ! "$@"; do n=$((n-1)
 # The daemon, as the unit runs it (user stationd, DevicePolicy=closed with
 # char-gpiochip allowed), found the lines by name and requested them: it
 # drives the ready LED, and reads the door switch as the host side moves it.
-status_has() { stationd status --json | grep -q "\"$1\":$2"; }
+# status_has KEY VALUE: stationd status --json (indented) says "KEY": VALUE.
+status_has() { stationd status --json | grep -Eq "\"$1\": ?$2(,|\$)"; }
 is gpio-leds-ready "1 0 0" leds
 door() {
 	status_has door_open false || { echo "door open before the switch moved"; return 1; }
