@@ -44,6 +44,7 @@ Client (talks to the daemon on --socket, default /run/stationd/stationd.sock):
   tamper-clear --code CODE              clear a latched tamper alarm
   drain   [--wait DURATION] [--cancel]  drain for an update: no new copy starts, running jobs finish
                                          (--wait: exit 0 once none runs, 1 at the deadline)
+  drive enable N                        return drive N, out of service, to service (after a check)
 
 At the machine:
   titles  add|list|remove ...           install title packages (checked once, burned in one read)
@@ -77,6 +78,10 @@ func Main(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		return cmdTitles(ctx, rest, stdout, stderr)
 	case "drain":
 		return cmdDrain(ctx, rest, stdout, stderr)
+	case "drive":
+		if len(rest) > 0 && rest[0] == "enable" {
+			return cmdDriveEnable(ctx, rest[1:], stdout, stderr)
+		}
 	case "status", "jobs", "burn", "watch", "cancel", "tamper-clear":
 		return cmdClient(ctx, cmd, rest, stdout, stderr)
 	case "help", "-h", "--help":

@@ -55,6 +55,9 @@ type Options struct {
 	Panel func(config.Config, func()) (*kiosk.Panel, error)
 	// Metrics receives the daemon's metrics (nil: its own).
 	Metrics *metrics.Metrics
+	// DriveReprobe and DriveReprobeMax shape the re-probing of a drive out
+	// of service (zero: the configuration's defaults, 30 s and 10 min).
+	DriveReprobe, DriveReprobeMax time.Duration
 }
 
 // Station is a running simulated station.
@@ -122,6 +125,9 @@ func Start(ctx context.Context, keys *StationKeys, o Options) (*Station, error) 
 	cfg.TPM.URI = "sim:" + filepath.Join(o.Dir, "tpm-sim")
 	cfg.Nodes, cfg.Players = o.Nodes, o.Players
 	cfg.CustodyGroup = hex.EncodeToString(o.Group)
+	if o.DriveReprobe > 0 {
+		cfg.DriveReprobe, cfg.DriveReprobeMax = o.DriveReprobe, max(o.DriveReprobeMax, o.DriveReprobe)
+	}
 	for range o.Drives {
 		cfg.Drives = append(cfg.Drives, config.Drive{Device: "sim:"})
 	}
