@@ -28,13 +28,8 @@ const usage = `usage: stationd COMMAND [flags]
 
 Daemon:
   run     --config FILE                 run the station daemon
-  demo    [--json] [--keep DIR]         burn a copy of a real film (ffmpeg) on simulated hardware, then show a refused second copy
-  demo    --synthetic [--size MiB]      the same with a generated image (needs no ffmpeg)
-  demo    --kiosk [--listen ADDR]       the simulated station with its kiosk screen and a demo wallet
   screen  [--listen ADDR] [--staff-pin-file F]  the kiosk screen for the daemon on --socket (loopback only)
-  bench   [--json] [--daemon BIN]       measure start-up to READY and memory during a 25 GB burn
-  bench   --tower N [--discs K]         N simulated 16x drives, one robot: drives fed, underruns, discs/hour
-
+` + nodeUsage + `
 Client (talks to the daemon on --socket, default /run/stationd/stationd.sock):
   status  [--json]                      the station at a glance
   jobs    [--active] [--json]           every job, or the unfinished ones
