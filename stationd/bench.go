@@ -1,3 +1,5 @@
+//go:build !nonode
+
 package main
 
 import (

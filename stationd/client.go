@@ -225,6 +225,12 @@ func (p printer) status(s *api.Status) {
 		if d.Disc != "" {
 			line += "; it holds " + d.Disc
 		}
+		switch {
+		case d.NeedsEnable:
+			line += fmt.Sprintf("; once checked: stationd drive enable %d", d.Index)
+		case !d.NextProbe.IsZero():
+			line += "; probed again at " + d.NextProbe.Format(time.TimeOnly)
+		}
 		fmt.Fprintln(p.w, strings.TrimRight(line, " "))
 	}
 	for _, st := range job.States {

@@ -80,3 +80,30 @@ func (p printer) drain(s *api.DrainStatus) {
 		fmt.Fprintf(p.w, "draining for update: no new copy starts; waiting for %d job(s) to finish: %s\n", len(s.Busy), strings.Join(s.Busy, " "))
 	}
 }
+
+// cmdDriveEnable is `stationd drive enable N`: an operator returns drive
+// N, out of service, to service; the daemon probes it first.
+func cmdDriveEnable(ctx context.Context, args []string, stdout, stderr io.Writer) int {
+	fs := flag.NewFlagSet("stationd drive enable", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	socket := fs.String("socket", "/run/stationd/stationd.sock", "the daemon's API socket")
+	asJSON := fs.Bool("json", false, "print JSON")
+	if err := fs.Parse(args); err != nil {
+		if errors.Is(err, flag.ErrHelp) {
+			return 0
+		}
+		return 2
+	}
+	var n int
+	if fs.NArg() != 1 || func() error { _, err := fmt.Sscanf(fs.Arg(0), "%d", &n); return err }() != nil {
+		fmt.Fprintln(stderr, "stationd drive enable: give the drive's index, as `stationd status` lists it")
+		return 2
+	}
+	s, err := api.NewClient(*socket).EnableDrive(ctx, n)
+	if err != nil {
+		fmt.Fprintf(stderr, "stationd drive enable: %v\n", err)
+		return 1
+	}
+	printer{w: stdout, json: *asJSON}.status(s)
+	return 0
+}

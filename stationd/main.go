@@ -28,13 +28,8 @@ const usage = `usage: stationd COMMAND [flags]
 
 Daemon:
   run     --config FILE                 run the station daemon
-  demo    [--json] [--keep DIR]         burn a copy of a real film (ffmpeg) on simulated hardware, then show a refused second copy
-  demo    --synthetic [--size MiB]      the same with a generated image (needs no ffmpeg)
-  demo    --kiosk [--listen ADDR]       the simulated station with its kiosk screen and a demo wallet
   screen  [--listen ADDR] [--staff-pin-file F]  the kiosk screen for the daemon on --socket (loopback only)
-  bench   [--json] [--daemon BIN]       measure start-up to READY and memory during a 25 GB burn
-  bench   --tower N [--discs K]         N simulated 16x drives, one robot: drives fed, underruns, discs/hour
-
+` + nodeUsage + `
 Client (talks to the daemon on --socket, default /run/stationd/stationd.sock):
   status  [--json]                      the station at a glance
   jobs    [--active] [--json]           every job, or the unfinished ones
@@ -44,6 +39,7 @@ Client (talks to the daemon on --socket, default /run/stationd/stationd.sock):
   tamper-clear --code CODE              clear a latched tamper alarm
   drain   [--wait DURATION] [--cancel]  drain for an update: no new copy starts, running jobs finish
                                          (--wait: exit 0 once none runs, 1 at the deadline)
+  drive enable N                        return drive N, out of service, to service (after a check)
 
 At the machine:
   titles  add|list|remove ...           install title packages (checked once, burned in one read)
@@ -77,6 +73,10 @@ func Main(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		return cmdTitles(ctx, rest, stdout, stderr)
 	case "drain":
 		return cmdDrain(ctx, rest, stdout, stderr)
+	case "drive":
+		if len(rest) > 0 && rest[0] == "enable" {
+			return cmdDriveEnable(ctx, rest[1:], stdout, stderr)
+		}
 	case "status", "jobs", "burn", "watch", "cancel", "tamper-clear":
 		return cmdClient(ctx, cmd, rest, stdout, stderr)
 	case "help", "-h", "--help":

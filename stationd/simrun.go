@@ -5,7 +5,6 @@ import (
 	"io"
 
 	"copystation/stationd/simdaemon"
-	"copystation/stationd/simstation"
 )
 
 // cmdSimRun runs a station daemon on simulated parts against given
@@ -16,4 +15,4 @@ func cmdSimRun(ctx context.Context, args []string, _, stderr io.Writer) int {
 	return simdaemon.Main(ctx, args, stderr, afterTransition())
 }
 
-func parseMedia(s string) (simstation.MediaType, error) { return simstation.ParseMedia(s) }
+func parseMedia(s string) (simdaemon.MediaType, error) { return simdaemon.ParseMedia(s) }

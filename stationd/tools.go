@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"io"
 
+	"copystation/drive"
 	"copystation/stationd/config"
 	"copystation/stationd/daemon"
 	"copystation/stationd/internal/disccli"
@@ -23,17 +24,22 @@ func init() {
 
 // openDrives is the daemon's Deps.Drives: it opens the configured drives
 // by the same URIs as the diagnostics. A drive that does not open is
-// kept as a daemon.FailedDrive, so a tower with one dead drive starts and
-// burns on the others (and says which one is out).
+// kept out of service (daemon.NewUnopenedDrive), so a tower with one dead
+// drive starts and burns on the others, says which one is out, and opens
+// it again when it is re-probed; an opened drive that leaves the bus is
+// opened again by its URI the same way.
 func openDrives(c config.Config) ([]daemon.Drive, error) {
 	var out []daemon.Drive
 	for i, d := range c.Drives {
-		t, err := drivecli.Open(d.Device)
+		reopen := func() (drive.Transport, error) { return drivecli.Open(d.Device) }
+		t, err := reopen()
 		if err != nil {
-			out = append(out, &daemon.FailedDrive{Label: d.Device, Err: fmt.Errorf("drive[%d]: %w", i, err)})
+			out = append(out, daemon.NewUnopenedDrive(d.Device, fmt.Errorf("drive[%d]: %w", i, err), reopen))
 			continue
 		}
-		out = append(out, daemon.NewMMCDrive(t, d.Device))
+		md := daemon.NewMMCDrive(t, d.Device)
+		md.Reopen = reopen
+		out = append(out, md)
 	}
 	return out, nil
 }

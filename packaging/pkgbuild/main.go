@@ -28,10 +28,14 @@ import (
 // ErrToolchain means a binary could not be built for an architecture.
 var ErrToolchain = errors.New("pkgbuild: building binaries")
 
-// commands are the packaged commands and their Go packages.
-var commands = []struct{ name, pkg, summary string }{
-	{"stationd", "./stationd", "the copy station daemon and its command-line client"},
-	{"validatord", "./validatord/cmd/validatord", "the copy-token validation node and its operator commands"},
+// commands are the packaged commands, their Go packages and build tags.
+// stationd is built with nonode: a kiosk's daemon links no validation node
+// (CometBFT and copystation/validatord), which only the demo, the benches
+// and `disc verify`'s light client embed; they stay in the source build.
+// TestPackagedStationdLinksNoNode holds it to that.
+var commands = []struct{ name, pkg, tags, summary string }{
+	{"stationd", "./stationd", "nonode", "the copy station daemon and its command-line client"},
+	{"validatord", "./validatord/cmd/validatord", "", "the copy-token validation node and its operator commands"},
 }
 
 // compilers are the cgo C compilers per GOARCH (Debian's cross packages).
@@ -131,7 +135,7 @@ func build(ctx context.Context, arch, dir string) (string, error) {
 		return "", fmt.Errorf("%w: %s for %s not found: apt-get install gcc-aarch64-linux-gnu libc6-dev-arm64-cross libssl-dev:arm64", ErrToolchain, cc, arch)
 	}
 	for _, c := range commands {
-		cmd := exec.CommandContext(ctx, "go", "build", "-ldflags=-s -w", "-o", filepath.Join(dir, c.name), c.pkg)
+		cmd := exec.CommandContext(ctx, "go", "build", "-tags="+c.tags, "-ldflags=-s -w", "-o", filepath.Join(dir, c.name), c.pkg)
 		cmd.Env = append(os.Environ(), "GOOS=linux", "GOARCH="+arch, "CGO_ENABLED=1", "CC="+cc)
 		if msg, err := cmd.CombinedOutput(); err != nil {
 			return "", fmt.Errorf("%w: go build %s for %s: %v\n%s", ErrToolchain, c.pkg, arch, err, msg)

@@ -14,10 +14,11 @@ const (
 	PathJobs        = "/v1/jobs"      // GET list, POST create
 	PathJob         = "/v1/jobs/{id}" // GET one, with progress
 	PathCancel      = "/v1/jobs/{id}/cancel"
-	PathTamperClear = "/v1/tamper/clear" // POST
-	PathRobotReset  = "/v1/robot/reset"  // POST: a person freed a jam
-	PathDrain       = "/v1/drain"        // GET the drain, POST start or cancel it
-	MaxBody         = 64 << 10           // request bodies are small; refuse more
+	PathTamperClear = "/v1/tamper/clear"      // POST
+	PathRobotReset  = "/v1/robot/reset"       // POST: a person freed a jam
+	PathDrain       = "/v1/drain"             // GET the drain, POST start or cancel it
+	PathDriveEnable = "/v1/drives/{n}/enable" // POST: an operator returns drive n to service
+	MaxBody         = 64 << 10                // request bodies are small; refuse more
 )
 
 // BurnRequest asks for a copy.
@@ -81,6 +82,11 @@ type DriveStatus struct {
 	// Disc names a disc a failed drive still holds, for a person to take
 	// out by hand (the robot reaches a disc only through a working tray).
 	Disc string `json:"disc,omitempty"`
+	// NeedsEnable: the drive failed with a hardware error and is not
+	// re-probed; it returns by `stationd drive enable N` only.
+	NeedsEnable bool `json:"needs_enable,omitempty"`
+	// NextProbe is when a failed drive is probed again (zero: never).
+	NextProbe time.Time `json:"next_probe,omitzero"`
 }
 
 // Status is the station at a glance.

@@ -9,6 +9,7 @@ import (
 	"io"
 	"net"
 	"net/http"
+	"strconv"
 	"strings"
 	"time"
 )
@@ -74,6 +75,13 @@ func (c *Client) ClearTamper(ctx context.Context, code string) error {
 // ResetRobot tells the robot a person has freed a jam (RESET).
 func (c *Client) ResetRobot(ctx context.Context) error {
 	return c.do(ctx, http.MethodPost, PathRobotReset, struct{}{}, nil)
+}
+
+// EnableDrive returns drive n, out of service, to service (the daemon
+// probes it first).
+func (c *Client) EnableDrive(ctx context.Context, n int) (*Status, error) {
+	var s Status
+	return &s, c.do(ctx, http.MethodPost, strings.Replace(PathDriveEnable, "{n}", strconv.Itoa(n), 1), struct{}{}, &s)
 }
 
 // ErrDrainUnsupported means the daemon answering predates the drain (an

@@ -10,6 +10,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"time"
 
 	"github.com/BurntSushi/toml"
 )
@@ -38,6 +39,11 @@ type Config struct {
 	// copy's group signature against it and never takes a group from a
 	// node (docs/key-custody.md).
 	CustodyGroup string `toml:"custody_group"`
+	// DriveReprobe is the first pause before a drive out of service is
+	// probed again (opened again if its device went away); each failed
+	// probe doubles it, up to DriveReprobeMax. TOML: "30s", "10m".
+	DriveReprobe    time.Duration `toml:"drive_reprobe"`
+	DriveReprobeMax time.Duration `toml:"drive_reprobe_max"`
 
 	TPM     TPM     `toml:"tpm"`
 	Players Players `toml:"players"`
@@ -112,6 +118,9 @@ func Defaults() Config {
 		MaxAttempts: 3,
 		LogLevel:    "info",
 		TPM:         TPM{URI: "/dev/tpmrm0"},
+
+		DriveReprobe:    30 * time.Second,
+		DriveReprobeMax: 10 * time.Minute,
 	}
 }
 
@@ -191,6 +200,9 @@ func (c *Config) Check() error {
 		if !hasScheme(d.Device, "sg:", "serial:", "sim:") {
 			bad(fmt.Sprintf("drive[%d].device", i), "%q does not start with sg:, serial: or sim:", d.Device)
 		}
+	}
+	if c.DriveReprobe < 100*time.Millisecond || c.DriveReprobe > c.DriveReprobeMax || c.DriveReprobeMax > 24*time.Hour {
+		bad("drive_reprobe", "%v (max %v): give drive_reprobe of at least 100ms, at most drive_reprobe_max, itself at most 24h (defaults 30s and 10m)", c.DriveReprobe, c.DriveReprobeMax)
 	}
 	if g, err := hex.DecodeString(c.CustodyGroup); err != nil || len(g) == 0 {
 		bad("custody_group", "must be the network's custody group in hex, as `validatord station enroll` prints it (the genesis custody.group)")

@@ -4,6 +4,7 @@ import (
 	"errors"
 	"strings"
 	"testing"
+	"time"
 )
 
 const good = `
@@ -28,6 +29,9 @@ func TestExampleFile(t *testing.T) {
 	if len(c.Drives) != 2 || c.Robot.Device != "/dev/ttyUSB0" || !c.Kiosk.Enabled {
 		t.Errorf("Load(example) = %+v, want two drives, a robot and a kiosk", c)
 	}
+	if c.DriveReprobe != 30*time.Second || c.DriveReprobeMax != 10*time.Minute {
+		t.Errorf("Load(example) drive_reprobe = %v, max %v; want 30s and 10m", c.DriveReprobe, c.DriveReprobeMax)
+	}
 }
 
 func TestParse(t *testing.T) {
@@ -43,6 +47,9 @@ func TestParse(t *testing.T) {
 		{"unknown key in table", good + "\n[tpm]\nurl = \"x\"\n", "tpm.url", "unknown key"},
 		{"relative state dir", strings.Replace(good, `"/var/lib/stationd"`, `"state"`, 1), "state_dir", "absolute"},
 		{"bad drive scheme", strings.Replace(good, `"sim:"`, `"/dev/sg1"`, 1), "drive[0].device", "sg:"},
+		{"reprobe as durations", "drive_reprobe = \"5s\"\ndrive_reprobe_max = \"1m\"\n" + good, "", ""},
+		{"reprobe too fast", "drive_reprobe = \"1ms\"\n" + good, "drive_reprobe", "at least 100ms"},
+		{"reprobe above its max", "drive_reprobe = \"20m\"\n" + good, "drive_reprobe", "at most drive_reprobe_max"},
 		{"short node key", strings.Replace(good, "c4\"", "\"", 1), "node[0].static_key", "32-byte"},
 		{"attempts out of range", "max_attempts = 0\n" + good, "max_attempts", "1 to 10"},
 		{"no drive", "state_dir = \"/x\"\n[[node]]\naddress=\"a:1\"\nstatic_key=\"" + strings.Repeat("00", 32) + "\"\nsigning_key=\"04" + strings.Repeat("ab", 64) + "\"\n", "drive", "at least one"},

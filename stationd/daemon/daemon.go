@@ -177,7 +177,10 @@ func newDaemon(cfg config.Config, deps Deps) (*Daemon, error) {
 		d.wake[i] = make(chan struct{}, 1)
 	}
 	d.driveJob = make([]string, len(d.drives))
-	d.health.down, d.health.left = make([]error, len(d.drives)), make([]string, len(d.drives))
+	nd := len(d.drives)
+	d.health.down, d.health.left, d.health.manual = make([]error, nd), make([]string, nd), make([]bool, nd)
+	d.health.next, d.health.delay = make([]time.Time, nd), make([]time.Duration, nd)
+	d.markUnopened()
 	return d, nil
 }
 
@@ -214,6 +217,7 @@ func (d *Daemon) serve(ctx context.Context) error {
 		wg.Go(func() { d.worker(ctx, i) })
 	}
 	wg.Go(func() { d.probeNodes(ctx) })
+	wg.Go(func() { d.reprobeLoop(ctx) })
 	d.log.Info("station ready", "station", d.ledger.StationID(), "drives", len(d.drives), "socket", d.cfg.Socket)
 	if d.deps.Ready != nil {
 		d.deps.Ready(d)

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"time"
 
 	"copystation/drive"
 )
@@ -16,17 +17,44 @@ type MMCDrive struct {
 	Label string
 	// Closer releases the transport, if it owns one.
 	Closer io.Closer
+	// Reopen opens the drive's device again by its URI. A drive that left
+	// the bus (unplugged, replaced, its sg node removed) comes back as a
+	// new node that the old file descriptor never reaches, so a re-probe
+	// opens it anew. Nil: re-probes ask the same transport.
+	Reopen func() (drive.Transport, error)
+	opts   []drive.Option
+	// openErr says why the device did not open at start (NewUnopenedDrive).
+	openErr error
 }
 
 var _ Drive = (*MMCDrive)(nil)
 
 // NewMMCDrive wraps a transport.
 func NewMMCDrive(t drive.Transport, label string, opts ...drive.Option) *MMCDrive {
-	d := &MMCDrive{D: drive.New(t, opts...), Label: label}
+	d := &MMCDrive{D: drive.New(t, opts...), Label: label, opts: opts}
 	if c, ok := t.(io.Closer); ok {
 		d.Closer = c
 	}
 	return d
+}
+
+// NewUnopenedDrive stands in for a drive whose device did not open at
+// start (err says why): the daemon keeps it out of service and re-probes
+// it by opening it again with reopen, so a drive plugged in later joins
+// without a restart.
+func NewUnopenedDrive(label string, err error, reopen func() (drive.Transport, error), opts ...drive.Option) *MMCDrive {
+	return &MMCDrive{D: drive.New(deadTransport{err}, opts...), Label: label, Reopen: reopen, opts: opts, openErr: err}
+}
+
+// OpenError says why the drive did not open at start (nil: it did).
+func (d *MMCDrive) OpenError() error { return d.openErr }
+
+// deadTransport answers every command with the error that kept its
+// device from opening.
+type deadTransport struct{ err error }
+
+func (t deadTransport) Do([]byte, drive.Direction, []byte, time.Duration) (drive.Result, error) {
+	return drive.Result{}, fmt.Errorf("%w: the device did not open: %w", drive.ErrTransport, t.err)
 }
 
 // Name implements Drive.
@@ -76,10 +104,42 @@ func (d *MMCDrive) MediaInfo(ctx context.Context) (Media, error) {
 }
 
 // Probe implements Prober: the drive answers INQUIRY (and GET
-// CONFIGURATION) at all.
+// CONFIGURATION) at all, and TEST UNIT READY without a failure of its own
+// (no medium, becoming ready or a unit attention after a reset are
+// clean: they are the disc's or the moment's, not the drive's).
 func (d *MMCDrive) Probe(ctx context.Context) error {
-	_, err := d.D.Identify(ctx)
+	if _, err := d.D.Identify(ctx); err != nil {
+		return err
+	}
+	err := drive.TestUnitReady{}.Execute(d.D.Transport())
+	for _, ok := range []error{drive.ErrMediumNotPresent, drive.ErrNotReady, drive.ErrBecomingReady, drive.ErrUnitAttention} {
+		if errors.Is(err, ok) {
+			return nil
+		}
+	}
 	return err
+}
+
+// Reprobe implements Reprober: Probe, and where the transport is gone and
+// the device can be opened again, Probe on a fresh transport. It runs
+// only while the drive is out of service (no job touches it).
+func (d *MMCDrive) Reprobe(ctx context.Context) error {
+	err := d.Probe(ctx)
+	if err == nil || d.Reopen == nil || !errors.Is(err, drive.ErrTransport) {
+		return err
+	}
+	t, oerr := d.Reopen()
+	if oerr != nil {
+		return fmt.Errorf("%w; opening it again: %w", err, oerr)
+	}
+	if d.Closer != nil {
+		d.Closer.Close()
+	}
+	d.D, d.Closer, d.openErr = drive.New(t, d.opts...), nil, nil
+	if c, ok := t.(io.Closer); ok {
+		d.Closer = c
+	}
+	return d.Probe(ctx)
 }
 
 // trayHoldsDisc asks the drive (GET EVENT STATUS NOTIFICATION, media

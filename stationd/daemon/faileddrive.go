@@ -14,7 +14,8 @@ import (
 // ErrDriveFailed means a drive is out of service: it could not be opened,
 // or it failed while in service (a hardware error, a command that never
 // completed, the device gone from the bus). The station runs on its other
-// drives and reports this one until it is fixed and the daemon restarted.
+// drives and reports this one; it is re-probed and returns to service
+// (reprobe.go), or after a hardware error by `stationd drive enable N`.
 var ErrDriveFailed = errors.New("drive failed")
 
 // FailedDrive stands in for a configured drive that could not be opened (a
@@ -52,12 +53,17 @@ type Prober interface {
 // probeTimeout bounds the probe of a drive suspected dead.
 const probeTimeout = 5 * time.Second
 
-// health keeps the drives that failed in service, and the disc each still
-// holds.
+// health keeps the drives that failed in service, the disc each still
+// holds, and when each is probed next.
 type health struct {
 	mu   sync.Mutex
 	down []error
 	left []string
+	// manual marks a drive that failed with a hardware error: it returns
+	// only by an operator's enable, never by a re-probe (reprobe.go).
+	manual []bool
+	next   []time.Time     // when the next re-probe is due
+	delay  []time.Duration // the pause after the next failed probe
 }
 
 // driveFault reports whether err says the drive itself failed, not its
@@ -93,10 +99,13 @@ func (d *Daemon) noteFault(ctx context.Context, n int, err error) bool {
 		}
 		err = fmt.Errorf("%w; it does not answer since: %w", err, perr)
 	}
-	d.health.mu.Lock()
-	d.health.down[n] = fmt.Errorf("%w: %s failed in service: %w (take out any disc it holds by hand, fix or replace the drive, then restart stationd)",
-		ErrDriveFailed, d.drives[n].Name(), err)
-	d.health.mu.Unlock()
+	manual := errors.Is(err, drive.ErrHardwareError)
+	what := "it is probed again and returns to service once it answers cleanly"
+	if manual {
+		what = fmt.Sprintf("after a hardware error it returns only by `stationd drive enable %d`", n)
+	}
+	d.setDown(n, fmt.Errorf("%w: %s failed in service: %w (take out any disc it holds by hand, fix or replace the drive; %s)",
+		ErrDriveFailed, d.drives[n].Name(), err, what), manual)
 	d.log.Error("drive failed; it gets no more jobs and the station burns on its other drives", "drive", n, "err", err)
 	d.metrics.DrivesFailed.Set(float64(d.failedDrives()))
 	d.notifier.Status(d.statusLine())

@@ -13,20 +13,27 @@ import (
 
 // worker runs the jobs of drive n, one at a time.
 // A drive out of service still moves its own unfinished jobs off itself
-// (leave), then stops: the queue goes to the drives that work.
+// (leave), then waits, taking no job, until it is back in service
+// (reprobe.go wakes it): the queue goes to the drives that work.
 func (d *Daemon) worker(ctx context.Context, n int) {
+	said := false
 	for ctx.Err() == nil {
 		j, ok := d.claim(ctx, n)
 		if !ok {
+			retry := time.After(d.deps.Retry)
 			if err := d.driveFailure(n); err != nil {
-				d.log.Error("drive out of service; the station burns on its other drives", "drive", n, "err", err)
-				return
+				if !said {
+					d.log.Error("drive out of service; the station burns on its other drives", "drive", n, "err", err)
+				}
+				said, retry = true, nil // only a wake: back in service
+			} else {
+				said = false
 			}
 			select {
 			case <-ctx.Done():
 				return
 			case <-d.wake[n]:
-			case <-time.After(d.deps.Retry):
+			case <-retry:
 			}
 			continue
 		}

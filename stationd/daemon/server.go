@@ -26,6 +26,7 @@ func (d *Daemon) handler() http.Handler {
 	mux.HandleFunc("POST "+api.PathRobotReset, d.resetRobot)
 	mux.HandleFunc("GET "+api.PathDrain, d.getDrain)
 	mux.HandleFunc("POST "+api.PathDrain, d.postDrain)
+	mux.HandleFunc("POST "+api.PathDriveEnable, d.enableDrive)
 	return mux
 }
 
@@ -97,6 +98,7 @@ func (d *Daemon) Status(ctx context.Context) *api.Status {
 		ds := api.DriveStatus{Index: i, Name: dr.Name(), JobID: d.driveJob[i], State: "idle"}
 		if err := d.driveFailure(i); err != nil {
 			ds.State, ds.Error, ds.Disc = "failed", err.Error(), d.discLeft(i)
+			ds.NeedsEnable, ds.NextProbe = d.probePlan(i)
 		} else if ds.JobID != "" {
 			ds.State = "busy"
 			if p := d.progress[ds.JobID]; p != nil {

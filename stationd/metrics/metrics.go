@@ -25,6 +25,9 @@ type Metrics struct {
 	// the last probe; NodeReachable is each one's 1 or 0, by address.
 	NodesReachable prometheus.Gauge
 	NodeReachable  *prometheus.GaugeVec
+	// DrivesReturned counts drives returned to service (re-probed, or
+	// enabled by an operator).
+	DrivesReturned prometheus.Counter
 	// Draining is 1 while the station drains for an update (no new copy
 	// starts), else 0.
 	Draining prometheus.Gauge
@@ -62,12 +65,15 @@ func New() *Metrics {
 		NodeReachable: prometheus.NewGaugeVec(prometheus.GaugeOpts{
 			Name: "stationd_node_reachable", Help: "1 if the validation node answered the last probe, else 0, by address.",
 		}, []string{"address"}),
+		DrivesReturned: prometheus.NewCounter(prometheus.CounterOpts{
+			Name: "stationd_drives_returned_total", Help: "Drives returned to service after a failure: re-probed clean, or enabled by an operator.",
+		}),
 		Draining: prometheus.NewGauge(prometheus.GaugeOpts{
 			Name: "stationd_draining", Help: "1 while the station drains for a software update: running jobs finish, no new copy starts.",
 		}),
 	}
 	m.Registry.MustRegister(m.Jobs, m.Transitions, m.BytesWritten, m.WriteRate, m.SenseErrors, m.NodeLatency, m.DrivesFailed,
-		m.NodesReachable, m.NodeReachable, m.Draining,
+		m.NodesReachable, m.NodeReachable, m.Draining, m.DrivesReturned,
 		prometheus.NewGoCollector(), prometheus.NewProcessCollector(prometheus.ProcessCollectorOpts{}))
 	for _, s := range job.States {
 		m.Jobs.WithLabelValues(string(s))

@@ -60,6 +60,9 @@ type Options struct {
 	// A test fixes it so that its copies' labels, and so their codewords,
 	// repeat run after run.
 	Rand io.Reader
+	// DriveReprobe and DriveReprobeMax shape the re-probing of a drive out
+	// of service (zero: the configuration's defaults, 30 s and 10 min).
+	DriveReprobe, DriveReprobeMax time.Duration
 }
 
 // Station is a running simulated station.
@@ -127,6 +130,9 @@ func Start(ctx context.Context, keys *StationKeys, o Options) (*Station, error) 
 	cfg.TPM.URI = "sim:" + filepath.Join(o.Dir, "tpm-sim")
 	cfg.Nodes, cfg.Players = o.Nodes, o.Players
 	cfg.CustodyGroup = hex.EncodeToString(o.Group)
+	if o.DriveReprobe > 0 {
+		cfg.DriveReprobe, cfg.DriveReprobeMax = o.DriveReprobe, max(o.DriveReprobeMax, o.DriveReprobe)
+	}
 	for range o.Drives {
 		cfg.Drives = append(cfg.Drives, config.Drive{Device: "sim:"})
 	}
