@@ -4,6 +4,8 @@ import (
 	"context"
 	"crypto/rand"
 	"fmt"
+	"os"
+	"runtime/pprof"
 	"slices"
 	"sync"
 	"syscall"
@@ -88,6 +90,7 @@ func benchSpendsTuned(b *testing.B, nodes, workers int, tune func(*cfg.Config)) 
 	var wg sync.WaitGroup
 	var failed sync.Once
 	b.ResetTimer()
+	stopProfile := profileSpends(b)
 	cpu0 := processCPU(b)
 	start := time.Now()
 	for w := range workers {
@@ -111,6 +114,7 @@ func benchSpendsTuned(b *testing.B, nodes, workers int, tune func(*cfg.Config)) 
 	wg.Wait()
 	elapsed := time.Since(start)
 	cpu := processCPU(b) - cpu0
+	stopProfile()
 	b.StopTimer()
 	slices.Sort(lat)
 	b.ReportMetric(float64(b.N)/elapsed.Seconds(), "spends/s")
@@ -121,6 +125,30 @@ func benchSpendsTuned(b *testing.B, nodes, workers int, tune func(*cfg.Config)) 
 	// 2 cores needs at most 1 ms), and far less sensitive to other load
 	// than spends/s.
 	b.ReportMetric(cpu.Seconds()*1000/float64(b.N), "cpu-ms/spend")
+}
+
+// profileSpends starts a CPU profile of the timed phase alone (the spends,
+// without the network's start and the minting that -test.cpuprofile would
+// also count) when SPEND_CPUPROFILE names a file; each run overwrites it.
+func profileSpends(b *testing.B) (stop func()) {
+	path := os.Getenv("SPEND_CPUPROFILE")
+	if path == "" {
+		return func() {}
+	}
+	f, err := os.Create(path)
+	if err != nil {
+		b.Fatalf("SPEND_CPUPROFILE: %v", err)
+	}
+	if err := pprof.StartCPUProfile(f); err != nil {
+		f.Close()
+		b.Fatalf("SPEND_CPUPROFILE: %v", err)
+	}
+	return func() {
+		pprof.StopCPUProfile()
+		if err := f.Close(); err != nil {
+			b.Errorf("SPEND_CPUPROFILE: %v", err)
+		}
+	}
 }
 
 // processCPU is the process's user and system CPU time so far.
