@@ -7,6 +7,8 @@ import (
 	"github.com/cockroachdb/pebble"
 	dbm "github.com/cometbft/cometbft-db"
 	cfg "github.com/cometbft/cometbft/config"
+
+	"copystation/validatord/contract"
 )
 
 // errClosed is what a guarded store returns once closed.
@@ -23,24 +25,34 @@ type guardedDB struct {
 	closed bool
 }
 
-func guardedProvider(ctx *cfg.DBContext) (dbm.DB, error) {
-	var (
-		db  dbm.DB
-		err error
-	)
-	if dbm.BackendType(ctx.Config.DBBackend) == dbm.PebbleDBBackend {
-		// As cometbft-db does, but without pebble's informational log on
-		// stderr (its WAL replay report at every restart).
-		opts := &pebble.Options{Logger: quietLog{}}
-		opts.EnsureDefaults()
-		db, err = dbm.NewPebbleDBWithOpts(ctx.ID, ctx.Config.DBDir(), opts)
-	} else {
-		db, err = cfg.DefaultDBProvider(ctx)
+// StoreCacheBytes is the pebble block cache one node's stores share (the
+// contract's, the block store, the state store, the evidence store): it is
+// filled as blocks are read, so a small ledger uses a fraction of it.
+const StoreCacheBytes = 64 << 20
+
+// guardedProvider opens a node's stores guarded, pebble ones with the
+// contract's options and the shared cache (nil: pebble's own per store).
+func guardedProvider(cache *pebble.Cache) cfg.DBProvider {
+	return func(ctx *cfg.DBContext) (dbm.DB, error) {
+		var (
+			db  dbm.DB
+			err error
+		)
+		if dbm.BackendType(ctx.Config.DBBackend) == dbm.PebbleDBBackend {
+			// As cometbft-db does, with a filter and the node's cache, and
+			// without pebble's informational log on stderr (its WAL replay
+			// report at every restart).
+			opts := contract.PebbleOptions(cache)
+			opts.Logger = quietLog{}
+			db, err = dbm.NewPebbleDBWithOpts(ctx.ID, ctx.Config.DBDir(), opts)
+		} else {
+			db, err = cfg.DefaultDBProvider(ctx)
+		}
+		if err != nil {
+			return nil, err
+		}
+		return &guardedDB{DB: db}, nil
 	}
-	if err != nil {
-		return nil, err
-	}
-	return &guardedDB{DB: db}, nil
 }
 
 // quietLog drops pebble's informational lines and keeps its fatal ones.

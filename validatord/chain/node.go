@@ -12,6 +12,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/cockroachdb/pebble"
 	dbm "github.com/cometbft/cometbft-db"
 	cfg "github.com/cometbft/cometbft/config"
 	"github.com/cometbft/cometbft/crypto/ed25519"
@@ -102,7 +103,12 @@ func Start(ctx context.Context, o Options) (*Node, error) {
 			return nil, fmt.Errorf("chain.Start: %w", err)
 		}
 	}
-	appDB, err := guardedProvider(&cfg.DBContext{ID: "contract", Config: c})
+	// Each store opened takes its own reference to the cache; this one is
+	// dropped once they are all open (or the start failed).
+	cache := pebble.NewCache(StoreCacheBytes)
+	defer cache.Unref()
+	provider := guardedProvider(cache)
+	appDB, err := provider(&cfg.DBContext{ID: "contract", Config: c})
 	if err != nil {
 		ks.Close()
 		return nil, fmt.Errorf("chain.Start: %w", err)
@@ -129,7 +135,7 @@ func Start(ctx context.Context, o Options) (*Node, error) {
 		logger = cmtlog.NewFilter(cmtlog.NewTMLogger(o.LogWriter), cmtlog.AllowError())
 	}
 	cn, err := nm.NewNode(ctx, c, pv, nodeKey, proxy.NewConnSyncLocalClientCreator(app),
-		nm.DefaultGenesisDocProviderFunc(c), guardedProvider, nm.DefaultMetricsProvider(c.Instrumentation), logger)
+		nm.DefaultGenesisDocProviderFunc(c), provider, nm.DefaultMetricsProvider(c.Instrumentation), logger)
 	if err != nil {
 		appDB.Close()
 		ks.Close()

@@ -142,7 +142,7 @@ var worldCustody struct {
 	err  error
 }
 
-func sharedCustody(t *testing.T) (*Custody, []*ecdh.PublicKey) {
+func sharedCustody(t testing.TB) (*Custody, []*ecdh.PublicKey) {
 	t.Helper()
 	worldCustody.once.Do(func() {
 		cc := custody.CeremonyConfig{Threshold: 2, Nonce: make([]byte, 32)}

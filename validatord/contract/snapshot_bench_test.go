@@ -1,6 +1,7 @@
 package contract
 
 import (
+	"bytes"
 	"context"
 	"crypto/ecdsa"
 	"crypto/elliptic"
@@ -11,9 +12,11 @@ import (
 	"testing"
 	"time"
 
+	"github.com/cockroachdb/pebble"
 	dbm "github.com/cometbft/cometbft-db"
 	abci "github.com/cometbft/cometbft/abci/types"
 
+	"copystation/custody"
 	"copystation/protocol"
 )
 
@@ -45,7 +48,7 @@ func BenchmarkStateSync100k(b *testing.B) {
 		made, madeCPU := time.Since(t0), cpuTime()-c0
 		l, _ := app.ListSnapshots(context.Background(), nil)
 		s := l.Snapshots[0]
-		fresh, err := New(pebble(b), Options{ChainID: testChain})
+		fresh, err := New(pebbleDB(b), Options{ChainID: testChain})
 		if err != nil {
 			b.Fatal(err)
 		}
@@ -84,9 +87,12 @@ func cpuTime() time.Duration {
 	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
 }
 
-func pebble(tb testing.TB) dbm.DB {
+func pebbleDB(tb testing.TB) dbm.DB {
 	tb.Helper()
-	db, err := dbm.NewPebbleDB("contract", tb.TempDir())
+	// As a node opens it (chain.StoreCacheBytes of cache).
+	c := pebble.NewCache(64 << 20)
+	defer c.Unref()
+	db, err := dbm.NewPebbleDBWithOpts("contract", tb.TempDir(), PebbleOptions(c))
 	if err != nil {
 		tb.Fatal(err)
 	}
@@ -94,10 +100,28 @@ func pebble(tb testing.TB) dbm.DB {
 	return db
 }
 
+// benchLedger is a ledger built by real transactions, which a benchmark
+// may extend with more.
+type benchLedger struct {
+	tb       testing.TB
+	app      *App
+	now      time.Time
+	height   int64
+	isK, stK *ecdsa.PrivateKey
+	isP, stP []byte
+	nonce    uint64 // the issuer's last nonce
+}
+
 // buildLedger makes a ledger of n copies by executing blocks of real
 // transactions: one operator, issuer, title and station; each token owned
 // by the station, spent and reported made.
 func buildLedger(tb testing.TB, n, perBlock int) (*App, []byte) {
+	l := newBenchLedger(tb, n, perBlock)
+	_, hash := l.app.LastCommit()
+	return l.app, hash
+}
+
+func newBenchLedger(tb testing.TB, n, perBlock int) *benchLedger {
 	tb.Helper()
 	key := func() (*ecdsa.PrivateKey, []byte) {
 		k, _ := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
@@ -108,61 +132,86 @@ func buildLedger(tb testing.TB, n, perBlock int) (*App, []byte) {
 	isK, isP := key()
 	stK, stP := key()
 	_, kaP := key()
-	app, err := New(pebble(tb), Options{})
+	app, err := New(pebbleDB(tb), Options{})
 	if err != nil {
 		tb.Fatal(err)
 	}
-	js, _ := json.Marshal(Genesis{Params: Params{MaxRetries: 2}, Operators: [][]byte{opP}, Issuers: []Issuer{{Key: isP, Name: "Studio"}}})
+	cust, custKeys := sharedCustody(tb)
+	js, _ := json.Marshal(Genesis{Params: Params{MaxRetries: 2}, Operators: [][]byte{opP}, Issuers: []Issuer{{Key: isP, Name: "Studio"}}, Custody: cust})
 	if _, err := app.InitChain(context.Background(), &abci.InitChainRequest{ChainId: testChain, InitialHeight: 1, AppStateBytes: js}); err != nil {
 		tb.Fatal(err)
 	}
-	now := time.Unix(1_800_000_000, 0)
-	height := int64(0)
-	run := func(txs [][]byte) {
-		height++
-		resp, err := app.FinalizeBlock(context.Background(), &abci.FinalizeBlockRequest{Height: height, Time: now, Txs: txs})
-		if err != nil {
-			tb.Fatal(err)
-		}
-		for i, r := range resp.TxResults {
-			if r.Code != 0 {
-				tb.Fatalf("height %d tx %d: %s", height, i, r.Log)
-			}
-		}
-		if _, err := app.Commit(context.Background(), &abci.CommitRequest{}); err != nil {
-			tb.Fatal(err)
-		}
+	l := &benchLedger{tb: tb, app: app, now: time.Unix(1_800_000_000, 0), isK: isK, isP: isP, stK: stK, stP: stP}
+	// The title as its issuer registers it: its keys dealt to the custody
+	// nodes (the contract refuses a title without).
+	ti := testTitle("film-1")
+	d, err := custody.Deal(custody.Title{ChainID: testChain, TitleID: ti.ID, Segments: len(ti.Segments)}, cust.Threshold, custKeys)
+	if err != nil {
+		tb.Fatal(err)
 	}
-	gov := func(k *ecdsa.PrivateKey, p []byte, typ TxType, nonce uint64, body any) []byte {
-		tx, err := NewTx(rand.Reader, k, p, testChain, typ, nonce, body)
-		if err != nil {
-			tb.Fatal(err)
-		}
-		return tx
+	d.Keys.Wipe()
+	for _, r := range d.Roots {
+		ti.ShareRoots = append(ti.ShareRoots, bytes.Clone(r[:]))
 	}
-	run([][]byte{
-		gov(isK, isP, TxRegisterTitle, 1, RegisterTitleBody{Title: testTitle("film-1")}),
-		gov(opK, opP, TxEnrollStation, 1, EnrollStationBody{SigningKey: stP, KeyAgreementKey: kaP, Profiles: []uint16{0x41}}),
+	l.run([][]byte{
+		l.gov(isK, isP, TxRegisterTitle, 1, RegisterTitleBody{Title: ti, Shares: d.Blobs}),
+		l.gov(opK, opP, TxEnrollStation, 1, EnrollStationBody{SigningKey: stP, KeyAgreementKey: kaP, Profiles: []uint16{0x41}}),
 	})
+	l.nonce = 1
 	for from := 0; from < n; from += perBlock {
-		var mints, spends, reports [][]byte
+		var reports [][]byte
+		mints, spends := l.mints(from, min(from+perBlock, n))
 		for i := from; i < min(from+perBlock, n); i++ {
-			tok, job := fmt.Sprintf("tok-%d", i), fmt.Sprintf("job-%d", i)
-			mints = append(mints, gov(isK, isP, TxMintToken, uint64(i+2), MintTokenBody{ID: tok, Title: "film-1", Owner: stP}))
-			req := &protocol.CopyRequest{ChainID: testChain, HandshakeHash: []byte("hh-" + job), ChallengeNonce: []byte("nonce"), NodeID: "node0",
-				ChallengeExpiry: now.Unix() + 60, JobID: job, TokenID: tok, TitleID: "film-1", Profile: 0x41, MediaID: []byte(job)}
-			sig, _ := protocol.Sign(rand.Reader, stK, req)
-			tx, _ := NewSpendTx(stP, req, sig)
-			spends = append(spends, tx)
+			job := fmt.Sprintf("job-%d", i)
 			rep := &protocol.CopyReport{ChainID: testChain, HandshakeHash: []byte("hh"), JobID: job, MediaID: []byte(job), Outcome: protocol.OutcomeMade, DiscDigest: make([]byte, 32)}
-			sig, _ = protocol.Sign(rand.Reader, stK, rep)
-			tx, _ = NewReportTx(stP, rep, sig)
+			sig, _ := protocol.Sign(rand.Reader, stK, rep)
+			tx, _ := NewReportTx(stP, rep, sig)
 			reports = append(reports, tx)
 		}
-		run(mints)
-		run(spends)
-		run(reports)
+		l.run(mints)
+		l.run(spends)
+		l.run(reports)
 	}
-	_, hash := app.LastCommit()
-	return app, hash
+	return l
+}
+
+// mints are the mint transactions of tokens tok-from to tok-(to-1), owned
+// by the station, and spends their spends (jobs job-from...).
+func (l *benchLedger) mints(from, to int) (mints, spends [][]byte) {
+	for i := from; i < to; i++ {
+		tok, job := fmt.Sprintf("tok-%d", i), fmt.Sprintf("job-%d", i)
+		l.nonce++
+		mints = append(mints, l.gov(l.isK, l.isP, TxMintToken, l.nonce, MintTokenBody{ID: tok, Title: "film-1", Owner: l.stP}))
+		req := &protocol.CopyRequest{ChainID: testChain, HandshakeHash: []byte("hh-" + job), ChallengeNonce: []byte("nonce"), NodeID: "node0",
+			ChallengeExpiry: l.now.Unix() + 60, JobID: job, TokenID: tok, TitleID: "film-1", Profile: 0x41, MediaID: []byte(job)}
+		sig, _ := protocol.Sign(rand.Reader, l.stK, req)
+		tx, _ := NewSpendTx(l.stP, req, sig)
+		spends = append(spends, tx)
+	}
+	return mints, spends
+}
+
+// run executes and commits one block whose transactions must all succeed.
+func (l *benchLedger) run(txs [][]byte) {
+	l.height++
+	resp, err := l.app.FinalizeBlock(context.Background(), &abci.FinalizeBlockRequest{Height: l.height, Time: l.now, Txs: txs})
+	if err != nil {
+		l.tb.Fatal(err)
+	}
+	for i, r := range resp.TxResults {
+		if r.Code != 0 {
+			l.tb.Fatalf("height %d tx %d: %s", l.height, i, r.Log)
+		}
+	}
+	if _, err := l.app.Commit(context.Background(), &abci.CommitRequest{}); err != nil {
+		l.tb.Fatal(err)
+	}
+}
+
+func (l *benchLedger) gov(k *ecdsa.PrivateKey, p []byte, typ TxType, nonce uint64, body any) []byte {
+	tx, err := NewTx(rand.Reader, k, p, testChain, typ, nonce, body)
+	if err != nil {
+		l.tb.Fatal(err)
+	}
+	return tx
 }

@@ -4,6 +4,8 @@ import (
 	"context"
 	"crypto/rand"
 	"fmt"
+	"os"
+	"runtime/pprof"
 	"slices"
 	"sync"
 	"syscall"
@@ -88,6 +90,8 @@ func benchSpendsTuned(b *testing.B, nodes, workers int, tune func(*cfg.Config)) 
 	var wg sync.WaitGroup
 	var failed sync.Once
 	b.ResetTimer()
+	stopProfile := profileSpends(b)
+	h0, _ := bn.nw.Node(0).App.LastCommit()
 	cpu0 := processCPU(b)
 	start := time.Now()
 	for w := range workers {
@@ -111,6 +115,8 @@ func benchSpendsTuned(b *testing.B, nodes, workers int, tune func(*cfg.Config)) 
 	wg.Wait()
 	elapsed := time.Since(start)
 	cpu := processCPU(b) - cpu0
+	h1, _ := bn.nw.Node(0).App.LastCommit()
+	stopProfile()
 	b.StopTimer()
 	slices.Sort(lat)
 	b.ReportMetric(float64(b.N)/elapsed.Seconds(), "spends/s")
@@ -121,6 +127,35 @@ func benchSpendsTuned(b *testing.B, nodes, workers int, tune func(*cfg.Config)) 
 	// 2 cores needs at most 1 ms), and far less sensitive to other load
 	// than spends/s.
 	b.ReportMetric(cpu.Seconds()*1000/float64(b.N), "cpu-ms/spend")
+	// Each block costs its rounds, votes, WAL and store writes whatever
+	// it holds, so the CPU per spend falls as blocks grow.
+	if h1 > h0 {
+		b.ReportMetric(float64(b.N)/float64(h1-h0), "spends/block")
+	}
+}
+
+// profileSpends starts a CPU profile of the timed phase alone (the spends,
+// without the network's start and the minting that -test.cpuprofile would
+// also count) when SPEND_CPUPROFILE names a file; each run overwrites it.
+func profileSpends(b *testing.B) (stop func()) {
+	path := os.Getenv("SPEND_CPUPROFILE")
+	if path == "" {
+		return func() {}
+	}
+	f, err := os.Create(path)
+	if err != nil {
+		b.Fatalf("SPEND_CPUPROFILE: %v", err)
+	}
+	if err := pprof.StartCPUProfile(f); err != nil {
+		f.Close()
+		b.Fatalf("SPEND_CPUPROFILE: %v", err)
+	}
+	return func() {
+		pprof.StopCPUProfile()
+		if err := f.Close(); err != nil {
+			b.Errorf("SPEND_CPUPROFILE: %v", err)
+		}
+	}
 }
 
 // processCPU is the process's user and system CPU time so far.

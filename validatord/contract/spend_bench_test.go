@@ -1,0 +1,44 @@
+package contract
+
+import (
+	"context"
+	"testing"
+	"time"
+
+	abci "github.com/cometbft/cometbft/abci/types"
+)
+
+// BenchmarkSpendBlocks measures one node's application work per spend on
+// pebble on disk, apart from CometBFT: CheckTx (decoding and the P-256
+// verification, as for a transaction gossiped to the node) and the
+// execution of blocks of 250 spends (FinalizeBlock, which finds the
+// transaction verified, and Commit). The ledger holds 5,000 copies
+// beforehand. Figures are CPU time per spend (getrusage), so they hold on a
+// shared machine:
+//
+//	go test -run '^$' -bench BenchmarkSpendBlocks -benchtime 5000x ./validatord/contract
+func BenchmarkSpendBlocks(b *testing.B) {
+	const perBlock = 250
+	l := newBenchLedger(b, 5_000, 500)
+	mints, spends := l.mints(5_000, 5_000+b.N)
+	for from := 0; from < len(mints); from += 1_000 {
+		l.run(mints[from:min(from+1_000, len(mints))])
+	}
+	b.ResetTimer()
+	c0 := cpuTime()
+	for _, tx := range spends {
+		r, err := l.app.CheckTx(context.Background(), &abci.CheckTxRequest{Tx: tx})
+		if err != nil || r.Code != 0 {
+			b.Fatalf("CheckTx = %v, %v", r, err)
+		}
+	}
+	c1 := cpuTime()
+	for from := 0; from < len(spends); from += perBlock {
+		l.run(spends[from:min(from+perBlock, len(spends))])
+	}
+	c2 := cpuTime()
+	b.StopTimer()
+	perSpend := func(d time.Duration) float64 { return float64(d.Microseconds()) / float64(b.N) }
+	b.ReportMetric(perSpend(c1-c0), "checktx-cpu-us/spend")
+	b.ReportMetric(perSpend(c2-c1), "exec-cpu-us/spend")
+}
