@@ -68,15 +68,23 @@ func (c *copier) sealChunks(ctx context.Context, kept []keptChunk, next *atomic.
 			return nil
 		}
 		kc := kept[k]
-		plain, _, err := p.ReadChunk(kc.i, buf)
+		ct, err := p.FetchChunk(kc.i, buf)
 		if err != nil {
-			// The file changed after the first pass or, in a single
-			// pass, after it was installed: none of this chunk is sent.
-			return &Error{Phase: PhaseWrite, Err: fmt.Errorf("%w: %w (the package file changed after it was authenticated: reinstall the title)", ErrPackage, err)}
+			return c.chunkError(err)
+		}
+		if err := cores.acquire(ctx, true); err != nil {
+			return err
+		}
+		plain, err := p.OpenChunk(kc.i, ct)
+		if err != nil {
+			cores.release()
+			return c.chunkError(err)
 		}
 		sc := sealedChunk{k: int(k), buf: buf, plain: plain}
 		sc.lo, sc.hi = wholeClusters(kc.off, len(plain))
-		if err := c.sealClusters(plain[sc.lo:sc.hi], uint64(kc.off+int64(sc.lo))/disc.ClusterSize); err != nil {
+		err = c.sealClusters(plain[sc.lo:sc.hi], uint64(kc.off+int64(sc.lo))/disc.ClusterSize)
+		cores.release()
+		if err != nil {
 			return err
 		}
 		if err := give(ctx, out, sc); err != nil {
@@ -106,6 +114,13 @@ func (c *copier) sealClusters(b []byte, first uint64) error {
 		}
 	}
 	return nil
+}
+
+// chunkError is a chunk that failed to read or open during the write:
+// the file changed after the first pass or, in a single pass, after it
+// was installed. None of the chunk is sent.
+func (c *copier) chunkError(err error) error {
+	return &Error{Phase: PhaseWrite, Err: fmt.Errorf("%w: %w (the package file changed after it was authenticated: reinstall the title)", ErrPackage, err)}
 }
 
 // wholeClusters returns the range [lo, hi) of the n bytes at image offset
