@@ -24,7 +24,11 @@ import (
 // The only copies of the image's bytes are the kernel's into the chunk
 // buffer (pread) and those of the joined clusters, at most two per chunk
 // and none when the segments fall on cluster boundaries.
-func (c *copier) writeImage(ctx context.Context, done int64) error {
+//
+// The writer starts the drive (header first) only once the sealers have
+// filled every buffer, or sealed the whole image: a drive starts writing
+// as its buffer fills, and one started on a trickle runs dry at once.
+func (c *copier) writeImage(ctx context.Context, header func() error, done int64) error {
 	kept, err := planChunks(c.job.Package, c.job.Keys.Codeword)
 	if err != nil {
 		return err
@@ -36,7 +40,7 @@ func (c *copier) writeImage(ctx context.Context, done int64) error {
 	sealed := make(chan sealedChunk, c.pipe.bufs)
 	var next atomic.Uint64
 	g.spawnN(c.pipe.workers, func() error { return c.sealChunks(ctx, kept, &next, pool, sealed) }, func() { close(sealed) })
-	g.spawn(func() error { return c.writeChunks(ctx, kept, sealed, pool, done) })
+	g.spawn(func() error { return c.writeChunks(ctx, kept, sealed, pool, header, done) })
 	if err := g.wait(); err != nil {
 		return err
 	}
@@ -137,9 +141,22 @@ func wholeClusters(off int64, n int) (lo, hi int) {
 // writeChunks puts the sealed chunks back in disc order and writes them,
 // joining the pieces of shared clusters in a cluster buffer of its own.
 // The image's last cluster is padded with zeros.
-func (c *copier) writeChunks(ctx context.Context, kept []keptChunk, in <-chan sealedChunk, pool chan<- []byte, done int64) error {
+func (c *copier) writeChunks(ctx context.Context, kept []keptChunk, in <-chan sealedChunk, pool chan<- []byte, header func() error, done int64) error {
 	j := joiner{c: c, buf: make([]byte, disc.ClusterSize)}
 	waiting := map[int]sealedChunk{}
+	for len(waiting) < min(len(kept), c.pipe.bufs) {
+		sc, ok := take(ctx, in)
+		if !ok {
+			if err := ctx.Err(); err != nil {
+				return err
+			}
+			return fmt.Errorf("burn: the sealers stopped after %d of %d chunks", len(waiting), len(kept))
+		}
+		waiting[sc.k] = sc
+	}
+	if err := header(); err != nil {
+		return err
+	}
 	for next := 0; next < len(kept); {
 		sc, ok := waiting[next]
 		if !ok {

@@ -8,6 +8,8 @@ import (
 	"path/filepath"
 	"time"
 
+	"copystation/simulator/drivesim"
+	"copystation/simulator/robotsim"
 	"copystation/stationd/api"
 	"copystation/stationd/job"
 	"copystation/stationd/simstation"
@@ -98,6 +100,12 @@ func runTower(ctx context.Context, log io.Writer, dir string, n, perDrive int, s
 	if err != nil {
 		return nil, err
 	}
+	if inMemory {
+		// Each drive holds one disc at a time and the bench empties the
+		// output bin as copies finish, so this is all the memory the
+		// discs take; faulted in now, before the clock starts.
+		drivesim.ReserveMemory(int64(n) * (size + 16<<20))
+	}
 	st, err := simstation.Start(ctx, keys, simstation.Options{Dir: sdir, Nodes: nodes, Group: group, Players: players, Drives: n, Blanks: total,
 		SpeedX: speed, TimeScale: scale, InMemory: inMemory})
 	if err != nil {
@@ -116,7 +124,11 @@ func runTower(ctx context.Context, log io.Writer, dir string, n, perDrive int, s
 	}
 	r := &TowerResult{Drives: n, InMemory: inMemory, SpeedX: speed, ImageBytes: size, Discs: total, PerDrive: make([]TowerDrive, n)}
 	for _, id := range ids {
-		j, err := towerWait(ctx, st.Client, id)
+		j, err := towerWait(ctx, st.Client, id, func() {
+			if inMemory {
+				emptyOutput(st.Robot.Sim)
+			}
+		})
 		if err != nil {
 			return nil, err
 		}
@@ -149,9 +161,18 @@ func runTower(ctx context.Context, log io.Writer, dir string, n, perDrive int, s
 	return r, nil
 }
 
-// towerWait polls a job until it ends.
-func towerWait(ctx context.Context, c *api.Client, id string) (*api.Job, error) {
+// emptyOutput takes the finished discs out of the robot's output bin, as
+// an operator does, and frees their memory for the next copies.
+func emptyOutput(r *robotsim.Robot) {
+	for _, d := range r.Output() {
+		d.Close()
+	}
+}
+
+// towerWait polls a job until it ends, calling each between polls.
+func towerWait(ctx context.Context, c *api.Client, id string, each func()) (*api.Job, error) {
 	for {
+		each()
 		j, err := c.Job(ctx, id)
 		if err != nil {
 			return nil, err
