@@ -24,7 +24,11 @@ import (
 // The only copies of the image's bytes are the kernel's into the chunk
 // buffer (pread) and those of the joined clusters, at most two per chunk
 // and none when the segments fall on cluster boundaries.
-func (c *copier) writeImage(ctx context.Context, done int64) error {
+//
+// The writer starts the drive (header first) only once the sealers have
+// filled every buffer, or sealed the whole image: a drive starts writing
+// as its buffer fills, and one started on a trickle runs dry at once.
+func (c *copier) writeImage(ctx context.Context, header func() error, done int64) error {
 	kept, err := planChunks(c.job.Package, c.job.Keys.Codeword)
 	if err != nil {
 		return err
@@ -36,7 +40,7 @@ func (c *copier) writeImage(ctx context.Context, done int64) error {
 	sealed := make(chan sealedChunk, c.pipe.bufs)
 	var next atomic.Uint64
 	g.spawnN(c.pipe.workers, func() error { return c.sealChunks(ctx, kept, &next, pool, sealed) }, func() { close(sealed) })
-	g.spawn(func() error { return c.writeChunks(ctx, kept, sealed, pool, done) })
+	g.spawn(func() error { return c.writeChunks(ctx, kept, sealed, pool, header, done) })
 	if err := g.wait(); err != nil {
 		return err
 	}
@@ -68,15 +72,23 @@ func (c *copier) sealChunks(ctx context.Context, kept []keptChunk, next *atomic.
 			return nil
 		}
 		kc := kept[k]
-		plain, _, err := p.ReadChunk(kc.i, buf)
+		ct, err := p.FetchChunk(kc.i, buf)
 		if err != nil {
-			// The file changed after the first pass or, in a single
-			// pass, after it was installed: none of this chunk is sent.
-			return &Error{Phase: PhaseWrite, Err: fmt.Errorf("%w: %w (the package file changed after it was authenticated: reinstall the title)", ErrPackage, err)}
+			return c.chunkError(err)
+		}
+		if err := cores.acquire(ctx, true); err != nil {
+			return err
+		}
+		plain, err := p.OpenChunk(kc.i, ct)
+		if err != nil {
+			cores.release()
+			return c.chunkError(err)
 		}
 		sc := sealedChunk{k: int(k), buf: buf, plain: plain}
 		sc.lo, sc.hi = wholeClusters(kc.off, len(plain))
-		if err := c.sealClusters(plain[sc.lo:sc.hi], uint64(kc.off+int64(sc.lo))/disc.ClusterSize); err != nil {
+		err = c.sealClusters(plain[sc.lo:sc.hi], uint64(kc.off+int64(sc.lo))/disc.ClusterSize)
+		cores.release()
+		if err != nil {
 			return err
 		}
 		if err := give(ctx, out, sc); err != nil {
@@ -108,6 +120,13 @@ func (c *copier) sealClusters(b []byte, first uint64) error {
 	return nil
 }
 
+// chunkError is a chunk that failed to read or open during the write:
+// the file changed after the first pass or, in a single pass, after it
+// was installed. None of the chunk is sent.
+func (c *copier) chunkError(err error) error {
+	return &Error{Phase: PhaseWrite, Err: fmt.Errorf("%w: %w (the package file changed after it was authenticated: reinstall the title)", ErrPackage, err)}
+}
+
 // wholeClusters returns the range [lo, hi) of the n bytes at image offset
 // off that are whole image clusters; lo == hi when there are none, and the
 // bytes before lo and from hi on belong to clusters shared with the
@@ -122,9 +141,22 @@ func wholeClusters(off int64, n int) (lo, hi int) {
 // writeChunks puts the sealed chunks back in disc order and writes them,
 // joining the pieces of shared clusters in a cluster buffer of its own.
 // The image's last cluster is padded with zeros.
-func (c *copier) writeChunks(ctx context.Context, kept []keptChunk, in <-chan sealedChunk, pool chan<- []byte, done int64) error {
+func (c *copier) writeChunks(ctx context.Context, kept []keptChunk, in <-chan sealedChunk, pool chan<- []byte, header func() error, done int64) error {
 	j := joiner{c: c, buf: make([]byte, disc.ClusterSize)}
 	waiting := map[int]sealedChunk{}
+	for len(waiting) < min(len(kept), c.pipe.bufs) {
+		sc, ok := take(ctx, in)
+		if !ok {
+			if err := ctx.Err(); err != nil {
+				return err
+			}
+			return fmt.Errorf("burn: the sealers stopped after %d of %d chunks", len(waiting), len(kept))
+		}
+		waiting[sc.k] = sc
+	}
+	if err := header(); err != nil {
+		return err
+	}
 	for next := 0; next < len(kept); {
 		sc, ok := waiting[next]
 		if !ok {

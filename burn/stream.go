@@ -130,15 +130,15 @@ func give[T any](ctx context.Context, ch chan<- T, v T) error {
 // write writes the header region, the image and the integrity table.
 func (c *copier) write(ctx context.Context) error {
 	c.touched = true
-	done, err := c.writeRegion(ctx, c.layout.StartLBA, c.header, 0)
-	if err != nil {
+	done := int64(len(c.header))
+	if err := c.writeImage(ctx, func() error {
+		_, err := c.writeRegion(ctx, c.layout.StartLBA, c.header, 0)
 		return err
-	}
-	if err := c.writeImage(ctx, done); err != nil {
+	}, done); err != nil {
 		return err
 	}
 	done += int64(c.layout.ImageSectors) * disc.SectorSize
-	_, err = c.writeRegion(ctx, c.layout.TableLBA(), c.table, done)
+	_, err := c.writeRegion(ctx, c.layout.TableLBA(), c.table, done)
 	return err
 }
 

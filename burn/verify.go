@@ -84,7 +84,11 @@ func (c *copier) verifyImage(ctx context.Context, done *int64) error {
 	})
 	g.spawnN(c.pipe.workers, func() error {
 		for u := range read {
+			if err := cores.acquire(ctx, false); err != nil {
+				return err
+			}
 			bad := c.checkUnit(u)
+			cores.release()
 			mu.Lock()
 			if bad < first {
 				first = bad

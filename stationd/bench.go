@@ -56,6 +56,7 @@ func cmdBench(ctx context.Context, args []string, stdout, stderr io.Writer) int 
 	dir := fs.String("dir", "", "work directory (default a temporary one; needs about twice --size of free disk)")
 	tower := fs.Int("tower", 0, "instead: a tower of N simulated 16x drives and one robot, in real time (default image 1 GiB)")
 	discs := fs.Int("discs", 2, "with --tower: copies per drive")
+	discFiles := fs.Bool("disc-files", false, "with --tower: keep the simulated discs in sparse files under --dir instead of in memory (the host's file system then competes with the pipeline for the cores)")
 	daemonBin := fs.String("daemon", "", "the binary run as `BIN simrun` for the measured daemon (default: stationd-simrun beside this executable if there is one, else this executable)")
 	if err := fs.Parse(args); err != nil {
 		return 2
@@ -66,7 +67,7 @@ func cmdBench(ctx context.Context, args []string, stdout, stderr io.Writer) int 
 		if !sized {
 			*size = 1 << 30
 		}
-		r, err := runTower(ctx, stderr, *dir, *tower, max(1, *discs), *size, 1)
+		r, err := runTower(ctx, stderr, *dir, *tower, max(1, *discs), *size, 1, !*discFiles)
 		if err != nil {
 			fmt.Fprintf(stderr, "stationd bench --tower: %v\n", err)
 			return 1

@@ -10,6 +10,8 @@ import (
 	"path/filepath"
 	"time"
 
+	"copystation/simulator/drivesim"
+	"copystation/simulator/robotsim"
 	"copystation/stationd/api"
 	"copystation/stationd/job"
 	"copystation/stationd/simstation"
@@ -31,6 +33,7 @@ type TowerDrive struct {
 // TowerResult is what `stationd bench --tower N` measures.
 type TowerResult struct {
 	Drives       int          `json:"drives"`
+	InMemory     bool         `json:"discs_in_memory"`
 	SpeedX       int          `json:"speed_x"`
 	ImageBytes   int64        `json:"image_bytes"`
 	Discs        int          `json:"discs"`
@@ -51,7 +54,13 @@ type TowerResult struct {
 // and finalising, and loading; the tower's discs per hour can be no more
 // than n drives' discs over the slowest drive's own time. The simulator
 // reads back and moves discs instantly, so neither is in the bound.
-func runTower(ctx context.Context, log io.Writer, dir string, n, perDrive int, size int64, scale float64) (*TowerResult, error) {
+//
+// With inMemory the discs' data stays in memory (n·perDrive·size bytes by
+// the end): a real drive takes the data off the host by DMA, while a
+// simulated disc in a file costs the host a page-cache copy, file-system
+// work and, on a disk, dirty-page throttling of the WRITE itself, all on
+// the cores that feed the drives.
+func runTower(ctx context.Context, log io.Writer, dir string, n, perDrive int, size int64, scale float64, inMemory bool) (*TowerResult, error) {
 	if dir == "" {
 		d, err := os.MkdirTemp("", "stationd-tower-")
 		if err != nil {
@@ -93,8 +102,14 @@ func runTower(ctx context.Context, log io.Writer, dir string, n, perDrive int, s
 	if err != nil {
 		return nil, err
 	}
+	if inMemory {
+		// Each drive holds one disc at a time and the bench empties the
+		// output bin as copies finish, so this is all the memory the
+		// discs take; faulted in now, before the clock starts.
+		drivesim.ReserveMemory(int64(n) * (size + 16<<20))
+	}
 	st, err := simstation.Start(ctx, keys, simstation.Options{Dir: sdir, Nodes: nodes, Group: group, Players: players, Drives: n, Blanks: total,
-		SpeedX: speed, TimeScale: scale})
+		SpeedX: speed, TimeScale: scale, InMemory: inMemory})
 	if err != nil {
 		return nil, err
 	}
@@ -109,9 +124,13 @@ func runTower(ctx context.Context, log io.Writer, dir string, n, perDrive int, s
 		}
 		ids = append(ids, j.ID)
 	}
-	r := &TowerResult{Drives: n, SpeedX: speed, ImageBytes: size, Discs: total, PerDrive: make([]TowerDrive, n)}
+	r := &TowerResult{Drives: n, InMemory: inMemory, SpeedX: speed, ImageBytes: size, Discs: total, PerDrive: make([]TowerDrive, n)}
 	for _, id := range ids {
-		j, err := towerWait(ctx, st.Client, id)
+		j, err := towerWait(ctx, st.Client, id, func() {
+			if inMemory {
+				emptyOutput(st.Robot.Sim)
+			}
+		})
 		if err != nil {
 			return nil, err
 		}
@@ -144,9 +163,18 @@ func runTower(ctx context.Context, log io.Writer, dir string, n, perDrive int, s
 	return r, nil
 }
 
-// towerWait polls a job until it ends.
-func towerWait(ctx context.Context, c *api.Client, id string) (*api.Job, error) {
+// emptyOutput takes the finished discs out of the robot's output bin, as
+// an operator does, and frees their memory for the next copies.
+func emptyOutput(r *robotsim.Robot) {
+	for _, d := range r.Output() {
+		d.Close()
+	}
+}
+
+// towerWait polls a job until it ends, calling each between polls.
+func towerWait(ctx context.Context, c *api.Client, id string, each func()) (*api.Job, error) {
 	for {
+		each()
 		j, err := c.Job(ctx, id)
 		if err != nil {
 			return nil, err
@@ -164,8 +192,12 @@ func towerWait(ctx context.Context, c *api.Client, id string) (*api.Job, error) 
 
 // printTower prints a tower bench's figures.
 func printTower(w io.Writer, r *TowerResult) {
-	fmt.Fprintf(w, "tower of %d drives at %dx, %d copies of %d bytes: %.1f s, %.1f discs/hour, bound %.1f (%.1f%%)\n",
-		r.Drives, r.SpeedX, r.Discs, r.ImageBytes, r.WallSeconds, r.DiscsPerHour, r.BoundPerHour, r.BoundPercent)
+	store := "disc files"
+	if r.InMemory {
+		store = "discs in memory"
+	}
+	fmt.Fprintf(w, "tower of %d drives at %dx (%s), %d copies of %d bytes: %.1f s, %.1f discs/hour, bound %.1f (%.1f%%)\n",
+		r.Drives, r.SpeedX, store, r.Discs, r.ImageBytes, r.WallSeconds, r.DiscsPerHour, r.BoundPerHour, r.BoundPercent)
 	for _, d := range r.PerDrive {
 		fmt.Fprintf(w, "  drive %d: %d discs, writing %.1f s, starved %.2f s, fed %.2f%% of writing time, %d underruns, drive's own time %.1f s\n",
 			d.Drive, d.Discs, d.WritingS, d.StarvedS, d.FedPercent, d.Underruns, d.DriveS)

@@ -16,7 +16,7 @@ import (
 func TestTowerBench(t *testing.T) {
 	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
 	defer cancel()
-	r, err := runTower(ctx, io.Discard, t.TempDir(), 2, 2, 4<<20, 0.05)
+	r, err := runTower(ctx, io.Discard, t.TempDir(), 2, 2, 4<<20, 0.05, true)
 	if err != nil {
 		t.Fatalf("runTower() = %v", err)
 	}

@@ -143,29 +143,55 @@ func (p *Package) ChunkOffset(i uint64) int64 { return p.base + p.m.bodyOff(int(
 // tag and decrypts it in place. It returns the plaintext (a prefix of buf)
 // and the tag. No plaintext is returned unless the chunk authenticates.
 func (p *Package) ReadChunk(i uint64, buf []byte) (plain []byte, tag [TagSize]byte, err error) {
+	ct, err := p.FetchChunk(i, buf)
+	if err != nil {
+		return nil, tag, err
+	}
+	copy(tag[:], ct[len(ct)-TagSize:])
+	plain, err = p.OpenChunk(i, ct)
+	return plain, tag, err
+}
+
+// FetchChunk reads chunk i's ciphertext and tag, unchecked, into buf (at
+// least ChunkBufSize bytes) and returns them (a prefix of buf); OpenChunk
+// then opens them. ReadChunk does both: a caller splits them to wait for
+// the file outside whatever it holds while it decrypts.
+func (p *Package) FetchChunk(i uint64, buf []byte) ([]byte, error) {
 	if i >= p.m.ChunkCount {
-		return nil, tag, &ChunkError{i, fmt.Errorf("%w: index past the last chunk %d", ErrFormat, p.m.ChunkCount-1)}
+		return nil, &ChunkError{i, fmt.Errorf("%w: index past the last chunk %d", ErrFormat, p.m.ChunkCount-1)}
 	}
 	n := p.ChunkLen(i) + TagSize
 	if int64(len(buf)) < n {
-		return nil, tag, &ChunkError{i, fmt.Errorf("%w: buffer of %d bytes, need %d", ErrSpec, len(buf), n)}
+		return nil, &ChunkError{i, fmt.Errorf("%w: buffer of %d bytes, need %d", ErrSpec, len(buf), n)}
 	}
-	aead := p.s.regions[p.m.chunks[i].region]
-	if aead == nil {
-		return nil, tag, &ChunkError{i, ErrNoKey}
+	if p.s.regions[p.m.chunks[i].region] == nil {
+		return nil, &ChunkError{i, ErrNoKey}
 	}
 	off := p.ChunkOffset(i)
 	ct := buf[:n]
 	if _, err := p.r.ReadAt(ct, off); err != nil {
-		return nil, tag, &ChunkError{i, fmt.Errorf("reading at offset %d: %w", off, err)}
+		return nil, &ChunkError{i, fmt.Errorf("reading at offset %d: %w", off, err)}
 	}
-	copy(tag[:], ct[len(ct)-TagSize:])
-	plain, err = aead.Open(ct[:0], p.s.nonce(i), ct, p.s.aad[:])
+	return ct, nil
+}
+
+// OpenChunk checks the tag of chunk i's ciphertext and tag as FetchChunk
+// returned them and decrypts it in place. It returns the plaintext (a
+// prefix of ct); on failure ct is wiped and no plaintext is returned.
+func (p *Package) OpenChunk(i uint64, ct []byte) ([]byte, error) {
+	if i >= p.m.ChunkCount || int64(len(ct)) != p.ChunkLen(i)+TagSize {
+		return nil, &ChunkError{i, fmt.Errorf("%w: %d bytes are not chunk %d with its tag", ErrSpec, len(ct), i)}
+	}
+	aead := p.s.regions[p.m.chunks[i].region]
+	if aead == nil {
+		return nil, &ChunkError{i, ErrNoKey}
+	}
+	plain, err := aead.Open(ct[:0], p.s.nonce(i), ct, p.s.aad[:])
 	if err != nil {
 		clear(ct)
-		return nil, tag, &ChunkError{i, fmt.Errorf("%w: chunk tag does not match (altered, moved or truncated)", ErrAuth)}
+		return nil, &ChunkError{i, fmt.Errorf("%w: chunk tag does not match (altered, moved or truncated)", ErrAuth)}
 	}
-	return plain, tag, nil
+	return plain, nil
 }
 
 // Verify authenticates every chunk it holds the key of, with the given

@@ -48,8 +48,13 @@ type Options struct {
 	// TimeScale 0 writes as fast as the machine can.
 	SpeedX    int
 	TimeScale float64
-	Logger    *slog.Logger
-	Notifier  *notify.Notifier
+	// InMemory keeps the simulated discs' data in memory instead of
+	// sparse files (drivesim.Options.InMemory): a disc of N bytes costs N
+	// bytes of memory until the station stops, and the host's file
+	// system is left out of what a bench measures.
+	InMemory bool
+	Logger   *slog.Logger
+	Notifier *notify.Notifier
 	// AfterTransition is the daemon's crash hook.
 	AfterTransition func(job.Job)
 	// Panel builds the kiosk panel (nil: none).
@@ -157,7 +162,7 @@ func Start(ctx context.Context, keys *StationKeys, o Options) (*Station, error) 
 			return nil, err
 		}
 		d, err := drivesim.New(drivesim.Options{Dir: ddir, Seed: binary.LittleEndian.Uint64(seed[:]),
-			SpeedX: o.SpeedX, TimeScale: o.TimeScale, LoadTime: 100 * time.Millisecond})
+			SpeedX: o.SpeedX, TimeScale: o.TimeScale, InMemory: o.InMemory, LoadTime: 100 * time.Millisecond})
 		if err != nil {
 			s.closeDrives()
 			return nil, err
