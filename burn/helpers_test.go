@@ -3,6 +3,7 @@ package burn
 import (
 	"bytes"
 	"context"
+	"encoding/binary"
 	"math/rand/v2"
 	"os"
 	"path/filepath"
@@ -147,9 +148,12 @@ func mediaID(t *testing.T, tr drive.Transport) []byte {
 // titleKeys are every key of a test title with n forensic segments: what
 // the issuer holds.
 func titleKeys(t testing.TB, n int) *titlepkg.Keys {
-	k, err := titlepkg.DeriveKeys(testPkgKey, n)
-	if err != nil {
-		t.Fatalf("DeriveKeys() = %v", err)
+	t.Helper()
+	k := &titlepkg.Keys{Base: bytes.Clone(testPkgKey), Variants: make([][2][]byte, n)}
+	for s := range n { // variant v of segment s: 0x60+v ... u32(s), each distinct
+		for v := range 2 {
+			k.Variants[s][v] = binary.BigEndian.AppendUint32(bytes.Repeat([]byte{byte(0x60 + v)}, titlepkg.KeySize-4), uint32(s))
+		}
 	}
 	return k
 }

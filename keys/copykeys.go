@@ -1,8 +1,12 @@
 package keys
 
-// CopyKeys are the media copy keys a validation node releases for one copy,
-// after the spend is final. They travel HPKE-sealed to the station's TPM
-// key-agreement key and live only in memory on the station.
+// KeySize is the size of every key: base, variant and disc key.
+const KeySize = 32
+
+// CopyKeys are the media copy keys of one copy, as the station holds them
+// after the spend is final: combined from t nodes' share releases and the
+// copy's group signature (ledgerclient), never sent whole by anyone, and
+// kept only in memory.
 type CopyKeys struct {
 	// BaseKey opens the title package outside its forensic segments and
 	// authenticates its manifest (32 bytes).
@@ -20,8 +24,9 @@ type CopyKeys struct {
 	// Format says how to write this disc.
 	Format FormatMetadata
 	// Revoked are the leaves of the network's player tree revoked at the
-	// spend's height, sorted: the station writes the disc key block for
-	// every other player (docs/disc-format.md).
+	// spend's height, sorted, as the nodes' round-1 envelopes list them
+	// (SealPartial): the station writes the disc key block for every other
+	// player (docs/disc-format.md).
 	Revoked []uint32
 }
 

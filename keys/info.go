@@ -14,7 +14,9 @@ const (
 )
 
 // infoLabel and infoVersion open every encoded Info, so an envelope sealed
-// for this purpose and version never opens under another.
+// for this purpose and version never opens under another. The label names
+// the copy-keys envelope the nodes once sent; it stays, as bytes of the
+// release envelope's HPKE info (releaseInfo), so that format is unchanged.
 const (
 	infoLabel   = "copystation copy-keys envelope"
 	infoVersion = 1

@@ -4,12 +4,21 @@ import (
 	"crypto/ecdh"
 	"crypto/hpke"
 	"encoding/binary"
+	"errors"
 	"fmt"
 )
 
+// MaxRevoked bounds the revoked players a round-1 envelope lists, as many
+// as a disc key block takes.
+const MaxRevoked = 2048
+
+// ErrEncoding is returned for a round-1 plaintext that can't be sealed: a
+// partial or a revoked list out of bounds.
+var ErrEncoding = errors.New("keys: invalid partial envelope plaintext")
+
 // partialLabel names the round-1 envelope: a node's partial signature on a
 // copy label (docs/protocol.md, "Release rounds"). Its own label keeps a
-// partial's envelope from ever opening as copy keys, and the reverse.
+// partial's envelope from ever opening as a release, and the reverse.
 const partialLabel = "copystation partial envelope"
 
 // MaxPartialLen bounds the encoded partial in a round-1 envelope: u16 node
@@ -23,8 +32,8 @@ const maxPartialBody = 2 + MaxPartialLen + 2 + 4*MaxRevoked
 
 // SealPartial seals a node's encoded partial signature (custody.Partial) and
 // the player-tree leaves revoked at the spend's height (sorted, distinct)
-// to the station's key-agreement key, bound to info as Seal binds copy
-// keys. Plaintext: u16 length ‖ partial ‖ u16 count ‖ u32 leaf each.
+// to the station's key-agreement key, bound to info (job, blank,
+// connection) under its own label. Plaintext: u16 length ‖ partial ‖ u16 count ‖ u32 leaf each.
 func SealPartial(pub *ecdh.PublicKey, info Info, partial []byte, revoked []uint32) ([]byte, error) {
 	if pub == nil || pub.Curve() != ecdh.P256() {
 		return nil, fmt.Errorf("keys.SealPartial: %w", ErrKey)

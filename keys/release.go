@@ -7,7 +7,7 @@ import (
 )
 
 // releaseLabel opens the HPKE info of a share release, so a release never
-// opens as a copy-keys envelope (or the reverse) even for the same Info.
+// opens as a partial's envelope (or the reverse) even for the same Info.
 const releaseLabel = "copystation share-release envelope v1"
 
 // MaxReleaseLen bounds a release body: custody.ReleaseLen of the largest
@@ -24,7 +24,7 @@ func releaseInfo(info Info) ([]byte, error) {
 
 // SealRelease seals a node's encoded share release (custody.Release) to
 // the station's key-agreement key, bound to the copy's Info, in the same
-// envelope layout and suite as Seal. The caller wipes body.
+// envelope layout and suite as SealPartial. The caller wipes body.
 func SealRelease(pub *ecdh.PublicKey, info Info, body []byte) ([]byte, error) {
 	if pub == nil || pub.Curve() != ecdh.P256() {
 		return nil, fmt.Errorf("keys.SealRelease: %w", ErrKey)

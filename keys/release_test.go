@@ -9,11 +9,12 @@ import (
 )
 
 // TestReleaseEnvelope: a release opens only with the station's key, for the
-// Info it was sealed for, and never as a copy-keys envelope.
+// Info it was sealed for (job, blank and connection), and never as a
+// partial's envelope, nor a partial's as a release.
 func TestReleaseEnvelope(t *testing.T) {
 	st, _ := ecdh.P256().GenerateKey(rand.Reader)
 	other, _ := ecdh.P256().GenerateKey(rand.Reader)
-	info := Info{JobID: "job-1", MediaID: []byte("m1"), Transcript: []byte("hh")}
+	info := testInfo()
 	body := bytes.Repeat([]byte{7}, 126)
 	sealed, err := SealRelease(st.PublicKey(), info, body)
 	if err != nil {
@@ -23,29 +24,75 @@ func TestReleaseEnvelope(t *testing.T) {
 	if err != nil || !bytes.Equal(got, body) {
 		t.Fatalf("OpenRelease = %x, %v; want the body", got, err)
 	}
-	otherInfo := info
-	otherInfo.MediaID = []byte("m2")
-	for name, try := range map[string]func() error{
-		"another key":   func() error { _, err := OpenRelease(other, info, sealed); return err },
-		"another blank": func() error { _, err := OpenRelease(st, otherInfo, sealed); return err },
-		"as copy keys":  func() error { _, err := Open(st, info, sealed); return err },
-		"altered":       func() error { b := bytes.Clone(sealed); b[80] ^= 1; _, err := OpenRelease(st, info, b); return err },
-		"truncated":     func() error { _, err := OpenRelease(st, info, sealed[:50]); return err },
-		"copy keys as release": func() error {
-			ck, err := Seal(st.PublicKey(), info, testKeys())
-			if err != nil {
-				t.Fatalf("Seal(copy keys) = %v", err)
+	partial, err := SealPartial(st.PublicKey(), info, []byte("partial"), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	tampered := bytes.Clone(sealed)
+	tampered[len(tampered)-1] ^= 1
+	cases := []struct {
+		name   string
+		priv   ecdh.KeyExchanger
+		info   func(*Info)
+		sealed []byte
+		want   error
+	}{
+		{"another key", other, nil, sealed, ErrOpen},
+		{"another job", st, func(i *Info) { i.JobID = "job-2" }, sealed, ErrOpen},
+		{"another blank", st, func(i *Info) { i.MediaID = []byte("MEDIA-ID-0123457") }, sealed, ErrOpen},
+		{"another connection", st, func(i *Info) { i.Transcript = nil }, sealed, ErrOpen},
+		{"altered", st, nil, tampered, ErrOpen},
+		{"truncated", st, nil, sealed[:50], ErrMalformed},
+		{"bad version", st, nil, append([]byte{9}, sealed[1:]...), ErrMalformed},
+		{"empty media", st, func(i *Info) { i.MediaID = nil }, sealed, ErrInfo},
+		{"a partial's envelope", st, nil, partial, ErrOpen},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			in := testInfo()
+			if c.info != nil {
+				c.info(&in)
 			}
-			_, err = OpenRelease(st, info, ck)
-			return err
-		},
-	} {
-		if err := try(); !errors.Is(err, ErrOpen) && !errors.Is(err, ErrMalformed) {
-			t.Errorf("%s: %v, want ErrOpen or ErrMalformed", name, err)
-		}
+			if pt, err := OpenRelease(c.priv, in, c.sealed); !errors.Is(err, c.want) {
+				t.Errorf("OpenRelease() = %x, %v, want error %v", pt, err, c.want)
+			}
+		})
+	}
+	if _, _, err := OpenPartial(st, info, sealed); !errors.Is(err, ErrOpen) {
+		t.Errorf("OpenPartial(a release) = %v, want %v", err, ErrOpen)
 	}
 	if _, err := SealRelease(st.PublicKey(), info, make([]byte, MaxReleaseLen+1)); !errors.Is(err, ErrMalformed) {
 		t.Errorf("SealRelease(over MaxReleaseLen) = %v, want ErrMalformed", err)
+	}
+}
+
+// TestSealReleaseRejects: a key off P-256, no key, or an Info that can't
+// be encoded is refused before anything is sealed.
+func TestSealReleaseRejects(t *testing.T) {
+	p384, err := ecdh.P384().GenerateKey(rand.Reader)
+	if err != nil {
+		t.Fatal(err)
+	}
+	p256, err := ecdh.P256().GenerateKey(rand.Reader)
+	if err != nil {
+		t.Fatal(err)
+	}
+	cases := []struct {
+		name string
+		pub  *ecdh.PublicKey
+		info Info
+		want error
+	}{
+		{"P-384 key", p384.PublicKey(), testInfo(), ErrKey},
+		{"nil key", nil, testInfo(), ErrKey},
+		{"no job", p256.PublicKey(), Info{MediaID: []byte{1}}, ErrInfo},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			if _, err := SealRelease(c.pub, c.info, []byte("body")); !errors.Is(err, c.want) {
+				t.Errorf("SealRelease() = %v, want %v", err, c.want)
+			}
+		})
 	}
 }
 

@@ -36,10 +36,7 @@ signing_key = "04abababababababababababababababababababababababababababababababa
 `, state)), 0o600)
 	img := make([]byte, 64*titlepkg.SectorSize)
 	rand.NewChaCha8([32]byte{1}).Read(img)
-	k, err := titlepkg.DeriveKeys(bytes.Repeat([]byte{1}, 32), 0)
-	if err != nil {
-		t.Fatal(err)
-	}
+	k := &titlepkg.Keys{Base: bytes.Repeat([]byte{1}, titlepkg.KeySize)}
 	m, err := titlepkg.Create(root, titlepkg.Spec{TitleID: "film-1", Image: bytes.NewReader(img), ImageSize: int64(len(img)), Keys: k,
 		ChunkSize: titlepkg.MinChunkSize, Rand: rand.NewChaCha8([32]byte{2})})
 	if err != nil {

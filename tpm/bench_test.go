@@ -72,23 +72,22 @@ func BenchmarkECDH(b *testing.B) {
 	})
 }
 
-// BenchmarkOpenEnvelope is the station's whole share of a copy's key
-// release: keys.Open of a sealed CopyKeys through the TPM.
+// BenchmarkOpenEnvelope is the station's TPM share of opening one node's
+// release of a copy: keys.OpenRelease of a sealed share release (a
+// 640-segment title's, custody.ReleaseLen bytes) through the TPM.
 func BenchmarkOpenEnvelope(b *testing.B) {
 	benchTPMs(b, func(b *testing.B, st *Station) {
 		info := keys.Info{JobID: "job", MediaID: []byte("media"), Transcript: make([]byte, 32)}
-		ck := &keys.CopyKeys{BaseKey: bytes.Repeat([]byte{1}, 32), DiscKey: bytes.Repeat([]byte{2}, 32),
-			Codeword: make([]byte, 128), Format: keys.FormatMetadata{Layers: 1}}
-		sealed, err := keys.Seal(st.AgreementPublicKey(), info, ck)
+		sealed, err := keys.SealRelease(st.AgreementPublicKey(), info, bytes.Repeat([]byte{1}, 62+640/8+64*640))
 		if err != nil {
 			b.Fatal(err)
 		}
 		for b.Loop() {
-			k, err := keys.Open(st.KeyExchanger(), info, sealed)
+			r, err := keys.OpenRelease(st.KeyExchanger(), info, sealed)
 			if err != nil {
 				b.Fatal(err)
 			}
-			k.Wipe()
+			keys.Zero(r)
 		}
 	})
 }

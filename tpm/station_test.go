@@ -125,16 +125,17 @@ func TestSignAndOpen(t *testing.T) {
 				t.Errorf("hpke.Open cost %v TPM commands, want exactly one StartAuthSession, PolicyPCR and TPM2_ECDH_ZGen", got)
 			}
 
-			// The project's envelope, as the validation node seals it.
+			// The project's envelope, as the validation node seals a share
+			// release.
 			info := keys.Info{JobID: "job-1", MediaID: []byte("MEDIA-0001"), Transcript: []byte("hh")}
-			ck := &keys.CopyKeys{BaseKey: bytes.Repeat([]byte{1}, 32), DiscKey: bytes.Repeat([]byte{2}, 32), Format: keys.FormatMetadata{Layers: 1}}
-			sealed, err := keys.Seal(st.AgreementPublicKey(), info, ck)
+			body := bytes.Repeat([]byte{2}, 126)
+			sealed, err := keys.SealRelease(st.AgreementPublicKey(), info, body)
 			if err != nil {
 				t.Fatal(err)
 			}
-			got, err := keys.Open(st.KeyExchanger(), info, sealed)
-			if err != nil || !bytes.Equal(got.DiscKey, ck.DiscKey) {
-				t.Errorf("keys.Open through TPM = %v, %v, want the sealed keys", got, err)
+			got, err := keys.OpenRelease(st.KeyExchanger(), info, sealed)
+			if err != nil || !bytes.Equal(got, body) {
+				t.Errorf("keys.OpenRelease through TPM = %x, %v, want the sealed release", got, err)
 			}
 		})
 	}

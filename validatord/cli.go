@@ -117,7 +117,7 @@ func Main(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 // each node's secret from dkgRand (chain.GenesisOptions.DKGRand): a test
 // fixes dkgRand so that its network's custody group key, and so every
 // copy's codeword, is the same on every run. Only a test binary can use it
-// (custody refuses a fixed stream elsewhere); the shipped command calls
+// (chain.InitHomes refuses a fixed stream elsewhere); the shipped command calls
 // Main, and no flag leads here.
 func MainDKGRand(ctx context.Context, dkgRand io.Reader, args []string, stdout, stderr io.Writer) int {
 	return runMain(ctx, args, stdout, stderr, dkgRand)

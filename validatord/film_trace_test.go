@@ -14,9 +14,8 @@ import (
 
 	"copystation/custody"
 	"copystation/internal/testenv"
+	"copystation/internal/tracetest"
 	"copystation/media/film"
-	"copystation/media/h264"
-	"copystation/media/udf"
 	"copystation/protocol"
 	"copystation/tracing/accuse"
 	"copystation/tracing/digests"
@@ -94,7 +93,10 @@ func TestFilmTraceNamesCopies(t *testing.T) {
 			}
 		}
 		imgs = append(imgs, img)
-		mkvs = append(mkvs, remuxCopy(t, dir, fmt.Sprintf("copy%d", k), img))
+		if err := os.WriteFile(filepath.Join(dir, fmt.Sprintf("copy%d.udf", k)), img, 0o600); err != nil {
+			t.Fatal(err)
+		}
+		mkvs = append(mkvs, tracetest.RemuxToMKV(t, dir, fmt.Sprintf("copy%d", k), img))
 	}
 	// The splice: segment s from colluder s mod 3, in the image and in
 	// the video stream.
@@ -107,15 +109,15 @@ func TestFilmTraceNamesCopies(t *testing.T) {
 	if err := os.WriteFile(spliceImg, splice, 0o600); err != nil {
 		t.Fatal(err)
 	}
-	spliceMKV := spliceMKVs(t, dir, mkvs[:3])
+	spliceMKV := tracetest.SpliceMKVs(t, dir, mkvs[:3])
 
 	key, answer, openings := filepath.Join(dir, "opening.key"), filepath.Join(dir, "answer0"), filepath.Join(dir, "open.json")
 	c.ok("trace", "request", "--home", c.home, "--kek-file", c.kek, "--id", "leak-1", "--title", title, "--image", spliceMKV, "--trace", recFile,
 		"--jobs", "job-0,job-1,job-2,job-3", "--key-out", key)
 	c.ok("trace", "answer", "--home", c.home, "--kek-file", c.kek, "--opening", "leak-1", "--out", answer)
 	c.ok("trace", "combine", "--home", c.home, "--kek-file", c.kek, "--opening", "leak-1", "--key", key, "--out", openings, "--answer", answer)
-	trace := func(leak string) traceOut {
-		var tr traceOut
+	trace := func(leak string) tracetest.Output {
+		var tr tracetest.Output
 		out := c.ok("trace", "--home", c.home, "--title", title, "--image", leak, "--trace", recFile, "--openings", openings, "--json")
 		if err := json.Unmarshal([]byte(out), &tr); err != nil || tr.Scored != 4 || tr.Segments != segs {
 			t.Fatalf("trace %s = %+v, %v; want %d segments and 4 copies scored", leak, tr, err, segs)
@@ -128,7 +130,7 @@ func TestFilmTraceNamesCopies(t *testing.T) {
 		if fromImg.Decisions != fromMKV.Decisions || fromMKV.Erased != 0 {
 			t.Errorf("copy %d: decisions from the MKV %+v, from the image %+v; want the same, none erased", k, fromMKV, fromImg)
 		}
-		if top := topAccused(fromMKV); top != fmt.Sprintf("job-%d", k) {
+		if top := fromMKV.Top(); top != fmt.Sprintf("job-%d", k) {
 			t.Errorf("trace copy%d.mkv accused %+v; want job-%d first", k, fromMKV.Accused, k)
 		}
 	}
@@ -145,75 +147,4 @@ func TestFilmTraceNamesCopies(t *testing.T) {
 		}
 	}
 	t.Logf("splice.mkv: %d accused of 3 colluders", len(fromMKV.Accused))
-}
-
-// topAccused is the highest-scoring accused copy.
-func topAccused(tr traceOut) string {
-	best, id := 0.0, ""
-	for _, a := range tr.Accused {
-		if id == "" || a.Score > best {
-			best, id = a.Score, a.Copy
-		}
-	}
-	return id
-}
-
-// remuxCopy writes a copy's plain image as name.udf and its film stream
-// remuxed with "ffmpeg -c copy" as name.mkv, which it returns.
-func remuxCopy(t *testing.T, dir, name string, img []byte) string {
-	t.Helper()
-	if err := os.WriteFile(filepath.Join(dir, name+".udf"), img, 0o600); err != nil {
-		t.Fatal(err)
-	}
-	m2ts, err := udf.ReadFile(img, film.StreamPath)
-	if err != nil {
-		t.Fatalf("udf.ReadFile(%s, %s) = %v", name, film.StreamPath, err)
-	}
-	stream, mkv := filepath.Join(dir, name+".m2ts"), filepath.Join(dir, name+".mkv")
-	if err := os.WriteFile(stream, m2ts, 0o600); err != nil {
-		t.Fatal(err)
-	}
-	ffmpegOK(t, nil, "-i", stream, "-map", "0", "-c", "copy", mkv)
-	return mkv
-}
-
-// spliceMKVs takes the video out of each MKV (as Annex B, "-c copy"),
-// takes segment s (GOP s+1) from MKV s mod len(mkvs), as the image splice
-// does, and muxes the result into one
-// MKV with "-c copy".
-func spliceMKVs(t *testing.T, dir string, mkvs []string) string {
-	t.Helper()
-	var gops [][]h264.GOP
-	for _, m := range mkvs {
-		var es bytes.Buffer
-		ffmpegOK(t, &es, "-i", m, "-map", "0:v:0", "-c", "copy", "-bsf:v", "h264_mp4toannexb", "-f", "h264", "-")
-		gops = append(gops, h264.GOPs(h264.AccessUnits(h264.NALs(es.Bytes()))))
-	}
-	var out []byte
-	for g := range gops[0] {
-		for _, au := range gops[(g+len(gops)-1)%len(gops)][g].Units {
-			for _, n := range au.NALs {
-				out = append(append(out, 0, 0, 0, 1), n...)
-			}
-		}
-	}
-	es, mkv := filepath.Join(dir, "splice.h264"), filepath.Join(dir, "splice.mkv")
-	if err := os.WriteFile(es, out, 0o600); err != nil {
-		t.Fatal(err)
-	}
-	ffmpegOK(t, nil, "-f", "h264", "-framerate", fmt.Sprint(film.FPS), "-i", es, "-c", "copy", mkv)
-	return mkv
-}
-
-func ffmpegOK(t *testing.T, stdout *bytes.Buffer, args ...string) {
-	t.Helper()
-	cmd := exec.Command("ffmpeg", append([]string{"-v", "error", "-nostdin", "-y"}, args...)...)
-	var stderr bytes.Buffer
-	cmd.Stderr = &stderr
-	if stdout != nil {
-		cmd.Stdout = stdout
-	}
-	if err := cmd.Run(); err != nil {
-		t.Fatalf("ffmpeg %v: %v\n%s", args, err, stderr.String())
-	}
 }

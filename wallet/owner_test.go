@@ -4,13 +4,12 @@ import (
 	"context"
 	"crypto/rand"
 	"errors"
-	"path/filepath"
 	"slices"
 	"testing"
 	"time"
 
-	"copystation/stationd/simstation"
 	"copystation/validatord/contract"
+	"copystation/wallet/wallettest"
 )
 
 // TestRegisterAndTokens: against a real node, a wallet registers its owner
@@ -21,17 +20,9 @@ func TestRegisterAndTokens(t *testing.T) {
 	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
 	defer cancel()
 	dir := t.TempDir()
-	nw, err := simstation.StartNetwork(ctx, filepath.Join(dir, "node"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer nw.Close()
-	if _, err := simstation.MakeTitle(ctx, nw, filepath.Join(dir, "titles"), "film", 1<<20, 1); err != nil {
-		t.Fatal(err)
-	}
+	nw := wallettest.Network(ctx, t, dir)
 	l := nw.Node.Ledger
-	alice, _ := Create(filepath.Join(dir, "a"), []byte("alice-pass"), testKDF, rand.Reader)
-	bob, _ := Create(filepath.Join(dir, "b"), []byte("bob-passs"), testKDF, rand.Reader)
+	alice, bob := aliceAndBob(t, dir)
 	if _, err := alice.Registered(ctx, l); !errors.Is(err, contract.ErrNotFound) {
 		t.Fatalf("Registered before registering = %v, want ErrNotFound", err)
 	}

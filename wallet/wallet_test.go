@@ -12,11 +12,24 @@ import (
 
 	"copystation/grantcode"
 	"copystation/internal/qr/qrtest"
-	"copystation/stationd/simstation"
+	"copystation/wallet/wallettest"
 )
 
 // testKDF keeps argon2id cheap in tests; the format and code are the same.
 var testKDF = KDF{Time: 1, MemoryKiB: 64, Threads: 1}
+
+// aliceAndBob creates two wallets in dir/a and dir/b.
+func aliceAndBob(t *testing.T, dir string) (alice, bob *Wallet) {
+	t.Helper()
+	alice, err := Create(filepath.Join(dir, "a"), []byte("alice-pass"), testKDF, rand.Reader)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if bob, err = Create(filepath.Join(dir, "b"), []byte("bob-passs"), testKDF, rand.Reader); err != nil {
+		t.Fatal(err)
+	}
+	return alice, bob
+}
 
 func TestCreateOpen(t *testing.T) {
 	path := filepath.Join(t.TempDir(), "wallet.json")
@@ -107,17 +120,9 @@ func TestTokenTransfer(t *testing.T) {
 	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
 	defer cancel()
 	dir := t.TempDir()
-	nw, err := simstation.StartNetwork(ctx, filepath.Join(dir, "node"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer nw.Close()
-	if _, err := simstation.MakeTitle(ctx, nw, filepath.Join(dir, "titles"), "film", 1<<20, 1); err != nil {
-		t.Fatal(err)
-	}
+	nw := wallettest.Network(ctx, t, dir)
 	n := nw.Node
-	alice, _ := Create(filepath.Join(dir, "a"), []byte("alice-pass"), testKDF, rand.Reader)
-	bob, _ := Create(filepath.Join(dir, "b"), []byte("bob-passs"), testKDF, rand.Reader)
+	alice, bob := aliceAndBob(t, dir)
 	if err := nw.Mint(ctx, "tok-1", "film", alice.PublicKey()); err != nil {
 		t.Fatal(err)
 	}

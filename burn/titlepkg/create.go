@@ -39,7 +39,7 @@ type Spec struct {
 	// segment i of the manifest is the i-th by start sector.
 	Variants []Variant
 	// Keys are the title's keys: the base key and both variants' keys of
-	// every segment (DeriveKeys, or the keys the issuer deals).
+	// every segment (the keys the issuer deals: custody.TitleKeys.PackageKeys).
 	Keys *Keys
 	// ShareRoots are the roots of the issuer's deal (custody.Dealt.Roots),
 	// recorded in the manifest under its MAC; nil for a title not dealt.

@@ -56,16 +56,14 @@ func TestDocExamples(t *testing.T) {
 // chunks and describes the file.
 func example(t *testing.T) string {
 	const sectors = 80
-	secret, salt := seq(0x40, 32), seq(0x90, 32)
+	salt := seq(0x90, 32)
 	image := bytes.Repeat([]byte{0xAA}, sectors*titlepkg.SectorSize)
 	segs := []titlepkg.Variant{
 		{Start: 8, B: bytes.Repeat([]byte{0xBB}, 4*titlepkg.SectorSize)},
 		{Start: 60, B: bytes.Repeat([]byte{0xCC}, 2*titlepkg.SectorSize)},
 	}
-	keys, err := titlepkg.DeriveKeys(secret, len(segs))
-	if err != nil {
-		t.Fatal(err)
-	}
+	// The issuer's keys, given as custody.Deal would hand them over.
+	keys := &titlepkg.Keys{Base: seq(0x40, 32), Variants: [][2][]byte{{seq(0x60, 32), seq(0x80, 32)}, {seq(0xA0, 32), seq(0xC0, 32)}}}
 	dir := t.TempDir()
 	m, err := titlepkg.Create(dir, titlepkg.Spec{TitleID: "film-1", Image: bytes.NewReader(image), ImageSize: int64(len(image)),
 		Variants: segs, Keys: keys, ChunkSize: titlepkg.MinChunkSize, Rand: bytes.NewReader(salt)})
@@ -76,7 +74,7 @@ func example(t *testing.T) string {
 	if err != nil {
 		t.Fatal(err)
 	}
-	p, err := titlepkg.OpenSecret(filepath.Join(dir, "film-1.ctp"), secret)
+	p, err := titlepkg.Open(filepath.Join(dir, "film-1.ctp"), keys)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -95,8 +93,8 @@ func example(t *testing.T) string {
 	}
 	hh := sha256.Sum256(enc[:77+n+12*segN])
 	var sb strings.Builder
-	fmt.Fprintf(&sb, "\nTitle `film-1`: an image of %d sectors (%d bytes, every byte `aa`), segments at sectors 8 (4 sectors) and 60 (2 sectors) whose B variants are bytes `bb` and `cc`, chunk size 64 KiB, title secret `%x`, salt `%x`. The file is %d bytes: the manifest (%d bytes), then %d chunks.\n\n",
-		sectors, len(image), secret, salt, len(file), L, m.ChunkCount)
+	fmt.Fprintf(&sb, "\nTitle `film-1`: an image of %d sectors (%d bytes, every byte `aa`), segments at sectors 8 (4 sectors) and 60 (2 sectors) whose B variants are bytes `bb` and `cc`, chunk size 64 KiB, keys K_0 `%x`, K_{0,A} `%x`, K_{0,B} `%x`, K_{1,A} `%x`, K_{1,B} `%x`, salt `%x`. The file is %d bytes: the manifest (%d bytes), then %d chunks.\n\n",
+		sectors, len(image), keys.Base, keys.Variants[0][0], keys.Variants[0][1], keys.Variants[1][0], keys.Variants[1][1], salt, len(file), L, m.ChunkCount)
 	fmt.Fprintf(&sb, "### Manifest\n\n```\n%s```\n\n| offset | size | field | value |\n| --- | --- | --- | --- |\n", docexample.HexDump(enc))
 	row := func(off, size int, name string) {
 		fmt.Fprintf(&sb, "| %d | %d | %s | `%x` |\n", off, size, name, enc[off:off+size])

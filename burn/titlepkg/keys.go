@@ -2,9 +2,6 @@ package titlepkg
 
 import (
 	"bytes"
-	"crypto/hkdf"
-	"crypto/sha256"
-	"encoding/binary"
 	"errors"
 	"fmt"
 )
@@ -17,44 +14,13 @@ var ErrNoKey = errors.New("titlepkg: no key for this part of the package (a vari
 // Keys are a package's keys: the base key, which opens the image outside
 // the forensic segments and authenticates the manifest, and a key per
 // variant of each segment. A copy holds the base key and one variant key
-// per segment; the issuer holds them all.
+// per segment; the issuer holds them all (made by custody.Deal, which
+// splits each among the custody nodes: custody.TitleKeys.PackageKeys).
 type Keys struct {
 	Base []byte
 	// Variants[s][v] is the key of variant v (0 = A, 1 = B) of segment
 	// s, nil where not held.
 	Variants [][2][]byte
-}
-
-// HKDF labels of DeriveKeys.
-const (
-	baseKeyLabel    = "copystation title key v2 base"
-	variantKeyLabel = "copystation title key v2 variant"
-)
-
-// DeriveKeys derives a title's keys from one 32-byte title secret with
-// HKDF-SHA256 (RFC 5869): the base key with info "copystation title key v2
-// base", variant v of segment s with info "copystation title key v2
-// variant" ‖ s (u32) ‖ v (u8). Whoever holds the secret holds every key; a
-// copy is given only the keys Select leaves.
-func DeriveKeys(secret []byte, segments int) (*Keys, error) {
-	if len(secret) != KeySize || segments < 0 || segments > MaxSegments {
-		return nil, fmt.Errorf("titlepkg.DeriveKeys: %w: secret of %d bytes (want %d), %d segments (at most %d)", ErrSpec, len(secret), KeySize, segments, MaxSegments)
-	}
-	base, err := hkdf.Key(sha256.New, secret, nil, baseKeyLabel, KeySize)
-	if err != nil {
-		return nil, err
-	}
-	k := &Keys{Base: base, Variants: make([][2][]byte, segments)}
-	for s := range segments {
-		for v := range 2 {
-			info := binary.BigEndian.AppendUint32([]byte(variantKeyLabel), uint32(s))
-			if k.Variants[s][v], err = hkdf.Key(sha256.New, secret, nil, string(append(info, byte(v))), KeySize); err != nil {
-				k.Wipe()
-				return nil, err
-			}
-		}
-	}
-	return k, nil
 }
 
 // CodewordBit is bit i of a codeword: most significant bit first, 0 names

@@ -52,38 +52,6 @@ func Open(path string, keys *Keys) (*Package, error) {
 	return p, nil
 }
 
-// OpenSecret opens a package with every key, derived from the title secret
-// (DeriveKeys): the issuer's side, to check a package it made.
-func OpenSecret(path string, secret []byte) (*Package, error) {
-	f, err := os.Open(path)
-	if err != nil {
-		return nil, fmt.Errorf("titlepkg.Open: %w", err)
-	}
-	defer f.Close()
-	var head [16]byte
-	if _, err := io.ReadFull(f, head[:]); err != nil {
-		return nil, fmt.Errorf("titlepkg.Open: %w: reading the header: %v", ErrFormat, err)
-	}
-	n, err := ManifestLen(head[:])
-	if err != nil {
-		return nil, fmt.Errorf("titlepkg.Open: %w", errors.Unwrap(err))
-	}
-	enc := make([]byte, n)
-	if _, err := f.ReadAt(enc, 0); err != nil {
-		return nil, fmt.Errorf("titlepkg.Open: %w: reading the manifest: %v", ErrFormat, err)
-	}
-	m, err := ParseManifest(enc)
-	if err != nil {
-		return nil, fmt.Errorf("titlepkg.Open: %w", errors.Unwrap(err))
-	}
-	k, err := DeriveKeys(secret, len(m.Segments))
-	if err != nil {
-		return nil, err
-	}
-	defer k.Wipe()
-	return Open(path, k)
-}
-
 // OpenReader is Open over any io.ReaderAt of the given size.
 func OpenReader(r io.ReaderAt, size int64, keys *Keys) (*Package, error) {
 	var head [16]byte

@@ -3,6 +3,7 @@ package titlepkg
 import (
 	"bytes"
 	"context"
+	"encoding/binary"
 	"errors"
 	"math/rand/v2"
 	"os"
@@ -13,11 +14,16 @@ import (
 // testSecret is a fixed title secret for tests.
 var testSecret = bytes.Repeat([]byte{0x42}, KeySize)
 
-// testKeys are the title keys of testSecret for n segments.
+// testKeys are a title's keys for n segments, as the issuer holds them:
+// base key testSecret, and variant v of segment s the 32 bytes 0x50+v
+// ending in u32(s), each distinct.
 func testKeys(t testing.TB, n int) *Keys {
-	k, err := DeriveKeys(testSecret, n)
-	if err != nil {
-		t.Fatal(err)
+	t.Helper()
+	k := &Keys{Base: bytes.Clone(testSecret), Variants: make([][2][]byte, n)}
+	for s := range n {
+		for v := range 2 {
+			k.Variants[s][v] = binary.BigEndian.AppendUint32(bytes.Repeat([]byte{byte(0x50 + v)}, KeySize-4), uint32(s))
+		}
 	}
 	return k
 }

@@ -30,10 +30,7 @@ func installedStation(t *testing.T) (*BurnPipeline, *titles.Store, *titlepkg.Key
 	t.Helper()
 	img := make([]byte, 400*titlepkg.SectorSize)
 	rand.NewChaCha8([32]byte{1}).Read(img)
-	tk, err := titlepkg.DeriveKeys(bytes.Repeat([]byte{0x50}, 32), 0)
-	if err != nil {
-		t.Fatal(err)
-	}
+	tk := &titlepkg.Keys{Base: bytes.Repeat([]byte{0x50}, titlepkg.KeySize)}
 	src := t.TempDir()
 	m, err := titlepkg.Create(src, titlepkg.Spec{TitleID: "film-1", Image: bytes.NewReader(img), ImageSize: int64(len(img)),
 		Keys: tk, ChunkSize: titlepkg.MinChunkSize, Rand: rand.NewChaCha8([32]byte{2})})

@@ -13,9 +13,8 @@ import (
 	"time"
 
 	"copystation/internal/testenv"
+	"copystation/internal/tracetest"
 	"copystation/media/film"
-	"copystation/media/h264"
-	"copystation/media/udf"
 )
 
 // TestFilmCopiesTracedFromMKV is issue 18's must-show on burned discs: the
@@ -95,9 +94,9 @@ func TestFilmCopiesTracedFromMKV(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		mkvs = append(mkvs, remuxToMKV(t, dir, fmt.Sprintf("copy%d", i), p))
+		mkvs = append(mkvs, tracetest.RemuxToMKV(t, dir, fmt.Sprintf("copy%d", i), p))
 	}
-	splice := spliceMKV(t, dir, mkvs)
+	splice := tracetest.SpliceMKVs(t, dir, mkvs)
 
 	openings := n.open(splice, rec, jobs)
 	for i, m := range mkvs {
@@ -108,7 +107,7 @@ func TestFilmCopiesTracedFromMKV(t *testing.T) {
 		// The leaker first; an innocent copy beside it is within Eps1
 		// (docs/tracing.md: 5 in 4,000 simulated single-copy leaks), the
 		// copy never read back must not be.
-		if top := topAccused(tr); top != jobs[i] {
+		if top := tr.Top(); top != jobs[i] {
 			t.Errorf("trace copy%d.mkv accused %+v; want copy %s first", i, tr.Accused, jobs[i])
 		}
 		for _, a := range tr.Accused {
@@ -128,62 +127,6 @@ func TestFilmCopiesTracedFromMKV(t *testing.T) {
 	}
 	acc := n.accuse(openings, jobs[3])
 	t.Logf("%d segments; splice.mkv: %d of 3 colluders accused, %d on the ledger", tr.Segments, len(tr.Accused), len(acc.Accused))
-}
-
-// topAccused is the highest-scoring accused copy.
-func topAccused(tr tracedOut) string {
-	best, id := 0.0, ""
-	for _, a := range tr.Accused {
-		if id == "" || a.Score > best {
-			best, id = a.Score, a.Copy
-		}
-	}
-	return id
-}
-
-// remuxToMKV writes the main title of a decrypted copy (its m2ts, as a
-// person copies it off the mounted disc) and its remux to name.mkv with
-// "ffmpeg -c copy", which it returns.
-func remuxToMKV(t *testing.T, dir, name string, img []byte) string {
-	t.Helper()
-	m2ts, err := udf.ReadFile(img, film.StreamPath)
-	if err != nil {
-		t.Fatalf("udf.ReadFile(%s, %s) = %v", name, film.StreamPath, err)
-	}
-	stream, mkv := filepath.Join(dir, name+".m2ts"), filepath.Join(dir, name+".mkv")
-	if err := os.WriteFile(stream, m2ts, 0o600); err != nil {
-		t.Fatal(err)
-	}
-	run(t, nil, "ffmpeg", "-v", "error", "-nostdin", "-y", "-i", stream, "-map", "0", "-c", "copy", mkv)
-	return mkv
-}
-
-// spliceMKV takes the video out of each MKV (Annex B, "-c copy"), takes
-// segment s (GOP s+1: the first GOP is no segment) from MKV s mod
-// len(mkvs), and muxes the result into splice.mkv with "-c copy", as
-// validatord's TestFilmTraceNamesCopies does.
-func spliceMKV(t *testing.T, dir string, mkvs []string) string {
-	t.Helper()
-	var gops [][]h264.GOP
-	for _, m := range mkvs {
-		var es bytes.Buffer
-		run(t, &es, "ffmpeg", "-v", "error", "-nostdin", "-i", m, "-map", "0:v:0", "-c", "copy", "-bsf:v", "h264_mp4toannexb", "-f", "h264", "-")
-		gops = append(gops, h264.GOPs(h264.AccessUnits(h264.NALs(es.Bytes()))))
-	}
-	var out []byte
-	for g := range gops[0] {
-		for _, au := range gops[(g+len(gops)-1)%len(gops)][g].Units {
-			for _, n := range au.NALs {
-				out = append(append(out, 0, 0, 0, 1), n...)
-			}
-		}
-	}
-	es, mkv := filepath.Join(dir, "splice.h264"), filepath.Join(dir, "splice.mkv")
-	if err := os.WriteFile(es, out, 0o600); err != nil {
-		t.Fatal(err)
-	}
-	run(t, nil, "ffmpeg", "-v", "error", "-nostdin", "-y", "-f", "h264", "-framerate", fmt.Sprint(film.FPS), "-i", es, "-c", "copy", mkv)
-	return mkv
 }
 
 // run runs a tool and returns its combined output (stdout alone into

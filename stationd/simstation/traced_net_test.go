@@ -18,6 +18,7 @@ import (
 	"time"
 
 	"copystation/burn/titlepkg"
+	"copystation/internal/tracetest"
 	"copystation/simulator/drivesim"
 	"copystation/stationd/api"
 	"copystation/stationd/config"
@@ -221,27 +222,10 @@ func (n *tracedNet) open(leak, rec string, jobs []string) string {
 	return openings
 }
 
-// tracedOut is what `validatord trace --openings --json` prints.
-type tracedOut struct {
-	Segments  int           `json:"segments"`
-	Erased    int           `json:"erased"`
-	Decisions string        `json:"decisions"`
-	Scored    int           `json:"scored"`
-	Accused   []accusedCopy `json:"accused"`
-}
-
-// accusedCopy is one accused copy in tracedOut.
-type accusedCopy struct {
-	Copy    string  `json:"copy"` // the job ID
-	Station string  `json:"station"`
-	Height  int64   `json:"height"`
-	Score   float64 `json:"score"`
-}
-
 // trace runs `validatord trace --openings` on a leak.
-func (n *tracedNet) trace(leak, rec, openings string) tracedOut {
+func (n *tracedNet) trace(leak, rec, openings string) tracetest.Output {
 	n.t.Helper()
-	var tr tracedOut
+	var tr tracetest.Output
 	if err := json.Unmarshal([]byte(n.vd("trace", "--home", n.home0(), "--title", "film-t", "--image", leak, "--trace", rec, "--openings", openings, "--json")), &tr); err != nil {
 		n.t.Fatal(err)
 	}

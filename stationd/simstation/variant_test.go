@@ -5,6 +5,7 @@ import (
 	"context"
 	"errors"
 	"path/filepath"
+	"slices"
 	"testing"
 	"time"
 
@@ -42,10 +43,7 @@ func TestReleasedKeysOpenOneVariant(t *testing.T) {
 	var released *keys.CopyKeys
 	waitFor(t, "keys released", func() bool {
 		if k := st.Daemon.Keys().Get(j.ID); k != nil {
-			b, err := k.MarshalBinary() // a copy: the daemon wipes its own
-			if err == nil {
-				released, _ = keys.UnmarshalCopyKeys(b)
-			}
+			released = cloneKeys(k) // a copy: the daemon wipes its own
 		}
 		return released != nil
 	})
@@ -111,4 +109,17 @@ func TestReleasedKeysOpenOneVariant(t *testing.T) {
 	if bytes.Equal(released.BaseKey, make([]byte, keys.KeySize)) {
 		t.Errorf("released base key is zero")
 	}
+}
+
+// cloneKeys copies the keys' buffers, which the daemon wipes once the copy
+// is done.
+func cloneKeys(k *keys.CopyKeys) *keys.CopyKeys {
+	c := *k
+	c.BaseKey, c.DiscKey, c.Codeword = bytes.Clone(k.BaseKey), bytes.Clone(k.DiscKey), bytes.Clone(k.Codeword)
+	c.VariantKeys = make([][]byte, len(k.VariantKeys))
+	for i, v := range k.VariantKeys {
+		c.VariantKeys[i] = bytes.Clone(v)
+	}
+	c.Revoked = slices.Clone(k.Revoked)
+	return &c
 }

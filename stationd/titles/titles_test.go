@@ -22,10 +22,8 @@ func makePackage(t *testing.T, id string) (string, *titlepkg.Manifest) {
 	img := make([]byte, 300*titlepkg.SectorSize)
 	rng := rand.NewChaCha8([32]byte{1})
 	rng.Read(img)
-	k, err := titlepkg.DeriveKeys(bytes.Repeat([]byte{4}, titlepkg.KeySize), 1)
-	if err != nil {
-		t.Fatal(err)
-	}
+	k := &titlepkg.Keys{Base: bytes.Repeat([]byte{4}, titlepkg.KeySize),
+		Variants: [][2][]byte{{bytes.Repeat([]byte{5}, titlepkg.KeySize), bytes.Repeat([]byte{6}, titlepkg.KeySize)}}}
 	b := make([]byte, 8*titlepkg.SectorSize)
 	rng.Read(b)
 	dir := t.TempDir()

@@ -1,9 +1,6 @@
 package chain
 
 import (
-	"crypto/aes"
-	"crypto/cipher"
-	"crypto/rand"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -44,17 +41,6 @@ type backup struct {
 	SignState  []byte         `json:"priv_validator_state,omitempty"`
 }
 
-func backupAEAD(key []byte) (cipher.AEAD, error) {
-	if len(key) != 32 {
-		return nil, ErrBackupKey
-	}
-	b, err := aes.NewCipher(key)
-	if err != nil {
-		return nil, err
-	}
-	return cipher.NewGCM(b)
-}
-
 // signStatePath is where a home keeps the validator's last-sign state.
 func signStatePath(home string) string {
 	return filepath.Join(home, DirData, "priv_validator_state.json")
@@ -65,12 +51,8 @@ func signStatePath(home string) string {
 // sealed JSON bundle (the magic and version as additional data).
 func Backup(home string, kek, backupKey []byte, rnd io.Reader) ([]byte, error) {
 	const op = "chain.Backup"
-	if rnd == nil {
-		rnd = rand.Reader
-	}
-	g, err := backupAEAD(backupKey)
-	if err != nil {
-		return nil, fmt.Errorf("%s: %w", op, err)
+	if len(backupKey) != 32 {
+		return nil, fmt.Errorf("%s: %w", op, ErrBackupKey)
 	}
 	sec, err := vault.Load(filepath.Join(home, FileVault), kek)
 	if err != nil {
@@ -92,13 +74,16 @@ func Backup(home string, kek, backupKey []byte, rnd io.Reader) ([]byte, error) {
 		return nil, fmt.Errorf("%s: %w", op, err)
 	}
 	defer keys.Zero(plain)
-	nonce := make([]byte, g.NonceSize())
-	if _, err := io.ReadFull(rnd, nonce); err != nil {
+	head := backupHead()
+	out, err := vault.Seal(backupKey, head, head, plain, rnd)
+	if err != nil {
 		return nil, fmt.Errorf("%s: %w", op, err)
 	}
-	head := append([]byte(backupMagic), backupVersion)
-	return g.Seal(append(append([]byte{}, head...), nonce...), nonce, plain, head), nil
+	return out, nil
 }
+
+// backupHead opens a backup file, and is its associated data.
+func backupHead() []byte { return append([]byte(backupMagic), backupVersion) }
 
 // Restore makes a fresh home from a backup: the secrets sealed again under
 // the new machine's kek, node.json, genesis.json and the last-sign state.
@@ -107,16 +92,11 @@ func Backup(home string, kek, backupKey []byte, rnd io.Reader) ([]byte, error) {
 // double-sign.
 func Restore(home string, sealed, backupKey, kek []byte, rnd io.Reader) error {
 	const op = "chain.Restore"
-	g, err := backupAEAD(backupKey)
-	if err != nil {
-		return fmt.Errorf("%s: %w", op, err)
+	if len(backupKey) != 32 {
+		return fmt.Errorf("%s: %w", op, ErrBackupKey)
 	}
-	head := append([]byte(backupMagic), backupVersion)
-	n := len(head) + g.NonceSize()
-	if len(sealed) > MaxBackupBytes || len(sealed) < n+g.Overhead() || string(sealed[:len(head)]) != string(head) {
-		return fmt.Errorf("%s: %w", op, ErrBackup)
-	}
-	plain, err := g.Open(nil, sealed[len(head):n], sealed[n:], head)
+	head := backupHead()
+	plain, err := vault.Open(backupKey, head, head, sealed, MaxBackupBytes)
 	if err != nil {
 		return fmt.Errorf("%s: %w", op, ErrBackup)
 	}

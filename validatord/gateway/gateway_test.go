@@ -146,9 +146,9 @@ func TestReplayedReleaseRefused(t *testing.T) {
 	}
 	// Even with the signature check skipped, the envelope would not open:
 	// it is bound to the first connection's transcript.
-	_, err = keys.Open(f.st.exchanger, keys.Info{JobID: "job-1", MediaID: []byte("media-0001"), Transcript: make([]byte, 32)}, captured.Sealed)
+	_, _, err = keys.OpenPartial(f.st.exchanger, keys.Info{JobID: "job-1", MediaID: []byte("media-0001"), Transcript: make([]byte, 32)}, captured.Sealed)
 	if !errors.Is(err, keys.ErrOpen) {
-		t.Fatalf("keys.Open(replayed envelope, other transcript) = %v, want %v", err, keys.ErrOpen)
+		t.Fatalf("keys.OpenPartial(replayed envelope, other transcript) = %v, want %v", err, keys.ErrOpen)
 	}
 }
 

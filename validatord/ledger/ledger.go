@@ -64,7 +64,7 @@ type Receipt = contract.Receipt
 // Release is one round's sealed answer.
 type Release struct {
 	// Sealed is keys.SealPartial's envelope of the node's partial (round
-	// 1) or keys.Seal's of the keys.CopyKeys (round 2).
+	// 1) or keys.SealRelease's of its share release (round 2).
 	Sealed []byte
 	// Format is the format metadata also inside the envelope, in the clear
 	// for the station's planning.

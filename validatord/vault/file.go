@@ -28,39 +28,25 @@ const (
 
 // SealFile writes secret sealed under kek to path, atomically, mode 0600.
 func SealFile(path string, kek []byte, label string, secret []byte, rnd io.Reader) error {
-	if rnd == nil {
-		rnd = rand.Reader
-	}
-	g, err := aead(kek)
+	out, err := Seal(kek, []byte{version}, []byte(aad+" "+label), secret, rnd)
 	if err != nil {
 		return fmt.Errorf("vault.SealFile: %w", err)
 	}
-	nonce := make([]byte, g.NonceSize())
-	if _, err := io.ReadFull(rnd, nonce); err != nil {
-		return fmt.Errorf("vault.SealFile: %w", err)
-	}
-	out := append([]byte{version}, nonce...)
-	out = g.Seal(out, nonce, secret, []byte(aad+" "+label))
 	return writeAtomic(path, out)
 }
 
 // OpenFile reads a file SealFile wrote; the caller wipes the secret.
 func OpenFile(path string, kek []byte, label string) ([]byte, error) {
-	g, err := aead(kek)
-	if err != nil {
-		return nil, fmt.Errorf("vault.OpenFile: %w", err)
+	if len(kek) != 32 {
+		return nil, fmt.Errorf("vault.OpenFile: %w", ErrKEK)
 	}
 	p, err := os.ReadFile(path)
 	if err != nil {
 		return nil, fmt.Errorf("vault.OpenFile: %w", err)
 	}
-	n := 1 + g.NonceSize()
-	if len(p) > maxBytes || len(p) < n+g.Overhead() || p[0] != version {
-		return nil, fmt.Errorf("vault.OpenFile: %s: %w", path, ErrSealed)
-	}
-	s, err := g.Open(nil, p[1:n], p[n:], []byte(aad+" "+label))
+	s, err := Open(kek, []byte{version}, []byte(aad+" "+label), p, maxBytes)
 	if err != nil {
-		return nil, fmt.Errorf("vault.OpenFile: %s: %w", path, ErrSealed)
+		return nil, fmt.Errorf("vault.OpenFile: %s: %w", path, err)
 	}
 	return s, nil
 }

@@ -3,9 +3,6 @@
 package vault
 
 import (
-	"crypto/aes"
-	"crypto/cipher"
-	"crypto/rand"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -106,58 +103,33 @@ func (s *Secrets) Wipe() {
 	}
 }
 
-func aead(kek []byte) (cipher.AEAD, error) {
-	if len(kek) != 32 {
-		return nil, ErrKEK
-	}
-	b, err := aes.NewCipher(kek)
-	if err != nil {
-		return nil, err
-	}
-	return cipher.NewGCM(b)
-}
-
 // Save seals the secrets under kek and writes them atomically (temporary
 // file, sync, rename), mode 0600.
 func Save(path string, kek []byte, s *Secrets, rnd io.Reader) error {
-	if rnd == nil {
-		rnd = rand.Reader
-	}
-	g, err := aead(kek)
-	if err != nil {
-		return fmt.Errorf("vault.Save: %w", err)
-	}
 	plain, err := json.Marshal(s)
 	if err != nil {
 		return fmt.Errorf("vault.Save: %w", err)
 	}
 	defer keys.Zero(plain)
-	nonce := make([]byte, g.NonceSize())
-	if _, err := io.ReadFull(rnd, nonce); err != nil {
+	out, err := Seal(kek, []byte{version}, []byte(aad), plain, rnd)
+	if err != nil {
 		return fmt.Errorf("vault.Save: %w", err)
 	}
-	out := append([]byte{version}, nonce...)
-	out = g.Seal(out, nonce, plain, []byte(aad))
 	return writeAtomic(path, out)
 }
 
 // Load opens a vault file.
 func Load(path string, kek []byte) (*Secrets, error) {
-	g, err := aead(kek)
-	if err != nil {
-		return nil, fmt.Errorf("vault.Load: %w", err)
+	if len(kek) != 32 {
+		return nil, fmt.Errorf("vault.Load: %w", ErrKEK)
 	}
 	p, err := os.ReadFile(path)
 	if err != nil {
 		return nil, fmt.Errorf("vault.Load: %w", err)
 	}
-	if len(p) > maxBytes || len(p) < 1+g.NonceSize()+g.Overhead() || p[0] != version {
-		return nil, fmt.Errorf("vault.Load: %s: %w", path, ErrSealed)
-	}
-	n := 1 + g.NonceSize()
-	plain, err := g.Open(nil, p[1:n], p[n:], []byte(aad))
+	plain, err := Open(kek, []byte{version}, []byte(aad), p, maxBytes)
 	if err != nil {
-		return nil, fmt.Errorf("vault.Load: %s: %w", path, ErrSealed)
+		return nil, fmt.Errorf("vault.Load: %s: %w", path, err)
 	}
 	defer keys.Zero(plain)
 	var s Secrets

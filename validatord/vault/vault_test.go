@@ -129,3 +129,35 @@ func TestEpochSharesWiped(t *testing.T) {
 		t.Fatalf("after WipeBefore(2): ceremony share %x, epoch shares %+v; want none and epoch 2's only", got.CustodyShare, got.EpochShares)
 	}
 }
+
+// TestFormatsUnchanged: a vault and a key file written by version 1 of
+// this package (testdata, KEK 32 bytes of 0x11, nonces of 0x22 and 0x23)
+// open, and sealing the same contents with the same nonce writes the same
+// bytes: the files' format does not move.
+func TestFormatsUnchanged(t *testing.T) {
+	kek := bytes.Repeat([]byte{0x11}, 32)
+	dir := t.TempDir()
+	sec, err := Load(filepath.Join("testdata", "v1.vault"), kek)
+	if err != nil {
+		t.Fatalf("Load(testdata/v1.vault) = %v", err)
+	}
+	if !bytes.Equal(sec.SignerKey, bytes.Repeat([]byte{4}, 32)) {
+		t.Errorf("v1.vault signer key = %x, want 32 bytes of 04", sec.SignerKey)
+	}
+	if err := Save(filepath.Join(dir, "vault"), kek, sec, bytes.NewReader(bytes.Repeat([]byte{0x22}, 12))); err != nil {
+		t.Fatal(err)
+	}
+	key, err := OpenFile(filepath.Join("testdata", "v1.key"), kek, LabelSigningKey)
+	if err != nil || !bytes.Equal(key, bytes.Repeat([]byte{0x33}, 32)) {
+		t.Fatalf("OpenFile(testdata/v1.key) = %x, %v; want 32 bytes of 33", key, err)
+	}
+	if err := SealFile(filepath.Join(dir, "key"), kek, LabelSigningKey, key, bytes.NewReader(bytes.Repeat([]byte{0x23}, 12))); err != nil {
+		t.Fatal(err)
+	}
+	for _, f := range [][2]string{{"v1.vault", "vault"}, {"v1.key", "key"}} {
+		want, _ := os.ReadFile(filepath.Join("testdata", f[0]))
+		if got, _ := os.ReadFile(filepath.Join(dir, f[1])); !bytes.Equal(got, want) {
+			t.Errorf("sealed again, %s = %x\nwant %x", f[0], got, want)
+		}
+	}
+}

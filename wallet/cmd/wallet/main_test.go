@@ -12,7 +12,7 @@ import (
 
 	"copystation/grantcode"
 	"copystation/internal/qr/qrtest"
-	"copystation/stationd/simstation"
+	"copystation/wallet/wallettest"
 )
 
 // TestWalletCommands runs the commands against a real node's RPC on
@@ -22,14 +22,7 @@ func TestWalletCommands(t *testing.T) {
 	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
 	defer cancel()
 	dir := t.TempDir()
-	nw, err := simstation.StartNetwork(ctx, filepath.Join(dir, "node"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer nw.Close()
-	if _, err := simstation.MakeTitle(ctx, nw, filepath.Join(dir, "titles"), "film", 1<<20, 1); err != nil {
-		t.Fatal(err)
-	}
+	nw := wallettest.Network(ctx, t, dir)
 	rpc := nw.Node.Config.RPCListen
 	env := func(k string) string {
 		if k == PassphraseVar {
