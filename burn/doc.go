@@ -9,17 +9,22 @@
 // station installed and checked unchanged (Job.SinglePass; stationd/titles),
 // which is then read once. Check: the disc in the drive must be the blank
 // the keys were released for (media ID), with the profile and room the
-// format metadata asks. Write: the package streams through goroutines
-// joined by bounded channels; w workers per parallel stage, w following
-// GOMAXPROCS up to 8: (1) w openers read and authenticate chunks; (2) an
-// assembler puts them back in order, drops the forensic variant the
-// codeword does not name and fills 1 MiB units (16 ECC clusters) in disc
-// order; (3) w sealers encrypt each unit's sectors and compute its
-// clusters' GMAC tags (burn/sector); (4) a writer sends the units to the
-// drive in order (one command each when the drive takes 1 MiB transfers,
-// else 64 KiB commands). Buffers come from fixed pools (2w+2 units, w+2
-// chunks, shared by the write and the read-back), so memory does not grow
-// with the image. The header region goes first, the integrity table (the
+// format metadata asks. Write: the package streams through w sealers and
+// a writer, w following GOMAXPROCS up to 8. A sealer reads the next chunk
+// the copy keeps (the other variant of each forensic segment is never
+// read), authenticates and decrypts it in place, and encrypts and tags
+// its whole ECC clusters in place (burn/sector), in the same goroutine
+// while the chunk is in its core's cache; the writer sends each chunk's
+// whole clusters to the drive straight from its buffer, in disc order
+// (one command when the drive takes 1 MiB transfers, else 64 KiB
+// commands), and joins and seals the clusters a chunk shares with its
+// neighbours when a forensic segment does not start on a cluster. No
+// byte of the image is copied by the pipeline but those. The buffers
+// come from a fixed pool (2w+2, shared by the write and the read-back),
+// so memory does not grow with the image; the writer starts the drive only
+// once they all hold sealed chunks. Copies running at once share one gate
+// of GOMAXPROCS slots (feed.go): sealing for a drive goes before checking
+// a read-back. The header region goes first, the integrity table (the
 // tags) last. A chunk that fails here (the file changed underneath) stops
 // the copy before any of its bytes reach the drive, and the disc is
 // spoiled. Sync: SYNCHRONIZE CACHE. Verify: every sector is read back and
