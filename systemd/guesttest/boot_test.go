@@ -55,3 +55,16 @@ func TestBootInitramfs(t *testing.T) {
 		t.Fatal(err)
 	}
 }
+
+// TestQEMUArgsNoTimerCheck: the guest's kernel line skips the early timer
+// check, which panicked the guest under TCG on a loaded host.
+func TestQEMUArgsNoTimerCheck(t *testing.T) {
+	args := QEMUArgs(&sgguest.Kernel{Image: "vmlinuz"}, "initrd", "disk", "sock", "report")
+	i := slices.Index(args, "-append")
+	if i < 0 || i+1 >= len(args) {
+		t.Fatalf("QEMUArgs() = %q, want an -append", args)
+	}
+	if !slices.Contains(strings.Fields(args[i+1]), "no_timer_check") {
+		t.Errorf("QEMUArgs() -append %q, want no_timer_check", args[i+1])
+	}
+}
