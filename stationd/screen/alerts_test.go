@@ -24,3 +24,22 @@ func TestAlertFailedDrive(t *testing.T) {
 		t.Errorf("alerts(failed drive) = %+v, want one drive_failed alert naming drive 1, why, and its disc", got)
 	}
 }
+
+// TestAlertDraining: a station draining for an update tells staff so,
+// and how to end the drain.
+func TestAlertDraining(t *testing.T) {
+	var got []Alert
+	for _, a := range alerts(&api.Status{Draining: true}, 50) {
+		if a.Kind == "draining" {
+			got = append(got, a)
+		}
+	}
+	if len(got) != 1 || !strings.Contains(got[0].Text, "Draining for update") || !strings.Contains(got[0].Text, "stationd drain --cancel") {
+		t.Errorf("alerts(draining) = %+v, want one draining alert saying how to end it", got)
+	}
+	for _, a := range alerts(&api.Status{}, 50) {
+		if a.Kind == "draining" {
+			t.Errorf("alerts(not draining) = %+v, want no draining alert", a)
+		}
+	}
+}
