@@ -192,11 +192,12 @@ func (a *App) FinalizeBlock(_ context.Context, req *abci.FinalizeBlockRequest) (
 		staged = a.pending.staged
 	}
 	_, prev := a.LastCommit()
-	env := &execEnv{chainID: a.ChainID(), height: req.Height, time: req.Time.Unix(), verified: a.verified}
+	env := &execEnv{chainID: a.ChainID(), height: req.Height, time: req.Time.Unix(), verified: a.verified, decoded: map[string]decodedRecord{}}
+	reads := map[string][]byte{}
 	resp := &abci.FinalizeBlockResponse{TxResults: make([]*abci.ExecTxResult, len(req.Txs))}
 	results := make([]TxResult, len(req.Txs))
 	for i, raw := range req.Txs {
-		v := &view{db: a.db, staged: staged, writes: map[string][]byte{}}
+		v := &view{db: a.db, staged: staged, writes: map[string][]byte{}, reads: reads}
 		env.txHash, env.update = Hash(raw), nil
 		data, ref, err := env.exec(v, raw)
 		if err != nil {

@@ -17,8 +17,9 @@ type execEnv struct {
 	height   int64
 	time     int64 // block time, Unix seconds
 	txHash   []byte
-	verified *verifiedCache        // nil: verify every transaction
-	update   *abci.ValidatorUpdate // set by a validator change that passed
+	verified *verifiedCache           // nil: verify every transaction
+	update   *abci.ValidatorUpdate    // set by a validator change that passed
+	decoded  map[string]decodedRecord // nil: decode every read (decoded.go)
 }
 
 // exec runs one transaction. A refusal leaves the view unmerged; an error

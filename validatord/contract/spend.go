@@ -112,8 +112,8 @@ func (e *execEnv) authorise(v *view, st *Station, req *protocol.CopyRequest, gra
 	if tok.Title != req.TitleID {
 		return nil, nil, refuse(CodeTitleMismatch, "token %s is for title %s, request names %s", tok.ID, tok.Title, req.TitleID), nil
 	}
-	var ti Title
-	if found, err := v.getJSON(keyTitle(tok.Title), &ti); err != nil || !found {
+	ti, found, err := getDecoded[Title](e, v, keyTitle(tok.Title))
+	if err != nil || !found {
 		return nil, nil, refuse(CodeUnknownTitle, "title %q", tok.Title), err
 	}
 	if !st.Allows(req.Profile) {
@@ -126,7 +126,7 @@ func (e *execEnv) authorise(v *view, st *Station, req *protocol.CopyRequest, gra
 		if len(req.CustomerGrant) != 0 {
 			return nil, nil, refuse(CodeBadGrant, "a station-owned token takes no customer grant"), nil
 		}
-		return &tok, &ti, nil, nil
+		return &tok, ti, nil, nil
 	}
 	if len(req.CustomerGrant) == 0 {
 		return nil, nil, refuse(CodeNotOwner, "token %s is owned by %s, not station %s, and no customer grant is given", tok.ID, tok.OwnerID, st.ID), nil
@@ -147,7 +147,7 @@ func (e *execEnv) authorise(v *view, st *Station, req *protocol.CopyRequest, gra
 	if grantTime > g.Expiry {
 		return nil, nil, refuse(CodeGrantExpired, "grant expired at %d, authorised at block time %d", g.Expiry, grantTime), nil
 	}
-	return &tok, &ti, nil, nil
+	return &tok, ti, nil, nil
 }
 
 // checkRetryBinding refuses a retry that does not name the job's next
@@ -267,9 +267,9 @@ func (e *execEnv) report(v *view, t *Tx) (*refusal, error) {
 
 // activeStation finds the station that signed and checks it is active.
 func (e *execEnv) activeStation(v *view, signer []byte) (*Station, *refusal, error) {
-	var st Station
 	id := protocol.KeyID(signer)
-	if found, err := v.getJSON(keyStation(id), &st); err != nil || !found {
+	st, found, err := getDecoded[Station](e, v, keyStation(id))
+	if err != nil || !found {
 		return nil, refuse(CodeUnknownStation, "station %s", id), err
 	}
 	if !bytes.Equal(st.SigningKey, signer) {
@@ -278,7 +278,7 @@ func (e *execEnv) activeStation(v *view, signer []byte) (*Station, *refusal, err
 	if st.Status != StationActive {
 		return nil, refuse(CodeStationRevoked, "station %s revoked at height %d: %s", id, st.RevokedHeight, st.RevokedReason), nil
 	}
-	return &st, nil, nil
+	return st, nil, nil
 }
 
 func (e *execEnv) params(v *view) (*Params, error) {

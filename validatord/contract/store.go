@@ -63,6 +63,11 @@ type view struct {
 	db     dbm.DB
 	staged map[string][]byte
 	writes map[string][]byte
+	// reads, if not nil, keeps what the block has read from the database,
+	// misses included, so a key every transaction reads (a title, a
+	// station) is fetched once a block. The database does not change
+	// before Commit: every writer holds App.mu, as FinalizeBlock does.
+	reads map[string][]byte
 }
 
 func (v *view) get(key string) ([]byte, error) {
@@ -72,9 +77,15 @@ func (v *view) get(key string) ([]byte, error) {
 	if p, ok := v.staged[key]; ok {
 		return p, nil
 	}
+	if p, ok := v.reads[key]; ok {
+		return p, nil
+	}
 	p, err := v.db.Get([]byte(key))
 	if err != nil {
 		return nil, fmt.Errorf("contract: read %q: %w", key, err)
+	}
+	if v.reads != nil {
+		v.reads[key] = p
 	}
 	return p, nil
 }
