@@ -342,3 +342,17 @@ func (a *App) epochSharesQuery(titleID, epoch, node string) ([]byte, error) {
 	}
 	return a.EpochTitleShares(titleID, e, j)
 }
+
+// TitleIDs lists the committed titles' IDs, sorted: what a resharing
+// reshares.
+func (a *App) TitleIDs() ([]string, error) {
+	v := &view{db: a.db}
+	keys, err := v.keysWithPrefix("t/")
+	if err != nil {
+		return nil, err
+	}
+	for i, k := range keys {
+		keys[i] = strings.TrimPrefix(k, "t/")
+	}
+	return keys, nil
+}
