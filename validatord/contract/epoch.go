@@ -115,7 +115,7 @@ func (e *execEnv) custodyEpoch(v *view, t *Tx) (*refusal, error) {
 	if r != nil {
 		return r, nil
 	}
-	if r, err := checkEpochMembers(v, cur, b.Nodes); r != nil || err != nil {
+	if r, err := checkEpochMembers(v, b.Nodes); r != nil || err != nil {
 		return r, err
 	}
 	if r, err := checkEpochTitles(v, rec); r != nil || err != nil {
@@ -193,12 +193,12 @@ func (e *execEnv) checkEpochRecord(cur *Custody, b *CustodyEpochBody) (*custody.
 
 // checkEpochMembers: the new custody set is the validator set. Each node
 // is distinct; one whose validator joined (its descriptor names a DKG key)
-// must be in it with the descriptor's keys; every other is a node of the
-// current or genesis custody set with the same keys; and there are as
-// many as validators. A genesis validator has no descriptor, so which
+// must be in it with the descriptor's keys; every other is a genesis
+// custody node with the same keys (so a joined node voted out, which has
+// neither, cannot stay); and there are as many as validators. A genesis validator has no descriptor, so which
 // genesis node a removed genesis validator ran is the operators' to get
 // right (docs/contract.md, "Custody epochs").
-func checkEpochMembers(v *view, cur *Custody, nodes []CustodyNode) (*refusal, error) {
+func checkEpochMembers(v *view, nodes []CustodyNode) (*refusal, error) {
 	set, err := getValidators(v)
 	if err != nil {
 		return nil, err
@@ -208,7 +208,7 @@ func checkEpochMembers(v *view, cur *Custody, nodes []CustodyNode) (*refusal, er
 		return nil, err
 	}
 	known := map[string]CustodyNode{}
-	for _, n := range append(slices.Clone(gen.Nodes), cur.Nodes...) {
+	for _, n := range gen.Nodes {
 		known[string(n.DKGKey)] = n
 	}
 	joined := map[string]bool{}
@@ -231,7 +231,7 @@ func checkEpochMembers(v *view, cur *Custody, nodes []CustodyNode) (*refusal, er
 		case seen[string(n.DKGKey)]:
 			return refuse(CodeEpochMembership, "new node %d (%s) is listed twice", j, n.Name), nil
 		case !ok:
-			return refuse(CodeEpochMembership, "new node %d (%s) is neither a custody node nor a validator's descriptor", j, n.Name), nil
+			return refuse(CodeEpochMembership, "new node %d (%s) is neither a genesis custody node nor a current validator's descriptor", j, n.Name), nil
 		case !bytes.Equal(k.CustodyKey, n.CustodyKey):
 			return refuse(CodeEpochMembership, "new node %d (%s) has another custody key than its record", j, n.Name), nil
 		}
@@ -341,4 +341,18 @@ func (a *App) epochSharesQuery(titleID, epoch, node string) ([]byte, error) {
 		return nil, wrapQuery("epoch title shares", titleID+"/"+epoch+"/"+node, ErrNotFound)
 	}
 	return a.EpochTitleShares(titleID, e, j)
+}
+
+// TitleIDs lists the committed titles' IDs, sorted: what a resharing
+// reshares.
+func (a *App) TitleIDs() ([]string, error) {
+	v := &view{db: a.db}
+	keys, err := v.keysWithPrefix("t/")
+	if err != nil {
+		return nil, err
+	}
+	for i, k := range keys {
+		keys[i] = strings.TrimPrefix(k, "t/")
+	}
+	return keys, nil
 }

@@ -64,7 +64,9 @@ func (s *Service) inForce(op string) (*epochState, error) {
 	if err != nil {
 		return nil, fmt.Errorf("%s: custody epoch %d: %w", op, ce.Epoch, err)
 	}
+	s.emu.Lock()
 	sh := s.cust.Epochs[ce.Epoch]
+	s.emu.Unlock()
 	if sh == nil {
 		return nil, fmt.Errorf("%s: epoch %d: %w", op, ce.Epoch, ErrNotInEpoch)
 	}
@@ -102,4 +104,15 @@ func (e *epochState) titleAt(t *contract.Title) (*contract.Title, bool, error) {
 		nt.ShareRoots[j] = roots[j][:]
 	}
 	return &nt, true, nil
+}
+
+// AddEpochShare gives a running node its share of epoch e, as a resharing
+// wrote it to its vault; it is used once e's record commits.
+func (s *Service) AddEpochShare(e uint32, ks *custody.KeyShare) {
+	s.emu.Lock()
+	defer s.emu.Unlock()
+	if s.cust.Epochs == nil {
+		s.cust.Epochs = map[uint32]*custody.KeyShare{}
+	}
+	s.cust.Epochs[e] = ks
 }

@@ -5,6 +5,7 @@ import (
 	"crypto/hmac"
 	"errors"
 	"fmt"
+	"sync"
 
 	"copystation/custody"
 	"copystation/keys"
@@ -58,6 +59,7 @@ type Service struct {
 	biases biasCache   // traced titles' biases, once combined (tracing.go)
 	epochs EpochSource // nil: epoch 0 only (Follow)
 	cache  epochCache
+	emu    sync.Mutex // guards cust.Epochs, which AddEpochShare extends
 }
 
 // New makes a key service from the node's custody share. No secret is
@@ -71,6 +73,8 @@ func New(c Custody) *Service {
 // Close wipes the custody share from memory.
 func (s *Service) Close() {
 	s.cust.Share.Wipe()
+	s.emu.Lock()
+	defer s.emu.Unlock()
 	for _, sh := range s.cust.Epochs {
 		sh.Wipe()
 	}

@@ -3,6 +3,7 @@ package ledger
 import (
 	"context"
 	"crypto/ecdh"
+	"errors"
 	"fmt"
 
 	"copystation/burn/titlepkg"
@@ -46,10 +47,16 @@ func (cd *CustodyDeal) Deal(titleID string, segments int) (*custody.Dealt, error
 	return d, nil
 }
 
-// CustodyDeal reads the network's custody nodes from the ledger.
+// CustodyDeal reads the network's custody nodes in force from the
+// ledger: the last custody epoch's, or the genesis ones.
 func (a *Admin) CustodyDeal(ctx context.Context) (*CustodyDeal, error) {
 	var c contract.Custody
-	if err := a.b.Query(ctx, "/custody", &c); err != nil {
+	var ce contract.CustodyEpoch
+	if err := a.b.Query(ctx, "/custody-epoch", &ce); err == nil {
+		c = ce.Custody
+	} else if !errors.Is(err, contract.ErrNotFound) {
+		return nil, fmt.Errorf("ledger.CustodyDeal: %w", err)
+	} else if err := a.b.Query(ctx, "/custody", &c); err != nil {
 		return nil, fmt.Errorf("ledger.CustodyDeal: %w", err)
 	}
 	chainID, err := a.b.ChainID(ctx)
