@@ -66,7 +66,7 @@ func TestGuestArgs(t *testing.T) {
 	for _, want := range []string{
 		"-accel tcg -cpu max -m 512",
 		"-no-reboot",
-		"-kernel /k/vmlinuz -initrd /w/initrd -append console=ttyS0 panic=-1 quiet",
+		"-kernel /k/vmlinuz -initrd /w/initrd -append console=ttyS0 panic=-1 quiet no_timer_check",
 		"-serial mon:stdio -chardev file,id=report,path=/w/a,,b.jsonl -serial chardev:report",
 		"-drive if=none,id=cd0,media=cdrom,format=raw,readonly=on,file=/w/disc.iso -device scsi-cd,drive=cd0,bus=scsi0.0,scsi-id=0,lun=0",
 		"-drive if=none,id=cd1,media=cdrom -device scsi-cd,drive=cd1,bus=scsi0.0,scsi-id=3,lun=0",
