@@ -6,6 +6,7 @@ import (
 	"crypto/ecdh"
 	"crypto/rand"
 	"encoding/json"
+	"slices"
 	"testing"
 	"time"
 
@@ -361,5 +362,81 @@ func TestCustodyEpochSnapshot(t *testing.T) {
 	}
 	if _, got := fresh.LastCommit(); !bytes.Equal(got, hash) {
 		t.Fatalf("app hash after restore %X, want %X", got, hash)
+	}
+}
+
+// TestCustodyEpochVotedOut: after epoch 1 (4 -> 5) the joined validator
+// is voted out; a record of epoch 2 that keeps it in place of a genesis
+// node is refused (epoch-membership), the four genesis nodes are taken.
+func TestCustodyEpochVotedOut(t *testing.T) {
+	n := newEpochNet(t)
+	if got := n.run(n.gov(n.ops[0], TxCustodyEpoch, n.body)); got != OK {
+		t.Fatalf("epoch 1: %s", got.Name())
+	}
+	joined := n.set().Validators
+	var pub []byte
+	for _, v := range joined {
+		if len(v.Descriptor.DKGKey) > 0 {
+			pub = v.PubKey
+		}
+	}
+	rm := ProposeValidatorBody{ID: "leave-5", Kind: ProposeRemove, PubKey: pub}
+	for i, op := range n.ops {
+		typ, body := TxVoteValidator, any(VoteValidatorBody{ID: "leave-5"})
+		if i == 0 {
+			typ, body = TxProposeValidator, rm
+		}
+		if got := n.run(n.gov(op, typ, body)); got != OK {
+			t.Fatalf("removal vote %d: %s", i, got.Name())
+		}
+	}
+	if len(n.set().Validators) != 4 {
+		t.Fatal("the joined validator is still in the set")
+	}
+	// A real resharing 5 -> 4 of the group (the title's blobs need only
+	// their size here: the contract cannot open them).
+	var pts []kyber.Point
+	for _, k := range n.dkg {
+		p, _ := custody.ParseDKGPublic(k.Public())
+		pts = append(pts, p)
+	}
+	var parties []custody.ReshareParty
+	for i, k := range n.dkg {
+		parties = append(parties, custody.ReshareParty{Key: k, Share: n.newRes[i].Share})
+	}
+	for _, tc := range []struct {
+		name string
+		keep []int
+		want Code
+	}{
+		{"the voted-out node kept", []int{0, 1, 2, 4}, CodeEpochMembership},
+		{"the four genesis nodes", []int{0, 1, 2, 3}, OK},
+	} {
+		var newPts []kyber.Point
+		var nodes []CustodyNode
+		for _, i := range tc.keep {
+			newPts, nodes = append(newPts, pts[i]), append(nodes, n.nodes[i])
+		}
+		res, err := custody.RunReshareInProcess(custody.ReshareConfig{OldNodes: pts, NewNodes: newPts, OldGroup: n.newRes[0].Group, NewThreshold: 2, Nonce: nonce()}, parties)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var news []*custody.DKGResult
+		for _, r := range res {
+			if r != nil {
+				news = append(news, r)
+			}
+		}
+		slices.SortFunc(news, func(a, b *custody.DKGResult) int { return a.Share.Node - b.Share.Node })
+		rec := &custody.EpochRecord{ChainID: testChain, Epoch: 2, Group: news[0].Group, Titles: []custody.EpochTitle{{TitleID: "film-e", Roots: make([][32]byte, 4)}}}
+		saved := n.newRes
+		n.newRes = news
+		b := n.signed(t, rec, 0, 1)
+		n.newRes = saved
+		b.Nodes = nodes
+		b.Titles = []EpochTitleShares{{Title: "film-e", Shares: n.shares[:4]}}
+		if got := n.run(n.gov(n.ops[0], TxCustodyEpoch, b)); got != tc.want {
+			t.Fatalf("%s: %s, want %s", tc.name, got.Name(), tc.want.Name())
+		}
 	}
 }
