@@ -110,11 +110,20 @@ func reshareInProcess(app *contract.App, homes []ReshareHome, newNodes []contrac
 		rec.Titles = append(rec.Titles, custody.EpochTitle{TitleID: id, Roots: roots})
 		parts = append(parts, contract.CustodyEpochBody{Epoch: epoch + 1, Titles: []contract.EpochTitleShares{ts}})
 	}
-	final, err := signEpoch(rec, shares, newT)
+	// each new node signs the record as it would on its own machine; the
+	// combine step is the one the multi-operator command uses
+	var ps []EpochPartial
+	for _, s := range shares {
+		p, err := SignEpochRecord(rec, s)
+		if err != nil {
+			return nil, err
+		}
+		ps = append(ps, p)
+	}
+	final, err := CombineEpochPartials(newNodes, ps)
 	if err != nil {
 		return nil, err
 	}
-	final.Nodes = newNodes
 	for j, p := range news {
 		b, err := shares[j].MarshalBinary()
 		if err != nil {
@@ -305,33 +314,6 @@ func titleRoots(app *contract.App, t *contract.Title, e uint32) ([][32]byte, err
 		return nil, fmt.Errorf("%w: title %s is not in epoch %d's record", ErrReshare, t.ID, e)
 	}
 	return rs, nil
-}
-
-// signEpoch is the final part: the record and the group signature on its
-// label from the first t new shares (each new node signs only a record it
-// rebuilt; in process they are one).
-func signEpoch(rec *custody.EpochRecord, shares []*custody.KeyShare, t int) (*contract.CustodyEpochBody, error) {
-	enc, err := rec.MarshalBinary()
-	if err != nil {
-		return nil, err
-	}
-	label, err := rec.Label()
-	if err != nil {
-		return nil, err
-	}
-	var ps []custody.Partial
-	for _, s := range shares[:t] {
-		p, err := custody.PartialSign(s, label)
-		if err != nil {
-			return nil, err
-		}
-		ps = append(ps, p)
-	}
-	sig, _, err := custody.Combine(rec.Group, label, ps)
-	if err != nil {
-		return nil, err
-	}
-	return &contract.CustodyEpochBody{Epoch: rec.Epoch, Record: enc, Sig: sig[:]}, nil
 }
 
 // WipeOldShares, once epoch e's record has committed, zeroes and drops
