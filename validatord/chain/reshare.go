@@ -236,7 +236,9 @@ func containsParty(ps []*reshareParty, p *reshareParty) bool {
 	return false
 }
 
-// reshareTitle reshares one title's shares from the old set to the new.
+// reshareTitle reshares one title's shares from the old set to the new:
+// each old node deals (dealTitle), each new node combines (combineTitle),
+// as each would on its own machine.
 func reshareTitle(app *contract.App, id string, epoch uint32, cur *contract.Custody, oldPts []kyber.Point,
 	olds, news []*reshareParty, newT int, nonce []byte) (contract.EpochTitleShares, [][32]byte, error) {
 	out := contract.EpochTitleShares{Title: id}
@@ -244,7 +246,6 @@ func reshareTitle(app *contract.App, id string, epoch uint32, cur *contract.Cust
 	if err != nil {
 		return out, nil, err
 	}
-	ct := custody.Title{ChainID: app.ChainID(), TitleID: id, Segments: len(t.Segments)}
 	roots, err := titleRoots(app, t, epoch)
 	if err != nil {
 		return out, nil, err
@@ -253,10 +254,7 @@ func reshareTitle(app *contract.App, id string, epoch uint32, cur *contract.Cust
 	for _, p := range news {
 		pubs = append(pubs, p.custody.PublicKey())
 	}
-	// one nonce per title session, bound to the title (the deals' HPKE
-	// info and signatures name the nonce)
-	tn := sha256.Sum256(append(append([]byte("copystation title reshare nonce\x00"), nonce...), id...))
-	tc := custody.TitleReshareConfig{Title: ct, OldNodes: oldPts, OldThreshold: cur.Threshold, NewCustody: pubs, NewThreshold: newT, Nonce: tn[:]}
+	tc := titleSession(app.ChainID(), t, cur.Threshold, oldPts, pubs, newT, nonce)
 	var deals [][]byte
 	for i, p := range olds {
 		var blob []byte
@@ -268,12 +266,7 @@ func reshareTitle(app *contract.App, id string, epoch uint32, cur *contract.Cust
 		if err != nil {
 			return out, nil, err
 		}
-		ts, err := custody.OpenShares(p.custody, ct, i, blob, roots[i])
-		if err != nil {
-			return out, nil, err
-		}
-		d, err := custody.DealTitleReshare(tc, p.dkg, ts)
-		ts.Wipe()
+		d, err := dealTitle(tc, i, p, blob, roots[i])
 		if err != nil {
 			return out, nil, err
 		}
@@ -281,14 +274,45 @@ func reshareTitle(app *contract.App, id string, epoch uint32, cur *contract.Cust
 	}
 	var newRoots [][32]byte
 	for j, p := range news {
-		tr, err := custody.CombineTitleReshare(tc, j, p.custody, deals)
+		blob, root, err := combineTitle(tc, j, p, deals)
 		if err != nil {
 			return out, nil, err
 		}
-		tr.Shares.Wipe()
-		out.Shares, newRoots = append(out.Shares, tr.Blob), append(newRoots, tr.Root)
+		out.Shares, newRoots = append(out.Shares, blob), append(newRoots, root)
 	}
 	return out, newRoots, nil
+}
+
+// titleSession is one title's resharing config, which every party builds
+// alike from public state and the session nonce: one nonce per title
+// session, bound to the title (the deals' HPKE info and signatures name
+// the nonce).
+func titleSession(chainID string, t *contract.Title, oldT int, oldPts []kyber.Point, newPubs []*ecdh.PublicKey, newT int, nonce []byte) custody.TitleReshareConfig {
+	ct := custody.Title{ChainID: chainID, TitleID: t.ID, Segments: len(t.Segments)}
+	tn := sha256.Sum256(append(append([]byte("copystation title reshare nonce\x00"), nonce...), t.ID...))
+	return custody.TitleReshareConfig{Title: ct, OldNodes: oldPts, OldThreshold: oldT, NewCustody: newPubs, NewThreshold: newT, Nonce: tn[:]}
+}
+
+// dealTitle is old node i's deal of its shares of one title: its sealed
+// blob of the epoch in force, opened and checked against its root.
+func dealTitle(tc custody.TitleReshareConfig, i int, p *reshareParty, blob []byte, root [32]byte) ([]byte, error) {
+	ts, err := custody.OpenShares(p.custody, tc.Title, i, blob, root)
+	if err != nil {
+		return nil, err
+	}
+	defer ts.Wipe()
+	return custody.DealTitleReshare(tc, p.dkg, ts)
+}
+
+// combineTitle is new node j's side: its new shares of the title, sealed
+// to its custody key, and their root.
+func combineTitle(tc custody.TitleReshareConfig, j int, p *reshareParty, deals [][]byte) ([]byte, [32]byte, error) {
+	tr, err := custody.CombineTitleReshare(tc, j, p.custody, deals)
+	if err != nil {
+		return nil, [32]byte{}, err
+	}
+	tr.Shares.Wipe()
+	return tr.Blob, tr.Root, nil
 }
 
 // titleRoots is the title's roots at epoch e: its own if dealt at or
