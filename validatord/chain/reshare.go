@@ -110,11 +110,20 @@ func reshareInProcess(app *contract.App, homes []ReshareHome, newNodes []contrac
 		rec.Titles = append(rec.Titles, custody.EpochTitle{TitleID: id, Roots: roots})
 		parts = append(parts, contract.CustodyEpochBody{Epoch: epoch + 1, Titles: []contract.EpochTitleShares{ts}})
 	}
-	final, err := signEpoch(rec, shares, newT)
+	// each new node signs the record as it would on its own machine; the
+	// combine step is the one the multi-operator command uses
+	var ps []EpochPartial
+	for _, s := range shares {
+		p, err := SignEpochRecord(rec, s)
+		if err != nil {
+			return nil, err
+		}
+		ps = append(ps, p)
+	}
+	final, err := CombineEpochPartials(newNodes, ps)
 	if err != nil {
 		return nil, err
 	}
-	final.Nodes = newNodes
 	for j, p := range news {
 		b, err := shares[j].MarshalBinary()
 		if err != nil {
@@ -227,7 +236,9 @@ func containsParty(ps []*reshareParty, p *reshareParty) bool {
 	return false
 }
 
-// reshareTitle reshares one title's shares from the old set to the new.
+// reshareTitle reshares one title's shares from the old set to the new:
+// each old node deals (dealTitle), each new node combines (combineTitle),
+// as each would on its own machine.
 func reshareTitle(app *contract.App, id string, epoch uint32, cur *contract.Custody, oldPts []kyber.Point,
 	olds, news []*reshareParty, newT int, nonce []byte) (contract.EpochTitleShares, [][32]byte, error) {
 	out := contract.EpochTitleShares{Title: id}
@@ -235,7 +246,6 @@ func reshareTitle(app *contract.App, id string, epoch uint32, cur *contract.Cust
 	if err != nil {
 		return out, nil, err
 	}
-	ct := custody.Title{ChainID: app.ChainID(), TitleID: id, Segments: len(t.Segments)}
 	roots, err := titleRoots(app, t, epoch)
 	if err != nil {
 		return out, nil, err
@@ -244,10 +254,7 @@ func reshareTitle(app *contract.App, id string, epoch uint32, cur *contract.Cust
 	for _, p := range news {
 		pubs = append(pubs, p.custody.PublicKey())
 	}
-	// one nonce per title session, bound to the title (the deals' HPKE
-	// info and signatures name the nonce)
-	tn := sha256.Sum256(append(append([]byte("copystation title reshare nonce\x00"), nonce...), id...))
-	tc := custody.TitleReshareConfig{Title: ct, OldNodes: oldPts, OldThreshold: cur.Threshold, NewCustody: pubs, NewThreshold: newT, Nonce: tn[:]}
+	tc := titleSession(app.ChainID(), t, cur.Threshold, oldPts, pubs, newT, nonce)
 	var deals [][]byte
 	for i, p := range olds {
 		var blob []byte
@@ -259,12 +266,7 @@ func reshareTitle(app *contract.App, id string, epoch uint32, cur *contract.Cust
 		if err != nil {
 			return out, nil, err
 		}
-		ts, err := custody.OpenShares(p.custody, ct, i, blob, roots[i])
-		if err != nil {
-			return out, nil, err
-		}
-		d, err := custody.DealTitleReshare(tc, p.dkg, ts)
-		ts.Wipe()
+		d, err := dealTitle(tc, i, p, blob, roots[i])
 		if err != nil {
 			return out, nil, err
 		}
@@ -272,14 +274,45 @@ func reshareTitle(app *contract.App, id string, epoch uint32, cur *contract.Cust
 	}
 	var newRoots [][32]byte
 	for j, p := range news {
-		tr, err := custody.CombineTitleReshare(tc, j, p.custody, deals)
+		blob, root, err := combineTitle(tc, j, p, deals)
 		if err != nil {
 			return out, nil, err
 		}
-		tr.Shares.Wipe()
-		out.Shares, newRoots = append(out.Shares, tr.Blob), append(newRoots, tr.Root)
+		out.Shares, newRoots = append(out.Shares, blob), append(newRoots, root)
 	}
 	return out, newRoots, nil
+}
+
+// titleSession is one title's resharing config, which every party builds
+// alike from public state and the session nonce: one nonce per title
+// session, bound to the title (the deals' HPKE info and signatures name
+// the nonce).
+func titleSession(chainID string, t *contract.Title, oldT int, oldPts []kyber.Point, newPubs []*ecdh.PublicKey, newT int, nonce []byte) custody.TitleReshareConfig {
+	ct := custody.Title{ChainID: chainID, TitleID: t.ID, Segments: len(t.Segments)}
+	tn := sha256.Sum256(append(append([]byte("copystation title reshare nonce\x00"), nonce...), t.ID...))
+	return custody.TitleReshareConfig{Title: ct, OldNodes: oldPts, OldThreshold: oldT, NewCustody: newPubs, NewThreshold: newT, Nonce: tn[:]}
+}
+
+// dealTitle is old node i's deal of its shares of one title: its sealed
+// blob of the epoch in force, opened and checked against its root.
+func dealTitle(tc custody.TitleReshareConfig, i int, p *reshareParty, blob []byte, root [32]byte) ([]byte, error) {
+	ts, err := custody.OpenShares(p.custody, tc.Title, i, blob, root)
+	if err != nil {
+		return nil, err
+	}
+	defer ts.Wipe()
+	return custody.DealTitleReshare(tc, p.dkg, ts)
+}
+
+// combineTitle is new node j's side: its new shares of the title, sealed
+// to its custody key, and their root.
+func combineTitle(tc custody.TitleReshareConfig, j int, p *reshareParty, deals [][]byte) ([]byte, [32]byte, error) {
+	tr, err := custody.CombineTitleReshare(tc, j, p.custody, deals)
+	if err != nil {
+		return nil, [32]byte{}, err
+	}
+	tr.Shares.Wipe()
+	return tr.Blob, tr.Root, nil
 }
 
 // titleRoots is the title's roots at epoch e: its own if dealt at or
@@ -305,33 +338,6 @@ func titleRoots(app *contract.App, t *contract.Title, e uint32) ([][32]byte, err
 		return nil, fmt.Errorf("%w: title %s is not in epoch %d's record", ErrReshare, t.ID, e)
 	}
 	return rs, nil
-}
-
-// signEpoch is the final part: the record and the group signature on its
-// label from the first t new shares (each new node signs only a record it
-// rebuilt; in process they are one).
-func signEpoch(rec *custody.EpochRecord, shares []*custody.KeyShare, t int) (*contract.CustodyEpochBody, error) {
-	enc, err := rec.MarshalBinary()
-	if err != nil {
-		return nil, err
-	}
-	label, err := rec.Label()
-	if err != nil {
-		return nil, err
-	}
-	var ps []custody.Partial
-	for _, s := range shares[:t] {
-		p, err := custody.PartialSign(s, label)
-		if err != nil {
-			return nil, err
-		}
-		ps = append(ps, p)
-	}
-	sig, _, err := custody.Combine(rec.Group, label, ps)
-	if err != nil {
-		return nil, err
-	}
-	return &contract.CustodyEpochBody{Epoch: rec.Epoch, Record: enc, Sig: sig[:]}, nil
 }
 
 // WipeOldShares, once epoch e's record has committed, zeroes and drops
