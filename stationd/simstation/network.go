@@ -170,7 +170,7 @@ func (nw *Network) EnrollPlayer(ctx context.Context, leaf uint32) (*playertree.D
 	if err != nil {
 		return nil, err
 	}
-	f, _, err := players.Partials(nw.Node.Home, nw.KEK, tr, rec)
+	f, _, err := players.Partials(nw.Node.Keys, tr, rec)
 	if err != nil {
 		return nil, err
 	}
