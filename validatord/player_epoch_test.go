@@ -27,58 +27,13 @@ func TestPlayerCommandsAfterEpoch(t *testing.T) {
 	dir := t.TempDir()
 	c := &cli{t: t, ctx: ctx, home: filepath.Join(dir, "home"), kek: filepath.Join(dir, "kek")}
 	c.ok("init", "--home", c.home, "--kek-file", c.kek, "--make-kek", "--p2p", freeAddr(t), "--rpc", "tcp://"+freeAddr(t), "--gateway", freeAddr(t))
-	kek, err := (&env{kekFile: c.kek}).kek()
-	if err != nil {
-		t.Fatal(err)
-	}
-	started := make(chan *chain.Node, 1)
-	runErr := make(chan error, 1)
-	rctx, stop := context.WithCancel(ctx)
-	go func() {
-		runErr <- Run(rctx, Config{Home: c.home, KEK: kek}, Deps{Started: func(n *chain.Node) { started <- n }})
-	}()
-	var node *chain.Node
-	select {
-	case node = <-started:
-	case err := <-runErr:
-		t.Fatalf("Run() = %v", err)
-	}
-	defer func() {
-		stop()
-		<-runErr
-	}()
-	if err := node.WaitHeight(ctx, 1); err != nil {
-		t.Fatal(err)
-	}
+	node, kek := runNode(t, c)
 	var tree struct {
 		GroupKey string `json:"group_key"`
 	}
 	json.Unmarshal([]byte(c.ok("player", "tree", "--home", c.home, "--json")), &tree)
 
-	cur, _, err := node.App.CurrentCustody()
-	if err != nil {
-		t.Fatal(err)
-	}
-	home := chain.ReshareHome{Home: c.home, KEK: kek}
-	parts, err := chain.ReshareInProcess(node.App, []chain.ReshareHome{home}, cur.Nodes, 1)
-	if err != nil {
-		t.Fatalf("ReshareInProcess = %v", err)
-	}
-	op, err := (&env{ctx: ctx, home: c.home, kekFile: c.kek}).adminFor("", FileOperatorKey)
-	if err != nil {
-		t.Fatal(err)
-	}
-	for i, p := range parts {
-		if _, err := op.Do(ctx, "custody epoch", contract.TxCustodyEpoch, p); err != nil {
-			t.Fatalf("custody epoch part %d of %d: %v", i+1, len(parts), err)
-		}
-	}
-	if _, e, err := node.App.CurrentCustody(); err != nil || e != 1 {
-		t.Fatalf("custody epoch %d, %v; want 1", e, err)
-	}
-	if err := chain.WipeOldShares(home, 1); err != nil {
-		t.Fatal(err)
-	}
+	reshareOne(t, c, node, kek)
 
 	makerKEK := filepath.Join(dir, "maker.kek")
 	os.WriteFile(makerKEK, bytes.Repeat([]byte{0x6D}, 32), 0o600)
@@ -108,4 +63,65 @@ func TestPlayerCommandsAfterEpoch(t *testing.T) {
 	if err := k.Verify(g); err != nil || k.Leaf != 9 {
 		t.Fatalf("device keys after epoch 1 = leaf %d, Verify(genesis group key) = %v; want leaf 9, verified", k.Leaf, err)
 	}
+}
+
+// reshareOne reshares the one-node network's custody to the same node
+// (new share, same group key), commits epoch 1 and wipes the ceremony
+// share from the vault, as chain.WipeOldShares does once the record
+// commits.
+func reshareOne(t *testing.T, c *cli, node *chain.Node, kek []byte) {
+	t.Helper()
+	cur, _, err := node.App.CurrentCustody()
+	if err != nil {
+		t.Fatal(err)
+	}
+	home := chain.ReshareHome{Home: c.home, KEK: kek}
+	parts, err := chain.ReshareInProcess(node.App, []chain.ReshareHome{home}, cur.Nodes, 1)
+	if err != nil {
+		t.Fatalf("ReshareInProcess = %v", err)
+	}
+	op, err := (&env{ctx: c.ctx, home: c.home, kekFile: c.kek}).adminFor("", FileOperatorKey)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i, p := range parts {
+		if _, err := op.Do(c.ctx, "custody epoch", contract.TxCustodyEpoch, p); err != nil {
+			t.Fatalf("custody epoch part %d of %d: %v", i+1, len(parts), err)
+		}
+	}
+	if _, e, err := node.App.CurrentCustody(); err != nil || e != 1 {
+		t.Fatalf("custody epoch %d, %v; want 1", e, err)
+	}
+	if err := chain.WipeOldShares(home, 1); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// runNode starts the node at c.home with Run until the test ends.
+func runNode(t *testing.T, c *cli) (*chain.Node, []byte) {
+	t.Helper()
+	kek, err := (&env{kekFile: c.kek}).kek()
+	if err != nil {
+		t.Fatal(err)
+	}
+	started := make(chan *chain.Node, 1)
+	runErr := make(chan error, 1)
+	rctx, stop := context.WithCancel(c.ctx)
+	go func() {
+		runErr <- Run(rctx, Config{Home: c.home, KEK: kek}, Deps{Started: func(n *chain.Node) { started <- n }, Notify: func(string) error { return nil }})
+	}()
+	var node *chain.Node
+	select {
+	case node = <-started:
+	case err := <-runErr:
+		t.Fatalf("Run() = %v", err)
+	}
+	t.Cleanup(func() {
+		stop()
+		<-runErr
+	})
+	if err := node.WaitHeight(c.ctx, 1); err != nil {
+		t.Fatal(err)
+	}
+	return node, kek
 }
