@@ -376,4 +376,3 @@ func parseKeyHex(what, s string) ([]byte, error) {
 }
 
 var _ = contract.OK
-
