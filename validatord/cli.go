@@ -2,7 +2,6 @@ package validatord
 
 import (
 	"context"
-	"copystation/custody"
 	"encoding/hex"
 	"encoding/json"
 	"errors"
@@ -377,17 +376,3 @@ func parseKeyHex(what, s string) ([]byte, error) {
 }
 
 var _ = contract.OK
-
-// custodyGroup is the network's custody group as the node at b has it in
-// genesis.
-func (e *env) custodyGroup(b *ledger.Remote) (*custody.Group, error) {
-	var c contract.Custody
-	if err := b.Query(e.ctx, "/custody", &c); err != nil {
-		return nil, fmt.Errorf("the network's custody group: %w", err)
-	}
-	g, err := custody.UnmarshalGroup(c.Group)
-	if err != nil {
-		return nil, fmt.Errorf("the network's custody group: %w", err)
-	}
-	return g, nil
-}

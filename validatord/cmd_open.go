@@ -8,7 +8,6 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"path/filepath"
 	"strings"
 
 	"copystation/atomicfile"
@@ -16,7 +15,6 @@ import (
 	"copystation/tracing/accuse"
 	"copystation/tracing/opening"
 	"copystation/tracing/tardos"
-	"copystation/validatord/chain"
 	"copystation/validatord/contract"
 	"copystation/validatord/genesis"
 	"copystation/validatord/ledger"
@@ -143,17 +141,17 @@ func cmdTraceAnswer(e *env, args []string) error {
 	if err != nil {
 		return err
 	}
-	sec, err := vault.Load(filepath.Join(e.home, chain.FileVault), kek)
+	defer clear(kek)
+	ks, err := e.keysInForce(b, kek)
 	if err != nil {
 		return err
 	}
-	defer sec.Wipe()
-	ks, err := custody.UnmarshalKeyShare(sec.CustodyShare)
+	defer ks.Close()
+	in, err := ks.ShareInForce()
 	if err != nil {
 		return fmt.Errorf("this node's custody share: %w", err)
 	}
-	defer ks.Wipe()
-	a, err := opening.Sign(ks, tl, cls)
+	a, err := opening.Sign(in.Share, tl, cls)
 	if err != nil {
 		return err
 	}

@@ -102,7 +102,8 @@ func cmdPlayerEnroll(e *env, args []string) error {
 }
 
 // cmdPlayerExtract is a node operator's part: its vault's share of the
-// group secret signs the leaf's path labels, sealed to the maker's key
+// group secret in force (the custody epoch's, after a resharing) signs the
+// leaf's path labels, sealed to the maker's key
 // that the committed enrollment names.
 func cmdPlayerExtract(e *env, args []string) error {
 	e.nodeFlags()
@@ -128,7 +129,12 @@ func cmdPlayerExtract(e *env, args []string) error {
 		return err
 	}
 	defer clear(kek)
-	f, node, err := players.Partials(e.home, kek, tr, &p)
+	ks, err := e.keysInForce(b, kek)
+	if err != nil {
+		return err
+	}
+	defer ks.Close()
+	f, node, err := players.Partials(ks, tr, &p)
 	if err != nil {
 		return err
 	}

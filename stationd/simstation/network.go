@@ -13,12 +13,12 @@ import (
 	cmtcfg "github.com/cometbft/cometbft/config"
 	"github.com/flynn/noise"
 
-	"copystation/custody"
 	"copystation/custody/playertree"
 	"copystation/stationd/config"
 	"copystation/validatord/contract"
 	"copystation/validatord/embedded"
 	"copystation/validatord/gateway"
+	"copystation/validatord/ledger"
 	"copystation/validatord/players"
 )
 
@@ -170,7 +170,7 @@ func (nw *Network) EnrollPlayer(ctx context.Context, leaf uint32) (*playertree.D
 	if err != nil {
 		return nil, err
 	}
-	f, _, err := players.Partials(nw.Node.Home, nw.KEK, tr, rec)
+	f, _, err := players.Partials(nw.Node.Keys, tr, rec)
 	if err != nil {
 		return nil, err
 	}
@@ -178,7 +178,14 @@ func (nw *Network) EnrollPlayer(ctx context.Context, leaf uint32) (*playertree.D
 	if err != nil {
 		return nil, err
 	}
-	g, err := custody.UnmarshalGroup(c.Group)
+	ce, err := nw.Node.App.CustodyEpoch()
+	if errors.Is(err, contract.ErrNotFound) {
+		ce, err = nil, nil
+	}
+	if err != nil {
+		return nil, err
+	}
+	g, _, err := ledger.EpochGroup(c, nw.Node.ChainID, ce) // the partials are of the epoch's shares
 	if err != nil {
 		return nil, err
 	}

@@ -143,7 +143,13 @@ func tracedPlayer(ctx context.Context, t *testing.T, dir string, op *ledger.Admi
 	}
 	var files [][]byte
 	for _, h := range homes {
-		f, _, err := players.Partials(h, kek, tr, rec)
+		ks, err := chain.OpenKeys(h, kek)
+		if err != nil {
+			t.Fatal(err)
+		}
+		ks.Follow(n.App)
+		f, _, err := players.Partials(ks, tr, rec)
+		ks.Close()
 		if err != nil {
 			t.Fatal(err)
 		}

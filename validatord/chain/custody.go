@@ -69,3 +69,39 @@ func loadEpochShares(c *keyservice.Custody, shares []vault.EpochShare) error {
 	}
 	return nil
 }
+
+// custodyOf is the node's custody from its genesis and vault: the ceremony
+// share (if not yet wiped) and every reshared share it holds.
+func custodyOf(home string, nc *NodeConfig, sec *vault.Secrets) (keyservice.Custody, error) {
+	cust, err := loadCustody(home, nc, sec.CustodyShare)
+	if err != nil {
+		return cust, err
+	}
+	if err := loadEpochShares(&cust, sec.EpochShares); err != nil {
+		cust.Share.Wipe()
+		return keyservice.Custody{}, err
+	}
+	return cust, nil
+}
+
+// OpenKeys makes the key service of the node at home from its genesis and
+// vault, for the operator commands that sign with the node's custody share
+// outside the running node (player extract, trace answer). The caller
+// makes it Follow the ledger's custody epoch, so it signs with the share
+// in force (keyservice.Service.ShareInForce), and Closes it.
+func OpenKeys(home string, kek []byte) (*keyservice.Service, error) {
+	nc, err := LoadNodeConfig(home)
+	if err != nil {
+		return nil, fmt.Errorf("chain.OpenKeys: %w", err)
+	}
+	sec, err := vault.Load(filepath.Join(home, FileVault), kek)
+	if err != nil {
+		return nil, fmt.Errorf("chain.OpenKeys: %w", err)
+	}
+	defer sec.Wipe()
+	cust, err := custodyOf(home, nc, sec)
+	if err != nil {
+		return nil, fmt.Errorf("chain.OpenKeys: %w", err)
+	}
+	return keyservice.New(cust), nil
+}

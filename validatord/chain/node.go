@@ -75,12 +75,8 @@ func Start(ctx context.Context, o Options) (*Node, error) {
 		return nil, fmt.Errorf("chain.Start: %w", err)
 	}
 	defer sec.Wipe()
-	cust, err := loadCustody(o.Home, nc, sec.CustodyShare)
+	cust, err := custodyOf(o.Home, nc, sec)
 	if err != nil {
-		return nil, fmt.Errorf("chain.Start: %w", err)
-	}
-	if err := loadEpochShares(&cust, sec.EpochShares); err != nil {
-		cust.Share.Wipe()
 		return nil, fmt.Errorf("chain.Start: %w", err)
 	}
 	cust.Fault = o.Fault

@@ -116,3 +116,27 @@ func (s *Service) AddEpochShare(e uint32, ks *custody.KeyShare) {
 	}
 	s.cust.Epochs[e] = ks
 }
+
+// InForce is the node's custody share of the epoch in force and the group
+// its partials verify against.
+type InForce struct {
+	Epoch uint32
+	Share *custody.KeyShare
+	Group *custody.Group
+}
+
+// ShareInForce is the one way a node-side signer outside the release
+// rounds (device keys for a player, answers to a tracing opening) gets the
+// share to sign with: the one the release rounds use (Follow). The share
+// stays the service's: Close wipes it, the caller must not.
+func (s *Service) ShareInForce() (InForce, error) {
+	const op = "keyservice.ShareInForce"
+	ef, err := s.inForce(op)
+	if err != nil {
+		return InForce{}, err
+	}
+	if ef.share == nil || ef.group == nil {
+		return InForce{}, fmt.Errorf("%s: %w", op, ErrNoCustody)
+	}
+	return InForce{Epoch: ef.epoch, Share: ef.share, Group: ef.group}, nil
+}

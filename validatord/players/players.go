@@ -7,25 +7,24 @@ import (
 	"crypto/ecdh"
 	"errors"
 	"fmt"
-	"path/filepath"
 
 	"copystation/custody"
 	"copystation/custody/playertree"
-	"copystation/validatord/chain"
 	"copystation/validatord/contract"
-	"copystation/validatord/vault"
+	"copystation/validatord/keyservice"
 )
 
 // Errors of enrollment.
 var (
 	ErrRevoked = errors.New("players: the player is revoked: no keys are extracted for it")
-	ErrNoShare = errors.New("players: this node's vault holds no share of the group secret (a home from before the genesis ceremony)")
+	ErrNoShare = errors.New("players: this node holds no custody share in force (a home from before the genesis ceremony, or a node not in the custody epoch in force)")
 )
 
 // Partials is a node's part, for an enrollment p read from its own
-// committed ledger: its vault's share of the group secret signs the
-// labels of the leaf's path, sealed to the maker's key p names.
-func Partials(home string, kek []byte, tr playertree.Tree, p *contract.Player) (file []byte, node int, err error) {
+// committed ledger: its custody share in force (ks.ShareInForce: the
+// ceremony share at epoch 0, its reshared share after a resharing) signs
+// the labels of the leaf's path, sealed to the maker's key p names.
+func Partials(ks *keyservice.Service, tr playertree.Tree, p *contract.Player) (file []byte, node int, err error) {
 	if p.RevokedFrom != 0 {
 		return nil, 0, fmt.Errorf("players.Partials: leaf %d of tree %s, revoked from height %d: %w", p.Leaf, tr.ID, p.RevokedFrom, ErrRevoked)
 	}
@@ -36,20 +35,14 @@ func Partials(home string, kek []byte, tr playertree.Tree, p *contract.Player) (
 	if err != nil {
 		return nil, 0, fmt.Errorf("players.Partials: the enrollment's maker key: %w", err)
 	}
-	sec, err := vault.Load(filepath.Join(home, chain.FileVault), kek)
+	in, err := ks.ShareInForce()
+	if errors.Is(err, keyservice.ErrNoCustody) {
+		return nil, 0, fmt.Errorf("players.Partials: %w: %w", ErrNoShare, err)
+	}
 	if err != nil {
 		return nil, 0, fmt.Errorf("players.Partials: %w", err)
 	}
-	defer sec.Wipe()
-	if len(sec.CustodyShare) == 0 {
-		return nil, 0, fmt.Errorf("players.Partials: %w", ErrNoShare)
-	}
-	ks, err := custody.UnmarshalKeyShare(sec.CustodyShare)
-	if err != nil {
-		return nil, 0, fmt.Errorf("players.Partials: %w", err)
-	}
-	defer ks.Wipe()
-	ps, err := playertree.Extract(tr, p.Leaf, ks)
+	ps, err := playertree.Extract(tr, p.Leaf, in.Share)
 	if err != nil {
 		return nil, 0, fmt.Errorf("players.Partials: %w", err)
 	}
@@ -57,12 +50,14 @@ func Partials(home string, kek []byte, tr playertree.Tree, p *contract.Player) (
 	if err != nil {
 		return nil, 0, fmt.Errorf("players.Partials: %w", err)
 	}
-	return f, ks.Node, nil
+	return f, in.Share.Node, nil
 }
 
 // Keys is the maker's part: it opens t nodes' partials files and makes
-// the device keys of the one leaf they are for, every key checked against
-// the network's group.
+// the device keys of the one leaf they are for, every partial and key
+// checked against g, the network's group in force (after a resharing the
+// epoch's group, ledger.EpochGroup: the nodes' partials are of their
+// epoch shares; the device keys are the same, under the same group key).
 func Keys(maker *ecdh.PrivateKey, g *custody.Group, files [][]byte) (*playertree.DeviceKeys, error) {
 	var tr playertree.Tree
 	var leaf uint32

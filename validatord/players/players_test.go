@@ -60,7 +60,7 @@ func TestTwoOfFourNodes(t *testing.T) {
 		if err != nil {
 			t.Fatalf("node %d: Player() = %v", i, err)
 		}
-		f, node, err := Partials(n.Home, kek, tr, rec)
+		f, node, err := Partials(n.Keys, tr, rec)
 		if err != nil || node != i {
 			t.Fatalf("node %d: Partials() = node %d, %v", i, node, err)
 		}
@@ -93,7 +93,7 @@ func TestTwoOfFourNodes(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if _, _, err := Partials(n.Home, kek, tr, rec); !errors.Is(err, ErrRevoked) {
+	if _, _, err := Partials(n.Keys, tr, rec); !errors.Is(err, ErrRevoked) {
 		t.Errorf("Partials(revoked player) = %v, want %v", err, ErrRevoked)
 	}
 }
