@@ -131,9 +131,15 @@ func (c *Ceremony) check() error {
 			return fmt.Errorf("%w: operator key %d: %v (want the 65-byte public key 'validatord key new' prints)", ErrCeremonyFile, i, err)
 		}
 	}
+	return checkNodes(c.Nodes, ErrCeremonyFile)
+}
+
+// checkNodes verifies every descriptor and refuses a node given twice; a
+// duplicate is reported as fileErr (the file's own sentinel).
+func checkNodes(nodes []SignedDescriptor, fileErr error) error {
 	seen := map[string]int{}
-	for i := range c.Nodes {
-		d := &c.Nodes[i]
+	for i := range nodes {
+		d := &nodes[i]
 		if err := d.Verify(); err != nil {
 			return fmt.Errorf("node %d: %w", i, err)
 		}
@@ -141,7 +147,7 @@ func (c *Ceremony) check() error {
 			[]byte("n" + d.Descriptor.NodeID), append([]byte("s"), d.Descriptor.SignerKey...),
 			append([]byte("c"), d.Descriptor.CustodyKey...), append([]byte("d"), d.Descriptor.DKGKey...)} {
 			if j, dup := seen[string(k)]; dup {
-				return fmt.Errorf("%w: nodes %d and %d share a moniker or a key (the same node given twice?)", ErrCeremonyFile, j, i)
+				return fmt.Errorf("%w: nodes %d and %d share a moniker or a key (the same node given twice?)", fileErr, j, i)
 			}
 			seen[string(k)] = i
 		}

@@ -53,3 +53,25 @@ func FuzzDecodeCeremony(f *testing.F) {
 		}
 	})
 }
+
+// FuzzDecodeReshare: no input panics or hangs; what decodes re-encodes to
+// a file that decodes.
+func FuzzDecodeReshare(f *testing.F) {
+	s, _ := testReshare(f, 3)
+	b, _ := s.Encode()
+	f.Add(b)
+	f.Add([]byte(`{"version":1,"chain_id":"x","epoch":1,"threshold":1,"nonce":"00","nodes":[]}`))
+	f.Fuzz(func(t *testing.T, b []byte) {
+		s, err := DecodeReshare(b)
+		if err != nil {
+			return
+		}
+		out, err := s.Encode()
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := DecodeReshare(out); err != nil {
+			t.Fatalf("DecodeReshare(Encode(decoded)) = %v", err)
+		}
+	})
+}
