@@ -152,7 +152,16 @@ func dkgPhases(ctx context.Context, x *exchange, cc custody.CeremonyConfig, key 
 	return res, rejected, err
 }
 
-func phases(ctx context.Context, x *exchange, cer *custody.Ceremony) (*custody.DKGResult, error) {
+// session is one party's side of a DKG or of a resharing: custody.Ceremony
+// and custody.Reshare have the same four steps, so both run through phases.
+type session interface {
+	Deal() ([]byte, error)
+	Respond(deals [][]byte) ([]byte, error)
+	Justify(responses [][]byte) ([]byte, error)
+	Finish(justifications [][]byte) (*custody.DKGResult, error)
+}
+
+func phases(ctx context.Context, x *exchange, cer session) (*custody.DKGResult, error) {
 	deal, err := cer.Deal()
 	if err != nil {
 		return nil, err
