@@ -41,6 +41,8 @@ genesis ceremony of a multi-operator network (docs/operators.md):
                                          check the descriptors, write the ceremony file
   dkg run --home DIR --ceremony CEREMONY --exchange DIR [--timeout 10m]
                                          this node's side of the DKG; writes genesis
+  reshare assemble --chain-id ID --epoch E --out SESSION DESC...
+                                         the resharing session file for a new custody set
 
 a network that grows (docs/validatord.md, "Joining and leaving"):
   trusted-header [--node tcp://HOST:PORT]
@@ -191,7 +193,7 @@ func runMain(ctx context.Context, args []string, stdout, stderr io.Writer, dkgRa
 var commands = map[string]func(*env, []string) error{}
 
 // groups are the first words of two-word commands.
-var groups = map[string]bool{"station": true, "title": true, "token": true, "copies": true, "key": true, "genesis": true, "dkg": true, "trace": true}
+var groups = map[string]bool{"station": true, "title": true, "token": true, "copies": true, "key": true, "genesis": true, "dkg": true, "reshare": true, "trace": true}
 
 func isHelp(a string) bool { return a == "-h" || a == "-help" || a == "--help" }
 
@@ -217,7 +219,7 @@ func init() {
 		"token mint": cmdTokenMint, "token transfer": cmdTokenTransfer, "token show": cmdTokenShow,
 		"copies list": cmdCopiesList, "key new": cmdKeyNew,
 		"descriptor": cmdDescriptor, "genesis assemble": cmdGenesisAssemble, "dkg run": cmdDKGRun,
-		"title show": cmdTitleShow, "copies show": cmdCopiesShow,
+		"title show": cmdTitleShow, "copies show": cmdCopiesShow, "reshare assemble": cmdReshareAssemble,
 		"trace": cmdTrace, "trace request": cmdTraceRequest, "trace answer": cmdTraceAnswer,
 		"trace combine": cmdTraceCombine, "trace accuse": cmdTraceAccuse,
 		"title record": cmdTitleRecord, "title history": cmdTitleHistory,
