@@ -35,6 +35,19 @@ type exchange struct {
 	n    int
 	self int
 	poll time.Duration
+	// reshare: the directory is a resharing session's, not the genesis
+	// ceremony's; only the messages to the operator differ.
+	reshare bool
+}
+
+// advice is the messages' wording for the kind of session: the command the
+// operators run, the file they share, and how to go on without a node.
+func (x *exchange) advice() (cmd, file, without string) {
+	if x.reshare {
+		return "validatord reshare run", "resharing session file",
+			"every old node must deal, so bring them back; a missing new node can be left out of a new session file"
+	}
+	return "validatord dkg run", "ceremony file", "assemble a new ceremony without their descriptors"
 }
 
 // maxAbortSize bounds the reason read from another node's abort file.
@@ -78,7 +91,8 @@ func (x *exchange) aborted() error {
 			}
 			return r
 		}, string(b))
-		return fmt.Errorf("%w: node %d: %q; fix its cause, assemble a new ceremony file and use an empty exchange directory", ErrPeerAborted, i, reason)
+		_, file, _ := x.advice()
+		return fmt.Errorf("%w: node %d: %q; fix its cause, assemble a new %s and use an empty exchange directory", ErrPeerAborted, i, reason, file)
 	}
 	return nil
 }
@@ -96,7 +110,8 @@ func (x *exchange) checkFresh() error {
 		return fmt.Errorf("%w: %s is not a directory: %v", ErrExchange, x.dir, err)
 	}
 	if _, err := os.Stat(x.path(phaseDeal, x.self)); err == nil {
-		return fmt.Errorf("%w: %s already holds this node's deal from an earlier run; a DKG can't resume: assemble a new ceremony file and use an empty directory", ErrExchange, x.dir)
+		_, file, _ := x.advice()
+		return fmt.Errorf("%w: %s already holds this node's deal from an earlier run; a DKG can't resume: assemble a new %s and use an empty directory", ErrExchange, x.dir, file)
 	}
 	return nil
 }
@@ -149,8 +164,9 @@ func (x *exchange) collect(ctx context.Context, phase string) ([][]byte, error) 
 		}
 		select {
 		case <-ctx.Done():
-			return nil, fmt.Errorf("%w: no %s file from node(s) %s in %s (%v): check those operators are running 'validatord dkg run' on the same ceremony file and directory; to go on without them, assemble a new ceremony without their descriptors",
-				ErrTimeout, phase, strings.Join(missing, ", "), x.dir, context.Cause(ctx))
+			cmd, file, without := x.advice()
+			return nil, fmt.Errorf("%w: no %s file from node(s) %s in %s (%v): check those operators are running '%s' on the same %s and directory; to go on without them, %s",
+				ErrTimeout, phase, strings.Join(missing, ", "), x.dir, context.Cause(ctx), cmd, file, without)
 		case <-t.C:
 		}
 	}

@@ -91,7 +91,7 @@ func reshareGroup(ctx context.Context, g GroupReshare) (*custody.DKGResult, erro
 			self = p
 		}
 	}
-	x := &exchange{dir: g.Exchange, n: len(parties), self: self, poll: g.Poll}
+	x := &exchange{dir: g.Exchange, n: len(parties), self: self, poll: g.Poll, reshare: true}
 	if err := x.checkFresh(); err != nil {
 		x.abort(err)
 		return nil, err

@@ -10,6 +10,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -167,5 +168,23 @@ func TestReshareGroupRefusals(t *testing.T) {
 	}
 	if _, err := ReshareGroup(context.Background(), f.input(1, dir)); !errors.Is(err, ErrExchange) {
 		t.Errorf("ReshareGroup(used directory) = %v, want ErrExchange", err)
+	}
+}
+
+// TestReshareGroupTimeoutAdvice: a party alone in the directory stops at
+// its deadline naming the missing parties and the resharing's own command
+// and file, not the ceremony's.
+func TestReshareGroupTimeoutAdvice(t *testing.T) {
+	f := newGroupFixture(t)
+	ctx, cancel := context.WithTimeout(context.Background(), 300*time.Millisecond)
+	defer cancel()
+	_, err := ReshareGroup(ctx, f.input(1, t.TempDir()))
+	if !errors.Is(err, ErrTimeout) {
+		t.Fatalf("ReshareGroup(alone) = %v, want ErrTimeout", err)
+	}
+	for _, want := range []string{"node(s) 0, 2, 3", "validatord reshare run", "resharing session file"} {
+		if !strings.Contains(err.Error(), want) {
+			t.Errorf("ReshareGroup(alone) = %q, want it to name %q", err, want)
+		}
 	}
 }
