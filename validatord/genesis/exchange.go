@@ -130,6 +130,22 @@ func (x *exchange) publish(phase string, b []byte) error {
 // nodes whose files are missing: going on without them would need every
 // node to agree on who is missing, which a shared folder can't promise.
 func (x *exchange) collect(ctx context.Context, phase string) ([][]byte, error) {
+	got, err := x.collectEach(ctx, phase)
+	if err != nil {
+		return nil, err
+	}
+	var out [][]byte
+	for _, b := range got {
+		if len(b) > 0 {
+			out = append(out, b)
+		}
+	}
+	return out, nil
+}
+
+// collectEach is collect keeping every node's file at its index, empty
+// ones included, for a phase whose files say who wrote them by place.
+func (x *exchange) collectEach(ctx context.Context, phase string) ([][]byte, error) {
 	got := make([][]byte, x.n)
 	have := make([]bool, x.n)
 	t := time.NewTicker(x.poll)
@@ -154,13 +170,7 @@ func (x *exchange) collect(ctx context.Context, phase string) ([][]byte, error) 
 			}
 		}
 		if len(missing) == 0 {
-			var out [][]byte
-			for _, b := range got {
-				if len(b) > 0 {
-					out = append(out, b)
-				}
-			}
-			return out, nil
+			return got, nil
 		}
 		select {
 		case <-ctx.Done():

@@ -127,3 +127,22 @@ func points(nodes []contract.CustodyNode, descs []SignedDescriptor) ([]kyber.Poi
 	}
 	return out, nil
 }
+
+// NewOrder gives, for each node j of the session's new set, its index in
+// parties (ReshareParties), or nil if one is missing.
+func NewOrder(parties [][]byte, s *ReshareSession) []int {
+	var out []int
+	for j := range s.Nodes {
+		p := -1
+		for i, k := range parties {
+			if bytes.Equal(k, s.Nodes[j].Descriptor.DKGKey) {
+				p = i
+			}
+		}
+		if p < 0 {
+			return nil
+		}
+		out = append(out, p)
+	}
+	return out
+}
