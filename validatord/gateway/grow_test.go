@@ -8,13 +8,10 @@ import (
 	"crypto/elliptic"
 	"crypto/rand"
 	"fmt"
-	"os"
-	"path/filepath"
 	"sync"
 	"testing"
 	"time"
 
-	cfg "github.com/cometbft/cometbft/config"
 	"github.com/cometbft/cometbft/crypto/ed25519"
 	"github.com/cometbft/cometbft/types"
 
@@ -191,83 +188,15 @@ func TestNetworkGrowsAndShrinks(t *testing.T) {
 	sp.progress(t, "before growing")
 
 	// The fifth operator makes its node's home from the genesis file and
-	// a header read from node 0's RPC, which it trusts.
-	newOp, _ := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
-	newOpPub, _ := newOp.PublicKey.Bytes()
-	gen, err := os.ReadFile(filepath.Join(n.nw.Homes[0], vchain.FileGenesis))
-	if err != nil {
-		t.Fatal(err)
-	}
-	var peers, rpcs []string
-	for i := range 4 {
-		nc, _ := vchain.LoadNodeConfig(n.nw.Homes[i])
-		peers = append(peers, n.node(i).NodeID()+"@"+nc.P2PListen)
-		rpcs = append(rpcs, nc.RPCListen)
-	}
-	for n.snapshots(ctx) == 0 {
-		sp.progress(t, "waiting for a snapshot")
-	}
-	th, thash, err := vchain.TrustedHeader(ctx, rpcs[0])
-	if err != nil {
-		t.Fatal(err)
-	}
-	ports, err := vchain.FreePorts(3)
-	if err != nil {
-		t.Fatal(err)
-	}
-	home := filepath.Join(n.home, "node4")
-	j, err := vchain.InitJoiner(home, n.kek, vchain.JoinOptions{Moniker: "node4", Genesis: gen,
-		P2PListen: fmt.Sprintf("127.0.0.1:%d", ports[0]), RPCListen: fmt.Sprintf("tcp://127.0.0.1:%d", ports[1]),
-		GatewayListen: fmt.Sprintf("127.0.0.1:%d", ports[2]), Peers: peers,
-		StateSync: vchain.StateSync{RPCServers: rpcs[:2], TrustHeight: th, TrustHash: thash},
-		Snapshots: vchain.Snapshots{Interval: 4, Keep: 2}}, nil)
-	if err != nil {
-		t.Fatalf("InitJoiner = %v", err)
-	}
-
-	// Operators 0, 1 and 2 (30 of 40) vote it in.
-	add := contract.ProposeValidatorBody{ID: "join-node4", Kind: contract.ProposeAdd, PubKey: j.PubKey, Power: 10, Operator: newOpPub, Descriptor: j.Descriptor}
-	if err := n.admins[0].ProposeValidator(ctx, add); err != nil {
-		t.Fatalf("ProposeValidator = %v", err)
-	}
-	for _, i := range []int{1, 2} {
-		if err := n.admins[i].VoteValidator(ctx, "join-node4"); err != nil {
-			t.Fatalf("VoteValidator(operator %d) = %v", i, err)
-		}
-	}
-	sp.progress(t, "after the vote")
-
-	// The new node catches up by state sync, not by replaying blocks.
+	// a header read from node 0's RPC, which it trusts; operators 0, 1 and
+	// 2 (30 of 40) vote it in; it catches up by state sync, not by
+	// replaying blocks, and signs.
 	start := time.Now()
-	var joinLog syncBuffer
-	t.Cleanup(func() {
-		if t.Failed() {
-			t.Logf("node4's CometBFT errors:\n%s", joinLog.String())
-		}
-	})
-	joiner, err := vchain.Start(ctx, vchain.Options{Home: home, KEK: n.kek, LogWriter: &joinLog, Tune: func(c *cfg.Config) { c.StateSync.DiscoveryTime = 5 * time.Second }})
-	if err != nil {
-		t.Fatalf("Start(joiner) = %v", err)
-	}
-	stopped := false
-	defer func() {
-		if !stopped {
-			joiner.Stop()
-		}
-	}()
-	target, _ := n.node(0).App.LastCommit()
-	if err := joiner.WaitHeight(ctx, target); err != nil {
-		t.Fatal(err)
-	}
-	if err := joiner.WaitConsensus(ctx); err != nil {
-		t.Fatal(err)
-	}
+	joiner, j, newOp := n.join(ctx, t, sp)
 	if joiner.Comet.BlockStore().LoadBlockMeta(1) != nil {
 		t.Fatalf("the joiner holds block 1: it replayed the chain instead of syncing from a snapshot")
 	}
-	t.Logf("node4 caught up to height %d by state sync in %v (its block store starts at %d)", target, time.Since(start).Round(time.Millisecond), joiner.Comet.BlockStore().Base())
-	sp.progress(t, "with five")
-	n.waitSigned(ctx, t, j.PubKey, true)
+	t.Logf("node4 voted in, state-synced and signing in %v (its block store starts at %d)", time.Since(start).Round(time.Millisecond), joiner.Comet.BlockStore().Base())
 	sp.progress(t, "with five, node4 signing")
 	n.sameAppHash(ctx, t, joiner)
 
@@ -285,7 +214,6 @@ func TestNetworkGrowsAndShrinks(t *testing.T) {
 		}
 	}
 	n.waitSigned(ctx, t, j.PubKey, false)
-	stopped = true
 	if err := joiner.Stop(); err != nil {
 		t.Errorf("Stop(joiner) = %v", err)
 	}

@@ -28,7 +28,9 @@ import (
 )
 
 // join makes a fifth operator's node, votes it in (operators 0-2) and
-// starts it by state sync, the spender moving the chain meanwhile.
+// starts it by state sync, the spender moving the chain meanwhile; it
+// returns once the node signs. TestNetworkGrowsAndShrinks and
+// TestNetworkReshares share it.
 func (n *growNet) join(ctx context.Context, t *testing.T, sp *spender) (*vchain.Node, *vchain.Joiner, *ecdsa.PrivateKey) {
 	t.Helper()
 	newOp, _ := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
@@ -83,7 +85,11 @@ func (n *growNet) join(ctx context.Context, t *testing.T, sp *spender) (*vchain.
 	if err != nil {
 		t.Fatalf("Start(joiner) = %v", err)
 	}
-	t.Cleanup(func() { joiner.Stop() })
+	t.Cleanup(func() {
+		if joiner.Comet.IsRunning() { // a caller may have stopped it
+			joiner.Stop()
+		}
+	})
 	target, _ := n.node(0).App.LastCommit()
 	if err := joiner.WaitHeight(ctx, target); err != nil {
 		t.Fatal(err)
