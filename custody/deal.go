@@ -137,16 +137,7 @@ func (ts *TitleShares) seal(title Title, pub *ecdh.PublicKey) ([]byte, error) {
 	if pub == nil || pub.Curve() != ecdh.X25519() {
 		return nil, fmt.Errorf("%w: custody key is not X25519", ErrBadDeal)
 	}
-	hpub, err := hpke.NewDHKEMPublicKey(pub)
-	if err != nil {
-		return nil, err
-	}
-	pt, err := ts.MarshalBinary()
-	if err != nil {
-		return nil, err
-	}
-	defer clear(pt)
-	return hpke.Seal(hpub, sharesKDF, sharesAEAD, title.sharesInfo(ts.Node), pt)
+	return ts.sealInfo(pub, title.sharesInfo(ts.Node))
 }
 
 // OpenShares is the node side of a registration: it opens node's sealed
