@@ -43,6 +43,10 @@ genesis ceremony of a multi-operator network (docs/operators.md):
                                          this node's side of the DKG; writes genesis
   reshare assemble --chain-id ID --epoch E --out SESSION DESC...
                                          the resharing session file for a new custody set
+  reshare run --home DIR --session SESSION --dir EXCHANGE [--node RPC] [--timeout 10m]
+                                         this node's side of the resharing; writes the tx 26 parts
+  reshare submit --dir EXCHANGE [--node RPC] [--key OPERATOR_KEY]
+                                         submit the parts, titles first, the record last
 
 a network that grows (docs/validatord.md, "Joining and leaving"):
   trusted-header [--node tcp://HOST:PORT]
@@ -219,7 +223,7 @@ func init() {
 		"token mint": cmdTokenMint, "token transfer": cmdTokenTransfer, "token show": cmdTokenShow,
 		"copies list": cmdCopiesList, "key new": cmdKeyNew,
 		"descriptor": cmdDescriptor, "genesis assemble": cmdGenesisAssemble, "dkg run": cmdDKGRun,
-		"title show": cmdTitleShow, "copies show": cmdCopiesShow, "reshare assemble": cmdReshareAssemble,
+		"title show": cmdTitleShow, "copies show": cmdCopiesShow, "reshare assemble": cmdReshareAssemble, "reshare run": cmdReshareRun, "reshare submit": cmdReshareSubmit,
 		"trace": cmdTrace, "trace request": cmdTraceRequest, "trace answer": cmdTraceAnswer,
 		"trace combine": cmdTraceCombine, "trace accuse": cmdTraceAccuse,
 		"title record": cmdTitleRecord, "title history": cmdTitleHistory,

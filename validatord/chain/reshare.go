@@ -376,3 +376,10 @@ func (n *Node) LoadEpochShare(kek []byte, e uint32) error {
 	}
 	return fmt.Errorf("chain.LoadEpochShare: %w: the vault holds no share of epoch %d", ErrReshare, e)
 }
+
+// TitleSession is titleSession for the multi-operator resharing
+// (genesis.ReshareTitle): every node builds the same config from the
+// ledger and the session file's nonce.
+func TitleSession(chainID string, t *contract.Title, oldT int, oldPts []kyber.Point, newPubs []*ecdh.PublicKey, newT int, nonce []byte) custody.TitleReshareConfig {
+	return titleSession(chainID, t, oldT, oldPts, newPubs, newT, nonce)
+}

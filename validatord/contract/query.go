@@ -153,7 +153,8 @@ func wrapQuery(what, id string, err error) error {
 // JSON string), /custody-epoch (the custody epoch in force, not found at
 // epoch 0), /epoch-shares/ID/EPOCH/NODE (new node NODE's resealed blob of
 // epoch EPOCH), /player/TREE/LEAF, /revoked-players/TREE, /opening/ID,
-// /accusation/ID, /record/TITLE, /validators, /proposal/ID. The value is the record's JSON. With Prove, a single record
+// /accusation/ID, /record/TITLE, /validators, /proposal/ID, /titles (the
+// registered titles' IDs, sorted: what a resharing reshares). The value is the record's JSON. With Prove, a single record
 // comes as stored with a Proof (ProofOpType) in ProofOps and the response
 // height is the block that last wrote it: verify it against the AppHash of
 // the header one height later.
@@ -188,6 +189,8 @@ func (a *App) Query(_ context.Context, req *abci.QueryRequest) (*abci.QueryRespo
 		rec, err = a.titleSharesQuery(parts[1], parts[2])
 	case len(parts) == 1 && parts[0] == "custody-epoch":
 		rec, err = a.CustodyEpoch()
+	case len(parts) == 1 && parts[0] == "titles":
+		rec, err = a.TitleIDs()
 	case len(parts) == 4 && parts[0] == "epoch-shares":
 		rec, err = a.epochSharesQuery(parts[1], parts[2], parts[3])
 	case len(parts) == 3 && parts[0] == "player":

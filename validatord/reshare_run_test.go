@@ -1,0 +1,110 @@
+package validatord
+
+import (
+	"bytes"
+	"context"
+	"encoding/hex"
+	"encoding/json"
+	"os"
+	"path/filepath"
+	"testing"
+	"time"
+
+	"copystation/custody"
+	"copystation/custody/playertree"
+	"copystation/validatord/vault"
+)
+
+// TestReshareRunSubmitCommands: on a one-node network started with Run,
+// with one registered title, `reshare assemble`, `reshare run` and
+// `reshare submit` reshare custody 1 → 1 to the same node through an
+// exchange directory and the node's RPC: the ledger commits epoch 1 with
+// the title's resealed shares, the running node loads its epoch share
+// from the vault, and `player extract` signs with it into device keys
+// that verify under the unchanged group key.
+func TestReshareRunSubmitCommands(t *testing.T) {
+	ctx, cancel := context.WithTimeout(context.Background(), 90*time.Second)
+	defer cancel()
+	dir := t.TempDir()
+	c := &cli{t: t, ctx: ctx, home: filepath.Join(dir, "home"), kek: filepath.Join(dir, "kek")}
+	rpc := "tcp://" + freeAddr(t)
+	c.ok("init", "--home", c.home, "--kek-file", c.kek, "--make-kek", "--chain-id", "studios", "--p2p", freeAddr(t), "--rpc", rpc, "--gateway", freeAddr(t))
+	node, kek := runNode(t, c)
+	var tree struct {
+		GroupKey string `json:"group_key"`
+	}
+	json.Unmarshal([]byte(c.ok("player", "tree", "--home", c.home, "--json")), &tree)
+
+	img := filepath.Join(dir, "film.img")
+	os.WriteFile(img, bytes.Repeat([]byte{0x42}, 64*2048), 0o600)
+	variant := filepath.Join(dir, "b.bin")
+	os.WriteFile(variant, bytes.Repeat([]byte{0x43}, 4*2048), 0o600)
+	c.ok("title", "package", "--home", c.home, "--image", img, "--out", filepath.Join(dir, "pkg"), "--title", "film-1", "--variant", "8:"+variant)
+	c.ok("title", "register", "--home", c.home, "--kek-file", c.kek, "--package", filepath.Join(dir, "pkg", "film-1.ctp"), "--name", "Film")
+
+	desc := filepath.Join(dir, "node.desc")
+	c.ok("descriptor", "--home", c.home, "--kek-file", c.kek, "--out", desc)
+	session := filepath.Join(dir, "session.json")
+	c.ok("reshare", "assemble", "--chain-id", "studios", "--epoch", "1", "--out", session, desc)
+	exchange := filepath.Join(dir, "exchange")
+	os.Mkdir(exchange, 0o755)
+	var run struct {
+		Parts int `json:"parts"`
+	}
+	json.Unmarshal([]byte(c.ok("reshare", "run", "--home", c.home, "--kek-file", c.kek, "--session", session, "--dir", exchange, "--node", rpc, "--json")), &run)
+	if run.Parts != 2 {
+		t.Errorf("reshare run wrote %d parts, want 2 (film-1's, then the record)", run.Parts)
+	}
+	c.ok("reshare", "submit", "--home", c.home, "--kek-file", c.kek, "--dir", exchange, "--node", rpc)
+
+	cur, e, err := node.App.CurrentCustody()
+	if err != nil || e != 1 || len(cur.Nodes) != 1 {
+		t.Fatalf("custody in force = epoch %d, %v; want epoch 1 of one node", e, err)
+	}
+	ce, err := node.App.CustodyEpoch()
+	if err != nil {
+		t.Fatal(err)
+	}
+	rec, err := custody.UnmarshalEpochRecord(ce.Record)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, ok := rec.Roots("film-1"); !ok {
+		t.Errorf("epoch 1's record does not name film-1")
+	}
+	if _, err := node.App.EpochTitleShares("film-1", 1, 0); err != nil {
+		t.Errorf("film-1's shares of epoch 1 = %v; want them committed", err)
+	}
+	if err := node.LoadEpochShare(kek, 1); err != nil {
+		t.Fatalf("LoadEpochShare(1) = %v", err)
+	}
+
+	makerKEK := filepath.Join(dir, "maker.kek")
+	os.WriteFile(makerKEK, bytes.Repeat([]byte{0x6D}, 32), 0o600)
+	makerFile := filepath.Join(dir, "maker.key")
+	var mk struct {
+		MakerKey string `json:"maker_key"`
+	}
+	json.Unmarshal([]byte(c.ok("player", "maker-key", "--kek-file", makerKEK, "--out", makerFile, "--json")), &mk)
+	c.ok("player", "enroll", "--home", c.home, "--kek-file", c.kek, "--leaf", "9", "--maker", "acme", "--maker-key", mk.MakerKey)
+	partials := filepath.Join(dir, "node0.partials")
+	c.ok("player", "extract", "--home", c.home, "--kek-file", c.kek, "--leaf", "9", "--out", partials)
+	deviceFile := filepath.Join(dir, "player9.keys")
+	c.ok("player", "keys", "--home", c.home, "--kek-file", makerKEK, "--maker-key", makerFile, "--out", deviceFile, "--partials", partials)
+	raw, err := vault.OpenFile(deviceFile, bytes.Repeat([]byte{0x6D}, 32), vault.LabelDeviceKeys)
+	if err != nil {
+		t.Fatal(err)
+	}
+	k, err := playertree.ParseDeviceKeys(raw)
+	if err != nil {
+		t.Fatal(err)
+	}
+	gk, _ := hex.DecodeString(tree.GroupKey)
+	g, err := playertree.ParseGroupKey(gk)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := k.Verify(g); err != nil {
+		t.Fatalf("device keys after epoch 1: Verify(genesis group key) = %v", err)
+	}
+}
