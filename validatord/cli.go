@@ -47,6 +47,8 @@ genesis ceremony of a multi-operator network (docs/operators.md):
                                          this node's side of the resharing; writes the tx 26 parts
   reshare submit --dir EXCHANGE [--node RPC] [--key OPERATOR_KEY]
                                          submit the parts, titles first, the record last
+  reshare finish --home DIR [--node RPC]
+                                         once the record commits: keep only the new share, wipe older ones
 
 a network that grows (docs/validatord.md, "Joining and leaving"):
   trusted-header [--node tcp://HOST:PORT]
@@ -223,7 +225,7 @@ func init() {
 		"token mint": cmdTokenMint, "token transfer": cmdTokenTransfer, "token show": cmdTokenShow,
 		"copies list": cmdCopiesList, "key new": cmdKeyNew,
 		"descriptor": cmdDescriptor, "genesis assemble": cmdGenesisAssemble, "dkg run": cmdDKGRun,
-		"title show": cmdTitleShow, "copies show": cmdCopiesShow, "reshare assemble": cmdReshareAssemble, "reshare run": cmdReshareRun, "reshare submit": cmdReshareSubmit,
+		"title show": cmdTitleShow, "copies show": cmdCopiesShow, "reshare assemble": cmdReshareAssemble, "reshare run": cmdReshareRun, "reshare submit": cmdReshareSubmit, "reshare finish": cmdReshareFinish,
 		"trace": cmdTrace, "trace request": cmdTraceRequest, "trace answer": cmdTraceAnswer,
 		"trace combine": cmdTraceCombine, "trace accuse": cmdTraceAccuse,
 		"title record": cmdTitleRecord, "title history": cmdTitleHistory,

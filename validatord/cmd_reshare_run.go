@@ -284,3 +284,41 @@ func cmdReshareSubmit(e *env, args []string) error {
 	e.print(map[string]any{"parts": len(files)}, fmt.Sprintf("submitted %d resharing parts", len(files)))
 	return nil
 }
+
+// ErrNoEpoch: `reshare finish` found no committed custody epoch on the
+// ledger: the parts have not been submitted (or not committed) yet.
+var ErrNoEpoch = errors.New("no custody epoch committed")
+
+// cmdReshareFinish is each operator's last step, once the epoch record has
+// committed: the node's vault keeps only the share of the epoch in force
+// (older shares, the ceremony's included, zeroed and dropped). Every old
+// custodian must do it: a resharing does not revoke old shares, which stay
+// valid while t_old old holders keep theirs (docs/key-custody.md). The node
+// signs with the new share from its next start.
+func cmdReshareFinish(e *env, args []string) error {
+	e.nodeFlags()
+	if err := e.parse(args, "home"); err != nil {
+		return err
+	}
+	kek, err := e.kek()
+	if err != nil {
+		return err
+	}
+	b, err := e.backend()
+	if err != nil {
+		return err
+	}
+	_, epoch, err := b.CustodyGroup(e.ctx)
+	if err != nil {
+		return fmt.Errorf("reshare finish: %w", err)
+	}
+	if epoch == 0 {
+		return fmt.Errorf("reshare finish: %w: the ledger is at the genesis custody; submit the parts (validatord reshare submit) and wait for them to commit", ErrNoEpoch)
+	}
+	if err := chain.WipeOldShares(chain.ReshareHome{Home: e.home, KEK: kek}, epoch); err != nil {
+		return fmt.Errorf("reshare finish: %w", err)
+	}
+	e.print(map[string]any{"epoch": epoch},
+		fmt.Sprintf("the vault keeps only epoch %d's share; restart the node (systemctl restart validatord) so it signs with it", epoch))
+	return nil
+}

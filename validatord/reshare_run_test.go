@@ -12,6 +12,7 @@ import (
 
 	"copystation/custody"
 	"copystation/custody/playertree"
+	"copystation/validatord/chain"
 	"copystation/validatord/vault"
 )
 
@@ -78,6 +79,15 @@ func TestReshareRunSubmitCommands(t *testing.T) {
 	if err := node.LoadEpochShare(kek, 1); err != nil {
 		t.Fatalf("LoadEpochShare(1) = %v", err)
 	}
+	c.ok("reshare", "finish", "--home", c.home, "--kek-file", c.kek)
+	sec, err := vault.Load(filepath.Join(c.home, chain.FileVault), kek)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if sec.CustodyShare != nil || len(sec.EpochShares) != 1 || sec.EpochShares[0].Epoch != 1 {
+		t.Errorf("after reshare finish the vault holds ceremony share %v and epoch shares %+v; want epoch 1's only", sec.CustodyShare != nil, sec.EpochShares)
+	}
+	sec.Wipe()
 
 	makerKEK := filepath.Join(dir, "maker.kek")
 	os.WriteFile(makerKEK, bytes.Repeat([]byte{0x6D}, 32), 0o600)
