@@ -5,6 +5,7 @@ import (
 	"context"
 	"encoding/hex"
 	"encoding/json"
+	"go.dedis.ch/kyber/v4"
 	"os"
 	"path/filepath"
 	"testing"
@@ -35,31 +36,7 @@ func TestPlayerCommandsAfterEpoch(t *testing.T) {
 
 	reshareOne(t, c, node, kek)
 
-	makerKEK := filepath.Join(dir, "maker.kek")
-	os.WriteFile(makerKEK, bytes.Repeat([]byte{0x6D}, 32), 0o600)
-	makerFile := filepath.Join(dir, "maker.key")
-	var mk struct {
-		MakerKey string `json:"maker_key"`
-	}
-	json.Unmarshal([]byte(c.ok("player", "maker-key", "--kek-file", makerKEK, "--out", makerFile, "--json")), &mk)
-	c.ok("player", "enroll", "--home", c.home, "--kek-file", c.kek, "--leaf", "9", "--maker", "acme", "--maker-key", mk.MakerKey)
-	partials := filepath.Join(dir, "node0.partials")
-	c.ok("player", "extract", "--home", c.home, "--kek-file", c.kek, "--leaf", "9", "--out", partials)
-	deviceFile := filepath.Join(dir, "player9.keys")
-	c.ok("player", "keys", "--home", c.home, "--kek-file", makerKEK, "--maker-key", makerFile, "--out", deviceFile, "--partials", partials)
-	raw, err := vault.OpenFile(deviceFile, bytes.Repeat([]byte{0x6D}, 32), vault.LabelDeviceKeys)
-	if err != nil {
-		t.Fatal(err)
-	}
-	k, err := playertree.ParseDeviceKeys(raw)
-	if err != nil {
-		t.Fatal(err)
-	}
-	gk, _ := hex.DecodeString(tree.GroupKey)
-	g, err := playertree.ParseGroupKey(gk)
-	if err != nil {
-		t.Fatal(err)
-	}
+	k, g := enrollAndExtractPlayer(t, c, dir, tree.GroupKey)
 	if err := k.Verify(g); err != nil || k.Leaf != 9 {
 		t.Fatalf("device keys after epoch 1 = leaf %d, Verify(genesis group key) = %v; want leaf 9, verified", k.Leaf, err)
 	}
@@ -124,4 +101,37 @@ func runNode(t *testing.T, c *cli) (*chain.Node, []byte) {
 		t.Fatal(err)
 	}
 	return node, kek
+}
+
+// enrollAndExtractPlayer enrolls player leaf 9 of maker "acme" through the
+// commands, extracts its partials from c's node and combines its device
+// keys; it returns them and the group key parsed from groupKeyHex.
+func enrollAndExtractPlayer(t *testing.T, c *cli, dir, groupKeyHex string) (*playertree.DeviceKeys, kyber.Point) {
+	t.Helper()
+	makerKEK := filepath.Join(dir, "maker.kek")
+	os.WriteFile(makerKEK, bytes.Repeat([]byte{0x6D}, 32), 0o600)
+	makerFile := filepath.Join(dir, "maker.key")
+	var mk struct {
+		MakerKey string `json:"maker_key"`
+	}
+	json.Unmarshal([]byte(c.ok("player", "maker-key", "--kek-file", makerKEK, "--out", makerFile, "--json")), &mk)
+	c.ok("player", "enroll", "--home", c.home, "--kek-file", c.kek, "--leaf", "9", "--maker", "acme", "--maker-key", mk.MakerKey)
+	partials := filepath.Join(dir, "node0.partials")
+	c.ok("player", "extract", "--home", c.home, "--kek-file", c.kek, "--leaf", "9", "--out", partials)
+	deviceFile := filepath.Join(dir, "player9.keys")
+	c.ok("player", "keys", "--home", c.home, "--kek-file", makerKEK, "--maker-key", makerFile, "--out", deviceFile, "--partials", partials)
+	raw, err := vault.OpenFile(deviceFile, bytes.Repeat([]byte{0x6D}, 32), vault.LabelDeviceKeys)
+	if err != nil {
+		t.Fatal(err)
+	}
+	k, err := playertree.ParseDeviceKeys(raw)
+	if err != nil {
+		t.Fatal(err)
+	}
+	gk, _ := hex.DecodeString(groupKeyHex)
+	g, err := playertree.ParseGroupKey(gk)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return k, g
 }

@@ -3,7 +3,6 @@ package validatord
 import (
 	"bytes"
 	"context"
-	"encoding/hex"
 	"encoding/json"
 	"os"
 	"path/filepath"
@@ -11,7 +10,6 @@ import (
 	"time"
 
 	"copystation/custody"
-	"copystation/custody/playertree"
 	"copystation/validatord/chain"
 	"copystation/validatord/vault"
 )
@@ -89,31 +87,7 @@ func TestReshareRunSubmitCommands(t *testing.T) {
 	}
 	sec.Wipe()
 
-	makerKEK := filepath.Join(dir, "maker.kek")
-	os.WriteFile(makerKEK, bytes.Repeat([]byte{0x6D}, 32), 0o600)
-	makerFile := filepath.Join(dir, "maker.key")
-	var mk struct {
-		MakerKey string `json:"maker_key"`
-	}
-	json.Unmarshal([]byte(c.ok("player", "maker-key", "--kek-file", makerKEK, "--out", makerFile, "--json")), &mk)
-	c.ok("player", "enroll", "--home", c.home, "--kek-file", c.kek, "--leaf", "9", "--maker", "acme", "--maker-key", mk.MakerKey)
-	partials := filepath.Join(dir, "node0.partials")
-	c.ok("player", "extract", "--home", c.home, "--kek-file", c.kek, "--leaf", "9", "--out", partials)
-	deviceFile := filepath.Join(dir, "player9.keys")
-	c.ok("player", "keys", "--home", c.home, "--kek-file", makerKEK, "--maker-key", makerFile, "--out", deviceFile, "--partials", partials)
-	raw, err := vault.OpenFile(deviceFile, bytes.Repeat([]byte{0x6D}, 32), vault.LabelDeviceKeys)
-	if err != nil {
-		t.Fatal(err)
-	}
-	k, err := playertree.ParseDeviceKeys(raw)
-	if err != nil {
-		t.Fatal(err)
-	}
-	gk, _ := hex.DecodeString(tree.GroupKey)
-	g, err := playertree.ParseGroupKey(gk)
-	if err != nil {
-		t.Fatal(err)
-	}
+	k, g := enrollAndExtractPlayer(t, c, dir, tree.GroupKey)
 	if err := k.Verify(g); err != nil {
 		t.Fatalf("device keys after epoch 1: Verify(genesis group key) = %v", err)
 	}
