@@ -18,9 +18,10 @@ import (
 // with one registered title, `reshare assemble`, `reshare run` and
 // `reshare submit` reshare custody 1 → 1 to the same node through an
 // exchange directory and the node's RPC: the ledger commits epoch 1 with
-// the title's resealed shares, the running node loads its epoch share
-// from the vault, and `player extract` signs with it into device keys
-// that verify under the unchanged group key.
+// the title's resealed shares, the running node signs with its epoch
+// share (read from its vault by the key service itself, without a
+// restart), and `player extract` signs with it into device keys that
+// verify under the unchanged group key.
 func TestReshareRunSubmitCommands(t *testing.T) {
 	ctx, cancel := context.WithTimeout(context.Background(), 90*time.Second)
 	defer cancel()
@@ -74,8 +75,15 @@ func TestReshareRunSubmitCommands(t *testing.T) {
 	if _, err := node.App.EpochTitleShares("film-1", 1, 0); err != nil {
 		t.Errorf("film-1's shares of epoch 1 = %v; want them committed", err)
 	}
-	if err := node.LoadEpochShare(kek, 1); err != nil {
-		t.Fatalf("LoadEpochShare(1) = %v", err)
+	// the running node signs in epoch 1 with the share `reshare run`
+	// sealed into its vault: no restart, no call to load it
+	in, err := node.Keys.ShareInForce()
+	if err != nil || in.Epoch != 1 {
+		t.Fatalf("running node: ShareInForce() = epoch %d, %v; want epoch 1's share", in.Epoch, err)
+	}
+	probe := []byte("reshare run probe")
+	if p, err := custody.PartialSign(in.Share, probe); err != nil || custody.VerifyPartial(in.Group, probe, p) != nil {
+		t.Fatalf("running node's epoch 1 share: partial does not verify against epoch 1's group (%v)", err)
 	}
 	c.ok("reshare", "finish", "--home", c.home, "--kek-file", c.kek)
 	sec, err := vault.Load(filepath.Join(c.home, chain.FileVault), kek)

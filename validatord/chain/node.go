@@ -62,6 +62,7 @@ type Node struct {
 	// names the node to stations.
 	Signer *ecdsa.PrivateKey
 	appDB  dbm.DB
+	vault  *nodeVault // the key service's way to a new epoch share
 }
 
 // Start runs the node in its home until Stop.
@@ -138,12 +139,15 @@ func Start(ctx context.Context, o Options) (*Node, error) {
 		return nil, fmt.Errorf("chain.Start: %w", err)
 	}
 	ks.Follow(app) // a custody epoch, once one commits, replaces the genesis share
+	nv := newNodeVault(filepath.Join(o.Home, FileVault), o.KEK)
+	ks.ReadSharesFrom(nv) // a resharing run while the node runs leaves its share there
 	if err := cn.Start(); err != nil {
 		appDB.Close()
 		ks.Close()
+		nv.wipe()
 		return nil, fmt.Errorf("chain.Start: %w", err)
 	}
-	return &Node{Home: o.Home, Config: nc, App: app, Keys: ks, Custodian: cu, Comet: cn, Client: local.New(cn), ChainID: cn.GenesisDoc().ChainID, GatewayKey: append([]byte(nil), sec.GatewayKey...), Signer: signer, appDB: appDB}, nil
+	return &Node{Home: o.Home, Config: nc, App: app, Keys: ks, Custodian: cu, Comet: cn, Client: local.New(cn), ChainID: cn.GenesisDoc().ChainID, GatewayKey: append([]byte(nil), sec.GatewayKey...), Signer: signer, appDB: appDB, vault: nv}, nil
 }
 
 // Stop stops CometBFT and closes the stores. A node stopped any other way
@@ -164,6 +168,7 @@ func (n *Node) Stop() error {
 	n.App.WaitSnapshots()
 	errs = append(errs, n.appDB.Close())
 	n.Keys.Close()
+	n.vault.wipe()
 	clear(n.GatewayKey)
 	return errors.Join(errs...)
 }

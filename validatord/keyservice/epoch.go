@@ -64,11 +64,12 @@ func (s *Service) inForce(op string) (*epochState, error) {
 	if err != nil {
 		return nil, fmt.Errorf("%s: custody epoch %d: %w", op, ce.Epoch, err)
 	}
-	s.emu.Lock()
-	sh := s.cust.Epochs[ce.Epoch]
-	s.emu.Unlock()
+	sh := s.epochShare(ce.Epoch)
 	if sh == nil {
-		return nil, fmt.Errorf("%s: epoch %d: %w", op, ce.Epoch, ErrNotInEpoch)
+		// a resharing sealed it into the vault while the node ran
+		if sh, err = s.fromVault(op, ce.Epoch, g); err != nil {
+			return nil, err
+		}
 	}
 	return &epochState{epoch: ce.Epoch, share: sh, group: g, cust: &ce.Custody, rec: rec}, nil
 }
@@ -106,8 +107,9 @@ func (e *epochState) titleAt(t *contract.Title) (*contract.Title, bool, error) {
 	return &nt, true, nil
 }
 
-// AddEpochShare gives a running node its share of epoch e, as a resharing
-// wrote it to its vault; it is used once e's record commits.
+// AddEpochShare gives the service its share of epoch e, used once e's
+// record commits (a running node reads it from its vault itself:
+// ReadSharesFrom).
 func (s *Service) AddEpochShare(e uint32, ks *custody.KeyShare) {
 	s.emu.Lock()
 	defer s.emu.Unlock()

@@ -60,6 +60,7 @@ type Service struct {
 	epochs EpochSource // nil: epoch 0 only (Follow)
 	cache  epochCache
 	emu    sync.Mutex // guards cust.Epochs, which AddEpochShare extends
+	vault  vaultReader // where a running node's new epoch share is (ReadSharesFrom)
 }
 
 // New makes a key service from the node's custody share. No secret is
