@@ -293,8 +293,9 @@ var ErrNoEpoch = errors.New("no custody epoch committed")
 // committed: the node's vault keeps only the share of the epoch in force
 // (older shares, the ceremony's included, zeroed and dropped). Every old
 // custodian must do it: a resharing does not revoke old shares, which stay
-// valid while t_old old holders keep theirs (docs/key-custody.md). The node
-// signs with the new share from its next start.
+// valid while t_old old holders keep theirs (docs/key-custody.md). The
+// running node already signs with the new share (it reads it from its
+// vault once the record is in force).
 func cmdReshareFinish(e *env, args []string) error {
 	e.nodeFlags()
 	if err := e.parse(args, "home"); err != nil {
@@ -319,6 +320,6 @@ func cmdReshareFinish(e *env, args []string) error {
 		return fmt.Errorf("reshare finish: %w", err)
 	}
 	e.print(map[string]any{"epoch": epoch},
-		fmt.Sprintf("the vault keeps only epoch %d's share; restart the node (systemctl restart validatord) so it signs with it", epoch))
+		fmt.Sprintf("the vault keeps only epoch %d's share; the running node signs with it already (a restart also drops the old share from its memory)", epoch))
 	return nil
 }

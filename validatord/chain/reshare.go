@@ -356,27 +356,6 @@ func WipeOldShares(h ReshareHome, e uint32) error {
 	return nil
 }
 
-// LoadEpochShare gives the running node its share of epoch e from its
-// vault, as ReshareInProcess sealed it there.
-func (n *Node) LoadEpochShare(kek []byte, e uint32) error {
-	sec, err := vault.Load(filepath.Join(n.Home, FileVault), kek)
-	if err != nil {
-		return fmt.Errorf("chain.LoadEpochShare: %w", err)
-	}
-	defer sec.Wipe()
-	for _, es := range sec.EpochShares {
-		if es.Epoch == e {
-			ks, err := custody.UnmarshalKeyShare(es.Share)
-			if err != nil {
-				return fmt.Errorf("chain.LoadEpochShare: %w", err)
-			}
-			n.Keys.AddEpochShare(e, ks)
-			return nil
-		}
-	}
-	return fmt.Errorf("chain.LoadEpochShare: %w: the vault holds no share of epoch %d", ErrReshare, e)
-}
-
 // TitleSession is titleSession for the multi-operator resharing
 // (genesis.ReshareTitle): every node builds the same config from the
 // ledger and the session file's nonce.

@@ -59,7 +59,7 @@ type Service struct {
 	biases biasCache   // traced titles' biases, once combined (tracing.go)
 	epochs EpochSource // nil: epoch 0 only (Follow)
 	cache  epochCache
-	emu    sync.Mutex // guards cust.Epochs, which AddEpochShare extends
+	emu    sync.Mutex  // guards cust.Epochs, which AddEpochShare extends
 	vault  vaultReader // where a running node's new epoch share is (ReadSharesFrom)
 }
 
