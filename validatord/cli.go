@@ -45,8 +45,8 @@ genesis ceremony of a multi-operator network (docs/operators.md):
                                          the resharing session file for a new custody set
   reshare run --home DIR --session SESSION --dir EXCHANGE [--node RPC] [--timeout 10m]
                                          this node's side of the resharing; writes the tx 26 parts
-  reshare submit --dir EXCHANGE [--node RPC] [--key OPERATOR_KEY]
-                                         submit the parts, titles first, the record last
+  reshare submit --session SESSION --dir EXCHANGE [--node RPC] [--key OPERATOR_KEY]
+                                         submit the session's parts, titles first, the record last
   reshare finish --home DIR [--node RPC]
                                          once the record commits: keep only the new share, wipe older ones
 

@@ -7,7 +7,6 @@ import (
 	"errors"
 	"fmt"
 	"path/filepath"
-	"sort"
 	"time"
 
 	"go.dedis.ch/kyber/v4"
@@ -20,10 +19,6 @@ import (
 	"copystation/validatord/ledger"
 	"copystation/validatord/vault"
 )
-
-// ErrNoParts: `reshare submit` found no tx 26 parts in the exchange
-// directory: no new node has finished `reshare run` there yet.
-var ErrNoParts = errors.New("no resharing parts in the exchange directory")
 
 // partsGlob names the tx 26 parts `reshare run` writes to the exchange
 // directory: titles first, the record last, in the order of the number.
@@ -248,41 +243,6 @@ func oldBlob(ctx context.Context, b *ledger.Remote, t *contract.Title, rec *cust
 	}
 	err := b.Query(ctx, fmt.Sprintf("/epoch-shares/%s/%d/%d", t.ID, e, i), &blob)
 	return blob, rs[i], err
-}
-
-// cmdReshareSubmit submits the parts a `reshare run` wrote, in order, as
-// tx 26 signed with an operator key.
-func cmdReshareSubmit(e *env, args []string) error {
-	e.nodeFlags()
-	dir := e.fs.String("dir", "", "the exchange directory holding the parts")
-	key := e.keyFlag("key", FileOperatorKey, "the operator key file that signs tx 26")
-	if err := e.parse(args, "dir"); err != nil {
-		return err
-	}
-	files, err := filepath.Glob(filepath.Join(*dir, partsGlob))
-	if err != nil || len(files) == 0 {
-		return fmt.Errorf("reshare submit: %w: %s holds no %s; run validatord reshare run first", ErrNoParts, *dir, partsGlob)
-	}
-	sort.Strings(files)
-	a, err := e.adminFor(*key, FileOperatorKey)
-	if err != nil {
-		return err
-	}
-	for i, f := range files {
-		p, err := genesis.ReadBounded(f, genesis.MaxReshareSize*4)
-		if err != nil {
-			return err
-		}
-		var body contract.CustodyEpochBody
-		if err := json.Unmarshal(p, &body); err != nil {
-			return fmt.Errorf("reshare submit: %s: %w", f, err)
-		}
-		if _, err := a.Do(e.ctx, "custody epoch", contract.TxCustodyEpoch, body); err != nil {
-			return fmt.Errorf("reshare submit: part %d of %d (%s): %w", i+1, len(files), f, err)
-		}
-	}
-	e.print(map[string]any{"parts": len(files)}, fmt.Sprintf("submitted %d resharing parts", len(files)))
-	return nil
 }
 
 // ErrNoEpoch: `reshare finish` found no committed custody epoch on the

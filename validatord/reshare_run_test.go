@@ -6,11 +6,13 @@ import (
 	"encoding/json"
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 	"time"
 
 	"copystation/custody"
 	"copystation/validatord/chain"
+	"copystation/validatord/contract"
 	"copystation/validatord/vault"
 )
 
@@ -55,7 +57,11 @@ func TestReshareRunSubmitCommands(t *testing.T) {
 	if run.Parts != 2 {
 		t.Errorf("reshare run wrote %d parts, want 2 (film-1's, then the record)", run.Parts)
 	}
-	c.ok("reshare", "submit", "--home", c.home, "--kek-file", c.kek, "--dir", exchange, "--node", rpc)
+	checkSubmitRefusals(t, c, exchange, session, rpc)
+	if _, e, _ := node.App.CurrentCustody(); e != 0 {
+		t.Fatalf("after refused submits the ledger is at custody epoch %d, want 0: a refusal submitted parts", e)
+	}
+	c.ok("reshare", "submit", "--home", c.home, "--kek-file", c.kek, "--session", session, "--dir", exchange, "--node", rpc)
 
 	cur, e, err := node.App.CurrentCustody()
 	if err != nil || e != 1 || len(cur.Nodes) != 1 {
@@ -98,5 +104,54 @@ func TestReshareRunSubmitCommands(t *testing.T) {
 	k, g := enrollAndExtractPlayer(t, c, dir, tree.GroupKey)
 	if err := k.Verify(g); err != nil {
 		t.Fatalf("device keys after epoch 1: Verify(genesis group key) = %v", err)
+	}
+}
+
+// checkSubmitRefusals: `reshare submit` refuses, naming the file and
+// submitting nothing, an exchange directory (holding the session's epoch
+// 1 parts 0 and 1) that also holds another epoch's part, a part whose
+// body names another epoch, or a record of another chain.
+func checkSubmitRefusals(t *testing.T, c *cli, exchange, session, rpc string) {
+	t.Helper()
+	rec, err := os.ReadFile(filepath.Join(exchange, "epoch-1-part-00001.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var body contract.CustodyEpochBody
+	if err := json.Unmarshal(rec, &body); err != nil {
+		t.Fatal(err)
+	}
+	r, err := custody.UnmarshalEpochRecord(body.Record)
+	if err != nil {
+		t.Fatal(err)
+	}
+	r.ChainID = "other-chain"
+	other := body
+	other.Record, _ = r.MarshalBinary()
+	otherEpoch := body
+	otherEpoch.Epoch = 2
+	for _, tc := range []struct {
+		name, file string
+		body       contract.CustodyEpochBody
+		replace    bool // the file stands for the session's record part
+	}{
+		{"another epoch's part", "epoch-2-part-00000.json", body, false},
+		{"a body of another epoch", "epoch-1-part-00001.json", otherEpoch, true},
+		{"a record of another chain", "epoch-1-part-00001.json", other, true},
+	} {
+		path := filepath.Join(exchange, tc.file)
+		js, _ := json.Marshal(tc.body)
+		if err := os.WriteFile(path, js, 0o644); err != nil {
+			t.Fatal(err)
+		}
+		code, _, errs := c.run("reshare", "submit", "--home", c.home, "--kek-file", c.kek, "--session", session, "--dir", exchange, "--node", rpc)
+		if code != ExitFailed || !strings.Contains(errs, tc.file) || !strings.Contains(errs, ErrForeignPart.Error()) {
+			t.Errorf("%s: reshare submit = %d, stderr %q; want %d naming %s and %q", tc.name, code, errs, ExitFailed, tc.file, ErrForeignPart)
+		}
+		if tc.replace {
+			os.WriteFile(path, rec, 0o644)
+		} else {
+			os.Remove(path)
+		}
 	}
 }
