@@ -41,13 +41,9 @@ type DKGResult struct {
 // A bundle that does not parse or is not signed by the node it names is
 // dropped as if absent and named in Rejected.
 type Ceremony struct {
-	cfg      *dkg.Config
-	gen      *dkg.DistKeyGenerator
-	self     int
-	n        int
-	ownDeal  []byte
-	result   *dkg.Result
-	Rejected []*NodeError
+	phases // Rejected: the bundles dropped
+	self   int
+	n      int
 }
 
 // NewCeremony checks the config (n, t per CheckThreshold; key among the
@@ -87,104 +83,33 @@ func newCeremony(cc CeremonyConfig, key *DKGKey, rnd io.Reader) (*Ceremony, erro
 	if rnd != nil {
 		cfg.Reader, cfg.UserReaderOnly = rnd, true
 	}
-	gen, err := dkg.NewDistKeyHandler(cfg)
+	ph, err := newPhases(cfg, "custody.Ceremony", ErrDKG)
 	if err != nil {
 		return nil, fmt.Errorf("%s: %w: %v", op, ErrDKG, err)
 	}
-	return &Ceremony{cfg: cfg, gen: gen, self: self, n: n}, nil
+	return &Ceremony{phases: ph, self: self, n: n}, nil
 }
 
 // Deal makes this node's deal file: commitments to its polynomial and one
 // share encrypted to each other node's DKG key, signed.
-func (c *Ceremony) Deal() ([]byte, error) {
-	d, err := c.gen.Deals()
-	if err != nil {
-		return nil, fmt.Errorf("custody.Ceremony.Deal: %w: %v", ErrDKG, err)
-	}
-	b, err := encodeDeal(d)
-	if err != nil {
-		return nil, fmt.Errorf("custody.Ceremony.Deal: %w", err)
-	}
-	c.ownDeal = b
-	return bytes.Clone(b), nil
-}
+func (c *Ceremony) Deal() ([]byte, error) { return c.deal() }
 
 // Respond processes every node's deal file (this node's own included: it
 // must be there unchanged, else ErrDealRejected, since the others will
 // exclude this node's polynomial). It returns this node's complaints, or nil.
-func (c *Ceremony) Respond(deals [][]byte) ([]byte, error) {
-	const op = "custody.Ceremony.Respond"
-	var own bool
-	for _, d := range deals {
-		own = own || bytes.Equal(d, c.ownDeal)
-	}
-	if !own {
-		return nil, fmt.Errorf("%s: %w", op, ErrDealRejected)
-	}
-	bundles := decodeAll(c.cfg, deals, DecodeDeal, &c.Rejected)
-	rb, err := c.gen.ProcessDeals(bundles)
-	if err != nil {
-		return nil, fmt.Errorf("%s: %w: %v", op, ErrDKG, err)
-	}
-	if rb == nil {
-		return nil, nil
-	}
-	return encodeResponse(rb), nil
-}
+func (c *Ceremony) Respond(deals [][]byte) ([]byte, error) { return c.respond(deals, true) }
 
 // Justify processes every node's response file. When there is no
 // complaint, the key is already determined and it returns nil; otherwise it
 // returns this node's justifications (its shares for the complainers, made
 // public), or nil if no one complained about it.
-func (c *Ceremony) Justify(responses [][]byte) ([]byte, error) {
-	const op = "custody.Ceremony.Justify"
-	bundles := decodeAll(c.cfg, responses, DecodeResponse, &c.Rejected)
-	res, jb, err := c.gen.ProcessResponses(bundles)
-	if err != nil {
-		return nil, fmt.Errorf("%s: %w: %v", op, ErrDKG, err)
-	}
-	c.result = res
-	if jb == nil {
-		return nil, nil
-	}
-	b, err := encodeJustification(jb)
-	if err != nil {
-		return nil, fmt.Errorf("%s: %w", op, err)
-	}
-	return b, nil
-}
+func (c *Ceremony) Justify(responses [][]byte) ([]byte, error) { return c.justify(responses) }
 
 // Finish processes the justification files and returns the result. A dealer
 // with an unanswered complaint is left out of the qualified set; fewer than
 // t qualified dealers is ErrDKG.
 func (c *Ceremony) Finish(justifications [][]byte) (*DKGResult, error) {
-	const op = "custody.Ceremony.Finish"
-	res := c.result
-	if res == nil {
-		bundles := decodeAll(c.cfg, justifications, DecodeJustification, &c.Rejected)
-		var err error
-		if res, err = c.gen.ProcessJustifications(bundles); err != nil {
-			return nil, fmt.Errorf("%s: %w: %v", op, ErrDKG, err)
-		}
-	}
-	if res == nil || res.Key == nil {
-		return nil, fmt.Errorf("%s: %w: no key share for this node", op, ErrDKG)
-	}
-	g, err := NewGroup(c.n, res.Key.Commits)
-	if err != nil {
-		return nil, fmt.Errorf("%s: %w: %w", op, ErrDKG, err)
-	}
-	ks := newKeyShare(res.Key.Share)
-	if ks.Node != c.self || !g.PublicShare(ks.Node).Equal(dkgSuite.Point().Mul(ks.v, nil)) {
-		ks.Wipe()
-		return nil, fmt.Errorf("%s: %w: share does not match the group's public polynomial", op, ErrDKG)
-	}
-	out := &DKGResult{Group: g, Share: ks}
-	for _, q := range res.QUAL {
-		out.Qualified = append(out.Qualified, int(q.Index))
-	}
-	res.Key.Share.V.Zero()
-	return out, nil
+	return c.finish(justifications, c.n, c.self, nil)
 }
 
 // RunInProcess runs the ceremony for every key in one process, the way
@@ -233,55 +158,23 @@ func runInProcess(op string, cc CeremonyConfig, keys []*DKGKey, rnd io.Reader) (
 // published deal file, as a faulty dealer or channel would. A node that
 // fails leaves the ceremony; its slot in results is nil.
 func runCeremony(cc CeremonyConfig, keys []*DKGKey, rnd io.Reader, tamper func(dealer int, deal []byte) []byte) ([]*DKGResult, []error) {
-	n := len(keys)
-	cs := make([]*Ceremony, n)
-	errs := make([]error, n)
-	fail := func(i int, err error) { errs[i], cs[i] = fmt.Errorf("node %d: %w", i, err), nil }
+	ps, errs := make([]party, len(keys)), make([]error, len(keys))
 	for i, k := range keys {
 		c, err := newCeremony(cc, k, rnd)
 		if err != nil {
-			fail(i, err)
+			errs[i] = fmt.Errorf("node %d: %w", i, err)
 			continue
 		}
-		cs[i] = c
+		ps[i] = c
 	}
-	phase := func(step func(i int, c *Ceremony, in [][]byte) ([]byte, error), in [][]byte) [][]byte {
-		var out [][]byte
-		for i, c := range cs {
-			if c == nil {
-				continue
+	var tm func(int, []byte) [][]byte
+	if tamper != nil {
+		tm = func(i int, b []byte) [][]byte {
+			if b = tamper(i, b); b == nil {
+				return nil
 			}
-			b, err := step(i, c, in)
-			if err != nil {
-				fail(i, err)
-				continue
-			}
-			if b != nil {
-				out = append(out, b)
-			}
-		}
-		return out
-	}
-	deals := phase(func(i int, c *Ceremony, _ [][]byte) ([]byte, error) {
-		b, err := c.Deal()
-		if err == nil && tamper != nil {
-			b = tamper(i, b)
-		}
-		return b, err
-	}, nil)
-	resps := phase(func(_ int, c *Ceremony, in [][]byte) ([]byte, error) { return c.Respond(in) }, deals)
-	justs := phase(func(_ int, c *Ceremony, in [][]byte) ([]byte, error) { return c.Justify(in) }, resps)
-	results := make([]*DKGResult, n)
-	phase(func(i int, c *Ceremony, in [][]byte) ([]byte, error) {
-		r, err := c.Finish(in)
-		results[i] = r
-		return nil, err
-	}, justs)
-	var out []error
-	for _, e := range errs {
-		if e != nil {
-			out = append(out, e)
+			return [][]byte{b}
 		}
 	}
-	return results, out
+	return runPhases(ps, errs, "node", tm)
 }

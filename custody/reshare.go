@@ -27,14 +27,10 @@ type ReshareConfig struct {
 // phases and files are the DKG's (Ceremony); a joining node has no deal, a
 // leaving node's result is nil.
 type Reshare struct {
-	cfg      *dkg.Config
-	gen      *dkg.DistKeyGenerator
-	rc       ReshareConfig
-	oldIdx   int // -1: joining
-	newIdx   int // -1: leaving
-	ownDeal  []byte
-	result   *dkg.Result
-	Rejected []*NodeError
+	phases // Rejected: the bundles dropped
+	rc     ReshareConfig
+	oldIdx int // -1: joining
+	newIdx int // -1: leaving
 }
 
 // NewReshare checks the config and prepares this node's side. share is the
@@ -76,11 +72,11 @@ func NewReshare(rc ReshareConfig, key *DKGKey, share *KeyShare) (*Reshare, error
 	default:
 		cfg.PublicCoeffs = rc.OldGroup.commits
 	}
-	gen, err := dkg.NewDistKeyHandler(cfg)
+	ph, err := newPhases(cfg, "custody.Reshare", ErrReshare)
 	if err != nil {
 		return nil, fmt.Errorf("%s: %w: %v", op, ErrReshare, err)
 	}
-	r.cfg, r.gen = cfg, gen
+	r.phases = ph
 	return r, nil
 }
 
@@ -98,16 +94,7 @@ func (r *Reshare) Deal() ([]byte, error) {
 	if r.oldIdx < 0 {
 		return nil, nil
 	}
-	d, err := r.gen.Deals()
-	if err != nil {
-		return nil, fmt.Errorf("custody.Reshare.Deal: %w: %v", ErrReshare, err)
-	}
-	b, err := encodeDeal(d)
-	if err != nil {
-		return nil, fmt.Errorf("custody.Reshare.Deal: %w", err)
-	}
-	r.ownDeal = b
-	return bytes.Clone(b), nil
+	return r.deal()
 }
 
 // Respond processes every old node's deal file and returns this node's
@@ -115,23 +102,14 @@ func (r *Reshare) Deal() ([]byte, error) {
 // (ErrDealRejected otherwise); a leaving node receives nothing and returns
 // nil.
 func (r *Reshare) Respond(deals [][]byte) ([]byte, error) {
-	const op = "custody.Reshare.Respond"
-	if r.oldIdx >= 0 && !containsBytes(deals, r.ownDeal) {
-		return nil, fmt.Errorf("%s: %w", op, ErrDealRejected)
-	}
 	if r.newIdx < 0 {
+		if r.oldIdx >= 0 && !containsBytes(deals, r.ownDeal) {
+			return nil, fmt.Errorf("custody.Reshare.Respond: %w", ErrDealRejected)
+		}
 		return nil, nil // kyber: a leaving node goes on to the responses
 	}
 	// kyber evicts a dealer seen twice; the same file given twice is one deal
-	bundles := decodeAll(r.cfg, unique(deals), DecodeDeal, &r.Rejected)
-	rb, err := r.gen.ProcessDeals(bundles)
-	if err != nil {
-		return nil, fmt.Errorf("%s: %w: %v", op, ErrReshare, err)
-	}
-	if rb == nil {
-		return nil, nil
-	}
-	return encodeResponse(rb), nil
+	return r.respond(unique(deals), r.oldIdx >= 0)
 }
 
 func unique(files [][]byte) [][]byte {
@@ -144,38 +122,15 @@ func unique(files [][]byte) [][]byte {
 	return out
 }
 
-func containsBytes(set [][]byte, b []byte) bool {
-	for _, s := range set {
-		if bytes.Equal(s, b) {
-			return true
-		}
-	}
-	return false
-}
-
 // Justify processes every new node's response file and returns this old
 // node's justifications, or nil. A leaving node's part ends with its deal
 // (kyber v4 lets it process no responses), so a complaint against it is
 // never justified and its deal is left out: it returns nil.
 func (r *Reshare) Justify(responses [][]byte) ([]byte, error) {
-	const op = "custody.Reshare.Justify"
 	if r.newIdx < 0 {
 		return nil, nil
 	}
-	bundles := decodeAll(r.cfg, responses, DecodeResponse, &r.Rejected)
-	res, jb, err := r.gen.ProcessResponses(bundles)
-	if err != nil {
-		return nil, fmt.Errorf("%s: %w: %v", op, ErrReshare, err)
-	}
-	r.result = res
-	if jb == nil {
-		return nil, nil
-	}
-	b, err := encodeJustification(jb)
-	if err != nil {
-		return nil, fmt.Errorf("%s: %w", op, err)
-	}
-	return b, nil
+	return r.justify(responses)
 }
 
 // Finish processes the justification files. A node of the new set gets the
@@ -183,39 +138,15 @@ func (r *Reshare) Justify(responses [][]byte) ([]byte, error) {
 // Qualified the new nodes kyber found compliant (in a resharing kyber's
 // QUAL lists new nodes, not dealers); a leaving node gets nil, nil.
 func (r *Reshare) Finish(justifications [][]byte) (*DKGResult, error) {
-	const op = "custody.Reshare.Finish"
 	if r.newIdx < 0 {
 		return nil, nil
 	}
-	res := r.result
-	if res == nil {
-		bundles := decodeAll(r.cfg, justifications, DecodeJustification, &r.Rejected)
-		var err error
-		if res, err = r.gen.ProcessJustifications(bundles); err != nil {
-			return nil, fmt.Errorf("%s: %w: %v", op, ErrReshare, err)
+	return r.finish(justifications, len(r.rc.NewNodes), r.newIdx, func(g *Group) error {
+		if !g.Key().Equal(r.rc.OldGroup.Key()) {
+			return errors.New("the new group key differs from the old one")
 		}
-	}
-	if res == nil || res.Key == nil {
-		return nil, fmt.Errorf("%s: %w: no key share for this node", op, ErrReshare)
-	}
-	defer res.Key.Share.V.Zero()
-	g, err := NewGroup(len(r.rc.NewNodes), res.Key.Commits)
-	if err != nil {
-		return nil, fmt.Errorf("%s: %w: %w", op, ErrReshare, err)
-	}
-	if !g.Key().Equal(r.rc.OldGroup.Key()) {
-		return nil, fmt.Errorf("%s: %w: the new group key differs from the old one", op, ErrReshare)
-	}
-	ks := newKeyShare(res.Key.Share)
-	if ks.Node != r.newIdx || !g.PublicShare(ks.Node).Equal(dkgSuite.Point().Mul(ks.v, nil)) {
-		ks.Wipe()
-		return nil, fmt.Errorf("%s: %w: share does not match the new public polynomial", op, ErrReshare)
-	}
-	out := &DKGResult{Group: g, Share: ks}
-	for _, q := range res.QUAL {
-		out.Qualified = append(out.Qualified, int(q.Index))
-	}
-	return out, nil
+		return nil
+	})
 }
 
 // ReshareParty is one participant of an in-process resharing: its DKG key
@@ -251,58 +182,14 @@ func RunReshareInProcess(rc ReshareConfig, parties []ReshareParty) ([]*DKGResult
 // deal of the party at index p (none, a changed one, or it twice), as a
 // faulty dealer or channel would.
 func runReshare(rc ReshareConfig, parties []ReshareParty, tamper func(p int, deal []byte) [][]byte) ([]*DKGResult, []error) {
-	rs := make([]*Reshare, len(parties))
-	errs := make([]error, len(parties))
-	fail := func(p int, err error) { errs[p], rs[p] = fmt.Errorf("party %d: %w", p, err), nil }
+	ps, errs := make([]party, len(parties)), make([]error, len(parties))
 	for p, pt := range parties {
 		r, err := NewReshare(rc, pt.Key, pt.Share)
 		if err != nil {
-			fail(p, err)
+			errs[p] = fmt.Errorf("party %d: %w", p, err)
 			continue
 		}
-		rs[p] = r
+		ps[p] = r
 	}
-	phase := func(step func(p int, r *Reshare, in [][]byte) ([][]byte, error), in [][]byte) [][]byte {
-		var out [][]byte
-		for p, r := range rs {
-			if r == nil {
-				continue
-			}
-			bs, err := step(p, r, in)
-			if err != nil {
-				fail(p, err)
-				continue
-			}
-			out = append(out, bs...)
-		}
-		return out
-	}
-	one := func(b []byte, err error) ([][]byte, error) {
-		if b == nil {
-			return nil, err
-		}
-		return [][]byte{b}, err
-	}
-	deals := phase(func(p int, r *Reshare, _ [][]byte) ([][]byte, error) {
-		b, err := r.Deal()
-		if err == nil && b != nil && tamper != nil {
-			return tamper(p, b), nil
-		}
-		return one(b, err)
-	}, nil)
-	resps := phase(func(_ int, r *Reshare, in [][]byte) ([][]byte, error) { return one(r.Respond(in)) }, deals)
-	justs := phase(func(_ int, r *Reshare, in [][]byte) ([][]byte, error) { return one(r.Justify(in)) }, resps)
-	results := make([]*DKGResult, len(parties))
-	phase(func(p int, r *Reshare, in [][]byte) ([][]byte, error) {
-		res, err := r.Finish(in)
-		results[p] = res
-		return nil, err
-	}, justs)
-	var out []error
-	for _, e := range errs {
-		if e != nil {
-			out = append(out, e)
-		}
-	}
-	return results, out
+	return runPhases(ps, errs, "party", tamper)
 }
