@@ -3,8 +3,6 @@ package validatord
 import (
 	"encoding/hex"
 	"encoding/json"
-	"errors"
-	"flag"
 	"fmt"
 	"os"
 	"strings"
@@ -66,11 +64,8 @@ func cmdGenesisAssemble(e *env, args []string) error {
 	}
 	var opKeys multiFlag
 	e.fs.Var(&opKeys, "operator-key", "file holding an operator's public key in hex, as 'validatord key new' prints it (repeat per operator)")
-	if err := e.fs.Parse(args); err != nil {
-		if errors.Is(err, flag.ErrHelp) {
-			return err
-		}
-		return usageError{err.Error()}
+	if err := e.parseWithArgs(args); err != nil {
+		return err
 	}
 	switch {
 	case *chainID == "" || *out == "":
@@ -99,17 +94,9 @@ func cmdGenesisAssemble(e *env, args []string) error {
 		}
 		o.Operators = append(o.Operators, k)
 	}
-	var descs []*genesis.SignedDescriptor
-	for _, f := range e.fs.Args() {
-		p, err := genesis.ReadBounded(f, genesis.MaxDescriptorSize)
-		if err != nil {
-			return err
-		}
-		d, err := genesis.DecodeDescriptor(p)
-		if err != nil {
-			return fmt.Errorf("%s: %w", f, err)
-		}
-		descs = append(descs, d)
+	descs, err := readDescriptors(e.fs.Args())
+	if err != nil {
+		return err
 	}
 	c, err := genesis.Assemble(o, descs)
 	if err != nil {
@@ -119,10 +106,7 @@ func cmdGenesisAssemble(e *env, args []string) error {
 	if err != nil {
 		return err
 	}
-	if err := atomicfile.Write(*out, b); err != nil {
-		return err
-	}
-	if err := os.Chmod(*out, 0o644); err != nil { // public: every operator reads it
+	if err := writePublic(*out, b); err != nil {
 		return err
 	}
 	e.print(map[string]any{"ceremony": *out, "nodes": len(c.Nodes), "threshold": c.Threshold, "nonce": hex.EncodeToString(c.Nonce)},
@@ -132,18 +116,11 @@ func cmdGenesisAssemble(e *env, args []string) error {
 }
 
 func cmdDKGRun(e *env, args []string) error {
-	e.homeFlags()
-	cer := e.fs.String("ceremony", "", "the ceremony file from 'genesis assemble'")
-	dir := e.fs.String("exchange", "", "directory shared by every node's operator")
-	timeout := e.fs.Duration("timeout", 10*time.Minute, "give up when the other nodes' files are not all there by then")
-	if err := e.parse(args, "home", "ceremony", "exchange"); err != nil {
+	x := e.exchangeFlags(false, "ceremony", "the ceremony file from 'genesis assemble'", "exchange")
+	if err := x.parse(e, args, "ceremony", "exchange"); err != nil {
 		return err
 	}
-	kek, err := e.kek()
-	if err != nil {
-		return err
-	}
-	p, err := genesis.ReadBounded(*cer, genesis.MaxCeremonySize)
+	p, err := genesis.ReadBounded(*x.file, genesis.MaxCeremonySize)
 	if err != nil {
 		return err
 	}
@@ -151,7 +128,7 @@ func cmdDKGRun(e *env, args []string) error {
 	if err != nil {
 		return err
 	}
-	res, err := genesis.RunDKG(e.ctx, genesis.DKGOptions{Home: e.home, KEK: kek, Ceremony: c, Exchange: *dir, Timeout: *timeout})
+	res, err := genesis.RunDKG(e.ctx, genesis.DKGOptions{Home: e.home, KEK: x.kek, Ceremony: c, Exchange: *x.dir, Timeout: *x.timeout})
 	if err != nil {
 		return err
 	}

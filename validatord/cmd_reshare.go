@@ -2,12 +2,8 @@ package validatord
 
 import (
 	"encoding/hex"
-	"errors"
-	"flag"
 	"fmt"
-	"os"
 
-	"copystation/atomicfile"
 	"copystation/validatord/genesis"
 )
 
@@ -24,11 +20,8 @@ func cmdReshareAssemble(e *env, args []string) error {
 		fmt.Fprintf(e.fs.Output(), "usage: validatord reshare assemble [flags] DESCRIPTOR...\n\nThe new custody set's descriptors in its order (it fixes the new Shamir indices).\nThe old set is read from the ledger by each node, not given here.\n\nflags:\n")
 		e.fs.PrintDefaults()
 	}
-	if err := e.fs.Parse(args); err != nil {
-		if errors.Is(err, flag.ErrHelp) {
-			return err
-		}
-		return usageError{err.Error()}
+	if err := e.parseWithArgs(args); err != nil {
+		return err
 	}
 	switch {
 	case *chainID == "" || *out == "":
@@ -38,17 +31,9 @@ func cmdReshareAssemble(e *env, args []string) error {
 	case e.fs.NArg() == 0:
 		return usagef("give the new custody set's node descriptor files, in its order")
 	}
-	var descs []*genesis.SignedDescriptor
-	for _, f := range e.fs.Args() {
-		p, err := genesis.ReadBounded(f, genesis.MaxDescriptorSize)
-		if err != nil {
-			return err
-		}
-		d, err := genesis.DecodeDescriptor(p)
-		if err != nil {
-			return fmt.Errorf("%s: %w", f, err)
-		}
-		descs = append(descs, d)
+	descs, err := readDescriptors(e.fs.Args())
+	if err != nil {
+		return err
 	}
 	s, err := genesis.AssembleReshare(genesis.ReshareOptions{ChainID: *chainID, Epoch: uint32(*epoch), Threshold: *threshold}, descs)
 	if err != nil {
@@ -58,10 +43,7 @@ func cmdReshareAssemble(e *env, args []string) error {
 	if err != nil {
 		return err
 	}
-	if err := atomicfile.Write(*out, b); err != nil {
-		return err
-	}
-	if err := os.Chmod(*out, 0o644); err != nil { // public: every operator reads it
+	if err := writePublic(*out, b); err != nil {
 		return err
 	}
 	e.print(map[string]any{"session": *out, "epoch": s.Epoch, "nodes": len(s.Nodes), "threshold": s.Threshold, "nonce": hex.EncodeToString(s.Nonce)},

@@ -7,7 +7,6 @@ import (
 	"errors"
 	"fmt"
 	"path/filepath"
-	"time"
 
 	"go.dedis.ch/kyber/v4"
 
@@ -32,37 +31,27 @@ func partName(e uint32, i int) string { return fmt.Sprintf("epoch-%d-part-%05d.j
 // sealed into its vault and the tx 26 parts written beside the exchange's
 // files for `reshare submit`.
 func cmdReshareRun(e *env, args []string) error {
-	e.nodeFlags()
-	session := e.fs.String("session", "", "the session file (reshare assemble)")
-	dir := e.fs.String("dir", "", "the exchange directory every party reads and writes")
-	timeout := e.fs.Duration("timeout", 10*time.Minute, "how long to wait for the other parties")
-	if err := e.parse(args, "home", "session", "dir"); err != nil {
-		return err
-	}
-	kek, err := e.kek()
-	if err != nil {
+	x := e.exchangeFlags(true, "session", "the session file (reshare assemble)", "dir")
+	if err := x.parse(e, args, "session", "dir"); err != nil {
 		return err
 	}
 	b, err := e.backend()
 	if err != nil {
 		return err
 	}
-	p, err := genesis.ReadBounded(*session, genesis.MaxReshareSize)
+	s, err := readReshareSession(*x.file)
 	if err != nil {
 		return err
 	}
-	s, err := genesis.DecodeReshare(p)
-	if err != nil {
-		return err
-	}
-	ctx, cancel := context.WithTimeout(e.ctx, *timeout)
+	ctx, cancel := context.WithTimeout(e.ctx, *x.timeout)
 	defer cancel()
-	n, err := reshareRun(ctx, b, s, e.home, kek, *dir)
+	dir := *x.dir
+	n, err := reshareRun(ctx, b, s, e.home, x.kek, dir)
 	if err != nil {
 		return fmt.Errorf("reshare run: %w", err)
 	}
-	e.print(map[string]any{"epoch": s.Epoch, "parts": n, "dir": *dir},
-		fmt.Sprintf("resharing to epoch %d done: %d tx 26 parts in %s; submit them with validatord reshare submit", s.Epoch, n, *dir))
+	e.print(map[string]any{"epoch": s.Epoch, "parts": n, "dir": dir},
+		fmt.Sprintf("resharing to epoch %d done: %d tx 26 parts in %s; submit them with validatord reshare submit --session %s", s.Epoch, n, dir, *x.file))
 	return nil
 }
 

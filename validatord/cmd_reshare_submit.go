@@ -41,11 +41,7 @@ func cmdReshareSubmit(e *env, args []string) error {
 	if err := e.parse(args, "session", "dir"); err != nil {
 		return err
 	}
-	p, err := genesis.ReadBounded(*session, genesis.MaxReshareSize)
-	if err != nil {
-		return err
-	}
-	s, err := genesis.DecodeReshare(p)
+	s, err := readReshareSession(*session)
 	if err != nil {
 		return err
 	}
