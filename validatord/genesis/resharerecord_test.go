@@ -2,8 +2,6 @@ package genesis
 
 import (
 	"context"
-	"crypto/ecdh"
-	"crypto/rand"
 	"errors"
 	"sync"
 	"testing"
@@ -19,27 +17,8 @@ import (
 // unchanged group key (custody.AcceptEpoch), naming the new set.
 func TestReshareSessionExchange(t *testing.T) {
 	f := newGroupFixture(t)
-	var cks []*ecdh.PrivateKey
-	for range 4 {
-		k, _ := ecdh.X25519().GenerateKey(rand.Reader)
-		cks = append(cks, k)
-	}
-	title := custody.Title{ChainID: "net", TitleID: "film-1", Segments: 1}
-	dealt, err := custody.Deal(title, 2, []*ecdh.PublicKey{cks[0].PublicKey(), cks[1].PublicKey()})
-	if err != nil {
-		t.Fatal(err)
-	}
-	tc := custody.TitleReshareConfig{Title: title, OldThreshold: 2, NewThreshold: 2, Nonce: make([]byte, 32)}
-	rand.Read(tc.Nonce)
-	for _, k := range f.keys[:2] {
-		p, _ := custody.ParseDKGPublic(k.Public())
-		tc.OldNodes = append(tc.OldNodes, p)
-	}
-	for _, k := range cks[1:] {
-		tc.NewCustody = append(tc.NewCustody, k.PublicKey())
-	}
-	parties := ReshareParties(f.old, f.session)
-	order := NewOrder(parties, f.session)
+	tf := newTitleFixture(t, f, 1)
+	title, parties, order := tf.title, tf.parties, tf.order
 	dir := t.TempDir()
 	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
 	defer cancel()
@@ -48,12 +27,7 @@ func TestReshareSessionExchange(t *testing.T) {
 		if err != nil {
 			return nil, nil, err
 		}
-		r := TitleReshare{Config: tc, Parties: parties, OldIdx: -1, NewIdx: p - 1, NewOrder: order,
-			Key: f.keys[p], Custody: cks[p], Exchange: dir, Poll: 10 * time.Millisecond}
-		if p < 2 {
-			r.OldIdx, r.Blob, r.Root = p, dealt.Blobs[p], dealt.Roots[p]
-		}
-		out, err := ReshareTitle(ctx, r)
+		out, err := ReshareTitle(ctx, tf.party(f, p, dir))
 		if err != nil {
 			return nil, nil, err
 		}

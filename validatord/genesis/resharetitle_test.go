@@ -19,31 +19,9 @@ import (
 // its new index against its root.
 func TestReshareTitleExchange(t *testing.T) {
 	f := newGroupFixture(t)
-	var cks []*ecdh.PrivateKey
-	for range 4 {
-		k, err := ecdh.X25519().GenerateKey(rand.Reader)
-		if err != nil {
-			t.Fatal(err)
-		}
-		cks = append(cks, k)
-	}
-	title := custody.Title{ChainID: "net", TitleID: "film-1", Segments: 2}
-	dealt, err := custody.Deal(title, 2, []*ecdh.PublicKey{cks[0].PublicKey(), cks[1].PublicKey()})
-	if err != nil {
-		t.Fatal(err)
-	}
-	cfg := custody.TitleReshareConfig{Title: title, OldThreshold: 2, NewThreshold: 2, Nonce: make([]byte, 32)}
-	rand.Read(cfg.Nonce)
-	for _, k := range f.keys[:2] {
-		p, _ := custody.ParseDKGPublic(k.Public())
-		cfg.OldNodes = append(cfg.OldNodes, p)
-	}
-	for _, k := range cks[1:] {
-		cfg.NewCustody = append(cfg.NewCustody, k.PublicKey())
-	}
-	parties := ReshareParties(f.old, f.session)
-	order := NewOrder(parties, f.session)
-	if len(order) != 3 || order[0] != 1 || order[1] != 2 || order[2] != 3 {
+	tf := newTitleFixture(t, f, 2)
+	cks, title := tf.cks, tf.title
+	if order := tf.order; len(order) != 3 || order[0] != 1 || order[1] != 2 || order[2] != 3 {
 		t.Fatalf("NewOrder() = %v, want [1 2 3]", order)
 	}
 	dir := t.TempDir()
@@ -53,11 +31,7 @@ func TestReshareTitleExchange(t *testing.T) {
 	errs := make([]error, 4)
 	var wg sync.WaitGroup
 	for p := range 4 {
-		r := TitleReshare{Config: cfg, Index: 0, Parties: parties, OldIdx: -1, NewIdx: p - 1, NewOrder: order,
-			Key: f.keys[p], Custody: cks[p], Exchange: dir, Poll: 10 * time.Millisecond}
-		if p < 2 {
-			r.OldIdx, r.Blob, r.Root = p, dealt.Blobs[p], dealt.Roots[p]
-		}
+		r := tf.party(f, p, dir)
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
@@ -83,4 +57,55 @@ func TestReshareTitleExchange(t *testing.T) {
 		}
 		ts.Wipe()
 	}
+}
+
+// titleFixture is a title of the group fixture's session: dealt by its
+// issuer to the old set {a, b} (t=2), to be reshared to {b, c, d} (t=2);
+// cks are the four parties' custody keys.
+type titleFixture struct {
+	cks     []*ecdh.PrivateKey
+	title   custody.Title
+	dealt   *custody.Dealt
+	cfg     custody.TitleReshareConfig
+	parties [][]byte
+	order   []int
+}
+
+func newTitleFixture(t *testing.T, f *groupFixture, segments int) *titleFixture {
+	t.Helper()
+	tf := &titleFixture{title: custody.Title{ChainID: "net", TitleID: "film-1", Segments: segments}}
+	for range 4 {
+		k, err := ecdh.X25519().GenerateKey(rand.Reader)
+		if err != nil {
+			t.Fatal(err)
+		}
+		tf.cks = append(tf.cks, k)
+	}
+	var err error
+	if tf.dealt, err = custody.Deal(tf.title, 2, []*ecdh.PublicKey{tf.cks[0].PublicKey(), tf.cks[1].PublicKey()}); err != nil {
+		t.Fatal(err)
+	}
+	tf.cfg = custody.TitleReshareConfig{Title: tf.title, OldThreshold: 2, NewThreshold: 2, Nonce: make([]byte, 32)}
+	rand.Read(tf.cfg.Nonce)
+	for _, k := range f.keys[:2] {
+		p, _ := custody.ParseDKGPublic(k.Public())
+		tf.cfg.OldNodes = append(tf.cfg.OldNodes, p)
+	}
+	for _, k := range tf.cks[1:] {
+		tf.cfg.NewCustody = append(tf.cfg.NewCustody, k.PublicKey())
+	}
+	tf.parties = ReshareParties(f.old, f.session)
+	tf.order = NewOrder(tf.parties, f.session)
+	return tf
+}
+
+// party is party p's title phase through dir: an old node (p < 2) deals
+// from its issuer's blob.
+func (tf *titleFixture) party(f *groupFixture, p int, dir string) TitleReshare {
+	r := TitleReshare{Config: tf.cfg, Index: 0, Parties: tf.parties, OldIdx: -1, NewIdx: p - 1, NewOrder: tf.order,
+		Key: f.keys[p], Custody: tf.cks[p], Exchange: dir, Poll: 10 * time.Millisecond}
+	if p < 2 {
+		r.OldIdx, r.Blob, r.Root = p, tf.dealt.Blobs[p], tf.dealt.Roots[p]
+	}
+	return r
 }
