@@ -26,9 +26,21 @@ const testChain = "chain-k"
 // an issuer's deal of a two-segment title to them.
 func dealFixture(t testing.TB) (*Custodian, *contract.Custody, *contract.Title, *custody.Dealt) {
 	t.Helper()
+	c, _, cks := fourNodes(t)
+	mine, err := NewCustodian(cks[1].Bytes())
+	if err != nil {
+		t.Fatal(err)
+	}
+	ti := &contract.Title{ID: "film-k", Issuer: "issuer-x", Segments: []contract.Segment{{StartSector: 1, Sectors: 1}, {StartSector: 5, Sectors: 2}}}
+	return mine, c, ti, dealTitle(t, ti, cks)
+}
+
+// fourNodes is four custody nodes (t = 2): a real group from an
+// in-process ceremony, so the contract takes this custody in genesis, and
+// each node's custody key.
+func fourNodes(t testing.TB) (*contract.Custody, []*custody.DKGResult, []*ecdh.PrivateKey) {
+	t.Helper()
 	c := &contract.Custody{Threshold: 2}
-	// A real group from an in-process ceremony, so the contract takes this
-	// custody in genesis.
 	cc := custody.CeremonyConfig{Threshold: 2, Nonce: make([]byte, 32)}
 	var dkg []*custody.DKGKey
 	for range 4 {
@@ -44,20 +56,24 @@ func dealFixture(t testing.TB) (*Custodian, *contract.Custody, *contract.Title, 
 		t.Fatal(err)
 	}
 	c.Group, _ = res[0].Group.MarshalBinary()
-	var pubs []*ecdh.PublicKey
-	var mine *Custodian
+	var cks []*ecdh.PrivateKey
 	for i := range 4 {
 		k, _ := ecdh.X25519().GenerateKey(rand.Reader)
-		pubs = append(pubs, k.PublicKey())
+		cks = append(cks, k)
 		c.Nodes = append(c.Nodes, contract.CustodyNode{Name: "node", CustodyKey: k.PublicKey().Bytes(), DKGKey: dkg[i].Public()})
-		if i == 1 {
-			if mine, err = NewCustodian(k.Bytes()); err != nil {
-				t.Fatal(err)
-			}
-		}
 	}
-	ti := &contract.Title{ID: "film-k", Issuer: "issuer-x", Segments: []contract.Segment{{StartSector: 1, Sectors: 1}, {StartSector: 5, Sectors: 2}}}
-	d, err := custody.Deal(custody.Title{ChainID: testChain, TitleID: ti.ID, Segments: 2}, 2, pubs)
+	return c, res, cks
+}
+
+// dealTitle is the issuer's deal of ti (its segment count) to the nodes'
+// custody keys (t = 2), its roots set on ti; the title keys are wiped.
+func dealTitle(t testing.TB, ti *contract.Title, cks []*ecdh.PrivateKey) *custody.Dealt {
+	t.Helper()
+	var pubs []*ecdh.PublicKey
+	for _, k := range cks {
+		pubs = append(pubs, k.PublicKey())
+	}
+	d, err := custody.Deal(custody.Title{ChainID: testChain, TitleID: ti.ID, Segments: len(ti.Segments)}, 2, pubs)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -65,7 +81,7 @@ func dealFixture(t testing.TB) (*Custodian, *contract.Custody, *contract.Title, 
 	for _, r := range d.Roots {
 		ti.ShareRoots = append(ti.ShareRoots, bytes.Clone(r[:]))
 	}
-	return mine, c, ti, d
+	return d
 }
 
 // TestCustodianCheckDeal: a node accepts its sound share of a deal and

@@ -29,44 +29,21 @@ type tracedNet struct {
 
 func newTracedNet(t *testing.T, segs int) *tracedNet {
 	t.Helper()
-	n := &tracedNet{cust: &contract.Custody{Threshold: 2}}
-	cc := custody.CeremonyConfig{Threshold: 2, Nonce: make([]byte, 32)}
-	var dkg []*custody.DKGKey
-	for range 4 {
-		k := custody.NewDKGKey()
-		p, err := custody.ParseDKGPublic(k.Public())
-		if err != nil {
-			t.Fatal(err)
-		}
-		dkg, cc.Nodes = append(dkg, k), append(cc.Nodes, p)
-	}
-	res, err := custody.RunInProcess(cc, dkg)
-	if err != nil {
-		t.Fatal(err)
-	}
-	n.res, n.group = res, res[0].Group
-	n.cust.Group, _ = res[0].Group.MarshalBinary()
-	var pubs []*ecdh.PublicKey
-	for i := range 4 {
-		k, _ := ecdh.X25519().GenerateKey(rand.Reader)
-		pubs = append(pubs, k.PublicKey())
-		n.cust.Nodes = append(n.cust.Nodes, contract.CustodyNode{Name: "node", CustodyKey: k.PublicKey().Bytes(), DKGKey: dkg[i].Public()})
+	n := &tracedNet{}
+	var cks []*ecdh.PrivateKey
+	n.cust, n.res, cks = fourNodes(t)
+	n.group = n.res[0].Group
+	for i, k := range cks {
 		cu, err := NewCustodian(k.Bytes())
 		if err != nil {
 			t.Fatal(err)
 		}
 		n.cu = append(n.cu, cu)
-		n.sv = append(n.sv, New(Custody{ChainID: testChain, Share: res[i].Share, Group: res[i].Group}))
+		n.sv = append(n.sv, New(Custody{ChainID: testChain, Share: n.res[i].Share, Group: n.res[i].Group}))
 	}
 	n.title = &contract.Title{ID: "film-t", Issuer: "issuer-x", Segments: make([]contract.Segment, segs),
 		Tracing: &contract.TitleTracing{Copies: 10, Coalition: 3, Eps1: "0.01", Root: make([]byte, 32)}}
-	if n.deal, err = custody.Deal(custody.Title{ChainID: testChain, TitleID: n.title.ID, Segments: segs}, 2, pubs); err != nil {
-		t.Fatal(err)
-	}
-	n.deal.Keys.Wipe()
-	for _, r := range n.deal.Roots {
-		n.title.ShareRoots = append(n.title.ShareRoots, bytes.Clone(r[:]))
-	}
+	n.deal = dealTitle(t, n.title, cks)
 	return n
 }
 
