@@ -12,7 +12,6 @@ import (
 	"time"
 
 	"copystation/custody/playertree"
-	"copystation/validatord/chain"
 	"copystation/validatord/vault"
 )
 
@@ -26,29 +25,7 @@ func TestPlayerCommands(t *testing.T) {
 	dir := t.TempDir()
 	c := &cli{t: t, ctx: ctx, home: filepath.Join(dir, "home"), kek: filepath.Join(dir, "kek")}
 	c.ok("init", "--home", c.home, "--kek-file", c.kek, "--make-kek", "--p2p", freeAddr(t), "--rpc", "tcp://"+freeAddr(t), "--gateway", freeAddr(t))
-	kek, err := (&env{kekFile: c.kek}).kek()
-	if err != nil {
-		t.Fatal(err)
-	}
-	started := make(chan *chain.Node, 1)
-	runErr := make(chan error, 1)
-	rctx, stop := context.WithCancel(ctx)
-	go func() {
-		runErr <- Run(rctx, Config{Home: c.home, KEK: kek}, Deps{Started: func(n *chain.Node) { started <- n }})
-	}()
-	var node *chain.Node
-	select {
-	case node = <-started:
-	case err := <-runErr:
-		t.Fatalf("Run() = %v", err)
-	}
-	defer func() {
-		stop()
-		<-runErr
-	}()
-	if err := node.WaitHeight(ctx, 1); err != nil {
-		t.Fatal(err)
-	}
+	runNode(t, c)
 
 	makerKEK := filepath.Join(dir, "maker.kek")
 	os.WriteFile(makerKEK, bytes.Repeat([]byte{0x6D}, 32), 0o600)
