@@ -4,18 +4,14 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"path/filepath"
 	"strings"
 	"testing"
 	"time"
 
-	"copystation/burn/titlepkg"
 	"copystation/drive"
 	"copystation/simulator/drivesim"
 	"copystation/stationd/api"
-	"copystation/stationd/config"
 	"copystation/stationd/job"
-	"copystation/stationd/metrics"
 )
 
 // TestFailedDriveReturnsToService is issue 16's "degrade, don't stop"
@@ -32,7 +28,6 @@ func TestFailedDriveReturnsToService(t *testing.T) {
 	defer cancel()
 	dir := t.TempDir()
 	nw, keys := enrolledStation(ctx, t, dir, 8<<20, 17)
-	pkg := filepath.Join(dir, "station", "titles", titlepkg.FileName("film"))
 	writes := []drive.Opcode{drive.OpWrite10, drive.OpWrite12}
 	tests := []struct {
 		name   string
@@ -44,28 +39,10 @@ func TestFailedDriveReturnsToService(t *testing.T) {
 	}
 	for i, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			sdir := filepath.Join(dir, fmt.Sprint("reprobe-", i))
-			copyFile(t, pkg, filepath.Join(sdir, "titles", titlepkg.FileName("film")))
-			m := metrics.New()
-			st, err := Start(ctx, keys, Options{Dir: sdir, Nodes: []config.Node{nw.Pin()}, Group: nw.Group(), Players: mustPlayers(t, nw),
-				Drives: 2, Blanks: 8, SpeedX: 1, TimeScale: 0.2, Metrics: m, DriveReprobe: 100 * time.Millisecond, DriveReprobeMax: 400 * time.Millisecond})
-			if err != nil {
-				t.Fatal(err)
-			}
-			defer st.Stop()
 			const bad = 1
-			st.Drives[bad].Inject(tt.fault)
-			burn := func(k int) string {
-				tok := fmt.Sprintf("tok-%d-%d", i, k)
-				if err := nw.Mint(ctx, tok, "film", keys.Signing); err != nil {
-					t.Fatal(err)
-				}
-				j, err := st.Client.Burn(ctx, api.BurnRequest{TitleID: "film", TokenID: tok})
-				if err != nil {
-					t.Fatal(err)
-				}
-				return j.ID
-			}
+			st, m := faultStation(ctx, t, nw, keys, dir, fmt.Sprint("reprobe-", i),
+				Options{Drives: 2, Blanks: 8, DriveReprobe: 100 * time.Millisecond, DriveReprobeMax: 400 * time.Millisecond}, bad, tt.fault)
+			burn := func(k int) string { return burnFilm(ctx, t, nw, keys, st, fmt.Sprintf("tok-%d-%d", i, k)) }
 			for _, id := range []string{burn(0), burn(1)} {
 				if j := waitJob(t, st.Client, id, 3*time.Minute); j.State != job.Done || j.Drive == bad {
 					t.Fatalf("job %s = %s on drive %d (%s), want done on drive 0", id, j.State, j.Drive, j.Reason)

@@ -10,13 +10,9 @@ import (
 	"testing"
 	"time"
 
-	"copystation/burn/titlepkg"
 	"copystation/drive"
 	"copystation/simulator/drivesim"
-	"copystation/stationd/api"
-	"copystation/stationd/config"
 	"copystation/stationd/job"
-	"copystation/stationd/metrics"
 )
 
 // TestTowerDriveFailsMidWrite is issue 16's "degrade, don't stop": on a
@@ -34,7 +30,6 @@ func TestTowerDriveFailsMidWrite(t *testing.T) {
 	defer cancel()
 	dir := t.TempDir()
 	nw, keys := enrolledStation(ctx, t, dir, 8<<20, 16)
-	pkg := filepath.Join(dir, "station", "titles", titlepkg.FileName("film"))
 	writes := []drive.Opcode{drive.OpWrite10, drive.OpWrite12}
 	tests := []struct {
 		name   string
@@ -47,28 +42,11 @@ func TestTowerDriveFailsMidWrite(t *testing.T) {
 	}
 	for i, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			sdir := filepath.Join(dir, fmt.Sprint("tower-", i))
-			copyFile(t, pkg, filepath.Join(sdir, "titles", titlepkg.FileName("film")))
-			m := metrics.New()
-			st, err := Start(ctx, keys, Options{Dir: sdir, Nodes: []config.Node{nw.Pin()}, Group: nw.Group(), Players: mustPlayers(t, nw),
-				Drives: 4, Blanks: 6, SpeedX: 1, TimeScale: 0.2, Metrics: m})
-			if err != nil {
-				t.Fatal(err)
-			}
-			defer st.Stop()
 			const bad = 2
-			st.Drives[bad].Inject(tt.fault)
+			st, m := faultStation(ctx, t, nw, keys, dir, fmt.Sprint("tower-", i), Options{Drives: 4, Blanks: 6}, bad, tt.fault)
 			var ids []string
 			for k := range 4 {
-				tok := fmt.Sprintf("tok-%d-%d", i, k)
-				if err := nw.Mint(ctx, tok, "film", keys.Signing); err != nil {
-					t.Fatal(err)
-				}
-				j, err := st.Client.Burn(ctx, api.BurnRequest{TitleID: "film", TokenID: tok})
-				if err != nil {
-					t.Fatal(err)
-				}
-				ids = append(ids, j.ID)
+				ids = append(ids, burnFilm(ctx, t, nw, keys, st, fmt.Sprintf("tok-%d-%d", i, k)))
 			}
 			moved := ""
 			for k, id := range ids {
