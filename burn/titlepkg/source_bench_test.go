@@ -1,0 +1,161 @@
+package titlepkg
+
+import (
+	"bytes"
+	"os"
+	"path/filepath"
+	"syscall"
+	"testing"
+	"time"
+	"unsafe"
+
+	"golang.org/x/sys/unix"
+)
+
+// BenchmarkChunkSource measures what reading a package costs on top of
+// opening its chunks (AES-256-GCM), for each way a station could get the
+// ciphertext to GCM: the figures behind the choice of pread, written up in
+// docs/title-package.md ("How a burn reads the package"). One pass reads
+// and opens every chunk of a 256 MiB package, one goroutine:
+//
+//	BURN_BENCH_DIR=/dev/shm go test -run X -bench ChunkSource -cpu 1 -benchtime 3x ./burn/titlepkg
+//	go test -run X -bench ChunkSource -cpu 1 -benchtime 3x ./burn/titlepkg   # $TMPDIR's file system
+//
+//	pread:       the production path (ReadChunk): the kernel copies the chunk
+//	             from the page cache into the buffer, GCM opens it in place
+//	pread-cold:  the same with the file's clean pages dropped before each
+//	             pass (POSIX_FADV_DONTNEED; tmpfs keeps them): the disk's
+//	             read is in the figure
+//	odirect:     O_DIRECT reads of the chunk's aligned pages into an aligned
+//	             buffer (the disk DMAs into it; no page cache), GCM in place
+//	mmap:        64 MiB windows of the file mapped read-only (MAP_POPULATE,
+//	             MADV_SEQUENTIAL, unmapped behind), GCM reading the
+//	             ciphertext straight from the mapping into the buffer
+func BenchmarkChunkSource(b *testing.B) {
+	dir := os.Getenv("BURN_BENCH_DIR")
+	if dir == "" {
+		dir = b.TempDir()
+	} else {
+		var err error
+		if dir, err = os.MkdirTemp(dir, "titlepkg-bench-"); err != nil {
+			b.Fatal(err)
+		}
+		b.Cleanup(func() { os.RemoveAll(dir) })
+	}
+	const size = 256 << 20
+	img := bytes.Repeat(randomBytes(3, 1<<20), size>>20)
+	if _, err := Create(dir, Spec{TitleID: "bench", Image: bytes.NewReader(img), ImageSize: size, Keys: testKeys(b, 0), Rand: seeded(9)}); err != nil {
+		b.Fatal(err)
+	}
+	path := filepath.Join(dir, FileName("bench"))
+	p, err := Open(path, testKeys(b, 0))
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer p.Close()
+	f, err := os.Open(path)
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer f.Close()
+	for _, src := range []struct {
+		name string
+		pass func(b *testing.B, p *Package, f *os.File)
+	}{
+		{"pread", func(b *testing.B, p *Package, f *os.File) { preadPass(b, p) }},
+		{"pread-cold", func(b *testing.B, p *Package, f *os.File) {
+			b.StopTimer()
+			if err := unix.Fadvise(int(f.Fd()), 0, 0, unix.FADV_DONTNEED); err != nil {
+				b.Fatal(err)
+			}
+			b.StartTimer()
+			preadPass(b, p)
+		}},
+		{"odirect", odirectPass},
+		{"mmap", mmapPass},
+	} {
+		b.Run(src.name, func(b *testing.B) {
+			b.SetBytes(p.Manifest().StreamSize())
+			var cpu, sys time.Duration
+			for b.Loop() {
+				c0, s0 := rusage()
+				src.pass(b, p, f)
+				c1, s1 := rusage()
+				cpu, sys = cpu+c1-c0, sys+s1-s0
+			}
+			gb := float64(p.Manifest().StreamSize()) * float64(b.N) / 1e9
+			b.ReportMetric(cpu.Seconds()/gb, "cpu-s/GB")
+			b.ReportMetric(sys.Seconds()/gb, "sys-s/GB")
+		})
+	}
+}
+
+func preadPass(b *testing.B, p *Package) {
+	buf := make([]byte, p.ChunkBufSize())
+	for i := range p.Manifest().ChunkCount {
+		if _, _, err := p.ReadChunk(i, buf); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
+
+const page = 4096
+
+func odirectPass(b *testing.B, p *Package, _ *os.File) {
+	f, err := os.OpenFile(p.closer.(*os.File).Name(), os.O_RDONLY|syscall.O_DIRECT, 0)
+	if err != nil {
+		b.Fatalf("O_DIRECT: %v", err)
+	}
+	defer f.Close()
+	raw := make([]byte, p.ChunkBufSize()+3*page)
+	skip := (page - int(uintptr(unsafe.Pointer(&raw[0]))%page)) % page
+	buf := raw[skip:]
+	for i := range p.Manifest().ChunkCount {
+		off := p.ChunkOffset(i)
+		n := p.ChunkLen(i) + TagSize
+		lo := off &^ (page - 1)
+		hi := (off + n + page - 1) &^ (page - 1)
+		got, err := f.ReadAt(buf[:hi-lo], lo)
+		if int64(got) < off+n-lo {
+			b.Fatalf("O_DIRECT read of chunk %d: %d bytes, %v", i, got, err)
+		}
+		if _, err := p.OpenChunk(i, buf[off-lo:off-lo+n]); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
+
+func mmapPass(b *testing.B, p *Package, f *os.File) {
+	const window = 64 << 20
+	buf := make([]byte, p.ChunkBufSize())
+	var m []byte
+	var mlo int64 // file offset of m[0]
+	defer func() { unix.Munmap(m) }()
+	for i := range p.Manifest().ChunkCount {
+		off := p.ChunkOffset(i)
+		n := p.ChunkLen(i) + TagSize
+		if m == nil || off+n > mlo+int64(len(m)) {
+			if m != nil {
+				unix.Munmap(m)
+			}
+			mlo = off &^ (page - 1)
+			l := min(int64(window)+n+page, p.Manifest().FileSize()-mlo)
+			var err error
+			if m, err = unix.Mmap(int(f.Fd()), mlo, int(l), unix.PROT_READ, unix.MAP_SHARED|unix.MAP_POPULATE); err != nil {
+				b.Fatalf("mmap: %v", err)
+			}
+			unix.Madvise(m, unix.MADV_SEQUENTIAL)
+		}
+		ct := m[off-mlo : off-mlo+n]
+		aead := p.s.regions[p.m.chunks[i].region]
+		if _, err := aead.Open(buf[:0], p.s.nonce(i), ct, p.s.aad[:]); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
+
+func rusage() (cpu, sys time.Duration) {
+	var ru syscall.Rusage
+	syscall.Getrusage(syscall.RUSAGE_SELF, &ru)
+	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano()), time.Duration(ru.Stime.Nano())
+}
