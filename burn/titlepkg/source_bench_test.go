@@ -14,23 +14,27 @@ import (
 
 // BenchmarkChunkSource measures what reading a package costs on top of
 // opening its chunks (AES-256-GCM), for each way a station could get the
-// ciphertext to GCM: the figures behind the choice of pread, written up in
-// docs/title-package.md ("How a burn reads the package"). One pass reads
-// and opens every chunk of a 256 MiB package, one goroutine:
+// ciphertext to GCM: the figures behind how a burn reads the package,
+// written up in docs/title-package.md ("How a burn reads the package").
+// One pass reads and opens every chunk of a 256 MiB package in one
+// goroutine, with the file's pages in the page cache (warm) or dropped
+// from it before the pass (cold, POSIX_FADV_DONTNEED; tmpfs keeps them):
 //
 //	BURN_BENCH_DIR=/dev/shm go test -run X -bench ChunkSource -cpu 1 -benchtime 3x ./burn/titlepkg
 //	go test -run X -bench ChunkSource -cpu 1 -benchtime 3x ./burn/titlepkg   # $TMPDIR's file system
 //
-//	pread:       the production path (ReadChunk): the kernel copies the chunk
-//	             from the page cache into the buffer, GCM opens it in place
-//	pread-cold:  the same with the file's clean pages dropped before each
-//	             pass (POSIX_FADV_DONTNEED; tmpfs keeps them): the disk's
-//	             read is in the figure
-//	odirect:     O_DIRECT reads of the chunk's aligned pages into an aligned
-//	             buffer (the disk DMAs into it; no page cache), GCM in place
-//	mmap:        64 MiB windows of the file mapped read-only (MAP_POPULATE,
-//	             MADV_SEQUENTIAL, unmapped behind), GCM reading the
-//	             ciphertext straight from the mapping into the buffer
+//	gcm:     the baseline: GCM opens of chunks already in memory (four
+//	         chunks' ciphertext kept in the CPU's cache, opened in turn
+//	         into the buffer), no read at all
+//	pread:   the production path (Open, ReadChunk): the kernel copies the
+//	         chunk from the page cache into the buffer (a cold read fills
+//	         the cache first), GCM opens it in place
+//	odirect: O_DIRECT reads of the chunk's pages into an aligned buffer
+//	         (the disk's DMA, no kernel copy, no page cache: always cold),
+//	         GCM in place
+//	mmap:    64 MiB windows of the file mapped read-only (MAP_POPULATE,
+//	         MADV_SEQUENTIAL, unmapped behind), GCM reading the ciphertext
+//	         straight from the mapping into the buffer (warm only)
 func BenchmarkChunkSource(b *testing.B) {
 	dir := os.Getenv("BURN_BENCH_DIR")
 	if dir == "" {
@@ -58,28 +62,40 @@ func BenchmarkChunkSource(b *testing.B) {
 		b.Fatal(err)
 	}
 	defer f.Close()
+	// Dirty pages stay in the cache: write them out first.
+	drop := func(b *testing.B) {
+		if err := f.Sync(); err != nil {
+			b.Fatal(err)
+		}
+		if err := unix.Fadvise(int(f.Fd()), 0, 0, unix.FADV_DONTNEED); err != nil {
+			b.Fatal(err)
+		}
+	}
 	for _, src := range []struct {
 		name string
-		pass func(b *testing.B, p *Package, f *os.File)
+		cold bool
+		pass func(b *testing.B)
 	}{
-		{"pread", func(b *testing.B, p *Package, f *os.File) { preadPass(b, p) }},
-		{"pread-cold", func(b *testing.B, p *Package, f *os.File) {
-			b.StopTimer()
-			if err := unix.Fadvise(int(f.Fd()), 0, 0, unix.FADV_DONTNEED); err != nil {
-				b.Fatal(err)
-			}
-			b.StartTimer()
-			preadPass(b, p)
-		}},
-		{"odirect", odirectPass},
-		{"mmap", mmapPass},
+		{"gcm", false, func(b *testing.B) { gcmPass(b, p) }},
+		{"pread-warm", false, func(b *testing.B) { readPass(b, p) }},
+		{"pread-cold", true, func(b *testing.B) { readPass(b, p) }},
+		{"odirect-cold", true, func(b *testing.B) { odirectPass(b, p, path) }},
+		{"mmap-warm", false, func(b *testing.B) { mmapPass(b, p, f) }},
 	} {
 		b.Run(src.name, func(b *testing.B) {
 			b.SetBytes(p.Manifest().StreamSize())
 			var cpu, sys time.Duration
+			if !src.cold {
+				readPass(b, p) // the pages in the cache
+			}
 			for b.Loop() {
+				if src.cold {
+					b.StopTimer()
+					drop(b)
+					b.StartTimer()
+				}
 				c0, s0 := rusage()
-				src.pass(b, p, f)
+				src.pass(b)
 				c1, s1 := rusage()
 				cpu, sys = cpu+c1-c0, sys+s1-s0
 			}
@@ -90,7 +106,7 @@ func BenchmarkChunkSource(b *testing.B) {
 	}
 }
 
-func preadPass(b *testing.B, p *Package) {
+func readPass(b *testing.B, p *Package) {
 	buf := make([]byte, p.ChunkBufSize())
 	for i := range p.Manifest().ChunkCount {
 		if _, _, err := p.ReadChunk(i, buf); err != nil {
@@ -101,8 +117,28 @@ func preadPass(b *testing.B, p *Package) {
 
 const page = 4096
 
-func odirectPass(b *testing.B, p *Package, _ *os.File) {
-	f, err := os.OpenFile(p.closer.(*os.File).Name(), os.O_RDONLY|syscall.O_DIRECT, 0)
+func gcmPass(b *testing.B, p *Package) {
+	var cts [4][]byte
+	for k := range cts {
+		cts[k] = make([]byte, p.ChunkBufSize())
+		ct, err := p.FetchChunk(uint64(k), cts[k])
+		if err != nil {
+			b.Fatal(err)
+		}
+		cts[k] = ct
+	}
+	buf := make([]byte, p.ChunkBufSize())
+	for i := range p.Manifest().ChunkCount {
+		k := i % 4
+		aead := p.s.regions[p.m.chunks[k].region]
+		if _, err := aead.Open(buf[:0], p.s.nonce(k), cts[k], p.s.aad[:]); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
+
+func odirectPass(b *testing.B, p *Package, path string) {
+	f, err := os.OpenFile(path, os.O_RDONLY|syscall.O_DIRECT, 0)
 	if err != nil {
 		b.Fatalf("O_DIRECT: %v", err)
 	}
