@@ -16,6 +16,8 @@ import (
 
 	"copystation/burn/titlepkg"
 	"copystation/simulator/drivesim"
+
+	"golang.org/x/sys/unix"
 )
 
 // Benchmarks of the whole pipeline to the in-process simulated drive,
@@ -27,6 +29,7 @@ import (
 //	go test -run X -bench 'Copy$' -benchtime 3x ./burn
 //	BURN_BENCH_DIR=/dev/shm go test -run X -bench 'Copy$' -benchtime 3x ./burn
 //	BURN_BENCH_DIR=/dev/shm go test -run X -bench 'CopyPipeline$' -benchtime 3x ./burn
+//	BURN_BENCH_COLD=1 BURN_BENCH_DIR=/var/tmp go test -run X -bench 'CopyPipeline$/single' -cpu 1 -benchtime 3x ./burn
 //	BURN_BENCH_25G=1 go test -run X -bench Copy25GB -benchtime 1x -timeout 30m ./burn
 
 type wallClock struct{}
@@ -36,21 +39,22 @@ func (wallClock) Now() time.Time { return time.Now() }
 // BenchmarkCopy copies a 1 GiB title from a package file to a simulated
 // disc kept in a sparse file.
 func BenchmarkCopy(b *testing.B) {
-	p := benchPackage(b)
+	p, path := benchPackage(b)
 	defer p.Close()
-	runPasses(b, p, 1<<30, drivesim.Options{Dir: benchDir(b)})
+	runPasses(b, p, path, 1<<30, drivesim.Options{Dir: benchDir(b)})
 }
 
 // runPasses runs a copy benchmark both ways: two-pass authenticates the
 // whole package before writing (a package not installed), single-pass
-// reads it once (an installed package, Job.SinglePass).
-func runPasses(b *testing.B, p *titlepkg.Package, size int64, opts drivesim.Options) {
+// reads it once (an installed package, Job.SinglePass). path is the
+// package's file ("" for a synthetic package).
+func runPasses(b *testing.B, p *titlepkg.Package, path string, size int64, opts drivesim.Options) {
 	for _, single := range []bool{false, true} {
 		name := "two-pass"
 		if single {
 			name = "single-pass"
 		}
-		b.Run(name, func(b *testing.B) { runCopyBench(b, p, size, opts, single) })
+		b.Run(name, func(b *testing.B) { runCopyBench(b, p, path, size, opts, single) })
 	}
 }
 
@@ -60,13 +64,13 @@ func runPasses(b *testing.B, p *titlepkg.Package, size int64, opts drivesim.Opti
 // the pipeline's own cost plus two memory copies in the simulator. The
 // process's peak memory then includes the 1 GiB disc.
 func BenchmarkCopyPipeline(b *testing.B) {
-	p := benchPackage(b)
+	p, path := benchPackage(b)
 	defer p.Close()
-	runPasses(b, p, 1<<30, drivesim.Options{InMemory: true})
+	runPasses(b, p, path, 1<<30, drivesim.Options{InMemory: true})
 }
 
 // benchPackage makes a package file of a 1 GiB title.
-func benchPackage(b *testing.B) *titlepkg.Package {
+func benchPackage(b *testing.B) (*titlepkg.Package, string) {
 	dir := benchDir(b)
 	const size = 1 << 30
 	img := &patternReader{n: size}
@@ -76,11 +80,12 @@ func benchPackage(b *testing.B) *titlepkg.Package {
 	if err != nil {
 		b.Fatal(err)
 	}
-	p, err := titlepkg.Open(filepath.Join(dir, titlepkg.FileName("bench")), titleKeys(b, len(vars)))
+	path := filepath.Join(dir, titlepkg.FileName("bench"))
+	p, err := titlepkg.Open(path, titleKeys(b, len(vars)))
 	if err != nil {
 		b.Fatal(err)
 	}
-	return p
+	return p, path
 }
 
 // BenchmarkCopy25GB copies a 25 GB title (a synthetic package, generated
@@ -100,10 +105,10 @@ func BenchmarkCopy25GB(b *testing.B) {
 	if err != nil {
 		b.Fatal(err)
 	}
-	runPasses(b, p, size, drivesim.Options{Dir: benchDir(b)})
+	runPasses(b, p, "", size, drivesim.Options{Dir: benchDir(b)})
 }
 
-func runCopyBench(b *testing.B, p *titlepkg.Package, size int64, opts drivesim.Options, single bool) {
+func runCopyBench(b *testing.B, p *titlepkg.Package, path string, size int64, opts drivesim.Options, single bool) {
 	sim, err := drivesim.New(opts)
 	if err != nil {
 		b.Fatal(err)
@@ -140,6 +145,9 @@ func runCopyBench(b *testing.B, p *titlepkg.Package, size int64, opts drivesim.O
 				cur, t0 = pr.Phase, now
 			}
 			return nil
+		}
+		if os.Getenv("BURN_BENCH_COLD") != "" {
+			dropPages(b, path)
 		}
 		b.StartTimer()
 		c0, s0 := cpuTime(), sysTime()
@@ -202,6 +210,26 @@ func profileCopies(b *testing.B) (stop func()) {
 		b.Fatal(err)
 	}
 	return func() { pprof.StopCPUProfile(); f.Close() }
+}
+
+// dropPages writes the file at path out and drops its pages from the page
+// cache (BURN_BENCH_COLD=1: a title read from the disk, as a 25 GB one is
+// on a station whose memory cannot hold it). tmpfs keeps its pages.
+func dropPages(b *testing.B, path string) {
+	if path == "" {
+		return
+	}
+	f, err := os.Open(path)
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer f.Close()
+	if err := f.Sync(); err != nil {
+		b.Fatal(err)
+	}
+	if err := unix.Fadvise(int(f.Fd()), 0, 0, unix.FADV_DONTNEED); err != nil {
+		b.Fatal(err)
+	}
 }
 
 // benchDir is where the package and the simulator's disc files go:
