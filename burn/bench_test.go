@@ -120,6 +120,9 @@ func runCopyBench(b *testing.B, p *titlepkg.Package, path string, size int64, op
 	var phase map[Phase]time.Duration
 	var inCopy time.Duration // CPU time inside Copy alone
 	var inSys time.Duration  // of which in the kernel
+	cold := os.Getenv("BURN_BENCH_COLD") != ""
+	var cachedPct float64 // the package's pages cached as copies start (cold)
+	var copies int
 	// copyOnce makes one disc; only Copy itself runs with the timer on.
 	copyOnce := func(i int) {
 		b.StopTimer()
@@ -146,8 +149,9 @@ func runCopyBench(b *testing.B, p *titlepkg.Package, path string, size int64, op
 			}
 			return nil
 		}
-		if os.Getenv("BURN_BENCH_COLD") != "" {
-			dropPages(b, path)
+		if cold {
+			cachedPct += dropPages(b, path)
+			copies++
 		}
 		b.StartTimer()
 		c0, s0 := cpuTime(), sysTime()
@@ -171,7 +175,7 @@ func runCopyBench(b *testing.B, p *titlepkg.Package, path string, size int64, op
 		phase = map[Phase]time.Duration{}
 		copyOnce(-1)
 	}
-	phase, inCopy, inSys = map[Phase]time.Duration{}, 0, 0
+	phase, inCopy, inSys, cachedPct, copies = map[Phase]time.Duration{}, 0, 0, 0, 0
 	stop := profileCopies(b)
 	defer stop()
 	b.SetBytes(size)
@@ -188,6 +192,9 @@ func runCopyBench(b *testing.B, p *titlepkg.Package, path string, size int64, op
 	b.ReportMetric(inCopy.Seconds()/gb, "copy-cpu-s/GB")
 	b.ReportMetric(inSys.Seconds()/gb, "copy-sys-s/GB")
 	b.ReportMetric(float64(peakRSS())/(1<<20), "peak-RSS-MiB")
+	if cold {
+		b.ReportMetric(cachedPct/float64(copies), "pkg-cached-%")
+	}
 	for _, ph := range []Phase{PhaseAuthenticate, PhaseWrite, PhaseVerify} {
 		b.ReportMetric(phase[ph].Seconds()/float64(b.N), strings.Fields(string(ph))[0]+"-s")
 	}
@@ -214,10 +221,11 @@ func profileCopies(b *testing.B) (stop func()) {
 
 // dropPages writes the file at path out and drops its pages from the page
 // cache (BURN_BENCH_COLD=1: a title read from the disk, as a 25 GB one is
-// on a station whose memory cannot hold it). tmpfs keeps its pages.
-func dropPages(b *testing.B, path string) {
+// on a station whose memory cannot hold it), and returns the share of its
+// pages still cached (tmpfs keeps them all), in percent.
+func dropPages(b *testing.B, path string) float64 {
 	if path == "" {
-		return
+		return 100
 	}
 	f, err := os.Open(path)
 	if err != nil {
@@ -230,6 +238,15 @@ func dropPages(b *testing.B, path string) {
 	if err := unix.Fadvise(int(f.Fd()), 0, 0, unix.FADV_DONTNEED); err != nil {
 		b.Fatal(err)
 	}
+	st, err := f.Stat()
+	if err != nil {
+		b.Fatal(err)
+	}
+	var cs unix.Cachestat_t
+	if err := unix.Cachestat(uint(f.Fd()), &unix.CachestatRange{Len: uint64(st.Size())}, &cs, 0); err != nil {
+		b.Fatalf("cachestat: %v", err)
+	}
+	return 100 * float64(cs.Cache) / float64((st.Size()+4095)/4096)
 }
 
 // benchDir is where the package and the simulator's disc files go:
