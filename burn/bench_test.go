@@ -27,6 +27,7 @@ import (
 //	go test -run X -bench 'Copy$' -benchtime 3x ./burn
 //	BURN_BENCH_DIR=/dev/shm go test -run X -bench 'Copy$' -benchtime 3x ./burn
 //	BURN_BENCH_DIR=/dev/shm go test -run X -bench 'CopyPipeline$' -benchtime 3x ./burn
+//	BURN_BENCH_COLD=1 BURN_BENCH_DIR=/var/tmp go test -run X -bench 'CopyPipeline$/single' -cpu 1 -benchtime 3x ./burn
 //	BURN_BENCH_25G=1 go test -run X -bench Copy25GB -benchtime 1x -timeout 30m ./burn
 
 type wallClock struct{}
@@ -36,21 +37,22 @@ func (wallClock) Now() time.Time { return time.Now() }
 // BenchmarkCopy copies a 1 GiB title from a package file to a simulated
 // disc kept in a sparse file.
 func BenchmarkCopy(b *testing.B) {
-	p := benchPackage(b)
+	p, path := benchPackage(b)
 	defer p.Close()
-	runPasses(b, p, 1<<30, drivesim.Options{Dir: benchDir(b)})
+	runPasses(b, p, path, 1<<30, drivesim.Options{Dir: benchDir(b)})
 }
 
 // runPasses runs a copy benchmark both ways: two-pass authenticates the
 // whole package before writing (a package not installed), single-pass
-// reads it once (an installed package, Job.SinglePass).
-func runPasses(b *testing.B, p *titlepkg.Package, size int64, opts drivesim.Options) {
+// reads it once (an installed package, Job.SinglePass). path is the
+// package's file ("" for a synthetic package).
+func runPasses(b *testing.B, p *titlepkg.Package, path string, size int64, opts drivesim.Options) {
 	for _, single := range []bool{false, true} {
 		name := "two-pass"
 		if single {
 			name = "single-pass"
 		}
-		b.Run(name, func(b *testing.B) { runCopyBench(b, p, size, opts, single) })
+		b.Run(name, func(b *testing.B) { runCopyBench(b, p, path, size, opts, single) })
 	}
 }
 
@@ -60,13 +62,13 @@ func runPasses(b *testing.B, p *titlepkg.Package, size int64, opts drivesim.Opti
 // the pipeline's own cost plus two memory copies in the simulator. The
 // process's peak memory then includes the 1 GiB disc.
 func BenchmarkCopyPipeline(b *testing.B) {
-	p := benchPackage(b)
+	p, path := benchPackage(b)
 	defer p.Close()
-	runPasses(b, p, 1<<30, drivesim.Options{InMemory: true})
+	runPasses(b, p, path, 1<<30, drivesim.Options{InMemory: true})
 }
 
 // benchPackage makes a package file of a 1 GiB title.
-func benchPackage(b *testing.B) *titlepkg.Package {
+func benchPackage(b *testing.B) (*titlepkg.Package, string) {
 	dir := benchDir(b)
 	const size = 1 << 30
 	img := &patternReader{n: size}
@@ -76,11 +78,12 @@ func benchPackage(b *testing.B) *titlepkg.Package {
 	if err != nil {
 		b.Fatal(err)
 	}
-	p, err := titlepkg.Open(filepath.Join(dir, titlepkg.FileName("bench")), titleKeys(b, len(vars)))
+	path := filepath.Join(dir, titlepkg.FileName("bench"))
+	p, err := titlepkg.Open(path, titleKeys(b, len(vars)))
 	if err != nil {
 		b.Fatal(err)
 	}
-	return p
+	return p, path
 }
 
 // BenchmarkCopy25GB copies a 25 GB title (a synthetic package, generated
@@ -100,10 +103,10 @@ func BenchmarkCopy25GB(b *testing.B) {
 	if err != nil {
 		b.Fatal(err)
 	}
-	runPasses(b, p, size, drivesim.Options{Dir: benchDir(b)})
+	runPasses(b, p, "", size, drivesim.Options{Dir: benchDir(b)})
 }
 
-func runCopyBench(b *testing.B, p *titlepkg.Package, size int64, opts drivesim.Options, single bool) {
+func runCopyBench(b *testing.B, p *titlepkg.Package, path string, size int64, opts drivesim.Options, single bool) {
 	sim, err := drivesim.New(opts)
 	if err != nil {
 		b.Fatal(err)
@@ -115,6 +118,9 @@ func runCopyBench(b *testing.B, p *titlepkg.Package, size int64, opts drivesim.O
 	var phase map[Phase]time.Duration
 	var inCopy time.Duration // CPU time inside Copy alone
 	var inSys time.Duration  // of which in the kernel
+	cold := os.Getenv("BURN_BENCH_COLD") != ""
+	var cachedPct float64 // the package's pages cached as copies start (cold)
+	var copies int
 	// copyOnce makes one disc; only Copy itself runs with the timer on.
 	copyOnce := func(i int) {
 		b.StopTimer()
@@ -141,6 +147,10 @@ func runCopyBench(b *testing.B, p *titlepkg.Package, size int64, opts drivesim.O
 			}
 			return nil
 		}
+		if cold {
+			cachedPct += dropPages(b, path)
+			copies++
+		}
 		b.StartTimer()
 		c0, s0 := cpuTime(), sysTime()
 		if _, err := Copy(ctx, d, job); err != nil {
@@ -163,7 +173,7 @@ func runCopyBench(b *testing.B, p *titlepkg.Package, size int64, opts drivesim.O
 		phase = map[Phase]time.Duration{}
 		copyOnce(-1)
 	}
-	phase, inCopy, inSys = map[Phase]time.Duration{}, 0, 0
+	phase, inCopy, inSys, cachedPct, copies = map[Phase]time.Duration{}, 0, 0, 0, 0
 	stop := profileCopies(b)
 	defer stop()
 	b.SetBytes(size)
@@ -180,6 +190,9 @@ func runCopyBench(b *testing.B, p *titlepkg.Package, size int64, opts drivesim.O
 	b.ReportMetric(inCopy.Seconds()/gb, "copy-cpu-s/GB")
 	b.ReportMetric(inSys.Seconds()/gb, "copy-sys-s/GB")
 	b.ReportMetric(float64(peakRSS())/(1<<20), "peak-RSS-MiB")
+	if cold {
+		b.ReportMetric(cachedPct/float64(copies), "pkg-cached-%")
+	}
 	for _, ph := range []Phase{PhaseAuthenticate, PhaseWrite, PhaseVerify} {
 		b.ReportMetric(phase[ph].Seconds()/float64(b.N), strings.Fields(string(ph))[0]+"-s")
 	}

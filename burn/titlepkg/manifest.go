@@ -63,6 +63,10 @@ var (
 	ErrAuth = errors.New("titlepkg: authentication failed")
 	// ErrSpec: the packager's input is unusable.
 	ErrSpec = errors.New("titlepkg: invalid package input")
+	// ErrPackageChanged: the package file no longer holds a chunk its
+	// authenticated manifest places in it: truncated or replaced in place
+	// since it was opened.
+	ErrPackageChanged = errors.New("titlepkg: the package file changed on disk while it was read; install it again (stationd titles add)")
 )
 
 // Segment is one forensic segment: a run of sectors of the image that exists

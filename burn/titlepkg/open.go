@@ -24,7 +24,8 @@ func (e *ChunkError) Unwrap() error { return e.Err }
 // Its methods are safe for concurrent use.
 type Package struct {
 	r      io.ReaderAt
-	closer io.Closer
+	src    source      // where FetchChunk reads chunks: r, or direct reads of the file
+	closer []io.Closer // what Open opened
 	m      *Manifest
 	s      *sealer
 	base   int64 // file offset of chunk 0
@@ -48,7 +49,12 @@ func Open(path string, keys *Keys) (*Package, error) {
 		f.Close()
 		return nil, err
 	}
-	p.closer = f
+	var direct io.Closer
+	p.src, direct = openSource(f)
+	p.closer = []io.Closer{f}
+	if direct != nil {
+		p.closer = append(p.closer, direct)
+	}
 	return p, nil
 }
 
@@ -83,14 +89,17 @@ func OpenReader(r io.ReaderAt, size int64, keys *Keys) (*Package, error) {
 	}
 	m.layout()
 	s.aad = headerHash(enc)
-	return &Package{r: r, m: m, s: s, base: int64(n)}, nil
+	return &Package{r: r, src: readerSource{r}, m: m, s: s, base: int64(n)}, nil
 }
 
 // Manifest returns the authenticated manifest. Callers must not modify it.
 func (p *Package) Manifest() *Manifest { return p.m }
 
-// ChunkBufSize is the buffer size ReadChunk needs: one chunk and its tag.
-func (p *Package) ChunkBufSize() int { return int(p.m.ChunkSize) + TagSize }
+// ChunkBufSize is the buffer size ReadChunk and FetchChunk read into
+// best: one chunk and its tag, and room to read the whole pages of the
+// file around them (source_linux.go). A buffer of ChunkLen(i)+TagSize
+// bytes also works, read through the page cache.
+func (p *Package) ChunkBufSize() int { return int(p.m.ChunkSize) + TagSize + directSlack }
 
 // ChunkLen is chunk i's plaintext length.
 func (p *Package) ChunkLen(i uint64) int64 { return p.m.chunks[i].n }
@@ -107,9 +116,9 @@ func (p *Package) Region(i uint64) Region { return p.m.chunks[i].region }
 // tag follows the ChunkLen(i) bytes of ciphertext.
 func (p *Package) ChunkOffset(i uint64) int64 { return p.base + p.m.bodyOff(int(i)) }
 
-// ReadChunk reads chunk i into buf (at least ChunkBufSize bytes), checks its
-// tag and decrypts it in place. It returns the plaintext (a prefix of buf)
-// and the tag. No plaintext is returned unless the chunk authenticates.
+// ReadChunk reads chunk i into buf (as FetchChunk), checks its tag and
+// decrypts it in place. It returns the plaintext (a slice of buf) and the
+// tag. No plaintext is returned unless the chunk authenticates.
 func (p *Package) ReadChunk(i uint64, buf []byte) (plain []byte, tag [TagSize]byte, err error) {
 	ct, err := p.FetchChunk(i, buf)
 	if err != nil {
@@ -120,10 +129,12 @@ func (p *Package) ReadChunk(i uint64, buf []byte) (plain []byte, tag [TagSize]by
 	return plain, tag, err
 }
 
-// FetchChunk reads chunk i's ciphertext and tag, unchecked, into buf (at
-// least ChunkBufSize bytes) and returns them (a prefix of buf); OpenChunk
-// then opens them. ReadChunk does both: a caller splits them to wait for
-// the file outside whatever it holds while it decrypts.
+// FetchChunk reads chunk i's ciphertext and tag, unchecked, into buf
+// (ChunkBufSize bytes best, at least ChunkLen(i)+TagSize) and returns them
+// (a slice of buf, not necessarily at its start); OpenChunk then opens
+// them. A file cut short since Open fails with ErrPackageChanged.
+// ReadChunk does both: a caller splits them to wait for the file outside
+// whatever it holds while it decrypts.
 func (p *Package) FetchChunk(i uint64, buf []byte) ([]byte, error) {
 	if i >= p.m.ChunkCount {
 		return nil, &ChunkError{i, fmt.Errorf("%w: index past the last chunk %d", ErrFormat, p.m.ChunkCount-1)}
@@ -136,8 +147,8 @@ func (p *Package) FetchChunk(i uint64, buf []byte) ([]byte, error) {
 		return nil, &ChunkError{i, ErrNoKey}
 	}
 	off := p.ChunkOffset(i)
-	ct := buf[:n]
-	if _, err := p.r.ReadAt(ct, off); err != nil {
+	ct, err := p.src.fetch(buf, off, n)
+	if err != nil {
 		return nil, &ChunkError{i, fmt.Errorf("reading at offset %d: %w", off, err)}
 	}
 	return ct, nil
@@ -240,11 +251,12 @@ func (p *Package) Verify(ctx context.Context, workers int, done func(int64)) err
 	return nil
 }
 
-// Close wipes the derived keys and closes the file Open opened.
+// Close wipes the derived keys and closes the files Open opened.
 func (p *Package) Close() error {
 	p.s.wipe()
-	if p.closer != nil {
-		return p.closer.Close()
+	var errs []error
+	for _, c := range p.closer {
+		errs = append(errs, c.Close())
 	}
-	return nil
+	return errors.Join(errs...)
 }
