@@ -110,6 +110,24 @@ func (d *Drive) retry(ctx context.Context, op string, fn func() error) error {
 
 // retryWhen is retry with its own test of which errors pass by themselves.
 func (d *Drive) retryWhen(ctx context.Context, op string, again func(error) bool, fn func() error) error {
+	return d.retryUpTo(ctx, op, again, d.backoffMax, fn)
+}
+
+// pollMax caps the wait between the TEST UNIT READY polls that wait out a
+// long operation or a spin-up. On the error backoff alone (doubling to
+// backoffMax, 1 s) a 15 s finalise is seen done up to a second late, and
+// every disc of a tower loses that much of its drive's time; a TEST UNIT
+// READY costs the host and the drive next to nothing.
+const pollMax = 50 * time.Millisecond
+
+// poll is retryWhen for waiting on the drive: the backoff stops growing
+// at pollMax.
+func (d *Drive) poll(ctx context.Context, op string, again func(error) bool, fn func() error) error {
+	return d.retryUpTo(ctx, op, again, min(d.backoffMax, pollMax), fn)
+}
+
+// retryUpTo is retryWhen with the longest wait between tries given.
+func (d *Drive) retryUpTo(ctx context.Context, op string, again func(error) bool, longest time.Duration, fn func() error) error {
 	start := d.clock.Now()
 	wait := d.backoffFirst
 	var last error
@@ -134,7 +152,7 @@ func (d *Drive) retryWhen(ctx context.Context, op string, again func(error) bool
 		if serr := d.sleep(ctx, wait); serr != nil {
 			return fmt.Errorf("drive.%s: %w while retrying: %w", op, serr, err)
 		}
-		wait = min(2*wait, d.backoffMax)
+		wait = min(2*wait, longest)
 	}
 }
 

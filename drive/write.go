@@ -85,7 +85,7 @@ func (d *Drive) longOp(ctx context.Context, op string, run func(t Transport, imm
 	if err != nil {
 		return err
 	}
-	return d.retry(ctx, op, func() error { return TestUnitReady{}.Execute(t) })
+	return d.poll(ctx, op, retryable, func() error { return TestUnitReady{}.Execute(t) })
 }
 
 // SynchronizeCache makes the drive write its cache to the medium and waits

@@ -26,9 +26,26 @@ type TowerDrive struct {
 	StarvedS   float64 `json:"starved_seconds"`   // buffer empty inside a write stream
 	FedPercent float64 `json:"fed_percent"`       // writing / (writing + starved)
 	Underruns  int     `json:"underruns"`         // buffer ran empty mid-stream
-	DriveS     float64 `json:"drive_seconds"`     // writing + closing + loading (the drive's own work)
+	DriveS     float64 `json:"drive_seconds"`     // writing + reading + closing + loading (the drive's own work)
 	HostWaitS  float64 `json:"host_wait_seconds"` // the rest of the wall time
+	ReadingS   float64 `json:"reading_seconds"`   // reading at rated speed
+	ReadIdleS  float64 `json:"read_idle_seconds"` // read-ahead buffer full, waiting for the host
+	ReadStalls int     `json:"read_stalls"`
+	// VerifyMBps is the bytes the drive read over the time its discs
+	// spent verifying, against ReadMBps, its rated read speed.
+	VerifyMBps float64 `json:"verify_mb_per_s"`
+	BoundS     float64 `json:"bound_seconds_per_disc"` // the issue's bound for one of this drive's discs
 }
+
+// TowerBound is the physical bound of one disc, in modelled seconds:
+// the bytes written at the write speed, the same bytes at the read speed,
+// closing and finalising as modelled, loading, and robot moves.
+type TowerBound struct {
+	WriteS, ReadS, CloseS, LoadS, MovesS float64
+}
+
+// Total is the bound's seconds per disc.
+func (b TowerBound) Total() float64 { return b.WriteS + b.ReadS + b.CloseS + b.LoadS + b.MovesS }
 
 // TowerResult is what `stationd bench --tower N` measures.
 type TowerResult struct {
@@ -41,6 +58,9 @@ type TowerResult struct {
 	DiscsPerHour float64      `json:"discs_per_hour"`
 	BoundPerHour float64      `json:"bound_discs_per_hour"`
 	BoundPercent float64      `json:"percent_of_bound"`
+	Bound        TowerBound   `json:"bound_per_disc"` // of the slowest drive's discs
+	ReadMBps     float64      `json:"rated_read_mb_per_s"`
+	Phases       PhaseSeconds `json:"phases"`
 	PerDrive     []TowerDrive `json:"per_drive"`
 }
 
@@ -50,10 +70,11 @@ type TowerResult struct {
 // goes the whole way (media check, spend, write, verify, finalise,
 // unload). The drives' own counters (drivesim.Stats) say how well the
 // host fed them. The physical bound is what the drives alone need: per
-// drive, the modelled time of writing every disc at rated speed, closing
-// and finalising, and loading; the tower's discs per hour can be no more
-// than n drives' discs over the slowest drive's own time. The simulator
-// reads back and moves discs instantly, so neither is in the bound.
+// disc, the bytes written at the write speed, the same bytes at the read
+// speed, closing and finalising and loading as modelled, and robot moves
+// (towerBound); the tower's discs per hour can be no more than n drives'
+// discs over the slowest drive's bound per disc. A timeline of the jobs'
+// states (towerphase.go) says where the rest of each disc's time goes.
 //
 // With inMemory the discs' data stays in memory (n·perDrive·size bytes by
 // the end): a real drive takes the data off the host by DMA, while a
@@ -108,8 +129,9 @@ func runTower(ctx context.Context, log io.Writer, dir string, n, perDrive int, s
 		// discs take; faulted in now, before the clock starts.
 		drivesim.ReserveMemory(int64(n) * (size + 16<<20))
 	}
+	tl := newTimeline()
 	st, err := simstation.Start(ctx, keys, simstation.Options{Dir: sdir, Nodes: nodes, Group: group, Players: players, Drives: n, Blanks: total,
-		SpeedX: speed, TimeScale: scale, InMemory: inMemory})
+		SpeedX: speed, TimeScale: scale, InMemory: inMemory, AfterTransition: tl.note})
 	if err != nil {
 		return nil, err
 	}
@@ -146,21 +168,45 @@ func runTower(ctx context.Context, log io.Writer, dir string, n, perDrive int, s
 	// Rates are per hour of modelled time: wall time over the scale.
 	hours := wall.Hours() / scale
 	r.DiscsPerHour = float64(total) / hours
-	var slowest time.Duration // the most drive time one disc needed
+	r.Phases = tl.phases(n, scale)
+	r.ReadMBps = drivesim.ReadRate / 1e6
 	for i, d := range st.Drives {
 		s := d.Stats()
 		pd := &r.PerDrive[i]
-		pd.Drive, pd.WritingS, pd.StarvedS, pd.Underruns = i, s.Writing.Seconds(), s.Starved.Seconds(), s.Underruns
-		pd.FedPercent, pd.DriveS, pd.HostWaitS = 100*s.FedShare(), s.DriveTime().Seconds(), (wall - s.DriveTime()).Seconds()
-		if pd.Discs > 0 {
-			slowest = max(slowest, s.DriveTime()/time.Duration(pd.Discs))
+		pd.Drive, pd.WritingS, pd.StarvedS, pd.Underruns = i, s.Writing.Seconds()/scale, s.Starved.Seconds()/scale, s.Underruns
+		pd.FedPercent, pd.DriveS, pd.HostWaitS = 100*s.FedShare(), s.DriveTime().Seconds()/scale, (wall-s.DriveTime()).Seconds()/scale
+		pd.ReadingS, pd.ReadIdleS, pd.ReadStalls = s.Reading.Seconds()/scale, s.ReadIdle.Seconds()/scale, s.ReadStalls
+		if v := r.Phases.Verifying[i]; v > 0 {
+			pd.VerifyMBps = float64(s.ReadBytes) / v / 1e6
+		}
+		if pd.Discs == 0 {
+			continue
+		}
+		b := towerBound(s, pd.Discs, speed, scale)
+		pd.BoundS = b.Total()
+		if pd.BoundS > r.Bound.Total() {
+			r.Bound = b
 		}
 	}
-	if slowest > 0 {
-		r.BoundPerHour = float64(n) / (slowest.Hours() / scale)
+	if t := r.Bound.Total(); t > 0 {
+		r.BoundPerHour = float64(n) * 3600 / t
 		r.BoundPercent = 100 * r.DiscsPerHour / r.BoundPerHour
 	}
 	return r, nil
+}
+
+// towerBound is the issue's physical bound for one of a drive's discs
+// from its counters: the bytes it wrote (Writing is exactly bytes / write
+// speed) at the write speed, the same bytes again at the read speed (a
+// verify reads back all it wrote), its modelled closing, finalising and
+// loading, and robot moves: 0, because the bench's robot (robotsim with
+// TimeScale 0) moves instantly and one robot serves the drives while they
+// write, read and finalise, so its moves are in no drive's own time.
+func towerBound(s drivesim.Stats, discs, speedX int, scale float64) TowerBound {
+	per := func(d time.Duration) float64 { return d.Seconds() / scale / float64(discs) }
+	w := per(s.Writing)
+	return TowerBound{WriteS: w, ReadS: w * float64(speedX*4_500_000) / drivesim.ReadRate,
+		CloseS: per(s.Closing), LoadS: per(s.Loading)}
 }
 
 // emptyOutput takes the finished discs out of the robot's output bin, as
@@ -198,8 +244,12 @@ func printTower(w io.Writer, r *TowerResult) {
 	}
 	fmt.Fprintf(w, "tower of %d drives at %dx (%s), %d copies of %d bytes: %.1f s, %.1f discs/hour, bound %.1f (%.1f%%)\n",
 		r.Drives, r.SpeedX, store, r.Discs, r.ImageBytes, r.WallSeconds, r.DiscsPerHour, r.BoundPerHour, r.BoundPercent)
+	b := r.Bound
+	fmt.Fprintf(w, "  bound per disc %.2f s = writing %.2f s at %dx + reading the same bytes %.2f s at %.0f MB/s + closing and finalising %.2f s + loading %.2f s + robot moves %.2f s (robotsim moves instantly)\n",
+		b.Total(), b.WriteS, r.SpeedX, b.ReadS, r.ReadMBps, b.CloseS, b.LoadS, b.MovesS)
 	for _, d := range r.PerDrive {
-		fmt.Fprintf(w, "  drive %d: %d discs, writing %.1f s, starved %.2f s, fed %.2f%% of writing time, %d underruns, drive's own time %.1f s\n",
-			d.Drive, d.Discs, d.WritingS, d.StarvedS, d.FedPercent, d.Underruns, d.DriveS)
+		fmt.Fprintf(w, "  drive %d: %d discs, writing %.1f s, starved %.2f s, fed %.2f%% of writing time, %d underruns; verify %.1f MB/s (%.1f%% of %.0f), read idle %.2f s in %d stalls; drive's own time %.1f s\n",
+			d.Drive, d.Discs, d.WritingS, d.StarvedS, d.FedPercent, d.Underruns, d.VerifyMBps, 100*d.VerifyMBps/r.ReadMBps, r.ReadMBps, d.ReadIdleS, d.ReadStalls, d.DriveS)
 	}
+	printPhases(w, r.Phases)
 }

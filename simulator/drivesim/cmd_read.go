@@ -41,7 +41,7 @@ func (d *Drive) read(c *cmd) reply {
 	if _, err := disc.f.ReadAt(c.buf[:size], int64(lba)*drive.SectorSize); err != nil {
 		return reply{err: fmt.Errorf("drivesim.Do: READ LBA %d: disc file: %v: %w", lba, err, drive.ErrTransport)}
 	}
-	return reply{n: size}
+	return reply{n: size, until: d.queueRead(c.now, lba, n)}
 }
 
 // firstUnrecorded finds the first sector of [lba, lba+n) that holds no

@@ -19,6 +19,9 @@
 // descriptor format when asked, carrying the sense key, ASC and ASCQ a real
 // drive would report (MMC-6 annex F).
 //
+// A throttled drive reads at ReadSpeedX and prefetches sequentially into a
+// buffer of Options.CacheSize bytes (readahead.go).
+//
 // Writes go through a write cache of Options.CacheSize bytes. SYNCHRONIZE
 // CACHE empties it; a power loss discards whatever it still holds.
 //

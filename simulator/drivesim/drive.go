@@ -94,6 +94,7 @@ type Drive struct {
 	busyCond      Condition
 	drainAt       time.Time // the write buffer is empty from then on
 	streaming     bool      // inside a write stream (stream.go)
+	ra            readAhead // the read prefetch (readahead.go)
 	stats         Stats
 	noMediumUntil time.Time
 	speedX        int
@@ -251,6 +252,7 @@ func (d *Drive) load(disc *Disc) {
 func (d *Drive) mediaArrived(now time.Time) {
 	d.readyAt = now.Add(d.scaled(d.opts.LoadTime))
 	d.stats.Loading += d.scaled(d.opts.LoadTime)
+	d.endRead()
 	d.ua = append(d.ua, CondMediumMayHaveChanged)
 	d.event = 2 // NewMedia
 	d.speedX = d.opts.SpeedX

@@ -45,7 +45,7 @@ func (d *Drive) getPerformance(c *cmd) reply {
 			return fail(badCDB(1, 4))
 		}
 		write := dt&0x04 != 0
-		speed := 8 * oneXkBps // reads at 8x
+		speed := ReadSpeedX * oneXkBps // readahead.go
 		if write {
 			b[4] = 0x02
 			speed = d.currentSpeed() * oneXkBps
@@ -64,7 +64,7 @@ func (d *Drive) getPerformance(c *cmd) reply {
 			}
 			var desc [16]byte
 			binary.BigEndian.PutUint32(desc[4:], end)
-			binary.BigEndian.PutUint32(desc[8:], 8*oneXkBps)
+			binary.BigEndian.PutUint32(desc[8:], ReadSpeedX*oneXkBps)
 			binary.BigEndian.PutUint32(desc[12:], uint32(x*oneXkBps))
 			b = append(b, desc[:]...)
 		}
@@ -122,6 +122,7 @@ func (d *Drive) queueWrite(now time.Time, n int) time.Time {
 	if d.opts.TimeScale == 0 {
 		return time.Time{}
 	}
+	d.endRead()
 	rate := float64(d.currentSpeed()) * float64(oneXkBps) * 1000
 	drain := d.scaled(time.Duration(float64(n) / rate * float64(time.Second)))
 	d.streamWrite(now, drain)

@@ -24,12 +24,26 @@ type Stats struct {
 	// Writing, the time the drive itself needs, whatever the host does.
 	Closing time.Duration
 	Loading time.Duration
+
+	// Reading is the modelled time the drive spent reading the sectors
+	// the host asked for, at ReadRate (readahead.go); ReadBytes their
+	// bytes.
+	Reading   time.Duration
+	ReadBytes int64
+	// ReadIdle is the time the drive sat with its read-ahead buffer full
+	// inside a read stream, waiting for the host's next READ; ReadStalls
+	// counts those stops. A host that keeps the drive reading at its
+	// rated speed has none.
+	ReadIdle   time.Duration
+	ReadStalls int
+	// ReadStreams counts runs of sequential READs.
+	ReadStreams int
 }
 
-// DriveTime is the time the drive's own work took: writing at speed,
-// closing and loading. A host that never kept the drive waiting would
-// finish its discs in this time.
-func (s Stats) DriveTime() time.Duration { return s.Writing + s.Closing + s.Loading }
+// DriveTime is the time the drive's own work took: writing and reading at
+// speed, closing and loading. A host that never kept the drive waiting
+// would finish its discs in this time.
+func (s Stats) DriveTime() time.Duration { return s.Writing + s.Reading + s.Closing + s.Loading }
 
 // FedShare is the share of the stream time the drive was writing at its
 // rated speed: Writing / (Writing + Starved), 1 when nothing was written.
@@ -38,6 +52,15 @@ func (s Stats) FedShare() float64 {
 		return 1
 	}
 	return float64(s.Writing) / float64(s.Writing+s.Starved)
+}
+
+// ReadShare is the share of the read stream time the drive was reading:
+// Reading / (Reading + ReadIdle), 1 when nothing was read.
+func (s Stats) ReadShare() float64 {
+	if s.Reading+s.ReadIdle == 0 {
+		return 1
+	}
+	return float64(s.Reading) / float64(s.Reading+s.ReadIdle)
 }
 
 // Stats returns the drive's write-streaming counters since it was made.
@@ -63,4 +86,4 @@ func (d *Drive) streamWrite(now time.Time, drain time.Duration) {
 
 // endStream marks the end of a write stream: the gap before the next
 // WRITE is not the host's fault.
-func (d *Drive) endStream() { d.streaming = false }
+func (d *Drive) endStream() { d.streaming = false; d.endRead() }
