@@ -15,10 +15,14 @@ import (
 // round short and drains a backlog over several blocks. The bound is the
 // proposer's choice, not a validity rule: ProcessProposal accepts larger
 // blocks from other proposers, and no transaction is refused (the rest stay
-// in the mempool for the next block).
+// in the mempool for the next block). 256 KiB (about 570 spends, four
+// block parts) also fits one 100 ms sample of CometBFT's per-peer send and
+// receive limit (p2p send_rate and recv_rate, 5 MB/s: 512 KB a sample) with
+// room for the mempool's gossip on the same connection; a block past that
+// waits for the next sample at every hop.
 const (
 	MaxBlockTxs     = 1000
-	MaxBlockTxBytes = 512 << 10
+	MaxBlockTxBytes = 256 << 10
 )
 
 // PrepareProposal implements abci.Application: the first transactions

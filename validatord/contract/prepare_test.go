@@ -21,9 +21,10 @@ func TestPrepareProposalBounds(t *testing.T) {
 		maxBytes int64
 		want     int
 	}{
-		{name: "a backlog of small spends", txs: txs(3000, 450), maxBytes: 4 << 20, want: MaxBlockTxs},
+		{name: "a backlog of small transactions", txs: txs(3000, 200), maxBytes: 4 << 20, want: MaxBlockTxs},
 		{name: "under the bounds", txs: txs(300, 450), maxBytes: 4 << 20, want: 300},
-		{name: "large transactions", txs: txs(10, 100<<10), maxBytes: 4 << 20, want: 5},
+		{name: "large transactions", txs: txs(10, 100<<10), maxBytes: 4 << 20, want: 2},
+		{name: "a backlog of spends", txs: txs(3000, 450), maxBytes: 4 << 20, want: MaxBlockTxBytes / 450},
 		{name: "one transaction over the byte bound", txs: txs(3, MaxTxBytes), maxBytes: 4 << 20, want: 1},
 		{name: "CometBFT's own limit", txs: txs(300, 450), maxBytes: 450 * 10, want: 10},
 		{name: "empty", txs: nil, maxBytes: 4 << 20, want: 0},
