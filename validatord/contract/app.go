@@ -69,7 +69,8 @@ type block struct {
 	staged  map[string][]byte
 	results []TxResult
 	changes *changeSet
-	prev    []byte // the app hash before this block
+	prev    []byte    // the app hash before this block
+	batch   dbm.Batch // the writes of Commit, built by FinalizeBlock (stageBatch)
 }
 
 // TxResult is a committed transaction's outcome.
@@ -217,7 +218,16 @@ func (a *App) FinalizeBlock(_ context.Context, req *abci.FinalizeBlockRequest) (
 	}
 	cs := changes(staged)
 	hash := nextHash(prev, req.Height, cs)
-	a.pending = &block{height: req.Height, hash: hash, staged: staged, results: results, changes: cs, prev: prev}
+	p := &block{height: req.Height, hash: hash, staged: staged, results: results, changes: cs, prev: prev}
+	b, err := a.stageBatch(p)
+	if err != nil {
+		return nil, fmt.Errorf("contract.FinalizeBlock: height %d: %w", req.Height, err)
+	}
+	p.batch = b
+	if a.pending != nil && a.pending.batch != nil { // a block executed again
+		a.pending.batch.Close()
+	}
+	a.pending = p
 	resp.AppHash = hash
 	return resp, nil
 }
@@ -235,49 +245,14 @@ func (a *App) Commit(context.Context, *abci.CommitRequest) (*abci.CommitResponse
 	if p == nil {
 		return nil, errors.New("contract.Commit: nothing staged")
 	}
-	b := a.db.NewBatch()
+	b := p.batch
+	if b == nil { // the genesis block staged by InitChain alone
+		var err error
+		if b, err = a.stageBatch(p); err != nil {
+			return nil, fmt.Errorf("contract.Commit: %w", err)
+		}
+	}
 	defer b.Close()
-	for k, v := range p.staged { // order is irrelevant inside one batch
-		if err := b.Set([]byte(k), v); err != nil {
-			return nil, fmt.Errorf("contract.Commit: %w", err)
-		}
-	}
-	indexed := map[string]bool{}
-	for _, r := range p.results {
-		// The first committed result of a transaction stays its result: the
-		// same bytes included again (a proposer may) execute as a repeat,
-		// and must not overwrite what its submitter was told.
-		k := resultsPfx + hex.EncodeToString(r.Hash)
-		if indexed[k] {
-			continue
-		}
-		indexed[k] = true
-		if old, err := a.db.Get([]byte(k)); err != nil {
-			return nil, fmt.Errorf("contract.Commit: %w", err)
-		} else if old != nil {
-			continue
-		}
-		js, _ := json.Marshal(r)
-		if err := b.Set([]byte(k), js); err != nil {
-			return nil, fmt.Errorf("contract.Commit: %w", err)
-		}
-	}
-	hb := binary.BigEndian.AppendUint64(nil, uint64(p.height))
-	for _, k := range p.changes.keys {
-		if err := b.Set([]byte(wrotePfx+k), hb); err != nil {
-			return nil, fmt.Errorf("contract.Commit: %w", err)
-		}
-	}
-	local := [][2][]byte{
-		{[]byte(metaHeight), hb}, {[]byte(metaHash), p.hash}, {[]byte(metaChainID), []byte(a.ChainID())},
-		{heightKey(blockPfx, p.height), encodeLeaves(p.changes.leaves)}, {heightKey(hashPfx, p.height), p.hash},
-		{heightKey(hashPfx, p.height-1), append([]byte{}, p.prev...)},
-	}
-	for _, kv := range local {
-		if err := b.Set(kv[0], kv[1]); err != nil {
-			return nil, fmt.Errorf("contract.Commit: %w", err)
-		}
-	}
 	if err := b.Write(); err != nil {
 		return nil, fmt.Errorf("contract.Commit: %w", err)
 	}

@@ -15,14 +15,12 @@ import (
 	cfg "github.com/cometbft/cometbft/config"
 
 	"copystation/protocol"
-	"copystation/validatord/contract"
 )
 
 type benchNet struct {
-	nw    *Network
-	st    *station
-	next  int // tokens used so far
-	nonce uint64
+	nw   *Network
+	st   *station
+	next int // tokens used so far
 }
 
 func startBenchNet(b *testing.B, ctx context.Context, n int, tune func(*cfg.Config)) *benchNet {
@@ -35,34 +33,14 @@ func startBenchNet(b *testing.B, ctx context.Context, n int, tune func(*cfg.Conf
 	return bn
 }
 
-// mint mints count tokens for the station in as few blocks as the
-// mempool allows: consecutive nonces broadcast at once, then one wait.
+// mint mints count tokens for the station (mintTokens).
 func (bn *benchNet) mint(b *testing.B, ctx context.Context, count int) []string {
-	n0 := bn.nw.Node(0)
-	if bn.nonce == 0 {
-		if err := n0.Ledger.Query(ctx, "/nonce/"+n0.Issuer.ID(), &bn.nonce); err != nil {
-			b.Fatal(err)
-		}
-	}
 	ids := make([]string, count)
-	var last []byte
 	for i := range ids {
 		ids[i] = fmt.Sprintf("bench-%d", bn.next)
 		bn.next++
-		bn.nonce++
-		tx, err := contract.NewTx(rand.Reader, bn.nw.opts.IssuerKey, n0.Issuer.PublicKey(), n0.ChainID, contract.TxMintToken, bn.nonce,
-			contract.MintTokenBody{ID: ids[i], Title: "film-1", Owner: bn.st.signPub})
-		if err != nil {
-			b.Fatal(err)
-		}
-		if _, err := n0.Client.BroadcastTxSync(ctx, tx); err != nil {
-			b.Fatalf("broadcast mint: %v", err)
-		}
-		last = tx
 	}
-	if _, err := n0.Ledger.Submit(ctx, "mint", last); err != nil {
-		b.Fatalf("mint: %v", err)
-	}
+	mintTokens(b, ctx, bn.nw, bn.st.signPub, ids)
 	return ids
 }
 
