@@ -107,8 +107,10 @@ func (m *memStore) ReadAt(p []byte, off int64) (int, error) {
 			clear(dst)
 		} else {
 			b := m.blocks[i]
-			c := copy(dst, b.b[o:max(o, b.hw)])
-			clear(dst[c:])
+			measured(func() {
+				c := copy(dst, b.b[o:max(o, b.hw)])
+				clear(dst[c:])
+			})
 		}
 		n += k
 	}
@@ -130,7 +132,7 @@ func (m *memStore) WriteAt(p []byte, off int64) (int, error) {
 		if o > b.hw {
 			clear(b.b[b.hw:o]) // stale bytes below the write now count
 		}
-		copy(b.b[o:], p[n:n+k])
+		measured(func() { copy(b.b[o:], p[n:n+k]) })
 		b.hw = max(b.hw, o+k)
 		n += k
 	}
