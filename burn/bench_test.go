@@ -22,7 +22,12 @@ import (
 // unthrottled (TimeScale 0). Figures and commands are in
 // docs/benchmarks.md ("Copy pipeline").
 //
-//	go test -run X -bench 'CopyPipeline$|Floor$' -cpu 1,2,4 -benchtime 3x ./burn ./burn/sector
+//	go test -run X -bench 'Floor$' -cpu 1 ./burn/sector
+//	for c in 1 2 4; do go test -run X -bench 'CopyPipeline$/single' -cpu $c -benchtime 3x ./burn; done
+//
+// One GOMAXPROCS per process: with a -cpu list, the first value's figures
+// for these sub-benchmarks came from a run at the default GOMAXPROCS
+// (docs/benchmarks.md, the lead's re-run of the sixth session).
 //	go test -run X -bench 'Stages' -cpu 1 ./burn
 //	go test -run X -bench 'Copy$' -benchtime 3x ./burn
 //	BURN_BENCH_DIR=/dev/shm go test -run X -bench 'Copy$' -benchtime 3x ./burn
