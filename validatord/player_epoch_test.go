@@ -27,8 +27,7 @@ func TestPlayerCommandsAfterEpoch(t *testing.T) {
 	defer cancel()
 	dir := t.TempDir()
 	c := &cli{t: t, ctx: ctx, home: filepath.Join(dir, "home"), kek: filepath.Join(dir, "kek")}
-	c.ok("init", "--home", c.home, "--kek-file", c.kek, "--make-kek", "--p2p", freeAddr(t), "--rpc", "tcp://"+freeAddr(t), "--gateway", freeAddr(t))
-	node, kek := runNode(t, c)
+	node, kek := startNode(t, c)
 	var tree struct {
 		GroupKey string `json:"group_key"`
 	}
@@ -95,7 +94,9 @@ func runNode(t *testing.T, c *cli) (*chain.Node, []byte) {
 	}
 	t.Cleanup(func() {
 		stop()
-		<-runErr
+		if err := <-runErr; err != nil {
+			t.Errorf("Run() after cancel = %v", err)
+		}
 	})
 	if err := node.WaitHeight(c.ctx, 1); err != nil {
 		t.Fatal(err)

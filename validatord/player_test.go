@@ -24,8 +24,7 @@ func TestPlayerCommands(t *testing.T) {
 	defer cancel()
 	dir := t.TempDir()
 	c := &cli{t: t, ctx: ctx, home: filepath.Join(dir, "home"), kek: filepath.Join(dir, "kek")}
-	c.ok("init", "--home", c.home, "--kek-file", c.kek, "--make-kek", "--p2p", freeAddr(t), "--rpc", "tcp://"+freeAddr(t), "--gateway", freeAddr(t))
-	runNode(t, c)
+	startNode(t, c)
 
 	makerKEK := filepath.Join(dir, "maker.kek")
 	os.WriteFile(makerKEK, bytes.Repeat([]byte{0x6D}, 32), 0o600)

@@ -22,8 +22,7 @@ func TestTraceCommandsAfterEpoch(t *testing.T) {
 	defer cancel()
 	dir := t.TempDir()
 	c := &cli{t: t, ctx: ctx, home: filepath.Join(dir, "home"), kek: filepath.Join(dir, "kek")}
-	c.ok("init", "--home", c.home, "--kek-file", c.kek, "--make-kek", "--p2p", freeAddr(t), "--rpc", "tcp://"+freeAddr(t), "--gateway", freeAddr(t))
-	node, kek := runNode(t, c)
+	node, kek := startNode(t, c)
 
 	const segs = 700
 	rng := mrand.New(mrand.NewChaCha8([32]byte{9}))

@@ -20,34 +20,11 @@ import (
 )
 
 // startNode inits a one-node network in c's home and runs it until the test
-// ends.
-func startNode(t *testing.T, c *cli) {
+// ends (runNode).
+func startNode(t *testing.T, c *cli) (*chain.Node, []byte) {
 	t.Helper()
 	c.ok("init", "--home", c.home, "--kek-file", c.kek, "--make-kek", "--p2p", freeAddr(t), "--rpc", "tcp://"+freeAddr(t), "--gateway", freeAddr(t))
-	kek, err := (&env{kekFile: c.kek}).kek()
-	if err != nil {
-		t.Fatal(err)
-	}
-	started := make(chan *chain.Node, 1)
-	runErr := make(chan error, 1)
-	rctx, stop := context.WithCancel(c.ctx)
-	go func() {
-		runErr <- Run(rctx, Config{Home: c.home, KEK: kek}, Deps{Started: func(n *chain.Node) { started <- n }, Notify: func(string) error { return nil }})
-	}()
-	select {
-	case n := <-started:
-		if err := n.WaitHeight(c.ctx, 1); err != nil {
-			t.Fatal(err)
-		}
-	case err := <-runErr:
-		t.Fatalf("Run() = %v", err)
-	}
-	t.Cleanup(func() {
-		stop()
-		if err := <-runErr; err != nil {
-			t.Errorf("Run() after cancel = %v", err)
-		}
-	})
+	return runNode(t, c)
 }
 
 // openWithVault signs a title's tracing label with the node's custody
