@@ -50,16 +50,8 @@ func mintTokens(t testing.TB, ctx context.Context, nw *Network, owner []byte, id
 func TestDoubleSpendsInABacklog(t *testing.T) {
 	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
 	defer cancel()
-	nw, err := StartNetwork(ctx, t.TempDir(), 4, Options{})
-	if err != nil {
-		t.Fatalf("StartNetwork(4) = %v", err)
-	}
+	nw, stA, stB, cust, _ := twoStationNetwork(t, ctx)
 	defer nw.Close()
-	stA, stB, cust := newStation(t), newStation(t), newCustomer(t)
-	setup(t, ctx, nw.Node(0), stA)
-	if _, err := nw.Node(0).Operator.EnrollStation(ctx, stB.signPub, stB.ka.PublicKey().Bytes(), []uint16{0x41}, nil); err != nil {
-		t.Fatalf("EnrollStation(B) = %v", err)
-	}
 	const tokens = 300
 	ids := make([]string, tokens)
 	for i := range ids {

@@ -63,16 +63,8 @@ func TestNetwork(t *testing.T) {
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), 90*time.Second)
 	defer cancel()
-	nw, err := StartNetwork(ctx, t.TempDir(), 4, Options{})
-	if err != nil {
-		t.Fatalf("StartNetwork(4) = %v", err)
-	}
+	nw, stA, stB, cust, m := twoStationNetwork(t, ctx)
 	defer nw.Close()
-	stA, stB, cust := newStation(t), newStation(t), newCustomer(t)
-	m := setup(t, ctx, nw.Node(0), stA)
-	if _, err := nw.Node(0).Operator.EnrollStation(ctx, stB.signPub, stB.ka.PublicKey().Bytes(), []uint16{0x41}, nil); err != nil {
-		t.Fatalf("EnrollStation(B) = %v", err)
-	}
 
 	t.Run("double spend through two nodes", func(t *testing.T) {
 		const rounds = 20
@@ -227,4 +219,28 @@ func converge(t *testing.T, ctx context.Context, nw *Network, i int) {
 		case <-tick.C:
 		}
 	}
+}
+
+// twoStationNetwork starts four nodes with a title dealt and two enrolled
+// stations, A (by setup) and B, and a customer to mint tokens to; the
+// caller closes the network.
+func twoStationNetwork(t *testing.T, ctx context.Context) (nw *Network, stA, stB *station, cust *customer, m *titlepkg.Manifest) {
+	t.Helper()
+	nw, err := StartNetwork(ctx, t.TempDir(), 4, Options{})
+	if err != nil {
+		t.Fatalf("StartNetwork(4) = %v", err)
+	}
+	ready := false
+	defer func() { // a Fatal below (Goexit) still closes the network
+		if !ready {
+			nw.Close()
+		}
+	}()
+	stA, stB, cust = newStation(t), newStation(t), newCustomer(t)
+	m = setup(t, ctx, nw.Node(0), stA)
+	if _, err := nw.Node(0).Operator.EnrollStation(ctx, stB.signPub, stB.ka.PublicKey().Bytes(), []uint16{0x41}, nil); err != nil {
+		t.Fatalf("EnrollStation(B) = %v", err)
+	}
+	ready = true
+	return nw, stA, stB, cust, m
 }
