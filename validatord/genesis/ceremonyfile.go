@@ -5,7 +5,6 @@ import (
 	"crypto/ecdsa"
 	"crypto/elliptic"
 	"crypto/rand"
-	"encoding/json"
 	"fmt"
 	"io"
 	"time"
@@ -82,11 +81,7 @@ func Assemble(o AssembleOptions, descs []*SignedDescriptor) (*Ceremony, error) {
 
 // Encode writes the ceremony file (indented JSON).
 func (c *Ceremony) Encode() ([]byte, error) {
-	b, err := json.MarshalIndent(c, "", "  ")
-	if err != nil {
-		return nil, fmt.Errorf("genesis.Ceremony.Encode: %w", err)
-	}
-	return append(b, '\n'), nil
+	return encodeFile("genesis.Ceremony.Encode", c)
 }
 
 // DecodeCeremony parses a ceremony file (at most MaxCeremonySize bytes, no
@@ -94,16 +89,9 @@ func (c *Ceremony) Encode() ([]byte, error) {
 // nonce, operator keys, and every descriptor with its signature, no node
 // twice. Any failure is ErrCeremonyFile, or ErrDescriptor for a node.
 func DecodeCeremony(b []byte) (*Ceremony, error) {
-	const op = "genesis.DecodeCeremony"
-	if len(b) > MaxCeremonySize {
-		return nil, fmt.Errorf("%s: %w: %d bytes, limit %d", op, ErrCeremonyFile, len(b), MaxCeremonySize)
-	}
 	var c Ceremony
-	if err := strictJSON(b, &c); err != nil {
-		return nil, fmt.Errorf("%s: %w: %v", op, ErrCeremonyFile, err)
-	}
-	if err := c.check(); err != nil {
-		return nil, fmt.Errorf("%s: %w", op, err)
+	if err := decodeFile("genesis.DecodeCeremony", b, MaxCeremonySize, ErrCeremonyFile, &c); err != nil {
+		return nil, err
 	}
 	return &c, nil
 }

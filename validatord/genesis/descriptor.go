@@ -217,6 +217,31 @@ func (d *Descriptor) check() error {
 	return nil
 }
 
+// decodeFile parses a session file (the ceremony's, a resharing's) of at
+// most max bytes into v with strictJSON and checks it whole; a file out of
+// bounds or not parsing is fileErr, check's errors are its own.
+func decodeFile(op string, b []byte, max int, fileErr error, v interface{ check() error }) error {
+	if len(b) > max {
+		return fmt.Errorf("%s: %w: %d bytes, limit %d", op, fileErr, len(b), max)
+	}
+	if err := strictJSON(b, v); err != nil {
+		return fmt.Errorf("%s: %w: %v", op, fileErr, err)
+	}
+	if err := v.check(); err != nil {
+		return fmt.Errorf("%s: %w", op, err)
+	}
+	return nil
+}
+
+// encodeFile writes a session file: indented JSON and a final newline.
+func encodeFile(op string, v any) ([]byte, error) {
+	b, err := json.MarshalIndent(v, "", "  ")
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", op, err)
+	}
+	return append(b, '\n'), nil
+}
+
 // strictJSON decodes exactly one JSON value with no unknown fields.
 func strictJSON(b []byte, v any) error {
 	dec := json.NewDecoder(bytes.NewReader(b))

@@ -3,7 +3,6 @@ package genesis
 import (
 	"bytes"
 	"crypto/rand"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -82,11 +81,7 @@ func AssembleReshare(o ReshareOptions, descs []*SignedDescriptor) (*ReshareSessi
 
 // Encode writes the session file (indented JSON).
 func (s *ReshareSession) Encode() ([]byte, error) {
-	b, err := json.MarshalIndent(s, "", "  ")
-	if err != nil {
-		return nil, fmt.Errorf("genesis.ReshareSession.Encode: %w", err)
-	}
-	return append(b, '\n'), nil
+	return encodeFile("genesis.ReshareSession.Encode", s)
 }
 
 // DecodeReshare parses a session file (at most MaxReshareSize bytes, no
@@ -94,16 +89,9 @@ func (s *ReshareSession) Encode() ([]byte, error) {
 // nonce, and every descriptor with its signature, no node twice. Any
 // failure is ErrReshareFile, or ErrDescriptor for a node.
 func DecodeReshare(b []byte) (*ReshareSession, error) {
-	const op = "genesis.DecodeReshare"
-	if len(b) > MaxReshareSize {
-		return nil, fmt.Errorf("%s: %w: %d bytes, limit %d", op, ErrReshareFile, len(b), MaxReshareSize)
-	}
 	var s ReshareSession
-	if err := strictJSON(b, &s); err != nil {
-		return nil, fmt.Errorf("%s: %w: %v", op, ErrReshareFile, err)
-	}
-	if err := s.check(); err != nil {
-		return nil, fmt.Errorf("%s: %w", op, err)
+	if err := decodeFile("genesis.DecodeReshare", b, MaxReshareSize, ErrReshareFile, &s); err != nil {
+		return nil, err
 	}
 	return &s, nil
 }
