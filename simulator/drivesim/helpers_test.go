@@ -57,21 +57,27 @@ func (c *fakeClock) Advance(d time.Duration) {
 	c.waiters = kept
 }
 
+// earliest is the earliest time anything waits on the clock for, zero if
+// nothing waits.
+func (c *fakeClock) earliest() time.Time {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	var at time.Time
+	for _, w := range c.waiters {
+		if at.IsZero() || w.at.Before(at) {
+			at = w.at
+		}
+	}
+	return at
+}
+
 // nextWait waits, in real time up to limit, until something waits on the
 // clock, and returns the earliest time waited for. The clock does not move.
 func (c *fakeClock) nextWait(t *testing.T, limit time.Duration) time.Time {
 	t.Helper()
 	deadline := time.Now().Add(limit)
 	for {
-		c.mu.Lock()
-		var at time.Time
-		for _, w := range c.waiters {
-			if at.IsZero() || w.at.Before(at) {
-				at = w.at
-			}
-		}
-		c.mu.Unlock()
-		if !at.IsZero() {
+		if at := c.earliest(); !at.IsZero() {
 			return at
 		}
 		if time.Now().After(deadline) {

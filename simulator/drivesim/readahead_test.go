@@ -32,15 +32,7 @@ func doClocked(t *testing.T, d *Drive, clk *fakeClock, cdb []byte, dir drive.Dir
 			return clk.Now().Sub(start)
 		default:
 		}
-		clk.mu.Lock()
-		var at time.Time
-		for _, w := range clk.waiters {
-			if at.IsZero() || w.at.Before(at) {
-				at = w.at
-			}
-		}
-		clk.mu.Unlock()
-		if !at.IsZero() {
+		if at := clk.earliest(); !at.IsZero() {
 			clk.Advance(at.Sub(clk.Now()))
 			continue
 		}
