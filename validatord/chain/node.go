@@ -21,7 +21,6 @@ import (
 	nm "github.com/cometbft/cometbft/node"
 	"github.com/cometbft/cometbft/p2p"
 	"github.com/cometbft/cometbft/privval"
-	"github.com/cometbft/cometbft/proxy"
 	"github.com/cometbft/cometbft/rpc/client/local"
 
 	"copystation/validatord/contract"
@@ -131,7 +130,7 @@ func Start(ctx context.Context, o Options) (*Node, error) {
 	if o.LogWriter != nil {
 		logger = cmtlog.NewFilter(cmtlog.NewTMLogger(o.LogWriter), cmtlog.AllowError())
 	}
-	cn, err := nm.NewNode(ctx, c, pv, nodeKey, proxy.NewConnSyncLocalClientCreator(app),
+	cn, err := nm.NewNode(ctx, c, pv, nodeKey, clientCreator{app},
 		nm.DefaultGenesisDocProviderFunc(c), provider, nm.DefaultMetricsProvider(c.Instrumentation), logger)
 	if err != nil {
 		appDB.Close()

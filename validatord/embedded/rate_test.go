@@ -76,6 +76,10 @@ func benchSpendRate(b *testing.B, nodes, rate int, tune func(*cfg.Config)) {
 	lat := make([]time.Duration, b.N)
 	waited := make([]int64, b.N) // blocks committed between due and commit
 	tl := watchCommits(ctx, ns)
+	steps, err := watchSteps(ctx, ns)
+	if err != nil {
+		b.Fatal(err)
+	}
 	var wg sync.WaitGroup
 	var failed sync.Once
 	var refused atomic.Int64
@@ -116,6 +120,7 @@ func benchSpendRate(b *testing.B, nodes, rate int, tune func(*cfg.Config)) {
 	stopProfile()
 	b.StopTimer()
 	tl.stop()
+	steps.stop(ns)
 	slices.Sort(lat)
 	slices.Sort(waited)
 	b.ReportMetric(float64(waited[len(waited)/2]), "blocks-p50")
@@ -138,6 +143,7 @@ func benchSpendRate(b *testing.B, nodes, rate int, tune func(*cfg.Config)) {
 		late, kb := blockRounds(ns[0], h0+1, h1)
 		b.ReportMetric(float64(late), "late-blocks")
 		b.ReportMetric(kb, "kB/block")
+		steps.reportPhases(b, nodes, h0, h1)
 	}
 }
 
