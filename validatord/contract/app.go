@@ -42,6 +42,7 @@ type App struct {
 	opts     Options
 	db       dbm.DB
 	verified *verifiedCache
+	results  *resultFilter // which transactions may have a committed result
 
 	// Three locks, so that CheckTx, queries and watchers never wait for a
 	// block to execute: mu serialises InitChain, FinalizeBlock and Commit
@@ -102,6 +103,9 @@ func New(db dbm.DB, opts Options) (*App, error) {
 	}
 	chainID := string(c)
 	a.chainID.Store(&chainID)
+	if a.results, err = loadResultFilter(db); err != nil {
+		return nil, fmt.Errorf("contract.New: %w", err)
+	}
 	return a, nil
 }
 
@@ -261,10 +265,12 @@ func (a *App) Commit(context.Context, *abci.CommitRequest) (*abci.CommitResponse
 	a.height, a.hash = p.height, p.hash
 	a.cmu.Unlock()
 	// Watchers registered before this point get the result here; later
-	// ones find it in the index, which the batch above has written.
+	// ones find it in the index, which the batch above has written, and
+	// in the filter, which is told under the same lock as the watchers.
 	a.wmu.Lock()
 	defer a.wmu.Unlock()
 	for _, r := range p.results {
+		a.results.add(r.Hash)
 		key := string(r.Hash)
 		for _, ch := range a.watch[key] {
 			ch <- r
@@ -323,7 +329,12 @@ func (a *App) Result(hash []byte) (TxResult, bool) {
 	return a.result(hash)
 }
 
+// result reads a committed result; the filter spares the store's lookup
+// for a transaction that has none, the common case (resultfilter.go).
 func (a *App) result(hash []byte) (TxResult, bool) {
+	if !a.results.mayHold(hash) {
+		return TxResult{}, false
+	}
 	p, err := a.db.Get([]byte(resultsPfx + hex.EncodeToString(hash)))
 	if err != nil || p == nil {
 		return TxResult{}, false

@@ -38,9 +38,9 @@ func (a *App) stageBatch(p *block) (dbm.Batch, error) {
 			continue
 		}
 		indexed[k] = true
-		if old, err := a.db.Get([]byte(k)); err != nil {
+		if held, err := a.holdsResult(r.Hash, k); err != nil {
 			return nil, err
-		} else if old != nil {
+		} else if held {
 			continue
 		}
 		js, _ := json.Marshal(r)
@@ -66,4 +66,14 @@ func (a *App) stageBatch(p *block) (dbm.Batch, error) {
 	}
 	ok = true
 	return b, nil
+}
+
+// holdsResult reports whether the store holds a result for hash (at key k),
+// asking the store only when the filter cannot say no (resultfilter.go).
+func (a *App) holdsResult(hash []byte, k string) (bool, error) {
+	if !a.results.mayHold(hash) {
+		return false, nil
+	}
+	old, err := a.db.Get([]byte(k))
+	return old != nil, err
 }

@@ -1,0 +1,129 @@
+package contract
+
+import (
+	"encoding/binary"
+	"encoding/hex"
+	"fmt"
+	"math/bits"
+	"sync/atomic"
+
+	dbm "github.com/cometbft/cometbft-db"
+)
+
+// resultFilter says whether a transaction may have a committed result
+// without reading the store: a Bloom filter over the hashes of every
+// transaction whose result the store holds. Two questions ask this for
+// nearly every spend, and nearly always of a transaction that has none yet:
+// Watch, before a submitted transaction is broadcast, and stageBatch, which
+// keeps a transaction's first result. Each was a pebble lookup, a search of
+// the memtable's skiplist that on a busy node cost more CPU than executing
+// the spend (docs/benchmarks.md, issue 17, seventh session).
+//
+// The filter never decides an outcome: "no" is certain (a Bloom filter has
+// no false negatives, and every result the store holds is added, from the
+// store at start and by Commit after), and "maybe" is answered by the store
+// as before. A false positive costs only the lookup that every query paid
+// before. The filter is sized at start for the results then held; past
+// its capacity its false positives grow and lookups return to the store,
+// never to a wrong answer, until a restart sizes it again.
+type resultFilter struct {
+	words []atomic.Uint64 // concurrent readers (Watch, Result) and one writer (Commit)
+	mask  uint64          // number of bits - 1, a power of two minus one
+}
+
+const (
+	// resultFilterMinBits is the smallest filter: 2 MiB, about 1.6 million
+	// results at 10 bits each (1.2 % false positives with 4 probes).
+	resultFilterMinBits = 1 << 24
+	// resultFilterBitsPer is the bits a result the store holds at start
+	// gets, with room for as many again committed before a restart.
+	resultFilterBitsPer = 20
+)
+
+func newResultFilter(held int) *resultFilter {
+	n := uint64(resultFilterMinBits)
+	if want := uint64(held) * resultFilterBitsPer; want > n {
+		n = 1 << bits.Len64(want-1)
+	}
+	return &resultFilter{words: make([]atomic.Uint64, n/64), mask: n - 1}
+}
+
+// probes are the filter's bit positions for a 32-byte SHA-256 hash: its four
+// 64-bit words, each uniformly distributed, so no further hashing is needed.
+// ok is false for a hash of another length, which the filter cannot place.
+func (f *resultFilter) probes(hash []byte) (p [4]uint64, ok bool) {
+	if len(hash) != 32 {
+		return p, false
+	}
+	for i := range p {
+		p[i] = binary.LittleEndian.Uint64(hash[8*i:]) & f.mask
+	}
+	return p, true
+}
+
+// add records a hash whose result the store now holds. A hash of another
+// length than 32 is never placed, and mayHold answers it "maybe".
+func (f *resultFilter) add(hash []byte) {
+	p, ok := f.probes(hash)
+	if !ok {
+		return
+	}
+	for _, b := range p {
+		f.words[b/64].Or(1 << (b % 64))
+	}
+}
+
+// mayHold is false only if the store holds no result for hash.
+func (f *resultFilter) mayHold(hash []byte) bool {
+	p, ok := f.probes(hash)
+	if !ok {
+		return true
+	}
+	for _, b := range p {
+		if f.words[b/64].Load()&(1<<(b%64)) == 0 {
+			return false
+		}
+	}
+	return true
+}
+
+// loadResultFilter builds the filter of the results a store holds, reading
+// their keys at start twice (to size it, then to fill it) rather than
+// holding them all in memory. The result prefix is shared with openings
+// (keyOpening); a key that is not a result only adds a false positive.
+func loadResultFilter(db dbm.DB) (*resultFilter, error) {
+	held := 0
+	if err := scanResults(db, func([]byte) { held++ }); err != nil {
+		return nil, err
+	}
+	f := newResultFilter(held)
+	if err := scanResults(db, f.add); err != nil {
+		return nil, err
+	}
+	return f, nil
+}
+
+// scanResults calls fn with the hash of every result the store holds.
+func scanResults(db dbm.DB, fn func(hash []byte)) error {
+	end := []byte(resultsPfx)
+	end[len(end)-1]++
+	it, err := db.Iterator([]byte(resultsPfx), end)
+	if err != nil {
+		return fmt.Errorf("contract: reading the result index: %w", err)
+	}
+	defer it.Close()
+	var h [32]byte
+	for ; it.Valid(); it.Next() {
+		k := it.Key()[len(resultsPfx):]
+		if len(k) != 2*len(h) {
+			continue
+		}
+		if _, err := hex.Decode(h[:], k); err == nil {
+			fn(h[:])
+		}
+	}
+	if err := it.Error(); err != nil {
+		return fmt.Errorf("contract: reading the result index: %w", err)
+	}
+	return nil
+}
