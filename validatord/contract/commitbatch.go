@@ -9,7 +9,8 @@ import (
 )
 
 // stageBatch builds the one atomic batch Commit writes for a block: its
-// staged state, the result index, the write heights, and this node's
+// staged state, the result index, the write heights of provable keys
+// (proof.go), and this node's
 // per-height records (change set and app hashes). FinalizeBlock builds it,
 // so Commit, which CometBFT runs with the mempool locked (every CheckTx,
 // gossiped or submitted, waits for it), only writes it. The result index
@@ -50,6 +51,9 @@ func (a *App) stageBatch(p *block) (dbm.Batch, error) {
 	}
 	hb := binary.BigEndian.AppendUint64(nil, uint64(p.height))
 	for _, k := range p.changes.keys {
+		if !provable(k) {
+			continue
+		}
 		if err := b.Set([]byte(wrotePfx+k), hb); err != nil {
 			return nil, err
 		}
