@@ -177,13 +177,14 @@ func (a *App) CheckTx(_ context.Context, req *abci.CheckTxRequest) (*abci.CheckT
 		r := refuse(CodeBadEncoding, "%v", err)
 		return &abci.CheckTxResponse{Code: uint32(r.code), Log: r.log()}, nil
 	}
-	if r := VerifyTx(t, chainID); r != nil {
+	st, r := verifyTx(t, chainID)
+	if r != nil {
 		return &abci.CheckTxResponse{Code: uint32(r.code), Log: r.log()}, nil
 	}
 	if r := a.checkTxDeal(t); r != nil {
 		return &abci.CheckTxResponse{Code: uint32(r.code), Log: r.log()}, nil
 	}
-	a.verified.add(Hash(req.Tx))
+	a.verified.add(Hash(req.Tx), st)
 	return &abci.CheckTxResponse{Code: uint32(OK)}, nil
 }
 
