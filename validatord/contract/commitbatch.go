@@ -60,7 +60,7 @@ func (a *App) stageBatch(p *block) (dbm.Batch, error) {
 	}
 	local := [][2][]byte{
 		{[]byte(metaHeight), hb}, {[]byte(metaHash), p.hash}, {[]byte(metaChainID), []byte(a.ChainID())},
-		{heightKey(blockPfx, p.height), encodeLeaves(p.changes.leaves)}, {heightKey(hashPfx, p.height), p.hash},
+		{heightKey(blockPfx, p.height), p.changes.enc}, {heightKey(hashPfx, p.height), p.hash},
 		{heightKey(hashPfx, p.height-1), append([]byte{}, p.prev...)},
 	}
 	for _, kv := range local {

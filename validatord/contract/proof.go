@@ -108,8 +108,9 @@ func (a *App) prove(key string) (*Proof, error) {
 	return p, nil
 }
 
+// encodeLeaves is a change set's stored encoding (changeSet.enc).
 func encodeLeaves(leaves [][]byte) []byte {
-	b := []byte{}
+	var b []byte
 	for _, l := range leaves {
 		b = appendBytes(b, l)
 	}
