@@ -43,6 +43,7 @@ type App struct {
 	db       dbm.DB
 	verified *verifiedCache
 	results  *resultFilter // which transactions may have a committed result
+	absent   *keyFilter    // which keys a spend expects absent the store may hold (under mu)
 
 	// Three locks, so that CheckTx, queries and watchers never wait for a
 	// block to execute: mu serialises InitChain, FinalizeBlock and Commit
@@ -104,6 +105,9 @@ func New(db dbm.DB, opts Options) (*App, error) {
 	chainID := string(c)
 	a.chainID.Store(&chainID)
 	if a.results, err = loadResultFilter(db); err != nil {
+		return nil, fmt.Errorf("contract.New: %w", err)
+	}
+	if a.absent, err = loadKeyFilter(db); err != nil {
 		return nil, fmt.Errorf("contract.New: %w", err)
 	}
 	return a, nil
@@ -203,7 +207,7 @@ func (a *App) FinalizeBlock(_ context.Context, req *abci.FinalizeBlockRequest) (
 	resp := &abci.FinalizeBlockResponse{TxResults: make([]*abci.ExecTxResult, len(req.Txs))}
 	results := make([]TxResult, len(req.Txs))
 	for i, raw := range req.Txs {
-		v := &view{db: a.db, staged: staged, writes: map[string][]byte{}, reads: reads}
+		v := &view{db: a.db, staged: staged, writes: map[string][]byte{}, reads: reads, absent: a.absent}
 		env.txHash, env.update = Hash(raw), nil
 		data, ref, err := env.exec(v, raw)
 		if err != nil {
@@ -260,6 +264,9 @@ func (a *App) Commit(context.Context, *abci.CommitRequest) (*abci.CommitResponse
 	defer b.Close()
 	if err := b.Write(); err != nil {
 		return nil, fmt.Errorf("contract.Commit: %w", err)
+	}
+	for k := range p.staged { // before the next block executes (under mu)
+		a.absent.add(k)
 	}
 	a.pending = nil
 	a.cmu.Lock()

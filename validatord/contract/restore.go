@@ -124,6 +124,7 @@ func (a *App) applyRecords(rs *restore, last bool) error {
 			if err := set(k, v); err != nil {
 				return err
 			}
+			a.absent.add(string(k))
 			if !provable(string(k)) {
 				continue
 			}

@@ -26,37 +26,62 @@ import (
 // before. The filter is sized at start for the results then held; past
 // its capacity its false positives grow and lookups return to the store,
 // never to a wrong answer, until a restart sizes it again.
-type resultFilter struct {
-	words []atomic.Uint64 // concurrent readers (Watch, Result) and one writer (Commit)
-	mask  uint64          // number of bits - 1, a power of two minus one
+type resultFilter struct{ bloomSet }
+
+// bloomSet is a Bloom filter of 4 probes a member, safe for concurrent
+// readers and one writer. It never forgets: the store it mirrors has no
+// deletes but a restore's wipe, after which a stale member is a false
+// positive.
+type bloomSet struct {
+	words []atomic.Uint64
+	mask  uint64 // number of bits - 1, a power of two minus one
 }
 
 const (
-	// resultFilterMinBits is the smallest filter: 2 MiB, about 1.6 million
-	// results at 10 bits each (1.2 % false positives with 4 probes).
-	resultFilterMinBits = 1 << 24
-	// resultFilterBitsPer is the bits a result the store holds at start
-	// gets, with room for as many again committed before a restart.
-	resultFilterBitsPer = 20
+	// bloomMinBits is the smallest filter: 2 MiB, about 1.6 million
+	// members at 10 bits each (1.2 % false positives with 4 probes).
+	bloomMinBits = 1 << 24
+	// bloomBitsPer is the bits a member the store holds at start gets,
+	// with room for as many again before a restart.
+	bloomBitsPer = 20
 )
 
-func newResultFilter(held int) *resultFilter {
-	n := uint64(resultFilterMinBits)
-	if want := uint64(held) * resultFilterBitsPer; want > n {
+func newBloomSet(held int) bloomSet {
+	n := uint64(bloomMinBits)
+	if want := uint64(held) * bloomBitsPer; want > n {
 		n = 1 << bits.Len64(want-1)
 	}
-	return &resultFilter{words: make([]atomic.Uint64, n/64), mask: n - 1}
+	return bloomSet{words: make([]atomic.Uint64, n/64), mask: n - 1}
 }
+
+func (f *bloomSet) set(p [4]uint64) {
+	for _, b := range p {
+		b &= f.mask
+		f.words[b/64].Or(1 << (b % 64))
+	}
+}
+
+func (f *bloomSet) test(p [4]uint64) bool {
+	for _, b := range p {
+		b &= f.mask
+		if f.words[b/64].Load()&(1<<(b%64)) == 0 {
+			return false
+		}
+	}
+	return true
+}
+
+func newResultFilter(held int) *resultFilter { return &resultFilter{newBloomSet(held)} }
 
 // probes are the filter's bit positions for a 32-byte SHA-256 hash: its four
 // 64-bit words, each uniformly distributed, so no further hashing is needed.
 // ok is false for a hash of another length, which the filter cannot place.
-func (f *resultFilter) probes(hash []byte) (p [4]uint64, ok bool) {
+func probes(hash []byte) (p [4]uint64, ok bool) {
 	if len(hash) != 32 {
 		return p, false
 	}
 	for i := range p {
-		p[i] = binary.LittleEndian.Uint64(hash[8*i:]) & f.mask
+		p[i] = binary.LittleEndian.Uint64(hash[8*i:])
 	}
 	return p, true
 }
@@ -64,27 +89,15 @@ func (f *resultFilter) probes(hash []byte) (p [4]uint64, ok bool) {
 // add records a hash whose result the store now holds. A hash of another
 // length than 32 is never placed, and mayHold answers it "maybe".
 func (f *resultFilter) add(hash []byte) {
-	p, ok := f.probes(hash)
-	if !ok {
-		return
-	}
-	for _, b := range p {
-		f.words[b/64].Or(1 << (b % 64))
+	if p, ok := probes(hash); ok {
+		f.set(p)
 	}
 }
 
 // mayHold is false only if the store holds no result for hash.
 func (f *resultFilter) mayHold(hash []byte) bool {
-	p, ok := f.probes(hash)
-	if !ok {
-		return true
-	}
-	for _, b := range p {
-		if f.words[b/64].Load()&(1<<(b%64)) == 0 {
-			return false
-		}
-	}
-	return true
+	p, ok := probes(hash)
+	return !ok || f.test(p)
 }
 
 // loadResultFilter builds the filter of the results a store holds, reading
@@ -105,25 +118,31 @@ func loadResultFilter(db dbm.DB) (*resultFilter, error) {
 
 // scanResults calls fn with the hash of every result the store holds.
 func scanResults(db dbm.DB, fn func(hash []byte)) error {
-	end := []byte(resultsPfx)
-	end[len(end)-1]++
-	it, err := db.Iterator([]byte(resultsPfx), end)
-	if err != nil {
-		return fmt.Errorf("contract: reading the result index: %w", err)
-	}
-	defer it.Close()
 	var h [32]byte
-	for ; it.Valid(); it.Next() {
-		k := it.Key()[len(resultsPfx):]
-		if len(k) != 2*len(h) {
-			continue
+	return scanPrefix(db, resultsPfx, func(k []byte) {
+		if k = k[len(resultsPfx):]; len(k) != 2*len(h) {
+			return
 		}
 		if _, err := hex.Decode(h[:], k); err == nil {
 			fn(h[:])
 		}
+	})
+}
+
+// scanPrefix calls fn with every key the store holds under a prefix.
+func scanPrefix(db dbm.DB, pfx string, fn func(key []byte)) error {
+	end := []byte(pfx)
+	end[len(end)-1]++
+	it, err := db.Iterator([]byte(pfx), end)
+	if err != nil {
+		return fmt.Errorf("contract: reading the keys under %q: %w", pfx, err)
+	}
+	defer it.Close()
+	for ; it.Valid(); it.Next() {
+		fn(it.Key())
 	}
 	if err := it.Error(); err != nil {
-		return fmt.Errorf("contract: reading the result index: %w", err)
+		return fmt.Errorf("contract: reading the keys under %q: %w", pfx, err)
 	}
 	return nil
 }

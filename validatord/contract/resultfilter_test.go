@@ -11,16 +11,20 @@ import (
 	abci "github.com/cometbft/cometbft/abci/types"
 )
 
-// readCountingDB is a real store that counts the reads of result keys, to
-// see which lookups the filter spares.
+// readCountingDB is a real store that counts the reads of result keys and
+// copy records, to see which lookups the filters spare.
 type readCountingDB struct {
 	dbm.DB
 	resultReads atomic.Int64
+	copyReads   atomic.Int64 // of copy records (c/)
 }
 
 func (d *readCountingDB) Get(k []byte) ([]byte, error) {
 	if bytes.HasPrefix(k, []byte(resultsPfx)) {
 		d.resultReads.Add(1)
+	}
+	if bytes.HasPrefix(k, []byte("c/")) {
+		d.copyReads.Add(1)
 	}
 	return d.DB.Get(k)
 }
@@ -210,8 +214,8 @@ func TestResultFilterSize(t *testing.T) {
 		held int
 		bits int
 	}{
-		{"empty", 0, resultFilterMinBits},
-		{"small", 100_000, resultFilterMinBits},
+		{"empty", 0, bloomMinBits},
+		{"small", 100_000, bloomMinBits},
 		{"large", 1_000_000, 1 << 25}, // 20 million bits, rounded up
 	} {
 		t.Run(tc.name, func(t *testing.T) {

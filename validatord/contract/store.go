@@ -68,6 +68,10 @@ type view struct {
 	// station) is fetched once a block. The database does not change
 	// before Commit: every writer holds App.mu, as FinalizeBlock does.
 	reads map[string][]byte
+	// absent, if not nil, spares the lookup of a key the store surely
+	// does not hold (keyfilter.go); it mirrors the committed store, which
+	// does not change before Commit either.
+	absent *keyFilter
 }
 
 func (v *view) get(key string) ([]byte, error) {
@@ -79,6 +83,9 @@ func (v *view) get(key string) ([]byte, error) {
 	}
 	if p, ok := v.reads[key]; ok {
 		return p, nil
+	}
+	if v.absent != nil && !v.absent.mayHold(key) {
+		return nil, nil
 	}
 	p, err := v.db.Get([]byte(key))
 	if err != nil {
