@@ -197,17 +197,21 @@ func (a *App) CheckTx(_ context.Context, req *abci.CheckTxRequest) (*abci.CheckT
 func (a *App) FinalizeBlock(_ context.Context, req *abci.FinalizeBlockRequest) (*abci.FinalizeBlockResponse, error) {
 	a.mu.Lock()
 	defer a.mu.Unlock()
-	staged := map[string][]byte{}
+	// Sized for a block of spends (five state keys each, two reads), so
+	// the maps do not grow by rehashing as the block executes.
+	staged := make(map[string][]byte, 5*len(req.Txs))
 	if a.pending != nil { // genesis writes, before the first commit
 		staged = a.pending.staged
 	}
 	_, prev := a.LastCommit()
 	env := &execEnv{chainID: a.ChainID(), height: req.Height, time: req.Time.Unix(), verified: a.verified, decoded: map[string]decodedRecord{}}
-	reads := map[string][]byte{}
+	reads := make(map[string][]byte, 2*len(req.Txs))
+	writes := map[string][]byte{} // one transaction's, emptied for the next
 	resp := &abci.FinalizeBlockResponse{TxResults: make([]*abci.ExecTxResult, len(req.Txs))}
 	results := make([]TxResult, len(req.Txs))
 	for i, raw := range req.Txs {
-		v := &view{db: a.db, staged: staged, writes: map[string][]byte{}, reads: reads, absent: a.absent}
+		clear(writes)
+		v := &view{db: a.db, staged: staged, writes: writes, reads: reads, absent: a.absent}
 		env.txHash, env.update = Hash(raw), nil
 		data, ref, err := env.exec(v, raw)
 		if err != nil {
