@@ -63,7 +63,7 @@ func TestProofs(t *testing.T) {
 func TestWriteHeightsOnlyForProvableKeys(t *testing.T) {
 	w := newWorld(t)
 	w.mustOK(w.spendTx(w.stA, w.request("job-1", "tok-a", "film-1", 0x41, "m1")))
-	for _, k := range []string{keyByOwner(w.stA.id, "tok-a"), keyByToken("tok-a", "job-1"), keyByStation(w.stA.id, "job-1")} {
+	for _, k := range []string{keyByOwner(w.stA.id, "tok-a"), keyByStation(w.stA.id, "job-1")} {
 		if p, _ := w.db.Get([]byte(k)); p == nil {
 			t.Fatalf("state key %s is not written", k)
 		}
@@ -87,7 +87,7 @@ func TestProvable(t *testing.T) {
 			t.Errorf("provable(%q) = false, want true (path %s)", k, r.path)
 		}
 	}
-	for _, k := range []string{keyByOwner("o", "t"), keyByToken("t", "j"), keyByStation("s", "j"), keyNonce("n"), keyNonceUsed("n", 1), keyReport([]byte{1}), keyParams} {
+	for _, k := range []string{keyByOwner("o", "t"), keyByStation("s", "j"), keyNonce("n"), keyNonceUsed("n", 1), keyReport([]byte{1}), keyParams} {
 		if provable(k) {
 			t.Errorf("provable(%q) = true, want false", k)
 		}

@@ -56,7 +56,6 @@ func (e *execEnv) spend(v *view, t *Tx, st protocol.Statement) ([]byte, *refusal
 		return nil, nil, err
 	}
 	c = Copy{JobID: req.JobID, Token: tok.ID, Title: ti.ID, Station: stn.ID, Profile: req.Profile}
-	v.put(keyByToken(tok.ID, c.JobID), []byte{})
 	v.put(keyByStation(stn.ID, c.JobID), []byte{})
 	return e.newAttempt(v, &c, req)
 }

@@ -32,10 +32,7 @@ func keyNonceUsed(id string, n uint64) string {
 // keyTitleShares holds node i's sealed title shares, apart from the title
 // record: each node reads only its own, and reading a title reads none.
 func keyTitleShares(id string, i int) string { return fmt.Sprintf("y/%s/%d", id, i) }
-func keyByToken(tok, job string) string      { return "x/t/" + tok + "/" + job }
-func keyByStation(st, job string) string {
-	return "x/s/" + st + "/" + job
-}
+func keyByStation(st, job string) string     { return "x/s/" + st + "/" + job }
 
 const (
 	keyParams  = "p/params"
