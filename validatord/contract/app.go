@@ -351,9 +351,6 @@ func (a *App) result(hash []byte) (TxResult, bool) {
 	if err != nil || p == nil {
 		return TxResult{}, false
 	}
-	var r TxResult
-	if json.Unmarshal(p, &r) != nil {
-		return TxResult{}, false
-	}
-	return r, true
+	r, err := decodeResult(append([]byte(nil), hash...), p)
+	return r, err == nil
 }

@@ -3,7 +3,6 @@ package contract
 import (
 	"encoding/binary"
 	"encoding/hex"
-	"encoding/json"
 
 	dbm "github.com/cometbft/cometbft-db"
 )
@@ -30,7 +29,8 @@ func (a *App) stageBatch(p *block) (dbm.Batch, error) {
 		}
 	}
 	indexed := map[string]bool{}
-	for _, r := range p.results {
+	for i := range p.results {
+		r := &p.results[i]
 		// The first committed result of a transaction stays its result: the
 		// same bytes included again (a proposer may) execute as a repeat,
 		// and must not overwrite what its submitter was told.
@@ -44,8 +44,7 @@ func (a *App) stageBatch(p *block) (dbm.Batch, error) {
 		} else if held {
 			continue
 		}
-		js, _ := json.Marshal(r)
-		if err := b.Set([]byte(k), js); err != nil {
+		if err := b.Set([]byte(k), encodeResult(r)); err != nil {
 			return nil, err
 		}
 	}
