@@ -28,18 +28,21 @@ import (
 // never to a wrong answer, until a restart sizes it again.
 type resultFilter struct{ bloomSet }
 
-// bloomSet is a Bloom filter of 4 probes a member, safe for concurrent
-// readers and one writer. It never forgets: the store it mirrors has no
-// deletes but a restore's wipe, after which a stale member is a false
-// positive.
+// bloomSet is a blocked Bloom filter (Putze, Sanders and Singler): the
+// first of a member's four hash words picks a 512-bit block, one cache
+// line, and the others four bits in it, so a test or an add touches one
+// line instead of four scattered ones, which cost more than the rest of a
+// lookup on a busy node. Safe for concurrent use (atomic words). It never
+// forgets: the store it mirrors has no deletes but a restore's wipe, after
+// which a stale member is a false positive.
 type bloomSet struct {
-	words []atomic.Uint64
-	mask  uint64 // number of bits - 1, a power of two minus one
+	words  []atomic.Uint64
+	blocks uint64 // number of 512-bit blocks - 1, a power of two minus one
 }
 
 const (
 	// bloomMinBits is the smallest filter: 2 MiB, about 1.6 million
-	// members at 10 bits each (1.2 % false positives with 4 probes).
+	// members at 10 bits each (about 2 % false positives, blocked).
 	bloomMinBits = 1 << 24
 	// bloomBitsPer is the bits a member the store holds at start gets,
 	// with room for as many again before a restart.
@@ -51,20 +54,25 @@ func newBloomSet(held int) bloomSet {
 	if want := uint64(held) * bloomBitsPer; want > n {
 		n = 1 << bits.Len64(want-1)
 	}
-	return bloomSet{words: make([]atomic.Uint64, n/64), mask: n - 1}
+	return bloomSet{words: make([]atomic.Uint64, n/64), blocks: n/512 - 1}
+}
+
+// bitsOf are a member's block (its first word of 8) and four bits in it.
+func (f *bloomSet) bitsOf(p [4]uint64) (uint64, [4]uint64) {
+	return (p[0] & f.blocks) * 8, [4]uint64{p[1] & 511, p[1] >> 9 & 511, p[2] & 511, p[3] & 511}
 }
 
 func (f *bloomSet) set(p [4]uint64) {
-	for _, b := range p {
-		b &= f.mask
-		f.words[b/64].Or(1 << (b % 64))
+	base, bs := f.bitsOf(p)
+	for _, b := range bs {
+		f.words[base+b/64].Or(1 << (b % 64))
 	}
 }
 
 func (f *bloomSet) test(p [4]uint64) bool {
-	for _, b := range p {
-		b &= f.mask
-		if f.words[b/64].Load()&(1<<(b%64)) == 0 {
+	base, bs := f.bitsOf(p)
+	for _, b := range bs {
+		if f.words[base+b/64].Load()&(1<<(b%64)) == 0 {
 			return false
 		}
 	}
