@@ -42,6 +42,8 @@ type App struct {
 	opts     Options
 	db       dbm.DB
 	verified *verifiedCache
+	results  *resultFilter // which transactions may have a committed result
+	absent   *keyFilter    // which keys a spend expects absent the store may hold (under mu)
 
 	// Three locks, so that CheckTx, queries and watchers never wait for a
 	// block to execute: mu serialises InitChain, FinalizeBlock and Commit
@@ -102,6 +104,12 @@ func New(db dbm.DB, opts Options) (*App, error) {
 	}
 	chainID := string(c)
 	a.chainID.Store(&chainID)
+	if a.results, err = loadResultFilter(db); err != nil {
+		return nil, fmt.Errorf("contract.New: %w", err)
+	}
+	if a.absent, err = loadKeyFilter(db); err != nil {
+		return nil, fmt.Errorf("contract.New: %w", err)
+	}
 	return a, nil
 }
 
@@ -173,13 +181,14 @@ func (a *App) CheckTx(_ context.Context, req *abci.CheckTxRequest) (*abci.CheckT
 		r := refuse(CodeBadEncoding, "%v", err)
 		return &abci.CheckTxResponse{Code: uint32(r.code), Log: r.log()}, nil
 	}
-	if r := VerifyTx(t, chainID); r != nil {
+	st, r := verifyTx(t, chainID)
+	if r != nil {
 		return &abci.CheckTxResponse{Code: uint32(r.code), Log: r.log()}, nil
 	}
 	if r := a.checkTxDeal(t); r != nil {
 		return &abci.CheckTxResponse{Code: uint32(r.code), Log: r.log()}, nil
 	}
-	a.verified.add(Hash(req.Tx))
+	a.verified.add(Hash(req.Tx), st)
 	return &abci.CheckTxResponse{Code: uint32(OK)}, nil
 }
 
@@ -188,17 +197,21 @@ func (a *App) CheckTx(_ context.Context, req *abci.CheckTxRequest) (*abci.CheckT
 func (a *App) FinalizeBlock(_ context.Context, req *abci.FinalizeBlockRequest) (*abci.FinalizeBlockResponse, error) {
 	a.mu.Lock()
 	defer a.mu.Unlock()
-	staged := map[string][]byte{}
+	// Sized for a block of spends (five state keys each, two reads), so
+	// the maps do not grow by rehashing as the block executes.
+	staged := make(map[string][]byte, 5*len(req.Txs))
 	if a.pending != nil { // genesis writes, before the first commit
 		staged = a.pending.staged
 	}
 	_, prev := a.LastCommit()
 	env := &execEnv{chainID: a.ChainID(), height: req.Height, time: req.Time.Unix(), verified: a.verified, decoded: map[string]decodedRecord{}}
-	reads := map[string][]byte{}
+	reads := make(map[string][]byte, 2*len(req.Txs))
+	writes := map[string][]byte{} // one transaction's, emptied for the next
 	resp := &abci.FinalizeBlockResponse{TxResults: make([]*abci.ExecTxResult, len(req.Txs))}
 	results := make([]TxResult, len(req.Txs))
 	for i, raw := range req.Txs {
-		v := &view{db: a.db, staged: staged, writes: map[string][]byte{}, reads: reads}
+		clear(writes)
+		v := &view{db: a.db, staged: staged, writes: writes, reads: reads, absent: a.absent}
 		env.txHash, env.update = Hash(raw), nil
 		data, ref, err := env.exec(v, raw)
 		if err != nil {
@@ -256,15 +269,20 @@ func (a *App) Commit(context.Context, *abci.CommitRequest) (*abci.CommitResponse
 	if err := b.Write(); err != nil {
 		return nil, fmt.Errorf("contract.Commit: %w", err)
 	}
+	for k := range p.staged { // before the next block executes (under mu)
+		a.absent.add(k)
+	}
 	a.pending = nil
 	a.cmu.Lock()
 	a.height, a.hash = p.height, p.hash
 	a.cmu.Unlock()
 	// Watchers registered before this point get the result here; later
-	// ones find it in the index, which the batch above has written.
+	// ones find it in the index, which the batch above has written, and
+	// in the filter, which is told under the same lock as the watchers.
 	a.wmu.Lock()
 	defer a.wmu.Unlock()
 	for _, r := range p.results {
+		a.results.add(r.Hash)
 		key := string(r.Hash)
 		for _, ch := range a.watch[key] {
 			ch <- r
@@ -323,14 +341,16 @@ func (a *App) Result(hash []byte) (TxResult, bool) {
 	return a.result(hash)
 }
 
+// result reads a committed result; the filter spares the store's lookup
+// for a transaction that has none, the common case (resultfilter.go).
 func (a *App) result(hash []byte) (TxResult, bool) {
+	if !a.results.mayHold(hash) {
+		return TxResult{}, false
+	}
 	p, err := a.db.Get([]byte(resultsPfx + hex.EncodeToString(hash)))
 	if err != nil || p == nil {
 		return TxResult{}, false
 	}
-	var r TxResult
-	if json.Unmarshal(p, &r) != nil {
-		return TxResult{}, false
-	}
-	return r, true
+	r, err := decodeResult(append([]byte(nil), hash...), p)
+	return r, err == nil
 }

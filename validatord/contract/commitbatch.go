@@ -3,13 +3,13 @@ package contract
 import (
 	"encoding/binary"
 	"encoding/hex"
-	"encoding/json"
 
 	dbm "github.com/cometbft/cometbft-db"
 )
 
 // stageBatch builds the one atomic batch Commit writes for a block: its
-// staged state, the result index, the write heights, and this node's
+// staged state, the result index, the write heights of provable keys
+// (proof.go), and this node's
 // per-height records (change set and app hashes). FinalizeBlock builds it,
 // so Commit, which CometBFT runs with the mempool locked (every CheckTx,
 // gossiped or submitted, waits for it), only writes it. The result index
@@ -29,7 +29,8 @@ func (a *App) stageBatch(p *block) (dbm.Batch, error) {
 		}
 	}
 	indexed := map[string]bool{}
-	for _, r := range p.results {
+	for i := range p.results {
+		r := &p.results[i]
 		// The first committed result of a transaction stays its result: the
 		// same bytes included again (a proposer may) execute as a repeat,
 		// and must not overwrite what its submitter was told.
@@ -38,25 +39,27 @@ func (a *App) stageBatch(p *block) (dbm.Batch, error) {
 			continue
 		}
 		indexed[k] = true
-		if old, err := a.db.Get([]byte(k)); err != nil {
+		if held, err := a.holdsResult(r.Hash, k); err != nil {
 			return nil, err
-		} else if old != nil {
+		} else if held {
 			continue
 		}
-		js, _ := json.Marshal(r)
-		if err := b.Set([]byte(k), js); err != nil {
+		if err := b.Set([]byte(k), encodeResult(r)); err != nil {
 			return nil, err
 		}
 	}
 	hb := binary.BigEndian.AppendUint64(nil, uint64(p.height))
 	for _, k := range p.changes.keys {
+		if !provable(k) {
+			continue
+		}
 		if err := b.Set([]byte(wrotePfx+k), hb); err != nil {
 			return nil, err
 		}
 	}
 	local := [][2][]byte{
 		{[]byte(metaHeight), hb}, {[]byte(metaHash), p.hash}, {[]byte(metaChainID), []byte(a.ChainID())},
-		{heightKey(blockPfx, p.height), encodeLeaves(p.changes.leaves)}, {heightKey(hashPfx, p.height), p.hash},
+		{heightKey(blockPfx, p.height), p.changes.enc}, {heightKey(hashPfx, p.height), p.hash},
 		{heightKey(hashPfx, p.height-1), append([]byte{}, p.prev...)},
 	}
 	for _, kv := range local {
@@ -66,4 +69,14 @@ func (a *App) stageBatch(p *block) (dbm.Batch, error) {
 	}
 	ok = true
 	return b, nil
+}
+
+// holdsResult reports whether the store holds a result for hash (at key k),
+// asking the store only when the filter cannot say no (resultfilter.go).
+func (a *App) holdsResult(hash []byte, k string) (bool, error) {
+	if !a.results.mayHold(hash) {
+		return false, nil
+	}
+	old, err := a.db.Get([]byte(k))
+	return old != nil, err
 }

@@ -29,16 +29,18 @@ func (e *execEnv) exec(v *view, raw []byte) ([]byte, *refusal, error) {
 	if err != nil {
 		return nil, refuse(CodeBadEncoding, "%v", err), nil
 	}
-	if e.verified == nil || !e.verified.has(e.txHash) {
-		if r := VerifyTx(t, e.chainID); r != nil {
+	st, verified := e.verified.lookup(e.txHash)
+	if !verified {
+		var r *refusal
+		if st, r = verifyTx(t, e.chainID); r != nil {
 			return nil, r, nil
 		}
 	}
 	switch t.Type {
 	case TxSpend:
-		return e.spend(v, t)
+		return e.spend(v, t, st)
 	case TxReport:
-		r, err := e.report(v, t)
+		r, err := e.report(v, t, st)
 		return nil, r, err
 	case TxRegisterOwner: // no nonce: a key registers once
 		r, err := e.registerOwner(v, t)

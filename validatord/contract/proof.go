@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"slices"
+	"strings"
 
 	cmtcrypto "github.com/cometbft/cometbft/api/cometbft/crypto/v1"
 	"github.com/cometbft/cometbft/crypto/merkle"
@@ -42,16 +43,39 @@ func (p *Proof) Verify(appHash []byte, key string, value []byte) error {
 	return nil
 }
 
+// recordPaths are the record query paths a proof can be asked for, each
+// with its state key.
+var recordPaths = []struct {
+	path string
+	key  func(string) string
+}{
+	{"/title/", keyTitle}, {"/station/", keyStation}, {"/token/", keyToken}, {"/copy/", keyCopy},
+	{"/opening/", keyOpening}, {"/accusation/", keyAccusation}, {"/record/", keyRecord}, {"/owner/", keyOwner},
+}
+
 // StateKey is the state key of a record query path (/token/ID and the
 // like), the key a Proof names.
 func StateKey(path string) (string, bool) {
-	for pfx, key := range map[string]func(string) string{"/title/": keyTitle, "/station/": keyStation, "/token/": keyToken, "/copy/": keyCopy,
-		"/opening/": keyOpening, "/accusation/": keyAccusation, "/record/": keyRecord, "/owner/": keyOwner} {
-		if id, ok := bytes.CutPrefix([]byte(path), []byte(pfx)); ok && len(id) > 0 {
-			return key(string(id)), true
+	for _, r := range recordPaths {
+		if id, ok := strings.CutPrefix(path, r.path); ok && len(id) > 0 {
+			return r.key(id), true
 		}
 	}
 	return "", false
+}
+
+// provable reports whether a state key is one a record query can prove,
+// the only keys whose last write height (wrotePfx) a node keeps: a spend
+// writes three index keys (by owner, token and station) besides its token
+// and copy, and a marker for each cost a write per key at every commit
+// for a proof no query can ask for (docs/benchmarks.md, issue 17).
+func provable(key string) bool {
+	for _, r := range recordPaths {
+		if strings.HasPrefix(key, r.key("")) {
+			return true
+		}
+	}
+	return false
 }
 
 // prove builds the proof for a committed key.
@@ -84,8 +108,9 @@ func (a *App) prove(key string) (*Proof, error) {
 	return p, nil
 }
 
+// encodeLeaves is a change set's stored encoding (changeSet.enc).
 func encodeLeaves(leaves [][]byte) []byte {
-	b := []byte{}
+	var b []byte
 	for _, l := range leaves {
 		b = appendBytes(b, l)
 	}

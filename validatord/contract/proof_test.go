@@ -55,3 +55,41 @@ func TestProofs(t *testing.T) {
 		})
 	}
 }
+
+// TestWriteHeightsOnlyForProvableKeys: a node keeps the last write height
+// (w/<key>) of every key a record query can prove, and of no other key: a
+// spend's index keys (x/...) had one each, written at every commit for a
+// proof no query can ask for.
+func TestWriteHeightsOnlyForProvableKeys(t *testing.T) {
+	w := newWorld(t)
+	w.mustOK(w.spendTx(w.stA, w.request("job-1", "tok-a", "film-1", 0x41, "m1")))
+	for _, k := range []string{keyByOwner(w.stA.id, "tok-a"), keyByStation(w.stA.id, "job-1")} {
+		if p, _ := w.db.Get([]byte(k)); p == nil {
+			t.Fatalf("state key %s is not written", k)
+		}
+		if p, _ := w.db.Get([]byte(wrotePfx + k)); p != nil {
+			t.Errorf("write height of index key %s is kept (%x), want none", k, p)
+		}
+	}
+	for _, path := range []string{"/token/tok-a", "/copy/job-1", "/title/film-1", "/station/" + w.stA.id} {
+		k, _ := StateKey(path)
+		if p, _ := w.db.Get([]byte(wrotePfx + k)); len(p) != 8 {
+			t.Errorf("write height of %s = %x, want 8 bytes", k, p)
+		}
+	}
+}
+
+// TestProvable: the keys of every record path are provable, index and
+// replay keys are not.
+func TestProvable(t *testing.T) {
+	for _, r := range recordPaths {
+		if k, _ := StateKey(r.path + "x"); !provable(k) {
+			t.Errorf("provable(%q) = false, want true (path %s)", k, r.path)
+		}
+	}
+	for _, k := range []string{keyByOwner("o", "t"), keyByStation("s", "j"), keyNonce("n"), keyNonceUsed("n", 1), keyReport([]byte{1}), keyParams} {
+		if provable(k) {
+			t.Errorf("provable(%q) = true, want false", k)
+		}
+	}
+}

@@ -114,7 +114,7 @@ func (a *App) Copies(by, id string, limit int) ([]*Copy, error) {
 	var pfx string
 	switch by {
 	case "token":
-		pfx = keyByToken(id, "")
+		return a.tokenCopies(id, limit)
 	case "station":
 		pfx = keyByStation(id, "")
 	default:
@@ -136,6 +136,24 @@ func (a *App) Copies(by, id string, limit int) ([]*Copy, error) {
 		out = append(out, c)
 	}
 	return out, it.Error()
+}
+
+// tokenCopies lists a token's copies: at most one, the job that spent it
+// (a token is spent once, by one job, whose retries stay that job's), so
+// the token record is its own index and a spend writes none.
+func (a *App) tokenCopies(id string, limit int) ([]*Copy, error) {
+	tok, err := a.Token(id)
+	if errors.Is(err, ErrNotFound) || (err == nil && (tok.Job == "" || limit < 1)) {
+		return nil, nil
+	}
+	if err != nil {
+		return nil, fmt.Errorf("contract.Copies: %w", err)
+	}
+	c, err := a.Copy(tok.Job)
+	if err != nil {
+		return nil, fmt.Errorf("contract.Copies: token %s names job %s: %w", id, tok.Job, err)
+	}
+	return []*Copy{c}, nil
 }
 
 func wrapQuery(what, id string, err error) error {

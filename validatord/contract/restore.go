@@ -121,7 +121,14 @@ func (a *App) applyRecords(rs *restore, last bool) error {
 		hb := binary.BigEndian.AppendUint64(nil, uint64(h))
 		for _, l := range leaves {
 			k, v, _ := splitLeaf(l)
-			if err := errors.Join(set(k, v), set(append([]byte(wrotePfx), k...), hb)); err != nil {
+			if err := set(k, v); err != nil {
+				return err
+			}
+			a.absent.add(string(k))
+			if !provable(string(k)) {
+				continue
+			}
+			if err := set(append([]byte(wrotePfx), k...), hb); err != nil {
 				return err
 			}
 		}

@@ -11,16 +11,21 @@ import (
 // spend runs the spend rules. A repeat of a committed job by the same
 // station, token and disc is idempotent: it succeeds with the original
 // receipt. A spoiled job may start a new attempt, within the retry bound.
-func (e *execEnv) spend(v *view, t *Tx) ([]byte, *refusal, error) {
-	var b SpendBody
-	if r := decodeBody(t, &b); r != nil {
-		return nil, r, nil
+// st is the request as verification decoded it (nil: decode it here); the
+// rules only read it.
+func (e *execEnv) spend(v *view, t *Tx, st protocol.Statement) ([]byte, *refusal, error) {
+	req, _ := st.(*protocol.CopyRequest)
+	if req == nil {
+		var b SpendBody
+		if r := decodeBody(t, &b); r != nil {
+			return nil, r, nil
+		}
+		req = &b.Request
 	}
-	req := &b.Request
 	if r := checkSpendFields(req); r != nil {
 		return nil, r, nil
 	}
-	st, r, err := e.activeStation(v, t.Signer)
+	stn, r, err := e.activeStation(v, t.Signer)
 	if r != nil || err != nil {
 		return nil, r, err
 	}
@@ -33,12 +38,12 @@ func (e *execEnv) spend(v *view, t *Tx) ([]byte, *refusal, error) {
 		return nil, nil, err
 	}
 	if found {
-		return e.respend(v, &c, st, req)
+		return e.respend(v, &c, stn, req)
 	}
 	if req.Attempt != 0 || len(req.PrevReport) != 0 {
 		return nil, refuse(CodeAttemptMismatch, "job %s has no spend yet; its first spend is attempt 0 with no previous report, not attempt %d", req.JobID, req.Attempt), nil
 	}
-	tok, ti, r, err := e.authorise(v, st, req, e.time)
+	tok, ti, r, err := e.authorise(v, stn, req, e.time)
 	if r != nil || err != nil {
 		return nil, r, err
 	}
@@ -50,9 +55,8 @@ func (e *execEnv) spend(v *view, t *Tx) ([]byte, *refusal, error) {
 	if err := v.putJSON(keyToken(tok.ID), tok); err != nil {
 		return nil, nil, err
 	}
-	c = Copy{JobID: req.JobID, Token: tok.ID, Title: ti.ID, Station: st.ID, Profile: req.Profile}
-	v.put(keyByToken(tok.ID, c.JobID), []byte{})
-	v.put(keyByStation(st.ID, c.JobID), []byte{})
+	c = Copy{JobID: req.JobID, Token: tok.ID, Title: ti.ID, Station: stn.ID, Profile: req.Profile}
+	v.put(keyByStation(stn.ID, c.JobID), []byte{})
 	return e.newAttempt(v, &c, req)
 }
 
@@ -196,13 +200,17 @@ func receipt(c *Copy) []byte {
 	return js
 }
 
-// report records the current attempt made or spoiled, once.
-func (e *execEnv) report(v *view, t *Tx) (*refusal, error) {
-	var b ReportBody
-	if r := decodeBody(t, &b); r != nil {
-		return r, nil
+// report records the current attempt made or spoiled, once. st is the
+// report as verification decoded it (nil: decode it here); it is only read.
+func (e *execEnv) report(v *view, t *Tx, st protocol.Statement) (*refusal, error) {
+	rep, _ := st.(*protocol.CopyReport)
+	if rep == nil {
+		var b ReportBody
+		if r := decodeBody(t, &b); r != nil {
+			return r, nil
+		}
+		rep = &b.Report
 	}
-	rep := &b.Report
 	if r := checkID("job ID", rep.JobID); r != nil {
 		return r, nil
 	}
@@ -218,7 +226,7 @@ func (e *execEnv) report(v *view, t *Tx) (*refusal, error) {
 	if rep.Outcome == protocol.OutcomeMade && len(rep.DiscDigest) < 32 {
 		return refuse(CodeBadField, "a made copy needs the disc digest (32 to 64 bytes)"), nil
 	}
-	st, r, err := e.activeStation(v, t.Signer)
+	stn, r, err := e.activeStation(v, t.Signer)
 	if r != nil || err != nil {
 		return r, err
 	}
@@ -226,7 +234,7 @@ func (e *execEnv) report(v *view, t *Tx) (*refusal, error) {
 	if found, err := v.getJSON(keyCopy(rep.JobID), &c); err != nil || !found {
 		return refuse(CodeUnknownCopy, "job %q", rep.JobID), err
 	}
-	if c.Station != st.ID {
+	if c.Station != stn.ID {
 		return refuse(CodeJobConflict, "job %s belongs to station %s", c.JobID, c.Station), nil
 	}
 	// A signed report is public once broadcast: each one counts once, so a
@@ -256,7 +264,7 @@ func (e *execEnv) report(v *view, t *Tx) (*refusal, error) {
 		return nil, v.putJSON(keyReport(d[:]), reportRecord{Job: c.JobID, Attempt: rep.Attempt, Outcome: outcome})
 	}
 	cur.Outcome, cur.DiscDigest, cur.Reason, cur.ReportDigest, cur.ReportHeight = outcome, rep.DiscDigest, rep.Reason, d[:], e.height
-	if err := e.countReport(v, st.ID, outcome); err != nil {
+	if err := e.countReport(v, stn.ID, outcome); err != nil {
 		return nil, err
 	}
 	if err := v.putJSON(keyReport(d[:]), reportRecord{Job: c.JobID, Attempt: rep.Attempt, Outcome: outcome}); err != nil {

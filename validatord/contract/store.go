@@ -32,10 +32,7 @@ func keyNonceUsed(id string, n uint64) string {
 // keyTitleShares holds node i's sealed title shares, apart from the title
 // record: each node reads only its own, and reading a title reads none.
 func keyTitleShares(id string, i int) string { return fmt.Sprintf("y/%s/%d", id, i) }
-func keyByToken(tok, job string) string      { return "x/t/" + tok + "/" + job }
-func keyByStation(st, job string) string {
-	return "x/s/" + st + "/" + job
-}
+func keyByStation(st, job string) string     { return "x/s/" + st + "/" + job }
 
 const (
 	keyParams  = "p/params"
@@ -68,6 +65,10 @@ type view struct {
 	// station) is fetched once a block. The database does not change
 	// before Commit: every writer holds App.mu, as FinalizeBlock does.
 	reads map[string][]byte
+	// absent, if not nil, spares the lookup of a key the store surely
+	// does not hold (keyfilter.go); it mirrors the committed store, which
+	// does not change before Commit either.
+	absent *keyFilter
 }
 
 func (v *view) get(key string) ([]byte, error) {
@@ -79,6 +80,9 @@ func (v *view) get(key string) ([]byte, error) {
 	}
 	if p, ok := v.reads[key]; ok {
 		return p, nil
+	}
+	if v.absent != nil && !v.absent.mayHold(key) {
+		return nil, nil
 	}
 	p, err := v.db.Get([]byte(key))
 	if err != nil {
@@ -120,16 +124,23 @@ func (v *view) merge() {
 }
 
 // changeSet is a block's writes in sorted key order, each encoded as a
-// Merkle leaf, and their root (CometBFT's RFC 6962 tree).
+// Merkle leaf, and their root (CometBFT's RFC 6962 tree). enc is the
+// change set as a node stores it (b/<height>): each leaf prefixed by its
+// 32-bit length; the leaves are slices of it, so a block's leaves are one
+// allocation and storing them copies nothing more.
 type changeSet struct {
 	keys   []string
 	leaves [][]byte
 	root   []byte
+	enc    []byte
 }
 
 // leaf encodes one write: key and value, each with a 32-bit length.
 func leaf(k string, v []byte) []byte {
-	b := make([]byte, 0, 8+len(k)+len(v))
+	return appendLeaf(make([]byte, 0, 8+len(k)+len(v)), k, v)
+}
+
+func appendLeaf(b []byte, k string, v []byte) []byte {
 	b = binary.BigEndian.AppendUint32(b, uint32(len(k)))
 	b = append(b, k...)
 	b = binary.BigEndian.AppendUint32(b, uint32(len(v)))
@@ -138,13 +149,20 @@ func leaf(k string, v []byte) []byte {
 
 func changes(staged map[string][]byte) *changeSet {
 	cs := &changeSet{keys: make([]string, 0, len(staged))}
-	for k := range staged {
+	size := 0
+	for k, v := range staged {
 		cs.keys = append(cs.keys, k)
+		size += 12 + len(k) + len(v)
 	}
 	slices.Sort(cs.keys)
+	cs.enc = make([]byte, 0, size)
 	cs.leaves = make([][]byte, len(cs.keys))
 	for i, k := range cs.keys {
-		cs.leaves[i] = leaf(k, staged[k])
+		v := staged[k]
+		cs.enc = binary.BigEndian.AppendUint32(cs.enc, uint32(8+len(k)+len(v)))
+		start := len(cs.enc)
+		cs.enc = appendLeaf(cs.enc, k, v)
+		cs.leaves[i] = cs.enc[start:len(cs.enc):len(cs.enc)]
 	}
 	cs.root = merkle.HashFromByteSlices(cs.leaves)
 	return cs

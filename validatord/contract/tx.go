@@ -211,34 +211,41 @@ func DecodeTx(p []byte) (*Tx, error) {
 // VerifyTx checks what needs no state: the type is known, the body decodes,
 // and the signature verifies with the key the transaction presents.
 func VerifyTx(t *Tx, chainID string) *refusal {
+	_, r := verifyTx(t, chainID)
+	return r
+}
+
+// verifyTx is VerifyTx that also returns the decoded statement of a spend
+// or report (nil for another type), so that its body is decoded once.
+func verifyTx(t *Tx, chainID string) (protocol.Statement, *refusal) {
 	if (t.Type < TxAddIssuer || t.Type > TxRevokePlayer) && t.Type != TxOpenRequest && t.Type != TxAccuse && t.Type != TxUpdateRecord &&
 		t.Type != TxRegisterOwner && t.Type != TxProposeValidator && t.Type != TxVoteValidator && t.Type != TxCustodyEpoch {
-		return refuse(CodeUnknownTxType, "type %d", t.Type)
+		return nil, refuse(CodeUnknownTxType, "type %d", t.Type)
 	}
 	if t.Type == TxRegisterOwner {
-		return verifyRegistration(t, chainID)
+		return nil, verifyRegistration(t, chainID)
 	}
 	if st, stChain, err := t.statement(); err != nil {
-		return refuse(CodeBadEncoding, "body: %v", err)
+		return nil, refuse(CodeBadEncoding, "body: %v", err)
 	} else if st != nil {
 		if t.Nonce != 0 {
-			return refuse(CodeBadEncoding, "a station statement carries no nonce")
+			return nil, refuse(CodeBadEncoding, "a station statement carries no nonce")
 		}
 		if stChain != chainID {
-			return refuse(CodeWrongChain, "the statement names chain %q; this network is %q", stChain, chainID)
+			return nil, refuse(CodeWrongChain, "the statement names chain %q; this network is %q", stChain, chainID)
 		}
 		if err := protocol.Verify(t.Signer, st, t.Sig); err != nil {
-			return refuse(CodeBadSignature, "station statement: %v", err)
+			return nil, refuse(CodeBadSignature, "station statement: %v", err)
 		}
-		return nil
+		return st, nil
 	}
 	if !json.Valid(t.Body) {
-		return refuse(CodeBadEncoding, "body is not JSON")
+		return nil, refuse(CodeBadEncoding, "body is not JSON")
 	}
 	if err := protocol.Verify(t.Signer, signedTx{t, chainID}, t.Sig); err != nil {
-		return refuse(CodeBadSignature, "%v", err)
+		return nil, refuse(CodeBadSignature, "%v", err)
 	}
-	return nil
+	return nil, nil
 }
 
 // signedTx adapts a governance transaction to protocol.Statement so it is

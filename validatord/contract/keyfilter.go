@@ -1,0 +1,72 @@
+package contract
+
+import (
+	"hash/maphash"
+	"strings"
+
+	dbm "github.com/cometbft/cometbft-db"
+)
+
+// absentPfx are the prefixes of the state keys that a spend or a report
+// reads expecting them absent: a new job's copy record (c/), which every
+// first spend looks up, and a report's replay marker (d/). Each was a
+// pebble lookup that searched the memtable and found nothing.
+var absentPfx = [...]string{"c/", "d/"}
+
+// keyFilter says whether the store may hold a state key under absentPfx,
+// without reading it: a Bloom filter of those keys, filled from the store
+// at start and by every commit and restore after (the store has no
+// deletes). Like resultFilter it decides nothing: "no" is certain, and
+// "maybe" reads the store as before, so execution reads the same values
+// and stays deterministic whatever a node's filter holds.
+type keyFilter struct {
+	bloomSet
+	seeds [2]maphash.Seed // this process's: the filter is local, never agreed
+}
+
+// filtered reports whether key is one the filter holds if present.
+func filtered(key string) bool {
+	for _, p := range absentPfx {
+		if strings.HasPrefix(key, p) {
+			return true
+		}
+	}
+	return false
+}
+
+// probes derive 4 positions from two 64-bit hashes (Kirsch and
+// Mitzenmacher's double hashing).
+func (f *keyFilter) probes(key string) [4]uint64 {
+	h1, h2 := maphash.String(f.seeds[0], key), maphash.String(f.seeds[1], key)|1
+	return [4]uint64{h1, h1 + h2, h1 + 2*h2, h1 + 3*h2}
+}
+
+// add records a key the store now holds; keys not filtered are ignored.
+func (f *keyFilter) add(key string) {
+	if filtered(key) {
+		f.set(f.probes(key))
+	}
+}
+
+// mayHold is false only if key is filtered and the store does not hold it.
+func (f *keyFilter) mayHold(key string) bool {
+	return !filtered(key) || f.test(f.probes(key))
+}
+
+// loadKeyFilter builds the filter of the filtered keys a store holds,
+// reading them twice at start (to size it, then to fill it).
+func loadKeyFilter(db dbm.DB) (*keyFilter, error) {
+	held := 0
+	for _, p := range absentPfx {
+		if err := scanPrefix(db, p, func([]byte) { held++ }); err != nil {
+			return nil, err
+		}
+	}
+	f := &keyFilter{bloomSet: newBloomSet(held), seeds: [2]maphash.Seed{maphash.MakeSeed(), maphash.MakeSeed()}}
+	for _, p := range absentPfx {
+		if err := scanPrefix(db, p, func(k []byte) { f.add(string(k)) }); err != nil {
+			return nil, err
+		}
+	}
+	return f, nil
+}

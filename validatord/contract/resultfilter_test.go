@@ -1,0 +1,249 @@
+package contract
+
+import (
+	"bytes"
+	"context"
+	"math/rand/v2"
+	"sync/atomic"
+	"testing"
+
+	dbm "github.com/cometbft/cometbft-db"
+	abci "github.com/cometbft/cometbft/abci/types"
+)
+
+// readCountingDB is a real store that counts the reads of result keys and
+// copy records, to see which lookups the filters spare.
+type readCountingDB struct {
+	dbm.DB
+	resultReads atomic.Int64
+	copyReads   atomic.Int64 // of copy records (c/)
+}
+
+func (d *readCountingDB) Get(k []byte) ([]byte, error) {
+	if bytes.HasPrefix(k, []byte(resultsPfx)) {
+		d.resultReads.Add(1)
+	}
+	if bytes.HasPrefix(k, []byte("c/")) {
+		d.copyReads.Add(1)
+	}
+	return d.DB.Get(k)
+}
+
+// issuerTx is a fresh transaction that the chain accepts.
+func issuerTx(t *testing.T, c *chain, op *party) []byte {
+	return c.gov(op, TxAddIssuer, AddIssuerBody{Key: newParty(t).pub})
+}
+
+// TestResultLookupsOfANewTx: watching a transaction not yet committed, and
+// committing it, read no result key from the store (each was a pebble
+// lookup per spend before the filter); watching it once committed still
+// answers at once from the store.
+func TestResultLookupsOfANewTx(t *testing.T) {
+	db := &readCountingDB{DB: dbm.NewMemDB()}
+	op := newParty(t)
+	c := newChain(t, db, Genesis{Operators: [][]byte{op.pub}})
+	tx := issuerTx(t, c, op)
+	ch, stop := c.app.Watch(Hash(tx))
+	defer stop()
+	if n := db.resultReads.Load(); n != 0 {
+		t.Errorf("Watch(new tx) read %d result keys, want 0", n)
+	}
+	if r := c.one(tx); r.Code != 0 {
+		t.Fatalf("add issuer = %d %s", r.Code, r.Log)
+	}
+	if n := db.resultReads.Load(); n != 0 {
+		t.Errorf("executing and committing a new tx read %d result keys, want 0", n)
+	}
+	r := <-ch
+	if r.Code != OK || r.Height != c.height {
+		t.Fatalf("Watch() result = %+v, want OK at %d", r, c.height)
+	}
+	ch2, stop2 := c.app.Watch(Hash(tx))
+	defer stop2()
+	select {
+	case r2 := <-ch2:
+		if r2.Height != r.Height {
+			t.Fatalf("Watch(committed tx) = %+v, want %+v", r2, r)
+		}
+	default:
+		t.Fatal("Watch(committed tx) did not answer at once")
+	}
+}
+
+// TestResultAfterRestart: a node reopened on its store finds the results
+// committed before (the filter is rebuilt from the store), and a repeat of
+// a committed transaction keeps its first result.
+func TestResultAfterRestart(t *testing.T) {
+	db := dbm.NewMemDB()
+	op := newParty(t)
+	c := newChain(t, db, Genesis{Operators: [][]byte{op.pub}})
+	tx := issuerTx(t, c, op)
+	c.one(tx)
+	first := c.height
+	re, err := New(db, Options{})
+	if err != nil {
+		t.Fatalf("New() = %v", err)
+	}
+	if r, ok := re.Result(Hash(tx)); !ok || r.Height != first || r.Code != OK {
+		t.Fatalf("Result() after restart = %+v, %v, want OK at %d", r, ok, first)
+	}
+	ch, stop := re.Watch(Hash(tx))
+	defer stop()
+	select {
+	case r := <-ch:
+		if r.Height != first {
+			t.Fatalf("Watch() after restart = %+v, want height %d", r, first)
+		}
+	default:
+		t.Fatal("Watch(committed tx) after restart did not answer at once")
+	}
+	c.app = re
+	if r := c.one(tx); Code(r.Code) != CodeBadNonce {
+		t.Fatalf("repeat = %d %s, want CodeBadNonce", r.Code, r.Log)
+	}
+	if r, _ := re.Result(Hash(tx)); r.Height != first || r.Code != OK {
+		t.Fatalf("Result() after a repeat = %+v, want the first (OK at %d)", r, first)
+	}
+}
+
+// TestWatchBetweenFinalizeAndCommit: a watcher registered after its block
+// executed but before it is committed (the filter does not know the result
+// yet) gets it at the commit.
+func TestWatchBetweenFinalizeAndCommit(t *testing.T) {
+	op := newParty(t)
+	c := newChain(t, dbm.NewMemDB(), Genesis{Operators: [][]byte{op.pub}})
+	tx := issuerTx(t, c, op)
+	c.height++
+	if _, err := c.app.FinalizeBlock(context.Background(), &abci.FinalizeBlockRequest{Height: c.height, Time: c.now, Txs: [][]byte{tx}}); err != nil {
+		t.Fatal(err)
+	}
+	ch, stop := c.app.Watch(Hash(tx))
+	defer stop()
+	select {
+	case r := <-ch:
+		t.Fatalf("Watch() before the commit answered %+v", r)
+	default:
+	}
+	if _, err := c.app.Commit(context.Background(), &abci.CommitRequest{}); err != nil {
+		t.Fatal(err)
+	}
+	select {
+	case r := <-ch:
+		if r.Code != OK || r.Height != c.height {
+			t.Fatalf("Watch() result = %+v, want OK at %d", r, c.height)
+		}
+	default:
+		t.Fatal("Watch() got nothing at the commit")
+	}
+}
+
+// TestResultFilterFull: with every bit of the filter set (every answer a
+// false positive), the store decides, so outcomes are unchanged: a new
+// transaction is watched and committed with its result, a repeat keeps
+// the first.
+func TestResultFilterFull(t *testing.T) {
+	db := &readCountingDB{DB: dbm.NewMemDB()}
+	op := newParty(t)
+	c := newChain(t, db, Genesis{Operators: [][]byte{op.pub}})
+	for i := range c.app.results.words {
+		c.app.results.words[i].Store(^uint64(0))
+	}
+	tx := issuerTx(t, c, op)
+	ch, stop := c.app.Watch(Hash(tx))
+	defer stop()
+	select {
+	case r := <-ch:
+		t.Fatalf("Watch(new tx) with a full filter answered %+v", r)
+	default:
+	}
+	c.one(tx)
+	first := c.height
+	if r := <-ch; r.Code != OK || r.Height != first {
+		t.Fatalf("Watch() result = %+v, want OK at %d", r, first)
+	}
+	c.one(tx)
+	if r, _ := c.app.Result(Hash(tx)); r.Height != first || r.Code != OK {
+		t.Fatalf("Result() after a repeat = %+v, want the first (OK at %d)", r, first)
+	}
+	if db.resultReads.Load() == 0 {
+		t.Error("a full filter read no result key: the store did not decide")
+	}
+}
+
+// TestResultFilterNoFalseNegatives: every hash added is reported as maybe
+// held; of hashes never added, few are (the filter's false positives); a
+// hash of another length is always maybe.
+func TestResultFilterNoFalseNegatives(t *testing.T) {
+	const n = 200_000
+	f := newResultFilter(0)
+	rng := rand.NewChaCha8([32]byte{1})
+	hash := func() []byte {
+		h := make([]byte, 32)
+		rng.Read(h)
+		return h
+	}
+	added := make([][]byte, n)
+	for i := range added {
+		added[i] = hash()
+		f.add(added[i])
+	}
+	for i, h := range added {
+		if !f.mayHold(h) {
+			t.Fatalf("mayHold(added hash %d) = false", i)
+		}
+	}
+	fp := 0
+	for range n {
+		if f.mayHold(hash()) {
+			fp++
+		}
+	}
+	// 200,000 in 2^24 bits with 4 probes: about 0.0005 %.
+	if fp > n/1000 {
+		t.Errorf("false positives = %d of %d, want at most 0.1 %%", fp, n)
+	}
+	if !f.mayHold([]byte("short")) {
+		t.Error("mayHold(a 5-byte hash) = false, want true (the filter cannot place it)")
+	}
+}
+
+// TestResultFilterSize: the filter grows with the results held at start.
+func TestResultFilterSize(t *testing.T) {
+	for _, tc := range []struct {
+		name string
+		held int
+		bits int
+	}{
+		{"empty", 0, bloomMinBits},
+		{"small", 100_000, bloomMinBits},
+		{"large", 1_000_000, 1 << 25}, // 20 million bits, rounded up
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			if got := len(newResultFilter(tc.held).words) * 64; got != tc.bits {
+				t.Errorf("newResultFilter(%d) has %d bits, want %d", tc.held, got, tc.bits)
+			}
+		})
+	}
+}
+
+// BenchmarkNewFilters measures what opening a store costs with the two
+// filters to build from it (a scan of its results, copy records and report
+// markers), on a ledger of 5,000 copies:
+//
+//	go test -run '^$' -bench BenchmarkNewFilters ./validatord/contract
+func BenchmarkNewFilters(b *testing.B) {
+	app, _ := buildLedger(b, 5_000, 500)
+	held := 0
+	for _, p := range append(absentPfx[:], resultsPfx) {
+		if err := scanPrefix(app.db, p, func([]byte) { held++ }); err != nil {
+			b.Fatal(err)
+		}
+	}
+	b.ResetTimer()
+	for b.Loop() {
+		if _, err := New(app.db, Options{}); err != nil {
+			b.Fatal(err)
+		}
+	}
+	b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(b.N)/float64(held), "ns/key")
+}

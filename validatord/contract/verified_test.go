@@ -1,0 +1,101 @@
+package contract
+
+import (
+	"bytes"
+	"context"
+	"testing"
+
+	dbm "github.com/cometbft/cometbft-db"
+	abci "github.com/cometbft/cometbft/abci/types"
+
+	"copystation/protocol"
+)
+
+// TestCheckedAndUncheckedExecuteAlike: blocks of spends and reports execute
+// to the same results and app hash on a node that checked every transaction
+// first (executing the statements CheckTx decoded) and on one that checked
+// none (decoding and verifying them in FinalizeBlock): first spends, a
+// customer's grant, an idempotent repeat, refusals, a spoil and its retry.
+func TestCheckedAndUncheckedExecuteAlike(t *testing.T) {
+	w := newWorld(t)
+	copyDB := dbm.NewMemDB()
+	it, err := w.db.Iterator(nil, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for ; it.Valid(); it.Next() {
+		copyDB.Set(bytes.Clone(it.Key()), bytes.Clone(it.Value()))
+	}
+	it.Close()
+	unchecked, err := New(copyDB, Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	run := func(txs ...[]byte) {
+		t.Helper()
+		for _, tx := range txs {
+			if _, err := w.app.CheckTx(context.Background(), &abci.CheckTxRequest{Tx: tx}); err != nil {
+				t.Fatal(err)
+			}
+		}
+		want := w.block(txs...)
+		_, wantHash := w.app.LastCommit()
+		got, err := unchecked.FinalizeBlock(context.Background(), &abci.FinalizeBlockRequest{Height: w.height, Time: w.now, Txs: txs})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := unchecked.Commit(context.Background(), &abci.CommitRequest{}); err != nil {
+			t.Fatal(err)
+		}
+		for i := range txs {
+			if got.TxResults[i].Code != want[i].Code || !bytes.Equal(got.TxResults[i].Data, want[i].Data) || got.TxResults[i].Log != want[i].Log {
+				t.Errorf("height %d tx %d: unchecked = %d %q %s, checked = %d %q %s", w.height, i,
+					got.TxResults[i].Code, got.TxResults[i].Data, got.TxResults[i].Log, want[i].Code, want[i].Data, want[i].Log)
+			}
+		}
+		if !bytes.Equal(got.AppHash, wantHash) {
+			t.Fatalf("height %d: app hash unchecked %x, checked %x", w.height, got.AppHash, wantHash)
+		}
+	}
+	first := w.spendTx(w.stA, w.request("job-1", "tok-a", "film-1", 0x41, "m1"))
+	grantReq := w.request("job-c", "tok-c", "film-1", 0x41, "mc")
+	grantReq.CustomerGrant = w.grant(w.customer, "tok-c", w.stA.id, "film-1", w.now.Unix()+60)
+	unknown := w.spendTx(w.stA, w.request("job-u", "tok-none", "film-1", 0x41, "mu"))
+	run(first, w.spendTx(w.stA, grantReq), unknown, first)
+	run(w.reportTx(w.stA, "job-1", "m1", protocol.OutcomeSpoiled), w.spendTx(w.stB, w.request("job-1", "tok-a", "film-1", 0x41, "m1")))
+	run(w.spendTx(w.stA, w.request("job-1", "tok-a", "film-1", 0x41, "m2")), w.reportTx(w.stA, "job-c", "mc", protocol.OutcomeMade))
+	if c, err := w.app.Copy("job-1"); err != nil || len(c.Attempts) != 2 {
+		t.Fatalf("Copy(job-1) = %+v, %v, want two attempts (the retry executed)", c, err)
+	}
+}
+
+// TestVerifiedStatementsBounded: a verified transaction stays verified for
+// verifiedCacheSize additions, its statement only for verifiedStatements.
+func TestVerifiedStatementsBounded(t *testing.T) {
+	c := newVerifiedCache()
+	hash := func(i int) []byte { return Hash([]byte{byte(i), byte(i >> 8), byte(i >> 16)}) }
+	st := &protocol.CopyRequest{JobID: "job"}
+	const n = verifiedStatements + 10
+	for i := range n {
+		c.add(hash(i), st)
+	}
+	for _, tc := range []struct {
+		name   string
+		i      int
+		wantSt bool
+	}{{"oldest", 0, false}, {"dropped last", 9, false}, {"kept first", 10, true}, {"newest", n - 1, true}} {
+		t.Run(tc.name, func(t *testing.T) {
+			got, ok := c.lookup(hash(tc.i))
+			if !ok || (got != nil) != tc.wantSt {
+				t.Errorf("lookup(%d) = %v, %v, want verified with statement %v", tc.i, got, ok, tc.wantSt)
+			}
+		})
+	}
+	if _, ok := c.lookup(hash(n)); ok {
+		t.Error("lookup(never added) = verified")
+	}
+	var nilCache *verifiedCache
+	if _, ok := nilCache.lookup(hash(0)); ok {
+		t.Error("nil cache lookup = verified")
+	}
+}
