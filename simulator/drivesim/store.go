@@ -35,6 +35,7 @@ const memBlock = 1 << 20
 // reads as zeros.
 type memStore struct {
 	blocks []*memBlk
+	copies int // pieces copied in and out (a test checks a transfer is one)
 }
 
 // memBlk is one block: bytes [0, hw) hold data (written, or zeroed when a
@@ -111,6 +112,7 @@ func (m *memStore) ReadAt(p []byte, off int64) (int, error) {
 				c := copy(dst, b.b[o:max(o, b.hw)])
 				clear(dst[c:])
 			})
+			m.copies++
 		}
 		n += k
 	}
@@ -133,6 +135,7 @@ func (m *memStore) WriteAt(p []byte, off int64) (int, error) {
 			clear(b.b[b.hw:o]) // stale bytes below the write now count
 		}
 		measured(func() { copy(b.b[o:], p[n:n+k]) })
+		m.copies++
 		b.hw = max(b.hw, o+k)
 		n += k
 	}
