@@ -124,6 +124,7 @@ func runCopyBench(b *testing.B, p *titlepkg.Package, path string, size int64, op
 	var inCopy time.Duration // CPU time inside Copy alone
 	var inSys time.Duration  // of which in the kernel
 	var inSim time.Duration  // of which the memory disc's copies (a real drive's DMA)
+	var faults int64         // minor page faults in Copy (first touches of fresh memory)
 	cold := os.Getenv("BURN_BENCH_COLD") != ""
 	var cachedPct float64 // the package's pages cached as copies start (cold)
 	var copies int
@@ -159,12 +160,14 @@ func runCopyBench(b *testing.B, p *titlepkg.Package, path string, size int64, op
 		}
 		b.StartTimer()
 		c0, s0, m0 := cpuTime(), sysTime(), drivesim.MemoryCopyCPU()
+		f0 := minorFaults()
 		if _, err := Copy(ctx, d, job); err != nil {
 			b.Fatal(err)
 		}
 		inCopy += cpuTime() - c0
 		inSys += sysTime() - s0
 		inSim += drivesim.MemoryCopyCPU() - m0
+		faults += minorFaults() - f0
 		b.StopTimer()
 		disc, err := sim.Remove()
 		if err != nil {
@@ -183,6 +186,7 @@ func runCopyBench(b *testing.B, p *titlepkg.Package, path string, size int64, op
 		copyOnce(-1)
 	}
 	phase, inCopy, inSys, inSim, cachedPct, copies = map[Phase]time.Duration{}, 0, 0, 0, 0, 0
+	faults = 0
 	stop := profileCopies(b)
 	defer stop()
 	b.SetBytes(size)
@@ -198,6 +202,7 @@ func runCopyBench(b *testing.B, p *titlepkg.Package, path string, size int64, op
 	b.ReportMetric((cpuTime()-cpu0).Seconds()/gb, "cpu-s/GB")
 	b.ReportMetric(inCopy.Seconds()/gb, "copy-cpu-s/GB")
 	b.ReportMetric(inSys.Seconds()/gb, "copy-sys-s/GB")
+	b.ReportMetric(float64(faults)/gb, "copy-minflt/GB")
 	if opts.InMemory {
 		// The memory disc's copies in and out are what a real drive does
 		// by DMA; station-cpu-s/GB is Copy's CPU without them, measured
@@ -301,6 +306,14 @@ func sysTime() time.Duration {
 	var ru syscall.Rusage
 	syscall.Getrusage(syscall.RUSAGE_SELF, &ru)
 	return time.Duration(ru.Stime.Nano())
+}
+
+// minorFaults is the process's minor page faults so far: each is a page
+// the kernel mapped on first touch (or after the Go runtime returned it).
+func minorFaults() int64 {
+	var ru syscall.Rusage
+	syscall.Getrusage(syscall.RUSAGE_SELF, &ru)
+	return ru.Minflt
 }
 
 // peakRSS is the process's peak resident set (VmHWM) in bytes.

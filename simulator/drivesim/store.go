@@ -18,10 +18,18 @@ type store interface {
 
 var _ store = (*os.File)(nil)
 
-// memBlock is the memory store's unit of allocation: big enough that the
-// block table of a 50 GB disc stays small, small enough that a short test
-// disc costs little.
-const memBlock = 1 << 20
+// memBlock is the memory store's unit of allocation. A transfer that
+// crosses a block boundary is copied in two pieces; one that does not is
+// one copy, and Go's memmove streams a copy of 1 MiB or more (the most the
+// drive transfers) past the caches with non-temporal stores, as a drive's
+// DMA leaves the host's caches. Two smaller copies instead pull every line
+// of the host buffer into the copying core, which costs twice the CPU when
+// the pipeline's other core has just read that buffer. A burned image
+// starts 64 KiB into the disc, so with 1 MiB blocks every 1 MiB transfer
+// crossed one; with 16 MiB blocks one in 16 does (BenchmarkMemoryCopyHandoff,
+// docs/benchmarks.md). Only the pages written are touched, so a short test
+// disc still costs little.
+const memBlock = 16 << 20
 
 // memStore keeps a disc's data in memory, in blocks allocated on first
 // write. Benchmarks use it (Options.InMemory) to take the host's file
@@ -35,6 +43,7 @@ const memBlock = 1 << 20
 // reads as zeros.
 type memStore struct {
 	blocks []*memBlk
+	copies int // pieces copied in and out (a test checks a transfer is one)
 }
 
 // memBlk is one block: bytes [0, hw) hold data (written, or zeroed when a
@@ -111,6 +120,7 @@ func (m *memStore) ReadAt(p []byte, off int64) (int, error) {
 				c := copy(dst, b.b[o:max(o, b.hw)])
 				clear(dst[c:])
 			})
+			m.copies++
 		}
 		n += k
 	}
@@ -133,6 +143,7 @@ func (m *memStore) WriteAt(p []byte, off int64) (int, error) {
 			clear(b.b[b.hw:o]) // stale bytes below the write now count
 		}
 		measured(func() { copy(b.b[o:], p[n:n+k]) })
+		m.copies++
 		b.hw = max(b.hw, o+k)
 		n += k
 	}
