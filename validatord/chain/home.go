@@ -63,11 +63,15 @@ type Timeouts struct {
 }
 
 // LANTimeouts suit nodes on one LAN or on loopback: round trips are well
-// under a millisecond, so the commit pause only has to let the last
-// precommits arrive. The propose (1 s) and vote (300 ms) timeouts are kept
-// well above what a round needs, because on a busy machine a slow proposer
-// or voter otherwise makes the round repeat, which costs far more.
-var LANTimeouts = Timeouts{ProposeMS: 1000, PrevoteMS: 300, PrecommitMS: 300, CommitMS: 100}
+// under a millisecond. No commit pause: a node starts the next height as
+// soon as it has committed this one (CometBFT's recommended form of
+// skip_timeout_commit), since the pause sat whole in every spend's latency
+// and batched no more than a busy network's own heights do
+// (docs/benchmarks.md, issue 17, seventh session). The propose (1 s) and
+// vote (300 ms) timeouts are kept well above what a round needs, because
+// on a busy machine a slow proposer or voter otherwise makes the round
+// repeat, which costs far more.
+var LANTimeouts = Timeouts{ProposeMS: 1000, PrevoteMS: 300, PrecommitMS: 300, CommitMS: 0}
 
 // GenesisOptions shape a new network's genesis.
 type GenesisOptions struct {
