@@ -241,6 +241,11 @@ func cometConfig(home string, nc *NodeConfig) *cfg.Config {
 	c.P2P.AddrBookStrict = false // loopback and LAN addresses are fine
 	c.P2P.AllowDuplicateIP = true
 	c.P2P.PexReactor = false // validators know each other from node.json
+	// A peer connection writes what it has queued at most this often;
+	// CometBFT's 10 ms put up to 10 ms on every hop of a proposal, a vote
+	// and a gossiped transaction. 2 ms costs a few more writes a second on
+	// a LAN (docs/benchmarks.md, issue 17, seventh session).
+	c.P2P.FlushThrottleTimeout = 2 * time.Millisecond
 	c.RPC.ListenAddress = nc.RPCListen
 	c.TxIndex.Indexer = "null" // the contract keeps its own result index
 	c.Mempool.Recheck = false  // CheckTx is stateless
