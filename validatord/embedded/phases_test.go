@@ -129,5 +129,3 @@ func (st *stepTimeline) reportPhases(b *testing.B, nodes int, from, to int64) {
 		b.ReportMetric(ms(d[len(d)*99/100]), phaseNames[p]+"-p99-ms")
 	}
 }
-
-func ms(d time.Duration) float64 { return float64(d.Microseconds()) / 1000 }

@@ -130,15 +130,15 @@ func benchSpendRate(b *testing.B, nodes, rate int, tune func(*cfg.Config)) {
 	b.ReportMetric(float64(waited[len(waited)*99/100]), "blocks-p99")
 	gaps := tl.gaps(h0)
 	if len(gaps) > 0 {
-		b.ReportMetric(float64(gaps[len(gaps)/2].Microseconds())/1000, "commit-gap-p50-ms")
-		b.ReportMetric(float64(gaps[len(gaps)*99/100].Microseconds())/1000, "commit-gap-p99-ms")
+		b.ReportMetric(ms(gaps[len(gaps)/2]), "commit-gap-p50-ms")
+		b.ReportMetric(ms(gaps[len(gaps)*99/100]), "commit-gap-p99-ms")
 	}
 	b.ReportMetric(float64(rate), "offered/s")
 	b.ReportMetric(float64(refused.Load()), "refused")
 	b.ReportMetric(float64(int64(b.N)-refused.Load())/elapsed.Seconds(), "spends/s") // committed
-	b.ReportMetric(float64(lat[len(lat)/2].Microseconds())/1000, "p50-ms")
-	b.ReportMetric(float64(lat[len(lat)*99/100].Microseconds())/1000, "p99-ms")
-	b.ReportMetric(float64(lat[len(lat)*999/1000].Microseconds())/1000, "p999-ms")
+	b.ReportMetric(ms(lat[len(lat)/2]), "p50-ms")
+	b.ReportMetric(ms(lat[len(lat)*99/100]), "p99-ms")
+	b.ReportMetric(ms(lat[len(lat)*999/1000]), "p999-ms")
 	b.ReportMetric(cpu.Seconds()*1000/float64(max(int64(b.N)-refused.Load(), 1)), "cpu-ms/spend")
 	if h1 > h0 {
 		b.ReportMetric(float64(b.N)/float64(h1-h0), "spends/block")
