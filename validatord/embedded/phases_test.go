@@ -118,6 +118,25 @@ func (st *stepTimeline) phases(nodes int, from, to int64) [][]time.Duration {
 	return out
 }
 
+// commitGaps are the sorted intervals between one node's consecutive
+// commits after height h0: a node enters height h+1 (NewHeight) as soon as
+// it has committed h.
+func (st *stepTimeline) commitGaps(node int, h0 int64) []time.Duration {
+	st.mu.Lock()
+	defer st.mu.Unlock()
+	var g []time.Duration
+	for k, t := range st.at {
+		if k.node != node || k.step != heightSteps[0] || k.height-2 <= h0 {
+			continue
+		}
+		if p, ok := st.at[stepKey{node, k.height - 1, k.step}]; ok {
+			g = append(g, t.Sub(p))
+		}
+	}
+	slices.Sort(g)
+	return g
+}
+
 // reportPhases prints each phase's median and 99th percentile over the
 // nodes and heights of the run.
 func (st *stepTimeline) reportPhases(b *testing.B, nodes int, from, to int64) {

@@ -78,7 +78,6 @@ func benchSpendRate(b *testing.B, nodes, rate int, tune func(*cfg.Config)) {
 	}
 	lat := make([]time.Duration, b.N)
 	waited := make([]int64, b.N) // blocks committed between due and commit
-	tl := watchCommits(ctx, ns)
 	steps, err := watchSteps(ctx, ns)
 	if err != nil {
 		b.Fatal(err)
@@ -122,13 +121,12 @@ func benchSpendRate(b *testing.B, nodes, rate int, tune func(*cfg.Config)) {
 	h1, _ := ns[0].App.LastCommit()
 	stopProfile()
 	b.StopTimer()
-	tl.stop()
 	steps.stop(ns)
 	slices.Sort(lat)
 	slices.Sort(waited)
 	b.ReportMetric(float64(waited[len(waited)/2]), "blocks-p50")
 	b.ReportMetric(float64(waited[len(waited)*99/100]), "blocks-p99")
-	gaps := tl.gaps(h0)
+	gaps := steps.commitGaps(0, h0)
 	if len(gaps) > 0 {
 		b.ReportMetric(ms(gaps[len(gaps)/2]), "commit-gap-p50-ms")
 		b.ReportMetric(ms(gaps[len(gaps)*99/100]), "commit-gap-p99-ms")
@@ -169,49 +167,4 @@ func blockRounds(n *Node, from, to int64) (late int, kB float64) {
 		}
 	}
 	return late, float64(bytes) / 1024 / float64(to-from+1)
-}
-
-// commitTimeline records when node 0 committed each height.
-type commitTimeline struct {
-	mu   sync.Mutex
-	at   map[int64]time.Time
-	done chan struct{}
-	wg   sync.WaitGroup
-}
-
-func watchCommits(ctx context.Context, ns []*Node) *commitTimeline {
-	tl := &commitTimeline{at: map[int64]time.Time{}, done: make(chan struct{})}
-	tl.wg.Add(1)
-	go func() {
-		defer tl.wg.Done()
-		for {
-			ch := ns[0].App.NextCommit()
-			select {
-			case <-ch:
-			case <-tl.done:
-				return
-			case <-ctx.Done():
-				return
-			}
-			h, _ := ns[0].App.LastCommit()
-			tl.mu.Lock()
-			tl.at[h] = time.Now()
-			tl.mu.Unlock()
-		}
-	}()
-	return tl
-}
-
-func (tl *commitTimeline) stop() { close(tl.done); tl.wg.Wait() }
-
-// gaps are the sorted intervals between consecutive commits after h0.
-func (tl *commitTimeline) gaps(h0 int64) []time.Duration {
-	var g []time.Duration
-	for h, t := range tl.at {
-		if p, ok := tl.at[h-1]; ok && h-1 > h0 {
-			g = append(g, t.Sub(p))
-		}
-	}
-	slices.Sort(g)
-	return g
 }
