@@ -159,15 +159,15 @@ func runCopyBench(b *testing.B, p *titlepkg.Package, path string, size int64, op
 			copies++
 		}
 		b.StartTimer()
-		c0, s0, m0 := cpuTime(), sysTime(), drivesim.MemoryCopyCPU()
-		f0 := minorFaults()
+		u0, m0 := usageNow(), drivesim.MemoryCopyCPU()
 		if _, err := Copy(ctx, d, job); err != nil {
 			b.Fatal(err)
 		}
-		inCopy += cpuTime() - c0
-		inSys += sysTime() - s0
+		u := usageNow()
+		inCopy += u.cpu - u0.cpu
+		inSys += u.sys - u0.sys
 		inSim += drivesim.MemoryCopyCPU() - m0
-		faults += minorFaults() - f0
+		faults += u.minflt - u0.minflt
 		b.StopTimer()
 		disc, err := sim.Remove()
 		if err != nil {
@@ -294,26 +294,19 @@ func (r *patternReader) Read(p []byte) (int, error) {
 }
 
 // cpuTime is the process's user plus system CPU time.
-func cpuTime() time.Duration {
-	var ru syscall.Rusage
-	syscall.Getrusage(syscall.RUSAGE_SELF, &ru)
-	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
+func cpuTime() time.Duration { return usageNow().cpu }
+
+// usage is the process's resource use so far, from one getrusage call.
+type usage struct {
+	cpu    time.Duration // user plus system
+	sys    time.Duration // system: the kernel working for it (the package file's reads, page faults, futex wake-ups)
+	minflt int64         // minor page faults: pages mapped on first touch (or after the Go runtime returned them)
 }
 
-// sysTime is the process's system CPU time (the kernel working for it:
-// the package file's reads, page faults, futex wake-ups).
-func sysTime() time.Duration {
+func usageNow() usage {
 	var ru syscall.Rusage
 	syscall.Getrusage(syscall.RUSAGE_SELF, &ru)
-	return time.Duration(ru.Stime.Nano())
-}
-
-// minorFaults is the process's minor page faults so far: each is a page
-// the kernel mapped on first touch (or after the Go runtime returned it).
-func minorFaults() int64 {
-	var ru syscall.Rusage
-	syscall.Getrusage(syscall.RUSAGE_SELF, &ru)
-	return ru.Minflt
+	return usage{cpu: time.Duration(ru.Utime.Nano() + ru.Stime.Nano()), sys: time.Duration(ru.Stime.Nano()), minflt: ru.Minflt}
 }
 
 // peakRSS is the process's peak resident set (VmHWM) in bytes.
