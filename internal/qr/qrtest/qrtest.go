@@ -1,6 +1,6 @@
-// Package qrtest reads QR codes back for tests, with gozxing (the Go port
-// of ZXing), a decoder independent of the encoder, as a phone's camera or
-// a barcode scanner would. Only tests import it.
+// Package qrtest reads QR codes back for tests with the kiosk's own reader
+// (qrscan, gozxing: the Go port of ZXing, a decoder independent of the
+// encoder), as the kiosk's camera would. Only tests import it.
 package qrtest
 
 import (
@@ -9,8 +9,7 @@ import (
 	"image"
 	_ "image/png" // the codes under test are PNGs
 
-	"github.com/makiuchi-d/gozxing"
-	zxqr "github.com/makiuchi-d/gozxing/qrcode"
+	"copystation/internal/qr/qrscan"
 )
 
 // Decode returns the text of the QR code in a PNG or other image.
@@ -19,13 +18,9 @@ func Decode(p []byte) (string, error) {
 	if err != nil {
 		return "", fmt.Errorf("qrtest.Decode: %w", err)
 	}
-	bmp, err := gozxing.NewBinaryBitmapFromImage(img)
+	text, err := qrscan.DecodeImage(img)
 	if err != nil {
 		return "", fmt.Errorf("qrtest.Decode: %w", err)
 	}
-	res, err := zxqr.NewQRCodeReader().Decode(bmp, nil)
-	if err != nil {
-		return "", fmt.Errorf("qrtest.Decode: %w", err)
-	}
-	return res.GetText(), nil
+	return text, nil
 }
