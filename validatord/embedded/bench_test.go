@@ -137,12 +137,22 @@ func profileSpends(b *testing.B) (stop func()) {
 }
 
 // processCPU is the process's user and system CPU time so far.
-func processCPU(b *testing.B) time.Duration {
+func processCPU(b *testing.B) time.Duration { return processUsage(b).cpu }
+
+// usage is what the process has spent so far: CPU (user and system) and
+// minor page faults, each of which costs this VM about 13 µs of system
+// time (docs/benchmarks.md, issue 17, eighth session).
+type usage struct {
+	cpu    time.Duration
+	minflt int64
+}
+
+func processUsage(b *testing.B) usage {
 	var ru syscall.Rusage
 	if err := syscall.Getrusage(syscall.RUSAGE_SELF, &ru); err != nil {
 		b.Fatalf("getrusage: %v", err)
 	}
-	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
+	return usage{time.Duration(ru.Utime.Nano() + ru.Stime.Nano()), ru.Minflt}
 }
 
 // BenchmarkSpend1Node and BenchmarkSpend4Nodes measure committed spends

@@ -89,7 +89,7 @@ func benchSpendRate(b *testing.B, nodes, rate int, tune func(*cfg.Config)) {
 	b.ResetTimer()
 	stopProfile := profileSpends(b)
 	h0, _ := ns[0].App.LastCommit()
-	cpu0 := processCPU(b)
+	use0 := processUsage(b)
 	start := time.Now()
 	for i := range b.N {
 		due := start.Add(time.Duration(i) * interval)
@@ -117,7 +117,8 @@ func benchSpendRate(b *testing.B, nodes, rate int, tune func(*cfg.Config)) {
 	}
 	wg.Wait()
 	elapsed := time.Since(start)
-	cpu := processCPU(b) - cpu0
+	use := processUsage(b)
+	cpu, faults := use.cpu-use0.cpu, use.minflt-use0.minflt
 	h1, _ := ns[0].App.LastCommit()
 	stopProfile()
 	b.StopTimer()
@@ -138,6 +139,7 @@ func benchSpendRate(b *testing.B, nodes, rate int, tune func(*cfg.Config)) {
 	b.ReportMetric(ms(lat[len(lat)*99/100]), "p99-ms")
 	b.ReportMetric(ms(lat[len(lat)*999/1000]), "p999-ms")
 	b.ReportMetric(cpu.Seconds()*1000/float64(max(int64(b.N)-refused.Load(), 1)), "cpu-ms/spend")
+	b.ReportMetric(float64(faults)/float64(max(int64(b.N)-refused.Load(), 1)), "minflt/spend")
 	if h1 > h0 {
 		b.ReportMetric(float64(b.N)/float64(h1-h0), "spends/block")
 		b.ReportMetric(float64(elapsed.Milliseconds())/float64(h1-h0), "ms/block")
