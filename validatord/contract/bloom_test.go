@@ -2,6 +2,7 @@ package contract
 
 import (
 	"errors"
+	"math"
 	"math/rand/v2"
 	"sync"
 	"sync/atomic"
@@ -148,3 +149,45 @@ func TestLoadBloomError(t *testing.T) {
 }
 
 var errTestScan = errors.New("test: scan failed")
+
+// BenchmarkResultFilterMiss measures a test of a transaction that has no
+// result (Watch's and stageBatch's common case) in filters of the
+// production sizes: new and empty; grown to three layers by 5 million
+// results (1.7 and 2.7 million fill the first two; 14 MiB); and holding
+// the same 5 million in the one layer a restart would size for them
+// (16 MiB); and, for comparison, in one fixed 2 MiB layer that never
+// grows, the filter before (every false positive a store lookup). A
+// test asks every layer, a cache line each. It reports the false
+// positives met (fp-%):
+//
+//	go test -run '^$' -bench BenchmarkResultFilterMiss ./validatord/contract
+func BenchmarkResultFilterMiss(b *testing.B) {
+	for _, tc := range []struct {
+		name          string
+		held, members int
+		layers        int
+		fixed         bool
+	}{{"new", 0, 0, 1, false}, {"grown", 0, 5_000_000, 3, false}, {"restarted", 5_000_000, 5_000_000, 1, false}, {"fixed", 0, 5_000_000, 1, true}} {
+		b.Run(tc.name, func(b *testing.B) {
+			f := &resultFilter{newBloom(bloomMinBits, tc.held)}
+			if tc.fixed {
+				(*f.layers.Load())[0].capacity = math.MaxInt
+			}
+			for _, h := range hashes(5, tc.members) {
+				f.add(h)
+			}
+			if n := len(*f.layers.Load()); n != tc.layers {
+				b.Fatalf("%d members made %d layers, want %d", tc.members, n, tc.layers)
+			}
+			miss := hashes(6, 1<<16)
+			fp, i := 0, 0
+			for b.Loop() {
+				if f.mayHold(miss[i&(len(miss)-1)]) {
+					fp++
+				}
+				i++
+			}
+			b.ReportMetric(100*float64(fp)/float64(i), "fp-%")
+		})
+	}
+}
