@@ -3,6 +3,7 @@ package contract
 import (
 	"bytes"
 	"context"
+	"encoding/hex"
 	"math/rand/v2"
 	"sync"
 	"sync/atomic"
@@ -270,4 +271,21 @@ func BenchmarkNewFilters(b *testing.B) {
 	b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(b.N)/float64(held), "ns/key")
 	b.ReportMetric(float64(cpu.Nanoseconds())/float64(b.N)/float64(held), "cpu-ns/key")
 	b.ReportMetric(float64(held), "keys")
+}
+
+// BenchmarkResultStoreMiss measures what a filter's false positive costs:
+// the store's lookup of a result it does not hold (the pebble store of a
+// ledger of 5,000 copies), which every query paid before the filter:
+//
+//	go test -run '^$' -bench BenchmarkResultStoreMiss ./validatord/contract
+func BenchmarkResultStoreMiss(b *testing.B) {
+	app, _ := buildLedger(b, 5_000, 500)
+	miss := hashes(7, 1<<12)
+	i := 0
+	for b.Loop() {
+		if p, err := app.db.Get([]byte(resultsPfx + hex.EncodeToString(miss[i&(len(miss)-1)]))); err != nil || p != nil {
+			b.Fatalf("Get(absent result) = %v, %v", p, err)
+		}
+		i++
+	}
 }
