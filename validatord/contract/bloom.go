@@ -139,13 +139,15 @@ func (f *scalableBloom) add(p [4]uint64) {
 }
 
 // loadBloom builds the filter of the members scan yields, reading them
-// once into a first layer of minBits (bloomMinBits but in tests). Only a
-// store holding more than that layer takes (about 1.6 million) is read
-// again, into one first
-// layer sized for twice what it holds, so that a node starts with one
-// layer (one cache line a test) and room to grow before a second.
-func loadBloom(minBits uint64, scan func(add func(p [4]uint64)) error) (*scalableBloom, error) {
-	f := newBloom(minBits, 0)
+// once into a first layer of at least minBits (bloomMinBits but in tests)
+// with room for twice hint, an estimate of their number (estimateHexKeys).
+// Only a store holding more than that layer takes is read again, into one
+// first layer sized for twice what it holds, so that a node starts with
+// one layer (one cache line a test) and room to grow before a second. An
+// estimate never changes what the filter holds, only its size: a low one
+// costs the second read, a high one memory.
+func loadBloom(minBits uint64, hint int, scan func(add func(p [4]uint64)) error) (*scalableBloom, error) {
+	f := newBloom(minBits, hint)
 	room := (*f.layers.Load())[0].capacity
 	held := 0
 	err := scan(func(p [4]uint64) {

@@ -64,10 +64,17 @@ func (f *keyFilter) mayHold(key string) bool {
 }
 
 // loadKeyFilter builds the filter of the filtered keys a store holds
-// (loadBloom reads them once unless they are many).
+// (loadBloom). It is sized from a sample of the report markers, hex like
+// results, counted twice for the copy records, whose job IDs cannot be
+// sampled (a copy made has its record and at least its report's marker):
+// an estimate only sizes the filter (loadBloom).
 func loadKeyFilter(db dbm.DB) (*keyFilter, error) {
 	f := &keyFilter{seeds: [2]maphash.Seed{maphash.MakeSeed(), maphash.MakeSeed()}}
-	b, err := loadBloom(bloomMinBits, func(add func([4]uint64)) error {
+	reports, err := estimateHexKeys(db, "d/", sampleRanges())
+	if err != nil {
+		return nil, err
+	}
+	b, err := loadBloom(bloomMinBits, 2*reports, func(add func([4]uint64)) error {
 		for _, p := range absentPfx {
 			if err := scanPrefix(db, p, func(k []byte) { add(f.probesOf(k)) }); err != nil {
 				return err
