@@ -341,16 +341,24 @@ func (a *App) Result(hash []byte) (TxResult, bool) {
 	return a.result(hash)
 }
 
-// result reads a committed result; the filter spares the store's lookup
-// for a transaction that has none, the common case (resultfilter.go).
+// result reads a committed result (storedResult); a result the store
+// cannot read or decode is reported as none.
 func (a *App) result(hash []byte) (TxResult, bool) {
-	if !a.results.mayHold(hash) {
-		return TxResult{}, false
-	}
-	p, err := a.db.Get([]byte(resultsPfx + hex.EncodeToString(hash)))
+	p, err := a.storedResult(hash)
 	if err != nil || p == nil {
 		return TxResult{}, false
 	}
 	r, err := decodeResult(append([]byte(nil), hash...), p)
 	return r, err == nil
+}
+
+// storedResult is the stored form of a transaction's committed result
+// (nil if it has none), the one lookup behind result and stageBatch: the
+// filter spares the store's for a transaction that has none, the common
+// case (resultfilter.go).
+func (a *App) storedResult(hash []byte) ([]byte, error) {
+	if !a.results.mayHold(hash) {
+		return nil, nil
+	}
+	return a.db.Get([]byte(resultsPfx + hex.EncodeToString(hash)))
 }

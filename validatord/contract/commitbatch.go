@@ -39,9 +39,9 @@ func (a *App) stageBatch(p *block) (dbm.Batch, error) {
 			continue
 		}
 		indexed[k] = true
-		if held, err := a.holdsResult(r.Hash, k); err != nil {
+		if old, err := a.storedResult(r.Hash); err != nil {
 			return nil, err
-		} else if held {
+		} else if old != nil {
 			continue
 		}
 		if err := b.Set([]byte(k), encodeResult(r)); err != nil {
@@ -69,14 +69,4 @@ func (a *App) stageBatch(p *block) (dbm.Batch, error) {
 	}
 	ok = true
 	return b, nil
-}
-
-// holdsResult reports whether the store holds a result for hash (at key k),
-// asking the store only when the filter cannot say no (resultfilter.go).
-func (a *App) holdsResult(hash []byte, k string) (bool, error) {
-	if !a.results.mayHold(hash) {
-		return false, nil
-	}
-	old, err := a.db.Get([]byte(k))
-	return old != nil, err
 }

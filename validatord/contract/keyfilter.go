@@ -20,7 +20,7 @@ var absentPfx = [...]string{"c/", "d/"}
 // "maybe" reads the store as before, so execution reads the same values
 // and stays deterministic whatever a node's filter holds.
 type keyFilter struct {
-	bloomSet
+	*scalableBloom
 	seeds [2]maphash.Seed // this process's: the filter is local, never agreed
 }
 
@@ -37,14 +37,24 @@ func filtered(key string) bool {
 // probes derive 4 positions from two 64-bit hashes (Kirsch and
 // Mitzenmacher's double hashing).
 func (f *keyFilter) probes(key string) [4]uint64 {
-	h1, h2 := maphash.String(f.seeds[0], key), maphash.String(f.seeds[1], key)|1
+	return doubleHash(maphash.String(f.seeds[0], key), maphash.String(f.seeds[1], key))
+}
+
+// probesOf are probes(string(key)) without the copy (maphash hashes a
+// string and its bytes alike).
+func (f *keyFilter) probesOf(key []byte) [4]uint64 {
+	return doubleHash(maphash.Bytes(f.seeds[0], key), maphash.Bytes(f.seeds[1], key))
+}
+
+func doubleHash(h1, h2 uint64) [4]uint64 {
+	h2 |= 1
 	return [4]uint64{h1, h1 + h2, h1 + 2*h2, h1 + 3*h2}
 }
 
 // add records a key the store now holds; keys not filtered are ignored.
 func (f *keyFilter) add(key string) {
 	if filtered(key) {
-		f.set(f.probes(key))
+		f.scalableBloom.add(f.probes(key))
 	}
 }
 
@@ -53,20 +63,28 @@ func (f *keyFilter) mayHold(key string) bool {
 	return !filtered(key) || f.test(f.probes(key))
 }
 
-// loadKeyFilter builds the filter of the filtered keys a store holds,
-// reading them twice at start (to size it, then to fill it).
+// loadKeyFilter builds the filter of the filtered keys a store holds
+// (loadBloom). It is sized from a sample of the report markers, hex like
+// results, counted twice for the copy records, whose job IDs cannot be
+// sampled (a copy made has its record and at least its report's marker):
+// an estimate only sizes the filter (loadBloom).
 func loadKeyFilter(db dbm.DB) (*keyFilter, error) {
-	held := 0
-	for _, p := range absentPfx {
-		if err := scanPrefix(db, p, func([]byte) { held++ }); err != nil {
-			return nil, err
-		}
+	f := &keyFilter{seeds: [2]maphash.Seed{maphash.MakeSeed(), maphash.MakeSeed()}}
+	reports, err := estimateHexKeys(db, "d/", sampleRanges())
+	if err != nil {
+		return nil, err
 	}
-	f := &keyFilter{bloomSet: newBloomSet(held), seeds: [2]maphash.Seed{maphash.MakeSeed(), maphash.MakeSeed()}}
-	for _, p := range absentPfx {
-		if err := scanPrefix(db, p, func(k []byte) { f.add(string(k)) }); err != nil {
-			return nil, err
+	b, err := loadBloom(bloomMinBits, 2*reports, func(add func([4]uint64)) error {
+		for _, p := range absentPfx {
+			if err := scanPrefix(db, p, func(k []byte) { add(f.probesOf(k)) }); err != nil {
+				return err
+			}
 		}
+		return nil
+	})
+	if err != nil {
+		return nil, err
 	}
+	f.scalableBloom = b
 	return f, nil
 }

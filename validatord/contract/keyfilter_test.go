@@ -3,6 +3,7 @@ package contract
 import (
 	"bytes"
 	"fmt"
+	"sync/atomic"
 	"testing"
 
 	dbm "github.com/cometbft/cometbft-db"
@@ -52,13 +53,41 @@ func TestAbsentKeyLookups(t *testing.T) {
 	}
 }
 
+// TestFiltersLoadInOnePass: opening a store reads the result, copy and
+// report keys once each to build the filters (twice before: to size, then
+// to fill), and the filters know what it holds.
+func TestFiltersLoadInOnePass(t *testing.T) {
+	w := newWorld(t)
+	tx := w.spendTx(w.stA, w.request("job-1", "tok-a", "film-1", 0x41, "m1"))
+	w.mustOK(tx)
+	w.mustOK(w.reportTx(w.stA, "job-1", "m1", protocol.OutcomeMade))
+	db := &readCountingDB{DB: w.db}
+	re, err := New(db, Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, p := range append(absentPfx[:], resultsPfx) {
+		n := int64(0)
+		if c, ok := db.scans.Load(p); ok {
+			n = c.(*atomic.Int64).Load()
+		}
+		if n != 1 {
+			t.Errorf("New() read the keys under %q %d times, want 1", p, n)
+		}
+	}
+	if !re.absent.mayHold(keyCopy("job-1")) {
+		t.Errorf("absent.mayHold(%s) = false after New", keyCopy("job-1"))
+	}
+	if _, ok := re.Result(Hash(tx)); !ok {
+		t.Error("Result(spend) not found after New")
+	}
+}
+
 // TestKeyFilterFull: with every bit set, every filtered key is looked up
 // in the store, and outcomes are the same.
 func TestKeyFilterFull(t *testing.T) {
 	w := newWorld(t)
-	for i := range w.app.absent.words {
-		w.app.absent.words[i].Store(^uint64(0))
-	}
+	fillBloom(w.app.absent.scalableBloom)
 	tx := w.spendTx(w.stA, w.request("job-1", "tok-a", "film-1", 0x41, "m1"))
 	first := w.mustOK(tx)
 	if again := w.mustOK(tx); !bytes.Equal(again.Data, first.Data) {

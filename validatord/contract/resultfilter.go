@@ -4,8 +4,8 @@ import (
 	"encoding/binary"
 	"encoding/hex"
 	"fmt"
-	"math/bits"
-	"sync/atomic"
+	"math/rand/v2"
+	"slices"
 
 	dbm "github.com/cometbft/cometbft-db"
 )
@@ -23,63 +23,11 @@ import (
 // no false negatives, and every result the store holds is added, from the
 // store at start and by Commit after), and "maybe" is answered by the store
 // as before. A false positive costs only the lookup that every query paid
-// before. The filter is sized at start for the results then held; past
-// its capacity its false positives grow and lookups return to the store,
-// never to a wrong answer, until a restart sizes it again.
-type resultFilter struct{ bloomSet }
+// before. The filter grows with the results it holds (bloom.go), so its
+// false positives stay near their target however long a node runs.
+type resultFilter struct{ *scalableBloom }
 
-// bloomSet is a blocked Bloom filter (Putze, Sanders and Singler): the
-// first of a member's four hash words picks a 512-bit block, one cache
-// line, and the others four bits in it, so a test or an add touches one
-// line instead of four scattered ones, which cost more than the rest of a
-// lookup on a busy node. Safe for concurrent use (atomic words). It never
-// forgets: the store it mirrors has no deletes but a restore's wipe, after
-// which a stale member is a false positive.
-type bloomSet struct {
-	words  []atomic.Uint64
-	blocks uint64 // number of 512-bit blocks - 1, a power of two minus one
-}
-
-const (
-	// bloomMinBits is the smallest filter: 2 MiB, about 1.6 million
-	// members at 10 bits each (about 2 % false positives, blocked).
-	bloomMinBits = 1 << 24
-	// bloomBitsPer is the bits a member the store holds at start gets,
-	// with room for as many again before a restart.
-	bloomBitsPer = 20
-)
-
-func newBloomSet(held int) bloomSet {
-	n := uint64(bloomMinBits)
-	if want := uint64(held) * bloomBitsPer; want > n {
-		n = 1 << bits.Len64(want-1)
-	}
-	return bloomSet{words: make([]atomic.Uint64, n/64), blocks: n/512 - 1}
-}
-
-// bitsOf are a member's block (its first word of 8) and four bits in it.
-func (f *bloomSet) bitsOf(p [4]uint64) (uint64, [4]uint64) {
-	return (p[0] & f.blocks) * 8, [4]uint64{p[1] & 511, p[1] >> 9 & 511, p[2] & 511, p[3] & 511}
-}
-
-func (f *bloomSet) set(p [4]uint64) {
-	base, bs := f.bitsOf(p)
-	for _, b := range bs {
-		f.words[base+b/64].Or(1 << (b % 64))
-	}
-}
-
-func (f *bloomSet) test(p [4]uint64) bool {
-	base, bs := f.bitsOf(p)
-	for _, b := range bs {
-		if f.words[base+b/64].Load()&(1<<(b%64)) == 0 {
-			return false
-		}
-	}
-	return true
-}
-
-func newResultFilter(held int) *resultFilter { return &resultFilter{newBloomSet(held)} }
+func newResultFilter() *resultFilter { return &resultFilter{newBloom(bloomMinBits, 0)} }
 
 // probes are the filter's bit positions for a 32-byte SHA-256 hash: its four
 // 64-bit words, each uniformly distributed, so no further hashing is needed.
@@ -98,7 +46,7 @@ func probes(hash []byte) (p [4]uint64, ok bool) {
 // length than 32 is never placed, and mayHold answers it "maybe".
 func (f *resultFilter) add(hash []byte) {
 	if p, ok := probes(hash); ok {
-		f.set(p)
+		f.scalableBloom.add(p)
 	}
 }
 
@@ -108,20 +56,56 @@ func (f *resultFilter) mayHold(hash []byte) bool {
 	return !ok || f.test(p)
 }
 
-// loadResultFilter builds the filter of the results a store holds, reading
-// their keys at start twice (to size it, then to fill it) rather than
-// holding them all in memory. The result prefix is shared with openings
-// (keyOpening); a key that is not a result only adds a false positive.
+// loadResultFilter builds the filter of the results a store holds
+// (loadBloom, sized from a sample of them). The result prefix is shared
+// with openings (keyOpening); a key that is not a result only adds a false
+// positive.
 func loadResultFilter(db dbm.DB) (*resultFilter, error) {
-	held := 0
-	if err := scanResults(db, func([]byte) { held++ }); err != nil {
+	hint, err := estimateHexKeys(db, resultsPfx, sampleRanges())
+	if err != nil {
 		return nil, err
 	}
-	f := newResultFilter(held)
-	if err := scanResults(db, f.add); err != nil {
+	b, err := loadBloom(bloomMinBits, hint, func(add func([4]uint64)) error {
+		return scanResults(db, func(hash []byte) {
+			p, _ := probes(hash) // scanResults yields 32-byte hashes only
+			add(p)
+		})
+	})
+	if err != nil {
 		return nil, err
 	}
-	return f, nil
+	return &resultFilter{b}, nil
+}
+
+// estimateHexKeys estimates the keys a store holds under pfx followed by
+// the hex of a SHA-256 hash (results, report markers), which spread
+// evenly over the 4,096 ranges their first three digits make: the median
+// of some ranges' counts, times 4,096. Sixteen ranges (sampleRanges) read
+// one key in 256 and err by about 2 % at the 1.7 million keys where the
+// estimate starts to matter (loadBloom). Each process draws its ranges,
+// so that hashes ground into a few ranges skew an estimate only by
+// chance, and the median only if they are half of those drawn.
+func estimateHexKeys(db dbm.DB, pfx string, ranges []uint16) (int, error) {
+	if len(ranges) == 0 {
+		return 0, nil
+	}
+	n := make([]int, len(ranges))
+	for i, r := range ranges {
+		if err := scanPrefix(db, fmt.Sprintf("%s%03x", pfx, r%4096), func([]byte) { n[i]++ }); err != nil {
+			return 0, err
+		}
+	}
+	slices.Sort(n)
+	return (n[(len(n)-1)/2] + n[len(n)/2]) * 4096 / 2, nil
+}
+
+// sampleRanges are sixteen ranges of estimateHexKeys drawn at random.
+func sampleRanges() []uint16 {
+	r := make([]uint16, 16)
+	for i := range r {
+		r[i] = uint16(rand.N(4096))
+	}
+	return r
 }
 
 // scanResults calls fn with the hash of every result the store holds.
