@@ -18,6 +18,7 @@ type execEnv struct {
 	time     int64 // block time, Unix seconds
 	txHash   []byte
 	verified *verifiedCache           // nil: verify every transaction
+	grants   *grantMemo               // nil: verify every customer grant
 	update   *abci.ValidatorUpdate    // set by a validator change that passed
 	decoded  map[string]decodedRecord // nil: decode every read (decoded.go)
 }

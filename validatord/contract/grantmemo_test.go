@@ -1,0 +1,91 @@
+package contract
+
+import (
+	"context"
+	"testing"
+
+	abci "github.com/cometbft/cometbft/abci/types"
+)
+
+// TestGrantMemo: CheckTx records a kiosk spend's grant as verified against
+// the token's committed owner, and only a valid grant; execution skips the
+// verification only for that very owner, so a token that changes hands
+// between CheckTx and the block is judged by its new owner.
+func TestGrantMemo(t *testing.T) {
+	w := newWorld(t)
+	check := func(tx []byte) {
+		t.Helper()
+		if r, err := w.app.CheckTx(context.Background(), &abci.CheckTxRequest{Tx: tx}); err != nil || r.Code != uint32(OK) {
+			t.Fatalf("CheckTx = %v, %v", r, err)
+		}
+	}
+	bob := newParty(t)
+
+	// A valid grant is recorded against the owner it verified with.
+	req := w.request("job-c", "tok-c", "film-1", 0x41, "mc")
+	req.CustomerGrant = w.grant(w.customer, "tok-c", w.stA.id, "film-1", w.now.Unix()+60)
+	ok := w.spendTx(w.stA, req)
+	check(ok)
+	if !w.app.grants.verified(Hash(ok), w.customer.pub) {
+		t.Error("a valid grant is not recorded as verified against its owner")
+	}
+	if w.app.grants.verified(Hash(ok), bob.pub) {
+		t.Error("a grant is recorded as verified against a key that did not sign it")
+	}
+
+	// A grant signed by someone else is not recorded, and the block
+	// refuses it as before.
+	w.mint("tok-f", "film-1", w.customer)
+	forged := w.request("job-f", "tok-f", "film-1", 0x41, "mf")
+	forged.CustomerGrant = w.grant(bob, "tok-f", w.stA.id, "film-1", w.now.Unix()+60)
+	bad := w.spendTx(w.stA, forged)
+	check(bad)
+	if w.app.grants.verified(Hash(bad), w.customer.pub) || w.app.grants.verified(Hash(bad), bob.pub) {
+		t.Error("a grant not signed by the token's owner is recorded as verified")
+	}
+	if res := w.block(bad); res[0].Code != uint32(CodeNotOwner) {
+		t.Errorf("spend with another's grant = %d %s, want %d", res[0].Code, res[0].Log, CodeNotOwner)
+	}
+
+	// Verified against the owner at CheckTx; the token is given to bob in
+	// the same block, before the spend: the spend is judged by bob's key,
+	// which did not sign the grant.
+	w.mint("tok-g", "film-1", w.customer)
+	moved := w.request("job-g", "tok-g", "film-1", 0x41, "mg")
+	moved.CustomerGrant = w.grant(w.customer, "tok-g", w.stA.id, "film-1", w.now.Unix()+60)
+	spend := w.spendTx(w.stA, moved)
+	check(spend)
+	if !w.app.grants.verified(Hash(spend), w.customer.pub) {
+		t.Fatal("the grant for tok-g is not recorded")
+	}
+	res := w.block(w.gov(w.customer, TxTransferToken, TransferTokenBody{ID: "tok-g", NewOwner: bob.pub}), spend)
+	if res[0].Code != uint32(OK) || res[1].Code != uint32(CodeNotOwner) {
+		t.Errorf("transfer, then spend with the old owner's grant = %d, %d %s; want %d, %d", res[0].Code, res[1].Code, res[1].Log, OK, CodeNotOwner)
+	}
+
+	// The memo's own spend still executes.
+	if res := w.block(ok); res[0].Code != uint32(OK) {
+		t.Errorf("spend with a verified grant = %d %s, want OK", res[0].Code, res[0].Log)
+	}
+}
+
+// TestGrantMemoBounded: an entry is dropped after grantMemoSize newer ones,
+// and a nil memo knows none.
+func TestGrantMemoBounded(t *testing.T) {
+	m := newGrantMemo()
+	hash := func(i int) []byte { return Hash([]byte{byte(i), byte(i >> 8), byte(i >> 16)}) }
+	owner := []byte("owner")
+	for i := range grantMemoSize + 1 {
+		m.add(hash(i), owner)
+	}
+	if m.verified(hash(0), owner) {
+		t.Error("the oldest entry is kept past the memo's size")
+	}
+	if !m.verified(hash(grantMemoSize), owner) || !m.verified(hash(1), owner) {
+		t.Error("a recent entry is dropped")
+	}
+	var nilMemo *grantMemo
+	if nilMemo.verified(hash(1), owner) {
+		t.Error("a nil memo reports a grant verified")
+	}
+}
