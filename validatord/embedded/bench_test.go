@@ -35,12 +35,21 @@ func startBenchNet(b *testing.B, ctx context.Context, n int, tune func(*cfg.Conf
 
 // mint mints count tokens for the station (mintTokens).
 func (bn *benchNet) mint(b *testing.B, ctx context.Context, count int) []string {
+	return bn.mintFor(b, ctx, count, nil)
+}
+
+// mintFor mints count tokens for a customer, or for the station if nil.
+func (bn *benchNet) mintFor(b *testing.B, ctx context.Context, count int, c *customer) []string {
 	ids := make([]string, count)
 	for i := range ids {
 		ids[i] = fmt.Sprintf("bench-%d", bn.next)
 		bn.next++
 	}
-	mintTokens(b, ctx, bn.nw, bn.st.signPub, ids)
+	owner := bn.st.signPub
+	if c != nil {
+		owner = c.pub
+	}
+	mintTokens(b, ctx, bn.nw, owner, ids)
 	return ids
 }
 

@@ -24,7 +24,7 @@ type customer struct {
 	pub []byte
 }
 
-func newCustomer(t *testing.T) *customer {
+func newCustomer(t testing.TB) *customer {
 	k, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
 	if err != nil {
 		t.Fatal(err)
@@ -33,7 +33,7 @@ func newCustomer(t *testing.T) *customer {
 	return &customer{key: k, pub: pub}
 }
 
-func (c *customer) grant(t *testing.T, token, station string) []byte {
+func (c *customer) grant(t testing.TB, token, station string) []byte {
 	g := &protocol.CustomerGrant{ChainID: testChainID, TokenID: token, StationID: station, TitleID: "film-1", Expiry: time.Now().Add(time.Hour).Unix()}
 	sig, err := protocol.Sign(rand.Reader, c.key, g)
 	if err != nil {
