@@ -8,6 +8,7 @@ import (
 	"unicode/utf8"
 
 	"copystation/protocol"
+	"copystation/validatord/keyservice"
 	"copystation/validatord/ledger"
 )
 
@@ -94,6 +95,12 @@ var ledgerText = map[protocol.Code]func(s subject) string{
 // code; the error itself (with the ledger's detail) is for the node's log.
 func ledgerRefusal(err error, s subject) *protocol.RefusalMsg {
 	code := refusalCode(err)
+	// A node outside the custody epoch in force is otherwise well: another
+	// node can release the keys, so the station retries elsewhere as for an
+	// unavailable node, but is told why rather than "no consensus".
+	if errors.Is(err, keyservice.ErrNotInEpoch) {
+		return refusal(code, "this node holds no share of the network's current custody epoch, so it cannot release copy keys; try another node with the same job ID")
+	}
 	// the contract's account of a malformed request is about the request's
 	// own fields only, and the station needs it to fix the request
 	var re *ledger.RefusalError
