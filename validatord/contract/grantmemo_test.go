@@ -13,19 +13,22 @@ import (
 // between CheckTx and the block is judged by its new owner.
 func TestGrantMemo(t *testing.T) {
 	w := newWorld(t)
-	check := func(tx []byte) {
+	// checked is station A's spend of tok with signer's grant, through
+	// CheckTx.
+	checked := func(job, tok string, signer *party) []byte {
 		t.Helper()
+		req := w.request(job, tok, "film-1", 0x41, "m-"+job)
+		req.CustomerGrant = w.grant(signer, tok, w.stA.id, "film-1", w.now.Unix()+60)
+		tx := w.spendTx(w.stA, req)
 		if r, err := w.app.CheckTx(context.Background(), &abci.CheckTxRequest{Tx: tx}); err != nil || r.Code != uint32(OK) {
-			t.Fatalf("CheckTx = %v, %v", r, err)
+			t.Fatalf("CheckTx(%s) = %v, %v", job, r, err)
 		}
+		return tx
 	}
 	bob := newParty(t)
 
 	// A valid grant is recorded against the owner it verified with.
-	req := w.request("job-c", "tok-c", "film-1", 0x41, "mc")
-	req.CustomerGrant = w.grant(w.customer, "tok-c", w.stA.id, "film-1", w.now.Unix()+60)
-	ok := w.spendTx(w.stA, req)
-	check(ok)
+	ok := checked("job-c", "tok-c", w.customer)
 	if !w.app.grants.verified(Hash(ok), w.customer.pub) {
 		t.Error("a valid grant is not recorded as verified against its owner")
 	}
@@ -36,10 +39,7 @@ func TestGrantMemo(t *testing.T) {
 	// A grant signed by someone else is not recorded, and the block
 	// refuses it as before.
 	w.mint("tok-f", "film-1", w.customer)
-	forged := w.request("job-f", "tok-f", "film-1", 0x41, "mf")
-	forged.CustomerGrant = w.grant(bob, "tok-f", w.stA.id, "film-1", w.now.Unix()+60)
-	bad := w.spendTx(w.stA, forged)
-	check(bad)
+	bad := checked("job-f", "tok-f", bob)
 	if w.app.grants.verified(Hash(bad), w.customer.pub) || w.app.grants.verified(Hash(bad), bob.pub) {
 		t.Error("a grant not signed by the token's owner is recorded as verified")
 	}
@@ -51,10 +51,7 @@ func TestGrantMemo(t *testing.T) {
 	// the same block, before the spend: the spend is judged by bob's key,
 	// which did not sign the grant.
 	w.mint("tok-g", "film-1", w.customer)
-	moved := w.request("job-g", "tok-g", "film-1", 0x41, "mg")
-	moved.CustomerGrant = w.grant(w.customer, "tok-g", w.stA.id, "film-1", w.now.Unix()+60)
-	spend := w.spendTx(w.stA, moved)
-	check(spend)
+	spend := checked("job-g", "tok-g", w.customer)
 	if !w.app.grants.verified(Hash(spend), w.customer.pub) {
 		t.Fatal("the grant for tok-g is not recorded")
 	}
