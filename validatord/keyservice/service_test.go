@@ -257,6 +257,14 @@ func TestSigmaRefusals(t *testing.T) {
 	if _, err := f.nodes[2].CheckSigma(&other, s2[:47]); !errors.Is(err, ErrBadSigma) {
 		t.Errorf("CheckSigma(47 bytes) = %v, want %v", err, ErrBadSigma)
 	}
+	// The identity point, which the pairing check alone accepted for any
+	// copy (custody.TestIdentitySignatureRefused): a station sending it
+	// would have chosen one codeword for all its copies.
+	var identity custody.Signature
+	identity[0] = 0xc0
+	if _, err := f.nodes[2].CheckSigma(&other, identity[:]); !errors.Is(err, ErrBadSigma) {
+		t.Errorf("CheckSigma(identity) = %v, want %v", err, ErrBadSigma)
+	}
 	none := New(Custody{ChainID: "test-chain"})
 	if _, _, err := none.Partial(f.title, f.st, f.copy, info1, nil); !errors.Is(err, ErrNoCustody) {
 		t.Errorf("Partial(no custody share) = %v, want %v", err, ErrNoCustody)
