@@ -168,10 +168,10 @@ func Verify(key kyber.Point, label []byte, sig Signature) error {
 
 // signaturePoint reports whether b may be a signature or a partial: a
 // compressed point other than the identity. No honest signature is the
-// identity (H1(label) is not, and no share is zero), and circl v1.6.1's
-// pairing product normalises its points with one batch inversion, so an
+// identity (H1(label) is not, and no share is zero). circl before v1.6.5
+// normalised the pairing product's points with one batch inversion, so an
 // identity among them turned every point to zero and the check into
 // 1 = 1: the identity verified for any key and label
 // (TestIdentitySignatureRefused). The IETF BLS draft's CoreVerify
-// refuses it as well.
+// refuses it as well, whatever the pairing library does.
 func signaturePoint(b []byte) bool { return compressed(b) && b[0]&0x40 == 0 }
