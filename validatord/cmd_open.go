@@ -151,6 +151,7 @@ func cmdTraceAnswer(e *env, args []string) error {
 	if err != nil {
 		return fmt.Errorf("this node's custody share: %w", err)
 	}
+	defer in.Done()
 	a, err := opening.Sign(in.Share, tl, cls)
 	if err != nil {
 		return err

@@ -88,7 +88,9 @@ func TestReshareRunSubmitCommands(t *testing.T) {
 		t.Fatalf("running node: ShareInForce() = epoch %d, %v; want epoch 1's share", in.Epoch, err)
 	}
 	probe := []byte("reshare run probe")
-	if p, err := custody.PartialSign(in.Share, probe); err != nil || custody.VerifyPartial(in.Group, probe, p) != nil {
+	p, err := custody.PartialSign(in.Share, probe)
+	in.Done()
+	if err != nil || custody.VerifyPartial(in.Group, probe, p) != nil {
 		t.Fatalf("running node's epoch 1 share: partial does not verify against epoch 1's group (%v)", err)
 	}
 	c.ok("reshare", "finish", "--home", c.home, "--kek-file", c.kek)

@@ -31,6 +31,7 @@ type epochState struct {
 	group *custody.Group
 	cust  *contract.Custody    // nil at epoch 0: the caller's genesis custody
 	rec   *custody.EpochRecord // nil at epoch 0
+	done  func()               // the caller is done with share (retire.go)
 }
 
 // epochCache keeps the last epoch's decoded group and record: decoding a
@@ -47,15 +48,16 @@ type epochCache struct {
 // service uses the genesis group and the ceremony share only.
 func (s *Service) Follow(src EpochSource) { s.epochs = src }
 
-// inForce returns the custody in force for a release now.
+// inForce returns the custody in force for a release now. The caller
+// calls done once it no longer uses the share: a share of an epoch that
+// is over is wiped then (retire.go).
 func (s *Service) inForce(op string) (*epochState, error) {
-	genesis := &epochState{share: s.cust.Share, group: s.cust.Group}
 	if s.epochs == nil {
-		return genesis, nil
+		return s.genesis(), nil
 	}
 	ce, err := s.epochs.CustodyEpoch()
 	if errors.Is(err, contract.ErrNotFound) {
-		return genesis, nil
+		return s.genesis(), nil
 	}
 	if err != nil {
 		return nil, fmt.Errorf("%s: custody epoch: %w", op, err)
@@ -64,14 +66,18 @@ func (s *Service) inForce(op string) (*epochState, error) {
 	if err != nil {
 		return nil, fmt.Errorf("%s: custody epoch %d: %w", op, ce.Epoch, err)
 	}
-	sh := s.epochShare(ce.Epoch)
+	sh, done := s.holdEpoch(ce.Epoch)
 	if sh == nil {
 		// a resharing sealed it into the vault while the node ran
-		if sh, err = s.fromVault(op, ce.Epoch, g); err != nil {
+		if _, err = s.fromVault(op, ce.Epoch, g); err != nil {
 			return nil, err
 		}
+		if sh, done = s.holdEpoch(ce.Epoch); sh == nil { // a later epoch retired it meanwhile
+			return nil, fmt.Errorf("%s: epoch %d: %w", op, ce.Epoch, ErrNotInEpoch)
+		}
 	}
-	return &epochState{epoch: ce.Epoch, share: sh, group: g, cust: &ce.Custody, rec: rec}, nil
+	s.retireBefore(ce.Epoch)
+	return &epochState{epoch: ce.Epoch, share: sh, group: g, cust: &ce.Custody, rec: rec, done: done}, nil
 }
 
 func (c *epochCache) decode(ce *contract.CustodyEpoch) (*custody.Group, *custody.EpochRecord, error) {
@@ -120,17 +126,20 @@ func (s *Service) AddEpochShare(e uint32, ks *custody.KeyShare) {
 }
 
 // InForce is the node's custody share of the epoch in force and the group
-// its partials verify against.
+// its partials verify against. The caller calls Done once it no longer
+// uses Share.
 type InForce struct {
 	Epoch uint32
 	Share *custody.KeyShare
 	Group *custody.Group
+	Done  func()
 }
 
 // ShareInForce is the one way a node-side signer outside the release
 // rounds (device keys for a player, answers to a tracing opening) gets the
 // share to sign with: the one the release rounds use (Follow). The share
-// stays the service's: Close wipes it, the caller must not.
+// stays the service's: the caller calls Done when it is finished with it
+// and never wipes it (Close or the share's retirement does).
 func (s *Service) ShareInForce() (InForce, error) {
 	const op = "keyservice.ShareInForce"
 	ef, err := s.inForce(op)
@@ -138,7 +147,8 @@ func (s *Service) ShareInForce() (InForce, error) {
 		return InForce{}, err
 	}
 	if ef.share == nil || ef.group == nil {
+		ef.done()
 		return InForce{}, fmt.Errorf("%s: %w", op, ErrNoCustody)
 	}
-	return InForce{Epoch: ef.epoch, Share: ef.share, Group: ef.group}, nil
+	return InForce{Epoch: ef.epoch, Share: ef.share, Group: ef.group, Done: ef.done}, nil
 }

@@ -59,7 +59,8 @@ type Service struct {
 	biases biasCache   // traced titles' biases, once combined (tracing.go)
 	epochs EpochSource // nil: epoch 0 only (Follow)
 	cache  epochCache
-	emu    sync.Mutex  // guards cust.Epochs, which AddEpochShare extends
+	emu    sync.Mutex  // guards cust.Share, cust.Epochs (AddEpochShare extends it) and uses
+	uses   shareUses   // shares in use, and those whose epoch is over (retire.go)
 	vault  vaultReader // where a running node's new epoch share is (ReadSharesFrom)
 }
 
@@ -71,11 +72,11 @@ func New(c Custody) *Service {
 	return &Service{cust: c}
 }
 
-// Close wipes the custody share from memory.
+// Close wipes the custody shares from memory.
 func (s *Service) Close() {
-	s.cust.Share.Wipe()
 	s.emu.Lock()
 	defer s.emu.Unlock()
+	s.cust.Share.Wipe()
 	for _, sh := range s.cust.Epochs {
 		sh.Wipe()
 	}
@@ -125,6 +126,7 @@ func (s *Service) Partial(t *contract.Title, st *contract.Station, c *contract.C
 	if err != nil {
 		return nil, keys.FormatMetadata{}, err
 	}
+	defer ef.done()
 	if ef.share == nil || ef.group == nil {
 		return nil, keys.FormatMetadata{}, fmt.Errorf("%s: %w", op, ErrNoCustody)
 	}
@@ -165,6 +167,7 @@ func (s *Service) CheckSigma(c *contract.Copy, sigma []byte) (custody.Signature,
 	if err != nil {
 		return sig, err
 	}
+	defer ef.done()
 	if ef.group == nil {
 		return sig, fmt.Errorf("keyservice.CheckSigma: %w", ErrNoCustody)
 	}

@@ -188,6 +188,7 @@ func (s *Service) ReleaseShares(cu *Custodian, src ShareSource, t *contract.Titl
 	if err != nil {
 		return nil, format, err
 	}
+	defer ef.done()
 	cust := ef.cust
 	if cust == nil {
 		if cust, err = src.Custody(); err != nil {

@@ -63,6 +63,7 @@ func (s *Service) TitlePartials(cu *Custodian, cust *contract.Custody, t *contra
 	if err != nil {
 		return nil, err
 	}
+	defer ef.done()
 	if ef.cust != nil {
 		cust = ef.cust // the epoch's set: partials go to its nodes
 	}
@@ -157,6 +158,7 @@ func (s *Service) titleBiases(cu *Custodian, cust *contract.Custody, g *custody.
 	if err != nil {
 		return tardos.Biases{}, err
 	}
+	defer ef.done()
 	me, err := cu.Index(cust)
 	if err != nil {
 		return tardos.Biases{}, fmt.Errorf("%s: %w", op, err)

@@ -183,6 +183,7 @@ func TestOpeningAfterEpoch(t *testing.T) {
 			t.Fatalf("ShareInForce(party %d) = epoch %d, %v; want epoch 1", p, in.Epoch, err)
 		}
 		a, err := opening.Sign(in.Share, tl, cls)
+		in.Done()
 		if err != nil {
 			t.Fatal(err)
 		}

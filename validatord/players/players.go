@@ -42,6 +42,7 @@ func Partials(ks *keyservice.Service, tr playertree.Tree, p *contract.Player) (f
 	if err != nil {
 		return nil, 0, fmt.Errorf("players.Partials: %w", err)
 	}
+	defer in.Done()
 	ps, err := playertree.Extract(tr, p.Leaf, in.Share)
 	if err != nil {
 		return nil, 0, fmt.Errorf("players.Partials: %w", err)
