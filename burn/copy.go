@@ -69,6 +69,7 @@ type copier struct {
 	header  []byte // the header region as written
 	table   []byte // the integrity table region as written
 	touched bool   // anything sent to the drive
+	reached int    // kept chunks the image writer has written (image.go)
 }
 
 // Copy makes one disc from a title package: see the package comment for the

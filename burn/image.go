@@ -2,10 +2,12 @@ package burn
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"sync/atomic"
 
 	"copystation/burn/disc"
+	"copystation/burn/titlepkg"
 )
 
 // writeImage streams the package to the drive in two stages joined by a
@@ -36,15 +38,41 @@ func (c *copier) writeImage(ctx context.Context, header func() error, done int64
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
 	g := &group{cancel: cancel}
+	c.reached = 0
 	pool := c.bufPool()
 	sealed := make(chan sealedChunk, c.pipe.bufs)
 	var next atomic.Uint64
 	g.spawnN(c.pipe.workers, func() error { return c.sealChunks(ctx, kept, &next, pool, sealed) }, func() { close(sealed) })
 	g.spawn(func() error { return c.writeChunks(ctx, kept, sealed, pool, header, done) })
 	if err := g.wait(); err != nil {
-		return err
+		return c.firstBadChunk(kept, err)
 	}
 	return ctx.Err()
+}
+
+// firstBadChunk names the first chunk the package no longer holds when the
+// copy stopped for a bad chunk. Sealers run ahead of the writer on several
+// chunks at once and the first error to come ends the copy, so the chunk
+// named may not be the first bad one (a file cut short fails every chunk
+// from the cut): the chunks between the writer's position and the one
+// named, at most the pipeline's buffers, are read again in order.
+func (c *copier) firstBadChunk(kept []keptChunk, err error) error {
+	var ce *titlepkg.ChunkError
+	if !errors.As(err, &ce) {
+		return err
+	}
+	p := c.job.Package
+	buf := make([]byte, p.ChunkBufSize())
+	for k := c.reached; k < len(kept) && kept[k].i < ce.Index; k++ {
+		ct, e := p.FetchChunk(kept[k].i, buf)
+		if e == nil {
+			_, e = p.OpenChunk(kept[k].i, ct)
+		}
+		if e != nil {
+			return c.chunkError(e)
+		}
+	}
+	return err
 }
 
 // sealedChunk is a kept chunk opened in its buffer: plain[lo:hi] are whole
@@ -183,6 +211,7 @@ func (c *copier) writeChunks(ctx context.Context, kept []keptChunk, in <-chan se
 		}
 		pool <- sc.buf
 		next++
+		c.reached = next
 		if err := c.m.update(done + j.written); err != nil {
 			return err
 		}
