@@ -17,10 +17,12 @@ type execEnv struct {
 	height   int64
 	time     int64 // block time, Unix seconds
 	txHash   []byte
-	verified *verifiedCache           // nil: verify every transaction
-	grants   *grantMemo               // nil: verify every customer grant
-	update   *abci.ValidatorUpdate    // set by a validator change that passed
-	decoded  map[string]decodedRecord // nil: decode every read (decoded.go)
+	verified *verifiedCache // nil: verify every transaction
+	// grantOwner is the key this transaction's customer grant verified
+	// against in CheckTx (verifiedCache), nil if none (grantmemo.go).
+	grantOwner []byte
+	update     *abci.ValidatorUpdate    // set by a validator change that passed
+	decoded    map[string]decodedRecord // nil: decode every read (decoded.go)
 }
 
 // exec runs one transaction. A refusal leaves the view unmerged; an error
@@ -30,7 +32,8 @@ func (e *execEnv) exec(v *view, raw []byte) ([]byte, *refusal, error) {
 	if err != nil {
 		return nil, refuse(CodeBadEncoding, "%v", err), nil
 	}
-	st, verified := e.verified.lookup(e.txHash)
+	st, grantOwner, verified := e.verified.lookup(e.txHash)
+	e.grantOwner = grantOwner
 	if !verified {
 		var r *refusal
 		if st, r = verifyTx(t, e.chainID); r != nil {

@@ -1,10 +1,13 @@
 package contract
 
 import (
+	"bytes"
 	"context"
 	"testing"
 
 	abci "github.com/cometbft/cometbft/abci/types"
+
+	"copystation/protocol"
 )
 
 // TestGrantMemo: CheckTx records a kiosk spend's grant as verified against
@@ -29,10 +32,10 @@ func TestGrantMemo(t *testing.T) {
 
 	// A valid grant is recorded against the owner it verified with.
 	ok := checked("job-c", "tok-c", w.customer)
-	if !w.app.grants.verified(Hash(ok), w.customer.pub) {
+	if !keptOwner(w, Hash(ok), w.customer.pub) {
 		t.Error("a valid grant is not recorded as verified against its owner")
 	}
-	if w.app.grants.verified(Hash(ok), bob.pub) {
+	if keptOwner(w, Hash(ok), bob.pub) {
 		t.Error("a grant is recorded as verified against a key that did not sign it")
 	}
 
@@ -40,7 +43,7 @@ func TestGrantMemo(t *testing.T) {
 	// refuses it as before.
 	w.mint("tok-f", "film-1", w.customer)
 	bad := checked("job-f", "tok-f", bob)
-	if w.app.grants.verified(Hash(bad), w.customer.pub) || w.app.grants.verified(Hash(bad), bob.pub) {
+	if keptOwner(w, Hash(bad), w.customer.pub) || keptOwner(w, Hash(bad), bob.pub) {
 		t.Error("a grant not signed by the token's owner is recorded as verified")
 	}
 	if res := w.block(bad); res[0].Code != uint32(CodeNotOwner) {
@@ -52,7 +55,7 @@ func TestGrantMemo(t *testing.T) {
 	// which did not sign the grant.
 	w.mint("tok-g", "film-1", w.customer)
 	spend := checked("job-g", "tok-g", w.customer)
-	if !w.app.grants.verified(Hash(spend), w.customer.pub) {
+	if !keptOwner(w, Hash(spend), w.customer.pub) {
 		t.Fatal("the grant for tok-g is not recorded")
 	}
 	res := w.block(w.gov(w.customer, TxTransferToken, TransferTokenBody{ID: "tok-g", NewOwner: bob.pub}), spend)
@@ -66,23 +69,35 @@ func TestGrantMemo(t *testing.T) {
 	}
 }
 
-// TestGrantMemoBounded: an entry is dropped after grantMemoSize newer ones,
-// and a nil memo knows none.
+// keptOwner reports whether the verified cache keeps owner as the key the
+// transaction's grant verified against in CheckTx.
+func keptOwner(w *world, h []byte, owner []byte) bool {
+	_, got, ok := w.app.verified.lookup(h)
+	return ok && len(got) > 0 && bytes.Equal(got, owner)
+}
+
+// TestGrantMemoBounded: a grant's verified owner is dropped with the
+// statement, after verifiedStatements newer transactions, and a nil cache
+// knows none.
 func TestGrantMemoBounded(t *testing.T) {
-	m := newGrantMemo()
+	c := newVerifiedCache()
 	hash := func(i int) []byte { return Hash([]byte{byte(i), byte(i >> 8), byte(i >> 16)}) }
 	owner := []byte("owner")
-	for i := range grantMemoSize + 1 {
-		m.add(hash(i), owner)
+	for i := range verifiedStatements + 1 {
+		c.add(hash(i), &protocol.CopyRequest{JobID: "job"}, owner)
 	}
-	if m.verified(hash(0), owner) {
-		t.Error("the oldest entry is kept past the memo's size")
+	kept := func(c *verifiedCache, i int) bool {
+		_, got, ok := c.lookup(hash(i))
+		return ok && bytes.Equal(got, owner)
 	}
-	if !m.verified(hash(grantMemoSize), owner) || !m.verified(hash(1), owner) {
-		t.Error("a recent entry is dropped")
+	if kept(c, 0) {
+		t.Error("the oldest entry's owner is kept past verifiedStatements newer ones")
 	}
-	var nilMemo *grantMemo
-	if nilMemo.verified(hash(1), owner) {
-		t.Error("a nil memo reports a grant verified")
+	if !kept(c, verifiedStatements) || !kept(c, 1) {
+		t.Error("a recent entry's owner is dropped")
+	}
+	var nilCache *verifiedCache
+	if kept(nilCache, 1) {
+		t.Error("a nil cache reports a grant verified")
 	}
 }

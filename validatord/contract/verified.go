@@ -1,6 +1,7 @@
 package contract
 
 import (
+	"bytes"
 	"sync"
 
 	"copystation/protocol"
@@ -18,28 +19,41 @@ import (
 // statement (Tx.statement), so the decoded value is what decoding it again
 // would give. Statements are dropped sooner than hashes, bounding their
 // memory; a transaction whose statement is gone is decoded as before.
+//
+// With a kiosk spend's statement it keeps the owner key its customer grant
+// verified against in CheckTx, dropped with the statement (grantmemo.go).
 type verifiedCache struct {
 	mu   sync.Mutex
-	set  map[[32]byte]protocol.Statement // nil: verified, statement not kept
+	set  map[[32]byte]checked // zero: verified, statement not kept
 	ring [][32]byte
 	next int
+}
+
+// checked is what CheckTx kept of a verified transaction.
+type checked struct {
+	st         protocol.Statement
+	grantOwner []byte // the key its customer grant verified against, or nil
 }
 
 const (
 	verifiedCacheSize = 1 << 16
 	// verifiedStatements is how many of the latest transactions keep their
-	// statement: at 2,000 spends a second, two seconds of them, a few MiB;
-	// a transaction is usually executed a block or two after its CheckTx.
-	verifiedStatements = 1 << 12
+	// statement (and a grant's verified owner): more than a node's mempool
+	// holds (CometBFT's 5,000), so a transaction keeps them however long it
+	// waited there; at 2,000 spends a second, four seconds of them, a few
+	// MiB. Forgetting the oldest waiting ones under a backlog would decode
+	// and verify their grants again just when the CPU is short.
+	verifiedStatements = 1 << 13
 )
 
 func newVerifiedCache() *verifiedCache {
-	return &verifiedCache{set: make(map[[32]byte]protocol.Statement, verifiedCacheSize), ring: make([][32]byte, verifiedCacheSize)}
+	return &verifiedCache{set: make(map[[32]byte]checked, verifiedCacheSize), ring: make([][32]byte, verifiedCacheSize)}
 }
 
-// add records a verified transaction and its decoded statement (nil for a
-// type without one).
-func (c *verifiedCache) add(h []byte, st protocol.Statement) {
+// add records a verified transaction, its decoded statement (nil for a
+// type without one) and the owner key its customer grant verified against
+// (nil if none did).
+func (c *verifiedCache) add(h []byte, st protocol.Statement, grantOwner []byte) {
 	var k [32]byte
 	copy(k[:], h)
 	c.mu.Lock()
@@ -53,24 +67,25 @@ func (c *verifiedCache) add(h []byte, st protocol.Statement) {
 	// The statement added verifiedStatements ago is dropped now.
 	if old := c.ring[(c.next-verifiedStatements+len(c.ring))%len(c.ring)]; old != ([32]byte{}) {
 		if _, ok := c.set[old]; ok {
-			c.set[old] = nil
+			c.set[old] = checked{}
 		}
 	}
 	c.ring[c.next] = k
 	c.next = (c.next + 1) % len(c.ring)
-	c.set[k] = st
+	c.set[k] = checked{st: st, grantOwner: bytes.Clone(grantOwner)}
 }
 
 // lookup reports whether the transaction was verified and, if still kept,
-// its statement, which the caller must only read. A nil cache knows none.
-func (c *verifiedCache) lookup(h []byte) (protocol.Statement, bool) {
+// its statement and its grant's verified owner, which the caller must only
+// read. A nil cache knows none.
+func (c *verifiedCache) lookup(h []byte) (protocol.Statement, []byte, bool) {
 	if c == nil {
-		return nil, false
+		return nil, nil, false
 	}
 	var k [32]byte
 	copy(k[:], h)
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	st, ok := c.set[k]
-	return st, ok
+	e, ok := c.set[k]
+	return e.st, e.grantOwner, ok
 }

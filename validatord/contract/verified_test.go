@@ -77,7 +77,7 @@ func TestVerifiedStatementsBounded(t *testing.T) {
 	st := &protocol.CopyRequest{JobID: "job"}
 	const n = verifiedStatements + 10
 	for i := range n {
-		c.add(hash(i), st)
+		c.add(hash(i), st, nil)
 	}
 	for _, tc := range []struct {
 		name   string
@@ -85,17 +85,17 @@ func TestVerifiedStatementsBounded(t *testing.T) {
 		wantSt bool
 	}{{"oldest", 0, false}, {"dropped last", 9, false}, {"kept first", 10, true}, {"newest", n - 1, true}} {
 		t.Run(tc.name, func(t *testing.T) {
-			got, ok := c.lookup(hash(tc.i))
+			got, _, ok := c.lookup(hash(tc.i))
 			if !ok || (got != nil) != tc.wantSt {
 				t.Errorf("lookup(%d) = %v, %v, want verified with statement %v", tc.i, got, ok, tc.wantSt)
 			}
 		})
 	}
-	if _, ok := c.lookup(hash(n)); ok {
+	if _, _, ok := c.lookup(hash(n)); ok {
 		t.Error("lookup(never added) = verified")
 	}
 	var nilCache *verifiedCache
-	if _, ok := nilCache.lookup(hash(0)); ok {
+	if _, _, ok := nilCache.lookup(hash(0)); ok {
 		t.Error("nil cache lookup = verified")
 	}
 }
