@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"os"
 	"runtime/pprof"
+	"runtime/trace"
 	"slices"
 	"sync"
 	"syscall"
@@ -125,9 +126,10 @@ func benchSpendsTuned(b *testing.B, nodes, workers int, tune func(*cfg.Config)) 
 // without the network's start and the minting that -test.cpuprofile would
 // also count) when SPEND_CPUPROFILE names a file; each run overwrites it.
 func profileSpends(b *testing.B) (stop func()) {
+	stopTrace := traceSpends(b)
 	path := os.Getenv("SPEND_CPUPROFILE")
 	if path == "" {
-		return func() {}
+		return stopTrace
 	}
 	f, err := os.Create(path)
 	if err != nil {
@@ -141,6 +143,32 @@ func profileSpends(b *testing.B) (stop func()) {
 		pprof.StopCPUProfile()
 		if err := f.Close(); err != nil {
 			b.Errorf("SPEND_CPUPROFILE: %v", err)
+		}
+		stopTrace()
+	}
+}
+
+// traceSpends writes an execution trace of the timed phase to the file
+// SPEND_TRACE names, if set: where the consensus goroutines wait (system
+// calls, locks, the scheduler), which a CPU profile does not show
+// (go tool trace -pprof=syscall FILE).
+func traceSpends(b *testing.B) (stop func()) {
+	path := os.Getenv("SPEND_TRACE")
+	if path == "" {
+		return func() {}
+	}
+	f, err := os.Create(path)
+	if err != nil {
+		b.Fatalf("SPEND_TRACE: %v", err)
+	}
+	if err := trace.Start(f); err != nil {
+		f.Close()
+		b.Fatalf("SPEND_TRACE: %v", err)
+	}
+	return func() {
+		trace.Stop()
+		if err := f.Close(); err != nil {
+			b.Errorf("SPEND_TRACE: %v", err)
 		}
 	}
 }
