@@ -36,6 +36,11 @@ func NewEncrypter(group kyber.Point, t Tree) (*Encrypter, error) {
 	if group == nil {
 		return nil, fmt.Errorf("playertree.NewEncrypter: %w: no group key", ErrGroupKey)
 	}
+	// Under the identity every pairing e(H1(label), X) is 1: each entry
+	// would open with the identity as device key, by anyone.
+	if group.Equal(suite.G2().Point().Null()) {
+		return nil, fmt.Errorf("playertree.NewEncrypter: %w: the identity point", ErrGroupKey)
+	}
 	return &Encrypter{group: group, tree: t, gid: map[Node]kyber.Point{}}, nil
 }
 

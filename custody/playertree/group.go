@@ -31,6 +31,9 @@ func ParseGroupKey(b []byte) (kyber.Point, error) {
 	if err != nil {
 		return nil, fmt.Errorf("%w: %v", ErrGroupKey, err)
 	}
+	if p.Equal(suite.G2().Point().Null()) {
+		return nil, fmt.Errorf("%w: the identity point (every key block under it opens with no key)", ErrGroupKey)
+	}
 	return p, nil
 }
 
