@@ -220,6 +220,7 @@ func runTower(ctx context.Context, log io.Writer, dir string, o towerOptions) (*
 	if t := r.Bound.Total(); t > 0 {
 		r.BoundPerHour = float64(n) * 3600 / t
 		r.BoundPercent = 100 * r.DiscsPerHour / r.BoundPerHour
+		r.Robot.pace(n, perDrive, t-r.Bound.MovesS, r.DiscsPerHour)
 	}
 	return r, nil
 }

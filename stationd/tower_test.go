@@ -56,6 +56,11 @@ func TestTowerBench(t *testing.T) {
 	if ro.Utilisation <= 0 || ro.Utilisation > 1 {
 		t.Errorf("robot utilisation = %v, want in (0, 1]", ro.Utilisation)
 	}
+	// A drive's own copies in a row are no quicker with other drives
+	// queueing for the robot: the robot-paced rate is at most the bound.
+	if ro.PacedPerHour <= 0 || ro.PacedPerHour > r.BoundPerHour*(1+1e-9) || ro.PacedPercent <= 0 {
+		t.Errorf("robot-paced = %.3f discs/hour (%.1f%% reached), want in (0, the bound %.3f]", ro.PacedPerHour, ro.PacedPercent, r.BoundPerHour)
+	}
 	for _, d := range r.PerDrive {
 		if d.RobotWaitS < 0 {
 			t.Errorf("drive %d waited %v s for the robot, want >= 0", d.Drive, d.RobotWaitS)
@@ -63,7 +68,7 @@ func TestTowerBench(t *testing.T) {
 	}
 	var out strings.Builder
 	printTower(&out, r)
-	for _, want := range []string{"robot moves 6.00 s (3.0 motions a copy (PICK 4, LOAD 4, UNLOAD 4) of 2.00 s", "robot: 12 motions", "s for the robot"} {
+	for _, want := range []string{"robot moves 6.00 s (3.0 motions a copy (PICK 4, LOAD 4, UNLOAD 4) of 2.00 s", "robot: 12 motions", "s for the robot", "robot-paced: "} {
 		if !strings.Contains(out.String(), want) {
 			t.Errorf("printTower() = %q, want it to say %q", out.String(), want)
 		}

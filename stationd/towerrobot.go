@@ -31,6 +31,24 @@ type TowerRobot struct {
 	// with it moving all the time (0 when it moves instantly). A tower
 	// is held to the lower of this and its drives' bound.
 	BoundPerHour float64 `json:"bound_discs_per_hour"`
+	// PacedSeconds is the shortest run this robot allows the drives with a
+	// host that costs nothing (robotPaced), PacedPerHour its discs per
+	// hour and PacedPercent the run's discs per hour against it: near 100,
+	// the host lost nothing and the robot's queue is what the run lacks
+	// against the bound.
+	PacedSeconds float64 `json:"robot_paced_seconds"`
+	PacedPerHour float64 `json:"robot_paced_discs_per_hour"`
+	PacedPercent float64 `json:"percent_of_robot_paced"`
+}
+
+// pace fills the robot-paced figures of a run of perDrive copies on each of
+// drives drives whose own work is work seconds a copy.
+func (r *TowerRobot) pace(drives, perDrive int, work, discsPerHour float64) {
+	r.PacedSeconds = robotPaced(drives, perDrive, work, r.MotionS)
+	if r.PacedSeconds > 0 {
+		r.PacedPerHour = float64(drives*perDrive) * 3600 / r.PacedSeconds
+		r.PacedPercent = 100 * discsPerHour / r.PacedPerHour
+	}
 }
 
 // towerRobot reads the robot's counters after discs copies over wall.
@@ -115,6 +133,10 @@ func printRobot(w io.Writer, t *TowerResult) {
 	}
 	fmt.Fprintf(w, "  robot: %d motions (%s), moving %.1f s of the run's %.1f s (utilisation %.1f%%); %s; drives waited for it beyond their own motions %.2f s a copy (at most %.1f s on one drive)\n",
 		countMotions(r.Motions), r.motionList(), r.MovingS, t.WallSeconds/t.TimeScale, 100*r.Utilisation, alone, wait, most)
+	if r.PacedSeconds > 0 {
+		fmt.Fprintf(w, "  robot-paced: the drives' own work with this robot's queue and no host time (first come first served) takes %.1f s, %.1f discs/hour; this run reached %.1f%% of it\n",
+			r.PacedSeconds, r.PacedPerHour, r.PacedPercent)
+	}
 }
 
 func countMotions(m map[string]int) int {
