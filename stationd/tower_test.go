@@ -90,3 +90,12 @@ func TestTowerBench(t *testing.T) {
 
 // near reports whether a modelled figure is x, within float rounding.
 func near(got, x float64) bool { return math.Abs(got-x) <= 1e-6*math.Max(1, math.Abs(x)) }
+
+// TestTowerRobotMoveNegative: a negative --robot-move is refused before
+// anything starts, with what to give instead.
+func TestTowerRobotMoveNegative(t *testing.T) {
+	var out, errb strings.Builder
+	if code := cmdBench(context.Background(), []string{"--tower", "2", "--robot-move", "-1s"}, &out, &errb); code != 2 || !strings.Contains(errb.String(), "0 for an instant robot") {
+		t.Errorf("bench --tower 2 --robot-move -1s = %d, %q; want 2 and how to give a motion's time", code, errb.String())
+	}
+}
