@@ -56,6 +56,7 @@ func cmdBench(ctx context.Context, args []string, stdout, stderr io.Writer) int 
 	dir := fs.String("dir", "", "work directory (default a temporary one; needs about twice --size of free disk)")
 	tower := fs.Int("tower", 0, "instead: a tower of N simulated 16x drives and one robot, in real time (default image 1 GiB)")
 	discs := fs.Int("discs", 2, "with --tower: copies per drive")
+	robotMove := fs.Duration("robot-move", 2*time.Second, "with --tower: how long one robot motion takes (PICK, LOAD, UNLOAD; one robot serves all the drives, one motion at a time); 0: instantly")
 	discFiles := fs.Bool("disc-files", false, "with --tower: keep the simulated discs in sparse files under --dir instead of in memory (the host's file system then competes with the pipeline for the cores)")
 	daemonBin := fs.String("daemon", "", "the binary run as `BIN simrun` for the measured daemon (default: stationd-simrun beside this executable if there is one, else this executable)")
 	if err := fs.Parse(args); err != nil {
@@ -67,7 +68,12 @@ func cmdBench(ctx context.Context, args []string, stdout, stderr io.Writer) int 
 		if !sized {
 			*size = 1 << 30
 		}
-		r, err := runTower(ctx, stderr, *dir, *tower, max(1, *discs), *size, 1, !*discFiles)
+		if *robotMove < 0 {
+			fmt.Fprintf(stderr, "stationd bench --tower: --robot-move %v is negative: give a motion's time, or 0 for an instant robot\n", *robotMove)
+			return 2
+		}
+		r, err := runTower(ctx, stderr, *dir, towerOptions{Drives: *tower, PerDrive: max(1, *discs), Size: *size, Scale: 1,
+			InMemory: !*discFiles, RobotMove: *robotMove})
 		if err != nil {
 			fmt.Fprintf(stderr, "stationd bench --tower: %v\n", err)
 			return 1

@@ -8,12 +8,14 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"strconv"
 	"time"
 
 	"copystation/simulator/drivesim"
 	"copystation/simulator/robotsim"
 	"copystation/stationd/api"
 	"copystation/stationd/job"
+	"copystation/stationd/metrics"
 	"copystation/stationd/simstation"
 	"copystation/stationd/titles"
 )
@@ -35,6 +37,10 @@ type TowerDrive struct {
 	// spent verifying, against ReadMBps, its rated read speed.
 	VerifyMBps float64 `json:"verify_mb_per_s"`
 	BoundS     float64 `json:"bound_seconds_per_disc"` // the issue's bound for one of this drive's discs
+	// RobotWaitS is the time this drive's jobs waited for the robot
+	// while it moved discs for other drives: beyond the drive's own
+	// motions, which the bound counts.
+	RobotWaitS float64 `json:"robot_wait_seconds"`
 }
 
 // TowerBound is the physical bound of one disc, in modelled seconds:
@@ -55,33 +61,51 @@ type TowerResult struct {
 	ImageBytes   int64        `json:"image_bytes"`
 	Discs        int          `json:"discs"`
 	WallSeconds  float64      `json:"wall_seconds"`
+	TimeScale    float64      `json:"time_scale"` // modelled seconds are wall seconds over this
 	DiscsPerHour float64      `json:"discs_per_hour"`
 	BoundPerHour float64      `json:"bound_discs_per_hour"`
 	BoundPercent float64      `json:"percent_of_bound"`
 	Bound        TowerBound   `json:"bound_per_disc"` // of the slowest drive's discs
+	Robot        TowerRobot   `json:"robot"`
 	ReadMBps     float64      `json:"rated_read_mb_per_s"`
 	Phases       PhaseSeconds `json:"phases"`
 	PerDrive     []TowerDrive `json:"per_drive"`
 }
 
-// runTower burns discs copies on a tower of n simulated 16x drives served
-// by one robot, in this process, in real time (scale 1; the test runs
-// faster, scaled drives needing the host faster in proportion): each copy
+// towerOptions shape a tower bench.
+type towerOptions struct {
+	Drives, PerDrive int
+	Size             int64
+	// Scale is the drives' and robot's time scale: 1 is real time; the
+	// test runs faster, scaled drives needing the host faster in
+	// proportion.
+	Scale    float64
+	InMemory bool
+	// RobotMove is one robot motion's modelled time (0: instant).
+	RobotMove time.Duration
+}
+
+// runTower burns PerDrive copies on a tower of Drives simulated 16x drives
+// served by one robot, in this process, in modelled time: each copy
 // goes the whole way (media check, spend, write, verify, finalise,
 // unload). The drives' own counters (drivesim.Stats) say how well the
 // host fed them. The physical bound is what the drives alone need: per
 // disc, the bytes written at the write speed, the same bytes at the read
 // speed, closing and finalising and loading as modelled, and robot moves
 // (towerBound); the tower's discs per hour can be no more than n drives'
-// discs over the slowest drive's bound per disc. A timeline of the jobs'
+// discs over the slowest drive's bound per disc. The robot moves at
+// RobotMove a motion, one motion at a time for all the drives; its
+// counters and the daemon's robot-wait metric say how busy it was and how
+// long drives queued for it (towerrobot.go). A timeline of the jobs'
 // states (towerphase.go) says where the rest of each disc's time goes.
 //
-// With inMemory the discs' data stays in memory (n·perDrive·size bytes by
+// With InMemory the discs' data stays in memory (n·perDrive·size bytes by
 // the end): a real drive takes the data off the host by DMA, while a
 // simulated disc in a file costs the host a page-cache copy, file-system
 // work and, on a disk, dirty-page throttling of the WRITE itself, all on
 // the cores that feed the drives.
-func runTower(ctx context.Context, log io.Writer, dir string, n, perDrive int, size int64, scale float64, inMemory bool) (*TowerResult, error) {
+func runTower(ctx context.Context, log io.Writer, dir string, o towerOptions) (*TowerResult, error) {
+	n, perDrive, size, scale, inMemory := o.Drives, o.PerDrive, o.Size, o.Scale, o.InMemory
 	if dir == "" {
 		d, err := os.MkdirTemp("", "stationd-tower-")
 		if err != nil {
@@ -130,8 +154,9 @@ func runTower(ctx context.Context, log io.Writer, dir string, n, perDrive int, s
 		drivesim.ReserveMemory(int64(n) * (size + 16<<20))
 	}
 	tl := newTimeline()
+	m := metrics.New()
 	st, err := simstation.Start(ctx, keys, simstation.Options{Dir: sdir, Nodes: nodes, Group: group, Players: players, Drives: n, Blanks: total,
-		SpeedX: speed, TimeScale: scale, InMemory: inMemory, AfterTransition: tl.note})
+		SpeedX: speed, TimeScale: scale, RobotMotion: o.RobotMove, InMemory: inMemory, AfterTransition: tl.note, Metrics: m})
 	if err != nil {
 		return nil, err
 	}
@@ -146,7 +171,7 @@ func runTower(ctx context.Context, log io.Writer, dir string, n, perDrive int, s
 		}
 		ids = append(ids, j.ID)
 	}
-	r := &TowerResult{Drives: n, InMemory: inMemory, SpeedX: speed, ImageBytes: size, Discs: total, PerDrive: make([]TowerDrive, n)}
+	r := &TowerResult{Drives: n, InMemory: inMemory, SpeedX: speed, ImageBytes: size, Discs: total, TimeScale: scale, PerDrive: make([]TowerDrive, n)}
 	for _, id := range ids {
 		j, err := towerWait(ctx, st.Client, id, func() {
 			if inMemory {
@@ -170,12 +195,15 @@ func runTower(ctx context.Context, log io.Writer, dir string, n, perDrive int, s
 	r.DiscsPerHour = float64(total) / hours
 	r.Phases = tl.phases(n, scale)
 	r.ReadMBps = drivesim.ReadRate / 1e6
+	r.Robot = towerRobot(st.Robot.Sim.Stats(), total, wall, scale)
+	waits := robotWaits(m)
 	for i, d := range st.Drives {
 		s := d.Stats()
 		pd := &r.PerDrive[i]
 		pd.Drive, pd.WritingS, pd.StarvedS, pd.Underruns = i, s.Writing.Seconds()/scale, s.Starved.Seconds()/scale, s.Underruns
 		pd.FedPercent, pd.DriveS, pd.HostWaitS = 100*s.FedShare(), s.DriveTime().Seconds()/scale, (wall-s.DriveTime()).Seconds()/scale
 		pd.ReadingS, pd.ReadIdleS, pd.ReadStalls = s.Reading.Seconds()/scale, s.ReadIdle.Seconds()/scale, s.ReadStalls
+		pd.RobotWaitS = waits[strconv.Itoa(i)] / scale
 		if v := r.Phases.Verifying[i]; v > 0 {
 			pd.VerifyMBps = float64(s.ReadBytes) / v / 1e6
 		}
@@ -183,6 +211,7 @@ func runTower(ctx context.Context, log io.Writer, dir string, n, perDrive int, s
 			continue
 		}
 		b := towerBound(s, pd.Discs, speed, scale)
+		b.MovesS = r.Robot.PerDisc * r.Robot.MotionS
 		pd.BoundS = b.Total()
 		if pd.BoundS > r.Bound.Total() {
 			r.Bound = b
@@ -191,6 +220,7 @@ func runTower(ctx context.Context, log io.Writer, dir string, n, perDrive int, s
 	if t := r.Bound.Total(); t > 0 {
 		r.BoundPerHour = float64(n) * 3600 / t
 		r.BoundPercent = 100 * r.DiscsPerHour / r.BoundPerHour
+		r.Robot.pace(n, perDrive, t-r.Bound.MovesS, r.DiscsPerHour)
 	}
 	return r, nil
 }
@@ -199,9 +229,8 @@ func runTower(ctx context.Context, log io.Writer, dir string, n, perDrive int, s
 // from its counters: the bytes it wrote (Writing is exactly bytes / write
 // speed) at the write speed, the same bytes again at the read speed (a
 // verify reads back all it wrote), its modelled closing, finalising and
-// loading, and robot moves: 0, because the bench's robot (robotsim with
-// TimeScale 0) moves instantly and one robot serves the drives while they
-// write, read and finalise, so its moves are in no drive's own time.
+// loading. The caller adds the robot's moves (the drive is idle while the
+// robot loads and unloads it), from the robot's counters.
 func towerBound(s drivesim.Stats, discs, speedX int, scale float64) TowerBound {
 	per := func(d time.Duration) float64 { return d.Seconds() / scale / float64(discs) }
 	w := per(s.Writing)
@@ -245,11 +274,12 @@ func printTower(w io.Writer, r *TowerResult) {
 	fmt.Fprintf(w, "tower of %d drives at %dx (%s), %d copies of %d bytes: %.1f s, %.1f discs/hour, bound %.1f (%.1f%%)\n",
 		r.Drives, r.SpeedX, store, r.Discs, r.ImageBytes, r.WallSeconds, r.DiscsPerHour, r.BoundPerHour, r.BoundPercent)
 	b := r.Bound
-	fmt.Fprintf(w, "  bound per disc %.2f s = writing %.2f s at %dx + reading the same bytes %.2f s at %.0f MB/s + closing and finalising %.2f s + loading %.2f s + robot moves %.2f s (robotsim moves instantly)\n",
-		b.Total(), b.WriteS, r.SpeedX, b.ReadS, r.ReadMBps, b.CloseS, b.LoadS, b.MovesS)
+	fmt.Fprintf(w, "  bound per disc %.2f s = writing %.2f s at %dx + reading the same bytes %.2f s at %.0f MB/s + closing and finalising %.2f s + loading %.2f s + robot moves %.2f s (%s)\n",
+		b.Total(), b.WriteS, r.SpeedX, b.ReadS, r.ReadMBps, b.CloseS, b.LoadS, b.MovesS, r.Robot.term())
+	printRobot(w, r)
 	for _, d := range r.PerDrive {
-		fmt.Fprintf(w, "  drive %d: %d discs, writing %.1f s, starved %.2f s, fed %.2f%% of writing time, %d underruns; verify %.1f MB/s (%.1f%% of %.0f), read idle %.2f s in %d stalls; drive's own time %.1f s\n",
-			d.Drive, d.Discs, d.WritingS, d.StarvedS, d.FedPercent, d.Underruns, d.VerifyMBps, 100*d.VerifyMBps/r.ReadMBps, r.ReadMBps, d.ReadIdleS, d.ReadStalls, d.DriveS)
+		fmt.Fprintf(w, "  drive %d: %d discs, writing %.1f s, starved %.2f s, fed %.2f%% of writing time, %d underruns; verify %.1f MB/s (%.1f%% of %.0f), read idle %.2f s in %d stalls; drive's own time %.1f s; waited %.1f s for the robot\n",
+			d.Drive, d.Discs, d.WritingS, d.StarvedS, d.FedPercent, d.Underruns, d.VerifyMBps, 100*d.VerifyMBps/r.ReadMBps, r.ReadMBps, d.ReadIdleS, d.ReadStalls, d.DriveS, d.RobotWaitS)
 	}
 	printPhases(w, r.Phases)
 }

@@ -5,6 +5,9 @@ package main
 import (
 	"context"
 	"io"
+	"maps"
+	"math"
+	"strings"
 	"testing"
 	"time"
 
@@ -12,13 +15,15 @@ import (
 )
 
 // TestTowerBench runs the tower bench on two drives, scaled down twenty
-// times, and checks that its figures are whole: every copy made and
-// counted on a drive, the drives' counters read, a bound computed. It
-// checks no speed: that is the bench's figure to print.
+// times, with the robot at its default 2 s a motion, and checks that its
+// figures are whole: every copy made and counted on a drive, the drives'
+// counters read, a bound computed that counts each copy's robot motions,
+// the robot's utilisation and the drives' waits for it. It checks no
+// speed: that is the bench's figure to print.
 func TestTowerBench(t *testing.T) {
 	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
 	defer cancel()
-	r, err := runTower(ctx, io.Discard, t.TempDir(), 2, 2, 4<<20, 0.05, true)
+	r, err := runTower(ctx, io.Discard, t.TempDir(), towerOptions{Drives: 2, PerDrive: 2, Size: 4 << 20, Scale: 0.05, InMemory: true, RobotMove: 2 * time.Second})
 	if err != nil {
 		t.Fatalf("runTower() = %v", err)
 	}
@@ -34,10 +39,39 @@ func TestTowerBench(t *testing.T) {
 		t.Errorf("runTower() = %+v, want discs per hour and a bound", r)
 	}
 	// The bound is the issue's: the bytes written at 16x, the same bytes
-	// at the 8x read speed (twice as long), closing and finalising, loading.
+	// at the 8x read speed (twice as long), closing and finalising,
+	// loading, and the copy's robot motions (PICK, LOAD, UNLOAD) at 2 s.
 	b := r.Bound
-	if b.WriteS <= 0 || b.ReadS < 1.99*b.WriteS || b.ReadS > 2.01*b.WriteS || b.CloseS <= 0 || b.LoadS <= 0 || b.MovesS != 0 {
-		t.Errorf("bound per disc = %+v, want writing, reading twice as long, closing, loading, no moves", b)
+	if b.WriteS <= 0 || b.ReadS < 1.99*b.WriteS || b.ReadS > 2.01*b.WriteS || b.CloseS <= 0 || b.LoadS <= 0 || !near(b.MovesS, 6) {
+		t.Errorf("bound per disc = %+v, want writing, reading twice as long, closing, loading, 6 s of robot moves", b)
+	}
+	if want := 2 * 3600 / b.Total(); !near(r.BoundPerHour, want) {
+		t.Errorf("bound = %.3f discs/hour, want 2 drives over %.3f s a disc = %.3f", r.BoundPerHour, b.Total(), want)
+	}
+	ro := r.Robot
+	if !maps.Equal(ro.Motions, map[string]int{"PICK": 4, "LOAD": 4, "UNLOAD": 4}) || ro.PerDisc != 3 || !near(ro.MotionS, 2) ||
+		!near(ro.MovingS, 24) || !near(ro.BoundPerHour, 600) {
+		t.Errorf("robot = %+v, want PICK, LOAD and UNLOAD once a copy, 2 s each: 24 s moving, at most 600 copies an hour", ro)
+	}
+	if ro.Utilisation <= 0 || ro.Utilisation > 1 {
+		t.Errorf("robot utilisation = %v, want in (0, 1]", ro.Utilisation)
+	}
+	// A drive's own copies in a row are no quicker with other drives
+	// queueing for the robot: the robot-paced rate is at most the bound.
+	if ro.PacedPerHour <= 0 || ro.PacedPerHour > r.BoundPerHour*(1+1e-9) || ro.PacedPercent <= 0 {
+		t.Errorf("robot-paced = %.3f discs/hour (%.1f%% reached), want in (0, the bound %.3f]", ro.PacedPerHour, ro.PacedPercent, r.BoundPerHour)
+	}
+	for _, d := range r.PerDrive {
+		if d.RobotWaitS < 0 {
+			t.Errorf("drive %d waited %v s for the robot, want >= 0", d.Drive, d.RobotWaitS)
+		}
+	}
+	var out strings.Builder
+	printTower(&out, r)
+	for _, want := range []string{"robot moves 6.00 s (3.0 motions a copy (PICK 4, LOAD 4, UNLOAD 4) of 2.00 s", "robot: 12 motions", "s for the robot", "robot-paced: "} {
+		if !strings.Contains(out.String(), want) {
+			t.Errorf("printTower() = %q, want it to say %q", out.String(), want)
+		}
 	}
 	for _, d := range r.PerDrive {
 		if d.Discs > 0 && (d.ReadingS <= 0 || d.VerifyMBps <= 0 || d.DriveS < d.WritingS+d.ReadingS) {
@@ -51,5 +85,17 @@ func TestTowerBench(t *testing.T) {
 	}
 	if v := r.Phases.Mean[job.Verifying]; v < b.ReadS {
 		t.Errorf("verifying took %.3f s per disc, less than reading at the drive's read speed (%.3f s)", v, b.ReadS)
+	}
+}
+
+// near reports whether a modelled figure is x, within float rounding.
+func near(got, x float64) bool { return math.Abs(got-x) <= 1e-6*math.Max(1, math.Abs(x)) }
+
+// TestTowerRobotMoveNegative: a negative --robot-move is refused before
+// anything starts, with what to give instead.
+func TestTowerRobotMoveNegative(t *testing.T) {
+	var out, errb strings.Builder
+	if code := cmdBench(context.Background(), []string{"--tower", "2", "--robot-move", "-1s"}, &out, &errb); code != 2 || !strings.Contains(errb.String(), "0 for an instant robot") {
+		t.Errorf("bench --tower 2 --robot-move -1s = %d, %q; want 2 and how to give a motion's time", code, errb.String())
 	}
 }

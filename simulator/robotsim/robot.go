@@ -70,6 +70,7 @@ type Robot struct {
 	motions   map[string]int
 	lastSeq   int
 	lastReply []byte
+	stats     Stats
 }
 
 // New builds a robot with a full input bin.
@@ -156,6 +157,7 @@ func (r *Robot) Handle(b []byte) ([]byte, time.Duration) {
 	var wait time.Duration
 	if moved {
 		wait = time.Duration(float64(r.opts.MotionTime) * r.opts.TimeScale)
+		r.counted(l.Words[0], wait)
 	}
 	return reply, wait
 }

@@ -53,7 +53,7 @@ func (d *Daemon) blank(ctx context.Context, n int, j job.Job) (Media, error) {
 				return Media{}, err
 			}
 		}
-		if err := d.moveDisc(ctx, func() error { return d.robot.LoadBlank(ctx, n) }); err != nil {
+		if err := d.moveDisc(ctx, n, func() error { return d.robot.LoadBlank(ctx, n) }); err != nil {
 			err = fmt.Errorf("robot: load a blank into drive %d: %w", n, err)
 			if waitsForOperator(err) || ctx.Err() != nil {
 				return Media{}, err // held until someone fixes the robot, or stopping

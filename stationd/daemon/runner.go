@@ -5,6 +5,7 @@ import (
 	"copystation/stationd/api"
 	"errors"
 	"fmt"
+	"strconv"
 	"time"
 
 	"copystation/stationd/job"
@@ -280,9 +281,10 @@ func (d *Daemon) mediaCheck(ctx context.Context, n int, j job.Job) (job.Job, err
 	})
 }
 
-// moveDisc runs a robot move under the shared robot lock, once the door is
-// closed.
-func (d *Daemon) moveDisc(ctx context.Context, fn func() error) error {
+// moveDisc runs a robot move for drive n under the shared robot lock, once
+// the door is closed. The wait for the lock, the robot busy with other
+// drives, counts in stationd_robot_wait_seconds_total.
+func (d *Daemon) moveDisc(ctx context.Context, n int, fn func() error) error {
 	held := false
 	defer func() {
 		if held {
@@ -307,8 +309,10 @@ func (d *Daemon) moveDisc(ctx context.Context, fn func() error) error {
 			return ctx.Err()
 		}
 	}
+	t0 := time.Now()
 	d.robotMu.Lock()
 	defer d.robotMu.Unlock()
+	d.metrics.RobotWait.WithLabelValues(strconv.Itoa(n)).Add(time.Since(t0).Seconds())
 	return fn()
 }
 
@@ -334,7 +338,7 @@ func (d *Daemon) unload(ctx context.Context, n int, good bool, j job.Job) error 
 	if !m.Present {
 		return nil
 	}
-	if err := d.moveDisc(ctx, func() error { return d.robot.Unload(ctx, n, good) }); err != nil {
+	if err := d.moveDisc(ctx, n, func() error { return d.robot.Unload(ctx, n, good) }); err != nil {
 		return fmt.Errorf("robot: unload drive %d: %w", n, err)
 	}
 	return nil

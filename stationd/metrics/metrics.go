@@ -31,6 +31,10 @@ type Metrics struct {
 	// Draining is 1 while the station drains for an update (no new copy
 	// starts), else 0.
 	Draining prometheus.Gauge
+	// RobotWait is the time each drive's jobs waited for the one robot
+	// while it served other drives, by drive: a tower whose drives wait
+	// here is paced by its robot, not by its host.
+	RobotWait *prometheus.CounterVec
 }
 
 // New builds and registers the collectors.
@@ -71,9 +75,12 @@ func New() *Metrics {
 		Draining: prometheus.NewGauge(prometheus.GaugeOpts{
 			Name: "stationd_draining", Help: "1 while the station drains for a software update: running jobs finish, no new copy starts.",
 		}),
+		RobotWait: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "stationd_robot_wait_seconds_total", Help: "Time a drive's jobs waited for the disc robot while it moved discs for other drives, by drive.",
+		}, []string{"drive"}),
 	}
 	m.Registry.MustRegister(m.Jobs, m.Transitions, m.BytesWritten, m.WriteRate, m.SenseErrors, m.NodeLatency, m.DrivesFailed,
-		m.NodesReachable, m.NodeReachable, m.Draining, m.DrivesReturned,
+		m.NodesReachable, m.NodeReachable, m.Draining, m.DrivesReturned, m.RobotWait,
 		prometheus.NewGoCollector(), prometheus.NewProcessCollector(prometheus.ProcessCollectorOpts{}))
 	for _, s := range job.States {
 		m.Jobs.WithLabelValues(string(s))

@@ -16,6 +16,7 @@ func TestHandlerServesEveryMetric(t *testing.T) {
 	m.WriteRate.WithLabelValues("0").Set(1e6)
 	m.SenseErrors.WithLabelValues("0", "writing").Inc()
 	m.NodeLatency.WithLabelValues("authorize").Observe(0.2)
+	m.RobotWait.WithLabelValues("1").Add(2.5)
 	srv := httptest.NewServer(m.Handler())
 	defer srv.Close()
 	resp, err := srv.Client().Get(srv.URL)
@@ -31,6 +32,7 @@ func TestHandlerServesEveryMetric(t *testing.T) {
 		`stationd_write_rate_bytes_per_second{drive="0"} 1e+06`,
 		`stationd_sense_errors_total{drive="0",phase="writing"} 1`,
 		`stationd_node_latency_seconds_count{op="authorize"} 1`,
+		`stationd_robot_wait_seconds_total{drive="1"} 2.5`,
 	} {
 		if !strings.Contains(string(b), want) {
 			t.Errorf("metrics page lacks %q", want)

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"io"
 	"net"
+	"time"
 
 	"copystation/robot"
 	"copystation/simulator/drivesim"
@@ -20,12 +21,17 @@ type Robot struct {
 	done   chan error
 }
 
-func startRobot(drives []*drivesim.Drive, m drivesim.MediaType, blanks int) (*Robot, error) {
+// startRobot starts the robot; each motion takes motion at scale (motion
+// 0: instantly).
+func startRobot(drives []*drivesim.Drive, m drivesim.MediaType, blanks int, motion time.Duration, scale float64) (*Robot, error) {
 	var ds []robotsim.Drive
 	for _, d := range drives {
 		ds = append(ds, d)
 	}
-	sim, err := robotsim.New(robotsim.Options{Drives: ds, Blanks: blanks, Media: m, TimeScale: 0})
+	if motion <= 0 {
+		scale = 0
+	}
+	sim, err := robotsim.New(robotsim.Options{Drives: ds, Blanks: blanks, Media: m, MotionTime: motion, TimeScale: scale})
 	if err != nil {
 		return nil, err
 	}

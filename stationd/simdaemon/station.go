@@ -48,6 +48,9 @@ type Options struct {
 	// TimeScale 0 writes as fast as the machine can.
 	SpeedX    int
 	TimeScale float64
+	// RobotMotion is how long one motion of the robot takes (robotsim's
+	// MotionTime), at TimeScale; 0 (the default) moves it instantly.
+	RobotMotion time.Duration
 	// InMemory keeps the simulated discs' data in memory instead of
 	// sparse files (drivesim.Options.InMemory): a disc of N bytes costs N
 	// bytes of memory until the station stops, and the host's file
@@ -170,7 +173,7 @@ func Start(ctx context.Context, keys *StationKeys, o Options) (*Station, error) 
 		s.Drives = append(s.Drives, d)
 		drives = append(drives, daemon.NewMMCDrive(d, fmt.Sprintf("sim%d", i)))
 	}
-	robo, err := startRobot(s.Drives, o.Media, o.Blanks)
+	robo, err := startRobot(s.Drives, o.Media, o.Blanks, o.RobotMotion, o.TimeScale)
 	if err != nil {
 		s.closeDrives()
 		return nil, err
