@@ -1,0 +1,181 @@
+package embedded
+
+import (
+	"context"
+	"crypto/rand"
+	"fmt"
+	"slices"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"copystation/protocol"
+	"copystation/validatord/contract"
+)
+
+// BenchmarkSpend4ProcsRate is BenchmarkSpend4NodesRate in a deployment's
+// shape: the four nodes are four processes (children of the test binary,
+// each a chain.Start of a home made by chain.Testnet on the disk under
+// b.TempDir(), with every node's own configuration), so each has its own Go
+// scheduler and Linux's scheduler arbitrates between them, where in process
+// the four share one Go scheduler of GOMAXPROCS 2. Each child keeps Go's
+// default GOMAXPROCS (the machine's cores).
+//
+// The load is the same open loop: spend i is due at start + i/rate, sent in
+// its own goroutine to node i%4 with broadcast_tx_sync over that node's
+// CometBFT RPC, and its latency runs from its due time until the benchmark
+// receives that node's NewBlock event (websocket) for the block holding it;
+// a spend refused because the mempool is full is counted in "refused", any
+// other refusal or a failed result fails the run. Set-up (the title, the
+// station, b.N tokens) goes through node 0's RPC too, and every request is
+// signed before the timed phase.
+//
+// It prints what BenchmarkSpend4NodesRate does, where it can be had over
+// RPC: offered/s, spends/s (committed), refused, p50/p99/p999-ms,
+// blocks-p50/p99 (blocks a spend waited), spends/block, ms/block and
+// late-blocks (from node 0's blocks), and the commit gap and consensus
+// phases timed from the round-step events as this process receives them
+// (so each carries the event's delivery delay, unlike in process).
+// cpu-ms/spend is ALL the machine's CPU for the spends: the four children
+// (utime + stime from /proc/<pid>/stat) and this process (getrusage), which
+// holds the RPC clients and the websocket readers: JSON encoding of the
+// requests and of every block event, HTTP, and their server side in the
+// nodes, which the in-process benchmark does not pay. node-cpu-ms/spend is
+// the children's part alone.
+//
+// Run one rate at a time, e.g. -test.bench
+// '^BenchmarkSpend4ProcsRate$/^rate=2000$' -test.benchtime=10000x.
+func BenchmarkSpend4ProcsRate(b *testing.B) {
+	for _, rate := range []int{1000, 1500, 2000, 2500} {
+		b.Run(fmt.Sprintf("rate=%d", rate), func(b *testing.B) { benchSpendProcsRate(b, 4, rate) })
+	}
+}
+
+func benchSpendProcsRate(b *testing.B, nodes, rate int) {
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
+	defer cancel()
+	pn := startProcNet(b, ctx, nodes)
+	toks := pn.mint(b, ctx, b.N)
+	txs, hashes := make([][]byte, b.N), make([][]byte, b.N)
+	for i, tok := range toks {
+		req, _ := pn.st.request(b, "job-"+tok, tok, "m-"+tok)
+		req.ChallengeExpiry = time.Now().Add(10 * time.Minute).Unix()
+		sig, err := protocol.Sign(rand.Reader, pn.st.sign, req)
+		if err != nil {
+			b.Fatal(err)
+		}
+		if txs[i], err = contract.NewSpendTx(pn.st.signPub, req, sig); err != nil {
+			b.Fatal(err)
+		}
+		hashes[i] = contract.Hash(txs[i])
+	}
+	lat := make([]time.Duration, b.N)
+	waited := make([]int64, b.N) // blocks committed between due and commit
+	var wg sync.WaitGroup
+	var failed sync.Once
+	var refused atomic.Int64
+	interval := time.Second / time.Duration(rate)
+	b.ResetTimer()
+	h0, err := pn.height(ctx, 0)
+	if err != nil {
+		b.Fatal(err)
+	}
+	nodes0, self0 := pn.usage(b)
+	start := time.Now()
+	for i := range b.N {
+		due := start.Add(time.Duration(i) * interval)
+		if d := time.Until(due); d > 0 {
+			time.Sleep(d)
+		}
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			n := i % nodes
+			w := pn.watch[n]
+			res, stop := w.watch(hashes[i])
+			defer stop()
+			h := w.height.Load()
+			r, err := pn.rpcs[n].BroadcastTxSync(ctx, txs[i])
+			switch {
+			case err != nil && strings.Contains(err.Error(), "mempool is full"):
+				// The network is not keeping up with the offered rate:
+				// counted, its latency the time until the refusal.
+				refused.Add(1)
+				lat[i] = time.Since(due)
+				return
+			case err != nil:
+				failed.Do(func() { b.Errorf("spend %d via node %d: broadcast_tx_sync: %v", i, n, err) })
+				return
+			case r.Code != uint32(contract.OK):
+				failed.Do(func() { b.Errorf("spend %d via node %d: CheckTx code %d: %s", i, n, r.Code, r.Log) })
+				return
+			}
+			select {
+			case c := <-res:
+				if c.code != uint32(contract.OK) {
+					failed.Do(func() { b.Errorf("spend %d at height %d: code %d: %s", i, c.height, c.code, c.log) })
+				}
+				lat[i] = time.Since(due)
+				waited[i] = c.height - h
+			case <-ctx.Done():
+				failed.Do(func() {
+					b.Errorf("spend %d via node %d: no block holding it (%d block events lost): %v", i, n, w.lost.Load(), ctx.Err())
+				})
+			}
+		}()
+	}
+	wg.Wait()
+	elapsed := time.Since(start)
+	nodes1, self1 := pn.usage(b)
+	h1, err := pn.height(ctx, 0)
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.StopTimer()
+	for i, w := range pn.watch {
+		if n := w.lost.Load(); n > 0 {
+			b.Errorf("node %d: %d block events lost by the websocket client: heights' spends may have timed out", i, n)
+		}
+	}
+	committed := float64(max(int64(b.N)-refused.Load(), 1))
+	cpu := nodes1.cpu - nodes0.cpu + self1.cpu - self0.cpu
+	slices.Sort(lat)
+	slices.Sort(waited)
+	b.ReportMetric(float64(waited[len(waited)/2]), "blocks-p50")
+	b.ReportMetric(float64(waited[len(waited)*99/100]), "blocks-p99")
+	if gaps := pn.steps.commitGaps(0, h0); len(gaps) > 0 {
+		b.ReportMetric(ms(gaps[len(gaps)/2]), "commit-gap-p50-ms")
+		b.ReportMetric(ms(gaps[len(gaps)*99/100]), "commit-gap-p99-ms")
+	}
+	b.ReportMetric(float64(rate), "offered/s")
+	b.ReportMetric(float64(refused.Load()), "refused")
+	b.ReportMetric(committed/elapsed.Seconds(), "spends/s")
+	b.ReportMetric(ms(lat[len(lat)/2]), "p50-ms")
+	b.ReportMetric(ms(lat[len(lat)*99/100]), "p99-ms")
+	b.ReportMetric(ms(lat[len(lat)*999/1000]), "p999-ms")
+	b.ReportMetric(cpu.Seconds()*1000/committed, "cpu-ms/spend")
+	b.ReportMetric((nodes1.cpu-nodes0.cpu).Seconds()*1000/committed, "node-cpu-ms/spend")
+	b.ReportMetric(float64(nodes1.minflt-nodes0.minflt+self1.minflt-self0.minflt)/committed, "minflt/spend")
+	if h1 > h0 {
+		b.ReportMetric(float64(b.N)/float64(h1-h0), "spends/block")
+		b.ReportMetric(float64(elapsed.Milliseconds())/float64(h1-h0), "ms/block")
+		b.ReportMetric(float64(pn.watch[0].lateBlocks(h0, h1)), "late-blocks")
+		pn.steps.reportPhases(b, nodes, h0, h1)
+	}
+}
+
+// usage is what the node processes together, and this process, have
+// spent so far.
+func (pn *procNet) usage(b *testing.B) (nodes, self usage) {
+	for i, c := range pn.children {
+		u, err := procUsage(c.cmd.Process.Pid)
+		if err != nil {
+			b.Fatalf("node %d: %v", i, err)
+		}
+		nodes.cpu += u.cpu
+		nodes.minflt += u.minflt
+	}
+	return nodes, processUsage(b)
+}
