@@ -5,6 +5,7 @@ import (
 	"os"
 	"strconv"
 	"strings"
+	"testing"
 	"time"
 )
 
@@ -43,4 +44,43 @@ func parseProcStat(s string) (usage, error) {
 		}
 	}
 	return usage{cpu: time.Duration(v[1]+v[2]) * time.Second / userHZ, minflt: v[0]}, nil
+}
+
+func TestParseProcStat(t *testing.T) {
+	// 52 fields as Linux 6 writes them; minflt 1234, utime 250, stime 50.
+	rest := " S 1 2 3 0 -1 4194560 1234 0 5 0 250 50 0 0 20 0 9 0 100 1000000 300 18446744073709551615 1 1 0 0 0 0 0 0 0 0 0 0 17 1 0 0 0 0 0 0 0 0 0 0 0 0 0\n"
+	tests := []struct {
+		name    string
+		line    string
+		want    usage
+		wantErr bool
+	}{
+		{"plain", "42 (emb.test)" + rest, usage{cpu: 3 * time.Second, minflt: 1234}, false},
+		{"name with spaces and parentheses", "42 (a) (b c)" + rest, usage{cpu: 3 * time.Second, minflt: 1234}, false},
+		{"no name", "42 emb.test S 1", usage{}, true},
+		{"cut short", "42 (emb.test) S 1 2 3", usage{}, true},
+		{"not a number", "42 (x) S 1 2 3 0 -1 4194560 many 0 5 0 250 50", usage{}, true},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			got, err := parseProcStat(tt.line)
+			if got != tt.want || (err != nil) != tt.wantErr {
+				t.Fatalf("parseProcStat(%q) = %+v, %v; want %+v, error %v", tt.line, got, err, tt.want, tt.wantErr)
+			}
+		})
+	}
+	if _, err := procUsage(os.Getpid()); err != nil {
+		t.Fatalf("procUsage(self) = %v", err)
+	}
+}
+
+func FuzzParseProcStat(f *testing.F) {
+	f.Add("42 (emb.test) S 1 2 3 0 -1 4194560 1234 0 5 0 250 50 0 0 20 0 9 0 100")
+	f.Add("1 ()) R")
+	f.Fuzz(func(t *testing.T, s string) {
+		u, err := parseProcStat(s)
+		if err != nil && u != (usage{}) {
+			t.Fatalf("parseProcStat(%q) = %+v with error %v", s, u, err)
+		}
+	})
 }
