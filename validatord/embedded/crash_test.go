@@ -38,6 +38,7 @@ func TestMain(m *testing.M) {
 }
 
 func runChild(home, kekHex string) int {
+	childProfiling(home)
 	kek, err := hex.DecodeString(kekHex)
 	if err != nil {
 		fmt.Fprintln(os.Stderr, "child: bad KEK:", err)

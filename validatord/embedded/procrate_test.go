@@ -45,6 +45,8 @@ import (
 // nodes, which the in-process benchmark does not pay. node-cpu-ms/spend is
 // the children's part alone.
 //
+// SPEND_CPUPROFILE and SPEND_TRACE profile the timed phase in this process
+// and in each node process, whose files get ".node0" to ".node3" added.
 // Run one rate at a time, e.g. -test.bench
 // '^BenchmarkSpend4ProcsRate$/^rate=2000$' -test.benchtime=10000x.
 func BenchmarkSpend4ProcsRate(b *testing.B) {
@@ -82,6 +84,8 @@ func benchSpendProcsRate(b *testing.B, nodes, rate int) {
 	if err != nil {
 		b.Fatal(err)
 	}
+	stopProfile := profileSpends(b) // this process's
+	stopChildren := pn.profileChildren(b)
 	nodes0, self0 := pn.usage(b)
 	start := time.Now()
 	for i := range b.N {
@@ -129,6 +133,8 @@ func benchSpendProcsRate(b *testing.B, nodes, rate int) {
 	wg.Wait()
 	elapsed := time.Since(start)
 	nodes1, self1 := pn.usage(b)
+	stopChildren()
+	stopProfile()
 	h1, err := pn.height(ctx, 0)
 	if err != nil {
 		b.Fatal(err)
