@@ -27,7 +27,6 @@ type procNet struct {
 	children []*child
 	rpcs     []*rpchttp.HTTP
 	watch    []*blockWatch
-	steps    *stepTimeline // round steps as the benchmark receives them
 	remote   *ledger.Remote
 	isKey    *ecdsa.PrivateKey
 	isPub    []byte
@@ -38,7 +37,7 @@ type procNet struct {
 // startProcNet makes n node homes under b.TempDir() with chain.Testnet
 // (every node's own configuration, chain.LANTimeouts), starts each node in
 // a child process, waits until all have committed a block, subscribes to
-// each node's blocks and round steps, and enrolls a station and registers
+// each node's blocks, and enrolls a station and registers
 // the title through node 0's RPC.
 func startProcNet(b *testing.B, ctx context.Context, n int) *procNet {
 	b.Helper()
@@ -53,8 +52,7 @@ func startProcNet(b *testing.B, ctx context.Context, n int) *procNet {
 	if err != nil {
 		b.Fatalf("chain.Testnet(%d) = %v", n, err)
 	}
-	pn := &procNet{isKey: isKey, isPub: isPub, st: newStation(b),
-		steps: &stepTimeline{at: map[stepKey]time.Time{}, done: make(chan struct{})}}
+	pn := &procNet{isKey: isKey, isPub: isPub, st: newStation(b)}
 	addrs := make([]string, n)
 	for i, home := range homes {
 		pn.children = append(pn.children, startChild(b, home, kek))
@@ -74,14 +72,10 @@ func startProcNet(b *testing.B, ctx context.Context, n int) *procNet {
 			b.Fatal(err)
 		}
 	}
-	for i, c := range pn.rpcs {
-		if err := c.Start(); err != nil {
-			b.Fatalf("node %d: websocket: %v", i, err)
-		}
-		b.Cleanup(func() { c.Stop() })
-		w, err := watchBlocks(ctx, i, c, pn.steps)
+	for i, addr := range addrs {
+		w, err := watchBlocks(ctx, i, addr)
 		if err != nil {
-			b.Fatalf("node %d: %v", i, err)
+			b.Fatal(err)
 		}
 		b.Cleanup(w.stop)
 		pn.watch = append(pn.watch, w)
