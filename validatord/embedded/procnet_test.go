@@ -72,14 +72,7 @@ func startProcNet(b *testing.B, ctx context.Context, n int) *procNet {
 			b.Fatal(err)
 		}
 	}
-	for i, addr := range addrs {
-		w, err := watchBlocks(ctx, i, addr)
-		if err != nil {
-			b.Fatal(err)
-		}
-		b.Cleanup(w.stop)
-		pn.watch = append(pn.watch, w)
-	}
+	pn.connect(b, ctx, nil)
 	if pn.remote, err = ledger.Dial(addrs[0]); err != nil {
 		b.Fatal(err)
 	}
@@ -92,6 +85,27 @@ func startProcNet(b *testing.B, ctx context.Context, n int) *procNet {
 	}
 	setup(b, ctx, admins, pn.st) // setup uses the admins alone
 	return pn
+}
+
+// connect subscribes to every node's blocks, and makes RPC clients for
+// addrs unless they are made already.
+func (pn *procNet) connect(b *testing.B, ctx context.Context, addrs []string) {
+	b.Helper()
+	for i, addr := range addrs {
+		c, err := newRPCClient(addr)
+		if err != nil {
+			b.Fatalf("RPC client for node %d: %v", i, err)
+		}
+		pn.rpcs = append(pn.rpcs, c)
+	}
+	for i, c := range pn.rpcs {
+		w, err := watchBlocks(ctx, i, c.Remote())
+		if err != nil {
+			b.Fatal(err)
+		}
+		b.Cleanup(w.stop)
+		pn.watch = append(pn.watch, w)
+	}
 }
 
 // newRPCClient is CometBFT's HTTP client with a pool of kept-alive

@@ -4,6 +4,7 @@ import (
 	"context"
 	"crypto/rand"
 	"fmt"
+	"os"
 	"slices"
 	"strings"
 	"sync"
@@ -62,7 +63,37 @@ func benchSpendProcsRate(b *testing.B, nodes, rate int) {
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
 	defer cancel()
 	pn := startProcNet(b, ctx, nodes)
-	toks := pn.mint(b, ctx, b.N)
+	pn.runRate(b, ctx, pn.mint(b, ctx, b.N), rate)
+}
+
+// BenchmarkSpend4NodesRPCRate is BenchmarkSpend4ProcsRate with the four
+// nodes in this process (StartNetwork, as BenchmarkSpend4NodesRate) and
+// the same load through the same RPC clients and block events: beside the
+// other two it parts what the processes change from what the RPC costs.
+// Its cpu-ms/spend is this process's CPU, nodes and clients together.
+func BenchmarkSpend4NodesRPCRate(b *testing.B) {
+	for _, rate := range []int{1000, 1500, 2000, 2500} {
+		b.Run(fmt.Sprintf("rate=%d", rate), func(b *testing.B) {
+			ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
+			defer cancel()
+			bn := startBenchNet(b, ctx, 4, nil)
+			defer bn.nw.Close()
+			toks := bn.mint(b, ctx, b.N)
+			pn := &procNet{st: bn.st}
+			addrs := make([]string, bn.nw.Len())
+			for i := range addrs {
+				addrs[i] = bn.nw.Node(i).Config.RPCListen
+			}
+			pn.connect(b, ctx, addrs)
+			pn.runRate(b, ctx, toks, rate)
+		})
+	}
+}
+
+// runRate is the timed phase: the tokens spent at rate, open loop, through
+// the nodes' RPC; see BenchmarkSpend4ProcsRate.
+func (pn *procNet) runRate(b *testing.B, ctx context.Context, toks []string, rate int) {
+	nodes := len(pn.rpcs)
 	txs, hashes := make([][]byte, b.N), make([][]byte, b.N)
 	for i, tok := range toks {
 		req, _ := pn.st.request(b, "job-"+tok, tok, "m-"+tok)
@@ -89,7 +120,7 @@ func benchSpendProcsRate(b *testing.B, nodes, rate int) {
 	}
 	stopProfile := profileSpends(b) // this process's
 	stopChildren := pn.profileChildren(b)
-	nodes0, self0 := pn.usage(b)
+	use0 := pn.usage(b)
 	start := time.Now()
 	for i := range b.N {
 		due := start.Add(time.Duration(i) * interval)
@@ -135,7 +166,7 @@ func benchSpendProcsRate(b *testing.B, nodes, rate int) {
 	}
 	wg.Wait()
 	elapsed := time.Since(start)
-	nodes1, self1 := pn.usage(b)
+	use1 := pn.usage(b)
 	stopChildren()
 	stopProfile()
 	h1, err := pn.height(ctx, 0)
@@ -149,7 +180,7 @@ func benchSpendProcsRate(b *testing.B, nodes, rate int) {
 		}
 	}
 	committed := float64(max(int64(b.N)-refused.Load(), 1))
-	cpu := nodes1.cpu - nodes0.cpu + self1.cpu - self0.cpu
+	nodeCPU, selfCPU := use1.nodes.cpu-use0.nodes.cpu, use1.self.cpu-use0.self.cpu
 	slices.Sort(lat)
 	slices.Sort(waited)
 	b.ReportMetric(float64(waited[len(waited)/2]), "blocks-p50")
@@ -164,9 +195,15 @@ func benchSpendProcsRate(b *testing.B, nodes, rate int) {
 	b.ReportMetric(ms(lat[len(lat)/2]), "p50-ms")
 	b.ReportMetric(ms(lat[len(lat)*99/100]), "p99-ms")
 	b.ReportMetric(ms(lat[len(lat)*999/1000]), "p999-ms")
-	b.ReportMetric(cpu.Seconds()*1000/committed, "cpu-ms/spend")
-	b.ReportMetric((nodes1.cpu-nodes0.cpu).Seconds()*1000/committed, "node-cpu-ms/spend")
-	b.ReportMetric(float64(nodes1.minflt-nodes0.minflt+self1.minflt-self0.minflt)/committed, "minflt/spend")
+	b.ReportMetric((nodeCPU+selfCPU).Seconds()*1000/committed, "cpu-ms/spend")
+	if len(pn.children) > 0 {
+		b.ReportMetric(nodeCPU.Seconds()*1000/committed, "node-cpu-ms/spend")
+		b.ReportMetric(float64((use1.nodesWait-use0.nodesWait).Milliseconds())/elapsed.Seconds(), "node-runq-ms/s")
+	}
+	b.ReportMetric(float64(use1.nodes.minflt-use0.nodes.minflt+use1.self.minflt-use0.self.minflt)/committed, "minflt/spend")
+	// Thread time spent runnable but waiting for a CPU, per second of the
+	// run: 1000 is one thread always waiting.
+	b.ReportMetric(float64((use1.selfWait-use0.selfWait).Milliseconds())/elapsed.Seconds(), "bench-runq-ms/s")
 	if h1 > h0 {
 		b.ReportMetric(float64(b.N)/float64(h1-h0), "spends/block")
 		b.ReportMetric(float64(elapsed.Milliseconds())/float64(h1-h0), "ms/block")
@@ -174,16 +211,33 @@ func benchSpendProcsRate(b *testing.B, nodes, rate int) {
 	}
 }
 
-// usage is what the node processes together, and this process, have
-// spent so far.
-func (pn *procNet) usage(b *testing.B) (nodes, self usage) {
+// procsUsage is what the node processes together, and this process, have
+// spent so far: CPU, minor faults, and time their threads waited for a CPU.
+type procsUsage struct {
+	nodes, self         usage
+	nodesWait, selfWait time.Duration
+}
+
+func (pn *procNet) usage(b *testing.B) procsUsage {
+	var u procsUsage
 	for i, c := range pn.children {
-		u, err := procUsage(c.cmd.Process.Pid)
+		nu, err := procUsage(c.cmd.Process.Pid)
 		if err != nil {
 			b.Fatalf("node %d: %v", i, err)
 		}
-		nodes.cpu += u.cpu
-		nodes.minflt += u.minflt
+		w, err := runqWait(c.cmd.Process.Pid)
+		if err != nil {
+			b.Fatalf("node %d: %v", i, err)
+		}
+		u.nodes.cpu += nu.cpu
+		u.nodes.minflt += nu.minflt
+		u.nodesWait += w
 	}
-	return nodes, processUsage(b)
+	u.self = processUsage(b)
+	w, err := runqWait(os.Getpid())
+	if err != nil {
+		b.Fatal(err)
+	}
+	u.selfWait = w
+	return u
 }

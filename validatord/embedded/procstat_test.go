@@ -84,3 +84,32 @@ func FuzzParseProcStat(f *testing.F) {
 		}
 	})
 }
+
+// runqWait is how long the threads of a process have waited, runnable,
+// for a CPU (the second field of /proc/<pid>/task/<tid>/schedstat, in
+// nanoseconds, summed over the threads alive now): the Linux scheduler's
+// share of a delay, where Go's own run queue is invisible.
+func runqWait(pid int) (time.Duration, error) {
+	dir := fmt.Sprintf("/proc/%d/task", pid)
+	tasks, err := os.ReadDir(dir)
+	if err != nil {
+		return 0, fmt.Errorf("process %d threads: %w", pid, err)
+	}
+	var sum time.Duration
+	for _, t := range tasks {
+		p, err := os.ReadFile(dir + "/" + t.Name() + "/schedstat")
+		if err != nil {
+			continue // the thread has exited since
+		}
+		f := strings.Fields(string(p))
+		if len(f) < 2 {
+			return 0, fmt.Errorf("%s/%s/schedstat %q: want 3 fields", dir, t.Name(), p)
+		}
+		ns, err := strconv.ParseInt(f[1], 10, 64)
+		if err != nil {
+			return 0, fmt.Errorf("%s/%s/schedstat: %w", dir, t.Name(), err)
+		}
+		sum += time.Duration(ns)
+	}
+	return sum, nil
+}
