@@ -44,10 +44,17 @@ import (
 // behind the block events, and their intervals said nothing.
 // cpu-ms/spend is ALL the machine's CPU for the spends: the four children
 // (utime + stime from /proc/<pid>/stat) and this process (getrusage), which
-// holds the RPC clients and the websocket readers: JSON encoding of the
-// requests and of every block event, HTTP, and their server side in the
-// nodes, which the in-process benchmark does not pay. node-cpu-ms/spend is
-// the children's part alone.
+// holds the RPC clients and the websocket readers (HTTP, JSON-RPC, the
+// decoding of every block event), beside their server side in the nodes
+// (HTTP, JSON-RPC, the encoding of every block event): costs the
+// in-process benchmark, whose spends go through ledger.Local as the
+// gateway's do, does not pay (docs/benchmarks.md, issue 17, ninth session,
+// has what they come to). node-cpu-ms/spend is
+// the children's part alone. node-runq-ms/s and bench-runq-ms/s are the
+// time the children's threads, and this process's, spent runnable but
+// waiting for a CPU (/proc/<pid>/task/*/schedstat), per second of the run:
+// 1,000 is one thread always waiting. Linux's scheduler's queue; Go's own
+// run queue inside a process does not show there.
 //
 // SPEND_CPUPROFILE and SPEND_TRACE profile the timed phase in this process
 // and in each node process, whose files get ".node0" to ".node3" added.
