@@ -52,14 +52,16 @@ func runChild(home, kekHex string) int {
 	defer n.Stop()
 	// Until killed, or until the parent is gone: stdin is a pipe whose
 	// only writer is the parent (startChild), so a parent that exits or
-	// crashes, however it ends, closes it and leaves no node behind.
-	io.Copy(io.Discard, os.Stdin)
+	// crashes, however it ends, closes it and leaves no node behind. The
+	// parent may send commands on it (childServe).
+	childServe(n, os.Stdin)
 	return 0
 }
 
 // child is a node process; exited is closed when it ends, with err set.
 type child struct {
 	cmd    *exec.Cmd
+	stdin  io.Writer // commands to childServe
 	exited chan struct{}
 	err    error
 }
@@ -81,7 +83,7 @@ func startChild(t testing.TB, home string, kek []byte) *child {
 	if err := cmd.Start(); err != nil {
 		t.Fatalf("start child node: %v", err)
 	}
-	c := &child{cmd: cmd, exited: make(chan struct{})}
+	c := &child{cmd: cmd, stdin: stdin, exited: make(chan struct{})}
 	go func() { c.err = cmd.Wait(); close(c.exited) }()
 	t.Cleanup(func() { cmd.Process.Kill(); <-c.exited; stdin.Close() })
 	return c

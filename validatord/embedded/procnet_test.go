@@ -37,9 +37,9 @@ type procNet struct {
 // startProcNet makes n node homes under b.TempDir() with chain.Testnet
 // (every node's own configuration, chain.LANTimeouts), starts each node in
 // a child process, waits until all have committed a block, subscribes to
-// each node's blocks, and enrolls a station and registers
+// each node's blocks if watch, and enrolls a station and registers
 // the title through node 0's RPC.
-func startProcNet(b *testing.B, ctx context.Context, n int) *procNet {
+func startProcNet(b *testing.B, ctx context.Context, n int, watch bool) *procNet {
 	b.Helper()
 	kek := make([]byte, 32)
 	rand.Read(kek)
@@ -72,7 +72,9 @@ func startProcNet(b *testing.B, ctx context.Context, n int) *procNet {
 			b.Fatal(err)
 		}
 	}
-	pn.connect(b, ctx, nil)
+	if watch {
+		pn.connect(b, ctx, nil)
+	}
 	if pn.remote, err = ledger.Dial(addrs[0]); err != nil {
 		b.Fatal(err)
 	}

@@ -69,7 +69,7 @@ func BenchmarkSpend4ProcsRate(b *testing.B) {
 func benchSpendProcsRate(b *testing.B, nodes, rate int) {
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
 	defer cancel()
-	pn := startProcNet(b, ctx, nodes)
+	pn := startProcNet(b, ctx, nodes, true)
 	pn.runRate(b, ctx, pn.mint(b, ctx, b.N), rate)
 }
 
@@ -101,19 +101,7 @@ func BenchmarkSpend4NodesRPCRate(b *testing.B) {
 // the nodes' RPC; see BenchmarkSpend4ProcsRate.
 func (pn *procNet) runRate(b *testing.B, ctx context.Context, toks []string, rate int) {
 	nodes := len(pn.rpcs)
-	txs, hashes := make([][]byte, b.N), make([][]byte, b.N)
-	for i, tok := range toks {
-		req, _ := pn.st.request(b, "job-"+tok, tok, "m-"+tok)
-		req.ChallengeExpiry = time.Now().Add(10 * time.Minute).Unix()
-		sig, err := protocol.Sign(rand.Reader, pn.st.sign, req)
-		if err != nil {
-			b.Fatal(err)
-		}
-		if txs[i], err = contract.NewSpendTx(pn.st.signPub, req, sig); err != nil {
-			b.Fatal(err)
-		}
-		hashes[i] = contract.Hash(txs[i])
-	}
+	txs, hashes := pn.signSpends(b, toks)
 	lat := make([]time.Duration, b.N)
 	waited := make([]int64, b.N) // blocks committed between due and commit
 	var wg sync.WaitGroup
@@ -216,6 +204,25 @@ func (pn *procNet) runRate(b *testing.B, ctx context.Context, toks []string, rat
 		b.ReportMetric(float64(elapsed.Milliseconds())/float64(h1-h0), "ms/block")
 		b.ReportMetric(float64(pn.watch[0].lateBlocks(h0, h1)), "late-blocks")
 	}
+}
+
+// signSpends signs a spend of each token, as the station, and returns the
+// transactions and their hashes.
+func (pn *procNet) signSpends(b *testing.B, toks []string) (txs, hashes [][]byte) {
+	txs, hashes = make([][]byte, len(toks)), make([][]byte, len(toks))
+	for i, tok := range toks {
+		req, _ := pn.st.request(b, "job-"+tok, tok, "m-"+tok)
+		req.ChallengeExpiry = time.Now().Add(10 * time.Minute).Unix()
+		sig, err := protocol.Sign(rand.Reader, pn.st.sign, req)
+		if err != nil {
+			b.Fatal(err)
+		}
+		if txs[i], err = contract.NewSpendTx(pn.st.signPub, req, sig); err != nil {
+			b.Fatal(err)
+		}
+		hashes[i] = contract.Hash(txs[i])
+	}
+	return txs, hashes
 }
 
 // procsUsage is what the node processes together, and this process, have
