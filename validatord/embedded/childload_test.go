@@ -2,13 +2,16 @@ package embedded
 
 import (
 	"bufio"
+	"bytes"
 	"context"
 	"encoding/binary"
 	"errors"
 	"fmt"
 	"io"
 	"os"
+	"path/filepath"
 	"sync"
+	"testing"
 	"time"
 
 	"copystation/validatord/chain"
@@ -116,4 +119,26 @@ func readTxs(path string) ([][]byte, error) {
 		b = b[4+n:]
 	}
 	return txs, nil
+}
+
+func TestTxsFile(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "txs")
+	want := [][]byte{[]byte("a"), {}, []byte("spend")}
+	if err := writeTxs(path, want); err != nil {
+		t.Fatal(err)
+	}
+	got, err := readTxs(path)
+	if err != nil || len(got) != len(want) {
+		t.Fatalf("readTxs(writeTxs(%q)) = %q, %v", want, got, err)
+	}
+	for i := range want {
+		if !bytes.Equal(got[i], want[i]) {
+			t.Fatalf("readTxs(writeTxs(%q)) = %q", want, got)
+		}
+	}
+	b, _ := os.ReadFile(path)
+	os.WriteFile(path, b[:len(b)-1], 0o600)
+	if _, err := readTxs(path); err == nil {
+		t.Fatalf("readTxs(a file cut short) = nil error, want one")
+	}
 }

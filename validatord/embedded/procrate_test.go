@@ -56,6 +56,10 @@ import (
 // 1,000 is one thread always waiting. Linux's scheduler's queue; Go's own
 // run queue inside a process does not show there.
 //
+// BenchmarkSpend4ProcsGatewayRate runs the same load inside the node
+// processes instead, without the RPC; docs/benchmarks.md (issue 17, ninth
+// session) has the three side by side.
+//
 // SPEND_CPUPROFILE and SPEND_TRACE profile the timed phase in this process
 // and in each node process, whose files get ".node0" to ".node3" added.
 // Run one rate at a time, e.g. -test.bench
