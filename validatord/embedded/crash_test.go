@@ -8,6 +8,7 @@ import (
 	"crypto/rand"
 	"encoding/hex"
 	"fmt"
+	"io"
 	"os"
 	"os/exec"
 	"testing"
@@ -37,6 +38,7 @@ func TestMain(m *testing.M) {
 }
 
 func runChild(home, kekHex string) int {
+	childProfiling(home)
 	kek, err := hex.DecodeString(kekHex)
 	if err != nil {
 		fmt.Fprintln(os.Stderr, "child: bad KEK:", err)
@@ -48,28 +50,42 @@ func runChild(home, kekHex string) int {
 		return 1
 	}
 	defer n.Stop()
-	time.Sleep(5 * time.Minute) // until killed; the test's deadline is far shorter
+	// Until killed, or until the parent is gone: stdin is a pipe whose
+	// only writer is the parent (startChild), so a parent that exits or
+	// crashes, however it ends, closes it and leaves no node behind. The
+	// parent may send commands on it (childServe).
+	childServe(n, os.Stdin)
 	return 0
 }
 
 // child is a node process; exited is closed when it ends, with err set.
 type child struct {
 	cmd    *exec.Cmd
+	stdin  io.Writer // commands to childServe
 	exited chan struct{}
 	err    error
 }
 
-func startChild(t *testing.T, home string, kek []byte) *child {
+// startChild runs a node from home in a child process; the test's (or
+// benchmark's) cleanup kills it, and it stops by itself if this process
+// ends without cleaning up.
+func startChild(t testing.TB, home string, kek []byte) *child {
 	t.Helper()
 	cmd := exec.Command(os.Args[0], "-test.run=^$")
 	cmd.Env = append(os.Environ(), envChildHome+"="+home, envChildKEK+"="+hex.EncodeToString(kek))
 	cmd.Stderr = os.Stderr
+	// The write end stays open in this process alone (close-on-exec keeps
+	// it out of other children) until the process ends.
+	stdin, err := cmd.StdinPipe()
+	if err != nil {
+		t.Fatalf("start child node: %v", err)
+	}
 	if err := cmd.Start(); err != nil {
 		t.Fatalf("start child node: %v", err)
 	}
-	c := &child{cmd: cmd, exited: make(chan struct{})}
+	c := &child{cmd: cmd, stdin: stdin, exited: make(chan struct{})}
 	go func() { c.err = cmd.Wait(); close(c.exited) }()
-	t.Cleanup(func() { cmd.Process.Kill(); <-c.exited })
+	t.Cleanup(func() { cmd.Process.Kill(); <-c.exited; stdin.Close() })
 	return c
 }
 
