@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
-	"slices"
 	"testing"
 	"time"
 )
@@ -25,7 +24,7 @@ import (
 // Run one rate at a time, e.g. -test.bench
 // '^BenchmarkSpend4ProcsGatewayRate$/^rate=2000$' -test.benchtime=10000x.
 func BenchmarkSpend4ProcsGatewayRate(b *testing.B) {
-	for _, rate := range []int{1000, 1500, 2000, 2500} {
+	for _, rate := range spendRates {
 		b.Run(fmt.Sprintf("rate=%d", rate), func(b *testing.B) { benchSpendProcsGateway(b, 4, rate) })
 	}
 }
@@ -95,23 +94,12 @@ func benchSpendProcsGateway(b *testing.B, nodes, rate int) {
 	if len(lat) != b.N || failed > 0 {
 		b.Fatalf("%d results of %d spends, %d failed (the reasons are on stderr above)", len(lat), b.N, failed)
 	}
-	committed := float64(max(b.N-refused, 1))
-	slices.Sort(lat)
-	b.ReportMetric(float64(rate), "offered/s")
-	b.ReportMetric(float64(refused), "refused")
-	b.ReportMetric(committed/elapsed.Seconds(), "spends/s")
-	b.ReportMetric(ms(lat[len(lat)/2]), "p50-ms")
-	b.ReportMetric(ms(lat[len(lat)*99/100]), "p99-ms")
-	b.ReportMetric(ms(lat[len(lat)*999/1000]), "p999-ms")
+	committed := reportOpenLoop(b, rate, int64(refused), elapsed, lat, h0, h1)
 	nodeCPU, selfCPU := use1.nodes.cpu-use0.nodes.cpu, use1.self.cpu-use0.self.cpu
 	b.ReportMetric((nodeCPU+selfCPU).Seconds()*1000/committed, "cpu-ms/spend")
 	b.ReportMetric(nodeCPU.Seconds()*1000/committed, "node-cpu-ms/spend")
 	b.ReportMetric(float64(use1.nodes.minflt-use0.nodes.minflt)/committed, "minflt/spend")
 	b.ReportMetric(float64((use1.nodesWait-use0.nodesWait).Milliseconds())/elapsed.Seconds(), "node-runq-ms/s")
-	if h1 > h0 {
-		b.ReportMetric(float64(b.N)/float64(h1-h0), "spends/block")
-		b.ReportMetric(float64(elapsed.Milliseconds())/float64(h1-h0), "ms/block")
-	}
 }
 
 // awaitLoad waits for child k's results file, or fails if the child exits.

@@ -65,7 +65,7 @@ import (
 // Run one rate at a time, e.g. -test.bench
 // '^BenchmarkSpend4ProcsRate$/^rate=2000$' -test.benchtime=10000x.
 func BenchmarkSpend4ProcsRate(b *testing.B) {
-	for _, rate := range []int{1000, 1500, 2000, 2500} {
+	for _, rate := range spendRates {
 		b.Run(fmt.Sprintf("rate=%d", rate), func(b *testing.B) { benchSpendProcsRate(b, 4, rate) })
 	}
 }
@@ -83,7 +83,7 @@ func benchSpendProcsRate(b *testing.B, nodes, rate int) {
 // other two it parts what the processes change from what the RPC costs.
 // Its cpu-ms/spend is this process's CPU, nodes and clients together.
 func BenchmarkSpend4NodesRPCRate(b *testing.B) {
-	for _, rate := range []int{1000, 1500, 2000, 2500} {
+	for _, rate := range spendRates {
 		b.Run(fmt.Sprintf("rate=%d", rate), func(b *testing.B) {
 			ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
 			defer cancel()
@@ -178,9 +178,7 @@ func (pn *procNet) runRate(b *testing.B, ctx context.Context, toks []string, rat
 			b.Errorf("node %d: %d heights without a block event, %d events or errors that did not decode", i, n, bad)
 		}
 	}
-	committed := float64(max(int64(b.N)-refused.Load(), 1))
 	nodeCPU, selfCPU := use1.nodes.cpu-use0.nodes.cpu, use1.self.cpu-use0.self.cpu
-	slices.Sort(lat)
 	slices.Sort(waited)
 	b.ReportMetric(float64(waited[len(waited)/2]), "blocks-p50")
 	b.ReportMetric(float64(waited[len(waited)*99/100]), "blocks-p99")
@@ -188,12 +186,7 @@ func (pn *procNet) runRate(b *testing.B, ctx context.Context, toks []string, rat
 		b.ReportMetric(ms(gaps[len(gaps)/2]), "block-gap-p50-ms")
 		b.ReportMetric(ms(gaps[len(gaps)*99/100]), "block-gap-p99-ms")
 	}
-	b.ReportMetric(float64(rate), "offered/s")
-	b.ReportMetric(float64(refused.Load()), "refused")
-	b.ReportMetric(committed/elapsed.Seconds(), "spends/s")
-	b.ReportMetric(ms(lat[len(lat)/2]), "p50-ms")
-	b.ReportMetric(ms(lat[len(lat)*99/100]), "p99-ms")
-	b.ReportMetric(ms(lat[len(lat)*999/1000]), "p999-ms")
+	committed := reportOpenLoop(b, rate, refused.Load(), elapsed, lat, h0, h1)
 	b.ReportMetric((nodeCPU+selfCPU).Seconds()*1000/committed, "cpu-ms/spend")
 	if len(pn.children) > 0 {
 		b.ReportMetric(nodeCPU.Seconds()*1000/committed, "node-cpu-ms/spend")
@@ -204,8 +197,6 @@ func (pn *procNet) runRate(b *testing.B, ctx context.Context, toks []string, rat
 	// run: 1000 is one thread always waiting.
 	b.ReportMetric(float64((use1.selfWait-use0.selfWait).Milliseconds())/elapsed.Seconds(), "bench-runq-ms/s")
 	if h1 > h0 {
-		b.ReportMetric(float64(b.N)/float64(h1-h0), "spends/block")
-		b.ReportMetric(float64(elapsed.Milliseconds())/float64(h1-h0), "ms/block")
 		b.ReportMetric(float64(pn.watch[0].lateBlocks(h0, h1)), "late-blocks")
 	}
 }
