@@ -8,7 +8,6 @@ import (
 	"io"
 	"os"
 	"path/filepath"
-	"strconv"
 	"time"
 
 	"copystation/simulator/drivesim"
@@ -196,14 +195,13 @@ func runTower(ctx context.Context, log io.Writer, dir string, o towerOptions) (*
 	r.Phases = tl.phases(n, scale)
 	r.ReadMBps = drivesim.ReadRate / 1e6
 	r.Robot = towerRobot(st.Robot.Sim.Stats(), total, wall, scale)
-	waits := robotWaits(m)
 	for i, d := range st.Drives {
 		s := d.Stats()
 		pd := &r.PerDrive[i]
 		pd.Drive, pd.WritingS, pd.StarvedS, pd.Underruns = i, s.Writing.Seconds()/scale, s.Starved.Seconds()/scale, s.Underruns
 		pd.FedPercent, pd.DriveS, pd.HostWaitS = 100*s.FedShare(), s.DriveTime().Seconds()/scale, (wall-s.DriveTime()).Seconds()/scale
 		pd.ReadingS, pd.ReadIdleS, pd.ReadStalls = s.Reading.Seconds()/scale, s.ReadIdle.Seconds()/scale, s.ReadStalls
-		pd.RobotWaitS = waits[strconv.Itoa(i)] / scale
+		pd.RobotWaitS = robotWait(m, i) / scale
 		if v := r.Phases.Verifying[i]; v > 0 {
 			pd.VerifyMBps = float64(s.ReadBytes) / v / 1e6
 		}

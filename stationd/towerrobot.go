@@ -5,8 +5,11 @@ package main
 import (
 	"fmt"
 	"io"
+	"strconv"
 	"strings"
 	"time"
+
+	dto "github.com/prometheus/client_model/go"
 
 	"copystation/simulator/robotsim"
 	"copystation/stationd/metrics"
@@ -69,27 +72,14 @@ func towerRobot(s robotsim.Stats, discs int, wall time.Duration, scale float64) 
 	return r
 }
 
-// robotWaits reads stationd_robot_wait_seconds_total, in wall seconds by
-// drive label.
-func robotWaits(m *metrics.Metrics) map[string]float64 {
-	w := map[string]float64{}
-	fams, err := m.Registry.Gather()
-	if err != nil {
-		return w
+// robotWait reads drive n's stationd_robot_wait_seconds_total, in wall
+// seconds.
+func robotWait(m *metrics.Metrics, n int) float64 {
+	var d dto.Metric
+	if m.RobotWait.WithLabelValues(strconv.Itoa(n)).Write(&d) != nil {
+		return 0
 	}
-	for _, f := range fams {
-		if f.GetName() != "stationd_robot_wait_seconds_total" {
-			continue
-		}
-		for _, c := range f.GetMetric() {
-			for _, l := range c.GetLabel() {
-				if l.GetName() == "drive" {
-					w[l.GetValue()] += c.GetCounter().GetValue()
-				}
-			}
-		}
-	}
-	return w
+	return d.GetCounter().GetValue()
 }
 
 // verbs are robotsim's motion verbs in the order a copy commands them.
