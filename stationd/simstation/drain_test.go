@@ -89,10 +89,13 @@ func TestDrainForUpdate(t *testing.T) {
 	if j, err := st.Client.Job(ctx, a.ID); err != nil || j.State != job.Done {
 		t.Fatalf("job A when the drain ended = %+v, %v; want done (the wait returns only after it)", j, err)
 	}
-	// Q's worker meets the gate within a retry pause; give it a few.
-	time.Sleep(500 * time.Millisecond)
-	if j, err := st.Client.Job(ctx, q.ID); err != nil || j.State != job.Queued || j.Progress == nil || !strings.Contains(j.Progress.Waiting, "being updated") {
-		t.Errorf("job Q while drained = %+v, %v; want queued, waiting for the update", j, err)
+	// Q's worker meets the gate once A's drive has let A go: Q stays
+	// queued, and says why.
+	jq := waitJobWith(t, st.Client, q.ID, func(j *api.Job) bool {
+		return j.State != job.Queued || j.Progress != nil && strings.Contains(j.Progress.Waiting, "being updated")
+	})
+	if jq.State != job.Queued {
+		t.Errorf("job Q while drained = %+v; want queued, waiting for the update", jq)
 	}
 	if in, _, _, err := st.Robot.Bins(ctx); err != nil || in != 2 {
 		t.Errorf("input bin while drained = %d (%v), want 2: no blank loaded after A's", in, err)

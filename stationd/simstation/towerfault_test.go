@@ -87,6 +87,16 @@ func TestTowerDriveFailsMidWrite(t *testing.T) {
 			if moved == "" {
 				t.Fatal("no job was retried: drive 2 never failed under a job")
 			}
+			// A job is done in the journal a moment before its drive's
+			// runner has dropped its keys and let the drive go.
+			waitFor(t, "the working drives to let their jobs go", func() bool {
+				for n, d := range st.Daemon.Status(ctx).Drives {
+					if n != bad && d.JobID != "" {
+						return false
+					}
+				}
+				return true
+			})
 			s := st.Daemon.Status(ctx)
 			for n, d := range s.Drives {
 				switch {
