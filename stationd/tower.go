@@ -82,6 +82,9 @@ type towerOptions struct {
 	InMemory bool
 	// RobotMove is one robot motion's modelled time (0: instant).
 	RobotMove time.Duration
+	// TraceUnderrun, if set, is where the execution trace of the seconds
+	// before the first underrun goes (towertrace.go).
+	TraceUnderrun string
 }
 
 // runTower burns PerDrive copies on a tower of Drives simulated 16x drives
@@ -161,6 +164,15 @@ func runTower(ctx context.Context, log io.Writer, dir string, o towerOptions) (*
 	}
 	defer st.Stop()
 	fmt.Fprintf(log, "burning %d copies on %d drives...\n", total, n)
+	uw, err := startUnderrunWatch(o.TraceUnderrun, st.Drives, log)
+	if err != nil {
+		return nil, err
+	}
+	defer func() {
+		if err := uw.Stop(); err != nil {
+			fmt.Fprintf(log, "%v\n", err)
+		}
+	}()
 	t0 := time.Now()
 	var ids []string
 	for i := range total {

@@ -1,6 +1,11 @@
 package drivesim
 
-import "time"
+import (
+	"context"
+	"fmt"
+	"runtime/trace"
+	"time"
+)
 
 // Stats count how well the host fed the drive while it wrote: a drive
 // writes at its rated speed only while its buffer holds data, and one that
@@ -76,9 +81,17 @@ func (d *Drive) streamWrite(now time.Time, drain time.Duration) {
 	if d.streaming && now.After(d.drainAt) {
 		d.stats.Underruns++
 		d.stats.Starved += now.Sub(d.drainAt)
+		if trace.IsEnabled() {
+			// Marks the moment in an execution trace of the host
+			// (stationd bench --tower --trace-underrun).
+			trace.Log(context.Background(), "drivesim", fmt.Sprintf("underrun: drive %s, buffer empty for %v before this WRITE", d.opts.Dir, now.Sub(d.drainAt)))
+		}
 	}
 	if !d.streaming {
 		d.stats.Streams++
+		if trace.IsEnabled() {
+			trace.Log(context.Background(), "drivesim", fmt.Sprintf("write stream %d begins: drive %s", d.stats.Streams, d.opts.Dir))
+		}
 	}
 	d.streaming = true
 	d.stats.Writing += drain

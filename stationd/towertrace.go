@@ -1,0 +1,142 @@
+//go:build !nonode
+
+package main
+
+import (
+	"fmt"
+	"io"
+	"os"
+	"runtime/pprof"
+	"runtime/trace"
+	"sync"
+	"time"
+
+	"copystation/simulator/drivesim"
+)
+
+// underrunWatch follows the drives of a tower bench while they burn and
+// says when each underrun happened: how far into the burn and into that
+// drive's write stream. With a trace path it also keeps the last seconds
+// of the process's execution trace in memory (a flight recorder) and
+// writes them out at an underrun, so what every goroutine of the host did
+// while the buffer ran dry can be read (`go tool trace`; the drive marks
+// the moment with a log entry of category "drivesim").
+type underrunWatch struct {
+	fr     *trace.FlightRecorder
+	cpu    bool // a CPU profile runs for the trace's samples
+	path   string
+	log    io.Writer
+	drives []*drivesim.Drive
+	t0     time.Time
+	stop   chan struct{}
+	done   chan error
+	once   sync.Once
+	err    error // what Stop says
+}
+
+const (
+	// traceWindow is how much of the past the flight recorder keeps: a
+	// drive's buffer holds well under a second, and the read-ahead that
+	// should have filled it began a few chunks before.
+	traceWindow = 3 * time.Second
+	// maxTraces bounds the files one bench writes.
+	maxTraces = 5
+	// watchEvery is how often the drives' counters are read: an
+	// underrun's time is known to this much.
+	watchEvery = 20 * time.Millisecond
+)
+
+func startUnderrunWatch(tracePath string, drives []*drivesim.Drive, log io.Writer) (*underrunWatch, error) {
+	u := &underrunWatch{path: tracePath, log: log, drives: drives, t0: time.Now(), stop: make(chan struct{}), done: make(chan error, 1)}
+	if tracePath != "" {
+		u.fr = trace.NewFlightRecorder(trace.FlightRecorderConfig{MinAge: traceWindow, MaxBytes: 512 << 20})
+		if err := u.fr.Start(); err != nil {
+			return nil, fmt.Errorf("start the execution trace: %w", err)
+		}
+		// A CPU profile running puts its samples in the trace: what a
+		// goroutine that ran long was doing. The profile itself is
+		// not kept.
+		if err := pprof.StartCPUProfile(io.Discard); err == nil {
+			u.cpu = true
+		}
+	}
+	go func() { u.done <- u.watch() }()
+	return u, nil
+}
+
+func (u *underrunWatch) watch() error {
+	tick := time.NewTicker(watchEvery)
+	defer tick.Stop()
+	last := make([]drivesim.Stats, len(u.drives))
+	streamAt := make([]time.Time, len(u.drives))
+	var traced int
+	var tracedAt time.Time
+	for {
+		select {
+		case <-u.stop:
+			return nil
+		case <-tick.C:
+		}
+		now := time.Now()
+		dump := false
+		for i, d := range u.drives {
+			s := d.Stats()
+			if s.Streams != last[i].Streams {
+				streamAt[i] = now
+			}
+			if n := s.Underruns - last[i].Underruns; n > 0 {
+				fmt.Fprintf(u.log, "underrun: drive %d, %d time(s) near %s, %.2f s into the burn, %.2f s into its write stream %d, buffer empty %.1f ms\n",
+					i, n, now.UTC().Format("15:04:05.00"), now.Sub(u.t0).Seconds(), now.Sub(streamAt[i]).Seconds(), s.Streams, float64(s.Starved-last[i].Starved)/1e6)
+				dump = true
+			}
+			last[i] = s
+		}
+		if !dump || u.fr == nil || traced == maxTraces || (traced > 0 && now.Sub(tracedAt) < traceWindow) {
+			continue
+		}
+		// Let the trace run on past the underrun so what ended the
+		// stall is in it too.
+		time.Sleep(300 * time.Millisecond)
+		path := u.path
+		if traced > 0 {
+			path = fmt.Sprintf("%s.%d", u.path, traced+1)
+		}
+		if err := u.writeTrace(path); err != nil {
+			return err
+		}
+		traced, tracedAt = traced+1, time.Now()
+		fmt.Fprintf(u.log, "underrun: the %v of execution trace around it are in %s (go tool trace %s)\n", traceWindow, path, path)
+	}
+}
+
+func (u *underrunWatch) writeTrace(path string) error {
+	f, err := os.OpenFile(path, os.O_WRONLY|os.O_CREATE|os.O_TRUNC, 0o644)
+	if err != nil {
+		return fmt.Errorf("write an underrun's trace: %w", err)
+	}
+	_, err = u.fr.WriteTo(f)
+	if cerr := f.Close(); err == nil {
+		err = cerr
+	}
+	if err != nil {
+		os.Remove(path)
+		return fmt.Errorf("write an underrun's trace to %s: %w", path, err)
+	}
+	return nil
+}
+
+// Stop ends the watch; it says whether a trace could not be written.
+// Stopping again does nothing more and says the same.
+func (u *underrunWatch) Stop() error {
+	u.once.Do(func() {
+		close(u.stop)
+		u.err = <-u.done
+		if u.cpu {
+			pprof.StopCPUProfile()
+		}
+		if u.fr != nil {
+			u.fr.Stop()
+		}
+	})
+	return u.err
+}

@@ -1,0 +1,71 @@
+//go:build !nonode
+
+package main
+
+import (
+	"bytes"
+	"context"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"copystation/drive"
+	"copystation/simulator/drivesim"
+)
+
+// TestUnderrunWatch: a drive whose host sends the next WRITE after its
+// buffer ran dry reports an underrun; the watch says which drive and how
+// far into its write stream, and writes the execution trace of the
+// seconds around it to the file asked for.
+func TestUnderrunWatch(t *testing.T) {
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+	sim, err := drivesim.New(drivesim.Options{Dir: t.TempDir(), InMemory: true, TimeScale: 1, SpeedX: 16, Media: drivesim.BDR25})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer sim.Close()
+	d := drive.New(sim)
+	if err := d.WaitReady(ctx); err != nil {
+		t.Fatal(err)
+	}
+	var log syncBuffer
+	path := filepath.Join(t.TempDir(), "underrun.trace")
+	u, err := startUnderrunWatch(path, []*drivesim.Drive{sim}, &log)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer u.Stop()
+	// 64 KiB drains in under a millisecond at 16x: a pause of 50 ms
+	// leaves the buffer empty for the rest.
+	buf := make([]byte, 32*drive.SectorSize)
+	if err := d.Write(ctx, 0, buf); err != nil {
+		t.Fatal(err)
+	}
+	time.Sleep(50 * time.Millisecond)
+	if err := d.Write(ctx, 32, buf); err != nil {
+		t.Fatal(err)
+	}
+	for !strings.Contains(log.String(), path) {
+		if ctx.Err() != nil {
+			t.Fatalf("no trace written within a minute; the watch said:\n%s", log.String())
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	if err := u.Stop(); err != nil {
+		t.Fatalf("Stop() = %v", err)
+	}
+	if got := log.String(); !strings.Contains(got, "underrun: drive 0, 1 time(s)") || !strings.Contains(got, "into its write stream 1") {
+		t.Errorf("the watch said %q, want drive 0's one underrun in its first write stream", got)
+	}
+	b, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	// An execution trace starts with its header, "go 1.N trace".
+	if !bytes.HasPrefix(b, []byte("go 1.")) || !bytes.Contains(b[:16], []byte(" trace")) {
+		t.Errorf("%s starts %q, want an execution trace's header", path, b[:min(len(b), 16)])
+	}
+}
