@@ -71,7 +71,7 @@ func getBlock() *memBlk {
 		b.hw = 0
 		return b
 	}
-	return &memBlk{b: make([]byte, memBlock)}
+	return &memBlk{b: newBlockMem()}
 }
 
 func putBlocks(blocks []*memBlk) {
@@ -94,7 +94,7 @@ func ReserveMemory(n int64) {
 	freeBlocks.Lock()
 	defer freeBlocks.Unlock()
 	for have := int64(len(freeBlocks.list)) * memBlock; have < n; have += memBlock {
-		b := make([]byte, memBlock)
+		b := newBlockMem()
 		for i := 0; i < len(b); i += 4096 {
 			b[i] = 1 // fault the page in now
 		}
