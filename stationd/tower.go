@@ -83,7 +83,7 @@ type towerOptions struct {
 	// RobotMove is one robot motion's modelled time (0: instant).
 	RobotMove time.Duration
 	// TraceUnderrun, if set, is where the execution trace of the seconds
-	// before the first underrun goes (towertrace.go).
+	// around an underrun goes, up to five of them (towertrace.go).
 	TraceUnderrun string
 }
 
