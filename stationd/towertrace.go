@@ -70,7 +70,7 @@ func (u *underrunWatch) watch() error {
 	last := make([]drivesim.Stats, len(u.drives))
 	streamAt := make([]time.Time, len(u.drives))
 	var traced int
-	var tracedAt time.Time
+	var tracedAt, dumpAt time.Time // dumpAt: a trace is due then (zero: none)
 	for {
 		select {
 		case <-u.stop:
@@ -78,7 +78,6 @@ func (u *underrunWatch) watch() error {
 		case <-tick.C:
 		}
 		now := time.Now()
-		dump := false
 		for i, d := range u.drives {
 			s := d.Stats()
 			if s.Streams != last[i].Streams {
@@ -87,16 +86,17 @@ func (u *underrunWatch) watch() error {
 			if n := s.Underruns - last[i].Underruns; n > 0 {
 				fmt.Fprintf(u.log, "underrun: drive %d, %d time(s) near %s, %.2f s into the burn, %.2f s into its write stream %d, buffer empty %.1f ms\n",
 					i, n, now.UTC().Format("15:04:05.00"), now.Sub(u.t0).Seconds(), now.Sub(streamAt[i]).Seconds(), s.Streams, float64(s.Starved-last[i].Starved)/1e6)
-				dump = true
+				// Let the trace run on past the underrun so what ended
+				// the stall is in it too; the watch goes on meanwhile.
+				if u.fr != nil && dumpAt.IsZero() && traced < maxTraces && (traced == 0 || now.Sub(tracedAt) >= traceWindow) {
+					dumpAt = now.Add(300 * time.Millisecond)
+				}
 			}
 			last[i] = s
 		}
-		if !dump || u.fr == nil || traced == maxTraces || (traced > 0 && now.Sub(tracedAt) < traceWindow) {
+		if dumpAt.IsZero() || now.Before(dumpAt) {
 			continue
 		}
-		// Let the trace run on past the underrun so what ended the
-		// stall is in it too.
-		time.Sleep(300 * time.Millisecond)
 		path := u.path
 		if traced > 0 {
 			path = fmt.Sprintf("%s.%d", u.path, traced+1)
@@ -104,7 +104,7 @@ func (u *underrunWatch) watch() error {
 		if err := u.writeTrace(path); err != nil {
 			return err
 		}
-		traced, tracedAt = traced+1, time.Now()
+		traced, tracedAt, dumpAt = traced+1, time.Now(), time.Time{}
 		fmt.Fprintf(u.log, "underrun: the %v of execution trace around it are in %s (go tool trace %s)\n", traceWindow, path, path)
 	}
 }
