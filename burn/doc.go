@@ -24,7 +24,9 @@
 // so memory does not grow with the image; the writer starts the drive only
 // once they all hold sealed chunks. Copies running at once share one gate
 // of GOMAXPROCS slots (feed.go): sealing for a drive goes before checking
-// a read-back. The header region goes first, the integrity table (the
+// a read-back. The header region goes first (with the image's first
+// clusters in one unit when it is shorter, so a stream never starts on a
+// WRITE the drive drains in a millisecond), the integrity table (the
 // tags) last. A chunk that fails here (the file changed underneath) stops
 // the copy before any of its bytes reach the drive, and the disc is
 // spoiled. Sync: SYNCHRONIZE CACHE. Verify: every sector is read back and

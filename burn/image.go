@@ -29,8 +29,13 @@ import (
 //
 // The writer starts the drive (header first) only once the sealers have
 // filled every buffer, or sealed the whole image: a drive starts writing
-// as its buffer fills, and one started on a trickle runs dry at once.
-func (c *copier) writeImage(ctx context.Context, header func() error, done int64) error {
+// as its buffer fills, and one started on a trickle runs dry at once. For
+// the same reason the stream's first WRITE is a whole unit: a header
+// region shorter than a unit (one cluster by default, under a millisecond
+// of a 16x drive's writing) goes out with the image's first clusters,
+// copied behind it in one unit buffer, so the writer being scheduled late
+// once after its first command does not empty the drive's buffer.
+func (c *copier) writeImage(ctx context.Context, header []byte, done int64) error {
 	kept, err := planChunks(c.job.Package, c.job.Keys.Codeword)
 	if err != nil {
 		return err
@@ -169,7 +174,7 @@ func wholeClusters(off int64, n int) (lo, hi int) {
 // writeChunks puts the sealed chunks back in disc order and writes them,
 // joining the pieces of shared clusters in a cluster buffer of its own.
 // The image's last cluster is padded with zeros.
-func (c *copier) writeChunks(ctx context.Context, kept []keptChunk, in <-chan sealedChunk, pool chan<- []byte, header func() error, done int64) error {
+func (c *copier) writeChunks(ctx context.Context, kept []keptChunk, in <-chan sealedChunk, pool chan<- []byte, header []byte, done int64) error {
 	j := joiner{c: c, buf: make([]byte, disc.ClusterSize)}
 	waiting := map[int]sealedChunk{}
 	for len(waiting) < min(len(kept), c.pipe.bufs) {
@@ -182,7 +187,9 @@ func (c *copier) writeChunks(ctx context.Context, kept []keptChunk, in <-chan se
 		}
 		waiting[sc.k] = sc
 	}
-	if err := header(); err != nil {
+	if len(header) < unitSize {
+		j.lead = append(make([]byte, 0, unitSize), header...)
+	} else if _, err := c.writeRegion(ctx, c.layout.StartLBA, header, 0); err != nil {
 		return err
 	}
 	for next := 0; next < len(kept); {
@@ -223,6 +230,9 @@ func (c *copier) writeChunks(ctx context.Context, kept []keptChunk, in <-chan se
 			return err
 		}
 	}
+	if err := j.writeLead(ctx); err != nil {
+		return err
+	}
 	if want := int64(c.layout.Clusters()) * disc.ClusterSize; j.written != want {
 		return fmt.Errorf("burn: the package gives %d image bytes, the layout %d", j.written, want)
 	}
@@ -236,7 +246,8 @@ type joiner struct {
 	c       *copier
 	buf     []byte // one cluster of plaintext being joined
 	fill    int
-	written int64 // image bytes sent to the drive
+	written int64  // image bytes sent to the drive, or held in lead
+	lead    []byte // the header region and the image's first clusters, until they fill a unit
 }
 
 // add appends plaintext to the shared cluster, sealing and writing it once
@@ -264,14 +275,45 @@ func (j *joiner) flush(ctx context.Context) error {
 }
 
 // write sends sealed whole clusters, the next in disc order, to the drive.
+// While the stream's first unit is being gathered (lead), they are copied
+// behind the header region instead, and the unit goes out once full.
 func (j *joiner) write(ctx context.Context, b []byte) error {
 	if j.fill != 0 {
 		return fmt.Errorf("burn: whole clusters at image byte %d while a shared cluster is half joined", j.written)
+	}
+	if j.lead != nil {
+		n := copy(j.lead[len(j.lead):cap(j.lead)], b)
+		j.lead, b = j.lead[:len(j.lead)+n], b[n:]
+		j.written += int64(n)
+		if len(j.lead) < cap(j.lead) {
+			return nil
+		}
+		if err := j.writeLead(ctx); err != nil {
+			return err
+		}
+		if len(b) == 0 {
+			return nil
+		}
 	}
 	lba := j.c.layout.ImageLBA() + uint32(j.written/disc.SectorSize)
 	if err := j.c.dev.write(ctx, lba, b); err != nil {
 		return lbaError(PhaseWrite, lba, err)
 	}
 	j.written += int64(len(b))
+	return nil
+}
+
+// writeLead sends the gathered first unit (the header region and the
+// image's first clusters) if it has not gone yet: when full, or at the end
+// of an image too short to fill it.
+func (j *joiner) writeLead(ctx context.Context) error {
+	if j.lead == nil {
+		return nil
+	}
+	lead := j.lead
+	j.lead = nil
+	if err := j.c.dev.write(ctx, j.c.layout.StartLBA, lead); err != nil {
+		return lbaError(PhaseWrite, j.c.layout.StartLBA, err)
+	}
 	return nil
 }

@@ -131,10 +131,7 @@ func give[T any](ctx context.Context, ch chan<- T, v T) error {
 func (c *copier) write(ctx context.Context) error {
 	c.touched = true
 	done := int64(len(c.header))
-	if err := c.writeImage(ctx, func() error {
-		_, err := c.writeRegion(ctx, c.layout.StartLBA, c.header, 0)
-		return err
-	}, done); err != nil {
+	if err := c.writeImage(ctx, c.header, done); err != nil {
 		return err
 	}
 	done += int64(c.layout.ImageSectors) * disc.SectorSize
