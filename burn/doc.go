@@ -19,7 +19,8 @@
 // (one command when the drive takes 1 MiB transfers, else 64 KiB
 // commands), and joins and seals the clusters a chunk shares with its
 // neighbours when a forensic segment does not start on a cluster. No
-// byte of the image is copied by the pipeline but those. The buffers
+// byte of the image is copied by the pipeline but those and the image's
+// first unit, which goes out behind the header region. The buffers
 // come from a fixed pool (2w+2, shared by the write and the read-back),
 // so memory does not grow with the image; the writer starts the drive only
 // once they all hold sealed chunks. Copies running at once share one gate

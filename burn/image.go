@@ -24,8 +24,9 @@ import (
 //	             here
 //
 // The only copies of the image's bytes are the kernel's into the chunk
-// buffer (pread) and those of the joined clusters, at most two per chunk
-// and none when the segments fall on cluster boundaries.
+// buffer (pread), those of the joined clusters, at most two per chunk
+// and none when the segments fall on cluster boundaries, and the image's
+// first clusters, copied once behind a short header region (below).
 //
 // The writer starts the drive (header first) only once the sealers have
 // filled every buffer, or sealed the whole image: a drive starts writing

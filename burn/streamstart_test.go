@@ -32,18 +32,18 @@ func (l *lateAfterFirst) write(ctx context.Context, lba uint32, p []byte) error 
 // TestStreamStartsWithAUnit: a write stream's first WRITE is a whole unit
 // (the one-cluster header region and the image's first clusters), so a
 // writer that comes back 8 ms late after it does not empty the drive's
-// buffer. The drive writes at 30 MB/s (1x, its time scaled by 0.15): the
-// header region alone drains in 2.2 ms, so the stall after it would be an
-// underrun; a unit drains in 35 ms.
+// buffer. The drive writes at 22.5 MB/s (1x, its time scaled by 0.2): the
+// header region alone drains in 2.9 ms, so the stall after it would be an
+// underrun; a unit drains in 47 ms.
 func TestStreamStartsWithAUnit(t *testing.T) {
 	f := newFixture(t, 2*unitSize/disc.SectorSize)
-	sim, err := drivesim.New(drivesim.Options{Dir: t.TempDir(), Media: drivesim.BDR25, SpeedX: 1, TimeScale: 0.15})
+	sim, err := drivesim.New(drivesim.Options{Dir: t.TempDir(), Media: drivesim.BDR25, SpeedX: 1, TimeScale: 0.2})
 	if err != nil {
 		t.Fatalf("drivesim.New() = %v", err)
 	}
 	t.Cleanup(func() { sim.Close() })
 	waitReady(t, sim)
-	d := drive.New(sim, drive.WithBackoff(time.Millisecond, 10*time.Millisecond, 10*time.Second)) // finalising takes 2.25 s
+	d := drive.New(sim, drive.WithBackoff(time.Millisecond, 10*time.Millisecond, 10*time.Second)) // finalising takes 3 s
 	dev := &lateAfterFirst{device: driveDevice{r: d, w: d}, stall: 8 * time.Millisecond}
 	if _, err := copyTo(context.Background(), dev, f.job(t, sim, "job-1", []byte{0})); err != nil {
 		t.Fatalf("copy = %v", err)
