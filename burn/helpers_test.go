@@ -119,7 +119,14 @@ func newSim(t *testing.T, faults ...drivesim.Fault) *drivesim.Drive {
 // newSimIn is newSim with the discs' files in dir.
 func newSimIn(t *testing.T, dir string, faults ...drivesim.Fault) *drivesim.Drive {
 	t.Helper()
-	sim, err := drivesim.New(drivesim.Options{Dir: dir, Media: drivesim.BDR25, Faults: faults, Seed: uint64(len(t.Name()))})
+	return newSimWith(t, drivesim.Options{Dir: dir, Media: drivesim.BDR25, Faults: faults, Seed: uint64(len(t.Name()))})
+}
+
+// newSimWith makes a drive with these options, closed when the test ends,
+// and waits for it to be ready.
+func newSimWith(t *testing.T, opts drivesim.Options) *drivesim.Drive {
+	t.Helper()
+	sim, err := drivesim.New(opts)
 	if err != nil {
 		t.Fatalf("drivesim.New() = %v", err)
 	}

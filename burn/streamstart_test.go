@@ -37,12 +37,7 @@ func (l *lateAfterFirst) write(ctx context.Context, lba uint32, p []byte) error 
 // underrun; a unit drains in 47 ms.
 func TestStreamStartsWithAUnit(t *testing.T) {
 	f := newFixture(t, 2*unitSize/disc.SectorSize)
-	sim, err := drivesim.New(drivesim.Options{Dir: t.TempDir(), Media: drivesim.BDR25, SpeedX: 1, TimeScale: 0.2})
-	if err != nil {
-		t.Fatalf("drivesim.New() = %v", err)
-	}
-	t.Cleanup(func() { sim.Close() })
-	waitReady(t, sim)
+	sim := newSimWith(t, drivesim.Options{Dir: t.TempDir(), Media: drivesim.BDR25, SpeedX: 1, TimeScale: 0.2})
 	d := drive.New(sim, drive.WithBackoff(time.Millisecond, 10*time.Millisecond, 10*time.Second)) // finalising takes 3 s
 	dev := &lateAfterFirst{device: driveDevice{r: d, w: d}, stall: 8 * time.Millisecond}
 	if _, err := copyTo(context.Background(), dev, f.job(t, sim, "job-1", []byte{0})); err != nil {
