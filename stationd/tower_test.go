@@ -68,7 +68,7 @@ func TestTowerBench(t *testing.T) {
 	}
 	var out strings.Builder
 	printTower(&out, r)
-	for _, want := range []string{"robot moves 6.00 s (3.0 motions a copy (PICK 4, LOAD 4, UNLOAD 4) of 2.00 s", "robot: 12 motions", "s for the robot", "robot-paced: "} {
+	for _, want := range []string{"with 4 MiB write buffers", "robot moves 6.00 s (3.0 motions a copy (PICK 4, LOAD 4, UNLOAD 4) of 2.00 s", "robot: 12 motions", "s for the robot", "robot-paced: "} {
 		if !strings.Contains(out.String(), want) {
 			t.Errorf("printTower() = %q, want it to say %q", out.String(), want)
 		}
@@ -90,6 +90,18 @@ func TestTowerBench(t *testing.T) {
 
 // near reports whether a modelled figure is x, within float rounding.
 func near(got, x float64) bool { return math.Abs(got-x) <= 1e-6*math.Max(1, math.Abs(x)) }
+
+// TestTowerDriveBufferRange: a --drive-buffer under 2 MiB (a drive the
+// station's 1 MiB WRITEs would run dry each time) or over 64 (more than a
+// drive's mode page can report) is refused before anything starts.
+func TestTowerDriveBufferRange(t *testing.T) {
+	for _, mib := range []string{"1", "0", "-4", "65"} {
+		var out, errb strings.Builder
+		if code := cmdBench(context.Background(), []string{"--tower", "2", "--drive-buffer", mib}, &out, &errb); code != 2 || !strings.Contains(errb.String(), "give 2 to 64") {
+			t.Errorf("bench --tower 2 --drive-buffer %s = %d, %q; want 2 and the range to give", mib, code, errb.String())
+		}
+	}
+}
 
 // TestTowerRobotMoveNegative: a negative --robot-move is refused before
 // anything starts, with what to give instead.

@@ -10,5 +10,6 @@ const nodeUsage = `  demo    [--json] [--keep DIR]         burn a copy of a real
   bench   [--json] [--daemon BIN]       measure start-up to READY and memory during a 25 GB burn
   bench   --tower N [--discs K]         N simulated 16x drives, one robot: drives fed, underruns, discs/hour
           [--robot-move D]              the robot's time a motion (default 2s; 0: instant): its utilisation, drives' waits
+          [--drive-buffer MiB]          each drive's write buffer (default 4; 2 to 64): how late the host may be
           [--trace-underrun FILE]       write the execution trace of the seconds around an underrun (go tool trace FILE)
 `

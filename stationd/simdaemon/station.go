@@ -48,6 +48,9 @@ type Options struct {
 	// TimeScale 0 writes as fast as the machine can.
 	SpeedX    int
 	TimeScale float64
+	// DriveBuffer is each simulated drive's write buffer in bytes
+	// (drivesim.Options.CacheSize; 0: the simulator's 4 MiB).
+	DriveBuffer int
 	// RobotMotion is how long one motion of the robot takes (robotsim's
 	// MotionTime), at TimeScale; 0 (the default) moves it instantly.
 	RobotMotion time.Duration
@@ -165,7 +168,7 @@ func Start(ctx context.Context, keys *StationKeys, o Options) (*Station, error) 
 			return nil, err
 		}
 		d, err := drivesim.New(drivesim.Options{Dir: ddir, Seed: binary.LittleEndian.Uint64(seed[:]),
-			SpeedX: o.SpeedX, TimeScale: o.TimeScale, InMemory: o.InMemory, LoadTime: 100 * time.Millisecond})
+			SpeedX: o.SpeedX, TimeScale: o.TimeScale, InMemory: o.InMemory, CacheSize: o.DriveBuffer, LoadTime: 100 * time.Millisecond})
 		if err != nil {
 			s.closeDrives()
 			return nil, err

@@ -2,23 +2,26 @@ package simstation
 
 import (
 	"context"
+	"encoding/binary"
 	"fmt"
 	"testing"
 	"time"
 
+	"copystation/drive"
 	"copystation/stationd/api"
 	"copystation/stationd/config"
 	"copystation/stationd/job"
 )
 
 // TestTowerSharesOneRobot burns three copies on a tower of two simulated
-// drives served by one simulated robot.
+// drives served by one simulated robot, the drives with 2 MiB write
+// buffers (Options.DriveBuffer), which they report as a drive does.
 func TestTowerSharesOneRobot(t *testing.T) {
 	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
 	defer cancel()
 	dir := t.TempDir()
 	nw, keys := enrolledStation(ctx, t, dir, 16<<20, 6)
-	st, err := Start(ctx, keys, Options{Dir: dir + "/station", Nodes: []config.Node{nw.Pin()}, Group: nw.Group(), Players: mustPlayers(t, nw), Drives: 2, Blanks: 5, SpeedX: 1, TimeScale: 0.05})
+	st, err := Start(ctx, keys, Options{Dir: dir + "/station", Nodes: []config.Node{nw.Pin()}, Group: nw.Group(), Players: mustPlayers(t, nw), Drives: 2, Blanks: 5, SpeedX: 1, TimeScale: 0.05, DriveBuffer: 2 << 20})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -48,5 +51,15 @@ func TestTowerSharesOneRobot(t *testing.T) {
 	}
 	if in, out, rej, err := st.Robot.Bins(ctx); err != nil || in != 2 || out != 3 || rej != 0 {
 		t.Errorf("robot bins in/out/reject = %d/%d/%d (%v), want 2/3/0", in, out, rej, err)
+	}
+	for i, d := range st.Drives {
+		// MM capabilities page (2Ah), bytes 12-13: the buffer in KiB.
+		m, err := drive.ModeSense10{PageCode: 0x2A}.Execute(d)
+		if err != nil || len(m.Pages) != 1 || len(m.Pages[0].Data) < 12 {
+			t.Fatalf("drive %d: MODE SENSE page 2Ah = %+v, %v", i, m, err)
+		}
+		if kb := binary.BigEndian.Uint16(m.Pages[0].Data[10:12]); kb != 2048 {
+			t.Errorf("drive %d reports a %d KiB buffer, want 2048", i, kb)
+		}
 	}
 }
