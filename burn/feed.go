@@ -17,6 +17,17 @@ import (
 // never across a drive command or a channel operation, so a sealer waits
 // at most that long behind a check. Reading the package file is outside
 // the gate: on a disk it waits for I/O, not for a core.
+//
+// Taking a slot is also a scheduling point. A package read is a blocking
+// system call (milliseconds on a slow disk) during which the sealer keeps
+// its P, and it comes back to the same P without passing through Go's
+// scheduler; a sealer that reads, seals, reads and seals on every P in
+// turn would run for tens of milliseconds with no timer fired on those Ps
+// and no woken goroutine run. A drive's WRITE completing (a timer in the
+// simulator, a returning ioctl on hardware) and the writer it wakes would
+// wait that long: a traced underrun of a tower of 2 MiB drives was a
+// writer 23 ms late this way (docs/benchmarks.md, twelfth session). So
+// acquire yields once before the work it guards.
 var cores = &gate{}
 
 // gate is a counting semaphore whose waiters are served urgent ones
@@ -28,8 +39,10 @@ type gate struct {
 	later  []chan struct{}
 }
 
-// acquire takes a slot, or returns ctx's error if ctx ends first.
+// acquire takes a slot, or returns ctx's error if ctx ends first. It
+// lets the scheduler run due timers and waiting goroutines first.
 func (g *gate) acquire(ctx context.Context, urgent bool) error {
+	runtime.Gosched()
 	g.mu.Lock()
 	if g.busy < runtime.GOMAXPROCS(0) && len(g.urgent) == 0 && (urgent || len(g.later) == 0) {
 		g.busy++

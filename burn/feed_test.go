@@ -106,3 +106,38 @@ func TestCopyFillsBuffersBeforeFirstWrite(t *testing.T) {
 		})
 	}
 }
+
+// TestGateYieldsBeforeWork: taking a slot lets goroutines already
+// runnable, and a timer already due, run first, even when the slot is
+// free and nothing blocks. A sealer coming back from a package read keeps
+// its P without passing through the scheduler; without this, a writer
+// woken by its drive (a timer here) waits until the sealer blocks or is
+// preempted. One P, so nothing else can run them.
+func TestGateYieldsBeforeWork(t *testing.T) {
+	defer runtime.GOMAXPROCS(runtime.GOMAXPROCS(1))
+	g := &gate{}
+	ctx := context.Background()
+	var woken atomic.Bool
+	go woken.Store(true) // runnable, not yet run: this goroutine holds the one P
+	if err := g.acquire(ctx, true); err != nil {
+		t.Fatal(err)
+	}
+	if !woken.Load() {
+		t.Error("a runnable goroutine did not run before acquire returned")
+	}
+	g.release()
+
+	var fired atomic.Bool
+	tm := time.AfterFunc(time.Millisecond, func() { fired.Store(true) })
+	defer tm.Stop()
+	for end := time.Now().Add(3 * time.Millisecond); time.Now().Before(end); {
+		// busy, as a sealer between a read and its work: no scheduling point
+	}
+	if err := g.acquire(ctx, false); err != nil {
+		t.Fatal(err)
+	}
+	if !fired.Load() {
+		t.Error("a timer due 2 ms earlier did not fire before acquire returned")
+	}
+	g.release()
+}
