@@ -23,6 +23,13 @@ type Stats struct {
 	// Streams counts write streams: runs of WRITE commands that a
 	// SYNCHRONIZE CACHE, a close, an eject or a reset ends.
 	Streams int
+	// LeastBuffered is the least drain time the buffer still held when a
+	// WRITE arrived inside a stream (0 at an underrun): how close the
+	// host came to letting the drive run dry. FedWrites counts those
+	// WRITEs (a stream's first is not one); LeastBuffered means nothing
+	// while it is 0.
+	LeastBuffered time.Duration
+	FedWrites     int
 	// Closing and Loading are the modelled times of closing tracks and
 	// sessions and finalising, and of spinning up discs put in (not one
 	// present at power-on): with
@@ -78,6 +85,13 @@ func (d *Drive) Stats() Stats {
 // streamWrite accounts a WRITE of a duration d of drain time arriving at
 // now, before the buffer's drain time is moved on.
 func (d *Drive) streamWrite(now time.Time, drain time.Duration) {
+	if d.streaming {
+		left := max(d.drainAt.Sub(now), 0)
+		if d.stats.FedWrites == 0 || left < d.stats.LeastBuffered {
+			d.stats.LeastBuffered = left
+		}
+		d.stats.FedWrites++
+	}
 	if d.streaming && now.After(d.drainAt) {
 		d.stats.Underruns++
 		d.stats.Starved += now.Sub(d.drainAt)

@@ -33,11 +33,39 @@ func TestStreamStats(t *testing.T) {
 	clk.Advance(time.Second)
 	write(96) // a new stream
 	got := d.Stats()
-	want := Stats{Writing: 4 * drain, Starved: 10*time.Millisecond - drain, Underruns: 1, Streams: 2} // the blank was in at power-on: no load
+	// Two WRITEs came inside a stream, the first to an empty buffer.
+	want := Stats{Writing: 4 * drain, Starved: 10*time.Millisecond - drain, Underruns: 1, Streams: 2, FedWrites: 2} // the blank was in at power-on: no load
 	if got != want {
 		t.Errorf("Stats() = %+v, want %+v", got, want)
 	}
 	if share, w := got.FedShare(), float64(want.Writing)/float64(want.Writing+want.Starved); share != w {
 		t.Errorf("FedShare() = %.3f, want %.3f", share, w)
+	}
+}
+
+// TestStreamLeastBuffered: the least the buffer held when a WRITE arrived
+// inside a stream, the host's closest call, is kept; a WRITE right behind
+// another leaves it where it was.
+func TestStreamLeastBuffered(t *testing.T) {
+	clk := newFakeClock()
+	d, err := New(Options{Clock: clk, Dir: t.TempDir(), TimeScale: 1, SpeedX: 16, Media: BDR25, LoadTime: time.Second})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer d.Close()
+	clk.Advance(time.Second)
+	for range 3 {
+		d.Do(cdbTUR(), drive.DirNone, nil, time.Second)
+	}
+	buf := make([]byte, 32*drive.SectorSize)
+	drain := time.Duration(float64(len(buf)) / (16 * 4.5e6) * float64(time.Second))
+	write := func(lba uint32) { run(t, d, cdbWrite12(lba, 32, true), drive.DirOut, buf) }
+	write(0)
+	clk.Advance(drain / 4) // three quarters of the first WRITE still to drain
+	write(32)
+	write(64)
+	got := d.Stats()
+	if want := drain - drain/4; got.LeastBuffered != want || got.FedWrites != 2 || got.Underruns != 0 {
+		t.Errorf("Stats() = %+v, want LeastBuffered %v over 2 fed WRITEs, no underrun", got, want)
 	}
 }
