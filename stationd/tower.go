@@ -27,16 +27,15 @@ type TowerDrive struct {
 	StarvedS   float64 `json:"starved_seconds"` // buffer empty inside a write stream
 	FedPercent float64 `json:"fed_percent"`     // writing / (writing + starved)
 	Underruns  int     `json:"underruns"`       // buffer ran empty mid-stream
-	// LeastBufferedMS is the least the buffer held, in milliseconds of
-	// writing, when a WRITE arrived mid-stream: the host's closest call
-	// (the whole buffer, 58 ms for 4 MiB at 16x, less a WRITE's own
-	// drain time, is the most it can be).
-	LeastBufferedMS float64 `json:"least_buffered_ms"`
-	DriveS          float64 `json:"drive_seconds"`     // writing + reading + closing + loading (the drive's own work)
-	HostWaitS       float64 `json:"host_wait_seconds"` // the rest of the wall time
-	ReadingS        float64 `json:"reading_seconds"`   // reading at rated speed
-	ReadIdleS       float64 `json:"read_idle_seconds"` // read-ahead buffer full, waiting for the host
-	ReadStalls      int     `json:"read_stalls"`
+	// LongestGapMS is the longest the host took, mid-stream, from a
+	// WRITE's completion to its next WRITE (drivesim.Stats.LongestGap):
+	// an underrun takes more than the buffer's drain time.
+	LongestGapMS float64 `json:"longest_gap_ms"`
+	DriveS       float64 `json:"drive_seconds"`     // writing + reading + closing + loading (the drive's own work)
+	HostWaitS    float64 `json:"host_wait_seconds"` // the rest of the wall time
+	ReadingS     float64 `json:"reading_seconds"`   // reading at rated speed
+	ReadIdleS    float64 `json:"read_idle_seconds"` // read-ahead buffer full, waiting for the host
+	ReadStalls   int     `json:"read_stalls"`
 	// VerifyMBps is the bytes the drive read over the time its discs
 	// spent verifying, against ReadMBps, its rated read speed.
 	VerifyMBps float64 `json:"verify_mb_per_s"`
@@ -224,9 +223,7 @@ func runTower(ctx context.Context, log io.Writer, dir string, o towerOptions) (*
 		s := d.Stats()
 		pd := &r.PerDrive[i]
 		pd.Drive, pd.WritingS, pd.StarvedS, pd.Underruns = i, s.Writing.Seconds()/scale, s.Starved.Seconds()/scale, s.Underruns
-		if s.FedWrites > 0 {
-			pd.LeastBufferedMS = s.LeastBuffered.Seconds() * 1000 / scale
-		}
+		pd.LongestGapMS = s.LongestGap.Seconds() * 1000 / scale
 		pd.FedPercent, pd.DriveS, pd.HostWaitS = 100*s.FedShare(), s.DriveTime().Seconds()/scale, (wall-s.DriveTime()).Seconds()/scale
 		pd.ReadingS, pd.ReadIdleS, pd.ReadStalls = s.Reading.Seconds()/scale, s.ReadIdle.Seconds()/scale, s.ReadStalls
 		pd.RobotWaitS = robotWait(m, i) / scale
@@ -304,8 +301,8 @@ func printTower(w io.Writer, r *TowerResult) {
 		b.Total(), b.WriteS, r.SpeedX, b.ReadS, r.ReadMBps, b.CloseS, b.LoadS, b.MovesS, r.Robot.term())
 	printRobot(w, r)
 	for _, d := range r.PerDrive {
-		fmt.Fprintf(w, "  drive %d: %d discs, writing %.1f s, starved %.2f s, fed %.2f%% of writing time, %d underruns, least buffered %.1f ms; verify %.1f MB/s (%.1f%% of %.0f), read idle %.2f s in %d stalls; drive's own time %.1f s; waited %.1f s for the robot\n",
-			d.Drive, d.Discs, d.WritingS, d.StarvedS, d.FedPercent, d.Underruns, d.LeastBufferedMS, d.VerifyMBps, 100*d.VerifyMBps/r.ReadMBps, r.ReadMBps, d.ReadIdleS, d.ReadStalls, d.DriveS, d.RobotWaitS)
+		fmt.Fprintf(w, "  drive %d: %d discs, writing %.1f s, starved %.2f s, fed %.2f%% of writing time, %d underruns, longest host gap %.1f ms; verify %.1f MB/s (%.1f%% of %.0f), read idle %.2f s in %d stalls; drive's own time %.1f s; waited %.1f s for the robot\n",
+			d.Drive, d.Discs, d.WritingS, d.StarvedS, d.FedPercent, d.Underruns, d.LongestGapMS, d.VerifyMBps, 100*d.VerifyMBps/r.ReadMBps, r.ReadMBps, d.ReadIdleS, d.ReadStalls, d.DriveS, d.RobotWaitS)
 	}
 	printPhases(w, r.Phases)
 }

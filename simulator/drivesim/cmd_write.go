@@ -56,6 +56,7 @@ func (d *Drive) write(c *cmd) reply {
 	} else {
 		d.cacheAdd(lba, n)
 	}
+	d.wrote(maxTime(c.now, until))
 	return reply{n: len(c.buf), until: until}
 }
 

@@ -93,6 +93,7 @@ type Drive struct {
 	busyStart     time.Time
 	busyCond      Condition
 	drainAt       time.Time // the write buffer is empty from then on
+	writeDone     time.Time // when the last WRITE completed (streamWrite)
 	streaming     bool      // inside a write stream (stream.go)
 	ra            readAhead // the read prefetch (readahead.go)
 	stats         Stats

@@ -34,7 +34,7 @@ func TestStreamStats(t *testing.T) {
 	write(96) // a new stream
 	got := d.Stats()
 	// Two WRITEs came inside a stream, the first to an empty buffer.
-	want := Stats{Writing: 4 * drain, Starved: 10*time.Millisecond - drain, Underruns: 1, Streams: 2, FedWrites: 2} // the blank was in at power-on: no load
+	want := Stats{Writing: 4 * drain, Starved: 10*time.Millisecond - drain, Underruns: 1, Streams: 2, LongestGap: 10 * time.Millisecond} // the blank was in at power-on: no load
 	if got != want {
 		t.Errorf("Stats() = %+v, want %+v", got, want)
 	}
@@ -43,10 +43,10 @@ func TestStreamStats(t *testing.T) {
 	}
 }
 
-// TestStreamLeastBuffered: the least the buffer held when a WRITE arrived
-// inside a stream, the host's closest call, is kept; a WRITE right behind
-// another leaves it where it was.
-func TestStreamLeastBuffered(t *testing.T) {
+// TestStreamLongestGap: the longest time from a WRITE's completion to
+// the host's next WRITE inside a stream is kept, whether or not the
+// buffer ran dry meanwhile; the gap before a new stream is not counted.
+func TestStreamLongestGap(t *testing.T) {
 	clk := newFakeClock()
 	d, err := New(Options{Clock: clk, Dir: t.TempDir(), TimeScale: 1, SpeedX: 16, Media: BDR25, LoadTime: time.Second})
 	if err != nil {
@@ -61,11 +61,17 @@ func TestStreamLeastBuffered(t *testing.T) {
 	drain := time.Duration(float64(len(buf)) / (16 * 4.5e6) * float64(time.Second))
 	write := func(lba uint32) { run(t, d, cdbWrite12(lba, 32, true), drive.DirOut, buf) }
 	write(0)
-	clk.Advance(drain / 4) // three quarters of the first WRITE still to drain
+	clk.Advance(drain / 4) // back before the buffer ran dry
 	write(32)
+	clk.Advance(drain / 8)
 	write(64)
-	got := d.Stats()
-	if want := drain - drain/4; got.LeastBuffered != want || got.FedWrites != 2 || got.Underruns != 0 {
-		t.Errorf("Stats() = %+v, want LeastBuffered %v over 2 fed WRITEs, no underrun", got, want)
+	if got := d.Stats(); got.LongestGap != drain/4 || got.Underruns != 0 {
+		t.Errorf("Stats() = %+v, want LongestGap %v, no underrun", got, drain/4)
+	}
+	run(t, d, []byte{0x35, 0x02, 0, 0, 0, 0, 0, 0, 0, 0}, drive.DirNone, nil) // SYNCHRONIZE CACHE, IMMED: the stream ends
+	clk.Advance(time.Second)
+	write(96)
+	if got := d.Stats(); got.LongestGap != drain/4 {
+		t.Errorf("after a new stream Stats() = %+v, want LongestGap still %v", got, drain/4)
 	}
 }
