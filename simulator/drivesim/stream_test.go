@@ -33,7 +33,7 @@ func TestStreamStats(t *testing.T) {
 	clk.Advance(time.Second)
 	write(96) // a new stream
 	got := d.Stats()
-	// Two WRITEs came inside a stream, the first to an empty buffer.
+	// The longest gap inside a stream: the 10 ms before the WRITE that found the buffer empty.
 	want := Stats{Writing: 4 * drain, Starved: 10*time.Millisecond - drain, Underruns: 1, Streams: 2, LongestGap: 10 * time.Millisecond} // the blank was in at power-on: no load
 	if got != want {
 		t.Errorf("Stats() = %+v, want %+v", got, want)
