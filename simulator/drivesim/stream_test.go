@@ -11,20 +11,7 @@ import (
 // stream is an underrun, and the time it sat empty is starved time; a
 // SYNCHRONIZE CACHE ends the stream, so the gap after it is not.
 func TestStreamStats(t *testing.T) {
-	clk := newFakeClock()
-	d, err := New(Options{Clock: clk, Dir: t.TempDir(), TimeScale: 1, SpeedX: 16, Media: BDR25, LoadTime: time.Second})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer d.Close()
-	clk.Advance(time.Second)
-	for range 3 { // power-on and new-medium attentions
-		d.Do(cdbTUR(), drive.DirNone, nil, time.Second)
-	}
-	run(t, d, cdbTUR(), drive.DirNone, nil)
-	buf := make([]byte, 32*drive.SectorSize)
-	drain := time.Duration(float64(len(buf)) / (16 * 4.5e6) * float64(time.Second))
-	write := func(lba uint32) { run(t, d, cdbWrite12(lba, 32, true), drive.DirOut, buf) }
+	d, clk, write, drain := streamDrive(t)
 	write(0)
 	clk.Advance(10 * time.Millisecond) // the buffer ran dry after `drain`
 	write(32)
@@ -47,19 +34,7 @@ func TestStreamStats(t *testing.T) {
 // the host's next WRITE inside a stream is kept, whether or not the
 // buffer ran dry meanwhile; the gap before a new stream is not counted.
 func TestStreamLongestGap(t *testing.T) {
-	clk := newFakeClock()
-	d, err := New(Options{Clock: clk, Dir: t.TempDir(), TimeScale: 1, SpeedX: 16, Media: BDR25, LoadTime: time.Second})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer d.Close()
-	clk.Advance(time.Second)
-	for range 3 {
-		d.Do(cdbTUR(), drive.DirNone, nil, time.Second)
-	}
-	buf := make([]byte, 32*drive.SectorSize)
-	drain := time.Duration(float64(len(buf)) / (16 * 4.5e6) * float64(time.Second))
-	write := func(lba uint32) { run(t, d, cdbWrite12(lba, 32, true), drive.DirOut, buf) }
+	d, clk, write, drain := streamDrive(t)
 	write(0)
 	clk.Advance(drain / 4) // back before the buffer ran dry
 	write(32)
@@ -74,4 +49,25 @@ func TestStreamLongestGap(t *testing.T) {
 	if got := d.Stats(); got.LongestGap != drain/4 {
 		t.Errorf("after a new stream Stats() = %+v, want LongestGap still %v", got, drain/4)
 	}
+}
+
+// streamDrive is a throttled 16x drive on a fake clock with a blank BD-R
+// in, ready, and a WRITE of 32 sectors at an LBA, drain long at 16x.
+func streamDrive(t *testing.T) (d *Drive, clk *fakeClock, write func(lba uint32), drain time.Duration) {
+	t.Helper()
+	clk = newFakeClock()
+	d, err := New(Options{Clock: clk, Dir: t.TempDir(), TimeScale: 1, SpeedX: 16, Media: BDR25, LoadTime: time.Second})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { d.Close() })
+	clk.Advance(time.Second)
+	for range 3 { // power-on and new-medium attentions
+		d.Do(cdbTUR(), drive.DirNone, nil, time.Second)
+	}
+	run(t, d, cdbTUR(), drive.DirNone, nil)
+	buf := make([]byte, 32*drive.SectorSize)
+	drain = time.Duration(float64(len(buf)) / (16 * 4.5e6) * float64(time.Second))
+	write = func(lba uint32) { run(t, d, cdbWrite12(lba, 32, true), drive.DirOut, buf) }
+	return d, clk, write, drain
 }
