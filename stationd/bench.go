@@ -5,6 +5,7 @@ package main
 import (
 	"bufio"
 	"context"
+	"copystation/simulator/drivesim"
 	"encoding/hex"
 	"encoding/json"
 	"flag"
@@ -58,7 +59,7 @@ func cmdBench(ctx context.Context, args []string, stdout, stderr io.Writer) int 
 	discs := fs.Int("discs", 2, "with --tower: copies per drive")
 	robotMove := fs.Duration("robot-move", 2*time.Second, "with --tower: how long one robot motion takes (PICK, LOAD, UNLOAD; one robot serves all the drives, one motion at a time); 0: instantly")
 	discFiles := fs.Bool("disc-files", false, "with --tower: keep the simulated discs in sparse files under --dir instead of in memory (the host's file system then competes with the pipeline for the cores)")
-	driveBuffer := fs.Int("drive-buffer", 4, "with --tower: each drive's write buffer in `MiB`, 2 to 64 (the station writes 1 MiB a command; at 16x, 4 MiB lasts 58 ms)")
+	driveBuffer := fs.Int("drive-buffer", drivesim.DefaultCacheSize>>20, "with --tower: each drive's write buffer in `MiB`, 2 to 64 (the station writes 1 MiB a command; at 16x, 4 MiB lasts 58 ms)")
 	traceUnderrun := fs.String("trace-underrun", "", "with --tower: keep the last seconds of the process's execution trace (with CPU samples) in memory and write them to `FILE` at an underrun (up to 5: FILE, FILE.2, ...; go tool trace FILE); tracing costs the host CPU, so take figures from runs without it")
 	daemonBin := fs.String("daemon", "", "the binary run as `BIN simrun` for the measured daemon (default: stationd-simrun beside this executable if there is one, else this executable)")
 	if err := fs.Parse(args); err != nil {

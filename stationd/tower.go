@@ -87,8 +87,8 @@ type towerOptions struct {
 	InMemory bool
 	// RobotMove is one robot motion's modelled time (0: instant).
 	RobotMove time.Duration
-	// DriveBuffer is each drive's write buffer in bytes (0: 4 MiB, the
-	// simulator's default). A smaller one needs the host back sooner: at
+	// DriveBuffer is each drive's write buffer in bytes (0:
+	// drivesim.DefaultCacheSize, 4 MiB). A smaller one needs the host back sooner: at
 	// 16x, 2 MiB lasts 29 ms after a WRITE returns, 4 MiB 58 ms.
 	DriveBuffer int
 	// TraceUnderrun, if set, is where the execution trace of the seconds
@@ -118,7 +118,7 @@ type towerOptions struct {
 func runTower(ctx context.Context, log io.Writer, dir string, o towerOptions) (*TowerResult, error) {
 	n, perDrive, size, scale, inMemory := o.Drives, o.PerDrive, o.Size, o.Scale, o.InMemory
 	if o.DriveBuffer == 0 {
-		o.DriveBuffer = 4 << 20
+		o.DriveBuffer = drivesim.DefaultCacheSize
 	}
 	if dir == "" {
 		d, err := os.MkdirTemp("", "stationd-tower-")

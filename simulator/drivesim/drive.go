@@ -14,6 +14,10 @@ import (
 
 // Options configure a simulated drive. The zero value is a 16x drive with
 // an empty closed tray, the system clock, seed 0 and no throttling.
+// DefaultCacheSize is a drive's write cache when Options.CacheSize is 0:
+// 4 MiB, as many BD writers have (58 ms of writing at 16x).
+const DefaultCacheSize = 4 << 20
+
 type Options struct {
 	// Dir holds the discs' sparse files. Empty means a temporary directory
 	// removed by Close.
@@ -34,7 +38,7 @@ type Options struct {
 	TimeScale float64
 	// SpeedX is the drive's fastest BD-R write speed, 1 to 16 (default 16).
 	SpeedX int
-	// CacheSize is the write cache in bytes (default 4 MiB).
+	// CacheSize is the write cache in bytes (default DefaultCacheSize).
 	CacheSize int
 	// LoadTime is how long the drive takes to become ready after a disc is
 	// loaded or power returns (default 3 s, scaled by TimeScale).
@@ -117,7 +121,7 @@ func New(opts Options) (*Drive, error) {
 		d.opts.SpeedX = 16
 	}
 	if d.opts.CacheSize <= 0 {
-		d.opts.CacheSize = 4 << 20
+		d.opts.CacheSize = DefaultCacheSize
 	}
 	if d.opts.LoadTime == 0 {
 		d.opts.LoadTime = 3 * time.Second

@@ -49,7 +49,7 @@ type Options struct {
 	SpeedX    int
 	TimeScale float64
 	// DriveBuffer is each simulated drive's write buffer in bytes
-	// (drivesim.Options.CacheSize; 0: the simulator's 4 MiB).
+	// (drivesim.Options.CacheSize; 0: drivesim.DefaultCacheSize).
 	DriveBuffer int
 	// RobotMotion is how long one motion of the robot takes (robotsim's
 	// MotionTime), at TimeScale; 0 (the default) moves it instantly.

@@ -54,7 +54,7 @@ func TestTowerSharesOneRobot(t *testing.T) {
 	}
 	for i, d := range st.Drives {
 		// MM capabilities page (2Ah), bytes 12-13: the buffer in KiB.
-		m, err := drive.ModeSense10{PageCode: 0x2A}.Execute(d)
+		m, err := drive.ModeSense10{PageCode: drive.ModePageCapabilities}.Execute(d)
 		if err != nil || len(m.Pages) != 1 || len(m.Pages[0].Data) < 12 {
 			t.Fatalf("drive %d: MODE SENSE page 2Ah = %+v, %v", i, m, err)
 		}
