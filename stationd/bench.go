@@ -5,7 +5,6 @@ package main
 import (
 	"bufio"
 	"context"
-	"copystation/simulator/drivesim"
 	"encoding/hex"
 	"encoding/json"
 	"flag"
@@ -21,6 +20,7 @@ import (
 	"syscall"
 	"time"
 
+	"copystation/simulator/drivesim"
 	"copystation/stationd/api"
 	"copystation/stationd/job"
 	"copystation/stationd/simstation"
