@@ -159,14 +159,14 @@ func runCopyBench(b *testing.B, p *titlepkg.Package, path string, size int64, op
 			copies++
 		}
 		b.StartTimer()
-		u0, m0 := usageNow(), drivesim.MemoryCopyCPU()
+		u0, m0 := usageNow(), drivesim.MemoryCopies().CPU
 		if _, err := Copy(ctx, d, job); err != nil {
 			b.Fatal(err)
 		}
 		u := usageNow()
 		inCopy += u.cpu - u0.cpu
 		inSys += u.sys - u0.sys
-		inSim += drivesim.MemoryCopyCPU() - m0
+		inSim += drivesim.MemoryCopies().CPU - m0
 		faults += u.minflt - u0.minflt
 		b.StopTimer()
 		disc, err := sim.Remove()
@@ -206,7 +206,7 @@ func runCopyBench(b *testing.B, p *titlepkg.Package, path string, size int64, op
 	if opts.InMemory {
 		// The memory disc's copies in and out are what a real drive does
 		// by DMA; station-cpu-s/GB is Copy's CPU without them, measured
-		// on the copying threads' CPU clocks (drivesim.MemoryCopyCPU).
+		// on the copying threads' CPU clocks (drivesim.MemoryCopies).
 		b.ReportMetric(inSim.Seconds()/gb, "sim-copy-cpu-s/GB")
 		b.ReportMetric((inCopy-inSim).Seconds()/gb, "station-cpu-s/GB")
 	}

@@ -74,6 +74,18 @@ type TowerResult struct {
 	ReadMBps     float64      `json:"rated_read_mb_per_s"`
 	Phases       PhaseSeconds `json:"phases"`
 	PerDrive     []TowerDrive `json:"per_drive"`
+	// SimCopy is what the memory discs' copies cost the host (discs in
+	// memory only): a real drive moves the bytes by DMA.
+	SimCopy *TowerSimCopy `json:"simulator_copies,omitempty"`
+}
+
+// TowerSimCopy is drivesim.CopyStats over a tower run.
+type TowerSimCopy struct {
+	CPUSeconds   float64 `json:"cpu_seconds"`
+	Copies       int64   `json:"copies"`
+	Bytes        int64   `json:"bytes"`
+	MeanUSPerMiB float64 `json:"mean_us_per_mib"`
+	LongestMS    float64 `json:"longest_ms"` // the costliest single copy's CPU
 }
 
 // towerOptions shape a tower bench.
@@ -166,6 +178,8 @@ func runTower(ctx context.Context, log io.Writer, dir string, o towerOptions) (*
 		// output bin as copies finish, so this is all the memory the
 		// discs take; faulted in now, before the clock starts.
 		drivesim.ReserveMemory(int64(n) * (size + 16<<20))
+		drivesim.MeasureMemoryCopies(true)
+		defer drivesim.MeasureMemoryCopies(false)
 	}
 	tl := newTimeline()
 	m := metrics.New()
@@ -213,6 +227,10 @@ func runTower(ctx context.Context, log io.Writer, dir string, o towerOptions) (*
 	}
 	wall := time.Since(t0)
 	r.WallSeconds = wall.Seconds()
+	if c := drivesim.MemoryCopies(); inMemory && c.Copies > 0 {
+		r.SimCopy = &TowerSimCopy{CPUSeconds: c.CPU.Seconds(), Copies: c.Copies, Bytes: c.Bytes,
+			MeanUSPerMiB: float64(c.CPU.Microseconds()) / (float64(c.Bytes) / (1 << 20)), LongestMS: c.Longest.Seconds() * 1000}
+	}
 	// Rates are per hour of modelled time: wall time over the scale.
 	hours := wall.Hours() / scale
 	r.DiscsPerHour = float64(total) / hours
@@ -303,6 +321,10 @@ func printTower(w io.Writer, r *TowerResult) {
 	for _, d := range r.PerDrive {
 		fmt.Fprintf(w, "  drive %d: %d discs, writing %.1f s, starved %.2f s, fed %.2f%% of writing time, %d underruns, longest host gap %.1f ms; verify %.1f MB/s (%.1f%% of %.0f), read idle %.2f s in %d stalls; drive's own time %.1f s; waited %.1f s for the robot\n",
 			d.Drive, d.Discs, d.WritingS, d.StarvedS, d.FedPercent, d.Underruns, d.LongestGapMS, d.VerifyMBps, 100*d.VerifyMBps/r.ReadMBps, r.ReadMBps, d.ReadIdleS, d.ReadStalls, d.DriveS, d.RobotWaitS)
+	}
+	if c := r.SimCopy; c != nil {
+		fmt.Fprintf(w, "  simulator copies (the memory discs' WRITE and READ data, a drive's DMA, charged to this host's CPU): %.1f GB in %d copies, %.2f CPU-s, mean %.0f µs per MiB, longest %.2f ms\n",
+			float64(c.Bytes)/1e9, c.Copies, c.CPUSeconds, c.MeanUSPerMiB, c.LongestMS)
 	}
 	printPhases(w, r.Phases)
 }

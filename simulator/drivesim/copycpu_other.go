@@ -4,5 +4,5 @@ package drivesim
 
 import "time"
 
-// threadCPU is not measured off Linux: MemoryCopyCPU stays 0.
+// threadCPU is not measured off Linux: MemoryCopies stays zero.
 func threadCPU() (time.Duration, bool) { return 0, false }

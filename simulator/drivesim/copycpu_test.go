@@ -5,10 +5,10 @@ import (
 	"testing"
 )
 
-// TestMemoryCopyCPU: with measuring on, a memory disc's copies in and out
-// add to MemoryCopyCPU; with it off they add nothing, and the data reads
-// back the same either way.
-func TestMemoryCopyCPU(t *testing.T) {
+// TestMemoryCopies: with measuring on, a memory disc's copies in and out
+// add to MemoryCopies (CPU, copies, bytes, the longest); with it off they
+// add nothing, and the data reads back the same either way.
+func TestMemoryCopies(t *testing.T) {
 	const size = 16 << 20
 	data := bytes.Repeat([]byte{0xA5}, size)
 	got := make([]byte, size)
@@ -28,15 +28,27 @@ func TestMemoryCopyCPU(t *testing.T) {
 		}
 	}
 	MeasureMemoryCopies(false)
-	before := MemoryCopyCPU()
+	before := MemoryCopies()
 	copyBoth()
-	if d := MemoryCopyCPU() - before; d != 0 {
-		t.Errorf("measuring off: MemoryCopyCPU grew by %v, want 0", d)
+	if after := MemoryCopies(); after != before {
+		t.Errorf("measuring off: MemoryCopies went from %+v to %+v, want no change", before, after)
 	}
 	MeasureMemoryCopies(true)
 	defer MeasureMemoryCopies(false)
 	copyBoth()
-	if d := MemoryCopyCPU() - before; d <= 0 {
-		t.Errorf("measuring on: MemoryCopyCPU grew by %v after copying 128 MiB in and out, want more than 0", d)
+	after := MemoryCopies()
+	// Four writes and four reads of one 16 MiB block: eight copies.
+	if got := after.Copies - before.Copies; got != 8 {
+		t.Errorf("measuring on: %d copies counted, want 8", got)
+	}
+	if got := after.Bytes - before.Bytes; got != 8*size {
+		t.Errorf("measuring on: %d bytes counted, want %d", got, 8*size)
+	}
+	cpu := after.CPU - before.CPU
+	if cpu <= 0 {
+		t.Errorf("measuring on: CPU grew by %v after copying 128 MiB in and out, want more than 0", cpu)
+	}
+	if after.Longest <= 0 || after.Longest > after.CPU {
+		t.Errorf("measuring on: longest copy %v, want more than 0 and at most all copies' %v", after.Longest, after.CPU)
 	}
 }

@@ -21,7 +21,7 @@ import (
 // a private 64 MiB buffer (memory traffic without shared lines). Units sit
 // at multiples of 1 MiB ("aligned") or 64 KiB further on ("skewed"), as
 // the burned image does behind its 64 KiB header. drive-copy-cpu-s/GB is
-// the drive thread's CPU in the copies alone (MemoryCopyCPU).
+// the drive thread's CPU in the copies alone (MemoryCopies).
 //
 //	go test -run X -bench MemoryCopyHandoff -cpu 2 ./simulator/drivesim
 func BenchmarkMemoryCopyHandoff(b *testing.B) {
@@ -71,7 +71,7 @@ func runHandoff(b *testing.B, write bool, stationCPU int, skew int64) {
 	gmac := newGCM(b)
 	MeasureMemoryCopies(true)
 	defer MeasureMemoryCopies(false)
-	cpu0 := MemoryCopyCPU()
+	cpu0 := MemoryCopies().CPU
 	b.SetBytes(handoffUnit)
 	b.ResetTimer()
 	n := b.N
@@ -116,7 +116,7 @@ func runHandoff(b *testing.B, write bool, stationCPU int, skew int64) {
 		}
 	}
 	b.StopTimer()
-	b.ReportMetric((MemoryCopyCPU()-cpu0).Seconds()/(float64(n)*handoffUnit/1e9), "drive-copy-cpu-s/GB")
+	b.ReportMetric((MemoryCopies().CPU-cpu0).Seconds()/(float64(n)*handoffUnit/1e9), "drive-copy-cpu-s/GB")
 }
 
 // pinned runs fn on a thread of its own bound to CPU cpu. The thread is

@@ -116,7 +116,7 @@ func (m *memStore) ReadAt(p []byte, off int64) (int, error) {
 			clear(dst)
 		} else {
 			b := m.blocks[i]
-			measured(func() {
+			measured(k, func() {
 				c := copy(dst, b.b[o:max(o, b.hw)])
 				clear(dst[c:])
 			})
@@ -142,7 +142,7 @@ func (m *memStore) WriteAt(p []byte, off int64) (int, error) {
 		if o > b.hw {
 			clear(b.b[b.hw:o]) // stale bytes below the write now count
 		}
-		measured(func() { copy(b.b[o:], p[n:n+k]) })
+		measured(k, func() { copy(b.b[o:], p[n:n+k]) })
 		m.copies++
 		b.hw = max(b.hw, o+k)
 		n += k
