@@ -190,7 +190,7 @@ func runTower(ctx context.Context, log io.Writer, dir string, o towerOptions) (*
 	}
 	defer st.Stop()
 	fmt.Fprintf(log, "burning %d copies on %d drives...\n", total, n)
-	uw, err := startUnderrunWatch(o.TraceUnderrun, st.Drives, log)
+	uw, err := startUnderrunWatch(o.TraceUnderrun, st.Drives, inMemory, log)
 	if err != nil {
 		return nil, err
 	}

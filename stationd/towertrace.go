@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"runtime"
 	"runtime/pprof"
 	"runtime/trace"
 	"sync"
@@ -27,6 +28,7 @@ type underrunWatch struct {
 	path   string
 	log    io.Writer
 	drives []*drivesim.Drive
+	copies bool // the memory discs' copies are measured (drivesim.MeasureMemoryCopies)
 	t0     time.Time
 	stop   chan struct{}
 	done   chan error
@@ -44,10 +46,17 @@ const (
 	// watchEvery is how often the drives' counters are read: an
 	// underrun's time is known to this much.
 	watchEvery = 20 * time.Millisecond
+	// copyWindow is how far back an underrun's report looks at the
+	// simulator's copies: a few buffers' worth at 16x.
+	copyWindow = time.Second
 )
 
-func startUnderrunWatch(tracePath string, drives []*drivesim.Drive, log io.Writer) (*underrunWatch, error) {
-	u := &underrunWatch{path: tracePath, log: log, drives: drives, t0: time.Now(), stop: make(chan struct{}), done: make(chan error, 1)}
+// With simCopies (the memory discs' copies are being measured) each
+// underrun's report says what share of the host's CPU those copies took
+// in the second before it: the simulator's work, which a real drive does
+// by DMA, competing with the station for the same cores.
+func startUnderrunWatch(tracePath string, drives []*drivesim.Drive, simCopies bool, log io.Writer) (*underrunWatch, error) {
+	u := &underrunWatch{path: tracePath, log: log, drives: drives, copies: simCopies, t0: time.Now(), stop: make(chan struct{}), done: make(chan error, 1)}
 	if tracePath != "" {
 		u.fr = trace.NewFlightRecorder(trace.FlightRecorderConfig{MinAge: traceWindow, MaxBytes: 512 << 20})
 		if err := u.fr.Start(); err != nil {
@@ -71,6 +80,11 @@ func (u *underrunWatch) watch() error {
 	streamAt := make([]time.Time, len(u.drives))
 	var traced int
 	var tracedAt, dumpAt time.Time // dumpAt: a trace is due then (zero: none)
+	type copyMark struct {
+		at  time.Time
+		cpu time.Duration
+	}
+	var marks []copyMark // the simulator's copy CPU, oldest first, back to copyWindow ago
 	for {
 		select {
 		case <-u.stop:
@@ -78,14 +92,27 @@ func (u *underrunWatch) watch() error {
 		case <-tick.C:
 		}
 		now := time.Now()
+		if u.copies {
+			marks = append(marks, copyMark{now, drivesim.MemoryCopies().CPU})
+			for len(marks) > 2 && now.Sub(marks[1].at) >= copyWindow {
+				marks = marks[1:]
+			}
+		}
 		for i, d := range u.drives {
 			s := d.Stats()
 			if s.Streams != last[i].Streams {
 				streamAt[i] = now
 			}
 			if n := s.Underruns - last[i].Underruns; n > 0 {
-				fmt.Fprintf(u.log, "underrun: drive %d, %d time(s) near %s, %.2f s into the burn, %.2f s into its write stream %d, buffer empty %.1f ms\n",
+				msg := fmt.Sprintf("underrun: drive %d, %d time(s) near %s, %.2f s into the burn, %.2f s into its write stream %d, buffer empty %.1f ms",
 					i, n, now.UTC().Format("15:04:05.00"), now.Sub(u.t0).Seconds(), now.Sub(streamAt[i]).Seconds(), s.Streams, float64(s.Starved-last[i].Starved)/1e6)
+				if len(marks) > 1 {
+					m, cur := marks[0], marks[len(marks)-1]
+					span := cur.at.Sub(m.at)
+					cores := runtime.GOMAXPROCS(0)
+					msg += fmt.Sprintf("; in the %.1f s before, the simulator's copies took %.0f%% of the host's %d cores", span.Seconds(), 100*float64(cur.cpu-m.cpu)/(float64(span)*float64(cores)), cores)
+				}
+				fmt.Fprintln(u.log, msg)
 				// Let the trace run on past the underrun so what ended
 				// the stall is in it too; the watch goes on meanwhile.
 				if u.fr != nil && dumpAt.IsZero() && traced < maxTraces && (traced == 0 || now.Sub(tracedAt) >= traceWindow) {

@@ -17,8 +17,9 @@ import (
 
 // TestUnderrunWatch: a drive whose host sends the next WRITE after its
 // buffer ran dry reports an underrun; the watch says which drive and how
-// far into its write stream, and writes the execution trace of the
-// seconds around it to the file asked for.
+// far into its write stream and what share of the host the simulator's
+// copies took just before, and writes the execution trace of the seconds
+// around it to the file asked for.
 func TestUnderrunWatch(t *testing.T) {
 	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
 	defer cancel()
@@ -31,9 +32,11 @@ func TestUnderrunWatch(t *testing.T) {
 	if err := d.WaitReady(ctx); err != nil {
 		t.Fatal(err)
 	}
+	drivesim.MeasureMemoryCopies(true)
+	defer drivesim.MeasureMemoryCopies(false)
 	var log syncBuffer
 	path := filepath.Join(t.TempDir(), "underrun.trace")
-	u, err := startUnderrunWatch(path, []*drivesim.Drive{sim}, &log)
+	u, err := startUnderrunWatch(path, []*drivesim.Drive{sim}, true, &log)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -57,8 +60,8 @@ func TestUnderrunWatch(t *testing.T) {
 	if err := u.Stop(); err != nil {
 		t.Fatalf("Stop() = %v", err)
 	}
-	if got := log.String(); !strings.Contains(got, "underrun: drive 0, 1 time(s)") || !strings.Contains(got, "into its write stream 1") {
-		t.Errorf("the watch said %q, want drive 0's one underrun in its first write stream", got)
+	if got := log.String(); !strings.Contains(got, "underrun: drive 0, 1 time(s)") || !strings.Contains(got, "into its write stream 1") || !strings.Contains(got, "the simulator's copies took ") {
+		t.Errorf("the watch said %q, want drive 0's one underrun in its first write stream and the simulator's share of the host before it", got)
 	}
 	b, err := os.ReadFile(path)
 	if err != nil {
