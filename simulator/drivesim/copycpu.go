@@ -10,11 +10,13 @@ import (
 // the work a real drive's DMA does without the host's CPU. A benchmark of
 // the copy pipeline on memory discs subtracts it to give the station's own
 // CPU per GB beside the whole process's; the tower bench reports it, so
-// that a run where the simulator's copies ran slow (on a virtual machine
-// the same 1 MiB copy has cost 50 µs in one run and 8 ms in another) is
-// told apart from one where the station was late. Off unless
-// MeasureMemoryCopies turns it on: each measured copy pins its goroutine
-// to its thread and reads the thread's CPU clock twice.
+// that a run where the simulator's copies ran slow is told apart from one
+// where the station was late (on the project's virtual machine the same
+// copies averaged 94 µs a MiB in one tower run and 372 µs in another, and
+// in a burst took milliseconds each: docs/benchmarks.md, issue 17,
+// thirteenth session). Off unless MeasureMemoryCopies turns it on: each
+// measured copy pins its goroutine to its thread and reads the thread's
+// CPU clock twice.
 var memCopy struct {
 	on      atomic.Bool
 	cpu     atomic.Int64 // nanoseconds
