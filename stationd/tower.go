@@ -86,6 +86,9 @@ type TowerSimCopy struct {
 	Bytes        int64   `json:"bytes"`
 	MeanUSPerMiB float64 `json:"mean_us_per_mib"`
 	LongestMS    float64 `json:"longest_ms"` // the costliest single copy's CPU
+	// Peak is the second in which the copies took most of the host
+	// (zero if the run was shorter than a second).
+	Peak CopyPeak `json:"busiest_second"`
 }
 
 // towerOptions shape a tower bench.
@@ -229,7 +232,7 @@ func runTower(ctx context.Context, log io.Writer, dir string, o towerOptions) (*
 	r.WallSeconds = wall.Seconds()
 	if c := drivesim.MemoryCopies(); inMemory && c.Copies > 0 {
 		r.SimCopy = &TowerSimCopy{CPUSeconds: c.CPU.Seconds(), Copies: c.Copies, Bytes: c.Bytes,
-			MeanUSPerMiB: float64(c.CPU.Microseconds()) / (float64(c.Bytes) / (1 << 20)), LongestMS: c.Longest.Seconds() * 1000}
+			MeanUSPerMiB: float64(c.CPU.Microseconds()) / (float64(c.Bytes) / (1 << 20)), LongestMS: c.Longest.Seconds() * 1000, Peak: uw.Peak()}
 	}
 	// Rates are per hour of modelled time: wall time over the scale.
 	hours := wall.Hours() / scale
@@ -323,8 +326,8 @@ func printTower(w io.Writer, r *TowerResult) {
 			d.Drive, d.Discs, d.WritingS, d.StarvedS, d.FedPercent, d.Underruns, d.LongestGapMS, d.VerifyMBps, 100*d.VerifyMBps/r.ReadMBps, r.ReadMBps, d.ReadIdleS, d.ReadStalls, d.DriveS, d.RobotWaitS)
 	}
 	if c := r.SimCopy; c != nil {
-		fmt.Fprintf(w, "  simulator copies (the memory discs' WRITE and READ data, a drive's DMA, charged to this host's CPU): %.1f GB in %d copies, %.2f CPU-s, mean %.0f µs per MiB, longest %.2f ms\n",
-			float64(c.Bytes)/1e9, c.Copies, c.CPUSeconds, c.MeanUSPerMiB, c.LongestMS)
+		fmt.Fprintf(w, "  simulator copies (the memory discs' WRITE and READ data, a drive's DMA, charged to this host's CPU): %.1f GB in %d copies, %.2f CPU-s, mean %.0f µs per MiB, longest %.2f ms; at most %.0f%% of the host's cores in one second (the second to %.1f s into the burn)\n",
+			float64(c.Bytes)/1e9, c.Copies, c.CPUSeconds, c.MeanUSPerMiB, c.LongestMS, c.Peak.Percent, c.Peak.AtS)
 	}
 	printPhases(w, r.Phases)
 }

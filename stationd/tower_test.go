@@ -73,10 +73,12 @@ func TestTowerBench(t *testing.T) {
 	// Every disc's image is written and read back through the memory discs.
 	if c := r.SimCopy; c == nil || c.Bytes < 2*4*(4<<20) || c.Copies <= 0 || c.CPUSeconds <= 0 || c.LongestMS <= 0 || c.LongestMS > c.CPUSeconds*1000 {
 		t.Errorf("simulator copies = %+v, want at least 32 MiB (four 4 MiB images written and read back) in copies that took CPU, the longest at most all of it", c)
+	} else if p := c.Peak; p.Percent < 0 || p.Percent > 100 || p.AtS < 0 || p.AtS > r.WallSeconds+1 || (r.WallSeconds > 2 && (p.Percent == 0 || p.AtS < 1)) {
+		t.Errorf("busiest second of the simulator's copies = %+v in a %.1f s run, want a share of the cores in (0, 100] ending at least 1 s into the run", p, r.WallSeconds)
 	}
 	var out strings.Builder
 	printTower(&out, r)
-	for _, want := range []string{"with 4 MiB write buffers", "simulator copies (", "robot moves 6.00 s (3.0 motions a copy (PICK 4, LOAD 4, UNLOAD 4) of 2.00 s", "robot: 12 motions", "s for the robot", "robot-paced: "} {
+	for _, want := range []string{"with 4 MiB write buffers", "simulator copies (", "of the host's cores in one second", "robot moves 6.00 s (3.0 motions a copy (PICK 4, LOAD 4, UNLOAD 4) of 2.00 s", "robot: 12 motions", "s for the robot", "robot-paced: "} {
 		if !strings.Contains(out.String(), want) {
 			t.Errorf("printTower() = %q, want it to say %q", out.String(), want)
 		}

@@ -30,6 +30,8 @@ type underrunWatch struct {
 	drives []*drivesim.Drive
 	copies bool // the memory discs' copies are measured (drivesim.MeasureMemoryCopies)
 	t0     time.Time
+	peakMu sync.Mutex
+	peak   CopyPeak
 	stop   chan struct{}
 	done   chan error
 	once   sync.Once
@@ -73,6 +75,21 @@ func startUnderrunWatch(tracePath string, drives []*drivesim.Drive, simCopies bo
 	return u, nil
 }
 
+// CopyPeak is the second of a tower run in which the simulator's copies
+// took the largest share of the host's cores.
+type CopyPeak struct {
+	Percent float64 `json:"percent_of_cores"`
+	AtS     float64 `json:"seconds_into_burn"` // the second's end
+}
+
+// Peak is the busiest second of the simulator's copies so far (zero
+// before a second has passed, or when they are not measured).
+func (u *underrunWatch) Peak() CopyPeak {
+	u.peakMu.Lock()
+	defer u.peakMu.Unlock()
+	return u.peak
+}
+
 func (u *underrunWatch) watch() error {
 	tick := time.NewTicker(watchEvery)
 	defer tick.Stop()
@@ -80,11 +97,7 @@ func (u *underrunWatch) watch() error {
 	streamAt := make([]time.Time, len(u.drives))
 	var traced int
 	var tracedAt, dumpAt time.Time // dumpAt: a trace is due then (zero: none)
-	type copyMark struct {
-		at  time.Time
-		cpu time.Duration
-	}
-	var marks []copyMark // the simulator's copy CPU, oldest first, back to copyWindow ago
+	var marks []copyMark           // the simulator's copy CPU, oldest first, back to copyWindow ago
 	for {
 		select {
 		case <-u.stop:
@@ -97,6 +110,13 @@ func (u *underrunWatch) watch() error {
 			for len(marks) > 2 && now.Sub(marks[1].at) >= copyWindow {
 				marks = marks[1:]
 			}
+			if span, pct := copyShare(marks); span >= copyWindow {
+				u.peakMu.Lock()
+				if pct > u.peak.Percent {
+					u.peak = CopyPeak{Percent: pct, AtS: now.Sub(u.t0).Seconds()}
+				}
+				u.peakMu.Unlock()
+			}
 		}
 		for i, d := range u.drives {
 			s := d.Stats()
@@ -106,11 +126,8 @@ func (u *underrunWatch) watch() error {
 			if n := s.Underruns - last[i].Underruns; n > 0 {
 				msg := fmt.Sprintf("underrun: drive %d, %d time(s) near %s, %.2f s into the burn, %.2f s into its write stream %d, buffer empty %.1f ms",
 					i, n, now.UTC().Format("15:04:05.00"), now.Sub(u.t0).Seconds(), now.Sub(streamAt[i]).Seconds(), s.Streams, float64(s.Starved-last[i].Starved)/1e6)
-				if len(marks) > 1 {
-					m, cur := marks[0], marks[len(marks)-1]
-					span := cur.at.Sub(m.at)
-					cores := runtime.GOMAXPROCS(0)
-					msg += fmt.Sprintf("; in the %.1f s before, the simulator's copies took %.0f%% of the host's %d cores", span.Seconds(), 100*float64(cur.cpu-m.cpu)/(float64(span)*float64(cores)), cores)
+				if span, pct := copyShare(marks); span > 0 {
+					msg += fmt.Sprintf("; in the %.1f s before, the simulator's copies took %.0f%% of the host's %d cores", span.Seconds(), pct, runtime.GOMAXPROCS(0))
 				}
 				fmt.Fprintln(u.log, msg)
 				// Let the trace run on past the underrun so what ended
@@ -134,6 +151,26 @@ func (u *underrunWatch) watch() error {
 		traced, tracedAt, dumpAt = traced+1, time.Now(), time.Time{}
 		fmt.Fprintf(u.log, "underrun: the %v of execution trace around it are in %s (go tool trace %s)\n", traceWindow, path, path)
 	}
+}
+
+// copyMark is the simulator's copy CPU (drivesim.MemoryCopies) at a tick.
+type copyMark struct {
+	at  time.Time
+	cpu time.Duration
+}
+
+// copyShare is the span from the first mark to the last and the share of
+// the host's cores (percent of GOMAXPROCS) the copies took in it.
+func copyShare(marks []copyMark) (time.Duration, float64) {
+	if len(marks) < 2 {
+		return 0, 0
+	}
+	m, cur := marks[0], marks[len(marks)-1]
+	span := cur.at.Sub(m.at)
+	if span <= 0 {
+		return 0, 0
+	}
+	return span, 100 * float64(cur.cpu-m.cpu) / (float64(span) * float64(runtime.GOMAXPROCS(0)))
 }
 
 func (u *underrunWatch) writeTrace(path string) error {

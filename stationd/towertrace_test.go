@@ -5,8 +5,10 @@ package main
 import (
 	"bytes"
 	"context"
+	"math"
 	"os"
 	"path/filepath"
+	"runtime"
 	"strings"
 	"testing"
 	"time"
@@ -70,5 +72,22 @@ func TestUnderrunWatch(t *testing.T) {
 	// An execution trace starts with its header, "go 1.N trace".
 	if !bytes.HasPrefix(b, []byte("go 1.")) || !bytes.Contains(b[:16], []byte(" trace")) {
 		t.Errorf("%s starts %q, want an execution trace's header", path, b[:min(len(b), 16)])
+	}
+}
+
+// TestCopyShare: the share of the host's cores the simulator's copies took
+// between the first mark and the last, as a percentage of GOMAXPROCS.
+func TestCopyShare(t *testing.T) {
+	t0 := time.Now()
+	cores := float64(runtime.GOMAXPROCS(0))
+	marks := []copyMark{{t0, time.Second}, {t0.Add(500 * time.Millisecond), time.Second}, {t0.Add(2 * time.Second), 2 * time.Second}}
+	span, pct := copyShare(marks)
+	if want := 100 / (2 * cores); span != 2*time.Second || math.Abs(pct-want) > 1e-9 {
+		t.Errorf("copyShare(1 s of copies in 2 s) = %v, %.3f%%; want 2s, %.3f%% of %v cores", span, pct, want, cores)
+	}
+	for _, m := range [][]copyMark{nil, marks[:1], {marks[0], marks[0]}} {
+		if span, pct := copyShare(m); span != 0 || pct != 0 {
+			t.Errorf("copyShare(%d marks over no time) = %v, %v; want 0, 0", len(m), span, pct)
+		}
 	}
 }
