@@ -103,8 +103,9 @@ type towerOptions struct {
 	// RobotMove is one robot motion's modelled time (0: instant).
 	RobotMove time.Duration
 	// DriveBuffer is each drive's write buffer in bytes (0:
-	// drivesim.DefaultCacheSize, 4 MiB). A smaller one needs the host back sooner: at
-	// 16x, 2 MiB lasts 29 ms after a WRITE returns, 4 MiB 58 ms.
+	// drivesim.DefaultCacheSize, 4 MiB). A smaller one needs the host
+	// back sooner: at 16x, 2 MiB lasts 29 ms after a WRITE returns, 4 MiB
+	// 58 ms.
 	DriveBuffer int
 	// TraceUnderrun, if set, is where the execution trace of the seconds
 	// around an underrun goes, up to five of them (towertrace.go).

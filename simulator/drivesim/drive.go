@@ -12,12 +12,12 @@ import (
 	"time"
 )
 
-// Options configure a simulated drive. The zero value is a 16x drive with
-// an empty closed tray, the system clock, seed 0 and no throttling.
 // DefaultCacheSize is a drive's write cache when Options.CacheSize is 0:
 // 4 MiB, as many BD writers have (58 ms of writing at 16x).
 const DefaultCacheSize = 4 << 20
 
+// Options configure a simulated drive. The zero value is a 16x drive with
+// an empty closed tray, the system clock, seed 0 and no throttling.
 type Options struct {
 	// Dir holds the discs' sparse files. Empty means a temporary directory
 	// removed by Close.
