@@ -7,9 +7,11 @@ import (
 	"io"
 	"os"
 	"runtime"
+	"runtime/metrics"
 	"runtime/pprof"
 	"runtime/trace"
 	"sync"
+	"syscall"
 	"time"
 
 	"copystation/simulator/drivesim"
@@ -53,10 +55,14 @@ const (
 	copyWindow = time.Second
 )
 
-// With simCopies (the memory discs' copies are being measured) each
-// underrun's report says what share of the host's CPU those copies took
-// in the second before it: the simulator's work, which a real drive does
-// by DMA, competing with the station for the same cores.
+// Each underrun's report says what the host did in the second before it:
+// the whole process's share of the cores, the garbage collections that
+// finished, and the longest the watch's own ticker waited to run with the
+// process's share of the cores meanwhile, so a report separates a
+// process kept waiting by its own work from one the host did not run at
+// all. With simCopies (the memory discs' copies are being measured) it
+// also says what share those copies took: the simulator's work, which a
+// real drive does by DMA, competing with the station for the same cores.
 func startUnderrunWatch(tracePath string, drives []*drivesim.Drive, simCopies bool, log io.Writer) (*underrunWatch, error) {
 	u := &underrunWatch{path: tracePath, log: log, drives: drives, copies: simCopies, t0: time.Now(), stop: make(chan struct{}), done: make(chan error, 1)}
 	if tracePath != "" {
@@ -97,7 +103,8 @@ func (u *underrunWatch) watch() error {
 	streamAt := make([]time.Time, len(u.drives))
 	var traced int
 	var tracedAt, dumpAt time.Time // dumpAt: a trace is due then (zero: none)
-	var marks []copyMark           // the simulator's copy CPU, oldest first, back to copyWindow ago
+	var marks []watchMark          // oldest first, back to copyWindow ago
+	gcs := []metrics.Sample{{Name: "/gc/cycles/total:gc-cycles"}}
 	for {
 		select {
 		case <-u.stop:
@@ -105,11 +112,19 @@ func (u *underrunWatch) watch() error {
 		case <-tick.C:
 		}
 		now := time.Now()
+		m := watchMark{at: now, proc: processCPU()}
+		metrics.Read(gcs)
+		if gcs[0].Value.Kind() == metrics.KindUint64 {
+			m.gcs = gcs[0].Value.Uint64()
+		}
 		if u.copies {
-			marks = append(marks, copyMark{now, drivesim.MemoryCopies().CPU})
-			for len(marks) > 2 && now.Sub(marks[1].at) >= copyWindow {
-				marks = marks[1:]
-			}
+			m.cpu = drivesim.MemoryCopies().CPU
+		}
+		marks = append(marks, m)
+		for len(marks) > 2 && now.Sub(marks[1].at) >= copyWindow {
+			marks = marks[1:]
+		}
+		if u.copies {
 			if span, pct := copyShare(marks); span >= copyWindow {
 				u.peakMu.Lock()
 				if pct > u.peak.Percent {
@@ -126,9 +141,7 @@ func (u *underrunWatch) watch() error {
 			if n := s.Underruns - last[i].Underruns; n > 0 {
 				msg := fmt.Sprintf("underrun: drive %d, %d time(s) near %s, %.2f s into the burn, %.2f s into its write stream %d, buffer empty %.1f ms",
 					i, n, now.UTC().Format("15:04:05.00"), now.Sub(u.t0).Seconds(), now.Sub(streamAt[i]).Seconds(), s.Streams, float64(s.Starved-last[i].Starved)/1e6)
-				if span, pct := copyShare(marks); span > 0 {
-					msg += fmt.Sprintf("; in the %.1f s before, the simulator's copies took %.0f%% of the host's %d cores", span.Seconds(), pct, runtime.GOMAXPROCS(0))
-				}
+				msg += hostReport(marks, u.copies)
 				fmt.Fprintln(u.log, msg)
 				// Let the trace run on past the underrun so what ended
 				// the stall is in it too; the watch goes on meanwhile.
@@ -153,15 +166,75 @@ func (u *underrunWatch) watch() error {
 	}
 }
 
-// copyMark is the simulator's copy CPU (drivesim.MemoryCopies) at a tick.
-type copyMark struct {
-	at  time.Time
-	cpu time.Duration
+// watchMark is what the watch read at a tick.
+type watchMark struct {
+	at   time.Time
+	cpu  time.Duration // the simulator's copies (drivesim.MemoryCopies)
+	proc time.Duration // the whole process, user and system
+	gcs  uint64        // garbage collections finished
+}
+
+// processCPU is the CPU time the process has used, user and system.
+func processCPU() time.Duration {
+	var ru syscall.Rusage
+	if syscall.Getrusage(syscall.RUSAGE_SELF, &ru) != nil {
+		return 0
+	}
+	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
+}
+
+// hostReport is what an underrun's line says of the marks before it:
+// "; in the 1.0 s before, the simulator's copies took 1% of the host's 2
+// cores, the whole process 45%, 0 garbage collections; the watch's longest
+// wait between ticks 62 ms, the process using 3% of the cores meanwhile".
+// A wait much longer than watchEvery means no goroutine of the process
+// ran on time; with the process near idle in it, the host did not run it.
+func hostReport(marks []watchMark, copies bool) string {
+	if len(marks) < 2 {
+		return ""
+	}
+	first, last := marks[0], marks[len(marks)-1]
+	span := last.at.Sub(first.at)
+	if span <= 0 {
+		return ""
+	}
+	msg := fmt.Sprintf("; in the %.1f s before, ", span.Seconds())
+	if copies {
+		_, pct := copyShare(marks)
+		msg += fmt.Sprintf("the simulator's copies took %.0f%% of the host's %d cores, the whole process %.0f%%", pct, runtime.GOMAXPROCS(0), share(last.proc-first.proc, span))
+	} else {
+		msg += fmt.Sprintf("the process took %.0f%% of the host's %d cores", share(last.proc-first.proc, span), runtime.GOMAXPROCS(0))
+	}
+	msg += fmt.Sprintf(", %d garbage collections", last.gcs-first.gcs)
+	gap, i := longestGap(marks)
+	return msg + fmt.Sprintf("; the watch's longest wait between ticks (due every %v) %.0f ms, the process using %.0f%% of the cores meanwhile",
+		watchEvery, float64(gap)/1e6, share(marks[i].proc-marks[i-1].proc, gap))
+}
+
+// longestGap is the longest time between consecutive marks and the index
+// of the mark that ended it (0 if there are fewer than two).
+func longestGap(marks []watchMark) (time.Duration, int) {
+	var gap time.Duration
+	end := 0
+	for i := 1; i < len(marks); i++ {
+		if d := marks[i].at.Sub(marks[i-1].at); d > gap {
+			gap, end = d, i
+		}
+	}
+	return gap, end
+}
+
+// share is CPU time used over a span, as a percentage of GOMAXPROCS cores.
+func share(cpu, span time.Duration) float64 {
+	if span <= 0 {
+		return 0
+	}
+	return 100 * float64(cpu) / (float64(span) * float64(runtime.GOMAXPROCS(0)))
 }
 
 // copyShare is the span from the first mark to the last and the share of
 // the host's cores (percent of GOMAXPROCS) the copies took in it.
-func copyShare(marks []copyMark) (time.Duration, float64) {
+func copyShare(marks []watchMark) (time.Duration, float64) {
 	if len(marks) < 2 {
 		return 0, 0
 	}
@@ -170,7 +243,7 @@ func copyShare(marks []copyMark) (time.Duration, float64) {
 	if span <= 0 {
 		return 0, 0
 	}
-	return span, 100 * float64(cur.cpu-m.cpu) / (float64(span) * float64(runtime.GOMAXPROCS(0)))
+	return span, share(cur.cpu-m.cpu, span)
 }
 
 func (u *underrunWatch) writeTrace(path string) error {
