@@ -186,7 +186,8 @@ func processCPU() time.Duration {
 // hostReport is what an underrun's line says of the marks before it:
 // "; in the 1.0 s before, the simulator's copies took 1% of the host's 2
 // cores, the whole process 45%, 0 garbage collections; the watch's longest
-// wait between ticks 62 ms, the process using 3% of the cores meanwhile".
+// wait between ticks (due every 20ms) 62 ms, the process using 3% of the
+// cores meanwhile".
 // A wait much longer than watchEvery means no goroutine of the process
 // ran on time; with the process near idle in it, the host did not run it.
 func hostReport(marks []watchMark, copies bool) string {
