@@ -201,8 +201,7 @@ func hostReport(marks []watchMark, copies bool) string {
 	}
 	msg := fmt.Sprintf("; in the %.1f s before, ", span.Seconds())
 	if copies {
-		_, pct := copyShare(marks)
-		msg += fmt.Sprintf("the simulator's copies took %.0f%% of the host's %d cores, the whole process %.0f%%", pct, runtime.GOMAXPROCS(0), share(last.proc-first.proc, span))
+		msg += fmt.Sprintf("the simulator's copies took %.0f%% of the host's %d cores, the whole process %.0f%%", share(last.cpu-first.cpu, span), runtime.GOMAXPROCS(0), share(last.proc-first.proc, span))
 	} else {
 		msg += fmt.Sprintf("the process took %.0f%% of the host's %d cores", share(last.proc-first.proc, span), runtime.GOMAXPROCS(0))
 	}

@@ -113,7 +113,7 @@ func TestHostReport(t *testing.T) {
 		if at >= 600 {
 			gcs = 9
 		}
-		marks = append(marks, watchMark{at: t0.Add(ms(at)), proc: ms(cpu), cpu: ms(cpu / 10), gcs: gcs})
+		marks = append(marks, watchMark{at: t0.Add(ms(at)), proc: ms(cpu), cpu: ms(cpu) / 10, gcs: gcs})
 		if at == 400 {
 			cpu += 1
 		} else {
