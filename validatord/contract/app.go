@@ -184,6 +184,12 @@ func (a *App) CheckTx(_ context.Context, req *abci.CheckTxRequest) (*abci.CheckT
 		r := refuse(CodeBadEncoding, "%v", err)
 		return &abci.CheckTxResponse{Code: uint32(r.code), Log: r.log()}, nil
 	}
+	if t.Type == TxBatch {
+		if r := a.checkBatch(t, chainID); r != nil {
+			return &abci.CheckTxResponse{Code: uint32(r.code), Log: r.log()}, nil
+		}
+		return &abci.CheckTxResponse{Code: uint32(OK)}, nil
+	}
 	st, r := verifyTx(t, chainID)
 	if r != nil {
 		return &abci.CheckTxResponse{Code: uint32(r.code), Log: r.log()}, nil
@@ -211,14 +217,15 @@ func (a *App) FinalizeBlock(_ context.Context, req *abci.FinalizeBlockRequest) (
 	reads := make(map[string][]byte, 2*len(req.Txs))
 	writes := map[string][]byte{} // one transaction's, emptied for the next
 	resp := &abci.FinalizeBlockResponse{TxResults: make([]*abci.ExecTxResult, len(req.Txs))}
-	results := make([]TxResult, len(req.Txs))
-	for i, raw := range req.Txs {
+	results := make([]TxResult, 0, len(req.Txs))
+	// one executes a transaction (a lone one or a batch's) on its own view.
+	one := func(raw []byte) (TxResult, error) {
 		clear(writes)
 		v := &view{db: a.db, staged: staged, writes: writes, reads: reads, absent: a.absent}
 		env.txHash, env.update = Hash(raw), nil
 		data, ref, err := env.exec(v, raw)
 		if err != nil {
-			return nil, fmt.Errorf("contract.FinalizeBlock: height %d tx %d: %w", req.Height, i, err)
+			return TxResult{}, err
 		}
 		res := TxResult{Hash: env.txHash, Height: req.Height, Data: data, Log: "accepted"}
 		if ref != nil {
@@ -229,7 +236,35 @@ func (a *App) FinalizeBlock(_ context.Context, req *abci.FinalizeBlockRequest) (
 				resp.ValidatorUpdates = blockUpdates(resp.ValidatorUpdates, *env.update)
 			}
 		}
-		results[i] = res
+		return res, nil
+	}
+	for i, raw := range req.Txs {
+		inner, ref := batchOf(raw)
+		var res TxResult
+		var err error
+		switch {
+		case ref != nil:
+			res = TxResult{Hash: Hash(raw), Height: req.Height, Code: ref.code, Log: ref.log()}
+		case inner == nil:
+			res, err = one(raw)
+		default:
+			accepted := 0
+			for j, tx := range inner {
+				r, err := one(tx)
+				if err != nil {
+					return nil, fmt.Errorf("contract.FinalizeBlock: height %d tx %d (batch) tx %d: %w", req.Height, i, j, err)
+				}
+				if r.Code == OK {
+					accepted++
+				}
+				results = append(results, r)
+			}
+			res = TxResult{Hash: Hash(raw), Height: req.Height, Log: fmt.Sprintf("batch: %d of %d accepted", accepted, len(inner))}
+		}
+		if err != nil {
+			return nil, fmt.Errorf("contract.FinalizeBlock: height %d tx %d: %w", req.Height, i, err)
+		}
+		results = append(results, res)
 		resp.TxResults[i] = &abci.ExecTxResult{Code: uint32(res.Code), Data: res.Data, Log: res.Log}
 	}
 	cs := changes(staged)

@@ -45,6 +45,48 @@ func FuzzDecodeTx(f *testing.F) {
 	})
 }
 
+// FuzzBatch feeds arbitrary bodies of a batch envelope to batchOf and
+// CheckTx: never a panic, an accepted batch re-encodes to the same bytes
+// and holds only spends and reports, and the two agree on its envelope.
+func FuzzBatch(f *testing.F) {
+	k, _ := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
+	pub, _ := k.PublicKey.Bytes()
+	req := &protocol.CopyRequest{JobID: "j", TokenID: "t", TitleID: "f", Profile: 0x41, MediaID: []byte("m")}
+	sig, _ := protocol.Sign(rand.Reader, k, req)
+	spend, _ := NewSpendTx(pub, req, sig)
+	rep := &protocol.CopyReport{JobID: "j", MediaID: []byte("m"), Outcome: protocol.OutcomeMade, DiscDigest: make([]byte, 32)}
+	rsig, _ := protocol.Sign(rand.Reader, k, rep)
+	report, _ := NewReportTx(pub, rep, rsig)
+	two, _ := NewBatchTx([][]byte{spend, report})
+	f.Add(two)
+	f.Add((&Tx{Type: TxBatch}).Marshal())
+	f.Add((&Tx{Type: TxBatch, Body: appendBytes(nil, two)}).Marshal())
+	app, err := New(dbm.NewMemDB(), Options{})
+	if err != nil {
+		f.Fatal(err)
+	}
+	f.Fuzz(func(t *testing.T, p []byte) {
+		txs, ref := batchOf(p)
+		if txs != nil {
+			for _, tx := range txs {
+				if typ := TxType(tx[2]); typ != TxSpend && typ != TxReport {
+					t.Fatalf("batchOf(%x) accepted a transaction of type %d", p, typ)
+				}
+			}
+			if b, err := NewBatchTx(txs); err != nil || !bytes.Equal(b, p) {
+				t.Fatalf("batchOf(%x) re-encodes as %x, %v", p, b, err)
+			}
+		}
+		r, err := app.CheckTx(context.Background(), &abci.CheckTxRequest{Tx: p})
+		if err != nil {
+			t.Fatalf("CheckTx(%x) = %v, want a code", p, err)
+		}
+		if ref != nil && Code(r.Code) == OK {
+			t.Fatalf("CheckTx accepted %x, which batchOf refuses: %s", p, ref.log())
+		}
+	})
+}
+
 // FuzzDecodeGrant: never a panic, and a decoded grant re-encodes to the
 // same bytes.
 func FuzzDecodeGrant(f *testing.F) {
