@@ -24,8 +24,8 @@ type benchNet struct {
 	next int // tokens used so far
 }
 
-func startBenchNet(b *testing.B, ctx context.Context, n int, tune func(*cfg.Config)) *benchNet {
-	nw, err := StartNetwork(ctx, b.TempDir(), n, Options{Tune: tune})
+func startBenchNet(b *testing.B, ctx context.Context, n int, o Options) *benchNet {
+	nw, err := StartNetwork(ctx, b.TempDir(), n, o)
 	if err != nil {
 		b.Fatalf("StartNetwork(%d) = %v", n, err)
 	}
@@ -59,7 +59,7 @@ func benchSpends(b *testing.B, nodes, workers int) { benchSpendsTuned(b, nodes, 
 func benchSpendsTuned(b *testing.B, nodes, workers int, tune func(*cfg.Config)) {
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
 	defer cancel()
-	bn := startBenchNet(b, ctx, nodes, tune)
+	bn := startBenchNet(b, ctx, nodes, Options{Tune: tune})
 	defer bn.nw.Close()
 	toks := bn.mint(b, ctx, b.N)
 	type job struct {

@@ -13,6 +13,7 @@ import (
 	"os"
 	"path/filepath"
 	"sync"
+	"time"
 
 	cfg "github.com/cometbft/cometbft/config"
 
@@ -39,6 +40,10 @@ type Options struct {
 	Tune func(*cfg.Config)
 	// Faults makes node i's key service misbehave (tests only).
 	Faults map[int]keyservice.Fault
+	// GatherWindow is how long each node's ledger gathers stations'
+	// statements into one batch (ledger.NewLocalGather): zero is
+	// ledger.DefaultGatherWindow, negative sends each alone.
+	GatherWindow time.Duration
 }
 
 // Node is one running embedded node with its Ledger API and, for tests and
@@ -181,7 +186,11 @@ func (nw *Network) RestartTuned(ctx context.Context, i int, tune func(*cfg.Confi
 	if err != nil {
 		return fmt.Errorf("embedded: node %d: %w", i, err)
 	}
-	l := ledger.NewLocal(cn)
+	w := nw.opts.GatherWindow
+	if w == 0 {
+		w = ledger.DefaultGatherWindow
+	}
+	l := ledger.NewLocalGather(cn, w)
 	op, err := ledger.NewAdmin(l, nw.opts.OperatorKey, nil)
 	if err != nil {
 		cn.Stop()

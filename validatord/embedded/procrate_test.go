@@ -87,7 +87,7 @@ func BenchmarkSpend4NodesRPCRate(b *testing.B) {
 		b.Run(fmt.Sprintf("rate=%d", rate), func(b *testing.B) {
 			ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
 			defer cancel()
-			bn := startBenchNet(b, ctx, 4, nil)
+			bn := startBenchNet(b, ctx, 4, Options{})
 			defer bn.nw.Close()
 			toks := bn.mint(b, ctx, b.N)
 			pn := &procNet{st: bn.st}

@@ -31,7 +31,7 @@ import (
 // load), e.g. -bench 'Spend4NodesRate/rate=2000' -benchtime=10000x.
 func BenchmarkSpend4NodesRate(b *testing.B) {
 	for _, rate := range spendRates {
-		b.Run(fmt.Sprintf("rate=%d", rate), func(b *testing.B) { benchSpendRate(b, 4, rate, nil, false) })
+		b.Run(fmt.Sprintf("rate=%d", rate), func(b *testing.B) { benchSpendRate(b, 4, rate, Options{}, false) })
 	}
 }
 
@@ -45,7 +45,7 @@ func BenchmarkSpend4NodesRate(b *testing.B) {
 // -bench 'Spend4NodesRate/rate=2000$' runs the appliance spends alone.)
 func BenchmarkSpendKiosk4NodesRate(b *testing.B) {
 	for _, rate := range []int{1000, 1500, 2000} {
-		b.Run(fmt.Sprintf("rate=%d", rate), func(b *testing.B) { benchSpendRate(b, 4, rate, nil, true) })
+		b.Run(fmt.Sprintf("rate=%d", rate), func(b *testing.B) { benchSpendRate(b, 4, rate, Options{}, true) })
 	}
 }
 
@@ -61,16 +61,31 @@ func BenchmarkSpend4NodesRateTuned(b *testing.B) {
 	for _, commit := range []time.Duration{100 * time.Millisecond, 50 * time.Millisecond, 0} {
 		for _, rate := range []int{1000, 1500, 2000} {
 			b.Run(fmt.Sprintf("commit=%v/rate=%d", commit, rate), func(b *testing.B) {
-				benchSpendRate(b, 4, rate, func(c *cfg.Config) { c.Consensus.TimeoutCommit = commit }, false)
+				benchSpendRate(b, 4, rate, Options{Tune: func(c *cfg.Config) { c.Consensus.TimeoutCommit = commit }}, false)
 			})
 		}
 	}
 }
 
-func benchSpendRate(b *testing.B, nodes, rate int, tune func(*cfg.Config), kiosk bool) {
+// BenchmarkSpend4NodesGather is BenchmarkSpend4NodesRate at 2,000 spends a
+// second over the window each node's ledger gathers statements into one
+// batch (ledger.NewLocalGather; "off" sends each alone, as before
+// batches). Run one at a time and alternate them, e.g.
+// -bench 'Spend4NodesGather/window=off$'.
+func BenchmarkSpend4NodesGather(b *testing.B) {
+	for _, w := range []time.Duration{-1, 5 * time.Millisecond, 10 * time.Millisecond, 20 * time.Millisecond} {
+		name := "off"
+		if w > 0 {
+			name = w.String()
+		}
+		b.Run("window="+name, func(b *testing.B) { benchSpendRate(b, 4, 2000, Options{GatherWindow: w}, false) })
+	}
+}
+
+func benchSpendRate(b *testing.B, nodes, rate int, o Options, kiosk bool) {
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
 	defer cancel()
-	bn := startBenchNet(b, ctx, nodes, tune)
+	bn := startBenchNet(b, ctx, nodes, o)
 	defer bn.nw.Close()
 	var cust *customer
 	if kiosk {
@@ -156,9 +171,10 @@ func benchSpendRate(b *testing.B, nodes, rate int, tune func(*cfg.Config), kiosk
 	b.ReportMetric(cpu.Seconds()*1000/committed, "cpu-ms/spend")
 	b.ReportMetric(float64(faults)/committed, "minflt/spend")
 	if h1 > h0 {
-		late, kb := blockRounds(ns[0], h0+1, h1)
+		late, kb, txs := blockRounds(ns[0], h0+1, h1)
 		b.ReportMetric(float64(late), "late-blocks")
 		b.ReportMetric(kb, "kB/block")
+		b.ReportMetric(float64(b.N)/float64(max(txs, 1)), "spends/tx")
 		steps.reportPhases(b, nodes, h0, h1)
 	}
 }
@@ -189,8 +205,9 @@ func reportOpenLoop(b *testing.B, rate int, refused int64, elapsed time.Duration
 
 // blockRounds reads from a node's block store how many of heights from..to
 // were committed in a round after the first (a proposal or votes missed
-// their timeout, so the height cost a timeout more) and the mean block size.
-func blockRounds(n *Node, from, to int64) (late int, kB float64) {
+// their timeout, so the height cost a timeout more), the mean block size
+// and the transactions the blocks held (a batch counts once).
+func blockRounds(n *Node, from, to int64) (late int, kB float64, txs int) {
 	bs := n.Comet.BlockStore()
 	var bytes int
 	for h := from; h <= to; h++ {
@@ -203,7 +220,8 @@ func blockRounds(n *Node, from, to int64) (late int, kB float64) {
 		}
 		if m := bs.LoadBlockMeta(h); m != nil {
 			bytes += m.BlockSize
+			txs += m.NumTxs
 		}
 	}
-	return late, float64(bytes) / 1024 / float64(to-from+1)
+	return late, float64(bytes) / 1024 / float64(to-from+1), txs
 }

@@ -6,8 +6,12 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"time"
+
+	abci "github.com/cometbft/cometbft/abci/types"
 
 	"github.com/cometbft/cometbft/mempool"
+	coretypes "github.com/cometbft/cometbft/rpc/core/types"
 
 	"copystation/keys"
 	"copystation/protocol"
@@ -18,13 +22,25 @@ import (
 
 // Local is the Ledger of one in-process node.
 type Local struct {
-	node *chain.Node
+	node   *chain.Node
+	gather *gatherer // nil: every statement is its own transaction
 }
 
 var _ Ledger = (*Local)(nil)
 
 // NewLocal serves the Ledger API from a running node.
-func NewLocal(n *chain.Node) *Local { return &Local{node: n} }
+func NewLocal(n *chain.Node) *Local { return NewLocalGather(n, DefaultGatherWindow) }
+
+// NewLocalGather is NewLocal with the window a station's spend or report
+// waits for others to share its batch (contract.TxBatch); zero or less
+// sends each as its own transaction.
+func NewLocalGather(n *chain.Node, window time.Duration) *Local {
+	l := &Local{node: n}
+	if window > 0 {
+		l.gather = &gatherer{node: n, window: window}
+	}
+	return l
+}
 
 // Node is the node this ledger runs on.
 func (l *Local) Node() *chain.Node { return l.node }
@@ -36,25 +52,82 @@ func (l *Local) Submit(ctx context.Context, op string, tx []byte) (contract.TxRe
 	ch, stop := l.node.App.Watch(contract.Hash(tx))
 	defer stop()
 	res, err := l.node.Client.BroadcastTxSync(ctx, tx)
-	var invalid mempool.ErrInvalidTx
-	switch {
-	case errors.As(err, &invalid): // CheckTx refused it
-		return contract.TxResult{}, &RefusalError{Op: op, Code: contract.Code(invalid.Code), Log: invalid.Log}
-	case errors.Is(err, mempool.ErrTxInCache):
-		// Already pending or committed: wait for its result below.
-	case err != nil:
-		return contract.TxResult{}, fmt.Errorf("%s: %w: %v", op, ErrUnavailable, err)
-	case res.Code != uint32(contract.OK):
-		return contract.TxResult{}, &RefusalError{Op: op, Code: contract.Code(res.Code), Log: res.Log}
+	if err := admitted(op, res, err); err != nil {
+		return contract.TxResult{}, err
 	}
 	select {
 	case r := <-ch:
-		if r.Code != contract.OK {
-			return r, &RefusalError{Op: op, Code: r.Code, Log: r.Log}
-		}
-		return r, nil
+		return settled(op, r)
 	case <-ctx.Done():
 		return contract.TxResult{}, fmt.Errorf("%s: %w (%v)", op, ErrNotFinal, ctx.Err())
+	}
+}
+
+// admitted is the mempool's answer to a broadcast as an error: nil if the
+// transaction is in the mempool (or was already: its result will come), a
+// RefusalError if CheckTx refused it, ErrUnavailable otherwise (a full
+// mempool, a stopping node).
+func admitted(op string, res *coretypes.ResultBroadcastTx, err error) error {
+	var invalid mempool.ErrInvalidTx
+	switch {
+	case errors.As(err, &invalid):
+		return &RefusalError{Op: op, Code: contract.Code(invalid.Code), Log: invalid.Log}
+	case errors.Is(err, mempool.ErrTxInCache):
+		return nil
+	case err != nil:
+		return fmt.Errorf("%s: %w: %v", op, ErrUnavailable, err)
+	case res.Code != uint32(contract.OK):
+		return &RefusalError{Op: op, Code: contract.Code(res.Code), Log: res.Log}
+	}
+	return nil
+}
+
+// settled is a committed result as Submit returns it: a refusal is an error.
+func settled(op string, r contract.TxResult) (contract.TxResult, error) {
+	if r.Code != contract.OK {
+		return r, &RefusalError{Op: op, Code: r.Code, Log: r.Log}
+	}
+	return r, nil
+}
+
+// submitStatement submits a station's spend or report: checked here first
+// as the mempool would (a refusal comes back at once), then sent in the
+// next batch, and its committed result awaited.
+func (l *Local) submitStatement(ctx context.Context, op string, tx []byte) (contract.TxResult, error) {
+	if l.gather == nil {
+		return l.Submit(ctx, op, tx)
+	}
+	ch, stop := l.node.App.Watch(contract.Hash(tx))
+	defer stop()
+	select {
+	case r := <-ch: // committed before: a retry of a statement
+		return settled(op, r)
+	default:
+	}
+	res, err := l.node.App.CheckTx(ctx, &abci.CheckTxRequest{Tx: tx, Type: abci.CHECK_TX_TYPE_CHECK})
+	if err != nil {
+		return contract.TxResult{}, fmt.Errorf("%s: %w: %v", op, ErrUnavailable, err)
+	}
+	if res.Code != uint32(contract.OK) {
+		return contract.TxResult{}, &RefusalError{Op: op, Code: contract.Code(res.Code), Log: res.Log}
+	}
+	sent := l.gather.add(tx)
+	for {
+		select {
+		case err := <-sent:
+			if err != nil {
+				var refused *RefusalError // shared by the batch's submitters
+				if errors.As(err, &refused) {
+					return contract.TxResult{}, &RefusalError{Op: op, Code: refused.Code, Log: refused.Log}
+				}
+				return contract.TxResult{}, fmt.Errorf("%s: %w", op, err)
+			}
+			sent = nil
+		case r := <-ch:
+			return settled(op, r)
+		case <-ctx.Done():
+			return contract.TxResult{}, fmt.Errorf("%s: %w (%v)", op, ErrNotFinal, ctx.Err())
+		}
 	}
 }
 
@@ -64,7 +137,7 @@ func (l *Local) Spend(ctx context.Context, stationKey []byte, req *protocol.Copy
 	if err != nil {
 		return Receipt{}, err
 	}
-	r, err := l.Submit(ctx, "ledger.Spend", tx)
+	r, err := l.submitStatement(ctx, "ledger.Spend", tx)
 	if err != nil {
 		return Receipt{}, err
 	}
@@ -81,7 +154,7 @@ func (l *Local) Report(ctx context.Context, stationKey []byte, rep *protocol.Cop
 	if err != nil {
 		return Receipt{}, err
 	}
-	r, err := l.Submit(ctx, "ledger.Report", tx)
+	r, err := l.submitStatement(ctx, "ledger.Report", tx)
 	if err != nil {
 		return Receipt{}, err
 	}
