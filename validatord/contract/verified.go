@@ -22,9 +22,17 @@ import (
 //
 // With a kiosk spend's statement it keeps the owner key its customer grant
 // verified against in CheckTx, dropped with the statement (grantmemo.go).
+//
+// The hashes are kept in a map of pointer-free entries, the statements in a
+// second, small map: the garbage collector scans every map whose entries
+// hold pointers at every cycle, and a node's 65,536 entries of statement
+// and key were 22 MiB it walked about once a second under load, a third of
+// a 4-node network's live heap (docs/benchmarks.md, issue 17, fifteenth
+// session).
 type verifiedCache struct {
 	mu   sync.Mutex
-	set  map[[32]byte]checked // zero: verified, statement not kept
+	set  map[[32]byte]struct{} // every remembered hash: scanned by no GC
+	kept map[[32]byte]checked  // the latest verifiedStatements' statements
 	ring [][32]byte
 	next int
 }
@@ -47,7 +55,11 @@ const (
 )
 
 func newVerifiedCache() *verifiedCache {
-	return &verifiedCache{set: make(map[[32]byte]checked, verifiedCacheSize), ring: make([][32]byte, verifiedCacheSize)}
+	return &verifiedCache{
+		set:  make(map[[32]byte]struct{}, verifiedCacheSize),
+		kept: make(map[[32]byte]checked, verifiedStatements),
+		ring: make([][32]byte, verifiedCacheSize),
+	}
 }
 
 // add records a verified transaction, its decoded statement (nil for a
@@ -65,14 +77,13 @@ func (c *verifiedCache) add(h []byte, st protocol.Statement, grantOwner []byte) 
 		delete(c.set, old)
 	}
 	// The statement added verifiedStatements ago is dropped now.
-	if old := c.ring[(c.next-verifiedStatements+len(c.ring))%len(c.ring)]; old != ([32]byte{}) {
-		if _, ok := c.set[old]; ok {
-			c.set[old] = checked{}
-		}
-	}
+	delete(c.kept, c.ring[(c.next-verifiedStatements+len(c.ring))%len(c.ring)])
 	c.ring[c.next] = k
 	c.next = (c.next + 1) % len(c.ring)
-	c.set[k] = checked{st: st, grantOwner: bytes.Clone(grantOwner)}
+	c.set[k] = struct{}{}
+	if st != nil || grantOwner != nil {
+		c.kept[k] = checked{st: st, grantOwner: bytes.Clone(grantOwner)}
+	}
 }
 
 // lookup reports whether the transaction was verified and, if still kept,
@@ -86,6 +97,9 @@ func (c *verifiedCache) lookup(h []byte) (protocol.Statement, []byte, bool) {
 	copy(k[:], h)
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	e, ok := c.set[k]
-	return e.st, e.grantOwner, ok
+	if _, ok := c.set[k]; !ok {
+		return nil, nil, false
+	}
+	e := c.kept[k]
+	return e.st, e.grantOwner, true
 }
