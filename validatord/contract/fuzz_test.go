@@ -6,7 +6,9 @@ import (
 	"crypto/ecdsa"
 	"crypto/elliptic"
 	"crypto/rand"
+	"encoding/json"
 	"testing"
+	"time"
 
 	dbm "github.com/cometbft/cometbft-db"
 	abci "github.com/cometbft/cometbft/abci/types"
@@ -45,9 +47,10 @@ func FuzzDecodeTx(f *testing.F) {
 	})
 }
 
-// FuzzBatch feeds arbitrary bodies of a batch envelope to batchOf and
-// CheckTx: never a panic, an accepted batch re-encodes to the same bytes
-// and holds only spends and reports, and the two agree on its envelope.
+// FuzzBatch feeds arbitrary bodies of a batch envelope to batchOf, CheckTx
+// and a block: never a panic or an execution error, an accepted batch
+// re-encodes to the same bytes and holds only spends and reports, and
+// batchOf and CheckTx agree on its envelope.
 func FuzzBatch(f *testing.F) {
 	k, _ := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
 	pub, _ := k.PublicKey.Bytes()
@@ -65,7 +68,25 @@ func FuzzBatch(f *testing.F) {
 	if err != nil {
 		f.Fatal(err)
 	}
+	// A chain to execute them on: a block whatever it holds executes
+	// (refusing what it must) and never stops the node with an error.
+	chain, err := New(dbm.NewMemDB(), Options{})
+	if err != nil {
+		f.Fatal(err)
+	}
+	js, _ := json.Marshal(Genesis{Params: Params{MaxRetries: 2}, Operators: [][]byte{pub}})
+	if _, err := chain.InitChain(context.Background(), &abci.InitChainRequest{ChainId: "c", InitialHeight: 1, AppStateBytes: js}); err != nil {
+		f.Fatal(err)
+	}
+	height := int64(0)
 	f.Fuzz(func(t *testing.T, p []byte) {
+		height++
+		if _, err := chain.FinalizeBlock(context.Background(), &abci.FinalizeBlockRequest{Height: height, Time: time.Unix(1_800_000_000, 0), Txs: [][]byte{p}}); err != nil {
+			t.Fatalf("FinalizeBlock(%x) = %v, want results", p, err)
+		}
+		if _, err := chain.Commit(context.Background(), &abci.CommitRequest{}); err != nil {
+			t.Fatalf("Commit after %x = %v", p, err)
+		}
 		txs, ref := batchOf(p)
 		if txs != nil {
 			for _, tx := range txs {
