@@ -9,7 +9,6 @@ import (
 	"time"
 
 	abci "github.com/cometbft/cometbft/abci/types"
-
 	"github.com/cometbft/cometbft/mempool"
 	coretypes "github.com/cometbft/cometbft/rpc/core/types"
 
