@@ -9,6 +9,7 @@ import (
 	"io"
 	"net"
 	"os"
+	"time"
 
 	"github.com/flynn/noise"
 
@@ -114,10 +115,19 @@ func newGateway(n *chain.Node, logf func(string, ...any)) (*gateway.Server, erro
 	return gateway.New(gateway.Config{
 		NoiseKey: noise.DHKey{Private: n.GatewayKey, Public: priv.PublicKey().Bytes()},
 		Signer:   n.Signer,
-		Ledger:   ledger.NewLocal(n),
+		Ledger:   ledger.NewLocalGather(n, gatherWindow(n.Config)),
 		Random:   rand.Reader,
 		Logf:     logf,
 	})
+}
+
+// gatherWindow is the window node.json's gather_ms gives the gateway's
+// ledger: absent, ledger.DefaultGatherWindow; 0, none.
+func gatherWindow(nc *chain.NodeConfig) time.Duration {
+	if nc == nil || nc.GatherMS == nil {
+		return ledger.DefaultGatherWindow
+	}
+	return time.Duration(*nc.GatherMS) * time.Millisecond
 }
 
 // sdNotify sends a state line to systemd's notify socket, if there is one.

@@ -49,7 +49,16 @@ type NodeConfig struct {
 	// StateSync makes a joining node's first start catch up from a
 	// snapshot (ignored once the node has a ledger).
 	StateSync *StateSync `json:"state_sync,omitempty"`
+	// GatherMS is how long the gateway's ledger holds a station's spend
+	// or report for others to share its batch transaction
+	// (docs/contract.md, "Batches"): 0 sends each alone; nil is the
+	// default (ledger.DefaultGatherWindow).
+	GatherMS *int64 `json:"gather_ms,omitempty"`
 }
+
+// MaxGatherMS bounds node.json's gather_ms: a spend waits that long before
+// it is even broadcast.
+const MaxGatherMS = 1000
 
 // DefaultSnapshots are a node's snapshots unless node.json says otherwise.
 var DefaultSnapshots = Snapshots{Interval: 1000, Keep: 2}
@@ -274,6 +283,9 @@ func LoadNodeConfig(home string) (*NodeConfig, error) {
 	var c NodeConfig
 	if err := json.Unmarshal(p, &c); err != nil {
 		return nil, fmt.Errorf("chain.LoadNodeConfig: %s: %w", FileNodeConfig, err)
+	}
+	if g := c.GatherMS; g != nil && (*g < 0 || *g > MaxGatherMS) {
+		return nil, fmt.Errorf("chain.LoadNodeConfig: %s: gather_ms is %d; give 0 (each spend sent alone) to %d milliseconds, or leave it out for the default", FileNodeConfig, *g, MaxGatherMS)
 	}
 	return &c, nil
 }

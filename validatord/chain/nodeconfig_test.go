@@ -1,0 +1,36 @@
+package chain
+
+import (
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+)
+
+// TestGatherMSBounds: node.json's gather_ms loads when absent or within 0
+// to MaxGatherMS, and otherwise the node refuses to start with a message
+// that names the field and its range.
+func TestGatherMSBounds(t *testing.T) {
+	for _, c := range []struct {
+		json string
+		want string // "" loads; else the error mentions it
+	}{
+		{`{"moniker":"a"}`, ""},
+		{`{"moniker":"a","gather_ms":0}`, ""},
+		{`{"moniker":"a","gather_ms":1000}`, ""},
+		{`{"moniker":"a","gather_ms":1001}`, "gather_ms is 1001; give 0"},
+		{`{"moniker":"a","gather_ms":-5}`, "gather_ms is -5; give 0"},
+	} {
+		home := t.TempDir()
+		if err := os.WriteFile(filepath.Join(home, FileNodeConfig), []byte(c.json), 0o600); err != nil {
+			t.Fatal(err)
+		}
+		nc, err := LoadNodeConfig(home)
+		switch {
+		case c.want == "" && err != nil:
+			t.Errorf("%s: LoadNodeConfig = %v, want it loaded", c.json, err)
+		case c.want != "" && (err == nil || !strings.Contains(err.Error(), c.want)):
+			t.Errorf("%s: LoadNodeConfig = %+v, %v; want an error with %q", c.json, nc, err, c.want)
+		}
+	}
+}
