@@ -99,3 +99,28 @@ func TestVerifiedStatementsBounded(t *testing.T) {
 		t.Error("nil cache lookup = verified")
 	}
 }
+
+// TestCheckTxRemembers: CheckTx of bytes it has already passed answers OK
+// without decoding or verifying them again (a gathered statement reaches
+// the mempool as the bytes its node's ledger checked). A verification
+// allocates dozens of times; the remembered answer a handful.
+func TestCheckTxRemembers(t *testing.T) {
+	w := newWorld(t)
+	// Two unseen spends: AllocsPerRun runs its function once to warm up.
+	unseen := [][]byte{
+		w.spendTx(w.stA, w.request("job-2", "tok-a", "film-1", 0x41, "m2")),
+		w.spendTx(w.stA, w.request("job-3", "tok-a", "film-1", 0x41, "m3")),
+	}
+	first := testing.AllocsPerRun(1, func() {
+		w.app.CheckTx(context.Background(), &abci.CheckTxRequest{Tx: unseen[0]})
+		unseen = unseen[1:]
+	})
+	req := &abci.CheckTxRequest{Tx: w.spendTx(w.stA, w.request("job-1", "tok-a", "film-1", 0x41, "m1"))}
+	if r, _ := w.app.CheckTx(context.Background(), req); Code(r.Code) != OK {
+		t.Fatalf("CheckTx = %d %s, want OK", r.Code, r.Log)
+	}
+	again := testing.AllocsPerRun(10, func() { w.app.CheckTx(context.Background(), req) })
+	if again > 5 || again >= first/4 {
+		t.Errorf("CheckTx of remembered bytes made %.0f allocations, a first check %.0f: want a handful, no verification", again, first)
+	}
+}
