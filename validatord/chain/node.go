@@ -258,7 +258,12 @@ func cometConfig(home string, nc *NodeConfig) *cfg.Config {
 	c.Consensus.TimeoutPrecommit = time.Duration(nc.Timeouts.PrecommitMS) * time.Millisecond
 	c.Consensus.TimeoutCommit = time.Duration(nc.Timeouts.CommitMS) * time.Millisecond
 	c.Consensus.CreateEmptyBlocks = false
-	c.Consensus.PeerGossipSleepDuration = 10 * time.Millisecond
+	// A peer's gossip routines poll for a proposal part or vote to send
+	// and sleep this long when there is none, so each of a height's three
+	// hops (proposal, prevotes, precommits) waits up to this long. 5 ms
+	// instead of 10 shortened heights by a tenth at 2,000 spends/s for
+	// the same CPU (docs/benchmarks.md, issue 17, sixteenth session).
+	c.Consensus.PeerGossipSleepDuration = 5 * time.Millisecond
 	c.Instrumentation.Prometheus = false
 	return c
 }
