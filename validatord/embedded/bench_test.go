@@ -5,6 +5,7 @@ import (
 	"crypto/rand"
 	"fmt"
 	"os"
+	"runtime"
 	"runtime/pprof"
 	"runtime/trace"
 	"slices"
@@ -145,6 +146,29 @@ func profileSpends(b *testing.B) (stop func()) {
 			b.Errorf("SPEND_CPUPROFILE: %v", err)
 		}
 		stopTrace()
+	}
+}
+
+// heapSpends writes a heap profile to the file SPEND_HEAPPROFILE names, if
+// set, after a collection at the end of the timed phase, with the nodes
+// still running: what the collector marks every cycle (go tool pprof
+// -sample_index=inuse_space FILE).
+func heapSpends(b *testing.B) {
+	path := os.Getenv("SPEND_HEAPPROFILE")
+	if path == "" {
+		return
+	}
+	runtime.GC()
+	f, err := os.Create(path)
+	if err != nil {
+		b.Fatalf("SPEND_HEAPPROFILE: %v", err)
+	}
+	err = pprof.WriteHeapProfile(f)
+	if cerr := f.Close(); err == nil {
+		err = cerr
+	}
+	if err != nil {
+		b.Errorf("SPEND_HEAPPROFILE: %v", err)
 	}
 }
 

@@ -157,6 +157,7 @@ func benchSpendRate(b *testing.B, nodes, rate int, o Options, kiosk bool) {
 	cpu, faults := use.cpu-use0.cpu, use.minflt-use0.minflt
 	h1, _ := ns[0].App.LastCommit()
 	stopProfile()
+	heapSpends(b)
 	b.StopTimer()
 	steps.stop(ns)
 	slices.Sort(waited)
