@@ -107,6 +107,7 @@ func benchSpendsTuned(b *testing.B, nodes, workers int, tune func(*cfg.Config)) 
 	h1, _ := bn.nw.Node(0).App.LastCommit()
 	stopProfile()
 	b.StopTimer()
+	heapSpends(b)
 	slices.Sort(lat)
 	b.ReportMetric(float64(b.N)/elapsed.Seconds(), "spends/s")
 	b.ReportMetric(ms(lat[len(lat)/2]), "p50-ms")
@@ -150,9 +151,10 @@ func profileSpends(b *testing.B) (stop func()) {
 }
 
 // heapSpends writes a heap profile to the file SPEND_HEAPPROFILE names, if
-// set, after a collection at the end of the timed phase, with the nodes
-// still running: what the collector marks every cycle (go tool pprof
-// -sample_index=inuse_space FILE).
+// set, after a collection at the end of an in-process spend benchmark's
+// timed phase, with the nodes still running: what the collector marks
+// every cycle (go tool pprof -sample_index=inuse_space FILE), which
+// -test.memprofile, written after the nodes stop, cannot show.
 func heapSpends(b *testing.B) {
 	path := os.Getenv("SPEND_HEAPPROFILE")
 	if path == "" {

@@ -157,8 +157,8 @@ func benchSpendRate(b *testing.B, nodes, rate int, o Options, kiosk bool) {
 	cpu, faults := use.cpu-use0.cpu, use.minflt-use0.minflt
 	h1, _ := ns[0].App.LastCommit()
 	stopProfile()
-	heapSpends(b)
 	b.StopTimer()
+	heapSpends(b)
 	steps.stop(ns)
 	slices.Sort(waited)
 	b.ReportMetric(float64(waited[len(waited)/2]), "blocks-p50")
