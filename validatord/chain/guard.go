@@ -97,6 +97,10 @@ func (g *guardedDB) DeleteSync(k []byte) error {
 	return g.write(func() error { return g.DB.DeleteSync(k) })
 }
 
+func (g *guardedDB) Compact(start, end []byte) error {
+	return g.write(func() error { return g.DB.Compact(start, end) })
+}
+
 func (g *guardedDB) Iterator(start, end []byte) (dbm.Iterator, error) {
 	g.mu.RLock()
 	defer g.mu.RUnlock()
