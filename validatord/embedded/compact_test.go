@@ -22,12 +22,7 @@ func TestCompactStore(t *testing.T) {
 	if err != nil {
 		t.Fatalf("Start() = %v", err)
 	}
-	stopped := false
-	defer func() {
-		if !stopped {
-			n.Stop()
-		}
-	}()
+	defer n.Stop() // a second Stop finds everything stopped
 	st := newStation(t)
 	setup(t, ctx, n, st)
 	if err := n.Issuer.MintToken(ctx, "tok-c", "film-1", st.signPub); err != nil {
@@ -61,7 +56,6 @@ func TestCompactStore(t *testing.T) {
 		t.Fatalf("CompactStore() after spends = %v", err)
 	}
 	n.Stop()
-	stopped = true
 	if err := n.App.CompactStore(); err == nil {
 		t.Fatal("CompactStore() on a stopped node = nil, want an error")
 	}
