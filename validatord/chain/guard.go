@@ -31,8 +31,9 @@ type guardedDB struct {
 const StoreCacheBytes = 64 << 20
 
 // guardedProvider opens a node's stores guarded, pebble ones with the
-// contract's options and the shared cache (nil: pebble's own per store).
-func guardedProvider(cache *pebble.Cache) cfg.DBProvider {
+// contract's options, the shared cache (nil: pebble's own per store) and
+// memtables of memTable bytes (memtable.go).
+func guardedProvider(cache *pebble.Cache, memTable uint64) cfg.DBProvider {
 	return func(ctx *cfg.DBContext) (dbm.DB, error) {
 		var (
 			db  dbm.DB
@@ -43,6 +44,7 @@ func guardedProvider(cache *pebble.Cache) cfg.DBProvider {
 			// without pebble's informational log on stderr (its WAL replay
 			// report at every restart).
 			opts := contract.PebbleOptions(cache)
+			opts.MemTableSize = memTable
 			opts.Logger = quietLog{}
 			db, err = dbm.NewPebbleDBWithOpts(ctx.ID, ctx.Config.DBDir(), opts)
 		} else {

@@ -22,6 +22,7 @@ import (
 	"github.com/cometbft/cometbft/p2p"
 	"github.com/cometbft/cometbft/privval"
 	"github.com/cometbft/cometbft/rpc/client/local"
+	"github.com/cometbft/cometbft/types"
 
 	"copystation/validatord/contract"
 	"copystation/validatord/keyservice"
@@ -101,9 +102,14 @@ func Start(ctx context.Context, o Options) (*Node, error) {
 	}
 	// Each store opened takes its own reference to the cache; this one is
 	// dropped once they are all open (or the start failed).
+	doc, err := types.GenesisDocFromFile(c.GenesisFile())
+	if err != nil {
+		ks.Close()
+		return nil, fmt.Errorf("chain.Start: genesis: %w", err)
+	}
 	cache := pebble.NewCache(StoreCacheBytes)
 	defer cache.Unref()
-	provider := guardedProvider(cache)
+	provider := guardedProvider(cache, memTableBytes(storeSlot(doc, sec.ConsensusKey)))
 	appDB, err := provider(&cfg.DBContext{ID: "contract", Config: c})
 	if err != nil {
 		ks.Close()

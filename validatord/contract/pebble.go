@@ -26,7 +26,9 @@ import (
 // numbers of larger tables, which compaction then moves less often: 7 % less
 // CPU per spend on four nodes (docs/benchmarks.md). Pebble starts a store's
 // memtable at 256 KiB and doubles it as writes come, so a quiet store stays
-// small; a busy node holds up to two per store.
+// small; a busy node holds up to two per store. A validator's node lowers
+// the size by its place among the validators (chain/memtable.go), so the
+// validators, which all write the same blocks, do not flush together.
 func PebbleOptions(cache *pebble.Cache) *pebble.Options {
 	o := &pebble.Options{
 		Cache:        cache,

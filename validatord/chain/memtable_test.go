@@ -1,0 +1,70 @@
+package chain
+
+import (
+	"bytes"
+	"crypto/ecdsa"
+	"crypto/elliptic"
+	"crypto/rand"
+	"path/filepath"
+	"slices"
+	"testing"
+
+	"github.com/cometbft/cometbft/crypto/ed25519"
+	"github.com/cometbft/cometbft/types"
+
+	"copystation/validatord/vault"
+)
+
+// TestMemTablesApart: the four validators of a testnet take four places
+// and so four memtable sizes, evenly from 32 MiB down to 20 MiB; a node
+// outside the genesis validators takes a place among theirs; sizes stay
+// within 16 to 32 MiB whatever the count.
+func TestMemTablesApart(t *testing.T) {
+	dir := t.TempDir()
+	kek := bytes.Repeat([]byte{9}, 32)
+	op, _ := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
+	opPub, _ := op.PublicKey.Bytes()
+	homes, err := Testnet(dir, 4, kek, GenesisOptions{Operators: [][]byte{opPub}}, nil)
+	if err != nil {
+		t.Fatalf("Testnet() = %v", err)
+	}
+	var sizes []uint64
+	for _, home := range homes {
+		doc, err := types.GenesisDocFromFile(filepath.Join(home, FileGenesis))
+		if err != nil {
+			t.Fatal(err)
+		}
+		s, err := vault.Load(filepath.Join(home, FileVault), kek)
+		if err != nil {
+			t.Fatal(err)
+		}
+		slot, n := storeSlot(doc, s.ConsensusKey)
+		s.Wipe()
+		if n != 4 || slot < 0 || slot >= n {
+			t.Fatalf("%s: storeSlot = %d of %d, want one of 4", home, slot, n)
+		}
+		sizes = append(sizes, memTableBytes(slot, n))
+	}
+	slices.Sort(sizes)
+	if want := []uint64{20 << 20, 24 << 20, 28 << 20, 32 << 20}; !slices.Equal(sizes, want) {
+		t.Errorf("memtable sizes = %v, want %v", sizes, want)
+	}
+
+	doc, err := types.GenesisDocFromFile(filepath.Join(homes[0], FileGenesis))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if slot, n := storeSlot(doc, ed25519.GenPrivKey()); n != 4 || slot < 0 || slot >= 4 {
+		t.Errorf("storeSlot of a key outside the genesis = %d of %d, want one of 4", slot, n)
+	}
+	if slot, n := storeSlot(&types.GenesisDoc{}, ed25519.GenPrivKey()); slot != 0 || n != 0 {
+		t.Errorf("storeSlot with no genesis validators = %d of %d, want 0 of 0", slot, n)
+	}
+	for n := range 100 {
+		for slot := -1; slot <= n; slot++ {
+			if b := memTableBytes(slot, n); b > MaxMemTableBytes || b <= MaxMemTableBytes/2 || b%1024 != 0 {
+				t.Fatalf("memTableBytes(%d, %d) = %d, want whole KiB in (16, 32] MiB", slot, n, b)
+			}
+		}
+	}
+}
