@@ -2,11 +2,13 @@ package chain
 
 import (
 	"bytes"
+	"context"
 	"crypto/ecdsa"
 	"crypto/elliptic"
 	"crypto/rand"
 	"path/filepath"
 	"slices"
+	"strings"
 	"testing"
 
 	"github.com/cometbft/cometbft/crypto/ed25519"
@@ -66,5 +68,36 @@ func TestMemTablesApart(t *testing.T) {
 				t.Fatalf("memTableBytes(%d, %d) = %d, want whole KiB in (16, 32] MiB", slot, n, b)
 			}
 		}
+	}
+}
+
+// TestStartRefusesShortConsensusKey: a vault whose consensus key is not
+// an ed25519 key of 64 bytes stops Start with a message that says so,
+// before any store opens, rather than a panic where the key is first used.
+func TestStartRefusesShortConsensusKey(t *testing.T) {
+	kek := bytes.Repeat([]byte{9}, 32)
+	op, _ := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
+	opPub, _ := op.PublicKey.Bytes()
+	homes, err := Testnet(t.TempDir(), 1, kek, GenesisOptions{Operators: [][]byte{opPub}}, nil)
+	if err != nil {
+		t.Fatalf("Testnet() = %v", err)
+	}
+	path := filepath.Join(homes[0], FileVault)
+	s, err := vault.Load(path, kek)
+	if err != nil {
+		t.Fatal(err)
+	}
+	s.ConsensusKey = s.ConsensusKey[:32]
+	if err := vault.Save(path, kek, s, rand.Reader); err != nil {
+		t.Fatal(err)
+	}
+	s.Wipe()
+	n, err := Start(context.Background(), Options{Home: homes[0], KEK: kek})
+	if err == nil {
+		n.Stop()
+		t.Fatal("Start() with a 32-byte consensus key succeeded")
+	}
+	if !strings.Contains(err.Error(), "consensus key is 32 bytes, want 64") {
+		t.Errorf("Start() = %v, want the key's length named", err)
 	}
 }

@@ -102,6 +102,10 @@ func Start(ctx context.Context, o Options) (*Node, error) {
 	}
 	// Each store opened takes its own reference to the cache; this one is
 	// dropped once they are all open (or the start failed).
+	if len(sec.ConsensusKey) != ed25519.PrivateKeySize {
+		ks.Close()
+		return nil, fmt.Errorf("chain.Start: the vault's consensus key is %d bytes, want %d; restore the home's vault from its backup", len(sec.ConsensusKey), ed25519.PrivateKeySize)
+	}
 	doc, err := types.GenesisDocFromFile(c.GenesisFile())
 	if err != nil {
 		ks.Close()
