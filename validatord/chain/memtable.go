@@ -8,6 +8,8 @@ import (
 
 	"github.com/cometbft/cometbft/crypto/ed25519"
 	"github.com/cometbft/cometbft/types"
+
+	"copystation/validatord/contract"
 )
 
 // Every validator applies the same blocks, so its stores receive the same
@@ -17,22 +19,19 @@ import (
 // cores stalled for more than a second every ten at 2,000 spends a second
 // (docs/benchmarks.md, issue 17, seventeenth session). Each node instead
 // sizes its memtables by its place among the genesis validators, evenly
-// from MaxMemTableBytes down to just above half of it, so the nodes fill
-// them at different heights and at most a few are busy with a flush at
-// one height. A quorum is then mostly nodes that are not.
-const (
-	// MaxMemTableBytes is the first validator's memtable size (the
-	// largest), and a lone node's.
-	MaxMemTableBytes = 32 << 20
-)
+// from contract.MemTableBytes down to just above half of it, so the nodes
+// fill them at different heights and at most a few are busy with a flush
+// at one height. A quorum is then mostly nodes that are not.
 
 // memTableBytes is the memtable size of the node at slot of n validators:
-// MaxMemTableBytes less slot/n of half of it, in whole KiB.
+// contract.MemTableBytes less slot/n of half of it, in whole KiB; the
+// largest for a lone node.
 func memTableBytes(slot, n int) uint64 {
+	const most = contract.MemTableBytes
 	if n < 1 || slot < 0 || slot >= n {
-		return MaxMemTableBytes
+		return most
 	}
-	return uint64(MaxMemTableBytes-MaxMemTableBytes/2*slot/n) &^ (1<<10 - 1)
+	return uint64(most-most/2*slot/n) &^ (1<<10 - 1)
 }
 
 // storeSlot is the node's place among the genesis validators, ordered by

@@ -100,8 +100,6 @@ func Start(ctx context.Context, o Options) (*Node, error) {
 			return nil, fmt.Errorf("chain.Start: %w", err)
 		}
 	}
-	// Each store opened takes its own reference to the cache; this one is
-	// dropped once they are all open (or the start failed).
 	if len(sec.ConsensusKey) != ed25519.PrivateKeySize {
 		ks.Close()
 		return nil, fmt.Errorf("chain.Start: the vault's consensus key is %d bytes, want %d; restore the home's vault from its backup", len(sec.ConsensusKey), ed25519.PrivateKeySize)
@@ -111,6 +109,8 @@ func Start(ctx context.Context, o Options) (*Node, error) {
 		ks.Close()
 		return nil, fmt.Errorf("chain.Start: genesis: %w", err)
 	}
+	// Each store opened takes its own reference to the cache; this one is
+	// dropped once they are all open (or the start failed).
 	cache := pebble.NewCache(StoreCacheBytes)
 	defer cache.Unref()
 	provider := guardedProvider(cache, memTableBytes(storeSlot(doc, sec.ConsensusKey)))

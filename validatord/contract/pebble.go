@@ -5,6 +5,10 @@ import (
 	"github.com/cockroachdb/pebble/bloom"
 )
 
+// MemTableBytes is a store's memtable size in PebbleOptions, the largest a
+// node uses.
+const MemTableBytes = 32 << 20
+
 // PebbleOptions are the options a node opens its pebble stores with,
 // sharing cache (nil: pebble's own 8 MiB per store). Pebble takes its own
 // reference to the cache at open; the caller keeps and releases its own.
@@ -32,7 +36,7 @@ import (
 func PebbleOptions(cache *pebble.Cache) *pebble.Options {
 	o := &pebble.Options{
 		Cache:        cache,
-		MemTableSize: 32 << 20,
+		MemTableSize: MemTableBytes,
 		// The levels below the first take the last entry's filter.
 		Levels: []pebble.LevelOptions{{FilterPolicy: bloom.FilterPolicy(10), FilterType: pebble.TableFilter}},
 	}
