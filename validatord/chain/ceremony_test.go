@@ -2,9 +2,6 @@ package chain
 
 import (
 	"bytes"
-	"crypto/ecdsa"
-	"crypto/elliptic"
-	"crypto/rand"
 	"encoding/json"
 	"errors"
 	"os"
@@ -26,8 +23,7 @@ import (
 func TestCeremony(t *testing.T) {
 	dir := t.TempDir()
 	kek := bytes.Repeat([]byte{9}, 32)
-	op, _ := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
-	opPub, _ := op.PublicKey.Bytes()
+	opPub := operatorKey(t)
 	homes, err := Testnet(dir, 4, kek, GenesisOptions{ChainID: "ceremony", Operators: [][]byte{opPub}}, nil)
 	if err != nil {
 		t.Fatalf("Testnet() = %v", err)

@@ -18,13 +18,27 @@ import (
 	"copystation/validatord/vault"
 )
 
+// operatorKey is a fresh operator's public key (P-256, SEC 1) for a
+// test network's genesis.
+func operatorKey(t *testing.T) []byte {
+	t.Helper()
+	op, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
+	if err != nil {
+		t.Fatal(err)
+	}
+	pub, err := op.PublicKey.Bytes()
+	if err != nil {
+		t.Fatal(err)
+	}
+	return pub
+}
+
 // TestNoPlaintextSecrets runs a node from a fresh home, stops it, and
 // searches every file the node wrote for any of its secrets.
 func TestNoPlaintextSecrets(t *testing.T) {
 	dir := t.TempDir()
 	kek := bytes.Repeat([]byte{9}, 32)
-	op, _ := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
-	opPub, _ := op.PublicKey.Bytes()
+	opPub := operatorKey(t)
 	homes, err := Testnet(dir, 1, kek, GenesisOptions{Operators: [][]byte{opPub}}, nil)
 	if err != nil {
 		t.Fatalf("Testnet() = %v", err)

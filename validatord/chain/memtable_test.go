@@ -3,8 +3,6 @@ package chain
 import (
 	"bytes"
 	"context"
-	"crypto/ecdsa"
-	"crypto/elliptic"
 	"crypto/rand"
 	"path/filepath"
 	"slices"
@@ -14,6 +12,7 @@ import (
 	"github.com/cometbft/cometbft/crypto/ed25519"
 	"github.com/cometbft/cometbft/types"
 
+	"copystation/validatord/contract"
 	"copystation/validatord/vault"
 )
 
@@ -24,8 +23,7 @@ import (
 func TestMemTablesApart(t *testing.T) {
 	dir := t.TempDir()
 	kek := bytes.Repeat([]byte{9}, 32)
-	op, _ := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
-	opPub, _ := op.PublicKey.Bytes()
+	opPub := operatorKey(t)
 	homes, err := Testnet(dir, 4, kek, GenesisOptions{Operators: [][]byte{opPub}}, nil)
 	if err != nil {
 		t.Fatalf("Testnet() = %v", err)
@@ -64,7 +62,7 @@ func TestMemTablesApart(t *testing.T) {
 	}
 	for n := range 100 {
 		for slot := -1; slot <= n; slot++ {
-			if b := memTableBytes(slot, n); b > MaxMemTableBytes || b <= MaxMemTableBytes/2 || b%1024 != 0 {
+			if b := memTableBytes(slot, n); b > contract.MemTableBytes || b <= contract.MemTableBytes/2 || b%1024 != 0 {
 				t.Fatalf("memTableBytes(%d, %d) = %d, want whole KiB in (16, 32] MiB", slot, n, b)
 			}
 		}
@@ -76,8 +74,7 @@ func TestMemTablesApart(t *testing.T) {
 // before any store opens, rather than a panic where the key is first used.
 func TestStartRefusesShortConsensusKey(t *testing.T) {
 	kek := bytes.Repeat([]byte{9}, 32)
-	op, _ := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
-	opPub, _ := op.PublicKey.Bytes()
+	opPub := operatorKey(t)
 	homes, err := Testnet(t.TempDir(), 1, kek, GenesisOptions{Operators: [][]byte{opPub}}, nil)
 	if err != nil {
 		t.Fatalf("Testnet() = %v", err)

@@ -1,9 +1,6 @@
 package chain
 
 import (
-	"crypto/ecdsa"
-	"crypto/elliptic"
-	"crypto/rand"
 	"errors"
 	"net"
 	"net/url"
@@ -13,8 +10,7 @@ import (
 
 func testnetPorts(t *testing.T, n, base int) ([]int, error) {
 	t.Helper()
-	op, _ := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
-	opPub, _ := op.PublicKey.Bytes()
+	opPub := operatorKey(t)
 	dir := t.TempDir()
 	homes := make([]string, n)
 	for i := range homes {
