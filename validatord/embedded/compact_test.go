@@ -32,17 +32,19 @@ func TestCompactStore(t *testing.T) {
 	if err := n.Ledger.Query(ctx, "/token/tok-c", &before); err != nil {
 		t.Fatal(err)
 	}
-	h0, hash0 := n.App.LastCommit()
+	// The height is not compared: CometBFT may commit the empty block that
+	// carries the minting's app hash meanwhile, which leaves the hash as it was.
+	_, hash0 := n.App.LastCommit()
 	if err := n.App.CompactStore(); err != nil {
 		t.Fatalf("CompactStore() = %v", err)
 	}
-	h1, hash1 := n.App.LastCommit()
+	_, hash1 := n.App.LastCommit()
 	var after contract.Token
 	if err := n.Ledger.Query(ctx, "/token/tok-c", &after); err != nil {
 		t.Fatal(err)
 	}
-	if h1 != h0 || !bytes.Equal(hash1, hash0) || !reflect.DeepEqual(after, before) || after.State != contract.TokenUnspent {
-		t.Fatalf("after CompactStore: height %d hash %x token %+v; want %d, %x, %+v", h1, hash1, after, h0, hash0, before)
+	if !bytes.Equal(hash1, hash0) || !reflect.DeepEqual(after, before) || after.State != contract.TokenUnspent {
+		t.Fatalf("after CompactStore: hash %x token %+v; want %x, %+v", hash1, after, hash0, before)
 	}
 	req, sig := st.request(t, "job-c", "tok-c", "media-c")
 	if _, err := n.Ledger.Spend(ctx, st.signPub, req, sig); err != nil {
