@@ -20,14 +20,11 @@ var ErrCustody = errors.New("the node's custody share does not belong to the gen
 // loadCustody reads the custody group from the node's genesis and decodes
 // its share from the vault. A home made before the ceremony has neither:
 // the node then runs, but refuses every release (keyservice.ErrNoCustody).
-func loadCustody(home string, nc *NodeConfig, share []byte) (keyservice.Custody, error) {
-	doc, err := types.GenesisDocFromFile(filepath.Join(home, FileGenesis))
-	if err != nil {
-		return keyservice.Custody{}, fmt.Errorf("genesis: %w", err)
-	}
+func loadCustody(doc *types.GenesisDoc, nc *NodeConfig, share []byte) (keyservice.Custody, error) {
 	c := keyservice.Custody{ChainID: doc.ChainID}
 	var g contract.Genesis
-	if err := json.Unmarshal(doc.AppState, &g); err != nil {
+	err := json.Unmarshal(doc.AppState, &g)
+	if err != nil {
 		return c, fmt.Errorf("genesis app state: %w", err)
 	}
 	if g.Custody == nil || len(share) == 0 {
@@ -72,8 +69,8 @@ func loadEpochShares(c *keyservice.Custody, shares []vault.EpochShare) error {
 
 // custodyOf is the node's custody from its genesis and vault: the ceremony
 // share (if not yet wiped) and every reshared share it holds.
-func custodyOf(home string, nc *NodeConfig, sec *vault.Secrets) (keyservice.Custody, error) {
-	cust, err := loadCustody(home, nc, sec.CustodyShare)
+func custodyOf(doc *types.GenesisDoc, nc *NodeConfig, sec *vault.Secrets) (keyservice.Custody, error) {
+	cust, err := loadCustody(doc, nc, sec.CustodyShare)
 	if err != nil {
 		return cust, err
 	}
@@ -99,7 +96,11 @@ func OpenKeys(home string, kek []byte) (*keyservice.Service, error) {
 		return nil, fmt.Errorf("chain.OpenKeys: %w", err)
 	}
 	defer sec.Wipe()
-	cust, err := custodyOf(home, nc, sec)
+	doc, err := types.GenesisDocFromFile(filepath.Join(home, FileGenesis))
+	if err != nil {
+		return nil, fmt.Errorf("chain.OpenKeys: genesis: %w", err)
+	}
+	cust, err := custodyOf(doc, nc, sec)
 	if err != nil {
 		return nil, fmt.Errorf("chain.OpenKeys: %w", err)
 	}

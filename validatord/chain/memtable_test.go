@@ -4,6 +4,8 @@ import (
 	"bytes"
 	"context"
 	"crypto/rand"
+	"errors"
+	"os"
 	"path/filepath"
 	"slices"
 	"strings"
@@ -69,9 +71,10 @@ func TestMemTablesApart(t *testing.T) {
 	}
 }
 
-// TestStartRefusesShortConsensusKey: a vault whose consensus key is not
-// an ed25519 key of 64 bytes stops Start with a message that says so,
-// before any store opens, rather than a panic where the key is first used.
+// TestStartRefusesShortConsensusKey: a vault whose consensus key, or node
+// key, is not an ed25519 key of 64 bytes stops Start with a message that
+// names the key and its length, before any store opens, rather than a
+// panic where the key is first used.
 func TestStartRefusesShortConsensusKey(t *testing.T) {
 	kek := bytes.Repeat([]byte{9}, 32)
 	opPub := operatorKey(t)
@@ -80,21 +83,36 @@ func TestStartRefusesShortConsensusKey(t *testing.T) {
 		t.Fatalf("Testnet() = %v", err)
 	}
 	path := filepath.Join(homes[0], FileVault)
-	s, err := vault.Load(path, kek)
+	good, err := os.ReadFile(path)
 	if err != nil {
 		t.Fatal(err)
 	}
-	s.ConsensusKey = s.ConsensusKey[:32]
-	if err := vault.Save(path, kek, s, rand.Reader); err != nil {
-		t.Fatal(err)
-	}
-	s.Wipe()
-	n, err := Start(context.Background(), Options{Home: homes[0], KEK: kek})
-	if err == nil {
-		n.Stop()
-		t.Fatal("Start() with a 32-byte consensus key succeeded")
-	}
-	if !strings.Contains(err.Error(), "consensus key is 32 bytes, want 64") {
-		t.Errorf("Start() = %v, want the key's length named", err)
+	for _, c := range []struct {
+		cut  func(*vault.Secrets)
+		want string
+	}{
+		{func(s *vault.Secrets) { s.ConsensusKey = s.ConsensusKey[:32] }, "consensus key is 32 bytes, want 64"},
+		{func(s *vault.Secrets) { s.NodeKey = nil }, "node key is 0 bytes, want 64"},
+	} {
+		if err := os.WriteFile(path, good, 0o600); err != nil {
+			t.Fatal(err)
+		}
+		s, err := vault.Load(path, kek)
+		if err != nil {
+			t.Fatal(err)
+		}
+		c.cut(s)
+		if err := vault.Save(path, kek, s, rand.Reader); err != nil {
+			t.Fatal(err)
+		}
+		s.Wipe()
+		n, err := Start(context.Background(), Options{Home: homes[0], KEK: kek})
+		if err == nil {
+			n.Stop()
+			t.Fatalf("Start() with a vault whose %s succeeded", c.want)
+		}
+		if !errors.Is(err, vault.ErrCometKeys) || !strings.Contains(err.Error(), c.want) {
+			t.Errorf("Start() = %v, want %v naming %q", err, vault.ErrCometKeys, c.want)
+		}
 	}
 }

@@ -76,7 +76,14 @@ func Start(ctx context.Context, o Options) (*Node, error) {
 		return nil, fmt.Errorf("chain.Start: %w", err)
 	}
 	defer sec.Wipe()
-	cust, err := custodyOf(o.Home, nc, sec)
+	if err := sec.CheckCometKeys(); err != nil {
+		return nil, fmt.Errorf("chain.Start: %w; restore the home's vault from its backup", err)
+	}
+	doc, err := types.GenesisDocFromFile(filepath.Join(o.Home, FileGenesis))
+	if err != nil {
+		return nil, fmt.Errorf("chain.Start: genesis: %w", err)
+	}
+	cust, err := custodyOf(doc, nc, sec)
 	if err != nil {
 		return nil, fmt.Errorf("chain.Start: %w", err)
 	}
@@ -99,15 +106,6 @@ func Start(ctx context.Context, o Options) (*Node, error) {
 			ks.Close()
 			return nil, fmt.Errorf("chain.Start: %w", err)
 		}
-	}
-	if len(sec.ConsensusKey) != ed25519.PrivateKeySize {
-		ks.Close()
-		return nil, fmt.Errorf("chain.Start: the vault's consensus key is %d bytes, want %d; restore the home's vault from its backup", len(sec.ConsensusKey), ed25519.PrivateKeySize)
-	}
-	doc, err := types.GenesisDocFromFile(c.GenesisFile())
-	if err != nil {
-		ks.Close()
-		return nil, fmt.Errorf("chain.Start: genesis: %w", err)
 	}
 	// Each store opened takes its own reference to the cache; this one is
 	// dropped once they are all open (or the start failed).

@@ -101,7 +101,7 @@ func sign(d *Descriptor, sk *ecdsa.PrivateKey) (*SignedDescriptor, error) {
 
 // describeSecrets derives the public descriptor from a vault's secrets.
 func describeSecrets(nc *chain.NodeConfig, s *vault.Secrets) (*Descriptor, *ecdsa.PrivateKey, error) {
-	if len(s.ConsensusKey) != ed25519.PrivateKeySize || len(s.NodeKey) != ed25519.PrivateKeySize {
+	if s.CheckCometKeys() != nil {
 		return nil, nil, fmt.Errorf("%w: the vault lacks the CometBFT keys", ErrNotInCeremony)
 	}
 	gw, err := ecdh.X25519().NewPrivateKey(s.GatewayKey)

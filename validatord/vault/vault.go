@@ -3,6 +3,7 @@
 package vault
 
 import (
+	"crypto/ed25519"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -18,6 +19,8 @@ import (
 var (
 	ErrKEK    = errors.New("vault: the key-encryption key must be 32 bytes")
 	ErrSealed = errors.New("vault: the sealed file does not open with this key-encryption key (wrong key or damaged file)")
+	// ErrCometKeys: a CometBFT key is missing or not a 64-byte ed25519 key.
+	ErrCometKeys = errors.New("vault: a CometBFT key is missing or malformed")
 	// ErrDepositKey: the vault holds a network deposit key, the one key
 	// every node of an older network held that opens every title
 	// registered to it. Nothing uses it now, and a home that still holds
@@ -101,6 +104,21 @@ func (s *Secrets) Wipe() {
 	for _, es := range s.EpochShares {
 		keys.Zero(es.Share)
 	}
+}
+
+// CheckCometKeys reports whether the vault holds both CometBFT keys
+// (consensus and node) as 64-byte ed25519 keys: a node can neither run
+// nor describe itself to a ceremony without them.
+func (s *Secrets) CheckCometKeys() error {
+	for _, k := range []struct {
+		name string
+		key  []byte
+	}{{"consensus", s.ConsensusKey}, {"node", s.NodeKey}} {
+		if len(k.key) != ed25519.PrivateKeySize {
+			return fmt.Errorf("%w: the %s key is %d bytes, want %d", ErrCometKeys, k.name, len(k.key), ed25519.PrivateKeySize)
+		}
+	}
+	return nil
 }
 
 // Save seals the secrets under kek and writes them atomically (temporary
