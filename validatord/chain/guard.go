@@ -26,9 +26,28 @@ type guardedDB struct {
 }
 
 // StoreCacheBytes is the pebble block cache one node's stores share (the
-// contract's, the block store, the state store, the evidence store): it is
-// filled as blocks are read, so a small ledger uses a fraction of it.
+// contract's, the block store, the state store, the evidence store) for
+// the blocks they read: it is filled as blocks are read, so a small ledger
+// uses a fraction of it.
 const StoreCacheBytes = 64 << 20
+
+// nodeStores is the number of stores a node opens through its provider:
+// the contract's and CometBFT's block, state and evidence stores.
+const nodeStores = 4
+
+// storeCache returns the cache a node's stores share: blocks bytes for
+// blocks beside room for every memtable of memTable bytes the node's
+// stores may hold at once. Pebble charges each memtable it allocates to
+// the store's cache (Cache.Reserve) and keeps only the rest for blocks; a
+// cache of StoreCacheBytes alone shrank to nothing once a busy node's
+// memtables had grown to 20 to 32 MiB, and every read of a token then
+// went to the file and decompressed its block again (docs/benchmarks.md,
+// issue 17, eighteenth session). A store holds at most
+// contract.MemTablesHeld memtables' worth. The size is a bound, not an
+// allocation: blocks take memory as they are read, memtables as they fill.
+func storeCache(blocks int64, memTable uint64) *pebble.Cache {
+	return pebble.NewCache(blocks + nodeStores*contract.MemTablesHeld*int64(memTable))
+}
 
 // guardedProvider opens a node's stores guarded, pebble ones with the
 // contract's options, the shared cache (nil: pebble's own per store) and

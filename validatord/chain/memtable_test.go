@@ -5,12 +5,16 @@ import (
 	"context"
 	"crypto/rand"
 	"errors"
+	"fmt"
 	"os"
 	"path/filepath"
 	"slices"
 	"strings"
 	"testing"
 
+	"github.com/cockroachdb/pebble"
+	dbm "github.com/cometbft/cometbft-db"
+	cfg "github.com/cometbft/cometbft/config"
 	"github.com/cometbft/cometbft/crypto/ed25519"
 	"github.com/cometbft/cometbft/types"
 
@@ -115,4 +119,81 @@ func TestStartRefusesShortConsensusKey(t *testing.T) {
 			t.Errorf("Start() = %v, want %v naming %q", err, vault.ErrCometKeys, c.want)
 		}
 	}
+}
+
+// TestStoreCacheKeepsBlocks: once every store of a node has grown its
+// memtables to full size, the cache they share still keeps the blocks a
+// read brings in, so reading a table's keys a second time misses none.
+// Pebble charges memtables to the cache; one of the blocks' size alone
+// kept nothing (every read missed).
+func TestStoreCacheKeepsBlocks(t *testing.T) {
+	const (
+		memTable = 1 << 20
+		blocks   = 1 << 20
+		keys     = 256 // 1 KiB values: a quarter of blocks
+	)
+	c := cfg.DefaultConfig()
+	c.SetRoot(t.TempDir())
+	c.DBBackend = string(dbm.PebbleDBBackend)
+	cache := storeCache(blocks, memTable)
+	defer cache.Unref()
+	provider := guardedProvider(cache, memTable)
+	var (
+		stores []dbm.DB
+		held   uint64
+	)
+	value := make([]byte, 64<<10)
+	for _, id := range []string{"contract", "blockstore", "state", "evidence"} {
+		db, err := provider(&cfg.DBContext{ID: id, Config: c})
+		if err != nil {
+			t.Fatalf("open %s: %v", id, err)
+		}
+		defer db.Close()
+		stores = append(stores, db)
+		// Pebble starts a memtable at 256 KiB and doubles it at each
+		// rotation: four times memTable grows it to full size.
+		for i := range 4 * memTable / len(value) {
+			rand.Read(value)
+			if err := db.Set(fmt.Appendf(nil, "fill/%04d", i), value); err != nil {
+				t.Fatal(err)
+			}
+		}
+		held += pebbleOf(t, db).Metrics().MemTable.Size
+	}
+	if held < nodeStores*memTable {
+		t.Fatalf("the stores hold %d bytes of memtables, want at least %d: the test no longer fills them", held, nodeStores*memTable)
+	}
+	db := stores[0]
+	for i := range keys {
+		rand.Read(value[:1<<10])
+		if err := db.Set(fmt.Appendf(nil, "read/%04d", i), value[:1<<10]); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := pebbleOf(t, db).Flush(); err != nil {
+		t.Fatal(err)
+	}
+	read := func() (misses int64) {
+		before := cache.Metrics().Misses
+		for i := range keys {
+			if v, err := db.Get(fmt.Appendf(nil, "read/%04d", i)); err != nil || len(v) != 1<<10 {
+				t.Fatalf("Get(read/%04d) = %d bytes, %v", i, len(v), err)
+			}
+		}
+		return cache.Metrics().Misses - before
+	}
+	first := read()
+	if again := read(); again != 0 {
+		t.Errorf("reading %d keys again missed the cache %d times (the first read %d): memtables crowd the blocks out", keys, again, first)
+	}
+}
+
+// pebbleOf is the pebble store under a node's guarded store.
+func pebbleOf(t *testing.T, db dbm.DB) *pebble.DB {
+	t.Helper()
+	p, ok := db.(*guardedDB).DB.(*dbm.PebbleDB)
+	if !ok {
+		t.Fatalf("store is %T, not pebble", db.(*guardedDB).DB)
+	}
+	return p.DB()
 }

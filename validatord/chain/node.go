@@ -12,7 +12,6 @@ import (
 	"strings"
 	"time"
 
-	"github.com/cockroachdb/pebble"
 	dbm "github.com/cometbft/cometbft-db"
 	cfg "github.com/cometbft/cometbft/config"
 	"github.com/cometbft/cometbft/crypto/ed25519"
@@ -109,9 +108,10 @@ func Start(ctx context.Context, o Options) (*Node, error) {
 	}
 	// Each store opened takes its own reference to the cache; this one is
 	// dropped once they are all open (or the start failed).
-	cache := pebble.NewCache(StoreCacheBytes)
+	memTable := memTableBytes(storeSlot(doc, sec.ConsensusKey))
+	cache := storeCache(StoreCacheBytes, memTable)
 	defer cache.Unref()
-	provider := guardedProvider(cache, memTableBytes(storeSlot(doc, sec.ConsensusKey)))
+	provider := guardedProvider(cache, memTable)
 	appDB, err := provider(&cfg.DBContext{ID: "contract", Config: c})
 	if err != nil {
 		ks.Close()

@@ -9,6 +9,12 @@ import (
 // node uses.
 const MemTableBytes = 32 << 20
 
+// MemTablesHeld is the memtables' worth a store holds at most, full ones
+// waiting to flush and the one taking writes, before pebble stops its
+// writes until a flush ends (pebble's MemTableStopWritesThreshold, at its
+// default): what a cache shared by stores must leave room for.
+const MemTablesHeld = 2
+
 // PebbleOptions are the options a node opens its pebble stores with,
 // sharing cache (nil: pebble's own 8 MiB per store). Pebble takes its own
 // reference to the cache at open; the caller keeps and releases its own.
@@ -37,6 +43,8 @@ func PebbleOptions(cache *pebble.Cache) *pebble.Options {
 	o := &pebble.Options{
 		Cache:        cache,
 		MemTableSize: MemTableBytes,
+		// Pebble's default, named for the cache's sizing.
+		MemTableStopWritesThreshold: MemTablesHeld,
 		// The levels below the first take the last entry's filter.
 		Levels: []pebble.LevelOptions{{FilterPolicy: bloom.FilterPolicy(10), FilterType: pebble.TableFilter}},
 	}

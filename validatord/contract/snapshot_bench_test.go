@@ -89,8 +89,10 @@ func cpuTime() time.Duration {
 
 func pebbleDB(tb testing.TB) dbm.DB {
 	tb.Helper()
-	// As a node opens it (chain.StoreCacheBytes of cache).
-	c := pebble.NewCache(64 << 20)
+	// As a node opens it: 64 MiB of blocks (chain.StoreCacheBytes) beside
+	// the memtables pebble charges to the cache (chain.storeCache), here
+	// the one store's.
+	c := pebble.NewCache(64<<20 + MemTablesHeld*MemTableBytes)
 	defer c.Unref()
 	db, err := dbm.NewPebbleDBWithOpts("contract", tb.TempDir(), PebbleOptions(c))
 	if err != nil {
