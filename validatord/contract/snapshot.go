@@ -191,7 +191,15 @@ func (a *App) MakeSnapshot(height int64, hash []byte) error {
 		}
 		return nil
 	}
-	it, err := a.db.Iterator(heightKey(blockPfx, 0), heightKey(blockPfx, height+1))
+	from := int64(0)
+	if b := a.snapshotBase(height, size); b != nil {
+		if err := linkChunks(b.dir, tmp, len(b.full)); err == nil {
+			m.First, m.Chunks, buf, from = b.first, b.full, b.tail, b.height+1
+		} else if err := errors.Join(os.RemoveAll(tmp), os.MkdirAll(tmp, 0o700)); err != nil {
+			return fmt.Errorf("%s: %w", op, err)
+		}
+	}
+	it, err := a.db.Iterator(heightKey(blockPfx, from), heightKey(blockPfx, height+1))
 	if err != nil {
 		return fmt.Errorf("%s: %w", op, err)
 	}
@@ -237,6 +245,71 @@ func (a *App) MakeSnapshot(height int64, hash []byte) error {
 		return fmt.Errorf("%s: %w", op, err)
 	}
 	return a.pruneSnapshots()
+}
+
+// snapBase is what a snapshot can take from a kept one at a lower height.
+// The records up to that height never change, so the new snapshot's stream
+// begins with the same bytes, cut into chunks at the same places: the kept
+// one's full chunks are its first chunks, and it goes on from the kept
+// one's last chunk, if short, with the records that came after. Without it
+// every node reread and rewrote the whole history at every interval, all
+// at the same height (docs/benchmarks.md, issue 17, eighteenth session).
+type snapBase struct {
+	height int64
+	dir    string
+	first  []byte
+	full   [][]byte // the SHA-256 of each full chunk, in order
+	tail   []byte   // the last chunk when it is short
+}
+
+// snapshotBase is the newest kept snapshot below height in chunks of size
+// whose every chunk file still holds what its metadata names, or nil: a
+// snapshot is then made from the first record. Reading the files back
+// costs a fraction of rebuilding them, and keeps a damaged chunk out of
+// every later snapshot.
+func (a *App) snapshotBase(height int64, size int) *snapBase {
+	for _, h := range a.snapshotHeights() {
+		if h >= height {
+			continue
+		}
+		f, err := a.loadSnapshotFile(h)
+		if err != nil || f.Format != SnapshotFormat {
+			return nil
+		}
+		m, err := DecodeSnapshotMeta(f.Metadata)
+		if err != nil || m.Height != h || m.ChainID != a.ChainID() || len(m.Chunks) != int(f.Chunks) {
+			return nil
+		}
+		b := &snapBase{height: h, dir: filepath.Join(a.opts.Snapshots.Dir, strconv.FormatInt(h, 10)), first: m.First}
+		for i, sum := range m.Chunks {
+			p, err := os.ReadFile(filepath.Join(b.dir, strconv.Itoa(i)))
+			if d := sha256.Sum256(p); err != nil || !bytes.Equal(d[:], sum) {
+				return nil
+			}
+			switch {
+			case len(p) == size:
+				b.full = append(b.full, sum)
+			case i == len(m.Chunks)-1 && len(p) < size:
+				b.tail = p
+			default: // made in chunks of another size
+				return nil
+			}
+		}
+		return b
+	}
+	return nil
+}
+
+// linkChunks links chunk files 0 to n-1 of dir into tmp: a chunk file is
+// never rewritten, and the link keeps it when dir is pruned.
+func linkChunks(dir, tmp string, n int) error {
+	for i := range n {
+		name := strconv.Itoa(i)
+		if err := os.Link(filepath.Join(dir, name), filepath.Join(tmp, name)); err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 // snapshotHeights lists the kept snapshots, newest first.

@@ -79,6 +79,45 @@ func BenchmarkStateSync100k(b *testing.B) {
 	}
 }
 
+// BenchmarkSnapshotNext measures the snapshot a node makes at the next
+// interval: on a ledger of 100,000 copies (as BenchmarkStateSync100k), a
+// snapshot made from the first record, then 1,000 more copies, then the
+// next snapshot, which takes the first one's full chunks (snapBase). Run
+// it with
+//
+//	go test -run XXX -bench BenchmarkSnapshotNext -benchtime 1x ./validatord/contract
+func BenchmarkSnapshotNext(b *testing.B) {
+	copies, perBlock, more := 100_000, 1_000, 1_000
+	if testing.Short() {
+		copies = 2_000
+	}
+	l := newBenchLedger(b, copies, perBlock)
+	l.app.opts.Snapshots = SnapshotOptions{Dir: b.TempDir(), Keep: 2}
+	b.ResetTimer()
+	for i := range b.N {
+		snap := func() (time.Duration, time.Duration) {
+			h, hash := l.app.LastCommit()
+			t0, c0 := time.Now(), cpuTime()
+			if err := l.app.MakeSnapshot(h, hash); err != nil {
+				b.Fatal(err)
+			}
+			return time.Since(t0), cpuTime() - c0
+		}
+		first, firstCPU := snap()
+		b.StopTimer()
+		from := copies + i*more
+		mints, spends := l.mints(from, from+more)
+		l.run(mints)
+		l.run(spends)
+		b.StartTimer()
+		next, nextCPU := snap()
+		b.ReportMetric(first.Seconds(), "first-s")
+		b.ReportMetric(firstCPU.Seconds(), "first-cpu-s")
+		b.ReportMetric(next.Seconds(), "next-s")
+		b.ReportMetric(nextCPU.Seconds(), "next-cpu-s")
+	}
+}
+
 // cpuTime is the process's user and system CPU time: on a shared machine
 // it says what the work costs whatever the others take.
 func cpuTime() time.Duration {

@@ -4,7 +4,9 @@ import (
 	"bytes"
 	"context"
 	"crypto/sha256"
+	"fmt"
 	"os"
+	"path/filepath"
 	"strconv"
 	"testing"
 
@@ -225,4 +227,83 @@ func FuzzSnapshotChunk(f *testing.F) {
 			t.Fatalf("ApplySnapshotChunk(%x) = %v, %v; want reject (no chain ends in a zero hash)", chunk, r, err)
 		}
 	})
+}
+
+// TestSnapshotFromKept: a snapshot made while an earlier one is kept takes
+// the earlier one's full chunks, as the same files, and is chunk for chunk
+// the snapshot made from the first record; a kept chunk that no longer
+// holds what its metadata names is not taken, and the next snapshot is
+// made from the first record, right again.
+func TestSnapshotFromKept(t *testing.T) {
+	w, first := snapWorld(t)
+	ctx := context.Background()
+	kept := w.app.opts.Snapshots
+	kept.Keep = 4
+	w.app.opts.Snapshots = kept
+	newest := func() (*abci.Snapshot, [][]byte) {
+		l, _ := w.app.ListSnapshots(ctx, &abci.ListSnapshotsRequest{})
+		if len(l.Snapshots) == 0 {
+			t.Fatal("no snapshot kept")
+		}
+		return l.Snapshots[0], chunksOf(t, w.app, l.Snapshots[0])
+	}
+	next := func() *abci.Snapshot {
+		t.Helper()
+		for i := range 3 {
+			w.mint(fmt.Sprintf("tok-k%d-%d", len(w.blocks), i), "film-1", w.customer)
+		}
+		h, hash := w.app.LastCommit()
+		w.app.opts.Snapshots.Dir = t.TempDir()
+		if err := w.app.MakeSnapshot(h, hash); err != nil {
+			t.Fatalf("MakeSnapshot(%d) from the first record = %v", h, err)
+		}
+		want, wantChunks := newest()
+		w.app.opts.Snapshots = kept
+		if err := w.app.MakeSnapshot(h, hash); err != nil {
+			t.Fatalf("MakeSnapshot(%d) = %v", h, err)
+		}
+		got, gotChunks := newest()
+		if got.Height != uint64(h) || !bytes.Equal(got.Hash, want.Hash) || !bytes.Equal(got.Metadata, want.Metadata) || got.Chunks != want.Chunks {
+			t.Fatalf("snapshot at %d: %d chunks, hash %X; from the first record %d chunks, hash %X", h, got.Chunks, got.Hash, want.Chunks, want.Hash)
+		}
+		for i := range gotChunks {
+			if !bytes.Equal(gotChunks[i], wantChunks[i]) {
+				t.Fatalf("snapshot at %d: chunk %d differs from the one made from the first record", h, i)
+			}
+		}
+		return got
+	}
+	chunk := func(s *abci.Snapshot, i int) string {
+		return filepath.Join(kept.Dir, strconv.FormatUint(s.Height, 10), strconv.Itoa(i))
+	}
+	same := func(a, b string) bool {
+		sa, errA := os.Stat(a)
+		sb, errB := os.Stat(b)
+		return errA == nil && errB == nil && os.SameFile(sa, sb)
+	}
+
+	second := next()
+	if second.Chunks <= first.Chunks {
+		t.Fatalf("the second snapshot has %d chunks, the first %d: the test adds too little", second.Chunks, first.Chunks)
+	}
+	for i := range int(first.Chunks) - 1 {
+		if !same(chunk(first, i), chunk(second, i)) {
+			t.Errorf("chunk %d of the second snapshot is not the first's file", i)
+		}
+	}
+
+	// From the second, whose last block wrote (the first's did not).
+	third := next()
+	if !same(chunk(second, 0), chunk(third, 0)) {
+		t.Error("chunk 0 of the third snapshot is not the second's file")
+	}
+
+	// Chunk 0 is one file in all three; damaged, none is taken from.
+	if err := os.WriteFile(chunk(third, 0), []byte("damaged"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	fourth := next()
+	if same(chunk(third, 0), chunk(fourth, 0)) {
+		t.Error("the fourth snapshot took the damaged chunk 0")
+	}
 }
