@@ -252,8 +252,9 @@ func (a *App) MakeSnapshot(height int64, hash []byte) error {
 // begins with the same bytes, cut into chunks at the same places: the kept
 // one's full chunks are its first chunks, and it goes on from the kept
 // one's last chunk, if short, with the records that came after. Without it
-// every node reread and rewrote the whole history at every interval, all
-// at the same height (docs/benchmarks.md, issue 17, eighteenth session).
+// every node rebuilt its whole history from the store at every interval,
+// all at the same height (docs/benchmarks.md, issue 17, eighteenth
+// session).
 type snapBase struct {
 	height int64
 	dir    string
