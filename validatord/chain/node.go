@@ -106,9 +106,9 @@ func Start(ctx context.Context, o Options) (*Node, error) {
 			return nil, fmt.Errorf("chain.Start: %w", err)
 		}
 	}
+	memTable := memTableBytes(storeSlot(doc, sec.ConsensusKey))
 	// Each store opened takes its own reference to the cache; this one is
 	// dropped once they are all open (or the start failed).
-	memTable := memTableBytes(storeSlot(doc, sec.ConsensusKey))
 	cache := storeCache(StoreCacheBytes, memTable)
 	defer cache.Unref()
 	provider := guardedProvider(cache, memTable)
