@@ -111,6 +111,7 @@ func (a *App) checkBatch(t *Tx, chainID string) *refusal {
 			return r
 		}
 		a.verified.add(h, st, a.grantOwner(st))
+		yieldAfterVerify()
 	}
 	return nil
 }

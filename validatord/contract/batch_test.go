@@ -3,7 +3,10 @@ package contract
 import (
 	"bytes"
 	"context"
+	"fmt"
+	"runtime"
 	"strings"
+	"sync/atomic"
 	"testing"
 
 	dbm "github.com/cometbft/cometbft-db"
@@ -148,5 +151,33 @@ func TestBatchRepeat(t *testing.T) {
 	w.block(mustBatch(t, rep))
 	if r, _ := w.app.Result(Hash(rep)); r.Code != OK {
 		t.Errorf("report in a batch = %v %s, want OK", r.Code, r.Log)
+	}
+}
+
+// TestCheckTxYieldsBetweenChecks: a goroutine made ready while CheckTx
+// checks a batch's signatures runs between two checks, not after the whole
+// batch, even with one core to share (yieldAfterVerify). On a node that
+// goroutine is the consensus state machine's, woken by a vote or a block
+// part that arrived on the connection now checking the batch.
+func TestCheckTxYieldsBetweenChecks(t *testing.T) {
+	w := newWorld(t)
+	var txs [][]byte
+	for i := range 8 {
+		id := fmt.Sprint(i)
+		txs = append(txs, w.spendTx(w.stA, w.request("job-"+id, "tok-y"+id, "film-1", 0x41, "m"+id)))
+	}
+	batch := mustBatch(t, txs...)
+	defer runtime.GOMAXPROCS(runtime.GOMAXPROCS(1))
+	var checking atomic.Bool
+	checking.Store(true)
+	ranWhile := make(chan bool, 1)
+	go func() { ranWhile <- checking.Load() }() // ready, not yet run: one core, held by this goroutine
+	r, _ := w.app.CheckTx(context.Background(), &abci.CheckTxRequest{Tx: batch})
+	checking.Store(false)
+	if Code(r.Code) != OK {
+		t.Fatalf("CheckTx(batch) = %d %s, want OK", r.Code, r.Log)
+	}
+	if !<-ranWhile {
+		t.Error("a goroutine made ready before CheckTx ran only after CheckTx had checked the whole batch")
 	}
 }
