@@ -219,8 +219,8 @@ func (a *App) CheckTx(_ context.Context, req *abci.CheckTxRequest) (*abci.CheckT
 // consensus state machine's among them, otherwise waits for it to block or
 // to use up its time slice (Go's is 10 ms), on every step of every height
 // while the cores are busy. Yielding after each check cut the wait from a
-// height's commit to its proposal (p99 19 to 12 ms) and the spends' p99 at
-// 2,000 a second (docs/benchmarks.md, issue 17, nineteenth session).
+// height's commit to its proposal (p99 17-22 to 11-14 ms) and the spends'
+// p99 at 2,000 a second (docs/benchmarks.md, issue 17, nineteenth session).
 func yieldAfterVerify() { runtime.Gosched() }
 
 // FinalizeBlock implements abci.Application: it executes the decided block
