@@ -33,7 +33,8 @@ import (
 // Snapshots are a node's node.json settings for the snapshots it keeps
 // for joining nodes.
 type Snapshots struct {
-	// Interval makes a snapshot at every height divisible by it (0: none).
+	// Interval makes a snapshot every Interval heights (0: none), at the
+	// node's own offset among them (snapshotOffset).
 	Interval int64 `json:"interval"`
 	// Keep is how many recent snapshots are kept (0: 2).
 	Keep int `json:"keep,omitempty"`
@@ -163,13 +164,15 @@ func (s *StateSync) apply(c *cfg.Config) {
 	c.StateSync.TempDir = filepath.Join(c.RootDir, DirData, "statesync")
 }
 
-// snapshotOptions are the contract's settings from node.json.
-func snapshotOptions(home string, nc *NodeConfig) contract.SnapshotOptions {
+// snapshotOptions are the contract's settings from node.json, for the node
+// at slot of n validators (storeSlot).
+func snapshotOptions(home string, nc *NodeConfig, slot, n int) contract.SnapshotOptions {
 	s := DefaultSnapshots
 	if nc.Snapshots != nil {
 		s = *nc.Snapshots
 	}
-	return contract.SnapshotOptions{Dir: filepath.Join(home, DirData, "snapshots"), Interval: s.Interval, Keep: s.Keep, ChunkSize: s.ChunkBytes}
+	return contract.SnapshotOptions{Dir: filepath.Join(home, DirData, "snapshots"), Interval: s.Interval,
+		Offset: snapshotOffset(s.Interval, slot, n), Keep: s.Keep, ChunkSize: s.ChunkBytes}
 }
 
 // TrustedHeader reads the latest committed header's height and hash from

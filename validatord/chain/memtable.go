@@ -22,6 +22,15 @@ import (
 // from contract.MemTableBytes down to just above half of it, so the nodes
 // fill them at different heights and at most a few are busy with a flush
 // at one height. A quorum is then mostly nodes that are not.
+//
+// The same holds for the snapshots kept for joining nodes: made at the
+// same heights, every node read and wrote its whole history at once, four
+// times the work at one height, and the network's heights around it took
+// up to ten times as long (docs/benchmarks.md, issue 17, eighteenth and
+// nineteenth sessions). Each node makes them at its own offset within the
+// interval, by the same place. A joining node then finds each snapshot at
+// one peer instead of all; state sync fetches it from that peer and, if
+// the peer goes, chooses another peer's.
 
 // memTableBytes is the memtable size of the node at slot of n validators:
 // contract.MemTableBytes less slot/n of half of it, in whole KiB; the
@@ -32,6 +41,15 @@ func memTableBytes(slot, n int) uint64 {
 		return most
 	}
 	return uint64(most-most/2*slot/n) &^ (1<<10 - 1)
+}
+
+// snapshotOffset is the height, within each interval, at which the node
+// at slot of n validators makes its snapshots: slot/n of the interval.
+func snapshotOffset(interval int64, slot, n int) int64 {
+	if interval <= 0 || n < 1 || slot < 0 || slot >= n {
+		return 0
+	}
+	return interval * int64(slot) / int64(n)
 }
 
 // storeSlot is the node's place among the genesis validators, ordered by

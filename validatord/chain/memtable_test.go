@@ -23,9 +23,10 @@ import (
 )
 
 // TestMemTablesApart: the four validators of a testnet take four places
-// and so four memtable sizes, evenly from 32 MiB down to 20 MiB; a node
-// outside the genesis validators takes a place among theirs; sizes stay
-// within 16 to 32 MiB whatever the count.
+// and so four memtable sizes, evenly from 32 MiB down to 20 MiB, and four
+// snapshot offsets, evenly through the interval; a node outside the
+// genesis validators takes a place among theirs; sizes stay within 16 to
+// 32 MiB and offsets within the interval whatever the count.
 func TestMemTablesApart(t *testing.T) {
 	dir := t.TempDir()
 	kek := bytes.Repeat([]byte{9}, 32)
@@ -35,6 +36,7 @@ func TestMemTablesApart(t *testing.T) {
 		t.Fatalf("Testnet() = %v", err)
 	}
 	var sizes []uint64
+	var offsets []int64
 	for _, home := range homes {
 		doc, err := types.GenesisDocFromFile(filepath.Join(home, FileGenesis))
 		if err != nil {
@@ -50,10 +52,15 @@ func TestMemTablesApart(t *testing.T) {
 			t.Fatalf("%s: storeSlot = %d of %d, want one of 4", home, slot, n)
 		}
 		sizes = append(sizes, memTableBytes(slot, n))
+		offsets = append(offsets, snapshotOptions(home, &NodeConfig{}, slot, n).Offset)
 	}
 	slices.Sort(sizes)
 	if want := []uint64{20 << 20, 24 << 20, 28 << 20, 32 << 20}; !slices.Equal(sizes, want) {
 		t.Errorf("memtable sizes = %v, want %v", sizes, want)
+	}
+	slices.Sort(offsets)
+	if want := []int64{0, 250, 500, 750}; DefaultSnapshots.Interval != 1000 || !slices.Equal(offsets, want) {
+		t.Errorf("snapshot offsets = %v in an interval of %d, want %v of 1000", offsets, DefaultSnapshots.Interval, want)
 	}
 
 	doc, err := types.GenesisDocFromFile(filepath.Join(homes[0], FileGenesis))
@@ -70,6 +77,11 @@ func TestMemTablesApart(t *testing.T) {
 		for slot := -1; slot <= n; slot++ {
 			if b := memTableBytes(slot, n); b > contract.MemTableBytes || b <= contract.MemTableBytes/2 || b%1024 != 0 {
 				t.Fatalf("memTableBytes(%d, %d) = %d, want whole KiB in (16, 32] MiB", slot, n, b)
+			}
+			for _, iv := range []int64{0, 1, 7, 1000} {
+				if o := snapshotOffset(iv, slot, n); o < 0 || o >= max(iv, 1) {
+					t.Fatalf("snapshotOffset(%d, %d, %d) = %d, want within [0, %d)", iv, slot, n, o, max(iv, 1))
+				}
 			}
 		}
 	}

@@ -106,7 +106,8 @@ func Start(ctx context.Context, o Options) (*Node, error) {
 			return nil, fmt.Errorf("chain.Start: %w", err)
 		}
 	}
-	memTable := memTableBytes(storeSlot(doc, sec.ConsensusKey))
+	slot, n := storeSlot(doc, sec.ConsensusKey)
+	memTable := memTableBytes(slot, n)
 	// Each store opened takes its own reference to the cache; this one is
 	// dropped once they are all open (or the start failed).
 	cache := storeCache(StoreCacheBytes, memTable)
@@ -117,7 +118,7 @@ func Start(ctx context.Context, o Options) (*Node, error) {
 		ks.Close()
 		return nil, fmt.Errorf("chain.Start: %w", err)
 	}
-	opts := contract.Options{ChainID: cust.ChainID, Snapshots: snapshotOptions(o.Home, nc)}
+	opts := contract.Options{ChainID: cust.ChainID, Snapshots: snapshotOptions(o.Home, nc, slot, n)}
 	if cu != nil {
 		opts.DealChecker = cu
 	}

@@ -116,7 +116,8 @@ func appendRecord(b []byte, height int64, leaves []byte) []byte {
 // SnapshotOptions make a node keep snapshots for others to sync from.
 type SnapshotOptions struct {
 	Dir       string // where snapshots are kept; empty: none made
-	Interval  int64  // a snapshot at every height divisible by Interval; 0: none
+	Interval  int64  // a snapshot every Interval heights; 0: none
+	Offset    int64  // at the heights h with h % Interval == Offset % Interval
 	Keep      int    // how many recent snapshots to keep; 0: 2
 	ChunkSize int    // 0: DefaultChunkSize
 }
@@ -134,7 +135,7 @@ type snapshotFile struct {
 // due. Records up to height never change, so it runs beside consensus.
 func (a *App) maybeSnapshot(height int64, hash []byte) {
 	o := a.opts.Snapshots
-	if o.Dir == "" || o.Interval <= 0 || height%o.Interval != 0 || !a.snapBusy.CompareAndSwap(false, true) {
+	if o.Dir == "" || o.Interval <= 0 || height%o.Interval != o.Offset%o.Interval || !a.snapBusy.CompareAndSwap(false, true) {
 		return
 	}
 	a.snapWG.Add(1)

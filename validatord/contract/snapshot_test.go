@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"testing"
 
@@ -176,8 +177,42 @@ func TestSnapshotTampered(t *testing.T) {
 }
 
 // TestSnapshotEveryInterval: Commit makes a snapshot at each multiple of
-// the interval and keeps only the newest.
+// the interval and keeps only the newest; with an offset, at the heights
+// that far past each multiple.
 func TestSnapshotEveryInterval(t *testing.T) {
+	t.Run("offset", func(t *testing.T) {
+		w := newWorld(t)
+		dir := t.TempDir()
+		w.app.opts.Snapshots = SnapshotOptions{Dir: dir, Interval: 3, Offset: 1, Keep: 10}
+		for i := range 7 {
+			w.mint("tok-o"+string(rune('0'+i)), "film-1", w.customer)
+			w.app.WaitSnapshots()
+		}
+		if err := w.app.SnapshotError(); err != nil {
+			t.Fatal(err)
+		}
+		ents, _ := os.ReadDir(dir)
+		h, _ := w.app.LastCommit()
+		var got []int64
+		for _, e := range ents {
+			n, err := strconv.ParseInt(e.Name(), 10, 64)
+			if err != nil {
+				t.Fatalf("snapshot directory %q", e.Name())
+			}
+			got = append(got, n)
+		}
+		slices.Sort(got)
+		var want []int64
+		for k := int64(1); k <= h; k++ {
+			if k%3 == 1 && k > h-7 { // the heights this test committed
+				want = append(want, k)
+			}
+		}
+		if len(want) < 2 || len(got) < len(want) || !slices.Equal(got[len(got)-len(want):], want) {
+			t.Fatalf("snapshots at heights %v, want the last ones at %v (last height %d)", got, want, h)
+		}
+	})
+
 	w := newWorld(t)
 	dir := t.TempDir()
 	w.app.opts.Snapshots = SnapshotOptions{Dir: dir, Interval: 2, Keep: 2}
