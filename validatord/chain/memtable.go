@@ -30,7 +30,8 @@ import (
 // nineteenth sessions). Each node makes them at its own offset within the
 // interval, by the same place. A joining node then finds each snapshot at
 // one peer instead of all; state sync fetches it from that peer and, if
-// the peer goes, chooses another peer's.
+// the chunks stop coming, rejects it and takes the next best, another
+// peer's.
 
 // memTableBytes is the memtable size of the node at slot of n validators:
 // contract.MemTableBytes less slot/n of half of it, in whole KiB; the

@@ -117,7 +117,7 @@ func appendRecord(b []byte, height int64, leaves []byte) []byte {
 type SnapshotOptions struct {
 	Dir       string // where snapshots are kept; empty: none made
 	Interval  int64  // a snapshot every Interval heights; 0: none
-	Offset    int64  // at the heights h with h % Interval == Offset % Interval
+	Offset    int64  // at the heights h with h % Interval == Offset, 0 <= Offset < Interval
 	Keep      int    // how many recent snapshots to keep; 0: 2
 	ChunkSize int    // 0: DefaultChunkSize
 }
