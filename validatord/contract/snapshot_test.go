@@ -181,18 +181,8 @@ func TestSnapshotTampered(t *testing.T) {
 // that far past each multiple.
 func TestSnapshotEveryInterval(t *testing.T) {
 	t.Run("offset", func(t *testing.T) {
-		w := newWorld(t)
-		dir := t.TempDir()
-		w.app.opts.Snapshots = SnapshotOptions{Dir: dir, Interval: 3, Offset: 1, Keep: 10}
-		for i := range 7 {
-			w.mint("tok-o"+string(rune('0'+i)), "film-1", w.customer)
-			w.app.WaitSnapshots()
-		}
-		if err := w.app.SnapshotError(); err != nil {
-			t.Fatal(err)
-		}
-		ents, _ := os.ReadDir(dir)
-		h, _ := w.app.LastCommit()
+		w, dir := newWorld(t), t.TempDir()
+		ents, h := snapshotsOver(t, w, SnapshotOptions{Dir: dir, Interval: 3, Offset: 1, Keep: 10}, 7)
 		var got []int64
 		for _, e := range ents {
 			n, err := strconv.ParseInt(e.Name(), 10, 64)
@@ -213,22 +203,30 @@ func TestSnapshotEveryInterval(t *testing.T) {
 		}
 	})
 
-	w := newWorld(t)
-	dir := t.TempDir()
-	w.app.opts.Snapshots = SnapshotOptions{Dir: dir, Interval: 2, Keep: 2}
-	for i := range 6 {
-		w.mint("tok-i"+string(rune('0'+i)), "film-1", w.customer)
+	w, dir := newWorld(t), t.TempDir()
+	ents, h := snapshotsOver(t, w, SnapshotOptions{Dir: dir, Interval: 2, Keep: 2}, 6)
+	last := h - h%2
+	if len(ents) != 2 || ents[len(ents)-1].Name() != strconv.FormatInt(last, 10) && ents[0].Name() != strconv.FormatInt(last, 10) {
+		t.Fatalf("snapshots kept = %v, want 2, the newest at %d", ents, last)
+	}
+}
+
+// snapshotsOver commits a mint in each of blocks new blocks under o, each
+// block's snapshot finished before the next, and returns the snapshot
+// directory's entries and the last height.
+func snapshotsOver(t *testing.T, w *world, o SnapshotOptions, blocks int) ([]os.DirEntry, int64) {
+	t.Helper()
+	w.app.opts.Snapshots = o
+	for i := range blocks {
+		w.mint(fmt.Sprintf("tok-%d-%d", o.Interval, i), "film-1", w.customer)
 		w.app.WaitSnapshots()
 	}
 	if err := w.app.SnapshotError(); err != nil {
 		t.Fatal(err)
 	}
-	ents, _ := os.ReadDir(dir)
+	ents, _ := os.ReadDir(o.Dir)
 	h, _ := w.app.LastCommit()
-	last := h - h%2
-	if len(ents) != 2 || ents[len(ents)-1].Name() != strconv.FormatInt(last, 10) && ents[0].Name() != strconv.FormatInt(last, 10) {
-		t.Fatalf("snapshots kept = %v, want 2, the newest at %d", ents, last)
-	}
+	return ents, h
 }
 
 // FuzzDecodeSnapshotMeta: never a panic, and what decodes re-encodes to
