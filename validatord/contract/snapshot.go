@@ -8,6 +8,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"math"
 	"os"
 	"path/filepath"
 	"slices"
@@ -168,7 +169,7 @@ func (a *App) MakeSnapshot(height int64, hash []byte) error {
 	if size <= 0 {
 		size = DefaultChunkSize
 	}
-	final := filepath.Join(o.Dir, strconv.FormatInt(height, 10))
+	final := a.snapshotDir(height)
 	tmp := final + ".tmp"
 	os.RemoveAll(tmp)
 	if err := os.MkdirAll(tmp, 0o700); err != nil {
@@ -183,7 +184,7 @@ func (a *App) MakeSnapshot(height int64, hash []byte) error {
 			if len(m.Chunks) == MaxChunks {
 				return fmt.Errorf("more than %d chunks", MaxChunks)
 			}
-			if err := atomicfile.Write(filepath.Join(tmp, strconv.Itoa(len(m.Chunks))), buf[:n]); err != nil {
+			if err := atomicfile.Write(chunkPath(tmp, len(m.Chunks)), buf[:n]); err != nil {
 				return err
 			}
 			d := sha256.Sum256(buf[:n])
@@ -282,9 +283,9 @@ func (a *App) snapshotBase(height int64, size int) *snapBase {
 		if err != nil || m.Height != h || m.ChainID != a.ChainID() || len(m.Chunks) != int(f.Chunks) {
 			return nil
 		}
-		b := &snapBase{height: h, dir: filepath.Join(a.opts.Snapshots.Dir, strconv.FormatInt(h, 10)), first: m.First}
+		b := &snapBase{height: h, dir: a.snapshotDir(h), first: m.First}
 		for i, sum := range m.Chunks {
-			p, err := os.ReadFile(filepath.Join(b.dir, strconv.Itoa(i)))
+			p, err := os.ReadFile(chunkPath(b.dir, i))
 			if d := sha256.Sum256(p); err != nil || !bytes.Equal(d[:], sum) {
 				return nil
 			}
@@ -306,13 +307,20 @@ func (a *App) snapshotBase(height int64, size int) *snapBase {
 // never rewritten, and the link keeps it when dir is pruned.
 func linkChunks(dir, tmp string, n int) error {
 	for i := range n {
-		name := strconv.Itoa(i)
-		if err := os.Link(filepath.Join(dir, name), filepath.Join(tmp, name)); err != nil {
+		if err := os.Link(chunkPath(dir, i), chunkPath(tmp, i)); err != nil {
 			return err
 		}
 	}
 	return nil
 }
+
+// snapshotDir is the directory of the kept snapshot at height h.
+func (a *App) snapshotDir(h int64) string {
+	return filepath.Join(a.opts.Snapshots.Dir, strconv.FormatInt(h, 10))
+}
+
+// chunkPath is chunk i's file in a snapshot's directory.
+func chunkPath(dir string, i int) string { return filepath.Join(dir, strconv.Itoa(i)) }
 
 // snapshotHeights lists the kept snapshots, newest first.
 func (a *App) snapshotHeights() []int64 {
@@ -336,14 +344,14 @@ func (a *App) pruneSnapshots() error {
 	var errs []error
 	for i, h := range a.snapshotHeights() {
 		if i >= keep {
-			errs = append(errs, os.RemoveAll(filepath.Join(a.opts.Snapshots.Dir, strconv.FormatInt(h, 10))))
+			errs = append(errs, os.RemoveAll(a.snapshotDir(h)))
 		}
 	}
 	return errors.Join(errs...)
 }
 
 func (a *App) loadSnapshotFile(h int64) (*snapshotFile, error) {
-	p, err := os.ReadFile(filepath.Join(a.opts.Snapshots.Dir, strconv.FormatInt(h, 10), "snapshot.json"))
+	p, err := os.ReadFile(filepath.Join(a.snapshotDir(h), "snapshot.json"))
 	if err != nil {
 		return nil, err
 	}
@@ -370,10 +378,10 @@ func (a *App) ListSnapshots(context.Context, *abci.ListSnapshotsRequest) (*abci.
 // LoadSnapshotChunk implements abci.Application: one chunk of a kept
 // snapshot (empty if it is gone, which CometBFT reports to the peer).
 func (a *App) LoadSnapshotChunk(_ context.Context, req *abci.LoadSnapshotChunkRequest) (*abci.LoadSnapshotChunkResponse, error) {
-	if a.opts.Snapshots.Dir == "" || req.Format != SnapshotFormat || req.Chunk >= MaxChunks {
+	if a.opts.Snapshots.Dir == "" || req.Format != SnapshotFormat || req.Chunk >= MaxChunks || req.Height > math.MaxInt64 {
 		return &abci.LoadSnapshotChunkResponse{}, nil
 	}
-	p, err := os.ReadFile(filepath.Join(a.opts.Snapshots.Dir, strconv.FormatUint(req.Height, 10), strconv.FormatUint(uint64(req.Chunk), 10)))
+	p, err := os.ReadFile(chunkPath(a.snapshotDir(int64(req.Height)), int(req.Chunk)))
 	if err != nil {
 		return &abci.LoadSnapshotChunkResponse{}, nil
 	}
