@@ -50,9 +50,10 @@ func storeCache(blocks int64, memTable uint64) *pebble.Cache {
 }
 
 // guardedProvider opens a node's stores guarded, pebble ones with the
-// contract's options, the shared cache (nil: pebble's own per store) and
-// memtables of memTable bytes (memtable.go).
-func guardedProvider(cache *pebble.Cache, memTable uint64) cfg.DBProvider {
+// contract's options, the shared cache (nil: pebble's own per store),
+// memtables of memTable bytes (memtable.go) and their background writes
+// paced by p (pace.go; nil: unpaced).
+func guardedProvider(cache *pebble.Cache, memTable uint64, p *pacer) cfg.DBProvider {
 	return func(ctx *cfg.DBContext) (dbm.DB, error) {
 		var (
 			db  dbm.DB
@@ -65,7 +66,12 @@ func guardedProvider(cache *pebble.Cache, memTable uint64) cfg.DBProvider {
 			opts := contract.PebbleOptions(cache)
 			opts.MemTableSize = memTable
 			opts.Logger = quietLog{}
-			db, err = dbm.NewPebbleDBWithOpts(ctx.ID, ctx.Config.DBDir(), opts)
+			ps := pace(opts, p)
+			var pdb *dbm.PebbleDB
+			if pdb, err = dbm.NewPebbleDBWithOpts(ctx.ID, ctx.Config.DBDir(), opts); err == nil {
+				ps.opened(pdb.DB())
+				db = pdb
+			}
 		} else {
 			db, err = cfg.DefaultDBProvider(ctx)
 		}

@@ -54,6 +54,23 @@ type NodeConfig struct {
 	// (docs/contract.md, "Batches"): 0 sends each alone; nil is the
 	// default (ledger.DefaultGatherWindow).
 	GatherMS *int64 `json:"gather_ms,omitempty"`
+	// BackgroundMiBs is the rate, MiB a second, at which the node's stores
+	// write their flushes and compactions and the contract reads its
+	// snapshots while nothing waits on them (pace.go): 0 leaves them
+	// unpaced; nil is DefaultBackgroundMiBs.
+	BackgroundMiBs *int64 `json:"background_mib_s,omitempty"`
+}
+
+// MaxBackgroundMiBs bounds node.json's background_mib_s: above it, pacing
+// would not slow a disk's writes.
+const MaxBackgroundMiBs = 1 << 14
+
+// backgroundRate is the node's background rate, MiB a second.
+func (c *NodeConfig) backgroundRate() int64 {
+	if c.BackgroundMiBs == nil {
+		return DefaultBackgroundMiBs
+	}
+	return *c.BackgroundMiBs
 }
 
 // MaxGatherMS bounds node.json's gather_ms: a spend waits that long before
@@ -286,6 +303,9 @@ func LoadNodeConfig(home string) (*NodeConfig, error) {
 	}
 	if g := c.GatherMS; g != nil && (*g < 0 || *g > MaxGatherMS) {
 		return nil, fmt.Errorf("chain.LoadNodeConfig: %s: gather_ms is %d; give 0 (each spend sent alone) to %d milliseconds, or leave it out for the default", FileNodeConfig, *g, MaxGatherMS)
+	}
+	if r := c.BackgroundMiBs; r != nil && (*r < 0 || *r > MaxBackgroundMiBs) {
+		return nil, fmt.Errorf("chain.LoadNodeConfig: %s: background_mib_s is %d; give 0 (unpaced) to %d MiB a second, or leave it out for the default (%d)", FileNodeConfig, *r, MaxBackgroundMiBs, DefaultBackgroundMiBs)
 	}
 	return &c, nil
 }

@@ -149,7 +149,7 @@ func TestStoreCacheKeepsBlocks(t *testing.T) {
 	c.DBBackend = string(dbm.PebbleDBBackend)
 	cache := storeCache(blocks, memTable)
 	defer cache.Unref()
-	provider := guardedProvider(cache, memTable)
+	provider := guardedProvider(cache, memTable, nil)
 	var (
 		stores []dbm.DB
 		held   uint64

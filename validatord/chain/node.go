@@ -62,6 +62,7 @@ type Node struct {
 	Signer *ecdsa.PrivateKey
 	appDB  dbm.DB
 	vault  *nodeVault // the key service's way to a new epoch share
+	pacer  *pacer     // the stores' and snapshots' background writes
 }
 
 // Start runs the node in its home until Stop.
@@ -112,13 +113,17 @@ func Start(ctx context.Context, o Options) (*Node, error) {
 	// dropped once they are all open (or the start failed).
 	cache := storeCache(StoreCacheBytes, memTable)
 	defer cache.Unref()
-	provider := guardedProvider(cache, memTable)
+	pc := newPacer(nc.backgroundRate())
+	provider := guardedProvider(cache, memTable, pc)
 	appDB, err := provider(&cfg.DBContext{ID: "contract", Config: c})
 	if err != nil {
 		ks.Close()
 		return nil, fmt.Errorf("chain.Start: %w", err)
 	}
 	opts := contract.Options{ChainID: cust.ChainID, Snapshots: snapshotOptions(o.Home, nc, slot, n)}
+	if pc != nil {
+		opts.Snapshots.Pace = pc.wait
+	}
 	if cu != nil {
 		opts.DealChecker = cu
 	}
@@ -155,13 +160,16 @@ func Start(ctx context.Context, o Options) (*Node, error) {
 		nv.wipe()
 		return nil, fmt.Errorf("chain.Start: %w", err)
 	}
-	return &Node{Home: o.Home, Config: nc, App: app, Keys: ks, Custodian: cu, Comet: cn, Client: local.New(cn), ChainID: cn.GenesisDoc().ChainID, GatewayKey: append([]byte(nil), sec.GatewayKey...), Signer: signer, appDB: appDB, vault: nv}, nil
+	return &Node{Home: o.Home, Config: nc, App: app, Keys: ks, Custodian: cu, Comet: cn, Client: local.New(cn), ChainID: cn.GenesisDoc().ChainID, GatewayKey: append([]byte(nil), sec.GatewayKey...), Signer: signer, appDB: appDB, vault: nv, pacer: pc}, nil
 }
 
 // Stop stops CometBFT and closes the stores. A node stopped any other way
 // (a crash) recovers at the next Start by CometBFT's handshake and replay.
 func (n *Node) Stop() error {
 	var errs []error
+	// A store's Close and WaitSnapshots wait for work in progress: let it
+	// finish at full speed.
+	n.pacer.stop()
 	// CometBFT v1.0.1 can start consensus after the node has stopped if a
 	// stop lands while block sync hands over to consensus; that consensus
 	// then ticks on files its owner may already have removed. Let a

@@ -34,3 +34,34 @@ func TestGatherMSBounds(t *testing.T) {
 		}
 	}
 }
+
+// TestBackgroundMiBsBounds: node.json's background_mib_s loads when absent
+// (the default rate), 0 (unpaced) or within MaxBackgroundMiBs, and
+// otherwise the node refuses to start naming the field and its range.
+func TestBackgroundMiBsBounds(t *testing.T) {
+	for _, c := range []struct {
+		json string
+		rate int64 // the rate loaded
+		want string
+	}{
+		{`{"moniker":"a"}`, DefaultBackgroundMiBs, ""},
+		{`{"moniker":"a","background_mib_s":0}`, 0, ""},
+		{`{"moniker":"a","background_mib_s":64}`, 64, ""},
+		{`{"moniker":"a","background_mib_s":-1}`, 0, "background_mib_s is -1; give 0"},
+		{`{"moniker":"a","background_mib_s":16385}`, 0, "background_mib_s is 16385; give 0"},
+	} {
+		home := t.TempDir()
+		if err := os.WriteFile(filepath.Join(home, FileNodeConfig), []byte(c.json), 0o600); err != nil {
+			t.Fatal(err)
+		}
+		nc, err := LoadNodeConfig(home)
+		switch {
+		case c.want == "" && err != nil:
+			t.Errorf("%s: LoadNodeConfig = %v, want it loaded", c.json, err)
+		case c.want == "" && nc.backgroundRate() != c.rate:
+			t.Errorf("%s: rate %d MiB/s, want %d", c.json, nc.backgroundRate(), c.rate)
+		case c.want != "" && (err == nil || !strings.Contains(err.Error(), c.want)):
+			t.Errorf("%s: LoadNodeConfig = %+v, %v; want an error with %q", c.json, nc, err, c.want)
+		}
+	}
+}

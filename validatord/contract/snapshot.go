@@ -121,6 +121,17 @@ type SnapshotOptions struct {
 	Offset    int64  // at the heights h with h % Interval == Offset, 0 <= Offset < Interval
 	Keep      int    // how many recent snapshots to keep; 0: 2
 	ChunkSize int    // 0: DefaultChunkSize
+	// Pace, if set, is told the bytes of each record a snapshot reads from
+	// the store and of each kept chunk it checks, and may sleep to spread
+	// the work (a node's background pacer, chain/pace.go).
+	Pace func(n int)
+}
+
+// pace tells the snapshot options' pacer about n bytes of work.
+func (o *SnapshotOptions) pace(n int) {
+	if o.Pace != nil {
+		o.Pace(n)
+	}
 }
 
 // snapshotFile is a kept snapshot's descriptor (dir/HEIGHT/snapshot.json).
@@ -221,6 +232,7 @@ func (a *App) MakeSnapshot(height int64, hash []byte) error {
 			}
 		}
 		buf = appendRecord(buf, h, it.Value())
+		o.pace(len(it.Value()))
 		if err := flush(false); err != nil {
 			it.Close()
 			return fmt.Errorf("%s: %w", op, err)
@@ -289,6 +301,7 @@ func (a *App) snapshotBase(height int64, size int) *snapBase {
 			if d := sha256.Sum256(p); err != nil || !bytes.Equal(d[:], sum) {
 				return nil
 			}
+			a.opts.Snapshots.pace(len(p))
 			switch {
 			case len(p) == size:
 				b.full = append(b.full, sum)

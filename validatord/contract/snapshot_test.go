@@ -9,6 +9,7 @@ import (
 	"path/filepath"
 	"slices"
 	"strconv"
+	"sync/atomic"
 	"testing"
 
 	dbm "github.com/cometbft/cometbft-db"
@@ -213,8 +214,9 @@ func TestSnapshotEveryInterval(t *testing.T) {
 func snapshotsOver(t *testing.T, w *world, o SnapshotOptions, blocks int) ([]os.DirEntry, int64) {
 	t.Helper()
 	w.app.opts.Snapshots = o
-	for i := range blocks {
-		w.mint(fmt.Sprintf("tok-%d-%d", o.Interval, i), "film-1", w.customer)
+	h0, _ := w.app.LastCommit()
+	for i := range int64(blocks) {
+		w.mint(fmt.Sprintf("tok-%d-%d", o.Interval, h0+i), "film-1", w.customer)
 		w.app.WaitSnapshots()
 	}
 	if err := w.app.SnapshotError(); err != nil {
@@ -334,5 +336,48 @@ func TestSnapshotFromKept(t *testing.T) {
 	fourth := next()
 	if same(chunk(third, 0), chunk(fourth, 0)) {
 		t.Error("the fourth snapshot took the damaged chunk 0")
+	}
+}
+
+// TestSnapshotPaced: a snapshot tells its pacer (a node's background rate,
+// chain/pace.go) the bytes of every record it reads from the store, the
+// whole history for the first one, and of every kept chunk it checks and
+// builds on for the next.
+func TestSnapshotPaced(t *testing.T) {
+	w, dir := newWorld(t), t.TempDir()
+	var paced atomic.Int64
+	o := SnapshotOptions{Dir: dir, Interval: 4, Keep: 2, ChunkSize: 512, Pace: func(n int) { paced.Add(int64(n)) }}
+	records := func(from, to int64) int64 {
+		it, err := w.app.db.Iterator(heightKey(blockPfx, from), heightKey(blockPfx, to+1))
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer it.Close()
+		var n int64
+		for ; it.Valid(); it.Next() {
+			n += int64(len(it.Value()))
+		}
+		return n
+	}
+	_, h := snapshotsOver(t, w, o, 4)
+	first := h - h%4
+	if want := records(0, first); paced.Load() != want || want == 0 {
+		t.Fatalf("the first snapshot (height %d) paced %d bytes, want its records' %d", first, paced.Load(), want)
+	}
+	var kept int64
+	ents, err := os.ReadDir(w.app.snapshotDir(first))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, e := range ents {
+		if fi, err := e.Info(); err == nil && e.Name() != "snapshot.json" {
+			kept += fi.Size()
+		}
+	}
+	paced.Store(0)
+	_, h = snapshotsOver(t, w, o, 4)
+	next := h - h%4
+	if want := kept + records(first+1, next); paced.Load() != want {
+		t.Fatalf("the snapshot at %d, built on the one at %d, paced %d bytes, want %d (its chunks checked, %d, and the records after)", next, first, paced.Load(), want, kept)
 	}
 }
