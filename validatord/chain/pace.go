@@ -12,8 +12,9 @@ import (
 
 // A node's stores flush their memtables and compact their tables in the
 // background, and every few hundred heights the contract writes a
-// snapshot. Unpaced, each is a burst that takes a whole core for 70 to
-// 500 ms; a validator on a small machine, or four sharing two cores, then
+// snapshot. Unpaced, each is a burst that takes a whole core for 50 to
+// 300 ms (a snapshot of a long history, longer); a validator on a small
+// machine, or four sharing two cores, then
 // has that much less for consensus, and the heights it spans took two to
 // three times as long (docs/benchmarks.md, issue 17, twentieth session).
 // The pacer spreads that work: each table file written and each snapshot
@@ -29,9 +30,10 @@ import (
 // node is stopping (a store's Close waits for its compactions).
 
 // DefaultBackgroundMiBs is a node's background rate, MiB a second, unless
-// node.json's background_mib_s says otherwise: about three times what the
-// stores and snapshots of a node write at 2,000 spends a second
-// (docs/benchmarks.md).
+// node.json's background_mib_s says otherwise: about eight times the
+// tables a node's stores wrote at 2,000 spends a second
+// (docs/benchmarks.md). A store whose compactions need more falls behind
+// and is then unpaced until it catches up.
 const DefaultBackgroundMiBs = 16
 
 // paceBurst is how far a pacer lets its writers run ahead of its rate, in
