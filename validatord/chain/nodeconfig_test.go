@@ -21,11 +21,7 @@ func TestGatherMSBounds(t *testing.T) {
 		{`{"moniker":"a","gather_ms":1001}`, "gather_ms is 1001; give 0"},
 		{`{"moniker":"a","gather_ms":-5}`, "gather_ms is -5; give 0"},
 	} {
-		home := t.TempDir()
-		if err := os.WriteFile(filepath.Join(home, FileNodeConfig), []byte(c.json), 0o600); err != nil {
-			t.Fatal(err)
-		}
-		nc, err := LoadNodeConfig(home)
+		nc, err := loadNodeJSON(t, c.json)
 		switch {
 		case c.want == "" && err != nil:
 			t.Errorf("%s: LoadNodeConfig = %v, want it loaded", c.json, err)
@@ -50,11 +46,7 @@ func TestBackgroundMiBsBounds(t *testing.T) {
 		{`{"moniker":"a","background_mib_s":-1}`, 0, "background_mib_s is -1; give 0"},
 		{`{"moniker":"a","background_mib_s":16385}`, 0, "background_mib_s is 16385; give 0"},
 	} {
-		home := t.TempDir()
-		if err := os.WriteFile(filepath.Join(home, FileNodeConfig), []byte(c.json), 0o600); err != nil {
-			t.Fatal(err)
-		}
-		nc, err := LoadNodeConfig(home)
+		nc, err := loadNodeJSON(t, c.json)
 		switch {
 		case c.want == "" && err != nil:
 			t.Errorf("%s: LoadNodeConfig = %v, want it loaded", c.json, err)
@@ -64,4 +56,14 @@ func TestBackgroundMiBsBounds(t *testing.T) {
 			t.Errorf("%s: LoadNodeConfig = %+v, %v; want an error with %q", c.json, nc, err, c.want)
 		}
 	}
+}
+
+// loadNodeJSON loads a node.json holding js from a new home.
+func loadNodeJSON(t *testing.T, js string) (*NodeConfig, error) {
+	t.Helper()
+	home := t.TempDir()
+	if err := os.WriteFile(filepath.Join(home, FileNodeConfig), []byte(js), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	return LoadNodeConfig(home)
 }
