@@ -145,7 +145,7 @@ func (s *pacedStore) urgent() bool {
 	}
 	db := s.db.Load()
 	if db == nil {
-		return false
+		return true // still opening: replaying its WAL, before the node runs
 	}
 	now := time.Now().UnixNano()
 	if now-s.checked.Load() >= int64(behindEvery) && s.checking.CompareAndSwap(false, true) {

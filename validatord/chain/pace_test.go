@@ -111,20 +111,37 @@ func TestPacedStoreTablesOnly(t *testing.T) {
 	}
 }
 
-// TestPacedStoreStepsAside: pacing stops while pebble reports a write
-// stall (foreground writes wait on the background work) and while level
-// 0 is as deep as the depth at which pebble wants it compacted.
+// TestPacedStoreStepsAside: pacing stops while the store opens (its WAL
+// replayed), while pebble reports a write stall (foreground writes wait
+// on the background work) and while level 0 is as deep as the depth at
+// which pebble wants it compacted.
 func TestPacedStoreStepsAside(t *testing.T) {
 	p, s := recordingPacer(1)
 	o := contract.PebbleOptions(nil)
 	o.DisableAutomaticCompactions = true // level 0 only grows
 	ps := pace(o, p)
+	ps.wait(1 << 20) // opening (a WAL replay's flushes): not paced
+	if s.count() != 0 {
+		t.Fatalf("a store not yet open slept %v", s.d)
+	}
 	db, err := pebble.Open(t.TempDir(), o)
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer db.Close()
 	ps.opened(db)
+
+	// A write stall, from pebble's events as the store's options carry them.
+	o.EventListener.WriteStallBegin(pebble.WriteStallBeginInfo{Reason: "memtable count limit reached"})
+	ps.wait(1 << 20)
+	if s.count() != 0 {
+		t.Fatalf("during a write stall the store slept %v", s.d)
+	}
+	o.EventListener.WriteStallEnd()
+	ps.wait(1 << 20)
+	if s.count() != 1 {
+		t.Fatalf("after the stall ended, 1 MiB at 1 MiB/s slept %v, want one sleep", s.d)
+	}
 	value := make([]byte, 64<<10)
 	flush := func() int {
 		t.Helper()
@@ -151,20 +168,5 @@ func TestPacedStoreStepsAside(t *testing.T) {
 	}
 	if n := flush(); n != 0 {
 		t.Fatalf("with level 0 %d deep, a flush slept %d times", o.L0CompactionThreshold, n)
-	}
-
-	// A write stall, from pebble's events as the store's options carry them.
-	p2, s2 := recordingPacer(1)
-	o2 := contract.PebbleOptions(nil)
-	ps2 := pace(o2, p2)
-	o2.EventListener.WriteStallBegin(pebble.WriteStallBeginInfo{Reason: "memtable count limit reached"})
-	ps2.wait(1 << 20)
-	if s2.count() != 0 {
-		t.Fatalf("during a write stall the store slept %v", s2.d)
-	}
-	o2.EventListener.WriteStallEnd()
-	ps2.wait(1 << 20)
-	if s2.count() != 1 {
-		t.Fatalf("after the stall ended, 1 MiB at 1 MiB/s slept %v, want one sleep", s2.d)
 	}
 }
