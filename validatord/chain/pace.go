@@ -14,9 +14,9 @@ import (
 // background, and every few hundred heights the contract writes a
 // snapshot. Unpaced, each is a burst that takes a whole core for 50 to
 // 300 ms (a snapshot of a long history, longer); a validator on a small
-// machine, or four sharing two cores, then
-// has that much less for consensus, and the heights it spans took two to
-// three times as long (docs/benchmarks.md, issue 17, twentieth session).
+// machine, or four sharing two cores, then has that much less for
+// consensus, and the heights it spans took two to three times as long
+// (docs/benchmarks.md, issue 17, twentieth session).
 // The pacer spreads that work: each table file written and each snapshot
 // record read costs its bytes at a node's background rate, the writer
 // sleeping when it runs ahead, as RocksDB's rate limiter does for its
@@ -24,7 +24,8 @@ import (
 // the block and state writes CometBFT waits for.
 //
 // Pacing steps aside whenever waiting would cost more than the burst:
-// while a store's writes are stalled behind its background work (pebble's
+// while a store opens (its WAL replayed, before the node runs), while a
+// store's writes are stalled behind its background work (pebble's
 // write-stall events), while a store's level 0 is as deep as the depth at
 // which pebble wants it compacted (it is not keeping up), and once the
 // node is stopping (a store's Close waits for its compactions).
