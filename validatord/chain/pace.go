@@ -46,7 +46,7 @@ const behindEvery = 100 * time.Millisecond
 
 // pacer meters one node's background bytes at rate bytes a second.
 type pacer struct {
-	rate    float64             // bytes a second; 0 or less: never waits
+	rate    float64             // bytes a second, above 0 (newPacer)
 	sleep   func(time.Duration) // time.Sleep; a test's recorder
 	stopped atomic.Bool
 
@@ -90,18 +90,18 @@ func (p *pacer) stop() {
 
 // pacedStore is one pebble store's side of its node's pacer.
 type pacedStore struct {
-	p        *pacer
-	l0       int32 // level-0 sublevels at which the store is behind
-	db       atomic.Pointer[pebble.DB]
-	stalls   atomic.Int32 // write stalls in progress
-	behind   atomic.Bool
-	checked  atomic.Int64 // unix nanoseconds of the last depth check
-	checking atomic.Bool
+	p       *pacer
+	l0      int32 // level-0 sublevels at which the store is behind
+	db      atomic.Pointer[pebble.DB]
+	stalls  atomic.Int32 // write stalls in progress
+	behind  atomic.Bool
+	checked atomic.Int64 // unix nanoseconds of the last depth check
 }
 
 // pace sets o up so that o's store's table writes are paced by p: its file
-// system and its write-stall events. open must be told the store's handle
-// once open (before that, nothing is paced). With p nil, o is unchanged.
+// system and its write-stall events. The returned store must be given its
+// handle by opened (before that, nothing is paced). With p nil, o is
+// unchanged and the result nil.
 func pace(o *pebble.Options, p *pacer) *pacedStore {
 	if p == nil {
 		return nil
@@ -148,13 +148,12 @@ func (s *pacedStore) urgent() bool {
 	if db == nil {
 		return true // still opening: replaying its WAL, before the node runs
 	}
-	now := time.Now().UnixNano()
-	if now-s.checked.Load() >= int64(behindEvery) && s.checking.CompareAndSwap(false, true) {
+	// One writer a period rereads the depth; the others use the last.
+	now, last := time.Now().UnixNano(), s.checked.Load()
+	if now-last >= int64(behindEvery) && s.checked.CompareAndSwap(last, now) {
 		// Table writes run with pebble's own lock released, so reading its
 		// metrics here cannot deadlock.
 		s.behind.Store(db.Metrics().Levels[0].Sublevels >= s.l0)
-		s.checked.Store(now)
-		s.checking.Store(false)
 	}
 	return s.behind.Load()
 }
