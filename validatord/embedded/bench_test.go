@@ -225,8 +225,9 @@ func processCPU(b *testing.B) time.Duration { return processUsage(b).cpu }
 // minor page faults, each of which costs this VM about 13 µs of system
 // time (docs/benchmarks.md, issue 17, eighth session).
 type usage struct {
-	cpu    time.Duration
-	minflt int64
+	cpu     time.Duration
+	minflt  int64
+	written int64 // bytes written to storage (getrusage's blocks of 512)
 }
 
 func processUsage(b *testing.B) usage {
@@ -234,7 +235,7 @@ func processUsage(b *testing.B) usage {
 	if err := syscall.Getrusage(syscall.RUSAGE_SELF, &ru); err != nil {
 		b.Fatalf("getrusage: %v", err)
 	}
-	return usage{time.Duration(ru.Utime.Nano() + ru.Stime.Nano()), ru.Minflt}
+	return usage{time.Duration(ru.Utime.Nano() + ru.Stime.Nano()), ru.Minflt, ru.Oublock * 512}
 }
 
 // BenchmarkSpend1Node and BenchmarkSpend4Nodes measure committed spends

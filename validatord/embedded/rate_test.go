@@ -5,7 +5,9 @@ import (
 	"crypto/rand"
 	"errors"
 	"fmt"
+	"os"
 	"slices"
+	"strconv"
 	"sync"
 	"sync/atomic"
 	"testing"
@@ -91,9 +93,10 @@ func benchSpendRate(b *testing.B, nodes, rate int, o Options, kiosk bool) {
 	if kiosk {
 		cust = newCustomer(b)
 	}
-	toks := bn.mintFor(b, ctx, b.N, cust)
-	reqs := make([]*protocol.CopyRequest, b.N)
-	sigs := make([][]byte, b.N)
+	warm := warmSpends(b)
+	toks := bn.mintFor(b, ctx, b.N+warm, cust)
+	reqs := make([]*protocol.CopyRequest, b.N+warm)
+	sigs := make([][]byte, b.N+warm)
 	for i, tok := range toks {
 		req, _ := bn.st.request(b, "job-"+tok, tok, "m-"+tok)
 		if cust != nil {
@@ -112,49 +115,49 @@ func benchSpendRate(b *testing.B, nodes, rate int, o Options, kiosk bool) {
 	for i := range ns {
 		ns[i] = bn.nw.Node(i)
 	}
+	if warm > 0 {
+		// A node in service: the spends after the timed ones' tokens, at
+		// the same rate, all committed before the timed phase begins.
+		var refusedWarm atomic.Int64
+		openLoop(ctx, ns, bn.st.signPub, reqs[b.N:], sigs[b.N:], rate, func(i int, _ time.Time, _ int64, _ ledger.Receipt, err error) {
+			switch {
+			case errors.Is(err, ledger.ErrUnavailable):
+				refusedWarm.Add(1)
+			case err != nil:
+				b.Errorf("warm-up Spend(%d) = %v", i, err)
+			}
+		})
+		b.Logf("warm-up: %d spends, %d refused as the mempools were full", warm, refusedWarm.Load())
+	}
 	lat := make([]time.Duration, b.N)
 	waited := make([]int64, b.N) // blocks committed between due and commit
 	steps, err := watchSteps(ctx, ns)
 	if err != nil {
 		b.Fatal(err)
 	}
-	var wg sync.WaitGroup
 	var failed sync.Once
 	var refused atomic.Int64
-	interval := time.Second / time.Duration(rate)
 	b.ResetTimer()
 	stopProfile := profileSpends(b)
 	h0, _ := ns[0].App.LastCommit()
 	use0 := processUsage(b)
 	start := time.Now()
-	for i := range b.N {
-		due := start.Add(time.Duration(i) * interval)
-		if d := time.Until(due); d > 0 {
-			time.Sleep(d)
+	openLoop(ctx, ns, bn.st.signPub, reqs[:b.N], sigs[:b.N], rate, func(i int, due time.Time, h int64, rc ledger.Receipt, err error) {
+		switch {
+		case errors.Is(err, ledger.ErrUnavailable):
+			// A full mempool: the network is not keeping up with the
+			// offered rate. Counted (its latency stays in the figures:
+			// the time until the refusal), and the run goes on.
+			refused.Add(1)
+		case err != nil:
+			failed.Do(func() { b.Errorf("Spend(%d) = %v", i, err) })
 		}
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			n := ns[i%nodes]
-			h, _ := n.App.LastCommit()
-			rc, err := n.Ledger.Spend(ctx, bn.st.signPub, reqs[i], sigs[i])
-			switch {
-			case errors.Is(err, ledger.ErrUnavailable):
-				// A full mempool: the network is not keeping up with the
-				// offered rate. Counted (its latency stays in the figures:
-				// the time until the refusal), and the run goes on.
-				refused.Add(1)
-			case err != nil:
-				failed.Do(func() { b.Errorf("Spend(%d) = %v", i, err) })
-			}
-			lat[i] = time.Since(due)
-			waited[i] = rc.Height - h
-		}()
-	}
-	wg.Wait()
+		lat[i] = time.Since(due)
+		waited[i] = rc.Height - h
+	})
 	elapsed := time.Since(start)
 	use := processUsage(b)
-	cpu, faults := use.cpu-use0.cpu, use.minflt-use0.minflt
+	cpu, faults, written := use.cpu-use0.cpu, use.minflt-use0.minflt, use.written-use0.written
 	h1, _ := ns[0].App.LastCommit()
 	stopProfile()
 	b.StopTimer()
@@ -171,6 +174,7 @@ func benchSpendRate(b *testing.B, nodes, rate int, o Options, kiosk bool) {
 	committed := reportOpenLoop(b, rate, refused.Load(), elapsed, lat, h0, h1)
 	b.ReportMetric(cpu.Seconds()*1000/committed, "cpu-ms/spend")
 	b.ReportMetric(float64(faults)/committed, "minflt/spend")
+	b.ReportMetric(float64(written)/1000/committed, "disk-kB/spend")
 	if h1 > h0 {
 		late, kb, txs := blockRounds(ns[0], h0+1, h1)
 		b.ReportMetric(float64(late), "late-blocks")
@@ -178,6 +182,49 @@ func benchSpendRate(b *testing.B, nodes, rate int, o Options, kiosk bool) {
 		b.ReportMetric(float64(b.N)/float64(max(txs, 1)), "spends/tx")
 		steps.reportPhases(b, nodes, h0, h1)
 	}
+}
+
+// openLoop offers the spends at rate a second, spend i due at the start
+// plus i/rate whatever the earlier ones are doing, each on the node i
+// modulo the nodes, and calls done with each one's index, due time, the
+// node's last committed height when it was sent, its receipt and error.
+// It returns when every spend has its answer.
+func openLoop(ctx context.Context, ns []*Node, stationKey []byte, reqs []*protocol.CopyRequest, sigs [][]byte, rate int, done func(i int, due time.Time, h int64, rc ledger.Receipt, err error)) {
+	var wg sync.WaitGroup
+	interval := time.Second / time.Duration(rate)
+	start := time.Now()
+	for i := range reqs {
+		due := start.Add(time.Duration(i) * interval)
+		if d := time.Until(due); d > 0 {
+			time.Sleep(d)
+		}
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			n := ns[i%len(ns)]
+			h, _ := n.App.LastCommit()
+			rc, err := n.Ledger.Spend(ctx, stationKey, reqs[i], sigs[i])
+			done(i, due, h, rc, err)
+		}()
+	}
+	wg.Wait()
+}
+
+// warmSpends is SPEND_WARM, the spends an open-loop benchmark offers at its
+// rate before the timed phase (0 if unset): a node some seconds into
+// service, its memtables and caches grown and its stores larger, where a
+// run from a fresh start times a young node (docs/benchmarks.md, issue 17,
+// twenty-first session).
+func warmSpends(b *testing.B) int {
+	v := os.Getenv("SPEND_WARM")
+	if v == "" {
+		return 0
+	}
+	n, err := strconv.Atoi(v)
+	if err != nil || n < 0 {
+		b.Fatalf("SPEND_WARM=%q: want a number of spends, 0 or more", v)
+	}
+	return n
 }
 
 // spendRates are the offered rates, spends a second, of the appliance
