@@ -108,10 +108,8 @@ func (pn *procNet) runRate(b *testing.B, ctx context.Context, toks []string, rat
 	txs, hashes := pn.signSpends(b, toks)
 	lat := make([]time.Duration, b.N)
 	waited := make([]int64, b.N) // blocks committed between due and commit
-	var wg sync.WaitGroup
 	var failed sync.Once
 	var refused atomic.Int64
-	interval := time.Second / time.Duration(rate)
 	b.ResetTimer()
 	h0, err := pn.height(ctx, 0)
 	if err != nil {
@@ -121,49 +119,40 @@ func (pn *procNet) runRate(b *testing.B, ctx context.Context, toks []string, rat
 	stopChildren := pn.profileChildren(b)
 	use0 := pn.usage(b)
 	start := time.Now()
-	for i := range b.N {
-		due := start.Add(time.Duration(i) * interval)
-		if d := time.Until(due); d > 0 {
-			time.Sleep(d)
+	openLoop(b.N, rate, func(i int, due time.Time) {
+		n := i % nodes
+		w := pn.watch[n]
+		res, stop := w.watch(hashes[i])
+		defer stop()
+		h := w.height.Load()
+		r, err := pn.rpcs[n].BroadcastTxSync(ctx, txs[i])
+		switch {
+		case err != nil && strings.Contains(err.Error(), "mempool is full"):
+			// The network is not keeping up with the offered rate:
+			// counted, its latency the time until the refusal.
+			refused.Add(1)
+			lat[i] = time.Since(due)
+			return
+		case err != nil:
+			failed.Do(func() { b.Errorf("spend %d via node %d: broadcast_tx_sync: %v", i, n, err) })
+			return
+		case r.Code != uint32(contract.OK):
+			failed.Do(func() { b.Errorf("spend %d via node %d: CheckTx code %d: %s", i, n, r.Code, r.Log) })
+			return
 		}
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			n := i % nodes
-			w := pn.watch[n]
-			res, stop := w.watch(hashes[i])
-			defer stop()
-			h := w.height.Load()
-			r, err := pn.rpcs[n].BroadcastTxSync(ctx, txs[i])
-			switch {
-			case err != nil && strings.Contains(err.Error(), "mempool is full"):
-				// The network is not keeping up with the offered rate:
-				// counted, its latency the time until the refusal.
-				refused.Add(1)
-				lat[i] = time.Since(due)
-				return
-			case err != nil:
-				failed.Do(func() { b.Errorf("spend %d via node %d: broadcast_tx_sync: %v", i, n, err) })
-				return
-			case r.Code != uint32(contract.OK):
-				failed.Do(func() { b.Errorf("spend %d via node %d: CheckTx code %d: %s", i, n, r.Code, r.Log) })
-				return
+		select {
+		case c := <-res:
+			if c.code != uint32(contract.OK) {
+				failed.Do(func() { b.Errorf("spend %d at height %d: code %d: %s", i, c.height, c.code, c.log) })
 			}
-			select {
-			case c := <-res:
-				if c.code != uint32(contract.OK) {
-					failed.Do(func() { b.Errorf("spend %d at height %d: code %d: %s", i, c.height, c.code, c.log) })
-				}
-				lat[i] = time.Since(due)
-				waited[i] = c.height - h
-			case <-ctx.Done():
-				failed.Do(func() {
-					b.Errorf("spend %d via node %d: no block holding it (%d block events lost): %v", i, n, w.lost.Load(), ctx.Err())
-				})
-			}
-		}()
-	}
-	wg.Wait()
+			lat[i] = time.Since(due)
+			waited[i] = c.height - h
+		case <-ctx.Done():
+			failed.Do(func() {
+				b.Errorf("spend %d via node %d: no block holding it (%d block events lost): %v", i, n, w.lost.Load(), ctx.Err())
+			})
+		}
+	})
 	elapsed := time.Since(start)
 	use1 := pn.usage(b)
 	stopChildren()

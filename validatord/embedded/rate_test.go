@@ -119,7 +119,8 @@ func benchSpendRate(b *testing.B, nodes, rate int, o Options, kiosk bool) {
 		// A node in service: the spends after the timed ones' tokens, at
 		// the same rate, all committed before the timed phase begins.
 		var refusedWarm atomic.Int64
-		openLoop(ctx, ns, bn.st.signPub, reqs[b.N:], sigs[b.N:], rate, func(i int, _ time.Time, _ int64, _ ledger.Receipt, err error) {
+		openLoop(warm, rate, func(i int, _ time.Time) {
+			_, err := ns[i%nodes].Ledger.Spend(ctx, bn.st.signPub, reqs[b.N+i], sigs[b.N+i])
 			switch {
 			case errors.Is(err, ledger.ErrUnavailable):
 				refusedWarm.Add(1)
@@ -142,7 +143,10 @@ func benchSpendRate(b *testing.B, nodes, rate int, o Options, kiosk bool) {
 	h0, _ := ns[0].App.LastCommit()
 	use0 := processUsage(b)
 	start := time.Now()
-	openLoop(ctx, ns, bn.st.signPub, reqs[:b.N], sigs[:b.N], rate, func(i int, due time.Time, h int64, rc ledger.Receipt, err error) {
+	openLoop(b.N, rate, func(i int, due time.Time) {
+		n := ns[i%nodes]
+		h, _ := n.App.LastCommit()
+		rc, err := n.Ledger.Spend(ctx, bn.st.signPub, reqs[i], sigs[i])
 		switch {
 		case errors.Is(err, ledger.ErrUnavailable):
 			// A full mempool: the network is not keeping up with the
@@ -184,16 +188,14 @@ func benchSpendRate(b *testing.B, nodes, rate int, o Options, kiosk bool) {
 	}
 }
 
-// openLoop offers the spends at rate a second, spend i due at the start
-// plus i/rate whatever the earlier ones are doing, each on the node i
-// modulo the nodes, and calls done with each one's index, due time, the
-// node's last committed height when it was sent, its receipt and error.
-// It returns when every spend has its answer.
-func openLoop(ctx context.Context, ns []*Node, stationKey []byte, reqs []*protocol.CopyRequest, sigs [][]byte, rate int, done func(i int, due time.Time, h int64, rc ledger.Receipt, err error)) {
+// openLoop calls send(i, due) for i from 0 to n-1, each on a goroutine of
+// its own at its due time, start + i/rate, whatever the earlier calls are
+// doing, and returns when every call has returned.
+func openLoop(n, rate int, send func(i int, due time.Time)) {
 	var wg sync.WaitGroup
 	interval := time.Second / time.Duration(rate)
 	start := time.Now()
-	for i := range reqs {
+	for i := range n {
 		due := start.Add(time.Duration(i) * interval)
 		if d := time.Until(due); d > 0 {
 			time.Sleep(d)
@@ -201,10 +203,7 @@ func openLoop(ctx context.Context, ns []*Node, stationKey []byte, reqs []*protoc
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			n := ns[i%len(ns)]
-			h, _ := n.App.LastCommit()
-			rc, err := n.Ledger.Spend(ctx, stationKey, reqs[i], sigs[i])
-			done(i, due, h, rc, err)
+			send(i, due)
 		}()
 	}
 	wg.Wait()
