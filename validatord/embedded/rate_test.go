@@ -28,9 +28,12 @@ import (
 // workers that each resubmit the moment their spend commits
 // (BenchmarkSpend4Nodes) offers load in bursts, one per block, and its rate
 // is whatever the latency allows. It prints the offered and achieved
-// spends/s, p50, p99 and p999 latency, cpu-ms/spend and spends/block. Run
-// one rate at a time with -benchtime=Nx (b.N spends, N/rate seconds of
-// load), e.g. -bench 'Spend4NodesRate/rate=2000' -benchtime=10000x.
+// spends/s, p50, p99 and p999 latency, cpu-ms/spend, disk-kB/spend and
+// spends/block. Run one rate at a time with -benchtime=Nx (b.N spends,
+// N/rate seconds of load), e.g. -bench 'Spend4NodesRate/rate=2000'
+// -benchtime=10000x; SPEND_WARM=N first spends N more at the same rate,
+// untimed, so that the timed spends meet nodes in service rather than
+// just started.
 func BenchmarkSpend4NodesRate(b *testing.B) {
 	for _, rate := range spendRates {
 		b.Run(fmt.Sprintf("rate=%d", rate), func(b *testing.B) { benchSpendRate(b, 4, rate, Options{}, false) })
