@@ -65,29 +65,21 @@ func childLoad(n *chain.Node, path string, start time.Time, interval time.Durati
 	defer cancel()
 	l := ledger.NewLocal(n)
 	out := make([]byte, loadRecord*len(txs))
-	var wg sync.WaitGroup
 	var failed sync.Once
-	for j, tx := range txs {
-		due := start.Add(time.Duration(j*nodes+index) * interval)
-		if d := time.Until(due); d > 0 {
-			time.Sleep(d)
+	// This child's share of the spends: every nodes-th from index.
+	due := func(j int) time.Time { return start.Add(time.Duration(j*nodes+index) * interval) }
+	openLoop(len(txs), due, func(j int, due time.Time) {
+		_, err := l.Submit(ctx, "spend", txs[j])
+		rec := out[j*loadRecord : (j+1)*loadRecord]
+		binary.BigEndian.PutUint64(rec, uint64(time.Since(due)))
+		switch {
+		case errors.Is(err, ledger.ErrUnavailable):
+			rec[8] = loadRefused
+		case err != nil:
+			rec[8] = loadFailed
+			failed.Do(func() { fmt.Fprintf(os.Stderr, "child: spend %d: %v\n", j*nodes+index, err) })
 		}
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			_, err := l.Submit(ctx, "spend", tx)
-			rec := out[j*loadRecord : (j+1)*loadRecord]
-			binary.BigEndian.PutUint64(rec, uint64(time.Since(due)))
-			switch {
-			case errors.Is(err, ledger.ErrUnavailable):
-				rec[8] = loadRefused
-			case err != nil:
-				rec[8] = loadFailed
-				failed.Do(func() { fmt.Fprintf(os.Stderr, "child: spend %d: %v\n", j*nodes+index, err) })
-			}
-		}()
-	}
-	wg.Wait()
+	})
 	if err := os.WriteFile(path+".tmp", out, 0o600); err != nil {
 		return err
 	}

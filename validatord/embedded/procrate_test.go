@@ -119,7 +119,7 @@ func (pn *procNet) runRate(b *testing.B, ctx context.Context, toks []string, rat
 	stopChildren := pn.profileChildren(b)
 	use0 := pn.usage(b)
 	start := time.Now()
-	openLoop(b.N, rate, func(i int, due time.Time) {
+	openLoop(b.N, every(start, rate), func(i int, due time.Time) {
 		n := i % nodes
 		w := pn.watch[n]
 		res, stop := w.watch(hashes[i])

@@ -125,7 +125,7 @@ func benchSpendRate(b *testing.B, nodes, rate int, o Options, kiosk bool) {
 		// A node in service: the spends after the timed ones' tokens, at
 		// the same rate, all committed before the timed phase begins.
 		var refusedWarm atomic.Int64
-		openLoop(warm, rate, func(i int, _ time.Time) {
+		openLoop(warm, every(time.Now(), rate), func(i int, _ time.Time) {
 			_, err := ns[i%nodes].Ledger.Spend(ctx, bn.st.signPub, reqs[b.N+i], sigs[b.N+i])
 			switch {
 			case errors.Is(err, ledger.ErrUnavailable):
@@ -149,7 +149,7 @@ func benchSpendRate(b *testing.B, nodes, rate int, o Options, kiosk bool) {
 	h0, _ := ns[0].App.LastCommit()
 	use0 := processUsage(b)
 	start := time.Now()
-	openLoop(b.N, rate, func(i int, due time.Time) {
+	openLoop(b.N, every(start, rate), func(i int, due time.Time) {
 		n := ns[i%nodes]
 		h, _ := n.App.LastCommit()
 		rc, err := n.Ledger.Spend(ctx, bn.st.signPub, reqs[i], sigs[i])
@@ -195,24 +195,29 @@ func benchSpendRate(b *testing.B, nodes, rate int, o Options, kiosk bool) {
 }
 
 // openLoop calls send(i, due) for i from 0 to n-1, each on a goroutine of
-// its own at its due time, start + i/rate, whatever the earlier calls are
-// doing, and returns when every call has returned.
-func openLoop(n, rate int, send func(i int, due time.Time)) {
+// its own at its due time due(i), whatever the earlier calls are doing,
+// and returns when every call has returned. Every open-loop spend
+// benchmark paces its spends with it.
+func openLoop(n int, due func(i int) time.Time, send func(i int, due time.Time)) {
 	var wg sync.WaitGroup
-	interval := time.Second / time.Duration(rate)
-	start := time.Now()
 	for i := range n {
-		due := start.Add(time.Duration(i) * interval)
-		if d := time.Until(due); d > 0 {
+		at := due(i)
+		if d := time.Until(at); d > 0 {
 			time.Sleep(d)
 		}
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			send(i, due)
+			send(i, at)
 		}()
 	}
 	wg.Wait()
+}
+
+// every is the due times of spends offered at rate a second from start.
+func every(start time.Time, rate int) func(i int) time.Time {
+	interval := time.Second / time.Duration(rate)
+	return func(i int) time.Time { return start.Add(time.Duration(i) * interval) }
 }
 
 // warmSpends is SPEND_WARM, the spends an open-loop benchmark offers at its
