@@ -2,6 +2,7 @@ package protocol
 
 import (
 	"bytes"
+	"encoding/asn1"
 	"errors"
 	"io"
 	"net"
@@ -200,4 +201,51 @@ func FuzzVerifySignature(f *testing.F) {
 			t.Fatalf("Verify accepted %x, whose canonical form is %x (%v)", sig, canon, err)
 		}
 	})
+}
+
+// FuzzCheckLowS: checkLowS accepts exactly what the encoding/asn1 reading
+// it replaced accepted: one DER SEQUENCE of two INTEGERs that re-encodes to
+// the same bytes, 1 <= r < n, 1 <= s <= n/2.
+func FuzzCheckLowS(f *testing.F) {
+	k := exampleKey(f, "station")
+	good, err := Sign(nil, k, &CopyReport{ChainID: "c", JobID: "j", MediaID: []byte{1}, Outcome: OutcomeSpoiled})
+	if err != nil {
+		f.Fatal(err)
+	}
+	f.Add(good)
+	f.Add(append(append([]byte{}, good...), 0))
+	f.Add([]byte{0x30, 0x06, 0x02, 0x01, 0x01, 0x02, 0x01, 0x01})
+	f.Add([]byte{0x30, 0x06, 0x02, 0x01, 0x00, 0x02, 0x01, 0x01})
+	f.Add([]byte{0x30, 0x06, 0x02, 0x01, 0xff, 0x02, 0x01, 0x01})
+	f.Add([]byte{0x30, 0x07, 0x02, 0x02, 0x00, 0x01, 0x02, 0x01, 0x01})
+	f.Add([]byte{0x30, 0x81, 0x06, 0x02, 0x01, 0x01, 0x02, 0x01, 0x01})
+	f.Add([]byte{0x30, 0x80, 0x02, 0x01, 0x01, 0x02, 0x01, 0x01, 0, 0})
+	body := append([]byte{0x02, 0x01, 0x01, 0x02, 0x21, 0x00}, p256NBytes...) // r = 1, s = n
+	f.Add(append([]byte{0x30, byte(len(body))}, body...))
+	f.Fuzz(func(t *testing.T, sig []byte) {
+		got, want := checkLowS(sig), asn1CheckLowS(sig)
+		if (got == nil) != want {
+			t.Fatalf("checkLowS(%x) = %v, encoding/asn1 reading accepts: %v", sig, got, want)
+		}
+		if got != nil && !errors.Is(got, ErrBadSignature) {
+			t.Fatalf("checkLowS(%x) = %v, not ErrBadSignature", sig, got)
+		}
+	})
+}
+
+// asn1CheckLowS is checkLowS as it was written with encoding/asn1, the
+// reference FuzzCheckLowS holds the byte-level reading to.
+func asn1CheckLowS(sig []byte) bool {
+	var v ecdsaSig
+	rest, err := asn1.Unmarshal(sig, &v)
+	if err != nil || len(rest) != 0 {
+		return false
+	}
+	if v.R.Sign() <= 0 || v.S.Sign() <= 0 || v.R.Cmp(p256N) >= 0 || v.S.Cmp(p256N) >= 0 {
+		return false
+	}
+	if der, err := asn1.Marshal(v); err != nil || !bytes.Equal(der, sig) {
+		return false
+	}
+	return v.S.Cmp(p256HalfN) <= 0
 }

@@ -47,12 +47,12 @@ func TestSignLowSVerifyRefusesHighS(t *testing.T) {
 		if err := Verify(pub, st, sig); err != nil {
 			t.Fatalf("Verify(Sign()) #%d = %v, want nil", i, err)
 		}
-		v, err := parseSig(sig)
-		if err != nil {
+		var v ecdsaSig
+		if _, err := asn1.Unmarshal(sig, &v); err != nil {
 			t.Fatal(err)
 		}
 		v.S.Sub(p256N, v.S)
-		twin, err := asn1.Marshal(*v)
+		twin, err := asn1.Marshal(v)
 		if err != nil {
 			t.Fatal(err)
 		}
