@@ -59,6 +59,11 @@ type NodeConfig struct {
 	// snapshots while nothing waits on them (pace.go): 0 leaves them
 	// unpaced; nil is DefaultBackgroundMiBs.
 	BackgroundMiBs *int64 `json:"background_mib_s,omitempty"`
+	// RelayTxs makes the node send its peers every transaction it holds,
+	// its peers' too, as CometBFT's mempool reactor does, instead of only
+	// those its own clients submitted (gossip.go): for a node that is not
+	// connected to every validator.
+	RelayTxs bool `json:"relay_txs,omitempty"`
 }
 
 // MaxBackgroundMiBs bounds node.json's background_mib_s: above it, pacing

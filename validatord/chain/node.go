@@ -144,8 +144,12 @@ func Start(ctx context.Context, o Options) (*Node, error) {
 	if o.LogWriter != nil {
 		logger = cmtlog.NewFilter(cmtlog.NewTMLogger(o.LogWriter), cmtlog.AllowError())
 	}
+	var gossip []nm.Option
+	if !nc.RelayTxs {
+		gossip = append(gossip, withOriginGossip(logger))
+	}
 	cn, err := nm.NewNode(ctx, c, pv, nodeKey, clientCreator{app},
-		nm.DefaultGenesisDocProviderFunc(c), provider, nm.DefaultMetricsProvider(c.Instrumentation), logger)
+		nm.DefaultGenesisDocProviderFunc(c), provider, nm.DefaultMetricsProvider(c.Instrumentation), logger, gossip...)
 	if err != nil {
 		appDB.Close()
 		ks.Close()

@@ -1,0 +1,185 @@
+package chain
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"sync/atomic"
+	"time"
+
+	protomem "github.com/cometbft/cometbft/api/cometbft/mempool/v1"
+	cfg "github.com/cometbft/cometbft/config"
+	"github.com/cometbft/cometbft/libs/log"
+	"github.com/cometbft/cometbft/mempool"
+	nm "github.com/cometbft/cometbft/node"
+	"github.com/cometbft/cometbft/p2p"
+	"github.com/cometbft/cometbft/types"
+)
+
+// originGossip is CometBFT's mempool reactor (mempool/reactor.go of
+// v1.0.1) less the relaying: a node sends each peer the transactions that
+// reached it from its own clients (its ledger's gateway, its RPC), never
+// those a peer sent it. Validators are a full mesh (node.json names every
+// other validator, PEX is off), so a transaction crosses each link once;
+// CometBFT's reactor, which sends every transaction to every peer that
+// did not send it, puts a spend on four validators' links nine times, and
+// each of the six extra copies costs the receiver a decryption, a decoding
+// and a hash before its cache throws it away (docs/benchmarks.md, issue
+// 17, twelfth and twenty-second sessions). A node that is not in the mesh
+// still gets every transaction its peers receive from their clients, and a
+// transaction submitted to it reaches its peers; what it does not do is
+// carry one peer's transactions to another.
+type originGossip struct {
+	p2p.BaseReactor
+	config *cfg.MempoolConfig
+	mp     *mempool.CListMempool
+	// stock is the node's own reactor, which its RPC asks whether the
+	// node still syncs: it is told when this one is.
+	stock interface{ EnableInOutTxs() }
+
+	waitSync   atomic.Bool
+	waitSyncCh chan struct{}
+	sent       atomic.Int64 // transactions sent to peers, for tests
+}
+
+// withOriginGossip is a NewNode option replacing the mempool reactor with
+// originGossip.
+func withOriginGossip(logger log.Logger) nm.Option {
+	return func(n *nm.Node) {
+		mp, ok := n.Mempool().(*mempool.CListMempool)
+		stock, ok2 := n.MempoolReactor().(*mempool.Reactor)
+		if !ok || !ok2 {
+			return // another mempool type: keep its reactor
+		}
+		r := &originGossip{config: n.Config().Mempool, mp: mp, stock: stock}
+		r.BaseReactor = *p2p.NewBaseReactor("Mempool", r)
+		if stock.WaitSync() {
+			r.waitSync.Store(true)
+			r.waitSyncCh = make(chan struct{})
+		}
+		r.SetLogger(logger.With("module", "mempool"))
+		nm.CustomReactors(map[string]p2p.Reactor{"MEMPOOL": r})(n)
+	}
+}
+
+// GetChannels implements p2p.Reactor: the mempool channel, as CometBFT's.
+func (r *originGossip) GetChannels() []*p2p.ChannelDescriptor {
+	largest := protomem.Message{Sum: &protomem.Message_Txs{Txs: &protomem.Txs{Txs: [][]byte{make([]byte, r.config.MaxTxBytes)}}}}
+	return []*p2p.ChannelDescriptor{{
+		ID:                  mempool.MempoolChannel,
+		Priority:            5,
+		RecvMessageCapacity: largest.Size(),
+		MessageType:         &protomem.Message{},
+	}}
+}
+
+// AddPeer implements p2p.Reactor: a sending routine for the peer.
+func (r *originGossip) AddPeer(peer p2p.Peer) {
+	if r.config.Broadcast {
+		go r.sendTo(peer)
+	}
+}
+
+// Receive implements p2p.Reactor: a peer's transactions go to CheckTx,
+// with the peer recorded as their sender.
+func (r *originGossip) Receive(e p2p.Envelope) {
+	msg, ok := e.Message.(*protomem.Txs)
+	if !ok {
+		r.Switch.StopPeerForError(e.Src, fmt.Errorf("mempool cannot handle message of type: %T", e.Message))
+		return
+	}
+	if r.WaitSync() {
+		return
+	}
+	for _, b := range msg.GetTxs() {
+		if _, err := r.mp.CheckTx(types.Tx(b), e.Src.ID()); err != nil && !errors.Is(err, mempool.ErrTxInCache) {
+			r.Logger.Debug("Could not check tx", "src", e.Src, "err", err)
+		}
+	}
+}
+
+// EnableInOutTxs is called by block sync when the node has caught up.
+func (r *originGossip) EnableInOutTxs() {
+	r.stock.EnableInOutTxs()
+	if r.waitSync.CompareAndSwap(true, false) {
+		close(r.waitSyncCh)
+	}
+}
+
+// WaitSync reports whether the node is still catching up.
+func (r *originGossip) WaitSync() bool { return r.waitSync.Load() }
+
+// fromPeer reports whether a connected peer sent the transaction.
+func (r *originGossip) fromPeer(e mempool.Entry) bool {
+	for _, p := range r.Switch.Peers().Copy() {
+		if e.IsSender(p.ID()) {
+			return true
+		}
+	}
+	return false
+}
+
+// sendTo sends the peer every transaction of the mempool that no peer sent
+// this node, in mempool order, from the first; as CometBFT's reactor, it
+// holds a transaction back while the peer is more than a block behind it.
+func (r *originGossip) sendTo(peer p2p.Peer) {
+	if r.WaitSync() {
+		select {
+		case <-r.waitSyncCh:
+		case <-r.Quit():
+			return
+		}
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	go func() {
+		select {
+		case <-peer.Quit():
+		case <-r.Quit():
+		case <-ctx.Done():
+		}
+		cancel()
+	}()
+	it := r.mp.NewIterator(ctx)
+	for r.IsRunning() && peer.IsRunning() {
+		e := <-it.WaitNextCh()
+		if e == nil || r.fromPeer(e) {
+			continue
+		}
+		for {
+			ps, ok := peer.Get(types.PeerStateKey).(mempool.PeerState)
+			if ok && ps.GetHeight()+1 >= e.Height() {
+				break
+			}
+			if !r.pause(peer) {
+				return
+			}
+		}
+		for !peer.Send(p2p.Envelope{ChannelID: mempool.MempoolChannel, Message: &protomem.Txs{Txs: [][]byte{e.Tx()}}}) {
+			if !r.pause(peer) {
+				return
+			}
+		}
+		r.sent.Add(1)
+	}
+}
+
+// pause waits as CometBFT's reactor does between tries; false: stop.
+func (r *originGossip) pause(peer p2p.Peer) bool {
+	select {
+	case <-time.After(mempool.PeerCatchupSleepIntervalMS * time.Millisecond):
+		return true
+	case <-peer.Quit():
+	case <-r.Quit():
+	}
+	return false
+}
+
+// TxsSent is how many transactions the node has sent its peers since it
+// started (each peer's copy counted).
+func (n *Node) TxsSent() int64 {
+	if r, ok := n.Comet.Switch().Reactor("MEMPOOL").(*originGossip); ok {
+		return r.sent.Load()
+	}
+	return 0
+}

@@ -1,0 +1,94 @@
+package embedded
+
+import (
+	"context"
+	"fmt"
+	"reflect"
+	"testing"
+	"time"
+
+	"github.com/cometbft/cometbft/mempool"
+
+	"copystation/validatord/chain"
+	"copystation/validatord/contract"
+)
+
+// TestGossipFromOriginOnly: transactions submitted to one node of four
+// reach the other three from that node alone. The node they were
+// submitted to sends each of them at most once to each peer; the other
+// three, which only received them, send none of them on (CometBFT's own
+// reactor would send each again to the two peers that had not sent it);
+// and every node commits every one. A node whose node.json sets relay_txs
+// runs CometBFT's own reactor again and commits what it relays.
+func TestGossipFromOriginOnly(t *testing.T) {
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
+	defer cancel()
+	nw, err := StartNetwork(ctx, t.TempDir(), 4, Options{})
+	if err != nil {
+		t.Fatalf("StartNetwork() = %v", err)
+	}
+	defer nw.Close()
+	st := newStation(t)
+	setup(t, ctx, nw.Node(0), st)
+	h, _ := nw.Node(0).App.LastCommit()
+	before := make([]int64, nw.Len())
+	for i := range before {
+		if err := nw.Node(i).WaitHeight(ctx, h); err != nil {
+			t.Fatal(err)
+		}
+		before[i] = nw.Node(i).TxsSent()
+	}
+
+	ids := make([]string, 200)
+	for i := range ids {
+		ids[i] = fmt.Sprintf("gossip-%d", i)
+	}
+	mintTokens(t, ctx, nw, st.signPub, ids) // through node 0, the last waited for
+	h, _ = nw.Node(0).App.LastCommit()
+	for i := range nw.Len() {
+		n := nw.Node(i)
+		if err := n.WaitHeight(ctx, h); err != nil {
+			t.Fatal(err)
+		}
+		for _, id := range ids {
+			var tok contract.Token
+			if err := n.Ledger.Query(ctx, "/token/"+id, &tok); err != nil {
+				t.Fatalf("node %d: token %s: %v", i, id, err)
+			}
+		}
+		sent := n.TxsSent() - before[i]
+		switch {
+		case i == 0 && (sent <= 0 || sent > int64(3*len(ids))):
+			t.Errorf("node 0 sent %d transactions for %d minted through it, want 1 to %d (at most one to each of 3 peers)", sent, len(ids), 3*len(ids))
+		case i > 0 && sent != 0:
+			t.Errorf("node %d sent %d transactions on, want none: it only received them", i, sent)
+		}
+	}
+
+	if err := nw.Stop(3); err != nil {
+		t.Fatal(err)
+	}
+	nc, err := chain.LoadNodeConfig(nw.Homes[3])
+	if err != nil {
+		t.Fatal(err)
+	}
+	nc.RelayTxs = true
+	if err := chain.SaveNodeConfig(nw.Homes[3], nc); err != nil {
+		t.Fatal(err)
+	}
+	if err := nw.Restart(ctx, 3); err != nil {
+		t.Fatalf("Restart(3) = %v", err)
+	}
+	if r := nw.Node(3).Comet.Switch().Reactor("MEMPOOL"); reflect.TypeOf(r) != reflect.TypeFor[*mempool.Reactor]() {
+		t.Fatalf("node 3 with relay_txs runs mempool reactor %T, want CometBFT's", r)
+	}
+	mintTokens(t, ctx, nw, st.signPub, []string{"gossip-relayed"})
+	h, _ = nw.Node(0).App.LastCommit()
+	if err := nw.Node(3).WaitHeight(ctx, h); err != nil {
+		t.Fatal(err)
+	}
+	var tok contract.Token
+	if err := nw.Node(3).Ledger.Query(ctx, "/token/gossip-relayed", &tok); err != nil {
+		t.Fatalf("node 3 with relay_txs: %v", err)
+	}
+}
