@@ -37,6 +37,14 @@ type originGossip struct {
 	// node still syncs: it is told when this one is.
 	stock interface{ EnableInOutTxs() }
 
+	// precheck runs the application's CheckTx on a transaction a peer
+	// sent before CometBFT's mempool does, which holds the mempool's read
+	// lock through it: a block's commit takes that lock to write, so it
+	// waited for the batches in check on every peer connection, and new
+	// checks for it. The application remembers what passed, and the
+	// mempool's check finds it at one lookup.
+	precheck func([]byte)
+
 	waitSync   atomic.Bool
 	waitSyncCh chan struct{}
 	sent       atomic.Int64 // transactions sent to peers, for tests
@@ -44,14 +52,14 @@ type originGossip struct {
 
 // withOriginGossip is a NewNode option replacing the mempool reactor with
 // originGossip.
-func withOriginGossip(logger log.Logger) nm.Option {
+func withOriginGossip(logger log.Logger, precheck func([]byte)) nm.Option {
 	return func(n *nm.Node) {
 		mp, ok := n.Mempool().(*mempool.CListMempool)
 		stock, ok2 := n.MempoolReactor().(*mempool.Reactor)
 		if !ok || !ok2 {
 			return // another mempool type: keep its reactor
 		}
-		r := &originGossip{config: n.Config().Mempool, mp: mp, stock: stock}
+		r := &originGossip{config: n.Config().Mempool, mp: mp, stock: stock, precheck: precheck}
 		r.BaseReactor = *p2p.NewBaseReactor("Mempool", r)
 		if stock.WaitSync() {
 			r.waitSync.Store(true)
@@ -92,6 +100,9 @@ func (r *originGossip) Receive(e p2p.Envelope) {
 		return
 	}
 	for _, b := range msg.GetTxs() {
+		if r.precheck != nil {
+			r.precheck(b)
+		}
 		if _, err := r.mp.CheckTx(types.Tx(b), e.Src.ID()); err != nil && !errors.Is(err, mempool.ErrTxInCache) {
 			r.Logger.Debug("Could not check tx", "src", e.Src, "err", err)
 		}

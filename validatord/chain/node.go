@@ -13,6 +13,7 @@ import (
 	"time"
 
 	dbm "github.com/cometbft/cometbft-db"
+	abci "github.com/cometbft/cometbft/abci/types"
 	cfg "github.com/cometbft/cometbft/config"
 	"github.com/cometbft/cometbft/crypto/ed25519"
 	cmtjson "github.com/cometbft/cometbft/libs/json"
@@ -146,7 +147,9 @@ func Start(ctx context.Context, o Options) (*Node, error) {
 	}
 	var gossip []nm.Option
 	if !nc.RelayTxs {
-		gossip = append(gossip, withOriginGossip(logger))
+		gossip = append(gossip, withOriginGossip(logger, func(tx []byte) {
+			_, _ = app.CheckTx(context.Background(), &abci.CheckTxRequest{Tx: tx}) // the mempool's CheckTx answers
+		}))
 	}
 	cn, err := nm.NewNode(ctx, c, pv, nodeKey, clientCreator{app},
 		nm.DefaultGenesisDocProviderFunc(c), provider, nm.DefaultMetricsProvider(c.Instrumentation), logger, gossip...)

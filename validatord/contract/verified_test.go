@@ -124,3 +124,37 @@ func TestCheckTxRemembers(t *testing.T) {
 		t.Errorf("CheckTx of remembered bytes made %.0f allocations, a first check %.0f: want a handful, no verification", again, first)
 	}
 }
+
+// TestCheckTxRemembersBatch: a batch that passed CheckTx passes again at
+// one lookup (a node checks a peer's batch before its mempool checks it
+// under its lock, chain.originGossip); one that failed is not remembered.
+func TestCheckTxRemembersBatch(t *testing.T) {
+	w := newWorld(t)
+	w.mint("tok-b", "film-1", w.stA)
+	batch := mustBatch(t,
+		w.spendTx(w.stA, w.request("job-1", "tok-a", "film-1", 0x41, "m1")),
+		w.spendTx(w.stA, w.request("job-2", "tok-b", "film-1", 0x41, "m2")))
+	if w.app.Checked(batch) {
+		t.Fatal("Checked(batch) before any CheckTx = true")
+	}
+	if r, _ := w.app.CheckTx(context.Background(), &abci.CheckTxRequest{Tx: batch}); Code(r.Code) != OK {
+		t.Fatalf("CheckTx(batch) = %d %s, want OK", r.Code, r.Log)
+	}
+	if !w.app.Checked(batch) {
+		t.Fatal("Checked(batch) after it passed CheckTx = false")
+	}
+	again := testing.AllocsPerRun(10, func() { w.app.CheckTx(context.Background(), &abci.CheckTxRequest{Tx: batch}) })
+	if again > 5 {
+		t.Errorf("CheckTx of a remembered batch made %.0f allocations, want a handful: no decoding, no verification", again)
+	}
+
+	bad := w.spendTx(w.stA, w.request("job-3", "tok-b", "film-1", 0x41, "m3"))
+	bad[len(bad)-1] ^= 1 // the signature's last byte
+	refused := mustBatch(t, w.spendTx(w.stA, w.request("job-4", "tok-a", "film-1", 0x41, "m4")), bad)
+	if r, _ := w.app.CheckTx(context.Background(), &abci.CheckTxRequest{Tx: refused}); Code(r.Code) == OK {
+		t.Fatal("CheckTx(batch with a bad signature) = OK")
+	}
+	if w.app.Checked(refused) {
+		t.Error("Checked(batch refused by CheckTx) = true")
+	}
+}

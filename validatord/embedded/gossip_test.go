@@ -2,6 +2,7 @@ package embedded
 
 import (
 	"context"
+	"crypto/rand"
 	"fmt"
 	"reflect"
 	"testing"
@@ -90,5 +91,68 @@ func TestGossipFromOriginOnly(t *testing.T) {
 	var tok contract.Token
 	if err := nw.Node(3).Ledger.Query(ctx, "/token/gossip-relayed", &tok); err != nil {
 		t.Fatalf("node 3 with relay_txs: %v", err)
+	}
+}
+
+// TestGossipChecksBeforeMempoolLock: a node checks a transaction a peer
+// sends it before its mempool takes its lock for the check, so a block's
+// commit, which holds that lock to write, no longer waits for the checks
+// in progress. With node 1's mempool held locked, a transaction submitted
+// to node 0 reaches node 1 and is checked there; once the lock is let go,
+// every node commits it.
+func TestGossipChecksBeforeMempoolLock(t *testing.T) {
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
+	defer cancel()
+	nw, err := StartNetwork(ctx, t.TempDir(), 4, Options{})
+	if err != nil {
+		t.Fatalf("StartNetwork() = %v", err)
+	}
+	defer nw.Close()
+	st := newStation(t)
+	setup(t, ctx, nw.Node(0), st)
+	n0, n1 := nw.Node(0), nw.Node(1)
+	var nonce uint64
+	if err := n0.Ledger.Query(ctx, "/nonce/"+n0.Issuer.ID(), &nonce); err != nil {
+		t.Fatal(err)
+	}
+	tx, err := contract.NewTx(rand.Reader, nw.opts.IssuerKey, n0.Issuer.PublicKey(), n0.ChainID, contract.TxMintToken, nonce+1,
+		contract.MintTokenBody{ID: "locked-out", Title: "film-1", Owner: st.signPub})
+	if err != nil {
+		t.Fatal(err)
+	}
+
+	mp := n1.Comet.Mempool()
+	mp.Lock()
+	locked := true
+	defer func() {
+		if locked {
+			mp.Unlock()
+		}
+	}()
+	if _, err := n0.Client.BroadcastTxSync(ctx, tx); err != nil {
+		t.Fatalf("BroadcastTxSync() = %v", err)
+	}
+	deadline := time.After(20 * time.Second)
+	for !n1.App.Checked(tx) {
+		select {
+		case <-deadline:
+			t.Fatal("node 1 never checked the transaction while its mempool was locked")
+		case <-time.After(5 * time.Millisecond):
+		}
+	}
+	mp.Unlock()
+	locked = false
+	if _, err := n0.Ledger.Submit(ctx, "mint", tx); err != nil {
+		t.Fatalf("mint: %v", err)
+	}
+	h, _ := n0.App.LastCommit()
+	for i := range nw.Len() {
+		var tok contract.Token
+		if err := nw.Node(i).WaitHeight(ctx, h); err != nil {
+			t.Fatal(err)
+		}
+		if err := nw.Node(i).Ledger.Query(ctx, "/token/locked-out", &tok); err != nil {
+			t.Fatalf("node %d: %v", i, err)
+		}
 	}
 }
