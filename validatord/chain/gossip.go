@@ -100,13 +100,22 @@ func (r *originGossip) Receive(e p2p.Envelope) {
 		return
 	}
 	for _, b := range msg.GetTxs() {
-		if r.precheck != nil {
+		// A full mempool refuses before its check: so does the precheck,
+		// or a backlog would buy signature checks for nothing.
+		if r.precheck != nil && !r.full(len(b)) {
 			r.precheck(b)
 		}
 		if _, err := r.mp.CheckTx(types.Tx(b), e.Src.ID()); err != nil && !errors.Is(err, mempool.ErrTxInCache) {
 			r.Logger.Debug("Could not check tx", "src", e.Src, "err", err)
 		}
 	}
+}
+
+// full reports whether the mempool would refuse a transaction of n bytes
+// for want of room, as CometBFT's CheckTx does before it asks the
+// application.
+func (r *originGossip) full(n int) bool {
+	return r.mp.Size() >= r.config.Size || r.mp.SizeBytes()+int64(n) > r.config.MaxTxsBytes
 }
 
 // EnableInOutTxs is called by block sync when the node has caught up.

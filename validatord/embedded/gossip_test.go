@@ -8,6 +8,7 @@ import (
 	"testing"
 	"time"
 
+	cfg "github.com/cometbft/cometbft/config"
 	"github.com/cometbft/cometbft/mempool"
 
 	"copystation/validatord/chain"
@@ -31,12 +32,11 @@ func TestGossipFromOriginOnly(t *testing.T) {
 	defer nw.Close()
 	st := newStation(t)
 	setup(t, ctx, nw.Node(0), st)
-	h, _ := nw.Node(0).App.LastCommit()
+	// The set-up's transactions all sent: a node holds one back from a
+	// peer a block behind it until the peer catches up.
+	quiet(t, ctx, nw)
 	before := make([]int64, nw.Len())
 	for i := range before {
-		if err := nw.Node(i).WaitHeight(ctx, h); err != nil {
-			t.Fatal(err)
-		}
 		before[i] = nw.Node(i).TxsSent()
 	}
 
@@ -45,7 +45,7 @@ func TestGossipFromOriginOnly(t *testing.T) {
 		ids[i] = fmt.Sprintf("gossip-%d", i)
 	}
 	mintTokens(t, ctx, nw, st.signPub, ids) // through node 0, the last waited for
-	h, _ = nw.Node(0).App.LastCommit()
+	h, _ := nw.Node(0).App.LastCommit()
 	for i := range nw.Len() {
 		n := nw.Node(i)
 		if err := n.WaitHeight(ctx, h); err != nil {
@@ -121,6 +121,10 @@ func TestGossipChecksBeforeMempoolLock(t *testing.T) {
 		t.Fatal(err)
 	}
 
+	// Node 1 must hold its lock with nothing left to commit: a node
+	// stuck mid-commit falls behind, and its peers hold transactions back
+	// from a peer more than a block behind them.
+	quiet(t, ctx, nw)
 	mp := n1.Comet.Mempool()
 	mp.Lock()
 	locked := true
@@ -153,6 +157,80 @@ func TestGossipChecksBeforeMempoolLock(t *testing.T) {
 		}
 		if err := nw.Node(i).Ledger.Query(ctx, "/token/locked-out", &tok); err != nil {
 			t.Fatalf("node %d: %v", i, err)
+		}
+	}
+}
+
+// TestGossipFullMempoolChecksNothing: a node whose mempool is full checks
+// nothing a peer sends it, as CometBFT's mempool refuses before its own
+// check; the network still commits, the node executing what it never
+// checked.
+func TestGossipFullMempoolChecksNothing(t *testing.T) {
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
+	defer cancel()
+	nw, err := StartNetwork(ctx, t.TempDir(), 4, Options{})
+	if err != nil {
+		t.Fatalf("StartNetwork() = %v", err)
+	}
+	defer nw.Close()
+	st := newStation(t)
+	setup(t, ctx, nw.Node(0), st)
+	if err := nw.Stop(1); err != nil {
+		t.Fatal(err)
+	}
+	if err := nw.RestartTuned(ctx, 1, func(c *cfg.Config) { c.Mempool.Size = 0 }); err != nil { // always full
+		t.Fatalf("RestartTuned(1) = %v", err)
+	}
+	n0 := nw.Node(0)
+	var nonce uint64
+	if err := n0.Ledger.Query(ctx, "/nonce/"+n0.Issuer.ID(), &nonce); err != nil {
+		t.Fatal(err)
+	}
+	tx, err := contract.NewTx(rand.Reader, nw.opts.IssuerKey, n0.Issuer.PublicKey(), n0.ChainID, contract.TxMintToken, nonce+1,
+		contract.MintTokenBody{ID: "no-room", Title: "film-1", Owner: st.signPub})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := n0.Ledger.Submit(ctx, "mint", tx); err != nil {
+		t.Fatalf("mint: %v", err)
+	}
+	h, _ := n0.App.LastCommit()
+	n1 := nw.Node(1)
+	if err := n1.WaitHeight(ctx, h); err != nil {
+		t.Fatal(err)
+	}
+	var tok contract.Token
+	if err := n1.Ledger.Query(ctx, "/token/no-room", &tok); err != nil {
+		t.Fatalf("node 1: %v", err)
+	}
+	if n1.App.Checked(tx) {
+		t.Error("node 1, its mempool full, checked a transaction a peer sent it")
+	}
+}
+
+// quiet waits until every node has committed the same height and none has
+// committed another for half a second: with no transactions waiting, the
+// network makes no blocks.
+func quiet(t *testing.T, ctx context.Context, nw *Network) {
+	t.Helper()
+	last, since := int64(-1), time.Now()
+	for {
+		h0, _ := nw.Node(0).App.LastCommit()
+		same := true
+		for i := 1; i < nw.Len(); i++ {
+			if h, _ := nw.Node(i).App.LastCommit(); h != h0 {
+				same = false
+			}
+		}
+		if !same || h0 != last {
+			last, since = h0, time.Now()
+		} else if time.Since(since) > 500*time.Millisecond {
+			return
+		}
+		select {
+		case <-ctx.Done():
+			t.Fatalf("the network never settled: %v", ctx.Err())
+		case <-time.After(10 * time.Millisecond):
 		}
 	}
 }
