@@ -181,6 +181,10 @@ func TestGossipFullMempoolChecksNothing(t *testing.T) {
 	if err := nw.RestartTuned(ctx, 1, func(c *cfg.Config) { c.Mempool.Size = 0 }); err != nil { // always full
 		t.Fatalf("RestartTuned(1) = %v", err)
 	}
+	if err := nw.Node(1).WaitConsensus(ctx); err != nil { // it drops what peers send while it catches up
+		t.Fatal(err)
+	}
+	quiet(t, ctx, nw)
 	n0 := nw.Node(0)
 	var nonce uint64
 	if err := n0.Ledger.Query(ctx, "/nonce/"+n0.Issuer.ID(), &nonce); err != nil {
