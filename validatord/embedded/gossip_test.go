@@ -23,15 +23,7 @@ import (
 // and every node commits every one. A node whose node.json sets relay_txs
 // runs CometBFT's own reactor again and commits what it relays.
 func TestGossipFromOriginOnly(t *testing.T) {
-	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
-	defer cancel()
-	nw, err := StartNetwork(ctx, t.TempDir(), 4, Options{})
-	if err != nil {
-		t.Fatalf("StartNetwork() = %v", err)
-	}
-	defer nw.Close()
-	st := newStation(t)
-	setup(t, ctx, nw.Node(0), st)
+	ctx, nw, st := gossipNet(t)
 	// The set-up's transactions all sent: a node holds one back from a
 	// peer a block behind it until the peer catches up.
 	quiet(t, ctx, nw)
@@ -101,25 +93,9 @@ func TestGossipFromOriginOnly(t *testing.T) {
 // to node 0 reaches node 1 and is checked there; once the lock is let go,
 // every node commits it.
 func TestGossipChecksBeforeMempoolLock(t *testing.T) {
-	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
-	defer cancel()
-	nw, err := StartNetwork(ctx, t.TempDir(), 4, Options{})
-	if err != nil {
-		t.Fatalf("StartNetwork() = %v", err)
-	}
-	defer nw.Close()
-	st := newStation(t)
-	setup(t, ctx, nw.Node(0), st)
+	ctx, nw, st := gossipNet(t)
 	n0, n1 := nw.Node(0), nw.Node(1)
-	var nonce uint64
-	if err := n0.Ledger.Query(ctx, "/nonce/"+n0.Issuer.ID(), &nonce); err != nil {
-		t.Fatal(err)
-	}
-	tx, err := contract.NewTx(rand.Reader, nw.opts.IssuerKey, n0.Issuer.PublicKey(), n0.ChainID, contract.TxMintToken, nonce+1,
-		contract.MintTokenBody{ID: "locked-out", Title: "film-1", Owner: st.signPub})
-	if err != nil {
-		t.Fatal(err)
-	}
+	tx := nextMint(t, ctx, nw, "locked-out", st.signPub)
 
 	// Node 1 must hold its lock with nothing left to commit: a node
 	// stuck mid-commit falls behind, and its peers hold transactions back
@@ -166,15 +142,7 @@ func TestGossipChecksBeforeMempoolLock(t *testing.T) {
 // check; the network still commits, the node executing what it never
 // checked.
 func TestGossipFullMempoolChecksNothing(t *testing.T) {
-	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
-	defer cancel()
-	nw, err := StartNetwork(ctx, t.TempDir(), 4, Options{})
-	if err != nil {
-		t.Fatalf("StartNetwork() = %v", err)
-	}
-	defer nw.Close()
-	st := newStation(t)
-	setup(t, ctx, nw.Node(0), st)
+	ctx, nw, st := gossipNet(t)
 	if err := nw.Stop(1); err != nil {
 		t.Fatal(err)
 	}
@@ -186,15 +154,7 @@ func TestGossipFullMempoolChecksNothing(t *testing.T) {
 	}
 	quiet(t, ctx, nw)
 	n0 := nw.Node(0)
-	var nonce uint64
-	if err := n0.Ledger.Query(ctx, "/nonce/"+n0.Issuer.ID(), &nonce); err != nil {
-		t.Fatal(err)
-	}
-	tx, err := contract.NewTx(rand.Reader, nw.opts.IssuerKey, n0.Issuer.PublicKey(), n0.ChainID, contract.TxMintToken, nonce+1,
-		contract.MintTokenBody{ID: "no-room", Title: "film-1", Owner: st.signPub})
-	if err != nil {
-		t.Fatal(err)
-	}
+	tx := nextMint(t, ctx, nw, "no-room", st.signPub)
 	if _, err := n0.Ledger.Submit(ctx, "mint", tx); err != nil {
 		t.Fatalf("mint: %v", err)
 	}
@@ -237,4 +197,37 @@ func quiet(t *testing.T, ctx context.Context, nw *Network) {
 		case <-time.After(10 * time.Millisecond):
 		}
 	}
+}
+
+// gossipNet starts four nodes, stopped when the test ends, and sets up a
+// title and a station through node 0.
+func gossipNet(t *testing.T) (context.Context, *Network, *station) {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
+	t.Cleanup(cancel)
+	nw, err := StartNetwork(ctx, t.TempDir(), 4, Options{})
+	if err != nil {
+		t.Fatalf("StartNetwork() = %v", err)
+	}
+	t.Cleanup(func() { nw.Close() })
+	st := newStation(t)
+	setup(t, ctx, nw.Node(0), st)
+	return ctx, nw, st
+}
+
+// nextMint is the issuer's next transaction through node 0, minting token
+// id for owner, made but not sent.
+func nextMint(t *testing.T, ctx context.Context, nw *Network, id string, owner []byte) []byte {
+	t.Helper()
+	n0 := nw.Node(0)
+	var nonce uint64
+	if err := n0.Ledger.Query(ctx, "/nonce/"+n0.Issuer.ID(), &nonce); err != nil {
+		t.Fatal(err)
+	}
+	tx, err := contract.NewTx(rand.Reader, nw.opts.IssuerKey, n0.Issuer.PublicKey(), n0.ChainID, contract.TxMintToken, nonce+1,
+		contract.MintTokenBody{ID: id, Title: "film-1", Owner: owner})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return tx
 }
