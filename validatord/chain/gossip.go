@@ -129,14 +129,12 @@ func (r *originGossip) EnableInOutTxs() {
 // WaitSync reports whether the node is still catching up.
 func (r *originGossip) WaitSync() bool { return r.waitSync.Load() }
 
-// fromPeer reports whether a connected peer sent the transaction.
+// fromPeer reports whether a connected peer sent the transaction. It runs
+// for every transaction on every peer's routine: no copy of the peer set.
 func (r *originGossip) fromPeer(e mempool.Entry) bool {
-	for _, p := range r.Switch.Peers().Copy() {
-		if e.IsSender(p.ID()) {
-			return true
-		}
-	}
-	return false
+	from := false
+	r.Switch.Peers().ForEach(func(p p2p.Peer) { from = from || e.IsSender(p.ID()) })
+	return from
 }
 
 // sendTo sends the peer every transaction of the mempool that no peer sent

@@ -25,11 +25,7 @@ func mintTokens(t testing.TB, ctx context.Context, nw *Network, owner []byte, id
 	}
 	for i, id := range ids {
 		nonce++
-		tx, err := contract.NewTx(rand.Reader, nw.opts.IssuerKey, n0.Issuer.PublicKey(), n0.ChainID, contract.TxMintToken, nonce,
-			contract.MintTokenBody{ID: id, Title: "film-1", Owner: owner})
-		if err != nil {
-			t.Fatal(err)
-		}
+		tx := mintTx(t, nw, nonce, id, owner)
 		if _, err := n0.Client.BroadcastTxSync(ctx, tx); err != nil {
 			t.Fatalf("broadcast mint: %v", err)
 		}
@@ -39,6 +35,19 @@ func mintTokens(t testing.TB, ctx context.Context, nw *Network, owner []byte, id
 			}
 		}
 	}
+}
+
+// mintTx is the issuer's transaction with this nonce minting token id of
+// film-1 for owner, made but not sent.
+func mintTx(t testing.TB, nw *Network, nonce uint64, id string, owner []byte) []byte {
+	t.Helper()
+	n0 := nw.Node(0)
+	tx, err := contract.NewTx(rand.Reader, nw.opts.IssuerKey, n0.Issuer.PublicKey(), n0.ChainID, contract.TxMintToken, nonce,
+		contract.MintTokenBody{ID: id, Title: "film-1", Owner: owner})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return tx
 }
 
 // TestDoubleSpendsInABacklog sends, all at once, two spends of each of 300

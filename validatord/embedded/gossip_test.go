@@ -2,9 +2,9 @@ package embedded
 
 import (
 	"context"
-	"crypto/rand"
 	"fmt"
 	"reflect"
+	"slices"
 	"testing"
 	"time"
 
@@ -172,28 +172,22 @@ func TestGossipFullMempoolChecksNothing(t *testing.T) {
 	}
 }
 
-// quiet waits until every node has committed the same height and none has
-// committed another for half a second: with no transactions waiting, the
+// quiet waits until every node has stored the same height and none has
+// stored another for half a second: with no transactions waiting, the
 // network makes no blocks.
 func quiet(t *testing.T, ctx context.Context, nw *Network) {
 	t.Helper()
-	last, since := int64(-1), time.Now()
+	last, since := heights(nw), time.Now()
 	for {
-		h0, _ := nw.Node(0).App.LastCommit()
-		same := true
-		for i := 1; i < nw.Len(); i++ {
-			if h, _ := nw.Node(i).App.LastCommit(); h != h0 {
-				same = false
-			}
-		}
-		if !same || h0 != last {
-			last, since = h0, time.Now()
+		now := heights(nw)
+		if !slices.Equal(now, last) || slices.Min(now) != slices.Max(now) {
+			last, since = now, time.Now()
 		} else if time.Since(since) > 500*time.Millisecond {
 			return
 		}
 		select {
 		case <-ctx.Done():
-			t.Fatalf("the network never settled: %v", ctx.Err())
+			t.Fatalf("the network never settled (heights %v): %v", now, ctx.Err())
 		case <-time.After(10 * time.Millisecond):
 		}
 	}
@@ -224,10 +218,5 @@ func nextMint(t *testing.T, ctx context.Context, nw *Network, id string, owner [
 	if err := n0.Ledger.Query(ctx, "/nonce/"+n0.Issuer.ID(), &nonce); err != nil {
 		t.Fatal(err)
 	}
-	tx, err := contract.NewTx(rand.Reader, nw.opts.IssuerKey, n0.Issuer.PublicKey(), n0.ChainID, contract.TxMintToken, nonce+1,
-		contract.MintTokenBody{ID: id, Title: "film-1", Owner: owner})
-	if err != nil {
-		t.Fatal(err)
-	}
-	return tx
+	return mintTx(t, nw, nonce+1, id, owner)
 }
