@@ -10,6 +10,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"sync/atomic"
 	"time"
 
 	dbm "github.com/cometbft/cometbft-db"
@@ -64,6 +65,8 @@ type Node struct {
 	appDB  dbm.DB
 	vault  *nodeVault // the key service's way to a new epoch share
 	pacer  *pacer     // the stores' and snapshots' background writes
+	// stopping, set when Stop begins, refuses peers (clients.go).
+	stopping *atomic.Bool
 }
 
 // Start runs the node in its home until Stop.
@@ -151,7 +154,8 @@ func Start(ctx context.Context, o Options) (*Node, error) {
 			_, _ = app.CheckTx(context.Background(), &abci.CheckTxRequest{Tx: tx}) // the mempool's CheckTx answers
 		}))
 	}
-	cn, err := nm.NewNode(ctx, c, pv, nodeKey, clientCreator{app},
+	stopping := new(atomic.Bool)
+	cn, err := nm.NewNode(ctx, c, pv, nodeKey, clientCreator{app, stopping},
 		nm.DefaultGenesisDocProviderFunc(c), provider, nm.DefaultMetricsProvider(c.Instrumentation), logger, gossip...)
 	if err != nil {
 		appDB.Close()
@@ -167,7 +171,7 @@ func Start(ctx context.Context, o Options) (*Node, error) {
 		nv.wipe()
 		return nil, fmt.Errorf("chain.Start: %w", err)
 	}
-	return &Node{Home: o.Home, Config: nc, App: app, Keys: ks, Custodian: cu, Comet: cn, Client: local.New(cn), ChainID: cn.GenesisDoc().ChainID, GatewayKey: append([]byte(nil), sec.GatewayKey...), Signer: signer, appDB: appDB, vault: nv, pacer: pc}, nil
+	return &Node{Home: o.Home, Config: nc, App: app, Keys: ks, Custodian: cu, Comet: cn, Client: local.New(cn), ChainID: cn.GenesisDoc().ChainID, GatewayKey: append([]byte(nil), sec.GatewayKey...), Signer: signer, appDB: appDB, vault: nv, pacer: pc, stopping: stopping}, nil
 }
 
 // Stop stops CometBFT and closes the stores. A node stopped any other way
@@ -184,6 +188,7 @@ func (n *Node) Stop() error {
 	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Second)
 	n.WaitConsensus(ctx)
 	cancel()
+	n.stopping.Store(true)
 	if n.Comet.IsRunning() {
 		errs = append(errs, n.Comet.Stop())
 		n.Comet.Wait()
@@ -265,6 +270,7 @@ func cometConfig(home string, nc *NodeConfig) *cfg.Config {
 	c.P2P.AddrBookStrict = false // loopback and LAN addresses are fine
 	c.P2P.AllowDuplicateIP = true
 	c.P2P.PexReactor = false // validators know each other from node.json
+	c.FilterPeers = true     // refused while the node stops (clients.go, peerFilter)
 	// A peer connection writes what it has queued at most this often;
 	// CometBFT's 10 ms put up to 10 ms on every hop of a proposal, a vote
 	// and a gossiped transaction. 2 ms costs a few more writes a second on
