@@ -27,8 +27,9 @@ import (
 // and a hash before its cache throws it away (docs/benchmarks.md, issue
 // 17, twelfth and twenty-second sessions). A node that is not in the mesh
 // still gets every transaction its peers receive from their clients, and a
-// transaction submitted to it reaches its peers; what it does not do is
-// carry one peer's transactions to another.
+// transaction submitted to it reaches its peers; what it does not carry
+// one peer's transactions to another, except while the network stalls
+// (watchStall).
 type originGossip struct {
 	p2p.BaseReactor
 	config *cfg.MempoolConfig
@@ -45,9 +46,15 @@ type originGossip struct {
 	// mempool's check finds it at one lookup.
 	precheck func([]byte)
 
+	// height is the node's last stored block; stallAfter is how long the
+	// node holds transactions with no new block before it relays.
+	height     func() int64
+	stallAfter time.Duration
+
 	waitSync   atomic.Bool
 	waitSyncCh chan struct{}
-	sent       atomic.Int64 // transactions sent to peers, for tests
+	sent       atomic.Int64 // transactions sent to peers from this node's clients, for tests
+	relayed    atomic.Int64 // peers' transactions sent on to other peers, for tests
 }
 
 // withOriginGossip is a NewNode option replacing the mempool reactor with
@@ -59,7 +66,9 @@ func withOriginGossip(logger log.Logger, precheck func([]byte)) nm.Option {
 		if !ok || !ok2 {
 			return // another mempool type: keep its reactor
 		}
-		r := &originGossip{config: n.Config().Mempool, mp: mp, stock: stock, precheck: precheck}
+		cc := n.Config().Consensus
+		r := &originGossip{config: n.Config().Mempool, mp: mp, stock: stock, precheck: precheck,
+			height: n.BlockStore().Height, stallAfter: stallAfter(cc)}
 		r.BaseReactor = *p2p.NewBaseReactor("Mempool", r)
 		if stock.WaitSync() {
 			r.waitSync.Store(true)
@@ -68,6 +77,20 @@ func withOriginGossip(logger log.Logger, precheck func([]byte)) nm.Option {
 		r.SetLogger(logger.With("module", "mempool"))
 		nm.CustomReactors(map[string]p2p.Reactor{"MEMPOOL": r})(n)
 	}
+}
+
+// stallAfter is how long a node may hold transactions without a new
+// block before it takes the network to be stalled: a round's three waits,
+// longer than a height whose first proposer is down takes to commit in its
+// second round (the proposal's wait and a round of votes).
+func stallAfter(c *cfg.ConsensusConfig) time.Duration {
+	return c.TimeoutPropose + c.TimeoutPrevote + c.TimeoutPrecommit
+}
+
+// OnStart implements p2p.Reactor: the stall watch runs with the reactor.
+func (r *originGossip) OnStart() error {
+	go r.watchStall()
+	return nil
 }
 
 // GetChannels implements p2p.Reactor: the mempool channel, as CometBFT's.
@@ -164,11 +187,7 @@ func (r *originGossip) sendTo(peer p2p.Peer) {
 		if e == nil || r.fromPeer(e) {
 			continue
 		}
-		for {
-			ps, ok := peer.Get(types.PeerStateKey).(mempool.PeerState)
-			if ok && ps.GetHeight()+1 >= e.Height() {
-				break
-			}
+		for behind(peer, e) {
 			if !r.pause(peer) {
 				return
 			}
@@ -179,6 +198,65 @@ func (r *originGossip) sendTo(peer p2p.Peer) {
 			}
 		}
 		r.sent.Add(1)
+	}
+}
+
+// behind reports whether the peer is more than a block behind the height
+// at which the node took the transaction in: it may not yet have the state
+// the transaction was checked against.
+func behind(peer p2p.Peer, e mempool.Entry) bool {
+	ps, ok := peer.Get(types.PeerStateKey).(mempool.PeerState)
+	return !ok || ps.GetHeight()+1 < e.Height()
+}
+
+// watchStall relays the peers' transactions the node holds to its other
+// peers when it has held transactions for stallAfter with no new block.
+// Gossip from the origin relies on the origin's links: a validator that
+// reaches only some of its peers (a link down, a node just restored whose
+// connections are still coming up) gives its transactions to those alone,
+// and a height whose proposer has none never starts, as the network makes
+// no empty blocks; the votes of the nodes that have them are not enough.
+// A stall is the one case in which relaying pays, and the watch costs a
+// look at the height and the mempool's size eight times a stallAfter.
+func (r *originGossip) watchStall() {
+	t := time.NewTicker(r.stallAfter / 8)
+	defer t.Stop()
+	h, since := r.height(), time.Now()
+	for {
+		select {
+		case <-r.Quit():
+			return
+		case now := <-t.C:
+			if hh := r.height(); hh != h || r.mp.Size() == 0 || r.WaitSync() {
+				h, since = hh, now
+			} else if now.Sub(since) >= r.stallAfter {
+				r.relay()
+				since = now // again after another stallAfter if still stalled
+			}
+		}
+	}
+}
+
+// relay offers each peer the transactions the node holds that another
+// peer sent it and this one did not, without waiting on a full send
+// queue: a stall is retried.
+func (r *originGossip) relay() {
+	peers := r.Switch.Peers().Copy()
+	// The mempool's iterator waits at the end of the list for more; a
+	// stalled node wants what it holds now, so it walks the list.
+	for el := r.mp.TxsFront(); el != nil; el = el.Next() { //nolint:staticcheck // a snapshot, not a wait
+		e, ok := el.Value.(mempool.Entry)
+		if !ok || !r.fromPeer(e) {
+			continue
+		}
+		for _, p := range peers {
+			if e.IsSender(p.ID()) || behind(p, e) {
+				continue
+			}
+			if p.TrySend(p2p.Envelope{ChannelID: mempool.MempoolChannel, Message: &protomem.Txs{Txs: [][]byte{e.Tx()}}}) {
+				r.relayed.Add(1)
+			}
+		}
 	}
 }
 
@@ -193,11 +271,12 @@ func (r *originGossip) pause(peer p2p.Peer) bool {
 	return false
 }
 
-// TxsSent is how many transactions the node has sent its peers since it
-// started (each peer's copy counted).
-func (n *Node) TxsSent() int64 {
+// TxsSent is how many of its clients' transactions the node has sent its
+// peers since it started (each peer's copy counted), and TxsRelayed how
+// many of its peers' it has sent on in stalls.
+func (n *Node) TxsSent() (sent, relayed int64) {
 	if r, ok := n.Comet.Switch().Reactor("MEMPOOL").(*originGossip); ok {
-		return r.sent.Load()
+		return r.sent.Load(), r.relayed.Load()
 	}
-	return 0
+	return 0, 0
 }

@@ -1,14 +1,18 @@
 package embedded
 
 import (
+	"bytes"
 	"context"
+	"encoding/json"
 	"fmt"
 	"reflect"
 	"slices"
+	"strings"
 	"testing"
 	"time"
 
 	cfg "github.com/cometbft/cometbft/config"
+	cmtbytes "github.com/cometbft/cometbft/libs/bytes"
 	"github.com/cometbft/cometbft/mempool"
 
 	"copystation/validatord/chain"
@@ -29,7 +33,7 @@ func TestGossipFromOriginOnly(t *testing.T) {
 	quiet(t, ctx, nw)
 	before := make([]int64, nw.Len())
 	for i := range before {
-		before[i] = nw.Node(i).TxsSent()
+		before[i], _ = nw.Node(i).TxsSent()
 	}
 
 	ids := make([]string, 200)
@@ -49,7 +53,8 @@ func TestGossipFromOriginOnly(t *testing.T) {
 				t.Fatalf("node %d: token %s: %v", i, id, err)
 			}
 		}
-		sent := n.TxsSent() - before[i]
+		sent, _ := n.TxsSent()
+		sent -= before[i]
 		switch {
 		case i == 0 && (sent <= 0 || sent > int64(3*len(ids))):
 			t.Errorf("node 0 sent %d transactions for %d minted through it, want 1 to %d (at most one to each of 3 peers)", sent, len(ids), 3*len(ids))
@@ -170,6 +175,99 @@ func TestGossipFullMempoolChecksNothing(t *testing.T) {
 	if n1.App.Checked(tx) {
 		t.Error("node 1, its mempool full, checked a transaction a peer sent it")
 	}
+}
+
+// TestGossipPartialMeshCommits: a validator connected to one peer only
+// (its links to the other two down) still gets its transaction committed
+// when neither of the two is linked to it and one of them proposes next.
+// Only its one peer receives the transaction; without relaying, the
+// proposer never starts the height (the network makes no empty blocks
+// and it has no transaction), and the two nodes that have one are half
+// the votes. The peer, holding it with no new block, relays it.
+func TestGossipPartialMeshCommits(t *testing.T) {
+	ctx, nw, st := gossipNet(t)
+	quiet(t, ctx, nw)
+	// With no transactions the network makes no block, so the proposer
+	// of the height it waits to start stays this node through restarts.
+	p := proposer(t, ctx, nw)
+	var others []int
+	for i := range nw.Len() {
+		if i != p {
+			others = append(others, i)
+		}
+	}
+	x, y := others[0], others[1] // x linked to y alone
+	idY := string(nw.Node(y).Comet.Switch().NodeInfo().ID())
+	if err := nw.Stop(x); err != nil {
+		t.Fatal(err)
+	}
+	// x listens where no peer dials and dials y alone: only x makes a link.
+	err := nw.RestartTuned(ctx, x, func(c *cfg.Config) {
+		c.P2P.ListenAddress = "tcp://127.0.0.1:0"
+		var ps []string
+		for _, p := range strings.Split(c.P2P.PersistentPeers, ",") {
+			if strings.HasPrefix(p, idY+"@") {
+				ps = append(ps, p)
+			}
+		}
+		c.P2P.PersistentPeers = strings.Join(ps, ",")
+	})
+	if err != nil {
+		t.Fatalf("RestartTuned(%d) = %v", x, err)
+	}
+	if err := nw.Node(x).WaitConsensus(ctx); err != nil {
+		t.Fatal(err)
+	}
+	quiet(t, ctx, nw)
+	if got := nw.Node(x).Comet.Switch().Peers().Size(); got != 1 {
+		t.Fatalf("node %d has %d peers, want 1 (node %d)", x, got, y)
+	}
+	if got := proposer(t, ctx, nw); got != p {
+		t.Fatalf("the proposer moved from node %d to %d with no block made", p, got)
+	}
+
+	nx := nw.Node(x)
+	var nonce uint64
+	if err := nx.Ledger.Query(ctx, "/nonce/"+nx.Issuer.ID(), &nonce); err != nil {
+		t.Fatal(err)
+	}
+	sctx, cancel := context.WithTimeout(ctx, 15*time.Second)
+	defer cancel()
+	if _, err := nx.Ledger.Submit(sctx, "mint", mintTx(t, nw, nonce+1, "one-link", st.signPub)); err != nil {
+		t.Fatalf("mint through node %d, linked to node %d alone, node %d proposing: %v", x, y, p, err)
+	}
+	if _, relayed := nw.Node(y).TxsSent(); relayed == 0 {
+		t.Errorf("node %d relayed nothing", y)
+	}
+}
+
+// proposer is the node that proposes first at the height node 0 waits to
+// start.
+func proposer(t *testing.T, ctx context.Context, nw *Network) int {
+	t.Helper()
+	cs, err := nw.Node(0).Client.ConsensusState(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var rs struct {
+		Proposer struct {
+			Address cmtbytes.HexBytes `json:"address"`
+		} `json:"proposer"`
+	}
+	if err := json.Unmarshal(cs.RoundState, &rs); err != nil {
+		t.Fatal(err)
+	}
+	for i := range nw.Len() {
+		pk, err := nw.Node(i).Comet.PrivValidator().GetPubKey()
+		if err != nil {
+			t.Fatal(err)
+		}
+		if bytes.Equal(pk.Address(), rs.Proposer.Address) {
+			return i
+		}
+	}
+	t.Fatalf("proposer %s is no node of the network", rs.Proposer.Address)
+	return -1
 }
 
 // quiet waits until every node has stored the same height and none has
