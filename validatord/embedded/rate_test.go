@@ -185,6 +185,12 @@ func benchSpendRate(b *testing.B, nodes, rate int, o Options, kiosk bool) {
 	b.ReportMetric(cpu.Seconds()*1000/committed, "cpu-ms/spend")
 	b.ReportMetric(float64(faults)/committed, "minflt/spend")
 	b.ReportMetric(float64(written)/1000/committed, "disk-kB/spend")
+	var relayed int64 // by the stall watch (chain/gossip.go): none while blocks come
+	for _, n := range ns {
+		_, r := n.TxsSent()
+		relayed += r
+	}
+	b.ReportMetric(float64(relayed), "relayed")
 	if h1 > h0 {
 		late, kb, txs := blockRounds(ns[0], h0+1, h1)
 		b.ReportMetric(float64(late), "late-blocks")
