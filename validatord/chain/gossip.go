@@ -83,9 +83,13 @@ func withOriginGossip(logger log.Logger, precheck func([]byte)) nm.Option {
 // block before it takes the network to be stalled: a round's three waits,
 // longer than a height whose first proposer is down takes to commit in its
 // second round (the proposal's wait and a round of votes).
+// It is never under minStall, whatever the timeouts.
 func stallAfter(c *cfg.ConsensusConfig) time.Duration {
-	return c.TimeoutPropose + c.TimeoutPrevote + c.TimeoutPrecommit
+	return max(c.TimeoutPropose+c.TimeoutPrevote+c.TimeoutPrecommit, minStall)
 }
+
+// minStall is the shortest stall: above a loaded height's length.
+const minStall = 500 * time.Millisecond
 
 // OnStart implements p2p.Reactor: the stall watch runs with the reactor.
 func (r *originGossip) OnStart() error {

@@ -32,7 +32,7 @@ func TestRestartedNodeRejoinsAtOnce(t *testing.T) {
 		}
 		return true
 	}
-	for round := range 8 {
+	for round := range 5 {
 		if err := nw.Stop(3); err != nil {
 			t.Fatal(err)
 		}
