@@ -27,8 +27,8 @@ import (
 // and a hash before its cache throws it away (docs/benchmarks.md, issue
 // 17, twelfth and twenty-second sessions). A node that is not in the mesh
 // still gets every transaction its peers receive from their clients, and a
-// transaction submitted to it reaches its peers; what it does not carry
-// one peer's transactions to another, except while the network stalls
+// transaction submitted to it reaches its peers; it does not carry one
+// peer's transactions to another, except while the network stalls
 // (watchStall).
 type originGossip struct {
 	p2p.BaseReactor
@@ -276,8 +276,8 @@ func (r *originGossip) pause(peer p2p.Peer) bool {
 }
 
 // TxsSent is how many of its clients' transactions the node has sent its
-// peers since it started (each peer's copy counted), and TxsRelayed how
-// many of its peers' it has sent on in stalls.
+// peers since it started (each peer's copy counted), and how many of its
+// peers' transactions it has sent on in stalls.
 func (n *Node) TxsSent() (sent, relayed int64) {
 	if r, ok := n.Comet.Switch().Reactor("MEMPOOL").(*originGossip); ok {
 		return r.sent.Load(), r.relayed.Load()
