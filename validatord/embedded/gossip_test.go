@@ -183,7 +183,8 @@ func TestGossipFullMempoolChecksNothing(t *testing.T) {
 // Only its one peer receives the transaction; without relaying, the
 // proposer never starts the height (the network makes no empty blocks
 // and it has no transaction), and the two nodes that have one are half
-// the votes. The peer, holding it with no new block, relays it.
+// the votes. The peer, holding it with no new block, relays it. Two
+// hundred transactions through that node all commit.
 func TestGossipPartialMeshCommits(t *testing.T) {
 	ctx, nw, st := gossipNet(t)
 	quiet(t, ctx, nw)
@@ -226,15 +227,37 @@ func TestGossipPartialMeshCommits(t *testing.T) {
 		t.Fatalf("the proposer moved from node %d to %d with no block made", p, got)
 	}
 
+	// A backlog through x: a stall's relay need only give the proposer
+	// one transaction to start the height; x and y propose the rest.
 	nx := nw.Node(x)
 	var nonce uint64
 	if err := nx.Ledger.Query(ctx, "/nonce/"+nx.Issuer.ID(), &nonce); err != nil {
 		t.Fatal(err)
 	}
-	sctx, cancel := context.WithTimeout(ctx, 15*time.Second)
+	const mints = 200
+	sctx, cancel := context.WithTimeout(ctx, 20*time.Second)
 	defer cancel()
-	if _, err := nx.Ledger.Submit(sctx, "mint", mintTx(t, nw, nonce+1, "one-link", st.signPub)); err != nil {
-		t.Fatalf("mint through node %d, linked to node %d alone, node %d proposing: %v", x, y, p, err)
+	for i := range mints {
+		tx := mintTx(t, nw, nonce+uint64(i)+1, fmt.Sprintf("one-link-%d", i), st.signPub)
+		if i < mints-1 {
+			if _, err := nx.Client.BroadcastTxSync(sctx, tx); err != nil {
+				t.Fatalf("broadcast mint %d: %v", i, err)
+			}
+		} else if _, err := nx.Ledger.Submit(sctx, "mint", tx); err != nil {
+			t.Fatalf("%d mints through node %d, linked to node %d alone, node %d proposing first: the last: %v", mints, x, y, p, err)
+		}
+	}
+	h, _ := nx.App.LastCommit()
+	for i := range nw.Len() {
+		if err := nw.Node(i).WaitHeight(sctx, h); err != nil {
+			t.Fatal(err)
+		}
+	}
+	for i := range mints {
+		var tok contract.Token
+		if err := nx.Ledger.Query(ctx, fmt.Sprintf("/token/one-link-%d", i), &tok); err != nil {
+			t.Errorf("mint %d of %d through node %d not committed by the last one's height: %v", i, mints, x, err)
+		}
 	}
 	if _, relayed := nw.Node(y).TxsSent(); relayed == 0 {
 		t.Errorf("node %d relayed nothing", y)
