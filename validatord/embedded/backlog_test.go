@@ -13,25 +13,31 @@ import (
 	"copystation/validatord/contract"
 )
 
-// mintTokens mints ids to owner in as few blocks as the mempool allows:
-// consecutive nonces broadcast at once, then one wait per 4,000 (the
-// mempool holds 5,000).
+// mintTokens mints ids to owner through node 0 in as few blocks as the
+// mempool allows: consecutive nonces broadcast at once, then one wait per
+// 4,000 (the mempool holds 5,000).
 func mintTokens(t testing.TB, ctx context.Context, nw *Network, owner []byte, ids []string) {
 	t.Helper()
-	n0 := nw.Node(0)
+	mintThrough(t, ctx, nw, 0, owner, ids)
+}
+
+// mintThrough is mintTokens through node i.
+func mintThrough(t testing.TB, ctx context.Context, nw *Network, i int, owner []byte, ids []string) {
+	t.Helper()
+	n := nw.Node(i)
 	var nonce uint64
-	if err := n0.Ledger.Query(ctx, "/nonce/"+n0.Issuer.ID(), &nonce); err != nil {
+	if err := n.Ledger.Query(ctx, "/nonce/"+n.Issuer.ID(), &nonce); err != nil {
 		t.Fatal(err)
 	}
-	for i, id := range ids {
+	for k, id := range ids {
 		nonce++
 		tx := mintTx(t, nw, nonce, id, owner)
-		if _, err := n0.Client.BroadcastTxSync(ctx, tx); err != nil {
-			t.Fatalf("broadcast mint: %v", err)
+		if _, err := n.Client.BroadcastTxSync(ctx, tx); err != nil {
+			t.Fatalf("broadcast mint through node %d: %v", i, err)
 		}
-		if (i+1)%4000 == 0 || i == len(ids)-1 {
-			if _, err := n0.Ledger.Submit(ctx, "mint", tx); err != nil {
-				t.Fatalf("mint: %v", err)
+		if (k+1)%4000 == 0 || k == len(ids)-1 {
+			if _, err := n.Ledger.Submit(ctx, "mint", tx); err != nil {
+				t.Fatalf("mint through node %d: %v", i, err)
 			}
 		}
 	}

@@ -230,33 +230,23 @@ func TestGossipPartialMeshCommits(t *testing.T) {
 	// A backlog through x: a stall's relay need only give the proposer
 	// one transaction to start the height; x and y propose the rest.
 	nx := nw.Node(x)
-	var nonce uint64
-	if err := nx.Ledger.Query(ctx, "/nonce/"+nx.Issuer.ID(), &nonce); err != nil {
-		t.Fatal(err)
+	ids := make([]string, 200)
+	for i := range ids {
+		ids[i] = fmt.Sprintf("one-link-%d", i)
 	}
-	const mints = 200
 	sctx, cancel := context.WithTimeout(ctx, 20*time.Second)
 	defer cancel()
-	for i := range mints {
-		tx := mintTx(t, nw, nonce+uint64(i)+1, fmt.Sprintf("one-link-%d", i), st.signPub)
-		if i < mints-1 {
-			if _, err := nx.Client.BroadcastTxSync(sctx, tx); err != nil {
-				t.Fatalf("broadcast mint %d: %v", i, err)
-			}
-		} else if _, err := nx.Ledger.Submit(sctx, "mint", tx); err != nil {
-			t.Fatalf("%d mints through node %d, linked to node %d alone, node %d proposing first: the last: %v", mints, x, y, p, err)
-		}
-	}
+	mintThrough(t, sctx, nw, x, st.signPub, ids) // waits for the last
 	h, _ := nx.App.LastCommit()
 	for i := range nw.Len() {
 		if err := nw.Node(i).WaitHeight(sctx, h); err != nil {
 			t.Fatal(err)
 		}
 	}
-	for i := range mints {
+	for _, id := range ids {
 		var tok contract.Token
-		if err := nx.Ledger.Query(ctx, fmt.Sprintf("/token/one-link-%d", i), &tok); err != nil {
-			t.Errorf("mint %d of %d through node %d not committed by the last one's height: %v", i, mints, x, err)
+		if err := nx.Ledger.Query(ctx, "/token/"+id, &tok); err != nil {
+			t.Errorf("%s, minted through node %d, not committed by the last mint's height: %v", id, x, err)
 		}
 	}
 	if _, relayed := nw.Node(y).TxsSent(); relayed == 0 {
