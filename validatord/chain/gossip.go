@@ -248,15 +248,25 @@ func (r *originGossip) relay() {
 	peers := r.Switch.Peers().Copy()
 	// The mempool's iterator waits at the end of the list for more; a
 	// stalled node wants what it holds now, so it walks the list.
+	var to []p2p.Peer
 	for el := r.mp.TxsFront(); el != nil; el = el.Next() { //nolint:staticcheck // a snapshot, not a wait
 		e, ok := el.Value.(mempool.Entry)
-		if !ok || !r.fromPeer(e) {
+		if !ok {
 			continue
 		}
+		from := false // one pass over the peers: who sent it, who may have it
+		to = to[:0]
 		for _, p := range peers {
-			if e.IsSender(p.ID()) || behind(p, e) {
-				continue
+			if e.IsSender(p.ID()) {
+				from = true
+			} else if !behind(p, e) {
+				to = append(to, p)
 			}
+		}
+		if !from {
+			continue // the node's own: sendTo's
+		}
+		for _, p := range to {
 			if p.TrySend(p2p.Envelope{ChannelID: mempool.MempoolChannel, Message: &protomem.Txs{Txs: [][]byte{e.Tx()}}}) {
 				r.relayed.Add(1)
 			}

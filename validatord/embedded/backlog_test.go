@@ -25,10 +25,7 @@ func mintTokens(t testing.TB, ctx context.Context, nw *Network, owner []byte, id
 func mintThrough(t testing.TB, ctx context.Context, nw *Network, i int, owner []byte, ids []string) {
 	t.Helper()
 	n := nw.Node(i)
-	var nonce uint64
-	if err := n.Ledger.Query(ctx, "/nonce/"+n.Issuer.ID(), &nonce); err != nil {
-		t.Fatal(err)
-	}
+	nonce := issuerNonce(t, ctx, n)
 	for k, id := range ids {
 		nonce++
 		tx := mintTx(t, nw, nonce, id, owner)
@@ -41,6 +38,17 @@ func mintThrough(t testing.TB, ctx context.Context, nw *Network, i int, owner []
 			}
 		}
 	}
+}
+
+// issuerNonce is the last nonce of the issuer's that node n has
+// committed.
+func issuerNonce(t testing.TB, ctx context.Context, n *Node) uint64 {
+	t.Helper()
+	var nonce uint64
+	if err := n.Ledger.Query(ctx, "/nonce/"+n.Issuer.ID(), &nonce); err != nil {
+		t.Fatal(err)
+	}
+	return nonce
 }
 
 // mintTx is the issuer's transaction with this nonce minting token id of

@@ -202,16 +202,17 @@ func TestGossipPartialMeshCommits(t *testing.T) {
 	if err := nw.Stop(x); err != nil {
 		t.Fatal(err)
 	}
-	// x listens where no peer dials and dials y alone: only x makes a link.
+	// x listens where no peer dials (Partition) and dials y alone: only x
+	// makes a link.
 	err := nw.RestartTuned(ctx, x, func(c *cfg.Config) {
-		c.P2P.ListenAddress = "tcp://127.0.0.1:0"
-		var ps []string
+		var toY []string
 		for _, p := range strings.Split(c.P2P.PersistentPeers, ",") {
 			if strings.HasPrefix(p, idY+"@") {
-				ps = append(ps, p)
+				toY = append(toY, p)
 			}
 		}
-		c.P2P.PersistentPeers = strings.Join(ps, ",")
+		Partition(c)
+		c.P2P.PersistentPeers = strings.Join(toY, ",")
 	})
 	if err != nil {
 		t.Fatalf("RestartTuned(%d) = %v", x, err)
@@ -324,10 +325,5 @@ func gossipNet(t *testing.T) (context.Context, *Network, *station) {
 // id for owner, made but not sent.
 func nextMint(t *testing.T, ctx context.Context, nw *Network, id string, owner []byte) []byte {
 	t.Helper()
-	n0 := nw.Node(0)
-	var nonce uint64
-	if err := n0.Ledger.Query(ctx, "/nonce/"+n0.Issuer.ID(), &nonce); err != nil {
-		t.Fatal(err)
-	}
-	return mintTx(t, nw, nonce+1, id, owner)
+	return mintTx(t, nw, issuerNonce(t, ctx, nw.Node(0))+1, id, owner)
 }
