@@ -19,6 +19,9 @@ const (
 func execute(t Transport, op string, cdb []byte, dir Direction, buf []byte, timeout time.Duration) (Result, error) {
 	if timeout <= 0 {
 		timeout = DefaultTimeout
+		if ct, ok := t.(ctxTransport); ok && ct.def > 0 {
+			timeout = ct.def
+		}
 	}
 	res, err := t.Do(cdb, dir, buf, timeout)
 	if err != nil {

@@ -28,6 +28,11 @@ func WithClock(c Clock) Option { return func(d *Drive) { d.clock = c } }
 // WithLogger sets the logger for retries and state changes.
 func WithLogger(l *slog.Logger) Option { return func(d *Drive) { d.log = l } }
 
+// WithCommandTimeout sets how long a command that names no timeout of its
+// own (every one but the slow ones that take drive.LongTimeout) may run
+// before the transport gives up on it; zero keeps DefaultTimeout.
+func WithCommandTimeout(t time.Duration) Option { return func(d *Drive) { d.cmdTimeout = t } }
+
 // WithBackoff sets the first and the longest wait between retries of a
 // recoverable condition, and how long in total one operation keeps
 // retrying before it gives up with the last error.
@@ -45,6 +50,7 @@ type Drive struct {
 	backoffMax   time.Duration
 	retryLimit   time.Duration
 	xfer         uint32 // sectors per READ or WRITE command
+	cmdTimeout   time.Duration
 }
 
 // New returns a Drive on t. The Drive never opens devices itself.
@@ -67,13 +73,14 @@ func (d *Drive) Transport() Transport { return d.t }
 // which refuses to start a command once ctx is done. A command already
 // sent runs until it completes or its (capped) timeout passes.
 func (d *Drive) bound(ctx context.Context) Transport {
-	return ctxTransport{ctx: ctx, t: d.t, clock: d.clock}
+	return ctxTransport{ctx: ctx, t: d.t, clock: d.clock, def: d.cmdTimeout}
 }
 
 type ctxTransport struct {
 	ctx   context.Context
 	t     Transport
 	clock Clock
+	def   time.Duration // WithCommandTimeout's (0: DefaultTimeout)
 }
 
 func (c ctxTransport) Do(cdb []byte, dir Direction, buf []byte, timeout time.Duration) (Result, error) {

@@ -5,6 +5,7 @@ import (
 	"context"
 	"errors"
 	"math/rand/v2"
+	"strings"
 	"testing"
 	"time"
 
@@ -181,6 +182,23 @@ func TestFaults(t *testing.T) {
 				t.Errorf("%s: error = %v, want a SenseError at LBA %d", tc.name, err, tc.wantLBA)
 			}
 		})
+	}
+}
+
+// TestCommandTimeout: a command that names no timeout of its own is given
+// WithCommandTimeout's, which is what the drive is told to wait.
+func TestCommandTimeout(t *testing.T) {
+	sim := newSim(t, drivesim.Options{Media: drivesim.BDR25, Seed: 3})
+	d := drive.New(sim, drive.WithBackoff(time.Millisecond, 5*time.Millisecond, time.Second), drive.WithCommandTimeout(150*time.Millisecond))
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	if err := d.WaitReady(ctx); err != nil {
+		t.Fatalf("WaitReady() = %v", err)
+	}
+	sim.Inject(drivesim.Fault{Kind: drivesim.FaultHang, Ops: []drive.Opcode{drive.OpWrite12}})
+	err := d.Write(ctx, 0, make([]byte, 32*drive.SectorSize))
+	if !errors.Is(err, drive.ErrTimeout) || !strings.Contains(err.Error(), "no answer within 150ms") {
+		t.Errorf("Write to a hung drive = %v, want %v after 150ms", err, drive.ErrTimeout)
 	}
 }
 

@@ -2,6 +2,7 @@ package simdaemon
 
 import (
 	"context"
+	"copystation/drive"
 	"crypto/rand"
 	"encoding/binary"
 	"encoding/hex"
@@ -71,6 +72,10 @@ type Options struct {
 	// A test fixes it so that its copies' labels, and so their codewords,
 	// repeat run after run.
 	Rand io.Reader
+	// CommandTimeout bounds each drive command that names no timeout of
+	// its own (drive.WithCommandTimeout; zero: drive.DefaultTimeout, 30 s),
+	// so that a test of a hung drive need not wait half a minute.
+	CommandTimeout time.Duration
 	// DriveReprobe and DriveReprobeMax shape the re-probing of a drive out
 	// of service (zero: the configuration's defaults, 30 s and 10 min).
 	DriveReprobe, DriveReprobeMax time.Duration
@@ -174,7 +179,11 @@ func Start(ctx context.Context, keys *StationKeys, o Options) (*Station, error) 
 			return nil, err
 		}
 		s.Drives = append(s.Drives, d)
-		drives = append(drives, daemon.NewMMCDrive(d, fmt.Sprintf("sim%d", i)))
+		var dopts []drive.Option
+		if o.CommandTimeout > 0 {
+			dopts = append(dopts, drive.WithCommandTimeout(o.CommandTimeout))
+		}
+		drives = append(drives, daemon.NewMMCDrive(d, fmt.Sprintf("sim%d", i), dopts...))
 	}
 	robo, err := startRobot(s.Drives, o.Media, o.Blanks, o.RobotMotion, o.TimeScale)
 	if err != nil {

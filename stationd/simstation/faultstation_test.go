@@ -4,6 +4,7 @@ import (
 	"context"
 	"path/filepath"
 	"testing"
+	"time"
 
 	"copystation/burn/titlepkg"
 	"copystation/simulator/drivesim"
@@ -22,6 +23,10 @@ func faultStation(ctx context.Context, t *testing.T, nw *Network, keys *StationK
 	copyFile(t, filepath.Join(dir, "station", "titles", titlepkg.FileName("film")), filepath.Join(sdir, "titles", titlepkg.FileName("film")))
 	m := metrics.New()
 	o.Dir, o.Nodes, o.Group, o.Players, o.SpeedX, o.TimeScale, o.Metrics = sdir, []config.Node{nw.Pin()}, nw.Group(), mustPlayers(t, nw), 1, 0.2, m
+	// A hung drive gives up in 5 s rather than drive.DefaultTimeout's 30:
+	// the daemon's handling is the same, and no healthy command here takes
+	// a second.
+	o.CommandTimeout = 5 * time.Second
 	st, err := Start(ctx, keys, o)
 	if err != nil {
 		t.Fatal(err)
