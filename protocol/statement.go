@@ -185,7 +185,7 @@ func Sign(rnd io.Reader, s crypto.Signer, st Statement) ([]byte, error) {
 	if rnd == nil {
 		rnd = rand.Reader
 	}
-	d := sha256.Sum256(st.SigningBytes())
+	d := Digest(st)
 	sig, err := s.Sign(rnd, d[:], crypto.SHA256)
 	if err != nil {
 		return nil, fmt.Errorf("protocol.Sign: %w", err)
@@ -200,6 +200,16 @@ func Sign(rnd io.Reader, s crypto.Signer, st Statement) ([]byte, error) {
 // public key in uncompressed SEC1 form (65 bytes). Only the canonical form is
 // accepted: strict DER, s <= n/2 (see lows.go).
 func Verify(pub []byte, st Statement, sig []byte) error {
+	d := Digest(st)
+	return VerifyDigest(pub, d, sig)
+}
+
+// Digest is what a statement's signature signs: SHA-256 over its
+// SigningBytes.
+func Digest(st Statement) [32]byte { return sha256.Sum256(st.SigningBytes()) }
+
+// VerifyDigest is Verify for a statement whose Digest is d.
+func VerifyDigest(pub []byte, d [32]byte, sig []byte) error {
 	k, err := ParsePublicKey(pub)
 	if err != nil {
 		return err
@@ -207,7 +217,6 @@ func Verify(pub []byte, st Statement, sig []byte) error {
 	if err := checkLowS(sig); err != nil {
 		return err
 	}
-	d := sha256.Sum256(st.SigningBytes())
 	if !ecdsa.VerifyASN1(k, d[:], sig) {
 		return ErrBadSignature
 	}

@@ -43,6 +43,7 @@ type App struct {
 	opts     Options
 	db       dbm.DB
 	verified *verifiedCache
+	own      *ownChecks    // the statements this node's gateway verified
 	results  *resultFilter // which transactions may have a committed result
 	absent   *keyFilter    // which keys a spend expects absent the store may hold (under mu)
 
@@ -88,7 +89,7 @@ type TxResult struct {
 // New opens the contract over a database, recovering the last committed
 // height and app hash (CometBFT's handshake replays any later blocks).
 func New(db dbm.DB, opts Options) (*App, error) {
-	a := &App{opts: opts, db: db, watch: map[string][]chan TxResult{}, next: make(chan struct{}), verified: newVerifiedCache()}
+	a := &App{opts: opts, db: db, watch: map[string][]chan TxResult{}, next: make(chan struct{}), verified: newVerifiedCache(), own: newOwnChecks()}
 	h, err := db.Get([]byte(metaHeight))
 	if err != nil {
 		return nil, fmt.Errorf("contract.New: %w", err)
@@ -205,7 +206,7 @@ func (a *App) CheckTx(_ context.Context, req *abci.CheckTxRequest) (*abci.CheckT
 		a.verified.add(h, nil, nil)
 		return &abci.CheckTxResponse{Code: uint32(OK)}, nil
 	}
-	st, r := verifyTx(t, chainID)
+	st, r := verifyTx(t, chainID, a.own)
 	if r != nil {
 		return &abci.CheckTxResponse{Code: uint32(r.code), Log: r.log()}, nil
 	}
@@ -247,7 +248,7 @@ func (a *App) FinalizeBlock(_ context.Context, req *abci.FinalizeBlockRequest) (
 		staged = a.pending.staged
 	}
 	_, prev := a.LastCommit()
-	env := &execEnv{chainID: a.ChainID(), height: req.Height, time: req.Time.Unix(), verified: a.verified, decoded: map[string]decodedRecord{}}
+	env := &execEnv{chainID: a.ChainID(), height: req.Height, time: req.Time.Unix(), verified: a.verified, own: a.own, decoded: map[string]decodedRecord{}}
 	reads := make(map[string][]byte, 2*len(req.Txs))
 	writes := map[string][]byte{} // one transaction's, emptied for the next
 	resp := &abci.FinalizeBlockResponse{TxResults: make([]*abci.ExecTxResult, len(req.Txs))}

@@ -105,7 +105,7 @@ func (a *App) checkBatch(t *Tx, chainID string) *refusal {
 		if err != nil {
 			return refuse(CodeBadEncoding, "batch transaction %d: %v", i, err)
 		}
-		st, r := verifyTx(it, chainID)
+		st, r := verifyTx(it, chainID, a.own)
 		if r != nil {
 			r.detail = fmt.Sprintf("batch transaction %d: %s", i, r.detail)
 			return r

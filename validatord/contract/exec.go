@@ -18,6 +18,7 @@ type execEnv struct {
 	time     int64 // block time, Unix seconds
 	txHash   []byte
 	verified *verifiedCache // nil: verify every transaction
+	own      *ownChecks     // the statements this node's gateway verified (nil: none)
 	// grantOwner is the key this transaction's customer grant verified
 	// against in CheckTx (verifiedCache), nil if none (grantmemo.go).
 	grantOwner []byte
@@ -36,7 +37,7 @@ func (e *execEnv) exec(v *view, raw []byte) ([]byte, *refusal, error) {
 	e.grantOwner = grantOwner
 	if !verified {
 		var r *refusal
-		if st, r = verifyTx(t, e.chainID); r != nil {
+		if st, r = verifyTx(t, e.chainID, e.own); r != nil {
 			return nil, r, nil
 		}
 	}

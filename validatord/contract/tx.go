@@ -211,13 +211,15 @@ func DecodeTx(p []byte) (*Tx, error) {
 // VerifyTx checks what needs no state: the type is known, the body decodes,
 // and the signature verifies with the key the transaction presents.
 func VerifyTx(t *Tx, chainID string) *refusal {
-	_, r := verifyTx(t, chainID)
+	_, r := verifyTx(t, chainID, nil)
 	return r
 }
 
 // verifyTx is VerifyTx that also returns the decoded statement of a spend
-// or report (nil for another type), so that its body is decoded once.
-func verifyTx(t *Tx, chainID string) (protocol.Statement, *refusal) {
+// or report (nil for another type), so that its body is decoded once. A
+// station statement own remembers as verified by this node's gateway is
+// not verified again (nil: verify it).
+func verifyTx(t *Tx, chainID string, own *ownChecks) (protocol.Statement, *refusal) {
 	if (t.Type < TxAddIssuer || t.Type > TxRevokePlayer) && t.Type != TxOpenRequest && t.Type != TxAccuse && t.Type != TxUpdateRecord &&
 		t.Type != TxRegisterOwner && t.Type != TxProposeValidator && t.Type != TxVoteValidator && t.Type != TxCustodyEpoch {
 		return nil, refuse(CodeUnknownTxType, "type %d", t.Type)
@@ -234,7 +236,7 @@ func verifyTx(t *Tx, chainID string) (protocol.Statement, *refusal) {
 		if stChain != chainID {
 			return nil, refuse(CodeWrongChain, "the statement names chain %q; this network is %q", stChain, chainID)
 		}
-		if err := protocol.Verify(t.Signer, st, t.Sig); err != nil {
+		if err := own.verify(t.Signer, protocol.Digest(st), t.Sig, false); err != nil {
 			return nil, refuse(CodeBadSignature, "station statement: %v", err)
 		}
 		return st, nil

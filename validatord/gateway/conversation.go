@@ -207,7 +207,7 @@ func (c *conv) copyRequest(m *protocol.CopyRequestMsg) protocol.Message {
 	}
 	hh := c.ch.HandshakeHash()
 	stmt := m.Statement(hh, c.chal)
-	if err := protocol.Verify(st.SigningKey, stmt, m.Signature); err != nil {
+	if err := c.s.verify(st.SigningKey, stmt, m.Signature); err != nil {
 		return refusal(protocol.CodeBadSignature, "the station's signature does not verify on this connection")
 	}
 	if r := c.proved(); r != nil {
@@ -376,7 +376,7 @@ func (c *conv) copyReport(m *protocol.CopyReportMsg) protocol.Message {
 	}
 	hh := c.ch.HandshakeHash()
 	stmt := m.Statement(c.chal.ChainID, hh)
-	if err := protocol.Verify(st.SigningKey, stmt, m.Signature); err != nil {
+	if err := c.s.verify(st.SigningKey, stmt, m.Signature); err != nil {
 		return refusal(protocol.CodeBadSignature, "the station's signature does not verify on this connection")
 	}
 	if r := c.proved(); r != nil {

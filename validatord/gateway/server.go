@@ -78,6 +78,11 @@ var ErrBadConfig = errors.New("invalid gateway configuration")
 type Server struct {
 	cfg    Config
 	nodeID string
+	// verify checks a station's spend or report statement: the ledger's
+	// VerifyStatement where it has one (ledger.Local), so that the
+	// contract's check of the transaction that carries it is not a second
+	// verification; protocol.Verify otherwise.
+	verify func(pub []byte, st protocol.Statement, sig []byte) error
 	adm    *admission
 	log    *logbook
 	wg     sync.WaitGroup
@@ -98,7 +103,13 @@ func New(cfg Config) (*Server, error) {
 	if err := defaults(&cfg); err != nil {
 		return nil, fmt.Errorf("gateway.New: %w", err)
 	}
-	return &Server{cfg: cfg, nodeID: protocol.NodeID(sec1), adm: newAdmission(cfg.MaxConns, cfg.MaxConnsPerSource),
+	verify := protocol.Verify
+	if v, ok := cfg.Ledger.(interface {
+		VerifyStatement(pub []byte, st protocol.Statement, sig []byte) error
+	}); ok {
+		verify = v.VerifyStatement
+	}
+	return &Server{cfg: cfg, nodeID: protocol.NodeID(sec1), verify: verify, adm: newAdmission(cfg.MaxConns, cfg.MaxConnsPerSource),
 		log: newLogbook(cfg.Logf, cfg.LogInterval, cfg.Now)}, nil
 }
 

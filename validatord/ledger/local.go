@@ -160,6 +160,13 @@ func (l *Local) Report(ctx context.Context, stationKey []byte, rep *protocol.Cop
 	return Receipt{Height: r.Height, TxHash: r.Hash}, nil
 }
 
+// VerifyStatement verifies a station's statement for this node's gateway
+// and remembers it, so that Spend's or Report's check of the transaction
+// carrying it is not a second verification (contract.App.VerifyStatement).
+func (l *Local) VerifyStatement(pub []byte, st protocol.Statement, sig []byte) error {
+	return l.node.App.VerifyStatement(pub, st, sig)
+}
+
 // Station implements Ledger.
 func (l *Local) Station(_ context.Context, id string) (*contract.Station, error) {
 	st, err := l.node.App.Station(id)
