@@ -245,7 +245,7 @@ func warmSpends(b *testing.B) int {
 
 // spendRates are the offered rates, spends a second, of the appliance
 // spend benchmarks.
-var spendRates = []int{1000, 1500, 2000, 2500}
+var spendRates = []int{1000, 1500, 1750, 2000, 2500}
 
 // reportOpenLoop reports what every open-loop spend benchmark prints: the
 // offered rate, the spends a full mempool refused, the committed rate,
