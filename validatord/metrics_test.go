@@ -2,9 +2,6 @@ package validatord
 
 import (
 	"context"
-	"crypto/ecdh"
-	"crypto/ecdsa"
-	"crypto/elliptic"
 	"crypto/rand"
 	"fmt"
 	"io"
@@ -32,15 +29,14 @@ func TestMetricsStatementChecks(t *testing.T) {
 		t.Fatalf("embedded.Start() = %v", err)
 	}
 	defer n.Stop()
-	key, _ := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
-	ka, _ := ecdh.P256().GenerateKey(rand.Reader)
-	pub, _ := key.PublicKey.Bytes()
 	if _, err := ledgertest.DealTitle(ctx, n.Issuer, t.TempDir(), "film-1", 1); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := n.Operator.EnrollStation(ctx, pub, ka.PublicKey().Bytes(), []uint16{0x41}, nil); err != nil {
+	st, err := ledgertest.EnrollStation(ctx, n.Operator)
+	if err != nil {
 		t.Fatal(err)
 	}
+	key, pub := st.Key, st.Pub
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		t.Fatal(err)

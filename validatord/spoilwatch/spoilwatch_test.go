@@ -2,9 +2,6 @@ package spoilwatch
 
 import (
 	"context"
-	"crypto/ecdh"
-	"crypto/ecdsa"
-	"crypto/elliptic"
 	"crypto/rand"
 	"fmt"
 	"testing"
@@ -55,16 +52,14 @@ func TestCollectorOnNode(t *testing.T) {
 		t.Fatalf("embedded.Start() = %v", err)
 	}
 	defer n.Stop()
-	key, _ := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
-	ka, _ := ecdh.P256().GenerateKey(rand.Reader)
-	pub, _ := key.PublicKey.Bytes()
-	id := protocol.KeyID(pub)
 	if _, err := ledgertest.DealTitle(ctx, n.Issuer, t.TempDir(), "film-1", 1); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := n.Operator.EnrollStation(ctx, pub, ka.PublicKey().Bytes(), []uint16{0x41}, nil); err != nil {
+	st, err := ledgertest.EnrollStation(ctx, n.Operator)
+	if err != nil {
 		t.Fatal(err)
 	}
+	key, pub, id := st.Key, st.Pub, st.ID
 	if _, err := n.Operator.Do(ctx, "set spoil limit", contract.TxSetSpoilLimit, contract.SetSpoilLimitBody{Station: id, Limit: 2}); err != nil {
 		t.Fatal(err)
 	}

@@ -1,6 +1,7 @@
 // Package ledgertest registers titles on a test network the way an issuer
 // does in production: dealt to the genesis custody nodes, packaged under
-// the dealt keys and registered with the deal (ledger.Admin.PackageTitle).
+// the dealt keys and registered with the deal (ledger.Admin.PackageTitle),
+// and enrolls stations with software keys.
 package ledgertest
 
 import (
