@@ -2,7 +2,6 @@ package simdaemon
 
 import (
 	"context"
-	"copystation/drive"
 	"crypto/rand"
 	"encoding/binary"
 	"encoding/hex"
@@ -16,6 +15,7 @@ import (
 
 	"github.com/google/go-tpm/tpm2/transport"
 
+	"copystation/drive"
 	"copystation/ledgerclient"
 	"copystation/simulator/drivesim"
 	"copystation/stationd/api"
