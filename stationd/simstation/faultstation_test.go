@@ -15,17 +15,16 @@ import (
 
 // faultStation starts a station in dir/name on nw (its own copy of the
 // film package enrolledStation made, o's drives and blanks at 1x and a
-// fifth of real time, counting into fresh metrics) with fault injected
-// into drive bad; the test stops it.
+// fifth of real time, a hung command given up after 5 s, counting into
+// fresh metrics) with fault injected into drive bad; the test stops it.
 func faultStation(ctx context.Context, t *testing.T, nw *Network, keys *StationKeys, dir, name string, o Options, bad int, fault drivesim.Fault) (*Station, *metrics.Metrics) {
 	t.Helper()
 	sdir := filepath.Join(dir, name)
 	copyFile(t, filepath.Join(dir, "station", "titles", titlepkg.FileName("film")), filepath.Join(sdir, "titles", titlepkg.FileName("film")))
 	m := metrics.New()
 	o.Dir, o.Nodes, o.Group, o.Players, o.SpeedX, o.TimeScale, o.Metrics = sdir, []config.Node{nw.Pin()}, nw.Group(), mustPlayers(t, nw), 1, 0.2, m
-	// A hung drive gives up in 5 s rather than drive.DefaultTimeout's 30:
-	// the daemon's handling is the same, and no healthy command here takes
-	// a second.
+	// 5 s rather than drive.DefaultTimeout's 30: the daemon's handling is
+	// the same, and no healthy command here takes a second.
 	o.CommandTimeout = 5 * time.Second
 	st, err := Start(ctx, keys, o)
 	if err != nil {
