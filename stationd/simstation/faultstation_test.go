@@ -24,7 +24,7 @@ func faultStation(ctx context.Context, t *testing.T, nw *Network, keys *StationK
 	m := metrics.New()
 	o.Dir, o.Nodes, o.Group, o.Players, o.SpeedX, o.TimeScale, o.Metrics = sdir, []config.Node{nw.Pin()}, nw.Group(), mustPlayers(t, nw), 1, 0.2, m
 	// 5 s rather than drive.DefaultTimeout's 30: the daemon's handling is
-	// the same, and no healthy command here takes a second.
+	// the same, and no healthy command here runs that long.
 	o.CommandTimeout = 5 * time.Second
 	st, err := Start(ctx, keys, o)
 	if err != nil {
