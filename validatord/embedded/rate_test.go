@@ -33,7 +33,8 @@ import (
 // N/rate seconds of load), e.g. -bench 'Spend4NodesRate/rate=2000'
 // -benchtime=10000x; SPEND_WARM=N first spends N more at the same rate,
 // untimed, so that the timed spends meet nodes in service rather than
-// just started.
+// just started. SPEND_GATEWAY=protocol or app first has each spend's node
+// check it as its gateway would (gatewayCheck).
 func BenchmarkSpend4NodesRate(b *testing.B) {
 	for _, rate := range spendRates {
 		b.Run(fmt.Sprintf("rate=%d", rate), func(b *testing.B) { benchSpendRate(b, 4, rate, Options{}, false) })
@@ -97,6 +98,7 @@ func benchSpendRate(b *testing.B, nodes, rate int, o Options, kiosk bool) {
 		cust = newCustomer(b)
 	}
 	warm := warmSpends(b)
+	gw := gatewayCheck(b)
 	if b.N == 1 {
 		warm = 0 // the testing package's first run of one spend, never reported with -benchtime=Nx
 	}
@@ -152,6 +154,11 @@ func benchSpendRate(b *testing.B, nodes, rate int, o Options, kiosk bool) {
 	openLoop(b.N, every(start, rate), func(i int, due time.Time) {
 		n := ns[i%nodes]
 		h, _ := n.App.LastCommit()
+		if gw != nil {
+			if err := gw(n, bn.st.signPub, reqs[i], sigs[i]); err != nil {
+				failed.Do(func() { b.Errorf("the gateway's check of spend %d = %v", i, err) })
+			}
+		}
 		rc, err := n.Ledger.Spend(ctx, bn.st.signPub, reqs[i], sigs[i])
 		switch {
 		case errors.Is(err, ledger.ErrUnavailable):
@@ -241,6 +248,30 @@ func warmSpends(b *testing.B) int {
 		b.Fatalf("SPEND_WARM=%q: want a number of spends, 0 or more", v)
 	}
 	return n
+}
+
+// gatewayCheck is the check SPEND_GATEWAY asks each spend's node to make
+// before it is submitted, as the node's station gateway does in a
+// deployment: "protocol" verifies with protocol.Verify (the gateway before
+// the twenty-fourth session, whose check CheckTx made again), "app" with
+// the node's ledger (ledger.Local.VerifyStatement, whose check CheckTx
+// reuses); unset, none (the spends come from the node's ledger alone).
+func gatewayCheck(b *testing.B) func(n *Node, pub []byte, req *protocol.CopyRequest, sig []byte) error {
+	switch v := os.Getenv("SPEND_GATEWAY"); v {
+	case "":
+		return nil
+	case "protocol":
+		return func(_ *Node, pub []byte, req *protocol.CopyRequest, sig []byte) error {
+			return protocol.Verify(pub, req, sig)
+		}
+	case "app":
+		return func(n *Node, pub []byte, req *protocol.CopyRequest, sig []byte) error {
+			return n.Ledger.VerifyStatement(pub, req, sig)
+		}
+	default:
+		b.Fatalf("SPEND_GATEWAY=%q: want protocol or app", v)
+		return nil
+	}
 }
 
 // spendRates are the offered rates, spends a second, of the appliance
