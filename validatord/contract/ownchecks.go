@@ -19,10 +19,8 @@ import (
 // digest, key and signature, so the verdict is the one verifying again
 // would give; the other nodes verify as before.
 type ownChecks struct {
-	mu   sync.Mutex
-	set  map[[32]byte]struct{}
-	ring [][32]byte
-	next int
+	mu      sync.Mutex
+	triples recentSet
 
 	empty    atomic.Bool   // nothing remembered yet: a node without a gateway
 	verified atomic.Uint64 // statement signatures verified (ECDSA run)
@@ -36,7 +34,7 @@ type ownChecks struct {
 const ownChecksSize = 1 << 12
 
 func newOwnChecks() *ownChecks {
-	c := &ownChecks{set: make(map[[32]byte]struct{}, ownChecksSize), ring: make([][32]byte, ownChecksSize)}
+	c := &ownChecks{triples: newRecentSet(ownChecksSize)}
 	c.empty.Store(true)
 	return c
 }
@@ -67,7 +65,7 @@ func (c *ownChecks) verify(pub []byte, d [32]byte, sig []byte, remember bool) er
 	}
 	k := ownCheckKey(pub, d, sig)
 	c.mu.Lock()
-	_, ok := c.set[k]
+	ok := c.triples.has(k)
 	c.mu.Unlock()
 	if ok {
 		c.reused.Add(1)
@@ -79,16 +77,9 @@ func (c *ownChecks) verify(pub []byte, d [32]byte, sig []byte, remember bool) er
 	}
 	if remember {
 		c.mu.Lock()
-		if _, ok := c.set[k]; !ok {
-			if old := c.ring[c.next]; old != ([32]byte{}) {
-				delete(c.set, old)
-			}
-			c.ring[c.next] = k
-			c.next = (c.next + 1) % len(c.ring)
-			c.set[k] = struct{}{}
-			c.empty.Store(false)
-		}
+		c.triples.add(k)
 		c.mu.Unlock()
+		c.empty.Store(false)
 	}
 	return nil
 }

@@ -30,11 +30,9 @@ import (
 // a 4-node network's live heap (docs/benchmarks.md, issue 17, fifteenth
 // session).
 type verifiedCache struct {
-	mu   sync.Mutex
-	set  map[[32]byte]struct{} // every remembered hash: scanned by no GC
-	kept map[[32]byte]checked  // the latest verifiedStatements' statements
-	ring [][32]byte
-	next int
+	mu     sync.Mutex
+	hashes recentSet            // every remembered hash: scanned by no GC
+	kept   map[[32]byte]checked // the latest verifiedStatements' statements
 }
 
 // checked is what CheckTx kept of a verified transaction.
@@ -56,9 +54,8 @@ const (
 
 func newVerifiedCache() *verifiedCache {
 	return &verifiedCache{
-		set:  make(map[[32]byte]struct{}, verifiedCacheSize),
-		kept: make(map[[32]byte]checked, verifiedStatements),
-		ring: make([][32]byte, verifiedCacheSize),
+		hashes: newRecentSet(verifiedCacheSize),
+		kept:   make(map[[32]byte]checked, verifiedStatements),
 	}
 }
 
@@ -70,17 +67,12 @@ func (c *verifiedCache) add(h []byte, st protocol.Statement, grantOwner []byte) 
 	copy(k[:], h)
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	if _, ok := c.set[k]; ok {
+	if c.hashes.has(k) {
 		return
 	}
-	if old := c.ring[c.next]; old != ([32]byte{}) {
-		delete(c.set, old)
-	}
 	// The statement added verifiedStatements ago is dropped now.
-	delete(c.kept, c.ring[(c.next-verifiedStatements+len(c.ring))%len(c.ring)])
-	c.ring[c.next] = k
-	c.next = (c.next + 1) % len(c.ring)
-	c.set[k] = struct{}{}
+	delete(c.kept, c.hashes.ago(verifiedStatements))
+	c.hashes.add(k)
 	if st != nil || grantOwner != nil {
 		c.kept[k] = checked{st: st, grantOwner: bytes.Clone(grantOwner)}
 	}
@@ -97,7 +89,7 @@ func (c *verifiedCache) lookup(h []byte) (protocol.Statement, []byte, bool) {
 	copy(k[:], h)
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	if _, ok := c.set[k]; !ok {
+	if !c.hashes.has(k) {
 		return nil, nil, false
 	}
 	e := c.kept[k]
